@@ -1,0 +1,57 @@
+#include "common/histogram.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace sensix {
+
+int LatencyHistogram::bucket_of(uint64_t v) {
+  if (v < kSub) return static_cast<int>(v);
+  int msb = 63 - std::countl_zero(v);               // >= kSubBits
+  int shift = msb - kSubBits;                       // drop all but kSubBits bits below the msb
+  int sub = static_cast<int>((v >> shift) & (kSub - 1));
+  return (shift + 1) * kSub + sub;
+}
+
+uint64_t LatencyHistogram::bucket_upper(int b) {
+  if (b < kSub) return static_cast<uint64_t>(b);
+  int shift = b / kSub - 1;
+  uint64_t sub = static_cast<uint64_t>(b % kSub);
+  uint64_t lower = (uint64_t{kSub} | sub) << shift;
+  return lower + ((uint64_t{1} << shift) - 1);
+}
+
+void LatencyHistogram::record(int64_t ns) {
+  if (ns < 0) ns = 0;
+  buckets_[static_cast<size_t>(bucket_of(static_cast<uint64_t>(ns)))]++;
+  count_++;
+  sum_ += ns;
+  min_ = std::min(min_, ns);
+  max_ = std::max(max_, ns);
+}
+
+void LatencyHistogram::merge(const LatencyHistogram& o) {
+  for (size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += o.buckets_[i];
+  count_ += o.count_;
+  sum_ += o.sum_;
+  min_ = std::min(min_, o.min_);
+  max_ = std::max(max_, o.max_);
+}
+
+int64_t LatencyHistogram::percentile_ns(double p) const {
+  if (count_ == 0) return 0;
+  p = std::clamp(p, 0.0, 100.0);
+  auto rank = static_cast<int64_t>(p / 100.0 * static_cast<double>(count_) + 0.5);
+  rank = std::clamp<int64_t>(rank, 1, count_);
+  int64_t seen = 0;
+  for (int b = 0; b < kBuckets; ++b) {
+    seen += buckets_[static_cast<size_t>(b)];
+    if (seen >= rank) {
+      auto v = static_cast<int64_t>(bucket_upper(b));
+      return std::clamp(v, min_, max_);
+    }
+  }
+  return max_;
+}
+
+}  // namespace sensix

@@ -1,0 +1,46 @@
+// Reads Sensor, Model and Pipeline documents (YAML or JSON, one or more per file, separated by
+// "---") into typed structs, and validates them. The only place in sensix that reads YAML.
+//
+// Every error names the file, the document, the field path and what was expected, e.g.
+//   quickstart.yaml: Model/hey-jarvis: spec.inputs[0].audio.sampleRate: expected a positive integer, got "fast" (line 23)
+// Unknown fields are errors. All errors found are reported, one per line, in the order of
+// the files; the Status is InvalidArgument (or NotFound/DataLoss for artifacts).
+//
+// Thread-safety: pure functions (they read files and the environment).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "docs/spec.h"
+
+namespace sensix {
+
+struct ParseOptions {
+  std::string model_repo;   // "repo:" prefix; empty = model_repo_dir()
+  std::string samples_dir;  // "samples:" prefix; empty = samples_dir()
+};
+
+// Parses files and directories (every *.yaml, *.yml and *.json inside, sorted by name),
+// checks each document on its own and then checks references across all of them
+// (validate_references). Does not read model artifacts.
+Result<DocumentSet> parse_document_files(const std::vector<std::string>& paths,
+                                         const ParseOptions& options = {});
+
+// The same for text in memory; `file_label` is used in messages and `base_dir` resolves
+// relative paths. Used by tests and by the API.
+Result<DocumentSet> parse_document_text(std::string_view text, const std::string& file_label,
+                                        const std::string& base_dir, const ParseOptions& options = {});
+
+// Checks references across documents: unique names per kind, pipeline steps naming models and
+// sensors that exist, sensor modality matching the model's data input, stream inputs fed by a
+// model of the same pipeline, outputs that the upstream model declares, no cycles.
+Status validate_references(const DocumentSet& docs);
+
+// Checks every model artifact and labels file: it exists, its sha256 matches the document,
+// and its first bytes look like the declared format (ONNX protobuf / TFLite "TFL3").
+Status verify_artifacts(const DocumentSet& docs);
+
+}  // namespace sensix

@@ -1,0 +1,82 @@
+#include "docs/spec.h"
+
+namespace sensix {
+
+std::string_view sensor_driver_name(SensorDriver d) {
+  switch (d) {
+    case SensorDriver::kAudioFile: return "audio-file";
+    case SensorDriver::kVideoFile: return "video-file";
+    case SensorDriver::kImageFolder: return "image-folder";
+  }
+  return "unknown";
+}
+
+Modality modality_of(SensorDriver d) {
+  return d == SensorDriver::kAudioFile ? Modality::kAudio : Modality::kImage;
+}
+
+std::string_view modality_name(Modality m) { return m == Modality::kAudio ? "audio" : "image"; }
+
+std::string_view overflow_name(Overflow o) {
+  return o == Overflow::kDropOldest ? "drop-oldest" : "block";
+}
+
+std::string_view resize_mode_name(ResizeMode m) {
+  switch (m) {
+    case ResizeMode::kStretch: return "stretch";
+    case ResizeMode::kLetterbox: return "letterbox";
+    case ResizeMode::kCrop: return "crop";
+  }
+  return "unknown";
+}
+
+std::string_view color_order_name(ColorOrder c) {
+  switch (c) {
+    case ColorOrder::kRgb: return "rgb";
+    case ColorOrder::kBgr: return "bgr";
+    case ColorOrder::kGray: return "gray";
+    case ColorOrder::kRgba: return "rgba";
+  }
+  return "unknown";
+}
+
+std::string_view layout_name(Layout l) { return l == Layout::kNhwc ? "nhwc" : "nchw"; }
+
+std::string_view activation_name(Activation a) {
+  switch (a) {
+    case Activation::kNone: return "none";
+    case Activation::kSigmoid: return "sigmoid";
+    case Activation::kSoftmax: return "softmax";
+  }
+  return "unknown";
+}
+
+std::string_view trigger_name(Trigger t) { return t == Trigger::kRising ? "rising" : "every"; }
+
+bool is_data_input(const InputSpec& in) {
+  return std::holds_alternative<AudioInputSpec>(in.source) ||
+         std::holds_alternative<ImageInputSpec>(in.source) ||
+         std::holds_alternative<StreamInputSpec>(in.source);
+}
+
+namespace {
+template <typename Doc>
+const Doc* find_by_name(const std::vector<Doc>& docs, std::string_view name) {
+  for (const auto& d : docs) {
+    if (d.metadata.name == name) return &d;
+  }
+  return nullptr;
+}
+}  // namespace
+
+const SensorDoc* DocumentSet::find_sensor(std::string_view name) const { return find_by_name(sensors, name); }
+const ModelDoc* DocumentSet::find_model(std::string_view name) const { return find_by_name(models, name); }
+const PipelineDoc* DocumentSet::find_pipeline(std::string_view name) const {
+  return find_by_name(pipelines, name);
+}
+
+std::string doc_label(const SensorDoc& d) { return d.origin.file + ": Sensor/" + d.metadata.name; }
+std::string doc_label(const ModelDoc& d) { return d.origin.file + ": Model/" + d.metadata.name; }
+std::string doc_label(const PipelineDoc& d) { return d.origin.file + ": Pipeline/" + d.metadata.name; }
+
+}  // namespace sensix

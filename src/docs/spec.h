@@ -1,0 +1,319 @@
+// Typed documents: what a Sensor, Model or Pipeline document says, after parsing and
+// validation. Nothing past docs/ sees YAML or JSON; everything past docs/ reads these structs.
+//
+// Field names here are the YAML/JSON field names in snake_case (sampleRate -> sample_rate).
+// docs/reference.md is the user-facing description of every field; keep the two in step.
+//
+// Paths are already resolved when a struct leaves docs/: "repo:<p>" against the model
+// repository, "samples:<p>" against the sample directory, a relative path against the
+// directory of the document's file.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/model_format.h"
+#include "common/tensor.h"
+
+namespace sensix {
+
+// Where a document came from; every error about it starts with "<file>: <Kind>/<name>: ".
+struct Origin {
+  std::string file;  // as given on the command line (not resolved), e.g. "quickstart.yaml"
+  int index = 0;     // 0-based position of the document in its file
+  int line = 0;      // 1-based line of the document's first key
+};
+
+struct Metadata {
+  std::string name;  // DNS-label style: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters
+  std::map<std::string, std::string> labels;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Sensor
+
+enum class SensorDriver {
+  kAudioFile,    // "audio-file": WAV/FLAC/OGG... anything libsndfile reads, any rate and channels
+  kVideoFile,    // "video-file": anything OpenCV's videoio (FFmpeg) reads
+  kImageFolder,  // "image-folder": a folder of images (sorted by name) or a single image file
+};
+std::string_view sensor_driver_name(SensorDriver d);
+
+enum class Modality { kAudio, kImage };
+Modality modality_of(SensorDriver d);
+std::string_view modality_name(Modality m);
+
+enum class Overflow {
+  kDropOldest,  // "drop-oldest": a full buffer drops its oldest frame (counted); the driver never waits
+  kBlock,       // "block": the driver waits for room (lossless replay; only for file drivers)
+};
+std::string_view overflow_name(Overflow o);
+
+struct ReplaySpec {
+  double speed = 1.0;  // 1 = real time, 2 = twice as fast, 0 ("max") = as fast as consumers allow
+  bool loop = false;
+};
+
+struct SensorAudioSpec {
+  int sample_rate = 0;  // declared native rate; 0 = take it from the file. Checked when the file opens.
+  int channels = 0;     // declared channel count; 0 = take it from the file
+  int frame_ms = 20;    // duration of each frame the driver emits
+};
+
+struct SensorVideoSpec {
+  double fps = 0;  // image-folder: frames per second (default 1); video-file: cap, 0 = native rate
+  int width = 0;   // declared native size; 0 = take it from the stream. Checked when it opens.
+  int height = 0;
+};
+
+struct BufferSpec {
+  int capacity = 16;                    // frames held between the driver and its consumers
+  std::optional<Overflow> overflow;     // unset: block when speed is max, drop-oldest otherwise
+};
+
+struct SensorSpec {
+  SensorDriver driver = SensorDriver::kAudioFile;
+  std::string path;  // resolved
+  ReplaySpec replay;
+  SensorAudioSpec audio;  // used when the driver is an audio driver
+  SensorVideoSpec video;  // used when the driver is an image/video driver
+  BufferSpec buffer;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Model: inputs
+
+enum class Prefill {
+  kNone,   // "none": the first window is emitted once `window` real rows have arrived
+  kValue,  // "zeros" or a number: the window starts full of that value, so the first window is
+           // emitted after `hop` real rows
+};
+
+struct WindowSpec {
+  int window = 0;  // rows per window (audio: samples; stream: upstream output rows)
+  int hop = 0;     // rows between the starts of consecutive windows (1 <= hop)
+  Prefill prefill = Prefill::kNone;
+  float prefill_value = 0.0f;
+};
+
+// Audio from a sensor: mixed to `channels`, resampled to `sample_rate`, cut into windows,
+// scaled (samples are in [-1, 1] before scaling; scale 32768 gives int16 scale).
+struct AudioInputSpec {
+  int sample_rate = 16000;
+  int channels = 1;
+  WindowSpec window;
+  float scale = 1.0f;
+};
+
+enum class ResizeMode {
+  kStretch,    // "stretch": resize to width x height, aspect ratio not kept
+  kLetterbox,  // "letterbox": keep aspect ratio, pad with zeros; the padding is recorded so boxes map back
+  kCrop,       // "crop": keep aspect ratio, centre-crop the excess
+};
+enum class ColorOrder { kRgb, kBgr, kGray, kRgba };
+enum class Layout { kNhwc, kNchw };
+std::string_view resize_mode_name(ResizeMode m);
+std::string_view color_order_name(ColorOrder c);
+std::string_view layout_name(Layout l);
+
+// An image from a sensor, made into a tensor:
+//   float32: v = (p/255 - mean[c]) / std[c]   when mean/std are given,
+//            v = lo + p/255 * (hi - lo)        when range [lo, hi] is given (default [0, 1]);
+//   uint8:   v = p (no normalisation allowed).
+// The alpha channel of rgba is 255 (opaque) before normalisation.
+struct ImageInputSpec {
+  int width = 0;
+  int height = 0;
+  ResizeMode resize = ResizeMode::kStretch;
+  ColorOrder color = ColorOrder::kRgb;
+  Layout layout = Layout::kNhwc;
+  float range_lo = 0.0f;
+  float range_hi = 1.0f;
+  std::vector<float> mean;  // empty, or one per channel
+  std::vector<float> std;   // empty, or one per channel
+};
+
+// Rows of another model's output (its last dimension is the row width), in sliding windows.
+// The upstream is named by the Pipeline, not here.
+struct StreamInputSpec {
+  WindowSpec window;
+};
+
+// The same value every call (e.g. Silero VAD's sample rate).
+struct ConstantInputSpec {
+  std::vector<double> values;  // one value fills the whole shape
+};
+
+// A tensor carried from one call to the next: starts at `init`, then takes the value of the
+// model's output `from` after every call (e.g. Silero VAD's state/stateN).
+struct StateInputSpec {
+  std::string from_output;
+  float init = 0.0f;
+};
+
+using InputSource =
+    std::variant<AudioInputSpec, ImageInputSpec, StreamInputSpec, ConstantInputSpec, StateInputSpec>;
+
+struct InputSpec {
+  std::string name;             // the model's tensor name
+  DType dtype = DType::kFloat32;
+  std::optional<Shape> shape;   // required where the model's own shape has dynamic dims
+  InputSource source;
+};
+
+// True for audio, image and stream inputs: the one input a Pipeline step feeds.
+bool is_data_input(const InputSpec& in);
+
+// ---------------------------------------------------------------------------------------------
+// Model: outputs and post-processing
+
+struct OutputSpec {
+  std::string name;  // the model's tensor name
+  float scale = 1.0f;   // float outputs become v * scale + offset (e.g. oww mel: x/10 + 2)
+  float offset = 0.0f;
+};
+
+enum class Activation { kNone, kSigmoid, kSoftmax };
+std::string_view activation_name(Activation a);
+
+enum class Trigger {
+  kRising,  // "rising": one prediction when a label's score crosses the threshold; re-armed once
+            //  it falls below `release`
+  kEvery,   // "every": a prediction for every result that has at least one label/box over threshold
+};
+std::string_view trigger_name(Trigger t);
+
+struct ClassifySpec {
+  std::string output;
+  Activation activation = Activation::kNone;
+  std::vector<std::string> labels;  // inline, or read from labels_file; count must match the output
+  std::string labels_file;          // resolved path, or empty
+  int top_k = 1;
+  float threshold = 0.5f;
+  std::optional<float> release;     // rising: re-arm below this (default: threshold)
+  Trigger trigger = Trigger::kRising;
+};
+
+// MediaPipe-style SSD anchors (SsdAnchorsCalculator), generated from these parameters.
+struct AnchorSpec {
+  int num_layers = 0;
+  float min_scale = 0.0f;
+  float max_scale = 0.0f;
+  int input_width = 0;   // 0 = the model's image input width
+  int input_height = 0;  // 0 = the model's image input height
+  std::vector<int> strides;                 // one per layer
+  std::vector<float> aspect_ratios;
+  float offset_x = 0.5f;
+  float offset_y = 0.5f;
+  bool fixed_anchor_size = false;           // anchors are 1x1 (BlazeFace)
+  bool reduce_boxes_in_lowest_layer = false;
+  float interpolated_scale_aspect_ratio = 1.0f;  // 0 disables the extra interpolated anchor
+};
+
+enum class BoxFormat { kXywh, kYxhw };  // order of the 4 box coordinates in the model's output
+
+struct BoxCodingSpec {
+  BoxFormat format = BoxFormat::kXywh;
+  float x_scale = 1.0f, y_scale = 1.0f, w_scale = 1.0f, h_scale = 1.0f;
+  bool exp_size = false;  // w,h are log-encoded (SSD); false: linear (BlazeFace)
+  int num_keypoints = 0;  // (x, y) pairs after the 4 box values
+  int num_coords = 4;     // values per anchor in the box tensor (4 + 2*keypoints, or more)
+};
+
+struct DetectSpec {
+  std::vector<std::string> score_outputs;  // concatenated in this order along the anchor axis
+  std::vector<std::string> box_outputs;
+  AnchorSpec anchors;
+  BoxCodingSpec box;
+  Activation score_activation = Activation::kSigmoid;
+  float score_clip = 0.0f;                  // clip raw scores to [-c, c] before activation; 0 = off
+  std::vector<std::string> labels;          // one per class column (inline or from labels_file)
+  std::string labels_file;
+  std::vector<int> ignore_classes;          // class columns never reported (e.g. 0 = background)
+  float min_score = 0.5f;
+  float nms_iou = 0.45f;
+  int max_detections = 100;
+};
+
+using PostprocessSpec = std::variant<std::monostate, ClassifySpec, DetectSpec>;
+
+struct ResourceSpec {
+  int threads = 1;  // the engine's intra-op threads for this model
+};
+
+struct ModelSpec {
+  ModelFormat format = ModelFormat::kOnnx;
+  std::string source;   // as written in the document (for messages)
+  std::string path;     // resolved
+  std::string sha256;   // lowercase hex, 64 characters
+  std::string version;
+  std::string engine;   // "onnxruntime", "tflite", or empty = the default for the format
+  std::vector<InputSpec> inputs;
+  std::vector<OutputSpec> outputs;
+  PostprocessSpec postprocess;
+  ResourceSpec resources;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pipeline
+
+struct StepSource {
+  std::string sensor;        // feeds an audio or image input
+  std::string model;         // feeds a stream input from this model's output
+  std::string output;        // which output of `model`; empty = its only declared output
+};
+
+struct StepSpec {
+  std::string model;
+  StepSource from;
+};
+
+enum class SinkType { kJsonl };
+
+struct SinkSpec {
+  SinkType type = SinkType::kJsonl;
+  std::string path;  // resolved
+};
+
+struct PipelineSpec {
+  std::vector<StepSpec> steps;
+  std::vector<SinkSpec> sinks;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+template <typename Spec>
+struct Document {
+  Origin origin;
+  Metadata metadata;
+  Spec spec;
+};
+
+using SensorDoc = Document<SensorSpec>;
+using ModelDoc = Document<ModelSpec>;
+using PipelineDoc = Document<PipelineSpec>;
+
+// Every document from one or more files, in the order read. Names are unique per kind.
+struct DocumentSet {
+  std::vector<SensorDoc> sensors;
+  std::vector<ModelDoc> models;
+  std::vector<PipelineDoc> pipelines;
+
+  const SensorDoc* find_sensor(std::string_view name) const;
+  const ModelDoc* find_model(std::string_view name) const;
+  const PipelineDoc* find_pipeline(std::string_view name) const;
+};
+
+// "quickstart.yaml: Model/hey-jarvis" — the prefix of every message about a document.
+std::string doc_label(const SensorDoc& d);
+std::string doc_label(const ModelDoc& d);
+std::string doc_label(const PipelineDoc& d);
+
+}  // namespace sensix

@@ -1,0 +1,50 @@
+// EngineRegistry: the engines this process can use, loaded on first use.
+//
+// Each engine's shared library is found at (first match):
+//   onnxruntime: $SENSIX_ORT_LIBRARY, else <cache>/engines/onnxruntime/lib/libonnxruntime.so.1
+//   tflite:      $SENSIX_TFLITE_LIBRARY, else <cache>/engines/tflite/lib/libtensorflowlite_c.so
+// An engine compiled out of this build, or whose library fails to load, is reported by get()
+// as Unavailable with the reason; the registry remembers the failure and does not retry.
+//
+// Thread-safety: all methods are safe to call from many threads.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engines/engine.h"
+
+namespace sensix {
+
+class EngineRegistry {
+ public:
+  EngineRegistry() = default;
+
+  // The engine called `name`, loading it if needed. Unavailable if it cannot be loaded.
+  Result<Engine*> get(std::string_view name);
+
+  // The default engine name for a format: onnx -> onnxruntime, tflite -> tflite.
+  static std::string_view default_engine_for(ModelFormat format);
+
+  // Every engine name this build knows, compiled in or not.
+  static std::vector<std::string> known_engines();
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Engine>, std::less<>> engines_;
+  std::map<std::string, Status, std::less<>> failures_;
+};
+
+// Factories; each returns Unavailable when the engine is compiled out or its library fails
+// to load (the message includes dlerror()). An empty path means the default location above.
+Result<std::unique_ptr<Engine>> make_onnxruntime_engine(const std::string& library_path = "");
+Result<std::unique_ptr<Engine>> make_tflite_engine(const std::string& library_path = "");
+
+// Resident set size of this process in bytes (from /proc/self/statm), for memory accounting.
+int64_t resident_memory_bytes();
+
+}  // namespace sensix

@@ -1,0 +1,44 @@
+// Frame: one timestamped piece of sensor data, immutable once published.
+//
+// Drivers publish std::shared_ptr<const Frame>; every consumer of a sensor reads the same
+// object (zero-copy fan-out). Audio is interleaved float32 in [-1, 1] at the sensor's native
+// rate and channel count; images are OpenCV matrices (8-bit BGR, BGRA or GRAY, as decoded).
+//
+// Thread-safety: immutable after construction; safe to read from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+namespace sensix {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct AudioChunk {
+  int sample_rate = 0;
+  int channels = 0;
+  std::vector<float> samples;  // interleaved; samples.size() == frames() * channels
+  int64_t frames() const { return channels ? static_cast<int64_t>(samples.size()) / channels : 0; }
+};
+
+struct Frame {
+  uint64_t seq = 0;          // 0, 1, 2, ... per sensor (gaps mean frames were dropped before publishing)
+  int64_t media_ns = 0;      // start of this frame's data, from the start of the stream (monotonic,
+                             // keeps counting across loops)
+  int64_t duration_ns = 0;   // audio: length of the chunk; video: 1/fps
+  SteadyClock::time_point captured;  // when the driver published it (latency is measured from here)
+  std::variant<AudioChunk, cv::Mat> data;
+
+  bool is_audio() const { return std::holds_alternative<AudioChunk>(data); }
+  const AudioChunk& audio() const { return std::get<AudioChunk>(data); }
+  const cv::Mat& image() const { return std::get<cv::Mat>(data); }
+};
+
+using FramePtr = std::shared_ptr<const Frame>;
+
+}  // namespace sensix

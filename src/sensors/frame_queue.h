@@ -1,0 +1,51 @@
+// FrameQueue: the bounded buffer between a sensor driver and one consumer.
+//
+// Every queue is bounded. When full, kDropOldest discards the oldest frame and counts it
+// (the producer never waits); kBlock makes the producer wait for room (lossless file replay).
+// close() wakes everyone: push() then fails, pop() drains what is left and then returns
+// nullptr.
+//
+// Thread-safety: any number of producers and consumers.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "docs/spec.h"
+#include "sensors/frame.h"
+
+namespace sensix {
+
+class FrameQueue {
+ public:
+  FrameQueue(size_t capacity, Overflow overflow);
+
+  // Returns false if the queue is closed (the frame is not queued and not counted as dropped).
+  bool push(FramePtr frame);
+  // Waits up to `timeout` for a frame. nullptr on timeout or when closed and empty.
+  FramePtr pop(std::chrono::milliseconds timeout);
+  void close();
+
+  bool closed() const;
+  size_t size() const;
+  size_t capacity() const { return capacity_; }
+  uint64_t pushed() const;   // frames accepted
+  uint64_t dropped() const;  // frames discarded because the queue was full
+
+ private:
+  const size_t capacity_;
+  const Overflow overflow_;
+  mutable std::mutex mu_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<FramePtr> q_;
+  bool closed_ = false;
+  uint64_t pushed_ = 0;
+  uint64_t dropped_ = 0;
+};
+
+}  // namespace sensix
