@@ -75,7 +75,7 @@ std::byte* allocate_zeroed(size_t bytes) {
 }  // namespace
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
-  for (int64_t d : shape_) assert(d >= 0 && "Tensor shape with a dynamic dimension");
+  for ([[maybe_unused]] int64_t d : shape_) assert(d >= 0 && "Tensor shape with a dynamic dimension");
   count_ = element_count(shape_);
   data_.reset(allocate_zeroed(byte_size()));
 }

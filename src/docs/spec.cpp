@@ -2,17 +2,17 @@
 
 namespace sensix {
 
-std::string_view sensor_driver_name(SensorDriver d) {
+std::string_view sensor_driver_name(DriverKind d) {
   switch (d) {
-    case SensorDriver::kAudioFile: return "audio-file";
-    case SensorDriver::kVideoFile: return "video-file";
-    case SensorDriver::kImageFolder: return "image-folder";
+    case DriverKind::kAudioFile: return "audio-file";
+    case DriverKind::kVideoFile: return "video-file";
+    case DriverKind::kImageFolder: return "image-folder";
   }
   return "unknown";
 }
 
-Modality modality_of(SensorDriver d) {
-  return d == SensorDriver::kAudioFile ? Modality::kAudio : Modality::kImage;
+Modality modality_of(DriverKind d) {
+  return d == DriverKind::kAudioFile ? Modality::kAudio : Modality::kImage;
 }
 
 std::string_view modality_name(Modality m) { return m == Modality::kAudio ? "audio" : "image"; }

@@ -38,15 +38,15 @@ struct Metadata {
 // ---------------------------------------------------------------------------------------------
 // Sensor
 
-enum class SensorDriver {
+enum class DriverKind {
   kAudioFile,    // "audio-file": WAV/FLAC/OGG... anything libsndfile reads, any rate and channels
   kVideoFile,    // "video-file": anything OpenCV's videoio (FFmpeg) reads
   kImageFolder,  // "image-folder": a folder of images (sorted by name) or a single image file
 };
-std::string_view sensor_driver_name(SensorDriver d);
+std::string_view sensor_driver_name(DriverKind d);
 
 enum class Modality { kAudio, kImage };
-Modality modality_of(SensorDriver d);
+Modality modality_of(DriverKind d);
 std::string_view modality_name(Modality m);
 
 enum class Overflow {
@@ -78,7 +78,7 @@ struct BufferSpec {
 };
 
 struct SensorSpec {
-  SensorDriver driver = SensorDriver::kAudioFile;
+  DriverKind driver = DriverKind::kAudioFile;
   std::string path;  // resolved
   ReplaySpec replay;
   SensorAudioSpec audio;  // used when the driver is an audio driver

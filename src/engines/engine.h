@@ -78,7 +78,10 @@ class Engine {
 int find_tensor(const std::vector<TensorInfo>& infos, std::string_view name);
 // "input:0 (float32 [1, 128, 128, 3]), ..." for messages.
 std::string describe_tensors(const std::vector<TensorInfo>& infos);
-// Checks a tensor against a declared TensorInfo (dtype, rank, static dims).
-Status check_tensor(const TensorInfo& info, const Tensor& t);
+// Checks a tensor against a declared TensorInfo (dtype, rank, static dims) and that it holds
+// data. InvalidArgument names the tensor and both shapes:
+//   input "x.1": expected float32 [1, 16, 96], got float32 [1, 15, 96]
+// `role` is the first word of the message ("input", "output", ...).
+Status check_tensor(const TensorInfo& info, const Tensor& t, std::string_view role = "input");
 
 }  // namespace sensix

@@ -30,7 +30,7 @@ struct Detection {
 enum class PredictionKind { kClassification, kDetection };
 
 struct Prediction {
-  std::string pipeline;
+  std::vector<std::string> pipelines;  // the pipelines that run this model on this input
   std::string model;
   std::string version;
   std::string sensor;

@@ -58,6 +58,7 @@ struct SensorStats {
   uint64_t frames = 0;        // frames published
   uint64_t late_frames = 0;   // real-time replay: frames published more than one frame period late
   uint64_t errors = 0;        // read/decode errors (each also logged)
+  uint64_t skipped = 0;       // frames read but deliberately not published (video-file fps cap)
 };
 
 class SensorDriver {

@@ -1,7 +1,8 @@
 // FrameQueue: the bounded buffer between a sensor driver and one consumer.
 //
-// Every queue is bounded. When full, kDropOldest discards the oldest frame and counts it
-// (the producer never waits); kBlock makes the producer wait for room (lossless file replay).
+// Every queue is bounded (a capacity of 0 is taken as 1). When full, kDropOldest discards the
+// oldest frame and counts it (the producer never waits); kBlock makes the producer wait for room
+// (lossless file replay).
 // close() wakes everyone: push() then fails, pop() drains what is left and then returns
 // nullptr.
 //
@@ -24,7 +25,8 @@ class FrameQueue {
  public:
   FrameQueue(size_t capacity, Overflow overflow);
 
-  // Returns false if the queue is closed (the frame is not queued and not counted as dropped).
+  // Returns false if the queue is closed (the frame is not queued and not counted as dropped);
+  // in kBlock mode that includes a close() while waiting for room.
   bool push(FramePtr frame);
   // Waits up to `timeout` for a frame. nullptr on timeout or when closed and empty.
   FramePtr pop(std::chrono::milliseconds timeout);

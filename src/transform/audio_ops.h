@@ -7,6 +7,7 @@
 // Thread-safety: none per instance; distinct instances are independent.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -23,7 +24,8 @@ namespace sensix {
 class ChannelMixer {
  public:
   static Result<ChannelMixer> create(int in_channels, int out_channels);
-  // Appends to `out` (does not clear it).
+  // Appends to `out` (does not clear it). `in` holds whole frames of in_channels() samples; a
+  // trailing partial frame is ignored (callers check the row width first).
   void process(std::span<const float> in, std::vector<float>* out) const;
   int in_channels() const { return in_; }
   int out_channels() const { return out_; }
@@ -34,9 +36,14 @@ class ChannelMixer {
   int out_;
 };
 
-// Streaming sample-rate conversion with libsoxr (high quality, linear phase). The output is
+// Streaming sample-rate conversion with libsoxr (SOXR_HQ: 20-bit, linear phase). The output is
 // aligned with the input (soxr compensates its filter delay), so the n-th output sample is
-// at time n / out_rate. flush() drains the filter at the end of a stream.
+// at time n / out_rate. flush() drains the filter at the end of a stream and makes the
+// instance ready for a new stream. in_rate == out_rate is a pass-through with the same API
+// behaviour (same validation; flush() appends nothing).
+// create() rejects rates outside [1, 1'000'000] Hz, ratios beyond 256:1 either way and channel
+// counts outside [1, 64]; process() rejects input that is not whole frames. A failure inside
+// soxr is kInternal.
 class Resampler {
  public:
   static Result<std::unique_ptr<Resampler>> create(int in_rate, int out_rate, int channels);
@@ -50,13 +57,17 @@ class Resampler {
 
   int in_rate() const { return in_rate_; }
   int out_rate() const { return out_rate_; }
+  int channels() const { return channels_; }
 
  private:
   Resampler(int in_rate, int out_rate, int channels, void* soxr);
+  // Runs soxr over `frames` frames of `in` (nullptr: end of input) until all input is taken
+  // and all ready output is appended.
+  Status run(const float* in, size_t frames, std::vector<float>* out);
   int in_rate_;
   int out_rate_;
   int channels_;
-  void* soxr_;  // soxr_t
+  void* soxr_;  // soxr_t; nullptr for the pass-through
 };
 
 // One window produced by a Windower.
@@ -71,7 +82,13 @@ struct Window {
 //   prefill none:  the first window is cut when `window` rows have arrived;
 //   prefill value: the window starts full of that value, the first window is cut after `hop` rows.
 // flush() cuts one last window from the rows that arrived since the last window, padded with
-// zeros, if there are any (used at the end of a finite recording).
+// zeros, if there are any (used at the end of a finite recording): the stream is continued with
+// zero rows up to the next cut, so the last window stays on the hop grid. flush() then resets
+// the windower to its initial state (prefill, counters), ready for a new stream.
+// create() rejects window < 1, hop outside [1, window], row_width < 1, window * row_width above
+// 16M values and a non-finite prefill value; push() rejects data that is not whole rows.
+// Memory: one buffer of 2 * window rows allocated by create(); pushes do not allocate except
+// for the windows they emit (one contiguous vector each).
 class Windower {
  public:
   static Result<Windower> create(const WindowSpec& spec, int row_width);
@@ -86,13 +103,20 @@ class Windower {
 
  private:
   Windower(const WindowSpec& spec, int row_width);
+  void reset();
+  // Appends n rows (nullptr: zero rows), n <= window, keeping only the last `window` rows.
+  void append(const float* rows, size_t n);
+  void cut(int64_t end_ns, std::vector<Window>* out);
+
   WindowSpec spec_;
   int row_width_;
-  std::vector<float> buf_;      // ring of the last `window` rows, stored linearly (oldest first)
-  int64_t filled_ = 0;          // rows currently valid in buf_ (counting prefill)
+  std::vector<float> buf_;      // 2 * window rows; valid rows are [head_, head_ + filled_)
+  size_t head_ = 0;             // first valid row in buf_
+  size_t filled_ = 0;           // valid rows (counting prefill), at most `window`
+  size_t until_cut_ = 0;        // rows still needed before the next window is cut
   int64_t since_last_ = 0;      // real rows since the last window was cut
   int64_t rows_total_ = 0;
-  int64_t last_end_ns_ = 0;
+  int64_t last_end_ns_ = 0;     // end_ns of the last block that carried rows
 };
 
 // Multiplies every value by `factor` in place (e.g. 32768 for int16-scale models).

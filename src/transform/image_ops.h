@@ -32,18 +32,31 @@ struct ImageGeometry {
   void to_source(float u_norm, float v_norm, float* x, float* y) const;
 };
 
-// Resizes `src` to width x height. Stretch uses bilinear interpolation when enlarging and
-// area interpolation when shrinking; letterbox pads with zeros (black), centred.
+// Resizes `src` to width x height (each 1..16384) and records in `geometry` (may be null) how
+// the result maps back to `src` (not to any frame `src` itself came from: callers compose).
+// Interpolation: area when neither side grows, bilinear otherwise.
+//   stretch:   scale_x = width / src.cols, scale_y = height / src.rows.
+//   letterbox: scaled by min(width / cols, height / rows), centred; the padding is zero (black)
+//              and recorded in pad_x/pad_y (left/top, whole pixels); scale_x/y are the scaled
+//              image's size over the source's (640x480 -> 128x128: scale 0.2, pad_y 16).
+//   crop:      scaled by max(...), the excess centre-cropped; crop_x/y is the kept region's
+//              top-left in source pixels, scale_x/y the output size over the kept region's.
+// When no resampling is needed the result shares `src`'s pixels (images are immutable).
 Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMode mode,
                              ImageGeometry* geometry);
 
-// Converts an 8-bit BGR/BGRA/GRAY image to the requested channel order (rgba gets alpha 255).
+// Converts an 8-bit BGR/BGRA/GRAY image to the requested channel order. rgba always gets alpha
+// 255, also from BGRA input (the documents define rgba as opaque). Gray uses OpenCV's weights
+// (0.299 R + 0.587 G + 0.114 B). A conversion to the image's own order returns it unchanged.
 Result<cv::Mat> convert_color(const cv::Mat& src, ColorOrder target);
 
 // Turns an 8-bit image (already in its final colour order and size) into a tensor with a
 // leading batch dimension of 1: NHWC [1,H,W,C] or NCHW [1,C,H,W].
 //   float32: (p/255 - mean[c]) / std[c] if mean/std are set, else lo + p/255 * (hi - lo);
 //   uint8:   p unchanged (mean/std/range must be the defaults).
+// Rejected (kInvalidArgument): empty or non-8-bit images, channel counts other than 1/3/4, dtypes
+// other than float32/uint8, mean/std without exactly one value each per image channel, a zero or
+// non-finite std, mean/std together with a non-default range, a non-finite range.
 Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype,
                                const ImageInputSpec& norm);
 

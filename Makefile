@@ -1,0 +1,66 @@
+# sensix: one command for each thing a developer or CI does. Everything, including installing Debian packages
+# and fetching the engines and models, is done by scripts/ (see scripts/setup); a second run reuses it all.
+#
+#   make run [ARGS=...]   set up, build, then build/sensix run examples/quickstart.yaml ARGS
+#   make test             set up, build, run every test with ctest
+#   make asan             the same tests in a separate AddressSanitizer + UBSan build (build-asan/)
+#   make setup | build | clean | help
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+CTEST_JOBS ?= 2
+ARGS ?=
+# JOBS=N limits ninja's parallel jobs (default: ninja's own, the number of cores + 2).
+JOBS ?=
+# TARGETS=... builds only those ninja targets; CTEST_ARGS=... is passed to ctest (e.g. -L unit, -R NAME).
+TARGETS ?=
+CTEST_ARGS ?=
+
+CCACHE := $(shell command -v ccache 2>/dev/null)
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+NINJA_FLAGS := $(if $(JOBS),-j$(JOBS))
+
+.PHONY: help setup build run test asan clean
+
+help:
+	@echo "sensix make targets:"
+	@echo "  make run [ARGS=...]  set up, build, run build/sensix run examples/quickstart.yaml (e.g. ARGS=--json)"
+	@echo "  make test            set up, build, run the whole test suite (ctest) [CTEST_ARGS=...]"
+	@echo "  make asan            set up, build $(ASAN_DIR)/ with AddressSanitizer + UBSan, run the tests there"
+	@echo "  make setup           install Debian packages, fetch and verify engines and models, make samples"
+	@echo "  make build           configure $(BUILD_DIR)/ (first time only) and build with ninja [JOBS=N] [TARGETS=...]"
+	@echo "  make clean           remove $(BUILD_DIR)/ and $(ASAN_DIR)/ (the download cache stays)"
+	@echo "Cache: \$$SENSIX_CACHE, default \$${XDG_CACHE_HOME:-\$$HOME/.cache}/sensix. Details: scripts/setup, docs/models.md"
+
+setup:
+	@scripts/setup
+
+# Configures only when the build folder has not been configured yet; later runs only call ninja.
+build: setup
+	@if [[ ! -f $(BUILD_DIR)/build.ninja ]]; then \
+	  echo "make: configuring $(BUILD_DIR)/ ($(BUILD_TYPE))"; \
+	  cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS); \
+	fi
+	ninja -C $(BUILD_DIR) $(NINJA_FLAGS) $(TARGETS)
+
+run: build
+	./$(BUILD_DIR)/sensix run examples/quickstart.yaml $(ARGS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) $(CTEST_ARGS)
+
+asan: setup
+	@if [[ ! -f $(ASAN_DIR)/build.ninja ]]; then \
+	  echo "make: configuring $(ASAN_DIR)/ (AddressSanitizer + UBSan)"; \
+	  cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DSENSIX_SANITIZE=ON; \
+	fi
+	ninja -C $(ASAN_DIR) $(NINJA_FLAGS) $(TARGETS)
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(CTEST_JOBS) $(CTEST_ARGS)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,285 @@
+#include "transform/image_ops.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace sensix {
+namespace {
+
+constexpr int kMaxSide = 16384;
+
+std::string mat_type_name(const cv::Mat& m) {
+  static constexpr const char* kDepths[] = {"8U", "8S", "16U", "16S", "32S", "32F", "64F", "16F"};
+  const int d = m.depth();
+  const char* depth = d >= 0 && d < 8 ? kDepths[d] : "?";
+  return fmt::format("CV_{}C{}", depth, m.channels());
+}
+
+// An 8-bit, 2-D image with 1, 3 or 4 channels.
+Status check_image(const cv::Mat& m, std::string_view what) {
+  if (m.empty()) return InvalidArgument(fmt::format("{}: the image is empty", what));
+  if (m.dims != 2) return InvalidArgument(fmt::format("{}: expected a 2-D image, got {} dimensions", what, m.dims));
+  if (m.depth() != CV_8U) {
+    return InvalidArgument(fmt::format("{}: expected an 8-bit image, got {}", what, mat_type_name(m)));
+  }
+  const int c = m.channels();
+  if (c != 1 && c != 3 && c != 4) {
+    return InvalidArgument(fmt::format("{}: expected 1 (gray), 3 (BGR) or 4 (BGRA) channels, got {}", what, c));
+  }
+  return Status::Ok();
+}
+
+int interpolation_for(cv::Size from, cv::Size to) {
+  return to.width <= from.width && to.height <= from.height ? cv::INTER_AREA : cv::INTER_LINEAR;
+}
+
+// Resizes `src` to `size` (no copy when the size already matches).
+cv::Mat resize_to(const cv::Mat& src, cv::Size size) {
+  if (src.size() == size) return src;
+  cv::Mat dst;
+  cv::resize(src, dst, size, 0, 0, interpolation_for(src.size(), size));
+  return dst;
+}
+
+int clamp_round(double v, int lo, int hi) { return std::clamp(static_cast<int>(std::lround(v)), lo, hi); }
+
+// NHWC or NCHW tensor from an H x W image of C channels: float through one lookup table per
+// channel, uint8 unchanged. Rows are read through ptr() so non-continuous images (ROIs) work.
+template <int C, typename T>
+void convert_pixels(const cv::Mat& img, const std::array<std::array<float, 256>, 4>& lut, Layout layout, T* dst) {
+  const int h = img.rows;
+  const int w = img.cols;
+  const size_t plane = static_cast<size_t>(h) * static_cast<size_t>(w);
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* s = img.ptr<uint8_t>(y);
+    const size_t row = static_cast<size_t>(y) * static_cast<size_t>(w);
+    if (layout == Layout::kNhwc) {
+      T* d = dst + row * C;
+      if constexpr (std::is_same_v<T, uint8_t>) {
+        std::memcpy(d, s, static_cast<size_t>(w) * C);
+      } else {
+        for (int x = 0; x < w; ++x, s += C, d += C) {
+          for (int c = 0; c < C; ++c) d[c] = lut[c][s[c]];
+        }
+      }
+    } else {
+      T* planes[C];
+      for (int c = 0; c < C; ++c) planes[c] = dst + static_cast<size_t>(c) * plane + row;
+      for (int x = 0; x < w; ++x, s += C) {
+        for (int c = 0; c < C; ++c) {
+          if constexpr (std::is_same_v<T, uint8_t>) {
+            planes[c][x] = s[c];
+          } else {
+            planes[c][x] = lut[c][s[c]];
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void convert_any(const cv::Mat& img, const std::array<std::array<float, 256>, 4>& lut, Layout layout, T* dst) {
+  switch (img.channels()) {
+    case 1: convert_pixels<1>(img, lut, layout, dst); break;
+    case 3: convert_pixels<3>(img, lut, layout, dst); break;
+    default: convert_pixels<4>(img, lut, layout, dst); break;
+  }
+}
+
+}  // namespace
+
+void ImageGeometry::to_source(float u_norm, float v_norm, float* x, float* y) const {
+  const float u = u_norm * static_cast<float>(dst_width);
+  const float v = v_norm * static_cast<float>(dst_height);
+  *x = (u - pad_x) / (scale_x != 0 ? scale_x : 1.0f) + crop_x;
+  *y = (v - pad_y) / (scale_y != 0 ? scale_y : 1.0f) + crop_y;
+}
+
+Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMode mode, ImageGeometry* geometry) {
+  SENSIX_RETURN_IF_ERROR(check_image(src, "resize"));
+  if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide) {
+    return InvalidArgument(fmt::format("resize: the target size {}x{} must be between 1x1 and {}x{}", width, height,
+                                       kMaxSide, kMaxSide));
+  }
+  const int sw = src.cols;
+  const int sh = src.rows;
+  ImageGeometry g;
+  g.src_width = sw;
+  g.src_height = sh;
+  g.dst_width = width;
+  g.dst_height = height;
+  cv::Mat out;
+  try {
+    switch (mode) {
+      case ResizeMode::kStretch: {
+        out = resize_to(src, cv::Size(width, height));
+        g.scale_x = static_cast<float>(static_cast<double>(width) / sw);
+        g.scale_y = static_cast<float>(static_cast<double>(height) / sh);
+        break;
+      }
+      case ResizeMode::kLetterbox: {
+        const double s = std::min(static_cast<double>(width) / sw, static_cast<double>(height) / sh);
+        const int nw = clamp_round(sw * s, 1, width);
+        const int nh = clamp_round(sh * s, 1, height);
+        const int px = (width - nw) / 2;
+        const int py = (height - nh) / 2;
+        if (nw == width && nh == height) {
+          out = resize_to(src, cv::Size(width, height));
+        } else {
+          out.create(height, width, src.type());
+          // Zero only the padding; the resized image fills the rest.
+          if (py > 0) out.rowRange(0, py).setTo(cv::Scalar::all(0));
+          if (py + nh < height) out.rowRange(py + nh, height).setTo(cv::Scalar::all(0));
+          if (px > 0) out(cv::Rect(0, py, px, nh)).setTo(cv::Scalar::all(0));
+          if (px + nw < width) out(cv::Rect(px + nw, py, width - px - nw, nh)).setTo(cv::Scalar::all(0));
+          cv::Mat inner = out(cv::Rect(px, py, nw, nh));
+          if (nw == sw && nh == sh) {
+            src.copyTo(inner);
+          } else {
+            cv::resize(src, inner, inner.size(), 0, 0, interpolation_for(src.size(), inner.size()));
+          }
+        }
+        g.scale_x = static_cast<float>(static_cast<double>(nw) / sw);
+        g.scale_y = static_cast<float>(static_cast<double>(nh) / sh);
+        g.pad_x = static_cast<float>(px);
+        g.pad_y = static_cast<float>(py);
+        break;
+      }
+      case ResizeMode::kCrop: {
+        const double s = std::max(static_cast<double>(width) / sw, static_cast<double>(height) / sh);
+        const int cw = clamp_round(width / s, 1, sw);
+        const int ch = clamp_round(height / s, 1, sh);
+        const int cx = (sw - cw) / 2;
+        const int cy = (sh - ch) / 2;
+        out = resize_to(src(cv::Rect(cx, cy, cw, ch)), cv::Size(width, height));
+        g.scale_x = static_cast<float>(static_cast<double>(width) / cw);
+        g.scale_y = static_cast<float>(static_cast<double>(height) / ch);
+        g.crop_x = static_cast<float>(cx);
+        g.crop_y = static_cast<float>(cy);
+        break;
+      }
+      default:
+        return InvalidArgument(fmt::format("resize: unknown resize mode {}", static_cast<int>(mode)));
+    }
+  } catch (const cv::Exception& e) {
+    return Internal(fmt::format("resize: OpenCV failed resizing {}x{} to {}x{}: {}", sw, sh, width, height, e.what()));
+  }
+  if (geometry) *geometry = g;
+  return out;
+}
+
+Result<cv::Mat> convert_color(const cv::Mat& src, ColorOrder target) {
+  SENSIX_RETURN_IF_ERROR(check_image(src, "color conversion"));
+  const int c = src.channels();
+  cv::Mat dst;
+  try {
+    switch (target) {
+      case ColorOrder::kBgr:
+        if (c == 3) return src;
+        cv::cvtColor(src, dst, c == 1 ? cv::COLOR_GRAY2BGR : cv::COLOR_BGRA2BGR);
+        return dst;
+      case ColorOrder::kRgb:
+        cv::cvtColor(src, dst, c == 1 ? cv::COLOR_GRAY2RGB : c == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGRA2RGB);
+        return dst;
+      case ColorOrder::kGray:
+        if (c == 1) return src;
+        cv::cvtColor(src, dst, c == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+        return dst;
+      case ColorOrder::kRgba:
+        if (c == 4) {
+          // Swap B and R and make the frame opaque (the documents define rgba alpha as 255).
+          dst.create(src.size(), CV_8UC4);
+          for (int y = 0; y < src.rows; ++y) {
+            const uint8_t* s = src.ptr<uint8_t>(y);
+            uint8_t* d = dst.ptr<uint8_t>(y);
+            for (int x = 0; x < src.cols; ++x, s += 4, d += 4) {
+              d[0] = s[2];
+              d[1] = s[1];
+              d[2] = s[0];
+              d[3] = 255;
+            }
+          }
+          return dst;
+        }
+        cv::cvtColor(src, dst, c == 1 ? cv::COLOR_GRAY2RGBA : cv::COLOR_BGR2RGBA);  // alpha 255
+        return dst;
+    }
+  } catch (const cv::Exception& e) {
+    return Internal(fmt::format("color conversion: OpenCV failed converting {} to {}: {}", mat_type_name(src),
+                                color_order_name(target), e.what()));
+  }
+  return InvalidArgument(fmt::format("color conversion: unknown colour order {}", static_cast<int>(target)));
+}
+
+Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, const ImageInputSpec& norm) {
+  SENSIX_RETURN_IF_ERROR(check_image(img, "image to tensor"));
+  if (layout != Layout::kNhwc && layout != Layout::kNchw) {
+    return InvalidArgument(fmt::format("image to tensor: unknown layout {}", static_cast<int>(layout)));
+  }
+  const int h = img.rows;
+  const int w = img.cols;
+  const int c = img.channels();
+  const bool has_range = norm.range_lo != 0.0f || norm.range_hi != 1.0f;
+  const bool has_mean_std = !norm.mean.empty() || !norm.std.empty();
+  const Shape shape = layout == Layout::kNhwc ? Shape{1, h, w, c} : Shape{1, c, h, w};
+
+  if (dtype == DType::kUInt8) {
+    if (has_range || has_mean_std) {
+      return InvalidArgument("image to tensor: a uint8 input takes pixels unchanged; range and mean/std are not allowed");
+    }
+    Tensor t(DType::kUInt8, shape);
+    static const std::array<std::array<float, 256>, 4> kUnused{};
+    convert_any<uint8_t>(img, kUnused, layout, t.values<uint8_t>().data());
+    return t;
+  }
+  if (dtype != DType::kFloat32) {
+    return InvalidArgument(
+        fmt::format("image to tensor: image inputs must be float32 or uint8, got {}", dtype_name(dtype)));
+  }
+
+  // One 256-entry table per channel, computed in double from the documented formula.
+  std::array<std::array<float, 256>, 4> lut{};
+  if (has_mean_std) {
+    if (norm.mean.size() != static_cast<size_t>(c) || norm.std.size() != static_cast<size_t>(c)) {
+      return InvalidArgument(fmt::format(
+          "image to tensor: mean and std need one value per channel ({}), got {} mean and {} std values", c,
+          norm.mean.size(), norm.std.size()));
+    }
+    if (has_range) return InvalidArgument("image to tensor: mean/std and range exclude each other");
+    for (int k = 0; k < c; ++k) {
+      const double m = norm.mean[static_cast<size_t>(k)];
+      const double sd = norm.std[static_cast<size_t>(k)];
+      if (!std::isfinite(m) || !std::isfinite(sd) || sd == 0.0) {
+        return InvalidArgument(
+            fmt::format("image to tensor: channel {} has mean {} and std {}; both must be finite and std non-zero", k,
+                        m, sd));
+      }
+      for (int p = 0; p < 256; ++p) lut[k][p] = static_cast<float>((p / 255.0 - m) / sd);
+    }
+  } else {
+    if (!std::isfinite(norm.range_lo) || !std::isfinite(norm.range_hi)) {
+      return InvalidArgument(
+          fmt::format("image to tensor: range [{}, {}] must be finite", norm.range_lo, norm.range_hi));
+    }
+    const double lo = norm.range_lo;
+    const double span = static_cast<double>(norm.range_hi) - lo;
+    for (int k = 0; k < c; ++k) {
+      for (int p = 0; p < 256; ++p) lut[k][p] = static_cast<float>(lo + p / 255.0 * span);
+    }
+  }
+  Tensor t(DType::kFloat32, shape);
+  convert_any<float>(img, lut, layout, t.values<float>().data());
+  return t;
+}
+
+}  // namespace sensix

@@ -1,0 +1,54 @@
+// Item: one unit of data flowing from a node of the executable graph to its children.
+//
+// Items are cheap to copy: payloads are shared (shared_ptr or OpenCV's reference-counted
+// cv::Mat), so one node's output is read by all its children without copying.
+//
+// Thread-safety: payloads are immutable once emitted.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "common/tensor.h"
+#include "sensors/frame.h"
+#include "transform/image_ops.h"
+
+namespace sensix {
+
+// Interleaved float samples (audio) or rows of values (a window of rows).
+struct RowsData {
+  std::shared_ptr<const std::vector<float>> values;
+  int row_width = 1;   // audio: channels; model rows: the output's last dimension
+  int sample_rate = 0; // audio only
+};
+
+struct ImageData {
+  cv::Mat image;
+  ImageGeometry geometry;  // how this image maps back to the sensor's frame
+};
+
+struct TensorData {
+  TensorPtr tensor;
+  ImageGeometry geometry;  // valid when the tensor came from an image
+  bool has_geometry = false;
+};
+
+// The declared outputs of one model run, in the order of the Model document's outputs.
+struct ModelOutputs {
+  std::shared_ptr<const std::vector<Tensor>> tensors;
+  std::shared_ptr<const std::vector<std::string>> names;
+};
+
+struct Item {
+  uint64_t frame_seq = 0;             // the sensor frame whose data completed this item
+  int64_t end_ns = 0;                 // stream time of the end of the data
+  SteadyClock::time_point captured;   // capture time of that frame (for latency)
+  std::variant<RowsData, ImageData, TensorData, ModelOutputs> data;
+};
+
+}  // namespace sensix

@@ -1,0 +1,32 @@
+// Executable transform nodes: the running form of the plan's mix, resample, window, tensor,
+// resize and colour nodes. Each node keeps the state of one stream (e.g. the resampler's
+// filter, the window's rows) and is driven by one sensor graph thread.
+//
+// Errors: process() fails the item (the caller counts it) and the node stays usable.
+//
+// Thread-safety: none; one thread drives a node.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "transform/item.h"
+#include "transform/plan.h"
+
+namespace sensix {
+
+class ExecNode {
+ public:
+  virtual ~ExecNode() = default;
+  // Consumes one item and appends what it produces (zero or more items) to `out`.
+  virtual Status process(const Item& in, std::vector<Item>* out) = 0;
+  // End of the stream: appends anything still pending.
+  virtual Status flush(std::vector<Item>* /*out*/) { return Status::Ok(); }
+};
+
+// Builds the node for a plan node of kind mix, resample, window, tensor, resize or color.
+// Source and model nodes are built by the runtime.
+Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node);
+
+}  // namespace sensix

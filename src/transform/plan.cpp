@@ -1,0 +1,311 @@
+#include "transform/plan.h"
+
+#include <algorithm>
+#include <functional>
+
+#include <fmt/format.h>
+
+namespace sensix {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string prefill_text(const WindowSpec& w) {
+  if (w.prefill == Prefill::kNone) return "none";
+  return fmt::format("{:g}", w.prefill_value);
+}
+
+std::string norm_text(const ImageInputSpec& n) {
+  if (!n.mean.empty()) return fmt::format("mean=[{:g}] std=[{:g}]", fmt::join(n.mean, ","), fmt::join(n.std, ","));
+  return fmt::format("range=[{:g},{:g}]", n.range_lo, n.range_hi);
+}
+
+int channels_of(ColorOrder c) {
+  switch (c) {
+    case ColorOrder::kGray: return 1;
+    case ColorOrder::kRgba: return 4;
+    default: return 3;
+  }
+}
+
+}  // namespace
+
+std::string_view node_kind_name(const NodeParams& p) {
+  return std::visit(Overloaded{
+                        [](const SourceParams&) { return std::string_view("source"); },
+                        [](const MixParams&) { return std::string_view("mix"); },
+                        [](const ResampleParams&) { return std::string_view("resample"); },
+                        [](const WindowParams&) { return std::string_view("window"); },
+                        [](const TensorizeParams&) { return std::string_view("tensor"); },
+                        [](const ResizeParams&) { return std::string_view("resize"); },
+                        [](const ColorParams&) { return std::string_view("color"); },
+                        [](const ImageTensorParams&) { return std::string_view("tensor"); },
+                        [](const ModelParams&) { return std::string_view("model"); },
+                    },
+                    p);
+}
+
+std::vector<int> Plan::sources() const {
+  std::vector<int> out;
+  for (const auto& n : nodes_) {
+    if (n.parent < 0) out.push_back(n.id);
+  }
+  return out;
+}
+
+std::vector<int> Plan::model_nodes() const {
+  std::vector<int> out;
+  for (const auto& n : nodes_) {
+    if (std::holds_alternative<ModelParams>(n.params)) out.push_back(n.id);
+  }
+  return out;
+}
+
+std::vector<int> Plan::descendants(int id) const {
+  std::vector<int> out;
+  std::function<void(int)> walk = [&](int n) {
+    for (int c : node(n).children) {
+      out.push_back(c);
+      walk(c);
+    }
+  };
+  walk(id);
+  return out;
+}
+
+Plan::Sharing Plan::sharing() const {
+  Sharing s;
+  s.nodes = static_cast<int>(nodes_.size());
+  s.requested = requested_;
+  for (const auto& n : nodes_) {
+    if (n.consumers.size() > 1) s.shared_nodes++;
+  }
+  return s;
+}
+
+std::string Plan::to_text() const {
+  std::string out;
+  std::function<void(int, int)> walk = [&](int id, int depth) {
+    const PlanNode& n = node(id);
+    std::string line = std::string(static_cast<size_t>(depth) * 2, ' ') + n.label;
+    std::string who;
+    if (std::holds_alternative<ModelParams>(n.params)) {
+      who = "pipelines: " + fmt::format("{}", fmt::join(n.pipelines, ", "));
+    } else if (n.consumers.size() > 1) {
+      who = fmt::format("shared by {}: {}", n.consumers.size(), fmt::join(n.consumers, ", "));
+    } else if (!n.consumers.empty()) {
+      who = n.consumers.front();
+    }
+    if (!who.empty()) {
+      size_t pad = line.size() < 56 ? 56 - line.size() : 1;
+      line += std::string(pad, ' ') + who;
+    }
+    out += line + "\n";
+    for (int c : n.children) walk(c, depth + 1);
+  };
+  for (int s : sources()) walk(s, 0);
+  Sharing sh = sharing();
+  out += fmt::format("{} nodes for {} requested steps; {} nodes shared by more than one model\n", sh.nodes,
+                     sh.requested, sh.shared_nodes);
+  return out;
+}
+
+int PlanBuilder::add_source(const SourceParams& source) {
+  std::string key = source.sensor;
+  if (auto it = plan_.by_key_.find(key); it != plan_.by_key_.end()) return it->second;
+  PlanNode n;
+  n.id = static_cast<int>(plan_.nodes_.size());
+  n.sensor = source.sensor;
+  n.key = key;
+  if (source.modality == Modality::kAudio) {
+    n.label = fmt::format("{} (audio {} Hz, {} ch)", source.sensor, source.sample_rate, source.channels);
+  } else {
+    n.label = fmt::format("{} (image {}x{}, {} ch)", source.sensor, source.width, source.height, source.channels);
+  }
+  n.params = source;
+  plan_.by_key_[key] = n.id;
+  plan_.nodes_.push_back(std::move(n));
+  return plan_.nodes_.back().id;
+}
+
+int PlanBuilder::get_or_add(int parent, NodeParams params, std::string key_part, std::string label,
+                            const std::string& consumer, const std::string& pipeline) {
+  plan_.requested_++;
+  std::string key = plan_.node(parent).key + "/" + key_part;
+  int id;
+  if (auto it = plan_.by_key_.find(key); it != plan_.by_key_.end()) {
+    id = it->second;
+  } else {
+    PlanNode n;
+    n.id = static_cast<int>(plan_.nodes_.size());
+    n.parent = parent;
+    n.sensor = plan_.node(parent).sensor;
+    n.key = key;
+    n.label = std::move(label);
+    n.params = std::move(params);
+    id = n.id;
+    plan_.by_key_[key] = id;
+    plan_.nodes_.push_back(std::move(n));
+    plan_.nodes_[static_cast<size_t>(parent)].children.push_back(id);
+  }
+  mark_consumer(id, consumer, pipeline);
+  return id;
+}
+
+void PlanBuilder::mark_consumer(int id, const std::string& consumer, const std::string& pipeline) {
+  for (int n = id; n >= 0; n = plan_.nodes_[static_cast<size_t>(n)].parent) {
+    auto& node = plan_.nodes_[static_cast<size_t>(n)];
+    if (std::find(node.consumers.begin(), node.consumers.end(), consumer) == node.consumers.end()) {
+      node.consumers.push_back(consumer);
+    }
+    if (std::find(node.pipelines.begin(), node.pipelines.end(), pipeline) == node.pipelines.end()) {
+      node.pipelines.push_back(pipeline);
+    }
+  }
+}
+
+namespace {
+
+Status check_window(const WindowSpec& w) {
+  if (w.window < 1) return InvalidArgument(fmt::format("window must be at least 1, got {}", w.window));
+  if (w.hop < 1 || w.hop > w.window) {
+    return InvalidArgument(fmt::format("hop must be in 1..window ({}), got {}", w.window, w.hop));
+  }
+  return Status::Ok();
+}
+
+Result<std::pair<NodeParams, std::string>> tensorize_step(const Shape& shape, DType dtype, int64_t values,
+                                                          float scale, std::string_view what) {
+  if (dtype != DType::kFloat32) {
+    return InvalidArgument(fmt::format("{} inputs must be float32, the model's input is {}", what, dtype_name(dtype)));
+  }
+  for (int64_t d : shape) {
+    if (d < 0) return InvalidArgument(fmt::format("the input shape {} has a dynamic dimension; declare spec.inputs[].shape", shape_to_string(shape)));
+  }
+  if (element_count(shape) != values) {
+    return InvalidArgument(fmt::format("the input {} holds {} values but each window gives {}", shape_to_string(shape),
+                                       element_count(shape), values));
+  }
+  TensorizeParams p{scale, shape, dtype};
+  std::string key = fmt::format("tensor({}{}*{:g})", dtype_name(dtype), shape_to_string(shape), scale);
+  return std::pair<NodeParams, std::string>{p, key};
+}
+
+}  // namespace
+
+Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, const Shape& shape, DType dtype,
+                                         const std::string& consumer, const std::string& pipeline) {
+  const auto* src = std::get_if<SourceParams>(&plan_.node(source).params);
+  if (!src || src->modality != Modality::kAudio) {
+    return InvalidArgument(fmt::format("the model needs audio but sensor {} gives images", plan_.node(source).sensor));
+  }
+  if (req.channels < 1 || req.sample_rate < 1) {
+    return InvalidArgument(fmt::format("audio requirement {} Hz, {} ch is not valid", req.sample_rate, req.channels));
+  }
+  SENSIX_RETURN_IF_ERROR(check_window(req.window));
+  bool mix = src->channels != req.channels;
+  if (mix && !(req.channels == 1 || src->channels == 1)) {
+    return InvalidArgument(fmt::format("sensor {} has {} channels and the model needs {}: only mixing down to one "
+                                       "channel or up from one channel is supported",
+                                       src->sensor, src->channels, req.channels));
+  }
+  int node = source;
+  auto add_mix = [&] {
+    node = get_or_add(node, MixParams{src->channels, req.channels}, fmt::format("mix({}->{})", src->channels, req.channels),
+                      fmt::format("mix {} -> {} ch", src->channels, req.channels), consumer, pipeline);
+  };
+  // Mix down before resampling (fewer channels to resample); mix up after.
+  if (mix && req.channels < src->channels) add_mix();
+  if (src->sample_rate != req.sample_rate) {
+    int ch = (mix && req.channels < src->channels) ? req.channels : src->channels;
+    node = get_or_add(node, ResampleParams{src->sample_rate, req.sample_rate, ch},
+                      fmt::format("resample({}->{})", src->sample_rate, req.sample_rate),
+                      fmt::format("resample {} -> {} Hz", src->sample_rate, req.sample_rate), consumer, pipeline);
+  }
+  if (mix && req.channels > src->channels) add_mix();
+  const WindowSpec& w = req.window;
+  node = get_or_add(node, WindowParams{w, req.channels, ""},
+                    fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
+                    fmt::format("window {} / hop {} samples, prefill {}", w.window, w.hop, prefill_text(w)), consumer,
+                    pipeline);
+  auto step = tensorize_step(shape, dtype, static_cast<int64_t>(w.window) * req.channels, req.scale, "audio");
+  if (!step.ok()) return step.status();
+  auto& [params, key] = step.value();
+  return get_or_add(node, params, key,
+                    fmt::format("tensor {} {}{}", dtype_name(dtype), shape_to_string(shape),
+                                req.scale != 1.0f ? fmt::format(" x{:g}", req.scale) : ""),
+                    consumer, pipeline);
+}
+
+Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, const Shape& shape, DType dtype,
+                                         const std::string& consumer, const std::string& pipeline) {
+  const auto* src = std::get_if<SourceParams>(&plan_.node(source).params);
+  if (!src || src->modality != Modality::kImage) {
+    return InvalidArgument(fmt::format("the model needs images but sensor {} gives audio", plan_.node(source).sensor));
+  }
+  if (req.width < 1 || req.height < 1) {
+    return InvalidArgument(fmt::format("image size {}x{} is not valid", req.width, req.height));
+  }
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8) {
+    return InvalidArgument(fmt::format("image inputs must be float32 or uint8, the model's input is {}", dtype_name(dtype)));
+  }
+  int c = channels_of(req.color);
+  Shape want = req.layout == Layout::kNhwc ? Shape{1, req.height, req.width, c} : Shape{1, c, req.height, req.width};
+  if (shape != want) {
+    return InvalidArgument(fmt::format("a {}x{} {} image in {} layout is a {} tensor, but the model's input is {}",
+                                       req.width, req.height, color_order_name(req.color), layout_name(req.layout),
+                                       shape_to_string(want), shape_to_string(shape)));
+  }
+  int node = source;
+  bool same_size = src->width == req.width && src->height == req.height;
+  if (!same_size) {
+    node = get_or_add(node, ResizeParams{req.width, req.height, req.resize},
+                      fmt::format("resize({}x{},{})", req.width, req.height, resize_mode_name(req.resize)),
+                      fmt::format("resize {}x{} ({})", req.width, req.height, resize_mode_name(req.resize)), consumer,
+                      pipeline);
+  }
+  bool source_is_target = (src->channels == 3 && req.color == ColorOrder::kBgr) ||
+                          (src->channels == 1 && req.color == ColorOrder::kGray);
+  if (!source_is_target) {
+    node = get_or_add(node, ColorParams{req.color}, fmt::format("color({})", color_order_name(req.color)),
+                      fmt::format("color -> {}", color_order_name(req.color)), consumer, pipeline);
+  }
+  ImageTensorParams p{req, shape, dtype};
+  std::string norm = dtype == DType::kUInt8 ? std::string("raw") : norm_text(req);
+  return get_or_add(node, p,
+                    fmt::format("tensor({}{},{},{})", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
+                    fmt::format("tensor {} {} {} {}", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
+                    consumer, pipeline);
+}
+
+Result<int> PlanBuilder::add_stream_chain(int model_node, const std::string& output, int row_width,
+                                          const StreamInputSpec& req, const Shape& shape, DType dtype,
+                                          const std::string& consumer, const std::string& pipeline) {
+  if (!std::holds_alternative<ModelParams>(plan_.node(model_node).params)) {
+    return Internal("stream chain from a node that is not a model");
+  }
+  SENSIX_RETURN_IF_ERROR(check_window(req.window));
+  if (row_width < 1) return InvalidArgument(fmt::format("output {} has no fixed row width", output));
+  const WindowSpec& w = req.window;
+  int node = get_or_add(model_node, WindowParams{w, row_width, output},
+                        fmt::format("[{}]window({},{},{})", output, w.window, w.hop, prefill_text(w)),
+                        fmt::format("{}: window {} / hop {} rows of {}, prefill {}", output, w.window, w.hop, row_width,
+                                    prefill_text(w)),
+                        consumer, pipeline);
+  auto step = tensorize_step(shape, dtype, static_cast<int64_t>(w.window) * row_width, 1.0f, "stream");
+  if (!step.ok()) return step.status();
+  auto& [params, key] = step.value();
+  return get_or_add(node, params, key, fmt::format("tensor {} {}", dtype_name(dtype), shape_to_string(shape)), consumer,
+                    pipeline);
+}
+
+int PlanBuilder::add_model(int input, const std::string& model, const std::string& pipeline) {
+  return get_or_add(input, ModelParams{model}, "model(" + model + ")", "model " + model, model, pipeline);
+}
+
+}  // namespace sensix

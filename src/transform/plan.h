@@ -1,0 +1,151 @@
+// Plan: the shared transformation graph derived from sensors' native formats and models'
+// declared input requirements.
+//
+// Every node is identified by a canonical key: its parent's key plus its own operation and
+// parameters (e.g. "speech/mix(2->1)/resample(22050->16000)/window(1760,1280,prefill=0)").
+// Asking for a node that already exists returns the existing one, so two consumers that need
+// the same step on the same sensor share one node, which runs once per frame. Each sensor's
+// graph is a tree rooted at its source node; model nodes are nodes too, and the rows of a
+// model's output can feed further windows and models (model-as-feature sharing).
+//
+// The plan is a description only (no execution state); runtime/ instantiates it.
+//
+// Thread-safety: build on one thread; a finished Plan is immutable.
+#pragma once
+
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+#include "common/tensor.h"
+#include "docs/spec.h"
+
+namespace sensix {
+
+struct SourceParams {
+  std::string sensor;
+  Modality modality = Modality::kAudio;
+  int sample_rate = 0;  // audio
+  int channels = 0;     // audio channels; image channels (1, 3 or 4)
+  int width = 0, height = 0;
+};
+struct MixParams {
+  int in_channels = 0, out_channels = 0;
+};
+struct ResampleParams {
+  int in_rate = 0, out_rate = 0, channels = 0;
+};
+// Windows over rows: audio samples (row = one sample of all channels) or the rows of a
+// model's output `output` (row = its last dimension).
+struct WindowParams {
+  WindowSpec spec;
+  int row_width = 0;
+  std::string output;  // model output name when the parent is a model node; empty for audio
+};
+// A window made into the model's input tensor.
+struct TensorizeParams {
+  float scale = 1.0f;
+  Shape shape;
+  DType dtype = DType::kFloat32;
+};
+struct ResizeParams {
+  int width = 0, height = 0;
+  ResizeMode mode = ResizeMode::kStretch;
+};
+struct ColorParams {
+  ColorOrder to = ColorOrder::kRgb;
+};
+struct ImageTensorParams {
+  ImageInputSpec norm;  // layout, range or mean/std
+  Shape shape;
+  DType dtype = DType::kFloat32;
+};
+struct ModelParams {
+  std::string model;  // Model document name
+};
+
+using NodeParams = std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams,
+                                ResizeParams, ColorParams, ImageTensorParams, ModelParams>;
+
+std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", ...
+
+struct PlanNode {
+  int id = 0;
+  int parent = -1;  // -1 for a source
+  std::string sensor;
+  std::string key;    // canonical, unique in the plan
+  std::string label;  // short human description, e.g. "resample 22050->16000 Hz"
+  NodeParams params;
+  std::vector<int> children;
+  std::vector<std::string> consumers;  // models that read this node's output, directly or through later nodes
+  std::vector<std::string> pipelines;  // pipelines that asked for this node
+};
+
+class Plan {
+ public:
+  const std::vector<PlanNode>& nodes() const { return nodes_; }
+  const PlanNode& node(int id) const { return nodes_.at(static_cast<size_t>(id)); }
+  std::vector<int> sources() const;
+  // Model node ids, in creation order.
+  std::vector<int> model_nodes() const;
+  // Node ids under `id` (excluding it), depth first.
+  std::vector<int> descendants(int id) const;
+
+  // Feature sharing: nodes requested more than once, and the number of node evaluations per
+  // frame saved compared with every consumer computing its own chain.
+  struct Sharing {
+    int nodes = 0;            // distinct nodes
+    int requested = 0;        // nodes requested in total (with repeats)
+    int shared_nodes = 0;     // nodes with more than one consumer
+  };
+  Sharing sharing() const;
+
+  // A text rendering: one line per node, indented by depth, with its consumers.
+  std::string to_text() const;
+
+ private:
+  friend class PlanBuilder;
+  std::vector<PlanNode> nodes_;
+  std::map<std::string, int> by_key_;
+  int requested_ = 0;
+};
+
+// Derives chains and adds them to a plan, sharing identical nodes.
+class PlanBuilder {
+ public:
+  // The source node of a sensor (created once).
+  int add_source(const SourceParams& source);
+
+  // Audio from `source` to a model's audio input: channel mix and resampling as needed,
+  // then windows, then the tensor. Returns the tensor node. Fails (with both sides named)
+  // when the requirement cannot be met from the source.
+  Result<int> add_audio_chain(int source, const AudioInputSpec& req, const Shape& shape, DType dtype,
+                              const std::string& consumer, const std::string& pipeline);
+
+  // An image from `source` to a model's image input: resize, colour order, tensor.
+  Result<int> add_image_chain(int source, const ImageInputSpec& req, const Shape& shape, DType dtype,
+                              const std::string& consumer, const std::string& pipeline);
+
+  // Rows of `output` of the model at node `model_node` (row width `row_width`) to a stream
+  // input: windows, then the tensor.
+  Result<int> add_stream_chain(int model_node, const std::string& output, int row_width,
+                               const StreamInputSpec& req, const Shape& shape, DType dtype,
+                               const std::string& consumer, const std::string& pipeline);
+
+  // The model `model` fed by node `input` (created once per (model, input)).
+  int add_model(int input, const std::string& model, const std::string& pipeline);
+
+  Plan finish() { return std::move(plan_); }
+  const Plan& plan() const { return plan_; }
+
+ private:
+  int get_or_add(int parent, NodeParams params, std::string key_part, std::string label,
+                 const std::string& consumer, const std::string& pipeline);
+  void mark_consumer(int id, const std::string& consumer, const std::string& pipeline);
+
+  Plan plan_;
+};
+
+}  // namespace sensix
