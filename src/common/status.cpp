@@ -1,5 +1,7 @@
 #include "common/status.h"
 
+#include <ostream>
+
 namespace sensix {
 
 std::string_view status_code_name(StatusCode code) {
@@ -24,6 +26,8 @@ Status Status::with_context(std::string_view prefix) const {
   m += message_;
   return Status(code_, std::move(m));
 }
+
+std::ostream& operator<<(std::ostream& os, const Status& s) { return os << s.to_string(); }
 
 std::string Status::to_string() const {
   if (ok()) return "OK";

@@ -10,6 +10,7 @@
 
 #include <cassert>
 #include <optional>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,9 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
 };
+
+// Prints to_string(); lets GoogleTest and logs show a Status.
+std::ostream& operator<<(std::ostream& os, const Status& s);
 
 Status InvalidArgument(std::string message);
 Status NotFound(std::string message);

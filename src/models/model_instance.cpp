@@ -1,0 +1,257 @@
+#include "models/model_instance.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace sensix {
+
+std::string_view model_state_name(ModelState s) {
+  switch (s) {
+    case ModelState::kLoading: return "loading";
+    case ModelState::kReady: return "ready";
+    case ModelState::kFailed: return "failed";
+    case ModelState::kUnloaded: return "unloaded";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Fills `shape` from the declared shape and the model's own, or explains why it cannot.
+Result<Shape> resolve_shape(const std::optional<Shape>& declared, const Shape& model) {
+  if (declared) {
+    if (declared->size() != model.size()) {
+      return InvalidArgument(fmt::format("declared shape {} has rank {}, the model's is {} (rank {})",
+                                         shape_to_string(*declared), declared->size(), shape_to_string(model),
+                                         model.size()));
+    }
+    for (size_t i = 0; i < model.size(); ++i) {
+      if ((*declared)[i] < 1) {
+        return InvalidArgument(fmt::format("declared shape {} must have positive dims", shape_to_string(*declared)));
+      }
+      if (model[i] >= 0 && model[i] != (*declared)[i]) {
+        return InvalidArgument(fmt::format("declared shape {} does not match the model's {} at dim {}",
+                                           shape_to_string(*declared), shape_to_string(model), i));
+      }
+    }
+    return *declared;
+  }
+  for (int64_t d : model) {
+    if (d < 0) {
+      return InvalidArgument(fmt::format("the model's shape {} has dynamic dims: declare shape", shape_to_string(model)));
+    }
+  }
+  return model;
+}
+
+Result<Tensor> make_constant(const ConstantInputSpec& c, DType dtype, const Shape& shape) {
+  Tensor t(dtype, shape);
+  int64_t n = t.size();
+  if (c.values.size() != 1 && static_cast<int64_t>(c.values.size()) != n) {
+    return InvalidArgument(fmt::format("{} values given for a {} tensor of {} elements", c.values.size(),
+                                       shape_to_string(shape), n));
+  }
+  auto value_at = [&](int64_t i) { return c.values.size() == 1 ? c.values[0] : c.values[static_cast<size_t>(i)]; };
+  switch (dtype) {
+    case DType::kFloat32:
+      for (int64_t i = 0; i < n; ++i) t.values<float>()[static_cast<size_t>(i)] = static_cast<float>(value_at(i));
+      break;
+    case DType::kInt64:
+      for (int64_t i = 0; i < n; ++i) t.values<int64_t>()[static_cast<size_t>(i)] = static_cast<int64_t>(value_at(i));
+      break;
+    case DType::kInt32:
+      for (int64_t i = 0; i < n; ++i) t.values<int32_t>()[static_cast<size_t>(i)] = static_cast<int32_t>(value_at(i));
+      break;
+    case DType::kInt8:
+      for (int64_t i = 0; i < n; ++i) t.values<int8_t>()[static_cast<size_t>(i)] = static_cast<int8_t>(value_at(i));
+      break;
+    case DType::kUInt8:
+      for (int64_t i = 0; i < n; ++i) t.values<uint8_t>()[static_cast<size_t>(i)] = static_cast<uint8_t>(value_at(i));
+      break;
+    case DType::kBool:
+      for (int64_t i = 0; i < n; ++i) t.values<bool>()[static_cast<size_t>(i)] = value_at(i) != 0.0;
+      break;
+    case DType::kFloat16:
+      return InvalidArgument("float16 constants are not supported");
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, EngineRegistry& engines) {
+  const std::string label = doc_label(doc);
+  std::unique_ptr<ModelInstance> m(new ModelInstance(doc));
+  m->stats_.name = doc.metadata.name;
+  m->stats_.version = doc.spec.version;
+  std::string engine_name =
+      doc.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(doc.spec.format)) : doc.spec.engine;
+  m->engine_name_ = engine_name;
+  m->stats_.engine = engine_name;
+  auto engine = engines.get(engine_name);
+  if (!engine.ok()) return engine.status().with_context(label + ": spec.engine");
+  if (!(*engine)->supports(doc.spec.format)) {
+    return InvalidArgument(fmt::format("{}: spec.engine: engine {} cannot load {} models", label, engine_name,
+                                       model_format_name(doc.spec.format)));
+  }
+  SessionOptions opts;
+  opts.intra_op_threads = doc.spec.resources.threads;
+  auto session = (*engine)->load(doc.spec.path, opts);
+  if (!session.ok()) return session.status().with_context(label + ": spec.source " + doc.spec.source);
+  m->session_ = std::move(session).value();
+  SENSIX_RETURN_IF_ERROR(m->bind(*m->session_).with_context(label));
+  m->stats_.memory = m->session_->memory();
+  m->stats_.state = ModelState::kReady;
+  return m;
+}
+
+Status ModelInstance::bind(const Session& session) {
+  const auto& spec = doc_.spec;
+  const auto& ins = session.inputs();
+  input_shapes_.resize(spec.inputs.size());
+  session_input_of_.resize(spec.inputs.size());
+  constants_.resize(spec.inputs.size());
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    const InputSpec& in = spec.inputs[i];
+    std::string field = fmt::format("spec.inputs[{}]", i);
+    int idx = find_tensor(ins, in.name);
+    if (idx < 0) {
+      return InvalidArgument(fmt::format("{}.name: the model has no input \"{}\"; its inputs are: {}", field, in.name,
+                                         describe_tensors(ins)));
+    }
+    const TensorInfo& info = ins[static_cast<size_t>(idx)];
+    if (info.dtype != in.dtype) {
+      return InvalidArgument(fmt::format("{}.dtype: the model's input \"{}\" is {}, the document says {}", field,
+                                         in.name, dtype_name(info.dtype), dtype_name(in.dtype)));
+    }
+    auto shape = resolve_shape(in.shape, info.shape);
+    if (!shape.ok()) return shape.status().with_context(fmt::format("{}.shape (input \"{}\")", field, in.name));
+    input_shapes_[i] = *shape;
+    session_input_of_[i] = idx;
+    if (is_data_input(in)) data_input_ = static_cast<int>(i);
+    if (std::holds_alternative<StateInputSpec>(in.source)) state_inputs_.push_back(static_cast<int>(i));
+    if (const auto* c = std::get_if<ConstantInputSpec>(&in.source)) {
+      auto t = make_constant(*c, in.dtype, *shape);
+      if (!t.ok()) return t.status().with_context(field + ".constant");
+      constants_[i] = std::move(t).value();
+    }
+  }
+  // Every model input must be declared.
+  for (const auto& info : ins) {
+    bool declared = false;
+    for (const auto& in : spec.inputs) declared |= in.name == info.name;
+    if (!declared) {
+      return InvalidArgument(fmt::format("spec.inputs: the model's input \"{}\" ({} {}) is not declared", info.name,
+                                         dtype_name(info.dtype), shape_to_string(info.shape)));
+    }
+  }
+  if (data_input_ < 0) return InvalidArgument("spec.inputs: no audio, image or stream input");
+  const auto& outs = session.outputs();
+  for (size_t i = 0; i < spec.outputs.size(); ++i) {
+    const OutputSpec& o = spec.outputs[i];
+    int idx = find_tensor(outs, o.name);
+    if (idx < 0) {
+      return InvalidArgument(fmt::format("spec.outputs[{}].name: the model has no output \"{}\"; its outputs are: {}", i,
+                                         o.name, describe_tensors(outs)));
+    }
+    const TensorInfo& info = outs[static_cast<size_t>(idx)];
+    if ((o.scale != 1.0f || o.offset != 0.0f) && info.dtype != DType::kFloat32) {
+      return InvalidArgument(fmt::format("spec.outputs[{}]: scale/offset need a float32 output, \"{}\" is {}", i,
+                                         o.name, dtype_name(info.dtype)));
+    }
+    output_indices_.push_back(idx);
+    output_infos_.push_back(info);
+  }
+  for (int si : state_inputs_) {
+    const auto& st = std::get<StateInputSpec>(spec.inputs[static_cast<size_t>(si)].source);
+    int o = find_output(st.from_output);
+    if (o < 0) {
+      return InvalidArgument(fmt::format("spec.inputs[{}].state.from: \"{}\" is not a declared output", si, st.from_output));
+    }
+    if (output_infos_[static_cast<size_t>(o)].dtype != spec.inputs[static_cast<size_t>(si)].dtype) {
+      return InvalidArgument(fmt::format("spec.inputs[{}].state.from: output \"{}\" is {}, the state input is {}", si,
+                                         st.from_output, dtype_name(output_infos_[static_cast<size_t>(o)].dtype),
+                                         dtype_name(spec.inputs[static_cast<size_t>(si)].dtype)));
+    }
+  }
+  return Status::Ok();
+}
+
+int ModelInstance::find_output(std::string_view name) const {
+  for (size_t i = 0; i < doc_.spec.outputs.size(); ++i) {
+    if (doc_.spec.outputs[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<const Tensor> states) {
+  const auto& spec = doc_.spec;
+  if (states.size() != state_inputs_.size()) {
+    return Internal(fmt::format("{} state tensors given, the model has {}", states.size(), state_inputs_.size()));
+  }
+  std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
+  size_t next_state = 0;
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    const Tensor* t;
+    if (static_cast<int>(i) == data_input_) {
+      t = &data;
+    } else if (std::holds_alternative<StateInputSpec>(spec.inputs[i].source)) {
+      t = &states[next_state++];
+    } else {
+      t = &constants_[i];
+    }
+    inputs[static_cast<size_t>(session_input_of_[i])] = t;
+  }
+  std::vector<Tensor> outputs;
+  auto t0 = std::chrono::steady_clock::now();
+  Status s;
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    s = session_->run(inputs, output_indices_, &outputs);
+  }
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (!s.ok()) {
+    Status err = s.with_context("Model/" + name());
+    record_error(err);
+    return err;
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const OutputSpec& o = spec.outputs[i];
+    if (outputs[i].dtype() != DType::kFloat32) continue;
+    auto v = outputs[i].values<float>();
+    for (float& x : v) {
+      if (!std::isfinite(x)) {
+        Status err = InvalidArgument(fmt::format("Model/{}: output \"{}\" holds NaN or Inf", name(), o.name));
+        record_error(err);
+        return err;
+      }
+    }
+    if (o.scale != 1.0f || o.offset != 0.0f) {
+      for (float& x : v) x = x * o.scale + o.offset;
+    }
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.runs++;
+  stats_.compute.record(ns);
+  return outputs;
+}
+
+void ModelInstance::record_result(int64_t end_to_end_ns, bool predicted) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.end_to_end.record(end_to_end_ns);
+  if (predicted) stats_.predictions++;
+}
+
+void ModelInstance::record_error(const Status& s) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.errors++;
+  stats_.last_error = s.message();
+}
+
+ModelStatsSnapshot ModelInstance::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return stats_;
+}
+
+}  // namespace sensix

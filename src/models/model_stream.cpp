@@ -1,0 +1,73 @@
+#include "models/model_stream.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sensix {
+
+Result<std::unique_ptr<ModelStream>> ModelStream::create(ModelInstance* model, std::vector<std::string> pipelines,
+                                                        std::string sensor) {
+  std::unique_ptr<ModelStream> s(new ModelStream());
+  s->model_ = model;
+  s->pipelines_ = std::move(pipelines);
+  s->sensor_ = std::move(sensor);
+  const auto& inputs = model->spec().inputs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto* st = std::get_if<StateInputSpec>(&inputs[i].source);
+    if (!st) continue;
+    Tensor t(inputs[i].dtype, model->input_shape(static_cast<int>(i)));
+    if (t.dtype() == DType::kFloat32) std::fill(t.values<float>().begin(), t.values<float>().end(), st->init);
+    s->states_.push_back(std::move(t));
+    s->state_from_output_.push_back(model->find_output(st->from_output));
+  }
+  SENSIX_ASSIGN_OR_RETURN(s->post_, Postprocessor::create(*model));
+  return s;
+}
+
+Result<StreamResult> ModelStream::infer(const StreamInput& in) {
+  auto outputs = model_->run(*in.data, states_);
+  if (!outputs.ok()) return outputs.status();
+  // Carry state: the next call sees this call's outputs.
+  for (size_t i = 0; i < states_.size(); ++i) {
+    const Tensor& o = (*outputs)[static_cast<size_t>(state_from_output_[i])];
+    if (o.size() != states_[i].size()) {
+      Status err = InvalidArgument(fmt::format("Model/{}: state output has {} values, the state input needs {}",
+                                               model_->name(), o.size(), states_[i].size()));
+      model_->record_error(err);
+      return err;
+    }
+    Tensor next = o;
+    SENSIX_RETURN_IF_ERROR(next.reshape(states_[i].shape()));
+    states_[i] = std::move(next);
+  }
+  StreamResult r;
+  auto shared = std::make_shared<std::vector<Tensor>>(std::move(outputs).value());
+  r.outputs = shared;
+  bool predicted = false;
+  if (post_) {
+    Prediction p;
+    auto fired = post_->process(*shared, in.geometry, &p);
+    if (!fired.ok()) {
+      Status err = fired.status().with_context("Model/" + model_->name());
+      model_->record_error(err);
+      return err;
+    }
+    if (*fired) {
+      p.pipelines = pipelines_;
+      p.model = model_->name();
+      p.version = model_->spec().version;
+      p.sensor = sensor_;
+      p.frame_seq = in.frame_seq;
+      p.media_ns = in.end_ns;
+      p.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - in.captured).count();
+      r.prediction = std::move(p);
+      predicted = true;
+    }
+  }
+  model_->record_result(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - in.captured).count(), predicted);
+  return r;
+}
+
+}  // namespace sensix
