@@ -2,7 +2,7 @@
 // validation. Nothing past docs/ sees YAML or JSON; everything past docs/ reads these structs.
 //
 // Field names here are the YAML/JSON field names in snake_case (sampleRate -> sample_rate).
-// docs/reference.md is the user-facing description of every field; keep the two in step.
+// docs/documents.md is the user-facing description of every field; keep the two in step.
 //
 // Paths are already resolved when a struct leaves docs/: "repo:<p>" against the model
 // repository, "samples:<p>" against the sample directory, a relative path against the

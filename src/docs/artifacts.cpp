@@ -1,0 +1,127 @@
+// verify_artifacts (parser.h): every model file exists, has the sha256 its document states and
+// starts like its declared format; every labels file exists. All problems are reported, one
+// per line; the Status code is that of the first (NotFound, DataLoss or InvalidArgument).
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/paths.h"
+#include "common/sha256.h"
+#include "docs/parser.h"
+
+namespace sensix {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool under(const std::string& path, const std::string& dir) {
+  if (dir.empty()) return false;
+  const std::string p = fs::path(path).lexically_normal().string();
+  std::string d = fs::path(dir).lexically_normal().string();
+  if (!d.empty() && d.back() != '/') d += '/';
+  return p.starts_with(d);
+}
+
+// "; run scripts/setup to fetch it" for files the setup script provides.
+std::string setup_hint(const std::string& written, const std::string& path) {
+  if (written.starts_with("repo:") || written.starts_with("samples:") || under(path, cache_dir()) ||
+      under(path, model_repo_dir())) {
+    return " (run scripts/setup to fetch the models)";
+  }
+  return "";
+}
+
+std::string hex_prefix(const std::array<unsigned char, 8>& b, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += fmt::format("{}{:02x}", i ? " " : "", b[i]);
+  return out;
+}
+
+class Report {
+ public:
+  void add(const Status& s) {
+    if (code_ == StatusCode::kOk) code_ = s.code();
+    if (!text_.empty()) text_ += '\n';
+    text_ += s.message();
+  }
+  Status status() const { return code_ == StatusCode::kOk ? Status::Ok() : Status(code_, text_); }
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string text_;
+};
+
+// The file at `path` exists and is a regular file; otherwise reports and returns false.
+bool check_exists(Report& r, const std::string& prefix, const std::string& written, const std::string& path) {
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) {
+    const std::string shown = written == path ? path : fmt::format("{} ({})", written, path);
+    r.add(NotFound(fmt::format("{}: {} does not exist{}", prefix, shown, setup_hint(written, path))));
+    return false;
+  }
+  if (!fs::is_regular_file(st)) {
+    r.add(InvalidArgument(fmt::format("{}: {} is not a regular file", prefix, path)));
+    return false;
+  }
+  return true;
+}
+
+void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string>& sha_cache) {
+  const std::string label = doc_label(d);
+  const ModelSpec& m = d.spec;
+  const std::string file = fs::path(m.path).filename().string();
+  if (check_exists(r, label + ": spec.source", m.source.empty() ? m.path : m.source, m.path)) {
+    auto it = sha_cache.find(m.path);
+    if (it == sha_cache.end()) {
+      auto sha = sha256_file(m.path);
+      if (!sha.ok()) {
+        r.add(sha.status().with_context(label + ": spec.source"));
+        return;
+      }
+      it = sha_cache.emplace(m.path, *sha).first;
+    }
+    if (it->second != m.sha256) {
+      r.add(DataLoss(fmt::format("{}: spec.sha256: {} has sha256 {}, the document says {}", label, file, it->second,
+                                 m.sha256)));
+    } else {
+      std::array<unsigned char, 8> head{};
+      std::ifstream in(m.path, std::ios::binary);
+      in.read(reinterpret_cast<char*>(head.data()), head.size());
+      const size_t n = static_cast<size_t>(in.gcount());
+      const bool tflite = n >= 8 && head[4] == 'T' && head[5] == 'F' && head[6] == 'L' && head[7] == '3';
+      // An ONNX ModelProto starts with field 1 (ir_version) as a varint: tag byte 0x08.
+      const bool onnx = n >= 2 && head[0] == 0x08;
+      const bool ok = m.format == ModelFormat::kOnnx ? onnx : tflite;
+      if (!ok) {
+        std::string seen = tflite ? "it looks like a TFLite model"
+                           : onnx ? "it looks like an ONNX model"
+                                  : fmt::format("it starts with {}", n ? hex_prefix(head, n) : "nothing");
+        const char* expect = m.format == ModelFormat::kOnnx
+                                 ? "an ONNX model (a protobuf starting with byte 08)"
+                                 : "a TFLite model (\"TFL3\" at bytes 4..7)";
+        r.add(InvalidArgument(fmt::format("{}: spec.format: {} is not {}: {}", label, file, expect, seen)));
+      }
+    }
+  }
+  auto labels = [&](const std::string& path, const char* field) {
+    if (!path.empty()) check_exists(r, label + ": " + field, path, path);
+  };
+  if (const auto* c = std::get_if<ClassifySpec>(&m.postprocess)) labels(c->labels_file, "spec.postprocess.classify.labelsFile");
+  if (const auto* dt = std::get_if<DetectSpec>(&m.postprocess)) labels(dt->labels_file, "spec.postprocess.detect.labelsFile");
+}
+
+}  // namespace
+
+Status verify_artifacts(const DocumentSet& docs) {
+  Report r;
+  std::map<std::string, std::string> sha_cache;
+  for (const auto& d : docs.models) check_model(r, d, sha_cache);
+  return r.status();
+}
+
+}  // namespace sensix

@@ -1,0 +1,595 @@
+// Tests of parser.h: the quickstart example, a table of invalid documents with the exact
+// messages users see, JSON input, files and directories.
+#include "docs/parser.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace sensix {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const ParseOptions kRoots{"/repo", "/samples"};
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << "test bug: \"" << from << "\" not in the base document";
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return text;
+}
+
+// Parses `text` as "t.yaml" and returns the error text ("" when it parsed).
+std::string errors_of(const std::string& text) {
+  auto r = parse_document_text(text, "t.yaml", "/docs", kRoots);
+  return r.ok() ? std::string() : r.status().message();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Base documents (line numbers in the comments are what the messages below refer to).
+
+const std::string kSensor =
+    "apiVersion: sensix/v1\n"   // 1
+    "kind: Sensor\n"            // 2
+    "metadata: {name: mic}\n"   // 3
+    "spec:\n"                   // 4
+    "  driver: audio-file\n"    // 5
+    "  path: samples:a.wav\n";  // 6
+
+const std::string kSha = std::string(64, 'a');
+
+const std::string kModel =
+    "apiVersion: sensix/v1\n"                                     // 1
+    "kind: Model\n"                                               // 2
+    "metadata: {name: vad}\n"                                     // 3
+    "spec:\n"                                                     // 4
+    "  format: onnx\n"                                            // 5
+    "  source: repo:vad.onnx\n"                                   // 6
+    "  sha256: " + kSha + "\n"                                    // 7
+    "  version: \"5\"\n"                                          // 8
+    "  inputs:\n"                                                 // 9
+    "    - name: input\n"                                         // 10
+    "      audio: {sampleRate: 16000, window: 512, hop: 512}\n"  // 11
+    "  outputs:\n"                                                // 12
+    "    - name: output\n"                                        // 13
+    "  postprocess:\n"                                            // 14
+    "    classify: {output: output, labels: [speech]}\n";         // 15
+
+// A head fed by vad's output (a stream input).
+const std::string kHead =
+    "apiVersion: sensix/v1\n"
+    "kind: Model\n"
+    "metadata: {name: head}\n"
+    "spec:\n"
+    "  format: tflite\n"
+    "  source: head.tflite\n"
+    "  sha256: " + kSha + "\n"
+    "  version: \"1\"\n"
+    "  inputs:\n"
+    "    - name: x\n"
+    "      stream: {window: 16, hop: 1}\n"
+    "  outputs:\n"
+    "    - name: y\n";
+
+const std::string kPipeline =
+    "apiVersion: sensix/v1\n"
+    "kind: Pipeline\n"
+    "metadata: {name: voice}\n"
+    "spec:\n"
+    "  steps:\n"
+    "    - {model: vad, from: {sensor: mic}}\n"
+    "    - {model: head, from: {model: vad}}\n";
+
+std::string set_of(const std::string& sensor, const std::string& model, const std::string& head,
+                   const std::string& pipeline) {
+  return sensor + "---\n" + model + "---\n" + head + "---\n" + pipeline;
+}
+const std::string kValidSet = set_of(kSensor, kModel, kHead, kPipeline);
+
+TEST(ParserTest, BaseDocumentsAreValid) {
+  EXPECT_EQ(errors_of(kSensor), "");
+  EXPECT_EQ(errors_of(kModel), "");
+  EXPECT_EQ(errors_of(kValidSet), "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The quickstart example.
+
+TEST(ParserTest, QuickstartParses) {
+  const std::string path = std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml";
+  auto r = parse_document_files({path}, kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const DocumentSet& d = *r;
+  ASSERT_EQ(d.sensors.size(), 2u);
+  ASSERT_GE(d.models.size(), 6u);
+  ASSERT_GE(d.pipelines.size(), 1u);
+
+  const SensorDoc* speech = d.find_sensor("speech");
+  ASSERT_NE(speech, nullptr);
+  EXPECT_EQ(speech->origin.file, path);
+  EXPECT_EQ(speech->origin.index, 0);
+  EXPECT_EQ(speech->spec.driver, DriverKind::kAudioFile);
+  EXPECT_EQ(speech->spec.path, "/samples/demo/speech.wav");
+  EXPECT_EQ(speech->spec.audio.frame_ms, 20);
+  EXPECT_EQ(speech->spec.audio.sample_rate, 0);  // from the file
+  EXPECT_DOUBLE_EQ(speech->spec.replay.speed, 1.0);
+  EXPECT_EQ(speech->spec.buffer.capacity, 16);
+  EXPECT_FALSE(speech->spec.buffer.overflow.has_value());
+
+  const ModelDoc* vad = d.find_model("silero-vad");
+  ASSERT_NE(vad, nullptr);
+  EXPECT_EQ(vad->metadata.labels.at("task"), "voice-activity");
+  EXPECT_EQ(vad->spec.format, ModelFormat::kOnnx);
+  EXPECT_EQ(vad->spec.source, "repo:silero-vad/silero_vad_v5.onnx");
+  EXPECT_EQ(vad->spec.path, "/repo/silero-vad/silero_vad_v5.onnx");
+  EXPECT_EQ(vad->spec.sha256, "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f");
+  EXPECT_EQ(vad->spec.version, "5");
+  EXPECT_EQ(vad->spec.engine, "onnxruntime");
+  ASSERT_EQ(vad->spec.inputs.size(), 3u);
+  const auto& audio = std::get<AudioInputSpec>(vad->spec.inputs[0].source);
+  EXPECT_EQ(audio.sample_rate, 16000);
+  EXPECT_EQ(audio.channels, 1);
+  EXPECT_EQ(audio.window.window, 576);
+  EXPECT_EQ(audio.window.hop, 512);
+  EXPECT_EQ(audio.window.prefill, Prefill::kValue);
+  EXPECT_EQ(audio.window.prefill_value, 0.0f);
+  EXPECT_EQ(vad->spec.inputs[0].shape, (Shape{1, 576}));
+  EXPECT_EQ(std::get<StateInputSpec>(vad->spec.inputs[1].source).from_output, "stateN");
+  EXPECT_EQ(vad->spec.inputs[2].dtype, DType::kInt64);
+  EXPECT_EQ(std::get<ConstantInputSpec>(vad->spec.inputs[2].source).values, (std::vector<double>{16000}));
+  const auto& classify = std::get<ClassifySpec>(vad->spec.postprocess);
+  EXPECT_EQ(classify.output, "output");
+  EXPECT_EQ(classify.labels, (std::vector<std::string>{"speech"}));
+  EXPECT_FLOAT_EQ(classify.threshold, 0.5f);
+  ASSERT_TRUE(classify.release.has_value());
+  EXPECT_FLOAT_EQ(*classify.release, 0.35f);
+  EXPECT_EQ(classify.trigger, Trigger::kRising);
+  EXPECT_EQ(classify.top_k, 1);
+
+  const ModelDoc* mel = d.find_model("oww-mel");
+  ASSERT_NE(mel, nullptr);
+  EXPECT_FLOAT_EQ(std::get<AudioInputSpec>(mel->spec.inputs[0].source).scale, 32768.0f);
+  EXPECT_FLOAT_EQ(mel->spec.outputs[0].scale, 0.1f);
+  EXPECT_FLOAT_EQ(mel->spec.outputs[0].offset, 2.0f);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(mel->spec.postprocess));
+
+  const ModelDoc* emb = d.find_model("oww-embedding");
+  ASSERT_NE(emb, nullptr);
+  const auto& stream = std::get<StreamInputSpec>(emb->spec.inputs[0].source);
+  EXPECT_EQ(stream.window.window, 76);
+  EXPECT_EQ(stream.window.hop, 8);
+  EXPECT_EQ(stream.window.prefill, Prefill::kValue);
+  EXPECT_FLOAT_EQ(stream.window.prefill_value, 1.0f);
+
+  const ModelDoc* jarvis = d.find_model("hey-jarvis");
+  ASSERT_NE(jarvis, nullptr);
+  EXPECT_EQ(jarvis->spec.outputs[0].name, "53");
+  EXPECT_EQ(std::get<StreamInputSpec>(jarvis->spec.inputs[0].source).window.prefill, Prefill::kNone);
+
+  const PipelineDoc* voice = d.find_pipeline("voice");
+  ASSERT_NE(voice, nullptr);
+  ASSERT_EQ(voice->spec.steps.size(), 6u);
+  EXPECT_EQ(voice->spec.steps[0].model, "silero-vad");
+  EXPECT_EQ(voice->spec.steps[0].from.sensor, "speech");
+  EXPECT_EQ(voice->spec.steps[3].model, "hey-jarvis");
+  EXPECT_EQ(voice->spec.steps[3].from.model, "oww-embedding");
+  EXPECT_EQ(voice->spec.steps[3].from.output, "");
+
+  if (const ModelDoc* face = d.find_model("blazeface")) {
+    const auto& img = std::get<ImageInputSpec>(face->spec.inputs[0].source);
+    EXPECT_EQ(img.width, 256);
+    EXPECT_EQ(img.resize, ResizeMode::kLetterbox);
+    EXPECT_FLOAT_EQ(img.range_lo, -1.0f);
+    EXPECT_FLOAT_EQ(img.range_hi, 1.0f);
+    const auto& det = std::get<DetectSpec>(face->spec.postprocess);
+    EXPECT_EQ(det.anchors.num_layers, 4);
+    EXPECT_EQ(det.anchors.strides, (std::vector<int>{16, 32, 32, 32}));
+    EXPECT_TRUE(det.anchors.fixed_anchor_size);
+    EXPECT_FLOAT_EQ(det.anchors.offset_x, 0.5f);
+    EXPECT_EQ(det.box.num_keypoints, 6);
+    EXPECT_EQ(det.box.num_coords, 16);
+    EXPECT_FLOAT_EQ(det.box.x_scale, 256.0f);
+    EXPECT_FLOAT_EQ(det.score_clip, 100.0f);
+    EXPECT_FLOAT_EQ(det.nms_iou, 0.3f);
+    EXPECT_EQ(det.max_detections, 20);
+  }
+  if (const ModelDoc* ssd = d.find_model("ssd-oidv4")) {
+    EXPECT_EQ(ssd->spec.format, ModelFormat::kTflite);
+    EXPECT_EQ(ssd->spec.engine, "tflite");
+    const auto& det = std::get<DetectSpec>(ssd->spec.postprocess);
+    EXPECT_EQ(det.labels_file, "/repo/mediapipe-objectron/oidv4_labelmap.txt");
+    EXPECT_TRUE(det.labels.empty());
+    EXPECT_EQ(det.box.format, BoxFormat::kYxhw);
+    EXPECT_TRUE(det.box.exp_size);
+    EXPECT_EQ(det.ignore_classes, (std::vector<int>{0}));
+  }
+  if (const SensorDoc* camera = d.find_sensor("camera")) {
+    EXPECT_EQ(camera->spec.driver, DriverKind::kImageFolder);
+    EXPECT_EQ(camera->spec.path, "/samples/images");
+    EXPECT_DOUBLE_EQ(camera->spec.video.fps, 1.0);
+  }
+  EXPECT_TRUE(validate_references(d).ok());
+}
+
+TEST(ParserTest, DefaultRootsComeFromTheEnvironment) {
+  ::setenv("SENSIX_MODEL_REPO", "/env-repo", 1);
+  auto r = parse_document_text(kModel, "t.yaml", "/docs");
+  ::unsetenv("SENSIX_MODEL_REPO");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->models[0].spec.path, "/env-repo/vad.onnx");
+}
+
+TEST(ParserTest, PathsResolve) {
+  auto r = parse_document_text(kValidSet, "t.yaml", "/docs/here", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->find_model("head")->spec.path, "/docs/here/head.tflite");
+  EXPECT_EQ(r->find_model("head")->spec.engine, "tflite");
+  auto abs = parse_document_text(replace(kHead, "head.tflite", "/abs/../x/head.tflite"), "t.yaml", "/d", kRoots);
+  ASSERT_TRUE(abs.ok()) << abs.status();
+  EXPECT_EQ(abs->models[0].spec.path, "/x/head.tflite");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invalid documents: each with the message (or the part of it) the user must see.
+
+struct Case {
+  const char* name;
+  std::string text;
+  std::string expected;  // a substring of the error text; whole lines where practical
+};
+
+std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name; }
+
+class InvalidDocumentTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(InvalidDocumentTest, ReportsTheFieldAndWhatWasExpected) {
+  const Case& c = GetParam();
+  auto r = parse_document_text(c.text, "t.yaml", "/docs", kRoots);
+  ASSERT_FALSE(r.ok()) << "parsed:\n" << c.text;
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr(c.expected));
+}
+
+const std::string M = "t.yaml: Model/vad: ";
+const std::string S = "t.yaml: Sensor/mic: ";
+const std::string P = "t.yaml: Pipeline/voice: ";
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, InvalidDocumentTest,
+    ::testing::Values(
+        // Wrong types and ranges.
+        Case{"WrongType", replace(kModel, "sampleRate: 16000", "sampleRate: fast"),
+             M + "spec.inputs[0].audio.sampleRate: expected a positive integer, got \"fast\" (line 11)"},
+        Case{"QuotedNumberIsAString", replace(kModel, "sampleRate: 16000", "sampleRate: \"16000\""),
+             M + "spec.inputs[0].audio.sampleRate: expected a positive integer, got \"16000\" (line 11)"},
+        Case{"FloatForInteger", replace(kModel, "sampleRate: 16000", "sampleRate: 16000.5"),
+             M + "spec.inputs[0].audio.sampleRate: expected a positive integer, got 16000.5 (line 11)"},
+        Case{"Zero", replace(kModel, "sampleRate: 16000", "sampleRate: 0"),
+             M + "spec.inputs[0].audio.sampleRate: expected a positive integer, got 0 (line 11)"},
+        Case{"Negative", replace(kModel, "window: 512", "window: -5"),
+             M + "spec.inputs[0].audio.window: expected a positive integer, got -5 (line 11)"},
+        Case{"HopLargerThanWindow", replace(kModel, "hop: 512", "hop: 600"),
+             M + "spec.inputs[0].audio.hop: expected an integer from 1 to window (512), got 600 (line 11)"},
+        Case{"ThresholdOutOfRange", replace(kModel, "labels: [speech]", "labels: [speech], threshold: 1.5"),
+             M + "spec.postprocess.classify.threshold: expected a number from 0 to 1, got 1.5 (line 15)"},
+        Case{"MapWhereScalar", replace(kModel, "version: \"5\"", "version: {major: 5}"),
+             M + "spec.version: expected a string, got a map (line 8)"},
+        Case{"UnquotedVersion", replace(kModel, "version: \"5\"", "version: 5"),
+             M + "spec.version: expected a string, got 5 (quote values that look like numbers or booleans) (line 8)"},
+        Case{"EmptyValue", replace(kModel, "format: onnx", "format:"),
+             M + "spec.format: expected one of onnx, tflite, got null (line 5)"},
+        Case{"BadSha", replace(kModel, kSha, std::string(64, 'A')),
+             M + "spec.sha256: expected 64 lowercase hex digits, got \"" + std::string(64, 'A') + "\" (line 7)"},
+        Case{"FrameMsRange", kSensor + "  audio: {frameMs: 0}\n",
+             S + "spec.audio.frameMs: expected an integer from 1 to 1000, got 0 (line 7)"},
+        Case{"ReplaySpeed", kSensor + "  replay: {speed: fast}\n",
+             S + "spec.replay.speed: expected a number >= 0 or \"max\", got \"fast\" (line 7)"},
+        Case{"LoopNotBool", kSensor + "  replay: {loop: yes}\n",
+             S + "spec.replay.loop: expected true or false, got \"yes\" (line 7)"},
+        // Unknown and missing fields.
+        Case{"UnknownFieldWithSuggestion", replace(kModel, "sampleRate: 16000", "sampleRat: 16000"),
+             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, window, hop, "
+                 "prefill, scale); did you mean \"sampleRate\"? (line 11)"},
+        Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
+             S + "spec.colour: unknown field (expected one of: driver, path, replay, audio, video, buffer) (line 7)"},
+        Case{"UnknownTopLevelField", "spek: {}\n" + kSensor,
+             S + "spek: unknown field (expected one of: apiVersion, kind, metadata, spec); did you mean \"spec\"? "
+                 "(line 1)"},
+        Case{"MissingRequired", replace(kModel, "  sha256: " + kSha + "\n", ""),
+             M + "spec.sha256: required field is missing (line 4)"},
+        Case{"MissingSpec", "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: mic}\n",
+             S + "spec: required field is missing (line 1)"},
+        Case{"DuplicateKey", kSensor + "  path: samples:b.wav\n", S + "spec.path: field given twice (line 7)"},
+        // Enums.
+        Case{"BadEnum", replace(kModel, "format: onnx", "format: onx"),
+             M + "spec.format: expected one of onnx, tflite, got \"onx\"; did you mean \"onnx\"? (line 5)"},
+        Case{"BadDriver", replace(kSensor, "audio-file", "microphone"),
+             S + "spec.driver: expected one of audio-file, video-file, image-folder, got \"microphone\" (line 5)"},
+        Case{"BadPrefill", replace(kModel, "hop: 512", "hop: 512, prefill: zero"),
+             M + "spec.inputs[0].audio.prefill: expected none, zeros or a number, got \"zero\"; did you mean "
+                 "\"zeros\"? (line 11)"},
+        Case{"EngineDoesNotFitFormat", kModel + "  engine: tflite\n",
+             M + "spec.engine: engine tflite cannot load onnx models (use onnxruntime) (line 16)"},
+        // Envelope.
+        Case{"BadName", replace(kModel, "name: vad", "name: Vad_1"),
+             "t.yaml: Model/Vad_1: metadata.name: expected a name of lowercase letters, digits and '-', 1 to 63 "
+             "characters, starting and ending with a letter or digit, got \"Vad_1\" (line 3)"},
+        Case{"NameTooLong", replace(kSensor, "name: mic", "name: " + std::string(64, 'm')),
+             "metadata.name: expected a name of lowercase letters"},
+        Case{"MissingName", replace(kSensor, "metadata: {name: mic}", "metadata: {labels: {a: b}}"),
+             "t.yaml: Sensor (document 1): metadata.name: required field is missing (line 3)"},
+        Case{"LabelNotString", replace(kSensor, "{name: mic}", "{name: mic, labels: {floor: 2}}"),
+             S + "metadata.labels.floor: expected a string, got 2 (quote values"},
+        Case{"BadApiVersion", replace(kModel, "sensix/v1", "sensix/v2"),
+             M + "apiVersion: expected \"sensix/v1\", got \"sensix/v2\" (line 1)"},
+        Case{"BadKind", replace(kModel, "kind: Model", "kind: Modle"),
+             "t.yaml: document 1: kind: expected one of Sensor, Model, Pipeline, got \"Modle\"; did you mean "
+             "\"Model\"? (line 2)"},
+        Case{"TopLevelList", "- " + replace(kSensor, "\n", "\n  "),
+             "t.yaml: document 1: expected a document (a map with apiVersion, kind, metadata, spec), got a list (line 1)"},
+        Case{"SyntaxError", replace(kModel, "hop: 512}", "hop: 512"), "t.yaml:12:"},
+        Case{"SyntaxErrorTab", kSensor + "\tloop: true\n", "t.yaml:7:1: YAML syntax error: "},
+        Case{"EmptyFile", "", "t.yaml: no documents (the file is empty)"},
+        Case{"OnlyComments", "# nothing here\n---\n# nor here\n", "t.yaml: no documents (the file is empty)"},
+        // One-of groups and per-model consistency.
+        Case{"TwoSources", replace(kModel, "      audio:", "      stream: {window: 1, hop: 1}\n      audio:"),
+             M + "spec.inputs[0]: only one of audio, image, stream, constant, state may be given (got audio and stream) "
+                 "(line 11)"},
+        Case{"NoSource", replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}\n", ""),
+             M + "spec.inputs[0]: one of audio, image, stream, constant, state is required (line 10)"},
+        Case{"NoDataInput", replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}", "constant: {value: 1}"),
+             M + "spec.inputs: a model needs exactly one data input (audio, image or stream); none is given (line 10)"},
+        Case{"TwoDataInputs", replace(kModel, "  outputs:", "    - {name: b, stream: {window: 2, hop: 1}}\n  outputs:"),
+             M + "spec.inputs[1]: a model has exactly one data input (audio, image or stream); spec.inputs[0] is one "
+                 "already (line 12)"},
+        Case{"StateFromUndeclaredOutput",
+             replace(kModel, "  outputs:", "    - {name: state, state: {from: stateN}}\n  outputs:"),
+             M + "spec.inputs[1].state.from: \"stateN\" is not a declared output (spec.outputs declares \"output\") "
+                 "(line 12)"},
+        Case{"ClassifyUndeclaredOutput", replace(kModel, "output: output,", "output: outptu,"),
+             M + "spec.postprocess.classify.output: \"outptu\" is not a declared output (spec.outputs declares "
+                 "\"output\"); did you mean \"output\"? (line 15)"},
+        Case{"LabelsAndLabelsFile", replace(kModel, "labels: [speech]", "labels: [speech], labelsFile: l.txt"),
+             M + "spec.postprocess.classify.labelsFile: give labels or labelsFile, not both (line 15)"},
+        Case{"NoLabels", replace(kModel, ", labels: [speech]", ""),
+             M + "spec.postprocess.classify: one of labels, labelsFile is required (line 15)"},
+        Case{"EmptyInputs", replace(replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}\n", ""),
+                                    "  inputs:\n    - name: input\n", "  inputs: []\n"),
+             M + "spec.inputs: expected a list with at least 1 item, got an empty list (line 9)"},
+        Case{"ShapeDisagrees", replace(kModel, "    - name: input\n", "    - name: input\n      shape: [1, 500]\n"),
+             M + "spec.inputs[0].shape: shape [1, 500] has 500 elements, but audio.window x audio.channels is 512 x 1 "
+                 "= 512 (line 11)"},
+        Case{"ImageMeanPerChannel",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, mean: [0.5], std: [0.5, 0.5, 0.5]}"),
+             M + "spec.inputs[0].image.mean: expected 3 values (one per channel of color rgb), got 1 (line 11)"},
+        Case{"Uint8ImageWithRange",
+             replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "      dtype: uint8\n      image: {width: 8, height: 8, range: [-1, 1]}"),
+             M + "spec.inputs[0].image.range: a uint8 image input takes pixels unchanged: range, mean and std are not "
+                 "allowed (line 12)"},
+        Case{"AudioSettingsOnVideoDriver", replace(kSensor, "audio-file", "image-folder") + "  audio: {channels: 1}\n",
+             S + "spec.audio: audio settings are only allowed with driver audio-file (this driver is image-folder) "
+                 "(line 7)"},
+        Case{"BadOverflow", kSensor + "  buffer: {overflow: drop}\n",
+             S + "spec.buffer.overflow: expected one of drop-oldest, block, got \"drop\" (line 7)"},
+        Case{"RepoPathEscapes", replace(kModel, "repo:vad.onnx", "repo:../vad.onnx"),
+             M + "spec.source: expected a relative path after \"repo:\" inside /repo, got \"repo:../vad.onnx\" (line 6)"},
+        Case{"StepFromBoth", replace(kValidSet, "{sensor: mic}", "{sensor: mic, model: head}"),
+             P + "spec.steps[0].from: only one of sensor, model may be given (got sensor and model)"},
+        Case{"ModelTwiceInPipeline", kValidSet + "    - {model: vad, from: {sensor: mic}}\n",
+             P + "spec.steps[2].model: model \"vad\" already appears in spec.steps[0] (a model may appear once per "
+                 "pipeline)"},
+        Case{"EmptySteps", replace(kValidSet, "  steps:\n    - {model: vad, from: {sensor: mic}}\n    - {model: head, "
+                                              "from: {model: vad}}\n",
+                                   "  steps: []\n"),
+             P + "spec.steps: expected a list with at least 1 item, got an empty list"},
+        // Cross-document checks.
+        Case{"DuplicateName", kSensor + "---\n" + kSensor,
+             S + "metadata.name: Sensor \"mic\" is already defined at t.yaml line 1 (line 8)"},
+        Case{"UndefinedModel", replace(kValidSet, "{model: head, from", "{model: haed, from"),
+             P + "spec.steps[1].model: model \"haed\" is not defined (did you mean \"head\"?)"},
+        Case{"UndefinedUpstream", replace(kValidSet, "from: {model: vad}", "from: {model: vda}"),
+             P + "spec.steps[1].from.model: model \"vda\" is not defined (did you mean \"vad\"?)"},
+        Case{"UndefinedSensor", replace(kValidSet, "{sensor: mic}", "{sensor: camera}"),
+             P + "spec.steps[0].from.sensor: sensor \"camera\" is not defined"},
+        Case{"UpstreamNotInPipeline",
+             replace(kValidSet, "    - {model: vad, from: {sensor: mic}}\n", ""),
+             P + "spec.steps[0].from.model: Model/vad is not a step of Pipeline/voice (add a step for it)"},
+        Case{"UndeclaredUpstreamOutput", replace(kValidSet, "from: {model: vad}", "from: {model: vad, output: out}"),
+             P + "spec.steps[1].from.output: Model/vad declares no output \"out\" (it declares \"output\")"},
+        Case{"AmbiguousUpstreamOutput", replace(kValidSet, "    - name: output\n", "    - name: output\n    - name: aux\n"),
+             P + "spec.steps[1].from: Model/vad declares 2 outputs (\"output\", \"aux\"); name one with from.output"},
+        Case{"ModalityMismatch", replace(kValidSet, "driver: audio-file", "driver: image-folder"),
+             P + "spec.steps[0].from.sensor: Sensor/mic (image-folder) gives image data, but Model/vad's data input "
+                 "\"input\" takes audio"},
+        Case{"StreamInputFedBySensor", replace(kValidSet, "{model: head, from: {model: vad}}", "{model: head, from: {sensor: mic}}"),
+             P + "spec.steps[1].from.sensor: Model/head's data input \"x\" is a stream of another model's output; feed "
+                 "it with from.model, not from Sensor/mic"},
+        Case{"AudioInputFedByModel", replace(kValidSet, "{model: vad, from: {sensor: mic}}", "{model: vad, from: {model: head}}"),
+             P + "spec.steps[0].from.model: Model/vad's data input \"input\" takes audio from a Sensor (from.sensor), "
+                 "not another model's output"},
+        Case{"Cycle",
+             replace(replace(kValidSet, "{model: vad, from: {sensor: mic}}", "{model: head2, from: {model: head}}"),
+                     "{model: head, from: {model: vad}}", "{model: head, from: {model: head2}}") +
+                 "---\n" + replace(kHead, "name: head}", "name: head2}"),
+             P + "spec.steps[0].from.model: cycle: head2 -> head -> head2"},
+        Case{"FeedsItself", replace(kValidSet, "from: {model: vad}", "from: {model: head}"),
+             P + "spec.steps[1].from.model: model \"head\" cannot feed itself"}));
+
+// All errors are reported, one per line, in file order.
+TEST(ParserTest, AllErrorsReportedInFileOrder) {
+  std::string text = kModel;
+  text = replace(text, "sensix/v1", "v1");                       // line 1
+  text = replace(text, "format: onnx", "format: pytorch");       // line 5
+  text = replace(text, "window: 512", "window: -1");             // line 11
+  text = replace(text, "labels: [speech]", "labels: [speech], topK: 0");  // line 15
+  text += "---\n" + replace(kSensor, "driver: audio-file", "drivr: audio-file");  // doc 2
+  auto r = parse_document_text(text, "t.yaml", "/docs", kRoots);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            M + "apiVersion: expected \"sensix/v1\", got \"v1\" (line 1)\n" +
+            M + "spec.format: expected one of onnx, tflite, got \"pytorch\" (line 5)\n" +
+            M + "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" +
+            M + "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" +
+            S + "spec.driver: required field is missing (line 20)\n" +
+            S + "spec.drivr: unknown field (expected one of: driver, path, replay, audio, video, buffer); did you "
+                "mean \"driver\"? (line 21)");
+}
+
+// A broken document does not cause "not defined" errors in the documents that name it.
+TEST(ParserTest, NoFollowOnErrorsForBrokenDocuments) {
+  auto r = parse_document_text(set_of(kSensor, replace(kModel, "sampleRate: 16000", "sampleRate: x"), kHead, kPipeline),
+                               "t.yaml", "/docs", kRoots);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            M + "spec.inputs[0].audio.sampleRate: expected a positive integer, got \"x\" (line 18)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+const std::string kModelJson = R"({
+  "apiVersion": "sensix/v1",
+  "kind": "Model",
+  "metadata": {"name": "vad"},
+  "spec": {
+    "format": "onnx",
+    "source": "repo:vad.onnx",
+    "sha256": ")" + kSha + R"(",
+    "version": "5",
+    "inputs": [{"name": "input", "audio": {"sampleRate": 16000, "window": 512, "hop": 512}}],
+    "outputs": [{"name": "output"}],
+    "postprocess": {"classify": {"output": "output", "labels": ["speech"]}}
+  }
+})";
+
+TEST(ParserTest, JsonIsEquivalentToYaml) {
+  auto j = parse_document_text(kModelJson, "t.json", "/docs", kRoots);
+  auto y = parse_document_text(kModel, "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(j.ok()) << j.status();
+  ASSERT_TRUE(y.ok()) << y.status();
+  const ModelSpec& a = j->models[0].spec;
+  const ModelSpec& b = y->models[0].spec;
+  EXPECT_EQ(a.path, b.path);
+  EXPECT_EQ(a.sha256, b.sha256);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.engine, b.engine);
+  const auto& aa = std::get<AudioInputSpec>(a.inputs[0].source);
+  const auto& ba = std::get<AudioInputSpec>(b.inputs[0].source);
+  EXPECT_EQ(aa.sample_rate, ba.sample_rate);
+  EXPECT_EQ(aa.window.window, ba.window.window);
+  EXPECT_EQ(aa.window.hop, ba.window.hop);
+  EXPECT_EQ(std::get<ClassifySpec>(a.postprocess).labels, std::get<ClassifySpec>(b.postprocess).labels);
+}
+
+TEST(ParserTest, JsonErrorsNameFieldAndLine) {
+  auto r = parse_document_text(replace(kModelJson, "\"sampleRate\": 16000", "\"sampleRate\": \"fast\""), "t.json",
+                               "/docs", kRoots);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "t.json: Model/vad: spec.inputs[0].audio.sampleRate: expected a positive integer, got \"fast\" (line 10)");
+  auto compact = parse_document_text(R"({"apiVersion":"sensix/v1","kind":"Sensor","metadata":{"name":"mic"},)"
+                                     R"("spec":{"driver":"audio-file","path":"a.wav","audio":{"channels":0}}})",
+                                     "c.json", "/docs", kRoots);
+  ASSERT_FALSE(compact.ok());
+  EXPECT_EQ(compact.status().message(),
+            "c.json: Sensor/mic: spec.audio.channels: expected a positive integer, got 0 (line 1)");
+  auto bad = parse_document_text("{\"apiVersion\": \"sensix/v1\",\n \"kind\": ]", "b.json", "/docs", kRoots);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("b.json:2:"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("YAML syntax error"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and directories
+
+class FilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sensix_parser_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  fs::path dir_;
+};
+
+TEST_F(FilesTest, DirectoryReadsSortedDocumentFiles) {
+  write("b-models.yaml", kModel + "---\n" + kHead);
+  write("a-sensor.json",
+        R"({"apiVersion": "sensix/v1", "kind": "Sensor", "metadata": {"name": "mic"},
+            "spec": {"driver": "audio-file", "path": "rec/a.wav"}})");
+  write("c-pipeline.yml", kPipeline);
+  write("notes.txt", "not a document");
+  auto r = parse_document_files({dir_.string()}, kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->sensors.size(), 1u);
+  EXPECT_EQ(r->sensors[0].origin.file, (dir_ / "a-sensor.json").string());
+  EXPECT_EQ(r->sensors[0].spec.path, (dir_ / "rec/a.wav").string());
+  ASSERT_EQ(r->models.size(), 2u);
+  EXPECT_EQ(r->models[1].origin.index, 1);
+  EXPECT_EQ(r->models[1].origin.line, 17);
+  EXPECT_EQ(r->pipelines.size(), 1u);
+}
+
+TEST_F(FilesTest, DuplicateAcrossFilesNamesBoth) {
+  const std::string a = write("a.yaml", kSensor);
+  const std::string b = write("b.yaml", "# second\n" + kSensor);
+  auto r = parse_document_files({a, b}, kRoots);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            b + ": Sensor/mic: metadata.name: Sensor \"mic\" is already defined at " + a + " line 1 (line 2)");
+}
+
+TEST_F(FilesTest, ErrorsInFileOrderAcrossFiles) {
+  const std::string a = write("a.yaml", replace(kSensor, "audio-file", "audio"));
+  const std::string b = write("b.yaml", replace(kModel, "onnx\n", "onyx\n"));
+  auto r = parse_document_files({b, a}, kRoots);
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  EXPECT_LT(m.find(b + ": Model/vad: spec.format"), m.find(a + ": Sensor/mic: spec.driver")) << m;
+}
+
+TEST_F(FilesTest, MissingFileIsNotFound) {
+  auto r = parse_document_files({(dir_ / "nope.yaml").string()}, kRoots);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr("nope.yaml: cannot read: No such file or directory"));
+}
+
+TEST_F(FilesTest, EmptyDirectory) {
+  auto r = parse_document_files({dir_.string()}, kRoots);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("the directory holds no *.yaml, *.yml or *.json files"));
+}
+
+TEST(ValidateReferencesTest, HandBuiltSet) {
+  DocumentSet d;
+  PipelineDoc p;
+  p.origin.file = "api";
+  p.metadata.name = "p";
+  p.spec.steps.push_back(StepSpec{"m", StepSource{"s", "", ""}});
+  d.pipelines.push_back(p);
+  Status s = validate_references(d);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "api: Pipeline/p: spec.steps[0].model: model \"m\" is not defined\n"
+            "api: Pipeline/p: spec.steps[0].from.sensor: sensor \"s\" is not defined");
+}
+
+}  // namespace
+}  // namespace sensix

@@ -1,0 +1,706 @@
+#include "docs/readers.h"
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "common/tensor.h"
+
+namespace sensix::docs {
+namespace fs = std::filesystem;
+
+namespace {
+
+const EnumTable<DriverKind>& driver_table() {
+  static const EnumTable<DriverKind> t = {{"audio-file", DriverKind::kAudioFile},
+                                          {"video-file", DriverKind::kVideoFile},
+                                          {"image-folder", DriverKind::kImageFolder}};
+  return t;
+}
+const EnumTable<Overflow>& overflow_table() {
+  static const EnumTable<Overflow> t = {{"drop-oldest", Overflow::kDropOldest}, {"block", Overflow::kBlock}};
+  return t;
+}
+const EnumTable<ModelFormat>& format_table() {
+  static const EnumTable<ModelFormat> t = {{"onnx", ModelFormat::kOnnx}, {"tflite", ModelFormat::kTflite}};
+  return t;
+}
+const EnumTable<std::string>& engine_table() {
+  static const EnumTable<std::string> t = {{"onnxruntime", "onnxruntime"}, {"tflite", "tflite"}};
+  return t;
+}
+const EnumTable<DType>& dtype_table() {
+  static const EnumTable<DType> t = [] {
+    EnumTable<DType> v;
+    for (DType d : {DType::kFloat32, DType::kFloat16, DType::kInt64, DType::kInt32, DType::kInt8, DType::kUInt8,
+                    DType::kBool}) {
+      v.emplace_back(std::string(dtype_name(d)), d);
+    }
+    return v;
+  }();
+  return t;
+}
+const EnumTable<ResizeMode>& resize_table() {
+  static const EnumTable<ResizeMode> t = {
+      {"stretch", ResizeMode::kStretch}, {"letterbox", ResizeMode::kLetterbox}, {"crop", ResizeMode::kCrop}};
+  return t;
+}
+const EnumTable<ColorOrder>& color_table() {
+  static const EnumTable<ColorOrder> t = {{"rgb", ColorOrder::kRgb},
+                                          {"bgr", ColorOrder::kBgr},
+                                          {"gray", ColorOrder::kGray},
+                                          {"rgba", ColorOrder::kRgba}};
+  return t;
+}
+const EnumTable<Layout>& layout_table() {
+  static const EnumTable<Layout> t = {{"nhwc", Layout::kNhwc}, {"nchw", Layout::kNchw}};
+  return t;
+}
+const EnumTable<Activation>& activation_table() {
+  static const EnumTable<Activation> t = {
+      {"none", Activation::kNone}, {"sigmoid", Activation::kSigmoid}, {"softmax", Activation::kSoftmax}};
+  return t;
+}
+const EnumTable<Trigger>& trigger_table() {
+  static const EnumTable<Trigger> t = {{"rising", Trigger::kRising}, {"every", Trigger::kEvery}};
+  return t;
+}
+const EnumTable<BoxFormat>& box_format_table() {
+  static const EnumTable<BoxFormat> t = {{"xywh", BoxFormat::kXywh}, {"yxhw", BoxFormat::kYxhw}};
+  return t;
+}
+const EnumTable<SinkType>& sink_table() {
+  static const EnumTable<SinkType> t = {{"jsonl", SinkType::kJsonl}};
+  return t;
+}
+
+int channels_of(ColorOrder c) {
+  switch (c) {
+    case ColorOrder::kGray: return 1;
+    case ColorOrder::kRgba: return 4;
+    default: return 3;
+  }
+}
+
+std::string shape_text(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Reads `key` as a path string and resolves it. Returns true when present and valid.
+bool read_path(const MapReader& m, std::string_view key, std::string& resolved, bool required, const PathRoots& roots,
+               std::string* written = nullptr) {
+  Field f = required ? m.require(key) : m.get(key);
+  if (!f.present()) return false;
+  auto s = f.as_string("a path");
+  if (!s) return false;
+  if (written) *written = *s;
+  resolved = resolve_path(f, *s, roots);
+  return !resolved.empty();
+}
+
+// prefill: none | zeros | a number.
+void read_prefill(const MapReader& m, WindowSpec& w) {
+  Field f = m.get("prefill");
+  if (!f.present()) return;
+  if (f.is_number()) {
+    if (auto v = f.as_number(any_number())) {
+      w.prefill = Prefill::kValue;
+      w.prefill_value = static_cast<float>(*v);
+    }
+    return;
+  }
+  if (f.is_scalar() && f.scalar_type() == ScalarType::kString) {
+    const std::string& s = f.node().Scalar();
+    if (s == "none") {
+      w.prefill = Prefill::kNone;
+      return;
+    }
+    if (s == "zeros") {
+      w.prefill = Prefill::kValue;
+      w.prefill_value = 0.0f;
+      return;
+    }
+    f.expected("none, zeros or a number", did_you_mean(s, {"none", "zeros"}));
+    return;
+  }
+  f.expected("none, zeros or a number");
+}
+
+// window (required, positive), hop (required, 1..window), prefill.
+void read_window(const MapReader& m, WindowSpec& w) {
+  const bool window_ok = m.read_int("window", w.window, positive_int(), true);
+  Field hop = m.require("hop");
+  if (hop.present()) {
+    IntRange r = positive_int();
+    if (window_ok) r = {1, w.window, fmt::format("an integer from 1 to window ({})", w.window)};
+    if (auto v = hop.as_int(r)) w.hop = static_cast<int>(*v);
+  }
+  read_prefill(m, w);
+}
+
+void read_labels(const MapReader& m, std::vector<std::string>& labels, std::string& labels_file,
+                 const PathRoots& roots) {
+  const bool has_labels = m.has("labels"), has_file = m.has("labelsFile");
+  if (!has_labels && !has_file) {
+    m.ctx().report(m.line(), m.path(), "one of labels, labelsFile is required");
+    return;
+  }
+  if (has_labels && has_file) {
+    m.get("labelsFile").error("give labels or labelsFile, not both");
+    return;
+  }
+  if (has_labels) {
+    if (auto v = m.get("labels").as_string_list(1)) labels = *v;
+  } else {
+    read_path(m, "labelsFile", labels_file, true, roots);
+  }
+}
+
+// `f` (a string) must name one of `outputs`.
+void check_declared_output(const Field& f, const std::string& name, const std::vector<OutputSpec>& outputs) {
+  std::vector<std::string> names;
+  for (const auto& o : outputs) {
+    if (o.name == name) return;
+    if (o.name.empty()) return;  // an output without a valid name is reported already
+    names.push_back(o.name);
+  }
+  if (names.empty()) return;  // outputs themselves are reported
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "\"" : ", \"") + n + "\"";
+  f.error(fmt::format("\"{}\" is not a declared output (spec.outputs declares {}){}", name, list,
+                      did_you_mean(name, names)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model inputs
+
+void read_audio_input(const Field& f, InputSpec& in) {
+  AudioInputSpec a;
+  if (auto m = f.as_map({"sampleRate", "channels", "window", "hop", "prefill", "scale"})) {
+    m->read_int("sampleRate", a.sample_rate, positive_int(), true);
+    m->read_int("channels", a.channels, positive_int());
+    read_window(*m, a.window);
+    m->read_number("scale", a.scale, any_number());
+  }
+  in.source = a;
+}
+
+void read_image_input(const Field& f, InputSpec& in) {
+  ImageInputSpec im;
+  auto m = f.as_map({"width", "height", "resize", "color", "layout", "range", "mean", "std"});
+  if (m) {
+    m->read_int("width", im.width, positive_int(), true);
+    m->read_int("height", im.height, positive_int(), true);
+    m->read_enum("resize", im.resize, resize_table());
+    const bool color_ok = !m->has("color") || m->read_enum("color", im.color, color_table());
+    m->read_enum("layout", im.layout, layout_table());
+    Field range = m->get("range");
+    if (range.present()) {
+      if (auto v = range.as_number_list(any_number())) {
+        if (v->size() != 2 || (*v)[0] >= (*v)[1]) {
+          range.error("expected [lo, hi] with lo < hi");
+        } else {
+          im.range_lo = static_cast<float>((*v)[0]);
+          im.range_hi = static_cast<float>((*v)[1]);
+        }
+      }
+    }
+    const bool has_mean = m->has("mean"), has_std = m->has("std");
+    if (has_mean != has_std) {
+      (has_mean ? m->get("mean") : m->get("std")).error("mean and std must be given together");
+    }
+    if (has_mean && range.present()) m->get("mean").error("mean/std and range exclude each other");
+    const size_t channels = static_cast<size_t>(channels_of(im.color));
+    auto read_per_channel = [&](std::string_view key, const NumRange& r, std::vector<float>& out) {
+      Field c = m->get(key);
+      if (!c.present()) return;
+      auto v = c.as_number_list(r, 1);
+      if (!v) return;
+      if (color_ok && v->size() != channels) {
+        c.error(fmt::format("expected {} value{} (one per channel of color {}), got {}", channels,
+                            channels == 1 ? "" : "s", color_order_name(im.color), v->size()));
+        return;
+      }
+      out.assign(v->begin(), v->end());
+    };
+    read_per_channel("mean", any_number(), im.mean);
+    read_per_channel("std", positive_number(), im.std);
+    if (in.dtype == DType::kUInt8 && (range.present() || has_mean || has_std)) {
+      (range.present() ? range : m->get(has_mean ? "mean" : "std"))
+          .error("a uint8 image input takes pixels unchanged: range, mean and std are not allowed");
+    }
+  }
+  in.source = im;
+}
+
+void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::string, Field>>& state_refs) {
+  auto m = item.as_map({"name", "dtype", "shape", "audio", "image", "stream", "constant", "state"});
+  if (!m) return;
+  m->read_string("name", in.name, true);
+  m->read_enum("dtype", in.dtype, dtype_table());
+  Field shape = m->get("shape");
+  if (shape.present()) {
+    if (auto v = shape.as_int_list(positive_int(), 1)) in.shape = Shape(v->begin(), v->end());
+  }
+  const std::string source = m->exactly_one_of({"audio", "image", "stream", "constant", "state"});
+  Field f = m->get(source);
+  if (source == "audio") {
+    read_audio_input(f, in);
+  } else if (source == "image") {
+    read_image_input(f, in);
+  } else if (source == "stream") {
+    StreamInputSpec s;
+    if (auto sm = f.as_map({"window", "hop", "prefill"})) read_window(*sm, s.window);
+    in.source = s;
+  } else if (source == "constant") {
+    ConstantInputSpec c;
+    if (auto cm = f.as_map({"value"})) {
+      Field v = cm->require("value");
+      if (v.present()) {
+        if (v.is_list()) {
+          if (auto list = v.as_number_list(any_number(), 1)) c.values = *list;
+        } else if (v.is_number()) {
+          if (auto n = v.as_number(any_number())) c.values = {*n};
+        } else {
+          v.expected("a number or a list of numbers");
+        }
+      }
+    }
+    in.source = c;
+  } else if (source == "state") {
+    StateInputSpec s;
+    if (auto sm = f.as_map({"from", "init"})) {
+      if (sm->read_string("from", s.from_output, true)) state_refs.emplace_back(s.from_output, sm->get("from"));
+      sm->read_number("init", s.init, any_number());
+    }
+    in.source = s;
+  } else {
+    in.source = StreamInputSpec{};  // placeholder; the one-of error is reported
+  }
+  // The element count a shape implies must match what the input is fed.
+  if (in.shape && !source.empty()) {
+    const int64_t count = element_count(*in.shape);
+    if (const auto* a = std::get_if<AudioInputSpec>(&in.source); a && a->window.window > 0) {
+      const int64_t want = static_cast<int64_t>(a->window.window) * a->channels;
+      if (count != want) {
+        shape.error(fmt::format("shape {} has {} elements, but audio.window x audio.channels is {} x {} = {}",
+                                shape_text(*in.shape), count, a->window.window, a->channels, want));
+      }
+    } else if (const auto* im = std::get_if<ImageInputSpec>(&in.source); im && im->width > 0 && im->height > 0) {
+      const int64_t want = static_cast<int64_t>(im->width) * im->height * channels_of(im->color);
+      if (count != want) {
+        shape.error(fmt::format("shape {} has {} elements, but image width x height x channels is {} x {} x {} = {}",
+                                shape_text(*in.shape), count, im->width, im->height, channels_of(im->color), want));
+      }
+    } else if (const auto* c = std::get_if<ConstantInputSpec>(&in.source); c && c->values.size() > 1) {
+      if (count != static_cast<int64_t>(c->values.size())) {
+        m->get("constant").error(fmt::format("{} values for shape {} ({} elements); give one value or {}",
+                                             c->values.size(), shape_text(*in.shape), count, count));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model post-processing
+
+void read_classify(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots,
+                   ClassifySpec& c) {
+  auto m = f.as_map({"output", "activation", "labels", "labelsFile", "topK", "threshold", "trigger", "release"});
+  if (!m) return;
+  if (m->read_string("output", c.output, true)) check_declared_output(m->get("output"), c.output, outputs);
+  m->read_enum("activation", c.activation, activation_table());
+  read_labels(*m, c.labels, c.labels_file, roots);
+  m->read_int("topK", c.top_k, positive_int());
+  m->read_number("threshold", c.threshold, number_between(0, 1));
+  m->read_enum("trigger", c.trigger, trigger_table());
+  float release = 0;
+  if (m->read_number("release", release, number_between(0, 1))) {
+    if (c.trigger != Trigger::kRising) {
+      m->get("release").error("release is only allowed with trigger: rising");
+    } else {
+      c.release = release;
+    }
+  }
+}
+
+void read_anchors(const Field& f, AnchorSpec& a) {
+  auto m = f.as_map({"numLayers", "minScale", "maxScale", "strides", "aspectRatios", "offset", "fixedAnchorSize",
+                     "reduceBoxesInLowestLayer", "interpolatedScaleAspectRatio", "inputSize"});
+  if (!m) return;
+  const bool layers_ok = m->read_int("numLayers", a.num_layers, positive_int(), true);
+  m->read_number("minScale", a.min_scale, positive_number(), true);
+  m->read_number("maxScale", a.max_scale, positive_number(), true);
+  Field strides = m->require("strides");
+  if (strides.present()) {
+    if (auto v = strides.as_int_list(positive_int(), 1)) {
+      if (layers_ok && static_cast<int>(v->size()) != a.num_layers) {
+        strides.error(fmt::format("expected one stride per layer ({}), got {}", a.num_layers, v->size()));
+      } else {
+        a.strides.assign(v->begin(), v->end());
+      }
+    }
+  }
+  Field ratios = m->require("aspectRatios");
+  if (ratios.present()) {
+    if (auto v = ratios.as_number_list(positive_number(), 1)) a.aspect_ratios.assign(v->begin(), v->end());
+  }
+  Field offset = m->get("offset");
+  if (offset.present()) {
+    if (auto v = offset.as_number_list(number_between(0, 1))) {
+      if (v->size() != 2) {
+        offset.error(fmt::format("expected [x, y], got {} values", v->size()));
+      } else {
+        a.offset_x = static_cast<float>((*v)[0]);
+        a.offset_y = static_cast<float>((*v)[1]);
+      }
+    }
+  }
+  m->read_bool("fixedAnchorSize", a.fixed_anchor_size);
+  m->read_bool("reduceBoxesInLowestLayer", a.reduce_boxes_in_lowest_layer);
+  m->read_number("interpolatedScaleAspectRatio", a.interpolated_scale_aspect_ratio, nonnegative_number());
+  Field size = m->get("inputSize");
+  if (size.present()) {
+    if (auto v = size.as_int_list(positive_int())) {
+      if (v->size() != 2) {
+        size.error(fmt::format("expected [width, height], got {} values", v->size()));
+      } else {
+        a.input_width = static_cast<int>((*v)[0]);
+        a.input_height = static_cast<int>((*v)[1]);
+      }
+    }
+  }
+}
+
+void read_box(const Field& f, BoxCodingSpec& b) {
+  auto m = f.as_map({"format", "scale", "expSize", "keypoints", "coords"});
+  if (!m) return;
+  m->read_enum("format", b.format, box_format_table());
+  Field scale = m->require("scale");
+  if (scale.present()) {
+    if (auto v = scale.as_number_list(positive_number())) {
+      if (v->size() != 4) {
+        scale.error(fmt::format("expected 4 scales [x, y, w, h], got {}", v->size()));
+      } else {
+        b.x_scale = static_cast<float>((*v)[0]);
+        b.y_scale = static_cast<float>((*v)[1]);
+        b.w_scale = static_cast<float>((*v)[2]);
+        b.h_scale = static_cast<float>((*v)[3]);
+      }
+    }
+  }
+  m->read_bool("expSize", b.exp_size);
+  m->read_int("keypoints", b.num_keypoints, nonnegative_int());
+  const int min_coords = 4 + 2 * b.num_keypoints;
+  b.num_coords = min_coords;
+  Field coords = m->get("coords");
+  if (coords.present()) {
+    IntRange r{min_coords, INT32_MAX, fmt::format("an integer >= 4 + 2 x keypoints ({})", min_coords)};
+    if (auto v = coords.as_int(r)) b.num_coords = static_cast<int>(*v);
+  }
+}
+
+void read_detect(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots, DetectSpec& d) {
+  auto m = f.as_map({"scores", "boxes", "anchors", "box", "scoreActivation", "scoreClip", "labels", "labelsFile",
+                     "ignoreClasses", "minScore", "nms"});
+  if (!m) return;
+  auto read_outputs = [&](std::string_view key, std::vector<std::string>& out) {
+    Field list = m->require(key);
+    if (!list.present()) return;
+    auto items = list.as_list(1, "a list of output names");
+    if (!items) return;
+    for (const auto& item : *items) {
+      if (auto s = item.as_string()) {
+        check_declared_output(item, *s, outputs);
+        out.push_back(*s);
+      }
+    }
+  };
+  read_outputs("scores", d.score_outputs);
+  read_outputs("boxes", d.box_outputs);
+  if (!d.score_outputs.empty() && !d.box_outputs.empty() && d.score_outputs.size() != d.box_outputs.size()) {
+    m->get("boxes").error(fmt::format("expected as many box outputs as score outputs ({}), got {}",
+                                      d.score_outputs.size(), d.box_outputs.size()));
+  }
+  Field anchors = m->require("anchors");
+  if (anchors.present()) read_anchors(anchors, d.anchors);
+  Field box = m->require("box");
+  if (box.present()) read_box(box, d.box);
+  m->read_enum("scoreActivation", d.score_activation, activation_table());
+  m->read_number("scoreClip", d.score_clip, positive_number());
+  read_labels(*m, d.labels, d.labels_file, roots);
+  Field ignore = m->get("ignoreClasses");
+  if (ignore.present()) {
+    if (auto v = ignore.as_int_list(nonnegative_int())) d.ignore_classes.assign(v->begin(), v->end());
+  }
+  m->read_number("minScore", d.min_score, number_between(0, 1));
+  Field nms = m->get("nms");
+  if (nms.present()) {
+    if (auto nm = nms.as_map({"iou", "maxDetections"})) {
+      nm->read_number("iou", d.nms_iou, number_between(0, 1));
+      nm->read_int("maxDetections", d.max_detections, positive_int());
+    }
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+bool is_dns_label(std::string_view name) {
+  static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  return !name.empty() && name.size() <= 63 && std::regex_match(name.begin(), name.end(), kLabel);
+}
+
+std::string resolve_path(const Field& f, const std::string& written, const PathRoots& roots) {
+  auto under = [&](std::string_view prefix, const std::string& root) -> std::string {
+    const std::string rest = written.substr(prefix.size());
+    const fs::path rel = fs::path(rest).lexically_normal();
+    if (rest.empty() || rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
+      f.expected(fmt::format("a relative path after \"{}\" inside {}", prefix, root));
+      return "";
+    }
+    return (fs::path(root) / rel).string();
+  };
+  if (written.empty()) {
+    f.expected("a path");
+    return "";
+  }
+  if (written.starts_with("repo:")) return under("repo:", roots.model_repo);
+  if (written.starts_with("samples:")) return under("samples:", roots.samples_dir);
+  const fs::path p(written);
+  if (p.is_absolute() || roots.base_dir.empty()) return p.lexically_normal().string();
+  return (fs::path(roots.base_dir) / p).lexically_normal().string();
+}
+
+void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpec& out) {
+  auto spec = spec_field.as_map({"driver", "path", "replay", "audio", "video", "buffer"});
+  if (!spec) return;
+  const bool driver_ok = spec->read_enum("driver", out.driver, driver_table(), true);
+  read_path(*spec, "path", out.path, true, roots);
+
+  Field replay = spec->get("replay");
+  if (replay.present()) {
+    if (auto m = replay.as_map({"speed", "loop"})) {
+      Field speed = m->get("speed");
+      if (speed.present()) {
+        if (speed.is_scalar() && speed.scalar_type() == ScalarType::kString && speed.node().Scalar() == "max") {
+          out.replay.speed = 0;
+        } else if (speed.is_number()) {
+          if (auto v = speed.as_number(nonnegative_number())) out.replay.speed = *v;
+        } else {
+          speed.expected("a number >= 0 or \"max\"");
+        }
+      }
+      m->read_bool("loop", out.replay.loop);
+    }
+  }
+
+  const bool audio_driver = driver_ok && out.driver == DriverKind::kAudioFile;
+  const bool video_driver = driver_ok && out.driver != DriverKind::kAudioFile;
+  Field audio = spec->get("audio");
+  if (audio.present()) {
+    if (video_driver) {
+      audio.error(fmt::format("audio settings are only allowed with driver audio-file (this driver is {})",
+                              sensor_driver_name(out.driver)));
+    } else if (auto m = audio.as_map({"sampleRate", "channels", "frameMs"})) {
+      m->read_int("sampleRate", out.audio.sample_rate, positive_int());
+      m->read_int("channels", out.audio.channels, positive_int());
+      m->read_int("frameMs", out.audio.frame_ms, int_between(1, 1000));
+    }
+  }
+  Field video = spec->get("video");
+  if (video.present()) {
+    if (audio_driver) {
+      video.error("video settings are only allowed with drivers video-file and image-folder (this driver is audio-file)");
+    } else if (auto m = video.as_map({"fps", "width", "height"})) {
+      m->read_number("fps", out.video.fps, positive_number());
+      m->read_int("width", out.video.width, positive_int());
+      m->read_int("height", out.video.height, positive_int());
+    }
+  }
+  if (driver_ok && out.driver == DriverKind::kImageFolder && out.video.fps == 0) out.video.fps = 1;
+
+  Field buffer = spec->get("buffer");
+  if (buffer.present()) {
+    if (auto m = buffer.as_map({"capacity", "overflow"})) {
+      m->read_int("capacity", out.buffer.capacity, int_between(1, 4096));
+      Overflow o{};
+      if (m->read_enum("overflow", o, overflow_table())) out.buffer.overflow = o;
+      // All drivers today replay files, so `block` is always allowed.
+    }
+  }
+}
+
+void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
+  auto spec = spec_field.as_map(
+      {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources"});
+  if (!spec) return;
+  const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
+  read_path(*spec, "source", out.path, true, roots, &out.source);
+
+  Field sha = spec->require("sha256");
+  if (sha.present()) {
+    static const std::regex kHex("[0-9a-f]{64}");
+    if (sha.is_scalar() && std::regex_match(sha.node().Scalar(), kHex)) {
+      out.sha256 = sha.node().Scalar();
+    } else {
+      sha.expected("64 lowercase hex digits");
+    }
+  }
+  spec->read_string("version", out.version, true, "a string");
+
+  if (spec->read_enum("engine", out.engine, engine_table())) {
+    if (format_ok) {
+      const bool fits = (out.format == ModelFormat::kOnnx) == (out.engine == "onnxruntime");
+      if (!fits) {
+        spec->get("engine").error(fmt::format("engine {} cannot load {} models (use {})", out.engine,
+                                              model_format_name(out.format),
+                                              out.format == ModelFormat::kOnnx ? "onnxruntime" : "tflite"));
+      }
+    }
+  } else if (format_ok && !spec->has("engine")) {
+    out.engine = out.format == ModelFormat::kOnnx ? "onnxruntime" : "tflite";
+  }
+
+  // Outputs first: inputs (state) and postprocess refer to them.
+  Field outputs = spec->require("outputs");
+  if (outputs.present()) {
+    if (auto items = outputs.as_list(1)) {
+      std::map<std::string, int> seen;
+      for (size_t i = 0; i < items->size(); ++i) {
+        OutputSpec o;
+        auto m = (*items)[i].as_map({"name", "scale", "offset"});
+        if (!m) continue;
+        if (m->read_string("name", o.name, true)) {
+          auto [it, fresh] = seen.emplace(o.name, static_cast<int>(i));
+          if (!fresh) {
+            m->get("name").error(fmt::format("output \"{}\" is already declared by spec.outputs[{}]", o.name, it->second));
+          }
+        }
+        m->read_number("scale", o.scale, any_number());
+        m->read_number("offset", o.offset, any_number());
+        out.outputs.push_back(std::move(o));
+      }
+    }
+  }
+
+  Field inputs = spec->require("inputs");
+  if (inputs.present()) {
+    if (auto items = inputs.as_list(1)) {
+      std::vector<std::pair<std::string, Field>> state_refs;
+      std::map<std::string, size_t> seen;
+      std::vector<size_t> data_inputs;
+      bool unclear_source = false;  // an input whose source is already reported
+      for (size_t i = 0; i < items->size(); ++i) {
+        InputSpec in;
+        read_input((*items)[i], in, state_refs);
+        if (!in.name.empty()) {
+          auto [it, fresh] = seen.emplace(in.name, i);
+          if (!fresh) {
+            (*items)[i].error(fmt::format("input \"{}\" is already declared by spec.inputs[{}]", in.name, it->second));
+          }
+        }
+        if ((*items)[i].is_map()) {
+          // Count only inputs that really name one data source (not the one-of placeholder).
+          const YAML::Node& n = (*items)[i].node();
+          int sources = 0;
+          for (const char* k : {"audio", "image", "stream", "constant", "state"}) sources += n[k].IsDefined() ? 1 : 0;
+          if (sources != 1) {
+            unclear_source = true;
+          } else if (is_data_input(in)) {
+            data_inputs.push_back(i);
+          }
+        } else {
+          unclear_source = true;
+        }
+        out.inputs.push_back(std::move(in));
+      }
+      for (const auto& [name, f] : state_refs) check_declared_output(f, name, out.outputs);
+      if (data_inputs.empty() && !unclear_source) {
+        inputs.error("a model needs exactly one data input (audio, image or stream); none is given");
+      } else if (data_inputs.size() > 1) {
+        (*items)[data_inputs[1]].error(
+            fmt::format("a model has exactly one data input (audio, image or stream); spec.inputs[{}] is one already",
+                        data_inputs[0]));
+      }
+    }
+  }
+
+  Field post = spec->get("postprocess");
+  if (post.present()) {
+    if (auto m = post.as_map({"classify", "detect"})) {
+      const std::string which = m->exactly_one_of({"classify", "detect"});
+      if (which == "classify") {
+        ClassifySpec c;
+        read_classify(m->get("classify"), out.outputs, roots, c);
+        out.postprocess = std::move(c);
+      } else if (which == "detect") {
+        DetectSpec d;
+        read_detect(m->get("detect"), out.outputs, roots, d);
+        out.postprocess = std::move(d);
+      }
+    }
+  }
+
+  Field resources = spec->get("resources");
+  if (resources.present()) {
+    if (auto m = resources.as_map({"threads"})) m->read_int("threads", out.resources.threads, int_between(1, 64));
+  }
+}
+
+void read_pipeline_spec(const Field& spec_field, const PathRoots& roots, PipelineSpec& out) {
+  auto spec = spec_field.as_map({"steps", "sinks"});
+  if (!spec) return;
+  Field steps = spec->require("steps");
+  if (steps.present()) {
+    if (auto items = steps.as_list(1)) {
+      std::map<std::string, size_t> seen;
+      for (size_t i = 0; i < items->size(); ++i) {
+        StepSpec step;
+        auto m = (*items)[i].as_map({"model", "from"});
+        if (!m) continue;
+        if (m->read_string("model", step.model, true, "a Model name")) {
+          auto [it, fresh] = seen.emplace(step.model, i);
+          if (!fresh) {
+            m->get("model").error(fmt::format("model \"{}\" already appears in spec.steps[{}] (a model may appear once per pipeline)",
+                                              step.model, it->second));
+          }
+        }
+        Field from = m->require("from");
+        if (from.present()) {
+          if (auto fm = from.as_map({"sensor", "model", "output"})) {
+            const std::string which = fm->exactly_one_of({"sensor", "model"});
+            if (which == "sensor") {
+              fm->read_string("sensor", step.from.sensor, true, "a Sensor name");
+              if (fm->has("output")) fm->get("output").error("output is only allowed with from.model");
+            } else if (which == "model") {
+              fm->read_string("model", step.from.model, true, "a Model name");
+              fm->read_string("output", step.from.output, false);
+            }
+          }
+        }
+        out.steps.push_back(std::move(step));
+      }
+    }
+  }
+  Field sinks = spec->get("sinks");
+  if (sinks.present()) {
+    if (auto items = sinks.as_list()) {
+      for (const auto& item : *items) {
+        SinkSpec s;
+        auto m = item.as_map({"type", "path"});
+        if (!m) continue;
+        m->read_enum("type", s.type, sink_table(), true);
+        read_path(*m, "path", s.path, true, roots);
+        out.sinks.push_back(std::move(s));
+      }
+    }
+  }
+}
+
+}  // namespace sensix::docs

@@ -1,0 +1,224 @@
+#include "docs/validate.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "docs/parser.h"
+
+namespace sensix::docs {
+namespace {
+
+const InputSpec* data_input(const ModelSpec& m) {
+  for (const auto& in : m.inputs) {
+    if (is_data_input(in)) return &in;
+  }
+  return nullptr;
+}
+
+std::string_view input_kind(const InputSpec& in) {
+  if (std::holds_alternative<AudioInputSpec>(in.source)) return "audio";
+  if (std::holds_alternative<ImageInputSpec>(in.source)) return "image";
+  return "stream";
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
+  return out;
+}
+
+class Checker {
+ public:
+  Checker(const DocumentSet& docs, const IncompleteDocs& incomplete, const std::map<std::string, int>& file_seq,
+          ErrorList& errors)
+      : docs_(docs), incomplete_(incomplete), file_seq_(file_seq), errors_(errors) {}
+
+  void run() {
+    unique_names("Sensor", docs_.sensors);
+    unique_names("Model", docs_.models);
+    unique_names("Pipeline", docs_.pipelines);
+    for (const auto& p : docs_.pipelines) pipeline(p);
+  }
+
+ private:
+  int seq(const std::string& file) const {
+    auto it = file_seq_.find(file);
+    return it == file_seq_.end() ? static_cast<int>(file_seq_.size()) : it->second;
+  }
+
+  template <typename Doc>
+  void report(const Doc& d, const std::string& path, const std::string& message, int line = 0) {
+    std::string text = fmt::format("{}: {}: {}", doc_label(d), path, message);
+    if (line > 0) text += fmt::format(" (line {})", line);
+    errors_.add(seq(d.origin.file), line, std::move(text));
+  }
+
+  template <typename Doc>
+  void unique_names(std::string_view kind, const std::vector<Doc>& list) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (list[j].metadata.name != list[i].metadata.name) continue;
+        report(list[i], "metadata.name",
+               fmt::format("{} \"{}\" is already defined at {} line {}", kind, list[i].metadata.name,
+                           list[j].origin.file, list[j].origin.line),
+               list[i].origin.line);
+        break;
+      }
+    }
+  }
+
+  template <typename Doc>
+  std::vector<std::string> names_of(const std::vector<Doc>& list, const std::set<std::string>& more) const {
+    std::vector<std::string> out(more.begin(), more.end());
+    for (const auto& d : list) out.push_back(d.metadata.name);
+    return out;
+  }
+
+  void pipeline(const PipelineDoc& p) {
+    const auto& steps = p.spec.steps;
+    std::map<std::string, size_t> step_of;  // model name -> first step index
+    for (size_t i = 0; i < steps.size(); ++i) step_of.emplace(steps[i].model, i);
+
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const StepSpec& s = steps[i];
+      const std::string at = fmt::format("spec.steps[{}]", i);
+      const ModelDoc* model = docs_.find_model(s.model);
+      if (!model) {
+        if (!incomplete_.models.count(s.model)) {
+          report(p, at + ".model",
+                 fmt::format("model \"{}\" is not defined{}", s.model,
+                             did_you_mean_q(s.model, names_of(docs_.models, incomplete_.models))));
+        }
+      }
+      const InputSpec* in = model ? data_input(model->spec) : nullptr;
+      const std::string model_label = fmt::format("Model/{}", s.model);
+
+      if (!s.from.sensor.empty()) {
+        const SensorDoc* sensor = docs_.find_sensor(s.from.sensor);
+        if (!sensor) {
+          if (!incomplete_.sensors.count(s.from.sensor)) {
+            report(p, at + ".from.sensor",
+                   fmt::format("sensor \"{}\" is not defined{}", s.from.sensor,
+                               did_you_mean_q(s.from.sensor, names_of(docs_.sensors, incomplete_.sensors))));
+          }
+        } else if (in) {
+          const Modality m = modality_of(sensor->spec.driver);
+          if (std::holds_alternative<StreamInputSpec>(in->source)) {
+            report(p, at + ".from.sensor",
+                   fmt::format("{}'s data input \"{}\" is a stream of another model's output; feed it with "
+                               "from.model, not from Sensor/{}",
+                               model_label, in->name, sensor->metadata.name));
+          } else if (modality_name(m) != input_kind(*in)) {
+            report(p, at + ".from.sensor",
+                   fmt::format("Sensor/{} ({}) gives {} data, but {}'s data input \"{}\" takes {}",
+                               sensor->metadata.name, sensor_driver_name(sensor->spec.driver), modality_name(m),
+                               model_label, in->name, input_kind(*in)));
+          }
+        }
+      } else if (!s.from.model.empty()) {
+        if (s.from.model == s.model) {
+          report(p, at + ".from.model", fmt::format("model \"{}\" cannot feed itself", s.model));
+          continue;
+        }
+        const ModelDoc* up = docs_.find_model(s.from.model);
+        const bool in_pipeline = step_of.count(s.from.model) > 0;
+        if (!up && !incomplete_.models.count(s.from.model)) {
+          report(p, at + ".from.model",
+                 fmt::format("model \"{}\" is not defined{}", s.from.model,
+                             did_you_mean_q(s.from.model, names_of(docs_.models, incomplete_.models))));
+        } else if (!in_pipeline) {
+          report(p, at + ".from.model",
+                 fmt::format("Model/{} is not a step of Pipeline/{} (add a step for it)", s.from.model,
+                             p.metadata.name));
+        }
+        if (in && !std::holds_alternative<StreamInputSpec>(in->source)) {
+          report(p, at + ".from.model",
+                 fmt::format("{}'s data input \"{}\" takes {} from a Sensor (from.sensor), not another model's "
+                             "output",
+                             model_label, in->name, input_kind(*in)));
+        }
+        if (up) upstream_output(p, at, *up, s.from.output);
+      }
+    }
+    cycles(p, step_of);
+  }
+
+  void upstream_output(const PipelineDoc& p, const std::string& at, const ModelDoc& up, const std::string& output) {
+    std::vector<std::string> names;
+    for (const auto& o : up.spec.outputs) names.push_back(o.name);
+    if (output.empty()) {
+      if (names.size() > 1) {
+        report(p, at + ".from",
+               fmt::format("Model/{} declares {} outputs ({}); name one with from.output", up.metadata.name,
+                           names.size(), quoted_list(names)));
+      }
+      return;
+    }
+    for (const auto& n : names) {
+      if (n == output) return;
+    }
+    report(p, at + ".from.output",
+           fmt::format("Model/{} declares no output \"{}\" (it declares {}){}", up.metadata.name, output,
+                       quoted_list(names), did_you_mean_q(output, names)));
+  }
+
+  // Each step has one upstream, so following from.model from any step either ends at a sensor
+  // or enters a cycle. Each cycle is reported once, at its first step in list order.
+  void cycles(const PipelineDoc& p, const std::map<std::string, size_t>& step_of) {
+    const auto& steps = p.spec.steps;
+    std::vector<int> state(steps.size(), 0);  // 0 new, 1 on the current walk, 2 done
+    for (size_t start = 0; start < steps.size(); ++start) {
+      std::vector<size_t> walk;
+      size_t i = start;
+      while (true) {
+        if (state[i] == 2) break;
+        if (state[i] == 1) {
+          // The cycle is the part of the walk from i on.
+          auto it = std::find(walk.begin(), walk.end(), i);
+          std::vector<size_t> loop(it, walk.end());
+          const size_t first = *std::min_element(loop.begin(), loop.end());
+          std::string chain;
+          // Print in feeding order starting at the first step: a <- b means b feeds a; show producer -> consumer.
+          auto pos = std::find(loop.begin(), loop.end(), first) - loop.begin();
+          std::vector<std::string> names;
+          for (size_t k = 0; k < loop.size(); ++k) names.push_back(steps[loop[(pos + loop.size() - k) % loop.size()]].model);
+          for (const auto& n : names) chain += n + " -> ";
+          chain += names.front();
+          if (loop.size() > 1) {  // a self-feed is reported where it is found
+            report(p, fmt::format("spec.steps[{}].from.model", first), fmt::format("cycle: {}", chain));
+          }
+          break;
+        }
+        state[i] = 1;
+        walk.push_back(i);
+        const std::string& up = steps[i].from.model;
+        auto next = up.empty() ? step_of.end() : step_of.find(up);
+        if (next == step_of.end()) break;
+        i = next->second;
+      }
+      for (size_t w : walk) state[w] = 2;
+    }
+  }
+
+  static std::string did_you_mean_q(const std::string& word, const std::vector<std::string>& names) {
+    const std::string m = closest_match(word, names);
+    return m.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", m);
+  }
+
+  const DocumentSet& docs_;
+  const IncompleteDocs& incomplete_;
+  const std::map<std::string, int>& file_seq_;
+  ErrorList& errors_;
+};
+
+}  // namespace
+
+void check_references(const DocumentSet& docs, const IncompleteDocs& incomplete,
+                      const std::map<std::string, int>& file_seq, ErrorList& errors) {
+  Checker(docs, incomplete, file_seq, errors).run();
+}
+
+}  // namespace sensix::docs
