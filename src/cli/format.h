@@ -1,0 +1,26 @@
+// Text and JSON renderings of predictions and statistics for the CLI (and, later, the API).
+// JSON is produced here, at the edge; nothing below cli/ and api/ sees JSON.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/prediction.h"
+#include "runtime/stats.h"
+
+namespace sensix {
+
+// "00:01.84"
+std::string format_media_time(int64_t ns);
+// One human-readable line: "  00:01.84  speech    hey-jarvis      hey_jarvis 0.996"
+std::string prediction_to_text(const Prediction& p);
+nlohmann::json prediction_to_json(const Prediction& p);
+
+// The end-of-run summary: sensors, per-model table, plan sharing.
+std::string stats_to_text(const RuntimeStats& s);
+nlohmann::json stats_to_json(const RuntimeStats& s);
+
+}  // namespace sensix

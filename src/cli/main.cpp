@@ -1,0 +1,197 @@
+// sensix: the command-line entry point.
+//   sensix run FILE...       run documents, print predictions as they happen, then a summary
+//   sensix validate FILE...  check documents (fields, references, model files, tensors, plan)
+//   sensix plan FILE...      print the shared transformation plan the documents give
+//   sensix version
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/format.h"
+#include "cli/sinks.h"
+#include "docs/parser.h"
+#include "runtime/runtime.h"
+
+namespace {
+
+using namespace sensix;
+
+constexpr const char* kVersion = "0.1.0";
+
+std::atomic<bool> g_interrupted{false};
+void on_signal(int) { g_interrupted = true; }
+
+struct CommonOptions {
+  std::vector<std::string> files;
+  std::string model_repo;
+  int verbose = 0;
+};
+
+void setup_logging(int verbose) {
+  auto logger = spdlog::stderr_color_mt("sensix");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%^[%l]%$ %v");
+  spdlog::set_level(verbose >= 2 ? spdlog::level::debug : verbose == 1 ? spdlog::level::info : spdlog::level::warn);
+}
+
+// Prints a failed Status (one line per error) and returns the exit code for it.
+int fail(const Status& s) {
+  // A Status may hold several problems, one per line: each gets its own "error: " prefix.
+  std::string_view m = s.message();
+  while (!m.empty()) {
+    const size_t nl = m.find('\n');
+    const std::string_view line = m.substr(0, nl);
+    if (!line.empty()) std::fprintf(stderr, "error: %.*s\n", static_cast<int>(line.size()), line.data());
+    if (nl == std::string_view::npos) break;
+    m.remove_prefix(nl + 1);
+  }
+  return 1;
+}
+
+Result<DocumentSet> load_documents(const CommonOptions& o) {
+  ParseOptions po;
+  po.model_repo = o.model_repo;
+  return parse_document_files(o.files, po);
+}
+
+int cmd_validate(const CommonOptions& o) {
+  auto docs = load_documents(o);
+  if (!docs.ok()) return fail(docs.status());
+  auto rt = Runtime::create(*docs);
+  if (!rt.ok()) return fail(rt.status());
+  auto sh = (*rt)->plan().sharing();
+  std::printf("ok: %zu sensors, %zu models, %zu pipelines; plan of %d nodes (%d shared)\n", docs->sensors.size(),
+              docs->models.size(), docs->pipelines.size(), sh.nodes, sh.shared_nodes);
+  return 0;
+}
+
+int cmd_plan(const CommonOptions& o) {
+  auto docs = load_documents(o);
+  if (!docs.ok()) return fail(docs.status());
+  auto rt = Runtime::create(*docs);
+  if (!rt.ok()) return fail(rt.status());
+  std::fputs((*rt)->plan().to_text().c_str(), stdout);
+  return 0;
+}
+
+struct RunOptions {
+  bool json = false;
+  std::string speed;
+  bool loop = false;
+  double duration = 0;
+  bool quiet = false;
+};
+
+int cmd_run(const CommonOptions& o, const RunOptions& r) {
+  auto docs = load_documents(o);
+  if (!docs.ok()) return fail(docs.status());
+  RuntimeOptions ro;
+  if (!r.speed.empty()) {
+    if (r.speed == "max") {
+      ro.speed = 0.0;
+    } else {
+      try {
+        size_t used = 0;
+        double v = std::stod(r.speed, &used);
+        if (used != r.speed.size() || v < 0) throw std::invalid_argument("bad");
+        ro.speed = v;
+      } catch (const std::exception&) {
+        return fail(InvalidArgument("--speed: expected a non-negative number or \"max\", got \"" + r.speed + "\""));
+      }
+    }
+  }
+  if (r.loop) ro.loop = true;
+  auto created = Runtime::create(*docs, ro);
+  if (!created.ok()) return fail(created.status());
+  auto& rt = *created;
+
+  auto console = std::make_shared<ConsoleSink>(stdout, r.json);
+  if (!r.quiet) rt->add_sink(console);
+  for (const auto& p : docs->pipelines) {
+    for (const auto& s : p.spec.sinks) {
+      auto sink = JsonlFileSink::open(s.path, p.metadata.name);
+      if (!sink.ok()) return fail(sink.status().with_context(doc_label(p) + ": spec.sinks"));
+      rt->add_sink(std::shared_ptr<PredictionSink>(std::move(sink).value()));
+    }
+  }
+
+  if (!r.json) {
+    auto sh = rt->plan().sharing();
+    std::printf("sensix %s: %zu sensors, %zu models, %zu pipelines; plan of %d nodes for %d requested steps\n", kVersion,
+                rt->stats().sensors.size(), rt->stats().models.size(), docs->pipelines.size(), sh.nodes, sh.requested);
+    std::fflush(stdout);
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  Status started = rt->start();
+  if (!started.ok()) return fail(started);
+  auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    if (rt->wait(std::chrono::milliseconds(50))) break;
+    if (g_interrupted) break;
+    if (r.duration > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= r.duration) break;
+  }
+  rt->stop();
+  RuntimeStats stats = rt->stats();
+  if (r.json) {
+    std::puts(stats_to_json(stats).dump().c_str());
+  } else {
+    std::fputs(stats_to_text(stats).c_str(), stdout);
+  }
+  for (const auto& s : stats.sensors) {
+    if (s.state == SensorState::kFailed) return 3;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sensix: multi-model serving for sensory edge devices"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  RunOptions run;
+
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("files", common.files, "document files or folders (YAML or JSON)")->required();
+    sub->add_option("--model-repo", common.model_repo, "model repository for repo: sources (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
+    sub->add_flag("-v,--verbose", common.verbose, "more logging (-vv for debug)");
+  };
+  auto* run_cmd = app.add_subcommand("run", "run documents: print predictions as they happen, then a summary");
+  add_common(run_cmd);
+  run_cmd->add_flag("--json", run.json, "one JSON object per line (predictions, then a summary)");
+  run_cmd->add_option("--speed", run.speed, "replay speed for every sensor: 1 = real time, 2 = twice as fast, max = as fast as possible");
+  run_cmd->add_flag("--loop", run.loop, "loop every file sensor");
+  run_cmd->add_option("--duration", run.duration, "stop after this many seconds");
+  run_cmd->add_flag("--quiet", run.quiet, "print only the summary");
+  auto* validate_cmd = app.add_subcommand("validate", "check documents without running them");
+  add_common(validate_cmd);
+  auto* plan_cmd = app.add_subcommand("plan", "print the shared transformation plan");
+  add_common(plan_cmd);
+  app.add_subcommand("version", "print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; a usage error prints its message and exits 2 (README: exit status).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  setup_logging(common.verbose);
+  if (app.got_subcommand("version")) {
+    std::printf("sensix %s\n", kVersion);
+    return 0;
+  }
+  if (app.got_subcommand(run_cmd)) return cmd_run(common, run);
+  if (app.got_subcommand(validate_cmd)) return cmd_validate(common);
+  if (app.got_subcommand(plan_cmd)) return cmd_plan(common);
+  return 2;
+}

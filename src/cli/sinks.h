@@ -1,0 +1,46 @@
+// Prediction sinks owned by the CLI: the console (text or JSON lines on stdout) and JSON-lines
+// files declared by a Pipeline's `sinks`.
+//
+// Thread-safety: publish() may be called from several graph threads at once (each sink
+// serialises its own writes).
+#pragma once
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "runtime/prediction_sink.h"
+
+namespace sensix {
+
+class ConsoleSink final : public PredictionSink {
+ public:
+  ConsoleSink(std::FILE* out, bool json) : out_(out), json_(json) {}
+  void publish(const Prediction& p) override;
+  uint64_t count() const;
+
+ private:
+  std::FILE* out_;
+  bool json_;
+  mutable std::mutex mu_;
+  uint64_t count_ = 0;
+};
+
+// Appends one JSON object per prediction of the given pipeline to a file.
+class JsonlFileSink final : public PredictionSink {
+ public:
+  static Result<std::unique_ptr<JsonlFileSink>> open(const std::string& path, std::string pipeline);
+  void publish(const Prediction& p) override;
+
+ private:
+  JsonlFileSink(std::ofstream out, std::string pipeline) : out_(std::move(out)), pipeline_(std::move(pipeline)) {}
+  std::mutex mu_;
+  std::ofstream out_;
+  std::string pipeline_;
+};
+
+}  // namespace sensix

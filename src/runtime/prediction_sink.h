@@ -1,0 +1,18 @@
+// PredictionSink: where the runtime delivers predictions (the CLI printer, JSON-lines files,
+// later the REST/SSE API and MQTT).
+//
+// publish() is called from sensor graph threads, possibly several at once: implementations
+// must be thread-safe and quick (they run on the inference path).
+#pragma once
+
+#include "models/prediction.h"
+
+namespace sensix {
+
+class PredictionSink {
+ public:
+  virtual ~PredictionSink() = default;
+  virtual void publish(const Prediction& prediction) = 0;
+};
+
+}  // namespace sensix

@@ -1,0 +1,280 @@
+#include "runtime/runtime.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "docs/parser.h"
+
+namespace sensix {
+
+// Fans predictions out to every sink.
+class Runtime::Bus final : public PredictionSink {
+ public:
+  void add(std::shared_ptr<PredictionSink> s) { sinks_.push_back(std::move(s)); }
+  void publish(const Prediction& p) override {
+    for (auto& s : sinks_) s->publish(p);
+  }
+
+ private:
+  std::vector<std::shared_ptr<PredictionSink>> sinks_;  // fixed before start()
+};
+
+struct Runtime::SensorRun final : FrameSink {
+  std::string name;
+  SensorSpec spec;
+  std::unique_ptr<SensorDriver> driver;
+  std::unique_ptr<FrameQueue> queue;
+  std::unique_ptr<SensorGraph> graph;
+  std::vector<std::string> models;  // models this sensor feeds, directly or through other models
+  std::thread thread;
+  bool finished = false;  // guarded by Runtime::mu_
+
+  bool push(FramePtr frame) override { return queue->push(std::move(frame)); }
+  void end_of_stream(const Status& why) override {
+    if (!why.ok()) spdlog::warn("sensor {}: {}", name, why.message());
+    queue->close();
+  }
+};
+
+Runtime::Runtime() : bus_(std::make_shared<Bus>()) {}
+
+Runtime::~Runtime() { stop(); }
+
+Result<std::unique_ptr<Runtime>> Runtime::create(const DocumentSet& docs, const RuntimeOptions& options) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  SENSIX_RETURN_IF_ERROR(rt->build(docs, options));
+  return rt;
+}
+
+namespace {
+
+std::string step_label(const PipelineDoc& p, size_t i) {
+  const StepSpec& s = p.spec.steps[i];
+  std::string from = !s.from.sensor.empty() ? "sensor " + s.from.sensor : "model " + s.from.model;
+  return fmt::format("{}: spec.steps[{}] (model {} from {})", doc_label(p), i, s.model, from);
+}
+
+}  // namespace
+
+Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
+  docs_ = docs;
+  if (options.verify_artifacts) SENSIX_RETURN_IF_ERROR(verify_artifacts(docs_));
+
+  // What the pipelines use.
+  std::set<std::string> used_sensors, used_models;
+  for (const auto& p : docs_.pipelines) {
+    for (const auto& s : p.spec.steps) {
+      used_models.insert(s.model);
+      if (!s.from.sensor.empty()) used_sensors.insert(s.from.sensor);
+    }
+  }
+  if (used_models.empty()) return InvalidArgument("no Pipeline documents: nothing to run");
+
+  // Open sensors (reads their native format; starts nothing).
+  std::map<std::string, SensorInfo> infos;
+  for (const auto& sd : docs_.sensors) {
+    if (!used_sensors.count(sd.metadata.name)) continue;
+    auto run = std::make_unique<SensorRun>();
+    run->name = sd.metadata.name;
+    run->spec = sd.spec;
+    if (options.speed) run->spec.replay.speed = *options.speed;
+    if (options.loop) run->spec.replay.loop = *options.loop;
+    auto driver = make_sensor_driver(run->name, run->spec);
+    if (!driver.ok()) return driver.status().with_context(doc_label(sd));
+    run->driver = std::move(driver).value();
+    SENSIX_RETURN_IF_ERROR(run->driver->open().with_context(doc_label(sd)));
+    infos[run->name] = run->driver->info();
+    Overflow overflow = run->spec.buffer.overflow.value_or(run->spec.replay.speed == 0 ? Overflow::kBlock
+                                                                                        : Overflow::kDropOldest);
+    run->queue = std::make_unique<FrameQueue>(static_cast<size_t>(run->spec.buffer.capacity), overflow);
+    sensors_.push_back(std::move(run));
+  }
+
+  // Load models.
+  for (const auto& md : docs_.models) {
+    if (!used_models.count(md.metadata.name)) continue;
+    spdlog::debug("loading {}", doc_label(md));
+    SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_));
+    models_[md.metadata.name] = std::move(instance);
+  }
+
+  // Derive the plan, pipeline by pipeline, steps in dependency order.
+  PlanBuilder builder;
+  std::map<std::string, int> sources;
+  for (const auto& sensor : sensors_) {
+    const SensorInfo& info = infos[sensor.get()->name];
+    SourceParams sp;
+    sp.sensor = sensor->name;
+    sp.modality = info.modality;
+    sp.sample_rate = info.sample_rate;
+    sp.channels = info.channels;
+    sp.width = info.width;
+    sp.height = info.height;
+    sources[sensor->name] = builder.add_source(sp);
+  }
+  for (const auto& p : docs_.pipelines) {
+    const std::string& pname = p.metadata.name;
+    std::map<std::string, int> model_nodes;  // model -> node in this pipeline
+    std::vector<bool> placed(p.spec.steps.size(), false);
+    size_t remaining = p.spec.steps.size();
+    while (remaining > 0) {
+      bool progress = false;
+      for (size_t i = 0; i < p.spec.steps.size(); ++i) {
+        if (placed[i]) continue;
+        const StepSpec& step = p.spec.steps[i];
+        if (!step.from.model.empty() && !model_nodes.count(step.from.model)) continue;
+        ModelInstance& m = *models_.at(step.model);
+        const int di = m.data_input();
+        const InputSpec& in = m.spec().inputs[static_cast<size_t>(di)];
+        const Shape& shape = m.input_shape(di);
+        Result<int> chain = Internal("unreachable");
+        if (!step.from.sensor.empty()) {
+          int src = sources.at(step.from.sensor);
+          if (const auto* a = std::get_if<AudioInputSpec>(&in.source)) {
+            chain = builder.add_audio_chain(src, *a, shape, in.dtype, step.model, pname);
+          } else if (const auto* im = std::get_if<ImageInputSpec>(&in.source)) {
+            chain = builder.add_image_chain(src, *im, shape, in.dtype, step.model, pname);
+          } else {
+            chain = InvalidArgument("a sensor cannot feed a stream input");
+          }
+        } else {
+          const ModelInstance& up = *models_.at(step.from.model);
+          std::string output = step.from.output;
+          if (output.empty()) output = up.spec().outputs.front().name;
+          int oi = up.find_output(output);
+          if (oi < 0) {
+            chain = InvalidArgument(fmt::format("Model/{} declares no output \"{}\"", up.name(), output));
+          } else if (const auto* st = std::get_if<StreamInputSpec>(&in.source)) {
+            const TensorInfo& info = up.output_info(oi);
+            int64_t width = info.shape.empty() ? 1 : info.shape.back();
+            if (width < 1) {
+              chain = InvalidArgument(fmt::format("output \"{}\" of Model/{} has a dynamic last dimension {}", output,
+                                                  up.name(), shape_to_string(info.shape)));
+            } else {
+              chain = builder.add_stream_chain(model_nodes.at(step.from.model), output, static_cast<int>(width), *st,
+                                               shape, in.dtype, step.model, pname);
+            }
+          } else {
+            chain = InvalidArgument("a model's output can only feed a stream input");
+          }
+        }
+        if (!chain.ok()) return chain.status().with_context(step_label(p, i));
+        model_nodes[step.model] = builder.add_model(*chain, step.model, pname);
+        placed[i] = true;
+        remaining--;
+        progress = true;
+      }
+      if (!progress) return InvalidArgument(doc_label(p) + ": spec.steps: the steps form a cycle or name a model outside the pipeline");
+    }
+  }
+  plan_ = builder.finish();
+
+  // Executable graphs, one per sensor.
+  std::map<std::string, ModelInstance*> model_ptrs;
+  for (auto& [name, m] : models_) model_ptrs[name] = m.get();
+  for (auto& run : sensors_) {
+    int src = sources.at(run->name);
+    SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get()));
+    run->models = plan_.node(src).consumers;
+  }
+  return Status::Ok();
+}
+
+void Runtime::add_sink(std::shared_ptr<PredictionSink> sink) {
+  if (!started_) bus_->add(std::move(sink));
+}
+
+Status Runtime::start() {
+  if (started_) return FailedPrecondition("runtime already started");
+  started_ = true;
+  start_time_ = std::chrono::steady_clock::now();
+  for (auto& run : sensors_) {
+    SensorRun* r = run.get();
+    r->thread = std::thread([this, r] { graph_loop(r); });
+  }
+  for (auto& run : sensors_) {
+    Status s = run->driver->start(run.get());
+    if (!s.ok()) {
+      spdlog::error("sensor {}: {}", run->name, s.message());
+      run->queue->close();
+    }
+  }
+  return Status::Ok();
+}
+
+void Runtime::graph_loop(SensorRun* run) {
+  for (;;) {
+    FramePtr f = run->queue->pop(std::chrono::milliseconds(100));
+    if (f) {
+      run->graph->process_frame(f);
+      continue;
+    }
+    if (run->queue->closed() && run->queue->size() == 0) break;
+  }
+  run->graph->flush();
+  std::lock_guard<std::mutex> lock(mu_);
+  run->finished = true;
+  finished_++;
+  finished_cv_.notify_all();
+}
+
+bool Runtime::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return finished_cv_.wait_for(lock, timeout, [&] { return finished_ == static_cast<int>(sensors_.size()); });
+}
+
+void Runtime::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& run : sensors_) {
+    if (run->driver) run->driver->stop();
+    if (run->queue) run->queue->close();
+  }
+  for (auto& run : sensors_) {
+    if (run->thread.joinable()) run->thread.join();
+  }
+}
+
+RuntimeStats Runtime::stats() const {
+  RuntimeStats s;
+  s.sharing = plan_.sharing();
+  if (started_) {
+    s.uptime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_time_).count();
+  }
+  std::map<std::string, uint64_t> drops_by_model;
+  for (const auto& run : sensors_) {
+    SensorStatsSnapshot ss;
+    ss.name = run->name;
+    ss.driver = std::string(sensor_driver_name(run->spec.driver));
+    ss.state = run->driver->state();
+    ss.reason = run->driver->reason();
+    ss.info = run->driver->info();
+    SensorStats ds = run->driver->stats();
+    ss.frames = ds.frames;
+    ss.late = ds.late_frames;
+    ss.errors = ds.errors;
+    ss.dropped = run->queue->dropped();
+    ss.queued = run->queue->size();
+    for (const auto& m : run->models) drops_by_model[m] += ss.dropped;
+    s.sensors.push_back(std::move(ss));
+    if (run->graph) {
+      auto nodes = run->graph->stats();
+      s.nodes.insert(s.nodes.end(), nodes.begin(), nodes.end());
+    }
+  }
+  std::sort(s.nodes.begin(), s.nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& md : docs_.models) {
+    auto it = models_.find(md.metadata.name);
+    if (it == models_.end()) continue;
+    ModelRuntimeStats m;
+    m.model = it->second->stats();
+    m.dropped_frames = drops_by_model[md.metadata.name];
+    s.models.push_back(std::move(m));
+  }
+  return s;
+}
+
+}  // namespace sensix

@@ -1,0 +1,90 @@
+// Runtime: turns a validated set of documents into running sensors, transform nodes and model
+// instances, and owns their threads, start-up order and clean shutdown.
+//
+// create() does everything that can fail before anything runs: checks model artifacts
+// (sha256, format), opens every sensor used by a pipeline (reading its native format), loads
+// every model used (checking its tensors against its document), and derives the shared plan.
+// Each error names the document and field. Nothing is started until start().
+//
+// Threads: one per sensor driver (from sensors/) and one graph thread per sensor, which runs
+// that sensor's transform tree and models, in order, one frame at a time. Between them, a
+// bounded FrameQueue per sensor (drop-oldest in real time, block when replaying at max speed).
+//
+// The CLI and the API drive a Runtime; it never calls them.
+//
+// Thread-safety: create/start/stop/wait from one control thread; stats() from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "docs/spec.h"
+#include "engines/registry.h"
+#include "models/model_instance.h"
+#include "runtime/prediction_sink.h"
+#include "runtime/sensor_graph.h"
+#include "runtime/stats.h"
+#include "sensors/driver.h"
+#include "sensors/frame_queue.h"
+#include "transform/plan.h"
+
+namespace sensix {
+
+struct RuntimeOptions {
+  std::optional<double> speed;  // overrides every sensor's replay.speed (0 = as fast as possible)
+  std::optional<bool> loop;     // overrides every sensor's replay.loop
+  bool verify_artifacts = true; // check sha256 and format of every model before loading
+};
+
+class Runtime {
+ public:
+  static Result<std::unique_ptr<Runtime>> create(const DocumentSet& docs, const RuntimeOptions& options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  const Plan& plan() const { return plan_; }
+
+  // Adds a destination for predictions; call before start().
+  void add_sink(std::shared_ptr<PredictionSink> sink);
+
+  Status start();
+  // Waits until every sensor has ended and its graph has drained, or until `timeout`.
+  // Returns true when everything has finished.
+  bool wait(std::chrono::milliseconds timeout);
+  // Stops every sensor, drains and joins. Idempotent.
+  void stop();
+
+  RuntimeStats stats() const;
+
+ private:
+  class Bus;
+  struct SensorRun;
+
+  Runtime();
+  Status build(const DocumentSet& docs, const RuntimeOptions& options);
+  void graph_loop(SensorRun* run);
+
+  DocumentSet docs_;
+  EngineRegistry engines_;
+  std::map<std::string, std::unique_ptr<ModelInstance>> models_;
+  Plan plan_;
+  std::vector<std::unique_ptr<SensorRun>> sensors_;
+  std::shared_ptr<Bus> bus_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::chrono::steady_clock::time_point start_time_;
+
+  mutable std::mutex mu_;
+  std::condition_variable finished_cv_;
+  int finished_ = 0;
+};
+
+}  // namespace sensix

@@ -1,0 +1,52 @@
+// Snapshots of the runtime's statistics, taken at any time from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/model_instance.h"
+#include "sensors/driver.h"
+#include "transform/plan.h"
+
+namespace sensix {
+
+struct SensorStatsSnapshot {
+  std::string name;
+  std::string driver;
+  SensorState state = SensorState::kPending;
+  std::string reason;
+  SensorInfo info;
+  uint64_t frames = 0;    // frames the driver published
+  uint64_t dropped = 0;   // frames dropped because the graph's buffer was full
+  uint64_t late = 0;      // frames published late (real-time replay)
+  uint64_t errors = 0;    // read/decode errors
+  size_t queued = 0;      // frames waiting now
+};
+
+struct NodeStatsSnapshot {
+  int id = 0;
+  std::string sensor;
+  std::string kind;
+  std::string label;
+  std::string key;
+  std::vector<std::string> consumers;
+  uint64_t items = 0;     // items processed
+  uint64_t errors = 0;    // items that failed
+  int64_t busy_ns = 0;    // time spent processing (for models: including the engine)
+};
+
+struct ModelRuntimeStats {
+  ModelStatsSnapshot model;
+  uint64_t dropped_frames = 0;  // frames of this model's sensors dropped before they reached it
+};
+
+struct RuntimeStats {
+  std::vector<SensorStatsSnapshot> sensors;
+  std::vector<ModelRuntimeStats> models;
+  std::vector<NodeStatsSnapshot> nodes;
+  Plan::Sharing sharing;
+  int64_t uptime_ns = 0;
+};
+
+}  // namespace sensix
