@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "sensors/test_support.h"
 
 namespace sensix {
@@ -28,6 +30,8 @@ struct FormatCase {
   int frame_ms;
   int64_t chunk;  // frames per full chunk
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const FormatCase& c, std::ostream* os) { *os << c.name; }
 
 class AudioFormats : public ::testing::TestWithParam<FormatCase> {};
 
@@ -105,6 +109,8 @@ struct MismatchCase {
   const char* expect1;
   const char* expect2;
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const MismatchCase& c, std::ostream* os) { *os << c.name; }
 
 class AudioDeclaredMismatch : public ::testing::TestWithParam<MismatchCase> {};
 
@@ -184,6 +190,8 @@ struct BadFileCase {
   size_t random_bytes;  // 0: do not create the file
   StatusCode code;
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const BadFileCase& c, std::ostream* os) { *os << c.name; }
 
 class AudioBadFiles : public ::testing::TestWithParam<BadFileCase> {};
 

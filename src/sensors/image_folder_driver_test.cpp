@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+
+#include <ostream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -156,6 +158,8 @@ struct BadCase {
   const char* target;  // "" = the folder itself, else a file in it
   StatusCode code;
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
 
 class ImageFolderBad : public ::testing::TestWithParam<BadCase> {};
 

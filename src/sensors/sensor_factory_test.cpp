@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "sensors/audio_file_driver.h"
 #include "sensors/driver.h"
 #include "sensors/image_folder_driver.h"
@@ -43,6 +45,8 @@ struct InvalidCase {
   SensorSpec spec;
   const char* expect;
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.name; }
 
 SensorSpec with(SensorSpec s, void (*edit)(SensorSpec&)) {
   edit(s);

@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+
+#include <ostream>
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
@@ -157,6 +159,8 @@ struct DeclaredCase {
   int width, height;
   bool ok;
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const DeclaredCase& c, std::ostream* os) { *os << c.name; }
 
 class MegamindDeclared : public ::testing::TestWithParam<DeclaredCase> {};
 
@@ -210,6 +214,8 @@ struct BadVideoCase {
   size_t random_bytes;  // 0: not created
   StatusCode code;
 };
+// gtest prints the case by name (ctest lists it), not as raw bytes.
+void PrintTo(const BadVideoCase& c, std::ostream* os) { *os << c.name; }
 
 class VideoBadFiles : public ::testing::TestWithParam<BadVideoCase> {};
 

@@ -1,0 +1,149 @@
+// The sensix binary as a user runs it: real documents, real models, real recordings, checked
+// on its stdout, stderr and exit status.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+struct Output {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+fs::path scratch() {
+  fs::path dir = fs::temp_directory_path() / ("sensix-cli-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Runs `build/sensix ARGS` with stdout and stderr captured separately.
+Output sensix(const std::string& args) {
+  const fs::path err = scratch() / "stderr.txt";
+  const std::string cmd = std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " 2>" + err.string();
+  Output o;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return o;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
+  int status = ::pclose(p);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err);
+  o.err.assign(std::istreambuf_iterator<char>(e), {});
+  return o;
+}
+
+std::string quickstart() { return std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml"; }
+
+std::string cache(const std::string& rel) {
+  const char* c = std::getenv("SENSIX_CACHE");
+  return (fs::path(c ? c : "") / rel).string();
+}
+
+bool have_setup() { return fs::exists(cache("samples/speech/alexa.wav")) && fs::exists(cache("models/openwakeword")); }
+
+// A copy of the quickstart's voice half with the recording replaced.
+std::string voice_doc(const std::string& wav) {
+  std::ifstream in(quickstart());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string from = "samples:demo/speech.wav";
+  text.replace(text.find(from), from.size(), wav);
+  fs::path p = scratch() / "voice.yaml";
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(Cli, Version) {
+  Output o = sensix("version");
+  EXPECT_EQ(o.code, 0);
+  EXPECT_THAT(o.out, HasSubstr("sensix 0.1.0"));
+}
+
+TEST(Cli, ValidateAcceptsTheQuickstart) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output o = sensix("validate " + quickstart());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_THAT(o.out, HasSubstr("ok: 2 sensors, 8 models, 2 pipelines"));
+}
+
+TEST(Cli, ValidateNamesTheFileDocumentAndField) {
+  fs::path bad = scratch() / "bad.yaml";
+  std::ofstream(bad) << "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: mic}\nspec:\n"
+                        "  driver: audio-file\n  path: x.wav\n  audio: {frameMs: fast}\n";
+  Output o = sensix("validate " + bad.string());
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("bad.yaml: Sensor/mic: spec.audio.frameMs: expected an integer from 1 to 1000, got \"fast\""));
+  EXPECT_TRUE(o.out.empty()) << o.out;
+}
+
+TEST(Cli, MissingFileIsAnError) {
+  Output o = sensix("validate /nonexistent/docs.yaml");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("/nonexistent/docs.yaml"));
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  Output o = sensix("run --no-such-option x.yaml");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_THAT(o.err, HasSubstr("--no-such-option"));
+  EXPECT_EQ(sensix("").code, 2);  // no subcommand
+  EXPECT_EQ(sensix("validate").code, 2);  // no file
+}
+
+TEST(Cli, BadSpeedIsAnError) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output o = sensix("run --speed fast " + quickstart());
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("--speed: expected a non-negative number or \"max\", got \"fast\""));
+}
+
+TEST(Cli, RunPrintsEventsAndASummary) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output o = sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
+  ASSERT_EQ(o.code, 0) << o.err;
+  // One human-readable line for the wake word, then the per-model summary.
+  EXPECT_THAT(o.out, HasSubstr("alexa"));
+  EXPECT_THAT(o.out, HasSubstr("p99"));
+  for (const char* model : {"silero-vad", "oww-mel", "oww-embedding", "hey-jarvis", "alexa", "hey-mycroft"}) {
+    EXPECT_THAT(o.out, HasSubstr(model));
+  }
+}
+
+TEST(Cli, JsonModePrintsOneObjectPerLine) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output o = sensix("run --json --speed max " + voice_doc(cache("samples/speech/hey_jarvis.wav")));
+  ASSERT_EQ(o.code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  int predictions = 0, summaries = 0, jarvis = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (j.contains("models")) {
+      ++summaries;
+      continue;
+    }
+    ++predictions;
+    if (j.value("model", "") == "hey-jarvis") ++jarvis;
+  }
+  EXPECT_EQ(summaries, 1);
+  EXPECT_GE(predictions, 1);
+  EXPECT_EQ(jarvis, 1);
+}
+
+}  // namespace

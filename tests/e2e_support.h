@@ -1,0 +1,59 @@
+// Support for the end-to-end tests: they load the real examples/quickstart.yaml, point its
+// sensors at real recordings and photos from the sample cache, run the real runtime as fast as
+// possible on the real engines and models, and collect every prediction.
+//
+// Nothing is mocked: a failing model, engine or transform fails these tests.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "docs/spec.h"
+#include "runtime/prediction_sink.h"
+#include "runtime/stats.h"
+
+namespace sensix::testing {
+
+// The source tree's examples/quickstart.yaml, parsed (sample and model paths resolved against
+// $SENSIX_CACHE).
+Result<DocumentSet> load_quickstart();
+
+// Keeps only the named pipelines and the sensors and models they use.
+DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::string>& names);
+
+// Points sensor `sensor` at `path` (absolute, or relative to the sample cache).
+void set_sensor_path(DocumentSet* docs, const std::string& sensor, const std::string& path);
+
+// A path inside the sample cache; empty when the cache lacks it.
+std::string sample_path(const std::string& relative);
+
+class CollectingSink : public PredictionSink {
+ public:
+  void publish(const Prediction& p) override;
+  std::vector<Prediction> all() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Prediction> predictions_;
+};
+
+struct RunResult {
+  std::vector<Prediction> predictions;
+  RuntimeStats stats;
+  // Models that produced at least one prediction carrying `label` (any score over threshold).
+  std::vector<std::string> models_with_label(const std::string& label) const;
+  // Predictions of one model.
+  std::vector<Prediction> of_model(const std::string& model) const;
+  const ModelRuntimeStats* model_stats(const std::string& model) const;
+};
+
+// Creates a runtime for `docs` at maximum replay speed without looping, runs it to the end
+// (failing after `timeout`), and returns what it produced.
+Result<RunResult> run_to_end(const DocumentSet& docs,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+}  // namespace sensix::testing
