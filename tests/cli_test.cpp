@@ -146,4 +146,82 @@ TEST(Cli, JsonModePrintsOneObjectPerLine) {
   EXPECT_EQ(jarvis, 1);
 }
 
+// A pipeline's jsonl sink gets that pipeline's predictions, one JSON object per line, appended.
+TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  const fs::path out = scratch() / "voice.jsonl";
+  fs::remove(out);
+  const std::string doc = voice_doc(cache("samples/speech/alexa.wav"));
+  std::ifstream in(doc);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string at = "name: voice\nspec:\n";
+  ASSERT_NE(text.find(at), std::string::npos);
+  text.insert(text.find(at) + at.size(), "  sinks:\n    - {type: jsonl, path: " + out.string() + "}\n");
+  std::ofstream(doc) << text;
+
+  for (int run = 1; run <= 2; ++run) {
+    Output o = sensix("run --speed max --quiet " + doc);
+    ASSERT_EQ(o.code, 0) << o.err;
+  }
+  std::ifstream lines(out);
+  std::string line;
+  int alexa = 0, total = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    ++total;
+    EXPECT_EQ(j.value("pipelines", nlohmann::json::array()), nlohmann::json::array({"voice"}));
+    if (j.value("model", "") == "alexa") ++alexa;
+  }
+  EXPECT_EQ(alexa, 2) << "one alexa event per run, appended";
+  EXPECT_GE(total, 4);
+
+  // A sink that cannot be opened stops the run before it starts, naming the pipeline and the path.
+  text.replace(text.find(out.string()), out.string().size(), "/nonexistent/dir/voice.jsonl");
+  std::ofstream(doc) << text;
+  Output bad = sensix("run --speed max " + doc);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("Pipeline/voice: spec.sinks"));
+  EXPECT_THAT(bad.err, HasSubstr("/nonexistent/dir/voice.jsonl"));
+}
+
+// Every file in examples/ is valid on its own (a user copies one file at a time).
+TEST(Cli, EveryExampleValidates) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(SENSIX_SOURCE_DIR) / "examples")) {
+    if (e.path().extension() != ".yaml" && e.path().extension() != ".json") continue;
+    ++files;
+    Output o = sensix("validate " + e.path().string());
+    EXPECT_EQ(o.code, 0) << e.path() << ": " << o.err;
+    EXPECT_THAT(o.out, HasSubstr("ok: ")) << e.path();
+  }
+  EXPECT_GE(files, 2);
+}
+
+// The video example: BlazeFace finds Megamind's face in nearly every frame of the clip.
+TEST(Cli, MegamindExampleFindsFacesInTheVideo) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output o = sensix("run --json --speed max " + std::string(SENSIX_SOURCE_DIR) + "/examples/megamind-faces.yaml");
+  ASSERT_EQ(o.code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  int with_face = 0;
+  uint64_t frames = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (j.value("type", "") == "summary") {
+      frames = j["sensors"][0].value("frames", uint64_t{0});
+      continue;
+    }
+    ASSERT_EQ(j.value("model", ""), "blazeface");
+    ASSERT_FALSE(j["detections"].empty());
+    EXPECT_EQ(j["detections"][0].value("label", ""), "face");
+    ++with_face;
+  }
+  ASSERT_GT(frames, 40u) << "the 11 s clip at 5 fps";
+  EXPECT_GE(with_face, static_cast<int>(frames * 8 / 10)) << with_face << " of " << frames << " frames had a face";
+}
+
 }  // namespace

@@ -43,6 +43,12 @@ void setup_logging(int verbose) {
   spdlog::set_level(verbose >= 2 ? spdlog::level::debug : verbose == 1 ? spdlog::level::info : spdlog::level::warn);
 }
 
+// "2 sensors, 1 model, 1 pipeline"
+std::string counted(size_t sensors, size_t models, size_t pipelines) {
+  auto n = [](size_t k, const char* word) { return fmt::format("{} {}{}", k, word, k == 1 ? "" : "s"); };
+  return n(sensors, "sensor") + ", " + n(models, "model") + ", " + n(pipelines, "pipeline");
+}
+
 // Prints a failed Status (one line per error) and returns the exit code for it.
 int fail(const Status& s) {
   // A Status may hold several problems, one per line: each gets its own "error: " prefix.
@@ -69,8 +75,8 @@ int cmd_validate(const CommonOptions& o) {
   auto rt = Runtime::create(*docs);
   if (!rt.ok()) return fail(rt.status());
   auto sh = (*rt)->plan().sharing();
-  std::printf("ok: %zu sensors, %zu models, %zu pipelines; plan of %d nodes (%d shared)\n", docs->sensors.size(),
-              docs->models.size(), docs->pipelines.size(), sh.nodes, sh.shared_nodes);
+  std::printf("ok: %s; plan of %d nodes (%d shared)\n",
+              counted(docs->sensors.size(), docs->models.size(), docs->pipelines.size()).c_str(), sh.nodes, sh.shared_nodes);
   return 0;
 }
 
@@ -126,8 +132,9 @@ int cmd_run(const CommonOptions& o, const RunOptions& r) {
 
   if (!r.json) {
     auto sh = rt->plan().sharing();
-    std::printf("sensix %s: %zu sensors, %zu models, %zu pipelines; plan of %d nodes for %d requested steps\n", kVersion,
-                rt->stats().sensors.size(), rt->stats().models.size(), docs->pipelines.size(), sh.nodes, sh.requested);
+    std::printf("sensix %s: %s; plan of %d nodes for %d requested steps\n", kVersion,
+                counted(rt->stats().sensors.size(), rt->stats().models.size(), docs->pipelines.size()).c_str(), sh.nodes,
+                sh.requested);
     std::fflush(stdout);
   }
   std::signal(SIGINT, on_signal);

@@ -591,5 +591,47 @@ TEST(ValidateReferencesTest, HandBuiltSet) {
             "api: Pipeline/p: spec.steps[0].from.sensor: sensor \"s\" is not defined");
 }
 
+// ---------------------------------------------------------------------------------------------
+// docs/documents.md: every ```yaml block that is a whole document (starts with apiVersion, no "...") must
+// parse, so that a user can copy it. The Pipeline example names the quickstart's openWakeWord
+// models, so those documents are added from examples/quickstart.yaml.
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST(DocsReference, CompleteExamplesParse) {
+  const std::string md = read_text(std::string(SENSIX_SOURCE_DIR) + "/docs/documents.md");
+  ASSERT_FALSE(md.empty());
+  std::string joined;
+  int whole = 0;
+  for (size_t at = md.find("```yaml\n"); at != std::string::npos; at = md.find("```yaml\n", at)) {
+    at += 8;
+    const size_t end = md.find("```", at);
+    ASSERT_NE(end, std::string::npos);
+    const std::string block = md.substr(at, end - at);
+    at = end + 3;
+    // A fragment of a spec, or a sketch with "..." placeholders: not a document to copy.
+    if (block.rfind("apiVersion:", 0) != 0 || block.find("...") != std::string::npos) continue;
+    ++whole;
+    joined += "---\n" + block;
+  }
+  EXPECT_EQ(whole, 3) << "documents.md should hold one complete Sensor, Model and Pipeline";
+
+  const std::string quickstart = read_text(std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml");
+  for (const char* name : {"oww-mel", "oww-embedding", "hey-jarvis"}) {
+    const size_t at = quickstart.find(std::string("kind: Model\nmetadata:\n  name: ") + name + "\n");
+    ASSERT_NE(at, std::string::npos) << name;
+    const size_t end = quickstart.find("\n---", at);
+    joined += "---\napiVersion: sensix/v1\n" + quickstart.substr(at, end - at + 1);
+  }
+  auto r = parse_document_text(joined, "documents.md", "/docs", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status() << "\n" << joined;
+  EXPECT_EQ(r->sensors.size(), 1u);
+  EXPECT_EQ(r->models.size(), 4u);
+  EXPECT_EQ(r->pipelines.size(), 1u);
+}
+
 }  // namespace
 }  // namespace sensix
