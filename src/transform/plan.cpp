@@ -125,7 +125,10 @@ int PlanBuilder::add_source(const SourceParams& source) {
   if (source.modality == Modality::kAudio) {
     n.label = fmt::format("{} (audio {} Hz, {} ch)", source.sensor, source.sample_rate, source.channels);
   } else {
-    n.label = fmt::format("{} (image {}x{}, {} ch)", source.sensor, source.width, source.height, source.channels);
+    // An image folder has no fixed size (0x0): each photo keeps its own.
+    const std::string size =
+        source.width > 0 && source.height > 0 ? fmt::format("{}x{}", source.width, source.height) : "any size";
+    n.label = fmt::format("{} (image {}, {} ch)", source.sensor, size, source.channels);
   }
   n.params = source;
   plan_.by_key_[key] = n.id;
