@@ -40,4 +40,26 @@ Status check_tensor(const TensorInfo& info, const Tensor& t, std::string_view ro
   return Status::Ok();
 }
 
+Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
+                           const std::vector<TensorInfo>& model_outputs,
+                           std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                           const std::vector<Tensor>* outputs) {
+  if (outputs == nullptr) return InvalidArgument("run() needs an output vector");
+  if (inputs.size() != model_inputs.size()) {
+    return InvalidArgument(fmt::format("the model has {} input(s) ({}), run() got {}", model_inputs.size(),
+                                       describe_tensors(model_inputs), inputs.size()));
+  }
+  for (int index : output_indices) {
+    if (index < 0 || static_cast<size_t>(index) >= model_outputs.size()) {
+      return InvalidArgument(fmt::format("output index {} is out of range: the model has {} output(s) ({})", index,
+                                         model_outputs.size(), describe_tensors(model_outputs)));
+    }
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] == nullptr) return InvalidArgument(fmt::format("input \"{}\" is null", model_inputs[i].name));
+    SENSIX_RETURN_IF_ERROR(check_tensor(model_inputs[i], *inputs[i]));
+  }
+  return Status::Ok();
+}
+
 }  // namespace sensix

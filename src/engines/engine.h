@@ -83,5 +83,12 @@ std::string describe_tensors(const std::vector<TensorInfo>& infos);
 //   input "x.1": expected float32 [1, 16, 96], got float32 [1, 15, 96]
 // `role` is the first word of the message ("input", "output", ...).
 Status check_tensor(const TensorInfo& info, const Tensor& t, std::string_view role = "input");
+// Checks the arguments of Session::run against the session's tensors: an output vector is
+// given, one non-null input per model input (each passing check_tensor), output indices in
+// range. Every engine calls it first, so the messages are the same whichever engine runs.
+Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
+                           const std::vector<TensorInfo>& model_outputs,
+                           std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                           const std::vector<Tensor>* outputs);
 
 }  // namespace sensix

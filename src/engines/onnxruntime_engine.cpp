@@ -164,25 +164,7 @@ class OrtSession final : public Session {
  private:
   Status run_impl(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                   std::vector<Tensor>* outputs) {
-    if (outputs == nullptr) return InvalidArgument("run() needs an output vector");
-    if (inputs.size() != inputs_.size()) {
-      return InvalidArgument(fmt::format("the model has {} input(s) ({}), run() got {}",
-                                         inputs_.size(), describe_tensors(inputs_),
-                                         inputs.size()));
-    }
-    for (int index : output_indices) {
-      if (index < 0 || static_cast<size_t>(index) >= outputs_.size()) {
-        return InvalidArgument(fmt::format("output index {} is out of range: the model has {} "
-                                           "output(s) ({})",
-                                           index, outputs_.size(), describe_tensors(outputs_)));
-      }
-    }
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (inputs[i] == nullptr) {
-        return InvalidArgument(fmt::format("input \"{}\" is null", inputs_[i].name));
-      }
-      SENSIX_RETURN_IF_ERROR(check_tensor(inputs_[i], *inputs[i]));
-    }
+    SENSIX_RETURN_IF_ERROR(check_run_arguments(inputs_, outputs_, inputs, output_indices, outputs));
     outputs->resize(output_indices.size());
     try {
       input_values_.clear();
