@@ -85,16 +85,14 @@ std::string stats_to_text(const RuntimeStats& s) {
                        st.errors);
     if (!st.last_error.empty()) out += fmt::format("      last error: {}\n", st.last_error);
   }
-  int shared = 0;
   int64_t saved = 0;
   for (const auto& n : s.nodes) {
     if (n.consumers.size() > 1 && n.kind != "model") {
-      shared++;
       saved += static_cast<int64_t>(n.consumers.size() - 1) * static_cast<int64_t>(n.items);
     }
   }
   out += fmt::format("\nplan: {} nodes for {} requested steps; {} transform nodes shared, {} node evaluations saved\n",
-                     s.sharing.nodes, s.sharing.requested, shared, saved);
+                     s.sharing.nodes, s.sharing.requested, s.sharing.shared_nodes, saved);
   return out;
 }
 

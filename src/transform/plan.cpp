@@ -83,7 +83,8 @@ Plan::Sharing Plan::sharing() const {
   s.nodes = static_cast<int>(nodes_.size());
   s.requested = requested_;
   for (const auto& n : nodes_) {
-    if (n.consumers.size() > 1) s.shared_nodes++;
+    // A model node's consumers are the models fed by it; only data steps count as shared.
+    if (n.consumers.size() > 1 && !std::holds_alternative<ModelParams>(n.params)) s.shared_nodes++;
   }
   return s;
 }
@@ -110,7 +111,7 @@ std::string Plan::to_text() const {
   };
   for (int s : sources()) walk(s, 0);
   Sharing sh = sharing();
-  out += fmt::format("{} nodes for {} requested steps; {} nodes shared by more than one model\n", sh.nodes,
+  out += fmt::format("{} nodes for {} requested steps; {} transform nodes shared by more than one model\n", sh.nodes,
                      sh.requested, sh.shared_nodes);
   return out;
 }
@@ -203,10 +204,13 @@ Result<std::pair<NodeParams, std::string>> tensorize_step(const Shape& shape, DT
 
 Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, const Shape& shape, DType dtype,
                                          const std::string& consumer, const std::string& pipeline) {
-  const auto* src = std::get_if<SourceParams>(&plan_.node(source).params);
-  if (!src || src->modality != Modality::kAudio) {
+  // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
+  const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
+  if (!found || found->modality != Modality::kAudio) {
     return InvalidArgument(fmt::format("the model needs audio but sensor {} gives images", plan_.node(source).sensor));
   }
+  const SourceParams source_params = *found;
+  const SourceParams* src = &source_params;
   if (req.channels < 1 || req.sample_rate < 1) {
     return InvalidArgument(fmt::format("audio requirement {} Hz, {} ch is not valid", req.sample_rate, req.channels));
   }
@@ -247,10 +251,13 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
 
 Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, const Shape& shape, DType dtype,
                                          const std::string& consumer, const std::string& pipeline) {
-  const auto* src = std::get_if<SourceParams>(&plan_.node(source).params);
-  if (!src || src->modality != Modality::kImage) {
+  // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
+  const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
+  if (!found || found->modality != Modality::kImage) {
     return InvalidArgument(fmt::format("the model needs images but sensor {} gives audio", plan_.node(source).sensor));
   }
+  const SourceParams source_params = *found;
+  const SourceParams* src = &source_params;
   if (req.width < 1 || req.height < 1) {
     return InvalidArgument(fmt::format("image size {}x{} is not valid", req.width, req.height));
   }

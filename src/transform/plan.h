@@ -98,7 +98,7 @@ class Plan {
   struct Sharing {
     int nodes = 0;            // distinct nodes
     int requested = 0;        // nodes requested in total (with repeats)
-    int shared_nodes = 0;     // nodes with more than one consumer
+    int shared_nodes = 0;     // sensor and transform nodes (not models) with more than one consumer
   };
   Sharing sharing() const;
 
