@@ -63,7 +63,9 @@ std::string dl_error() {
 Result<std::shared_ptr<const TfLiteApi>> open_library(const std::string& path) {
   dlerror();
   auto api = std::make_shared<TfLiteApi>();
-  api->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: TFLite keeps process-wide state (op registrations, the default error
+  // reporter) that outlives any interpreter; the library stays mapped until the process exits.
+  api->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (api->handle == nullptr) {
     return Unavailable(
         fmt::format("cannot load the TensorFlow Lite library {}: {}", path, dl_error()));
@@ -222,25 +224,7 @@ class TfLiteSession final : public Session {
  private:
   Status run_impl(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                   std::vector<Tensor>* outputs) {
-    if (outputs == nullptr) return InvalidArgument("run() needs an output vector");
-    if (inputs.size() != inputs_.size()) {
-      return InvalidArgument(fmt::format("the model has {} input(s) ({}), run() got {}",
-                                         inputs_.size(), describe_tensors(inputs_),
-                                         inputs.size()));
-    }
-    for (int index : output_indices) {
-      if (index < 0 || static_cast<size_t>(index) >= outputs_.size()) {
-        return InvalidArgument(fmt::format("output index {} is out of range: the model has {} "
-                                           "output(s) ({})",
-                                           index, outputs_.size(), describe_tensors(outputs_)));
-      }
-    }
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (inputs[i] == nullptr) {
-        return InvalidArgument(fmt::format("input \"{}\" is null", inputs_[i].name));
-      }
-      SENSIX_RETURN_IF_ERROR(check_tensor(inputs_[i], *inputs[i]));
-    }
+    SENSIX_RETURN_IF_ERROR(check_run_arguments(inputs_, outputs_, inputs, output_indices, outputs));
 
     // Dynamic dims: resize the inputs whose shape changed, then reallocate once.
     bool resized = false;
