@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 
@@ -52,43 +53,49 @@ cv::Mat resize_to(const cv::Mat& src, cv::Size size) {
 
 int clamp_round(double v, int lo, int hi) { return std::clamp(static_cast<int>(std::lround(v)), lo, hi); }
 
-// NHWC or NCHW tensor from an H x W image of C channels: float through one lookup table per
-// channel, uint8 unchanged. Rows are read through ptr() so non-continuous images (ROIs) work.
+template <typename T>
+using Lut = std::array<std::array<T, 256>, 4>;  // one 256-entry table per channel
+
+// NHWC or NCHW tensor from an H x W image of C channels: each value through its channel's lookup
+// table, or unchanged when `lut` is null (uint8 only). Rows are read through ptr() so
+// non-continuous images (ROIs) work.
 template <int C, typename T>
-void convert_pixels(const cv::Mat& img, const std::array<std::array<float, 256>, 4>& lut, Layout layout, T* dst) {
+void convert_pixels(const cv::Mat& img, const Lut<T>* lut, Layout layout, T* dst) {
   const int h = img.rows;
   const int w = img.cols;
   const size_t plane = static_cast<size_t>(h) * static_cast<size_t>(w);
+  auto value = [lut](int c, uint8_t p) -> T {
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      if (!lut) return p;
+    }
+    return (*lut)[static_cast<size_t>(c)][p];
+  };
   for (int y = 0; y < h; ++y) {
     const uint8_t* s = img.ptr<uint8_t>(y);
     const size_t row = static_cast<size_t>(y) * static_cast<size_t>(w);
     if (layout == Layout::kNhwc) {
       T* d = dst + row * C;
       if constexpr (std::is_same_v<T, uint8_t>) {
-        std::memcpy(d, s, static_cast<size_t>(w) * C);
-      } else {
-        for (int x = 0; x < w; ++x, s += C, d += C) {
-          for (int c = 0; c < C; ++c) d[c] = lut[c][s[c]];
+        if (!lut) {
+          std::memcpy(d, s, static_cast<size_t>(w) * C);
+          continue;
         }
+      }
+      for (int x = 0; x < w; ++x, s += C, d += C) {
+        for (int c = 0; c < C; ++c) d[c] = value(c, s[c]);
       }
     } else {
       T* planes[C];
       for (int c = 0; c < C; ++c) planes[c] = dst + static_cast<size_t>(c) * plane + row;
       for (int x = 0; x < w; ++x, s += C) {
-        for (int c = 0; c < C; ++c) {
-          if constexpr (std::is_same_v<T, uint8_t>) {
-            planes[c][x] = s[c];
-          } else {
-            planes[c][x] = lut[c][s[c]];
-          }
-        }
+        for (int c = 0; c < C; ++c) planes[c][x] = value(c, s[c]);
       }
     }
   }
 }
 
 template <typename T>
-void convert_any(const cv::Mat& img, const std::array<std::array<float, 256>, 4>& lut, Layout layout, T* dst) {
+void convert_any(const cv::Mat& img, const Lut<T>* lut, Layout layout, T* dst) {
   switch (img.channels()) {
     case 1: convert_pixels<1>(img, lut, layout, dst); break;
     case 3: convert_pixels<3>(img, lut, layout, dst); break;
@@ -96,13 +103,219 @@ void convert_any(const cv::Mat& img, const std::array<std::array<float, 256>, 4>
   }
 }
 
+// The float value of every pixel value per channel (the documented range or mean/std formula,
+// computed in double), after checking `norm` against the image's `c` channels.
+Status float_lut(const ImageInputSpec& norm, int c, Lut<float>* lut) {
+  const bool has_range = norm.range_lo != 0.0f || norm.range_hi != 1.0f;
+  const bool has_mean_std = !norm.mean.empty() || !norm.std.empty();
+  if (has_mean_std) {
+    if (norm.mean.size() != static_cast<size_t>(c) || norm.std.size() != static_cast<size_t>(c)) {
+      return InvalidArgument(fmt::format(
+          "image to tensor: mean and std need one value per channel ({}), got {} mean and {} std values", c,
+          norm.mean.size(), norm.std.size()));
+    }
+    if (has_range) return InvalidArgument("image to tensor: mean/std and range exclude each other");
+    for (int k = 0; k < c; ++k) {
+      const double m = norm.mean[static_cast<size_t>(k)];
+      const double sd = norm.std[static_cast<size_t>(k)];
+      if (!std::isfinite(m) || !std::isfinite(sd) || sd == 0.0) {
+        return InvalidArgument(
+            fmt::format("image to tensor: channel {} has mean {} and std {}; both must be finite and std non-zero", k,
+                        m, sd));
+      }
+      for (int p = 0; p < 256; ++p) (*lut)[k][p] = static_cast<float>((p / 255.0 - m) / sd);
+    }
+  } else {
+    if (!std::isfinite(norm.range_lo) || !std::isfinite(norm.range_hi)) {
+      return InvalidArgument(
+          fmt::format("image to tensor: range [{}, {}] must be finite", norm.range_lo, norm.range_hi));
+    }
+    const double lo = norm.range_lo;
+    const double span = static_cast<double>(norm.range_hi) - lo;
+    for (int k = 0; k < c; ++k) {
+      for (int p = 0; p < 256; ++p) (*lut)[k][p] = static_cast<float>(lo + p / 255.0 * span);
+    }
+  }
+  return Status::Ok();
+}
+
+// q = round(real / scale) + zero_point, clamped to T's range, for every entry of `real`.
+template <typename T>
+void quantised_lut(const Lut<float>& real, int c, const Quantization& q, Lut<T>* lut) {
+  constexpr double lo = std::numeric_limits<T>::min();
+  constexpr double hi = std::numeric_limits<T>::max();
+  const double scale = q.scale;
+  for (int k = 0; k < c; ++k) {
+    for (int p = 0; p < 256; ++p) {
+      const double v = std::round(static_cast<double>(real[k][p]) / scale) + q.zero_point;
+      (*lut)[k][p] = static_cast<T>(std::clamp(v, lo, hi));
+    }
+  }
+}
+
+// Geometry mappings in double: model-input pixels -> rotated-frame pixels -> source pixels.
+int quarter_turns(int rotation) { return ((rotation % 4) + 4) % 4; }
+
+void unrotate(int rotation, double w, double h, double xr, double yr, double* x, double* y) {
+  switch (quarter_turns(rotation)) {
+    case 0: *x = xr; *y = yr; break;
+    case 1: *x = yr; *y = h - xr; break;
+    case 2: *x = w - xr; *y = h - yr; break;
+    default: *x = w - yr; *y = xr; break;
+  }
+}
+
+// The inverse of unrotate: source pixels -> rotated-frame pixels.
+void rotate_point(int rotation, double w, double h, double x, double y, double* xr, double* yr) {
+  switch (quarter_turns(rotation)) {
+    case 0: *xr = x; *yr = y; break;
+    case 1: *xr = h - y; *yr = x; break;
+    case 2: *xr = w - x; *yr = h - y; break;
+    default: *xr = y; *yr = w - x; break;
+  }
+}
+
+void map_pixel(const ImageGeometry& g, double u, double v, double* x, double* y) {
+  const double xr = (u - g.pad_x) / static_cast<double>(g.scale_x) + g.crop_x;
+  const double yr = (v - g.pad_y) / static_cast<double>(g.scale_y) + g.crop_y;
+  unrotate(g.rotation, g.src_width, g.src_height, xr, yr, x, y);
+}
+
+bool positive_finite(float v) { return std::isfinite(v) && v > 0.0f; }
+
 }  // namespace
 
 void ImageGeometry::to_source(float u_norm, float v_norm, float* x, float* y) const {
   const float u = u_norm * static_cast<float>(dst_width);
   const float v = v_norm * static_cast<float>(dst_height);
-  *x = (u - pad_x) / (scale_x != 0 ? scale_x : 1.0f) + crop_x;
-  *y = (v - pad_y) / (scale_y != 0 ? scale_y : 1.0f) + crop_y;
+  const float xr = (u - pad_x) / (scale_x != 0 ? scale_x : 1.0f) + crop_x;
+  const float yr = (v - pad_y) / (scale_y != 0 ? scale_y : 1.0f) + crop_y;
+  const auto w = static_cast<float>(src_width);
+  const auto h = static_cast<float>(src_height);
+  switch (quarter_turns(rotation)) {
+    case 0: *x = xr; *y = yr; break;
+    case 1: *x = yr; *y = h - xr; break;
+    case 2: *x = w - xr; *y = h - yr; break;
+    default: *x = w - yr; *y = xr; break;
+  }
+}
+
+Result<ImageGeometry> compose(const ImageGeometry& first, const ImageGeometry& then) {
+  if (then.src_width != first.dst_width || then.src_height != first.dst_height) {
+    return InvalidArgument(fmt::format(
+        "compose geometry: the second step's source is {}x{} but the first step's output is {}x{}", then.src_width,
+        then.src_height, first.dst_width, first.dst_height));
+  }
+  for (const ImageGeometry* g : {&first, &then}) {
+    if (!positive_finite(g->scale_x) || !positive_finite(g->scale_y)) {
+      return InvalidArgument(fmt::format("compose geometry: the {} step's scale {} x {} must be positive and finite",
+                                         g == &first ? "first" : "second", g->scale_x, g->scale_y));
+    }
+  }
+  ImageGeometry out;
+  out.src_width = first.src_width;
+  out.src_height = first.src_height;
+  out.dst_width = then.dst_width;
+  out.dst_height = then.dst_height;
+  out.rotation = quarter_turns(quarter_turns(first.rotation) + quarter_turns(then.rotation));
+  // The composed map, brought back into the rotated frame, is axis-aligned: xr = ax * u + bx,
+  // yr = ay * v + by. Read it off at three points.
+  auto rotated_frame = [&](double u, double v, double* xr, double* yr) {
+    double mx = 0, my = 0, sx = 0, sy = 0;
+    map_pixel(then, u, v, &mx, &my);
+    map_pixel(first, mx, my, &sx, &sy);
+    rotate_point(out.rotation, out.src_width, out.src_height, sx, sy, xr, yr);
+  };
+  double bx = 0, by = 0, x1 = 0, y1 = 0, unused = 0;
+  rotated_frame(0, 0, &bx, &by);
+  rotated_frame(1, 0, &x1, &unused);
+  rotated_frame(0, 1, &unused, &y1);
+  const double ax = x1 - bx;
+  const double ay = y1 - by;
+  out.pad_x = then.pad_x;
+  out.pad_y = then.pad_y;
+  out.scale_x = static_cast<float>(1.0 / ax);
+  out.scale_y = static_cast<float>(1.0 / ay);
+  out.crop_x = static_cast<float>(bx + then.pad_x * ax);
+  out.crop_y = static_cast<float>(by + then.pad_y * ay);
+  return out;
+}
+
+Result<cv::Mat> crop_image(const cv::Mat& src, const cv::Rect2f& region, bool normalised, ImageGeometry* geometry) {
+  SENSIX_RETURN_IF_ERROR(check_image(src, "crop"));
+  const std::string where =
+      fmt::format("region (x {}, y {}, width {}, height {}{})", region.x, region.y, region.width, region.height,
+                  normalised ? ", normalised" : " pixels");
+  if (!std::isfinite(region.x) || !std::isfinite(region.y) || !std::isfinite(region.width) ||
+      !std::isfinite(region.height)) {
+    return InvalidArgument(fmt::format("crop: the {} must be finite (image {}x{})", where, src.cols, src.rows));
+  }
+  if (!(region.width > 0) || !(region.height > 0)) {
+    return InvalidArgument(fmt::format("crop: the {} has zero size; width and height must be positive (image {}x{})",
+                                       where, src.cols, src.rows));
+  }
+  const double fx = normalised ? src.cols : 1.0;
+  const double fy = normalised ? src.rows : 1.0;
+  // Clip in double first (so nothing overflows), then round the edges (the bounds are whole).
+  auto edge = [](double v, int size) {
+    return static_cast<int>(std::floor(std::clamp(v, 0.0, static_cast<double>(size)) + 0.5));
+  };
+  const int x0 = edge(region.x * fx, src.cols);
+  const int x1 = edge((static_cast<double>(region.x) + region.width) * fx, src.cols);
+  const int y0 = edge(region.y * fy, src.rows);
+  const int y1 = edge((static_cast<double>(region.y) + region.height) * fy, src.rows);
+  if (x1 <= x0 || y1 <= y0) {
+    return InvalidArgument(fmt::format(
+        "crop: the {} leaves nothing of the {}x{} image after clipping and rounding to whole pixels", where,
+        src.cols, src.rows));
+  }
+  cv::Mat out;
+  try {
+    out = src(cv::Rect(x0, y0, x1 - x0, y1 - y0));
+  } catch (const cv::Exception& e) {
+    return Internal(fmt::format("crop: OpenCV failed cropping {}x{} to {}: {}", src.cols, src.rows, where, e.what()));
+  }
+  if (geometry) {
+    ImageGeometry g;
+    g.src_width = src.cols;
+    g.src_height = src.rows;
+    g.dst_width = out.cols;
+    g.dst_height = out.rows;
+    g.crop_x = static_cast<float>(x0);
+    g.crop_y = static_cast<float>(y0);
+    *geometry = g;
+  }
+  return out;
+}
+
+Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geometry) {
+  SENSIX_RETURN_IF_ERROR(check_image(src, "rotate"));
+  if (degrees != 0 && degrees != 90 && degrees != 180 && degrees != 270) {
+    return InvalidArgument(
+        fmt::format("rotate: {} degrees is not a quarter turn; allowed: 0, 90, 180, 270 (clockwise)", degrees));
+  }
+  cv::Mat out;
+  try {
+    switch (degrees) {
+      case 0: out = src; break;
+      case 90: cv::rotate(src, out, cv::ROTATE_90_CLOCKWISE); break;
+      case 180: cv::rotate(src, out, cv::ROTATE_180); break;
+      default: cv::rotate(src, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    }
+  } catch (const cv::Exception& e) {
+    return Internal(fmt::format("rotate: OpenCV failed rotating {}x{} by {} degrees: {}", src.cols, src.rows,
+                                degrees, e.what()));
+  }
+  if (geometry) {
+    ImageGeometry g;
+    g.src_width = src.cols;
+    g.src_height = src.rows;
+    g.dst_width = out.cols;
+    g.dst_height = out.rows;
+    g.rotation = degrees / 90;
+    *geometry = g;
+  }
+  return out;
 }
 
 Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMode mode, ImageGeometry* geometry) {
@@ -221,65 +434,86 @@ Result<cv::Mat> convert_color(const cv::Mat& src, ColorOrder target) {
   return InvalidArgument(fmt::format("color conversion: unknown colour order {}", static_cast<int>(target)));
 }
 
-Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, const ImageInputSpec& norm) {
+Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, const ImageInputSpec& norm,
+                               const Quantization& quantization) {
   SENSIX_RETURN_IF_ERROR(check_image(img, "image to tensor"));
   if (layout != Layout::kNhwc && layout != Layout::kNchw) {
     return InvalidArgument(fmt::format("image to tensor: unknown layout {}", static_cast<int>(layout)));
   }
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && dtype != DType::kInt8) {
+    return InvalidArgument(
+        fmt::format("image to tensor: image inputs must be float32, uint8 or int8, got {}", dtype_name(dtype)));
+  }
+  const Quantization& q = quantization;
+  const bool quantised = q.scale != 0.0f;
+  if (!quantised && q.zero_point != 0) {
+    return InvalidArgument(fmt::format(
+        "image to tensor: zero point {} given with scale 0 (scale 0 means not quantised; a quantised input needs a "
+        "positive scale)",
+        q.zero_point));
+  }
+  if (quantised) {
+    if (!positive_finite(q.scale)) {
+      return InvalidArgument(
+          fmt::format("image to tensor: the quantisation scale {} must be positive and finite", q.scale));
+    }
+    if (dtype == DType::kFloat32) {
+      return InvalidArgument(fmt::format(
+          "image to tensor: quantisation (scale {}, zero point {}) applies to int8 and uint8 inputs, not float32",
+          q.scale, q.zero_point));
+    }
+    const int lo = dtype == DType::kInt8 ? -128 : 0;
+    const int hi = dtype == DType::kInt8 ? 127 : 255;
+    if (q.zero_point < lo || q.zero_point > hi) {
+      return InvalidArgument(fmt::format("image to tensor: the zero point {} is outside the {} range [{}, {}]",
+                                         q.zero_point, dtype_name(dtype), lo, hi));
+    }
+  } else if (dtype == DType::kInt8) {
+    return InvalidArgument(
+        "image to tensor: an int8 image input needs quantisation parameters (a positive scale and a zero point)");
+  }
+
   const int h = img.rows;
   const int w = img.cols;
   const int c = img.channels();
-  const bool has_range = norm.range_lo != 0.0f || norm.range_hi != 1.0f;
-  const bool has_mean_std = !norm.mean.empty() || !norm.std.empty();
   const Shape shape = layout == Layout::kNhwc ? Shape{1, h, w, c} : Shape{1, c, h, w};
 
-  if (dtype == DType::kUInt8) {
+  if (dtype == DType::kUInt8 && !quantised) {
+    const bool has_range = norm.range_lo != 0.0f || norm.range_hi != 1.0f;
+    const bool has_mean_std = !norm.mean.empty() || !norm.std.empty();
     if (has_range || has_mean_std) {
       return InvalidArgument("image to tensor: a uint8 input takes pixels unchanged; range and mean/std are not allowed");
     }
     Tensor t(DType::kUInt8, shape);
-    static const std::array<std::array<float, 256>, 4> kUnused{};
-    convert_any<uint8_t>(img, kUnused, layout, t.values<uint8_t>().data());
+    convert_any<uint8_t>(img, nullptr, layout, t.values<uint8_t>().data());
     return t;
   }
-  if (dtype != DType::kFloat32) {
-    return InvalidArgument(
-        fmt::format("image to tensor: image inputs must be float32 or uint8, got {}", dtype_name(dtype)));
-  }
 
-  // One 256-entry table per channel, computed in double from the documented formula.
-  std::array<std::array<float, 256>, 4> lut{};
-  if (has_mean_std) {
-    if (norm.mean.size() != static_cast<size_t>(c) || norm.std.size() != static_cast<size_t>(c)) {
-      return InvalidArgument(fmt::format(
-          "image to tensor: mean and std need one value per channel ({}), got {} mean and {} std values", c,
-          norm.mean.size(), norm.std.size()));
+  Lut<float> real{};
+  SENSIX_RETURN_IF_ERROR(float_lut(norm, c, &real));
+  Tensor t(dtype, shape);
+  switch (dtype) {
+    case DType::kFloat32:
+      convert_any<float>(img, &real, layout, t.values<float>().data());
+      break;
+    case DType::kUInt8: {
+      Lut<uint8_t> lut{};
+      quantised_lut(real, c, q, &lut);
+      convert_any<uint8_t>(img, &lut, layout, t.values<uint8_t>().data());
+      break;
     }
-    if (has_range) return InvalidArgument("image to tensor: mean/std and range exclude each other");
-    for (int k = 0; k < c; ++k) {
-      const double m = norm.mean[static_cast<size_t>(k)];
-      const double sd = norm.std[static_cast<size_t>(k)];
-      if (!std::isfinite(m) || !std::isfinite(sd) || sd == 0.0) {
-        return InvalidArgument(
-            fmt::format("image to tensor: channel {} has mean {} and std {}; both must be finite and std non-zero", k,
-                        m, sd));
-      }
-      for (int p = 0; p < 256; ++p) lut[k][p] = static_cast<float>((p / 255.0 - m) / sd);
-    }
-  } else {
-    if (!std::isfinite(norm.range_lo) || !std::isfinite(norm.range_hi)) {
-      return InvalidArgument(
-          fmt::format("image to tensor: range [{}, {}] must be finite", norm.range_lo, norm.range_hi));
-    }
-    const double lo = norm.range_lo;
-    const double span = static_cast<double>(norm.range_hi) - lo;
-    for (int k = 0; k < c; ++k) {
-      for (int p = 0; p < 256; ++p) lut[k][p] = static_cast<float>(lo + p / 255.0 * span);
+    default: {
+      Lut<int8_t> lut{};
+      quantised_lut(real, c, q, &lut);
+      convert_any<int8_t>(img, &lut, layout, t.values<int8_t>().data());
+      break;
     }
   }
-  Tensor t(DType::kFloat32, shape);
-  convert_any<float>(img, lut, layout, t.values<float>().data());
   return t;
+}
+
+Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, const ImageInputSpec& norm) {
+  return image_to_tensor(img, layout, dtype, norm, Quantization{});
 }
 
 }  // namespace sensix

@@ -1,6 +1,7 @@
-// Image operations used by the transform planner: resize (stretch, letterbox, centre crop)
-// with the geometry recorded so that results map back to the original frame, colour
-// conversion, and conversion to a tensor (layout, dtype, range or mean/std normalisation).
+// Image operations used by the transform planner: crop to a region, rotation by quarter turns,
+// resize (stretch, letterbox, centre crop), each with the geometry recorded so that results map
+// back to the original frame; colour conversion; and conversion to a tensor (layout, dtype, range
+// or mean/std normalisation, optional int8/uint8 quantisation).
 //
 // Input images are 8-bit OpenCV matrices as sensors decode them: BGR (CV_8UC3), BGRA (CV_8UC4)
 // or GRAY (CV_8UC1). All functions are pure. Errors name the problem (an empty image, an
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
+#include <opencv2/core/types.hpp>
 
 #include "common/status.h"
 #include "common/tensor.h"
@@ -19,21 +21,68 @@
 
 namespace sensix {
 
-// How a model-input image relates to the source frame. A point (u, v) in model-input pixels
-// maps to the source frame as  x = (u - pad_x) / scale_x + crop_x,  y = (v - pad_y) / scale_y + crop_y.
+// How a model-input image relates to the source frame: the source is first rotated clockwise by
+// `rotation` quarter turns, then scaled, padded and cropped (resize, letterbox, crop to a region)
+// into the model input. Points are continuous pixel coordinates: pixel (i, j) covers
+// [i, i+1) x [j, j+1), so (0, 0) is the top-left corner of the image and (width, height) its
+// bottom-right corner. A point (u, v) in model-input pixels maps first to the rotated frame as
+//   x' = (u - pad_x) / scale_x + crop_x,   y' = (v - pad_y) / scale_y + crop_y
+// (a zero scale counts as 1) and then, with W = src_width and H = src_height (the source before
+// rotation), to the source as
+//   rotation 0 (none):    x = x',      y = y'
+//   rotation 1 (90 cw):   x = y',      y = H - x'
+//   rotation 2 (180):     x = W - x',  y = H - y'
+//   rotation 3 (270 cw):  x = W - y',  y = x'
+// (rotation is taken modulo 4: -1 is 3). scale/pad/crop are in the rotated frame's axes, whose size is
+// W x H for rotations 0 and 2 and H x W for 1 and 3. Under a rotation a box's corners map to
+// other corners of the source box: callers take the min and max of the mapped corners.
+// Each operation below records its geometry relative to its own input; compose() chains them.
 struct ImageGeometry {
-  int src_width = 0, src_height = 0;  // the source frame
+  int src_width = 0, src_height = 0;  // the source frame (before rotation)
   int dst_width = 0, dst_height = 0;  // the model input
-  float scale_x = 1, scale_y = 1;     // dst pixels per src pixel
+  int rotation = 0;                   // clockwise quarter turns applied to the source before the rest
+  float scale_x = 1, scale_y = 1;     // dst pixels per rotated-frame pixel
   float pad_x = 0, pad_y = 0;         // letterbox padding in dst pixels (left, top)
-  float crop_x = 0, crop_y = 0;       // centre-crop offset in src pixels (left, top)
+  float crop_x = 0, crop_y = 0;       // crop offset in rotated-frame pixels (left, top)
 
   // Maps a point given in normalised model-input coordinates ([0,1] x [0,1]) to source pixels.
   void to_source(float u_norm, float v_norm, float* x, float* y) const;
 };
 
+// The geometry of applying `first` and then `then` (then's source is first's model input, so
+// then.src_width/height must equal first.dst_width/height): the result's to_source maps then's
+// model input to first's source, with src from `first`, dst from `then`, rotation
+// (first.rotation + then.rotation) mod 4, pad from `then`, and scale/crop such that the mapping
+// equals first.to_source after then.to_source (computed in double, stored as float). Any order of
+// operations composes (a rotation after a resize becomes a rotation before it, with the scales
+// swapped). Rotating and then resizing:
+//   rotate_image(frame, 90, &g1); resize_image(rotated, w, h, mode, &g2); compose(g1, g2)
+// gives rotation 1 and g2's scale, pad and crop (to float precision). kInvalidArgument when the
+// sizes do not chain or a scale is not positive and finite.
+Result<ImageGeometry> compose(const ImageGeometry& first, const ImageGeometry& then);
+
+// Crops `src` to `region`, given in source pixels (normalised == false) or in fractions of the
+// image's width and height (normalised == true: x and width are multiplied by src.cols, y and
+// height by src.rows). The region's edges, clipped to the image, are rounded to the nearest pixel
+// boundary (halves up): columns [round(clamp(x, 0, cols)), round(clamp(x + width, 0, cols))),
+// rows likewise. The result shares `src`'s pixels (an ROI, no copy). `geometry` (may be null)
+// records crop_x/crop_y = that top-left corner, scale 1, no padding, no rotation, src = src's
+// size, dst = the crop's size. kInvalidArgument (naming the region and the image size) for a
+// non-finite region, a zero or negative width or height, or a region with nothing left after
+// clipping and rounding (no overlap with the image, or both edges of an axis rounding to the same
+// pixel boundary).
+Result<cv::Mat> crop_image(const cv::Mat& src, const cv::Rect2f& region, bool normalised, ImageGeometry* geometry);
+
+// Rotates `src` clockwise by `degrees`, one of 0, 90, 180, 270 (others are kInvalidArgument).
+// A W x H image becomes H x W for 90 and 270. Pixels move exactly (no resampling): for 90,
+// out(row r, col c) = src(row H-1-c, col r). 0 returns `src` itself (shared pixels); otherwise
+// the result is a new image. `geometry` (may be null) records rotation = degrees / 90,
+// src = src's size, dst = the result's size, scale 1, no padding or crop.
+Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geometry);
+
 // Resizes `src` to width x height (each 1..16384) and records in `geometry` (may be null) how
-// the result maps back to `src` (not to any frame `src` itself came from: callers compose).
+// the result maps back to `src` (not to any frame `src` itself came from: callers compose, see
+// compose()). The geometry has no rotation.
 // Interpolation: area when neither side grows, bilinear otherwise.
 //   stretch:   scale_x = width / src.cols, scale_y = height / src.rows.
 //   letterbox: scaled by min(width / cols, height / rows), centred; the padding is zero (black)
@@ -50,14 +99,32 @@ Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMo
 // (0.299 R + 0.587 G + 0.114 B). A conversion to the image's own order returns it unchanged.
 Result<cv::Mat> convert_color(const cv::Mat& src, ColorOrder target);
 
+// Quantisation of an integer tensor as TFLite defines it: real = scale * (q - zero_point).
+// scale 0 (the default) means not quantised (zero_point must then be 0).
+struct Quantization {
+  float scale = 0;
+  int zero_point = 0;
+};
+
 // Turns an 8-bit image (already in its final colour order and size) into a tensor with a
-// leading batch dimension of 1: NHWC [1,H,W,C] or NCHW [1,C,H,W].
-//   float32: (p/255 - mean[c]) / std[c] if mean/std are set, else lo + p/255 * (hi - lo);
-//   uint8:   p unchanged (mean/std/range must be the defaults).
+// leading batch dimension of 1: NHWC [1,H,W,C] or NCHW [1,C,H,W]. For each pixel value p of
+// channel c, the float value is
+//   real = (p/255 - mean[c]) / std[c] if mean/std are set, else lo + p/255 * (hi - lo)
+// (computed in double, rounded to float), and the tensor holds
+//   float32:                  real;
+//   uint8, not quantised:     p unchanged (mean/std/range must be the defaults);
+//   int8/uint8, quantised:    q = round(real / scale) + zero_point, clamped to the type's range
+//                             ([-128, 127] or [0, 255]); real / scale is computed in double from
+//                             the float values and halves round away from zero (std::round).
 // Rejected (kInvalidArgument): empty or non-8-bit images, channel counts other than 1/3/4, dtypes
-// other than float32/uint8, mean/std without exactly one value each per image channel, a zero or
-// non-finite std, mean/std together with a non-default range, a non-finite range.
-Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype,
-                               const ImageInputSpec& norm);
+// other than float32/uint8/int8, int8 without quantisation, quantisation with float32, a
+// negative or non-finite scale, a non-zero zero point with scale 0, a zero point outside the
+// type's range, mean/std without exactly one value each per image channel, a zero or non-finite
+// std, mean/std together with a non-default range, a non-finite range.
+Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, const ImageInputSpec& norm,
+                               const Quantization& quantization);
+
+// The same with no quantisation (Quantization{}): float32, or uint8 pixels unchanged.
+Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, const ImageInputSpec& norm);
 
 }  // namespace sensix
