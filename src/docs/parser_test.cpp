@@ -98,6 +98,48 @@ TEST(ParserTest, BaseDocumentsAreValid) {
   EXPECT_EQ(errors_of(kValidSet), "");
 }
 
+TEST(ParserTest, AudioFeaturesParseWithResolvedDefaults) {
+  const std::string text = replace(
+      kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+      "audio:\n"
+      "        sampleRate: 16000\n"
+      "        preEmphasis: 0.97\n"
+      "        features: {type: mfcc, frameLength: 400, frameHop: 160, mels: 40, fMin: 20, melScale: htk,\n"
+      "                   melNorm: none, log: db, logFloor: 1e-6, coefficients: 13, lifter: 22, normalize: running}\n"
+      "        window: 98\n"
+      "        hop: 49\n");
+  auto r = parse_document_text(text, "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto& a = std::get<AudioInputSpec>(r->models.at(0).spec.inputs.at(0).source);
+  ASSERT_TRUE(a.pre_emphasis.has_value());
+  EXPECT_FLOAT_EQ(*a.pre_emphasis, 0.97f);
+  ASSERT_TRUE(a.features.has_value());
+  const AudioFeaturesSpec& f = *a.features;
+  EXPECT_EQ(f.kind, AudioFeatureKind::kMfcc);
+  EXPECT_EQ(f.fft_size, 512);  // the next power of two above frameLength
+  EXPECT_DOUBLE_EQ(f.f_min, 20.0);
+  EXPECT_DOUBLE_EQ(f.f_max, 8000.0);  // half the sample rate
+  EXPECT_EQ(f.mel_scale, MelScale::kHtk);
+  EXPECT_FALSE(f.mel_norm);
+  EXPECT_EQ(f.log, LogKind::kDecibel);
+  EXPECT_FLOAT_EQ(f.log_floor, 1e-6f);
+  EXPECT_EQ(f.coefficients, 13);
+  EXPECT_FLOAT_EQ(f.lifter, 22.0f);
+  EXPECT_EQ(f.norm, FeatureNorm::kRunning);
+  EXPECT_EQ(a.row_width(), 13);
+  EXPECT_EQ(a.window.window, 98);  // frames, not samples
+
+  const std::string fixed = replace(kModel, "window: 512, hop: 512",
+                                    "features: {type: log-mel, mels: 2, normalize: {mean: [1, 2], std: [3, 4]}}, "
+                                    "window: 10, hop: 5");
+  auto r2 = parse_document_text(fixed, "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  const auto& f2 = *std::get<AudioInputSpec>(r2->models.at(0).spec.inputs.at(0).source).features;
+  EXPECT_EQ(f2.norm, FeatureNorm::kFixed);
+  EXPECT_EQ(f2.norm_mean, (std::vector<float>{1, 2}));
+  EXPECT_EQ(f2.norm_std, (std::vector<float>{3, 4}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The quickstart example.
 
@@ -292,10 +334,53 @@ INSTANTIATE_TEST_SUITE_P(
              S + "spec.replay.speed: expected a number >= 0 or \"max\", got \"fast\" (line 7)"},
         Case{"LoopNotBool", kSensor + "  replay: {loop: yes}\n",
              S + "spec.replay.loop: expected true or false, got \"yes\" (line 7)"},
+        // Audio features.
+        Case{"FeaturesNeedMono", replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                                         "audio: {sampleRate: 16000, channels: 2, features: {type: log-mel}, window: 96, hop: 48}"),
+             M + "spec.inputs[0].audio.channels: preEmphasis and features need mono audio (channels: 1), got 2 (line 11)"},
+        Case{"FeaturesUnknownType", replace(kModel, "window: 512, hop: 512", "features: {type: mfc}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.type: expected one of spectrogram, mel, log-mel, mfcc, got \"mfc\"; "
+                 "did you mean \"mfcc\"? (line 11)"},
+        Case{"FeaturesFMaxAboveNyquist",
+             replace(kModel, "window: 512, hop: 512", "features: {type: mel, fMax: 9000}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.fMax: expected a frequency above 0 and at most 8000 Hz (half the sample "
+                 "rate), got 9000 (line 11)"},
+        Case{"FeaturesFMinAboveFMax",
+             replace(kModel, "window: 512, hop: 512", "features: {type: mel, fMin: 5000, fMax: 4000}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.fMin: fMin (5000 Hz) must be below fMax (4000 Hz) (line 11)"},
+        Case{"FeaturesMoreCoefficientsThanMels",
+             replace(kModel, "window: 512, hop: 512", "features: {type: mfcc, mels: 10, coefficients: 20}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.coefficients: expected an integer from 1 to mels (10), got 20 (line 11)"},
+        Case{"FeaturesFieldOfAnotherType",
+             replace(kModel, "window: 512, hop: 512", "features: {type: spectrogram, mels: 40}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.mels: applies to mel, log-mel and mfcc features, not spectrogram (line 11)"},
+        Case{"FeaturesFftShorterThanFrame",
+             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, frameLength: 400, fftSize: 256}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.fftSize: fftSize 256 is shorter than frameLength 400 (line 11)"},
+        Case{"FeaturesFrameHopAboveFrameLength",
+             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, frameLength: 400, frameHop: 401}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.frameHop: expected an integer from 1 to frameLength (400), got 401 (line 11)"},
+        Case{"FeaturesPowerThree",
+             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, power: 3}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.power: expected 1 (magnitude) or 2 (power), got 3 (line 11)"},
+        Case{"FeaturesNormalizeCount",
+             replace(kModel, "window: 512, hop: 512",
+                     "features: {type: log-mel, mels: 2, normalize: {mean: [0], std: [1, 1]}}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.normalize.mean: expected 2 values (one per feature of log-mel features), got 1 (line 11)"},
+        Case{"FeaturesNormalizeWord",
+             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, normalize: global}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.normalize: expected one of none, running, got \"global\" (line 11)"},
+        Case{"PreEmphasisOne", replace(kModel, "window: 512, hop: 512", "preEmphasis: 1, window: 512, hop: 512"),
+             M + "spec.inputs[0].audio.preEmphasis: expected a number from 0 up to (not including) 1, got 1 (line 11)"},
+        Case{"FeaturesShapeCountsFrames",
+             replace(replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, mels: 64}, window: 96, hop: 48"),
+                     "    - name: input\n", "    - name: input\n      shape: [1, 96, 40]\n"),
+             M + "spec.inputs[0].shape: shape [1, 96, 40] has 3840 elements, but audio.window x the log-mel features per "
+                 "frame is 96 x 64 = 6144"},
         // Unknown and missing fields.
         Case{"UnknownFieldWithSuggestion", replace(kModel, "sampleRate: 16000", "sampleRat: 16000"),
-             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, window, hop, "
-                 "prefill, scale); did you mean \"sampleRate\"? (line 11)"},
+             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, preEmphasis, "
+                 "features, window, hop, prefill, scale); did you mean \"sampleRate\"? (line 11)"},
         Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
              S + "spec.colour: unknown field (expected one of: driver, path, replay, audio, video, buffer) (line 7)"},
         Case{"UnknownTopLevelField", "spek: {}\n" + kSensor,
@@ -631,6 +716,40 @@ TEST(DocsReference, CompleteExamplesParse) {
   EXPECT_EQ(r->sensors.size(), 1u);
   EXPECT_EQ(r->models.size(), 4u);
   EXPECT_EQ(r->pipelines.size(), 1u);
+}
+
+// Every ```yaml fragment that is one entry of spec.inputs ("  - name: ...") must parse as the only
+// input of a Model, so the input examples (audio, features, image, stream...) stay copyable.
+TEST(DocsReference, InputExamplesParse) {
+  const std::string md = read_text(std::string(SENSIX_SOURCE_DIR) + "/docs/documents.md");
+  int checked = 0;
+  bool saw_features = false;
+  for (size_t at = md.find("```yaml\n"); at != std::string::npos; at = md.find("```yaml\n", at)) {
+    at += 8;
+    const size_t end = md.find("```", at);
+    ASSERT_NE(end, std::string::npos);
+    std::string block = md.substr(at, end - at);
+    at = end + 3;
+    if (block.rfind("inputs:\n", 0) == 0) block = block.substr(8);
+    if (block.rfind("  - name: ", 0) != 0) continue;
+    // Only audio and image inputs stand alone (a stream needs a Pipeline, a state an output).
+    if (block.find("    audio:") == std::string::npos && block.find("    image:") == std::string::npos) continue;
+    std::string indented;
+    for (size_t p = 0; p < block.size();) {
+      const size_t nl = block.find('\n', p);
+      indented += "  " + block.substr(p, nl - p + 1);
+      p = nl == std::string::npos ? block.size() : nl + 1;
+    }
+    const std::string doc = "apiVersion: sensix/v1\nkind: Model\nmetadata: {name: m}\nspec:\n  format: onnx\n"
+                            "  source: repo:m.onnx\n  sha256: " + kSha + "\n  version: \"1\"\n  inputs:\n" +
+                            indented + "  outputs:\n    - name: y\n";
+    auto r = parse_document_text(doc, "documents.md", "/docs", kRoots);
+    EXPECT_TRUE(r.ok()) << r.status() << "\n" << doc;
+    ++checked;
+    saw_features = saw_features || block.find("features:") != std::string::npos;
+  }
+  EXPECT_GE(checked, 3);
+  EXPECT_TRUE(saw_features) << "documents.md should show an audio input with features";
 }
 
 }  // namespace

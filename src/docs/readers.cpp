@@ -178,11 +178,179 @@ void check_declared_output(const Field& f, const std::string& name, const std::v
 // ---------------------------------------------------------------------------------------------
 // Model inputs
 
+const EnumTable<AudioFeatureKind>& feature_kind_table() {
+  static const EnumTable<AudioFeatureKind> t = {{"spectrogram", AudioFeatureKind::kSpectrogram},
+                                                {"mel", AudioFeatureKind::kMel},
+                                                {"log-mel", AudioFeatureKind::kLogMel},
+                                                {"mfcc", AudioFeatureKind::kMfcc}};
+  return t;
+}
+const EnumTable<WindowFunction>& window_function_table() {
+  static const EnumTable<WindowFunction> t = {
+      {"hann", WindowFunction::kHann}, {"hamming", WindowFunction::kHamming}, {"rectangular", WindowFunction::kRectangular}};
+  return t;
+}
+const EnumTable<MelScale>& mel_scale_table() {
+  static const EnumTable<MelScale> t = {{"slaney", MelScale::kSlaney}, {"htk", MelScale::kHtk}};
+  return t;
+}
+const EnumTable<bool>& mel_norm_table() {
+  static const EnumTable<bool> t = {{"slaney", true}, {"none", false}};
+  return t;
+}
+const EnumTable<LogKind>& log_kind_table() {
+  static const EnumTable<LogKind> t = {{"ln", LogKind::kNatural}, {"db", LogKind::kDecibel}};
+  return t;
+}
+
+int next_power_of_two(int n) {
+  int p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+// audio.features: frames -> spectrum -> [mel] -> [log] -> [DCT] -> [normalisation].
+// `sample_rate` is the input's (already read) rate, 0 if it was invalid.
+void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out) {
+  auto m = f.as_map({"type", "frameLength", "frameHop", "fftSize", "windowFunction", "power", "removeDc", "mels",
+                     "fMin", "fMax", "melScale", "melNorm", "log", "logFloor", "logOffset", "coefficients", "lifter",
+                     "normalize"});
+  if (!m) return;
+  AudioFeaturesSpec a;
+  const bool kind_ok = m->read_enum("type", a.kind, feature_kind_table(), true);
+  const IntRange frame_range{1, 65536, "an integer from 1 to 65536"};
+  const bool length_ok = !m->has("frameLength") || m->read_int("frameLength", a.frame_length, frame_range);
+  m->read_int("frameHop", a.frame_hop,
+              length_ok ? IntRange{1, a.frame_length, fmt::format("an integer from 1 to frameLength ({})", a.frame_length)}
+                        : frame_range);
+  Field fft = m->get("fftSize");
+  if (fft.present()) {
+    if (auto v = fft.as_int({2, 65536, "an even integer from 2 to 65536"})) {
+      if (*v % 2 != 0) {
+        fft.expected("an even integer from 2 to 65536");
+      } else if (length_ok && *v < a.frame_length) {
+        fft.error(fmt::format("fftSize {} is shorter than frameLength {}", *v, a.frame_length));
+      } else {
+        a.fft_size = static_cast<int>(*v);
+      }
+    }
+  }
+  if (a.fft_size == 0) a.fft_size = std::max(2, next_power_of_two(a.frame_length));
+  m->read_enum("windowFunction", a.window, window_function_table());
+  Field power = m->get("power");
+  if (power.present()) {
+    if (auto v = power.as_number(any_number())) {
+      if (*v != 1.0 && *v != 2.0) {
+        power.expected("1 (magnitude) or 2 (power)");
+      } else {
+        a.power = static_cast<float>(*v);
+      }
+    }
+  }
+  m->read_bool("removeDc", a.remove_dc);
+
+  // Fields that only some feature types use.
+  const bool mel = a.kind != AudioFeatureKind::kSpectrogram;
+  const bool log = a.kind == AudioFeatureKind::kLogMel || a.kind == AudioFeatureKind::kMfcc;
+  const bool mfcc = a.kind == AudioFeatureKind::kMfcc;
+  auto only_for = [&](std::initializer_list<const char*> keys, bool applies, std::string_view which) {
+    if (!kind_ok || applies) return true;
+    for (const char* k : keys) {
+      if (m->has(k)) m->get(k).error(fmt::format("applies to {} features, not {}", which, audio_feature_kind_name(a.kind)));
+    }
+    return false;
+  };
+  if (only_for({"mels", "fMin", "fMax", "melScale", "melNorm"}, mel, "mel, log-mel and mfcc")) {
+    m->read_int("mels", a.mels, IntRange{1, 512, "an integer from 1 to 512"});
+    const double nyquist = sample_rate / 2.0;
+    m->read_number("fMin", a.f_min, nonnegative_number());
+    if (sample_rate > 0) {
+      Field fmax = m->get("fMax");
+      if (fmax.present()) {
+        m->read_number("fMax", a.f_max,
+                       NumRange{0.0, nyquist, true, fmt::format("a frequency above 0 and at most {} Hz (half the "
+                                                                "sample rate)", nyquist)});
+      }
+      if (a.f_max == 0.0) a.f_max = nyquist;
+      if (a.f_min >= a.f_max) {
+        m->get(m->has("fMin") ? "fMin" : "fMax")
+            .error(fmt::format("fMin ({} Hz) must be below fMax ({} Hz)", a.f_min, a.f_max));
+      }
+    }
+    m->read_enum("melScale", a.mel_scale, mel_scale_table());
+    m->read_enum("melNorm", a.mel_norm, mel_norm_table());
+  }
+  if (only_for({"log", "logFloor", "logOffset"}, log, "log-mel and mfcc")) {
+    m->read_enum("log", a.log, log_kind_table());
+    m->read_number("logFloor", a.log_floor, positive_number());
+    m->read_number("logOffset", a.log_offset, nonnegative_number());
+  }
+  if (only_for({"coefficients", "lifter"}, mfcc, "mfcc")) {
+    Field c = m->get("coefficients");
+    if (c.present()) {
+      if (auto v = c.as_int(IntRange{1, a.mels, fmt::format("an integer from 1 to mels ({})", a.mels)})) {
+        a.coefficients = static_cast<int>(*v);
+      }
+    } else if (a.coefficients > a.mels) {
+      m->get("mels").error(fmt::format("mfcc keeps {} coefficients by default, more than mels ({}); set coefficients",
+                                       a.coefficients, a.mels));
+    }
+    m->read_number("lifter", a.lifter, nonnegative_number());
+  }
+  Field norm = m->get("normalize");
+  if (norm.present()) {
+    if (norm.is_map()) {
+      if (auto nm = norm.as_map({"mean", "std"})) {
+        Field mean = nm->require("mean"), sd = nm->require("std");
+        const size_t width = static_cast<size_t>(a.width());
+        auto read_stats = [&](const Field& list, const NumRange& r, std::vector<float>& into) {
+          if (!list.present()) return false;
+          auto v = list.as_number_list(r, 1);
+          if (!v) return false;
+          if (kind_ok && v->size() != width) {
+            list.error(fmt::format("expected {} values (one per feature of {} features), got {}", width,
+                                   audio_feature_kind_name(a.kind), v->size()));
+            return false;
+          }
+          into.assign(v->begin(), v->end());
+          return true;
+        };
+        const bool mean_ok = read_stats(mean, any_number(), a.norm_mean);
+        const bool std_ok = read_stats(sd, positive_number(), a.norm_std);
+        if (mean_ok && std_ok) a.norm = FeatureNorm::kFixed;
+      }
+    } else {
+      static const EnumTable<FeatureNorm> t = {{"none", FeatureNorm::kNone}, {"running", FeatureNorm::kRunning}};
+      if (auto v = norm.as_enum(t)) a.norm = *v;
+    }
+  }
+  out = a;
+}
+
 void read_audio_input(const Field& f, InputSpec& in) {
   AudioInputSpec a;
-  if (auto m = f.as_map({"sampleRate", "channels", "window", "hop", "prefill", "scale"})) {
-    m->read_int("sampleRate", a.sample_rate, positive_int(), true);
+  if (auto m = f.as_map({"sampleRate", "channels", "preEmphasis", "features", "window", "hop", "prefill", "scale"})) {
+    const bool rate_ok = m->read_int("sampleRate", a.sample_rate, positive_int(), true);
     m->read_int("channels", a.channels, positive_int());
+    Field pre = m->get("preEmphasis");
+    if (pre.present()) {
+      if (auto v = pre.as_number(NumRange{0.0, 1.0, false, "a number from 0 up to (not including) 1"})) {
+        if (*v >= 1.0) {
+          pre.expected("a number from 0 up to (not including) 1");
+        } else {
+          a.pre_emphasis = static_cast<float>(*v);
+        }
+      }
+    }
+    Field features = m->get("features");
+    if (features.present()) {
+      AudioFeaturesSpec spec;
+      read_audio_features(features, rate_ok ? a.sample_rate : 0, spec);
+      a.features = spec;
+    }
+    if ((a.pre_emphasis || a.features) && a.channels != 1) {
+      m->get("channels").error(fmt::format("preEmphasis and features need mono audio (channels: 1), got {}", a.channels));
+    }
     read_window(*m, a.window);
     m->read_number("scale", a.scale, any_number());
   }
@@ -285,8 +453,12 @@ void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::str
   if (in.shape && !source.empty()) {
     const int64_t count = element_count(*in.shape);
     if (const auto* a = std::get_if<AudioInputSpec>(&in.source); a && a->window.window > 0) {
-      const int64_t want = static_cast<int64_t>(a->window.window) * a->channels;
-      if (count != want) {
+      const int64_t want = static_cast<int64_t>(a->window.window) * a->row_width();
+      if (count != want && a->features) {
+        shape.error(fmt::format("shape {} has {} elements, but audio.window x the {} features per frame is {} x {} = {}",
+                                shape_text(*in.shape), count, audio_feature_kind_name(a->features->kind),
+                                a->window.window, a->row_width(), want));
+      } else if (count != want) {
         shape.error(fmt::format("shape {} has {} elements, but audio.window x audio.channels is {} x {} = {}",
                                 shape_text(*in.shape), count, a->window.window, a->channels, want));
       }

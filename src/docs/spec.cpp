@@ -42,6 +42,48 @@ std::string_view color_order_name(ColorOrder c) {
 
 std::string_view layout_name(Layout l) { return l == Layout::kNhwc ? "nhwc" : "nchw"; }
 
+std::string_view audio_feature_kind_name(AudioFeatureKind k) {
+  switch (k) {
+    case AudioFeatureKind::kSpectrogram: return "spectrogram";
+    case AudioFeatureKind::kMel: return "mel";
+    case AudioFeatureKind::kLogMel: return "log-mel";
+    case AudioFeatureKind::kMfcc: return "mfcc";
+  }
+  return "unknown";
+}
+
+std::string_view window_function_name(WindowFunction w) {
+  switch (w) {
+    case WindowFunction::kHann: return "hann";
+    case WindowFunction::kHamming: return "hamming";
+    case WindowFunction::kRectangular: return "rectangular";
+  }
+  return "unknown";
+}
+
+std::string_view mel_scale_name(MelScale s) { return s == MelScale::kHtk ? "htk" : "slaney"; }
+
+std::string_view log_kind_name(LogKind k) { return k == LogKind::kNatural ? "ln" : "db"; }
+
+std::string_view feature_norm_name(FeatureNorm n) {
+  switch (n) {
+    case FeatureNorm::kNone: return "none";
+    case FeatureNorm::kRunning: return "running";
+    case FeatureNorm::kFixed: return "fixed";
+  }
+  return "unknown";
+}
+
+int AudioFeaturesSpec::width() const {
+  switch (kind) {
+    case AudioFeatureKind::kSpectrogram: return fft_size / 2 + 1;
+    case AudioFeatureKind::kMel:
+    case AudioFeatureKind::kLogMel: return mels;
+    case AudioFeatureKind::kMfcc: return coefficients;
+  }
+  return 0;
+}
+
 std::string_view activation_name(Activation a) {
   switch (a) {
     case Activation::kNone: return "none";

@@ -102,13 +102,68 @@ struct WindowSpec {
   float prefill_value = 0.0f;
 };
 
-// Audio from a sensor: mixed to `channels`, resampled to `sample_rate`, cut into windows,
-// scaled (samples are in [-1, 1] before scaling; scale 32768 gives int16 scale).
+enum class AudioFeatureKind {
+  kSpectrogram,  // "spectrogram": |STFT|^power, fft_size / 2 + 1 bins per frame
+  kMel,          // "mel": the spectrogram through a mel filterbank, `mels` bands
+  kLogMel,       // "log-mel": log of the mel bands
+  kMfcc,         // "mfcc": orthonormal DCT-II of the log-mel bands, `coefficients` per frame
+};
+enum class WindowFunction { kHann, kHamming, kRectangular };  // periodic
+enum class MelScale { kHtk, kSlaney };
+enum class LogKind { kNatural, kDecibel };  // "ln": ln(x), "db": 10 log10(x)
+enum class FeatureNorm {
+  kNone,     // "none"
+  kRunning,  // "running": mean and std of every frame so far in the stream
+  kFixed,    // {mean: [...], std: [...]}: given statistics, one per feature
+};
+std::string_view audio_feature_kind_name(AudioFeatureKind k);
+std::string_view window_function_name(WindowFunction w);
+std::string_view mel_scale_name(MelScale s);
+std::string_view log_kind_name(LogKind k);
+std::string_view feature_norm_name(FeatureNorm n);
+
+// Audio features computed per frame (librosa conventions; transform/audio_features.h):
+// frames of frame_length samples every frame_hop samples -> spectrum -> [mel] -> [log] -> [DCT]
+// -> [normalisation]. With features, an audio input's window and hop count feature frames.
+struct AudioFeaturesSpec {
+  AudioFeatureKind kind = AudioFeatureKind::kLogMel;
+  int frame_length = 400;  // samples per frame (25 ms at 16 kHz)
+  int frame_hop = 160;     // samples between frames (10 ms at 16 kHz)
+  int fft_size = 0;        // 0: the smallest power of two >= frame_length (resolved by the reader)
+  WindowFunction window = WindowFunction::kHann;
+  float power = 2.0f;      // 2 power spectrum, 1 magnitude
+  bool remove_dc = false;
+  int mels = 40;
+  double f_min = 0.0;
+  double f_max = 0.0;      // 0: half the sample rate (resolved by the reader)
+  MelScale mel_scale = MelScale::kSlaney;
+  bool mel_norm = true;    // Slaney area normalisation
+  LogKind log = LogKind::kNatural;
+  float log_floor = 1e-10f;
+  float log_offset = 0.0f;
+  int coefficients = 13;   // mfcc
+  float lifter = 0.0f;     // mfcc
+  FeatureNorm norm = FeatureNorm::kNone;
+  std::vector<float> norm_mean;  // kFixed: one per feature
+  std::vector<float> norm_std;
+
+  // Values per frame: fft_size / 2 + 1, mels or coefficients.
+  int width() const;
+};
+
+// Audio from a sensor: mixed to `channels`, resampled to `sample_rate`, optionally
+// pre-emphasised, then either cut into windows of samples or turned into feature frames that are
+// cut into windows of frames; scaled (samples are in [-1, 1]; scale 32768 gives int16 scale).
 struct AudioInputSpec {
   int sample_rate = 16000;
   int channels = 1;
-  WindowSpec window;
+  std::optional<float> pre_emphasis;          // y[n] = x[n] - c x[n-1], c in [0, 1)
+  std::optional<AudioFeaturesSpec> features;  // unset: windows of raw samples
+  WindowSpec window;  // samples, or feature frames when `features` is set
   float scale = 1.0f;
+
+  // Values per row of the window: channels, or the feature width.
+  int row_width() const { return features ? features->width() : channels; }
 };
 
 enum class ResizeMode {

@@ -51,15 +51,6 @@ void PreEmphasis::process(std::span<const float> in, std::vector<float>* out) {
 // ---------------------------------------------------------------------------------------------
 // Spectrum
 
-std::string_view window_function_name(WindowFunction w) {
-  switch (w) {
-    case WindowFunction::kHann: return "hann";
-    case WindowFunction::kHamming: return "hamming";
-    case WindowFunction::kRectangular: return "rectangular";
-  }
-  return "?";
-}
-
 Result<std::unique_ptr<Spectrum>> Spectrum::create(const SpectrumSpec& spec_in) {
   SpectrumSpec spec = spec_in;
   SENSIX_RETURN_IF_ERROR(check_n_fft(spec.n_fft));
@@ -134,8 +125,6 @@ Status Spectrum::compute(std::span<const float> frame, std::vector<float>* out) 
 
 // ---------------------------------------------------------------------------------------------
 // Mel
-
-std::string_view mel_scale_name(MelScale s) { return s == MelScale::kHtk ? "htk" : "slaney"; }
 
 namespace {
 constexpr double kSlaneyLinearStep = 200.0 / 3.0;        // Hz per mel below 1 kHz
@@ -216,8 +205,6 @@ Status MelFilterbank::apply(std::span<const float> spectrum, std::vector<float>*
 
 // ---------------------------------------------------------------------------------------------
 // LogCompression
-
-std::string_view log_kind_name(LogKind k) { return k == LogKind::kNatural ? "ln" : "db"; }
 
 Result<LogCompression> LogCompression::create(const LogSpec& spec) {
   if (!finite(spec.floor) || spec.floor <= 0.0f) {

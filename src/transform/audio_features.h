@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "docs/spec.h"  // WindowFunction, MelScale, LogKind
 
 namespace sensix {
 
@@ -40,9 +41,6 @@ class PreEmphasis {
   float coefficient_;
   float previous_ = 0.0f;
 };
-
-enum class WindowFunction { kHann, kHamming, kRectangular };
-std::string_view window_function_name(WindowFunction w);
 
 struct SpectrumSpec {
   int n_fft = 512;            // FFT size; the row has n_fft / 2 + 1 bins
@@ -77,8 +75,6 @@ class Spectrum {
   void* plan_;                 // fftwf_plan
 };
 
-enum class MelScale { kHtk, kSlaney };
-std::string_view mel_scale_name(MelScale s);
 // The scales themselves. HTK: 2595 log10(1 + f / 700). Slaney: linear below 1 kHz (3 mel per
 // 200 Hz), logarithmic above (27 mel per factor 6.4).
 double hz_to_mel(double hz, MelScale scale);
@@ -114,9 +110,6 @@ class MelFilterbank {
   int bins_;
   std::vector<float> weights_;  // n_mels x bins, row-major
 };
-
-enum class LogKind { kNatural, kDecibel };
-std::string_view log_kind_name(LogKind k);
 
 struct LogSpec {
   LogKind kind = LogKind::kNatural;  // ln(max(x, floor)) or 10 log10(max(x, floor))

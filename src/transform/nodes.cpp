@@ -1,9 +1,12 @@
 #include "transform/nodes.h"
 
 #include <algorithm>
+#include <functional>
+#include <span>
 
 #include <fmt/format.h>
 
+#include "transform/audio_features.h"
 #include "transform/audio_ops.h"
 #include "transform/image_ops.h"
 
@@ -79,9 +82,77 @@ class ResampleNode final : public ExecNode {
   Item last_;
 };
 
+class PreEmphasisNode final : public ExecNode {
+ public:
+  explicit PreEmphasisNode(PreEmphasis p) : p_(p) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    SENSIX_ASSIGN_OR_RETURN(const RowsData* rows, rows_of(in, "pre-emphasis"));
+    if (rows->row_width != 1) return InvalidArgument(fmt::format("pre-emphasis expected mono, got {} channels", rows->row_width));
+    auto y = std::make_shared<std::vector<float>>();
+    p_.process(*rows->values, y.get());
+    Item o = derive(in);
+    o.data = RowsData{std::move(y), 1, rows->sample_rate};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  PreEmphasis p_;
+};
+
+// One feature step applied to every row of an item: `in_width` values in, `out_width` out. The
+// spectrum takes a whole frame of samples (one item from the framing window) as its row.
+class FeatureRowNode final : public ExecNode {
+ public:
+  using RowFn = std::function<Status(std::span<const float>, std::vector<float>*)>;
+  FeatureRowNode(std::string what, int in_width, int out_width, RowFn fn)
+      : what_(std::move(what)), in_width_(in_width), out_width_(out_width), fn_(std::move(fn)) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    SENSIX_ASSIGN_OR_RETURN(const RowsData* rows, rows_of(in, what_));
+    const std::vector<float>& v = *rows->values;
+    if (v.size() % static_cast<size_t>(in_width_) != 0) {
+      return InvalidArgument(fmt::format("{} expected rows of {} values, got {}", what_, in_width_, v.size()));
+    }
+    auto y = std::make_shared<std::vector<float>>();
+    y->reserve(v.size() / static_cast<size_t>(in_width_) * static_cast<size_t>(out_width_));
+    for (size_t i = 0; i < v.size(); i += static_cast<size_t>(in_width_)) {
+      SENSIX_RETURN_IF_ERROR(fn_(std::span<const float>(v.data() + i, static_cast<size_t>(in_width_)), y.get()));
+    }
+    Item o = derive(in);
+    o.data = RowsData{std::move(y), out_width_, rows->sample_rate};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  std::string what_;
+  int in_width_;
+  int out_width_;
+  RowFn fn_;
+};
+
+// Element-wise log; rows keep their width.
+class LogNode final : public ExecNode {
+ public:
+  explicit LogNode(LogCompression lc) : lc_(lc) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    SENSIX_ASSIGN_OR_RETURN(const RowsData* rows, rows_of(in, "log"));
+    auto y = std::make_shared<std::vector<float>>(*rows->values);
+    lc_.apply(*y);
+    Item o = derive(in);
+    o.data = RowsData{std::move(y), rows->row_width, rows->sample_rate};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  LogCompression lc_;
+};
+
 class WindowNode final : public ExecNode {
  public:
-  WindowNode(Windower w, std::string output) : w_(std::move(w)), output_(std::move(output)) {}
+  WindowNode(Windower w, std::string output, bool flush_partial)
+      : w_(std::move(w)), output_(std::move(output)), flush_partial_(flush_partial) {}
 
   Status process(const Item& in, std::vector<Item>* out) override {
     windows_.clear();
@@ -117,7 +188,8 @@ class WindowNode final : public ExecNode {
   }
 
   Status flush(std::vector<Item>* out) override {
-    if (!output_.empty()) return Status::Ok();  // a partial window of features means nothing
+    // A partial window of a model's output or of feature frames means nothing.
+    if (!output_.empty() || !flush_partial_) return Status::Ok();
     windows_.clear();
     w_.flush(&windows_);
     emit(last_, last_rate_, out);
@@ -136,6 +208,7 @@ class WindowNode final : public ExecNode {
 
   Windower w_;
   std::string output_;
+  bool flush_partial_;
   std::vector<Window> windows_;
   Item last_;
   int last_rate_ = 0;
@@ -240,7 +313,49 @@ Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node) {
   }
   if (const auto* p = std::get_if<WindowParams>(&node.params)) {
     SENSIX_ASSIGN_OR_RETURN(Windower w, Windower::create(p->spec, p->row_width));
-    return std::unique_ptr<ExecNode>(std::make_unique<WindowNode>(std::move(w), p->output));
+    return std::unique_ptr<ExecNode>(std::make_unique<WindowNode>(std::move(w), p->output, p->flush_partial));
+  }
+  if (const auto* p = std::get_if<PreEmphasisParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(PreEmphasis pe, PreEmphasis::create(p->coefficient));
+    return std::unique_ptr<ExecNode>(std::make_unique<PreEmphasisNode>(pe));
+  }
+  if (const auto* p = std::get_if<SpectrumParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<Spectrum> sp, Spectrum::create(p->spec));
+    std::shared_ptr<Spectrum> shared(std::move(sp));
+    const int bins = shared->bins();
+    return std::unique_ptr<ExecNode>(std::make_unique<FeatureRowNode>(
+        "spectrum", shared->spec().frame_length, bins,
+        [shared](std::span<const float> row, std::vector<float>* out) { return shared->compute(row, out); }));
+  }
+  if (const auto* p = std::get_if<MelParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(MelFilterbank fb, MelFilterbank::create(p->spec));
+    auto shared = std::make_shared<MelFilterbank>(std::move(fb));
+    return std::unique_ptr<ExecNode>(std::make_unique<FeatureRowNode>(
+        "mel", shared->bins(), p->spec.n_mels,
+        [shared](std::span<const float> row, std::vector<float>* out) { return shared->apply(row, out); }));
+  }
+  if (const auto* p = std::get_if<LogParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(LogCompression lc, LogCompression::create(p->spec));
+    return std::unique_ptr<ExecNode>(std::make_unique<LogNode>(lc));
+  }
+  if (const auto* p = std::get_if<DctParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(Dct dct, Dct::create(p->n_in, p->n_out, p->lifter));
+    auto shared = std::make_shared<Dct>(std::move(dct));
+    return std::unique_ptr<ExecNode>(std::make_unique<FeatureRowNode>(
+        "dct", p->n_in, p->n_out,
+        [shared](std::span<const float> row, std::vector<float>* out) { return shared->apply(row, out); }));
+  }
+  if (const auto* p = std::get_if<NormalizeParams>(&node.params)) {
+    auto made = p->kind == FeatureNorm::kFixed ? FeatureNormalizer::fixed(p->mean, p->std)
+                                                : FeatureNormalizer::running(p->width);
+    if (!made.ok()) return made.status();
+    auto norm = std::make_shared<FeatureNormalizer>(std::move(made).value());
+    return std::unique_ptr<ExecNode>(std::make_unique<FeatureRowNode>(
+        "normalize", p->width, p->width, [norm](std::span<const float> row, std::vector<float>* out) {
+          const size_t at = out->size();
+          out->insert(out->end(), row.begin(), row.end());
+          return norm->apply(std::span<float>(out->data() + at, row.size()));
+        }));
   }
   if (const auto* p = std::get_if<TensorizeParams>(&node.params)) {
     return std::unique_ptr<ExecNode>(std::make_unique<TensorizeNode>(*p));

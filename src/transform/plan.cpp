@@ -46,6 +46,12 @@ std::string_view node_kind_name(const NodeParams& p) {
                         [](const ColorParams&) { return std::string_view("color"); },
                         [](const ImageTensorParams&) { return std::string_view("tensor"); },
                         [](const ModelParams&) { return std::string_view("model"); },
+                        [](const PreEmphasisParams&) { return std::string_view("pre-emphasis"); },
+                        [](const SpectrumParams&) { return std::string_view("spectrum"); },
+                        [](const MelParams&) { return std::string_view("mel"); },
+                        [](const LogParams&) { return std::string_view("log"); },
+                        [](const DctParams&) { return std::string_view("dct"); },
+                        [](const NormalizeParams&) { return std::string_view("normalize"); },
                     },
                     p);
 }
@@ -235,18 +241,87 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
                       fmt::format("resample {} -> {} Hz", src->sample_rate, req.sample_rate), consumer, pipeline);
   }
   if (mix && req.channels > src->channels) add_mix();
+  if (req.pre_emphasis) {
+    if (req.channels != 1) return InvalidArgument("pre-emphasis needs mono audio (channels: 1)");
+    node = get_or_add(node, PreEmphasisParams{*req.pre_emphasis}, fmt::format("preemph({:g})", *req.pre_emphasis),
+                      fmt::format("pre-emphasis {:g}", *req.pre_emphasis), consumer, pipeline);
+  }
+  if (req.features) {
+    SENSIX_ASSIGN_OR_RETURN(node, add_feature_steps(node, req, consumer, pipeline));
+  }
+  const int width = req.row_width();
   const WindowSpec& w = req.window;
-  node = get_or_add(node, WindowParams{w, req.channels, ""},
-                    fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
-                    fmt::format("window {} / hop {} samples, prefill {}", w.window, w.hop, prefill_text(w)), consumer,
-                    pipeline);
-  auto step = tensorize_step(shape, dtype, static_cast<int64_t>(w.window) * req.channels, req.scale, "audio");
+  WindowParams wp{w, width, "", !req.features.has_value()};
+  node = get_or_add(node, wp, fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
+                    req.features ? fmt::format("window {} / hop {} frames of {}, prefill {}", w.window, w.hop, width,
+                                               prefill_text(w))
+                                 : fmt::format("window {} / hop {} samples, prefill {}", w.window, w.hop, prefill_text(w)),
+                    consumer, pipeline);
+  auto step = tensorize_step(shape, dtype, static_cast<int64_t>(w.window) * width, req.scale, "audio");
   if (!step.ok()) return step.status();
   auto& [params, key] = step.value();
   return get_or_add(node, params, key,
                     fmt::format("tensor {} {}{}", dtype_name(dtype), shape_to_string(shape),
                                 req.scale != 1.0f ? fmt::format(" x{:g}", req.scale) : ""),
                     consumer, pipeline);
+}
+
+Result<int> PlanBuilder::add_feature_steps(int node, const AudioInputSpec& req, const std::string& consumer,
+                                           const std::string& pipeline) {
+  const AudioFeaturesSpec& f = *req.features;
+  if (req.channels != 1) return InvalidArgument("audio features need mono audio (channels: 1)");
+  // Frames of samples on the hop grid; each frame becomes one feature row.
+  WindowSpec frames{f.frame_length, f.frame_hop, Prefill::kNone, 0.0f};
+  SENSIX_RETURN_IF_ERROR(check_window(frames));
+  node = get_or_add(node, WindowParams{frames, 1, "", true},
+                    fmt::format("window({},{},none)", f.frame_length, f.frame_hop),
+                    fmt::format("frames {} / hop {} samples", f.frame_length, f.frame_hop), consumer, pipeline);
+  SpectrumSpec ss{f.fft_size, f.frame_length, f.window, f.power, f.remove_dc};
+  // Validate the parameters here, where the plan is built, not when the node first runs.
+  SENSIX_RETURN_IF_ERROR(Spectrum::create(ss).status());
+  node = get_or_add(node, SpectrumParams{ss},
+                    fmt::format("spectrum({},{},{},p{:g}{})", ss.n_fft, ss.frame_length, window_function_name(ss.window),
+                                ss.power, ss.remove_dc ? ",dc" : ""),
+                    fmt::format("spectrum: fft {}, {} {}, {}{}", ss.n_fft, window_function_name(ss.window),
+                                ss.frame_length, ss.power == 2.0f ? "power" : "magnitude",
+                                ss.remove_dc ? ", DC removed" : ""),
+                    consumer, pipeline);
+  if (f.kind == AudioFeatureKind::kSpectrogram) return node;
+  MelSpec ms{req.sample_rate, f.fft_size, f.mels, f.f_min, f.f_max, f.mel_scale, f.mel_norm};
+  SENSIX_RETURN_IF_ERROR(MelFilterbank::create(ms).status());
+  node = get_or_add(node, MelParams{ms},
+                    fmt::format("mel({},{:g}-{:g},{},{})", ms.n_mels, ms.f_min, ms.f_max, mel_scale_name(ms.scale),
+                                ms.slaney_norm ? "norm" : "nonorm"),
+                    fmt::format("mel {} bands, {:g}-{:g} Hz ({}{})", ms.n_mels, ms.f_min, ms.f_max,
+                                mel_scale_name(ms.scale), ms.slaney_norm ? ", area-normalised" : ""),
+                    consumer, pipeline);
+  if (f.kind == AudioFeatureKind::kLogMel || f.kind == AudioFeatureKind::kMfcc) {
+    LogSpec ls{f.log, f.log_floor, f.log_offset};
+    SENSIX_RETURN_IF_ERROR(LogCompression::create(ls).status());
+    node = get_or_add(node, LogParams{ls},
+                      fmt::format("log({},{:g},{:g})", log_kind_name(ls.kind), ls.floor, ls.offset),
+                      fmt::format("log {} (floor {:g}{})", log_kind_name(ls.kind), ls.floor,
+                                  ls.offset != 0.0f ? fmt::format(", offset {:g}", ls.offset) : ""),
+                      consumer, pipeline);
+  }
+  if (f.kind == AudioFeatureKind::kMfcc) {
+    SENSIX_RETURN_IF_ERROR(Dct::create(f.mels, f.coefficients, f.lifter).status());
+    node = get_or_add(node, DctParams{f.mels, f.coefficients, f.lifter},
+                      fmt::format("dct({},{},{:g})", f.mels, f.coefficients, f.lifter),
+                      fmt::format("mfcc: DCT {} -> {}{}", f.mels, f.coefficients,
+                                  f.lifter > 0.0f ? fmt::format(", lifter {:g}", f.lifter) : ""),
+                      consumer, pipeline);
+  }
+  if (f.norm == FeatureNorm::kRunning) {
+    node = get_or_add(node, NormalizeParams{FeatureNorm::kRunning, f.width(), {}, {}}, "normalize(running)",
+                      "normalize: running mean/std", consumer, pipeline);
+  } else if (f.norm == FeatureNorm::kFixed) {
+    SENSIX_RETURN_IF_ERROR(FeatureNormalizer::fixed(f.norm_mean, f.norm_std).status());
+    node = get_or_add(node, NormalizeParams{FeatureNorm::kFixed, f.width(), f.norm_mean, f.norm_std},
+                      fmt::format("normalize(fixed,{:g};{:g})", fmt::join(f.norm_mean, ","), fmt::join(f.norm_std, ",")),
+                      fmt::format("normalize: fixed mean/std ({} features)", f.width()), consumer, pipeline);
+  }
+  return node;
 }
 
 Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, const Shape& shape, DType dtype,

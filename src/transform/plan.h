@@ -21,6 +21,7 @@
 #include "common/status.h"
 #include "common/tensor.h"
 #include "docs/spec.h"
+#include "transform/audio_features.h"
 
 namespace sensix {
 
@@ -43,6 +44,29 @@ struct WindowParams {
   WindowSpec spec;
   int row_width = 0;
   std::string output;  // model output name when the parent is a model node; empty for audio
+  bool flush_partial = true;  // at the end of a stream, emit a last zero-padded window (audio samples)
+};
+// Audio features, one node per step so that models asking for the same prefix share it.
+struct PreEmphasisParams {
+  float coefficient = 0.0f;
+};
+struct SpectrumParams {  // one frame of samples -> one row of n_fft / 2 + 1 bins
+  SpectrumSpec spec;
+};
+struct MelParams {
+  MelSpec spec;
+};
+struct LogParams {
+  LogSpec spec;
+};
+struct DctParams {
+  int n_in = 0, n_out = 0;
+  float lifter = 0.0f;
+};
+struct NormalizeParams {
+  FeatureNorm kind = FeatureNorm::kRunning;
+  int width = 0;
+  std::vector<float> mean, std;  // kFixed
 };
 // A window made into the model's input tensor.
 struct TensorizeParams {
@@ -67,9 +91,10 @@ struct ModelParams {
 };
 
 using NodeParams = std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams,
-                                ResizeParams, ColorParams, ImageTensorParams, ModelParams>;
+                                ResizeParams, ColorParams, ImageTensorParams, ModelParams, PreEmphasisParams,
+                                SpectrumParams, MelParams, LogParams, DctParams, NormalizeParams>;
 
-std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", ...
+std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", "spectrum", ...
 
 struct PlanNode {
   int id = 0;
@@ -119,7 +144,8 @@ class PlanBuilder {
   int add_source(const SourceParams& source);
 
   // Audio from `source` to a model's audio input: channel mix and resampling as needed,
-  // then windows, then the tensor. Returns the tensor node. Fails (with both sides named)
+  // pre-emphasis, feature frames (frames, spectrum, mel, log, DCT, normalisation: each a node of
+  // its own) if the input asks for features, then windows, then the tensor. Returns the tensor node. Fails (with both sides named)
   // when the requirement cannot be met from the source.
   Result<int> add_audio_chain(int source, const AudioInputSpec& req, const Shape& shape, DType dtype,
                               const std::string& consumer, const std::string& pipeline);
@@ -143,6 +169,9 @@ class PlanBuilder {
  private:
   int get_or_add(int parent, NodeParams params, std::string key_part, std::string label,
                  const std::string& consumer, const std::string& pipeline);
+  // The feature steps of an audio input with `features`, below `node`; returns the last one.
+  Result<int> add_feature_steps(int node, const AudioInputSpec& req, const std::string& consumer,
+                                const std::string& pipeline);
   void mark_consumer(int id, const std::string& consumer, const std::string& pipeline);
 
   Plan plan_;

@@ -1,5 +1,10 @@
 #include "transform/plan.h"
 
+#include <cmath>
+#include <span>
+
+#include "transform/nodes.h"
+
 #include <functional>
 
 #include <gtest/gtest.h>
@@ -193,6 +198,153 @@ TEST(PlanBuilder, ImpossibleRequirementsNameBothSides) {
     Status s = c.build(b);
     EXPECT_FALSE(s.ok()) << c.name;
     EXPECT_EQ(s.message(), c.message) << c.name;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audio features
+
+AudioInputSpec feature_req(AudioFeatureKind kind, int window, int hop) {
+  AudioInputSpec a = audio_req(16000, window, hop);
+  AudioFeaturesSpec f;
+  f.kind = kind;
+  f.fft_size = 512;
+  f.f_max = 8000;
+  f.mels = 40;
+  f.coefficients = 13;
+  a.features = f;
+  return a;
+}
+
+TEST(PlanBuilder, LogMelAndMfccShareFramesSpectrumMelAndLog) {
+  PlanBuilder b;
+  int src = b.add_source(audio_source(22050, 1));
+  auto logmel = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32,
+                                  "classifier", "p");
+  auto mfcc = b.add_audio_chain(src, feature_req(AudioFeatureKind::kMfcc, 98, 49), {1, 98, 13}, DType::kFloat32,
+                                "keywords", "p");
+  ASSERT_TRUE(logmel.ok()) << logmel.status();
+  ASSERT_TRUE(mfcc.ok()) << mfcc.status();
+  Plan plan = b.finish();
+  EXPECT_EQ(kinds_to_root(plan, *logmel), (std::vector<std::string>{"source", "resample", "window", "spectrum", "mel",
+                                                                     "log", "window", "tensor"}));
+  EXPECT_EQ(kinds_to_root(plan, *mfcc), (std::vector<std::string>{"source", "resample", "window", "spectrum", "mel",
+                                                                   "log", "dct", "window", "tensor"}));
+  EXPECT_EQ(plan.node(*logmel).key,
+            "mic/resample(22050->16000)/window(400,160,none)/spectrum(512,400,hann,p2)/mel(40,0-8000,slaney,norm)/"
+            "log(ln,1e-10,0)/window(96,48,none)/tensor(float32[1, 96, 40]*1)");
+  // source, resample, frames, spectrum, mel and log are shared by both models.
+  int log_node = plan.node(plan.node(*logmel).parent).parent;
+  EXPECT_EQ(node_kind_name(plan.node(log_node).params), "log");
+  EXPECT_EQ(plan.node(log_node).consumers, (std::vector<std::string>{"classifier", "keywords"}));
+  EXPECT_EQ(plan.sharing().shared_nodes, 6);
+  // The mel step has its own parameters: a model that asks for 64 bands gets its own mel node.
+  PlanBuilder b2;
+  int s2 = b2.add_source(audio_source(16000, 1));
+  auto a40 = b2.add_audio_chain(s2, feature_req(AudioFeatureKind::kMel, 10, 10), {1, 10, 40}, DType::kFloat32, "a", "p");
+  AudioInputSpec req64 = feature_req(AudioFeatureKind::kMel, 10, 10);
+  req64.features->mels = 64;
+  auto a64 = b2.add_audio_chain(s2, req64, {1, 10, 64}, DType::kFloat32, "b", "p");
+  ASSERT_TRUE(a40.ok() && a64.ok());
+  EXPECT_EQ(b2.plan().sharing().shared_nodes, 3);  // source, frames, spectrum
+}
+
+TEST(PlanBuilder, FeatureRequirementsThatCannotBeMetAreRefused) {
+  PlanBuilder b;
+  int src = b.add_source(audio_source(16000, 1));
+  AudioInputSpec req = feature_req(AudioFeatureKind::kLogMel, 96, 48);
+  auto wrong = b.add_audio_chain(src, req, {1, 96, 64}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("holds 6144 values but each window gives 3840"), std::string::npos)
+      << wrong.status();
+  req.features->f_max = 12000;  // above the model's Nyquist (a document reader refuses this earlier)
+  auto nyquist = b.add_audio_chain(src, req, {1, 96, 40}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(nyquist.ok());
+  EXPECT_NE(nyquist.status().message().find("half the sample rate"), std::string::npos) << nyquist.status();
+}
+
+// Runs `chunks` of samples through the executable nodes on the path from the source to `leaf`
+// and returns the tensors that come out.
+std::vector<TensorPtr> run_path(const Plan& plan, int leaf, const std::vector<std::vector<float>>& chunks) {
+  std::vector<int> path;
+  for (int n = leaf; plan.node(n).parent >= 0; n = plan.node(n).parent) path.insert(path.begin(), n);
+  std::vector<std::unique_ptr<ExecNode>> nodes;
+  for (int id : path) {
+    auto made = make_transform_node(plan.node(id));
+    EXPECT_TRUE(made.ok()) << made.status();
+    if (!made.ok()) return {};
+    nodes.push_back(std::move(made).value());
+  }
+  std::vector<TensorPtr> tensors;
+  int64_t t = 0;
+  for (const auto& c : chunks) {
+    Item in;
+    t += static_cast<int64_t>(c.size()) * 62500;  // ns per sample at 16 kHz
+    in.end_ns = t;
+    in.data = RowsData{std::make_shared<std::vector<float>>(c), 1, 16000};
+    std::vector<Item> items{in};
+    for (auto& node : nodes) {
+      std::vector<Item> next;
+      for (const auto& item : items) {
+        Status s = node->process(item, &next);
+        EXPECT_TRUE(s.ok()) << s;
+      }
+      items = std::move(next);
+    }
+    for (const auto& item : items) tensors.push_back(std::get<TensorData>(item.data).tensor);
+  }
+  return tensors;
+}
+
+TEST(FeatureNodes, StreamedChunksGiveTheSameLogMelAsTheOpsOnTheWholeSignal) {
+  // 20 ms chunks of a pre-emphasised chirp -> log-mel frames (400 / 160) -> windows of 5 frames.
+  // The reference applies the ops to the whole signal by hand, frame by frame.
+  AudioInputSpec req = feature_req(AudioFeatureKind::kLogMel, 5, 5);
+  req.pre_emphasis = 0.97f;
+  req.features->norm = FeatureNorm::kRunning;
+  PlanBuilder b;
+  int src = b.add_source(audio_source(16000, 1));
+  auto leaf = b.add_audio_chain(src, req, {1, 5, 40}, DType::kFloat32, "m", "p");
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  Plan plan = b.finish();
+
+  std::vector<float> signal(16000);
+  for (size_t n = 0; n < signal.size(); ++n) {
+    const double t = static_cast<double>(n) / 16000.0;
+    signal[n] = static_cast<float>(0.4 * std::sin(2 * 3.141592653589793 * (200.0 + 1500.0 * t) * t));
+  }
+  std::vector<std::vector<float>> chunks;
+  for (size_t at = 0; at < signal.size(); at += 320) chunks.emplace_back(signal.begin() + at, signal.begin() + at + 320);
+  const auto tensors = run_path(plan, *leaf, chunks);
+  // (16000 - 400) / 160 + 1 = 98 frames -> 19 windows of 5.
+  ASSERT_EQ(tensors.size(), 19u);
+
+  auto pe = PreEmphasis::create(0.97f);
+  auto spectrum = Spectrum::create(SpectrumSpec{512, 400, WindowFunction::kHann, 2.0f, false});
+  MelSpec ms;
+  ms.sample_rate = 16000;
+  ms.n_fft = 512;
+  ms.n_mels = 40;
+  ms.f_max = 8000;
+  auto mel = MelFilterbank::create(ms);
+  auto log = LogCompression::create(LogSpec{});
+  auto norm = FeatureNormalizer::running(40);
+  ASSERT_TRUE(pe.ok() && spectrum.ok() && mel.ok() && log.ok() && norm.ok());
+  std::vector<float> emphasised;
+  pe->process(signal, &emphasised);
+  std::vector<float> want;
+  for (size_t f = 0; f < 95; ++f) {
+    std::vector<float> p, m;
+    ASSERT_TRUE((*spectrum)->compute(std::span<const float>(emphasised.data() + f * 160, 400), &p).ok());
+    ASSERT_TRUE(mel->apply(p, &m).ok());
+    log->apply(m);
+    ASSERT_TRUE(norm->apply(m).ok());
+    want.insert(want.end(), m.begin(), m.end());
+  }
+  for (size_t w = 0; w < tensors.size(); ++w) {
+    auto got = tensors[w]->values<float>();
+    ASSERT_EQ(got.size(), 200u);
+    for (size_t i = 0; i < 200; ++i) ASSERT_NEAR(got[i], want[w * 200 + i], 1e-4f) << "window " << w << " value " << i;
   }
 }
 
