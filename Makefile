@@ -3,6 +3,7 @@
 #
 #   make run [ARGS=...]   set up, build, then build/sensix run examples/quickstart.yaml ARGS
 #   make test             set up, build, run every test with ctest
+#   make bench            run the benchmarks (bench/), writing their reports to bench/reports/
 #   make asan             the same tests in a separate AddressSanitizer + UBSan build (build-asan/)
 #   make setup | build | clean | help
 
@@ -25,12 +26,13 @@ CCACHE := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 NINJA_FLAGS := $(if $(JOBS),-j$(JOBS))
 
-.PHONY: help setup build run test asan clean
+.PHONY: help setup build run test bench asan clean
 
 help:
 	@echo "sensix make targets:"
 	@echo "  make run [ARGS=...]  set up, build, run build/sensix run examples/quickstart.yaml (e.g. ARGS=--json)"
 	@echo "  make test            set up, build, run the whole test suite (ctest) [CTEST_ARGS=...]"
+	@echo "  make bench           set up, build, run the benchmarks; reports go to bench/reports/"
 	@echo "  make asan            set up, build $(ASAN_DIR)/ with AddressSanitizer + UBSan, run the tests there"
 	@echo "  make setup           install Debian packages, fetch and verify engines and models, make samples"
 	@echo "  make build           configure $(BUILD_DIR)/ (first time only) and build with ninja [JOBS=N] [TARGETS=...]"
@@ -53,6 +55,10 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) $(CTEST_ARGS)
+
+bench: build
+	mkdir -p bench/reports
+	./$(BUILD_DIR)/bench/sensix_bench_sharing --report bench/reports/sharing.md
 
 asan: setup
 	@if [[ ! -f $(ASAN_DIR)/build.ninja ]]; then \

@@ -147,6 +147,7 @@ int PlanBuilder::get_or_add(int parent, NodeParams params, std::string key_part,
                             const std::string& consumer, const std::string& pipeline) {
   plan_.requested_++;
   std::string key = plan_.node(parent).key + "/" + key_part;
+  if (!share_) key += "@" + consumer;
   int id;
   if (auto it = plan_.by_key_.find(key); it != plan_.by_key_.end()) {
     id = it->second;

@@ -140,6 +140,10 @@ class Plan {
 // Derives chains and adds them to a plan, sharing identical nodes.
 class PlanBuilder {
  public:
+  // `share` false gives every consumer its own copy of every transform step (each key is made
+  // unique per consumer); only benchmarks use it, to measure what sharing saves.
+  explicit PlanBuilder(bool share = true) : share_(share) {}
+
   // The source node of a sensor (created once).
   int add_source(const SourceParams& source);
 
@@ -175,6 +179,7 @@ class PlanBuilder {
   void mark_consumer(int id, const std::string& consumer, const std::string& pipeline);
 
   Plan plan_;
+  bool share_ = true;
 };
 
 }  // namespace sensix

@@ -249,6 +249,18 @@ TEST(PlanBuilder, LogMelAndMfccShareFramesSpectrumMelAndLog) {
   EXPECT_EQ(b2.plan().sharing().shared_nodes, 3);  // source, frames, spectrum
 }
 
+TEST(PlanBuilder, WithoutSharingEveryConsumerGetsItsOwnChain) {
+  PlanBuilder b(/*share=*/false);
+  int src = b.add_source(audio_source(22050, 1));
+  auto x = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32, "x", "p");
+  auto y = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32, "y", "p");
+  ASSERT_TRUE(x.ok() && y.ok());
+  EXPECT_NE(*x, *y);
+  // The source is still one node; each chain has resample, frames, spectrum, mel, log, window, tensor.
+  EXPECT_EQ(b.plan().nodes().size(), 1u + 2 * 7);
+  EXPECT_EQ(b.plan().sharing().shared_nodes, 1);
+}
+
 TEST(PlanBuilder, FeatureRequirementsThatCannotBeMetAreRefused) {
   PlanBuilder b;
   int src = b.add_source(audio_source(16000, 1));
