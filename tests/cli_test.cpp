@@ -199,6 +199,46 @@ TEST(Cli, EveryExampleValidates) {
   EXPECT_GE(files, 2);
 }
 
+// Stats say what sharing saved: each shared step's runs and time, times its consumers minus one.
+TEST(Cli, SummaryCountsWhatSharedStepsSaved) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output o = sensix("run --json --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
+  ASSERT_EQ(o.code, 0) << o.err;
+  const std::string last = o.out.substr(o.out.rfind('\n', o.out.size() - 2) + 1);
+  auto j = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << last;
+  ASSERT_EQ(j.value("type", ""), "summary");
+  uint64_t total = 0;
+  int shared = 0;
+  for (const auto& n : j["nodes"]) {
+    const uint64_t saved = n.value("savedRuns", uint64_t{0});
+    total += saved;
+    if (n.value("kind", "") == "model") {
+      EXPECT_EQ(saved, 0u);
+      continue;
+    }
+    const uint64_t others = n["consumers"].size() - 1;
+    EXPECT_EQ(n.value("shared", false), others > 0) << n.dump();
+    EXPECT_EQ(saved, others * n.value("items", uint64_t{0})) << n.dump();
+    EXPECT_NEAR(n.value("savedMs", -1.0), static_cast<double>(others) * n.value("busyMs", 0.0), 1e-6) << n.dump();
+    if (n.value("label", "") == "window 1760 / hop 1280 samples, prefill 0") {
+      // The mel model's window feeds oww-mel and, through it, the embedding and three heads.
+      EXPECT_EQ(others, 4u);
+      EXPECT_GT(n.value("items", uint64_t{0}), 0u);
+    }
+    shared += others > 0 && n.value("kind", "") != "source";
+  }
+  EXPECT_GE(shared, 6);
+  EXPECT_EQ(j["plan"].value("savedRuns", uint64_t{0}), total);
+  EXPECT_GT(total, 0u);
+
+  Output text = sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("shared steps\n  consumers     runs   busy ms  saved ms  step\n"));
+  EXPECT_THAT(text.out, HasSubstr("  speech: window 1760 / hop 1280 samples, prefill 0\n"));
+  EXPECT_THAT(text.out, HasSubstr(" ms saved\n"));
+}
+
 // The video example: BlazeFace finds Megamind's face in nearly every frame of the clip.
 TEST(Cli, MegamindExampleFindsFacesInTheVideo) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";

@@ -85,14 +85,25 @@ std::string stats_to_text(const RuntimeStats& s) {
                        st.errors);
     if (!st.last_error.empty()) out += fmt::format("      last error: {}\n", st.last_error);
   }
-  int64_t saved = 0;
+  uint64_t saved = 0;
+  int64_t saved_ns = 0;
+  std::string shared;
   for (const auto& n : s.nodes) {
-    if (n.consumers.size() > 1 && n.kind != "model") {
-      saved += static_cast<int64_t>(n.consumers.size() - 1) * static_cast<int64_t>(n.items);
-    }
+    if (!n.shared()) continue;
+    saved += n.saved_items();
+    saved_ns += n.saved_ns();
+    if (n.kind == "source") continue;  // listed under sensors
+    shared += fmt::format("  {:>9} {:>8} {:>9.1f} {:>9.1f}  {}: {}\n", n.consumers.size(), n.items,
+                          ms(static_cast<double>(n.busy_ns)), ms(static_cast<double>(n.saved_ns())), n.sensor, n.label);
   }
-  out += fmt::format("\nplan: {} nodes for {} requested steps; {} transform nodes shared, {} node evaluations saved\n",
-                     s.sharing.nodes, s.sharing.requested, s.sharing.shared_nodes, saved);
+  if (!shared.empty()) {
+    out += "\nshared steps\n";
+    out += fmt::format("  {:>9} {:>8} {:>9} {:>9}  {}\n", "consumers", "runs", "busy ms", "saved ms", "step");
+    out += shared;
+  }
+  out += fmt::format(
+      "\nplan: {} nodes for {} requested steps; {} transform nodes shared, {} node evaluations and {:.1f} ms saved\n",
+      s.sharing.nodes, s.sharing.requested, s.sharing.shared_nodes, saved, ms(static_cast<double>(saved_ns)));
   return out;
 }
 
@@ -138,9 +149,22 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
                      {"consumers", n.consumers},
                      {"items", n.items},
                      {"errors", n.errors},
-                     {"busyMs", ms(static_cast<double>(n.busy_ns))}});
+                     {"busyMs", ms(static_cast<double>(n.busy_ns))},
+                     {"shared", n.shared()},
+                     {"savedRuns", n.saved_items()},
+                     {"savedMs", ms(static_cast<double>(n.saved_ns()))}});
   }
-  j["plan"] = {{"nodes", s.sharing.nodes}, {"requested", s.sharing.requested}, {"sharedNodes", s.sharing.shared_nodes}};
+  uint64_t saved = 0;
+  int64_t saved_ns = 0;
+  for (const auto& n : s.nodes) {
+    saved += n.saved_items();
+    saved_ns += n.saved_ns();
+  }
+  j["plan"] = {{"nodes", s.sharing.nodes},
+               {"requested", s.sharing.requested},
+               {"sharedNodes", s.sharing.shared_nodes},
+               {"savedRuns", saved},
+               {"savedMs", ms(static_cast<double>(saved_ns))}};
   return j;
 }
 

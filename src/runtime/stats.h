@@ -34,6 +34,12 @@ struct NodeStatsSnapshot {
   uint64_t items = 0;     // items processed
   uint64_t errors = 0;    // items that failed
   int64_t busy_ns = 0;    // time spent processing (for models: including the engine)
+
+  // A shared sensor or transform step runs once for all its consumers; without sharing each would
+  // run its own copy on the same data, so it saves (consumers - 1) x its evaluations and its time.
+  bool shared() const { return consumers.size() > 1 && kind != "model"; }
+  uint64_t saved_items() const { return shared() ? (consumers.size() - 1) * items : 0; }
+  int64_t saved_ns() const { return shared() ? static_cast<int64_t>(consumers.size() - 1) * busy_ns : 0; }
 };
 
 struct ModelRuntimeStats {
