@@ -42,6 +42,26 @@ const std::string kSensor =
     "  driver: audio-file\n"    // 5
     "  path: samples:a.wav\n";  // 6
 
+// A synthetic audio sensor under the same name, so that it can stand in for kSensor in kValidSet.
+const std::string kSynth =
+    "apiVersion: sensix/v1\n"                                   // 1
+    "kind: Sensor\n"                                            // 2
+    "metadata: {name: mic}\n"                                   // 3
+    "spec:\n"                                                   // 4
+    "  driver: synthetic\n"                                     // 5
+    "  synthetic: {signal: sine, frequency: 1000}\n"            // 6
+    "  audio: {sampleRate: 16000, channels: 1}\n";              // 7
+
+// A synthetic video sensor.
+const std::string kSynthVideo =
+    "apiVersion: sensix/v1\n"                                   // 1
+    "kind: Sensor\n"                                            // 2
+    "metadata: {name: mic}\n"                                   // 3
+    "spec:\n"                                                   // 4
+    "  driver: synthetic\n"                                     // 5
+    "  synthetic: {signal: bars}\n"                             // 6
+    "  video: {width: 320, height: 240, fps: 10}\n";            // 7
+
 const std::string kSha = std::string(64, 'a');
 
 const std::string kModel =
@@ -259,6 +279,46 @@ TEST(ParserTest, QuickstartParses) {
   EXPECT_TRUE(validate_references(d).ok());
 }
 
+TEST(ParserTest, SyntheticSensorsParse) {
+  auto r = parse_document_text(replace(kSynth, "frequency: 1000}", "frequency: 440, amplitude: 0.25, duration: 10}") +
+                                   "  replay: {speed: max}\n",
+                               "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const SensorSpec& a = r->sensors.at(0).spec;
+  EXPECT_EQ(a.driver, DriverKind::kSynthetic);
+  EXPECT_EQ(a.path, "");
+  EXPECT_EQ(a.synthetic.signal, SyntheticSignal::kSine);
+  EXPECT_DOUBLE_EQ(a.synthetic.frequency, 440.0);
+  EXPECT_DOUBLE_EQ(a.synthetic.amplitude, 0.25);
+  EXPECT_EQ(a.synthetic.seed, 1u);
+  EXPECT_DOUBLE_EQ(a.synthetic.duration, 10.0);
+  EXPECT_EQ(a.audio.sample_rate, 16000);
+  EXPECT_EQ(a.audio.channels, 1);
+  EXPECT_EQ(a.audio.frame_ms, 20);
+  EXPECT_DOUBLE_EQ(a.replay.speed, 0.0);
+  EXPECT_EQ(modality_of(a), Modality::kAudio);
+
+  auto noise = parse_document_text(replace(kSynth, "{signal: sine, frequency: 1000}", "{signal: white-noise, seed: 9}"),
+                                   "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(noise.ok()) << noise.status();
+  EXPECT_EQ(noise->sensors.at(0).spec.synthetic.signal, SyntheticSignal::kWhiteNoise);
+  EXPECT_EQ(noise->sensors.at(0).spec.synthetic.seed, 9u);
+  EXPECT_DOUBLE_EQ(noise->sensors.at(0).spec.synthetic.amplitude, 0.5);  // the default
+  EXPECT_DOUBLE_EQ(noise->sensors.at(0).spec.synthetic.duration, 0.0);   // endless
+
+  auto v = parse_document_text(kSynthVideo, "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(v.ok()) << v.status();
+  const SensorSpec& b = v->sensors.at(0).spec;
+  EXPECT_EQ(b.synthetic.signal, SyntheticSignal::kBars);
+  EXPECT_EQ(b.video.width, 320);
+  EXPECT_EQ(b.video.height, 240);
+  EXPECT_DOUBLE_EQ(b.video.fps, 10.0);
+  EXPECT_EQ(modality_of(b), Modality::kImage);
+
+  // A synthetic audio sensor feeds an audio model like a file does.
+  EXPECT_EQ(errors_of(set_of(kSynth, kModel, kHead, kPipeline)), "");
+}
+
 TEST(ParserTest, DefaultRootsComeFromTheEnvironment) {
   ::setenv("SENSIX_MODEL_REPO", "/env-repo", 1);
   auto r = parse_document_text(kModel, "t.yaml", "/docs");
@@ -382,7 +442,8 @@ INSTANTIATE_TEST_SUITE_P(
              M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, preEmphasis, "
                  "features, window, hop, prefill, scale); did you mean \"sampleRate\"? (line 11)"},
         Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
-             S + "spec.colour: unknown field (expected one of: driver, path, replay, audio, video, buffer) (line 7)"},
+             S + "spec.colour: unknown field (expected one of: driver, path, synthetic, replay, audio, video, buffer) "
+                 "(line 7)"},
         Case{"UnknownTopLevelField", "spek: {}\n" + kSensor,
              S + "spek: unknown field (expected one of: apiVersion, kind, metadata, spec); did you mean \"spec\"? "
                  "(line 1)"},
@@ -395,7 +456,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"BadEnum", replace(kModel, "format: onnx", "format: onx"),
              M + "spec.format: expected one of onnx, tflite, got \"onx\"; did you mean \"onnx\"? (line 5)"},
         Case{"BadDriver", replace(kSensor, "audio-file", "microphone"),
-             S + "spec.driver: expected one of audio-file, video-file, image-folder, got \"microphone\" (line 5)"},
+             S + "spec.driver: expected one of audio-file, video-file, image-folder, synthetic, got \"microphone\" "
+                 "(line 5)"},
         Case{"BadPrefill", replace(kModel, "hop: 512", "hop: 512, prefill: zero"),
              M + "spec.inputs[0].audio.prefill: expected none, zeros or a number, got \"zero\"; did you mean "
                  "\"zeros\"? (line 11)"},
@@ -462,6 +524,46 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"AudioSettingsOnVideoDriver", replace(kSensor, "audio-file", "image-folder") + "  audio: {channels: 1}\n",
              S + "spec.audio: audio settings are only allowed with driver audio-file (this driver is image-folder) "
                  "(line 7)"},
+        // Synthetic sensors.
+        Case{"SyntheticSineWithoutFrequency", replace(kSynth, "{signal: sine, frequency: 1000}", "{signal: sine}"),
+             S + "spec.synthetic.frequency: required for signal sine (line 6)"},
+        Case{"SyntheticAmplitudeTwo", replace(kSynth, "frequency: 1000}", "frequency: 1000, amplitude: 2}"),
+             S + "spec.synthetic.amplitude: expected a number from 0 to 1, got 2 (line 6)"},
+        Case{"SyntheticWithPath", kSynth + "  path: samples:a.wav\n",
+             S + "spec.path: the synthetic driver generates its signal and reads no file; remove path (line 8)"},
+        Case{"SyntheticAudioWithoutSampleRate", replace(kSynth, "sampleRate: 16000, ", ""),
+             S + "spec.audio.sampleRate: required field is missing (line 7)"},
+        Case{"SyntheticAudioWithoutAudio", replace(kSynth, "  audio: {sampleRate: 16000, channels: 1}\n", ""),
+             S + "spec.audio: required field is missing (line 4)"},
+        Case{"SyntheticVideoWithoutWidth", replace(kSynthVideo, "width: 320, ", ""),
+             S + "spec.video.width: required field is missing (line 7)"},
+        Case{"SyntheticWithoutSection", replace(kSynth, "  synthetic: {signal: sine, frequency: 1000}\n", ""),
+             S + "spec.synthetic: required field is missing (line 4)"},
+        Case{"SyntheticSectionWithFileDriver", kSensor + "  synthetic: {signal: sine, frequency: 440}\n",
+             S + "spec.synthetic: synthetic settings are only allowed with driver synthetic (this driver is "
+                 "audio-file) (line 7)"},
+        Case{"SyntheticUnknownSignal", replace(kSynth, "signal: sine,", "signal: sin,"),
+             S + "spec.synthetic.signal: expected one of sine, square, white-noise, silence, bars, checkerboard, "
+                 "moving-box, noise, got \"sin\"; did you mean \"sine\"? (line 6)"},
+        Case{"SyntheticFrequencyAboveNyquist", replace(kSynth, "frequency: 1000", "frequency: 8000"),
+             S + "spec.synthetic.frequency: expected a frequency above 0 and below 8000 Hz (half the sample rate), got "
+                 "8000 (line 6)"},
+        Case{"SyntheticFrequencyForNoise", replace(kSynth, "signal: sine", "signal: white-noise"),
+             S + "spec.synthetic.frequency: applies to signals sine and square, not white-noise (line 6)"},
+        Case{"SyntheticSeedForSine", replace(kSynth, "frequency: 1000}", "frequency: 1000, seed: 3}"),
+             S + "spec.synthetic.seed: applies to signals white-noise and noise, not sine (line 6)"},
+        Case{"SyntheticAmplitudeForBars", replace(kSynthVideo, "{signal: bars}", "{signal: bars, amplitude: 1}"),
+             S + "spec.synthetic.amplitude: applies to signals sine, square and white-noise, not bars (line 6)"},
+        Case{"SyntheticNegativeDuration", replace(kSynth, "frequency: 1000}", "frequency: 1000, duration: -1}"),
+             S + "spec.synthetic.duration: expected a number >= 0, got -1 (line 6)"},
+        Case{"SyntheticVideoSignalWithAudio", replace(kSynthVideo, "video: {width: 320, height: 240, fps: 10}",
+                                                      "audio: {sampleRate: 16000, channels: 1}"),
+             S + "spec.audio: signal bars gives images; give video settings, not audio (line 7)"},
+        Case{"SyntheticAudioSignalWithVideo", kSynth + "  video: {fps: 10}\n",
+             S + "spec.video: signal sine gives audio; give audio settings, not video (line 8)"},
+        Case{"SyntheticUnknownField", replace(kSynth, "frequency: 1000}", "frequency: 1000, phase: 0}"),
+             S + "spec.synthetic.phase: unknown field (expected one of: signal, frequency, amplitude, seed, duration) "
+                 "(line 6)"},
         Case{"BadOverflow", kSensor + "  buffer: {overflow: drop}\n",
              S + "spec.buffer.overflow: expected one of drop-oldest, block, got \"drop\" (line 7)"},
         Case{"RepoPathEscapes", replace(kModel, "repo:vad.onnx", "repo:../vad.onnx"),
@@ -494,6 +596,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"ModalityMismatch", replace(kValidSet, "driver: audio-file", "driver: image-folder"),
              P + "spec.steps[0].from.sensor: Sensor/mic (image-folder) gives image data, but Model/vad's data input "
                  "\"input\" takes audio"},
+        Case{"SyntheticModalityMismatch", set_of(kSynthVideo, kModel, kHead, kPipeline),
+             P + "spec.steps[0].from.sensor: Sensor/mic (synthetic) gives image data, but Model/vad's data input "
+                 "\"input\" takes audio"},
         Case{"StreamInputFedBySensor", replace(kValidSet, "{model: head, from: {model: vad}}", "{model: head, from: {sensor: mic}}"),
              P + "spec.steps[1].from.sensor: Model/head's data input \"x\" is a stream of another model's output; feed "
                  "it with from.model, not from Sensor/mic"},
@@ -524,8 +629,8 @@ TEST(ParserTest, AllErrorsReportedInFileOrder) {
             M + "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" +
             M + "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" +
             S + "spec.driver: required field is missing (line 20)\n" +
-            S + "spec.drivr: unknown field (expected one of: driver, path, replay, audio, video, buffer); did you "
-                "mean \"driver\"? (line 21)");
+            S + "spec.drivr: unknown field (expected one of: driver, path, synthetic, replay, audio, video, buffer); "
+                "did you mean \"driver\"? (line 21)");
 }
 
 // A broken document does not cause "not defined" errors in the documents that name it.
@@ -716,6 +821,23 @@ TEST(DocsReference, CompleteExamplesParse) {
   EXPECT_EQ(r->sensors.size(), 1u);
   EXPECT_EQ(r->models.size(), 4u);
   EXPECT_EQ(r->pipelines.size(), 1u);
+}
+
+// The synthetic Sensor fragment of documents.md ("spec:" with driver synthetic) parses as a Sensor.
+TEST(DocsReference, SyntheticSensorExampleParses) {
+  const std::string md = read_text(std::string(SENSIX_SOURCE_DIR) + "/docs/documents.md");
+  const std::string start = "```yaml\nspec:\n  driver: synthetic\n";
+  const size_t at = md.find(start);
+  ASSERT_NE(at, std::string::npos) << "documents.md should show a synthetic Sensor";
+  const size_t end = md.find("```", at + 8);
+  ASSERT_NE(end, std::string::npos);
+  const std::string doc = "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: tone}\n" + md.substr(at + 8, end - at - 8);
+  auto r = parse_document_text(doc, "documents.md", "/docs", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status() << "\n" << doc;
+  const SensorSpec& s = r->sensors.at(0).spec;
+  EXPECT_EQ(s.driver, DriverKind::kSynthetic);
+  EXPECT_EQ(s.synthetic.signal, SyntheticSignal::kSine);
+  EXPECT_EQ(modality_of(s), Modality::kAudio);
 }
 
 // Every ```yaml fragment that is one entry of spec.inputs ("  - name: ...") must parse as the only

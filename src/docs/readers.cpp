@@ -1,7 +1,10 @@
 #include "docs/readers.h"
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 
 #include <fmt/format.h>
@@ -16,7 +19,20 @@ namespace {
 const EnumTable<DriverKind>& driver_table() {
   static const EnumTable<DriverKind> t = {{"audio-file", DriverKind::kAudioFile},
                                           {"video-file", DriverKind::kVideoFile},
-                                          {"image-folder", DriverKind::kImageFolder}};
+                                          {"image-folder", DriverKind::kImageFolder},
+                                          {"synthetic", DriverKind::kSynthetic}};
+  return t;
+}
+const EnumTable<SyntheticSignal>& signal_table() {
+  static const EnumTable<SyntheticSignal> t = [] {
+    EnumTable<SyntheticSignal> v;
+    for (SyntheticSignal s : {SyntheticSignal::kSine, SyntheticSignal::kSquare, SyntheticSignal::kWhiteNoise,
+                              SyntheticSignal::kSilence, SyntheticSignal::kBars, SyntheticSignal::kCheckerboard,
+                              SyntheticSignal::kMovingBox, SyntheticSignal::kNoise}) {
+      v.emplace_back(std::string(synthetic_signal_name(s)), s);
+    }
+    return v;
+  }();
   return t;
 }
 const EnumTable<Overflow>& overflow_table() {
@@ -649,11 +665,87 @@ std::string resolve_path(const Field& f, const std::string& written, const PathR
   return (fs::path(roots.base_dir) / p).lexically_normal().string();
 }
 
+namespace {
+
+// The names of the signals for which `applies` holds: "sine and square", "sine, square and white-noise".
+std::string signal_names(bool (*applies)(SyntheticSignal)) {
+  std::vector<std::string> names;
+  for (const auto& [name, signal] : signal_table()) {
+    if (applies(signal)) names.push_back(name);
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  }
+  return out;
+}
+
+// spec.synthetic: signal (required), frequency (required for sine and square), amplitude, seed,
+// duration. A field the signal does not use is an error. Returns whether the signal was read, and
+// the valid frequency and duration fields for the checks that need the sample rate.
+struct SyntheticFields {
+  bool signal_ok = false;
+  std::optional<Field> frequency;
+  std::optional<Field> duration;
+};
+SyntheticFields read_synthetic(const Field& f, SyntheticSpec& out) {
+  SyntheticFields r;
+  auto m = f.as_map({"signal", "frequency", "amplitude", "seed", "duration"});
+  if (!m) return r;
+  r.signal_ok = m->read_enum("signal", out.signal, signal_table(), true);
+  const std::string signal(synthetic_signal_name(out.signal));
+  // Reports a field the signal does not use; true when the field may be read.
+  auto applies = [&](std::string_view key, bool (*uses)(SyntheticSignal)) {
+    Field v = m->get(key);
+    if (!v.present() || !r.signal_ok || uses(out.signal)) return true;
+    v.error(fmt::format("applies to signals {}, not {}", signal_names(uses), signal));
+    return false;
+  };
+  if (applies("frequency", uses_frequency)) {
+    Field freq = m->get("frequency");
+    if (freq.present()) {
+      if (auto v = freq.as_number(positive_number())) {
+        out.frequency = *v;
+        r.frequency = freq;
+      }
+    } else if (r.signal_ok && uses_frequency(out.signal)) {
+      f.ctx().report(m->line(), freq.path(), fmt::format("required for signal {}", signal));
+    }
+  }
+  if (applies("amplitude", uses_amplitude)) m->read_number("amplitude", out.amplitude, number_between(0, 1));
+  if (applies("seed", uses_seed)) m->read_int("seed", out.seed, int_between(0, UINT32_MAX));
+  if (m->read_number("duration", out.duration, nonnegative_number())) r.duration = m->get("duration");
+  return r;
+}
+
+}  // namespace
+
 void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpec& out) {
-  auto spec = spec_field.as_map({"driver", "path", "replay", "audio", "video", "buffer"});
+  auto spec = spec_field.as_map({"driver", "path", "synthetic", "replay", "audio", "video", "buffer"});
   if (!spec) return;
   const bool driver_ok = spec->read_enum("driver", out.driver, driver_table(), true);
-  read_path(*spec, "path", out.path, true, roots);
+  const bool synthetic = driver_ok && out.driver == DriverKind::kSynthetic;
+  if (synthetic) {
+    Field path = spec->get("path");
+    if (path.present()) path.error("the synthetic driver generates its signal and reads no file; remove path");
+  } else {
+    read_path(*spec, "path", out.path, driver_ok, roots);
+  }
+
+  // What the sensor gives, when known: from the driver, or from a synthetic sensor's signal.
+  std::optional<Modality> modality;
+  if (driver_ok && !synthetic) modality = modality_of(out);
+  SyntheticFields syn_fields;
+  Field syn = synthetic ? spec->require("synthetic") : spec->get("synthetic");
+  if (syn.present()) {
+    if (synthetic) {
+      syn_fields = read_synthetic(syn, out.synthetic);
+      if (syn_fields.signal_ok) modality = modality_of(out.synthetic.signal);
+    } else if (driver_ok) {
+      syn.error(fmt::format("synthetic settings are only allowed with driver synthetic (this driver is {})",
+                            sensor_driver_name(out.driver)));
+    }
+  }
 
   Field replay = spec->get("replay");
   if (replay.present()) {
@@ -672,30 +764,53 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
     }
   }
 
-  const bool audio_driver = driver_ok && out.driver == DriverKind::kAudioFile;
-  const bool video_driver = driver_ok && out.driver != DriverKind::kAudioFile;
-  Field audio = spec->get("audio");
+  // A synthetic sensor has no file to take its format from: it is required.
+  const bool audio_required = synthetic && modality == Modality::kAudio;
+  const bool video_required = synthetic && modality == Modality::kImage;
+  const std::string signal(synthetic_signal_name(out.synthetic.signal));
+  Field audio = audio_required ? spec->require("audio") : spec->get("audio");
+  bool rate_ok = false;
   if (audio.present()) {
-    if (video_driver) {
-      audio.error(fmt::format("audio settings are only allowed with driver audio-file (this driver is {})",
-                              sensor_driver_name(out.driver)));
+    if (modality == Modality::kImage) {
+      if (synthetic) {
+        audio.error(fmt::format("signal {} gives images; give video settings, not audio", signal));
+      } else {
+        audio.error(fmt::format("audio settings are only allowed with driver audio-file (this driver is {})",
+                                sensor_driver_name(out.driver)));
+      }
     } else if (auto m = audio.as_map({"sampleRate", "channels", "frameMs"})) {
-      m->read_int("sampleRate", out.audio.sample_rate, positive_int());
-      m->read_int("channels", out.audio.channels, positive_int());
+      rate_ok = m->read_int("sampleRate", out.audio.sample_rate, positive_int(), audio_required);
+      m->read_int("channels", out.audio.channels, positive_int(), audio_required);
       m->read_int("frameMs", out.audio.frame_ms, int_between(1, 1000));
     }
   }
-  Field video = spec->get("video");
+  Field video = video_required ? spec->require("video") : spec->get("video");
   if (video.present()) {
-    if (audio_driver) {
-      video.error("video settings are only allowed with drivers video-file and image-folder (this driver is audio-file)");
+    if (modality == Modality::kAudio) {
+      if (synthetic) {
+        video.error(fmt::format("signal {} gives audio; give audio settings, not video", signal));
+      } else {
+        video.error("video settings are only allowed with drivers video-file and image-folder (this driver is audio-file)");
+      }
     } else if (auto m = video.as_map({"fps", "width", "height"})) {
-      m->read_number("fps", out.video.fps, positive_number());
-      m->read_int("width", out.video.width, positive_int());
-      m->read_int("height", out.video.height, positive_int());
+      m->read_number("fps", out.video.fps, positive_number(), video_required);
+      m->read_int("width", out.video.width, positive_int(), video_required);
+      m->read_int("height", out.video.height, positive_int(), video_required);
     }
   }
   if (driver_ok && out.driver == DriverKind::kImageFolder && out.video.fps == 0) out.video.fps = 1;
+
+  // Synthetic audio: the tone must be below the Nyquist frequency, the duration at least one sample.
+  if (audio_required && rate_ok) {
+    const double nyquist = out.audio.sample_rate / 2.0;
+    if (syn_fields.frequency && out.synthetic.frequency >= nyquist) {
+      syn_fields.frequency->expected(fmt::format("a frequency above 0 and below {} Hz (half the sample rate)", nyquist));
+    }
+    if (syn_fields.duration && out.synthetic.duration > 0 &&
+        std::llround(out.synthetic.duration * out.audio.sample_rate) < 1) {
+      syn_fields.duration->expected(fmt::format("0 (endless) or at least one sample (1/{} s)", out.audio.sample_rate));
+    }
+  }
 
   Field buffer = spec->get("buffer");
   if (buffer.present()) {
@@ -703,7 +818,8 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       m->read_int("capacity", out.buffer.capacity, int_between(1, 4096));
       Overflow o{};
       if (m->read_enum("overflow", o, overflow_table())) out.buffer.overflow = o;
-      // All drivers today replay files, so `block` is always allowed.
+      // Every driver today replays a file or a generated signal at a pace it sets, so `block`
+      // is always allowed.
     }
   }
 }

@@ -7,12 +7,51 @@ std::string_view sensor_driver_name(DriverKind d) {
     case DriverKind::kAudioFile: return "audio-file";
     case DriverKind::kVideoFile: return "video-file";
     case DriverKind::kImageFolder: return "image-folder";
+    case DriverKind::kSynthetic: return "synthetic";
   }
   return "unknown";
 }
 
-Modality modality_of(DriverKind d) {
-  return d == DriverKind::kAudioFile ? Modality::kAudio : Modality::kImage;
+std::string_view synthetic_signal_name(SyntheticSignal s) {
+  switch (s) {
+    case SyntheticSignal::kSine: return "sine";
+    case SyntheticSignal::kSquare: return "square";
+    case SyntheticSignal::kWhiteNoise: return "white-noise";
+    case SyntheticSignal::kSilence: return "silence";
+    case SyntheticSignal::kBars: return "bars";
+    case SyntheticSignal::kCheckerboard: return "checkerboard";
+    case SyntheticSignal::kMovingBox: return "moving-box";
+    case SyntheticSignal::kNoise: return "noise";
+  }
+  return "unknown";
+}
+
+Modality modality_of(SyntheticSignal s) {
+  switch (s) {
+    case SyntheticSignal::kSine:
+    case SyntheticSignal::kSquare:
+    case SyntheticSignal::kWhiteNoise:
+    case SyntheticSignal::kSilence: return Modality::kAudio;
+    case SyntheticSignal::kBars:
+    case SyntheticSignal::kCheckerboard:
+    case SyntheticSignal::kMovingBox:
+    case SyntheticSignal::kNoise: return Modality::kImage;
+  }
+  return Modality::kAudio;
+}
+
+bool uses_frequency(SyntheticSignal s) { return s == SyntheticSignal::kSine || s == SyntheticSignal::kSquare; }
+bool uses_amplitude(SyntheticSignal s) { return uses_frequency(s) || s == SyntheticSignal::kWhiteNoise; }
+bool uses_seed(SyntheticSignal s) { return s == SyntheticSignal::kWhiteNoise || s == SyntheticSignal::kNoise; }
+
+Modality modality_of(const SensorSpec& s) {
+  switch (s.driver) {
+    case DriverKind::kAudioFile: return Modality::kAudio;
+    case DriverKind::kVideoFile:
+    case DriverKind::kImageFolder: return Modality::kImage;
+    case DriverKind::kSynthetic: return modality_of(s.synthetic.signal);
+  }
+  return Modality::kAudio;
 }
 
 std::string_view modality_name(Modality m) { return m == Modality::kAudio ? "audio" : "image"; }

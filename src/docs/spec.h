@@ -42,16 +42,35 @@ enum class DriverKind {
   kAudioFile,    // "audio-file": WAV/FLAC/OGG... anything libsndfile reads, any rate and channels
   kVideoFile,    // "video-file": anything OpenCV's videoio (FFmpeg) reads
   kImageFolder,  // "image-folder": a folder of images (sorted by name) or a single image file
+  kSynthetic,    // "synthetic": a generated signal (tone, noise, test pattern); no file
 };
 std::string_view sensor_driver_name(DriverKind d);
 
 enum class Modality { kAudio, kImage };
-Modality modality_of(DriverKind d);
 std::string_view modality_name(Modality m);
+
+// What a synthetic sensor generates (sensors/synthetic_driver.h gives the exact formulas).
+enum class SyntheticSignal {
+  // audio
+  kSine,        // "sine": A sin(2 pi f n / rate)
+  kSquare,      // "square": A sign(sin(2 pi f n / rate)), +A where the sine is 0
+  kWhiteNoise,  // "white-noise": uniform in [-A, A], std::mt19937 seeded
+  kSilence,     // "silence": zeros
+  // image (8-bit BGR)
+  kBars,          // "bars": 8 vertical colour bars
+  kCheckerboard,  // "checkerboard": 8x8-pixel black and white squares
+  kMovingBox,     // "moving-box": a white square on black, one pixel to the right per frame
+  kNoise,         // "noise": uniform 8-bit noise, std::mt19937 seeded
+};
+std::string_view synthetic_signal_name(SyntheticSignal s);
+Modality modality_of(SyntheticSignal s);
+bool uses_frequency(SyntheticSignal s);  // sine, square
+bool uses_amplitude(SyntheticSignal s);  // sine, square, white-noise
+bool uses_seed(SyntheticSignal s);       // white-noise, noise
 
 enum class Overflow {
   kDropOldest,  // "drop-oldest": a full buffer drops its oldest frame (counted); the driver never waits
-  kBlock,       // "block": the driver waits for room (lossless replay; only for file drivers)
+  kBlock,       // "block": the driver waits for room (lossless replay; file and synthetic drivers)
 };
 std::string_view overflow_name(Overflow o);
 
@@ -72,6 +91,16 @@ struct SensorVideoSpec {
   int height = 0;
 };
 
+// The `synthetic` section (driver synthetic only). Its format comes from `audio` (sampleRate and
+// channels required) or `video` (width, height and fps required), as the signal's modality says.
+struct SyntheticSpec {
+  SyntheticSignal signal = SyntheticSignal::kSine;
+  double frequency = 0;    // Hz, sine and square (required for them): above 0, below half the sample rate
+  double amplitude = 0.5;  // 0..1: sine, square, white-noise
+  uint32_t seed = 1;       // white-noise, noise
+  double duration = 0;     // seconds; 0 = endless (until stopped)
+};
+
 struct BufferSpec {
   int capacity = 16;                    // frames held between the driver and its consumers
   std::optional<Overflow> overflow;     // unset: block when speed is max, drop-oldest otherwise
@@ -79,12 +108,16 @@ struct BufferSpec {
 
 struct SensorSpec {
   DriverKind driver = DriverKind::kAudioFile;
-  std::string path;  // resolved
+  std::string path;  // resolved; empty for the synthetic driver
+  SyntheticSpec synthetic;  // used when the driver is synthetic
   ReplaySpec replay;
-  SensorAudioSpec audio;  // used when the driver is an audio driver
-  SensorVideoSpec video;  // used when the driver is an image/video driver
+  SensorAudioSpec audio;  // used when the sensor gives audio
+  SensorVideoSpec video;  // used when the sensor gives images
   BufferSpec buffer;
 };
+
+// What the sensor gives: the driver's modality, or for the synthetic driver its signal's.
+Modality modality_of(const SensorSpec& s);
 
 // ---------------------------------------------------------------------------------------------
 // Model: inputs

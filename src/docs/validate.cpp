@@ -105,7 +105,7 @@ class Checker {
                                did_you_mean_q(s.from.sensor, names_of(docs_.sensors, incomplete_.sensors))));
           }
         } else if (in) {
-          const Modality m = modality_of(sensor->spec.driver);
+          const Modality m = modality_of(sensor->spec);
           if (std::holds_alternative<StreamInputSpec>(in->source)) {
             report(p, at + ".from.sensor",
                    fmt::format("{}'s data input \"{}\" is a stream of another model's output; feed it with "

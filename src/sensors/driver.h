@@ -1,5 +1,5 @@
-// SensorDriver: the interface every data source implements (file replay now; network
-// streams, microphones, cameras and MQTT later).
+// SensorDriver: the interface every data source implements (file replay and synthetic signals
+// now; network streams, microphones, cameras and MQTT later).
 //
 // Lifecycle: open() -> start(sink) -> [frames pushed from the driver's own thread] -> stop().
 // A driver never calls downstream code itself: it only pushes frames into the FrameSink the
@@ -39,7 +39,7 @@ struct SensorInfo {
   int width = 0;        // image
   int height = 0;       // image
   double fps = 0;       // image: frames per second the driver will emit
-  int64_t duration_ns = -1;  // length of one pass of a file, -1 if unknown or unbounded
+  int64_t duration_ns = -1;  // length of one pass of a file or synthetic signal, -1 if unknown or endless
   std::string description;  // e.g. "WAV (Microsoft) PCM 16-bit, 22050 Hz, 1 ch, 3.2 s"
 };
 

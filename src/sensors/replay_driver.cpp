@@ -39,9 +39,9 @@ Status ReplayDriver::open() {
   try {
     s = open_source(&info);
   } catch (const std::exception& e) {
-    s = Internal(fmt::format("{}: unexpected error while opening: {}", spec_.path, e.what()));
+    s = Internal(fmt::format("{}: unexpected error while opening: {}", source_label(), e.what()));
   } catch (...) {
-    s = Internal(fmt::format("{}: unexpected error while opening", spec_.path));
+    s = Internal(fmt::format("{}: unexpected error while opening", source_label()));
   }
   if (!s.ok()) {
     set_state(SensorState::kFailed, s.message());
@@ -49,7 +49,7 @@ Status ReplayDriver::open() {
   }
   info_ = std::move(info);
   opened_ = true;
-  spdlog::debug("sensor {}: opened {}: {}", name_, spec_.path, info_.description);
+  spdlog::debug("sensor {}: opened {}: {}", name_, source_label(), info_.description);
   return Status::Ok();
 }
 
@@ -129,9 +129,9 @@ void ReplayDriver::run() {
   try {
     r = pump();
   } catch (const std::exception& e) {
-    r = Internal(fmt::format("{}: unexpected error while reading: {}", spec_.path, e.what()));
+    r = Internal(fmt::format("{}: unexpected error while reading: {}", source_label(), e.what()));
   } catch (...) {
-    r = Internal(fmt::format("{}: unexpected error while reading", spec_.path));
+    r = Internal(fmt::format("{}: unexpected error while reading", source_label()));
   }
 
   Status why;
@@ -148,7 +148,7 @@ void ReplayDriver::run() {
     std::string reason;
     switch (*r) {
       case Outcome::kEnd:
-        reason = fmt::format("end of {}", spec_.path);
+        reason = fmt::format("end of {}", source_label());
         break;
       case Outcome::kStopRequested:
         reason = "stopped on request";
@@ -188,7 +188,7 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
     if (read == Read::kEndOfPass) {
       if (!spec_.replay.loop) return Outcome::kEnd;
       if (!pass_had_units) {
-        return DataLoss(fmt::format("{}: a pass of the replay produced no frames; cannot loop", spec_.path));
+        return DataLoss(fmt::format("{}: a pass of the replay produced no frames; cannot loop", source_label()));
       }
       SENSIX_RETURN_IF_ERROR(rewind());
       pass_had_units = false;

@@ -1,5 +1,6 @@
 // ReplayDriver: the lifecycle, pacing and bookkeeping shared by the file-replay drivers
-// (audio-file, video-file, image-folder). A subclass only opens and reads its source; this class
+// (audio-file, video-file, image-folder) and the synthetic driver, whose generated frames are
+// paced like a file's. A subclass only opens and reads its source; this class
 // owns the thread, the states, the replay clock, stop() and end_of_stream().
 //
 // Replay clock: with replay.speed s > 0, a frame whose media time is m is published at
@@ -74,6 +75,10 @@ class ReplayDriver : public SensorDriver {
   virtual Result<Read> read_next(Unit* out) = 0;
   // Starts the next pass of a looping replay; media time keeps counting.
   virtual Status rewind() = 0;
+
+  // What messages call the source ("end of <label>"): spec().path by default (a generated
+  // source names itself). Either thread.
+  virtual std::string source_label() const { return spec_.path; }
 
   // A unit that could not be read but does not end the stream (e.g. an undecodable image in a
   // folder). The caller logs it.

@@ -7,6 +7,7 @@
 #include "sensors/audio_file_driver.h"
 #include "sensors/driver.h"
 #include "sensors/image_folder_driver.h"
+#include "sensors/synthetic_driver.h"
 #include "sensors/video_file_driver.h"
 
 namespace sensix {
@@ -14,7 +15,14 @@ namespace sensix {
 Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec) {
   // Dispatch on the driver's document name: it is what users write and what errors show.
   const std::string_view driver = sensor_driver_name(spec.driver);
-  if (spec.path.empty()) return InvalidArgument(fmt::format("sensor {}: spec.path is empty", name));
+  if (spec.driver == DriverKind::kSynthetic) {
+    if (!spec.path.empty()) {
+      return InvalidArgument(fmt::format("sensor {}: the synthetic driver reads no file, but spec.path is {}", name,
+                                         spec.path));
+    }
+  } else if (spec.path.empty()) {
+    return InvalidArgument(fmt::format("sensor {}: spec.path is empty", name));
+  }
   if (!std::isfinite(spec.replay.speed) || spec.replay.speed < 0) {
     return InvalidArgument(fmt::format("sensor {}: replay speed {} is not valid (0 = max, or a positive factor)", name,
                                        spec.replay.speed));
@@ -34,6 +42,10 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
     }
     if (driver == "video-file") return std::unique_ptr<SensorDriver>(std::make_unique<VideoFileDriver>(name, spec));
     return std::unique_ptr<SensorDriver>(std::make_unique<ImageFolderDriver>(name, spec));
+  }
+  if (driver == "synthetic") {
+    // The signal's settings and its audio or video format are checked by open(), with the field names.
+    return std::unique_ptr<SensorDriver>(std::make_unique<SyntheticDriver>(name, spec));
   }
   return InvalidArgument(fmt::format("sensor {}: driver '{}' is not supported", name, driver));
 }
