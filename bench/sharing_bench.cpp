@@ -121,7 +121,7 @@ Result<Measurement> measure(const SensorInfo& info, const std::vector<FramePtr>&
   m.nodes = static_cast<int>(plan.nodes().size()) - 1;
   m.cpu_us_per_frame = 1e300;
   for (int r = 0; r < repeat; ++r) {
-    SENSIX_ASSIGN_OR_RETURN(auto graph, SensorGraph::create(plan, source, {}, nullptr));
+    SENSIX_ASSIGN_OR_RETURN(auto graph, SensorGraph::create(plan, source, {}, nullptr, SensorGraph::Options{}));
     const double t0 = thread_cpu_seconds();
     for (const auto& f : frames) graph->process_frame(f);
     const double t1 = thread_cpu_seconds();

@@ -34,7 +34,7 @@ struct Runtime::SensorRun final : FrameSink {
 
   bool push(FramePtr frame) override { return queue->push(std::move(frame)); }
   void end_of_stream(const Status& why) override {
-    if (!why.ok()) spdlog::warn("sensor {}: {}", name, why.message());
+    if (!why.ok() && why.code() != StatusCode::kCancelled) spdlog::warn("sensor {}: {}", name, why.message());
     queue->close();
   }
 };
@@ -177,7 +177,12 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   for (auto& [name, m] : models_) model_ptrs[name] = m.get();
   for (auto& run : sensors_) {
     int src = sources.at(run->name);
-    SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get()));
+    SensorGraph::Options go;
+    // The models' queues follow the sensor's buffer: lossless when the sensor blocks (replay at
+    // max speed, or buffer.overflow: block), drop-oldest otherwise; as deep as the sensor's.
+    go.lossless = run->queue->overflow() == Overflow::kBlock;
+    go.model_queue = run->queue->capacity();
+    SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));
     run->models = plan_.node(src).consumers;
   }
   return Status::Ok();
@@ -262,6 +267,9 @@ RuntimeStats Runtime::stats() const {
     s.sensors.push_back(std::move(ss));
     if (run->graph) {
       auto nodes = run->graph->stats();
+      for (const auto& n : nodes) {
+        if (!n.model.empty()) drops_by_model[n.model] += n.dropped;
+      }
       s.nodes.insert(s.nodes.end(), nodes.begin(), nodes.end());
     }
   }

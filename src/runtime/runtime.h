@@ -6,9 +6,11 @@
 // every model used (checking its tensors against its document), and derives the shared plan.
 // Each error names the document and field. Nothing is started until start().
 //
-// Threads: one per sensor driver (from sensors/) and one graph thread per sensor, which runs
-// that sensor's transform tree and models, in order, one frame at a time. Between them, a
-// bounded FrameQueue per sensor (drop-oldest in real time, block when replaying at max speed).
+// Threads: one per sensor driver (from sensors/), one graph thread per sensor, which runs that
+// sensor's transform tree one frame at a time, and one worker per model (SensorGraph), so a slow
+// model never delays the sensor or another model. Between driver and graph, a bounded FrameQueue
+// per sensor; before each model, a bounded queue of its inputs; both drop the oldest (counted) in
+// real time and block when replaying at max speed.
 //
 // The CLI and the API drive a Runtime; it never calls them.
 //

@@ -10,8 +10,9 @@ namespace sensix {
 
 Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int source,
                                                          const std::map<std::string, ModelInstance*>& models,
-                                                         PredictionSink* sink) {
-  std::unique_ptr<SensorGraph> g(new SensorGraph());
+                                                         PredictionSink* sink, const Options& options) {
+  std::unique_ptr<SensorGraph> g(new SensorGraph(options));
+  if (g->options_.model_queue == 0) g->options_.model_queue = 1;
   g->sink_ = sink;
   std::function<Result<Node*>(int)> build = [&](int id) -> Result<Node*> {
     const PlanNode& pn = plan.node(id);
@@ -39,7 +40,28 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
     return raw;
   };
   SENSIX_ASSIGN_OR_RETURN(g->root_, build(source));
+  // Workers start once the whole graph exists (a worker feeds the nodes below its model).
+  for (auto& n : g->nodes_) {
+    if (!n->model) continue;
+    n->worker = std::make_unique<Worker>();
+    Node* raw = n.get();
+    n->worker->thread = std::thread([g = g.get(), raw] { g->worker_loop(raw); });
+  }
   return g;
+}
+
+SensorGraph::~SensorGraph() {
+  for (auto& n : nodes_) {
+    if (!n->worker) continue;
+    {
+      std::lock_guard<std::mutex> lock(n->worker->mu);
+      n->worker->stop = true;
+    }
+    n->worker->changed.notify_all();
+  }
+  for (auto& n : nodes_) {
+    if (n->worker && n->worker->thread.joinable()) n->worker->thread.join();
+  }
 }
 
 void SensorGraph::process_frame(const FramePtr& frame) {
@@ -64,6 +86,59 @@ void SensorGraph::process_frame(const FramePtr& frame) {
 }
 
 void SensorGraph::feed(Node* node, const Item& item) {
+  if (node->worker) {
+    enqueue(node, item);
+    return;
+  }
+  run_node(node, item);
+}
+
+void SensorGraph::enqueue(Node* node, std::optional<Item> item) {
+  Worker& w = *node->worker;
+  {
+    std::unique_lock<std::mutex> lock(w.mu);
+    const bool marker = !item.has_value();
+    if (!marker && w.queue.size() >= options_.model_queue) {
+      if (options_.lossless) {
+        w.changed.wait(lock, [&] { return w.stop || w.queue.size() < options_.model_queue; });
+        if (w.stop) return;
+      } else {
+        // Drop the oldest waiting input (never the end-of-stream marker, which is always last).
+        w.queue.pop_front();
+        w.dropped++;
+      }
+    }
+    w.queue.push_back(std::move(item));
+  }
+  w.changed.notify_all();
+}
+
+void SensorGraph::worker_loop(Node* node) {
+  Worker& w = *node->worker;
+  for (;;) {
+    std::optional<Item> item;
+    {
+      std::unique_lock<std::mutex> lock(w.mu);
+      w.changed.wait(lock, [&] { return w.stop || !w.queue.empty(); });
+      if (w.stop) return;
+      item = std::move(w.queue.front());
+      w.queue.pop_front();
+    }
+    w.changed.notify_all();  // room for a waiting producer
+    if (item) {
+      run_node(node, *item);
+    } else {
+      flush_children(node);
+      {
+        std::lock_guard<std::mutex> lock(w.mu);
+        w.flushed = true;
+      }
+      w.changed.notify_all();
+    }
+  }
+}
+
+void SensorGraph::run_node(Node* node, const Item& item) {
   std::vector<Item> out;
   auto t0 = std::chrono::steady_clock::now();
   Status s = node->model ? run_model(node, item, &out) : node->transform->process(item, &out);
@@ -105,10 +180,26 @@ Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out
 }
 
 void SensorGraph::flush() {
-  for (Node* c : root_->children) flush_node(c);
+  flush_children(root_);
+  // Every model gets the marker after its last input (its parent's worker passes it on once it
+  // has flushed), so waiting for every worker in creation order waits for the whole tree.
+  for (auto& n : nodes_) {
+    if (!n->worker) continue;
+    Worker& w = *n->worker;
+    std::unique_lock<std::mutex> lock(w.mu);
+    w.changed.wait(lock, [&] { return w.stop || w.flushed; });
+  }
+}
+
+void SensorGraph::flush_children(Node* node) {
+  for (Node* c : node->children) flush_node(c);
 }
 
 void SensorGraph::flush_node(Node* node) {
+  if (node->worker) {
+    enqueue(node, std::nullopt);  // the worker flushes what lies below its model
+    return;
+  }
   if (node->transform) {
     std::vector<Item> out;
     Status s = node->transform->flush(&out);
@@ -136,6 +227,12 @@ std::vector<NodeStatsSnapshot> SensorGraph::stats() const {
     s.items = n->items.load();
     s.errors = n->errors.load();
     s.busy_ns = n->busy_ns.load();
+    if (const auto* mp = std::get_if<ModelParams>(&n->plan->params)) s.model = mp->model;
+    if (n->worker) {
+      s.dropped = n->worker->dropped.load();
+      std::lock_guard<std::mutex> lock(n->worker->mu);
+      s.queued = n->worker->queue.size();
+    }
     out.push_back(std::move(s));
   }
   return out;

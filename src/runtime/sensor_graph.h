@@ -1,6 +1,14 @@
 // SensorGraph: the executable form of one sensor's tree in the plan — transform nodes and
-// model streams — driven by one thread, one frame at a time, depth first. A node's output
-// items are read by all of its children (shared nodes run once per frame).
+// model streams. Frames enter on one thread (the sensor's graph thread), which runs the transform
+// nodes down to each model; each model has its own worker thread and bounded input queue, so a
+// slow model never delays the sensor or the other models. A model's worker runs the model and then
+// the nodes below it (e.g. the windows of its output that feed other models, each again with its
+// own worker). A node's output items are read by all of its children (shared nodes run once per
+// frame); every node is driven by exactly one thread: the graph thread or its nearest model's worker.
+//
+// Model queues: when full, the oldest waiting input is dropped and counted on that model
+// (`lossless` false: real-time sensors), or the feeding thread waits for room (`lossless` true:
+// replay as fast as possible, where nothing may be lost).
 //
 // Errors in one node fail that item (counted on the node and, for models, on the model) and
 // never stop the graph; the other branches still run.
@@ -9,9 +17,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "models/model_instance.h"
@@ -27,17 +40,38 @@ namespace sensix {
 class SensorGraph {
  public:
   // `models` maps Model document names to loaded instances (owned by the runtime).
+  struct Options {
+    size_t model_queue = 8;  // inputs waiting per model
+    bool lossless = false;   // true: wait for room instead of dropping the oldest input
+  };
   static Result<std::unique_ptr<SensorGraph>> create(const Plan& plan, int source,
                                                      const std::map<std::string, ModelInstance*>& models,
-                                                     PredictionSink* sink);
+                                                     PredictionSink* sink, const Options& options);
+  ~SensorGraph();
+  SensorGraph(const SensorGraph&) = delete;
+  SensorGraph& operator=(const SensorGraph&) = delete;
 
   void process_frame(const FramePtr& frame);
-  // End of stream: flushes pending data (e.g. the last partial audio window) through the tree.
+  // End of stream: flushes pending data (e.g. the last partial audio window) through the tree
+  // and returns when every model has processed everything queued before it.
   void flush();
 
   std::vector<NodeStatsSnapshot> stats() const;
 
  private:
+  struct Node;
+  // A model's input queue and the thread that drains it. An empty `item` is the end-of-stream
+  // marker: the worker flushes the nodes below its model and passes the marker on.
+  struct Worker {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<std::optional<Item>> queue;  // guarded by mu
+    bool stop = false;                      // guarded by mu
+    bool flushed = false;                   // guarded by mu: the end-of-stream marker was handled
+    std::atomic<uint64_t> dropped{0};
+    std::thread thread;
+  };
+
   struct Node {
     int plan_id = 0;
     const PlanNode* plan = nullptr;
@@ -48,14 +82,21 @@ class SensorGraph {
     std::atomic<uint64_t> items{0};
     std::atomic<uint64_t> errors{0};
     std::atomic<int64_t> busy_ns{0};
-    std::string last_error;  // written by the graph thread only
+    std::string last_error;  // written by the one thread that drives this node
+    std::unique_ptr<Worker> worker;  // model nodes
   };
 
-  SensorGraph() = default;
+  explicit SensorGraph(const Options& options) : options_(options) {}
+  // Runs `node` on `item` (a model node: queues it for the model's worker) and feeds the results on.
   void feed(Node* node, const Item& item);
+  void run_node(Node* node, const Item& item);
+  void enqueue(Node* node, std::optional<Item> item);
+  void worker_loop(Node* node);
   void flush_node(Node* node);
+  void flush_children(Node* node);
   Status run_model(Node* node, const Item& in, std::vector<Item>* out);
 
+  Options options_;
   std::vector<std::unique_ptr<Node>> nodes_;
   Node* root_ = nullptr;
   PredictionSink* sink_ = nullptr;

@@ -34,6 +34,9 @@ struct NodeStatsSnapshot {
   uint64_t items = 0;     // items processed
   uint64_t errors = 0;    // items that failed
   int64_t busy_ns = 0;    // time spent processing (for models: including the engine)
+  std::string model;      // models: the Model document's name
+  uint64_t dropped = 0;   // models: inputs dropped because the model's queue was full
+  size_t queued = 0;      // models: inputs waiting now
 
   // A shared sensor or transform step runs once for all its consumers; without sharing each would
   // run its own copy on the same data, so it saves (consumers - 1) x its evaluations and its time.

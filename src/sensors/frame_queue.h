@@ -35,6 +35,7 @@ class FrameQueue {
   bool closed() const;
   size_t size() const;
   size_t capacity() const { return capacity_; }
+  Overflow overflow() const { return overflow_; }
   uint64_t pushed() const;   // frames accepted
   uint64_t dropped() const;  // frames discarded because the queue was full
 
