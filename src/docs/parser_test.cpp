@@ -42,6 +42,22 @@ const std::string kSensor =
     "  driver: audio-file\n"    // 5
     "  path: samples:a.wav\n";  // 6
 
+// Live sensors under the same name.
+const std::string kMqtt =
+    "apiVersion: sensix/v1\n"                                          // 1
+    "kind: Sensor\n"                                                   // 2
+    "metadata: {name: mic}\n"                                          // 3
+    "spec:\n"                                                          // 4
+    "  driver: mqtt\n"                                                 // 5
+    "  mqtt: {topic: imu/1, fields: [ax, ay, az], timestamp: t}\n";    // 6
+const std::string kCamera =
+    "apiVersion: sensix/v1\n"                   // 1
+    "kind: Sensor\n"                            // 2
+    "metadata: {name: mic}\n"                   // 3
+    "spec:\n"                                   // 4
+    "  driver: network-camera\n"                // 5
+    "  url: rtsp://127.0.0.1:8554/cam\n";       // 6
+
 // A synthetic audio sensor under the same name, so that it can stand in for kSensor in kValidSet.
 const std::string kSynth =
     "apiVersion: sensix/v1\n"                                   // 1
@@ -319,6 +335,119 @@ TEST(ParserTest, SyntheticSensorsParse) {
   EXPECT_EQ(errors_of(set_of(kSynth, kModel, kHead, kPipeline)), "");
 }
 
+TEST(ParserTest, LiveSensorsParse) {
+  auto m = parse_document_text(replace(kMqtt, "timestamp: t}", "timestamp: t, timestampUnit: ms, port: 1884, qos: 1}") +
+                                   "  series: {rate: 100}\n  reconnect: {initialDelay: 0.2, maxDelay: 3, maxAttempts: 5, "
+                                   "timeout: 2}\n",
+                               "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const SensorSpec& a = m->sensors.at(0).spec;
+  EXPECT_EQ(a.driver, DriverKind::kMqtt);
+  EXPECT_TRUE(is_live(a.driver));
+  EXPECT_EQ(a.mqtt.host, "127.0.0.1");
+  EXPECT_EQ(a.mqtt.port, 1884);
+  EXPECT_EQ(a.mqtt.qos, 1);
+  EXPECT_EQ(a.mqtt.topic, "imu/1");
+  EXPECT_EQ(a.mqtt.fields, (std::vector<std::string>{"ax", "ay", "az"}));
+  EXPECT_EQ(a.mqtt.timestamp, "t");
+  EXPECT_EQ(a.mqtt.timestamp_unit, TimestampUnit::kMilliseconds);
+  EXPECT_DOUBLE_EQ(a.series.rate, 100.0);
+  EXPECT_DOUBLE_EQ(a.reconnect.initial_delay, 0.2);
+  EXPECT_DOUBLE_EQ(a.reconnect.max_delay, 3.0);
+  EXPECT_EQ(a.reconnect.max_attempts, 5);
+  EXPECT_DOUBLE_EQ(a.reconnect.timeout, 2.0);
+  EXPECT_EQ(a.buffer.overflow, Overflow::kDropOldest);  // a live source never blocks
+  EXPECT_EQ(modality_of(a), Modality::kSeries);
+
+  auto c = parse_document_text(kCamera + "  video: {fps: 5}\n", "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sensors.at(0).spec.url, "rtsp://127.0.0.1:8554/cam");
+  EXPECT_EQ(modality_of(c->sensors.at(0).spec), Modality::kImage);
+  EXPECT_DOUBLE_EQ(c->sensors.at(0).spec.reconnect.initial_delay, 0.5);  // defaults
+  EXPECT_DOUBLE_EQ(c->sensors.at(0).spec.reconnect.max_delay, 10.0);
+
+  auto mic = parse_document_text(replace(kCamera, "network-camera\n  url: rtsp://127.0.0.1:8554/cam", "microphone"),
+                                 "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(mic.ok()) << mic.status();
+  EXPECT_EQ(mic->sensors.at(0).spec.audio.sample_rate, 16000);  // the capture format asked of PulseAudio by default
+  EXPECT_EQ(mic->sensors.at(0).spec.audio.channels, 1);
+  EXPECT_EQ(mic->sensors.at(0).spec.device, "");
+}
+
+TEST(ParserTest, SeriesAndUpsamplingInputsParse) {
+  auto r = parse_document_text(replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                                       "series: {rate: 50, window: 100, hop: 50, normalize: running, maxGap: 0.5}"),
+                               "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto& se = std::get<SeriesInputSpec>(r->models.at(0).spec.inputs.at(0).source);
+  EXPECT_DOUBLE_EQ(se.rate, 50.0);
+  EXPECT_EQ(se.window.window, 100);
+  EXPECT_EQ(se.window.hop, 50);
+  EXPECT_EQ(se.norm, FeatureNorm::kRunning);
+  EXPECT_DOUBLE_EQ(se.max_gap, 0.5);
+
+  auto a = parse_document_text(replace(kModel, "sampleRate: 16000,", "sampleRate: 16000, allowUpsampling: false,"),
+                               "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_FALSE(std::get<AudioInputSpec>(a->models.at(0).spec.inputs.at(0).source).allow_upsampling);
+}
+
+TEST(ParserTest, ImageRotationCropAndQuantizationParse) {
+  auto r = parse_document_text(
+      replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+              "      dtype: int8\n"
+              "      image:\n"
+              "        width: 128\n"
+              "        height: 96\n"
+              "        rotate: 270\n"
+              "        crop: {x: 0.25, y: 0.1, width: 0.5}\n"
+              "        range: [-1, 1]\n"
+              "        quantization: {scale: 0.0078125, zeroPoint: -3}"),
+      "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const InputSpec& in = r->models.at(0).spec.inputs.at(0);
+  EXPECT_EQ(in.dtype, DType::kInt8);
+  const auto& im = std::get<ImageInputSpec>(in.source);
+  EXPECT_EQ(im.width, 128);
+  EXPECT_EQ(im.height, 96);
+  EXPECT_EQ(im.rotate, 270);
+  ASSERT_TRUE(im.crop.has_value());
+  EXPECT_FLOAT_EQ(im.crop->x, 0.25f);
+  EXPECT_FLOAT_EQ(im.crop->y, 0.1f);
+  EXPECT_FLOAT_EQ(im.crop->width, 0.5f);
+  EXPECT_FLOAT_EQ(im.crop->height, 0.9f);  // the rest of the frame below y
+  EXPECT_FLOAT_EQ(im.range_lo, -1.0f);
+  EXPECT_FLOAT_EQ(im.range_hi, 1.0f);
+  ASSERT_TRUE(im.quantization.has_value());
+  EXPECT_FLOAT_EQ(im.quantization->scale, 0.0078125f);
+  EXPECT_EQ(im.quantization->zero_point, -3);
+
+  // uint8 with quantization may normalise (mean/std); zeroPoint defaults to 0. Without
+  // rotate/crop/quantization nothing is set.
+  auto u = parse_document_text(
+      replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+              "      dtype: uint8\n"
+              "      image: {width: 8, height: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], "
+              "quantization: {scale: 0.03}}"),
+      "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(u.ok()) << u.status();
+  const auto& um = std::get<ImageInputSpec>(u->models.at(0).spec.inputs.at(0).source);
+  ASSERT_TRUE(um.quantization.has_value());
+  EXPECT_FLOAT_EQ(um.quantization->scale, 0.03f);
+  EXPECT_EQ(um.quantization->zero_point, 0);
+  EXPECT_EQ(um.rotate, 0);
+  EXPECT_FALSE(um.crop.has_value());
+
+  auto plain = parse_document_text(replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                                           "      dtype: uint8\n      image: {width: 8, height: 8, rotate: 180}"),
+                                   "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  const auto& pm = std::get<ImageInputSpec>(plain->models.at(0).spec.inputs.at(0).source);
+  EXPECT_EQ(pm.rotate, 180);
+  EXPECT_FALSE(pm.quantization.has_value());  // uint8 pixels unchanged
+  EXPECT_FALSE(pm.crop.has_value());
+}
+
 TEST(ParserTest, DefaultRootsComeFromTheEnvironment) {
   ::setenv("SENSIX_MODEL_REPO", "/env-repo", 1);
   auto r = parse_document_text(kModel, "t.yaml", "/docs");
@@ -439,11 +568,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "frame is 96 x 64 = 6144"},
         // Unknown and missing fields.
         Case{"UnknownFieldWithSuggestion", replace(kModel, "sampleRate: 16000", "sampleRat: 16000"),
-             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, preEmphasis, "
-                 "features, window, hop, prefill, scale); did you mean \"sampleRate\"? (line 11)"},
+             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, allowUpsampling, "
+                 "preEmphasis, features, window, hop, prefill, scale); did you mean \"sampleRate\"? (line 11)"},
         Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
-             S + "spec.colour: unknown field (expected one of: driver, path, synthetic, replay, audio, video, buffer) "
-                 "(line 7)"},
+             S + "spec.colour: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, series, "
+                 "replay, reconnect, audio, video, buffer) (line 7)"},
         Case{"UnknownTopLevelField", "spek: {}\n" + kSensor,
              S + "spek: unknown field (expected one of: apiVersion, kind, metadata, spec); did you mean \"spec\"? "
                  "(line 1)"},
@@ -455,9 +584,9 @@ INSTANTIATE_TEST_SUITE_P(
         // Enums.
         Case{"BadEnum", replace(kModel, "format: onnx", "format: onx"),
              M + "spec.format: expected one of onnx, tflite, got \"onx\"; did you mean \"onnx\"? (line 5)"},
-        Case{"BadDriver", replace(kSensor, "audio-file", "microphone"),
-             S + "spec.driver: expected one of audio-file, video-file, image-folder, synthetic, got \"microphone\" "
-                 "(line 5)"},
+        Case{"BadDriver", replace(kSensor, "audio-file", "webcam"),
+             S + "spec.driver: expected one of audio-file, video-file, image-folder, synthetic, mqtt, network-camera, "
+                 "v4l2-camera, microphone, got \"webcam\" (line 5)"},
         Case{"BadPrefill", replace(kModel, "hop: 512", "hop: 512, prefill: zero"),
              M + "spec.inputs[0].audio.prefill: expected none, zeros or a number, got \"zero\"; did you mean "
                  "\"zeros\"? (line 11)"},
@@ -486,14 +615,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"OnlyComments", "# nothing here\n---\n# nor here\n", "t.yaml: no documents (the file is empty)"},
         // One-of groups and per-model consistency.
         Case{"TwoSources", replace(kModel, "      audio:", "      stream: {window: 1, hop: 1}\n      audio:"),
-             M + "spec.inputs[0]: only one of audio, image, stream, constant, state may be given (got audio and stream) "
+             M + "spec.inputs[0]: only one of audio, image, series, stream, constant, state may be given (got audio and stream) "
                  "(line 11)"},
         Case{"NoSource", replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}\n", ""),
-             M + "spec.inputs[0]: one of audio, image, stream, constant, state is required (line 10)"},
+             M + "spec.inputs[0]: one of audio, image, series, stream, constant, state is required (line 10)"},
         Case{"NoDataInput", replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}", "constant: {value: 1}"),
-             M + "spec.inputs: a model needs exactly one data input (audio, image or stream); none is given (line 10)"},
+             M + "spec.inputs: a model needs exactly one data input (audio, image, series or stream); none is given (line 10)"},
         Case{"TwoDataInputs", replace(kModel, "  outputs:", "    - {name: b, stream: {window: 2, hop: 1}}\n  outputs:"),
-             M + "spec.inputs[1]: a model has exactly one data input (audio, image or stream); spec.inputs[0] is one "
+             M + "spec.inputs[1]: a model has exactly one data input (audio, image, series or stream); spec.inputs[0] is one "
                  "already (line 12)"},
         Case{"StateFromUndeclaredOutput",
              replace(kModel, "  outputs:", "    - {name: state, state: {from: stateN}}\n  outputs:"),
@@ -521,6 +650,68 @@ INSTANTIATE_TEST_SUITE_P(
                      "      dtype: uint8\n      image: {width: 8, height: 8, range: [-1, 1]}"),
              M + "spec.inputs[0].image.range: a uint8 image input takes pixels unchanged: range, mean and std are not "
                  "allowed (line 12)"},
+        Case{"ImageRotateNotAQuarterTurn",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, rotate: 45}"),
+             M + "spec.inputs[0].image.rotate: expected one of 0, 90, 180, 270 (degrees clockwise), got 45 (line 11)"},
+        Case{"ImageRotateNegative",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, rotate: -90}"),
+             M + "spec.inputs[0].image.rotate: expected one of 0, 90, 180, 270 (degrees clockwise), got -90 (line 11)"},
+        Case{"ImageCropPastTheFrame",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, crop: {x: 0.5, width: 0.75}}"),
+             M + "spec.inputs[0].image.crop.width: x + width is 0.5 + 0.75 = 1.25; the region must end inside the "
+                 "frame (at most 1) (line 11)"},
+        Case{"ImageCropZeroHeight",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, crop: {y: 0.5, height: 0}}"),
+             M + "spec.inputs[0].image.crop.height: expected a fraction of the frame above 0 and at most 1, got 0 "
+                 "(line 11)"},
+        Case{"ImageCropInPixels",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, crop: {x: 10, y: 0, width: 100, height: 100}}"),
+             M + "spec.inputs[0].image.crop.x: expected a fraction of the frame from 0 up to (not including) 1, got 10 "
+                 "(line 11)"},
+        Case{"ImageCropStartsAtTheEdge",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, crop: {x: 1}}"),
+             M + "spec.inputs[0].image.crop.x: expected a fraction of the frame from 0 up to (not including) 1, got 1 "
+                 "(line 11)"},
+        Case{"ImageCropUnknownField",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, crop: {left: 0.1}}"),
+             M + "spec.inputs[0].image.crop.left: unknown field (expected one of: x, y, width, height)"},
+        Case{"QuantizationOnAFloatImage",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "image: {width: 8, height: 8, quantization: {scale: 0.5}}"),
+             M + "spec.inputs[0].image.quantization: quantization is only allowed with dtype int8 or uint8, the "
+                 "input's dtype is float32 (line 11)"},
+        Case{"Int8ImageWithoutQuantization",
+             replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "      dtype: int8\n      image: {width: 8, height: 8, range: [-1, 1]}"),
+             M + "spec.inputs[0].image.quantization: required field is missing: an int8 image input needs "
+                 "quantization: {scale, zeroPoint} (line 12)"},
+        Case{"Int8ZeroPointOutOfRange",
+             replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "      dtype: int8\n      image: {width: 8, height: 8, quantization: {scale: 0.0078125, "
+                     "zeroPoint: 200}}"),
+             M + "spec.inputs[0].image.quantization.zeroPoint: expected an integer from -128 to 127 (int8), got 200 "
+                 "(line 12)"},
+        Case{"Uint8ZeroPointOutOfRange",
+             replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "      dtype: uint8\n      image: {width: 8, height: 8, quantization: {scale: 0.5, "
+                     "zeroPoint: -1}}"),
+             M + "spec.inputs[0].image.quantization.zeroPoint: expected an integer from 0 to 255 (uint8), got -1 "
+                 "(line 12)"},
+        Case{"QuantizationWithoutScale",
+             replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "      dtype: uint8\n      image: {width: 8, height: 8, quantization: {zeroPoint: 3}}"),
+             M + "spec.inputs[0].image.quantization.scale: required field is missing (line 12)"},
+        Case{"QuantizationZeroScale",
+             replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "      dtype: int8\n      image: {width: 8, height: 8, quantization: {scale: 0}}"),
+             M + "spec.inputs[0].image.quantization.scale: expected a positive number, got 0 (line 12)"},
         Case{"AudioSettingsOnVideoDriver", replace(kSensor, "audio-file", "image-folder") + "  audio: {channels: 1}\n",
              S + "spec.audio: audio settings are only allowed with driver audio-file (this driver is image-folder) "
                  "(line 7)"},
@@ -561,6 +752,44 @@ INSTANTIATE_TEST_SUITE_P(
              S + "spec.audio: signal bars gives images; give video settings, not audio (line 7)"},
         Case{"SyntheticAudioSignalWithVideo", kSynth + "  video: {fps: 10}\n",
              S + "spec.video: signal sine gives audio; give audio settings, not video (line 8)"},
+        // Live sensors.
+        Case{"MqttWithoutFields", kMqtt.substr(0, kMqtt.find("  mqtt:")) + "  mqtt: {topic: imu/1}\n",
+             S + "spec.mqtt.fields: required field is missing (line 6)"},
+        Case{"MqttFieldTwice", replace(kMqtt, "[ax, ay, az]", "[ax, ay, ax]"),
+             S + "spec.mqtt.fields: \"ax\" is listed twice (fields 0 and 2) (line 6)"},
+        Case{"MqttTimestampAlsoAField", replace(kMqtt, "timestamp: t", "timestamp: ax"),
+             S + "spec.mqtt.timestamp: \"ax\" is also listed in fields; the timestamp is not a channel (line 6)"},
+        Case{"MqttBadQos", replace(kMqtt, "topic: imu/1,", "topic: imu/1, qos: 3,"),
+             S + "spec.mqtt.qos: expected an integer from 0 to 2, got 3 (line 6)"},
+        Case{"MqttWithReplay", kMqtt + "  replay: {speed: 2}\n",
+             S + "spec.replay: the mqtt driver reads a live source; replay applies to file and synthetic drivers (line 7)"},
+        Case{"MqttWithBlock", kMqtt + "  buffer: {overflow: block}\n",
+             S + "spec.buffer.overflow: block is only allowed for file and synthetic drivers; the mqtt driver reads a "
+                 "live source and drops the oldest frame when the buffer is full (line 7)"},
+        Case{"MqttWithPath", kMqtt + "  path: samples:a.wav\n",
+             S + "spec.path: the mqtt driver receives its readings from a broker and reads no file; remove path (line 7)"},
+        Case{"ReconnectOnFileDriver", kSensor + "  reconnect: {initialDelay: 1}\n",
+             S + "spec.reconnect: reconnect applies to live drivers (mqtt, network-camera, v4l2-camera, microphone); "
+                 "this driver is audio-file (line 7)"},
+        Case{"ReconnectMaxBelowInitial", kMqtt + "  reconnect: {initialDelay: 2, maxDelay: 1}\n",
+             S + "spec.reconnect.maxDelay: maxDelay (1 s) is shorter than initialDelay (2 s) (line 7)"},
+        Case{"CameraWithoutUrl", replace(kCamera, "  url: rtsp://127.0.0.1:8554/cam\n", ""),
+             S + "spec.url: required field is missing (line 4)"},
+        Case{"CameraBadUrl", replace(kCamera, "rtsp://127.0.0.1:8554/cam", "ftp://cam"),
+             S + "spec.url: expected a stream URL starting with rtsp://, rtsps://, http://, https://, udp://, rtp:// or "
+                 "tcp://, or an .sdp file, got \"ftp://cam\" (line 6)"},
+        Case{"CameraWithPath", kCamera + "  path: samples:a.mp4\n",
+             S + "spec.path: the network-camera driver reads a stream; give its address as url, not path (line 7)"},
+        Case{"UrlOnFileDriver", kSensor + "  url: rtsp://x/y\n",
+             S + "spec.url: url is only allowed with driver network-camera (this driver is audio-file) (line 7)"},
+        Case{"V4l2WithoutDevice", replace(kCamera, "network-camera\n  url: rtsp://127.0.0.1:8554/cam", "v4l2-camera"),
+             S + "spec.device: required field is missing (line 4)"},
+        Case{"MicrophoneWithVideo", replace(kCamera, "network-camera\n  url: rtsp://127.0.0.1:8554/cam", "microphone") +
+                                         "  video: {fps: 1}\n",
+             S + "spec.video: video settings are only allowed with camera, video-file and image-folder drivers (this "
+                 "driver is microphone) (line 6)"},
+        Case{"ServerOnCamera", kCamera + "  server: unix:/tmp/pulse\n",
+             S + "spec.server: server is only allowed with driver microphone (this driver is network-camera) (line 7)"},
         Case{"SyntheticUnknownField", replace(kSynth, "frequency: 1000}", "frequency: 1000, phase: 0}"),
              S + "spec.synthetic.phase: unknown field (expected one of: signal, frequency, amplitude, seed, duration) "
                  "(line 6)"},
@@ -629,8 +858,8 @@ TEST(ParserTest, AllErrorsReportedInFileOrder) {
             M + "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" +
             M + "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" +
             S + "spec.driver: required field is missing (line 20)\n" +
-            S + "spec.drivr: unknown field (expected one of: driver, path, synthetic, replay, audio, video, buffer); "
-                "did you mean \"driver\"? (line 21)");
+            S + "spec.drivr: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, series, "
+                "replay, reconnect, audio, video, buffer); did you mean \"driver\"? (line 21)");
 }
 
 // A broken document does not cause "not defined" errors in the documents that name it.
@@ -807,7 +1036,7 @@ TEST(DocsReference, CompleteExamplesParse) {
     ++whole;
     joined += "---\n" + block;
   }
-  EXPECT_EQ(whole, 3) << "documents.md should hold one complete Sensor, Model and Pipeline";
+  // One complete Model and Pipeline, and complete Sensors (a file sensor and the live drivers).
 
   const std::string quickstart = read_text(std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml");
   for (const char* name : {"oww-mel", "oww-embedding", "hey-jarvis"}) {
@@ -818,7 +1047,8 @@ TEST(DocsReference, CompleteExamplesParse) {
   }
   auto r = parse_document_text(joined, "documents.md", "/docs", kRoots);
   ASSERT_TRUE(r.ok()) << r.status() << "\n" << joined;
-  EXPECT_EQ(r->sensors.size(), 1u);
+  EXPECT_GE(r->sensors.size(), 2u);
+  EXPECT_EQ(whole, static_cast<int>(r->sensors.size()) + 2) << "only Sensors, one Model and one Pipeline";
   EXPECT_EQ(r->models.size(), 4u);
   EXPECT_EQ(r->pipelines.size(), 1u);
 }

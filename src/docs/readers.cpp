@@ -1,5 +1,6 @@
 #include "docs/readers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -20,7 +21,15 @@ const EnumTable<DriverKind>& driver_table() {
   static const EnumTable<DriverKind> t = {{"audio-file", DriverKind::kAudioFile},
                                           {"video-file", DriverKind::kVideoFile},
                                           {"image-folder", DriverKind::kImageFolder},
-                                          {"synthetic", DriverKind::kSynthetic}};
+                                          {"synthetic", DriverKind::kSynthetic},
+                                          {"mqtt", DriverKind::kMqtt},
+                                          {"network-camera", DriverKind::kNetworkCamera},
+                                          {"v4l2-camera", DriverKind::kV4l2Camera},
+                                          {"microphone", DriverKind::kMicrophone}};
+  return t;
+}
+const EnumTable<TimestampUnit>& timestamp_unit_table() {
+  static const EnumTable<TimestampUnit> t = {{"s", TimestampUnit::kSeconds}, {"ms", TimestampUnit::kMilliseconds}};
   return t;
 }
 const EnumTable<SyntheticSignal>& signal_table() {
@@ -345,9 +354,11 @@ void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out
 
 void read_audio_input(const Field& f, InputSpec& in) {
   AudioInputSpec a;
-  if (auto m = f.as_map({"sampleRate", "channels", "preEmphasis", "features", "window", "hop", "prefill", "scale"})) {
+  if (auto m = f.as_map({"sampleRate", "channels", "allowUpsampling", "preEmphasis", "features", "window", "hop",
+                          "prefill", "scale"})) {
     const bool rate_ok = m->read_int("sampleRate", a.sample_rate, positive_int(), true);
     m->read_int("channels", a.channels, positive_int());
+    m->read_bool("allowUpsampling", a.allow_upsampling);
     Field pre = m->get("preEmphasis");
     if (pre.present()) {
       if (auto v = pre.as_number(NumRange{0.0, 1.0, false, "a number from 0 up to (not including) 1"})) {
@@ -375,7 +386,8 @@ void read_audio_input(const Field& f, InputSpec& in) {
 
 void read_image_input(const Field& f, InputSpec& in) {
   ImageInputSpec im;
-  auto m = f.as_map({"width", "height", "resize", "color", "layout", "range", "mean", "std"});
+  auto m = f.as_map({"width", "height", "resize", "color", "layout", "range", "mean", "std", "rotate", "crop",
+                      "quantization"});
   if (m) {
     m->read_int("width", im.width, positive_int(), true);
     m->read_int("height", im.height, positive_int(), true);
@@ -413,16 +425,91 @@ void read_image_input(const Field& f, InputSpec& in) {
     };
     read_per_channel("mean", any_number(), im.mean);
     read_per_channel("std", positive_number(), im.std);
-    if (in.dtype == DType::kUInt8 && (range.present() || has_mean || has_std)) {
+    Field rotate = m->get("rotate");
+    if (rotate.present()) {
+      const char* what = "one of 0, 90, 180, 270 (degrees clockwise)";
+      if (auto v = rotate.as_int(IntRange{0, 270, what})) {
+        if (*v % 90 != 0) {
+          rotate.expected(what);
+        } else {
+          im.rotate = static_cast<int>(*v);
+        }
+      }
+    }
+    Field crop = m->get("crop");
+    if (crop.present()) {
+      if (auto cm = crop.as_map({"x", "y", "width", "height"})) {
+        ImageCropSpec c;
+        const NumRange origin{0.0, 1.0, false, "a fraction of the frame from 0 up to (not including) 1"};
+        const NumRange size{0.0, 1.0, true, "a fraction of the frame above 0 and at most 1"};
+        bool ok = cm->read_number("x", c.x, origin) || !cm->has("x");
+        ok = (cm->read_number("y", c.y, origin) || !cm->has("y")) && ok;
+        for (const char* key : {"x", "y"}) {
+          if (ok && (key[0] == 'x' ? c.x : c.y) >= 1.0f) {
+            cm->get(key).expected(origin.what);
+            ok = false;
+          }
+        }
+        c.width = 1.0f - c.x;  // default: the rest of the frame
+        c.height = 1.0f - c.y;
+        ok = (cm->read_number("width", c.width, size) || !cm->has("width")) && ok;
+        ok = (cm->read_number("height", c.height, size) || !cm->has("height")) && ok;
+        constexpr float kSlack = 1e-6f;  // 0.7 + 0.3 is 1 to a person
+        if (ok && c.x + c.width > 1.0f + kSlack) {
+          cm->get("width").error(fmt::format("x + width is {} + {} = {}; the region must end inside the frame (at most 1)",
+                                             c.x, c.width, c.x + c.width));
+          ok = false;
+        }
+        if (ok && c.y + c.height > 1.0f + kSlack) {
+          cm->get("height").error(fmt::format(
+              "y + height is {} + {} = {}; the region must end inside the frame (at most 1)", c.y, c.height,
+              c.y + c.height));
+          ok = false;
+        }
+        if (ok) im.crop = c;
+      }
+    }
+    Field quant = m->get("quantization");
+    if (quant.present()) {
+      if (in.dtype != DType::kInt8 && in.dtype != DType::kUInt8) {
+        quant.error(fmt::format("quantization is only allowed with dtype int8 or uint8, the input's dtype is {}",
+                                dtype_name(in.dtype)));
+      } else if (auto qm = quant.as_map({"scale", "zeroPoint"})) {
+        ImageQuantizationSpec q;
+        const bool scale_ok = qm->read_number("scale", q.scale, positive_number(), true);
+        const IntRange zp = in.dtype == DType::kInt8 ? IntRange{-128, 127, "an integer from -128 to 127 (int8)"}
+                                                     : IntRange{0, 255, "an integer from 0 to 255 (uint8)"};
+        const bool zp_ok = qm->read_int("zeroPoint", q.zero_point, zp) || !qm->has("zeroPoint");
+        if (scale_ok && zp_ok) im.quantization = q;
+      }
+    }
+    if (in.dtype == DType::kUInt8 && !quant.present() && (range.present() || has_mean || has_std)) {
       (range.present() ? range : m->get(has_mean ? "mean" : "std"))
           .error("a uint8 image input takes pixels unchanged: range, mean and std are not allowed");
+    }
+    if (in.dtype == DType::kInt8 && !quant.present()) {
+      m->ctx().report(m->line(), m->path() + ".quantization",
+                      "required field is missing: an int8 image input needs quantization: {scale, zeroPoint}");
     }
   }
   in.source = im;
 }
 
+// series: rate (required), window, hop, prefill, normalize (none | running), maxGap.
+void read_series_input(const Field& f, InputSpec& in) {
+  SeriesInputSpec s;
+  if (auto m = f.as_map({"rate", "window", "hop", "prefill", "normalize", "maxGap"})) {
+    m->read_number("rate", s.rate, NumRange{0.0, 1e6, true, "a rate above 0 and at most 1000000 Hz"}, true);
+    read_window(*m, s.window);
+    static const EnumTable<FeatureNorm> norms = {{"none", FeatureNorm::kNone}, {"running", FeatureNorm::kRunning}};
+    m->read_enum("normalize", s.norm, norms);
+    m->read_number("maxGap", s.max_gap, positive_number());
+  }
+  in.source = s;
+}
+
 void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::string, Field>>& state_refs) {
-  auto m = item.as_map({"name", "dtype", "shape", "audio", "image", "stream", "constant", "state"});
+  auto m = item.as_map({"name", "dtype", "shape", "audio", "image", "series", "stream", "constant", "state"});
   if (!m) return;
   m->read_string("name", in.name, true);
   m->read_enum("dtype", in.dtype, dtype_table());
@@ -430,10 +517,12 @@ void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::str
   if (shape.present()) {
     if (auto v = shape.as_int_list(positive_int(), 1)) in.shape = Shape(v->begin(), v->end());
   }
-  const std::string source = m->exactly_one_of({"audio", "image", "stream", "constant", "state"});
+  const std::string source = m->exactly_one_of({"audio", "image", "series", "stream", "constant", "state"});
   Field f = m->get(source);
   if (source == "audio") {
     read_audio_input(f, in);
+  } else if (source == "series") {
+    read_series_input(f, in);
   } else if (source == "image") {
     read_image_input(f, in);
   } else if (source == "stream") {
@@ -483,6 +572,11 @@ void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::str
       if (count != want) {
         shape.error(fmt::format("shape {} has {} elements, but image width x height x channels is {} x {} x {} = {}",
                                 shape_text(*in.shape), count, im->width, im->height, channels_of(im->color), want));
+      }
+    } else if (const auto* se = std::get_if<SeriesInputSpec>(&in.source); se && se->window.window > 0) {
+      if (count % se->window.window != 0) {
+        shape.error(fmt::format("shape {} has {} elements, not series.window ({}) x a whole number of channels",
+                                shape_text(*in.shape), count, se->window.window));
       }
     } else if (const auto* c = std::get_if<ConstantInputSpec>(&in.source); c && c->values.size() > 1) {
       if (count != static_cast<int64_t>(c->values.size())) {
@@ -720,16 +814,132 @@ SyntheticFields read_synthetic(const Field& f, SyntheticSpec& out) {
 
 }  // namespace
 
+// spec.mqtt: host, port, topic (required), qos, fields (required), timestamp, timestampUnit.
+void read_mqtt(const Field& f, MqttSpec& out) {
+  auto m = f.as_map({"host", "port", "topic", "qos", "fields", "timestamp", "timestampUnit"});
+  if (!m) return;
+  if (m->read_string("host", out.host, false, "a host name or address") && out.host.empty()) {
+    m->get("host").expected("a host name or address");
+  }
+  m->read_int("port", out.port, int_between(1, 65535));
+  if (m->read_string("topic", out.topic, true, "an MQTT topic") && out.topic.empty()) {
+    m->get("topic").expected("a non-empty MQTT topic");
+  }
+  m->read_int("qos", out.qos, int_between(0, 2));
+  Field fields = m->require("fields");
+  if (fields.present()) {
+    if (auto v = fields.as_string_list(1)) {
+      std::map<std::string, size_t> seen;
+      bool ok = true;
+      for (size_t i = 0; i < v->size(); ++i) {
+        if ((*v)[i].empty()) {
+          fields.error(fmt::format("field {} is an empty name", i));
+          ok = false;
+        } else if (auto [it, fresh] = seen.emplace((*v)[i], i); !fresh) {
+          fields.error(fmt::format("\"{}\" is listed twice (fields {} and {})", (*v)[i], it->second, i));
+          ok = false;
+        }
+      }
+      if (ok) out.fields = *v;
+    }
+  }
+  const bool has_ts = m->read_string("timestamp", out.timestamp, false, "a JSON field name");
+  if (has_ts) {
+    if (out.timestamp.empty()) {
+      m->get("timestamp").expected("a JSON field name");
+    } else if (std::find(out.fields.begin(), out.fields.end(), out.timestamp) != out.fields.end()) {
+      m->get("timestamp").error(fmt::format("\"{}\" is also listed in fields; the timestamp is not a channel",
+                                            out.timestamp));
+    }
+  }
+  if (m->has("timestampUnit")) {
+    if (!m->has("timestamp")) {
+      m->get("timestampUnit").error("timestampUnit needs timestamp (the JSON field that holds the time)");
+    } else {
+      m->read_enum("timestampUnit", out.timestamp_unit, timestamp_unit_table());
+    }
+  }
+}
+
+namespace {
+
+bool is_stream_url(const std::string& u) {
+  for (const char* scheme : {"rtsp://", "rtsps://", "http://", "https://", "udp://", "rtp://", "tcp://"}) {
+    if (u.rfind(scheme, 0) == 0 && u.size() > std::string_view(scheme).size()) return true;
+  }
+  return u.size() > 4 && u.compare(u.size() - 4, 4, ".sdp") == 0;
+}
+
+// spec.reconnect (live drivers).
+void read_reconnect(const Field& f, ReconnectSpec& out) {
+  auto m = f.as_map({"initialDelay", "maxDelay", "maxAttempts", "timeout"});
+  if (!m) return;
+  const NumRange seconds{0.0, 3600.0, true, "a number of seconds above 0 and at most 3600"};
+  m->read_number("initialDelay", out.initial_delay, seconds);
+  const bool max_given = m->read_number("maxDelay", out.max_delay, seconds);
+  m->read_int("maxAttempts", out.max_attempts, int_between(0, 1000000));
+  m->read_number("timeout", out.timeout, seconds);
+  if (out.max_delay < out.initial_delay) {
+    if (max_given) {
+      m->get("maxDelay").error(fmt::format("maxDelay ({} s) is shorter than initialDelay ({} s)", out.max_delay,
+                                           out.initial_delay));
+    } else {
+      out.max_delay = out.initial_delay;
+    }
+  }
+}
+
+}  // namespace
+
 void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpec& out) {
-  auto spec = spec_field.as_map({"driver", "path", "synthetic", "replay", "audio", "video", "buffer"});
+  auto spec = spec_field.as_map({"driver", "path", "url", "device", "server", "synthetic", "mqtt", "series", "replay",
+                                 "reconnect", "audio", "video", "buffer"});
   if (!spec) return;
   const bool driver_ok = spec->read_enum("driver", out.driver, driver_table(), true);
-  const bool synthetic = driver_ok && out.driver == DriverKind::kSynthetic;
-  if (synthetic) {
-    Field path = spec->get("path");
-    if (path.present()) path.error("the synthetic driver generates its signal and reads no file; remove path");
-  } else {
+  const DriverKind d = out.driver;
+  const std::string dname(sensor_driver_name(d));
+  const bool synthetic = driver_ok && d == DriverKind::kSynthetic;
+  const bool mqtt = driver_ok && d == DriverKind::kMqtt;
+  const bool live = driver_ok && is_live(d);
+  const bool file_driver = driver_ok && !synthetic && !live;
+
+  // Where the data comes from: a file (file drivers), a URL, a device, or nothing.
+  if (file_driver) {
     read_path(*spec, "path", out.path, driver_ok, roots);
+  } else if (Field path = spec->get("path"); path.present() && driver_ok) {
+    switch (d) {
+      case DriverKind::kSynthetic: path.error("the synthetic driver generates its signal and reads no file; remove path"); break;
+      case DriverKind::kMqtt: path.error("the mqtt driver receives its readings from a broker and reads no file; remove path"); break;
+      case DriverKind::kNetworkCamera: path.error("the network-camera driver reads a stream; give its address as url, not path"); break;
+      case DriverKind::kV4l2Camera: path.error("the v4l2-camera driver reads a device; give it as device, not path"); break;
+      default: path.error(fmt::format("the {} driver captures live audio and reads no file; remove path", dname)); break;
+    }
+  }
+  Field url = driver_ok && d == DriverKind::kNetworkCamera ? spec->require("url") : spec->get("url");
+  if (url.present() && driver_ok) {
+    if (d != DriverKind::kNetworkCamera) {
+      url.error(fmt::format("url is only allowed with driver network-camera (this driver is {})", dname));
+    } else if (auto v = url.as_string("a stream URL"); v && !is_stream_url(out.url = *v)) {
+      url.expected("a stream URL starting with rtsp://, rtsps://, http://, https://, udp://, rtp:// or tcp://, or an "
+                   ".sdp file");
+    }
+  }
+  Field device = driver_ok && d == DriverKind::kV4l2Camera ? spec->require("device") : spec->get("device");
+  if (device.present() && driver_ok) {
+    if (d != DriverKind::kV4l2Camera && d != DriverKind::kMicrophone) {
+      device.error(fmt::format("device is only allowed with drivers v4l2-camera and microphone (this driver is {})", dname));
+    } else if (auto v = device.as_string("a device name"); v && (out.device = *v).empty()) {
+      device.expected(d == DriverKind::kV4l2Camera ? "a video device path such as /dev/video0"
+                                                   : "a PulseAudio source name (omit it for the default source)");
+    }
+  }
+  Field server = spec->get("server");
+  if (server.present() && driver_ok) {
+    if (d != DriverKind::kMicrophone) {
+      server.error(fmt::format("server is only allowed with driver microphone (this driver is {})", dname));
+    } else if (auto v = server.as_string("a PulseAudio server"); v && (out.server = *v).empty()) {
+      server.expected("a PulseAudio server such as unix:/run/user/1000/pulse/native (omit it for the default)");
+    }
   }
 
   // What the sensor gives, when known: from the driver, or from a synthetic sensor's signal.
@@ -742,13 +952,31 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       syn_fields = read_synthetic(syn, out.synthetic);
       if (syn_fields.signal_ok) modality = modality_of(out.synthetic.signal);
     } else if (driver_ok) {
-      syn.error(fmt::format("synthetic settings are only allowed with driver synthetic (this driver is {})",
-                            sensor_driver_name(out.driver)));
+      syn.error(fmt::format("synthetic settings are only allowed with driver synthetic (this driver is {})", dname));
+    }
+  }
+
+  Field mq = mqtt ? spec->require("mqtt") : spec->get("mqtt");
+  if (mq.present()) {
+    if (mqtt) {
+      read_mqtt(mq, out.mqtt);
+    } else if (driver_ok) {
+      mq.error(fmt::format("mqtt settings are only allowed with driver mqtt (this driver is {})", dname));
+    }
+  }
+  Field series = spec->get("series");
+  if (series.present()) {
+    if (mqtt) {
+      if (auto m = series.as_map({"rate"})) m->read_number("rate", out.series.rate, positive_number());
+    } else if (driver_ok) {
+      series.error(fmt::format("series settings are only allowed with driver mqtt (this driver is {})", dname));
     }
   }
 
   Field replay = spec->get("replay");
-  if (replay.present()) {
+  if (replay.present() && live) {
+    replay.error(fmt::format("the {} driver reads a live source; replay applies to file and synthetic drivers", dname));
+  } else if (replay.present()) {
     if (auto m = replay.as_map({"speed", "loop"})) {
       Field speed = m->get("speed");
       if (speed.present()) {
@@ -763,6 +991,17 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       m->read_bool("loop", out.replay.loop);
     }
   }
+  Field reconnect = spec->get("reconnect");
+  if (reconnect.present() && driver_ok) {
+    if (live) {
+      read_reconnect(reconnect, out.reconnect);
+    } else {
+      reconnect.error(fmt::format("reconnect applies to live drivers (mqtt, network-camera, v4l2-camera, microphone); "
+                                  "this driver is {}", dname));
+    }
+  }
+  // A live source runs on its own clock: replaying it faster or slower means nothing.
+  if (live) out.replay.speed = 1.0;
 
   // A synthetic sensor has no file to take its format from: it is required.
   const bool audio_required = synthetic && modality == Modality::kAudio;
@@ -771,12 +1010,14 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
   Field audio = audio_required ? spec->require("audio") : spec->get("audio");
   bool rate_ok = false;
   if (audio.present()) {
-    if (modality == Modality::kImage) {
+    if (mqtt) {
+      audio.error("audio settings are only allowed with drivers audio-file, microphone or an audio synthetic signal "
+                  "(this driver is mqtt)");
+    } else if (modality == Modality::kImage) {
       if (synthetic) {
         audio.error(fmt::format("signal {} gives images; give video settings, not audio", signal));
       } else {
-        audio.error(fmt::format("audio settings are only allowed with driver audio-file (this driver is {})",
-                                sensor_driver_name(out.driver)));
+        audio.error(fmt::format("audio settings are only allowed with driver audio-file (this driver is {})", dname));
       }
     } else if (auto m = audio.as_map({"sampleRate", "channels", "frameMs"})) {
       rate_ok = m->read_int("sampleRate", out.audio.sample_rate, positive_int(), audio_required);
@@ -784,13 +1025,23 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       m->read_int("frameMs", out.audio.frame_ms, int_between(1, 1000));
     }
   }
+  if (driver_ok && d == DriverKind::kMicrophone) {
+    // The capture format asked of PulseAudio (it converts from the device's own).
+    if (out.audio.sample_rate == 0) out.audio.sample_rate = 16000;
+    if (out.audio.channels == 0) out.audio.channels = 1;
+    if (out.audio.channels > 32) audio.error(fmt::format("channels {} is more than PulseAudio's 32", out.audio.channels));
+  }
   Field video = video_required ? spec->require("video") : spec->get("video");
   if (video.present()) {
-    if (modality == Modality::kAudio) {
+    if (mqtt) {
+      video.error("video settings are only allowed with camera, video-file and image-folder drivers or an image "
+                  "synthetic signal (this driver is mqtt)");
+    } else if (modality == Modality::kAudio) {
       if (synthetic) {
         video.error(fmt::format("signal {} gives audio; give audio settings, not video", signal));
       } else {
-        video.error("video settings are only allowed with drivers video-file and image-folder (this driver is audio-file)");
+        video.error(fmt::format("video settings are only allowed with camera, video-file and image-folder drivers "
+                                "(this driver is {})", dname));
       }
     } else if (auto m = video.as_map({"fps", "width", "height"})) {
       m->read_number("fps", out.video.fps, positive_number(), video_required);
@@ -798,7 +1049,7 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       m->read_int("height", out.video.height, positive_int(), video_required);
     }
   }
-  if (driver_ok && out.driver == DriverKind::kImageFolder && out.video.fps == 0) out.video.fps = 1;
+  if (driver_ok && d == DriverKind::kImageFolder && out.video.fps == 0) out.video.fps = 1;
 
   // Synthetic audio: the tone must be below the Nyquist frequency, the duration at least one sample.
   if (audio_required && rate_ok) {
@@ -817,11 +1068,19 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
     if (auto m = buffer.as_map({"capacity", "overflow"})) {
       m->read_int("capacity", out.buffer.capacity, int_between(1, 4096));
       Overflow o{};
-      if (m->read_enum("overflow", o, overflow_table())) out.buffer.overflow = o;
-      // Every driver today replays a file or a generated signal at a pace it sets, so `block`
-      // is always allowed.
+      if (m->read_enum("overflow", o, overflow_table())) {
+        // File and synthetic drivers set their own pace and can wait; a live source cannot.
+        if (live && o == Overflow::kBlock) {
+          m->get("overflow").error(fmt::format("block is only allowed for file and synthetic drivers; the {} driver "
+                                               "reads a live source and drops the oldest frame when the buffer is full",
+                                               dname));
+        } else {
+          out.buffer.overflow = o;
+        }
+      }
     }
   }
+  if (live) out.buffer.overflow = Overflow::kDropOldest;
 }
 
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
@@ -897,7 +1156,9 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
           // Count only inputs that really name one data source (not the one-of placeholder).
           const YAML::Node& n = (*items)[i].node();
           int sources = 0;
-          for (const char* k : {"audio", "image", "stream", "constant", "state"}) sources += n[k].IsDefined() ? 1 : 0;
+          for (const char* k : {"audio", "image", "series", "stream", "constant", "state"}) {
+            sources += n[k].IsDefined() ? 1 : 0;
+          }
           if (sources != 1) {
             unclear_source = true;
           } else if (is_data_input(in)) {
@@ -910,10 +1171,10 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
       }
       for (const auto& [name, f] : state_refs) check_declared_output(f, name, out.outputs);
       if (data_inputs.empty() && !unclear_source) {
-        inputs.error("a model needs exactly one data input (audio, image or stream); none is given");
+        inputs.error("a model needs exactly one data input (audio, image, series or stream); none is given");
       } else if (data_inputs.size() > 1) {
         (*items)[data_inputs[1]].error(
-            fmt::format("a model has exactly one data input (audio, image or stream); spec.inputs[{}] is one already",
+            fmt::format("a model has exactly one data input (audio, image, series or stream); spec.inputs[{}] is one already",
                         data_inputs[0]));
       }
     }

@@ -8,8 +8,17 @@ std::string_view sensor_driver_name(DriverKind d) {
     case DriverKind::kVideoFile: return "video-file";
     case DriverKind::kImageFolder: return "image-folder";
     case DriverKind::kSynthetic: return "synthetic";
+    case DriverKind::kMqtt: return "mqtt";
+    case DriverKind::kNetworkCamera: return "network-camera";
+    case DriverKind::kV4l2Camera: return "v4l2-camera";
+    case DriverKind::kMicrophone: return "microphone";
   }
   return "unknown";
+}
+
+bool is_live(DriverKind d) {
+  return d == DriverKind::kMqtt || d == DriverKind::kNetworkCamera || d == DriverKind::kV4l2Camera ||
+         d == DriverKind::kMicrophone;
 }
 
 std::string_view synthetic_signal_name(SyntheticSignal s) {
@@ -50,11 +59,24 @@ Modality modality_of(const SensorSpec& s) {
     case DriverKind::kVideoFile:
     case DriverKind::kImageFolder: return Modality::kImage;
     case DriverKind::kSynthetic: return modality_of(s.synthetic.signal);
+    case DriverKind::kMqtt: return Modality::kSeries;
+    case DriverKind::kNetworkCamera:
+    case DriverKind::kV4l2Camera: return Modality::kImage;
+    case DriverKind::kMicrophone: return Modality::kAudio;
   }
   return Modality::kAudio;
 }
 
-std::string_view modality_name(Modality m) { return m == Modality::kAudio ? "audio" : "image"; }
+std::string_view modality_name(Modality m) {
+  switch (m) {
+    case Modality::kAudio: return "audio";
+    case Modality::kImage: return "image";
+    case Modality::kSeries: return "series";
+  }
+  return "unknown";
+}
+
+std::string_view timestamp_unit_name(TimestampUnit u) { return u == TimestampUnit::kSeconds ? "s" : "ms"; }
 
 std::string_view overflow_name(Overflow o) {
   return o == Overflow::kDropOldest ? "drop-oldest" : "block";
@@ -137,7 +159,7 @@ std::string_view trigger_name(Trigger t) { return t == Trigger::kRising ? "risin
 bool is_data_input(const InputSpec& in) {
   return std::holds_alternative<AudioInputSpec>(in.source) ||
          std::holds_alternative<ImageInputSpec>(in.source) ||
-         std::holds_alternative<StreamInputSpec>(in.source);
+         std::holds_alternative<StreamInputSpec>(in.source) || std::holds_alternative<SeriesInputSpec>(in.source);
 }
 
 namespace {

@@ -43,10 +43,19 @@ enum class DriverKind {
   kVideoFile,    // "video-file": anything OpenCV's videoio (FFmpeg) reads
   kImageFolder,  // "image-folder": a folder of images (sorted by name) or a single image file
   kSynthetic,    // "synthetic": a generated signal (tone, noise, test pattern); no file
+  kMqtt,         // "mqtt": numeric readings as JSON on an MQTT topic (libmosquitto); no file
+  kNetworkCamera,  // "network-camera": an RTSP, RTP/UDP or HTTP (MJPEG) stream (OpenCV + FFmpeg); `url`
+  kV4l2Camera,     // "v4l2-camera": a Video4Linux2 device (OpenCV); `device`, e.g. /dev/video0
+  kMicrophone,     // "microphone": live capture through PulseAudio; `device` = a source name (default source if empty)
 };
 std::string_view sensor_driver_name(DriverKind d);
+// Live drivers (mqtt, network-camera, v4l2-camera, microphone) read a source that runs on its own
+// clock: no replay, no `block` overflow, and a lost source is reconnected (`reconnect`).
+bool is_live(DriverKind d);
 
-enum class Modality { kAudio, kImage };
+// audio: interleaved samples at a fixed rate; image: frames; series: timestamped, possibly
+// irregular multi-channel numeric readings (an IMU's accelerometer and gyroscope).
+enum class Modality { kAudio, kImage, kSeries };
 std::string_view modality_name(Modality m);
 
 // What a synthetic sensor generates (sensors/synthetic_driver.h gives the exact formulas).
@@ -101,6 +110,38 @@ struct SyntheticSpec {
   double duration = 0;     // seconds; 0 = endless (until stopped)
 };
 
+// The `mqtt` section (driver mqtt only): where the readings come from and how a JSON message
+// maps to channels. Each message is one JSON object (one sample) or an array of objects.
+enum class TimestampUnit { kSeconds, kMilliseconds };  // "s", "ms"
+std::string_view timestamp_unit_name(TimestampUnit u);
+
+struct MqttSpec {
+  std::string host = "127.0.0.1";
+  int port = 1883;                  // 1..65535
+  std::string topic;                // required; subscription filter (wildcards allowed)
+  int qos = 0;                      // 0..2
+  std::vector<std::string> fields;  // required: the numeric JSON fields, in channel order
+  std::string timestamp;            // optional: the JSON field holding the sample time; empty = receive time
+  TimestampUnit timestamp_unit = TimestampUnit::kSeconds;
+};
+
+// The `series` section of a Sensor (driver mqtt only).
+struct SensorSeriesSpec {
+  double rate = 0;  // expected samples per second; informational (0 = not declared)
+};
+
+// The `reconnect` section (live drivers): how a source that cannot be opened, or is lost while
+// running, is retried. Attempt n (1, 2, ...) waits min(initialDelay * 2^(n-1), maxDelay) seconds
+// first; a connection that delivered data resets n. After maxAttempts failed attempts in a row the
+// sensor fails (0 = retry for ever). `timeout` bounds one attempt to open the source and the wait
+// for the next piece of data before the source counts as lost.
+struct ReconnectSpec {
+  double initial_delay = 0.5;  // seconds, > 0
+  double max_delay = 10.0;     // seconds, >= initial_delay
+  int max_attempts = 0;        // 0 = for ever
+  double timeout = 5.0;        // seconds, > 0
+};
+
 struct BufferSpec {
   int capacity = 16;                    // frames held between the driver and its consumers
   std::optional<Overflow> overflow;     // unset: block when speed is max, drop-oldest otherwise
@@ -108,8 +149,14 @@ struct BufferSpec {
 
 struct SensorSpec {
   DriverKind driver = DriverKind::kAudioFile;
-  std::string path;  // resolved; empty for the synthetic driver
+  std::string path;  // resolved; only for the file drivers (audio-file, video-file, image-folder)
+  std::string url;     // network-camera: rtsp://, http(s)://, udp://, rtp:// or a local .sdp file
+  std::string device;  // v4l2-camera: the device path; microphone: a PulseAudio source (empty = default)
+  std::string server;  // microphone: the PulseAudio server (empty = the default: $PULSE_SERVER or the user's)
+  ReconnectSpec reconnect;  // live drivers
   SyntheticSpec synthetic;  // used when the driver is synthetic
+  MqttSpec mqtt;            // used when the driver is mqtt
+  SensorSeriesSpec series;  // used when the sensor gives a series (mqtt)
   ReplaySpec replay;
   SensorAudioSpec audio;  // used when the sensor gives audio
   SensorVideoSpec video;  // used when the sensor gives images
@@ -190,6 +237,9 @@ struct AudioFeaturesSpec {
 struct AudioInputSpec {
   int sample_rate = 16000;
   int channels = 1;
+  // false: the model must not be fed audio made up by upsampling (a lower-rate sensor resampled up)
+  // or by up-mixing (fewer sensor channels copied out); the pipeline is refused instead.
+  bool allow_upsampling = true;
   std::optional<float> pre_emphasis;          // y[n] = x[n] - c x[n-1], c in [0, 1)
   std::optional<AudioFeaturesSpec> features;  // unset: windows of raw samples
   WindowSpec window;  // samples, or feature frames when `features` is set
@@ -210,10 +260,28 @@ std::string_view resize_mode_name(ResizeMode m);
 std::string_view color_order_name(ColorOrder c);
 std::string_view layout_name(Layout l);
 
-// An image from a sensor, made into a tensor:
-//   float32: v = (p/255 - mean[c]) / std[c]   when mean/std are given,
-//            v = lo + p/255 * (hi - lo)        when range [lo, hi] is given (default [0, 1]);
-//   uint8:   v = p (no normalisation allowed).
+// A region of an image in fractions of its width and height: columns [x, x + width) and rows
+// [y, y + height) of the unit square. Validated: 0 <= x, y < 1, width and height above 0, and
+// x + width <= 1, y + height <= 1.
+struct ImageCropSpec {
+  float x = 0.0f, y = 0.0f;
+  float width = 1.0f, height = 1.0f;
+};
+
+// Quantisation of an int8/uint8 input as TFLite defines it: real = scale * (q - zeroPoint), so
+// q = round(v / scale) + zeroPoint, clamped to the type's range, where v is the normalised value.
+struct ImageQuantizationSpec {
+  float scale = 0.0f;  // > 0
+  int zero_point = 0;  // within the dtype's range
+};
+
+// An image from a sensor, made into a tensor, in this order: rotate (the sensor frame, clockwise),
+// crop (a region of the rotated frame), resize, colour order, tensor. Per pixel value p:
+//   v = (p/255 - mean[c]) / std[c]   when mean/std are given,
+//   v = lo + p/255 * (hi - lo)        when range [lo, hi] is given (default [0, 1]);
+//   float32:               v;
+//   uint8 (no quantization): p unchanged (no normalisation allowed);
+//   int8/uint8 with quantization: round(v / scale) + zeroPoint, clamped.
 // The alpha channel of rgba is 255 (opaque) before normalisation.
 struct ImageInputSpec {
   int width = 0;
@@ -225,6 +293,20 @@ struct ImageInputSpec {
   float range_hi = 1.0f;
   std::vector<float> mean;  // empty, or one per channel
   std::vector<float> std;   // empty, or one per channel
+  int rotate = 0;                       // degrees clockwise: 0, 90, 180 or 270
+  std::optional<ImageCropSpec> crop;    // of the rotated frame; none = the whole frame
+  std::optional<ImageQuantizationSpec> quantization;  // only with dtype int8 or uint8
+};
+
+// Numeric readings from a series sensor (mqtt): put on a regular grid of `rate` samples per second
+// by linear interpolation (transform/series_ops.h), optionally normalised per channel, then cut into
+// windows of `window` rows (one row = one value per channel). The channel count is the input shape's
+// element count / window; it must equal the sensor's field count (checked by the planner).
+struct SeriesInputSpec {
+  double rate = 0;                    // required, Hz
+  WindowSpec window;                  // rows of the resampled series
+  FeatureNorm norm = FeatureNorm::kNone;  // none | running
+  double max_gap = 1.0;               // seconds: a longer gap between readings is not interpolated across
 };
 
 // Rows of another model's output (its last dimension is the row width), in sliding windows.
@@ -246,7 +328,7 @@ struct StateInputSpec {
 };
 
 using InputSource =
-    std::variant<AudioInputSpec, ImageInputSpec, StreamInputSpec, ConstantInputSpec, StateInputSpec>;
+    std::variant<AudioInputSpec, ImageInputSpec, StreamInputSpec, ConstantInputSpec, StateInputSpec, SeriesInputSpec>;
 
 struct InputSpec {
   std::string name;             // the model's tensor name
@@ -255,7 +337,7 @@ struct InputSpec {
   InputSource source;
 };
 
-// True for audio, image and stream inputs: the one input a Pipeline step feeds.
+// True for audio, image, series and stream inputs: the one input a Pipeline step feeds.
 bool is_data_input(const InputSpec& in);
 
 // ---------------------------------------------------------------------------------------------
@@ -352,7 +434,7 @@ struct ModelSpec {
 // Pipeline
 
 struct StepSource {
-  std::string sensor;        // feeds an audio or image input
+  std::string sensor;        // feeds an audio, image or series input
   std::string model;         // feeds a stream input from this model's output
   std::string output;        // which output of `model`; empty = its only declared output
 };

@@ -21,6 +21,7 @@ const InputSpec* data_input(const ModelSpec& m) {
 std::string_view input_kind(const InputSpec& in) {
   if (std::holds_alternative<AudioInputSpec>(in.source)) return "audio";
   if (std::holds_alternative<ImageInputSpec>(in.source)) return "image";
+  if (std::holds_alternative<SeriesInputSpec>(in.source)) return "series";
   return "stream";
 }
 

@@ -146,7 +146,7 @@ Status ModelInstance::bind(const Session& session) {
                                          dtype_name(info.dtype), shape_to_string(info.shape)));
     }
   }
-  if (data_input_ < 0) return InvalidArgument("spec.inputs: no audio, image or stream input");
+  if (data_input_ < 0) return InvalidArgument("spec.inputs: no audio, image, series or stream input");
   const auto& outs = session.outputs();
   for (size_t i = 0; i < spec.outputs.size(); ++i) {
     const OutputSpec& o = spec.outputs[i];
