@@ -1,5 +1,7 @@
 #include "models/postprocessor.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/anchors.h"
@@ -148,8 +150,15 @@ Result<bool> Postprocessor::process(const std::vector<Tensor>& outputs, const Im
     d.score = r.score;
     float x0 = r.xmin, y0 = r.ymin, x1 = r.xmax, y1 = r.ymax;
     if (geometry) {
-      geometry->to_source(r.xmin, r.ymin, &x0, &y0);
-      geometry->to_source(r.xmax, r.ymax, &x1, &y1);
+      // Under a rotation the corners map to other corners of the source box: take the extent
+      // of the mapped corners.
+      float ax = 0, ay = 0, bx = 0, by = 0;
+      geometry->to_source(r.xmin, r.ymin, &ax, &ay);
+      geometry->to_source(r.xmax, r.ymax, &bx, &by);
+      x0 = std::min(ax, bx);
+      x1 = std::max(ax, bx);
+      y0 = std::min(ay, by);
+      y1 = std::max(ay, by);
     }
     d.x = x0;
     d.y = y0;

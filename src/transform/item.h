@@ -27,6 +27,11 @@ struct RowsData {
   int sample_rate = 0; // audio only
 };
 
+// Timestamped readings from a series sensor (shares the frame's chunk).
+struct SeriesData {
+  std::shared_ptr<const SeriesChunk> chunk;
+};
+
 struct ImageData {
   cv::Mat image;
   ImageGeometry geometry;  // how this image maps back to the sensor's frame
@@ -48,7 +53,7 @@ struct Item {
   uint64_t frame_seq = 0;             // the sensor frame whose data completed this item
   int64_t end_ns = 0;                 // stream time of the end of the data
   SteadyClock::time_point captured;   // capture time of that frame (for latency)
-  std::variant<RowsData, ImageData, TensorData, ModelOutputs> data;
+  std::variant<RowsData, ImageData, TensorData, ModelOutputs, SeriesData> data;
 };
 
 }  // namespace sensix

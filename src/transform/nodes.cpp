@@ -9,6 +9,7 @@
 #include "transform/audio_features.h"
 #include "transform/audio_ops.h"
 #include "transform/image_ops.h"
+#include "transform/series_ops.h"
 
 namespace sensix {
 namespace {
@@ -247,6 +248,56 @@ Result<const ImageData*> image_of(const Item& in, std::string_view node) {
   return img;
 }
 
+bool is_identity(const ImageGeometry& g) {
+  return g.rotation % 4 == 0 && g.scale_x == 1 && g.scale_y == 1 && g.pad_x == 0 && g.pad_y == 0 && g.crop_x == 0 &&
+         g.crop_y == 0 && g.src_width == g.dst_width && g.src_height == g.dst_height;
+}
+
+// The geometry of an image made by `step` from an image whose geometry is `in`: maps the new
+// image back to the original sensor frame. (The sensor's own frame has the identity geometry;
+// the step's geometry is then kept exactly.)
+Result<ImageGeometry> chain(const ImageGeometry& in, const ImageGeometry& step) {
+  if (is_identity(in) && in.dst_width == step.src_width && in.dst_height == step.src_height) return step;
+  return compose(in, step);
+}
+
+class RotateNode final : public ExecNode {
+ public:
+  explicit RotateNode(RotateParams p) : p_(p) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    SENSIX_ASSIGN_OR_RETURN(const ImageData* img, image_of(in, "rotate"));
+    ImageGeometry geo;
+    SENSIX_ASSIGN_OR_RETURN(cv::Mat rotated, rotate_image(img->image, p_.degrees, &geo));
+    SENSIX_ASSIGN_OR_RETURN(ImageGeometry total, chain(img->geometry, geo));
+    Item o = derive(in);
+    o.data = ImageData{std::move(rotated), total};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  RotateParams p_;
+};
+
+class CropNode final : public ExecNode {
+ public:
+  explicit CropNode(CropParams p) : p_(p) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    SENSIX_ASSIGN_OR_RETURN(const ImageData* img, image_of(in, "crop"));
+    ImageGeometry geo;
+    const cv::Rect2f region(p_.region.x, p_.region.y, p_.region.width, p_.region.height);
+    SENSIX_ASSIGN_OR_RETURN(cv::Mat cropped, crop_image(img->image, region, true, &geo));
+    SENSIX_ASSIGN_OR_RETURN(ImageGeometry total, chain(img->geometry, geo));
+    Item o = derive(in);
+    o.data = ImageData{std::move(cropped), total};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  CropParams p_;
+};
+
 class ResizeNode final : public ExecNode {
  public:
   explicit ResizeNode(ResizeParams p) : p_(p) {}
@@ -254,8 +305,9 @@ class ResizeNode final : public ExecNode {
     SENSIX_ASSIGN_OR_RETURN(const ImageData* img, image_of(in, "resize"));
     ImageGeometry geo;
     SENSIX_ASSIGN_OR_RETURN(cv::Mat resized, resize_image(img->image, p_.width, p_.height, p_.mode, &geo));
+    SENSIX_ASSIGN_OR_RETURN(ImageGeometry total, chain(img->geometry, geo));
     Item o = derive(in);
-    o.data = ImageData{std::move(resized), geo};
+    o.data = ImageData{std::move(resized), total};
     out->push_back(std::move(o));
     return Status::Ok();
   }
@@ -285,7 +337,8 @@ class ImageTensorNode final : public ExecNode {
   explicit ImageTensorNode(ImageTensorParams p) : p_(std::move(p)) {}
   Status process(const Item& in, std::vector<Item>* out) override {
     SENSIX_ASSIGN_OR_RETURN(const ImageData* img, image_of(in, "tensor"));
-    SENSIX_ASSIGN_OR_RETURN(Tensor t, image_to_tensor(img->image, p_.norm.layout, p_.dtype, p_.norm));
+    SENSIX_ASSIGN_OR_RETURN(Tensor t, image_to_tensor(img->image, p_.norm.layout, p_.dtype, p_.norm,
+                                                      Quantization{p_.quant_scale, p_.quant_zero_point}));
     if (t.shape() != p_.shape) {
       return InvalidArgument(fmt::format("image tensor is {}, the model expects {}", shape_to_string(t.shape()),
                                          shape_to_string(p_.shape)));
@@ -298,6 +351,35 @@ class ImageTensorNode final : public ExecNode {
 
  private:
   ImageTensorParams p_;
+};
+
+// Series readings onto the model's regular grid; emits the rows that became complete.
+class SeriesResampleNode final : public ExecNode {
+ public:
+  explicit SeriesResampleNode(SeriesResampler r) : r_(std::move(r)) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    const auto* s = std::get_if<SeriesData>(&in.data);
+    if (!s || !s->chunk) return Internal("series-resample node received an item that is not a series");
+    const SeriesChunk& c = *s->chunk;
+    if (c.channels != r_.channels()) {
+      return InvalidArgument(fmt::format("series-resample expected {} channels, got {}", r_.channels(), c.channels));
+    }
+    auto rows = std::make_shared<std::vector<float>>();
+    Status first_error;
+    const auto ch = static_cast<size_t>(c.channels);
+    for (size_t i = 0; i < c.t_ns.size(); ++i) {
+      Status st = r_.push(c.t_ns[i], std::span<const float>(c.values.data() + i * ch, ch), rows.get(), nullptr);
+      if (!st.ok() && first_error.ok()) first_error = st;
+    }
+    if (rows->empty()) return first_error;
+    Item o = derive(in);
+    o.data = RowsData{std::move(rows), c.channels, 0};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  SeriesResampler r_;
 };
 
 }  // namespace
@@ -357,8 +439,18 @@ Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node) {
           return norm->apply(std::span<float>(out->data() + at, row.size()));
         }));
   }
+  if (const auto* p = std::get_if<SeriesResampleParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(SeriesResampler r, SeriesResampler::create(p->rate, p->channels, p->max_gap_ns));
+    return std::unique_ptr<ExecNode>(std::make_unique<SeriesResampleNode>(std::move(r)));
+  }
   if (const auto* p = std::get_if<TensorizeParams>(&node.params)) {
     return std::unique_ptr<ExecNode>(std::make_unique<TensorizeNode>(*p));
+  }
+  if (const auto* p = std::get_if<RotateParams>(&node.params)) {
+    return std::unique_ptr<ExecNode>(std::make_unique<RotateNode>(*p));
+  }
+  if (const auto* p = std::get_if<CropParams>(&node.params)) {
+    return std::unique_ptr<ExecNode>(std::make_unique<CropNode>(*p));
   }
   if (const auto* p = std::get_if<ResizeParams>(&node.params)) {
     return std::unique_ptr<ExecNode>(std::make_unique<ResizeNode>(*p));

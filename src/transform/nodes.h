@@ -1,6 +1,8 @@
 // Executable transform nodes: the running form of the plan's mix, resample, window, tensor,
-// resize and colour nodes. Each node keeps the state of one stream (e.g. the resampler's
-// filter, the window's rows) and is driven by one sensor graph thread.
+// rotate, crop, resize and colour nodes. Image nodes compose their geometry with the incoming
+// image's, so a tensor's geometry maps model-input pixels back to the original sensor frame.
+// Each node keeps the state of one stream (e.g. the resampler's filter, the window's rows) and
+// is driven by one sensor graph thread.
 //
 // Errors: process() fails the item (the caller counts it) and the node stays usable.
 //
@@ -25,7 +27,7 @@ class ExecNode {
   virtual Status flush(std::vector<Item>* /*out*/) { return Status::Ok(); }
 };
 
-// Builds the node for a plan node of kind mix, resample, window, tensor, resize or color.
+// Builds the node for a plan node of kind mix, resample, window, tensor, rotate, crop, resize or color.
 // Source and model nodes are built by the runtime.
 Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node);
 

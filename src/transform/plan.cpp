@@ -1,6 +1,7 @@
 #include "transform/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include <fmt/format.h>
@@ -52,6 +53,9 @@ std::string_view node_kind_name(const NodeParams& p) {
                         [](const LogParams&) { return std::string_view("log"); },
                         [](const DctParams&) { return std::string_view("dct"); },
                         [](const NormalizeParams&) { return std::string_view("normalize"); },
+                        [](const SeriesResampleParams&) { return std::string_view("series-resample"); },
+                        [](const RotateParams&) { return std::string_view("rotate"); },
+                        [](const CropParams&) { return std::string_view("crop"); },
                     },
                     p);
 }
@@ -131,6 +135,8 @@ int PlanBuilder::add_source(const SourceParams& source) {
   n.key = key;
   if (source.modality == Modality::kAudio) {
     n.label = fmt::format("{} (audio {} Hz, {} ch)", source.sensor, source.sample_rate, source.channels);
+  } else if (source.modality == Modality::kSeries) {
+    n.label = fmt::format("{} (series, {} ch)", source.sensor, source.channels);
   } else {
     // An image folder has no fixed size (0x0): each photo keeps its own.
     const std::string size =
@@ -182,6 +188,17 @@ void PlanBuilder::mark_consumer(int id, const std::string& consumer, const std::
 
 namespace {
 
+// What a source gives, for messages: "audio", "images" or "a series".
+std::string_view gives_text(const SourceParams* s) {
+  if (!s) return "no data";
+  switch (s->modality) {
+    case Modality::kAudio: return "audio";
+    case Modality::kImage: return "images";
+    case Modality::kSeries: return "a series";
+  }
+  return "no data";
+}
+
 Status check_window(const WindowSpec& w) {
   if (w.window < 1) return InvalidArgument(fmt::format("window must be at least 1, got {}", w.window));
   if (w.hop < 1 || w.hop > w.window) {
@@ -214,7 +231,8 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
   // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
   const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
   if (!found || found->modality != Modality::kAudio) {
-    return InvalidArgument(fmt::format("the model needs audio but sensor {} gives images", plan_.node(source).sensor));
+    return InvalidArgument(fmt::format("the model needs audio but sensor {} gives {}", plan_.node(source).sensor,
+                                       gives_text(found)));
   }
   const SourceParams source_params = *found;
   const SourceParams* src = &source_params;
@@ -222,6 +240,15 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
     return InvalidArgument(fmt::format("audio requirement {} Hz, {} ch is not valid", req.sample_rate, req.channels));
   }
   SENSIX_RETURN_IF_ERROR(check_window(req.window));
+  if (!req.allow_upsampling && (src->sample_rate < req.sample_rate || src->channels < req.channels)) {
+    return InvalidArgument(fmt::format(
+        "the model needs {} Hz, {} ch audio and forbids upsampling (allowUpsampling: false), but sensor {} gives {} Hz, "
+        "{} ch: {}",
+        req.sample_rate, req.channels, src->sensor, src->sample_rate, src->channels,
+        src->sample_rate < req.sample_rate && src->channels < req.channels
+            ? "both its rate and its channel count are lower"
+            : (src->sample_rate < req.sample_rate ? "its rate is lower" : "it has fewer channels")));
+  }
   bool mix = src->channels != req.channels;
   if (mix && !(req.channels == 1 || src->channels == 1)) {
     return InvalidArgument(fmt::format("sensor {} has {} channels and the model needs {}: only mixing down to one "
@@ -330,15 +357,42 @@ Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, 
   // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
   const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
   if (!found || found->modality != Modality::kImage) {
-    return InvalidArgument(fmt::format("the model needs images but sensor {} gives audio", plan_.node(source).sensor));
+    return InvalidArgument(fmt::format("the model needs images but sensor {} gives {}", plan_.node(source).sensor,
+                                       gives_text(found)));
   }
   const SourceParams source_params = *found;
   const SourceParams* src = &source_params;
   if (req.width < 1 || req.height < 1) {
     return InvalidArgument(fmt::format("image size {}x{} is not valid", req.width, req.height));
   }
-  if (dtype != DType::kFloat32 && dtype != DType::kUInt8) {
-    return InvalidArgument(fmt::format("image inputs must be float32 or uint8, the model's input is {}", dtype_name(dtype)));
+  const bool quantised = req.quantization.has_value();
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && !(dtype == DType::kInt8 && quantised)) {
+    return InvalidArgument(fmt::format(
+        "image inputs must be float32, uint8, or int8 with quantization; the model's input is {}{}", dtype_name(dtype),
+        dtype == DType::kInt8 ? " without quantization" : ""));
+  }
+  if (quantised) {
+    if (dtype == DType::kFloat32) return InvalidArgument("quantization is only for int8 and uint8 image inputs, not float32");
+    const int lo = dtype == DType::kInt8 ? -128 : 0, hi = dtype == DType::kInt8 ? 127 : 255;
+    if (!(req.quantization->scale > 0) || !std::isfinite(req.quantization->scale) ||
+        req.quantization->zero_point < lo || req.quantization->zero_point > hi) {
+      return InvalidArgument(fmt::format("quantization scale {} must be positive and zero point {} within {}..{} ({})",
+                                         req.quantization->scale, req.quantization->zero_point, lo, hi,
+                                         dtype_name(dtype)));
+    }
+  }
+  if (req.rotate != 0 && req.rotate != 90 && req.rotate != 180 && req.rotate != 270) {
+    return InvalidArgument(fmt::format("image rotation must be 0, 90, 180 or 270 degrees, got {}", req.rotate));
+  }
+  if (req.crop) {
+    const ImageCropSpec& r = *req.crop;
+    constexpr float kSlack = 1e-6f;
+    if (!(r.x >= 0 && r.x < 1 && r.y >= 0 && r.y < 1 && r.width > 0 && r.height > 0 &&
+          r.x + r.width <= 1 + kSlack && r.y + r.height <= 1 + kSlack)) {
+      return InvalidArgument(fmt::format(
+          "image crop (x {}, y {}, width {}, height {}) must be a region inside the frame, in fractions 0..1", r.x, r.y,
+          r.width, r.height));
+    }
   }
   int c = channels_of(req.color);
   Shape want = req.layout == Layout::kNhwc ? Shape{1, req.height, req.width, c} : Shape{1, c, req.height, req.width};
@@ -348,7 +402,37 @@ Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, 
                                        shape_to_string(want), shape_to_string(shape)));
   }
   int node = source;
-  bool same_size = src->width == req.width && src->height == req.height;
+  // The frame's size after each step (0 when the sensor did not say).
+  int width = src->width, height = src->height;
+  if (req.rotate != 0) {
+    node = get_or_add(node, RotateParams{req.rotate}, fmt::format("rotate({})", req.rotate),
+                      fmt::format("rotate {} deg clockwise", req.rotate), consumer, pipeline);
+    if (req.rotate != 180) std::swap(width, height);
+  }
+  if (req.crop) {
+    const ImageCropSpec& r = *req.crop;
+    node = get_or_add(node, CropParams{r}, fmt::format("crop({},{},{},{})", r.x, r.y, r.width, r.height),
+                      fmt::format("crop x {} y {} width {} height {} (of the frame)", r.x, r.y, r.width, r.height),
+                      consumer, pipeline);
+    // As crop_image rounds the region's edges to whole pixels.
+    auto edge = [](double v, int size) {
+      return static_cast<int>(std::floor(std::clamp(v, 0.0, static_cast<double>(size)) + 0.5));
+    };
+    if (width > 0 && height > 0) {
+      const int w = edge((double{r.x} + r.width) * width, width) - edge(double{r.x} * width, width);
+      const int h = edge((double{r.y} + r.height) * height, height) - edge(double{r.y} * height, height);
+      if (w < 1 || h < 1) {
+        return InvalidArgument(fmt::format("image crop (x {}, y {}, width {}, height {}) of the {}x{} frame of sensor {} "
+                                           "has no whole pixel",
+                                           r.x, r.y, r.width, r.height, width, height, src->sensor));
+      }
+      width = w;
+      height = h;
+    } else {
+      width = height = 0;
+    }
+  }
+  bool same_size = width == req.width && height == req.height;
   if (!same_size) {
     node = get_or_add(node, ResizeParams{req.width, req.height, req.resize},
                       fmt::format("resize({}x{},{})", req.width, req.height, resize_mode_name(req.resize)),
@@ -362,11 +446,56 @@ Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, 
                       fmt::format("color -> {}", color_order_name(req.color)), consumer, pipeline);
   }
   ImageTensorParams p{req, shape, dtype};
-  std::string norm = dtype == DType::kUInt8 ? std::string("raw") : norm_text(req);
+  std::string norm = dtype == DType::kUInt8 && !quantised ? std::string("raw") : norm_text(req);
+  if (quantised) {
+    p.quant_scale = req.quantization->scale;
+    p.quant_zero_point = req.quantization->zero_point;
+    norm += fmt::format(",q={}/{}", p.quant_scale, p.quant_zero_point);
+  }
   return get_or_add(node, p,
                     fmt::format("tensor({}{},{},{})", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
                     fmt::format("tensor {} {} {} {}", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
                     consumer, pipeline);
+}
+
+Result<int> PlanBuilder::add_series_chain(int source, const SeriesInputSpec& req, const Shape& shape, DType dtype,
+                                          const std::string& consumer, const std::string& pipeline) {
+  // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
+  const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
+  if (!found || found->modality != Modality::kSeries) {
+    return InvalidArgument(fmt::format("the model needs a series but sensor {} gives {}", plan_.node(source).sensor,
+                                       gives_text(found)));
+  }
+  const SourceParams src = *found;
+  if (!(req.rate > 0) || !(req.max_gap > 0)) {
+    return InvalidArgument(fmt::format("series rate {} Hz and maxGap {} s must be above 0", req.rate, req.max_gap));
+  }
+  SENSIX_RETURN_IF_ERROR(check_window(req.window));
+  const int64_t per_window = static_cast<int64_t>(req.window.window) * src.channels;
+  if (element_count(shape) != per_window) {
+    return InvalidArgument(fmt::format(
+        "the model's input {} holds {} values, but a window of {} rows of sensor {}'s {} channel(s) gives {}",
+        shape_to_string(shape), element_count(shape), req.window.window, src.sensor, src.channels, per_window));
+  }
+  const auto gap_ns = static_cast<int64_t>(std::llround(req.max_gap * 1e9));
+  int node = get_or_add(source, SeriesResampleParams{req.rate, src.channels, gap_ns},
+                        fmt::format("series-resample({:g}Hz,gap={:g}s)", req.rate, req.max_gap),
+                        fmt::format("resample to {:g} Hz (gaps over {:g} s not bridged)", req.rate, req.max_gap),
+                        consumer, pipeline);
+  if (req.norm == FeatureNorm::kRunning) {
+    node = get_or_add(node, NormalizeParams{FeatureNorm::kRunning, src.channels, {}, {}}, "normalize(running)",
+                      fmt::format("normalize: running mean/std ({} channels)", src.channels), consumer, pipeline);
+  }
+  const WindowSpec& w = req.window;
+  node = get_or_add(node, WindowParams{w, src.channels, "", false},
+                    fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
+                    fmt::format("window {} / hop {} rows of {}, prefill {}", w.window, w.hop, src.channels, prefill_text(w)),
+                    consumer, pipeline);
+  auto step = tensorize_step(shape, dtype, per_window, 1.0f, "series");
+  if (!step.ok()) return step.status();
+  auto& [params, key] = step.value();
+  return get_or_add(node, params, key, fmt::format("tensor {} {}", dtype_name(dtype), shape_to_string(shape)), consumer,
+                    pipeline);
 }
 
 Result<int> PlanBuilder::add_stream_chain(int model_node, const std::string& output, int row_width,

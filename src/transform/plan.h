@@ -29,8 +29,14 @@ struct SourceParams {
   std::string sensor;
   Modality modality = Modality::kAudio;
   int sample_rate = 0;  // audio
-  int channels = 0;     // audio channels; image channels (1, 3 or 4)
+  int channels = 0;     // audio channels; image channels (1, 3 or 4); series channels (fields)
   int width = 0, height = 0;
+};
+// Timestamped series readings put on a regular grid (transform/series_ops.h).
+struct SeriesResampleParams {
+  double rate = 0;
+  int channels = 0;
+  int64_t max_gap_ns = 0;
 };
 struct MixParams {
   int in_channels = 0, out_channels = 0;
@@ -74,6 +80,14 @@ struct TensorizeParams {
   Shape shape;
   DType dtype = DType::kFloat32;
 };
+// Rotation of the sensor frame by quarter turns (transform/image_ops.h rotate_image).
+struct RotateParams {
+  int degrees = 0;  // clockwise: 90, 180 or 270
+};
+// A region of the (rotated) frame, in fractions of its width and height (crop_image, normalised).
+struct CropParams {
+  ImageCropSpec region;
+};
 struct ResizeParams {
   int width = 0, height = 0;
   ResizeMode mode = ResizeMode::kStretch;
@@ -85,6 +99,9 @@ struct ImageTensorParams {
   ImageInputSpec norm;  // layout, range or mean/std
   Shape shape;
   DType dtype = DType::kFloat32;
+  // int8/uint8 quantisation: q = round(v / scale) + zero_point; scale 0 = none (uint8 pixels as they are).
+  float quant_scale = 0.0f;
+  int quant_zero_point = 0;
 };
 struct ModelParams {
   std::string model;  // Model document name
@@ -92,7 +109,8 @@ struct ModelParams {
 
 using NodeParams = std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams,
                                 ResizeParams, ColorParams, ImageTensorParams, ModelParams, PreEmphasisParams,
-                                SpectrumParams, MelParams, LogParams, DctParams, NormalizeParams>;
+                                SpectrumParams, MelParams, LogParams, DctParams, NormalizeParams,
+                                SeriesResampleParams, RotateParams, CropParams>;
 
 std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", "spectrum", ...
 
@@ -154,9 +172,18 @@ class PlanBuilder {
   Result<int> add_audio_chain(int source, const AudioInputSpec& req, const Shape& shape, DType dtype,
                               const std::string& consumer, const std::string& pipeline);
 
-  // An image from `source` to a model's image input: resize, colour order, tensor.
+  // An image from `source` to a model's image input: rotation, crop (each only when asked for),
+  // resize (unless the frame already has the size), colour order, tensor (quantised for
+  // int8/uint8 with quantization). Rotations and crops are keyed by their parameters, so models
+  // asking the same rotation, or the same rotation and crop, of a sensor share those nodes.
   Result<int> add_image_chain(int source, const ImageInputSpec& req, const Shape& shape, DType dtype,
                               const std::string& consumer, const std::string& pipeline);
+
+  // A series from `source` to a model's series input: resampling onto the model's grid, optional
+  // per-channel normalisation, windows, then the tensor. The input shape must hold window x the
+  // sensor's channel count values.
+  Result<int> add_series_chain(int source, const SeriesInputSpec& req, const Shape& shape, DType dtype,
+                               const std::string& consumer, const std::string& pipeline);
 
   // Rows of `output` of the model at node `model_node` (row width `row_width`) to a stream
   // input: windows, then the tensor.

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 namespace sensix {
 namespace {
@@ -358,6 +359,434 @@ TEST(FeatureNodes, StreamedChunksGiveTheSameLogMelAsTheOpsOnTheWholeSignal) {
     ASSERT_EQ(got.size(), 200u);
     for (size_t i = 0; i < 200; ++i) ASSERT_NEAR(got[i], want[w * 200 + i], 1e-4f) << "window " << w << " value " << i;
   }
+}
+
+}  // namespace
+}  // namespace sensix
+
+namespace sensix {
+namespace {
+
+TEST(PlanBuilder, AudioRequirementThatForbidsUpsamplingNamesBothSides) {
+  PlanBuilder b;
+  int src = b.add_source(audio_source(8000, 1));
+  AudioInputSpec req = audio_req(48000, 480, 480, 2);
+  req.allow_upsampling = false;
+  auto t = b.add_audio_chain(src, req, {1, 960}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(),
+            "the model needs 48000 Hz, 2 ch audio and forbids upsampling (allowUpsampling: false), but sensor mic gives "
+            "8000 Hz, 1 ch: both its rate and its channel count are lower");
+  req = audio_req(16000, 512, 512, 1);
+  req.allow_upsampling = false;
+  auto rate_only = b.add_audio_chain(src, req, {1, 512}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(rate_only.ok());
+  EXPECT_NE(rate_only.status().message().find("gives 8000 Hz, 1 ch: its rate is lower"), std::string::npos);
+
+  // Downsampling and mixing down stay allowed; with upsampling allowed (the default) 8 kHz is resampled up.
+  PlanBuilder ok;
+  int hi = ok.add_source(audio_source(44100, 2));
+  req = audio_req(16000, 512, 512, 1);
+  req.allow_upsampling = false;
+  EXPECT_TRUE(ok.add_audio_chain(hi, req, {1, 512}, DType::kFloat32, "m", "p").ok());
+  req.allow_upsampling = true;
+  EXPECT_TRUE(b.add_audio_chain(src, req, {1, 512}, DType::kFloat32, "m", "p").ok());
+}
+
+SourceParams series_source(int channels) {
+  SourceParams s;
+  s.sensor = "imu";
+  s.modality = Modality::kSeries;
+  s.channels = channels;
+  return s;
+}
+
+TEST(PlanBuilder, SeriesChainResamplesNormalisesAndWindowsSharedByModels) {
+  PlanBuilder b;
+  int src = b.add_source(series_source(6));
+  SeriesInputSpec req;
+  req.rate = 50;
+  req.window.window = 100;
+  req.window.hop = 50;
+  req.norm = FeatureNorm::kRunning;
+  auto a = b.add_series_chain(src, req, {1, 100, 6}, DType::kFloat32, "activity", "p");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  req.window.window = 50;
+  req.window.hop = 25;
+  auto c = b.add_series_chain(src, req, {1, 300}, DType::kFloat32, "fall", "p");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  Plan plan = b.finish();
+  EXPECT_EQ(kinds_to_root(plan, *a),
+            (std::vector<std::string>{"source", "series-resample", "normalize", "window", "tensor"}));
+  EXPECT_EQ(plan.node(*a).key,
+            "imu/series-resample(50Hz,gap=1s)/normalize(running)/window(100,50,none)/tensor(float32[1, 100, 6]*1)");
+  // The resampling and the normalisation are shared; the windows differ.
+  const int norm = plan.node(plan.node(*a).parent).parent;
+  EXPECT_EQ(norm, plan.node(plan.node(*c).parent).parent);
+  EXPECT_EQ(plan.node(norm).consumers, (std::vector<std::string>{"activity", "fall"}));
+}
+
+TEST(PlanBuilder, SeriesChainChecksChannelsAndModality) {
+  PlanBuilder b;
+  int imu = b.add_source(series_source(3));
+  int mic = b.add_source(audio_source(16000, 1));
+  SeriesInputSpec req;
+  req.rate = 50;
+  req.window.window = 10;
+  req.window.hop = 10;
+  auto wrong = b.add_series_chain(imu, req, {1, 10, 6}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "the model's input [1, 10, 6] holds 60 values, but a window of 10 rows of sensor imu's 3 channel(s) gives 30");
+  auto audio = b.add_series_chain(mic, req, {1, 10}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(audio.ok());
+  EXPECT_EQ(audio.status().message(), "the model needs a series but sensor mic gives audio");
+  auto img = b.add_image_chain(imu, ImageInputSpec{}, {1, 1, 1, 3}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(img.ok());
+  EXPECT_EQ(img.status().message(), "the model needs images but sensor imu gives a series");
+}
+
+// Irregular readings through the executable nodes: resampled to 10 Hz, windows of 4 rows.
+TEST(PlanNodes, SeriesReadingsBecomeWindowsOnTheModelGrid) {
+  PlanBuilder b;
+  int src = b.add_source(series_source(1));
+  SeriesInputSpec req;
+  req.rate = 10;
+  req.window.window = 4;
+  req.window.hop = 2;
+  auto t = b.add_series_chain(src, req, {1, 4}, DType::kFloat32, "m", "p");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  Plan plan = b.finish();
+  std::vector<int> chain;
+  for (int n = *t; plan.node(n).parent >= 0; n = plan.node(n).parent) chain.insert(chain.begin(), n);
+  std::vector<std::unique_ptr<ExecNode>> nodes;
+  for (int id : chain) {
+    auto made = make_transform_node(plan.node(id));
+    ASSERT_TRUE(made.ok()) << made.status().message();
+    nodes.push_back(std::move(made).value());
+  }
+  // v = 10 t at t = 0, 0.13, 0.31, 0.5, 0.72 s: grid 0, 0.1, ..., 0.7 gives 0, 1, ..., 7.
+  auto chunk = std::make_shared<SeriesChunk>();
+  chunk->channels = 1;
+  for (double t_s : {0.0, 0.13, 0.31, 0.5, 0.72}) {
+    chunk->t_ns.push_back(static_cast<int64_t>(std::llround(t_s * 1e9)));
+    chunk->values.push_back(static_cast<float>(10 * t_s));
+  }
+  Item in;
+  in.data = SeriesData{chunk};
+  std::vector<Item> items{in};
+  for (auto& n : nodes) {
+    std::vector<Item> next;
+    for (const Item& it : items) ASSERT_TRUE(n->process(it, &next).ok());
+    items = std::move(next);
+  }
+  ASSERT_EQ(items.size(), 3u);  // windows [0..3], [2..5], [4..7]
+  for (size_t w = 0; w < items.size(); ++w) {
+    const auto& td = std::get<TensorData>(items[w].data);
+    auto v = td.tensor->values<float>();
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(v[k], static_cast<float>(2 * w + k), 1e-4) << "window " << w << " row " << k;
+  }
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Rotation, crop and quantisation of image inputs.
+
+ImageInputSpec image_req(int w, int h, ColorOrder color = ColorOrder::kRgb) {
+  ImageInputSpec r;
+  r.width = w;
+  r.height = h;
+  r.color = color;
+  return r;
+}
+
+TEST(PlanBuilder, ImageChainRotatesThenCropsThenResizes) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(640, 480));
+  ImageInputSpec req = image_req(128, 128);
+  req.rotate = 90;
+  req.crop = ImageCropSpec{0.0f, 0.25f, 1.0f, 0.5f};
+  auto t = b.add_image_chain(src, req, {1, 128, 128, 3}, DType::kFloat32, "face", "p");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  const Plan& plan = b.plan();
+  EXPECT_EQ(kinds_to_root(plan, *t),
+            (std::vector<std::string>{"source", "rotate", "crop", "resize", "color", "tensor"}));
+  const PlanNode& color = plan.node(plan.node(*t).parent);
+  const PlanNode& resize = plan.node(color.parent);
+  const PlanNode& crop = plan.node(resize.parent);
+  const PlanNode& rotate = plan.node(crop.parent);
+  const std::string root = plan.node(src).key;
+  EXPECT_EQ(rotate.key, root + "/rotate(90)");
+  EXPECT_EQ(crop.key, root + "/rotate(90)/crop(0,0.25,1,0.5)");
+  EXPECT_EQ(resize.key, root + "/rotate(90)/crop(0,0.25,1,0.5)/resize(128x128,stretch)");
+  EXPECT_EQ(std::get<RotateParams>(rotate.params).degrees, 90);
+  EXPECT_FLOAT_EQ(std::get<CropParams>(crop.params).region.y, 0.25f);
+  EXPECT_EQ(rotate.label, "rotate 90 deg clockwise");
+}
+
+TEST(PlanBuilder, RotationsAndCropsAreSharedByModelsAskingTheSame) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(640, 480));
+  ImageInputSpec a = image_req(128, 128);
+  a.rotate = 270;
+  a.crop = ImageCropSpec{0.25f, 0.0f, 0.5f, 1.0f};
+  ImageInputSpec b_same = image_req(300, 300, ColorOrder::kBgr);  // same rotation and crop, other size
+  b_same.rotate = 270;
+  b_same.crop = a.crop;
+  ImageInputSpec c_other_crop = a;  // same rotation, other crop
+  c_other_crop.crop = ImageCropSpec{0.0f, 0.0f, 0.5f, 1.0f};
+  ImageInputSpec d_unrotated = a;  // same crop, no rotation
+  d_unrotated.rotate = 0;
+  auto ta = b.add_image_chain(src, a, {1, 128, 128, 3}, DType::kFloat32, "a", "p");
+  auto tb = b.add_image_chain(src, b_same, {1, 300, 300, 3}, DType::kFloat32, "b", "p");
+  auto tc = b.add_image_chain(src, c_other_crop, {1, 128, 128, 3}, DType::kFloat32, "c", "p");
+  auto td = b.add_image_chain(src, d_unrotated, {1, 128, 128, 3}, DType::kFloat32, "d", "p");
+  for (const auto* t : {&ta, &tb, &tc, &td}) ASSERT_TRUE(t->ok()) << t->status().message();
+  const Plan& plan = b.plan();
+  auto ancestor = [&](int id, const std::string& kind) {
+    for (int n = id; n >= 0; n = plan.node(n).parent) {
+      if (node_kind_name(plan.node(n).params) == kind) return n;
+    }
+    return -1;
+  };
+  // a and b: one rotation and one crop; c shares the rotation only; d neither.
+  EXPECT_EQ(ancestor(*ta, "rotate"), ancestor(*tb, "rotate"));
+  EXPECT_EQ(ancestor(*ta, "crop"), ancestor(*tb, "crop"));
+  EXPECT_NE(ancestor(*ta, "resize"), ancestor(*tb, "resize"));
+  EXPECT_EQ(ancestor(*ta, "rotate"), ancestor(*tc, "rotate"));
+  EXPECT_NE(ancestor(*ta, "crop"), ancestor(*tc, "crop"));
+  EXPECT_EQ(ancestor(*td, "rotate"), -1);
+  EXPECT_NE(ancestor(*td, "crop"), ancestor(*ta, "crop"));
+  EXPECT_EQ(plan.node(ancestor(*ta, "rotate")).consumers, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(plan.node(ancestor(*ta, "crop")).consumers, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(plan.node(ancestor(*td, "crop")).key, plan.node(src).key + "/crop(0.25,0,0.5,1)");
+  // Shared transform nodes: the source, the 270 rotation and its 0.25 crop (the resize/colour
+  // of a and c differ only below their crops).
+  EXPECT_EQ(plan.sharing().shared_nodes, 3);
+}
+
+TEST(PlanBuilder, NoResizeWhenTheRotatedOrCroppedFrameAlreadyFits) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(640, 480));
+  ImageInputSpec rot = image_req(480, 640, ColorOrder::kBgr);
+  rot.rotate = 90;
+  auto t1 = b.add_image_chain(src, rot, {1, 640, 480, 3}, DType::kUInt8, "r", "p");
+  ASSERT_TRUE(t1.ok()) << t1.status().message();
+  EXPECT_EQ(kinds_to_root(b.plan(), *t1), (std::vector<std::string>{"source", "rotate", "tensor"}));
+  ImageInputSpec crop = image_req(320, 240, ColorOrder::kBgr);
+  crop.crop = ImageCropSpec{0.25f, 0.5f, 0.5f, 0.5f};
+  auto t2 = b.add_image_chain(src, crop, {1, 240, 320, 3}, DType::kUInt8, "c", "p");
+  ASSERT_TRUE(t2.ok()) << t2.status().message();
+  EXPECT_EQ(kinds_to_root(b.plan(), *t2), (std::vector<std::string>{"source", "crop", "tensor"}));
+  // A half-turn keeps the size.
+  ImageInputSpec half = image_req(640, 480, ColorOrder::kBgr);
+  half.rotate = 180;
+  auto t3 = b.add_image_chain(src, half, {1, 480, 640, 3}, DType::kUInt8, "h", "p");
+  ASSERT_TRUE(t3.ok()) << t3.status().message();
+  EXPECT_EQ(kinds_to_root(b.plan(), *t3), (std::vector<std::string>{"source", "rotate", "tensor"}));
+}
+
+TEST(PlanBuilder, QuantisedTensorsAreKeyedByScaleAndZeroPoint) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(640, 480));
+  ImageInputSpec q = image_req(96, 96);
+  q.range_lo = -1;
+  q.quantization = ImageQuantizationSpec{0.0078125f, 0};
+  auto t1 = b.add_image_chain(src, q, {1, 96, 96, 3}, DType::kInt8, "q1", "p");
+  ASSERT_TRUE(t1.ok()) << t1.status().message();
+  const auto& p1 = std::get<ImageTensorParams>(b.plan().node(*t1).params);
+  EXPECT_EQ(p1.dtype, DType::kInt8);
+  EXPECT_FLOAT_EQ(p1.quant_scale, 0.0078125f);
+  EXPECT_EQ(p1.quant_zero_point, 0);
+  EXPECT_NE(b.plan().node(*t1).key.find("tensor(int8[1, 96, 96, 3],nhwc,range=[-1,1],q=0.0078125/0)"), std::string::npos)
+      << b.plan().node(*t1).key;
+  auto again = b.add_image_chain(src, q, {1, 96, 96, 3}, DType::kInt8, "q2", "p");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *t1);
+  ImageInputSpec other = q;
+  other.quantization->zero_point = 5;
+  auto t2 = b.add_image_chain(src, other, {1, 96, 96, 3}, DType::kInt8, "q3", "p");
+  ASSERT_TRUE(t2.ok());
+  EXPECT_NE(*t2, *t1);
+  EXPECT_EQ(b.plan().node(*t2).parent, b.plan().node(*t1).parent);  // same resize and colour
+  // uint8 without quantization stays raw pixels; with it, it is a different tensor.
+  ImageInputSpec raw = image_req(96, 96);
+  auto t3 = b.add_image_chain(src, raw, {1, 96, 96, 3}, DType::kUInt8, "u", "p");
+  ASSERT_TRUE(t3.ok());
+  EXPECT_NE(b.plan().node(*t3).key.find(",raw)"), std::string::npos) << b.plan().node(*t3).key;
+  EXPECT_EQ(std::get<ImageTensorParams>(b.plan().node(*t3).params).quant_scale, 0.0f);
+}
+
+TEST(PlanBuilder, ImpossibleRotationCropAndQuantisationAreRefused) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(640, 480));
+  auto refused = [&](ImageInputSpec r, DType dtype) {
+    auto t = b.add_image_chain(src, r, {1, 8, 8, 3}, dtype, "m", "p");
+    return t.ok() ? std::string("ok") : t.status().message();
+  };
+  ImageInputSpec base = image_req(8, 8);
+  ImageInputSpec r45 = base;
+  r45.rotate = 45;
+  EXPECT_EQ(refused(r45, DType::kFloat32), "image rotation must be 0, 90, 180 or 270 degrees, got 45");
+  ImageInputSpec outside = base;
+  outside.crop = ImageCropSpec{0.5f, 0.0f, 0.75f, 1.0f};
+  EXPECT_EQ(refused(outside, DType::kFloat32),
+            "image crop (x 0.5, y 0, width 0.75, height 1) must be a region inside the frame, in fractions 0..1");
+  ImageInputSpec sliver = base;
+  sliver.crop = ImageCropSpec{0.5f, 0.0f, 0.0001f, 1.0f};
+  EXPECT_EQ(refused(sliver, DType::kFloat32),
+            "image crop (x 0.5, y 0, width 0.0001, height 1) of the 640x480 frame of sensor cam has no whole pixel");
+  EXPECT_EQ(refused(base, DType::kInt8),
+            "image inputs must be float32, uint8, or int8 with quantization; the model's input is int8 without "
+            "quantization");
+  ImageInputSpec qf = base;
+  qf.quantization = ImageQuantizationSpec{0.5f, 0};
+  EXPECT_EQ(refused(qf, DType::kFloat32), "quantization is only for int8 and uint8 image inputs, not float32");
+  ImageInputSpec zp = base;
+  zp.quantization = ImageQuantizationSpec{0.5f, 200};
+  EXPECT_EQ(refused(zp, DType::kInt8), "quantization scale 0.5 must be positive and zero point 200 within -128..127 (int8)");
+}
+
+// Runs the transform nodes from `tensor_node` up to (not including) the source on one frame.
+std::vector<Item> run_chain(const Plan& plan, int tensor_node, const cv::Mat& frame) {
+  std::vector<int> chain;
+  for (int n = tensor_node; plan.node(n).parent >= 0; n = plan.node(n).parent) chain.insert(chain.begin(), n);
+  Item in;
+  ImageGeometry identity;  // as the sensor graph gives a frame
+  identity.src_width = identity.dst_width = frame.cols;
+  identity.src_height = identity.dst_height = frame.rows;
+  in.data = ImageData{frame, identity};
+  std::vector<Item> items{in};
+  for (int id : chain) {
+    auto made = make_transform_node(plan.node(id));
+    EXPECT_TRUE(made.ok()) << made.status().message();
+    if (!made.ok()) return {};
+    std::vector<Item> next;
+    for (const Item& it : items) {
+      Status st = (*made)->process(it, &next);
+      EXPECT_TRUE(st.ok()) << node_kind_name(plan.node(id).params) << ": " << st.message();
+    }
+    items = std::move(next);
+  }
+  return items;
+}
+
+// A 4x2 (cols x rows) BGR frame whose pixel (row r, col c) is (10r + c, 50 + 10r + c, 100 + 10r + c).
+cv::Mat small_frame() {
+  cv::Mat m(2, 4, CV_8UC3);
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 4; ++c) {
+      const int v = 10 * r + c;
+      m.at<cv::Vec3b>(r, c) = cv::Vec3b(static_cast<uint8_t>(v), static_cast<uint8_t>(50 + v), static_cast<uint8_t>(100 + v));
+    }
+  }
+  return m;
+}
+
+// Rotating the 4x2 frame 90 degrees clockwise gives a 2x4 image whose pixel (row r, col c) is the
+// frame's (row 1 - c, col r); its bottom half (rows 2-3) is frame pixels (1,2) (0,2) / (1,3) (0,3),
+// i.e. blue values 12 2 / 13 3. That region is frame columns 2-3, all rows: x 2..4, y 0..2.
+TEST(PlanNodes, RotateThenCropGivesTheRotatedRegionAndMapsBackToTheFrame) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(4, 2));
+  ImageInputSpec req = image_req(2, 2, ColorOrder::kBgr);
+  req.rotate = 90;
+  req.crop = ImageCropSpec{0.0f, 0.5f, 1.0f, 0.5f};
+  auto t = b.add_image_chain(src, req, {1, 2, 2, 3}, DType::kUInt8, "m", "p");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  Plan plan = b.finish();
+  EXPECT_EQ(kinds_to_root(plan, *t), (std::vector<std::string>{"source", "rotate", "crop", "tensor"}));
+  auto items = run_chain(plan, *t, small_frame());
+  ASSERT_EQ(items.size(), 1u);
+  const auto& td = std::get<TensorData>(items[0].data);
+  ASSERT_TRUE(td.has_geometry);
+  auto v = td.tensor->values<uint8_t>();
+  ASSERT_EQ(v.size(), 12u);
+  const std::vector<int> blue{v[0], v[3], v[6], v[9]};
+  EXPECT_EQ(blue, (std::vector<int>{12, 2, 13, 3}));
+  EXPECT_EQ(v[1], 62);   // green of frame (1, 2)
+  EXPECT_EQ(v[11], 103);  // red of frame (0, 3)
+  const ImageGeometry& g = td.geometry;
+  EXPECT_EQ(g.src_width, 4);
+  EXPECT_EQ(g.src_height, 2);
+  EXPECT_EQ(g.rotation, 1);
+  float x = 0, y = 0;
+  g.to_source(0, 0, &x, &y);  // top-left of the model input: bottom-left of the region
+  EXPECT_NEAR(x, 2.0f, 1e-5);
+  EXPECT_NEAR(y, 2.0f, 1e-5);
+  g.to_source(1, 1, &x, &y);  // bottom-right: top-right of the region
+  EXPECT_NEAR(x, 4.0f, 1e-5);
+  EXPECT_NEAR(y, 0.0f, 1e-5);
+  g.to_source(0.5f, 0.25f, &x, &y);  // model pixel (1, 0.5) = rotated (1, 2.5) = frame (2.5, 1)
+  EXPECT_NEAR(x, 2.5f, 1e-5);
+  EXPECT_NEAR(y, 1.0f, 1e-5);
+}
+
+// The same region as int8 in [-1, 1] with scale 1/128, zero point 0:
+// q = round((-1 + 2p/255) * 128): p 12, 2, 13, 3 -> -116, -126, -115, -125.
+TEST(PlanNodes, QuantisedTensorFollowsTheDocumentFormula) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(4, 2));
+  ImageInputSpec req = image_req(2, 2, ColorOrder::kBgr);
+  req.rotate = 90;
+  req.crop = ImageCropSpec{0.0f, 0.5f, 1.0f, 0.5f};
+  req.range_lo = -1;
+  req.quantization = ImageQuantizationSpec{1.0f / 128, 0};
+  auto t = b.add_image_chain(src, req, {1, 2, 2, 3}, DType::kInt8, "m", "p");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  Plan plan = b.finish();
+  auto items = run_chain(plan, *t, small_frame());
+  ASSERT_EQ(items.size(), 1u);
+  const auto& td = std::get<TensorData>(items[0].data);
+  ASSERT_EQ(td.tensor->dtype(), DType::kInt8);
+  auto v = td.tensor->values<int8_t>();
+  ASSERT_EQ(v.size(), 12u);
+  const std::vector<int> blue{v[0], v[3], v[6], v[9]};
+  EXPECT_EQ(blue, (std::vector<int>{-116, -126, -115, -125}));
+  // With zero point 10 every value moves up by 10 (none clamps).
+  ImageInputSpec shifted = req;
+  shifted.quantization->zero_point = 10;
+  PlanBuilder b2;
+  int src2 = b2.add_source(image_source(4, 2));
+  auto t2 = b2.add_image_chain(src2, shifted, {1, 2, 2, 3}, DType::kInt8, "m", "p");
+  ASSERT_TRUE(t2.ok());
+  Plan plan2 = b2.finish();
+  auto items2 = run_chain(plan2, *t2, small_frame());
+  ASSERT_EQ(items2.size(), 1u);
+  auto v2 = std::get<TensorData>(items2[0].data).tensor->values<int8_t>();
+  EXPECT_EQ(v2[0], -106);
+  EXPECT_EQ(v2[9], -115);
+}
+
+// A rotation, then a stretch resize to twice the size: the geometry composes, so the model
+// input's corners still land on the frame's corners (the rotated frame is 2x4; the input 4x8).
+TEST(PlanNodes, ResizeAfterRotationComposesTheGeometry) {
+  PlanBuilder b;
+  int src = b.add_source(image_source(4, 2));
+  ImageInputSpec req = image_req(4, 8, ColorOrder::kBgr);
+  req.rotate = 270;
+  auto t = b.add_image_chain(src, req, {1, 8, 4, 3}, DType::kUInt8, "m", "p");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  Plan plan = b.finish();
+  EXPECT_EQ(kinds_to_root(plan, *t), (std::vector<std::string>{"source", "rotate", "resize", "tensor"}));
+  auto items = run_chain(plan, *t, small_frame());
+  ASSERT_EQ(items.size(), 1u);
+  const ImageGeometry& g = std::get<TensorData>(items[0].data).geometry;
+  EXPECT_EQ(g.rotation, 3);
+  EXPECT_EQ(g.dst_width, 4);
+  EXPECT_EQ(g.dst_height, 8);
+  float x = 0, y = 0;
+  // 270 clockwise: the rotated frame's top-left is the frame's top-right (4, 0); its
+  // bottom-right the frame's bottom-left (0, 2); model pixel (1, 2) = rotated (0.5, 1) = frame (3, 0.5).
+  g.to_source(0, 0, &x, &y);
+  EXPECT_NEAR(x, 4.0f, 1e-5);
+  EXPECT_NEAR(y, 0.0f, 1e-5);
+  g.to_source(1, 1, &x, &y);
+  EXPECT_NEAR(x, 0.0f, 1e-5);
+  EXPECT_NEAR(y, 2.0f, 1e-5);
+  g.to_source(0.25f, 0.25f, &x, &y);
+  EXPECT_NEAR(x, 3.0f, 1e-5);
+  EXPECT_NEAR(y, 0.5f, 1e-5);
 }
 
 }  // namespace
