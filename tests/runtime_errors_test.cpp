@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "common/sha256.h"
 #include "e2e_support.h"
@@ -126,6 +127,46 @@ TEST(RuntimeRefuses, AGoodSetStillRunsAfterABadOne) {
   auto result = run_to_end(good);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->of_model("alexa").size(), 1u);
+}
+
+
+// A recording damaged in the middle fails its own sensor (state failed, the reason names the file)
+// after delivering what could be read; the other sensor's pipeline runs to its end untouched.
+TEST(RuntimeRefuses, ADamagedVideoFailsItsSensorAndNothingElse) {
+  const std::string wav = sample_path("speech/hey_jarvis.wav");
+  const std::string clip = sample_path("video/Megamind.avi");
+  if (wav.empty() || clip.empty()) GTEST_SKIP() << "run scripts/setup";
+  std::ifstream in(clip, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string truncated = write_file("megamind-truncated.avi", bytes.substr(0, bytes.size() * 3 / 10));
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet set = only_pipelines(*docs, {"voice", "vision"});
+  set_sensor_path(&set, "speech", wav);
+  for (auto& s : set.sensors) {
+    if (s.metadata.name != "camera") continue;
+    s.spec.driver = DriverKind::kVideoFile;
+    s.spec.path = truncated;
+    s.spec.video = {};
+  }
+  auto result = run_to_end(set);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const SensorStatsSnapshot* camera = nullptr;
+  const SensorStatsSnapshot* speech = nullptr;
+  for (const auto& s : result->stats.sensors) {
+    if (s.name == "camera") camera = &s;
+    if (s.name == "speech") speech = &s;
+  }
+  ASSERT_NE(camera, nullptr);
+  ASSERT_NE(speech, nullptr);
+  EXPECT_EQ(camera->state, SensorState::kFailed);
+  EXPECT_THAT(camera->reason, HasSubstr("megamind-truncated.avi"));
+  EXPECT_GT(camera->frames, 0u) << "what decoded before the damage is delivered";
+  EXPECT_EQ(speech->state, SensorState::kStopped);
+  EXPECT_EQ(result->of_model("hey-jarvis").size(), 1u);
+  const ModelRuntimeStats* face = result->model_stats("blazeface");
+  ASSERT_NE(face, nullptr);
+  EXPECT_EQ(face->model.runs, camera->frames);
 }
 
 }  // namespace

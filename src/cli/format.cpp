@@ -67,11 +67,11 @@ double ms(double ns) { return ns / 1e6; }
 std::string stats_to_text(const RuntimeStats& s) {
   std::string out;
   out += fmt::format("\nsensors ({:.1f} s)\n", static_cast<double>(s.uptime_ns) / 1e9);
-  out += fmt::format("  {:<12} {:<13} {:<9} {:>8} {:>8} {:>6} {:>7}\n", "sensor", "driver", "state", "frames", "dropped",
-                     "late", "errors");
+  out += fmt::format("  {:<12} {:<14} {:<12} {:>8} {:>8} {:>6} {:>7} {:>7}\n", "sensor", "driver", "state", "frames",
+                     "dropped", "late", "errors", "reconn");
   for (const auto& ss : s.sensors) {
-    out += fmt::format("  {:<12} {:<13} {:<9} {:>8} {:>8} {:>6} {:>7}{}\n", ss.name, ss.driver,
-                       sensor_state_name(ss.state), ss.frames, ss.dropped, ss.late, ss.errors,
+    out += fmt::format("  {:<12} {:<14} {:<12} {:>8} {:>8} {:>6} {:>7} {:>7}{}\n", ss.name, ss.driver,
+                       sensor_state_name(ss.state), ss.frames, ss.dropped, ss.late, ss.errors, ss.reconnects,
                        ss.reason.empty() ? "" : "  (" + ss.reason + ")");
   }
   out += "\nmodels\n";
@@ -120,7 +120,8 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
                        {"frames", ss.frames},
                        {"dropped", ss.dropped},
                        {"late", ss.late},
-                       {"errors", ss.errors}});
+                       {"errors", ss.errors},
+                       {"reconnects", ss.reconnects}});
   }
   auto& models = j["models"] = nlohmann::json::array();
   for (const auto& m : s.models) {

@@ -80,8 +80,10 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     auto run = std::make_unique<SensorRun>();
     run->name = sd.metadata.name;
     run->spec = sd.spec;
-    if (options.speed) run->spec.replay.speed = *options.speed;
-    if (options.loop) run->spec.replay.loop = *options.loop;
+    if (!is_live(run->spec.driver)) {  // a live source runs on its own clock
+      if (options.speed) run->spec.replay.speed = *options.speed;
+      if (options.loop) run->spec.replay.loop = *options.loop;
+    }
     auto driver = make_sensor_driver(run->name, run->spec);
     if (!driver.ok()) return driver.status().with_context(doc_label(sd));
     run->driver = std::move(driver).value();
@@ -137,6 +139,8 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
             chain = builder.add_audio_chain(src, *a, shape, in.dtype, step.model, pname);
           } else if (const auto* im = std::get_if<ImageInputSpec>(&in.source)) {
             chain = builder.add_image_chain(src, *im, shape, in.dtype, step.model, pname);
+          } else if (const auto* se = std::get_if<SeriesInputSpec>(&in.source)) {
+            chain = builder.add_series_chain(src, *se, shape, in.dtype, step.model, pname);
           } else {
             chain = InvalidArgument("a sensor cannot feed a stream input");
           }
@@ -261,6 +265,7 @@ RuntimeStats Runtime::stats() const {
     ss.frames = ds.frames;
     ss.late = ds.late_frames;
     ss.errors = ds.errors;
+    ss.reconnects = ds.reconnects;
     ss.dropped = run->queue->dropped();
     ss.queued = run->queue->size();
     for (const auto& m : run->models) drops_by_model[m] += ss.dropped;

@@ -65,6 +65,7 @@ SensorGraph::~SensorGraph() {
 }
 
 void SensorGraph::process_frame(const FramePtr& frame) {
+  if (frame->discontinuity) restart_transforms(root_);
   Item item;
   item.frame_seq = frame->seq;
   item.end_ns = frame->media_ns + frame->duration_ns;
@@ -74,6 +75,8 @@ void SensorGraph::process_frame(const FramePtr& frame) {
     // Share the frame's samples without copying: the aliasing pointer keeps the frame alive.
     std::shared_ptr<const std::vector<float>> samples(frame, &a.samples);
     item.data = RowsData{std::move(samples), a.channels, a.sample_rate};
+  } else if (frame->is_series()) {
+    item.data = SeriesData{std::shared_ptr<const SeriesChunk>(frame, &frame->series())};
   } else {
     const cv::Mat& img = frame->image();
     ImageGeometry geo;
@@ -83,6 +86,22 @@ void SensorGraph::process_frame(const FramePtr& frame) {
   }
   root_->items++;
   for (Node* c : root_->children) feed(c, item);
+}
+
+void SensorGraph::restart_transforms(Node* node) {
+  for (Node* c : node->children) {
+    if (c->worker) continue;  // below a model: driven by the model's outputs, which continue
+    if (c->transform) {
+      auto fresh = make_transform_node(*c->plan);
+      if (fresh.ok()) {
+        c->transform = std::move(fresh).value();
+      } else {
+        spdlog::warn("sensor {}: {}: cannot restart after a gap: {}", c->plan->sensor, c->plan->label,
+                     fresh.status().message());
+      }
+    }
+    restart_transforms(c);
+  }
 }
 
 void SensorGraph::feed(Node* node, const Item& item) {

@@ -51,6 +51,9 @@ class SensorGraph {
   SensorGraph(const SensorGraph&) = delete;
   SensorGraph& operator=(const SensorGraph&) = delete;
 
+  // A frame with `discontinuity` set (a live source came back after a gap) first restarts every
+  // transform node run by the graph thread (windows, resamplers, features), so no window joins
+  // data from before and after the gap; the models' own state is kept.
   void process_frame(const FramePtr& frame);
   // End of stream: flushes pending data (e.g. the last partial audio window) through the tree
   // and returns when every model has processed everything queued before it.
@@ -92,6 +95,7 @@ class SensorGraph {
   void run_node(Node* node, const Item& item);
   void enqueue(Node* node, std::optional<Item> item);
   void worker_loop(Node* node);
+  void restart_transforms(Node* node);
   void flush_node(Node* node);
   void flush_children(Node* node);
   Status run_model(Node* node, const Item& in, std::vector<Item>* out);

@@ -20,7 +20,8 @@ struct SensorStatsSnapshot {
   uint64_t frames = 0;    // frames the driver published
   uint64_t dropped = 0;   // frames dropped because the graph's buffer was full
   uint64_t late = 0;      // frames published late (real-time replay)
-  uint64_t errors = 0;    // read/decode errors
+  uint64_t errors = 0;    // read/decode errors, rejected messages
+  uint64_t reconnects = 0;  // live sources: connections lost or attempts failed (each retried)
   size_t queued = 0;      // frames waiting now
 };
 

@@ -1,5 +1,5 @@
-// SensorDriver: the interface every data source implements (file replay and synthetic signals
-// now; network streams, microphones, cameras and MQTT later).
+// SensorDriver: the interface every data source implements: file replay and synthetic signals
+// (ReplayDriver), and live sources (LiveDriver: MQTT, network and V4L2 cameras, microphones).
 //
 // Lifecycle: open() -> start(sink) -> [frames pushed from the driver's own thread] -> stop().
 // A driver never calls downstream code itself: it only pushes frames into the FrameSink the
@@ -35,7 +35,8 @@ std::string_view sensor_state_name(SensorState s);
 struct SensorInfo {
   Modality modality = Modality::kAudio;
   int sample_rate = 0;  // audio
-  int channels = 0;     // audio: channel count; image: 1 (gray), 3 (BGR) or 4 (BGRA)
+  int channels = 0;     // audio: channel count; image: 1 (gray), 3 (BGR) or 4 (BGRA); series: fields
+  double rate = 0;      // series: declared samples per second (informational), 0 = not declared
   int width = 0;        // image
   int height = 0;       // image
   double fps = 0;       // image: frames per second the driver will emit
@@ -57,8 +58,9 @@ class FrameSink {
 struct SensorStats {
   uint64_t frames = 0;        // frames published
   uint64_t late_frames = 0;   // real-time replay: frames published more than one frame period late
-  uint64_t errors = 0;        // read/decode errors (each also logged)
+  uint64_t errors = 0;        // read/decode errors, rejected messages (logged once per distinct reason)
   uint64_t skipped = 0;       // frames read but deliberately not published (video-file fps cap)
+  uint64_t reconnects = 0;    // live drivers: times the source was lost (or never opened) and retried
 };
 
 class SensorDriver {

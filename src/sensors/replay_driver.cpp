@@ -212,7 +212,7 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
     frame->seq = seq++;
     frame->media_ns = unit.media_ns;
     frame->duration_ns = unit.duration_ns;
-    frame->data = std::move(unit.data);
+    std::visit([&](auto&& d) { frame->data = std::move(d); }, unit.data);
     frame->captured = SteadyClock::now();
 
     if (paced) {

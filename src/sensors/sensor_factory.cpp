@@ -7,7 +7,11 @@
 #include "sensors/audio_file_driver.h"
 #include "sensors/driver.h"
 #include "sensors/image_folder_driver.h"
+#include "sensors/microphone_driver.h"
+#include "sensors/mqtt_driver.h"
+#include "sensors/network_camera_driver.h"
 #include "sensors/synthetic_driver.h"
+#include "sensors/v4l2_camera_driver.h"
 #include "sensors/video_file_driver.h"
 
 namespace sensix {
@@ -20,7 +24,7 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
       return InvalidArgument(fmt::format("sensor {}: the synthetic driver reads no file, but spec.path is {}", name,
                                          spec.path));
     }
-  } else if (spec.path.empty()) {
+  } else if (!is_live(spec.driver) && spec.path.empty()) {
     return InvalidArgument(fmt::format("sensor {}: spec.path is empty", name));
   }
   if (!std::isfinite(spec.replay.speed) || spec.replay.speed < 0) {
@@ -43,9 +47,24 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
     if (driver == "video-file") return std::unique_ptr<SensorDriver>(std::make_unique<VideoFileDriver>(name, spec));
     return std::unique_ptr<SensorDriver>(std::make_unique<ImageFolderDriver>(name, spec));
   }
+  if (driver == "microphone") {
+    // The capture format (sampleRate, channels, frameMs) is checked by open(), with the field names.
+    return std::unique_ptr<SensorDriver>(std::make_unique<MicrophoneDriver>(name, spec));
+  }
+  if (driver == "network-camera") {
+    // url, video and reconnect are checked by open(), naming the fields.
+    return std::unique_ptr<SensorDriver>(std::make_unique<NetworkCameraDriver>(name, spec));
+  }
+  if (driver == "v4l2-camera") {
+    return std::unique_ptr<SensorDriver>(std::make_unique<V4l2CameraDriver>(name, spec));
+  }
   if (driver == "synthetic") {
     // The signal's settings and its audio or video format are checked by open(), with the field names.
     return std::unique_ptr<SensorDriver>(std::make_unique<SyntheticDriver>(name, spec));
+  }
+  if (driver == "mqtt") {
+    // The topic, fields and reconnect settings are checked by open(), with the field names.
+    return std::unique_ptr<SensorDriver>(std::make_unique<MqttDriver>(name, spec));
   }
   return InvalidArgument(fmt::format("sensor {}: driver '{}' is not supported", name, driver));
 }

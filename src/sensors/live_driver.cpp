@@ -1,0 +1,302 @@
+#include "sensors/live_driver.h"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace sensix {
+
+namespace {
+
+constexpr auto kDegradedFor = std::chrono::seconds(1);  // bad data keeps the sensor degraded this long
+
+bool permanent(const Status& s) {
+  return s.code() == StatusCode::kFailedPrecondition || s.code() == StatusCode::kInvalidArgument;
+}
+
+SteadyClock::duration seconds(double s) {
+  return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(s));
+}
+
+}  // namespace
+
+LiveDriver::LiveDriver(std::string name, SensorSpec spec) : name_(std::move(name)), spec_(std::move(spec)) {}
+
+LiveDriver::~LiveDriver() { stop(); }
+
+Status LiveDriver::open() {
+  if (opened_) return FailedPrecondition(fmt::format("sensor {} is already open", name_));
+  const ReconnectSpec& r = spec_.reconnect;
+  Status s;
+  if (!(r.initial_delay > 0) || !(r.max_delay >= r.initial_delay) || !(r.timeout > 0) || r.max_attempts < 0 ||
+      !std::isfinite(r.max_delay) || !std::isfinite(r.timeout)) {
+    s = InvalidArgument(fmt::format("reconnect settings are not valid (initialDelay {} s, maxDelay {} s, maxAttempts {}, "
+                                    "timeout {} s)",
+                                    r.initial_delay, r.max_delay, r.max_attempts, r.timeout));
+  } else {
+    SensorInfo info;
+    try {
+      s = describe(&info);
+    } catch (const std::exception& e) {
+      s = Internal(fmt::format("{}: unexpected error: {}", source_label(), e.what()));
+    }
+    if (s.ok()) info_ = std::move(info);
+  }
+  if (!s.ok()) {
+    set_state(SensorState::kFailed, s.message());
+    return s;
+  }
+  opened_ = true;
+  return Status::Ok();
+}
+
+Status LiveDriver::start(FrameSink* sink) {
+  if (sink == nullptr) return InvalidArgument(fmt::format("sensor {}: start() needs a sink", name_));
+  if (!opened_) return FailedPrecondition(fmt::format("sensor {}: start() before a successful open()", name_));
+  {
+    std::lock_guard lock(mu_);
+    if (state_ != SensorState::kPending || thread_.joinable()) {
+      return FailedPrecondition(fmt::format("sensor {} cannot start: it is {}", name_, sensor_state_name(state_)));
+    }
+    reason_ = fmt::format("connecting to {}", source_label());
+  }
+  sink_ = sink;
+  start_time_ = SteadyClock::now();
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::exception& e) {
+    Status s = Unavailable(fmt::format("sensor {}: cannot start its thread: {}", name_, e.what()));
+    set_state(SensorState::kFailed, s.message());
+    return s;
+  }
+  return Status::Ok();
+}
+
+void LiveDriver::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_requested_ = true;
+    if (!thread_.joinable() && state_ == SensorState::kPending) {
+      state_ = SensorState::kStopped;
+      reason_ = "stopped on request";
+    }
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+SensorState LiveDriver::state() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+std::string LiveDriver::reason() const {
+  std::lock_guard lock(mu_);
+  return reason_;
+}
+
+SensorStats LiveDriver::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void LiveDriver::count_error(const std::string& why) {
+  last_error_time_ = SteadyClock::now();
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.errors;
+    if (state_ == SensorState::kRunning || state_ == SensorState::kDegraded) {
+      state_ = SensorState::kDegraded;
+      reason_ = why;
+    }
+  }
+  if (why != last_logged_error_) {
+    spdlog::warn("sensor {}: {}", name_, why);
+    last_logged_error_ = why;
+  }
+}
+
+int64_t LiveDriver::now_media_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start_time_).count();
+}
+
+bool LiveDriver::stop_requested() const {
+  std::lock_guard lock(mu_);
+  return stop_requested_;
+}
+
+bool LiveDriver::sleep_for(SteadyClock::duration d) {
+  std::unique_lock lock(mu_);
+  return !stop_cv_.wait_for(lock, d, [&] { return stop_requested_; });
+}
+
+void LiveDriver::set_state(SensorState s, std::string reason) {
+  std::lock_guard lock(mu_);
+  state_ = s;
+  reason_ = std::move(reason);
+}
+
+SteadyClock::duration LiveDriver::backoff(int attempt) const {
+  const ReconnectSpec& r = spec_.reconnect;
+  const double d = r.initial_delay * std::pow(2.0, std::min(attempt - 1, 30));
+  return seconds(std::min(d, r.max_delay));
+}
+
+Status LiveDriver::safe_connect() {
+  try {
+    return connect();
+  } catch (const std::exception& e) {
+    return Unavailable(fmt::format("{}: unexpected error while connecting: {}", source_label(), e.what()));
+  } catch (...) {
+    return Unavailable(fmt::format("{}: unexpected error while connecting", source_label()));
+  }
+}
+
+Result<LiveDriver::Read> LiveDriver::safe_read(Unit* out) {
+  try {
+    return read(out);
+  } catch (const std::exception& e) {
+    return Unavailable(fmt::format("{}: unexpected error while reading: {}", source_label(), e.what()));
+  } catch (...) {
+    return Unavailable(fmt::format("{}: unexpected error while reading", source_label()));
+  }
+}
+
+void LiveDriver::run() {
+  Result<Outcome> r = loop();
+  Status why;
+  if (!r.ok()) {
+    why = r.status();
+    set_state(SensorState::kFailed, why.message());
+    spdlog::error("sensor {}: failed: {}", name_, why.message());
+  } else if (*r == Outcome::kStopRequested) {
+    set_state(SensorState::kStopped, "stopped on request");
+    why = Cancelled(fmt::format("sensor {} stopped on request", name_));
+  } else {
+    set_state(SensorState::kStopped, "the consumer stopped taking frames");
+    why = Cancelled(fmt::format("sensor {}: the consumer stopped taking frames", name_));
+  }
+  sink_->end_of_stream(why);
+}
+
+Result<LiveDriver::Outcome> LiveDriver::loop() {
+  const ReconnectSpec& rc = spec_.reconnect;
+  const auto timeout = seconds(rc.timeout);
+  uint64_t seq = 0;
+  int attempt = 0;   // attempts since the last connection that delivered data
+  int failures = 0;  // failed connection attempts in a row
+  bool lost_before = false;
+  std::string last_problem;  // logged once per distinct reason
+
+  auto note_problem = [&](const std::string& what) {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.reconnects;
+    }
+    if (what != last_problem) {
+      spdlog::warn("sensor {}: {}", name_, what);
+      last_problem = what;
+    }
+  };
+
+  for (;;) {
+    if (stop_requested()) return Outcome::kStopRequested;
+    if (attempt > 0) {
+      const auto delay = backoff(attempt);
+      {
+        std::lock_guard lock(mu_);
+        state_ = SensorState::kReconnecting;
+        reason_ = fmt::format("{}; next attempt in {:.1f} s", last_problem,
+                              std::chrono::duration<double>(delay).count());
+      }
+      if (!sleep_for(delay)) return Outcome::kStopRequested;
+    }
+    Status c = safe_connect();
+    if (!c.ok()) {
+      disconnect();
+      if (permanent(c)) return c;
+      ++attempt;
+      ++failures;
+      note_problem(fmt::format("cannot connect to {}: {}", source_label(), c.message()));
+      if (rc.max_attempts > 0 && failures >= rc.max_attempts) {
+        return Unavailable(fmt::format("gave up on {} after {} failed attempts in a row; the last: {}", source_label(),
+                                       failures, c.message()));
+      }
+      continue;
+    }
+    set_state(SensorState::kRunning, "");
+    spdlog::info("sensor {}: connected to {}", name_, source_label());
+
+    bool delivered = false;
+    auto last_data = SteadyClock::now();
+    Status lost;
+    for (;;) {
+      if (stop_requested()) {
+        disconnect();
+        return Outcome::kStopRequested;
+      }
+      Unit u;
+      Result<Read> rd = safe_read(&u);
+      const auto now = SteadyClock::now();
+      if (!rd.ok()) {
+        if (permanent(rd.status())) {
+          disconnect();
+          return rd.status();
+        }
+        lost = rd.status();
+        break;
+      }
+      {
+        std::lock_guard lock(mu_);
+        if (state_ == SensorState::kDegraded && now - last_error_time_ > kDegradedFor) {
+          state_ = SensorState::kRunning;
+          reason_.clear();
+        }
+      }
+      if (*rd == Read::kNothing) {
+        if (silence_is_loss() && now - last_data > timeout) {
+          lost = Unavailable(fmt::format("no data for {} s", rc.timeout));
+          break;
+        }
+        continue;
+      }
+      last_data = now;
+      if (*rd == Read::kSkipped) {
+        std::lock_guard lock(mu_);
+        ++stats_.skipped;
+        continue;
+      }
+      auto frame = std::make_shared<Frame>();
+      frame->seq = seq++;
+      frame->media_ns = u.media_ns >= 0 ? u.media_ns : now_media_ns();
+      frame->duration_ns = u.duration_ns;
+      frame->discontinuity = lost_before && !delivered;
+      std::visit([&](auto&& d) { frame->data = std::move(d); }, u.data);
+      frame->captured = SteadyClock::now();
+      delivered = true;
+      attempt = 0;
+      failures = 0;
+      if (!sink_->push(std::move(frame))) {
+        disconnect();
+        return Outcome::kRefused;
+      }
+      std::lock_guard lock(mu_);
+      ++stats_.frames;
+    }
+    disconnect();
+    lost_before = true;
+    attempt = std::max(attempt, 0) + 1;
+    note_problem(fmt::format("lost {}: {}", source_label(), lost.message()));
+    // A connection that died before delivering anything counts as a failed attempt.
+    if (!delivered && rc.max_attempts > 0 && ++failures >= rc.max_attempts) {
+      return Unavailable(fmt::format("gave up on {} after {} failed attempts in a row; the last: {}", source_label(),
+                                     failures, lost.message()));
+    }
+  }
+}
+
+}  // namespace sensix
