@@ -390,6 +390,17 @@ TEST(ParserTest, SeriesAndUpsamplingInputsParse) {
                                "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_FALSE(std::get<AudioInputSpec>(a->models.at(0).spec.inputs.at(0).source).allow_upsampling);
+
+  auto sel = parse_document_text(replace(kModel, "sampleRate: 16000,", "sampleRate: 16000, selectChannels: [1],"),
+                                 "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(sel.ok()) << sel.status();
+  EXPECT_EQ(std::get<AudioInputSpec>(sel->models.at(0).spec.inputs.at(0).source).select_channels,
+            (std::vector<int>{1}));
+  auto two = parse_document_text(replace(kModel, "sampleRate: 16000,", "sampleRate: 16000, selectChannels: [0, 1],"),
+                                 "t.yaml", "/docs", kRoots);
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.status().message(), "t.yaml: Model/vad: spec.inputs[0].audio.selectChannels: 2 channel(s) selected but channels is 1; "
+                                        "select one sensor channel per model channel (line 11)");
 }
 
 TEST(ParserTest, ImageRotationCropAndQuantizationParse) {
@@ -568,8 +579,9 @@ INSTANTIATE_TEST_SUITE_P(
                  "frame is 96 x 64 = 6144"},
         // Unknown and missing fields.
         Case{"UnknownFieldWithSuggestion", replace(kModel, "sampleRate: 16000", "sampleRat: 16000"),
-             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, allowUpsampling, "
-                 "preEmphasis, features, window, hop, prefill, scale); did you mean \"sampleRate\"? (line 11)"},
+             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, selectChannels, "
+                 "allowUpsampling, preEmphasis, features, window, hop, prefill, scale); did you mean \"sampleRate\"? "
+                 "(line 11)"},
         Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
              S + "spec.colour: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, series, "
                  "replay, reconnect, audio, video, buffer) (line 7)"},

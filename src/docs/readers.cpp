@@ -354,11 +354,24 @@ void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out
 
 void read_audio_input(const Field& f, InputSpec& in) {
   AudioInputSpec a;
-  if (auto m = f.as_map({"sampleRate", "channels", "allowUpsampling", "preEmphasis", "features", "window", "hop",
-                          "prefill", "scale"})) {
+  if (auto m = f.as_map({"sampleRate", "channels", "selectChannels", "allowUpsampling", "preEmphasis", "features",
+                          "window", "hop", "prefill", "scale"})) {
     const bool rate_ok = m->read_int("sampleRate", a.sample_rate, positive_int(), true);
-    m->read_int("channels", a.channels, positive_int());
+    // Absent is fine (the default, 1); present and bad is an error of its own.
+    const bool channels_ok = m->read_int("channels", a.channels, positive_int()) || !m->has("channels");
     m->read_bool("allowUpsampling", a.allow_upsampling);
+    Field select = m->get("selectChannels");
+    if (select.present()) {
+      if (auto v = select.as_int_list(int_between(0, 63), 1)) {
+        if (channels_ok && static_cast<int>(v->size()) != a.channels) {
+          select.error(fmt::format("{} channel(s) selected but channels is {}; select one sensor channel per model "
+                                   "channel",
+                                   v->size(), a.channels));
+        } else {
+          for (int64_t c : *v) a.select_channels.push_back(static_cast<int>(c));
+        }
+      }
+    }
     Field pre = m->get("preEmphasis");
     if (pre.present()) {
       if (auto v = pre.as_number(NumRange{0.0, 1.0, false, "a number from 0 up to (not including) 1"})) {

@@ -240,6 +240,9 @@ struct AudioInputSpec {
   // false: the model must not be fed audio made up by upsampling (a lower-rate sensor resampled up)
   // or by up-mixing (fewer sensor channels copied out); the pipeline is refused instead.
   bool allow_upsampling = true;
+  // Empty: the sensor's channels are mixed to `channels` (mean down, copy up). Otherwise the sensor
+  // channels to take, 0-based, one per model channel (e.g. {1}: the right channel of a stereo mic).
+  std::vector<int> select_channels;
   std::optional<float> pre_emphasis;          // y[n] = x[n] - c x[n-1], c in [0, 1)
   std::optional<AudioFeaturesSpec> features;  // unset: windows of raw samples
   WindowSpec window;  // samples, or feature frames when `features` is set

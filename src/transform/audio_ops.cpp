@@ -39,6 +39,36 @@ Result<ChannelMixer> ChannelMixer::create(int in_channels, int out_channels) {
   return ChannelMixer(in_channels, out_channels);
 }
 
+Result<ChannelSelector> ChannelSelector::create(int in_channels, std::vector<int> channels) {
+  if (in_channels < 1 || in_channels > kMaxChannels) {
+    return InvalidArgument(fmt::format("cannot select from {} channels: between 1 and {} are supported", in_channels,
+                                       kMaxChannels));
+  }
+  if (channels.empty() || channels.size() > static_cast<size_t>(kMaxChannels)) {
+    return InvalidArgument(fmt::format("select 1 to {} channels, not {}", kMaxChannels, channels.size()));
+  }
+  for (int c : channels) {
+    if (c < 0 || c >= in_channels) {
+      return InvalidArgument(fmt::format("channel {} does not exist: the audio has {} channel(s), numbered 0 to {}", c,
+                                         in_channels, in_channels - 1));
+    }
+  }
+  return ChannelSelector(in_channels, std::move(channels));
+}
+
+void ChannelSelector::process(std::span<const float> in, std::vector<float>* out) const {
+  const size_t ic = static_cast<size_t>(in_);
+  const size_t oc = channels_.size();
+  const size_t frames = in.size() / ic;
+  const size_t base = out->size();
+  out->resize(base + frames * oc);
+  float* dst = out->data() + base;
+  for (size_t f = 0; f < frames; ++f) {
+    const float* s = in.data() + f * ic;
+    for (size_t c = 0; c < oc; ++c) dst[f * oc + c] = s[static_cast<size_t>(channels_[c])];
+  }
+}
+
 void ChannelMixer::process(std::span<const float> in, std::vector<float>* out) const {
   const size_t ic = static_cast<size_t>(in_);
   const size_t oc = static_cast<size_t>(out_);

@@ -36,6 +36,23 @@ class ChannelMixer {
   int out_;
 };
 
+// Picks channels out of interleaved audio: output channel i is input channel channels[i]
+// (0-based; an input channel may be taken more than once). create() rejects an empty list and an
+// index outside [0, in_channels).
+class ChannelSelector {
+ public:
+  static Result<ChannelSelector> create(int in_channels, std::vector<int> channels);
+  // Appends to `out` (does not clear it); `in` holds whole frames of in_channels() samples.
+  void process(std::span<const float> in, std::vector<float>* out) const;
+  int in_channels() const { return in_; }
+  int out_channels() const { return static_cast<int>(channels_.size()); }
+
+ private:
+  ChannelSelector(int in, std::vector<int> channels) : in_(in), channels_(std::move(channels)) {}
+  int in_;
+  std::vector<int> channels_;
+};
+
 // Streaming sample-rate conversion with libsoxr (SOXR_HQ: 20-bit, linear phase). The output is
 // aligned with the input (soxr compensates its filter delay), so the n-th output sample is
 // at time n / out_rate. flush() drains the filter at the end of a stream and makes the

@@ -39,6 +39,28 @@ std::vector<float> mix(int in, int out, std::vector<float> samples) {
   return res;
 }
 
+TEST(ChannelSelector, TakesTheNamedChannelsInOrder) {
+  auto sel = ChannelSelector::create(3, {2, 0, 2});
+  ASSERT_TRUE(sel.ok()) << sel.status();
+  EXPECT_EQ(sel->out_channels(), 3);
+  std::vector<float> out{9.0f};  // appends
+  sel->process(std::vector<float>{1, 2, 3, 4, 5, 6}, &out);
+  EXPECT_EQ(out, (std::vector<float>{9, 3, 1, 3, 6, 4, 6}));
+  auto one = ChannelSelector::create(2, {1});
+  ASSERT_TRUE(one.ok());
+  std::vector<float> right;
+  one->process(std::vector<float>{0.1f, -0.5f, 0.2f, -0.25f}, &right);
+  EXPECT_EQ(right, (std::vector<float>{-0.5f, -0.25f}));
+}
+
+TEST(ChannelSelector, RefusesChannelsThatDoNotExist) {
+  auto bad = ChannelSelector::create(2, {0, 2});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "channel 2 does not exist: the audio has 2 channel(s), numbered 0 to 1");
+  EXPECT_FALSE(ChannelSelector::create(2, {}).ok());
+  EXPECT_FALSE(ChannelSelector::create(2, {-1}).ok());
+}
+
 TEST(ChannelMixer, StereoToMonoIsTheMean) {
   EXPECT_THAT(mix(2, 1, {1, 3, -1, 1, 0.5f, 0.25f}), ElementsAre(2.0f, 0.0f, 0.375f));
 }

@@ -50,6 +50,28 @@ class MixNode final : public ExecNode {
   ChannelMixer mixer_;
 };
 
+class SelectNode final : public ExecNode {
+ public:
+  explicit SelectNode(ChannelSelector sel) : sel_(std::move(sel)) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    SENSIX_ASSIGN_OR_RETURN(const RowsData* rows, rows_of(in, "select"));
+    if (rows->row_width != sel_.in_channels()) {
+      return InvalidArgument(fmt::format("select expected {} channels, got {}", sel_.in_channels(), rows->row_width));
+    }
+    auto picked = std::make_shared<std::vector<float>>();
+    picked->reserve(rows->values->size() / static_cast<size_t>(sel_.in_channels()) *
+                    static_cast<size_t>(sel_.out_channels()));
+    sel_.process(*rows->values, picked.get());
+    Item o = derive(in);
+    o.data = RowsData{std::move(picked), sel_.out_channels(), rows->sample_rate};
+    out->push_back(std::move(o));
+    return Status::Ok();
+  }
+
+ private:
+  ChannelSelector sel_;
+};
+
 class ResampleNode final : public ExecNode {
  public:
   ResampleNode(std::unique_ptr<Resampler> r, int channels) : r_(std::move(r)), channels_(channels) {}
@@ -388,6 +410,10 @@ Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node) {
   if (const auto* p = std::get_if<MixParams>(&node.params)) {
     SENSIX_ASSIGN_OR_RETURN(ChannelMixer m, ChannelMixer::create(p->in_channels, p->out_channels));
     return std::unique_ptr<ExecNode>(std::make_unique<MixNode>(m));
+  }
+  if (const auto* p = std::get_if<SelectParams>(&node.params)) {
+    SENSIX_ASSIGN_OR_RETURN(ChannelSelector sel, ChannelSelector::create(p->in_channels, p->channels));
+    return std::unique_ptr<ExecNode>(std::make_unique<SelectNode>(std::move(sel)));
   }
   if (const auto* p = std::get_if<ResampleParams>(&node.params)) {
     SENSIX_ASSIGN_OR_RETURN(auto r, Resampler::create(p->in_rate, p->out_rate, p->channels));

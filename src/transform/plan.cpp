@@ -54,6 +54,7 @@ std::string_view node_kind_name(const NodeParams& p) {
                         [](const DctParams&) { return std::string_view("dct"); },
                         [](const NormalizeParams&) { return std::string_view("normalize"); },
                         [](const SeriesResampleParams&) { return std::string_view("series-resample"); },
+                        [](const SelectParams&) { return std::string_view("select"); },
                         [](const RotateParams&) { return std::string_view("rotate"); },
                         [](const CropParams&) { return std::string_view("crop"); },
                     },
@@ -240,7 +241,21 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
     return InvalidArgument(fmt::format("audio requirement {} Hz, {} ch is not valid", req.sample_rate, req.channels));
   }
   SENSIX_RETURN_IF_ERROR(check_window(req.window));
-  if (!req.allow_upsampling && (src->sample_rate < req.sample_rate || src->channels < req.channels)) {
+  const bool select = !req.select_channels.empty();
+  if (select) {
+    if (static_cast<int>(req.select_channels.size()) != req.channels) {
+      return InvalidArgument(fmt::format("{} channel(s) selected for a {}-channel input", req.select_channels.size(),
+                                         req.channels));
+    }
+    for (int c : req.select_channels) {
+      if (c < 0 || c >= src->channels) {
+        return InvalidArgument(fmt::format("the model takes channel {} of sensor {}, which has {} channel(s) (0 to {})",
+                                           c, src->sensor, src->channels, src->channels - 1));
+      }
+    }
+  }
+  const int channels_from_sensor = select ? req.channels : src->channels;  // a selection takes real channels
+  if (!req.allow_upsampling && (src->sample_rate < req.sample_rate || channels_from_sensor < req.channels)) {
     return InvalidArgument(fmt::format(
         "the model needs {} Hz, {} ch audio and forbids upsampling (allowUpsampling: false), but sensor {} gives {} Hz, "
         "{} ch: {}",
@@ -249,13 +264,20 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
             ? "both its rate and its channel count are lower"
             : (src->sample_rate < req.sample_rate ? "its rate is lower" : "it has fewer channels")));
   }
-  bool mix = src->channels != req.channels;
+  bool mix = !select && src->channels != req.channels;
   if (mix && !(req.channels == 1 || src->channels == 1)) {
     return InvalidArgument(fmt::format("sensor {} has {} channels and the model needs {}: only mixing down to one "
                                        "channel or up from one channel is supported",
                                        src->sensor, src->channels, req.channels));
   }
   int node = source;
+  if (select) {
+    // Select before resampling: only the channels the model takes are resampled.
+    std::string list = fmt::format("{}", fmt::join(req.select_channels, ","));
+    node = get_or_add(node, SelectParams{src->channels, req.select_channels},
+                      fmt::format("select({}->[{}])", src->channels, list),
+                      fmt::format("select channel(s) [{}] of {}", list, src->channels), consumer, pipeline);
+  }
   auto add_mix = [&] {
     node = get_or_add(node, MixParams{src->channels, req.channels}, fmt::format("mix({}->{})", src->channels, req.channels),
                       fmt::format("mix {} -> {} ch", src->channels, req.channels), consumer, pipeline);
@@ -263,7 +285,7 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
   // Mix down before resampling (fewer channels to resample); mix up after.
   if (mix && req.channels < src->channels) add_mix();
   if (src->sample_rate != req.sample_rate) {
-    int ch = (mix && req.channels < src->channels) ? req.channels : src->channels;
+    int ch = select || (mix && req.channels < src->channels) ? req.channels : src->channels;
     node = get_or_add(node, ResampleParams{src->sample_rate, req.sample_rate, ch},
                       fmt::format("resample({}->{})", src->sample_rate, req.sample_rate),
                       fmt::format("resample {} -> {} Hz", src->sample_rate, req.sample_rate), consumer, pipeline);

@@ -41,6 +41,10 @@ struct SeriesResampleParams {
 struct MixParams {
   int in_channels = 0, out_channels = 0;
 };
+struct SelectParams {  // take these input channels (0-based), in this order
+  int in_channels = 0;
+  std::vector<int> channels;
+};
 struct ResampleParams {
   int in_rate = 0, out_rate = 0, channels = 0;
 };
@@ -110,7 +114,7 @@ struct ModelParams {
 using NodeParams = std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams,
                                 ResizeParams, ColorParams, ImageTensorParams, ModelParams, PreEmphasisParams,
                                 SpectrumParams, MelParams, LogParams, DctParams, NormalizeParams,
-                                SeriesResampleParams, RotateParams, CropParams>;
+                                SeriesResampleParams, SelectParams, RotateParams, CropParams>;
 
 std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", "spectrum", ...
 

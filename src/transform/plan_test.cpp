@@ -791,3 +791,56 @@ TEST(PlanNodes, ResizeAfterRotationComposesTheGeometry) {
 
 }  // namespace
 }  // namespace sensix
+
+namespace sensix {
+namespace {
+
+TEST(PlanBuilder, SelectedChannelsAreTakenBeforeResamplingAndChecked) {
+  PlanBuilder b;
+  int src = b.add_source(audio_source(44100, 2));
+  AudioInputSpec right = audio_req(16000, 512, 512, 1);
+  right.select_channels = {1};
+  auto t = b.add_audio_chain(src, right, {1, 512}, DType::kFloat32, "right-vad", "p");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  AudioInputSpec left = audio_req(16000, 512, 512, 1);
+  left.select_channels = {0};
+  auto l = b.add_audio_chain(src, left, {1, 512}, DType::kFloat32, "left-vad", "p");
+  ASSERT_TRUE(l.ok()) << l.status().message();
+  AudioInputSpec bad = audio_req(16000, 512, 512, 1);
+  bad.select_channels = {2};
+  auto refused = b.add_audio_chain(src, bad, {1, 512}, DType::kFloat32, "m", "p");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "the model takes channel 2 of sensor mic, which has 2 channel(s) (0 to 1)");
+  Plan plan = b.finish();
+  EXPECT_EQ(plan.node(*t).key, "mic/select(2->[1])/resample(44100->16000)/window(512,512,none)/tensor(float32[1, 512]*1)");
+  EXPECT_EQ(kinds_to_root(plan, *l), (std::vector<std::string>{"source", "select", "resample", "window", "tensor"}));
+  const auto& rs = std::get<ResampleParams>(plan.node(plan.node(plan.node(*t).parent).parent).params);
+  EXPECT_EQ(rs.channels, 1);  // only the selected channel is resampled
+
+  // Executed: the right channel of a stereo frame, unchanged by a same-rate chain.
+  PlanBuilder same;
+  int s2 = same.add_source(audio_source(16000, 2));
+  AudioInputSpec r2 = audio_req(16000, 4, 4, 1);
+  r2.select_channels = {1};
+  auto leaf = same.add_audio_chain(s2, r2, {1, 4}, DType::kFloat32, "m", "p");
+  ASSERT_TRUE(leaf.ok()) << leaf.status().message();
+  Plan p2 = same.finish();
+  std::vector<int> chain;
+  for (int n = *leaf; p2.node(n).parent >= 0; n = p2.node(n).parent) chain.insert(chain.begin(), n);
+  Item in;
+  in.data = RowsData{std::make_shared<std::vector<float>>(std::vector<float>{1, -1, 2, -2, 3, -3, 4, -4}), 2, 16000};
+  std::vector<Item> items{in};
+  for (int id : chain) {
+    auto node = make_transform_node(p2.node(id));
+    ASSERT_TRUE(node.ok()) << node.status().message();
+    std::vector<Item> next;
+    for (const Item& it : items) ASSERT_TRUE((*node)->process(it, &next).ok());
+    items = std::move(next);
+  }
+  ASSERT_EQ(items.size(), 1u);
+  auto v = std::get<TensorData>(items[0].data).tensor->values<float>();
+  EXPECT_EQ(std::vector<float>(v.begin(), v.end()), (std::vector<float>{-1, -2, -3, -4}));
+}
+
+}  // namespace
+}  // namespace sensix
