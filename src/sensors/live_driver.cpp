@@ -24,13 +24,13 @@ SteadyClock::duration seconds(double s) {
 
 }  // namespace
 
-LiveDriver::LiveDriver(std::string name, SensorSpec spec) : name_(std::move(name)), spec_(std::move(spec)) {}
+LiveDriver::LiveDriver(std::string name, SensorSpec spec) : ThreadedDriver(std::move(name), std::move(spec)) {}
 
 LiveDriver::~LiveDriver() { stop(); }
 
 Status LiveDriver::open() {
-  if (opened_) return FailedPrecondition(fmt::format("sensor {} is already open", name_));
-  const ReconnectSpec& r = spec_.reconnect;
+  if (opened()) return FailedPrecondition(fmt::format("sensor {} is already open", name()));
+  const ReconnectSpec& r = spec().reconnect;
   Status s;
   if (!(r.initial_delay > 0) || !(r.max_delay >= r.initial_delay) || !(r.timeout > 0) || r.max_attempts < 0 ||
       !std::isfinite(r.max_delay) || !std::isfinite(r.timeout)) {
@@ -44,64 +44,20 @@ Status LiveDriver::open() {
     } catch (const std::exception& e) {
       s = Internal(fmt::format("{}: unexpected error: {}", source_label(), e.what()));
     }
-    if (s.ok()) info_ = std::move(info);
+    if (s.ok()) {
+      set_opened(std::move(info));
+      return Status::Ok();
+    }
   }
-  if (!s.ok()) {
-    set_state(SensorState::kFailed, s.message());
-    return s;
-  }
-  opened_ = true;
-  return Status::Ok();
+  set_state(SensorState::kFailed, s.message());
+  return s;
 }
 
 Status LiveDriver::start(FrameSink* sink) {
-  if (sink == nullptr) return InvalidArgument(fmt::format("sensor {}: start() needs a sink", name_));
-  if (!opened_) return FailedPrecondition(fmt::format("sensor {}: start() before a successful open()", name_));
-  {
-    std::lock_guard lock(mu_);
-    if (state_ != SensorState::kPending || thread_.joinable()) {
-      return FailedPrecondition(fmt::format("sensor {} cannot start: it is {}", name_, sensor_state_name(state_)));
-    }
-    reason_ = fmt::format("connecting to {}", source_label());
-  }
-  sink_ = sink;
-  start_time_ = SteadyClock::now();
-  try {
-    thread_ = std::thread([this] { run(); });
-  } catch (const std::exception& e) {
-    Status s = Unavailable(fmt::format("sensor {}: cannot start its thread: {}", name_, e.what()));
-    set_state(SensorState::kFailed, s.message());
-    return s;
-  }
-  return Status::Ok();
-}
-
-void LiveDriver::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_requested_ = true;
-    if (!thread_.joinable() && state_ == SensorState::kPending) {
-      state_ = SensorState::kStopped;
-      reason_ = "stopped on request";
-    }
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-SensorState LiveDriver::state() const {
-  std::lock_guard lock(mu_);
-  return state_;
-}
-
-std::string LiveDriver::reason() const {
-  std::lock_guard lock(mu_);
-  return reason_;
-}
-
-SensorStats LiveDriver::stats() const {
-  std::lock_guard lock(mu_);
-  return stats_;
+  // Set before the thread exists (run() reads it); a second start() is refused by start_thread()
+  // and must not move it under a running thread.
+  if (state() == SensorState::kPending) start_time_ = SteadyClock::now();
+  return start_thread(sink, SensorState::kPending, fmt::format("connecting to {}", source_label()));
 }
 
 void LiveDriver::count_error(const std::string& why) {
@@ -115,7 +71,7 @@ void LiveDriver::count_error(const std::string& why) {
     }
   }
   if (why != last_logged_error_) {
-    spdlog::warn("sensor {}: {}", name_, why);
+    spdlog::warn("sensor {}: {}", name(), why);
     last_logged_error_ = why;
   }
 }
@@ -124,24 +80,8 @@ int64_t LiveDriver::now_media_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start_time_).count();
 }
 
-bool LiveDriver::stop_requested() const {
-  std::lock_guard lock(mu_);
-  return stop_requested_;
-}
-
-bool LiveDriver::sleep_for(SteadyClock::duration d) {
-  std::unique_lock lock(mu_);
-  return !stop_cv_.wait_for(lock, d, [&] { return stop_requested_; });
-}
-
-void LiveDriver::set_state(SensorState s, std::string reason) {
-  std::lock_guard lock(mu_);
-  state_ = s;
-  reason_ = std::move(reason);
-}
-
 SteadyClock::duration LiveDriver::backoff(int attempt) const {
-  const ReconnectSpec& r = spec_.reconnect;
+  const ReconnectSpec& r = spec().reconnect;
   const double d = r.initial_delay * std::pow(2.0, std::min(attempt - 1, 30));
   return seconds(std::min(d, r.max_delay));
 }
@@ -172,19 +112,19 @@ void LiveDriver::run() {
   if (!r.ok()) {
     why = r.status();
     set_state(SensorState::kFailed, why.message());
-    spdlog::error("sensor {}: failed: {}", name_, why.message());
+    spdlog::error("sensor {}: failed: {}", name(), why.message());
   } else if (*r == Outcome::kStopRequested) {
     set_state(SensorState::kStopped, "stopped on request");
-    why = Cancelled(fmt::format("sensor {} stopped on request", name_));
+    why = Cancelled(fmt::format("sensor {} stopped on request", name()));
   } else {
     set_state(SensorState::kStopped, "the consumer stopped taking frames");
-    why = Cancelled(fmt::format("sensor {}: the consumer stopped taking frames", name_));
+    why = Cancelled(fmt::format("sensor {}: the consumer stopped taking frames", name()));
   }
-  sink_->end_of_stream(why);
+  sink()->end_of_stream(why);
 }
 
 Result<LiveDriver::Outcome> LiveDriver::loop() {
-  const ReconnectSpec& rc = spec_.reconnect;
+  const ReconnectSpec& rc = spec().reconnect;
   const auto timeout = seconds(rc.timeout);
   uint64_t seq = 0;
   int attempt = 0;   // attempts since the last connection that delivered data
@@ -198,7 +138,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       ++stats_.reconnects;
     }
     if (what != last_problem) {
-      spdlog::warn("sensor {}: {}", name_, what);
+      spdlog::warn("sensor {}: {}", name(), what);
       last_problem = what;
     }
   };
@@ -229,7 +169,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       continue;
     }
     set_state(SensorState::kRunning, "");
-    spdlog::info("sensor {}: connected to {}", name_, source_label());
+    spdlog::info("sensor {}: connected to {}", name(), source_label());
 
     bool delivered = false;
     auto last_data = SteadyClock::now();
@@ -280,7 +220,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       delivered = true;
       attempt = 0;
       failures = 0;
-      if (!sink_->push(std::move(frame))) {
+      if (!sink()->push(std::move(frame))) {
         disconnect();
         return Outcome::kRefused;
       }

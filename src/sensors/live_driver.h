@@ -39,21 +39,16 @@
 #include <thread>
 #include <variant>
 
-#include "sensors/driver.h"
+#include "sensors/threaded_driver.h"
 
 namespace sensix {
 
-class LiveDriver : public SensorDriver {
+class LiveDriver : public ThreadedDriver {
  public:
   ~LiveDriver() override;
 
   Status open() final;
-  const SensorInfo& info() const final { return info_; }
   Status start(FrameSink* sink) final;
-  void stop() final;
-  SensorState state() const final;
-  std::string reason() const final;
-  SensorStats stats() const final;
 
  protected:
   LiveDriver(std::string name, SensorSpec spec);
@@ -88,39 +83,19 @@ class LiveDriver : public SensorDriver {
   void count_error(const std::string& why);
   // Steady-clock nanoseconds since start() (the default media time). Driver thread.
   int64_t now_media_ns() const;
-  bool stop_requested() const;
-
-  const std::string& name() const { return name_; }
-  const SensorSpec& spec() const { return spec_; }
 
  private:
   enum class Outcome { kStopRequested, kRefused };
-  void run();
+  void run() override;
   Result<Outcome> loop();
-  // Sleeps for `d` or until stop(); false when stop() was requested.
-  bool sleep_for(SteadyClock::duration d);
-  void set_state(SensorState s, std::string reason);
   SteadyClock::duration backoff(int attempt) const;
   // One read that may throw: exceptions become a loss.
   Result<Read> safe_read(Unit* out);
   Status safe_connect();
 
-  const std::string name_;
-  const SensorSpec spec_;
-  SensorInfo info_;
-  bool opened_ = false;
-  FrameSink* sink_ = nullptr;
-  std::thread thread_;
   SteadyClock::time_point start_time_;
-  std::string last_logged_error_;                   // driver thread
-  SteadyClock::time_point last_error_time_{};       // driver thread
-
-  mutable std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stop_requested_ = false;                 // guarded by mu_
-  SensorState state_ = SensorState::kPending;   // guarded by mu_
-  std::string reason_;                          // guarded by mu_
-  SensorStats stats_;                           // guarded by mu_
+  std::string last_logged_error_;              // driver thread
+  SteadyClock::time_point last_error_time_{};  // driver thread
 };
 
 }  // namespace sensix

@@ -12,44 +12,17 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio/registry.hpp>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+
+#include "sensors/camera_common.h"
 
 namespace sensix {
 
 namespace {
 
-constexpr double kMaxFps = 1000;  // a stated rate above this (RTP's 90 kHz clock) is not a frame rate
-
 bool is_local_sdp(const std::string& url) {
   return url.find("://") == std::string::npos && url.size() > 4 && url.compare(url.size() - 4, 4, ".sdp") == 0;
-}
-
-std::string base64(const std::string& in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) |
-                       static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
 }
 
 // What FFmpeg is asked to open. A local .sdp file is passed as a data: URI: FFmpeg refuses the
@@ -67,25 +40,11 @@ Result<std::string> ffmpeg_target(const std::string& url) {
   if (!f.good() && !f.eof()) return Unavailable(fmt::format("cannot read the SDP file {}", url));
   if (text.empty()) return Unavailable(fmt::format("the SDP file {} is empty", url));
   if (text.size() > 64 * 1024) return InvalidArgument(fmt::format("the SDP file {} is larger than 64 KiB", url));
-  return "data:application/sdp;base64," + base64(text);
-}
-
-// Makes a decoded frame 8-bit BGR (OpenCV's FFmpeg backend already gives BGR; this guards the rest).
-Status to_bgr8(cv::Mat* m) {
-  if (m->depth() != CV_8U) {
-    return InvalidArgument(fmt::format("a frame of depth {} (not 8-bit)", m->depth()));
-  }
-  if (m->channels() == 3) return Status::Ok();
-  cv::Mat c;
-  if (m->channels() == 1) {
-    cv::cvtColor(*m, c, cv::COLOR_GRAY2BGR);
-  } else if (m->channels() == 4) {
-    cv::cvtColor(*m, c, cv::COLOR_BGRA2BGR);
-  } else {
-    return InvalidArgument(fmt::format("a frame with {} channels", m->channels()));
-  }
-  *m = c;
-  return Status::Ok();
+  std::string encoded(4 * ((text.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  encoded.resize(static_cast<size_t>(n));
+  return "data:application/sdp;base64," + encoded;
 }
 
 std::string size_text(int w, int h) {
@@ -115,11 +74,7 @@ Status NetworkCameraDriver::describe(SensorInfo* info) {
   const SensorSpec& s = spec();
   if (s.url.empty()) return InvalidArgument(fmt::format("sensor {}: spec.url is empty", name()));
   const SensorVideoSpec& v = s.video;
-  if (!std::isfinite(v.fps) || v.fps < 0 || v.fps > kMaxFps || v.width < 0 || v.height < 0) {
-    return InvalidArgument(fmt::format("sensor {}: video.fps must be in 0..{} and video.width / video.height cannot be "
-                                       "negative",
-                                       name(), kMaxFps));
-  }
+  SENSIX_RETURN_IF_ERROR(check_video_spec(name(), v));
   if (!cv::videoio_registry::hasBackend(cv::CAP_FFMPEG)) {
     return FailedPrecondition(
         fmt::format("{}: this OpenCV has no FFmpeg video backend, which the network-camera driver needs", label_));
@@ -171,7 +126,7 @@ Status NetworkCameraDriver::connect() {
     return InvalidArgument(fmt::format("{}: the Sensor declares video {} but the stream is {}x{}", label_,
                                        size_text(v.width, v.height), w, h));
   }
-  const double stream_fps = (std::isfinite(fps) && fps > 0 && fps <= kMaxFps) ? fps : 0;
+  const double stream_fps = usable_fps(fps);
   emit_fps_ = (v.fps > 0 && (stream_fps == 0 || v.fps < stream_fps)) ? v.fps : stream_fps;
   spdlog::info("sensor {}: {} is {}, {}", name(), label_, w > 0 && h > 0 ? fmt::format("{}x{}", w, h) : "of unknown size",
                stream_fps > 0 ? fmt::format("{:.3f} fps as stated", stream_fps) : "no stated frame rate");
@@ -236,12 +191,7 @@ Result<LiveDriver::Read> NetworkCameraDriver::read(Unit* out) {
     count_error(fmt::format("{}: the stream gave an empty frame", label_));
     return Read::kNothing;
   }
-  Status conv;
-  try {
-    conv = to_bgr8(&m);
-  } catch (const cv::Exception& e) {
-    conv = InvalidArgument(e.what());
-  }
+  const Status conv = to_bgr8(&m);  // catches OpenCV's exceptions itself
   if (!conv.ok()) {
     count_error(fmt::format("{}: cannot use {}", label_, conv.message()));
     return Read::kNothing;

@@ -17,20 +17,20 @@ double ms(SteadyClock::duration d) { return std::chrono::duration<double, std::m
 
 }  // namespace
 
-ReplayDriver::ReplayDriver(std::string name, SensorSpec spec) : name_(std::move(name)), spec_(std::move(spec)) {}
+ReplayDriver::ReplayDriver(std::string name, SensorSpec spec) : ThreadedDriver(std::move(name), std::move(spec)) {}
 
 ReplayDriver::~ReplayDriver() { stop(); }
 
 Status ReplayDriver::open() {
-  if (opened_) return FailedPrecondition(fmt::format("sensor {} is already open", name_));
+  if (opened()) return FailedPrecondition(fmt::format("sensor {} is already open", name()));
   {
     std::lock_guard lock(mu_);
     if (state_ != SensorState::kPending) {
-      return FailedPrecondition(fmt::format("sensor {} cannot be opened: it is {}", name_, sensor_state_name(state_)));
+      return FailedPrecondition(fmt::format("sensor {} cannot be opened: it is {}", name(), sensor_state_name(state_)));
     }
   }
-  if (!(spec_.replay.speed >= 0) || !std::isfinite(spec_.replay.speed)) {
-    Status s = InvalidArgument(fmt::format("replay speed {} is not valid (0 = max, or a positive factor)", spec_.replay.speed));
+  if (!(spec().replay.speed >= 0) || !std::isfinite(spec().replay.speed)) {
+    Status s = InvalidArgument(fmt::format("replay speed {} is not valid (0 = max, or a positive factor)", spec().replay.speed));
     set_state(SensorState::kFailed, s.message());
     return s;
   }
@@ -47,81 +47,16 @@ Status ReplayDriver::open() {
     set_state(SensorState::kFailed, s.message());
     return s;
   }
-  info_ = std::move(info);
-  opened_ = true;
-  spdlog::debug("sensor {}: opened {}: {}", name_, source_label(), info_.description);
+  spdlog::debug("sensor {}: opened {}: {}", name(), source_label(), info.description);
+  set_opened(std::move(info));
   return Status::Ok();
 }
 
-Status ReplayDriver::start(FrameSink* sink) {
-  if (sink == nullptr) return InvalidArgument(fmt::format("sensor {}: start() needs a sink", name_));
-  if (!opened_) return FailedPrecondition(fmt::format("sensor {}: start() before a successful open()", name_));
-  {
-    std::lock_guard lock(mu_);
-    if (state_ != SensorState::kPending || thread_.joinable()) {
-      return FailedPrecondition(fmt::format("sensor {} cannot start: it is {}", name_, sensor_state_name(state_)));
-    }
-    state_ = SensorState::kRunning;
-    reason_.clear();
-  }
-  sink_ = sink;
-  try {
-    thread_ = std::thread([this] { run(); });
-  } catch (const std::exception& e) {
-    Status s = Unavailable(fmt::format("sensor {}: cannot start its thread: {}", name_, e.what()));
-    set_state(SensorState::kFailed, s.message());
-    return s;
-  }
-  return Status::Ok();
-}
-
-void ReplayDriver::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_requested_ = true;
-    if (!thread_.joinable() && state_ == SensorState::kPending) {
-      state_ = SensorState::kStopped;  // never started: nothing to end
-      reason_ = "stopped on request";
-    }
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-SensorState ReplayDriver::state() const {
-  std::lock_guard lock(mu_);
-  return state_;
-}
-
-std::string ReplayDriver::reason() const {
-  std::lock_guard lock(mu_);
-  return reason_;
-}
-
-SensorStats ReplayDriver::stats() const {
-  std::lock_guard lock(mu_);
-  return stats_;
-}
+Status ReplayDriver::start(FrameSink* sink) { return start_thread(sink, SensorState::kRunning, ""); }
 
 void ReplayDriver::count_error() {
   std::lock_guard lock(mu_);
   ++stats_.errors;
-}
-
-bool ReplayDriver::stop_requested() const {
-  std::lock_guard lock(mu_);
-  return stop_requested_;
-}
-
-bool ReplayDriver::sleep_until(SteadyClock::time_point t) {
-  std::unique_lock lock(mu_);
-  return !stop_cv_.wait_until(lock, t, [&] { return stop_requested_; });
-}
-
-void ReplayDriver::set_state(SensorState s, std::string reason) {
-  std::lock_guard lock(mu_);
-  state_ = s;
-  reason_ = std::move(reason);
 }
 
 void ReplayDriver::run() {
@@ -143,7 +78,7 @@ void ReplayDriver::run() {
       state_ = SensorState::kFailed;
       reason_ = why.message();
     }
-    spdlog::error("sensor {}: failed: {}", name_, why.message());
+    spdlog::error("sensor {}: failed: {}", name(), why.message());
   } else {
     std::string reason;
     switch (*r) {
@@ -152,21 +87,21 @@ void ReplayDriver::run() {
         break;
       case Outcome::kStopRequested:
         reason = "stopped on request";
-        why = Cancelled(fmt::format("sensor {} stopped on request", name_));
+        why = Cancelled(fmt::format("sensor {} stopped on request", name()));
         break;
       case Outcome::kRefused:
         reason = "the consumer stopped taking frames";
-        why = Cancelled(fmt::format("sensor {}: the consumer stopped taking frames", name_));
+        why = Cancelled(fmt::format("sensor {}: the consumer stopped taking frames", name()));
         break;
     }
-    spdlog::debug("sensor {}: stopped: {}", name_, reason);
+    spdlog::debug("sensor {}: stopped: {}", name(), reason);
     set_state(SensorState::kStopped, std::move(reason));
   }
-  sink_->end_of_stream(why);
+  sink()->end_of_stream(why);
 }
 
 Result<ReplayDriver::Outcome> ReplayDriver::pump() {
-  const double speed = spec_.replay.speed;
+  const double speed = spec().replay.speed;
   const bool paced = speed > 0;
   bool anchored = false;
   SteadyClock::time_point anchor_time;
@@ -186,7 +121,7 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
       continue;
     }
     if (read == Read::kEndOfPass) {
-      if (!spec_.replay.loop) return Outcome::kEnd;
+      if (!spec().replay.loop) return Outcome::kEnd;
       if (!pass_had_units) {
         return DataLoss(fmt::format("{}: a pass of the replay produced no frames; cannot loop", source_label()));
       }
@@ -230,19 +165,19 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
           state_ = SensorState::kDegraded;
           reason_ = std::move(why);
         }
-        if (!degraded) spdlog::warn("sensor {}: {}", name_, reason());
+        if (!degraded) spdlog::warn("sensor {}: {}", name(), reason());
         degraded = true;
       } else if (degraded) {
         on_time_ns += unit.duration_ns;
         if (on_time_ns >= kRecoverAfterNs) {
           set_state(SensorState::kRunning, "");
           degraded = false;
-          spdlog::info("sensor {}: back on time", name_);
+          spdlog::info("sensor {}: back on time", name());
         }
       }
     }
 
-    if (!sink_->push(std::move(frame))) return Outcome::kRefused;
+    if (!sink()->push(std::move(frame))) return Outcome::kRefused;
     std::lock_guard lock(mu_);
     ++stats_.frames;
   }

@@ -38,21 +38,16 @@
 #include <thread>
 #include <variant>
 
-#include "sensors/driver.h"
+#include "sensors/threaded_driver.h"
 
 namespace sensix {
 
-class ReplayDriver : public SensorDriver {
+class ReplayDriver : public ThreadedDriver {
  public:
   ~ReplayDriver() override;
 
   Status open() final;
-  const SensorInfo& info() const final { return info_; }
   Status start(FrameSink* sink) final;
-  void stop() final;
-  SensorState state() const final;
-  std::string reason() const final;
-  SensorStats stats() const final;
 
  protected:
   ReplayDriver(std::string name, SensorSpec spec);
@@ -78,37 +73,16 @@ class ReplayDriver : public SensorDriver {
 
   // What messages call the source ("end of <label>"): spec().path by default (a generated
   // source names itself). Either thread.
-  virtual std::string source_label() const { return spec_.path; }
+  virtual std::string source_label() const { return spec().path; }
 
   // A unit that could not be read but does not end the stream (e.g. an undecodable image in a
   // folder). The caller logs it.
   void count_error();
 
-  const std::string& name() const { return name_; }
-  const SensorSpec& spec() const { return spec_; }
-
  private:
   enum class Outcome { kEnd, kStopRequested, kRefused };
-  void run();
+  void run() override;
   Result<Outcome> pump();
-  // Sleeps until `t` or stop(); false when stop() was requested.
-  bool sleep_until(SteadyClock::time_point t);
-  bool stop_requested() const;
-  void set_state(SensorState s, std::string reason);
-
-  const std::string name_;
-  const SensorSpec spec_;
-  SensorInfo info_;  // written by open() only, before start()
-  bool opened_ = false;
-  FrameSink* sink_ = nullptr;
-  std::thread thread_;
-
-  mutable std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stop_requested_ = false;  // guarded by mu_
-  SensorState state_ = SensorState::kPending;  // guarded by mu_
-  std::string reason_;                          // guarded by mu_
-  SensorStats stats_;                           // guarded by mu_
 };
 
 }  // namespace sensix

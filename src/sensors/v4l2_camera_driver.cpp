@@ -12,40 +12,9 @@
 #include <opencv2/videoio/registry.hpp>
 #include <spdlog/spdlog.h>
 
+#include "sensors/camera_common.h"
+
 namespace sensix {
-
-namespace {
-
-constexpr double kMaxFps = 1000;
-
-std::string fourcc_name(double v) {
-  if (!std::isfinite(v) || v <= 0) return "?";
-  auto c = static_cast<uint32_t>(v);
-  std::string s;
-  for (int i = 0; i < 4; ++i) {
-    char ch = static_cast<char>((c >> (8 * i)) & 0xff);
-    s += (ch >= 32 && ch < 127) ? ch : '?';
-  }
-  return s;
-}
-
-// Makes a captured frame 8-bit BGR (OpenCV's V4L2 backend converts to BGR; this guards the rest).
-Status to_bgr8(cv::Mat* m) {
-  if (m->depth() != CV_8U) return InvalidArgument(fmt::format("a frame of depth {} (not 8-bit)", m->depth()));
-  if (m->channels() == 3) return Status::Ok();
-  cv::Mat c;
-  if (m->channels() == 1) {
-    cv::cvtColor(*m, c, cv::COLOR_GRAY2BGR);
-  } else if (m->channels() == 4) {
-    cv::cvtColor(*m, c, cv::COLOR_BGRA2BGR);
-  } else {
-    return InvalidArgument(fmt::format("a frame with {} channels", m->channels()));
-  }
-  *m = c;
-  return Status::Ok();
-}
-
-}  // namespace
 
 V4l2CameraDriver::V4l2CameraDriver(std::string name, SensorSpec spec) : LiveDriver(std::move(name), std::move(spec)) {}
 
@@ -55,11 +24,7 @@ Status V4l2CameraDriver::describe(SensorInfo* info) {
   const SensorSpec& s = spec();
   if (s.device.empty()) return InvalidArgument(fmt::format("sensor {}: spec.device is empty", name()));
   const SensorVideoSpec& v = s.video;
-  if (!std::isfinite(v.fps) || v.fps < 0 || v.fps > kMaxFps || v.width < 0 || v.height < 0) {
-    return InvalidArgument(fmt::format("sensor {}: video.fps must be in 0..{} and video.width / video.height cannot be "
-                                       "negative",
-                                       name(), kMaxFps));
-  }
+  SENSIX_RETURN_IF_ERROR(check_video_spec(name(), v));
   if (!cv::videoio_registry::hasBackend(cv::CAP_V4L2)) {
     return FailedPrecondition(
         fmt::format("{}: this OpenCV has no V4L2 video backend, which the v4l2-camera driver needs", s.device));
@@ -112,7 +77,7 @@ Status V4l2CameraDriver::connect() {
     fourcc = cap_.get(cv::CAP_PROP_FOURCC);
   } catch (const cv::Exception&) {
   }
-  fps_ = (std::isfinite(fps) && fps > 0 && fps <= kMaxFps) ? fps : 0;
+  fps_ = usable_fps(fps);
   const int aw = std::isfinite(w) ? static_cast<int>(w) : 0;
   const int ah = std::isfinite(h) ? static_cast<int>(h) : 0;
   const std::string actual = fmt::format("{}x{} {} at {:g} fps", aw, ah, fourcc_name(fourcc), fps_);
@@ -177,12 +142,7 @@ Result<LiveDriver::Read> V4l2CameraDriver::read(Unit* out) {
     count_error(fmt::format("{}: the device gave an empty (undecodable) frame", spec().device));
     return Read::kNothing;
   }
-  Status conv;
-  try {
-    conv = to_bgr8(&m);
-  } catch (const cv::Exception& e) {
-    conv = InvalidArgument(e.what());
-  }
+  const Status conv = to_bgr8(&m);  // catches OpenCV's exceptions itself
   if (!conv.ok()) {
     count_error(fmt::format("{}: cannot use {}", spec().device, conv.message()));
     return Read::kNothing;

@@ -10,48 +10,9 @@
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
+#include "sensors/camera_common.h"
+
 namespace sensix {
-
-namespace {
-
-constexpr double kMaxFps = 1000;
-
-// Makes any decoded frame 8-bit BGR.
-Status to_bgr8(cv::Mat* m) {
-  try {
-    if (m->depth() != CV_8U) {
-      cv::Mat c;
-      m->convertTo(c, CV_8U, m->depth() == CV_16U ? 1.0 / 256 : 1.0);
-      *m = c;
-    }
-    if (m->channels() == 1) {
-      cv::Mat c;
-      cv::cvtColor(*m, c, cv::COLOR_GRAY2BGR);
-      *m = c;
-    } else if (m->channels() == 4) {
-      cv::Mat c;
-      cv::cvtColor(*m, c, cv::COLOR_BGRA2BGR);
-      *m = c;
-    } else if (m->channels() != 3) {
-      return InvalidArgument(fmt::format("frames with {} channels are not supported", m->channels()));
-    }
-  } catch (const cv::Exception& e) {
-    return InvalidArgument(fmt::format("cannot convert a frame to BGR: {}", e.what()));
-  }
-  return Status::Ok();
-}
-
-std::string fourcc_name(double v) {
-  auto c = static_cast<uint32_t>(v);
-  std::string s;
-  for (int i = 0; i < 4; ++i) {
-    char ch = static_cast<char>((c >> (8 * i)) & 0xff);
-    s += (ch >= 32 && ch < 127) ? ch : '?';
-  }
-  return s;
-}
-
-}  // namespace
 
 VideoFileDriver::VideoFileDriver(std::string name, SensorSpec spec) : ReplayDriver(std::move(name), std::move(spec)) {}
 
@@ -100,7 +61,7 @@ Status VideoFileDriver::open_source(SensorInfo* info) {
   } catch (const cv::Exception&) {
   }
   const double cap = spec().video.fps;
-  if (std::isfinite(fps) && fps > 0 && fps <= kMaxFps) {
+  if (usable_fps(fps) > 0) {
     native_fps_ = fps;
   } else if (cap > 0) {
     spdlog::warn("{}: the video does not state a usable frame rate ({}); using video.fps {}", path, fps, cap);
