@@ -1,6 +1,7 @@
 #include "runtime/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 #include <fmt/format.h>
@@ -32,7 +33,17 @@ struct Runtime::SensorRun final : FrameSink {
   std::thread thread;
   bool finished = false;  // guarded by Runtime::mu_
 
-  bool push(FramePtr frame) override { return queue->push(std::move(frame)); }
+  // Steady-clock time of the last frame the full buffer dropped; 0 = none yet.
+  std::atomic<int64_t> last_drop_ns{0};
+
+  bool push(FramePtr frame) override {
+    const uint64_t before = queue->dropped();
+    const bool ok = queue->push(std::move(frame));
+    if (queue->dropped() != before) {
+      last_drop_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+    }
+    return ok;
+  }
   void end_of_stream(const Status& why) override {
     if (!why.ok() && why.code() != StatusCode::kCancelled) spdlog::warn("sensor {}: {}", name, why.message());
     queue->close();
@@ -268,6 +279,10 @@ RuntimeStats Runtime::stats() const {
     ss.reconnects = ds.reconnects;
     ss.dropped = run->queue->dropped();
     ss.queued = run->queue->size();
+    const int64_t last_drop = run->last_drop_ns.load();
+    const int64_t now_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+    mark_overflow(&ss, last_drop == 0 ? -1 : now_ns - last_drop, run->queue->capacity());
     for (const auto& m : run->models) drops_by_model[m] += ss.dropped;
     s.sensors.push_back(std::move(ss));
     if (run->graph) {

@@ -25,6 +25,11 @@ struct SensorStatsSnapshot {
   size_t queued = 0;      // frames waiting now
 };
 
+// A sensor whose driver is running but whose buffer dropped a frame within the last second is
+// reported as degraded: its consumers are slower than the sensor. `since_last_drop_ns` is the time
+// since the last drop (negative: never dropped). Other states are left as the driver reports them.
+void mark_overflow(SensorStatsSnapshot* s, int64_t since_last_drop_ns, size_t capacity);
+
 struct NodeStatsSnapshot {
   int id = 0;
   std::string sensor;
