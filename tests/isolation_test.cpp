@@ -63,9 +63,12 @@ TEST(Isolation, ASlowModelDropsItsOwnInputsAndNobodyElses) {
     EXPECT_LE(seen, camera.frames) << m->model.name;
     EXPECT_GE(seen + 4 + 1, camera.frames) << m->model.name;
   }
-  // BlazeFace kept up although SSD could not.
+  // BlazeFace kept up although SSD could not (a real-time claim: not under AddressSanitizer, which
+  // slows every model several times over).
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_GE(face->model.runs * 10, camera.frames * 9) << "BlazeFace ran on fewer than 90% of the frames";
   EXPECT_LE(face->dropped_frames * 10, camera.frames) << "BlazeFace lost more than 10% of the frames";
+#endif
   if (ssd->dropped_frames == 0) {
     std::cout << "note: SSD kept up with 25 fps on this machine, so nothing had to be dropped\n";
   }
