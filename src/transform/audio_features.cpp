@@ -186,7 +186,17 @@ Result<MelFilterbank> MelFilterbank::create(const MelSpec& spec_in) {
 }
 
 MelFilterbank::MelFilterbank(const MelSpec& spec, int bins, std::vector<float> weights)
-    : spec_(spec), bins_(bins), weights_(std::move(weights)) {}
+    : spec_(spec), bins_(bins), weights_(std::move(weights)) {
+  support_.reserve(static_cast<size_t>(spec_.n_mels));
+  for (int f = 0; f < spec_.n_mels; ++f) {
+    const float* w = weights_.data() + static_cast<size_t>(f) * bins_;
+    int first = 0;
+    int last = bins_;
+    while (first < bins_ && w[first] == 0.0f) ++first;
+    while (last > first && w[last - 1] == 0.0f) --last;
+    support_.emplace_back(first, last);
+  }
+}
 
 Status MelFilterbank::apply(std::span<const float> spectrum, std::vector<float>* out) const {
   if (static_cast<int>(spectrum.size()) != bins_) {
@@ -197,7 +207,8 @@ Status MelFilterbank::apply(std::span<const float> spectrum, std::vector<float>*
   for (int f = 0; f < spec_.n_mels; ++f) {
     const float* w = weights_.data() + static_cast<size_t>(f) * bins_;
     double acc = 0.0;
-    for (int k = 0; k < bins_; ++k) acc += static_cast<double>(w[k]) * spectrum[static_cast<size_t>(k)];
+    const auto [first, last] = support_[static_cast<size_t>(f)];
+    for (int k = first; k < last; ++k) acc += static_cast<double>(w[k]) * spectrum[static_cast<size_t>(k)];
     out->push_back(static_cast<float>(acc));
   }
   return Status::Ok();

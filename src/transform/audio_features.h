@@ -19,6 +19,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -97,7 +98,9 @@ struct MelSpec {
 class MelFilterbank {
  public:
   static Result<MelFilterbank> create(const MelSpec& spec);
-  // Appends n_mels values to `out`; rejects a row that is not n_fft / 2 + 1 long.
+  // Appends n_mels values to `out`: filter m's value is the sum over bins k of weight(m, k) x
+  // spectrum[k], taken over the bins where the weight is not zero. Rejects a row that is not
+  // n_fft / 2 + 1 long.
   Status apply(std::span<const float> spectrum, std::vector<float>* out) const;
   // Filter m's weight for bin k.
   float weight(int m, int k) const { return weights_[static_cast<size_t>(m) * bins_ + k]; }
@@ -109,6 +112,9 @@ class MelFilterbank {
   MelSpec spec_;
   int bins_;
   std::vector<float> weights_;  // n_mels x bins, row-major
+  // Per filter, the bins [first, last) outside which its weight is zero: apply() sums only those
+  // (a triangle covers a few bins of the hundreds; the sum is the same as over every bin).
+  std::vector<std::pair<int, int>> support_;
 };
 
 struct LogSpec {

@@ -202,6 +202,31 @@ TEST(MelFilterbank, HandComputedTwoFilterCase) {
   EXPECT_NEAR(out[1], 2 * 0.3240829843224924 + 3 * 0.9055223143747371 + 4 * 0.4527611571873685, 1e-5);
 }
 
+// apply() sums each filter over its non-zero bins only: the result equals the full weighted sum
+// over every bin, for 64 Slaney bands on a 512-point spectrum with random values.
+TEST(MelFilterbank, ApplyEqualsTheSumOverEveryBin) {
+  MelSpec spec;
+  spec.sample_rate = 16000;
+  spec.n_fft = 512;
+  spec.n_mels = 64;
+  spec.f_min = 60;
+  spec.f_max = 7800;
+  auto fb = MelFilterbank::create(spec);
+  ASSERT_TRUE(fb.ok()) << fb.status();
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(0.0f, 10.0f);
+  std::vector<float> row(static_cast<size_t>(fb->bins()));
+  for (auto& v : row) v = dist(rng);
+  std::vector<float> out;
+  ASSERT_TRUE(fb->apply(row, &out).ok());
+  ASSERT_EQ(out.size(), 64u);
+  for (int m = 0; m < 64; ++m) {
+    double full = 0;
+    for (int k = 0; k < fb->bins(); ++k) full += static_cast<double>(fb->weight(m, k)) * row[static_cast<size_t>(k)];
+    EXPECT_EQ(out[static_cast<size_t>(m)], static_cast<float>(full)) << "band " << m;
+  }
+}
+
 TEST(MelFilterbank, ATonePeaksInTheBandAroundItsFrequency) {
   // 1 kHz at 16 kHz -> Spectrum(512) -> 40 Slaney mel bands -> log: the loudest band is the
   // one whose centre is nearest 1 kHz.
