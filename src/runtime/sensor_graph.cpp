@@ -159,10 +159,19 @@ void SensorGraph::worker_loop(Node* node) {
 
 void SensorGraph::run_node(Node* node, const Item& item) {
   std::vector<Item> out;
-  auto t0 = std::chrono::steady_clock::now();
+  // Busy time: models are timed on every run; a transform node (a few hundred nanoseconds, where
+  // two clock reads would be a sizeable part of its cost) on its first 32 runs and then on every
+  // 8th, counted 8 times: an unbiased estimate of its total.
+  const uint64_t n = node->items.fetch_add(1, std::memory_order_relaxed);
+  const bool timed = node->model || n < 32 || n % 8 == 0;
+  const int64_t weight = node->model || n < 32 ? 1 : 8;
+  SteadyClock::time_point t0;
+  if (timed) t0 = SteadyClock::now();
   Status s = node->model ? run_model(node, item, &out) : node->transform->process(item, &out);
-  node->busy_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-  node->items++;
+  if (timed) {
+    node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
+                            std::memory_order_relaxed);
+  }
   if (!s.ok()) {
     node->errors++;
     if (s.message() != node->last_error) {

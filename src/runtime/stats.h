@@ -39,7 +39,8 @@ struct NodeStatsSnapshot {
   std::vector<std::string> consumers;
   uint64_t items = 0;     // items processed
   uint64_t errors = 0;    // items that failed
-  int64_t busy_ns = 0;    // time spent processing (for models: including the engine)
+  int64_t busy_ns = 0;    // time spent processing (for models: including the engine; for transform
+                          // nodes an estimate from every 8th run after the first 32)
   std::string model;      // models: the Model document's name
   uint64_t dropped = 0;   // models: inputs dropped because the model's queue was full
   size_t queued = 0;      // models: inputs waiting now

@@ -82,7 +82,7 @@ class ResampleNode final : public ExecNode {
     }
     auto res = std::make_shared<std::vector<float>>();
     SENSIX_RETURN_IF_ERROR(r_->process(*rows->values, res.get()));
-    last_ = in;
+    last_ = derive(in);  // only its timestamps are needed at flush; no payload reference
     if (res->empty()) return Status::Ok();
     Item o = derive(in);
     o.data = RowsData{std::move(res), channels_, r_->out_rate()};
@@ -205,8 +205,10 @@ class WindowNode final : public ExecNode {
       SENSIX_RETURN_IF_ERROR(w_.push(t->values<float>(), in.end_ns, &windows_));
     }
     emit(in, sample_rate, out);
-    last_ = in;
-    last_rate_ = sample_rate;
+    if (flush_partial_ && output_.empty()) {  // only a flushing audio window needs them, at the end
+      last_ = derive(in);
+      last_rate_ = sample_rate;
+    }
     return Status::Ok();
   }
 
