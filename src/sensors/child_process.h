@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <fcntl.h>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +44,12 @@ inline int free_tcp_port() {
   return port;
 }
 
+// A whole text file ("" if it cannot be read): a peer's log.
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 // Polls `cond` every 20 ms until it holds or `timeout` passes; returns its last value.
 inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -61,17 +69,22 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
   ~ChildProcess() { stop(); }
 
-  bool start(const std::vector<std::string>& argv, const std::string& log = "/dev/null") {
+  // `env` (KEY=VALUE strings) replaces the environment when given; empty: this process's.
+  bool start(const std::vector<std::string>& argv, const std::string& log = "/dev/null",
+             const std::vector<std::string>& env = {}) {
     stop();
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    const int rc = posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ);
+    const int rc = posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), env.empty() ? environ : envp.data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) pid_ = -1;
     return pid_ > 0;
@@ -84,6 +97,25 @@ class ChildProcess {
       return false;
     }
     return true;
+  }
+  // Waits for the process to exit: its exit code, 128 + its signal, or -1 (it was killed after
+  // `timeout`, or was not running).
+  int wait(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return -1;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (r < 0 || std::chrono::steady_clock::now() > deadline) {
+        stop(SIGKILL);
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
   // SIGKILL: the peer vanishes at once, as when a device loses power.
   void kill_now() { stop(SIGKILL); }

@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -28,10 +27,7 @@ class Broker {
   }
   void kill() { proc_.kill_now(); }
   int port() const { return port_; }
-  std::string log() const {
-    std::ifstream in(dir_.file("broker.log"));
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string log() const { return read_text(dir_.file("broker.log")); }
   // Publishes each line as one message with the real mosquitto_pub client; true on success.
   bool publish(const std::string& topic, const std::vector<std::string>& messages) const {
     const std::string file = dir_.file("messages.txt");

@@ -37,6 +37,7 @@ using testing::DriverKind;
 using testing::eventually;
 using testing::free_tcp_port;
 using testing::have_program;
+using testing::read_text;
 using testing::RecordingSink;
 using testing::TempDir;
 
@@ -100,13 +101,6 @@ bool wait_for_datagram(int port, std::chrono::milliseconds timeout) {
   }
   ::close(fd);
   return got;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }

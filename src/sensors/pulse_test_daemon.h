@@ -18,19 +18,9 @@
 // Thread-safety: one thread.
 #pragma once
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,8 +28,8 @@
 #include <fmt/format.h>
 
 #include "common/status.h"
-
-extern char** environ;
+#include "sensors/child_process.h"
+#include "sensors/test_support.h"
 
 namespace sensix::testing {
 
@@ -51,28 +41,19 @@ class PulseTestDaemon {
   // Why this machine cannot run the daemon (a program is missing); empty when it can.
   static std::string unavailable() {
     for (const char* prog : {"pulseaudio", "pactl", "paplay", "parec"}) {
-      if (find_program(prog).empty()) {
+      if (!have_program(prog)) {
         return fmt::format("{} is not installed (Debian packages pulseaudio and pulseaudio-utils; scripts/setup)", prog);
       }
     }
     return "";
   }
 
-  PulseTestDaemon() {
-    // A short path: a unix socket's path is limited to 107 bytes.
-    std::string base = std::filesystem::temp_directory_path().string();
-    if (base.size() > 60) base = "/tmp";
-    std::string templ = base + "/sensix-pulse-XXXXXX";
-    if (::mkdtemp(templ.data()) != nullptr) dir_ = templ;
-  }
+  // The folder (TempDir: under the system temp dir) keeps the socket path well under the 107
+  // bytes a unix socket allows.
+  PulseTestDaemon() : dir_(tmp_.path().string()) {}
   ~PulseTestDaemon() {
-    for (pid_t p : players_) end_process(p, SIGTERM);
-    players_.clear();
+    players_.clear();  // each ChildProcess ends its player
     stop();
-    if (!dir_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
   }
   PulseTestDaemon(const PulseTestDaemon&) = delete;
   PulseTestDaemon& operator=(const PulseTestDaemon&) = delete;
@@ -80,27 +61,23 @@ class PulseTestDaemon {
   // The server string for clients: unix:DIR/native.
   std::string server() const { return "unix:" + dir_ + "/native"; }
   const std::string& dir() const { return dir_; }
-  bool running() const { return daemon_ > 0; }
+  bool running() { return daemon_.running(); }
 
   // Starts the daemon (again, after kill(), on the same socket) and waits until it answers.
   Status start(std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-    if (dir_.empty()) return Internal("cannot create a temporary folder for the PulseAudio daemon");
-    if (daemon_ > 0) return FailedPrecondition("the PulseAudio test daemon is already running");
+    if (daemon_.running()) return FailedPrecondition("the PulseAudio test daemon is already running");
     const std::vector<std::string> args = {
         "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--system=no",
         "--realtime=no", "--high-priority=no", "--log-target=stderr", "-F", "/dev/null",
         "--load=module-native-protocol-unix socket=" + dir_ + "/native auth-anonymous=1",
         // A stereo 48 kHz sink: captures at other formats exercise PulseAudio's conversion.
         fmt::format("--load=module-null-sink sink_name={} rate=48000 channels=2", kSink)};
-    daemon_ = spawn(args, dir_ + "/daemon.log");
-    if (daemon_ <= 0) return Internal(fmt::format("cannot start pulseaudio: {}", std::strerror(errno)));
+    if (!daemon_.start(args, dir_ + "/daemon.log", child_env())) {
+      return Internal(fmt::format("cannot start pulseaudio: {}", std::strerror(errno)));
+    }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      int status = 0;
-      if (::waitpid(daemon_, &status, WNOHANG) == daemon_) {
-        daemon_ = -1;
-        return Unavailable(fmt::format("pulseaudio exited at start-up ({}); its log:\n{}", describe_exit(status), log()));
-      }
+      if (!daemon_.running()) return Unavailable(fmt::format("pulseaudio exited at start-up; its log:\n{}", log()));
       if (pactl({"info"}) == 0) return wake_sink(deadline);
       if (std::chrono::steady_clock::now() > deadline) {
         stop();
@@ -113,45 +90,52 @@ class PulseTestDaemon {
 
   // Kills the daemon with SIGKILL, as a crash would, and reaps it.
   void kill() {
-    if (daemon_ > 0) end_process(daemon_, SIGKILL);
-    daemon_ = -1;
-    end_keeper();
+    daemon_.kill_now();
+    keeper_.stop();
   }
-  // Ends the daemon cleanly (SIGTERM, then SIGKILL after 3 s).
+  // Ends the daemon cleanly (SIGTERM, then SIGKILL).
   void stop() {
-    end_keeper();
-    if (daemon_ > 0) end_process(daemon_, SIGTERM);
-    daemon_ = -1;
+    keeper_.stop();
+    daemon_.stop();
   }
 
   // Plays `file` into the null sink and waits until paplay has finished (it plays in real time).
   Status play(const std::string& file, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    pid_t p = spawn({"paplay", "--server=" + server(), fmt::format("--device={}", kSink), file}, dir_ + "/paplay.log");
-    if (p <= 0) return Internal(fmt::format("cannot start paplay: {}", std::strerror(errno)));
-    const int rc = wait_exit(p, timeout);
+    ChildProcess player;
+    if (!player.start(paplay_args(file), dir_ + "/paplay.log", child_env())) {
+      return Internal(fmt::format("cannot start paplay: {}", std::strerror(errno)));
+    }
+    const int rc = player.wait(timeout);
     if (rc != 0) {
       return Unavailable(fmt::format("paplay {} {} ({}); its log:\n{}", file,
-                                     rc == -1 ? "did not finish in time" : "failed", rc, read_file(dir_ + "/paplay.log")));
+                                     rc == -1 ? "did not finish in time" : "failed", rc, read_text(dir_ + "/paplay.log")));
     }
     return Status::Ok();
   }
   // The same in the background; the destructor ends players still running.
   Status play_async(const std::string& file) {
-    pid_t p = spawn({"paplay", "--server=" + server(), fmt::format("--device={}", kSink), file}, dir_ + "/paplay.log");
-    if (p <= 0) return Internal(fmt::format("cannot start paplay: {}", std::strerror(errno)));
-    players_.push_back(p);
+    auto player = std::make_unique<ChildProcess>();
+    if (!player->start(paplay_args(file), dir_ + "/paplay.log", child_env())) {
+      return Internal(fmt::format("cannot start paplay: {}", std::strerror(errno)));
+    }
+    players_.push_back(std::move(player));
     return Status::Ok();
   }
 
-  std::string log() const { return read_file(dir_ + "/daemon.log"); }
+  std::string log() const { return read_text(dir_ + "/daemon.log"); }
 
  private:
   // Runs pactl on this server with `args`; its exit code (-1: it hung). Its output is in pactl.out.
   int pactl(std::vector<std::string> args) const {
     args.insert(args.begin(), {"pactl", "--server=" + server()});
-    std::filesystem::remove(dir_ + "/pactl.out");
-    const pid_t p = spawn(args, dir_ + "/pactl.out");
-    return p > 0 ? wait_exit(p, std::chrono::seconds(5)) : -1;
+    std::error_code ec;
+    std::filesystem::remove(dir_ + "/pactl.out", ec);
+    ChildProcess p;
+    return p.start(args, dir_ + "/pactl.out", child_env()) ? p.wait(std::chrono::seconds(5)) : -1;
+  }
+
+  std::vector<std::string> paplay_args(const std::string& file) const {
+    return {"paplay", "--server=" + server(), fmt::format("--device={}", kSink), file};
   }
 
   // An idle null sink renders in blocks of 2 s, and a stream that asks for less only takes effect
@@ -160,12 +144,13 @@ class PulseTestDaemon {
   // and suspending and resuming the sink restarts its clock at that latency: every later capture
   // gets data within tens of milliseconds, as from a real device.
   Status wake_sink(std::chrono::steady_clock::time_point deadline) {
-    keeper_ = spawn({"parec", "--server=" + server(), fmt::format("--device={}", kMonitor), "--latency-msec=10",
-                     "--raw", "--format=u8", "--rate=1000", "--channels=1"},
-                    "/dev/null");
-    if (keeper_ <= 0) return Internal(fmt::format("cannot start parec: {}", std::strerror(errno)));
+    if (!keeper_.start({"parec", "--server=" + server(), fmt::format("--device={}", kMonitor), "--latency-msec=10",
+                        "--raw", "--format=u8", "--rate=1000", "--channels=1"},
+                       "/dev/null", child_env())) {
+      return Internal(fmt::format("cannot start parec: {}", std::strerror(errno)));
+    }
     for (;;) {
-      if (pactl({"list", "short", "source-outputs"}) == 0 && !read_file(dir_ + "/pactl.out").empty()) break;
+      if (pactl({"list", "short", "source-outputs"}) == 0 && !read_text(dir_ + "/pactl.out").empty()) break;
       if (std::chrono::steady_clock::now() > deadline) {
         stop();
         return Unavailable(fmt::format("parec did not connect to {} in time; the daemon's log:\n{}", server(), log()));
@@ -173,40 +158,11 @@ class PulseTestDaemon {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (pactl({"suspend-sink", kSink, "1"}) != 0 || pactl({"suspend-sink", kSink, "0"}) != 0) {
-      const std::string out = read_file(dir_ + "/pactl.out");
+      const std::string out = read_text(dir_ + "/pactl.out");
       stop();
       return Unavailable(fmt::format("pactl suspend-sink {} failed: {}", kSink, out));
     }
     return Status::Ok();
-  }
-
-  void end_keeper() {
-    if (keeper_ > 0) end_process(keeper_, SIGTERM);
-    keeper_ = -1;
-  }
-
-  static std::string find_program(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    std::string d;
-    while (std::getline(ss, d, ':')) {
-      std::string p = (d.empty() ? "." : d) + "/" + name;
-      if (::access(p.c_str(), X_OK) == 0) return p;
-    }
-    return "";
-  }
-
-  static std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-
-  static std::string describe_exit(int status) {
-    if (WIFEXITED(status)) return fmt::format("exit code {}", WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return fmt::format("signal {}", WTERMSIG(status));
-    return "unknown status";
   }
 
   // The children's environment: this process's, with every per-user PulseAudio and D-Bus path
@@ -227,65 +183,11 @@ class PulseTestDaemon {
     return env;
   }
 
-  // Starts `args` with stdin from /dev/null and stdout+stderr appended to `log`; the pid or -1.
-  pid_t spawn(const std::vector<std::string>& args, const std::string& log) const {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    const std::vector<std::string> env = child_env();
-    std::vector<char*> envp;
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid = -1;
-    const int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      errno = rc;
-      return -1;
-    }
-    return pid;
-  }
-
-  // Waits for `pid` to exit: its exit code, 128 + signal, or -1 (killed after `timeout`).
-  static int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      if (r < 0) return -1;
-      if (std::chrono::steady_clock::now() > deadline) {
-        end_process(pid, SIGKILL);
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-
-  // Sends `sig`, waits up to 3 s, then SIGKILL; always reaps.
-  static void end_process(pid_t pid, int sig) {
-    ::kill(pid, sig);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-
+  TempDir tmp_;
   std::string dir_;
-  pid_t daemon_ = -1;
-  pid_t keeper_ = -1;  // parec keeping the null sink at low latency (wake_sink)
-  std::vector<pid_t> players_;
+  ChildProcess daemon_;
+  ChildProcess keeper_;  // parec keeping the null sink at low latency (wake_sink)
+  std::vector<std::unique_ptr<ChildProcess>> players_;
 };
 
 }  // namespace sensix::testing
