@@ -143,6 +143,11 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
     }
   };
 
+  auto give_up = [&](const Status& last) {
+    return Unavailable(fmt::format("gave up on {} after {} failed attempts in a row; the last: {}", source_label(),
+                                   failures, last.message()));
+  };
+
   for (;;) {
     if (stop_requested()) return Outcome::kStopRequested;
     if (attempt > 0) {
@@ -162,10 +167,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       ++attempt;
       ++failures;
       note_problem(fmt::format("cannot connect to {}: {}", source_label(), c.message()));
-      if (rc.max_attempts > 0 && failures >= rc.max_attempts) {
-        return Unavailable(fmt::format("gave up on {} after {} failed attempts in a row; the last: {}", source_label(),
-                                       failures, c.message()));
-      }
+      if (rc.max_attempts > 0 && failures >= rc.max_attempts) return give_up(c);
       continue;
     }
     set_state(SensorState::kRunning, "");
@@ -229,13 +231,10 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
     }
     disconnect();
     lost_before = true;
-    attempt = std::max(attempt, 0) + 1;
+    ++attempt;
     note_problem(fmt::format("lost {}: {}", source_label(), lost.message()));
     // A connection that died before delivering anything counts as a failed attempt.
-    if (!delivered && rc.max_attempts > 0 && ++failures >= rc.max_attempts) {
-      return Unavailable(fmt::format("gave up on {} after {} failed attempts in a row; the last: {}", source_label(),
-                                     failures, lost.message()));
-    }
+    if (!delivered && rc.max_attempts > 0 && ++failures >= rc.max_attempts) return give_up(lost);
   }
 }
 
