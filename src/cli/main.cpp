@@ -2,6 +2,7 @@
 //   sensix run FILE...       run documents, print predictions as they happen, then a summary
 //   sensix validate FILE...  check documents (fields, references, model files, tensors, plan)
 //   sensix plan FILE...      print the shared transformation plan the documents give
+//   sensix inspect MODEL...  load model files and print their input and output tensors
 //   sensix version
 #include <atomic>
 #include <chrono>
@@ -87,6 +88,38 @@ int cmd_plan(const CommonOptions& o) {
   if (!rt.ok()) return fail(rt.status());
   std::fputs((*rt)->plan().to_text().c_str(), stdout);
   return 0;
+}
+
+// Loads each model file with the engine for its extension (.onnx, .tflite) and prints its tensors:
+// what a Model document's inputs and outputs must name.
+int cmd_inspect(const std::vector<std::string>& files) {
+  EngineRegistry engines;
+  int rc = 0;
+  for (const auto& f : files) {
+    const bool tflite = f.size() > 7 && f.ends_with(".tflite");
+    const ModelFormat format = tflite ? ModelFormat::kTflite : ModelFormat::kOnnx;
+    auto engine = engines.get(EngineRegistry::default_engine_for(format));
+    if (!engine.ok()) {
+      rc = fail(engine.status().with_context(f));
+      continue;
+    }
+    auto session = (*engine)->load(f, SessionOptions{});
+    if (!session.ok()) {
+      rc = fail(session.status().with_context(f));
+      continue;
+    }
+    std::printf("%s (%s, %s)\n", f.c_str(), std::string(model_format_name(format)).c_str(),
+                std::string(EngineRegistry::default_engine_for(format)).c_str());
+    auto print = [](const char* what, const std::vector<TensorInfo>& ts) {
+      for (const auto& t : ts) {
+        std::printf("  %s %s %s %s\n", what, t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
+                    shape_to_string(t.shape).c_str());
+      }
+    };
+    print("input ", (*session)->inputs());
+    print("output", (*session)->outputs());
+  }
+  return rc;
 }
 
 struct RunOptions {
@@ -184,6 +217,9 @@ int main(int argc, char** argv) {
   add_common(validate_cmd);
   auto* plan_cmd = app.add_subcommand("plan", "print the shared transformation plan");
   add_common(plan_cmd);
+  std::vector<std::string> inspect_files;
+  auto* inspect_cmd = app.add_subcommand("inspect", "load model files (.onnx, .tflite) and print their input and output tensors");
+  inspect_cmd->add_option("models", inspect_files, "model files")->required();
   app.add_subcommand("version", "print the version");
 
   try {
@@ -200,5 +236,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(run_cmd)) return cmd_run(common, run);
   if (app.got_subcommand(validate_cmd)) return cmd_validate(common);
   if (app.got_subcommand(plan_cmd)) return cmd_plan(common);
+  if (app.got_subcommand(inspect_cmd)) return cmd_inspect(inspect_files);
   return 2;
 }
