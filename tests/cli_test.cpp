@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -112,6 +113,27 @@ TEST(Cli, BadSpeedIsAnError) {
   EXPECT_THAT(o.err, HasSubstr("--speed: expected a non-negative number or \"max\", got \"fast\""));
 }
 
+TEST(Cli, MemoryBudgetIsCheckedAndEnforced) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  const std::string example = std::string(SENSIX_SOURCE_DIR) + "/examples/isolation.yaml";
+  Output bad = sensix("run --memory-budget 1GB " + example);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("error: --memory-budget: expected a memory size: bytes, or a number with Ki, Mi or Gi "
+                                 "(e.g. 256Mi), got \"1GB\""));
+  Output over = sensix("run --memory-budget 16Mi " + example);  // BlazeFace's worker alone is larger
+  EXPECT_EQ(over.code, 1);
+  EXPECT_THAT(over.err, HasSubstr("Model/blazeface: Model/blazeface needs "));
+  EXPECT_THAT(over.err, HasSubstr("over the memory budget of 16 MiB"));
+  ::setenv("SENSIX_MEMORY_BUDGET", "16Mi", 1);  // the same budget from the environment
+  Output env = sensix("run " + example);
+  ::unsetenv("SENSIX_MEMORY_BUDGET");
+  EXPECT_EQ(env.code, 1);
+  EXPECT_THAT(env.err, HasSubstr("over the memory budget of 16 MiB"));
+  Output fits = sensix("run --speed max --quiet --memory-budget 1Gi " + example);
+  EXPECT_EQ(fits.code, 0) << fits.err;
+  EXPECT_THAT(fits.out, HasSubstr("worker: "));
+}
+
 TEST(Cli, RunPrintsEventsAndASummary) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
   Output o = sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
@@ -183,6 +205,110 @@ TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_THAT(bad.err, HasSubstr("Pipeline/voice: spec.sinks"));
   EXPECT_THAT(bad.err, HasSubstr("/nonexistent/dir/voice.jsonl"));
+}
+
+// Event rules: every problem of the quickstart's voice events, each with its field path and column.
+// Syntax errors are found as the document is read; references (models, labels) once the document
+// is otherwise valid, so they are checked in a second copy.
+TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  std::ifstream in(quickstart());
+  const std::string original((std::istreambuf_iterator<char>(in)), {});
+  const std::string rule = "when: \"hey-jarvis and silero-vad:speech within 1s\"\n      cooldown: 2s";
+  ASSERT_NE(original.find(rule), std::string::npos);
+  auto with_events = [&](const std::string& name, const std::string& events) {
+    std::string text = original;
+    text.replace(text.find(rule), rule.size(), events);
+    const fs::path p = scratch() / name;
+    std::ofstream(p) << text;
+    return p.string();
+  };
+
+  Output o = sensix("validate " + with_events("bad-rules.yaml",
+                                               "when: \"hey-jarvis and silero-vad:speech within foo\"\n"
+                                               "    - {name: zero, when: \"silero-vad for 0 frames\"}\n"
+                                               "    - {name: pause, when: \"silero-vad\", cooldown: 2}"));
+  EXPECT_EQ(o.code, 1);
+  EXPECT_TRUE(o.out.empty()) << o.out;
+  std::string at = "bad-rules.yaml: Pipeline/voice: spec.events";
+  EXPECT_THAT(o.err, HasSubstr(at + "[0].when: column 41: expected a duration such as 500ms or 1s after \"within\" (above 0, "
+                               "at most 3600s), got \"foo\" (line "));
+  EXPECT_THAT(o.err, HasSubstr(at + "[1].when: column 16: expected a whole number of frames from 1 to 10000 after \"for\", "
+                               "got \"0\""));
+  EXPECT_THAT(o.err, HasSubstr(at + "[2].cooldown: expected a duration such as 500ms or 2s (above 0, at most 3600s), got 2"));
+
+  o = sensix("validate " + with_events("bad-references.yaml",
+                                        "when: \"hey-jarvs and silero-vad:speach\"\n"
+                                        "    - {name: features, when: \"oww-mel\"}\n"
+                                        "    - {name: boxes, when: \"alexa inside hey-mycroft\"}"));
+  EXPECT_EQ(o.code, 1);
+  at = "bad-references.yaml: Pipeline/voice: spec.events";
+  EXPECT_THAT(o.err, HasSubstr(at + "[0].when: column 1: model \"hey-jarvs\" is not a step of Pipeline/voice (its models: "
+                               "\"silero-vad\", \"oww-mel\", \"oww-embedding\", \"hey-jarvis\", \"alexa\", \"hey-mycroft\") "
+                               "(did you mean \"hey-jarvis\"?)"));
+  EXPECT_THAT(o.err, HasSubstr(at + "[0].when: column 26: Model/silero-vad has no label \"speach\" (its labels: \"speech\") "
+                               "(did you mean \"speech\"?)"));
+  EXPECT_THAT(o.err, HasSubstr(at + "[1].when: column 1: Model/oww-mel has no postprocess, so it makes no predictions a "
+                               "rule can read"));
+  EXPECT_THAT(o.err, HasSubstr(at + "[2].when: column 1: \"inside\" compares boxes, but Model/alexa (classify) gives none"));
+  EXPECT_THAT(o.err, HasSubstr(at + "[2].when: column 14: \"inside\" compares boxes, but Model/hey-mycroft (classify)"));
+}
+
+// The quickstart's wake-with-speech event on the wake-word recording: an EVENT line, a JSON line
+// with "event", the pipeline's jsonl sink, and the summary's count.
+TEST(Cli, RunPrintsAndWritesTheQuickstartEvent) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  const fs::path out = scratch() / "events.jsonl";
+  fs::remove(out);
+  const std::string doc = voice_doc(cache("samples/speech/hey_jarvis.wav"));
+  std::ifstream in(doc);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string at = "name: voice\nspec:\n";
+  ASSERT_NE(text.find(at), std::string::npos);
+  text.insert(text.find(at) + at.size(), "  sinks:\n    - {type: jsonl, path: " + out.string() + "}\n");
+  std::ofstream(doc) << text;
+
+  Output o = sensix("run --speed max " + doc);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_THAT(o.out, HasSubstr("  EVENT      wake-with-speech hey-jarvis:hey_jarvis 0."));
+  EXPECT_THAT(o.out, HasSubstr(", silero-vad:speech "));
+  EXPECT_THAT(o.out, HasSubstr("\nevents\n"));
+  EXPECT_THAT(o.out, HasSubstr("  voice        wake-with-speech          1          0  hey-jarvis and silero-vad:speech within 1s"));
+
+  Output j = sensix("run --json --speed max " + doc);
+  ASSERT_EQ(j.code, 0) << j.err;
+  int events = 0;
+  std::istringstream lines(j.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto v = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(v.is_discarded()) << "not JSON: " << line;
+    if (v.value("type", "") == "summary") {
+      ASSERT_EQ(v["events"].size(), 2u);  // the quickstart's vision pipeline has one too
+      EXPECT_EQ(v["events"][0]["event"], "wake-with-speech");
+      EXPECT_EQ(v["events"][0]["fired"], 1);
+    }
+    if (v.value("type", "") != "event" || v.value("pipeline", "") != "voice") continue;
+    ++events;
+    EXPECT_EQ(v["event"], "wake-with-speech");
+    EXPECT_EQ(v["pipeline"], "voice");
+    EXPECT_EQ(v["rule"], "hey-jarvis and silero-vad:speech within 1s");
+    ASSERT_EQ(v["predictions"].size(), 2u);
+    EXPECT_EQ(v["predictions"][0]["model"], "hey-jarvis");
+    EXPECT_EQ(v["predictions"][1]["label"], "speech");
+  }
+  EXPECT_EQ(events, 1);
+
+  std::ifstream sink(out);
+  int sink_events = 0;
+  while (std::getline(sink, line)) {
+    auto v = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(v.is_discarded()) << "not JSON: " << line;
+    if (v.value("type", "") != "event") continue;
+    ++sink_events;
+    EXPECT_EQ(v["pipeline"], "voice");  // the voice pipeline's sink: its events only
+  }
+  EXPECT_EQ(sink_events, 2) << "one event per run (text and --json), appended";
 }
 
 // Every file in examples/ is valid on its own (a user copies one file at a time).
@@ -262,6 +388,67 @@ TEST(Cli, MegamindExampleFindsFacesInTheVideo) {
   }
   ASSERT_GT(frames, 40u) << "the 11 s clip at 5 fps";
   EXPECT_GE(with_face, static_cast<int>(frames * 8 / 10)) << with_face << " of " << frames << " frames had a face";
+}
+
+// The declared post-processing kinds as the CLI prints them: text and --json (landmarks with names,
+// visibility and presence; text; lines; text regions as detections with 4 corners).
+TEST(Cli, ZooPostprocessDemoPrintsEveryKind) {
+  const fs::path zoo = fs::path(SENSIX_SOURCE_DIR) / "examples" / "zoo";
+  if (!fs::exists(cache("models/ppocr/ch_PP-OCRv4_rec_infer.onnx")) || !fs::exists(cache("models/mlsd")) ||
+      !fs::exists(cache("models/mediapipe-pose")) || !fs::exists(cache("samples/images/person.jpg")) ||
+      !fs::exists("/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg")) {
+    GTEST_SKIP() << "run scripts/setup";
+  }
+  std::string files;
+  for (const char* f : {"postprocess-demo", "ppocr-det", "ppocr-rec", "ppocr-cls", "mlsd", "pose-landmarks",
+                        "hand-landmarks"}) {
+    files += " " + (zoo / (std::string(f) + ".yaml")).string();
+  }
+  Output text = sensix("run --speed max" + files);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("ppocr-rec        \"Produkt\" 0.9"));
+  EXPECT_THAT(text.out, HasSubstr("39 landmarks 0.9"));
+  EXPECT_THAT(text.out, HasSubstr("21 landmarks 0.9"));
+  EXPECT_THAT(text.out, HasSubstr(" lines: ("));
+
+  Output o = sensix("run --json --speed max" + files);
+  ASSERT_EQ(o.code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  std::set<std::string> kinds;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (j.value("type", "") != "prediction") continue;
+    const std::string kind = j.value("kind", "");
+    const std::string model = j.value("model", "");
+    kinds.insert(kind);
+    if (model == "pose-landmarks") {
+      EXPECT_EQ(kind, "landmarks");
+      ASSERT_EQ(j["landmarks"].size(), 39u);
+      EXPECT_EQ(j["landmarks"][0].value("name", ""), "nose");
+      EXPECT_TRUE(j["landmarks"][0].contains("visibility"));
+      EXPECT_TRUE(j["landmarks"][0].contains("presence"));
+      EXPECT_GE(j.value("score", 0.0), 0.5);
+    } else if (model == "hand-landmarks") {
+      ASSERT_EQ(j["landmarks"].size(), 21u);
+      EXPECT_FALSE(j["landmarks"][0].contains("visibility"));  // the hand model gives x, y, z only
+    } else if (model == "ppocr-rec") {
+      EXPECT_EQ(kind, "text");
+      EXPECT_EQ(j.value("text", ""), "Produkt");
+    } else if (model == "mlsd") {
+      EXPECT_EQ(kind, "lines");
+      ASSERT_FALSE(j["segments"].empty());
+      for (const char* k : {"x1", "y1", "x2", "y2", "score"}) EXPECT_TRUE(j["segments"][0].contains(k)) << k;
+    } else if (model == "ppocr-det") {
+      EXPECT_EQ(kind, "detection");
+      EXPECT_EQ(j["detections"].size(), 5u);
+      EXPECT_EQ(j["detections"][0]["keypoints"].size(), 4u);
+    } else if (model == "ppocr-cls") {
+      EXPECT_EQ(j["labels"][0].value("label", ""), "0");
+    }
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"landmarks", "text", "lines", "detection", "classification"}));
 }
 
 }  // namespace

@@ -56,6 +56,16 @@ void CollectingSink::publish(const Prediction& p) {
   predictions_.push_back(p);
 }
 
+void CollectingSink::publish_event(const Event& e) {
+  std::lock_guard lock(mu_);
+  events_.push_back(e);
+}
+
+std::vector<Event> CollectingSink::events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
 std::vector<Prediction> CollectingSink::all() const {
   std::lock_guard lock(mu_);
   return predictions_;
@@ -104,6 +114,7 @@ Result<RunResult> run_to_end(const DocumentSet& docs, std::chrono::milliseconds 
   }
   RunResult result;
   result.predictions = sink->all();
+  result.events = sink->events();
   result.stats = runtime->stats();
   return result;
 }

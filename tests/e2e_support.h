@@ -34,15 +34,19 @@ std::string sample_path(const std::string& relative);
 class CollectingSink : public PredictionSink {
  public:
   void publish(const Prediction& p) override;
+  void publish_event(const Event& e) override;
   std::vector<Prediction> all() const;
+  std::vector<Event> events() const;
 
  private:
   mutable std::mutex mu_;
   std::vector<Prediction> predictions_;
+  std::vector<Event> events_;
 };
 
 struct RunResult {
   std::vector<Prediction> predictions;
+  std::vector<Event> events;  // from the pipelines' event rules
   RuntimeStats stats;
   // Models that produced at least one prediction carrying `label` (any score over threshold).
   std::vector<std::string> models_with_label(const std::string& label) const;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/byte_size.h"
+
 namespace sensix {
 
 std::string format_media_time(int64_t ns) {
@@ -20,12 +22,33 @@ std::string prediction_to_text(const Prediction& p) {
       if (i) what += ", ";
       what += fmt::format("{} {:.3f}", p.labels[i].label, p.labels[i].score);
     }
+  } else if (p.kind == PredictionKind::kLandmarks) {
+    what += fmt::format("{} landmarks {:.2f}:", p.landmarks.size(), p.score);
+    for (size_t i = 0; i < p.landmarks.size() && i < 3; ++i) {
+      const Landmark& l = p.landmarks[i];
+      what += fmt::format("{} {}({:.0f},{:.0f})", i ? "," : "", l.name.empty() ? "" : l.name + " ", l.x, l.y);
+    }
+    if (p.landmarks.size() > 3) what += ", ...";
+  } else if (p.kind == PredictionKind::kText) {
+    what += fmt::format("\"{}\" {:.3f}", p.text, p.score);
+  } else if (p.kind == PredictionKind::kLines) {
+    what += fmt::format("{} lines:", p.segments.size());
+    for (size_t i = 0; i < p.segments.size() && i < 3; ++i) {
+      const Segment& g = p.segments[i];
+      what += fmt::format("{} ({:.0f},{:.0f})-({:.0f},{:.0f}) {:.2f}", i ? "," : "", g.x1, g.y1, g.x2, g.y2, g.score);
+    }
+    if (p.segments.size() > 3) what += ", ...";
   } else {
     for (size_t i = 0; i < p.detections.size(); ++i) {
       const Detection& d = p.detections[i];
       if (i) what += ", ";
       what += fmt::format("{} {:.2f} at ({:.0f},{:.0f} {:.0f}x{:.0f})", d.label, d.score, d.x, d.y, d.w, d.h);
     }
+  }
+  if (p.crop) {  // a model fed by crops: which box of which detector
+    const CropSource& c = *p.crop;
+    what += fmt::format("  [in crop of {} #{} {} {:.2f}: ({:.0f},{:.0f} {:.0f}x{:.0f})]", c.model, c.detection, c.label,
+                        c.score, c.x, c.y, c.w, c.h);
   }
   return fmt::format("  {}  {:<10} {:<16} {}", format_media_time(p.media_ns), p.sensor, p.model, what);
 }
@@ -44,6 +67,27 @@ nlohmann::json prediction_to_json(const Prediction& p) {
     j["kind"] = "classification";
     auto& labels = j["labels"] = nlohmann::json::array();
     for (const auto& l : p.labels) labels.push_back({{"label", l.label}, {"index", l.index}, {"score", l.score}});
+  } else if (p.kind == PredictionKind::kLandmarks) {
+    j["kind"] = "landmarks";
+    j["score"] = p.score;
+    auto& points = j["landmarks"] = nlohmann::json::array();
+    for (const auto& l : p.landmarks) {
+      nlohmann::json lj{{"x", l.x}, {"y", l.y}, {"z", l.z}};
+      if (!l.name.empty()) lj["name"] = l.name;
+      if (l.visibility) lj["visibility"] = *l.visibility;
+      if (l.presence) lj["presence"] = *l.presence;
+      points.push_back(std::move(lj));
+    }
+  } else if (p.kind == PredictionKind::kText) {
+    j["kind"] = "text";
+    j["text"] = p.text;
+    j["score"] = p.score;
+  } else if (p.kind == PredictionKind::kLines) {
+    j["kind"] = "lines";
+    auto& segs = j["segments"] = nlohmann::json::array();
+    for (const auto& g : p.segments) {
+      segs.push_back({{"x1", g.x1}, {"y1", g.y1}, {"x2", g.x2}, {"y2", g.y2}, {"score", g.score}});
+    }
   } else {
     j["kind"] = "detection";
     auto& dets = j["detections"] = nlohmann::json::array();
@@ -56,6 +100,44 @@ nlohmann::json prediction_to_json(const Prediction& p) {
       }
       dets.push_back(std::move(dj));
     }
+  }
+  if (p.crop) {
+    const CropSource& c = *p.crop;
+    j["crop"] = {{"model", c.model},
+                 {"detection", c.detection},
+                 {"label", c.label},
+                 {"score", c.score},
+                 {"region", {{"x", c.x}, {"y", c.y}, {"w", c.w}, {"h", c.h}}}};
+  }
+  return j;
+}
+
+std::string event_to_text(const Event& e) {
+  std::string what;
+  for (size_t i = 0; i < e.predictions.size(); ++i) {
+    const EventContribution& c = e.predictions[i];
+    if (i) what += ", ";
+    what += fmt::format("{}{}{} {:.3f} @{}", c.model, c.label.empty() ? "" : ":", c.label, c.score,
+                        format_media_time(c.media_ns));
+  }
+  return fmt::format("  {}  {:<10} {:<16} {}", format_media_time(e.media_ns), "EVENT", e.name, what);
+}
+
+nlohmann::json event_to_json(const Event& e) {
+  nlohmann::json j;
+  j["type"] = "event";
+  j["event"] = e.name;
+  j["pipeline"] = e.pipeline;
+  j["rule"] = e.rule;
+  j["time"] = static_cast<double>(e.media_ns) / 1e9;
+  j["wallTime"] = std::round(static_cast<double>(e.wall_ns) / 1e6) / 1e3;  // Unix seconds, ms resolution
+  auto& preds = j["predictions"] = nlohmann::json::array();
+  for (const auto& c : e.predictions) {
+    nlohmann::json cj{{"model", c.model},     {"sensor", c.sensor},
+                      {"label", c.label},     {"score", c.score},
+                      {"frame", c.frame_seq}, {"time", static_cast<double>(c.media_ns) / 1e9}};
+    if (c.has_box) cj["box"] = {{"x", c.x}, {"y", c.y}, {"w", c.w}, {"h", c.h}};
+    preds.push_back(std::move(cj));
   }
   return j;
 }
@@ -75,15 +157,25 @@ std::string stats_to_text(const RuntimeStats& s) {
                        ss.reason.empty() ? "" : "  (" + ss.reason + ")");
   }
   out += "\nmodels\n";
-  out += fmt::format("  {:<16} {:<12} {:>6} {:>9} {:>9} {:>11} {:>7} {:>6} {:>6}\n", "model", "engine", "runs", "mean ms",
-                     "p99 ms", "e2e p99 ms", "events", "drops", "errors");
+  out += fmt::format("  {:<16} {:<12} {:<9} {:>6} {:>9} {:>9} {:>11} {:>7} {:>6} {:>6} {:>8}\n", "model", "engine", "state",
+                     "runs", "mean ms", "p99 ms", "e2e p99 ms", "preds", "drops", "errors", "mem MiB");
   for (const auto& m : s.models) {
     const auto& st = m.model;
-    out += fmt::format("  {:<16} {:<12} {:>6} {:>9.3f} {:>9.3f} {:>11.1f} {:>7} {:>6} {:>6}\n", st.name, st.engine, st.runs,
-                       ms(st.compute.mean_ns()), ms(static_cast<double>(st.compute.percentile_ns(99))),
+    out += fmt::format("  {:<16} {:<12} {:<9} {:>6} {:>9.3f} {:>9.3f} {:>11.1f} {:>7} {:>6} {:>6} {:>8.1f}\n", st.name,
+                       st.engine, model_state_name(st.state), st.runs, ms(st.compute.mean_ns()),
+                       ms(static_cast<double>(st.compute.percentile_ns(99))),
                        ms(static_cast<double>(st.end_to_end.percentile_ns(99))), st.predictions, m.dropped_frames,
-                       st.errors);
-    if (!st.last_error.empty()) out += fmt::format("      last error: {}\n", st.last_error);
+                       st.errors, static_cast<double>(st.memory.resident_bytes) / (1024.0 * 1024.0));
+    if (st.isolation == "process") {
+      out += fmt::format("      worker: {}, {} restart{}{}\n",
+                         st.worker_pid > 0 ? fmt::format("pid {}", st.worker_pid) : std::string("no process now"),
+                         st.restarts, st.restarts == 1 ? "" : "s",
+                         st.memory_limit_bytes > 0 ? ", memory limit " + format_bytes(st.memory_limit_bytes) : std::string());
+    }
+    if (st.state == ModelState::kFailed) out += fmt::format("      failed: {}\n", st.reason);
+    if (!st.last_error.empty() && st.last_error != st.reason) {
+      out += fmt::format("      last error: {}\n", st.last_error);
+    }
   }
   uint64_t saved = 0;
   int64_t saved_ns = 0;
@@ -100,6 +192,17 @@ std::string stats_to_text(const RuntimeStats& s) {
     out += "\nshared steps\n";
     out += fmt::format("  {:>9} {:>8} {:>9} {:>9}  {}\n", "consumers", "runs", "busy ms", "saved ms", "step");
     out += shared;
+  }
+  if (!s.events.rules.empty()) {
+    out += "\nevents\n";
+    out += fmt::format("  {:<12} {:<20} {:>6} {:>10}  {}\n", "pipeline", "event", "fired", "suppressed", "rule");
+    for (const auto& r : s.events.rules) {
+      out += fmt::format("  {:<12} {:<20} {:>6} {:>10}  {}\n", r.pipeline, r.name, r.fired, r.suppressed, r.rule);
+    }
+    if (s.events.dropped || s.events.late || s.events.forced) {
+      out += fmt::format("  results: {} dropped (queue full), {} late, {} instants forced\n", s.events.dropped,
+                         s.events.late, s.events.forced);
+    }
   }
   out += fmt::format(
       "\nplan: {} nodes for {} requested steps; {} transform nodes shared, {} node evaluations and {:.1f} ms saved\n",
@@ -130,6 +233,10 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
                       {"version", st.version},
                       {"engine", st.engine},
                       {"state", model_state_name(st.state)},
+                      {"reason", st.reason},
+                      {"loadMs", ms(static_cast<double>(st.load_ns))},
+                      {"warmupRuns", st.warmup_runs},
+                      {"warmupMs", ms(static_cast<double>(st.warmup_ns))},
                       {"runs", st.runs},
                       {"errors", st.errors},
                       {"predictions", st.predictions},
@@ -138,7 +245,12 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
                       {"computeP50Ms", ms(static_cast<double>(st.compute.percentile_ns(50)))},
                       {"computeP99Ms", ms(static_cast<double>(st.compute.percentile_ns(99)))},
                       {"endToEndP99Ms", ms(static_cast<double>(st.end_to_end.percentile_ns(99)))},
-                      {"memory", {{"fileBytes", st.memory.file_bytes}, {"residentBytes", st.memory.resident_bytes}}},
+                      {"memory", {{"fileBytes", st.memory.file_bytes},
+                                  {"residentBytes", st.memory.resident_bytes},
+                                  {"limitBytes", st.memory_limit_bytes}}},
+                      {"isolation", st.isolation},
+                      {"workerPid", st.worker_pid},
+                      {"restarts", st.restarts},
                       {"lastError", st.last_error}});
   }
   auto& nodes = j["nodes"] = nlohmann::json::array();
@@ -161,6 +273,12 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
     saved += n.saved_items();
     saved_ns += n.saved_ns();
   }
+  auto& events = j["events"] = nlohmann::json::array();
+  for (const auto& r : s.events.rules) {
+    events.push_back(
+        {{"pipeline", r.pipeline}, {"event", r.name}, {"rule", r.rule}, {"fired", r.fired}, {"suppressed", r.suppressed}});
+  }
+  j["eventResults"] = {{"dropped", s.events.dropped}, {"late", s.events.late}, {"forced", s.events.forced}};
   j["plan"] = {{"nodes", s.sharing.nodes},
                {"requested", s.sharing.requested},
                {"sharedNodes", s.sharing.shared_nodes},
@@ -169,4 +287,5 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
   return j;
 }
 
-}  // namespace sensix
+}  // namespace sensix#include "common/byte_size.h"
+

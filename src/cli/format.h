@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/prediction.h"
+#include "runtime/event.h"
 #include "runtime/stats.h"
 
 namespace sensix {
@@ -18,6 +19,10 @@ std::string format_media_time(int64_t ns);
 // One human-readable line: "  00:01.84  speech    hey-jarvis      hey_jarvis 0.996"
 std::string prediction_to_text(const Prediction& p);
 nlohmann::json prediction_to_json(const Prediction& p);
+// "  00:01.84  EVENT      wake-with-speech hey-jarvis:hey_jarvis 0.996 @00:01.84, silero-vad:speech 0.912 @00:01.60"
+std::string event_to_text(const Event& e);
+// {"type": "event", "event": name, "pipeline", "rule", "time", "wallTime", "predictions": [...]}
+nlohmann::json event_to_json(const Event& e);
 
 // The end-of-run summary: sensors, per-model table, plan sharing.
 std::string stats_to_text(const RuntimeStats& s);

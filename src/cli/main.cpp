@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/format.h"
+#include "common/byte_size.h"
 #include "cli/sinks.h"
 #include "docs/parser.h"
 #include "runtime/runtime.h"
@@ -128,6 +130,7 @@ struct RunOptions {
   bool loop = false;
   double duration = 0;
   bool quiet = false;
+  std::string memory_budget;  // --memory-budget, else $SENSIX_MEMORY_BUDGET
 };
 
 int cmd_run(const CommonOptions& o, const RunOptions& r) {
@@ -149,6 +152,17 @@ int cmd_run(const CommonOptions& o, const RunOptions& r) {
     }
   }
   if (r.loop) ro.loop = true;
+  std::string budget = r.memory_budget;
+  std::string budget_source = "--memory-budget";
+  if (const char* env = std::getenv("SENSIX_MEMORY_BUDGET"); budget.empty() && env != nullptr && *env != '\0') {
+    budget = env;
+    budget_source = "$SENSIX_MEMORY_BUDGET";
+  }
+  if (!budget.empty()) {
+    auto bytes = parse_byte_size(budget);
+    if (!bytes.ok()) return fail(bytes.status().with_context(budget_source));
+    ro.memory_budget_bytes = *bytes;
+  }
   auto created = Runtime::create(*docs, ro);
   if (!created.ok()) return fail(created.status());
   auto& rt = *created;
@@ -212,6 +226,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--speed", run.speed, "replay speed for every sensor: 1 = real time, 2 = twice as fast, max = as fast as possible");
   run_cmd->add_flag("--loop", run.loop, "loop every file sensor");
   run_cmd->add_option("--duration", run.duration, "stop after this many seconds");
+  run_cmd->add_option("--memory-budget", run.memory_budget,
+                      "the most memory all models may use together, e.g. 1Gi (default $SENSIX_MEMORY_BUDGET, else none)");
   run_cmd->add_flag("--quiet", run.quiet, "print only the summary");
   auto* validate_cmd = app.add_subcommand("validate", "check documents without running them");
   add_common(validate_cmd);

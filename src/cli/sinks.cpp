@@ -17,6 +17,14 @@ void ConsoleSink::publish(const Prediction& p) {
   count_++;
 }
 
+void ConsoleSink::publish_event(const Event& e) {
+  std::string line = json_ ? event_to_json(e).dump() : event_to_text(e);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::fputs(line.c_str(), out_);
+  std::fputc('\n', out_);
+  std::fflush(out_);
+}
+
 uint64_t ConsoleSink::count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return count_;
@@ -31,6 +39,14 @@ Result<std::unique_ptr<JsonlFileSink>> JsonlFileSink::open(const std::string& pa
 void JsonlFileSink::publish(const Prediction& p) {
   if (std::find(p.pipelines.begin(), p.pipelines.end(), pipeline_) == p.pipelines.end()) return;
   std::string line = prediction_to_json(p).dump();
+  std::lock_guard<std::mutex> lock(mu_);
+  out_ << line << '\n';
+  out_.flush();
+}
+
+void JsonlFileSink::publish_event(const Event& e) {
+  if (e.pipeline != pipeline_) return;
+  std::string line = event_to_json(e).dump();
   std::lock_guard<std::mutex> lock(mu_);
   out_ << line << '\n';
   out_.flush();

@@ -21,6 +21,7 @@ class ConsoleSink final : public PredictionSink {
  public:
   ConsoleSink(std::FILE* out, bool json) : out_(out), json_(json) {}
   void publish(const Prediction& p) override;
+  void publish_event(const Event& e) override;
   uint64_t count() const;
 
  private:
@@ -30,11 +31,12 @@ class ConsoleSink final : public PredictionSink {
   uint64_t count_ = 0;
 };
 
-// Appends one JSON object per prediction of the given pipeline to a file.
+// Appends one JSON object per prediction and event of the given pipeline to a file.
 class JsonlFileSink final : public PredictionSink {
  public:
   static Result<std::unique_ptr<JsonlFileSink>> open(const std::string& path, std::string pipeline);
   void publish(const Prediction& p) override;
+  void publish_event(const Event& e) override;  // the events of its pipeline
 
  private:
   JsonlFileSink(std::ofstream out, std::string pipeline) : out_(std::move(out)), pipeline_(std::move(pipeline)) {}

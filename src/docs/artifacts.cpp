@@ -113,6 +113,8 @@ void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string
   };
   if (const auto* c = std::get_if<ClassifySpec>(&m.postprocess)) labels(c->labels_file, "spec.postprocess.classify.labelsFile");
   if (const auto* dt = std::get_if<DetectSpec>(&m.postprocess)) labels(dt->labels_file, "spec.postprocess.detect.labelsFile");
+  if (const auto* lm = std::get_if<LandmarksSpec>(&m.postprocess)) labels(lm->names_file, "spec.postprocess.landmarks.namesFile");
+  if (const auto* ct = std::get_if<CtcSpec>(&m.postprocess)) labels(ct->dictionary_file, "spec.postprocess.ctc.dictionaryFile");
 }
 
 }  // namespace

@@ -1116,5 +1116,166 @@ TEST(DocsReference, InputExamplesParse) {
   EXPECT_TRUE(saw_features) << "documents.md should show an audio input with features";
 }
 
+// ---------------------------------------------------------------------------------------------
+// The declared post-processing kinds: landmarks, textRegions, ctc, lines (models/*_decoder.h).
+
+std::string with_postprocess(const std::string& block) {
+  return replace(kSensor + "---\n" + kModel, "    classify: {output: output, labels: [speech]}\n", block);
+}
+
+TEST(ParserTest, DeclaredPostprocessKindsParse) {
+  auto landmarks = parse_document_text(with_postprocess("    landmarks:\n"
+                                                        "      output: output\n"
+                                                        "      values: [x, y, ignore, visibility, presence]\n"
+                                                        "      visibilityActivation: sigmoid\n"
+                                                        "      inputSize: [256, 192]\n"
+                                                        "      presence: {output: output, activation: sigmoid, threshold: 0.7}\n"
+                                                        "      namesFile: repo:pose/names.txt\n"),
+                                       "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(landmarks.ok()) << landmarks.status();
+  const auto& l = std::get<LandmarksSpec>(landmarks->models[0].spec.postprocess);
+  EXPECT_EQ(l.output, "output");
+  EXPECT_EQ(l.values, (std::vector<LandmarkValue>{LandmarkValue::kX, LandmarkValue::kY, LandmarkValue::kIgnore,
+                                                  LandmarkValue::kVisibility, LandmarkValue::kPresence}));
+  EXPECT_EQ(l.visibility_activation, Activation::kSigmoid);
+  EXPECT_EQ(l.input_width, 256);
+  EXPECT_EQ(l.input_height, 192);
+  EXPECT_EQ(l.presence_output, "output");
+  EXPECT_EQ(l.presence_activation, Activation::kSigmoid);
+  EXPECT_FLOAT_EQ(l.presence_threshold, 0.7f);
+  EXPECT_EQ(l.names_file, "/repo/pose/names.txt");
+
+  auto defaults = parse_document_text(with_postprocess("    landmarks: {output: output}\n"), "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  const auto& d = std::get<LandmarksSpec>(defaults->models[0].spec.postprocess);
+  EXPECT_EQ(d.values.size(), 3u);
+  EXPECT_EQ(d.input_width, 0);
+  EXPECT_TRUE(d.presence_output.empty());
+
+  auto text = parse_document_text(
+      with_postprocess("    textRegions: {output: output, threshold: 0.2, boxThreshold: 0.5, unclipRatio: 2,"
+                       " minSize: 4, maxRegions: 7, label: word}\n"),
+      "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(text.ok()) << text.status();
+  const auto& t = std::get<TextRegionsSpec>(text->models[0].spec.postprocess);
+  EXPECT_FLOAT_EQ(t.threshold, 0.2f);
+  EXPECT_FLOAT_EQ(t.box_threshold, 0.5f);
+  EXPECT_FLOAT_EQ(t.unclip_ratio, 2.0f);
+  EXPECT_FLOAT_EQ(t.min_size, 4.0f);
+  EXPECT_EQ(t.max_regions, 7);
+  EXPECT_EQ(t.label, "word");
+
+  auto ctc = parse_document_text(
+      with_postprocess("    ctc: {output: output, activation: softmax, dictionaryFile: repo:ocr/keys.txt, blank: 3,"
+                       " spaceCharacter: true, minConfidence: 0.25}\n"),
+      "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(ctc.ok()) << ctc.status();
+  const auto& c = std::get<CtcSpec>(ctc->models[0].spec.postprocess);
+  EXPECT_EQ(c.activation, Activation::kSoftmax);
+  EXPECT_EQ(c.dictionary_file, "/repo/ocr/keys.txt");
+  EXPECT_EQ(c.blank, 3);
+  EXPECT_TRUE(c.space_character);
+  EXPECT_FLOAT_EQ(c.min_confidence, 0.25f);
+
+  auto lines = parse_document_text(
+      with_postprocess("    lines: {scores: output, offsets: output, scoreActivation: sigmoid, threshold: 0.2,"
+                       " maxLines: 50, minLength: 12, inputSize: [320, 320]}\n"),
+      "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  const auto& g = std::get<LinesSpec>(lines->models[0].spec.postprocess);
+  EXPECT_EQ(g.scores_output, "output");
+  EXPECT_EQ(g.offsets_output, "output");
+  EXPECT_EQ(g.score_activation, Activation::kSigmoid);
+  EXPECT_FLOAT_EQ(g.threshold, 0.2f);
+  EXPECT_EQ(g.max_lines, 50);
+  EXPECT_FLOAT_EQ(g.min_length, 12.0f);
+  EXPECT_EQ(g.input_width, 320);
+}
+
+TEST(ParserTest, DeclaredPostprocessKindsReportBadFields) {
+  const std::string pp = M + "spec.postprocess.";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    landmarks: {output: nope}\n", pp + "landmarks.output: \"nope\" is not a declared output"},
+      {"    landmarks: {output: output, values: [x, z]}\n", pp + "landmarks.values: the values of a point must include x and y"},
+      {"    landmarks: {output: output, values: [x, y, x]}\n", pp + "landmarks.values[2]: \"x\" is given twice"},
+      {"    landmarks: {output: output, values: [x, y, depth]}\n", pp + "landmarks.values[2]: expected one of"},
+      {"    landmarks: {output: output, visibilityActivation: softmax}\n", pp + "landmarks.visibilityActivation: expected"},
+      {"    landmarks: {output: output, presence: {output: output, threshold: 1.5}}\n",
+       pp + "landmarks.presence.threshold: expected a number from 0 to 1, got 1.5"},
+      {"    landmarks: {output: output, inputSize: [256]}\n", pp + "landmarks.inputSize: expected [width, height], got 1 values"},
+      {"    landmarks: {output: output, names: [a], namesFile: n.txt}\n", pp + "landmarks.namesFile: give names or namesFile, not both"},
+      {"    textRegions: {output: output, threshold: 1.5}\n", pp + "textRegions.threshold: expected a number from 0 to 1, got 1.5"},
+      {"    textRegions: {output: output, maxRegions: 0}\n", pp + "textRegions.maxRegions: expected a positive integer, got 0"},
+      {"    textRegions: {threshold: 0.3}\n", pp + "textRegions.output: required field is missing"},
+      {"    ctc: {output: output}\n", pp + "ctc: one of dictionary, dictionaryFile is required"},
+      {"    ctc: {output: output, dictionary: [a], blank: -1}\n", pp + "ctc.blank: expected a non-negative integer, got -1"},
+      {"    ctc: {output: output, dictionary: [a], activation: sigmoid}\n", pp + "ctc.activation: expected"},
+      {"    ctc: {output: output, dictionary: [a], minConfidence: 2}\n", pp + "ctc.minConfidence: expected a number from 0 to 1"},
+      {"    lines: {scores: output}\n", pp + "lines.offsets: required field is missing"},
+      {"    lines: {scores: output, offsets: offsetz}\n", pp + "lines.offsets: \"offsetz\" is not a declared output"},
+      {"    lines: {scores: output, offsets: output, threshold: -0.1}\n", pp + "lines.threshold: expected a number from 0 to 1"},
+      {"    textRegion: {output: output}\n", pp + "textRegion: unknown field"},
+  };
+  for (const auto& [block, expected] : cases) {
+    EXPECT_THAT(errors_of(with_postprocess(block)), HasSubstr(expected)) << block;
+  }
+}
+
+// spec.resources.isolation, .worker and .memory (the isolation helper's fields).
+std::string with_resources(const std::string& block) {
+  return replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  resources:\n" + block + "  postprocess:\n");
+}
+
+TEST(ParserTest, IsolationWorkerAndMemoryParse) {
+  auto docs = parse_document_text(with_resources("    isolation: process\n"
+                                                 "    worker:\n"
+                                                 "      timeout: 0.5\n"
+                                                 "      restart: {initialDelay: 0.1, maxDelay: 4, maxAttempts: 0}\n"
+                                                 "    memory: 256Mi\n"),
+                                  "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const ResourceSpec& r = docs->models.at(0).spec.resources;
+  EXPECT_EQ(r.isolation, Isolation::kProcess);
+  EXPECT_DOUBLE_EQ(r.worker.timeout, 0.5);
+  EXPECT_DOUBLE_EQ(r.worker.restart.initial_delay, 0.1);
+  EXPECT_DOUBLE_EQ(r.worker.restart.max_delay, 4.0);
+  EXPECT_EQ(r.worker.restart.max_attempts, 0);
+  EXPECT_EQ(r.memory_limit_bytes, 256LL << 20);
+  EXPECT_EQ(r.memory, "256Mi");
+
+  auto defaults = parse_document_text(with_resources("    memory: 268435456\n"), "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  const ResourceSpec& d = defaults->models.at(0).spec.resources;
+  EXPECT_EQ(d.isolation, Isolation::kInProcess);
+  EXPECT_EQ(d.memory_limit_bytes, 268435456);
+  EXPECT_DOUBLE_EQ(d.worker.timeout, 2.0);
+  EXPECT_DOUBLE_EQ(d.worker.restart.initial_delay, 0.5);
+  EXPECT_DOUBLE_EQ(d.worker.restart.max_delay, 10.0);
+  EXPECT_EQ(d.worker.restart.max_attempts, 5);
+}
+
+TEST(ParserTest, IsolationWorkerAndMemoryReportBadFields) {
+  const std::string rs = M + "spec.resources.";
+  const std::string size = "expected a memory size above 0: bytes, or a number with Ki, Mi or Gi (e.g. 256Mi), got ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    isolation: thread\n", rs + "isolation: expected one of in-process, process, got \"thread\""},
+      {"    memory: 256M\n", rs + "memory: " + size + "\"256M\""},
+      {"    memory: 256MB\n", rs + "memory: " + size + "\"256MB\""},
+      {"    memory: 0\n", rs + "memory: " + size + "0"},
+      {"    memory: -1\n", rs + "memory: " + size + "-1"},
+      {"    memory: 1.5\n", rs + "memory: " + size + "1.5"},
+      {"    worker: {timeout: 1}\n", rs + "worker: worker applies to isolation: process (the model runs in-process)"},
+      {"    isolation: process\n    worker: {timeout: 0}\n",
+       rs + "worker.timeout: expected a number of seconds above 0 and at most 3600, got 0"},
+      {"    isolation: process\n    worker: {restart: {initialDelay: 2, maxDelay: 1}}\n",
+       rs + "worker.restart.maxDelay: maxDelay (1 s) is shorter than initialDelay (2 s)"},
+      {"    isolation: process\n    worker: {restart: {maxAttempts: -1}}\n", rs + "worker.restart.maxAttempts: expected"},
+      {"    isolation: process\n    worker: {timeout: 1, retries: 3}\n", rs + "worker.retries: unknown field"},
+  };
+  for (const auto& [block, expected] : cases) {
+    EXPECT_THAT(errors_of(with_resources(block)), HasSubstr(expected)) << block;
+  }
+}
+
 }  // namespace
 }  // namespace sensix

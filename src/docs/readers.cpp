@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/byte_size.h"
 #include "common/tensor.h"
 
 namespace sensix::docs {
@@ -86,6 +87,24 @@ const EnumTable<Layout>& layout_table() {
 const EnumTable<Activation>& activation_table() {
   static const EnumTable<Activation> t = {
       {"none", Activation::kNone}, {"sigmoid", Activation::kSigmoid}, {"softmax", Activation::kSoftmax}};
+  return t;
+}
+// Activations of one value at a time (softmax needs a row).
+const EnumTable<Activation>& elementwise_activation_table() {
+  static const EnumTable<Activation> t = {{"none", Activation::kNone}, {"sigmoid", Activation::kSigmoid}};
+  return t;
+}
+const EnumTable<Activation>& row_activation_table() {
+  static const EnumTable<Activation> t = {{"none", Activation::kNone}, {"softmax", Activation::kSoftmax}};
+  return t;
+}
+const EnumTable<LandmarkValue>& landmark_value_table() {
+  static const EnumTable<LandmarkValue> t = {{"x", LandmarkValue::kX},
+                                             {"y", LandmarkValue::kY},
+                                             {"z", LandmarkValue::kZ},
+                                             {"visibility", LandmarkValue::kVisibility},
+                                             {"presence", LandmarkValue::kPresence},
+                                             {"ignore", LandmarkValue::kIgnore}};
   return t;
 }
 const EnumTable<Trigger>& trigger_table() {
@@ -742,6 +761,119 @@ void read_detect(const Field& f, const std::vector<OutputSpec>& outputs, const P
   }
 }
 
+// `inputSize: [width, height]` (optional).
+void read_input_size(const MapReader& m, int& width, int& height) {
+  Field size = m.get("inputSize");
+  if (!size.present()) return;
+  if (auto v = size.as_int_list(positive_int())) {
+    if (v->size() != 2) {
+      size.error(fmt::format("expected [width, height], got {} values", v->size()));
+    } else {
+      width = static_cast<int>((*v)[0]);
+      height = static_cast<int>((*v)[1]);
+    }
+  }
+}
+
+void read_landmarks(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots, LandmarksSpec& l) {
+  auto m = f.as_map({"output", "values", "visibilityActivation", "inputSize", "presence", "names", "namesFile"});
+  if (!m) return;
+  if (m->read_string("output", l.output, true)) check_declared_output(m->get("output"), l.output, outputs);
+  Field values = m->get("values");
+  if (values.present()) {
+    if (auto items = values.as_list(2, "a list of x, y, z, visibility, presence or ignore")) {
+      std::vector<LandmarkValue> v;
+      bool ok = true;
+      for (const auto& item : *items) {
+        auto e = item.as_enum(landmark_value_table());
+        if (!e) {
+          ok = false;
+          continue;
+        }
+        if (*e != LandmarkValue::kIgnore && std::find(v.begin(), v.end(), *e) != v.end()) {
+          item.error(fmt::format("{} is given twice", item.written()));
+          ok = false;
+        }
+        v.push_back(*e);
+      }
+      if (ok) {
+        if (std::find(v.begin(), v.end(), LandmarkValue::kX) == v.end() ||
+            std::find(v.begin(), v.end(), LandmarkValue::kY) == v.end()) {
+          values.error("the values of a point must include x and y");
+        } else {
+          l.values = std::move(v);
+        }
+      }
+    }
+  }
+  m->read_enum("visibilityActivation", l.visibility_activation, elementwise_activation_table());
+  read_input_size(*m, l.input_width, l.input_height);
+  Field presence = m->get("presence");
+  if (presence.present()) {
+    if (auto pm = presence.as_map({"output", "activation", "threshold"})) {
+      if (pm->read_string("output", l.presence_output, true)) {
+        check_declared_output(pm->get("output"), l.presence_output, outputs);
+      }
+      pm->read_enum("activation", l.presence_activation, elementwise_activation_table());
+      pm->read_number("threshold", l.presence_threshold, number_between(0, 1));
+    }
+  }
+  const bool has_names = m->has("names"), has_file = m->has("namesFile");
+  if (has_names && has_file) {
+    m->get("namesFile").error("give names or namesFile, not both");
+  } else if (has_names) {
+    if (auto v = m->get("names").as_string_list(1)) l.names = *v;
+  } else if (has_file) {
+    read_path(*m, "namesFile", l.names_file, true, roots);
+  }
+}
+
+void read_text_regions(const Field& f, const std::vector<OutputSpec>& outputs, TextRegionsSpec& t) {
+  auto m = f.as_map({"output", "threshold", "boxThreshold", "unclipRatio", "minSize", "maxRegions", "label"});
+  if (!m) return;
+  if (m->read_string("output", t.output, true)) check_declared_output(m->get("output"), t.output, outputs);
+  m->read_number("threshold", t.threshold, number_between(0, 1));
+  m->read_number("boxThreshold", t.box_threshold, number_between(0, 1));
+  m->read_number("unclipRatio", t.unclip_ratio, nonnegative_number());
+  m->read_number("minSize", t.min_size, nonnegative_number());
+  m->read_int("maxRegions", t.max_regions, positive_int());
+  m->read_string("label", t.label, false);
+}
+
+void read_ctc(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots, CtcSpec& c) {
+  auto m = f.as_map({"output", "activation", "dictionary", "dictionaryFile", "blank", "spaceCharacter", "minConfidence"});
+  if (!m) return;
+  if (m->read_string("output", c.output, true)) check_declared_output(m->get("output"), c.output, outputs);
+  m->read_enum("activation", c.activation, row_activation_table());
+  const bool has_dict = m->has("dictionary"), has_file = m->has("dictionaryFile");
+  if (!has_dict && !has_file) {
+    m->ctx().report(m->line(), m->path(), "one of dictionary, dictionaryFile is required");
+  } else if (has_dict && has_file) {
+    m->get("dictionaryFile").error("give dictionary or dictionaryFile, not both");
+  } else if (has_dict) {
+    if (auto v = m->get("dictionary").as_string_list(1)) c.dictionary = *v;
+  } else {
+    read_path(*m, "dictionaryFile", c.dictionary_file, true, roots);
+  }
+  m->read_int("blank", c.blank, nonnegative_int());
+  m->read_bool("spaceCharacter", c.space_character);
+  m->read_number("minConfidence", c.min_confidence, number_between(0, 1));
+}
+
+void read_lines(const Field& f, const std::vector<OutputSpec>& outputs, LinesSpec& l) {
+  auto m = f.as_map({"scores", "offsets", "scoreActivation", "threshold", "maxLines", "minLength", "inputSize"});
+  if (!m) return;
+  if (m->read_string("scores", l.scores_output, true)) check_declared_output(m->get("scores"), l.scores_output, outputs);
+  if (m->read_string("offsets", l.offsets_output, true)) {
+    check_declared_output(m->get("offsets"), l.offsets_output, outputs);
+  }
+  m->read_enum("scoreActivation", l.score_activation, elementwise_activation_table());
+  m->read_number("threshold", l.threshold, number_between(0, 1));
+  m->read_int("maxLines", l.max_lines, positive_int());
+  m->read_number("minLength", l.min_length, nonnegative_number());
+  read_input_size(*m, l.input_width, l.input_height);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -1096,6 +1228,59 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
   if (live) out.buffer.overflow = Overflow::kDropOldest;
 }
 
+namespace {
+
+// spec.resources.isolation, .worker and .memory of a Model.
+void read_isolation(const MapReader& m, ResourceSpec& out) {
+  static const EnumTable<Isolation> isolations = {{"in-process", Isolation::kInProcess}, {"process", Isolation::kProcess}};
+  m.read_enum("isolation", out.isolation, isolations);
+  Field worker = m.get("worker");
+  if (worker.present()) {
+    if (out.isolation != Isolation::kProcess) {
+      worker.error("worker applies to isolation: process (the model runs in-process)");
+    } else if (auto w = worker.as_map({"timeout", "restart"})) {
+      const NumRange seconds{0.0, 3600.0, true, "a number of seconds above 0 and at most 3600"};
+      w->read_number("timeout", out.worker.timeout, seconds);
+      Field restart = w->get("restart");
+      if (restart.present()) {
+        if (auto r = restart.as_map({"initialDelay", "maxDelay", "maxAttempts"})) {
+          WorkerRestartSpec& rs = out.worker.restart;
+          r->read_number("initialDelay", rs.initial_delay, seconds);
+          const bool max_given = r->read_number("maxDelay", rs.max_delay, seconds);
+          r->read_int("maxAttempts", rs.max_attempts, int_between(0, 1000000));
+          if (rs.max_delay < rs.initial_delay) {
+            if (max_given) {
+              r->get("maxDelay").error(fmt::format("maxDelay ({} s) is shorter than initialDelay ({} s)", rs.max_delay,
+                                                   rs.initial_delay));
+            } else {
+              rs.max_delay = rs.initial_delay;
+            }
+          }
+        }
+      }
+    }
+  }
+  Field memory = m.get("memory");
+  if (memory.present()) {
+    const char* what = "a memory size above 0: bytes, or a number with Ki, Mi or Gi (e.g. 256Mi)";
+    std::optional<int64_t> bytes;
+    if (memory.is_scalar() && memory.scalar_type() == ScalarType::kString) {
+      auto parsed = parse_byte_size(memory.node().Scalar());
+      if (parsed.ok()) bytes = *parsed;
+    } else if (memory.is_scalar() && memory.scalar_type() == ScalarType::kInt) {
+      bytes = memory.as_int(nonnegative_int());
+    }
+    if (!bytes || *bytes <= 0) {
+      memory.expected(what);
+    } else {
+      out.memory_limit_bytes = *bytes;
+      out.memory = memory.node().Scalar();
+    }
+  }
+}
+
+}  // namespace
+
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
   auto spec = spec_field.as_map(
       {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources"});
@@ -1195,8 +1380,9 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
 
   Field post = spec->get("postprocess");
   if (post.present()) {
-    if (auto m = post.as_map({"classify", "detect"})) {
-      const std::string which = m->exactly_one_of({"classify", "detect"});
+    const std::vector<std::string> kinds = {"classify", "detect", "landmarks", "textRegions", "ctc", "lines"};
+    if (auto m = post.as_map(kinds)) {
+      const std::string which = m->exactly_one_of(kinds);
       if (which == "classify") {
         ClassifySpec c;
         read_classify(m->get("classify"), out.outputs, roots, c);
@@ -1205,18 +1391,99 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
         DetectSpec d;
         read_detect(m->get("detect"), out.outputs, roots, d);
         out.postprocess = std::move(d);
+      } else if (which == "landmarks") {
+        LandmarksSpec l;
+        read_landmarks(m->get("landmarks"), out.outputs, roots, l);
+        out.postprocess = std::move(l);
+      } else if (which == "textRegions") {
+        TextRegionsSpec t;
+        read_text_regions(m->get("textRegions"), out.outputs, t);
+        out.postprocess = std::move(t);
+      } else if (which == "ctc") {
+        CtcSpec c;
+        read_ctc(m->get("ctc"), out.outputs, roots, c);
+        out.postprocess = std::move(c);
+      } else if (which == "lines") {
+        LinesSpec l;
+        read_lines(m->get("lines"), out.outputs, l);
+        out.postprocess = std::move(l);
       }
     }
   }
 
   Field resources = spec->get("resources");
   if (resources.present()) {
-    if (auto m = resources.as_map({"threads"})) m->read_int("threads", out.resources.threads, int_between(1, 64));
+    if (auto m = resources.as_map({"threads", "warmup", "isolation", "worker", "memory"})) {
+      m->read_int("threads", out.resources.threads, int_between(1, 64));
+      m->read_int("warmup", out.resources.warmup, int_between(0, 100));
+      read_isolation(*m, out.resources);
+    }
   }
 }
 
+namespace {
+
+// `from.crops` (a cascade): every field optional; an empty map `{}` takes every box as it is.
+CropsSpec read_crops(const Field& f) {
+  CropsSpec c;
+  if (f.node().IsNull()) return c;  // `crops:` with no value
+  auto m = f.as_map({"labels", "minScore", "maxCrops", "scale", "square", "shiftX", "shiftY"});
+  if (!m) return c;
+  if (m->has("labels")) {
+    if (auto v = m->get("labels").as_string_list(1)) c.labels = *v;
+  }
+  m->read_number("minScore", c.min_score, number_between(0, 1));
+  m->read_int("maxCrops", c.max_crops, int_between(1, 1000));
+  m->read_number("scale", c.scale, NumRange{0.0, 100.0, true, "a number above 0, at most 100"});
+  m->read_bool("square", c.square);
+  const NumRange shift{-10.0, 10.0, false, "a fraction of the box's size from -10 to 10"};
+  m->read_number("shiftX", c.shift_x, shift);
+  m->read_number("shiftY", c.shift_y, shift);
+  return c;
+}
+
+}  // namespace
+
+namespace {
+
+// `events`: a list of {name, when, cooldown}. `when` is parsed here (docs/event_rule.h); its
+// references to models and labels are checked with the other documents (validate.cpp).
+void read_events(const Field& events, std::vector<EventSpec>& out) {
+  if (!events.present()) return;
+  auto items = events.as_list();
+  if (!items) return;
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < items->size(); ++i) {
+    EventSpec e;
+    auto m = (*items)[i].as_map({"name", "when", "cooldown"});
+    if (!m) continue;
+    if (m->read_string("name", e.name, true, "an event name")) {
+      if (!is_dns_label(e.name)) {
+        m->get("name").expected("an event name of lowercase letters, digits and '-' (at most 63, starting and ending "
+                                "with a letter or digit)");
+      } else if (auto [it, fresh] = seen.emplace(e.name, i); !fresh) {
+        m->get("name").error(fmt::format("event \"{}\" is already defined in spec.events[{}]", e.name, it->second));
+      }
+    }
+    if (m->read_string("when", e.when, true, "a rule such as \"hey-jarvis and silero-vad within 1s\"")) {
+      RuleError err;
+      if (!parse_event_rule(e.when, &e.rule, &err)) m->get("when").error(err.text());
+    }
+    Field cooldown = m->get("cooldown");
+    if (cooldown.present()) {
+      auto text = cooldown.is_scalar() && cooldown.scalar_type() == ScalarType::kString ? cooldown.as_string() : std::nullopt;
+      if (!text || !parse_rule_duration(*text, &e.cooldown_ns)) {
+        cooldown.expected("a duration such as 500ms or 2s (above 0, at most 3600s)");
+      }
+    }
+    out.push_back(std::move(e));
+  }
+}
+
+}  // namespace
+
 void read_pipeline_spec(const Field& spec_field, const PathRoots& roots, PipelineSpec& out) {
-  auto spec = spec_field.as_map({"steps", "sinks"});
+  auto spec = spec_field.as_map({"steps", "sinks", "events"});
   if (!spec) return;
   Field steps = spec->require("steps");
   if (steps.present()) {
@@ -1235,14 +1502,22 @@ void read_pipeline_spec(const Field& spec_field, const PathRoots& roots, Pipelin
         }
         Field from = m->require("from");
         if (from.present()) {
-          if (auto fm = from.as_map({"sensor", "model", "output"})) {
+          if (auto fm = from.as_map({"sensor", "model", "output", "crops"})) {
             const std::string which = fm->exactly_one_of({"sensor", "model"});
             if (which == "sensor") {
               fm->read_string("sensor", step.from.sensor, true, "a Sensor name");
               if (fm->has("output")) fm->get("output").error("output is only allowed with from.model");
+              if (fm->has("crops")) fm->get("crops").error("crops is only allowed with from.model (a detector)");
             } else if (which == "model") {
               fm->read_string("model", step.from.model, true, "a Model name");
               fm->read_string("output", step.from.output, false);
+              if (fm->has("crops")) {
+                if (fm->has("output")) {
+                  fm->get("output").error("output and crops exclude each other: crops are cut around the upstream's "
+                                          "detections, not from one of its outputs");
+                }
+                step.from.crops = read_crops(fm->get("crops"));
+              }
             }
           }
         }
@@ -1263,6 +1538,7 @@ void read_pipeline_spec(const Field& spec_field, const PathRoots& roots, Pipelin
       }
     }
   }
+  read_events(spec->get("events"), out.events);
 }
 
 }  // namespace sensix::docs

@@ -103,6 +103,8 @@ std::string_view color_order_name(ColorOrder c) {
 
 std::string_view layout_name(Layout l) { return l == Layout::kNhwc ? "nhwc" : "nchw"; }
 
+std::string_view isolation_name(Isolation i) { return i == Isolation::kProcess ? "process" : "in-process"; }
+
 std::string_view audio_feature_kind_name(AudioFeatureKind k) {
   switch (k) {
     case AudioFeatureKind::kSpectrogram: return "spectrogram";

@@ -20,6 +20,7 @@
 
 #include "common/model_format.h"
 #include "common/tensor.h"
+#include "docs/event_rule.h"
 
 namespace sensix {
 
@@ -414,10 +415,86 @@ struct DetectSpec {
   int max_detections = 100;
 };
 
-using PostprocessSpec = std::variant<std::monostate, ClassifySpec, DetectSpec>;
+// What each value of a landmark point means (`values:` in the document, one entry per value).
+enum class LandmarkValue { kX, kY, kZ, kVisibility, kPresence, kIgnore };
+
+// N points of D values each (MediaPipe pose/hand/face landmarks), in model-input pixels of an
+// input of input_width x input_height; mapped to source-frame pixels through ImageGeometry.
+struct LandmarksSpec {
+  std::string output;
+  std::vector<LandmarkValue> values = {LandmarkValue::kX, LandmarkValue::kY, LandmarkValue::kZ};  // D = size()
+  Activation visibility_activation = Activation::kNone;  // applied to visibility and presence values
+  int input_width = 0;   // 0 = the model's image input width
+  int input_height = 0;  // 0 = the model's image input height
+  std::string presence_output;  // optional: a one-value output that gates the prediction
+  Activation presence_activation = Activation::kNone;
+  float presence_threshold = 0.5f;  // no prediction when the presence score is below this
+  std::vector<std::string> names;   // one per point (inline or from names_file), or none
+  std::string names_file;
+};
+
+// DB text detection post-processing (PaddleOCR's DBPostProcess) on a probability map [1, 1, H, W].
+struct TextRegionsSpec {
+  std::string output;
+  float threshold = 0.3f;       // binarisation of the probability map
+  float box_threshold = 0.6f;   // minimum mean probability inside a region
+  float unclip_ratio = 1.5f;    // expansion: offset = area * ratio / perimeter
+  float min_size = 3.0f;        // minimum short side, in map pixels
+  int max_regions = 100;
+  std::string label = "text";
+};
+
+// CTC greedy decoding of [1, T, C] with a dictionary.
+struct CtcSpec {
+  std::string output;
+  Activation activation = Activation::kNone;  // kNone: the output is already probabilities
+  std::vector<std::string> dictionary;        // inline, or read from dictionary_file
+  std::string dictionary_file;
+  int blank = 0;                // class index of the CTC blank
+  bool space_character = false; // the class after the dictionary's last entry is " "
+  float min_confidence = 0.5f;  // no prediction below this mean confidence
+};
+
+// M-LSD line segments: a centre-score map [1, H, W, 1] and start/end offsets [1, H, W, 4].
+struct LinesSpec {
+  std::string scores_output;
+  std::string offsets_output;
+  Activation score_activation = Activation::kNone;
+  float threshold = 0.1f;
+  int max_lines = 200;
+  float min_length = 0.0f;  // model-input pixels
+  int input_width = 0;      // 0 = the model's image input width
+  int input_height = 0;
+};
+
+using PostprocessSpec =
+    std::variant<std::monostate, ClassifySpec, DetectSpec, LandmarksSpec, TextRegionsSpec, CtcSpec, LinesSpec>;
+
+// Where a model's engine session lives (`spec.resources.isolation`).
+enum class Isolation { kInProcess, kProcess };
+std::string_view isolation_name(Isolation i);  // "in-process", "process"
+
+// `spec.resources.worker` (isolation: process): how long one inference may take in the worker
+// before it is killed, and how a lost worker is restarted. Attempt n waits
+// min(initialDelay * 2^(n-1), maxDelay) seconds; a run that succeeds resets n. After maxAttempts
+// failures in a row the model fails (0 = restart for ever).
+struct WorkerRestartSpec {
+  double initial_delay = 0.5;  // seconds, > 0
+  double max_delay = 10.0;     // seconds, >= initial_delay
+  int max_attempts = 5;        // 0 = for ever
+};
+struct WorkerSpec {
+  double timeout = 2.0;  // seconds for one inference, > 0
+  WorkerRestartSpec restart;
+};
 
 struct ResourceSpec {
   int threads = 1;  // the engine's intra-op threads for this model
+  int warmup = 1;   // inferences on neutral inputs after loading, before the model is ready (0..100)
+  Isolation isolation = Isolation::kInProcess;
+  WorkerSpec worker;               // used when isolation is process
+  int64_t memory_limit_bytes = 0;  // `memory`: the most the model may use; 0 = no limit
+  std::string memory;              // `memory` as written ("256Mi"), for messages
 };
 
 struct ModelSpec {
@@ -436,10 +513,29 @@ struct ModelSpec {
 // ---------------------------------------------------------------------------------------------
 // Pipeline
 
+// `from.crops`: a cascade. The step's image input is cut out of the original sensor frame around
+// each box of the upstream model's detections (e.g. face detector -> face landmarks). Of the
+// boxes the detector reports (best first, after its own minScore and NMS), those with one of
+// `labels` and a score >= min_score are taken, at most max_crops per result. Each box (x, y, w, h
+// in source pixels) becomes the region with centre (x + w/2 + shift_x w, y + h/2 + shift_y h) and
+// size (w, h) -- (m, m) with m = max(w, h) when `square` -- times `scale`, clipped to the frame
+// and rounded to whole pixels (transform/image_ops.h crop_image). The downstream model's image
+// input (rotate, crop, size, resize mode, colour, layout, normalisation) then applies to each crop
+// exactly as to a sensor frame, and its boxes and points come back in source-frame pixels.
+struct CropsSpec {
+  std::vector<std::string> labels;  // empty = every label; else labels of the upstream's detect
+  float min_score = 0.0f;           // 0..1 (0: every box the detector reports)
+  int max_crops = 10;               // >= 1: crops per upstream result
+  float scale = 1.0f;               // > 0: the region's size over the box's (1.5 = half as large again)
+  bool square = false;              // square on the box's longer side (before scale)
+  float shift_x = 0.0f, shift_y = 0.0f;  // the centre moved by these fractions of the box's width/height
+};
+
 struct StepSource {
   std::string sensor;        // feeds an audio, image or series input
-  std::string model;         // feeds a stream input from this model's output
+  std::string model;         // feeds a stream input from this model's output, or crops (below)
   std::string output;        // which output of `model`; empty = its only declared output
+  std::optional<CropsSpec> crops;  // set: crops of `model`'s detections feed an image input
 };
 
 struct StepSpec {
@@ -454,9 +550,19 @@ struct SinkSpec {
   std::string path;  // resolved
 };
 
+// An event rule (`events[]`): fires when `rule` becomes true over the pipeline's model results
+// (docs/event_rule.h: the language; runtime/rule_evaluator.h: its meaning).
+struct EventSpec {
+  std::string name;         // DNS-label style, unique within the pipeline
+  std::string when;         // the rule as written
+  RuleExpr rule;            // `when`, parsed
+  int64_t cooldown_ns = 0;  // no repeat of this event within this media time; 0 = none
+};
+
 struct PipelineSpec {
   std::vector<StepSpec> steps;
   std::vector<SinkSpec> sinks;
+  std::vector<EventSpec> events;
 };
 
 // ---------------------------------------------------------------------------------------------

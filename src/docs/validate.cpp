@@ -135,16 +135,145 @@ class Checker {
                  fmt::format("Model/{} is not a step of Pipeline/{} (add a step for it)", s.from.model,
                              p.metadata.name));
         }
-        if (in && !std::holds_alternative<StreamInputSpec>(in->source)) {
-          report(p, at + ".from.model",
-                 fmt::format("{}'s data input \"{}\" takes {} from a Sensor (from.sensor), not another model's "
-                             "output",
-                             model_label, in->name, input_kind(*in)));
+        if (s.from.crops) {
+          crops(p, at, model_label, in, up, *s.from.crops);
+        } else {
+          if (in && !std::holds_alternative<StreamInputSpec>(in->source)) {
+            report(p, at + ".from.model",
+                   fmt::format("{}'s data input \"{}\" takes {} from a Sensor (from.sensor), not another model's "
+                               "output{}",
+                               model_label, in->name, input_kind(*in),
+                               std::holds_alternative<ImageInputSpec>(in->source)
+                                   ? " (for crops of a detector's boxes, add from.crops)"
+                                   : ""));
+          }
+          if (up) upstream_output(p, at, *up, s.from.output);
         }
-        if (up) upstream_output(p, at, *up, s.from.output);
       }
     }
     cycles(p, step_of);
+    for (size_t i = 0; i < p.spec.events.size(); ++i) event_rule(p, i, step_of);
+  }
+
+  // The models and labels an event rule reads: each a step of this pipeline whose Model has a
+  // postprocess; labels among those the Model declares inline (a labelsFile is checked when the
+  // runtime loads the model); both sides of "inside" give boxes.
+  void event_rule(const PipelineDoc& p, size_t index, const std::map<std::string, size_t>& step_of) {
+    const EventSpec& ev = p.spec.events[index];
+    if (ev.rule.root < 0) return;  // a syntax error, already reported
+    const std::string at = fmt::format("spec.events[{}].when", index);
+    std::vector<std::string> steps;
+    for (const auto& s : p.spec.steps) steps.push_back(s.model);
+    for (const RuleNode& n : ev.rule.nodes) {
+      if (n.op == RuleOp::kInside) {
+        for (int side : n.args) {
+          const RuleNode& a = ev.rule.node(side);
+          const ModelDoc* m = step_of.count(a.model) ? docs_.find_model(a.model) : nullptr;
+          if (m && !gives_boxes(p, m->spec, a.model)) {
+            report(p, at,
+                   fmt::format("column {}: \"inside\" compares boxes, but Model/{} ({}) gives none (boxes come from detect, "
+                               "textRegions and lines, or a step fed by crops)",
+                               a.column, a.model, postprocess_name(m->spec.postprocess)));
+          }
+        }
+      }
+      if (n.op != RuleOp::kAtom && n.op != RuleOp::kCount) continue;
+      if (!step_of.count(n.model)) {
+        report(p, at,
+               fmt::format("column {}: model \"{}\" is not a step of Pipeline/{} (its models: {}){}", n.column, n.model,
+                           p.metadata.name, quoted_list(steps), did_you_mean_q(n.model, steps)));
+        continue;
+      }
+      const ModelDoc* m = docs_.find_model(n.model);
+      if (!m) continue;  // reported at the step
+      const PostprocessSpec& post = m->spec.postprocess;
+      if (std::holds_alternative<std::monostate>(post)) {
+        report(p, at,
+               fmt::format("column {}: Model/{} has no postprocess, so it makes no predictions a rule can read", n.column,
+                           n.model));
+        continue;
+      }
+      if (n.label.empty()) continue;
+      if (std::holds_alternative<LandmarksSpec>(post) || std::holds_alternative<LinesSpec>(post)) {
+        report(p, at,
+               fmt::format("column {}: Model/{} ({}) gives no labels; write {} without \":{}\"", n.label_column, n.model,
+                           postprocess_name(post), n.model, n.label));
+        continue;
+      }
+      std::vector<std::string> labels;
+      if (const auto* c = std::get_if<ClassifySpec>(&post); c && c->labels_file.empty()) labels = c->labels;
+      if (const auto* d = std::get_if<DetectSpec>(&post); d && d->labels_file.empty()) labels = d->labels;
+      if (const auto* t = std::get_if<TextRegionsSpec>(&post)) labels = {t->label};
+      if (labels.empty() || std::find(labels.begin(), labels.end(), n.label) != labels.end()) continue;
+      report(p, at,
+             fmt::format("column {}: Model/{} has no label \"{}\" (its labels: {}){}", n.label_column, n.model, n.label,
+                         quoted_list(labels), did_you_mean_q(n.label, labels)));
+    }
+  }
+
+  static bool gives_boxes(const PipelineDoc& p, const ModelSpec& m, const std::string& model) {
+    if (std::holds_alternative<DetectSpec>(m.postprocess) || std::holds_alternative<TextRegionsSpec>(m.postprocess) ||
+        std::holds_alternative<LinesSpec>(m.postprocess)) {
+      return true;
+    }
+    for (const auto& s : p.spec.steps) {
+      if (s.model == model && s.from.crops) return true;  // its predictions carry the crop's region
+    }
+    return false;
+  }
+
+  static std::string_view postprocess_name(const PostprocessSpec& post) {
+    if (std::holds_alternative<ClassifySpec>(post)) return "classify";
+    if (std::holds_alternative<DetectSpec>(post)) return "detect";
+    if (std::holds_alternative<LandmarksSpec>(post)) return "landmarks";
+    if (std::holds_alternative<TextRegionsSpec>(post)) return "textRegions";
+    if (std::holds_alternative<CtcSpec>(post)) return "ctc";
+    if (std::holds_alternative<LinesSpec>(post)) return "lines";
+    return "no postprocess";
+  }
+
+  // A cascade step (from.crops): the upstream detects boxes, the step's model takes images, and
+  // the labels asked for are labels the upstream reports. Labels read from a labelsFile are
+  // checked when the runtime is built (runtime.cpp), where the file is read.
+  void crops(const PipelineDoc& p, const std::string& at, const std::string& model_label, const InputSpec* in,
+             const ModelDoc* up, const CropsSpec& c) {
+    if (in && !std::holds_alternative<ImageInputSpec>(in->source)) {
+      report(p, at + ".from.crops",
+             fmt::format("{}'s data input \"{}\" takes {}; crops of a detector's boxes feed an image input", model_label,
+                         in->name, input_kind(*in)));
+    }
+    if (!up) return;
+    // Boxes come from `detect` (labels per class) or `textRegions` (one label).
+    const auto* detect = std::get_if<DetectSpec>(&up->spec.postprocess);
+    const auto* text = std::get_if<TextRegionsSpec>(&up->spec.postprocess);
+    if (!detect && !text) {
+      report(p, at + ".from.model",
+             fmt::format("Model/{} has no detection post-processing (spec.postprocess.detect or textRegions), so it "
+                         "gives no boxes for from.crops",
+                         up->metadata.name));
+      return;
+    }
+    if (detect && !detect->labels_file.empty()) return;
+    const std::vector<std::string> labels = detect ? detect->labels : std::vector<std::string>{text->label};
+    for (size_t j = 0; j < c.labels.size(); ++j) {
+      const std::string& want = c.labels[j];
+      const std::string field = fmt::format("{}.from.crops.labels[{}]", at, j);
+      auto it = std::find(labels.begin(), labels.end(), want);
+      if (it == labels.end()) {
+        report(p, field,
+               fmt::format("Model/{} detects no label \"{}\" (its labels: {}){}", up->metadata.name, want,
+                           labels.size() <= 12 ? quoted_list(labels) : fmt::format("{} labels", labels.size()),
+                           did_you_mean_q(want, labels)));
+        continue;
+      }
+      const int index = static_cast<int>(it - labels.begin());
+      if (detect && std::find(detect->ignore_classes.begin(), detect->ignore_classes.end(), index) !=
+                        detect->ignore_classes.end()) {
+        report(p, field,
+               fmt::format("label \"{}\" is class {} of Model/{}, which its ignoreClasses never reports", want, index,
+                           up->metadata.name));
+      }
+    }
   }
 
   void upstream_output(const PipelineDoc& p, const std::string& at, const ModelDoc& up, const std::string& output) {

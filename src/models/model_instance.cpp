@@ -4,14 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "common/byte_size.h"
+
 namespace sensix {
 
 std::string_view model_state_name(ModelState s) {
   switch (s) {
     case ModelState::kLoading: return "loading";
+    case ModelState::kWarming: return "warming";
     case ModelState::kReady: return "ready";
-    case ModelState::kFailed: return "failed";
+    case ModelState::kDraining: return "draining";
     case ModelState::kUnloaded: return "unloaded";
+    case ModelState::kFailed: return "failed";
   }
   return "unknown";
 }
@@ -80,8 +84,39 @@ Result<Tensor> make_constant(const ConstantInputSpec& c, DType dtype, const Shap
 
 }  // namespace
 
+namespace {
+
+WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, const SessionOptions& session) {
+  const WorkerSpec& w = doc.spec.resources.worker;
+  WorkerOptions o;
+  o.engine = engine;
+  o.model_path = doc.spec.path;
+  o.session = session;
+  o.label = "Model/" + doc.metadata.name;
+  o.timeout = std::chrono::milliseconds(static_cast<int64_t>(w.timeout * 1000.0));
+  o.initial_delay = w.restart.initial_delay;
+  o.max_delay = w.restart.max_delay;
+  o.max_attempts = w.restart.max_attempts;
+  o.memory_limit_bytes = doc.spec.resources.memory_limit_bytes;
+  return o;
+}
+
+// A model over its own spec.resources.memory is refused at load time.
+Status check_memory_limit(const ModelDoc& doc, const MemoryUsage& memory) {
+  const ResourceSpec& res = doc.spec.resources;
+  if (res.memory_limit_bytes <= 0 || memory.resident_bytes <= res.memory_limit_bytes) return Status::Ok();
+  return ResourceExhausted(fmt::format(
+      "{}: spec.resources.memory: Model/{} needs {}, over its limit of {} ({}; {})", doc_label(doc),
+      doc.metadata.name, format_bytes(memory.resident_bytes), format_bytes(res.memory_limit_bytes), res.memory,
+      res.isolation == Isolation::kProcess ? "the worker's resident memory, engine library included"
+                                           : "the growth of resident memory while the model loaded"));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, EngineRegistry& engines) {
   const std::string label = doc_label(doc);
+  const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<ModelInstance> m(new ModelInstance(doc));
   m->stats_.name = doc.metadata.name;
   m->stats_.version = doc.spec.version;
@@ -97,12 +132,39 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   }
   SessionOptions opts;
   opts.intra_op_threads = doc.spec.resources.threads;
-  auto session = (*engine)->load(doc.spec.path, opts);
-  if (!session.ok()) return session.status().with_context(label + ": spec.source " + doc.spec.source);
-  m->session_ = std::move(session).value();
+  const ResourceSpec& res = doc.spec.resources;
+  m->stats_.isolation = std::string(isolation_name(res.isolation));
+  m->stats_.memory_limit_bytes = res.memory_limit_bytes;
+  if (res.isolation == Isolation::kProcess) {  // the session lives in a worker process
+    auto worker = ProcessSession::start(worker_options(doc, engine_name, opts));
+    if (!worker.ok()) return worker.status().with_context(label + ": spec.source " + doc.spec.source + " (in a worker process)");
+    m->worker_ = worker->get();
+    m->stats_.worker_pid = m->worker_->health().pid;
+    m->session_ = std::move(worker).value();
+    SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->session_->memory()));  // before warm-up can grow it
+  } else {
+    auto session = (*engine)->load(doc.spec.path, opts);
+    if (!session.ok()) return session.status().with_context(label + ": spec.source " + doc.spec.source);
+    m->session_ = std::move(session).value();
+  }
   SENSIX_RETURN_IF_ERROR(m->bind(*m->session_).with_context(label));
   m->stats_.memory = m->session_->memory();
-  m->stats_.state = ModelState::kReady;
+  m->set_state(ModelState::kWarming, "");
+  SENSIX_RETURN_IF_ERROR(m->warm_up().with_context(label + ": spec.resources.warmup"));
+  if (m->worker_ != nullptr) m->stats_.memory = m->session_->memory();  // the worker's, warmed up
+  SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->stats_.memory));
+  const int64_t load_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  {
+    std::lock_guard<std::mutex> lock(m->stats_mu_);
+    m->stats_.load_ns = load_ns;
+  }
+  m->set_state(ModelState::kReady,
+               m->stats_.warmup_runs == 0
+                   ? "loaded without warm-up"
+                   : fmt::format("loaded and warmed up in {:.1f} ms ({} warm-up run{}, {:.2f} ms)", load_ns / 1e6,
+                                 m->stats_.warmup_runs, m->stats_.warmup_runs == 1 ? "" : "s",
+                                 m->stats_.warmup_ns / 1e6));
   return m;
 }
 
@@ -178,6 +240,77 @@ Status ModelInstance::bind(const Session& session) {
   return Status::Ok();
 }
 
+Status ModelInstance::warm_up() {
+  const auto& spec = doc_.spec;
+  const int n = spec.resources.warmup;
+  if (n <= 0) return Status::Ok();
+  std::vector<Tensor> owned(spec.inputs.size());
+  std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    const Tensor* t = &constants_[i];
+    if (!std::holds_alternative<ConstantInputSpec>(spec.inputs[i].source)) {
+      owned[i] = Tensor(spec.inputs[i].dtype, input_shapes_[i]);  // zero-filled
+      if (const auto* st = std::get_if<StateInputSpec>(&spec.inputs[i].source);
+          st != nullptr && st->init != 0.0f && owned[i].dtype() == DType::kFloat32) {
+        for (float& v : owned[i].values<float>()) v = st->init;
+      }
+      t = &owned[i];
+    }
+    inputs[static_cast<size_t>(session_input_of_[i])] = t;
+  }
+  std::vector<Tensor> outputs;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int k = 0; k < n; ++k) {
+    Status s = session_->run(inputs, output_indices_, &outputs);
+    if (!s.ok()) return s.with_context(fmt::format("warm-up run {} of {} on zero inputs", k + 1, n));
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.warmup_runs = static_cast<uint64_t>(n);
+  stats_.warmup_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  return Status::Ok();
+}
+
+void ModelInstance::set_state(ModelState s, std::string reason) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.state = s;
+  stats_.reason = std::move(reason);
+}
+
+ModelState ModelInstance::state() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return stats_.state;
+}
+
+void ModelInstance::drain() {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  if (stats_.state != ModelState::kReady) return;
+  stats_.state = ModelState::kDraining;
+  stats_.reason = "the runtime is stopping; queued inputs still run";
+}
+
+void ModelInstance::unload() {
+  std::lock_guard<std::mutex> run_lock(run_mu_);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    if (worker_ != nullptr) stats_.restarts = worker_->health().restarts;
+    stats_.worker_pid = 0;
+    worker_ = nullptr;
+  }
+  session_.reset();
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  if (stats_.state == ModelState::kFailed) return;
+  stats_.state = ModelState::kUnloaded;
+  stats_.reason = "stopped; its session was released";
+}
+
+void ModelInstance::fail(const Status& why) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.state = ModelState::kFailed;
+  stats_.reason = why.message();
+  stats_.last_error = why.message();
+}
+
 int ModelInstance::find_output(std::string_view name) const {
   for (size_t i = 0; i < doc_.spec.outputs.size(); ++i) {
     if (doc_.spec.outputs[i].name == name) return static_cast<int>(i);
@@ -190,30 +323,37 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
   if (states.size() != state_inputs_.size()) {
     return Internal(fmt::format("{} state tensors given, the model has {}", states.size(), state_inputs_.size()));
   }
-  std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
-  size_t next_state = 0;
-  for (size_t i = 0; i < spec.inputs.size(); ++i) {
-    const Tensor* t;
-    if (static_cast<int>(i) == data_input_) {
-      t = &data;
-    } else if (std::holds_alternative<StateInputSpec>(spec.inputs[i].source)) {
-      t = &states[next_state++];
-    } else {
-      t = &constants_[i];
-    }
-    inputs[static_cast<size_t>(session_input_of_[i])] = t;
-  }
   std::vector<Tensor> outputs;
   auto t0 = std::chrono::steady_clock::now();
   Status s;
   {
     std::lock_guard<std::mutex> lock(run_mu_);
-    s = session_->run(inputs, output_indices_, &outputs);
+    if (session_ == nullptr) {
+      s = FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
+    } else if (state() == ModelState::kFailed) {
+      s = FailedPrecondition("the model has failed: " + stats().reason);
+    } else {
+      std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
+      size_t next_state = 0;
+      for (size_t i = 0; i < spec.inputs.size(); ++i) {
+        const Tensor* t;
+        if (static_cast<int>(i) == data_input_) {
+          t = &data;
+        } else if (std::holds_alternative<StateInputSpec>(spec.inputs[i].source)) {
+          t = &states[next_state++];
+        } else {
+          t = &constants_[i];
+        }
+        inputs[static_cast<size_t>(session_input_of_[i])] = t;
+      }
+      s = session_->run(inputs, output_indices_, &outputs);
+    }
   }
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok()) {
     Status err = s.with_context("Model/" + name());
     record_error(err);
+    if (worker_failed() && state() != ModelState::kFailed) fail(err);  // its worker gave up
     return err;
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -251,7 +391,22 @@ void ModelInstance::record_error(const Status& s) {
 
 ModelStatsSnapshot ModelInstance::stats() const {
   std::lock_guard<std::mutex> lock(stats_mu_);
-  return stats_;
+  ModelStatsSnapshot s = stats_;
+  if (worker_ != nullptr) {
+    const WorkerHealth h = worker_->health();
+    s.worker_pid = h.pid;
+    s.restarts = h.restarts;
+    if (h.failed && s.state != ModelState::kFailed) {  // gave up between runs (a restart failed)
+      s.state = ModelState::kFailed;
+      s.reason = s.last_error = fmt::format("Model/{}: {}; not restarted", name(), h.reason);
+    }
+  }
+  return s;
+}
+
+bool ModelInstance::worker_failed() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return worker_ != nullptr && worker_->health().failed;
 }
 
 }  // namespace sensix

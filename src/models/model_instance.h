@@ -22,11 +22,17 @@
 #include "common/tensor.h"
 #include "docs/spec.h"
 #include "engines/engine.h"
+#include "engines/process_session.h"
 #include "engines/registry.h"
 
 namespace sensix {
 
-enum class ModelState { kLoading, kReady, kFailed, kUnloaded };
+// A model's lifecycle. load(): loading (session created, tensors bound) -> warming (resources.warmup
+// inferences on neutral inputs, so the first real input does not pay for the engine's lazy set-up)
+// -> ready. Runtime::stop(): ready -> draining (inputs already queued still run) -> unloaded (the
+// session is released; stats stay readable). Any state -> failed (fail(): the model cannot serve,
+// with the reason); failed is final for this instance. Each change records its reason and time.
+enum class ModelState { kLoading, kWarming, kReady, kDraining, kUnloaded, kFailed };
 std::string_view model_state_name(ModelState s);
 
 struct ModelStatsSnapshot {
@@ -34,6 +40,10 @@ struct ModelStatsSnapshot {
   std::string version;
   std::string engine;
   ModelState state = ModelState::kLoading;
+  std::string reason;                // why the model is in `state` (e.g. the failure; the warm-up)
+  uint64_t warmup_runs = 0;          // inferences made while warming (not counted in runs/compute)
+  int64_t warmup_ns = 0;             // their total time
+  int64_t load_ns = 0;               // loading + warming
   uint64_t runs = 0;
   uint64_t errors = 0;               // failed runs (engine errors, NaN/Inf outputs, post-processing errors)
   uint64_t predictions = 0;          // predictions reported
@@ -41,6 +51,11 @@ struct ModelStatsSnapshot {
   LatencyHistogram end_to_end;       // frame capture -> prediction (or result, for feature models)
   MemoryUsage memory;
   std::string last_error;
+  // spec.resources: where the session runs, its worker (isolation: process) and memory limit.
+  std::string isolation = "in-process";  // "in-process" | "process"
+  int worker_pid = 0;                    // the worker's pid; 0 while it restarts, or in-process
+  uint64_t restarts = 0;                 // workers started again after one was lost
+  int64_t memory_limit_bytes = 0;        // 0 = no limit
 };
 
 class ModelInstance {
@@ -71,14 +86,29 @@ class ModelInstance {
   void record_error(const Status& s);
 
   ModelStatsSnapshot stats() const;
+  ModelState state() const;
+
+  // ready -> draining: the runtime is stopping; queued inputs still run. No-op in other states.
+  void drain();
+  // Releases the session (draining/ready -> unloaded; a failed model stays failed). run() then
+  // fails with FailedPrecondition. Waits for a run in progress.
+  void unload();
+  // -> failed with `why` (kept as the state's reason and as last_error); run() then fails fast.
+  void fail(const Status& why);
 
  private:
   explicit ModelInstance(ModelDoc doc) : doc_(std::move(doc)) {}
   Status bind(const Session& session);
+  // Runs spec().resources.warmup inferences on neutral inputs: zeros for the data input, each
+  // state input's init value, the constants.
+  Status warm_up();
+  void set_state(ModelState s, std::string reason);
+  bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)
 
   ModelDoc doc_;
   std::string engine_name_;
   std::unique_ptr<Session> session_;
+  ProcessSession* worker_ = nullptr;  // session_ when it runs in a worker process; guarded by stats_mu_
   int data_input_ = -1;
   std::vector<Shape> input_shapes_;              // per spec input
   std::vector<int> session_input_of_;            // spec input -> session input index
@@ -87,7 +117,7 @@ class ModelInstance {
   std::vector<int> output_indices_;              // spec output -> session output index
   std::vector<TensorInfo> output_infos_;         // per spec output
 
-  std::mutex run_mu_;  // serialises session_->run()
+  std::mutex run_mu_;  // serialises session_->run() and guards session_ after load
   mutable std::mutex stats_mu_;
   ModelStatsSnapshot stats_;
 };

@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 #include <sndfile.h>
 
@@ -131,6 +134,82 @@ TEST_F(SileroTest, StreamCarriesStateNIntoStateEveryCall) {
   EXPECT_GT(max_diff_stateless, 0.05) << "state made no difference: is stateN fed back?";
 }
 
+TEST_F(SileroTest, LifecycleWarmsUpThenDrainsAndUnloads) {
+  ModelDoc d = silero_doc();
+  d.spec.resources.warmup = 3;
+  auto model = ModelInstance::load(d, engines_);
+  ASSERT_TRUE(model.ok()) << model.status();
+  ModelInstance& m = **model;
+  auto st = m.stats();
+  EXPECT_EQ(st.state, ModelState::kReady);
+  EXPECT_EQ(st.warmup_runs, 3u);
+  EXPECT_GT(st.warmup_ns, 0);
+  EXPECT_GE(st.load_ns, st.warmup_ns);
+  EXPECT_EQ(st.runs, 0u) << "warm-up runs are not counted as served runs";
+  EXPECT_THAT(st.reason, HasSubstr("3 warm-up runs"));
+
+  Tensor window(DType::kFloat32, {1, 576});
+  const std::vector<Tensor> state(1, Tensor(DType::kFloat32, {2, 1, 128}));
+  ASSERT_TRUE(m.run(window, state).ok());
+  m.drain();
+  EXPECT_EQ(m.state(), ModelState::kDraining);
+  EXPECT_TRUE(m.run(window, state).ok()) << "a draining model still serves what is queued";
+  m.unload();
+  EXPECT_EQ(m.state(), ModelState::kUnloaded);
+  auto after = m.run(window, state);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(after.status().message(), HasSubstr("unloaded"));
+  EXPECT_EQ(m.stats().runs, 2u);
+}
+
+TEST_F(SileroTest, AFailedModelFailsFastWithItsReasonAndStaysFailed) {
+  ModelDoc d = silero_doc();
+  d.spec.resources.warmup = 0;
+  auto model = ModelInstance::load(d, engines_);
+  ASSERT_TRUE(model.ok()) << model.status();
+  ModelInstance& m = **model;
+  EXPECT_EQ(m.stats().warmup_runs, 0u);
+  EXPECT_THAT(m.stats().reason, HasSubstr("without warm-up"));
+  m.fail(Unavailable("worker died: killed by signal 11 (SIGSEGV)"));
+  Tensor window(DType::kFloat32, {1, 576});
+  const std::vector<Tensor> state(1, Tensor(DType::kFloat32, {2, 1, 128}));
+  auto r = m.run(window, state);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("SIGSEGV"));
+  m.drain();
+  m.unload();
+  auto st = m.stats();
+  EXPECT_EQ(st.state, ModelState::kFailed);
+  EXPECT_THAT(st.reason, HasSubstr("SIGSEGV"));
+  EXPECT_EQ(st.errors, 1u);
+}
+
+TEST_F(SileroTest, NanOutputsFailThatRequestOnlyAndAreCounted) {
+  auto model = ModelInstance::load(silero_doc(), engines_);
+  ASSERT_TRUE(model.ok()) << model.status();
+  // A NaN in the recurrent state (as a corrupted carried state would be) makes the outputs NaN.
+  Tensor window(DType::kFloat32, {1, 576});
+  std::vector<Tensor> state(1, Tensor(DType::kFloat32, {2, 1, 128}));
+  for (float& v : state[0].values<float>()) v = std::nanf("");
+  auto bad = (*model)->run(window, state);
+  ASSERT_FALSE(bad.ok()) << "NaN in, finite out?";
+  EXPECT_THAT(bad.status().message(), HasSubstr("Model/silero-vad: output \"output\" holds NaN or Inf"));
+  for (float& v : state[0].values<float>()) v = 0.0f;
+  EXPECT_TRUE((*model)->run(window, state).ok()) << "the next request is served";
+  auto st = (*model)->stats();
+  EXPECT_EQ(st.errors, 1u);
+  EXPECT_EQ(st.runs, 1u);
+  EXPECT_EQ(st.state, ModelState::kReady);
+}
+
+// Writes `bytes` to a file under the test's temporary directory and returns its path.
+std::string write_temp(const std::string& name, const std::string& bytes) {
+  auto path = std::filesystem::temp_directory_path() / ("sensix-model-test-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path.string();
+}
+
 struct BindCase {
   std::string name;
   std::function<void(ModelDoc*)> damage;
@@ -160,7 +239,17 @@ INSTANTIATE_TEST_SUITE_P(
                  [](ModelDoc* d) { std::get<StateInputSpec>(d->spec.inputs[1].source).from_output = "nope"; }, "nope"},
         BindCase{"state_shape_disagrees",
                  [](ModelDoc* d) { d->spec.inputs[1].shape = Shape{3, 1, 128}; }, "state"},
-        BindCase{"missing_file", [](ModelDoc* d) { d->spec.path = "/nonexistent/x.onnx"; }, "/nonexistent/x.onnx"}),
+        BindCase{"missing_file", [](ModelDoc* d) { d->spec.path = "/nonexistent/x.onnx"; }, "/nonexistent/x.onnx"},
+        BindCase{"empty_file", [](ModelDoc* d) { d->spec.path = write_temp("empty.onnx", ""); }, "spec.source"},
+        BindCase{"tflite_file_as_onnx",
+                 [](ModelDoc* d) { d->spec.path = model_path("mediapipe-face/face_detection_short_range.tflite"); },
+                 "spec.source"},
+        BindCase{"onnx_file_as_tflite",
+                 [](ModelDoc* d) {
+                   d->spec.format = ModelFormat::kTflite;
+                   d->spec.engine = "tflite";
+                 },
+                 "spec.source"}),
     [](const ::testing::TestParamInfo<BindCase>& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -53,12 +53,30 @@ Result<StreamResult> ModelStream::infer(const StreamInput& in) {
       model_->record_error(err);
       return err;
     }
+    if (observed_) {
+      Prediction level;
+      if (auto present = post_->present_labels()) {
+        level.kind = PredictionKind::kClassification;
+        level.labels = std::move(*present);
+      } else if (*fired) {
+        level = p;
+      }
+      level.pipelines = pipelines_;
+      level.model = model_->name();
+      level.version = model_->spec().version;
+      level.sensor = sensor_;
+      level.frame_seq = in.frame_seq;
+      if (in.crop) level.crop = *in.crop;
+      level.media_ns = in.end_ns;
+      r.level = std::move(level);
+    }
     if (*fired) {
       p.pipelines = pipelines_;
       p.model = model_->name();
       p.version = model_->spec().version;
       p.sensor = sensor_;
       p.frame_seq = in.frame_seq;
+      if (in.crop) p.crop = *in.crop;
       p.media_ns = in.end_ns;
       p.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - in.captured).count();
       r.prediction = std::move(p);

@@ -26,11 +26,15 @@ struct StreamInput {
   uint64_t frame_seq = 0;
   int64_t end_ns = 0;
   SteadyClock::time_point captured;
+  const CropSource* crop = nullptr;  // a model fed by crops: the box its input was cut around (copied into the prediction)
 };
 
 struct StreamResult {
   std::shared_ptr<const std::vector<Tensor>> outputs;  // declared outputs, declared order
   std::optional<Prediction> prediction;
+  // Only when the stream is observed (set_observed): this result's meta data and everything
+  // present in it whatever the trigger (runtime/result_observer.h), for the event rules.
+  std::optional<Prediction> level;
 };
 
 class ModelStream {
@@ -43,6 +47,8 @@ class ModelStream {
   Result<StreamResult> infer(const StreamInput& in);
 
   ModelInstance* model() const { return model_; }
+  // Observed streams also fill StreamResult::level on every result (a few copies per run).
+  void set_observed(bool on) { observed_ = on; }
 
  private:
   ModelStream() = default;
@@ -52,6 +58,7 @@ class ModelStream {
   std::vector<Tensor> states_;          // one per state input, in spec order
   std::vector<int> state_from_output_;  // declared output index feeding each state
   std::unique_ptr<Postprocessor> post_;
+  bool observed_ = false;
 };
 
 }  // namespace sensix

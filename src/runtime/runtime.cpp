@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/byte_size.h"
 #include "docs/parser.h"
+#include "models/classifier.h"
 
 namespace sensix {
 
@@ -17,6 +19,9 @@ class Runtime::Bus final : public PredictionSink {
   void add(std::shared_ptr<PredictionSink> s) { sinks_.push_back(std::move(s)); }
   void publish(const Prediction& p) override {
     for (auto& s : sinks_) s->publish(p);
+  }
+  void publish_event(const Event& e) override {
+    for (auto& s : sinks_) s->publish_event(e);
   }
 
  private:
@@ -64,8 +69,27 @@ namespace {
 
 std::string step_label(const PipelineDoc& p, size_t i) {
   const StepSpec& s = p.spec.steps[i];
-  std::string from = !s.from.sensor.empty() ? "sensor " + s.from.sensor : "model " + s.from.model;
+  std::string from = !s.from.sensor.empty() ? "sensor " + s.from.sensor
+                                             : (s.from.crops ? "crops of model " : "model ") + s.from.model;
   return fmt::format("{}: spec.steps[{}] (model {} from {})", doc_label(p), i, s.model, from);
+}
+
+// The labels a cascade step asks for, against the upstream's labelsFile (inline labels are
+// checked with the documents, docs/validate.cpp).
+Status check_crop_labels(const PipelineDoc& p, size_t i, const ModelInstance& up) {
+  const auto* detect = std::get_if<DetectSpec>(&up.spec().postprocess);
+  const CropsSpec& crops = *p.spec.steps[i].from.crops;
+  if (!detect || detect->labels_file.empty() || crops.labels.empty()) return Status::Ok();
+  auto labels = read_labels_file(detect->labels_file);
+  if (!labels.ok()) return labels.status().with_context(fmt::format("Model/{}: spec.postprocess.detect.labelsFile", up.name()));
+  for (size_t j = 0; j < crops.labels.size(); ++j) {
+    if (std::find(labels->begin(), labels->end(), crops.labels[j]) != labels->end()) continue;
+    return InvalidArgument(fmt::format("{}: spec.steps[{}].from.crops.labels[{}]: Model/{} detects no label \"{}\" (its "
+                                       "labels file {} has {} labels; labels are case-sensitive)",
+                                       doc_label(p), i, j, up.name(), crops.labels[j], detect->labels_file,
+                                       labels->size()));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -111,8 +135,36 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     if (!used_models.count(md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
     SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_));
+    SENSIX_RETURN_IF_ERROR(check_memory_budget(md, instance->stats().memory, options.memory_budget_bytes));
     models_[md.metadata.name] = std::move(instance);
   }
+
+  // Event rules: the labels they name are checked against labels files here (inline labels were
+  // checked with the documents).
+  std::map<std::string, std::vector<std::string>> model_labels;
+  for (const auto& md : docs_.models) {
+    if (!models_.count(md.metadata.name)) continue;
+    std::string file, field;
+    if (const auto* c = std::get_if<ClassifySpec>(&md.spec.postprocess); c && !c->labels_file.empty()) {
+      file = c->labels_file;
+      field = "classify";
+    } else if (const auto* d = std::get_if<DetectSpec>(&md.spec.postprocess); d && !d->labels_file.empty()) {
+      file = d->labels_file;
+      field = "detect";
+    }
+    if (file.empty()) continue;
+    bool named = false;
+    for (const auto& p : docs_.pipelines) {
+      for (const auto& ev : p.spec.events) {
+        for (const auto& n : ev.rule.nodes) named = named || (n.model == md.metadata.name && !n.label.empty());
+      }
+    }
+    if (!named) continue;
+    auto labels = read_labels_file(file);
+    if (!labels.ok()) return labels.status().with_context(doc_label(md) + ": spec.postprocess." + field + ".labelsFile");
+    model_labels[md.metadata.name] = std::move(labels).value();
+  }
+  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels));
 
   // Derive the plan, pipeline by pipeline, steps in dependency order.
   PlanBuilder builder;
@@ -162,6 +214,16 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
           int oi = up.find_output(output);
           if (oi < 0) {
             chain = InvalidArgument(fmt::format("Model/{} declares no output \"{}\"", up.name(), output));
+          } else if (step.from.crops) {
+            const auto* image = std::get_if<ImageInputSpec>(&in.source);
+            if (!image) {
+              chain = InvalidArgument("crops of a detector's boxes feed an image input only");
+            } else {
+              Status labels = check_crop_labels(p, i, up);
+              if (!labels.ok()) return labels;
+              chain = builder.add_crops_chain(model_nodes.at(step.from.model), *step.from.crops, *image, shape,
+                                              in.dtype, step.model, pname);
+            }
           } else if (const auto* st = std::get_if<StreamInputSpec>(&in.source)) {
             const TensorInfo& info = up.output_info(oi);
             int64_t width = info.shape.empty() ? 1 : info.shape.back();
@@ -197,10 +259,32 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     // max speed, or buffer.overflow: block), drop-oldest otherwise; as deep as the sensor's.
     go.lossless = run->queue->overflow() == Overflow::kBlock;
     go.model_queue = run->queue->capacity();
+    if (events_) {
+      go.observer = events_.get();
+      go.observed = events_->observed();
+    }
     SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));
     run->models = plan_.node(src).consumers;
   }
   return Status::Ok();
+}
+
+// The models loaded so far plus `md` must fit RuntimeOptions::memory_budget_bytes.
+Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const {
+  if (budget <= 0) return Status::Ok();
+  int64_t total = memory.resident_bytes;
+  std::string others;
+  for (const auto& [name, m] : models_) {
+    const int64_t bytes = m->stats().memory.resident_bytes;
+    total += bytes;
+    others += fmt::format("{}Model/{} {}", others.empty() ? "" : ", ", name, format_bytes(bytes));
+  }
+  if (total <= budget) return Status::Ok();
+  return ResourceExhausted(fmt::format("{}: Model/{} needs {}, which would bring the loaded models to {}, over the "
+                                       "memory budget of {}{}",
+                                       doc_label(md), md.metadata.name, format_bytes(memory.resident_bytes),
+                                       format_bytes(total), format_bytes(budget),
+                                       others.empty() ? "" : " (already loaded: " + others + ")"));
 }
 
 void Runtime::add_sink(std::shared_ptr<PredictionSink> sink) {
@@ -211,6 +295,7 @@ Status Runtime::start() {
   if (started_) return FailedPrecondition("runtime already started");
   started_ = true;
   start_time_ = std::chrono::steady_clock::now();
+  if (events_) events_->start(bus_.get());
   for (auto& run : sensors_) {
     SensorRun* r = run.get();
     r->thread = std::thread([this, r] { graph_loop(r); });
@@ -235,6 +320,7 @@ void Runtime::graph_loop(SensorRun* run) {
     if (run->queue->closed() && run->queue->size() == 0) break;
   }
   run->graph->flush();
+  if (events_) events_->end_models(run->name, run->models);  // returns once their results are evaluated
   std::lock_guard<std::mutex> lock(mu_);
   run->finished = true;
   finished_++;
@@ -249,6 +335,8 @@ bool Runtime::wait(std::chrono::milliseconds timeout) {
 void Runtime::stop() {
   if (stopped_) return;
   stopped_ = true;
+  // Models drain (what is already queued still runs, the graphs flush) and are then unloaded.
+  for (auto& [name, m] : models_) m->drain();
   for (auto& run : sensors_) {
     if (run->driver) run->driver->stop();
     if (run->queue) run->queue->close();
@@ -256,6 +344,8 @@ void Runtime::stop() {
   for (auto& run : sensors_) {
     if (run->thread.joinable()) run->thread.join();
   }
+  if (events_) events_->stop();
+  for (auto& [name, m] : models_) m->unload();
 }
 
 RuntimeStats Runtime::stats() const {
@@ -294,6 +384,7 @@ RuntimeStats Runtime::stats() const {
     }
   }
   std::sort(s.nodes.begin(), s.nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (events_) s.events = events_->stats();
   for (const auto& md : docs_.models) {
     auto it = models_.find(md.metadata.name);
     if (it == models_.end()) continue;

@@ -8,7 +8,8 @@
 //
 // Threads: one per sensor driver (from sensors/), one graph thread per sensor, which runs that
 // sensor's transform tree one frame at a time, and one worker per model (SensorGraph), so a slow
-// model never delays the sensor or another model. Between driver and graph, a bounded FrameQueue
+// model never delays the sensor or another model. Pipelines' event rules run on one more thread
+// (EventEngine), fed with every run of the models they read; their events go to the sinks too. Between driver and graph, a bounded FrameQueue
 // per sensor; before each model, a bounded queue of its inputs; both drop the oldest (counted) in
 // real time and block when replaying at max speed.
 //
@@ -30,6 +31,7 @@
 #include "docs/spec.h"
 #include "engines/registry.h"
 #include "models/model_instance.h"
+#include "runtime/event_engine.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/sensor_graph.h"
 #include "runtime/stats.h"
@@ -43,6 +45,10 @@ struct RuntimeOptions {
   std::optional<double> speed;  // overrides every sensor's replay.speed (0 = as fast as possible)
   std::optional<bool> loop;     // overrides every sensor's replay.loop
   bool verify_artifacts = true; // check sha256 and format of every model before loading
+  // The most memory all loaded models may use together (each model's MemoryUsage::resident_bytes:
+  // its load-time growth in-process, its worker's resident memory with isolation: process);
+  // 0 = no budget. A model that would go over it is refused at load and create() fails.
+  int64_t memory_budget_bytes = 0;
 };
 
 class Runtime {
@@ -72,6 +78,7 @@ class Runtime {
 
   Runtime();
   Status build(const DocumentSet& docs, const RuntimeOptions& options);
+  Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
   void graph_loop(SensorRun* run);
 
   DocumentSet docs_;
@@ -80,6 +87,7 @@ class Runtime {
   Plan plan_;
   std::vector<std::unique_ptr<SensorRun>> sensors_;
   std::shared_ptr<Bus> bus_;
+  std::unique_ptr<EventEngine> events_;  // null when no pipeline declares events
   bool started_ = false;
   bool stopped_ = false;
   std::chrono::steady_clock::time_point start_time_;

@@ -23,6 +23,10 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
       auto it = models.find(mp->model);
       if (it == models.end()) return Internal("plan names model " + mp->model + " which is not loaded");
       SENSIX_ASSIGN_OR_RETURN(node->model, ModelStream::create(it->second, pn.pipelines, pn.sensor));
+      if (options.observer && options.observed.count(mp->model)) {
+        node->model->set_observed(true);
+        node->observed = true;
+      }
       auto names = std::make_shared<std::vector<std::string>>();
       for (const auto& out : it->second->spec().outputs) names->push_back(out.name);
       node->output_names = std::move(names);
@@ -40,6 +44,13 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
     return raw;
   };
   SENSIX_ASSIGN_OR_RETURN(g->root_, build(source));
+  std::function<bool(Node*)> mark_frames = [&](Node* n) {
+    n->needs_frame = std::holds_alternative<CropsParams>(n->plan->params);
+    for (Node* c : n->children) n->pass_frame = mark_frames(c) || n->pass_frame;
+    n->needs_frame = n->needs_frame || n->pass_frame;
+    return n->needs_frame;
+  };
+  mark_frames(g->root_);
   // Workers start once the whole graph exists (a worker feeds the nodes below its model).
   for (auto& n : g->nodes_) {
     if (!n->model) continue;
@@ -83,6 +94,7 @@ void SensorGraph::process_frame(const FramePtr& frame) {
     geo.src_width = geo.dst_width = img.cols;
     geo.src_height = geo.dst_height = img.rows;
     item.data = ImageData{img, geo};
+    if (root_->pass_frame) item.frame = img;  // for the crops of a cascade below a detector
   }
   root_->items++;
   for (Node* c : root_->children) feed(c, item);
@@ -180,7 +192,8 @@ void SensorGraph::run_node(Node* node, const Item& item) {
     }
     return;
   }
-  for (const Item& o : out) {
+  for (Item& o : out) {
+    if (!node->pass_frame) o.frame.release();  // no crops below: let the frame go
     for (Node* c : node->children) feed(c, o);
   }
 }
@@ -194,14 +207,35 @@ Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out
   si.frame_seq = in.frame_seq;
   si.end_ns = in.end_ns;
   si.captured = in.captured;
-  SENSIX_ASSIGN_OR_RETURN(StreamResult r, node->model->infer(si));
+  si.crop = in.crop.get();
+  auto result = node->model->infer(si);
+  if (!result.ok()) {
+    if (node->observed) {  // no result, but the rules learn that this model's time has passed
+      ModelResult failed;
+      failed.ok = false;
+      failed.level.pipelines = node->plan->pipelines;
+      failed.level.model = node->model->model()->name();
+      failed.level.sensor = node->plan->sensor;
+      failed.level.frame_seq = in.frame_seq;
+      failed.level.media_ns = in.end_ns;
+      options_.observer->observe(std::move(failed), options_.lossless);
+    }
+    return result.status();
+  }
+  StreamResult& r = *result;
+  if (node->observed && r.level) options_.observer->observe(ModelResult{std::move(*r.level), true}, options_.lossless);
   if (r.prediction && sink_) sink_->publish(*r.prediction);
   if (!node->children.empty()) {
     Item o;
     o.frame_seq = in.frame_seq;
     o.end_ns = in.end_ns;
     o.captured = in.captured;
-    o.data = ModelOutputs{r.outputs, node->output_names};
+    o.frame = in.frame;
+    o.crop = in.crop;
+    // The prediction goes down too: a cascade's crop node cuts around its boxes.
+    std::shared_ptr<const Prediction> prediction;
+    if (r.prediction) prediction = std::make_shared<const Prediction>(*r.prediction);
+    o.data = ModelOutputs{r.outputs, node->output_names, std::move(prediction)};
     out->push_back(std::move(o));
   }
   return Status::Ok();

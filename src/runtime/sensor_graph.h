@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "models/model_instance.h"
 #include "models/model_stream.h"
 #include "runtime/prediction_sink.h"
+#include "runtime/result_observer.h"
 #include "runtime/stats.h"
 #include "sensors/frame.h"
 #include "transform/nodes.h"
@@ -43,6 +45,9 @@ class SensorGraph {
   struct Options {
     size_t model_queue = 8;  // inputs waiting per model
     bool lossless = false;   // true: wait for room instead of dropping the oldest input
+    // Told about every run of the models in `observed` (the event rules'); others cost nothing.
+    ResultObserver* observer = nullptr;
+    std::set<std::string> observed;
   };
   static Result<std::unique_ptr<SensorGraph>> create(const Plan& plan, int source,
                                                      const std::map<std::string, ModelInstance*>& models,
@@ -87,6 +92,12 @@ class SensorGraph {
     std::atomic<int64_t> busy_ns{0};
     std::string last_error;  // written by the one thread that drives this node
     std::unique_ptr<Worker> worker;  // model nodes
+    // A cascade's crops node is this node or below it (it reads Item::frame, the sensor frame); and
+    // whether any child is such a node: otherwise this node's outputs drop their reference to the
+    // frame, so model queues hold no frames that nothing will crop.
+    bool needs_frame = false;
+    bool pass_frame = false;
+    bool observed = false;           // model nodes: every run goes to options_.observer
   };
 
   explicit SensorGraph(const Options& options) : options_(options) {}

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/model_instance.h"
+#include "runtime/event.h"
 #include "sensors/driver.h"
 #include "transform/plan.h"
 
@@ -63,6 +64,7 @@ struct RuntimeStats {
   std::vector<NodeStatsSnapshot> nodes;
   Plan::Sharing sharing;
   int64_t uptime_ns = 0;
+  EventStats events;  // the Pipelines' event rules (empty when none declares events)
 };
 
 }  // namespace sensix

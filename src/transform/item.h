@@ -15,6 +15,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "common/tensor.h"
+#include "models/prediction.h"
 #include "sensors/frame.h"
 #include "transform/image_ops.h"
 
@@ -43,10 +44,13 @@ struct TensorData {
   bool has_geometry = false;
 };
 
-// The declared outputs of one model run, in the order of the Model document's outputs.
+// The declared outputs of one model run, in the order of the Model document's outputs, and the
+// prediction its post-processing made of them (null when it reported nothing): a detector's boxes,
+// in source-frame pixels, feed the crop nodes of a cascade.
 struct ModelOutputs {
   std::shared_ptr<const std::vector<Tensor>> tensors;
   std::shared_ptr<const std::vector<std::string>> names;
+  std::shared_ptr<const Prediction> prediction;
 };
 
 struct Item {
@@ -54,6 +58,12 @@ struct Item {
   int64_t end_ns = 0;                 // stream time of the end of the data
   SteadyClock::time_point captured;   // capture time of that frame (for latency)
   std::variant<RowsData, ImageData, TensorData, ModelOutputs, SeriesData> data;
+  // Image sensors: the original frame (shared pixels, never written), carried down the tree and
+  // through models so that a cascade's crop node cuts its crops out of the frame itself, not out
+  // of a detector's resized input. Empty for audio and series.
+  cv::Mat frame;
+  // Below a crop node: the box this item was cut around (see CropSource); null elsewhere.
+  std::shared_ptr<const CropSource> crop;
 };
 
 }  // namespace sensix

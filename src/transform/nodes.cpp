@@ -19,6 +19,8 @@ Item derive(const Item& in) {
   out.frame_seq = in.frame_seq;
   out.end_ns = in.end_ns;
   out.captured = in.captured;
+  out.frame = in.frame;
+  out.crop = in.crop;
   return out;
 }
 
@@ -377,6 +379,48 @@ class ImageTensorNode final : public ExecNode {
   ImageTensorParams p_;
 };
 
+// A cascade: the boxes of one detector result, each cut out of the original sensor frame.
+class CropsNode final : public ExecNode {
+ public:
+  explicit CropsNode(CropsParams p) : p_(std::move(p)) {}
+  Status process(const Item& in, std::vector<Item>* out) override {
+    const auto* mo = std::get_if<ModelOutputs>(&in.data);
+    if (!mo) return Internal("crops node received an item that is not a model's result");
+    if (!mo->prediction) return Status::Ok();  // the detector reported nothing
+    if (in.frame.empty()) return Internal(fmt::format("crops of {}: the result carries no sensor frame", p_.model));
+    const CropsSpec& c = p_.crops;
+    const auto& detections = mo->prediction->detections;
+    int taken = 0;
+    for (size_t i = 0; i < detections.size() && taken < c.max_crops; ++i) {
+      const Detection& d = detections[i];
+      if (!c.labels.empty() && !std::binary_search(c.labels.begin(), c.labels.end(), d.label)) continue;
+      if (d.score < c.min_score) continue;
+      ImageGeometry geo;
+      // A box with no whole pixel inside the frame gives no crop (crop_image says why; nothing to report).
+      auto cropped = crop_image(in.frame, crops_region(d, c), false, &geo);
+      if (!cropped.ok()) continue;
+      auto source = std::make_shared<CropSource>();
+      source->model = p_.model;
+      source->detection = static_cast<int>(i);
+      source->label = d.label;
+      source->score = d.score;
+      source->x = geo.crop_x;
+      source->y = geo.crop_y;
+      source->w = static_cast<float>(geo.dst_width);
+      source->h = static_cast<float>(geo.dst_height);
+      Item o = derive(in);
+      o.data = ImageData{std::move(cropped).value(), geo};
+      o.crop = std::move(source);
+      out->push_back(std::move(o));
+      taken++;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  CropsParams p_;
+};
+
 // Series readings onto the model's regular grid; emits the rows that became complete.
 class SeriesResampleNode final : public ExecNode {
  public:
@@ -407,6 +451,17 @@ class SeriesResampleNode final : public ExecNode {
 };
 
 }  // namespace
+
+cv::Rect2f crops_region(const Detection& box, const CropsSpec& crops) {
+  const double cx = double{box.x} + box.w / 2.0 + double{crops.shift_x} * box.w;
+  const double cy = double{box.y} + box.h / 2.0 + double{crops.shift_y} * box.h;
+  double w = box.w, h = box.h;
+  if (crops.square) w = h = std::max(w, h);
+  w *= crops.scale;
+  h *= crops.scale;
+  return cv::Rect2f(static_cast<float>(cx - w / 2), static_cast<float>(cy - h / 2), static_cast<float>(w),
+                    static_cast<float>(h));
+}
 
 Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node) {
   if (const auto* p = std::get_if<MixParams>(&node.params)) {
@@ -488,6 +543,9 @@ Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node) {
   }
   if (const auto* p = std::get_if<ImageTensorParams>(&node.params)) {
     return std::unique_ptr<ExecNode>(std::make_unique<ImageTensorNode>(*p));
+  }
+  if (const auto* p = std::get_if<CropsParams>(&node.params)) {
+    return std::unique_ptr<ExecNode>(std::make_unique<CropsNode>(*p));
   }
   return Internal(fmt::format("no transform node for a {} plan node", node_kind_name(node.params)));
 }

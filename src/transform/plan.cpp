@@ -57,6 +57,7 @@ std::string_view node_kind_name(const NodeParams& p) {
                         [](const SelectParams&) { return std::string_view("select"); },
                         [](const RotateParams&) { return std::string_view("rotate"); },
                         [](const CropParams&) { return std::string_view("crop"); },
+                        [](const CropsParams&) { return std::string_view("crops"); },
                     },
                     p);
 }
@@ -121,6 +122,21 @@ std::string Plan::to_text() const {
     for (int c : n.children) walk(c, depth + 1);
   };
   for (int s : sources()) walk(s, 0);
+  // Cascades: each model fed by crops, with the chain from its detector.
+  for (const auto& n : nodes_) {
+    if (!std::holds_alternative<ModelParams>(n.params)) continue;
+    std::vector<std::string> steps{n.label};
+    int at = n.parent;
+    for (; at >= 0 && !std::holds_alternative<CropsParams>(node(at).params); at = node(at).parent) {
+      if (std::holds_alternative<ModelParams>(node(at).params)) break;
+      steps.push_back(node(at).label);
+    }
+    if (at < 0 || !std::holds_alternative<CropsParams>(node(at).params)) continue;
+    steps.push_back(node(at).label);
+    steps.push_back(node(node(at).parent).label);
+    std::reverse(steps.begin(), steps.end());
+    out += fmt::format("cascade: {}\n", fmt::join(steps, " -> "));
+  }
   Sharing sh = sharing();
   out += fmt::format("{} nodes for {} requested steps; {} transform nodes shared by more than one model\n", sh.nodes,
                      sh.requested, sh.shared_nodes);
@@ -383,7 +399,13 @@ Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, 
                                        gives_text(found)));
   }
   const SourceParams source_params = *found;
-  const SourceParams* src = &source_params;
+  return add_image_steps(source, source_params, req, shape, dtype, consumer, pipeline);
+}
+
+Result<int> PlanBuilder::add_image_steps(int node, const SourceParams& frame, const ImageInputSpec& req,
+                                         const Shape& shape, DType dtype, const std::string& consumer,
+                                         const std::string& pipeline) {
+  const SourceParams* src = &frame;
   if (req.width < 1 || req.height < 1) {
     return InvalidArgument(fmt::format("image size {}x{} is not valid", req.width, req.height));
   }
@@ -423,7 +445,6 @@ Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, 
                                        req.width, req.height, color_order_name(req.color), layout_name(req.layout),
                                        shape_to_string(want), shape_to_string(shape)));
   }
-  int node = source;
   // The frame's size after each step (0 when the sensor did not say).
   int width = src->width, height = src->height;
   if (req.rotate != 0) {
@@ -539,6 +560,47 @@ Result<int> PlanBuilder::add_stream_chain(int model_node, const std::string& out
   auto& [params, key] = step.value();
   return get_or_add(node, params, key, fmt::format("tensor {} {}", dtype_name(dtype), shape_to_string(shape)), consumer,
                     pipeline);
+}
+
+Result<int> PlanBuilder::add_crops_chain(int model_node, const CropsSpec& crops, const ImageInputSpec& req,
+                                         const Shape& shape, DType dtype, const std::string& consumer,
+                                         const std::string& pipeline) {
+  const auto* mp = std::get_if<ModelParams>(&plan_.node(model_node).params);
+  if (!mp) return Internal("crops chain from a node that is not a model");
+  const std::string detector = mp->model;
+  int root = model_node;
+  while (plan_.node(root).parent >= 0) root = plan_.node(root).parent;
+  const auto* found = std::get_if<SourceParams>(&plan_.node(root).params);
+  if (!found || found->modality != Modality::kImage) {
+    return InvalidArgument(fmt::format("crops are cut out of images, but Model/{} is fed by sensor {}, which gives {}",
+                                       detector, plan_.node(root).sensor, gives_text(found)));
+  }
+  if (!(crops.scale > 0) || !std::isfinite(crops.scale) || crops.max_crops < 1 || !(crops.min_score >= 0) ||
+      crops.min_score > 1 || !std::isfinite(crops.shift_x) || !std::isfinite(crops.shift_y)) {
+    return InvalidArgument(fmt::format("crops need scale > 0, maxCrops >= 1, minScore 0..1 and finite shifts; got "
+                                       "scale {}, maxCrops {}, minScore {}, shift ({}, {})",
+                                       crops.scale, crops.max_crops, crops.min_score, crops.shift_x, crops.shift_y));
+  }
+  // Crops have the sensor's channels and no fixed size.
+  SourceParams frame = *found;
+  frame.width = frame.height = 0;
+  CropsParams params{detector, crops};
+  std::sort(params.crops.labels.begin(), params.crops.labels.end());
+  params.crops.labels.erase(std::unique(params.crops.labels.begin(), params.crops.labels.end()),
+                            params.crops.labels.end());
+  const CropsSpec& c = params.crops;
+  const std::string labels = c.labels.empty() ? std::string("all labels") : fmt::format("{}", fmt::join(c.labels, ", "));
+  std::string label = fmt::format("crops of {} [{}]", detector, labels);
+  if (c.min_score > 0) label += fmt::format(" score >= {:g}", c.min_score);
+  if (c.scale != 1.0f) label += fmt::format(" x{:g}", c.scale);
+  if (c.square) label += " square";
+  if (c.shift_x != 0 || c.shift_y != 0) label += fmt::format(" shift ({:g}, {:g})", c.shift_x, c.shift_y);
+  label += fmt::format(", at most {}", c.max_crops);
+  const std::string key = fmt::format("crops({};min={:g};max={};x{:g};{};shift={:g},{:g})", fmt::join(c.labels, ","),
+                                      c.min_score, c.max_crops, c.scale, c.square ? "square" : "box", c.shift_x,
+                                      c.shift_y);
+  const int node = get_or_add(model_node, std::move(params), key, std::move(label), consumer, pipeline);
+  return add_image_steps(node, frame, req, shape, dtype, consumer, pipeline);
 }
 
 int PlanBuilder::add_model(int input, const std::string& model, const std::string& pipeline) {

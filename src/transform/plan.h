@@ -110,11 +110,17 @@ struct ImageTensorParams {
 struct ModelParams {
   std::string model;  // Model document name
 };
+// A cascade: each result of the model above (`model`) becomes 0..max_crops images cut out of the
+// original sensor frame around its boxes (Pipeline `from.crops`; labels sorted, without repeats).
+struct CropsParams {
+  std::string model;
+  CropsSpec crops;
+};
 
 using NodeParams = std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams,
                                 ResizeParams, ColorParams, ImageTensorParams, ModelParams, PreEmphasisParams,
                                 SpectrumParams, MelParams, LogParams, DctParams, NormalizeParams,
-                                SeriesResampleParams, SelectParams, RotateParams, CropParams>;
+                                SeriesResampleParams, SelectParams, RotateParams, CropParams, CropsParams>;
 
 std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", "spectrum", ...
 
@@ -149,7 +155,8 @@ class Plan {
   };
   Sharing sharing() const;
 
-  // A text rendering: one line per node, indented by depth, with its consumers.
+  // A text rendering: one line per node, indented by depth, with its consumers; then one line per
+  // model fed by crops ("cascade: ssd-oidv4 -> crops of ... -> resize ... -> model blazeface").
   std::string to_text() const;
 
  private:
@@ -195,6 +202,13 @@ class PlanBuilder {
                                const StreamInputSpec& req, const Shape& shape, DType dtype,
                                const std::string& consumer, const std::string& pipeline);
 
+  // Crops of the boxes that the model at `model_node` detects (its sensor must give images) to a
+  // model's image input: the crop node, keyed by the crop parameters so that consumers asking for
+  // the same crops of the same detector share it, then the steps of add_image_chain (rotation and
+  // crop when asked, resize -- always, as a crop has no fixed size -- colour order, tensor).
+  Result<int> add_crops_chain(int model_node, const CropsSpec& crops, const ImageInputSpec& req, const Shape& shape,
+                              DType dtype, const std::string& consumer, const std::string& pipeline);
+
   // The model `model` fed by node `input` (created once per (model, input)).
   int add_model(int input, const std::string& model, const std::string& pipeline);
 
@@ -208,6 +222,9 @@ class PlanBuilder {
   Result<int> add_feature_steps(int node, const AudioInputSpec& req, const std::string& consumer,
                                 const std::string& pipeline);
   void mark_consumer(int id, const std::string& consumer, const std::string& pipeline);
+  // The image steps below `node`, whose images are `frame`'s (width and height 0: any size).
+  Result<int> add_image_steps(int node, const SourceParams& frame, const ImageInputSpec& req, const Shape& shape,
+                              DType dtype, const std::string& consumer, const std::string& pipeline);
 
   Plan plan_;
   bool share_ = true;

@@ -842,5 +842,134 @@ TEST(PlanBuilder, SelectedChannelsAreTakenBeforeResamplingAndChecked) {
   EXPECT_EQ(std::vector<float>(v.begin(), v.end()), (std::vector<float>{-1, -2, -3, -4}));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cascades: crops of a detector's boxes feed another model's image input.
+
+ImageInputSpec cascade_req(int w, int h, ResizeMode mode = ResizeMode::kStretch) {
+  ImageInputSpec r;
+  r.width = w;
+  r.height = h;
+  r.resize = mode;
+  r.color = ColorOrder::kRgb;
+  return r;
+}
+
+// A detector on the whole frame of a 640x480 camera; returns its model node.
+int add_detector(PlanBuilder& b, const std::string& pipeline) {
+  int src = b.add_source(image_source(640, 480));
+  auto t = b.add_image_chain(src, cascade_req(300, 300), {1, 300, 300, 3}, DType::kFloat32, "det", pipeline);
+  EXPECT_TRUE(t.ok()) << t.status();
+  return b.add_model(*t, "det", pipeline);
+}
+
+TEST(PlanBuilder, CropsOfTheSameBoxesAreOneNodeSharedByTheirConsumers) {
+  PlanBuilder b;
+  const int det = add_detector(b, "p");
+  CropsSpec faces;
+  faces.labels = {"face", "person"};
+  faces.min_score = 0.5f;
+  faces.max_crops = 4;
+  faces.scale = 1.5f;
+  faces.square = true;
+  CropsSpec same = faces;
+  same.labels = {"person", "face", "face"};  // the same set, in another order
+  auto mesh = b.add_crops_chain(det, faces, cascade_req(192, 192), {1, 192, 192, 3}, DType::kFloat32, "mesh", "p");
+  auto iris = b.add_crops_chain(det, same, cascade_req(64, 64, ResizeMode::kLetterbox), {1, 64, 64, 3},
+                                DType::kFloat32, "iris", "q");
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  ASSERT_TRUE(iris.ok()) << iris.status();
+  EXPECT_EQ(kinds_to_root(b.plan(), *mesh),
+            (std::vector<std::string>{"source", "resize", "color", "tensor", "model", "crops", "resize", "color", "tensor"}));
+  // One crops node for both: the chains part below it.
+  const int crops = b.plan().node(b.plan().node(b.plan().node(*mesh).parent).parent).parent;
+  EXPECT_EQ(b.plan().node(b.plan().node(b.plan().node(*iris).parent).parent).parent, crops);
+  const PlanNode& cn = b.plan().node(crops);
+  EXPECT_EQ(cn.parent, det);
+  EXPECT_EQ(cn.key, b.plan().node(det).key + "/crops(face,person;min=0.5;max=4;x1.5;square;shift=0,0)");
+  EXPECT_EQ(cn.consumers, (std::vector<std::string>{"mesh", "iris"}));
+  EXPECT_EQ(std::get<CropsParams>(cn.params).model, "det");
+  EXPECT_EQ(std::get<CropsParams>(cn.params).crops.labels, (std::vector<std::string>{"face", "person"}));
+  // The same resize of the same crops is shared too; other crop parameters make another node.
+  auto mesh2 = b.add_crops_chain(det, faces, cascade_req(192, 192), {1, 192, 192, 3}, DType::kFloat32, "mesh2", "p");
+  ASSERT_TRUE(mesh2.ok());
+  EXPECT_EQ(*mesh2, *mesh);
+  CropsSpec wider = faces;
+  wider.scale = 2.0f;
+  auto other = b.add_crops_chain(det, wider, cascade_req(192, 192), {1, 192, 192, 3}, DType::kFloat32, "hand", "p");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*other, *mesh);
+  // A crop has no fixed size: the resize is planned even when the model's size is the frame's.
+  auto full = b.add_crops_chain(det, faces, cascade_req(640, 480), {1, 480, 640, 3}, DType::kFloat32, "big", "p");
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(kinds_to_root(b.plan(), *full),
+            (std::vector<std::string>{"source", "resize", "color", "tensor", "model", "crops", "resize", "color", "tensor"}));
+  // Two pipelines running the same model on the same crops run it once.
+  const int m1 = b.add_model(*mesh, "mesh", "p");
+  EXPECT_EQ(b.add_model(*mesh2, "mesh", "other"), m1);
+  Plan plan = b.finish();
+  EXPECT_EQ(plan.node(m1).pipelines, (std::vector<std::string>{"p", "other"}));
+  EXPECT_GE(plan.sharing().shared_nodes, 1);
+}
+
+TEST(PlanBuilder, PlanTextShowsTheCascadeFromTheDetectorToTheModel) {
+  PlanBuilder b;
+  const int det = add_detector(b, "p");
+  CropsSpec c;
+  c.labels = {"face"};
+  c.min_score = 0.5f;
+  c.max_crops = 4;
+  c.scale = 1.5f;
+  c.square = true;
+  c.shift_y = -0.1f;
+  auto mesh = b.add_crops_chain(det, c, cascade_req(192, 192), {1, 192, 192, 3}, DType::kFloat32, "mesh", "p");
+  ASSERT_TRUE(mesh.ok());
+  b.add_model(*mesh, "mesh", "p");
+  const std::string text = b.finish().to_text();
+  EXPECT_NE(text.find("    crops of det [face] score >= 0.5 x1.5 square shift (0, -0.1), at most 4"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cascade: model det -> crops of det [face] score >= 0.5 x1.5 square shift (0, -0.1), at most 4 "
+                      "-> resize 192x192 (stretch) -> color -> rgb -> tensor float32 [1, 192, 192, 3] nhwc "
+                      "range=[0,1] -> model mesh\n"),
+            std::string::npos)
+      << text;
+  // A plan without cascades has no cascade line.
+  PlanBuilder plain;
+  add_detector(plain, "p");
+  EXPECT_EQ(plain.finish().to_text().find("cascade:"), std::string::npos);
+}
+
+TEST(PlanBuilder, CropsNeedAnImageDetectorAndValidParameters) {
+  {
+    PlanBuilder b;
+    int src = b.add_source(audio_source(16000, 1));
+    auto in = b.add_audio_chain(src, audio_req(16000, 512, 512), {1, 512}, DType::kFloat32, "vad", "p");
+    ASSERT_TRUE(in.ok());
+    int vad = b.add_model(*in, "vad", "p");
+    auto r = b.add_crops_chain(vad, CropsSpec{}, cascade_req(64, 64), {1, 64, 64, 3}, DType::kFloat32, "x", "p");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("Model/vad is fed by sensor mic, which gives audio"), std::string::npos)
+        << r.status();
+    auto not_model = b.add_crops_chain(src, CropsSpec{}, cascade_req(64, 64), {1, 64, 64, 3}, DType::kFloat32, "x", "p");
+    EXPECT_FALSE(not_model.ok());
+  }
+  PlanBuilder b;
+  const int det = add_detector(b, "p");
+  for (auto bad : std::vector<std::function<void(CropsSpec&)>>{[](CropsSpec& c) { c.scale = 0; },
+                                                               [](CropsSpec& c) { c.scale = -1; },
+                                                               [](CropsSpec& c) { c.max_crops = 0; },
+                                                               [](CropsSpec& c) { c.min_score = 1.5f; }}) {
+    CropsSpec c;
+    bad(c);
+    auto r = b.add_crops_chain(det, c, cascade_req(64, 64), {1, 64, 64, 3}, DType::kFloat32, "x", "p");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("crops need scale > 0"), std::string::npos) << r.status();
+  }
+  // The downstream input's own checks apply to crops as to frames.
+  auto shape = b.add_crops_chain(det, CropsSpec{}, cascade_req(64, 64), {1, 3, 64, 64}, DType::kFloat32, "x", "p");
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.status().message().find("but the model's input is [1, 3, 64, 64]"), std::string::npos)
+      << shape.status();
+}
+
 }  // namespace
 }  // namespace sensix

@@ -1,0 +1,387 @@
+// The declared post-processing kinds on the real models of examples/zoo/: each Model document, as a
+// user would apply it, with a one-image Sensor and a Pipeline, run by the real runtime on the real
+// engines (decode, rotate/crop/resize/colour/normalise from the document, inference, decoding and
+// mapping back to the photo's pixels). Crops and rotations that a cascade or a mounted camera would
+// give are declared in the model's image input, so the mapping back through them is checked too.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/paths.h"
+#include "docs/parser.h"
+#include "e2e_support.h"
+
+namespace sensix::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kScene = "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg";  // 800x600
+constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg";         // 640x480
+constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";   // 868x600
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Why a test cannot run (a missing model or photo), or "" when it can.
+std::string missing(const std::string& model_rel, const std::string& image) {
+  const fs::path model = fs::path(model_repo_dir()) / model_rel;
+  if (!fs::exists(model)) return "model " + model.string() + " missing: run scripts/fetch-models";
+  if (image.empty() || !fs::exists(image)) return "photo " + image + " missing (opencv-doc, darknet or scripts/setup)";
+  return "";
+}
+
+// examples/zoo/<name>.yaml with a Sensor replaying `image` once and a Pipeline running the model on
+// it; `adjust` may change the model's image input. Returns the model's predictions.
+Result<std::vector<Prediction>> run_zoo(const std::string& name, const std::string& image,
+                                        const std::function<void(ImageInputSpec&)>& adjust = {},
+                                        const std::function<void(ModelSpec&)>& adjust_model = {}) {
+  const fs::path dir = fs::path(SENSIX_SOURCE_DIR) / "examples" / "zoo";
+  const std::string text = read_text(dir / (name + ".yaml")) + fmt::format(R"(
+---
+apiVersion: sensix/v1
+kind: Sensor
+metadata: {{name: photo}}
+spec:
+  driver: image-folder
+  path: {}
+  video: {{fps: 1}}
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {{name: zoo}}
+spec:
+  steps:
+    - {{model: {}, from: {{sensor: photo}}}}
+)",
+                                                                                 image, name);
+  SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, parse_document_text(text, name + ".yaml", dir.string()));
+  if (adjust) {
+    for (auto& in : docs.models.at(0).spec.inputs) {
+      if (auto* im = std::get_if<ImageInputSpec>(&in.source)) adjust(*im);
+    }
+  }
+  if (adjust_model) adjust_model(docs.models.at(0).spec);
+  SENSIX_ASSIGN_OR_RETURN(RunResult r, run_to_end(docs));
+  const ModelRuntimeStats* st = r.model_stats(name);
+  if (!st) return NotFound(name + " did not run");
+  if (st->model.errors > 0) {
+    return Internal(fmt::format("{}: {} errors, last: {}", name, st->model.errors, st->model.last_error));
+  }
+  return r.of_model(name);
+}
+
+const Landmark* find_point(const Prediction& p, const std::string& name) {
+  for (const auto& l : p.landmarks) {
+    if (l.name == name) return &l;
+  }
+  return nullptr;
+}
+
+TEST(Zoo, PoseLandmarksOfThePersonInPersonJpg) {
+  const std::string img = sample_path("images/person.jpg");
+  if (auto why = missing("mediapipe-pose/pose_landmark_lite.tflite", img); !why.empty()) GTEST_SKIP() << why;
+  // person.jpg is 640x424; the woman stands in x 190..275, y 95..375 (read off the photo). The model
+  // wants one person filling its input, as MediaPipe's detector region gives it: crop around her.
+  auto preds = run_zoo("pose-landmarks", img, [](ImageInputSpec& im) {
+    im.crop = ImageCropSpec{0.20f, 0.15f, 0.34f, 0.80f};  // x 128..346, y 64..403
+  });
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "no pose in person.jpg";
+  const Prediction& p = (*preds)[0];
+  EXPECT_EQ(p.kind, PredictionKind::kLandmarks);
+  EXPECT_GE(p.score, 0.5f);
+  ASSERT_EQ(p.landmarks.size(), 39u);
+  const Landmark* nose = find_point(p, "nose");
+  const Landmark* lhip = find_point(p, "left_hip");
+  const Landmark* rhip = find_point(p, "right_hip");
+  const Landmark* lankle = find_point(p, "left_ankle");
+  ASSERT_TRUE(nose && lhip && rhip && lankle);
+  // In the photo's own pixels (not the crop's, not the model's): inside her region.
+  for (const Landmark* l : {nose, lhip, rhip, lankle}) {
+    EXPECT_GE(l->x, 180.0f) << l->name;
+    EXPECT_LE(l->x, 290.0f) << l->name;
+    EXPECT_GE(l->y, 85.0f) << l->name;
+    EXPECT_LE(l->y, 385.0f) << l->name;
+    ASSERT_TRUE(l->visibility.has_value());
+  }
+  // Head at the top, hips in the middle, ankles at the bottom.
+  EXPECT_LT(nose->y + 80, lhip->y);
+  EXPECT_LT(nose->y + 80, rhip->y);
+  EXPECT_LT(lhip->y + 60, lankle->y);
+  EXPECT_LT(nose->y, 150.0f);
+}
+
+TEST(Zoo, HandLandmarksOnARotatedHand) {
+  if (auto why = missing("mediapipe-hands/hand_landmark_lite.tflite", kHand); !why.empty()) GTEST_SKIP() << why;
+  // handSrc.jpg (640x480): an open left hand, fingers pointing right, thumb at the top. The model
+  // wants fingers up: rotate the frame 270 degrees clockwise, as for a camera mounted on its side.
+  auto preds = run_zoo("hand-landmarks", kHand, [](ImageInputSpec& im) { im.rotate = 270; });
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "no hand in handSrc.jpg";
+  const Prediction& p = (*preds)[0];
+  EXPECT_GE(p.score, 0.5f);
+  ASSERT_EQ(p.landmarks.size(), 21u);
+  const Landmark* middle_tip = find_point(p, "middle_finger_tip");
+  const Landmark* thumb_tip = find_point(p, "thumb_tip");
+  const Landmark* pinky_tip = find_point(p, "pinky_tip");
+  const Landmark* wrist = find_point(p, "wrist");
+  ASSERT_TRUE(middle_tip && thumb_tip && pinky_tip && wrist);
+  // Back in the unrotated photo: the middle finger's tip is at about (548, 258), the thumb's at
+  // about (262, 20), the pinky's at about (440, 432) (read off the photo); the wrist is left of all.
+  EXPECT_NEAR(middle_tip->x, 548.0f, 40.0f);
+  EXPECT_NEAR(middle_tip->y, 258.0f, 40.0f);
+  EXPECT_NEAR(thumb_tip->x, 262.0f, 50.0f);
+  EXPECT_NEAR(thumb_tip->y, 20.0f, 50.0f);
+  EXPECT_NEAR(pinky_tip->x, 440.0f, 50.0f);
+  EXPECT_NEAR(pinky_tip->y, 432.0f, 50.0f);
+  EXPECT_LT(wrist->x, 150.0f);
+}
+
+TEST(Zoo, FaceMeshOnMessisFace) {
+  const std::string img = sample_path("images/messi5.jpg");
+  if (auto why = missing("mediapipe-face/face_landmark.tflite", img); !why.empty()) GTEST_SKIP() << why;
+  // Messi's face spans about x 222..259, y 96..133 of the 548x342 photo (see vision_test.cpp).
+  // Crop it 1.6 times larger, square, as MediaPipe's face-detector region does.
+  auto preds = run_zoo("face-mesh", img, [](ImageInputSpec& im) {
+    im.crop = ImageCropSpec{210.0f / 548, 84.0f / 342, 60.0f / 548, 60.0f / 342};
+  });
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "no face in the crop of messi5.jpg";
+  const Prediction& p = (*preds)[0];
+  EXPECT_GE(p.score, 0.5f);
+  ASSERT_EQ(p.landmarks.size(), 468u);
+  // Point 1 is the nose tip: inside the face box, in the photo's pixels.
+  const Landmark& nose = p.landmarks[1];
+  EXPECT_GE(nose.x, 222.0f);
+  EXPECT_LE(nose.x, 259.0f);
+  EXPECT_GE(nose.y, 96.0f);
+  EXPECT_LE(nose.y, 133.0f);
+  // Every point lies in the crop (x 210..270, y 84..144), give or take a few pixels.
+  for (const auto& l : p.landmarks) {
+    EXPECT_GE(l.x, 205.0f);
+    EXPECT_LE(l.x, 275.0f);
+    EXPECT_GE(l.y, 79.0f);
+    EXPECT_LE(l.y, 149.0f);
+  }
+}
+
+TEST(Zoo, FaceMeshReportsNothingWithoutAFace) {
+  if (auto why = missing("mediapipe-face/face_landmark.tflite", kBuilding); !why.empty()) GTEST_SKIP() << why;
+  auto preds = run_zoo("face-mesh", kBuilding);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  EXPECT_TRUE(preds->empty()) << "face presence " << (*preds)[0].score << " on a building";
+}
+
+// The sign's five lines in scenetext01.jpg (800x600), top to bottom (read off the photo).
+struct Line {
+  const char* text;
+  float cx, cy;
+};
+constexpr Line kSign[] = {{"NOTICE", 352, 57}, {"DOUBLE", 350, 104}, {"PARKING", 350, 147},
+                          {"PROHIBITED", 349, 189}, {"AT ALL TIMES", 345, 233}};
+
+TEST(Zoo, TextRegionsFindTheSignsFiveLines) {
+  if (auto why = missing("ppocr/ch_PP-OCRv4_det_infer.onnx", kScene); !why.empty()) GTEST_SKIP() << why;
+  auto preds = run_zoo("ppocr-det", kScene);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u);
+  const Prediction& p = (*preds)[0];
+  EXPECT_EQ(p.kind, PredictionKind::kDetection);
+  for (const Line& line : kSign) {
+    const Detection* hit = nullptr;
+    for (const auto& d : p.detections) {
+      if (std::abs(d.x + d.w / 2 - line.cx) < 30 && std::abs(d.y + d.h / 2 - line.cy) < 12) hit = &d;
+    }
+    ASSERT_NE(hit, nullptr) << "no region on the line " << line.text;
+    EXPECT_EQ(hit->label, "text");
+    EXPECT_GE(hit->score, 0.6f);
+    EXPECT_GT(hit->w, 100.0f) << line.text;
+    EXPECT_LT(hit->h, 50.0f) << line.text;
+    ASSERT_EQ(hit->keypoints.size(), 4u);
+  }
+}
+
+TEST(Zoo, CtcReadsAWordOfTheSign) {
+  if (auto why = missing("ppocr/ch_PP-OCRv4_rec_infer.onnx", kScene); !why.empty()) GTEST_SKIP() << why;
+  // The PARKING line of the sign: x 270..430, y 126..168 of the 800x600 photo.
+  auto preds = run_zoo("ppocr-rec", kScene, [](ImageInputSpec& im) {
+    im.crop = ImageCropSpec{270.0f / 800, 126.0f / 600, 160.0f / 800, 42.0f / 600};
+  });
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u);
+  const Prediction& p = (*preds)[0];
+  EXPECT_EQ(p.kind, PredictionKind::kText);
+  EXPECT_EQ(p.text, "PARKING");
+  EXPECT_GE(p.score, 0.8f);
+}
+
+TEST(Zoo, OrientationClassifierTellsUpsideDown) {
+  if (auto why = missing("ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx", kScene); !why.empty()) GTEST_SKIP() << why;
+  const ImageCropSpec line{270.0f / 800, 126.0f / 600, 160.0f / 800, 42.0f / 600};
+  auto upright = run_zoo("ppocr-cls", kScene, [&](ImageInputSpec& im) { im.crop = line; });
+  ASSERT_TRUE(upright.ok()) << upright.status();
+  ASSERT_EQ(upright->size(), 1u);
+  EXPECT_EQ((*upright)[0].labels.at(0).label, "0");
+  // The same line with the frame turned 180 degrees (the crop is of the turned frame).
+  auto flipped = run_zoo("ppocr-cls", kScene, [&](ImageInputSpec& im) {
+    im.rotate = 180;
+    im.crop = ImageCropSpec{1 - line.x - line.width, 1 - line.y - line.height, line.width, line.height};
+  });
+  ASSERT_TRUE(flipped.ok()) << flipped.status();
+  ASSERT_EQ(flipped->size(), 1u);
+  EXPECT_EQ((*flipped)[0].labels.at(0).label, "180");
+}
+
+TEST(Zoo, LinesOnABuilding) {
+  if (auto why = missing("mlsd/mlsd_320x320_tiny.onnx", kBuilding); !why.empty()) GTEST_SKIP() << why;
+  auto preds = run_zoo("mlsd", kBuilding);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u);
+  const Prediction& p = (*preds)[0];
+  EXPECT_EQ(p.kind, PredictionKind::kLines);
+  // building.jpg (868x600): the facade's floors are long straight edges. Segments come back in the
+  // photo's pixels (the input was stretched to 320x320), best first.
+  int long_lines = 0;
+  const Segment* left_edge = nullptr;
+  float last_score = 2;
+  for (const auto& s : p.segments) {
+    for (float x : {s.x1, s.x2}) {
+      EXPECT_GE(x, -10.0f);
+      EXPECT_LE(x, 878.0f);
+    }
+    for (float y : {s.y1, s.y2}) {
+      EXPECT_GE(y, -10.0f);
+      EXPECT_LE(y, 610.0f);
+    }
+    EXPECT_LE(s.score, last_score);
+    last_score = s.score;
+    const float length = std::hypot(s.x2 - s.x1, s.y2 - s.y1);
+    EXPECT_GE(length, 37.0f);  // minLength 20 input pixels: at least 20 x 600 / 320 = 37.5 in the photo
+    if (length >= 100) ++long_lines;
+    // The building's left edge: vertical at x 145..155 from y 125 to 365 (read off the photo).
+    if (std::abs(s.x1 - 150) < 15 && std::abs(s.x2 - 150) < 15 && length > 200) left_edge = &s;
+  }
+  EXPECT_GE(long_lines, 20) << p.segments.size() << " segments";
+  ASSERT_NE(left_edge, nullptr) << "the building's left edge was not found";
+  EXPECT_NEAR(std::min(left_edge->y1, left_edge->y2), 125.0f, 25.0f);
+  EXPECT_NEAR(std::max(left_edge->y1, left_edge->y2), 365.0f, 25.0f);
+}
+
+// A document that does not fit its model is refused when the model loads, naming the document, the
+// field and both numbers; nothing runs.
+TEST(Zoo, ShortRangeFaceDetectionFollowsMegamindsFace) {
+  const std::string clip = "/usr/share/doc/opencv-doc/examples/data/Megamind.avi";
+  if (auto why = missing("mediapipe-face/face_detection_short_range.tflite", clip); !why.empty()) GTEST_SKIP() << why;
+  const fs::path dir = fs::path(SENSIX_SOURCE_DIR) / "examples" / "zoo";
+  const std::string text = read_text(dir / "face-detection.yaml") + fmt::format(R"(
+---
+apiVersion: sensix/v1
+kind: Sensor
+metadata: {{name: clip}}
+spec:
+  driver: video-file
+  path: {}
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {{name: zoo}}
+spec:
+  steps:
+    - {{model: face-detection, from: {{sensor: clip}}}}
+)",
+                                                                                  clip);
+  auto docs = parse_document_text(text, "face-detection.yaml", dir.string());
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  auto r = run_to_end(*docs);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ModelRuntimeStats* st = r->model_stats("face-detection");
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->model.runs, 270u);
+  EXPECT_EQ(st->model.errors, 0u);
+  // Megamind (720x528) faces the camera in close-up for the whole clip: the short-range model,
+  // made for faces within 2 m, finds one in nearly every frame, and at most two at a time.
+  const auto preds = r->of_model("face-detection");
+  EXPECT_GE(preds.size(), 260u);
+  for (const auto& p : preds) {
+    ASSERT_GE(p.detections.size(), 1u);
+    EXPECT_LE(p.detections.size(), 2u);
+  }
+  // Frame 2: his face, read off the clip, spans about x 200..340, y 170..320; six keypoints in it.
+  const Detection& d = preds.at(0).detections.at(0);
+  EXPECT_EQ(d.label, "face");
+  EXPECT_GE(d.score, 0.8f);
+  EXPECT_NEAR(d.x + d.w / 2, 270.0f, 30.0f);
+  EXPECT_NEAR(d.y + d.h / 2, 244.0f, 30.0f);
+  EXPECT_NEAR(d.w, 142.0f, 25.0f);
+  ASSERT_EQ(d.keypoints.size(), 6u);
+  for (const auto& k : d.keypoints) {
+    EXPECT_GE(k[0], d.x - 10);
+    EXPECT_LE(k[0], d.x + d.w + 10);
+  }
+}
+
+TEST(Zoo, PalmDetectionFindsTheOpenHand) {
+  if (auto why = missing("mediapipe-hands/palm_detection_lite.tflite", kHand); !why.empty()) GTEST_SKIP() << why;
+  auto preds = run_zoo("palm-detection", kHand);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "no palm on handSrc.jpg";
+  const auto& dets = (*preds)[0].detections;
+  ASSERT_EQ(dets.size(), 1u) << "one hand, one palm";
+  // handSrc.jpg (640x480): an open hand, fingers to the right; the palm fills the left half (x about
+  // 0..320, y 130..400). MediaPipe's palm box is a square about the palm, so it may reach past the
+  // frame's left edge.
+  EXPECT_GE(dets[0].score, 0.9f);
+  EXPECT_NEAR(dets[0].x + dets[0].w / 2, 134.0f, 40.0f);
+  EXPECT_NEAR(dets[0].y + dets[0].h / 2, 243.0f, 40.0f);
+  ASSERT_EQ(dets[0].keypoints.size(), 7u);
+}
+
+TEST(Zoo, DocumentsThatDoNotFitTheModelAreRefused) {
+  const std::string person = sample_path("images/person.jpg");
+  if (auto why = missing("mediapipe-pose/pose_landmark_lite.tflite", person); !why.empty()) GTEST_SKIP() << why;
+  auto pose = run_zoo("pose-landmarks", person, {}, [](ModelSpec& m) {
+    std::get<LandmarksSpec>(m.postprocess).values.pop_back();  // 4 values per point: 195 is not a multiple
+  });
+  ASSERT_FALSE(pose.ok());
+  EXPECT_THAT(pose.status().message(),
+              ::testing::HasSubstr("pose-landmarks.yaml: Model/pose-landmarks: spec.postprocess.landmarks: output "
+                                   "\"Identity\" has 195 values, not a whole number of points of 4 values"));
+
+  auto names = run_zoo("pose-landmarks", person, {}, [](ModelSpec& m) {
+    std::get<LandmarksSpec>(m.postprocess).names.resize(33);  // the 6 auxiliary points unnamed
+  });
+  ASSERT_FALSE(names.ok());
+  EXPECT_THAT(names.status().message(), ::testing::HasSubstr("spec.postprocess.landmarks: names: 33 names for 39 points"));
+
+  if (auto why = missing("ppocr/ch_PP-OCRv4_rec_infer.onnx", kScene); !why.empty()) GTEST_SKIP() << why;
+  auto rec = run_zoo("ppocr-rec", kScene, {}, [](ModelSpec& m) {
+    std::get<CtcSpec>(m.postprocess).space_character = false;
+  });
+  ASSERT_FALSE(rec.ok());
+  EXPECT_THAT(rec.status().message(),
+              ::testing::HasSubstr("Model/ppocr-rec: spec.postprocess.ctc: dictionary: 6623 entries in"));
+  EXPECT_THAT(rec.status().message(),
+              ::testing::HasSubstr("ppocr_keys_v1.txt + 1 blank make 6624 classes, but output \"softmax_11.tmp_0\" has 6625"));
+
+  auto undeclared = run_zoo("ppocr-det", kScene, {}, [](ModelSpec& m) {
+    std::get<TextRegionsSpec>(m.postprocess).output = "sigmoid_1";  // past the parser: the loader checks too
+  });
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_THAT(undeclared.status().message(),
+              ::testing::HasSubstr("spec.postprocess.textRegions.output: \"sigmoid_1\" is not a declared output"));
+}
+
+}  // namespace
+}  // namespace sensix::testing
