@@ -59,6 +59,7 @@ test: build
 bench: build
 	mkdir -p bench/reports
 	./$(BUILD_DIR)/bench/sensix_bench_sharing --report bench/reports/sharing.md
+	./$(BUILD_DIR)/bench/sensix_bench_zoo --report bench/reports/zoo.md
 
 asan: setup
 	@if [[ ! -f $(ASAN_DIR)/build.ninja ]]; then \

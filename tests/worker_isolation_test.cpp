@@ -18,6 +18,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/scoped_env.h"
 #include "e2e_support.h"
 #include "runtime/runtime.h"
 
@@ -30,22 +31,6 @@ using ::testing::MatchesRegex;
 
 constexpr const char* kLocal = "blazeface";
 constexpr const char* kWorker = "blazeface-worker";
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // Processes whose parent is this one (workers not reaped would show here, as zombies too).
 int child_processes() {

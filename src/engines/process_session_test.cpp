@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "common/paths.h"
+#include "common/scoped_env.h"
 #include "engines/registry.h"
 #include "engines/test_util.h"
 
@@ -32,23 +33,6 @@ using testing::model_file;
 using testing::random_tensor;
 
 constexpr const char* kBlazeFace = "blazeface/face_detection_front_128x128_barracuda.onnx";
-
-// Sets an environment variable for one test (the worker inherits it) and restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 bool process_exists(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
 
