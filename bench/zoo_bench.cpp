@@ -2,7 +2,8 @@
 //
 // 1. Every zoo model at once on the demo sensors, in real time, for a fixed duration: the
 //    quickstart's eight models (speech recording -> Silero VAD, openWakeWord mel -> embedding ->
-//    three heads; photos -> BlazeFace, SSD) plus the zoo's (examples/zoo/): MediaPipe face detection
+//    three heads; photos -> BlazeFace, SSD) plus the zoo's (examples/zoo/): the timer intent head on
+//    the same embedding, MediaPipe face detection
 //    on Megamind.avi, BlazeFace -> Face Mesh on its faces, SSD Person -> pose landmarks, PP-OCRv4 det
 //    -> recogniser and orientation classifier on a sign, palm detection -> hand landmarks on a hand,
 //    M-LSD on the photos. Every sensor loops. Reported per model: inferences per second, compute
@@ -150,6 +151,7 @@ spec:
     - {{model: hey-jarvis, from: {{model: oww-embedding}}}}
     - {{model: alexa, from: {{model: oww-embedding}}}}
     - {{model: hey-mycroft, from: {{model: oww-embedding}}}}
+    - {{model: timer, from: {{model: oww-embedding}}}}
 ---
 apiVersion: sensix/v1
 kind: Pipeline

@@ -106,10 +106,10 @@ TEST(Cascade, TheFaceInAPersonCropMapsBackToTheFaceInTheWholePhoto) {
   for (const auto& n : result->stats.nodes) {
     if (n.kind == "crops") {  // one per detector: SSD's people, BlazeFace's faces
       crops_nodes++;
-      const bool people = n.label.starts_with("crops of ssd-oidv4 [Person]");
+      const bool of_people = n.label.starts_with("crops of ssd-oidv4 [Person]");
       EXPECT_EQ(n.items, 1u) << n.label;  // the one result of its detector on the one photo
       EXPECT_EQ(n.errors, 0u);
-      EXPECT_EQ(n.consumers, (std::vector<std::string>{people ? "blazeface" : "blazeface-front"})) << n.label;
+      EXPECT_EQ(n.consumers, (std::vector<std::string>{of_people ? "blazeface" : "blazeface-front"})) << n.label;
     }
     if (n.kind == "model" && n.model == "blazeface" && n.key.find("/crops(") != std::string::npos) crops_out = n.items;
   }

@@ -86,7 +86,7 @@ Result<DocumentSet> vad_over_mqtt(int port, bool with_file) {
   set.sensors.push_back(mqtt_sensor_doc("level", port));
   PipelineDoc p;
   p.metadata.name = "mqtt-vad";
-  p.spec.steps.push_back(StepSpec{"silero-vad-mqtt", StepSource{"level", "", ""}});
+  p.spec.steps.push_back(StepSpec{"silero-vad-mqtt", StepSource{"level", "", "", std::nullopt}});
   set.pipelines.push_back(p);
   if (with_file) {
     DocumentSet voice = only_pipelines(*docs, {"voice"});
@@ -96,7 +96,7 @@ Result<DocumentSet> vad_over_mqtt(int port, bool with_file) {
     }
     PipelineDoc fp;
     fp.metadata.name = "file-vad";
-    fp.spec.steps.push_back(StepSpec{"silero-vad", StepSource{"speech", "", ""}});
+    fp.spec.steps.push_back(StepSpec{"silero-vad", StepSource{"speech", "", "", std::nullopt}});
     set.pipelines.push_back(fp);
   }
   return set;

@@ -12,6 +12,8 @@
 #include <functional>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "common/paths.h"
@@ -346,6 +348,57 @@ TEST(Zoo, PalmDetectionFindsTheOpenHand) {
   EXPECT_NEAR(dets[0].x + dets[0].w / 2, 134.0f, 40.0f);
   EXPECT_NEAR(dets[0].y + dets[0].h / 2, 243.0f, 40.0f);
   ASSERT_EQ(dets[0].keypoints.size(), 7u);
+}
+
+// The timer intent head on the quickstart's shared openWakeWord mel -> embedding chain, on a spoken
+// request: the quickstart's and the zoo's documents as a user would combine them.
+Result<std::vector<Prediction>> run_timer(const std::string& wav) {
+  const fs::path examples = fs::path(SENSIX_SOURCE_DIR) / "examples";
+  const fs::path extra = fs::temp_directory_path() / fmt::format("sensix-zoo-timer-{}.yaml", ::getpid());
+  std::ofstream(extra) << fmt::format(R"(
+apiVersion: sensix/v1
+kind: Sensor
+metadata: {{name: request}}
+spec:
+  driver: audio-file
+  path: {}
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {{name: intents}}
+spec:
+  steps:
+    - {{model: oww-mel, from: {{sensor: request}}}}
+    - {{model: oww-embedding, from: {{model: oww-mel}}}}
+    - {{model: timer, from: {{model: oww-embedding}}}}
+)",
+                                      wav);
+  auto docs = parse_document_files(
+      {(examples / "quickstart.yaml").string(), (examples / "zoo" / "timer.yaml").string(), extra.string()});
+  fs::remove(extra);
+  if (!docs.ok()) return docs.status();
+  std::erase_if(docs->pipelines, [](const PipelineDoc& p) { return p.metadata.name != "intents"; });
+  SENSIX_ASSIGN_OR_RETURN(RunResult r, run_to_end(*docs));
+  return r.of_model("timer");
+}
+
+TEST(Zoo, TimerIntentHeadHearsTheDuration) {
+  const std::string five = sample_path("speech/timer_5_minutes.wav");
+  const std::string hour = sample_path("speech/timer_1_hour.wav");
+  if (auto why = missing("openwakeword/timer_v0.1.onnx", five); !why.empty()) GTEST_SKIP() << why;
+  for (const auto& [wav, want] : std::vector<std::pair<std::string, std::string>>{
+           {five, "5_minute_timer"}, {hour, "1_hour_timer"}}) {
+    auto preds = run_timer(wav);
+    ASSERT_TRUE(preds.ok()) << preds.status();
+    ASSERT_EQ(preds->size(), 1u) << wav << ": one request, one intent";
+    ASSERT_EQ((*preds)[0].labels.size(), 1u);
+    EXPECT_EQ((*preds)[0].labels[0].label, want) << wav;
+    EXPECT_GE((*preds)[0].labels[0].score, 0.5f) << wav;  // the score when it crossed the threshold
+  }
+  // No request, no intent: "none" (column 0) is ignored however sure the head is.
+  auto quiet = run_timer(sample_path("speech/sentence_weather.wav"));
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_TRUE(quiet->empty()) << (*quiet)[0].labels[0].label;
 }
 
 TEST(Zoo, DocumentsThatDoNotFitTheModelAreRefused) {

@@ -1013,7 +1013,7 @@ TEST(ValidateReferencesTest, HandBuiltSet) {
   PipelineDoc p;
   p.origin.file = "api";
   p.metadata.name = "p";
-  p.spec.steps.push_back(StepSpec{"m", StepSource{"s", "", ""}});
+  p.spec.steps.push_back(StepSpec{"m", StepSource{"s", "", "", std::nullopt}});
   d.pipelines.push_back(p);
   Status s = validate_references(d);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

@@ -624,7 +624,8 @@ void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::str
 
 void read_classify(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots,
                    ClassifySpec& c) {
-  auto m = f.as_map({"output", "activation", "labels", "labelsFile", "topK", "threshold", "trigger", "release"});
+  auto m = f.as_map(
+      {"output", "activation", "labels", "labelsFile", "topK", "threshold", "trigger", "release", "ignoreClasses"});
   if (!m) return;
   if (m->read_string("output", c.output, true)) check_declared_output(m->get("output"), c.output, outputs);
   m->read_enum("activation", c.activation, activation_table());
@@ -632,6 +633,10 @@ void read_classify(const Field& f, const std::vector<OutputSpec>& outputs, const
   m->read_int("topK", c.top_k, positive_int());
   m->read_number("threshold", c.threshold, number_between(0, 1));
   m->read_enum("trigger", c.trigger, trigger_table());
+  Field ignore = m->get("ignoreClasses");
+  if (ignore.present()) {
+    if (auto v = ignore.as_int_list(nonnegative_int())) c.ignore_classes.assign(v->begin(), v->end());
+  }
   float release = 0;
   if (m->read_number("release", release, number_between(0, 1))) {
     if (c.trigger != Trigger::kRising) {

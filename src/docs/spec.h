@@ -372,6 +372,7 @@ struct ClassifySpec {
   float threshold = 0.5f;
   std::optional<float> release;     // rising: re-arm below this (default: threshold)
   Trigger trigger = Trigger::kRising;
+  std::vector<int> ignore_classes;  // class columns never reported (e.g. 0 = "no intent")
 };
 
 // MediaPipe-style SSD anchors (SsdAnchorsCalculator), generated from these parameters.

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 namespace sensix {
 namespace {
@@ -26,7 +27,9 @@ Classifier::Classifier(ClassifySpec spec, int num_classes)
     : spec_(std::move(spec)),
       num_classes_(num_classes),
       release_(spec_.release.value_or(spec_.threshold)),
-      armed_(static_cast<size_t>(num_classes), true) {
+      armed_(static_cast<size_t>(num_classes), true),
+      ignored_(static_cast<size_t>(num_classes), false) {
+  for (int c : spec_.ignore_classes) ignored_[static_cast<size_t>(c)] = true;
   last_.reserve(static_cast<size_t>(num_classes));
   candidates_.reserve(static_cast<size_t>(num_classes));
 }
@@ -46,6 +49,15 @@ Result<Classifier> Classifier::create(const ClassifySpec& spec, int num_classes)
   if (spec.activation != Activation::kNone && (spec.threshold < 0.0f || spec.threshold > 1.0f)) {
     return InvalidArgument(fmt::format("threshold must be in [0, 1] with {} scores, got {}",
                                        activation_name(spec.activation), spec.threshold));
+  }
+  for (int c : spec.ignore_classes) {
+    if (c < 0 || c >= num_classes) {
+      return InvalidArgument(
+          fmt::format("ignoreClasses: class {} is not a column of the output (it has {} classes)", c, num_classes));
+    }
+  }
+  if (static_cast<int>(std::set<int>(spec.ignore_classes.begin(), spec.ignore_classes.end()).size()) == num_classes) {
+    return InvalidArgument(fmt::format("ignoreClasses: all {} classes are ignored; nothing could be reported", num_classes));
   }
   if (spec.release) {
     if (!std::isfinite(*spec.release)) return InvalidArgument(fmt::format("release must be a number, got {}", *spec.release));
@@ -87,6 +99,7 @@ Result<std::optional<std::vector<LabelScore>>> Classifier::process(std::span<con
   candidates_.clear();
   const float threshold = spec_.threshold;
   for (int c = 0; c < num_classes_; ++c) {
+    if (ignored_[static_cast<size_t>(c)]) continue;
     const float v = last_[static_cast<size_t>(c)];
     if (spec_.trigger == Trigger::kEvery) {
       if (v >= threshold) candidates_.push_back(c);

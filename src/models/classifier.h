@@ -39,6 +39,8 @@ class Classifier {
 
   // The activated scores of the last result (for stats and debugging).
   const std::vector<float>& last_scores() const { return last_; }
+  // True for a class listed in ignoreClasses: scored, never reported.
+  bool ignored(int c) const { return ignored_.at(static_cast<size_t>(c)); }
 
  private:
   Classifier(ClassifySpec spec, int num_classes);
@@ -46,6 +48,7 @@ class Classifier {
   int num_classes_;
   float release_;
   std::vector<bool> armed_;  // rising trigger: per class, true while below release
+  std::vector<bool> ignored_;  // per class: listed in ignoreClasses
   std::vector<float> last_;
   std::vector<int> candidates_;  // scratch: classes that may be reported this result
 };

@@ -312,7 +312,7 @@ std::optional<std::vector<LabelScore>> Postprocessor::present_labels() const {
   if (!classifier_) return out;
   const auto& scores = classifier_->last_scores();
   for (size_t i = 0; i < scores.size(); ++i) {
-    if (scores[i] < classify_->threshold) continue;
+    if (scores[i] < classify_->threshold || classifier_->ignored(static_cast<int>(i))) continue;
     out.push_back({i < labels_.size() ? labels_[i] : std::to_string(i), static_cast<int>(i), scores[i]});
   }
   std::stable_sort(out.begin(), out.end(), [](const LabelScore& a, const LabelScore& b) { return a.score > b.score; });
