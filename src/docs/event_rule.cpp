@@ -50,16 +50,16 @@ bool rule_compare(RuleCompare c, double lhs, double rhs) {
 
 std::vector<std::string> RuleExpr::models(int i) const {
   std::vector<std::string> out;
-  std::vector<int> todo{i};
-  while (!todo.empty()) {
-    const int n = todo.back();
-    todo.pop_back();
+  std::vector<int> pending{i};
+  while (!pending.empty()) {
+    const int n = pending.back();
+    pending.pop_back();
     if (n < 0) continue;
     const RuleNode& rn = node(n);
     if (rn.op == RuleOp::kAtom || rn.op == RuleOp::kCount) {
       if (std::find(out.begin(), out.end(), rn.model) == out.end()) out.push_back(rn.model);
     }
-    for (auto it = rn.args.rbegin(); it != rn.args.rend(); ++it) todo.push_back(*it);
+    for (auto it = rn.args.rbegin(); it != rn.args.rend(); ++it) pending.push_back(*it);
   }
   return out;
 }
