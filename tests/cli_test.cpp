@@ -134,6 +134,53 @@ TEST(Cli, MemoryBudgetIsCheckedAndEnforced) {
   EXPECT_THAT(fits.out, HasSubstr("worker: "));
 }
 
+// The scheduler's figures in both summaries; a device the machine cannot give and a bad --policy
+// are refused before anything runs.
+TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  Output text = sensix("run --speed max --quiet --policy throughput " + voice_doc(cache("samples/speech/alexa.wav")));
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("scheduling (policy throughput)"));
+  EXPECT_THAT(text.out, HasSubstr("accelerator onnxruntime-cpu: onnxruntime on cpu"));
+  EXPECT_THAT(text.out, ::testing::ContainsRegex("hey-jarvis +high +throughput +100 ms"));
+  Output json = sensix("run --json --speed max --quiet " + voice_doc(cache("samples/speech/alexa.wav")));
+  ASSERT_EQ(json.code, 0) << json.err;
+  nlohmann::json j;
+  std::istringstream lines(json.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto obj = nlohmann::json::parse(line, nullptr, false);
+    if (!obj.is_discarded() && obj.value("type", "") == "summary") j = std::move(obj);
+  }
+  ASSERT_TRUE(j.contains("accelerators"));
+  EXPECT_EQ(j["policy"], "balanced");
+  bool seen = false;
+  for (const auto& m : j["models"]) {
+    if (m["name"] != "hey-jarvis") continue;
+    seen = true;
+    EXPECT_EQ(m["scheduling"]["priority"], "high");
+    EXPECT_DOUBLE_EQ(m["scheduling"]["objectiveMs"].get<double>(), 100.0);
+    EXPECT_EQ(m["scheduling"]["placements"]["onnxruntime-cpu"], m["runs"]);
+  }
+  EXPECT_TRUE(seen);
+
+  Output policy = sensix("run --policy fastest " + quickstart());
+  EXPECT_EQ(policy.code, 1);
+  EXPECT_THAT(policy.err, HasSubstr("--policy: expected latency, throughput or balanced, got \"fastest\""));
+
+  const fs::path device = scratch() / "device.yaml";
+  std::ofstream(device) << "apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n  accelerators:\n"
+                           "    - {name: ort, engine: onnxruntime, threads: 4096}\n";
+  Output big = sensix("validate " + quickstart() + " " + device.string());
+  EXPECT_EQ(big.code, 1);
+  EXPECT_THAT(big.err, HasSubstr("Device/edge: spec.accelerators[0].threads: expected"));
+  std::ofstream(device) << "apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n  accelerators:\n"
+                           "    - {name: ort, engine: onnxruntime, threads: 1000}\n    - {name: lite, engine: tflite}\n";
+  Output over = sensix("validate " + quickstart() + " " + device.string());
+  EXPECT_EQ(over.code, 1);
+  EXPECT_THAT(over.err, HasSubstr("Device/edge: spec.accelerators: their CPU threads add up to 1001 (ort 1000 + lite 1), "
+                                  "more than the "));
+}
+
 TEST(Cli, RunPrintsEventsAndASummary) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
   Output o = sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));

@@ -33,6 +33,7 @@ DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::strin
   for (const auto& m : docs.models) {
     if (models.count(m.metadata.name)) out.models.push_back(m);
   }
+  out.devices = docs.devices;
   return out;
 }
 

@@ -144,6 +144,25 @@ nlohmann::json event_to_json(const Event& e) {
 
 namespace {
 double ms(double ns) { return ns / 1e6; }
+
+nlohmann::json sched_to_json(const SchedStatsSnapshot& sc) {
+  nlohmann::json batches = nlohmann::json::object();
+  for (const auto& [b, n] : sc.batches) batches[std::to_string(b)] = n;
+  nlohmann::json placements = nlohmann::json::object();
+  for (const auto& [a, n] : sc.placements) placements[a] = n;
+  return {{"priority", sc.priority},
+          {"policy", sc.policy},
+          {"objectiveMs", ms(static_cast<double>(sc.objective_ns))},
+          {"queueP50Ms", ms(static_cast<double>(sc.queue.percentile_ns(50)))},
+          {"queueP99Ms", ms(static_cast<double>(sc.queue.percentile_ns(99)))},
+          {"batches", std::move(batches)},
+          {"deadlineMisses", sc.deadline_misses},
+          {"skipped", sc.skipped},
+          {"droppedFromFullQueue", sc.dropped},
+          {"admitRate", sc.admit_rate},
+          {"bestRunMs", ms(static_cast<double>(sc.best_ns))},
+          {"placements", std::move(placements)}};
+}
 }  // namespace
 
 std::string stats_to_text(const RuntimeStats& s) {
@@ -175,6 +194,30 @@ std::string stats_to_text(const RuntimeStats& s) {
     if (st.state == ModelState::kFailed) out += fmt::format("      failed: {}\n", st.reason);
     if (!st.last_error.empty() && st.last_error != st.reason) {
       out += fmt::format("      last error: {}\n", st.last_error);
+    }
+  }
+  if (!s.accelerators.empty()) {
+    out += fmt::format("\nscheduling (policy {})\n", s.policy);
+    for (const auto& a : s.accelerators) {
+      const double busy = s.uptime_ns > 0 ? 100.0 * static_cast<double>(a.busy_ns) /
+                                                static_cast<double>(s.uptime_ns * std::max(1, a.threads))
+                                          : 0.0;
+      out += fmt::format("  accelerator {}: {} on {}, {} thread{}, {} runs, {:.0f}% busy\n", a.name, a.engine, a.device,
+                         a.threads, a.threads == 1 ? "" : "s", a.runs, busy);
+    }
+    out += fmt::format("  {:<16} {:<6} {:<10} {:>9} {:>8} {:>8} {:>6} {:>7}  {:<14} {}\n", "model", "prio", "policy",
+                       "objective", "queue ms", "e2e p99", "misses", "skipped", "batches", "placement");
+    for (const auto& m : s.models) {
+      const SchedStatsSnapshot& sc = m.sched;
+      std::string batches, placement;
+      for (const auto& [b, n] : sc.batches) batches += fmt::format("{}{}x{}", batches.empty() ? "" : " ", n, b);
+      for (const auto& [a, n] : sc.placements) placement += fmt::format("{}{} {}", placement.empty() ? "" : ", ", a, n);
+      out += fmt::format("  {:<16} {:<6} {:<10} {:>9} {:>8.1f} {:>8.1f} {:>6} {:>7}  {:<14} {}\n", m.model.name,
+                         sc.priority, sc.policy,
+                         sc.objective_ns > 0 ? fmt::format("{:.0f} ms", ms(static_cast<double>(sc.objective_ns))) : "-",
+                         ms(static_cast<double>(sc.queue.percentile_ns(99))),
+                         ms(static_cast<double>(m.model.end_to_end.percentile_ns(99))), sc.deadline_misses, sc.skipped,
+                         batches.empty() ? "-" : batches, placement.empty() ? "-" : placement);
     }
   }
   uint64_t saved = 0;
@@ -251,8 +294,19 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
                       {"isolation", st.isolation},
                       {"workerPid", st.worker_pid},
                       {"restarts", st.restarts},
-                      {"lastError", st.last_error}});
+                      {"lastError", st.last_error},
+                      {"scheduling", sched_to_json(m.sched)}});
   }
+  auto& accelerators = j["accelerators"] = nlohmann::json::array();
+  for (const auto& a : s.accelerators) {
+    accelerators.push_back({{"name", a.name},
+                            {"engine", a.engine},
+                            {"device", a.device},
+                            {"threads", a.threads},
+                            {"runs", a.runs},
+                            {"busyMs", ms(static_cast<double>(a.busy_ns))}});
+  }
+  j["policy"] = s.policy;
   auto& nodes = j["nodes"] = nlohmann::json::array();
   for (const auto& n : s.nodes) {
     nodes.push_back({{"id", n.id},
@@ -287,5 +341,4 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
   return j;
 }
 
-}  // namespace sensix#include "common/byte_size.h"
-
+}  // namespace sensix

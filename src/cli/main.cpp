@@ -130,7 +130,9 @@ struct RunOptions {
   bool loop = false;
   double duration = 0;
   bool quiet = false;
+  bool no_sharing = false;  // --no-sharing: each model its own copy of every transform step
   std::string memory_budget;  // --memory-budget, else $SENSIX_MEMORY_BUDGET
+  std::string policy;         // --policy: overrides the device's and every model's scheduling policy
 };
 
 int cmd_run(const CommonOptions& o, const RunOptions& r) {
@@ -152,6 +154,13 @@ int cmd_run(const CommonOptions& o, const RunOptions& r) {
     }
   }
   if (r.loop) ro.loop = true;
+  ro.share = !r.no_sharing;
+  if (!r.policy.empty()) {
+    if (r.policy == "latency") ro.policy = SchedPolicy::kLatency;
+    else if (r.policy == "throughput") ro.policy = SchedPolicy::kThroughput;
+    else if (r.policy == "balanced") ro.policy = SchedPolicy::kBalanced;
+    else return fail(InvalidArgument("--policy: expected latency, throughput or balanced, got \"" + r.policy + "\""));
+  }
   std::string budget = r.memory_budget;
   std::string budget_source = "--memory-budget";
   if (const char* env = std::getenv("SENSIX_MEMORY_BUDGET"); budget.empty() && env != nullptr && *env != '\0') {
@@ -229,6 +238,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--memory-budget", run.memory_budget,
                       "the most memory all models may use together, e.g. 1Gi (default $SENSIX_MEMORY_BUDGET, else none)");
   run_cmd->add_flag("--quiet", run.quiet, "print only the summary");
+  run_cmd->add_option("--policy", run.policy,
+                      "scheduling policy for every model: latency, throughput or balanced (default: the documents')");
+  run_cmd->add_flag("--no-sharing", run.no_sharing,
+                    "give every model its own copy of every transform step (to measure what sharing saves)");
   auto* validate_cmd = app.add_subcommand("validate", "check documents without running them");
   add_common(validate_cmd);
   auto* plan_cmd = app.add_subcommand("plan", "print the shared transformation plan");

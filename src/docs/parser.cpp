@@ -30,10 +30,11 @@ using docs::MapReader;
 constexpr std::string_view kApiVersion = "sensix/v1";
 constexpr size_t kMaxFileBytes = 16u << 20;
 
-enum class Kind { kSensor, kModel, kPipeline };
+enum class Kind { kSensor, kModel, kPipeline, kDevice };
 
 const docs::EnumTable<Kind>& kind_table() {
-  static const docs::EnumTable<Kind> t = {{"Sensor", Kind::kSensor}, {"Model", Kind::kModel}, {"Pipeline", Kind::kPipeline}};
+  static const docs::EnumTable<Kind> t = {{"Sensor", Kind::kSensor}, {"Model", Kind::kModel}, {"Pipeline", Kind::kPipeline},
+                                          {"Device", Kind::kDevice}};
   return t;
 }
 
@@ -137,6 +138,12 @@ void read_document(const YAML::Node& root, int index, const std::string& label, 
         if (ctx.error_count == 0) c.set.pipelines.push_back(std::move(d));
         break;
       }
+      case Kind::kDevice: {
+        DeviceDoc d{origin, meta, {}};
+        docs::read_device_spec(spec, d.spec);
+        if (ctx.error_count == 0) c.set.devices.push_back(std::move(d));
+        break;
+      }
     }
   }
   if (ctx.error_count > 0 && !kind && !name.empty()) {
@@ -149,6 +156,7 @@ void read_document(const YAML::Node& root, int index, const std::string& label, 
       case Kind::kSensor: c.incomplete.sensors.insert(name); break;
       case Kind::kModel: c.incomplete.models.insert(name); break;
       case Kind::kPipeline: c.incomplete.pipelines.insert(name); break;
+      case Kind::kDevice: c.incomplete.devices.insert(name); break;
     }
   }
 }

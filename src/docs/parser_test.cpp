@@ -617,7 +617,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"BadApiVersion", replace(kModel, "sensix/v1", "sensix/v2"),
              M + "apiVersion: expected \"sensix/v1\", got \"sensix/v2\" (line 1)"},
         Case{"BadKind", replace(kModel, "kind: Model", "kind: Modle"),
-             "t.yaml: document 1: kind: expected one of Sensor, Model, Pipeline, got \"Modle\"; did you mean "
+             "t.yaml: document 1: kind: expected one of Sensor, Model, Pipeline, Device, got \"Modle\"; did you mean "
              "\"Model\"? (line 2)"},
         Case{"TopLevelList", "- " + replace(kSensor, "\n", "\n  "),
              "t.yaml: document 1: expected a document (a map with apiVersion, kind, metadata, spec), got a list (line 1)"},
@@ -1275,6 +1275,119 @@ TEST(ParserTest, IsolationWorkerAndMemoryReportBadFields) {
   for (const auto& [block, expected] : cases) {
     EXPECT_THAT(errors_of(with_resources(block)), HasSubstr(expected)) << block;
   }
+}
+
+
+// spec.scheduling of a Model, and the Device document.
+std::string with_scheduling(const std::string& block) {
+  return replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  scheduling:\n" + block + "  postprocess:\n");
+}
+
+const std::string kDevice =
+    "apiVersion: sensix/v1\n"
+    "kind: Device\n"
+    "metadata: {name: edge}\n"
+    "spec:\n"
+    "  cores: 2\n"
+    "  policy: throughput\n"
+    "  accelerators:\n"
+    "    - {name: ort, engine: onnxruntime, threads: 1}\n"
+    "    - {name: lite, engine: tflite, device: cpu}\n";
+
+TEST(ParserTest, SchedulingAndDeviceParse) {
+  auto docs = parse_document_text(with_scheduling("    priority: high\n"
+                                                  "    latency: 150ms\n"
+                                                  "    policy: latency\n"
+                                                  "    batch: {max: 4, delay: 20ms}\n"
+                                                  "    accelerators: [ort]\n") +
+                                      "---\n" + kDevice,
+                                  "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const SchedulingSpec& s = docs->models.at(0).spec.scheduling;
+  EXPECT_EQ(s.priority, Priority::kHigh);
+  EXPECT_EQ(s.latency_ns, 150'000'000);
+  ASSERT_TRUE(s.policy.has_value());
+  EXPECT_EQ(*s.policy, SchedPolicy::kLatency);
+  EXPECT_EQ(s.batch.max, 4);
+  EXPECT_EQ(s.batch.delay_ns, 20'000'000);
+  EXPECT_EQ(s.accelerators, std::vector<std::string>({"ort"}));
+  ASSERT_EQ(docs->devices.size(), 1u);
+  const DeviceSpec& d = docs->devices[0].spec;
+  EXPECT_EQ(d.cores, 2);
+  EXPECT_EQ(d.policy, SchedPolicy::kThroughput);
+  ASSERT_EQ(d.accelerators.size(), 2u);
+  EXPECT_EQ(d.accelerators[1].name, "lite");
+  EXPECT_EQ(d.accelerators[1].engine, "tflite");
+  EXPECT_EQ(d.accelerators[1].threads, 1);
+
+  auto defaults = parse_document_text(kSensor + "---\n" + kModel, "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(defaults.ok());
+  const SchedulingSpec& n = defaults->models.at(0).spec.scheduling;
+  EXPECT_EQ(n.priority, Priority::kNormal);
+  EXPECT_EQ(n.latency_ns, 0);
+  EXPECT_FALSE(n.policy.has_value());
+  EXPECT_EQ(n.batch.max, 1);
+  EXPECT_TRUE(n.accelerators.empty());
+  EXPECT_TRUE(defaults->devices.empty());
+}
+
+TEST(ParserTest, SchedulingAndDeviceReportBadFields) {
+  const std::string sc = M + "spec.scheduling.";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    priority: urgent\n", sc + "priority: expected one of high, normal, low, got \"urgent\""},
+      {"    latency: 150\n", sc + "latency: expected a duration such as 50ms or 2s"},
+      {"    latency: fast\n", sc + "latency: expected a duration such as 50ms or 2s"},
+      {"    policy: fastest\n", sc + "policy: expected one of latency, throughput, balanced, got \"fastest\""},
+      {"    batch: {max: 0}\n", sc + "batch.max: expected"},
+      {"    batch: {max: 65}\n", sc + "batch.max: expected"},
+      {"    batch: {delay: 5ms}\n", sc + "batch.max: required field is missing"},
+      {"    batch: {max: 1, delay: 5ms}\n", sc + "batch.delay: delay applies to batches of more than one input"},
+      {"    accelerators: [ort, ort]\n", sc + "accelerators: \"ort\" is listed twice"},
+      {"    accelerators: ort\n", sc + "accelerators: expected"},
+      {"    deadline: 5ms\n", sc + "deadline: unknown field"},
+  };
+  for (const auto& [block, expected] : cases) {
+    EXPECT_THAT(errors_of(with_scheduling(block)), HasSubstr(expected)) << block;
+  }
+  // A model that carries state between runs cannot batch.
+  const std::string stateful =
+      replace(replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  scheduling: {batch: {max: 2}}\n  postprocess:\n"),
+              "  outputs:\n", "    - name: h\n      shape: [1, 4]\n      state: {from: hn}\n  outputs:\n    - name: hn\n");
+  EXPECT_THAT(errors_of(stateful), HasSubstr(sc + "batch: batch.max 2 needs inputs that do not depend on the previous "
+                                                  "run, but input \"h\" is a state carried between runs"));
+
+  const std::string dv = "t.yaml: Device/edge: spec.";
+  const std::vector<std::pair<std::string, std::string>> device_cases = {
+      {"  cores: 0\n", dv + "cores: expected"},
+      {"  policy: fast\n", dv + "policy: expected one of latency, throughput, balanced"},
+      {"  accelerators:\n    - {name: a, engine: openvino}\n", dv + "accelerators[0].engine: expected an engine: onnxruntime or tflite"},
+      {"  accelerators:\n    - {name: a, engine: tflite, device: npu}\n", dv + "accelerators[0].device: expected one of cpu, gpu"},
+      {"  accelerators:\n    - {name: a, engine: tflite, threads: 0}\n", dv + "accelerators[0].threads: expected"},
+      {"  accelerators:\n    - {name: a, engine: tflite}\n    - {name: a, engine: onnxruntime}\n",
+       dv + "accelerators[1].name: accelerator \"a\" is already defined in spec.accelerators[0]"},
+      {"  accelerators:\n    - {name: A_1, engine: tflite}\n", dv + "accelerators[0].name: expected an accelerator name"},
+      {"  accelerators:\n    - {engine: tflite}\n", dv + "accelerators[0].name: required field is missing"},
+  };
+  for (const auto& [body, expected] : device_cases) {
+    EXPECT_THAT(errors_of("apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n" + body), HasSubstr(expected))
+        << body;
+  }
+}
+
+TEST(ParserTest, ModelsNameAcceleratorsOfTheDeviceAndOneDeviceAtMost) {
+  // Unknown on the Device, with a suggestion.
+  EXPECT_THAT(errors_of(with_scheduling("    accelerators: [orts]\n") + "---\n" + kDevice),
+              HasSubstr(M + "spec.scheduling.accelerators[0]: accelerator \"orts\" is not one of Device/edge: \"ort\", "
+                            "\"lite\" (did you mean \"ort\"?)"));
+  // Without a Device: the default accelerators.
+  EXPECT_THAT(errors_of(with_scheduling("    accelerators: [ort]\n")),
+              HasSubstr(M + "spec.scheduling.accelerators[0]: accelerator \"ort\" is not one of the default accelerators "
+                            "(no Device declares any): \"onnxruntime-cpu\", \"tflite-cpu\""));
+  auto ok = parse_document_text(with_scheduling("    accelerators: [tflite-cpu, onnxruntime-cpu]\n"), "t.yaml", "/docs", kRoots);
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  EXPECT_THAT(errors_of(kSensor + "---\n" + kDevice + "---\n" + replace(kDevice, "name: edge}", "name: other}")),
+              HasSubstr("t.yaml: Device/other: kind: a document set describes one device, and Device/edge is already "
+                        "defined at t.yaml line"));
 }
 
 }  // namespace

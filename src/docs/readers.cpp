@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -1284,11 +1285,74 @@ void read_isolation(const MapReader& m, ResourceSpec& out) {
   }
 }
 
+const EnumTable<SchedPolicy>& policy_table() {
+  static const EnumTable<SchedPolicy> t = {
+      {"latency", SchedPolicy::kLatency}, {"throughput", SchedPolicy::kThroughput}, {"balanced", SchedPolicy::kBalanced}};
+  return t;
+}
+
+// A duration field ("200ms", "1.5s"); false after reporting when it is not one.
+bool read_duration(const MapReader& m, std::string_view key, int64_t& out_ns) {
+  Field f = m.get(key);
+  if (!f.present()) return false;
+  auto text = f.is_scalar() && f.scalar_type() == ScalarType::kString ? f.as_string() : std::nullopt;
+  if (!text || !parse_rule_duration(*text, &out_ns)) {
+    f.expected("a duration such as 50ms or 2s (above 0, at most 3600s)");
+    return false;
+  }
+  return true;
+}
+
+// spec.scheduling of a Model. Which accelerators exist is checked against the Device document
+// (validate.cpp); whether the engines can run the model, and the objective against the model's
+// measured latency, when the runtime applies the documents (sched/placement.h).
+void read_scheduling(const Field& f, ModelSpec& out) {
+  auto m = f.as_map({"priority", "latency", "policy", "batch", "accelerators"});
+  if (!m) return;
+  SchedulingSpec& s = out.scheduling;
+  static const EnumTable<Priority> priorities = {
+      {"high", Priority::kHigh}, {"normal", Priority::kNormal}, {"low", Priority::kLow}};
+  m->read_enum("priority", s.priority, priorities);
+  read_duration(*m, "latency", s.latency_ns);
+  SchedPolicy policy{};
+  if (m->read_enum("policy", policy, policy_table())) s.policy = policy;
+  Field batch = m->get("batch");
+  if (batch.present()) {
+    if (auto b = batch.as_map({"max", "delay"})) {
+      b->read_int("max", s.batch.max, int_between(1, 64), true);
+      if (read_duration(*b, "delay", s.batch.delay_ns) && s.batch.max == 1) {
+        b->get("delay").error("delay applies to batches of more than one input (batch.max is 1)");
+      }
+    }
+    if (s.batch.max > 1) {
+      for (const auto& in : out.inputs) {
+        if (std::holds_alternative<StateInputSpec>(in.source)) {
+          batch.error(fmt::format("batch.max {} needs inputs that do not depend on the previous run, but input \"{}\" "
+                                  "is a state carried between runs",
+                                  s.batch.max, in.name));
+          break;
+        }
+      }
+    }
+  }
+  if (m->has("accelerators")) {
+    if (auto v = m->get("accelerators").as_string_list(1)) {
+      std::set<std::string> seen;
+      for (const auto& name : *v) {
+        if (!seen.insert(name).second) {
+          m->get("accelerators").error(fmt::format("\"{}\" is listed twice", name));
+        }
+      }
+      s.accelerators = *v;
+    }
+  }
+}
+
 }  // namespace
 
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
   auto spec = spec_field.as_map(
-      {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources"});
+      {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources", "scheduling"});
   if (!spec) return;
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
   read_path(*spec, "source", out.path, true, roots, &out.source);
@@ -1423,6 +1487,42 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
       m->read_int("warmup", out.resources.warmup, int_between(0, 100));
       read_isolation(*m, out.resources);
     }
+  }
+  Field scheduling = spec->get("scheduling");
+  if (scheduling.present()) read_scheduling(scheduling, out);
+}
+
+void read_device_spec(const Field& spec_field, DeviceSpec& out) {
+  auto spec = spec_field.as_map({"cores", "policy", "accelerators"});
+  if (!spec) return;
+  spec->read_int("cores", out.cores, int_between(1, 1024));
+  spec->read_enum("policy", out.policy, policy_table());
+  Field accelerators = spec->get("accelerators");
+  if (!accelerators.present()) return;
+  auto items = accelerators.as_list(1);
+  if (!items) return;
+  static const EnumTable<DeviceKind> devices = {{"cpu", DeviceKind::kCpu}, {"gpu", DeviceKind::kGpu}};
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto m = (*items)[i].as_map({"name", "engine", "device", "threads"});
+    if (!m) continue;
+    AcceleratorSpec a;
+    if (m->read_string("name", a.name, true, "an accelerator name")) {
+      if (!is_dns_label(a.name)) {
+        m->get("name").expected("an accelerator name of lowercase letters, digits and '-' (at most 63, starting and "
+                                "ending with a letter or digit)");
+      } else if (auto [it, fresh] = seen.emplace(a.name, i); !fresh) {
+        m->get("name").error(
+            fmt::format("accelerator \"{}\" is already defined in spec.accelerators[{}]", a.name, it->second));
+      }
+    }
+    if (m->read_string("engine", a.engine, true, "an engine: onnxruntime or tflite") && a.engine != "onnxruntime" &&
+        a.engine != "tflite") {
+      m->get("engine").expected("an engine: onnxruntime or tflite");
+    }
+    m->read_enum("device", a.device, devices);
+    m->read_int("threads", a.threads, int_between(1, 1024));
+    out.accelerators.push_back(std::move(a));
   }
 }
 

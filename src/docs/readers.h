@@ -31,5 +31,6 @@ bool is_dns_label(std::string_view name);
 void read_sensor_spec(const Field& spec, const PathRoots& roots, SensorSpec& out);
 void read_model_spec(const Field& spec, const PathRoots& roots, ModelSpec& out);
 void read_pipeline_spec(const Field& spec, const PathRoots& roots, PipelineSpec& out);
+void read_device_spec(const Field& spec, DeviceSpec& out);
 
 }  // namespace sensix::docs

@@ -105,6 +105,26 @@ std::string_view layout_name(Layout l) { return l == Layout::kNhwc ? "nhwc" : "n
 
 std::string_view isolation_name(Isolation i) { return i == Isolation::kProcess ? "process" : "in-process"; }
 
+std::string_view sched_policy_name(SchedPolicy p) {
+  switch (p) {
+    case SchedPolicy::kLatency: return "latency";
+    case SchedPolicy::kThroughput: return "throughput";
+    case SchedPolicy::kBalanced: return "balanced";
+  }
+  return "?";
+}
+
+std::string_view priority_name(Priority p) {
+  switch (p) {
+    case Priority::kLow: return "low";
+    case Priority::kNormal: return "normal";
+    case Priority::kHigh: return "high";
+  }
+  return "?";
+}
+
+std::string_view device_kind_name(DeviceKind d) { return d == DeviceKind::kGpu ? "gpu" : "cpu"; }
+
 std::string_view audio_feature_kind_name(AudioFeatureKind k) {
   switch (k) {
     case AudioFeatureKind::kSpectrogram: return "spectrogram";
@@ -183,5 +203,6 @@ const PipelineDoc* DocumentSet::find_pipeline(std::string_view name) const {
 std::string doc_label(const SensorDoc& d) { return d.origin.file + ": Sensor/" + d.metadata.name; }
 std::string doc_label(const ModelDoc& d) { return d.origin.file + ": Model/" + d.metadata.name; }
 std::string doc_label(const PipelineDoc& d) { return d.origin.file + ": Pipeline/" + d.metadata.name; }
+std::string doc_label(const DeviceDoc& d) { return d.origin.file + ": Device/" + d.metadata.name; }
 
 }  // namespace sensix

@@ -498,6 +498,37 @@ struct ResourceSpec {
   std::string memory;              // `memory` as written ("256Mi"), for messages
 };
 
+// ---------------------------------------------------------------------------------------------
+// Scheduling (sched/, docs/scheduling.md)
+
+// How the scheduler trades latency against throughput, per device (`Device.spec.policy`) or per
+// model (`Model.spec.scheduling.policy`). latency: never wait to fill a batch, run each input as
+// soon as a core is free, on its preferred accelerator only. throughput: fill batches (up to
+// batch.max, waiting up to batch.delay) and use any allowed accelerator. balanced: batch and
+// spill over to other accelerators while the model meets its objective; back off to single
+// inputs on the preferred accelerator after a miss.
+enum class SchedPolicy { kLatency, kThroughput, kBalanced };
+std::string_view sched_policy_name(SchedPolicy p);  // "latency", "throughput", "balanced"
+
+// Priority classes: a higher class always runs first; inside a class, earliest deadline first.
+// Under overload, models of a class below one that misses (or nearly misses) its objective are
+// admitted at a reduced rate (their frames skipped, evenly spread and counted).
+enum class Priority { kLow = 0, kNormal = 1, kHigh = 2 };
+std::string_view priority_name(Priority p);  // "low", "normal", "high"
+
+struct BatchSpec {
+  int max = 1;           // inputs per engine run, 1..64; > 1 needs a dynamic batch dimension
+  int64_t delay_ns = 0;  // the longest the first input waits for the batch to fill
+};
+
+struct SchedulingSpec {
+  Priority priority = Priority::kNormal;
+  int64_t latency_ns = 0;              // objective: sensor capture -> result; 0 = none
+  std::optional<SchedPolicy> policy;   // unset: the device's
+  BatchSpec batch;
+  std::vector<std::string> accelerators;  // allowed, in preference order; empty = every one that runs the model
+};
+
 struct ModelSpec {
   ModelFormat format = ModelFormat::kOnnx;
   std::string source;   // as written in the document (for messages)
@@ -509,6 +540,28 @@ struct ModelSpec {
   std::vector<OutputSpec> outputs;
   PostprocessSpec postprocess;
   ResourceSpec resources;
+  SchedulingSpec scheduling;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Device
+
+enum class DeviceKind { kCpu, kGpu };
+std::string_view device_kind_name(DeviceKind d);  // "cpu", "gpu"
+
+// An accelerator: an engine on a device with a thread budget. `threads` is how many engine threads
+// may run at once on it (each run of a model takes its `resources.threads`).
+struct AcceleratorSpec {
+  std::string name;    // DNS label, unique in the device
+  std::string engine;  // "onnxruntime", "tflite"
+  DeviceKind device = DeviceKind::kCpu;
+  int threads = 1;     // 1..1024; the sum over accelerators is at most `cores`
+};
+
+struct DeviceSpec {
+  int cores = 0;  // the cores sensix may use; 0 = every core of the machine
+  SchedPolicy policy = SchedPolicy::kBalanced;
+  std::vector<AcceleratorSpec> accelerators;  // empty: one per engine in use, the cores split between them
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -579,12 +632,14 @@ struct Document {
 using SensorDoc = Document<SensorSpec>;
 using ModelDoc = Document<ModelSpec>;
 using PipelineDoc = Document<PipelineSpec>;
+using DeviceDoc = Document<DeviceSpec>;
 
 // Every document from one or more files, in the order read. Names are unique per kind.
 struct DocumentSet {
   std::vector<SensorDoc> sensors;
   std::vector<ModelDoc> models;
   std::vector<PipelineDoc> pipelines;
+  std::vector<DeviceDoc> devices;  // at most one
 
   const SensorDoc* find_sensor(std::string_view name) const;
   const ModelDoc* find_model(std::string_view name) const;
@@ -595,5 +650,6 @@ struct DocumentSet {
 std::string doc_label(const SensorDoc& d);
 std::string doc_label(const ModelDoc& d);
 std::string doc_label(const PipelineDoc& d);
+std::string doc_label(const DeviceDoc& d);
 
 }  // namespace sensix

@@ -42,6 +42,7 @@ class Checker {
     unique_names("Model", docs_.models);
     unique_names("Pipeline", docs_.pipelines);
     for (const auto& p : docs_.pipelines) pipeline(p);
+    devices();
   }
 
  private:
@@ -67,6 +68,39 @@ class Checker {
                            list[j].origin.file, list[j].origin.line),
                list[i].origin.line);
         break;
+      }
+    }
+  }
+
+  // At most one Device; every accelerator a Model names exists (on the Device, or among the
+  // default accelerators when no Device declares any).
+  void devices() {
+    if (docs_.devices.size() > 1) {
+      const DeviceDoc& first = docs_.devices[0];
+      for (size_t i = 1; i < docs_.devices.size(); ++i) {
+        report(docs_.devices[i], "kind",
+               fmt::format("a document set describes one device, and Device/{} is already defined at {} line {}",
+                           first.metadata.name, first.origin.file, first.origin.line),
+               docs_.devices[i].origin.line);
+      }
+    }
+    if (!incomplete_.devices.empty()) return;  // its accelerators are unknown
+    std::vector<std::string> known;
+    std::string where;
+    if (!docs_.devices.empty() && !docs_.devices[0].spec.accelerators.empty()) {
+      for (const auto& a : docs_.devices[0].spec.accelerators) known.push_back(a.name);
+      where = "Device/" + docs_.devices[0].metadata.name;
+    } else {
+      known = {"onnxruntime-cpu", "tflite-cpu"};
+      where = "the default accelerators (no Device declares any)";
+    }
+    for (const auto& m : docs_.models) {
+      const auto& allowed = m.spec.scheduling.accelerators;
+      for (size_t i = 0; i < allowed.size(); ++i) {
+        if (std::find(known.begin(), known.end(), allowed[i]) != known.end()) continue;
+        report(m, fmt::format("spec.scheduling.accelerators[{}]", i),
+               fmt::format("accelerator \"{}\" is not one of {}: {}{}", allowed[i], where, quoted_list(known),
+                           did_you_mean_q(allowed[i], known)));
       }
     }
   }

@@ -14,7 +14,7 @@
 namespace sensix::docs {
 
 struct IncompleteDocs {
-  std::set<std::string> sensors, models, pipelines;  // names of documents with errors
+  std::set<std::string> sensors, models, pipelines, devices;  // names of documents with errors
 };
 
 // Appends one message per problem to `errors`. `file_seq` orders files (missing = after all).

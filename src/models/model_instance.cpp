@@ -1,6 +1,8 @@
 #include "models/model_instance.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -148,6 +150,7 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
     m->session_ = std::move(session).value();
   }
   SENSIX_RETURN_IF_ERROR(m->bind(*m->session_).with_context(label));
+  SENSIX_RETURN_IF_ERROR(m->check_batch(*m->session_).with_context(label + ": spec.scheduling.batch.max"));
   m->stats_.memory = m->session_->memory();
   m->set_state(ModelState::kWarming, "");
   SENSIX_RETURN_IF_ERROR(m->warm_up().with_context(label + ": spec.resources.warmup"));
@@ -240,9 +243,42 @@ Status ModelInstance::bind(const Session& session) {
   return Status::Ok();
 }
 
+Status ModelInstance::check_batch(const Session& session) const {
+  const int max = doc_.spec.scheduling.batch.max;
+  if (max <= 1) return Status::Ok();
+  const auto& spec = doc_.spec;
+  if (spec.inputs.size() != 1) {
+    std::string others;
+    for (size_t i = 0; i < spec.inputs.size(); ++i) {
+      if (static_cast<int>(i) != data_input_) others += fmt::format("{}\"{}\"", others.empty() ? "" : ", ", spec.inputs[i].name);
+    }
+    return InvalidArgument(fmt::format("{} inputs per run need the data input to be the model's only input, and it also "
+                                       "has {}",
+                                       max, others));
+  }
+  const TensorInfo& in = session.inputs()[static_cast<size_t>(session_input_of_[static_cast<size_t>(data_input_)])];
+  const Shape& declared = input_shapes_[static_cast<size_t>(data_input_)];
+  if (in.shape.empty() || in.shape[0] != -1 || declared.empty() || declared[0] != 1) {
+    return InvalidArgument(fmt::format("{} inputs per run need a dynamic first (batch) dimension of size 1 in the "
+                                       "document, but input \"{}\" is {} in the model and {} in the document",
+                                       max, spec.inputs[0].name, shape_to_string(in.shape), shape_to_string(declared)));
+  }
+  for (size_t i = 0; i < output_infos_.size(); ++i) {
+    const Shape& o = output_infos_[i].shape;
+    if (o.empty() || o[0] != -1) {
+      return InvalidArgument(fmt::format("{} inputs per run need every declared output to have a dynamic first "
+                                         "dimension, but output \"{}\" is {}",
+                                         max, spec.outputs[i].name, shape_to_string(o)));
+    }
+  }
+  return Status::Ok();
+}
+
 Status ModelInstance::warm_up() {
   const auto& spec = doc_.spec;
-  const int n = spec.resources.warmup;
+  // A latency objective is checked against the fastest warm-up run; the first run often pays
+  // for the engine's lazy set-up, so take at least three.
+  const int n = spec.scheduling.latency_ns > 0 ? std::max(spec.resources.warmup, 3) : spec.resources.warmup;
   if (n <= 0) return Status::Ok();
   std::vector<Tensor> owned(spec.inputs.size());
   std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
@@ -259,15 +295,20 @@ Status ModelInstance::warm_up() {
     inputs[static_cast<size_t>(session_input_of_[i])] = t;
   }
   std::vector<Tensor> outputs;
-  const auto t0 = std::chrono::steady_clock::now();
+  int64_t total = 0, best = 0;
   for (int k = 0; k < n; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
     Status s = session_->run(inputs, output_indices_, &outputs);
     if (!s.ok()) return s.with_context(fmt::format("warm-up run {} of {} on zero inputs", k + 1, n));
+    const int64_t ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    total += ns;
+    if (k == 0 || ns < best) best = ns;
   }
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.warmup_runs = static_cast<uint64_t>(n);
-  stats_.warmup_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  stats_.warmup_ns = total;
+  stats_.warmup_best_ns = best;
   return Status::Ok();
 }
 
@@ -356,6 +397,87 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
     if (worker_failed() && state() != ModelState::kFailed) fail(err);  // its worker gave up
     return err;
   }
+  SENSIX_RETURN_IF_ERROR(finish_outputs(outputs));
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.runs++;
+  stats_.compute.record(ns);
+  return outputs;
+}
+
+Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<const Tensor* const> data) {
+  const auto& spec = doc_.spec;
+  const size_t n = data.size();
+  if (n == 0) return std::vector<std::vector<Tensor>>{};
+  if (spec.inputs.size() != 1 || spec.scheduling.batch.max < 2) {
+    return Internal(fmt::format("Model/{} does not run batches", name()));
+  }
+  // Stack: every input is [1, ...] of the same shape.
+  const Shape& one = data[0]->shape();
+  for (size_t k = 1; k < n; ++k) {
+    if (data[k]->shape() != one || data[k]->dtype() != data[0]->dtype()) {
+      return InvalidArgument(fmt::format("Model/{}: a batch needs inputs of one shape, got {} and {}", name(),
+                                         shape_to_string(one), shape_to_string(data[k]->shape())));
+    }
+  }
+  if (one.empty() || one[0] != 1) {
+    return InvalidArgument(fmt::format("Model/{}: a batched input must have a first dimension of 1, got {}", name(),
+                                       shape_to_string(one)));
+  }
+  Shape stacked_shape = one;
+  stacked_shape[0] = static_cast<int64_t>(n);
+  Tensor stacked(data[0]->dtype(), stacked_shape);
+  const size_t bytes = data[0]->byte_size();
+  for (size_t k = 0; k < n; ++k) std::memcpy(stacked.data() + k * bytes, data[k]->data(), bytes);
+  std::vector<Tensor> outputs;
+  auto t0 = std::chrono::steady_clock::now();
+  Status s;
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    if (session_ == nullptr) {
+      s = FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
+    } else if (state() == ModelState::kFailed) {
+      s = FailedPrecondition("the model has failed: " + stats().reason);
+    } else {
+      const Tensor* in[] = {&stacked};
+      s = session_->run(in, output_indices_, &outputs);
+    }
+  }
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (!s.ok()) {
+    Status err = s.with_context(fmt::format("Model/{} (a batch of {})", name(), n));
+    record_error(err);
+    if (worker_failed() && state() != ModelState::kFailed) fail(err);
+    return err;
+  }
+  SENSIX_RETURN_IF_ERROR(finish_outputs(outputs));
+  // Split each output along its first dimension.
+  std::vector<std::vector<Tensor>> per_input(n);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& o = outputs[i];
+    if (o.shape().empty() || o.shape()[0] != static_cast<int64_t>(n)) {
+      Status err = InvalidArgument(fmt::format("Model/{}: output \"{}\" of a batch of {} is {}", name(),
+                                               spec.outputs[i].name, n, shape_to_string(o.shape())));
+      record_error(err);
+      return err;
+    }
+    Shape part_shape = o.shape();
+    part_shape[0] = 1;
+    const size_t part_bytes = o.byte_size() / n;
+    for (size_t k = 0; k < n; ++k) {
+      Tensor part(o.dtype(), part_shape);
+      std::memcpy(part.data(), o.data() + k * part_bytes, part_bytes);
+      per_input[k].push_back(std::move(part));
+    }
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.runs += n;
+  // Compute time per input: the batch's time shared out, so the histogram stays per inference.
+  for (size_t k = 0; k < n; ++k) stats_.compute.record(ns / static_cast<int64_t>(n));
+  return per_input;
+}
+
+Status ModelInstance::finish_outputs(std::vector<Tensor>& outputs) {
+  const auto& spec = doc_.spec;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const OutputSpec& o = spec.outputs[i];
     if (outputs[i].dtype() != DType::kFloat32) continue;
@@ -371,10 +493,7 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
       for (float& x : v) x = x * o.scale + o.offset;
     }
   }
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  stats_.runs++;
-  stats_.compute.record(ns);
-  return outputs;
+  return Status::Ok();
 }
 
 void ModelInstance::record_result(int64_t end_to_end_ns, bool predicted) {

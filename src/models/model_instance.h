@@ -43,6 +43,7 @@ struct ModelStatsSnapshot {
   std::string reason;                // why the model is in `state` (e.g. the failure; the warm-up)
   uint64_t warmup_runs = 0;          // inferences made while warming (not counted in runs/compute)
   int64_t warmup_ns = 0;             // their total time
+  int64_t warmup_best_ns = 0;        // the fastest of them (what an objective is checked against)
   int64_t load_ns = 0;               // loading + warming
   uint64_t runs = 0;
   uint64_t errors = 0;               // failed runs (engine errors, NaN/Inf outputs, post-processing errors)
@@ -81,6 +82,13 @@ class ModelInstance {
   // order, with scale/offset applied. Records compute time and errors.
   Result<std::vector<Tensor>> run(const Tensor& data, std::span<const Tensor> states);
 
+  // Runs data.size() inputs in one engine run, stacked along the first dimension of the data
+  // input; returns each input's declared outputs, split along their first dimension, with
+  // scale/offset applied. Only for models that allow batching (spec.scheduling.batch.max > 1,
+  // checked at load: the data input is the model's only input, and it and every declared output
+  // have a dynamic first dimension). Inputs of different shapes are refused.
+  Result<std::vector<std::vector<Tensor>>> run_batch(std::span<const Tensor* const> data);
+
   // Called by streams to account for end-to-end latency, predictions and post-processing errors.
   void record_result(int64_t end_to_end_ns, bool predicted);
   void record_error(const Status& s);
@@ -102,6 +110,10 @@ class ModelInstance {
   // Runs spec().resources.warmup inferences on neutral inputs: zeros for the data input, each
   // state input's init value, the constants.
   Status warm_up();
+  // spec.scheduling.batch.max > 1: the model's tensors allow stacking inputs (see run_batch).
+  Status check_batch(const Session& session) const;
+  // Checks outputs for NaN/Inf and applies scale/offset; records the run.
+  Status finish_outputs(std::vector<Tensor>& outputs);
   void set_state(ModelState s, std::string reason);
   bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)
 

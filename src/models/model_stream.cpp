@@ -41,8 +41,28 @@ Result<StreamResult> ModelStream::infer(const StreamInput& in) {
     SENSIX_RETURN_IF_ERROR(next.reshape(states_[i].shape()));
     states_[i] = std::move(next);
   }
+  return finish(in, std::move(outputs).value());
+}
+
+std::vector<Result<StreamResult>> ModelStream::infer_batch(std::span<const StreamInput> ins) {
+  std::vector<Result<StreamResult>> results;
+  results.reserve(ins.size());
+  std::vector<const Tensor*> data;
+  for (const auto& in : ins) data.push_back(in.data);
+  Result<std::vector<std::vector<Tensor>>> outputs =
+      Internal(fmt::format("Model/{} carries state between runs; it cannot run batches", model_->name()));
+  if (states_.empty()) outputs = model_->run_batch(data);
+  if (!outputs.ok()) {
+    for (size_t k = 0; k < ins.size(); ++k) results.emplace_back(outputs.status());
+    return results;
+  }
+  for (size_t k = 0; k < ins.size(); ++k) results.push_back(finish(ins[k], std::move((*outputs)[k])));
+  return results;
+}
+
+Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tensor> outputs) {
   StreamResult r;
-  auto shared = std::make_shared<std::vector<Tensor>>(std::move(outputs).value());
+  auto shared = std::make_shared<std::vector<Tensor>>(std::move(outputs));
   r.outputs = shared;
   bool predicted = false;
   if (post_) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ class ModelStream {
   // Runs one inference; updates state tensors; post-processes. An error fails this input only
   // (it is counted on the model) and leaves the state as it was.
   Result<StreamResult> infer(const StreamInput& in);
+  // Runs several inputs in one engine run (ModelInstance::run_batch; models without state only),
+  // then post-processes each as infer() does. One result per input, in order; an engine error
+  // fails them all.
+  std::vector<Result<StreamResult>> infer_batch(std::span<const StreamInput> ins);
 
   ModelInstance* model() const { return model_; }
   // Observed streams also fill StreamResult::level on every result (a few copies per run).
@@ -52,6 +57,8 @@ class ModelStream {
 
  private:
   ModelStream() = default;
+  // Post-processing and accounting of one input's outputs.
+  Result<StreamResult> finish(const StreamInput& in, std::vector<Tensor> outputs);
   ModelInstance* model_ = nullptr;
   std::vector<std::string> pipelines_;
   std::string sensor_;

@@ -130,13 +130,54 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     sensors_.push_back(std::move(run));
   }
 
+  // The device's accelerators, and each model's place on them, before anything loads.
+  auto engine_of = [](const ModelDoc& md) {
+    return md.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(md.spec.format)) : md.spec.engine;
+  };
+  std::vector<std::string> engines_in_use;
+  for (const auto& md : docs_.models) {
+    if (used_models.count(md.metadata.name)) engines_in_use.push_back(engine_of(md));
+  }
+  auto offers = [this](std::string_view engine, DeviceKind device) -> std::string {
+    auto e = engines_.get(std::string(engine));
+    if (!e.ok()) return std::string(e.status().message());
+    if (device == DeviceKind::kGpu) {
+      return fmt::format("this build of sensix runs {} on the CPU only (no GPU execution provider is enabled)", engine);
+    }
+    return "";
+  };
+  const int machine_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  SENSIX_ASSIGN_OR_RETURN(DevicePlan device, resolve_accelerators(docs_, machine_cores, engines_in_use, offers));
+  if (options.policy) device.policy = *options.policy;
+  std::map<std::string, TaskOptions> tasks;
+  for (const auto& md : docs_.models) {
+    if (!used_models.count(md.metadata.name)) continue;
+    SENSIX_ASSIGN_OR_RETURN(std::vector<int> placement, place_model(md, engine_of(md), device));
+    const SchedulingSpec& sc = md.spec.scheduling;
+    TaskOptions t;
+    t.model = md.metadata.name;
+    t.priority = sc.priority;
+    t.policy = options.policy ? *options.policy : policy_of(md, device);
+    t.objective_ns = sc.latency_ns;
+    t.batch = sc.batch;
+    t.threads = md.spec.resources.threads;
+    t.accelerators = std::move(placement);
+    tasks[md.metadata.name] = std::move(t);
+  }
+
   // Load models.
   for (const auto& md : docs_.models) {
     if (!used_models.count(md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
     SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_));
     SENSIX_RETURN_IF_ERROR(check_memory_budget(md, instance->stats().memory, options.memory_budget_bytes));
+    SENSIX_RETURN_IF_ERROR(check_objective(md, instance->stats(), device, tasks.at(md.metadata.name)));
     models_[md.metadata.name] = std::move(instance);
+  }
+  scheduler_ = std::make_unique<Scheduler>(device, Scheduler::Options{});
+  for (const auto& [name, m] : models_) {
+    const int64_t best = m->stats().warmup_best_ns;
+    if (best > 0) scheduler_->seed_profile(name, tasks.at(name).accelerators.front(), best);
   }
 
   // Event rules: the labels they name are checked against labels files here (inline labels were
@@ -167,7 +208,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels));
 
   // Derive the plan, pipeline by pipeline, steps in dependency order.
-  PlanBuilder builder;
+  PlanBuilder builder(options.share);
   std::map<std::string, int> sources;
   for (const auto& sensor : sensors_) {
     const SensorInfo& info = infos[sensor.get()->name];
@@ -263,6 +304,8 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       go.observer = events_.get();
       go.observed = events_->observed();
     }
+    go.scheduler = scheduler_.get();
+    go.tasks = tasks;
     SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));
     run->models = plan_.node(src).consumers;
   }
@@ -287,6 +330,19 @@ Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memor
                                        others.empty() ? "" : " (already loaded: " + others + ")"));
 }
 
+// A latency objective no run of the model has met: refused before anything runs.
+Status Runtime::check_objective(const ModelDoc& md, const ModelStatsSnapshot& loaded, const DevicePlan& device,
+                                const TaskOptions& task) const {
+  const int64_t objective = md.spec.scheduling.latency_ns;
+  if (objective <= 0 || loaded.warmup_best_ns <= objective) return Status::Ok();
+  return InvalidArgument(fmt::format(
+      "{}: spec.scheduling.latency: the objective of {:.1f} ms is shorter than the model's best measured run, {:.1f} "
+      "ms ({} warm-up runs on {} with {} thread{}); the objective must leave room for at least one run",
+      doc_label(md), objective / 1e6, loaded.warmup_best_ns / 1e6, loaded.warmup_runs,
+      device.accelerators[static_cast<size_t>(task.accelerators.front())].name, task.threads,
+      task.threads == 1 ? "" : "s"));
+}
+
 void Runtime::add_sink(std::shared_ptr<PredictionSink> sink) {
   if (!started_) bus_->add(std::move(sink));
 }
@@ -296,6 +352,7 @@ Status Runtime::start() {
   started_ = true;
   start_time_ = std::chrono::steady_clock::now();
   if (events_) events_->start(bus_.get());
+  scheduler_->start();
   for (auto& run : sensors_) {
     SensorRun* r = run.get();
     r->thread = std::thread([this, r] { graph_loop(r); });
@@ -344,6 +401,7 @@ void Runtime::stop() {
   for (auto& run : sensors_) {
     if (run->thread.joinable()) run->thread.join();
   }
+  if (scheduler_) scheduler_->stop();
   if (events_) events_->stop();
   for (auto& [name, m] : models_) m->unload();
 }
@@ -385,12 +443,23 @@ RuntimeStats Runtime::stats() const {
   }
   std::sort(s.nodes.begin(), s.nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   if (events_) s.events = events_->stats();
+  if (scheduler_) {
+    s.accelerators = scheduler_->accelerator_stats();
+    s.policy = std::string(sched_policy_name(scheduler_->plan().policy));
+  }
+  std::map<std::string, SchedStatsSnapshot> sched_by_model;
+  for (const auto& n : s.nodes) {
+    if (!n.sched) continue;
+    auto [it, fresh] = sched_by_model.emplace(n.model, *n.sched);
+    if (!fresh) it->second.merge(*n.sched);
+  }
   for (const auto& md : docs_.models) {
     auto it = models_.find(md.metadata.name);
     if (it == models_.end()) continue;
     ModelRuntimeStats m;
     m.model = it->second->stats();
     m.dropped_frames = drops_by_model[md.metadata.name];
+    if (auto sc = sched_by_model.find(md.metadata.name); sc != sched_by_model.end()) m.sched = sc->second;
     s.models.push_back(std::move(m));
   }
   return s;

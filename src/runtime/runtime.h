@@ -7,8 +7,12 @@
 // Each error names the document and field. Nothing is started until start().
 //
 // Threads: one per sensor driver (from sensors/), one graph thread per sensor, which runs that
-// sensor's transform tree one frame at a time, and one worker per model (SensorGraph), so a slow
-// model never delays the sensor or another model. Pipelines' event rules run on one more thread
+// sensor's transform tree one frame at a time, and the scheduler's lanes (sched/scheduler.h), one
+// per thread of each accelerator's budget, which run the models by priority and deadline, so a
+// slow model never delays the sensor and the engines never use more threads than the device's
+// cores. The device (Device document, or the default: one accelerator per engine in use, the
+// cores split between them) is checked in create(), as is each model's placement (accelerators,
+// threads) and latency objective against its fastest warm-up run. Pipelines' event rules run on one more thread
 // (EventEngine), fed with every run of the models they read; their events go to the sinks too. Between driver and graph, a bounded FrameQueue
 // per sensor; before each model, a bounded queue of its inputs; both drop the oldest (counted) in
 // real time and block when replaying at max speed.
@@ -35,6 +39,7 @@
 #include "runtime/prediction_sink.h"
 #include "runtime/sensor_graph.h"
 #include "runtime/stats.h"
+#include "sched/scheduler.h"
 #include "sensors/driver.h"
 #include "sensors/frame_queue.h"
 #include "transform/plan.h"
@@ -49,6 +54,11 @@ struct RuntimeOptions {
   // its load-time growth in-process, its worker's resident memory with isolation: process);
   // 0 = no budget. A model that would go over it is refused at load and create() fails.
   int64_t memory_budget_bytes = 0;
+  // false: every model gets its own copy of every transform step (PlanBuilder(share = false)), as
+  // if each ran alone; for benchmarks and `sensix run --no-sharing`, to measure what sharing saves.
+  bool share = true;
+  // Overrides the device's scheduling policy (Device spec.policy) and every model's own.
+  std::optional<SchedPolicy> policy;
 };
 
 class Runtime {
@@ -79,6 +89,8 @@ class Runtime {
   Runtime();
   Status build(const DocumentSet& docs, const RuntimeOptions& options);
   Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
+  Status check_objective(const ModelDoc& md, const ModelStatsSnapshot& loaded, const DevicePlan& device,
+                         const TaskOptions& task) const;
   void graph_loop(SensorRun* run);
 
   DocumentSet docs_;
@@ -88,6 +100,8 @@ class Runtime {
   std::vector<std::unique_ptr<SensorRun>> sensors_;
   std::shared_ptr<Bus> bus_;
   std::unique_ptr<EventEngine> events_;  // null when no pipeline declares events
+  // Runs every model input on the device's accelerators; stopped before the graphs go.
+  std::unique_ptr<Scheduler> scheduler_;
   bool started_ = false;
   bool stopped_ = false;
   std::chrono::steady_clock::time_point start_time_;

@@ -51,29 +51,27 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
     return n->needs_frame;
   };
   mark_frames(g->root_);
-  // Workers start once the whole graph exists (a worker feeds the nodes below its model).
+  // Tasks are added once the whole graph exists (a model's run feeds the nodes below it).
   for (auto& n : g->nodes_) {
     if (!n->model) continue;
-    n->worker = std::make_unique<Worker>();
+    if (!options.scheduler) return Internal("a sensor graph with models needs a scheduler");
+    const std::string& model = n->model->model()->name();
+    auto it = options.tasks.find(model);
+    if (it == options.tasks.end()) return Internal("no scheduling for model " + model);
+    TaskOptions t = it->second;
+    t.lossless = options.lossless;
+    t.queue_capacity = g->options_.model_queue;
     Node* raw = n.get();
-    n->worker->thread = std::thread([g = g.get(), raw] { g->worker_loop(raw); });
+    SensorGraph* graph = g.get();
+    n->task = options.scheduler->add_task(
+        std::move(t), [graph, raw](int, std::vector<Item>& batch) { graph->run_batch(raw, batch); },
+        [graph, raw] { graph->flush_children(raw); });
   }
   return g;
 }
 
-SensorGraph::~SensorGraph() {
-  for (auto& n : nodes_) {
-    if (!n->worker) continue;
-    {
-      std::lock_guard<std::mutex> lock(n->worker->mu);
-      n->worker->stop = true;
-    }
-    n->worker->changed.notify_all();
-  }
-  for (auto& n : nodes_) {
-    if (n->worker && n->worker->thread.joinable()) n->worker->thread.join();
-  }
-}
+// The scheduler outlives the graph's runs: the runtime stops it before destroying graphs.
+SensorGraph::~SensorGraph() = default;
 
 void SensorGraph::process_frame(const FramePtr& frame) {
   if (frame->discontinuity) restart_transforms(root_);
@@ -102,7 +100,7 @@ void SensorGraph::process_frame(const FramePtr& frame) {
 
 void SensorGraph::restart_transforms(Node* node) {
   for (Node* c : node->children) {
-    if (c->worker) continue;  // below a model: driven by the model's outputs, which continue
+    if (c->task >= 0) continue;  // below a model: driven by the model's outputs, which continue
     if (c->transform) {
       auto fresh = make_transform_node(*c->plan);
       if (fresh.ok()) {
@@ -117,7 +115,7 @@ void SensorGraph::restart_transforms(Node* node) {
 }
 
 void SensorGraph::feed(Node* node, const Item& item) {
-  if (node->worker) {
+  if (node->task >= 0) {
     enqueue(node, item);
     return;
   }
@@ -125,46 +123,59 @@ void SensorGraph::feed(Node* node, const Item& item) {
 }
 
 void SensorGraph::enqueue(Node* node, std::optional<Item> item) {
-  Worker& w = *node->worker;
-  {
-    std::unique_lock<std::mutex> lock(w.mu);
-    const bool marker = !item.has_value();
-    if (!marker && w.queue.size() >= options_.model_queue) {
-      if (options_.lossless) {
-        w.changed.wait(lock, [&] { return w.stop || w.queue.size() < options_.model_queue; });
-        if (w.stop) return;
-      } else {
-        // Drop the oldest waiting input (never the end-of-stream marker, which is always last).
-        w.queue.pop_front();
-        w.dropped++;
-      }
-    }
-    w.queue.push_back(std::move(item));
+  if (item) {
+    options_.scheduler->submit(node->task, std::move(*item));
+  } else {
+    options_.scheduler->submit_end(node->task);
   }
-  w.changed.notify_all();
 }
 
-void SensorGraph::worker_loop(Node* node) {
-  Worker& w = *node->worker;
-  for (;;) {
-    std::optional<Item> item;
-    {
-      std::unique_lock<std::mutex> lock(w.mu);
-      w.changed.wait(lock, [&] { return w.stop || !w.queue.empty(); });
-      if (w.stop) return;
-      item = std::move(w.queue.front());
-      w.queue.pop_front();
+void SensorGraph::run_batch(Node* node, std::vector<Item>& batch) {
+  if (batch.size() == 1) {
+    run_node(node, batch[0]);
+    return;
+  }
+  // One engine run for the batch; then each input's result goes on as a single run's would.
+  std::vector<StreamInput> ins;
+  ins.reserve(batch.size());
+  Status bad;
+  for (const Item& it : batch) {
+    const auto* td = std::get_if<TensorData>(&it.data);
+    if (!td || !td->tensor) {
+      bad = Internal("model node received an item that is not a tensor");
+      break;
     }
-    w.changed.notify_all();  // room for a waiting producer
-    if (item) {
-      run_node(node, *item);
-    } else {
-      flush_children(node);
-      {
-        std::lock_guard<std::mutex> lock(w.mu);
-        w.flushed = true;
+    StreamInput si;
+    si.data = td->tensor.get();
+    si.geometry = td->has_geometry ? &td->geometry : nullptr;
+    si.frame_seq = it.frame_seq;
+    si.end_ns = it.end_ns;
+    si.captured = it.captured;
+    si.crop = it.crop.get();
+    ins.push_back(si);
+  }
+  const auto t0 = SteadyClock::now();
+  std::vector<Result<StreamResult>> results;
+  if (bad.ok()) results = node->model->infer_batch(ins);
+  node->items.fetch_add(batch.size(), std::memory_order_relaxed);
+  node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
+                          std::memory_order_relaxed);
+  for (size_t k = 0; k < batch.size(); ++k) {
+    Status s = bad.ok() ? results[k].status() : bad;
+    std::vector<Item> out;
+    if (s.ok()) s = deliver(node, batch[k], std::move(*results[k]), &out);
+    else if (node->observed) observe_failure(node, batch[k]);
+    if (!s.ok()) {
+      node->errors++;
+      if (s.message() != node->last_error) {
+        spdlog::warn("sensor {}: {}: {}", node->plan->sensor, node->plan->label, s.message());
+        node->last_error = s.message();
       }
-      w.changed.notify_all();
+      continue;
+    }
+    for (Item& o : out) {
+      if (!node->pass_frame) o.frame.release();
+      for (Node* c : node->children) feed(c, o);
     }
   }
 }
@@ -210,19 +221,25 @@ Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out
   si.crop = in.crop.get();
   auto result = node->model->infer(si);
   if (!result.ok()) {
-    if (node->observed) {  // no result, but the rules learn that this model's time has passed
-      ModelResult failed;
-      failed.ok = false;
-      failed.level.pipelines = node->plan->pipelines;
-      failed.level.model = node->model->model()->name();
-      failed.level.sensor = node->plan->sensor;
-      failed.level.frame_seq = in.frame_seq;
-      failed.level.media_ns = in.end_ns;
-      options_.observer->observe(std::move(failed), options_.lossless);
-    }
+    if (node->observed) observe_failure(node, in);
     return result.status();
   }
-  StreamResult& r = *result;
+  return deliver(node, in, std::move(result).value(), out);
+}
+
+void SensorGraph::observe_failure(Node* node, const Item& in) {
+  // No result, but the rules learn that this model's time has passed.
+  ModelResult failed;
+  failed.ok = false;
+  failed.level.pipelines = node->plan->pipelines;
+  failed.level.model = node->model->model()->name();
+  failed.level.sensor = node->plan->sensor;
+  failed.level.frame_seq = in.frame_seq;
+  failed.level.media_ns = in.end_ns;
+  options_.observer->observe(std::move(failed), options_.lossless);
+}
+
+Status SensorGraph::deliver(Node* node, const Item& in, StreamResult r, std::vector<Item>* out) {
   if (node->observed && r.level) options_.observer->observe(ModelResult{std::move(*r.level), true}, options_.lossless);
   if (r.prediction && sink_) sink_->publish(*r.prediction);
   if (!node->children.empty()) {
@@ -243,13 +260,10 @@ Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out
 
 void SensorGraph::flush() {
   flush_children(root_);
-  // Every model gets the marker after its last input (its parent's worker passes it on once it
-  // has flushed), so waiting for every worker in creation order waits for the whole tree.
+  // Every model gets the marker after its last input (its parent's run passes it on once it
+  // has flushed), so waiting for every task in creation order waits for the whole tree.
   for (auto& n : nodes_) {
-    if (!n->worker) continue;
-    Worker& w = *n->worker;
-    std::unique_lock<std::mutex> lock(w.mu);
-    w.changed.wait(lock, [&] { return w.stop || w.flushed; });
+    if (n->task >= 0) options_.scheduler->wait_flushed(n->task);
   }
 }
 
@@ -258,8 +272,8 @@ void SensorGraph::flush_children(Node* node) {
 }
 
 void SensorGraph::flush_node(Node* node) {
-  if (node->worker) {
-    enqueue(node, std::nullopt);  // the worker flushes what lies below its model
+  if (node->task >= 0) {
+    enqueue(node, std::nullopt);  // its run flushes what lies below the model
     return;
   }
   if (node->transform) {
@@ -290,10 +304,11 @@ std::vector<NodeStatsSnapshot> SensorGraph::stats() const {
     s.errors = n->errors.load();
     s.busy_ns = n->busy_ns.load();
     if (const auto* mp = std::get_if<ModelParams>(&n->plan->params)) s.model = mp->model;
-    if (n->worker) {
-      s.dropped = n->worker->dropped.load();
-      std::lock_guard<std::mutex> lock(n->worker->mu);
-      s.queued = n->worker->queue.size();
+    if (n->task >= 0) {
+      SchedStatsSnapshot t = options_.scheduler->stats(n->task);
+      s.dropped = t.skipped;
+      s.queued = t.queued;
+      s.sched = std::move(t);
     }
     out.push_back(std::move(s));
   }

@@ -1,14 +1,17 @@
 // SensorGraph: the executable form of one sensor's tree in the plan — transform nodes and
 // model streams. Frames enter on one thread (the sensor's graph thread), which runs the transform
-// nodes down to each model; each model has its own worker thread and bounded input queue, so a
-// slow model never delays the sensor or the other models. A model's worker runs the model and then
-// the nodes below it (e.g. the windows of its output that feed other models, each again with its
-// own worker). A node's output items are read by all of its children (shared nodes run once per
-// frame); every node is driven by exactly one thread: the graph thread or its nearest model's worker.
+// nodes down to each model; each model node is a task of the runtime's scheduler (sched/), with
+// its own bounded input queue, run on the device's accelerators by priority and deadline, so a
+// slow model never delays the sensor or the other models. A model's run (one input, or a batch
+// where the model allows) runs the model and then the nodes below it (e.g. the windows of its
+// output that feed other models, each again a task). A node's output items are read by all of its
+// children (shared nodes run once per frame); every node is driven by one thread at a time: the
+// graph thread, or the lane running its nearest model (a task never runs twice at once).
 //
-// Model queues: when full, the oldest waiting input is dropped and counted on that model
-// (`lossless` false: real-time sensors), or the feeding thread waits for room (`lossless` true:
-// replay as fast as possible, where nothing may be lost).
+// Model queues (sched/scheduler.h): when full, the oldest waiting input is dropped and counted on
+// that model (`lossless` false: real-time sensors; low-priority models may also be skipped under
+// overload), or the feeding thread waits for room (`lossless` true: replay as fast as possible,
+// where nothing may be lost).
 //
 // Errors in one node fail that item (counted on the node and, for models, on the model) and
 // never stop the graph; the other branches still run.
@@ -33,6 +36,7 @@
 #include "runtime/prediction_sink.h"
 #include "runtime/result_observer.h"
 #include "runtime/stats.h"
+#include "sched/scheduler.h"
 #include "sensors/frame.h"
 #include "transform/nodes.h"
 #include "transform/plan.h"
@@ -45,6 +49,10 @@ class SensorGraph {
   struct Options {
     size_t model_queue = 8;  // inputs waiting per model
     bool lossless = false;   // true: wait for room instead of dropping the oldest input
+    // Runs the model nodes (required when the graph has any). `tasks` holds each model's
+    // scheduling (priority, objective, batch, accelerators); queue and lossless come from above.
+    Scheduler* scheduler = nullptr;
+    std::map<std::string, TaskOptions> tasks;
     // Told about every run of the models in `observed` (the event rules'); others cost nothing.
     ResultObserver* observer = nullptr;
     std::set<std::string> observed;
@@ -68,17 +76,6 @@ class SensorGraph {
 
  private:
   struct Node;
-  // A model's input queue and the thread that drains it. An empty `item` is the end-of-stream
-  // marker: the worker flushes the nodes below its model and passes the marker on.
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable changed;
-    std::deque<std::optional<Item>> queue;  // guarded by mu
-    bool stop = false;                      // guarded by mu
-    bool flushed = false;                   // guarded by mu: the end-of-stream marker was handled
-    std::atomic<uint64_t> dropped{0};
-    std::thread thread;
-  };
 
   struct Node {
     int plan_id = 0;
@@ -91,7 +88,7 @@ class SensorGraph {
     std::atomic<uint64_t> errors{0};
     std::atomic<int64_t> busy_ns{0};
     std::string last_error;  // written by the one thread that drives this node
-    std::unique_ptr<Worker> worker;  // model nodes
+    int task = -1;                   // model nodes: the scheduler's task
     // A cascade's crops node is this node or below it (it reads Item::frame, the sensor frame); and
     // whether any child is such a node: otherwise this node's outputs drop their reference to the
     // frame, so model queues hold no frames that nothing will crop.
@@ -101,15 +98,19 @@ class SensorGraph {
   };
 
   explicit SensorGraph(const Options& options) : options_(options) {}
-  // Runs `node` on `item` (a model node: queues it for the model's worker) and feeds the results on.
+  // Runs `node` on `item` (a model node: queues it for the scheduler) and feeds the results on.
   void feed(Node* node, const Item& item);
   void run_node(Node* node, const Item& item);
   void enqueue(Node* node, std::optional<Item> item);
-  void worker_loop(Node* node);
+  // The scheduler runs a model node: one input, or a batch in one engine run.
+  void run_batch(Node* node, std::vector<Item>& batch);
   void restart_transforms(Node* node);
   void flush_node(Node* node);
   void flush_children(Node* node);
   Status run_model(Node* node, const Item& in, std::vector<Item>* out);
+  // A model's result: to the rules, the sinks and (as an item in `out`) the nodes below.
+  Status deliver(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);
+  void observe_failure(Node* node, const Item& in);
 
   Options options_;
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/model_instance.h"
 #include "runtime/event.h"
+#include "sched/scheduler.h"
 #include "sensors/driver.h"
 #include "transform/plan.h"
 
@@ -43,8 +45,9 @@ struct NodeStatsSnapshot {
   int64_t busy_ns = 0;    // time spent processing (for models: including the engine; for transform
                           // nodes an estimate from every 8th run after the first 32)
   std::string model;      // models: the Model document's name
-  uint64_t dropped = 0;   // models: inputs dropped because the model's queue was full
+  uint64_t dropped = 0;   // models: inputs skipped by the scheduler (full queue, or overload)
   size_t queued = 0;      // models: inputs waiting now
+  std::optional<SchedStatsSnapshot> sched;  // models: the scheduler's figures for this node
 
   // A shared sensor or transform step runs once for all its consumers; without sharing each would
   // run its own copy on the same data, so it saves (consumers - 1) x its evaluations and its time.
@@ -56,10 +59,13 @@ struct NodeStatsSnapshot {
 struct ModelRuntimeStats {
   ModelStatsSnapshot model;
   uint64_t dropped_frames = 0;  // frames of this model's sensors dropped before they reached it
+  SchedStatsSnapshot sched;     // the scheduler's figures, summed over the model's streams
 };
 
 struct RuntimeStats {
   std::vector<SensorStatsSnapshot> sensors;
+  std::vector<AcceleratorStats> accelerators;  // the device's accelerators: budget, runs, busy time
+  std::string policy;                          // the device's scheduling policy
   std::vector<ModelRuntimeStats> models;
   std::vector<NodeStatsSnapshot> nodes;
   Plan::Sharing sharing;

@@ -1,0 +1,57 @@
+// Accelerators: an engine on a device with a thread budget (docs/scheduling.md).
+//
+// resolve_accelerators() turns the Device document (or its absence) into the accelerators the
+// scheduler runs on, checking them against the machine: `cores` no more than the machine has, the
+// sum of the accelerators' threads no more than `cores` (so engines never oversubscribe the
+// cores), every engine known, every device one the engine offers here (a GPU only where the
+// engine's build has a GPU provider). Without a Device, or one with no accelerators, each engine
+// the models use gets one CPU accelerator named "<engine>-cpu", the cores split between them.
+//
+// place_model() gives, for one model, the accelerators it may run on, in preference order: those
+// its document allows (`spec.scheduling.accelerators`; none = all) whose engine is the model's,
+// with its `resources.threads` fitting in their budget. Each error names the model, the
+// accelerator and the numbers.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "docs/spec.h"
+
+namespace sensix {
+
+struct Accelerator {
+  std::string name;
+  std::string engine;
+  DeviceKind device = DeviceKind::kCpu;
+  int threads = 1;  // engine threads that may run at once
+};
+
+struct DevicePlan {
+  int cores = 1;                 // cores sensix may use
+  int machine_cores = 1;         // cores the machine has
+  SchedPolicy policy = SchedPolicy::kBalanced;
+  std::vector<Accelerator> accelerators;
+  std::string source;            // "Device/edge in f.yaml" or "default"
+};
+
+// `engine_offers(engine, device)`: whether the engine is available here and can run on the device;
+// an empty string is yes, anything else is the reason it cannot ("onnxruntime here offers
+// CPUExecutionProvider only").
+using EngineOffers = std::function<std::string(std::string_view engine, DeviceKind device)>;
+
+// `engines_in_use`: the engines the documents' models run on (for the default accelerators).
+Result<DevicePlan> resolve_accelerators(const DocumentSet& docs, int machine_cores,
+                                        const std::vector<std::string>& engines_in_use,
+                                        const EngineOffers& engine_offers);
+
+// Indices into plan.accelerators, in preference order. `engine` is the engine the model loads on.
+Result<std::vector<int>> place_model(const ModelDoc& model, std::string_view engine, const DevicePlan& plan);
+
+// The policy a model runs under: its own, else the device's.
+SchedPolicy policy_of(const ModelDoc& model, const DevicePlan& plan);
+
+}  // namespace sensix

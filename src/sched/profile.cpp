@@ -1,0 +1,32 @@
+#include "sched/profile.h"
+
+#include <cstdlib>
+
+namespace sensix {
+
+void Profile::record(int batch, int64_t ns) {
+  if (batch < 1 || ns < 0) return;
+  Size& s = sizes_[batch];
+  s.mean_ns = s.runs == 0 ? static_cast<double>(ns) : s.mean_ns + (static_cast<double>(ns) - s.mean_ns) / 8.0;
+  s.runs++;
+  runs_++;
+  latency_.record(ns);
+  if (batch == 1 && (best_ns_ == 0 || ns < best_ns_)) best_ns_ = ns;
+}
+
+int64_t Profile::predict(int batch) const {
+  if (sizes_.empty() || batch < 1) return 0;
+  auto it = sizes_.find(batch);
+  if (it != sizes_.end()) return static_cast<int64_t>(it->second.mean_ns);
+  const Size* nearest = nullptr;
+  int nearest_batch = 0;
+  for (const auto& [b, s] : sizes_) {
+    if (!nearest || std::abs(b - batch) < std::abs(nearest_batch - batch)) {
+      nearest = &s;
+      nearest_batch = b;
+    }
+  }
+  return static_cast<int64_t>(nearest->mean_ns * batch / nearest_batch);
+}
+
+}  // namespace sensix

@@ -1,0 +1,338 @@
+#include "sched/scheduler.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace sensix {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+constexpr auto kNoObjectiveHorizon = std::chrono::seconds(1);  // deadline of inputs without an objective
+constexpr auto kCongestion = milliseconds(250);                  // how long a (near) miss marks its class
+constexpr auto kRateStep = milliseconds(100);                    // admission changes at most this often
+constexpr auto kMissMemory = std::chrono::seconds(1);            // balanced backs off this long after a miss
+constexpr double kRateCut = 0.75, kRateGrow = 0.05, kRateFloor = 0.02;
+
+thread_local bool t_in_lane = false;
+
+}  // namespace
+
+void SchedStatsSnapshot::merge(const SchedStatsSnapshot& o) {
+  queue.merge(o.queue);
+  for (const auto& [b, n] : o.batches) batches[b] += n;
+  deadline_misses += o.deadline_misses;
+  skipped += o.skipped;
+  dropped += o.dropped;
+  for (const auto& [a, n] : o.placements) placements[a] += n;
+  admit_rate = std::min(admit_rate, o.admit_rate);
+  queued += o.queued;
+  if (o.best_ns > 0 && (best_ns == 0 || o.best_ns < best_ns)) best_ns = o.best_ns;
+}
+
+Scheduler::Scheduler(DevicePlan plan, Options options) : plan_(std::move(plan)), options_(options) {
+  for (const auto& a : plan_.accelerators) {
+    free_threads_.push_back(a.threads);
+    accel_stats_.push_back(AcceleratorStats{a.name, a.engine, std::string(device_kind_name(a.device)), a.threads, 0, 0});
+  }
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+int Scheduler::add_task(TaskOptions options, RunFn run, FlushFn flush) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto t = std::make_unique<Task>();
+  t->opt = std::move(options);
+  if (t->opt.batch.max < 1) t->opt.batch.max = 1;
+  if (t->opt.threads < 1) t->opt.threads = 1;
+  t->run = std::move(run);
+  t->flush = std::move(flush);
+  t->lossless = t->opt.lossless.value_or(options_.lossless);
+  const size_t capacity = t->opt.queue_capacity > 0 ? t->opt.queue_capacity : options_.queue_capacity;
+  t->capacity = std::max<size_t>({capacity, static_cast<size_t>(t->opt.batch.max), 1});
+  auto [it, fresh] = group_of_.emplace(t->opt.model, static_cast<int>(busy_.size()));
+  if (fresh) busy_.push_back(false);
+  t->group = it->second;
+  t->stats.priority = std::string(priority_name(t->opt.priority));
+  t->stats.policy = std::string(sched_policy_name(t->opt.policy));
+  t->stats.objective_ns = t->opt.objective_ns;
+  tasks_.push_back(std::move(t));
+  return static_cast<int>(tasks_.size() - 1);
+}
+
+void Scheduler::seed_profile(const std::string& model, int accelerator, int64_t ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  profile(model, accelerator).record(1, ns);
+}
+
+Profile& Scheduler::profile(const std::string& model, int accelerator) { return profiles_[{model, accelerator}]; }
+
+void Scheduler::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_) return;
+  started_ = true;
+  for (size_t a = 0; a < plan_.accelerators.size(); ++a) {
+    for (int k = 0; k < plan_.accelerators[a].threads; ++k) {
+      lanes_.emplace_back([this, a] { lane_loop(static_cast<int>(a)); });
+    }
+  }
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  for (auto& l : lanes_) {
+    if (l.joinable()) l.join();
+  }
+  lanes_.clear();
+}
+
+void Scheduler::adjust_admission(Task& t, Clock::time_point now) {
+  bool congested = false;
+  for (int c = static_cast<int>(t.opt.priority) + 1; c < 3; ++c) congested = congested || congested_until_[c] > now;
+  if (now - t.last_rate_change < kRateStep) return;
+  if (congested) {
+    t.admit_rate = std::max(kRateFloor, t.admit_rate * kRateCut);
+    t.last_rate_change = now;
+  } else if (t.admit_rate < 1.0) {
+    t.admit_rate = std::min(1.0, t.admit_rate + kRateGrow);
+    t.last_rate_change = now;
+  }
+}
+
+void Scheduler::submit(int task, Item item) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stop_) return;
+  Task& t = *tasks_.at(static_cast<size_t>(task));
+  const auto now = Clock::now();
+  Entry e;
+  const Clock::time_point captured = item.captured == Clock::time_point{} ? now : item.captured;
+  e.arrival = now;
+  e.deadline = t.opt.objective_ns > 0 ? captured + nanoseconds(t.opt.objective_ns) : captured + kNoObjectiveHorizon;
+  if (!t.lossless) {
+    adjust_admission(t, now);
+    if (t.admit_rate < 1.0) {
+      t.admit_acc += t.admit_rate;
+      if (t.admit_acc < 1.0) {
+        t.stats.skipped++;
+        return;
+      }
+      t.admit_acc -= 1.0;
+    }
+    if (t.queue.size() >= t.capacity) {
+      // Drop the oldest input (never the end-of-stream marker, which is always last).
+      auto it = std::find_if(t.queue.begin(), t.queue.end(), [](const Entry& x) { return x.item.has_value(); });
+      if (it != t.queue.end()) {
+        t.queue.erase(it);
+        t.stats.skipped++;
+        t.stats.dropped++;
+      }
+    }
+  } else if (!t_in_lane) {
+    changed_.wait(lock, [&] { return stop_ || t.queue.size() < t.capacity; });
+    if (stop_) return;
+  }
+  e.item = std::move(item);
+  t.queue.push_back(std::move(e));
+  lock.unlock();
+  changed_.notify_all();
+}
+
+void Scheduler::submit_end(int task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Task& t = *tasks_.at(static_cast<size_t>(task));
+    Entry e;
+    e.arrival = e.deadline = Clock::now();
+    t.queue.push_back(std::move(e));
+    t.ends = true;
+    t.flushed = false;
+  }
+  changed_.notify_all();
+}
+
+void Scheduler::wait_flushed(int task) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Task& t = *tasks_.at(static_cast<size_t>(task));
+  changed_.wait(lock, [&] { return stop_ || t.flushed; });
+}
+
+int64_t Scheduler::predict(const Task& t, int accelerator, int batch) const {
+  auto it = profiles_.find({t.opt.model, accelerator});
+  return it == profiles_.end() ? 0 : it->second.predict(batch);
+}
+
+bool Scheduler::may_place(const Task& t, int accelerator, Clock::time_point now) const {
+  const auto& prefs = t.opt.accelerators;
+  const auto pos = std::find(prefs.begin(), prefs.end(), accelerator);
+  if (pos == prefs.end()) return false;
+  if (pos == prefs.begin()) return true;
+  if (t.opt.policy == SchedPolicy::kLatency) return false;
+  // Spill over only while every more preferred accelerator is saturated.
+  for (auto it = prefs.begin(); it != pos; ++it) {
+    if (free_threads_[static_cast<size_t>(*it)] >= t.opt.threads) return false;
+  }
+  if (t.opt.policy == SchedPolicy::kBalanced) {
+    if (t.last_miss != Clock::time_point{} && now - t.last_miss < kMissMemory) return false;
+    const int64_t expected = predict(t, accelerator, 1);
+    if (t.opt.objective_ns > 0 && expected > 0 && !t.queue.empty() &&
+        duration_cast<nanoseconds>(t.queue.front().deadline - now).count() < expected) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Scheduler::skip_stale(Task& t, Clock::time_point now) {
+  if (t.lossless || t.opt.priority != Priority::kLow || t.opt.objective_ns <= 0) return;
+  while (!t.queue.empty() && t.queue.front().item && t.queue.front().deadline < now) {
+    t.queue.pop_front();
+    t.stats.skipped++;
+  }
+}
+
+Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock::time_point* wake) {
+  Pick best;
+  std::tuple<int, Clock::time_point, Clock::time_point> best_key;
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    Task& t = *tasks_[i];
+    if (t.queue.empty() || busy_[static_cast<size_t>(t.group)]) continue;
+    if (std::find(t.opt.accelerators.begin(), t.opt.accelerators.end(), accelerator) == t.opt.accelerators.end()) continue;
+    if (free_threads_[static_cast<size_t>(accelerator)] < t.opt.threads) continue;
+    skip_stale(t, now);
+    if (t.queue.empty()) continue;
+    const Entry& head = t.queue.front();
+    int count = 0;
+    if (head.item) {
+      if (!may_place(t, accelerator, now)) continue;
+      const bool backing_off = t.opt.policy == SchedPolicy::kBalanced && t.last_miss != Clock::time_point{} &&
+                               now - t.last_miss < kMissMemory;
+      const int max_batch = t.opt.policy == SchedPolicy::kLatency || backing_off ? 1 : t.opt.batch.max;
+      for (const Entry& e : t.queue) {
+        if (!e.item || count >= max_batch) break;
+        ++count;
+      }
+      if (count < max_batch && t.opt.batch.delay_ns > 0 && !t.ends && t.opt.policy != SchedPolicy::kLatency &&
+          !backing_off) {
+        Clock::time_point fill_until = head.arrival + nanoseconds(t.opt.batch.delay_ns);
+        if (t.opt.policy == SchedPolicy::kBalanced && t.opt.objective_ns > 0) {
+          fill_until = std::min(fill_until, head.deadline - nanoseconds(predict(t, accelerator, max_batch)));
+        }
+        if (now < fill_until) {
+          *wake = std::min(*wake, fill_until);
+          continue;
+        }
+      }
+    }
+    auto key = std::make_tuple(-static_cast<int>(t.opt.priority), head.item ? head.deadline : now, head.arrival);
+    if (best.task < 0 || key < best_key) {
+      best = Pick{static_cast<int>(i), count};
+      best_key = key;
+    }
+  }
+  return best;
+}
+
+void Scheduler::lane_loop(int accelerator) {
+  t_in_lane = true;
+  const size_t a = static_cast<size_t>(accelerator);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    const auto now = Clock::now();
+    Clock::time_point wake = Clock::time_point::max();
+    const Pick pick = choose(accelerator, now, &wake);
+    if (pick.task < 0) {
+      if (wake == Clock::time_point::max()) {
+        changed_.wait(lock);
+      } else {
+        changed_.wait_until(lock, wake);
+      }
+      continue;
+    }
+    Task& t = *tasks_[static_cast<size_t>(pick.task)];
+    busy_[static_cast<size_t>(t.group)] = true;
+    free_threads_[a] -= t.opt.threads;
+    if (pick.count == 0) {  // the end-of-stream marker
+      t.queue.pop_front();
+      t.ends = std::any_of(t.queue.begin(), t.queue.end(), [](const Entry& e) { return !e.item; });
+      lock.unlock();
+      t.flush();
+      lock.lock();
+      t.flushed = true;
+    } else {
+      std::vector<Item> batch;
+      std::vector<Clock::time_point> deadlines;
+      batch.reserve(static_cast<size_t>(pick.count));
+      for (int k = 0; k < pick.count; ++k) {
+        Entry& e = t.queue.front();
+        t.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
+        deadlines.push_back(e.deadline);
+        batch.push_back(std::move(*e.item));
+        t.queue.pop_front();
+      }
+      lock.unlock();
+      changed_.notify_all();  // room for a waiting producer
+      const auto t0 = Clock::now();
+      t.run(accelerator, batch);
+      const auto t1 = Clock::now();
+      lock.lock();
+      const int64_t ns = duration_cast<nanoseconds>(t1 - t0).count();
+      profile(t.opt.model, accelerator).record(pick.count, ns);
+      t.stats.batches[pick.count]++;
+      t.stats.placements[plan_.accelerators[a].name]++;
+      accel_stats_[a].runs++;
+      accel_stats_[a].busy_ns += ns;
+      if (t.opt.objective_ns > 0) {
+        const auto margin = nanoseconds(t.opt.objective_ns / 10);
+        for (const auto& d : deadlines) {
+          if (t1 > d) {
+            t.stats.deadline_misses++;
+            t.last_miss = t1;
+          }
+          if (t1 > d - margin) {
+            auto& until = congested_until_[static_cast<size_t>(t.opt.priority)];
+            until = std::max(until, t1 + kCongestion);
+          }
+        }
+      }
+    }
+    busy_[static_cast<size_t>(t.group)] = false;
+    free_threads_[a] += t.opt.threads;
+    lock.unlock();
+    changed_.notify_all();
+    lock.lock();
+  }
+}
+
+SchedStatsSnapshot Scheduler::stats(int task) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Task& t = *tasks_.at(static_cast<size_t>(task));
+  SchedStatsSnapshot s = t.stats;
+  s.admit_rate = t.admit_rate;
+  s.queued = static_cast<size_t>(std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.item.has_value(); }));
+  for (const auto& [key, p] : profiles_) {
+    if (key.first == t.opt.model && p.best_ns() > 0 && (s.best_ns == 0 || p.best_ns() < s.best_ns)) s.best_ns = p.best_ns();
+  }
+  return s;
+}
+
+std::vector<AcceleratorStats> Scheduler::accelerator_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return accel_stats_;
+}
+
+std::map<std::string, Profile> Scheduler::profiles(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, Profile> out;
+  for (const auto& [key, p] : profiles_) {
+    if (key.first == model) out.emplace(plan_.accelerators[static_cast<size_t>(key.second)].name, p);
+  }
+  return out;
+}
+
+}  // namespace sensix

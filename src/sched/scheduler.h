@@ -1,0 +1,191 @@
+// Scheduler: runs every model input of the runtime on the device's accelerators, by priority and
+// deadline, in batches where a model allows, skipping (and counting) low-priority inputs under
+// overload. One per runtime, shared by every sensor graph. docs/scheduling.md says what a user
+// sees; this comment says how.
+//
+// Tasks. A task is one model node of a sensor graph (a model fed by one stream): a bounded queue of
+// its inputs and two callbacks, run (a batch of inputs, on an accelerator) and flush (the
+// end-of-stream marker, after every input queued before it). A task's inputs run in order, one
+// batch at a time; tasks of the same model never run at once (they share its engine session).
+//
+// Lanes. Each accelerator has as many lanes (threads) as its thread budget; a run takes the
+// model's `resources.threads` from that budget, so the engines never run more threads than the
+// device's cores. A free lane picks, among the tasks it may run, the one in the highest priority
+// class whose head input has the earliest deadline (capture time + objective; inputs of models
+// without an objective get capture time + 1 s, so they still run in arrival order). EDF inside a
+// class is optimal on one processor when the load fits; the classes make the high-priority
+// models' share of the device independent of how much low-priority work arrives.
+//
+// Placement. A task lists its accelerators in preference order. A lane of a less preferred one
+// takes the task only while every more preferred accelerator is saturated (and, under the
+// balanced policy, the task met its objective lately and its profile there fits its slack), so
+// placement follows the load. Profiles (sched/profile.h) are per model and accelerator.
+//
+// Policies (docs/spec.h SchedPolicy): latency runs one input at a time on the first accelerator
+// and never waits; throughput fills batches up to batch.max, waiting up to batch.delay, and
+// spills to any accelerator; balanced batches and spills while the model meets its objective,
+// waiting for a batch only as long as the head input's slack allows, and backs off for a second
+// after a miss.
+//
+// Overload (real-time sensors only; with `lossless` nothing is skipped and producers wait). A run
+// that misses its objective, or comes within 10% of it, marks its priority class congested for
+// 250 ms. Tasks of lower classes are then admitted at a rate that is cut by a quarter at most every
+// 100 ms while the congestion lasts and grows back by 0.05 every 100 ms once it has passed
+// (AIMD, floor 0.02); an input not admitted is skipped at submit, evenly spread by an accumulator.
+// Low-priority inputs already past their deadline are skipped at dispatch rather than run late.
+// A full queue drops its oldest input. Every skip is counted (SchedStatsSnapshot).
+//
+// Thread-safety: add_task/seed_profile before start(); everything else from any thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/histogram.h"
+#include "docs/spec.h"
+#include "sched/accelerators.h"
+#include "sched/profile.h"
+#include "transform/item.h"
+
+namespace sensix {
+
+struct SchedStatsSnapshot {
+  std::string priority = "normal";
+  std::string policy = "balanced";
+  int64_t objective_ns = 0;        // 0 = none
+  LatencyHistogram queue;          // submit -> dispatch, per input
+  std::map<int, uint64_t> batches; // batch size -> engine runs
+  uint64_t deadline_misses = 0;    // inputs whose run ended after capture + objective
+  uint64_t skipped = 0;            // inputs not run: not admitted, stale, or dropped from a full queue
+  uint64_t dropped = 0;            // of `skipped`: dropped from a full queue
+  std::map<std::string, uint64_t> placements;  // accelerator -> engine runs
+  double admit_rate = 1.0;         // now: the share of inputs admitted (1 = all)
+  size_t queued = 0;               // inputs waiting now
+  int64_t best_ns = 0;             // fastest single-input run measured (any accelerator)
+
+  void merge(const SchedStatsSnapshot& o);  // the same model on several sensors
+};
+
+struct AcceleratorStats {
+  std::string name;
+  std::string engine;
+  std::string device;
+  int threads = 0;
+  uint64_t runs = 0;
+  int64_t busy_ns = 0;  // summed over lanes
+};
+
+struct TaskOptions {
+  std::string model;  // tasks of one model share its profiles and never run at once
+  Priority priority = Priority::kNormal;
+  SchedPolicy policy = SchedPolicy::kBalanced;
+  int64_t objective_ns = 0;
+  BatchSpec batch;
+  int threads = 1;                // taken from the accelerator's budget per run
+  std::vector<int> accelerators;  // indices into DevicePlan::accelerators, preference order
+  std::optional<bool> lossless;   // unset: Scheduler::Options::lossless
+  size_t queue_capacity = 0;      // 0: Scheduler::Options::queue_capacity
+};
+
+class Scheduler {
+ public:
+  struct Options {
+    size_t queue_capacity = 8;  // inputs waiting per task (a batch may need more: max(capacity, batch.max))
+    bool lossless = false;      // true: producers wait for room, nothing is skipped
+  };
+  // `run` gets the accelerator index and 1..batch.max inputs, in order; `flush` the end of stream.
+  using RunFn = std::function<void(int accelerator, std::vector<Item>& batch)>;
+  using FlushFn = std::function<void()>;
+
+  Scheduler(DevicePlan plan, Options options);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  const DevicePlan& plan() const { return plan_; }
+
+  int add_task(TaskOptions options, RunFn run, FlushFn flush);
+  // A measurement made outside the scheduler (warm-up) for the model on an accelerator.
+  void seed_profile(const std::string& model, int accelerator, int64_t ns);
+  void start();
+  // Stops the lanes after the runs in progress; queued inputs are discarded. Idempotent.
+  void stop();
+
+  // Queues an input. Real time: it may be skipped (admission) or push out the oldest. Lossless: a
+  // producer outside the lanes waits for room; a lane (a model feeding another) never waits.
+  void submit(int task, Item item);
+  void submit_end(int task);
+  // Returns once the task's end-of-stream marker has been handled (or the scheduler stopped).
+  void wait_flushed(int task);
+
+  SchedStatsSnapshot stats(int task) const;
+  std::vector<AcceleratorStats> accelerator_stats() const;
+  // The model's profile on each of its accelerators (name -> profile copy).
+  std::map<std::string, Profile> profiles(const std::string& model) const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    std::optional<Item> item;  // empty: end of stream
+    Clock::time_point arrival;
+    Clock::time_point deadline;
+  };
+  struct Task {
+    TaskOptions opt;
+    RunFn run;
+    FlushFn flush;
+    size_t capacity = 8;
+    std::deque<Entry> queue;
+    bool flushed = false;
+    bool ends = false;  // a marker is queued
+    bool lossless = false;
+    int group = 0;      // index into busy_ (one per model)
+    // admission under overload
+    double admit_rate = 1.0;
+    double admit_acc = 0.0;
+    Clock::time_point last_rate_change{};
+    Clock::time_point last_miss{};
+    SchedStatsSnapshot stats;
+  };
+  struct Pick {
+    int task = -1;
+    int count = 0;  // inputs to take; 0 = the marker
+  };
+
+  void lane_loop(int accelerator);
+  // The task a lane of `accelerator` should run now, or none (then `wake` is when to look again).
+  Pick choose(int accelerator, Clock::time_point now, Clock::time_point* wake);
+  bool may_place(const Task& t, int accelerator, Clock::time_point now) const;
+  void adjust_admission(Task& t, Clock::time_point now);
+  void skip_stale(Task& t, Clock::time_point now);
+  int64_t predict(const Task& t, int accelerator, int batch) const;
+  Profile& profile(const std::string& model, int accelerator);
+
+  DevicePlan plan_;
+  Options options_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // queues, free threads, stop
+  std::vector<std::unique_ptr<Task>> tasks_;
+  std::vector<bool> busy_;                       // per model group
+  std::map<std::string, int> group_of_;          // model -> group
+  std::vector<int> free_threads_;                // per accelerator
+  std::vector<AcceleratorStats> accel_stats_;    // per accelerator
+  std::map<std::pair<std::string, int>, Profile> profiles_;
+  std::array<Clock::time_point, 3> congested_until_{};  // per priority class
+  std::vector<std::thread> lanes_;
+  bool started_ = false;
+  bool stop_ = false;
+};
+
+}  // namespace sensix

@@ -1,0 +1,252 @@
+// The scheduler's decisions on synthetic work: each "model" here is a run function that sleeps
+// (timing and load are the point of these tests; real models run through it in tests/).
+#include "sched/scheduler.h"
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace sensix {
+namespace {
+
+using namespace std::chrono_literals;
+
+DevicePlan device(std::vector<int> threads) {
+  DevicePlan p;
+  for (size_t i = 0; i < threads.size(); ++i) {
+    p.accelerators.push_back(Accelerator{"acc" + std::to_string(i), "onnxruntime", DeviceKind::kCpu, threads[i]});
+    p.cores += threads[i];
+  }
+  return p;
+}
+
+Item input(uint64_t seq) {
+  Item it;
+  it.frame_seq = seq;
+  it.captured = std::chrono::steady_clock::now();
+  return it;
+}
+
+struct Run {
+  std::string task;
+  int accelerator;
+  std::vector<uint64_t> seqs;
+};
+
+// Records every run in order; each run sleeps `cost` per input (a batch costs less per input when
+// `batch_cost` is set: cost + (n - 1) * batch_cost).
+struct Recorder {
+  std::mutex mu;
+  std::vector<Run> runs;
+  std::atomic<int> threads_now{0};
+  std::atomic<int> threads_max{0};
+
+  Scheduler::RunFn fn(std::string name, std::chrono::milliseconds cost, int threads = 1,
+                      std::chrono::milliseconds batch_cost = 0ms) {
+    return [this, name, cost, threads, batch_cost](int acc, std::vector<Item>& batch) {
+      int now = threads_now += threads;
+      int prev = threads_max.load();
+      while (now > prev && !threads_max.compare_exchange_weak(prev, now)) {}
+      std::this_thread::sleep_for(cost + batch_cost * static_cast<int>(batch.size() - 1));
+      threads_now -= threads;
+      std::lock_guard<std::mutex> lock(mu);
+      Run r{name, acc, {}};
+      for (const auto& it : batch) r.seqs.push_back(it.frame_seq);
+      runs.push_back(std::move(r));
+    };
+  }
+  std::vector<Run> snapshot() {
+    std::lock_guard<std::mutex> lock(mu);
+    return runs;
+  }
+};
+
+TaskOptions task(std::string model, Priority p = Priority::kNormal, SchedPolicy policy = SchedPolicy::kBalanced,
+                 std::vector<int> accs = {0}) {
+  TaskOptions o;
+  o.model = std::move(model);
+  o.priority = p;
+  o.policy = policy;
+  o.accelerators = std::move(accs);
+  return o;
+}
+
+void drain(Scheduler& s, std::initializer_list<int> tasks) {
+  for (int t : tasks) s.submit_end(t);
+  for (int t : tasks) s.wait_flushed(t);
+}
+
+TEST(Scheduler, HigherPriorityRunsFirstAndEarliestDeadlineFirstInsideAClass) {
+  Scheduler s(device({1}), {.queue_capacity = 16, .lossless = true});
+  Recorder rec;
+  auto blocker = s.add_task(task("blocker"), rec.fn("blocker", 60ms), [] {});
+  auto low = s.add_task(task("low", Priority::kLow), rec.fn("low", 1ms), [] {});
+  auto high = s.add_task(task("high", Priority::kHigh), rec.fn("high", 1ms), [] {});
+  TaskOptions tight = task("tight");
+  tight.objective_ns = 20'000'000;
+  TaskOptions loose = task("loose");
+  loose.objective_ns = 500'000'000;
+  auto a = s.add_task(loose, rec.fn("loose", 1ms), [] {});
+  auto b = s.add_task(tight, rec.fn("tight", 1ms), [] {});
+  s.start();
+  s.submit(blocker, input(0));
+  std::this_thread::sleep_for(20ms);  // the one lane is busy with the blocker
+  s.submit(low, input(1));
+  s.submit(a, input(2));
+  s.submit(b, input(3));
+  s.submit(high, input(4));
+  drain(s, {blocker, low, high, a, b});
+  auto runs = rec.snapshot();
+  ASSERT_EQ(runs.size(), 5u);
+  EXPECT_EQ(runs[0].task, "blocker");
+  EXPECT_EQ(runs[1].task, "high");
+  EXPECT_EQ(runs[2].task, "tight");  // normal class: the earlier deadline first
+  EXPECT_EQ(runs[3].task, "loose");
+  EXPECT_EQ(runs[4].task, "low");
+  EXPECT_EQ(s.stats(high).priority, "high");
+  EXPECT_EQ(s.stats(high).queue.count(), 1);
+  EXPECT_GE(s.stats(high).queue.min_ns(), 20'000'000);  // it waited for the blocker
+}
+
+TEST(Scheduler, ThroughputFillsBatchesWhileLatencyRunsEachInputAtOnce) {
+  for (SchedPolicy policy : {SchedPolicy::kThroughput, SchedPolicy::kLatency}) {
+    Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true});
+    Recorder rec;
+    TaskOptions o = task("m", Priority::kNormal, policy);
+    o.batch = BatchSpec{4, 200'000'000};
+    auto t = s.add_task(o, rec.fn("m", 2ms), [] {});
+    s.start();
+    for (uint64_t i = 0; i < 8; ++i) {
+      s.submit(t, input(i));
+      std::this_thread::sleep_for(5ms);
+    }
+    drain(s, {t});
+    auto runs = rec.snapshot();
+    auto st = s.stats(t);
+    uint64_t inputs = 0;
+    for (const auto& r : runs) inputs += r.seqs.size();
+    EXPECT_EQ(inputs, 8u);
+    if (policy == SchedPolicy::kThroughput) {
+      ASSERT_EQ(runs.size(), 2u) << "two full batches of 4";
+      EXPECT_EQ(runs[0].seqs, std::vector<uint64_t>({0, 1, 2, 3}));
+      EXPECT_EQ(st.batches.at(4), 2u);
+    } else {
+      EXPECT_EQ(runs.size(), 8u);
+      EXPECT_EQ(st.batches.at(1), 8u);
+    }
+  }
+}
+
+TEST(Scheduler, ABatchDoesNotWaitPastItsDelay) {
+  Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true});
+  Recorder rec;
+  TaskOptions o = task("m", Priority::kNormal, SchedPolicy::kThroughput);
+  o.batch = BatchSpec{8, 30'000'000};
+  auto t = s.add_task(o, rec.fn("m", 1ms), [] {});
+  s.start();
+  s.submit(t, input(0));
+  s.submit(t, input(1));
+  std::this_thread::sleep_for(150ms);
+  auto runs = rec.snapshot();
+  ASSERT_EQ(runs.size(), 1u) << "the two inputs ran together once the delay was over";
+  EXPECT_EQ(runs[0].seqs.size(), 2u);
+  EXPECT_GE(s.stats(t).queue.min_ns(), 25'000'000);
+  drain(s, {t});
+}
+
+TEST(Scheduler, SpillsToALessPreferredAcceleratorOnlyWhenThePreferredIsSaturated) {
+  for (SchedPolicy policy : {SchedPolicy::kThroughput, SchedPolicy::kLatency}) {
+    Scheduler s(device({1, 1}), {.queue_capacity = 8, .lossless = true});
+    Recorder rec;
+    auto hog = s.add_task(task("hog", Priority::kNormal, SchedPolicy::kLatency, {0}), rec.fn("hog", 80ms), [] {});
+    auto m = s.add_task(task("m", Priority::kNormal, policy, {0, 1}), rec.fn("m", 2ms), [] {});
+    s.start();
+    s.submit(m, input(0));  // accelerator 0 is free: it runs there
+    std::this_thread::sleep_for(20ms);
+    s.submit(hog, input(1));
+    std::this_thread::sleep_for(10ms);
+    s.submit(m, input(2));  // accelerator 0 is busy with the hog
+    drain(s, {hog, m});
+    auto st = s.stats(m);
+    EXPECT_EQ(st.placements.at("acc0"), policy == SchedPolicy::kThroughput ? 1u : 2u);
+    if (policy == SchedPolicy::kThroughput) EXPECT_EQ(st.placements.at("acc1"), 1u);
+    else EXPECT_EQ(st.placements.count("acc1"), 0u);
+  }
+}
+
+TEST(Scheduler, RunsNeverTakeMoreThreadsThanTheBudget) {
+  Scheduler s(device({2}), {.queue_capacity = 16, .lossless = true});
+  Recorder rec;
+  TaskOptions wide = task("wide");
+  wide.threads = 2;
+  auto w = s.add_task(wide, rec.fn("wide", 5ms, 2), [] {});
+  auto a = s.add_task(task("a"), rec.fn("a", 5ms, 1), [] {});
+  auto b = s.add_task(task("b"), rec.fn("b", 5ms, 1), [] {});
+  s.start();
+  for (uint64_t i = 0; i < 10; ++i) {
+    s.submit(w, input(i));
+    s.submit(a, input(i));
+    s.submit(b, input(i));
+  }
+  drain(s, {w, a, b});
+  EXPECT_EQ(rec.snapshot().size(), 30u);
+  EXPECT_EQ(rec.threads_max.load(), 2);
+}
+
+TEST(Scheduler, UnderOverloadLowPriorityIsSkippedAtAControlledRateAndCounted) {
+  Scheduler s(device({1}), {.queue_capacity = 4, .lossless = false});
+  Recorder rec;
+  TaskOptions urgent = task("urgent", Priority::kHigh);
+  urgent.objective_ns = 30'000'000;
+  auto hi = s.add_task(urgent, rec.fn("urgent", 8ms), [] {});
+  TaskOptions bulk = task("bulk", Priority::kLow);
+  bulk.objective_ns = 1'000'000'000;
+  auto lo = s.add_task(bulk, rec.fn("bulk", 20ms), [] {});
+  s.start();
+  // Offered: urgent 8 ms every 20 ms (40%), bulk 20 ms every 10 ms (200%): overloaded.
+  for (uint64_t i = 0; i < 100; ++i) {
+    if (i % 2 == 0) s.submit(hi, input(i));
+    s.submit(lo, input(i));
+    std::this_thread::sleep_for(10ms);
+  }
+  drain(s, {hi, lo});
+  auto h = s.stats(hi);
+  auto l = s.stats(lo);
+  EXPECT_EQ(h.skipped, 0u);
+  EXPECT_EQ(h.batches.at(1), 50u) << "every urgent input ran";
+  EXPECT_GT(l.skipped, 30u) << "bulk degraded by skipping";
+  uint64_t ran = l.batches.count(1) ? l.batches.at(1) : 0;
+  EXPECT_EQ(ran + l.skipped, 100u) << "every bulk input either ran or was counted as skipped";
+  EXPECT_LE(h.deadline_misses, 5u);
+  EXPECT_LE(h.queue.percentile_ns(99), 25'000'000) << "urgent waited at most about one bulk run";
+}
+
+TEST(Scheduler, LosslessNeverSkipsAndTheMarkerComesLast) {
+  Scheduler s(device({1}), {.queue_capacity = 2, .lossless = true});
+  Recorder rec;
+  std::atomic<size_t> runs_at_flush{0};
+  auto t = s.add_task(task("m", Priority::kLow), rec.fn("m", 1ms), [&] { runs_at_flush = rec.snapshot().size(); });
+  s.start();
+  for (uint64_t i = 0; i < 20; ++i) s.submit(t, input(i));  // waits for room
+  drain(s, {t});
+  EXPECT_EQ(runs_at_flush.load(), 20u);
+  EXPECT_EQ(s.stats(t).skipped, 0u);
+}
+
+TEST(Scheduler, AFullQueueDropsTheOldestInRealTime) {
+  Scheduler s(device({1}), {.queue_capacity = 2, .lossless = false});
+  Recorder rec;
+  auto t = s.add_task(task("m"), rec.fn("m", 30ms), [] {});
+  s.start();
+  for (uint64_t i = 0; i < 6; ++i) s.submit(t, input(i));
+  drain(s, {t});
+  auto st = s.stats(t);
+  EXPECT_EQ(st.dropped, st.skipped);
+  EXPECT_GE(st.dropped, 3u);
+  auto runs = rec.snapshot();
+  EXPECT_EQ(runs.back().seqs.back(), 5u) << "the newest input is kept";
+}
+
+}  // namespace
+}  // namespace sensix

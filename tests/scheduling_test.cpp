@@ -1,0 +1,235 @@
+// The scheduler on the real models (sched/scheduler.h, docs/scheduling.md): batching gives the same
+// predictions as single runs; priorities, objectives and placement are applied and reported; under
+// real-time overload the low-priority model skips (counted) while the high-priority chain keeps its
+// objective; impossible objectives, unknown accelerators and thread budgets above the cores are
+// refused at apply time with the numbers.
+#include <gtest/gtest.h>
+#include <gmock/gmock.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "e2e_support.h"
+#include "runtime/runtime.h"
+
+namespace sensix::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+ModelDoc& model(DocumentSet& d, const std::string& name) {
+  for (auto& m : d.models) {
+    if (m.metadata.name == name) return m;
+  }
+  throw std::runtime_error("no model " + name);
+}
+
+DeviceDoc device(std::vector<AcceleratorSpec> accs, int cores = 0) {
+  DeviceDoc d;
+  d.origin.file = "device.yaml";
+  d.metadata.name = "edge";
+  d.spec.cores = cores;
+  d.spec.accelerators = std::move(accs);
+  return d;
+}
+
+int machine_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// (label, frame) of every prediction of the wake-word heads, in order.
+std::vector<std::pair<std::string, uint64_t>> heads(const RunResult& r) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const auto& p : r.predictions) {
+    if (p.model != "hey-jarvis" && p.model != "alexa" && p.model != "hey-mycroft") continue;
+    for (const auto& l : p.labels) out.emplace_back(p.model + ":" + l.label, p.frame_seq);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Scheduling, BatchingTheEmbeddingGivesTheSamePredictionsAsSingleRuns) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet single = only_pipelines(*docs, {"voice"});
+  DocumentSet batched = single;
+  ModelDoc& emb = model(batched, "oww-embedding");
+  emb.spec.scheduling.batch = BatchSpec{4, 50'000'000};
+  emb.spec.scheduling.policy = SchedPolicy::kThroughput;
+  auto a = run_to_end(single);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = run_to_end(batched);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_FALSE(heads(*a).empty());
+  EXPECT_EQ(heads(*a), heads(*b)) << "the same wake words on the same frames";
+  const ModelRuntimeStats* e = b->model_stats("oww-embedding");
+  ASSERT_NE(e, nullptr);
+  uint64_t inputs = 0, batched_runs = 0;
+  for (const auto& [size, runs] : e->sched.batches) {
+    inputs += static_cast<uint64_t>(size) * runs;
+    if (size > 1) batched_runs += runs;
+  }
+  EXPECT_EQ(inputs, e->model.runs) << "every input ran, in some batch";
+  EXPECT_GT(batched_runs, 0u) << "replaying as fast as possible, inputs queue up and run together";
+  EXPECT_EQ(a->model_stats("oww-embedding")->model.runs, e->model.runs);
+  EXPECT_EQ(e->sched.policy, "throughput");
+}
+
+TEST(Scheduling, PrioritiesObjectivesAndPlacementAreAppliedAndReported) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet set = *docs;
+  set.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+  for (const char* name : {"oww-mel", "oww-embedding", "hey-jarvis"}) {
+    model(set, name).spec.scheduling.priority = Priority::kHigh;
+    model(set, name).spec.scheduling.latency_ns = 2'000'000'000;
+  }
+  model(set, "ssd-oidv4").spec.scheduling.priority = Priority::kLow;
+  auto r = run_to_end(set);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto* jarvis = r->model_stats("hey-jarvis");
+  const auto* ssd = r->model_stats("ssd-oidv4");
+  ASSERT_NE(jarvis, nullptr);
+  ASSERT_NE(ssd, nullptr);
+  EXPECT_EQ(jarvis->sched.priority, "high");
+  EXPECT_EQ(jarvis->sched.objective_ns, 2'000'000'000);
+  EXPECT_EQ(jarvis->sched.placements.at("ort"), jarvis->sched.batches.at(1));
+  EXPECT_EQ(ssd->sched.priority, "low");
+  EXPECT_EQ(ssd->sched.placements.at("lite"), ssd->model.runs);
+  EXPECT_EQ(jarvis->sched.skipped, 0u) << "replaying as fast as possible: nothing is skipped";
+  EXPECT_GT(jarvis->sched.best_ns, 0);
+  EXPECT_EQ(jarvis->sched.queue.count(), static_cast<int64_t>(jarvis->model.runs));
+  ASSERT_EQ(r->stats.accelerators.size(), 2u);
+  EXPECT_EQ(r->stats.accelerators[0].name, "ort");
+  EXPECT_GT(r->stats.accelerators[0].runs, 0u);
+  EXPECT_EQ(r->stats.accelerators[1].runs, ssd->model.runs) << "SSD is the only TFLite model";
+  EXPECT_EQ(r->stats.policy, "balanced");
+}
+
+// Real time, overloaded: BlazeFace on photos at 200 frames a second (several times what one ONNX
+// Runtime thread can do) at low priority, on the same accelerator as the high-priority wake-word
+// chain with a 1 s objective. The chain keeps its objective; BlazeFace skips, and every skip is counted.
+TEST(Scheduling, UnderOverloadTheLowPriorityModelSkipsAndTheHighPriorityChainKeepsItsObjective) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet set = only_pipelines(*docs, {"voice", "vision"});
+  set.pipelines[1].spec.steps.erase(set.pipelines[1].spec.steps.begin() + 1);  // no SSD
+  set.pipelines[1].spec.events.clear();
+  set.models.erase(std::remove_if(set.models.begin(), set.models.end(),
+                                  [](const ModelDoc& m) { return m.metadata.name == "ssd-oidv4"; }),
+                   set.models.end());
+  set.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}}));
+  for (auto& m : set.models) {
+    m.spec.scheduling.priority = m.metadata.name == "blazeface" ? Priority::kLow : Priority::kHigh;
+    m.spec.scheduling.latency_ns = m.metadata.name == "blazeface" ? 200'000'000 : 1'000'000'000;
+  }
+  for (auto& s : set.sensors) {
+    if (s.metadata.name == "camera") {
+      s.spec.video.fps = 200;
+      s.spec.replay.loop = true;
+    }
+  }
+  RuntimeOptions options;
+  options.speed = 1.0;
+  auto runtime = Runtime::create(set, options);
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  ASSERT_TRUE((*runtime)->start().ok());
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  (*runtime)->stop();
+  const RuntimeStats stats = (*runtime)->stats();
+  const ModelRuntimeStats* face = nullptr;
+  for (const auto& m : stats.models) {
+    if (m.model.name == "blazeface") face = &m;
+  }
+  ASSERT_NE(face, nullptr);
+  std::cout << "blazeface: runs " << face->model.runs << " skipped " << face->sched.skipped << " (admit rate "
+            << face->sched.admit_rate << ")\n";
+  EXPECT_GT(face->sched.skipped, 0u) << "overloaded: the low-priority model skipped inputs";
+  for (const auto& m : stats.models) {
+    if (m.model.name == "blazeface") continue;
+    std::cout << m.model.name << ": runs " << m.model.runs << " misses " << m.sched.deadline_misses << " skipped "
+              << m.sched.skipped << " e2e p99 " << m.model.end_to_end.percentile_ns(99) / 1e6 << " ms\n";
+    EXPECT_EQ(m.sched.skipped, 0u) << m.model.name << ": high priority is never skipped";
+#if !defined(__SANITIZE_ADDRESS__)
+    EXPECT_LE(m.sched.deadline_misses * 50, m.model.runs) << m.model.name << ": more than 2% of its runs missed";
+#endif
+  }
+}
+
+TEST(Scheduling, AnObjectiveShorterThanTheBestRunIsRefusedWithTheNumbers) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet set = only_pipelines(*docs, {"vision"});
+  model(set, "ssd-oidv4").spec.scheduling.latency_ns = 1'000'000;
+  auto r = Runtime::create(set);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              MatchesRegex(".*Model/ssd-oidv4: spec.scheduling.latency: the objective of 1.0 ms is shorter than the "
+                           "model's best measured run, [0-9.]+ ms \\(3 warm-up runs on tflite-cpu with 1 thread\\).*"));
+}
+
+TEST(Scheduling, DevicesAndPlacementsThatCannotWorkAreRefusedWithTheNumbers) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const DocumentSet vision = only_pipelines(*docs, {"vision"});
+  const int cores = machine_cores();
+  {
+    DocumentSet set = vision;
+    set.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, cores}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+    auto r = Runtime::create(set);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(std::string(r.status().message()),
+              fmt::format("device.yaml: Device/edge: spec.accelerators: their CPU threads add up to {} (ort {} + lite 1), "
+                          "more than the {} cores of this machine",
+                          cores + 1, cores, cores));
+  }
+  {
+    DocumentSet set = vision;
+    set.devices.push_back(device({}, cores + 1));
+    auto r = Runtime::create(set);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(std::string(r.status().message()),
+              fmt::format("device.yaml: Device/edge: spec.cores: {} cores asked for, but this machine has {}", cores + 1,
+                          cores));
+  }
+  {
+    DocumentSet set = vision;
+    set.devices.push_back(device({{"gpu", "onnxruntime", DeviceKind::kGpu, 1}}));
+    auto r = Runtime::create(set);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("spec.accelerators[0] (gpu): onnxruntime on gpu: this build "
+                                                             "of sensix runs onnxruntime on the CPU only"));
+  }
+  {
+    DocumentSet set = vision;  // the default accelerators: SSD is TFLite
+    model(set, "ssd-oidv4").spec.scheduling.accelerators = {"onnxruntime-cpu"};
+    auto r = Runtime::create(set);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr("Model/ssd-oidv4: spec.scheduling.accelerators: \"onnxruntime-cpu\" runs onnxruntime, but this "
+                          "model runs on tflite"));
+  }
+  {
+    DocumentSet set = vision;
+    set.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+    model(set, "blazeface").spec.resources.threads = 2;
+    auto r = Runtime::create(set);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr("Model/blazeface: spec.resources.threads: 2 threads per run, more than any onnxruntime "
+                          "accelerator's budget (\"ort\" has 1 threads)"));
+  }
+  {
+    DocumentSet set = only_pipelines(*docs, {"voice"});
+    model(set, "hey-jarvis").spec.scheduling.batch = BatchSpec{4, 0};
+    auto r = Runtime::create(set);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr("Model/hey-jarvis: spec.scheduling.batch.max: 4 inputs per run need a dynamic first (batch) "
+                          "dimension of size 1 in the document, but input \"x.1\" is [1, 16, 96] in the model"));
+  }
+}
+
+}  // namespace
+}  // namespace sensix::testing
