@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/paths.h"
 #include "e2e_support.h"
 #include "runtime/runtime.h"
 
@@ -155,6 +156,79 @@ TEST(Scheduling, UnderOverloadTheLowPriorityModelSkipsAndTheHighPriorityChainKee
     EXPECT_LE(m.sched.deadline_misses * 50, m.model.runs) << m.model.name << ": more than 2% of its runs missed";
 #endif
   }
+}
+
+// openWakeWord ships hey_jarvis as ONNX and as TFLite: the TFLite twin as a variant of the ONNX head.
+VariantSpec jarvis_tflite() {
+  VariantSpec v;
+  v.format = ModelFormat::kTflite;
+  v.engine = "tflite";
+  v.source = "repo:openwakeword/hey_jarvis_v0.1.tflite";
+  v.path = model_repo_dir() + "/openwakeword/hey_jarvis_v0.1.tflite";
+  v.sha256 = "14bff778604985e1b5c19f0f7bbe477a69cf281d8db34b232b3b972411f710e2";
+  v.tensors = {{"x.1", "serving_default_x.1:0"}, {"53", "PartitionedCall:0"}};
+  return v;
+}
+
+std::vector<uint64_t> frames_of(const RunResult& r, const std::string& model) {
+  std::vector<uint64_t> out;
+  for (const auto& p : r.of_model(model)) out.push_back(p.frame_seq);
+  return out;
+}
+
+TEST(Scheduling, AModelWithATwinInAnotherFormatRunsOnEitherEngineWithTheSameResults) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet onnx_only = only_pipelines(*docs, {"voice"});
+  set_sensor_path(&onnx_only, "speech", sample_path("speech/hey_jarvis.wav"));
+  auto reference = run_to_end(onnx_only);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  ASSERT_EQ(reference->of_model("hey-jarvis").size(), 1u);
+
+  // Pinned to the TFLite twin.
+  DocumentSet pinned = onnx_only;
+  model(pinned, "hey-jarvis").spec.variants.push_back(jarvis_tflite());
+  model(pinned, "hey-jarvis").spec.scheduling.accelerators = {"tflite-cpu"};
+  auto on_tflite = run_to_end(pinned);
+  ASSERT_TRUE(on_tflite.ok()) << on_tflite.status();
+  const ModelRuntimeStats* j = on_tflite->model_stats("hey-jarvis");
+  ASSERT_NE(j, nullptr);
+  EXPECT_EQ(j->sched.placements.size(), 1u);
+  EXPECT_EQ(j->sched.placements.at("tflite-cpu"), j->model.runs);
+  EXPECT_EQ(frames_of(*on_tflite, "hey-jarvis"), frames_of(*reference, "hey-jarvis")) << "the same wake word, same frame";
+
+  // Free to use either: ONNX Runtime first, TFLite whenever ONNX Runtime's one thread is busy, which
+  // replaying as fast as possible (the whole chain on that one thread) is nearly always.
+  DocumentSet free = onnx_only;
+  free.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+  model(free, "hey-jarvis").spec.variants.push_back(jarvis_tflite());
+  model(free, "hey-jarvis").spec.scheduling.policy = SchedPolicy::kThroughput;
+  auto either = run_to_end(free);
+  ASSERT_TRUE(either.ok()) << either.status();
+  const ModelRuntimeStats* e = either->model_stats("hey-jarvis");
+  ASSERT_NE(e, nullptr);
+  std::cout << "hey-jarvis placements: ort " << (e->sched.placements.count("ort") ? e->sched.placements.at("ort") : 0)
+            << ", lite " << (e->sched.placements.count("lite") ? e->sched.placements.at("lite") : 0) << "\n";
+  const uint64_t on_ort = e->sched.placements.count("ort") ? e->sched.placements.at("ort") : 0;
+  const uint64_t on_lite = e->sched.placements.count("lite") ? e->sched.placements.at("lite") : 0;
+  EXPECT_EQ(on_ort + on_lite, e->model.runs);
+  EXPECT_GT(on_lite, 0u) << "the ONNX Runtime lane is saturated and the twin takes over";
+  EXPECT_EQ(frames_of(*either, "hey-jarvis"), frames_of(*reference, "hey-jarvis"));
+  EXPECT_EQ(either->model_stats("hey-jarvis")->model.runs, reference->model_stats("hey-jarvis")->model.runs);
+}
+
+TEST(Scheduling, ATwinWhoseTensorsDoNotMatchIsRefused) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  DocumentSet set = only_pipelines(*docs, {"voice"});
+  VariantSpec v = jarvis_tflite();
+  v.tensors.erase("53");  // the TFLite file calls its output PartitionedCall:0
+  model(set, "hey-jarvis").spec.variants.push_back(v);
+  auto r = Runtime::create(set);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("Model/hey-jarvis: spec.variants[0]: tensors: output \"53\" is \"53\" in this file, which has no "
+                        "such output; its outputs are: PartitionedCall:0 (float32 [1, 1])"));
 }
 
 TEST(Scheduling, AnObjectiveShorterThanTheBestRunIsRefusedWithTheNumbers) {

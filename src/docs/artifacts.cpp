@@ -71,42 +71,53 @@ bool check_exists(Report& r, const std::string& prefix, const std::string& writt
   return true;
 }
 
-void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string>& sha_cache) {
-  const std::string label = doc_label(d);
-  const ModelSpec& m = d.spec;
-  const std::string file = fs::path(m.path).filename().string();
-  if (check_exists(r, label + ": spec.source", m.source.empty() ? m.path : m.source, m.path)) {
-    auto it = sha_cache.find(m.path);
+// One model file: exists, has its sha256, starts like its format. `at` is "spec." or "spec.variants[i].".
+void check_model_file(Report& r, const std::string& label, const std::string& at, const std::string& source,
+                      const std::string& path, const std::string& sha256, ModelFormat format,
+                      std::map<std::string, std::string>& sha_cache) {
+  const std::string file = fs::path(path).filename().string();
+  if (check_exists(r, label + ": " + at + "source", source.empty() ? path : source, path)) {
+    auto it = sha_cache.find(path);
     if (it == sha_cache.end()) {
-      auto sha = sha256_file(m.path);
+      auto sha = sha256_file(path);
       if (!sha.ok()) {
-        r.add(sha.status().with_context(label + ": spec.source"));
+        r.add(sha.status().with_context(label + ": " + at + "source"));
         return;
       }
-      it = sha_cache.emplace(m.path, *sha).first;
+      it = sha_cache.emplace(path, *sha).first;
     }
-    if (it->second != m.sha256) {
-      r.add(DataLoss(fmt::format("{}: spec.sha256: {} has sha256 {}, the document says {}", label, file, it->second,
-                                 m.sha256)));
+    if (it->second != sha256) {
+      r.add(DataLoss(fmt::format("{}: {}sha256: {} has sha256 {}, the document says {}", label, at, file, it->second,
+                                 sha256)));
     } else {
       std::array<unsigned char, 8> head{};
-      std::ifstream in(m.path, std::ios::binary);
+      std::ifstream in(path, std::ios::binary);
       in.read(reinterpret_cast<char*>(head.data()), head.size());
       const size_t n = static_cast<size_t>(in.gcount());
       const bool tflite = n >= 8 && head[4] == 'T' && head[5] == 'F' && head[6] == 'L' && head[7] == '3';
       // An ONNX ModelProto starts with field 1 (ir_version) as a varint: tag byte 0x08.
       const bool onnx = n >= 2 && head[0] == 0x08;
-      const bool ok = m.format == ModelFormat::kOnnx ? onnx : tflite;
+      const bool ok = format == ModelFormat::kOnnx ? onnx : tflite;
       if (!ok) {
         std::string seen = tflite ? "it looks like a TFLite model"
                            : onnx ? "it looks like an ONNX model"
                                   : fmt::format("it starts with {}", n ? hex_prefix(head, n) : "nothing");
-        const char* expect = m.format == ModelFormat::kOnnx
+        const char* expect = format == ModelFormat::kOnnx
                                  ? "an ONNX model (a protobuf starting with byte 08)"
                                  : "a TFLite model (\"TFL3\" at bytes 4..7)";
-        r.add(InvalidArgument(fmt::format("{}: spec.format: {} is not {}: {}", label, file, expect, seen)));
+        r.add(InvalidArgument(fmt::format("{}: {}format: {} is not {}: {}", label, at, file, expect, seen)));
       }
     }
+  }
+}
+
+void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string>& sha_cache) {
+  const std::string label = doc_label(d);
+  const ModelSpec& m = d.spec;
+  check_model_file(r, label, "spec.", m.source, m.path, m.sha256, m.format, sha_cache);
+  for (size_t i = 0; i < m.variants.size(); ++i) {
+    const VariantSpec& v = m.variants[i];
+    check_model_file(r, label, fmt::format("spec.variants[{}].", i), v.source, v.path, v.sha256, v.format, sha_cache);
   }
   auto labels = [&](const std::string& path, const char* field) {
     if (!path.empty()) check_exists(r, label + ": " + field, path, path);

@@ -1390,5 +1390,46 @@ TEST(ParserTest, ModelsNameAcceleratorsOfTheDeviceAndOneDeviceAtMost) {
                         "defined at t.yaml line"));
 }
 
+
+// spec.variants: the same model in another file for another engine.
+std::string with_variants(const std::string& block) {
+  return replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  variants:\n" + block + "  postprocess:\n");
+}
+
+TEST(ParserTest, VariantsParse) {
+  auto docs = parse_document_text(with_variants("    - format: tflite\n"
+                                                "      source: repo:vad.tflite\n"
+                                                "      sha256: " + kSha + "\n"
+                                                "      tensors: {input: \"serving_default_input:0\", output: \"Identity:0\"}\n"),
+                                  "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const auto& v = docs->models.at(0).spec.variants;
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].format, ModelFormat::kTflite);
+  EXPECT_EQ(v[0].engine, "tflite");
+  EXPECT_EQ(v[0].path, "/repo/vad.tflite");
+  EXPECT_EQ(v[0].tensors.at("input"), "serving_default_input:0");
+  EXPECT_EQ(v[0].tensors.at("output"), "Identity:0");
+}
+
+TEST(ParserTest, VariantsReportBadFields) {
+  const std::string vr = M + "spec.variants";
+  const std::string tfl = "    - format: tflite\n      source: repo:vad.tflite\n      sha256: " + kSha + "\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    - format: onnx\n      source: repo:v2.onnx\n      sha256: " + kSha + "\n",
+       vr + "[0]: a second onnxruntime variant (the model already runs on onnxruntime through spec.engine); one file per engine"},
+      {tfl + tfl, vr + "[1]: a second tflite variant (the model already runs on tflite through spec.variants[0])"},
+      {tfl + "      tensors: {inputs: x}\n", vr + "[0].tensors.inputs: \"inputs\" is not one of the model's declared inputs or outputs"},
+      {tfl + "      engine: onnxruntime\n", vr + "[0].engine: engine onnxruntime cannot load tflite models"},
+      {"    - format: tflite\n      source: repo:vad.tflite\n", vr + "[0].sha256: required field is missing"},
+      {tfl + "      threads: 2\n", vr + "[0].threads: unknown field"},
+  };
+  for (const auto& [block, expected] : cases) {
+    EXPECT_THAT(errors_of(with_variants(block)), HasSubstr(expected)) << block;
+  }
+  const std::string isolated = replace(with_variants(tfl), "  variants:\n", "  resources: {isolation: process}\n  variants:\n");
+  EXPECT_THAT(errors_of(isolated), HasSubstr(vr + ": a model with variants runs in-process"));
+}
+
 }  // namespace
 }  // namespace sensix

@@ -1348,11 +1348,75 @@ void read_scheduling(const Field& f, ModelSpec& out) {
   }
 }
 
+// spec.variants: after the model's own fields (names are checked against its inputs and outputs).
+void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
+  auto items = f.as_list(1);
+  if (!items) return;
+  if (out.resources.isolation == Isolation::kProcess) {
+    f.error("a model with variants runs in-process (isolation: process applies to a model with one file)");
+    return;
+  }
+  std::set<std::string> names;
+  for (const auto& in : out.inputs) names.insert(in.name);
+  for (const auto& o : out.outputs) names.insert(o.name);
+  std::map<std::string, std::string> engines{{out.engine, "spec.engine"}};
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto m = (*items)[i].as_map({"format", "source", "sha256", "engine", "tensors"});
+    if (!m) continue;
+    VariantSpec v;
+    const bool format_ok = m->read_enum("format", v.format, format_table(), true);
+    read_path(*m, "source", v.path, true, roots, &v.source);
+    Field sha = m->require("sha256");
+    if (sha.present()) {
+      static const std::regex kHex("[0-9a-f]{64}");
+      if (sha.is_scalar() && std::regex_match(sha.node().Scalar(), kHex)) {
+        v.sha256 = sha.node().Scalar();
+      } else {
+        sha.expected("64 lowercase hex digits");
+      }
+    }
+    if (m->read_enum("engine", v.engine, engine_table())) {
+      if (format_ok && (v.format == ModelFormat::kOnnx) != (v.engine == "onnxruntime")) {
+        m->get("engine").error(fmt::format("engine {} cannot load {} models", v.engine, model_format_name(v.format)));
+      }
+    } else if (format_ok && !m->has("engine")) {
+      v.engine = v.format == ModelFormat::kOnnx ? "onnxruntime" : "tflite";
+    }
+    if (!v.engine.empty()) {
+      auto [it, fresh] = engines.emplace(v.engine, fmt::format("spec.variants[{}]", i));
+      if (!fresh) {
+        (*items)[i].error(fmt::format("a second {} variant (the model already runs on {} through {}); one file per engine",
+                                      v.engine, v.engine, it->second));
+      }
+    }
+    Field tensors = m->get("tensors");
+    if (tensors.present()) {
+      if (!tensors.is_map()) {
+        tensors.expected("a map from the document's tensor names to this file's");
+      } else {
+        for (auto it = tensors.node().begin(); it != tensors.node().end(); ++it) {
+          const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+          Field value(it->second, tensors.path() + "." + key, it->first.Mark().line + 1, &tensors.ctx());
+          auto name = value.as_string();
+          if (!name) continue;
+          if (!names.count(key)) {
+            value.error(fmt::format("\"{}\" is not one of the model's declared inputs or outputs", key));
+            continue;
+          }
+          v.tensors[key] = *name;
+        }
+      }
+    }
+    out.variants.push_back(std::move(v));
+  }
+}
+
 }  // namespace
 
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
   auto spec = spec_field.as_map(
-      {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources", "scheduling"});
+      {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources", "scheduling",
+       "variants"});
   if (!spec) return;
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
   read_path(*spec, "source", out.path, true, roots, &out.source);
@@ -1490,6 +1554,8 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
   }
   Field scheduling = spec->get("scheduling");
   if (scheduling.present()) read_scheduling(scheduling, out);
+  Field variants = spec->get("variants");
+  if (variants.present()) read_variants(variants, roots, out);
 }
 
 void read_device_spec(const Field& spec_field, DeviceSpec& out) {

@@ -529,6 +529,20 @@ struct SchedulingSpec {
   std::vector<std::string> accelerators;  // allowed, in preference order; empty = every one that runs the model
 };
 
+// `spec.variants[]`: the same model in another file for another engine (openWakeWord ships each
+// head as ONNX and as TFLite). The model is loaded once per variant and the scheduler may run it on
+// an accelerator of any of their engines; results must not depend on which (the variant's tensors
+// are checked against the document at load). `tensors` maps the document's input and output
+// names to this file's where they differ.
+struct VariantSpec {
+  ModelFormat format = ModelFormat::kTflite;
+  std::string source;  // as written
+  std::string path;    // resolved
+  std::string sha256;
+  std::string engine;  // "onnxruntime" | "tflite"; default for the format
+  std::map<std::string, std::string> tensors;
+};
+
 struct ModelSpec {
   ModelFormat format = ModelFormat::kOnnx;
   std::string source;   // as written in the document (for messages)
@@ -541,6 +555,7 @@ struct ModelSpec {
   PostprocessSpec postprocess;
   ResourceSpec resources;
   SchedulingSpec scheduling;
+  std::vector<VariantSpec> variants;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -142,19 +142,28 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
     if (!worker.ok()) return worker.status().with_context(label + ": spec.source " + doc.spec.source + " (in a worker process)");
     m->worker_ = worker->get();
     m->stats_.worker_pid = m->worker_->health().pid;
-    m->session_ = std::move(worker).value();
-    SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->session_->memory()));  // before warm-up can grow it
+    m->bindings_.emplace_back();
+    m->bindings_[0].session = std::move(worker).value();
+    SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->bindings_[0].session->memory()));  // before warm-up can grow it
   } else {
     auto session = (*engine)->load(doc.spec.path, opts);
     if (!session.ok()) return session.status().with_context(label + ": spec.source " + doc.spec.source);
-    m->session_ = std::move(session).value();
+    m->bindings_.emplace_back();
+    m->bindings_[0].session = std::move(session).value();
   }
-  SENSIX_RETURN_IF_ERROR(m->bind(*m->session_).with_context(label));
-  SENSIX_RETURN_IF_ERROR(m->check_batch(*m->session_).with_context(label + ": spec.scheduling.batch.max"));
-  m->stats_.memory = m->session_->memory();
+  m->bindings_[0].engine = engine_name;
+  const Session& main = *m->bindings_[0].session;
+  SENSIX_RETURN_IF_ERROR(m->bind(main).with_context(label));
+  SENSIX_RETURN_IF_ERROR(m->check_batch(main).with_context(label + ": spec.scheduling.batch.max"));
+  m->stats_.memory = main.memory();
+  for (size_t i = 0; i < doc.spec.variants.size(); ++i) {
+    SENSIX_RETURN_IF_ERROR(m->load_variant(i, engines, opts).with_context(fmt::format("{}: spec.variants[{}]", label, i)));
+    m->stats_.memory.file_bytes += m->bindings_.back().session->memory().file_bytes;
+    m->stats_.memory.resident_bytes += m->bindings_.back().session->memory().resident_bytes;
+  }
   m->set_state(ModelState::kWarming, "");
   SENSIX_RETURN_IF_ERROR(m->warm_up().with_context(label + ": spec.resources.warmup"));
-  if (m->worker_ != nullptr) m->stats_.memory = m->session_->memory();  // the worker's, warmed up
+  if (m->worker_ != nullptr) m->stats_.memory = main.memory();  // the worker's, warmed up
   SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->stats_.memory));
   const int64_t load_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -175,7 +184,8 @@ Status ModelInstance::bind(const Session& session) {
   const auto& spec = doc_.spec;
   const auto& ins = session.inputs();
   input_shapes_.resize(spec.inputs.size());
-  session_input_of_.resize(spec.inputs.size());
+  Binding& b = bindings_[0];
+  b.input_of.resize(spec.inputs.size());
   constants_.resize(spec.inputs.size());
   for (size_t i = 0; i < spec.inputs.size(); ++i) {
     const InputSpec& in = spec.inputs[i];
@@ -193,7 +203,7 @@ Status ModelInstance::bind(const Session& session) {
     auto shape = resolve_shape(in.shape, info.shape);
     if (!shape.ok()) return shape.status().with_context(fmt::format("{}.shape (input \"{}\")", field, in.name));
     input_shapes_[i] = *shape;
-    session_input_of_[i] = idx;
+    b.input_of[i] = idx;
     if (is_data_input(in)) data_input_ = static_cast<int>(i);
     if (std::holds_alternative<StateInputSpec>(in.source)) state_inputs_.push_back(static_cast<int>(i));
     if (const auto* c = std::get_if<ConstantInputSpec>(&in.source)) {
@@ -225,7 +235,7 @@ Status ModelInstance::bind(const Session& session) {
       return InvalidArgument(fmt::format("spec.outputs[{}]: scale/offset need a float32 output, \"{}\" is {}", i,
                                          o.name, dtype_name(info.dtype)));
     }
-    output_indices_.push_back(idx);
+    b.outputs.push_back(idx);
     output_infos_.push_back(info);
   }
   for (int si : state_inputs_) {
@@ -256,7 +266,7 @@ Status ModelInstance::check_batch(const Session& session) const {
                                        "has {}",
                                        max, others));
   }
-  const TensorInfo& in = session.inputs()[static_cast<size_t>(session_input_of_[static_cast<size_t>(data_input_)])];
+  const TensorInfo& in = session.inputs()[static_cast<size_t>(bindings_[0].input_of[static_cast<size_t>(data_input_)])];
   const Shape& declared = input_shapes_[static_cast<size_t>(data_input_)];
   if (in.shape.empty() || in.shape[0] != -1 || declared.empty() || declared[0] != 1) {
     return InvalidArgument(fmt::format("{} inputs per run need a dynamic first (batch) dimension of size 1 in the "
@@ -281,35 +291,139 @@ Status ModelInstance::warm_up() {
   const int n = spec.scheduling.latency_ns > 0 ? std::max(spec.resources.warmup, 3) : spec.resources.warmup;
   if (n <= 0) return Status::Ok();
   std::vector<Tensor> owned(spec.inputs.size());
-  std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
   for (size_t i = 0; i < spec.inputs.size(); ++i) {
-    const Tensor* t = &constants_[i];
-    if (!std::holds_alternative<ConstantInputSpec>(spec.inputs[i].source)) {
-      owned[i] = Tensor(spec.inputs[i].dtype, input_shapes_[i]);  // zero-filled
-      if (const auto* st = std::get_if<StateInputSpec>(&spec.inputs[i].source);
-          st != nullptr && st->init != 0.0f && owned[i].dtype() == DType::kFloat32) {
-        for (float& v : owned[i].values<float>()) v = st->init;
-      }
-      t = &owned[i];
+    if (std::holds_alternative<ConstantInputSpec>(spec.inputs[i].source)) continue;
+    owned[i] = Tensor(spec.inputs[i].dtype, input_shapes_[i]);  // zero-filled
+    if (const auto* st = std::get_if<StateInputSpec>(&spec.inputs[i].source);
+        st != nullptr && st->init != 0.0f && owned[i].dtype() == DType::kFloat32) {
+      for (float& v : owned[i].values<float>()) v = st->init;
     }
-    inputs[static_cast<size_t>(session_input_of_[i])] = t;
   }
-  std::vector<Tensor> outputs;
-  int64_t total = 0, best = 0;
-  for (int k = 0; k < n; ++k) {
-    const auto t0 = std::chrono::steady_clock::now();
-    Status s = session_->run(inputs, output_indices_, &outputs);
-    if (!s.ok()) return s.with_context(fmt::format("warm-up run {} of {} on zero inputs", k + 1, n));
-    const int64_t ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-    total += ns;
-    if (k == 0 || ns < best) best = ns;
+  int64_t total = 0, best_any = 0;
+  for (size_t bi = 0; bi < bindings_.size(); ++bi) {
+    Binding& b = bindings_[bi];
+    std::vector<const Tensor*> inputs(b.session->inputs().size(), nullptr);
+    for (size_t i = 0; i < spec.inputs.size(); ++i) {
+      const bool constant = std::holds_alternative<ConstantInputSpec>(spec.inputs[i].source);
+      inputs[static_cast<size_t>(b.input_of[i])] = constant ? &constants_[i] : &owned[i];
+    }
+    std::vector<Tensor> outputs;
+    int64_t best = 0;
+    for (int k = 0; k < n; ++k) {
+      const auto t0 = std::chrono::steady_clock::now();
+      Status s = b.session->run(inputs, b.outputs, &outputs);
+      if (!s.ok()) {
+        return s.with_context(fmt::format("warm-up run {} of {} on zero inputs{}", k + 1, n,
+                                          bi == 0 ? "" : fmt::format(" (spec.variants[{}], {})", bi - 1, b.engine)));
+      }
+      const int64_t ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      total += ns;
+      if (k == 0 || ns < best) best = ns;
+    }
+    b.warmup_best_ns = best;
+    if (best_any == 0 || best < best_any) best_any = best;
   }
   std::lock_guard<std::mutex> lock(stats_mu_);
-  stats_.warmup_runs = static_cast<uint64_t>(n);
+  stats_.warmup_runs = static_cast<uint64_t>(n) * bindings_.size();
   stats_.warmup_ns = total;
-  stats_.warmup_best_ns = best;
+  stats_.warmup_best_ns = best_any;
   return Status::Ok();
+}
+
+Status ModelInstance::load_variant(size_t vi, EngineRegistry& engines, const SessionOptions& opts) {
+  const auto& spec = doc_.spec;
+  const VariantSpec& v = spec.variants[vi];
+  const std::string engine_name =
+      v.engine.empty() ? std::string(EngineRegistry::default_engine_for(v.format)) : v.engine;
+  auto engine = engines.get(engine_name);
+  if (!engine.ok()) return engine.status().with_context("engine");
+  auto session = (*engine)->load(v.path, opts);
+  if (!session.ok()) return session.status().with_context("source " + v.source);
+  Binding b;
+  b.engine = engine_name;
+  b.session = std::move(session).value();
+  auto renamed = [&](const std::string& name) {
+    auto it = v.tensors.find(name);
+    return it == v.tensors.end() ? name : it->second;
+  };
+  const auto& ins = b.session->inputs();
+  if (ins.size() != spec.inputs.size()) {
+    return InvalidArgument(fmt::format("this file has {} inputs ({}), the document declares {}", ins.size(),
+                                       describe_tensors(ins), spec.inputs.size()));
+  }
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    const InputSpec& in = spec.inputs[i];
+    const std::string name = renamed(in.name);
+    int idx = find_tensor(ins, name);
+    if (idx < 0) {
+      return InvalidArgument(fmt::format("tensors: input \"{}\" is \"{}\" in this file, which has no such input; its "
+                                         "inputs are: {}",
+                                         in.name, name, describe_tensors(ins)));
+    }
+    const TensorInfo& info = ins[static_cast<size_t>(idx)];
+    if (info.dtype != in.dtype) {
+      return InvalidArgument(fmt::format("input \"{}\" is {} in this file, {} in the document", name,
+                                         dtype_name(info.dtype), dtype_name(in.dtype)));
+    }
+    const Shape& want = input_shapes_[i];
+    bool fits = info.shape.size() == want.size();
+    for (size_t d = 0; fits && d < want.size(); ++d) fits = info.shape[d] < 0 || info.shape[d] == want[d];
+    if (!fits) {
+      return InvalidArgument(fmt::format("input \"{}\" is {} in this file, but the model's input is {}", name,
+                                         shape_to_string(info.shape), shape_to_string(want)));
+    }
+    b.input_of.push_back(idx);
+  }
+  const auto& outs = b.session->outputs();
+  for (size_t i = 0; i < spec.outputs.size(); ++i) {
+    const std::string name = renamed(spec.outputs[i].name);
+    int idx = find_tensor(outs, name);
+    if (idx < 0) {
+      return InvalidArgument(fmt::format("tensors: output \"{}\" is \"{}\" in this file, which has no such output; its "
+                                         "outputs are: {}",
+                                         spec.outputs[i].name, name, describe_tensors(outs)));
+    }
+    const TensorInfo& info = outs[static_cast<size_t>(idx)];
+    const TensorInfo& main = output_infos_[i];
+    bool same = info.dtype == main.dtype && info.shape.size() == main.shape.size();
+    for (size_t d = 0; same && d < main.shape.size(); ++d) {
+      same = info.shape[d] < 0 || main.shape[d] < 0 || info.shape[d] == main.shape[d];
+    }
+    if (!same) {
+      return InvalidArgument(fmt::format("output \"{}\" is {} {} in this file, {} {} in the model's own", name,
+                                         dtype_name(info.dtype), shape_to_string(info.shape), dtype_name(main.dtype),
+                                         shape_to_string(main.shape)));
+    }
+    b.outputs.push_back(idx);
+  }
+  if (spec.scheduling.batch.max > 1) {
+    const Shape& first = ins[static_cast<size_t>(b.input_of[static_cast<size_t>(data_input_)])].shape;
+    if (first.empty() || first[0] != -1) {
+      return InvalidArgument(fmt::format("batch.max {} needs a dynamic first dimension, but this file's input is {}",
+                                         spec.scheduling.batch.max, shape_to_string(first)));
+    }
+  }
+  bindings_.push_back(std::move(b));
+  return Status::Ok();
+}
+
+std::vector<std::string> ModelInstance::engines() const {
+  std::vector<std::string> out;
+  for (const auto& b : bindings_) out.push_back(b.engine);
+  return out;
+}
+
+int ModelInstance::session_for(std::string_view engine) const {
+  for (size_t i = 0; i < bindings_.size(); ++i) {
+    if (bindings_[i].engine == engine) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int64_t ModelInstance::warmup_best_ns(int session) const {
+  return session >= 0 && static_cast<size_t>(session) < bindings_.size() ? bindings_[static_cast<size_t>(session)].warmup_best_ns
+                                                                        : 0;
 }
 
 void ModelInstance::set_state(ModelState s, std::string reason) {
@@ -331,14 +445,16 @@ void ModelInstance::drain() {
 }
 
 void ModelInstance::unload() {
-  std::lock_guard<std::mutex> run_lock(run_mu_);
-  {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    if (worker_ != nullptr) stats_.restarts = worker_->health().restarts;
-    stats_.worker_pid = 0;
-    worker_ = nullptr;
+  for (size_t i = 0; i < bindings_.size(); ++i) {
+    std::lock_guard<std::mutex> run_lock(*bindings_[i].mu);
+    if (i == 0) {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      if (worker_ != nullptr) stats_.restarts = worker_->health().restarts;
+      stats_.worker_pid = 0;
+      worker_ = nullptr;
+    }
+    bindings_[i].session.reset();
   }
-  session_.reset();
   std::lock_guard<std::mutex> lock(stats_mu_);
   if (stats_.state == ModelState::kFailed) return;
   stats_.state = ModelState::kUnloaded;
@@ -359,7 +475,7 @@ int ModelInstance::find_output(std::string_view name) const {
   return -1;
 }
 
-Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<const Tensor> states) {
+Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<const Tensor> states, int session) {
   const auto& spec = doc_.spec;
   if (states.size() != state_inputs_.size()) {
     return Internal(fmt::format("{} state tensors given, the model has {}", states.size(), state_inputs_.size()));
@@ -368,13 +484,14 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
   auto t0 = std::chrono::steady_clock::now();
   Status s;
   {
-    std::lock_guard<std::mutex> lock(run_mu_);
-    if (session_ == nullptr) {
+    Binding& b = bindings_.at(static_cast<size_t>(session));
+    std::lock_guard<std::mutex> lock(*b.mu);
+    if (b.session == nullptr) {
       s = FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
     } else if (state() == ModelState::kFailed) {
       s = FailedPrecondition("the model has failed: " + stats().reason);
     } else {
-      std::vector<const Tensor*> inputs(session_->inputs().size(), nullptr);
+      std::vector<const Tensor*> inputs(b.session->inputs().size(), nullptr);
       size_t next_state = 0;
       for (size_t i = 0; i < spec.inputs.size(); ++i) {
         const Tensor* t;
@@ -385,9 +502,9 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
         } else {
           t = &constants_[i];
         }
-        inputs[static_cast<size_t>(session_input_of_[i])] = t;
+        inputs[static_cast<size_t>(b.input_of[i])] = t;
       }
-      s = session_->run(inputs, output_indices_, &outputs);
+      s = b.session->run(inputs, b.outputs, &outputs);
     }
   }
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -404,7 +521,7 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
   return outputs;
 }
 
-Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<const Tensor* const> data) {
+Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<const Tensor* const> data, int session) {
   const auto& spec = doc_.spec;
   const size_t n = data.size();
   if (n == 0) return std::vector<std::vector<Tensor>>{};
@@ -432,14 +549,15 @@ Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<cons
   auto t0 = std::chrono::steady_clock::now();
   Status s;
   {
-    std::lock_guard<std::mutex> lock(run_mu_);
-    if (session_ == nullptr) {
+    Binding& b = bindings_.at(static_cast<size_t>(session));
+    std::lock_guard<std::mutex> lock(*b.mu);
+    if (b.session == nullptr) {
       s = FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
     } else if (state() == ModelState::kFailed) {
       s = FailedPrecondition("the model has failed: " + stats().reason);
     } else {
       const Tensor* in[] = {&stacked};
-      s = session_->run(in, output_indices_, &outputs);
+      s = b.session->run(in, b.outputs, &outputs);
     }
   }
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();

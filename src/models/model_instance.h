@@ -43,7 +43,7 @@ struct ModelStatsSnapshot {
   std::string reason;                // why the model is in `state` (e.g. the failure; the warm-up)
   uint64_t warmup_runs = 0;          // inferences made while warming (not counted in runs/compute)
   int64_t warmup_ns = 0;             // their total time
-  int64_t warmup_best_ns = 0;        // the fastest of them (what an objective is checked against)
+  int64_t warmup_best_ns = 0;        // the fastest of them on any engine (what an objective is checked against)
   int64_t load_ns = 0;               // loading + warming
   uint64_t runs = 0;
   uint64_t errors = 0;               // failed runs (engine errors, NaN/Inf outputs, post-processing errors)
@@ -80,14 +80,22 @@ class ModelInstance {
   // Runs one inference. `data` feeds the data input; `states` holds one tensor per state input,
   // in the order they appear in spec().inputs. Returns the declared outputs, in declared
   // order, with scale/offset applied. Records compute time and errors.
-  Result<std::vector<Tensor>> run(const Tensor& data, std::span<const Tensor> states);
+  // `session` picks the file (an index into engines()).
+  Result<std::vector<Tensor>> run(const Tensor& data, std::span<const Tensor> states, int session = 0);
+
+  // The engines the model runs on: its own file's first, then each variant's (spec.variants).
+  std::vector<std::string> engines() const;
+  // The index in engines() of `engine`, or -1.
+  int session_for(std::string_view engine) const;
+  // The fastest warm-up run on engines()[session]; 0 when it was not warmed up.
+  int64_t warmup_best_ns(int session) const;
 
   // Runs data.size() inputs in one engine run, stacked along the first dimension of the data
   // input; returns each input's declared outputs, split along their first dimension, with
   // scale/offset applied. Only for models that allow batching (spec.scheduling.batch.max > 1,
   // checked at load: the data input is the model's only input, and it and every declared output
   // have a dynamic first dimension). Inputs of different shapes are refused.
-  Result<std::vector<std::vector<Tensor>>> run_batch(std::span<const Tensor* const> data);
+  Result<std::vector<std::vector<Tensor>>> run_batch(std::span<const Tensor* const> data, int session = 0);
 
   // Called by streams to account for end-to-end latency, predictions and post-processing errors.
   void record_result(int64_t end_to_end_ns, bool predicted);
@@ -106,9 +114,11 @@ class ModelInstance {
 
  private:
   explicit ModelInstance(ModelDoc doc) : doc_(std::move(doc)) {}
-  Status bind(const Session& session);
-  // Runs spec().resources.warmup inferences on neutral inputs: zeros for the data input, each
-  // state input's init value, the constants.
+  Status bind(const Session& session);  // the document's tensors against bindings_[0]
+  // spec.variants[i] -> bindings_[i + 1]: loaded, its tensors mapped and checked against the document.
+  Status load_variant(size_t i, EngineRegistry& engines, const SessionOptions& opts);
+  // Runs spec().resources.warmup inferences on neutral inputs (zeros for the data input, each
+  // state input's init value, the constants) on every binding.
   Status warm_up();
   // spec.scheduling.batch.max > 1: the model's tensors allow stacking inputs (see run_batch).
   Status check_batch(const Session& session) const;
@@ -119,17 +129,23 @@ class ModelInstance {
 
   ModelDoc doc_;
   std::string engine_name_;
-  std::unique_ptr<Session> session_;
-  ProcessSession* worker_ = nullptr;  // session_ when it runs in a worker process; guarded by stats_mu_
+  // One per file the model runs from: [0] its own (spec.source), then each of spec.variants.
+  struct Binding {
+    std::string engine;
+    std::unique_ptr<Session> session;  // null once unloaded
+    std::vector<int> input_of;         // spec input -> session input index
+    std::vector<int> outputs;          // spec output -> session output index
+    int64_t warmup_best_ns = 0;
+    std::unique_ptr<std::mutex> mu = std::make_unique<std::mutex>();  // serialises run(); guards session after load
+  };
+  std::vector<Binding> bindings_;
+  ProcessSession* worker_ = nullptr;  // bindings_[0].session when it runs in a worker process; guarded by stats_mu_
   int data_input_ = -1;
   std::vector<Shape> input_shapes_;              // per spec input
-  std::vector<int> session_input_of_;            // spec input -> session input index
   std::vector<int> state_inputs_;                // spec input indices of state inputs, in order
   std::vector<Tensor> constants_;                // per spec input (empty tensor when not a constant)
-  std::vector<int> output_indices_;              // spec output -> session output index
   std::vector<TensorInfo> output_infos_;         // per spec output
 
-  std::mutex run_mu_;  // serialises session_->run() and guards session_ after load
   mutable std::mutex stats_mu_;
   ModelStatsSnapshot stats_;
 };

@@ -25,8 +25,8 @@ Result<std::unique_ptr<ModelStream>> ModelStream::create(ModelInstance* model, s
   return s;
 }
 
-Result<StreamResult> ModelStream::infer(const StreamInput& in) {
-  auto outputs = model_->run(*in.data, states_);
+Result<StreamResult> ModelStream::infer(const StreamInput& in, int session) {
+  auto outputs = model_->run(*in.data, states_, session);
   if (!outputs.ok()) return outputs.status();
   // Carry state: the next call sees this call's outputs.
   for (size_t i = 0; i < states_.size(); ++i) {
@@ -44,14 +44,14 @@ Result<StreamResult> ModelStream::infer(const StreamInput& in) {
   return finish(in, std::move(outputs).value());
 }
 
-std::vector<Result<StreamResult>> ModelStream::infer_batch(std::span<const StreamInput> ins) {
+std::vector<Result<StreamResult>> ModelStream::infer_batch(std::span<const StreamInput> ins, int session) {
   std::vector<Result<StreamResult>> results;
   results.reserve(ins.size());
   std::vector<const Tensor*> data;
   for (const auto& in : ins) data.push_back(in.data);
   Result<std::vector<std::vector<Tensor>>> outputs =
       Internal(fmt::format("Model/{} carries state between runs; it cannot run batches", model_->name()));
-  if (states_.empty()) outputs = model_->run_batch(data);
+  if (states_.empty()) outputs = model_->run_batch(data, session);
   if (!outputs.ok()) {
     for (size_t k = 0; k < ins.size(); ++k) results.emplace_back(outputs.status());
     return results;

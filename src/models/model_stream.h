@@ -45,11 +45,12 @@ class ModelStream {
 
   // Runs one inference; updates state tensors; post-processes. An error fails this input only
   // (it is counted on the model) and leaves the state as it was.
-  Result<StreamResult> infer(const StreamInput& in);
+  // `session`: which of the model's files runs it (ModelInstance::engines(); 0 = its own).
+  Result<StreamResult> infer(const StreamInput& in, int session = 0);
   // Runs several inputs in one engine run (ModelInstance::run_batch; models without state only),
   // then post-processes each as infer() does. One result per input, in order; an engine error
   // fails them all.
-  std::vector<Result<StreamResult>> infer_batch(std::span<const StreamInput> ins);
+  std::vector<Result<StreamResult>> infer_batch(std::span<const StreamInput> ins, int session = 0);
 
   ModelInstance* model() const { return model_; }
   // Observed streams also fill StreamResult::level on every result (a few copies per run).

@@ -131,12 +131,20 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   }
 
   // The device's accelerators, and each model's place on them, before anything loads.
-  auto engine_of = [](const ModelDoc& md) {
-    return md.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(md.spec.format)) : md.spec.engine;
+  // The engines a model loads on: its own file's, then each variant's.
+  auto engines_of = [](const ModelDoc& md) {
+    std::vector<std::string> out;
+    out.push_back(md.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(md.spec.format))
+                                         : md.spec.engine);
+    for (const auto& v : md.spec.variants) {
+      out.push_back(v.engine.empty() ? std::string(EngineRegistry::default_engine_for(v.format)) : v.engine);
+    }
+    return out;
   };
   std::vector<std::string> engines_in_use;
   for (const auto& md : docs_.models) {
-    if (used_models.count(md.metadata.name)) engines_in_use.push_back(engine_of(md));
+    if (!used_models.count(md.metadata.name)) continue;
+    for (auto& e : engines_of(md)) engines_in_use.push_back(std::move(e));
   }
   auto offers = [this](std::string_view engine, DeviceKind device) -> std::string {
     auto e = engines_.get(std::string(engine));
@@ -152,7 +160,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   std::map<std::string, TaskOptions> tasks;
   for (const auto& md : docs_.models) {
     if (!used_models.count(md.metadata.name)) continue;
-    SENSIX_ASSIGN_OR_RETURN(std::vector<int> placement, place_model(md, engine_of(md), device));
+    SENSIX_ASSIGN_OR_RETURN(std::vector<int> placement, place_model(md, engines_of(md), device));
     const SchedulingSpec& sc = md.spec.scheduling;
     TaskOptions t;
     t.model = md.metadata.name;
@@ -171,13 +179,15 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     spdlog::debug("loading {}", doc_label(md));
     SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_));
     SENSIX_RETURN_IF_ERROR(check_memory_budget(md, instance->stats().memory, options.memory_budget_bytes));
-    SENSIX_RETURN_IF_ERROR(check_objective(md, instance->stats(), device, tasks.at(md.metadata.name)));
+    SENSIX_RETURN_IF_ERROR(check_objective(md, *instance, device, tasks.at(md.metadata.name)));
     models_[md.metadata.name] = std::move(instance);
   }
   scheduler_ = std::make_unique<Scheduler>(device, Scheduler::Options{});
-  for (const auto& [name, m] : models_) {
-    const int64_t best = m->stats().warmup_best_ns;
-    if (best > 0) scheduler_->seed_profile(name, tasks.at(name).accelerators.front(), best);
+  for (const auto& [name, m] : models_) {  // the warm-up runs are each accelerator's first measurement
+    for (int a : tasks.at(name).accelerators) {
+      const int64_t best = m->warmup_best_ns(m->session_for(device.accelerators[static_cast<size_t>(a)].engine));
+      if (best > 0) scheduler_->seed_profile(name, a, best);
+    }
   }
 
   // Event rules: the labels they name are checked against labels files here (inline labels were
@@ -331,16 +341,27 @@ Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memor
 }
 
 // A latency objective no run of the model has met: refused before anything runs.
-Status Runtime::check_objective(const ModelDoc& md, const ModelStatsSnapshot& loaded, const DevicePlan& device,
+Status Runtime::check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                                 const TaskOptions& task) const {
   const int64_t objective = md.spec.scheduling.latency_ns;
-  if (objective <= 0 || loaded.warmup_best_ns <= objective) return Status::Ok();
+  if (objective <= 0) return Status::Ok();
+  // The fastest run on any accelerator the model may use.
+  int64_t best = 0;
+  std::string where;
+  for (int a : task.accelerators) {
+    const Accelerator& acc = device.accelerators[static_cast<size_t>(a)];
+    const int64_t ns = loaded.warmup_best_ns(loaded.session_for(acc.engine));
+    if (ns > 0 && (best == 0 || ns < best)) {
+      best = ns;
+      where = acc.name;
+    }
+  }
+  if (best <= objective) return Status::Ok();
+  const uint64_t runs = loaded.stats().warmup_runs / std::max<size_t>(1, loaded.engines().size());
   return InvalidArgument(fmt::format(
       "{}: spec.scheduling.latency: the objective of {:.1f} ms is shorter than the model's best measured run, {:.1f} "
       "ms ({} warm-up runs on {} with {} thread{}); the objective must leave room for at least one run",
-      doc_label(md), objective / 1e6, loaded.warmup_best_ns / 1e6, loaded.warmup_runs,
-      device.accelerators[static_cast<size_t>(task.accelerators.front())].name, task.threads,
-      task.threads == 1 ? "" : "s"));
+      doc_label(md), objective / 1e6, best / 1e6, runs, where, task.threads, task.threads == 1 ? "" : "s"));
 }
 
 void Runtime::add_sink(std::shared_ptr<PredictionSink> sink) {

@@ -89,7 +89,7 @@ class Runtime {
   Runtime();
   Status build(const DocumentSet& docs, const RuntimeOptions& options);
   Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
-  Status check_objective(const ModelDoc& md, const ModelStatsSnapshot& loaded, const DevicePlan& device,
+  Status check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                          const TaskOptions& task) const;
   void graph_loop(SensorRun* run);
 

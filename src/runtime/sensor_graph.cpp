@@ -63,8 +63,11 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
     t.queue_capacity = g->options_.model_queue;
     Node* raw = n.get();
     SensorGraph* graph = g.get();
+    for (const auto& a : options.scheduler->plan().accelerators) {
+      raw->session_of.push_back(std::max(0, n->model->model()->session_for(a.engine)));
+    }
     n->task = options.scheduler->add_task(
-        std::move(t), [graph, raw](int, std::vector<Item>& batch) { graph->run_batch(raw, batch); },
+        std::move(t), [graph, raw](int accelerator, std::vector<Item>& batch) { graph->run_batch(raw, accelerator, batch); },
         [graph, raw] { graph->flush_children(raw); });
   }
   return g;
@@ -130,9 +133,10 @@ void SensorGraph::enqueue(Node* node, std::optional<Item> item) {
   }
 }
 
-void SensorGraph::run_batch(Node* node, std::vector<Item>& batch) {
+void SensorGraph::run_batch(Node* node, int accelerator, std::vector<Item>& batch) {
+  const int session = node->session_of.at(static_cast<size_t>(accelerator));
   if (batch.size() == 1) {
-    run_node(node, batch[0]);
+    run_node(node, batch[0], session);
     return;
   }
   // One engine run for the batch; then each input's result goes on as a single run's would.
@@ -156,7 +160,7 @@ void SensorGraph::run_batch(Node* node, std::vector<Item>& batch) {
   }
   const auto t0 = SteadyClock::now();
   std::vector<Result<StreamResult>> results;
-  if (bad.ok()) results = node->model->infer_batch(ins);
+  if (bad.ok()) results = node->model->infer_batch(ins, session);
   node->items.fetch_add(batch.size(), std::memory_order_relaxed);
   node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
                           std::memory_order_relaxed);
@@ -180,7 +184,7 @@ void SensorGraph::run_batch(Node* node, std::vector<Item>& batch) {
   }
 }
 
-void SensorGraph::run_node(Node* node, const Item& item) {
+void SensorGraph::run_node(Node* node, const Item& item, int session) {
   std::vector<Item> out;
   // Busy time: models are timed on every run; a transform node (a few hundred nanoseconds, where
   // two clock reads would be a sizeable part of its cost) on its first 32 runs and then on every
@@ -190,7 +194,7 @@ void SensorGraph::run_node(Node* node, const Item& item) {
   const int64_t weight = node->model || n < 32 ? 1 : 8;
   SteadyClock::time_point t0;
   if (timed) t0 = SteadyClock::now();
-  Status s = node->model ? run_model(node, item, &out) : node->transform->process(item, &out);
+  Status s = node->model ? run_model(node, item, &out, session) : node->transform->process(item, &out);
   if (timed) {
     node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
                             std::memory_order_relaxed);
@@ -209,7 +213,7 @@ void SensorGraph::run_node(Node* node, const Item& item) {
   }
 }
 
-Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out) {
+Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out, int session) {
   const auto* td = std::get_if<TensorData>(&in.data);
   if (!td || !td->tensor) return Internal("model node received an item that is not a tensor");
   StreamInput si;
@@ -219,7 +223,7 @@ Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out
   si.end_ns = in.end_ns;
   si.captured = in.captured;
   si.crop = in.crop.get();
-  auto result = node->model->infer(si);
+  auto result = node->model->infer(si, session);
   if (!result.ok()) {
     if (node->observed) observe_failure(node, in);
     return result.status();

@@ -89,6 +89,7 @@ class SensorGraph {
     std::atomic<int64_t> busy_ns{0};
     std::string last_error;  // written by the one thread that drives this node
     int task = -1;                   // model nodes: the scheduler's task
+    std::vector<int> session_of;     // model nodes: per accelerator, the model's session for its engine
     // A cascade's crops node is this node or below it (it reads Item::frame, the sensor frame); and
     // whether any child is such a node: otherwise this node's outputs drop their reference to the
     // frame, so model queues hold no frames that nothing will crop.
@@ -100,14 +101,15 @@ class SensorGraph {
   explicit SensorGraph(const Options& options) : options_(options) {}
   // Runs `node` on `item` (a model node: queues it for the scheduler) and feeds the results on.
   void feed(Node* node, const Item& item);
-  void run_node(Node* node, const Item& item);
+  // `session`: for a model node, which of the model's files runs it (ModelInstance::engines()).
+  void run_node(Node* node, const Item& item, int session = 0);
   void enqueue(Node* node, std::optional<Item> item);
-  // The scheduler runs a model node: one input, or a batch in one engine run.
-  void run_batch(Node* node, std::vector<Item>& batch);
+  // The scheduler runs a model node on an accelerator: one input, or a batch in one engine run.
+  void run_batch(Node* node, int accelerator, std::vector<Item>& batch);
   void restart_transforms(Node* node);
   void flush_node(Node* node);
   void flush_children(Node* node);
-  Status run_model(Node* node, const Item& in, std::vector<Item>* out);
+  Status run_model(Node* node, const Item& in, std::vector<Item>* out, int session);
   // A model's result: to the rules, the sinks and (as an item in `out`) the nodes below.
   Status deliver(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);
   void observe_failure(Node* node, const Item& in);

@@ -69,14 +69,17 @@ Result<DevicePlan> resolve_accelerators(const DocumentSet& docs, int machine_cor
   return plan;
 }
 
-Result<std::vector<int>> place_model(const ModelDoc& model, std::string_view engine, const DevicePlan& plan) {
+Result<std::vector<int>> place_model(const ModelDoc& model, const std::vector<std::string>& engines,
+                                     const DevicePlan& plan) {
   const SchedulingSpec& s = model.spec.scheduling;
+  std::string engine;  // "onnxruntime" or "onnxruntime or tflite", for messages
+  for (const auto& e : engines) engine += (engine.empty() ? "" : " or ") + e;
   const int threads = model.spec.resources.threads;
   std::vector<int> out;
   std::string refused;
   auto consider = [&](int i, bool named) -> Status {
     const Accelerator& a = plan.accelerators[static_cast<size_t>(i)];
-    if (a.engine != engine) {
+    if (std::find(engines.begin(), engines.end(), a.engine) == engines.end()) {
       if (named) {
         return InvalidArgument(fmt::format("{}: spec.scheduling.accelerators: \"{}\" runs {}, but this model runs on {}",
                                            doc_label(model), a.name, a.engine, engine));

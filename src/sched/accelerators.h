@@ -8,9 +8,9 @@
 // the models use gets one CPU accelerator named "<engine>-cpu", the cores split between them.
 //
 // place_model() gives, for one model, the accelerators it may run on, in preference order: those
-// its document allows (`spec.scheduling.accelerators`; none = all) whose engine is the model's,
-// with its `resources.threads` fitting in their budget. Each error names the model, the
-// accelerator and the numbers.
+// its document allows (`spec.scheduling.accelerators`; none = all) whose engine is one the model
+// runs on (its own file's, or a variant's), with its `resources.threads` fitting in their budget.
+// Each error names the model, the accelerator and the numbers.
 #pragma once
 
 #include <functional>
@@ -48,8 +48,9 @@ Result<DevicePlan> resolve_accelerators(const DocumentSet& docs, int machine_cor
                                         const std::vector<std::string>& engines_in_use,
                                         const EngineOffers& engine_offers);
 
-// Indices into plan.accelerators, in preference order. `engine` is the engine the model loads on.
-Result<std::vector<int>> place_model(const ModelDoc& model, std::string_view engine, const DevicePlan& plan);
+// Indices into plan.accelerators, in preference order. `engines`: those the model loads on.
+Result<std::vector<int>> place_model(const ModelDoc& model, const std::vector<std::string>& engines,
+                                     const DevicePlan& plan);
 
 // The policy a model runs under: its own, else the device's.
 SchedPolicy policy_of(const ModelDoc& model, const DevicePlan& plan);

@@ -75,22 +75,22 @@ TEST(Accelerators, PlacementKeepsTheModelsOrderAndItsEngine) {
                                                    {"lite", "tflite", DeviceKind::kCpu, 1}}),
                                    2, {}, cpu_only);
   ASSERT_TRUE(plan.ok()) << plan.status().message();
-  auto any = place_model(model("m", 1), "onnxruntime", *plan);
+  auto any = place_model(model("m", 1), {"onnxruntime"}, *plan);
   ASSERT_TRUE(any.ok());
   EXPECT_EQ(*any, std::vector<int>({0}));
-  auto wrong = place_model(model("m", 1, {"lite"}), "onnxruntime", *plan);
+  auto wrong = place_model(model("m", 1, {"lite"}), {"onnxruntime"}, *plan);
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().message(),
             "m.yaml: Model/m: spec.scheduling.accelerators: \"lite\" runs tflite, but this model runs on onnxruntime");
-  auto unknown = place_model(model("m", 1, {"npu"}), "onnxruntime", *plan);
+  auto unknown = place_model(model("m", 1, {"npu"}), {"onnxruntime"}, *plan);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().message(),
             "m.yaml: Model/m: spec.scheduling.accelerators: unknown accelerator \"npu\" (the device has \"ort-a\", \"lite\")");
-  auto big = place_model(model("m", 2, {"ort-a"}), "onnxruntime", *plan);
+  auto big = place_model(model("m", 2, {"ort-a"}), {"onnxruntime"}, *plan);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().message(),
             "m.yaml: Model/m: spec.resources.threads: 2 threads per run, but accelerator \"ort-a\" has a budget of 1");
-  auto big_any = place_model(model("m", 2), "onnxruntime", *plan);
+  auto big_any = place_model(model("m", 2), {"onnxruntime"}, *plan);
   ASSERT_FALSE(big_any.ok());
   EXPECT_EQ(big_any.status().message(),
             "m.yaml: Model/m: spec.resources.threads: 2 threads per run, more than any onnxruntime accelerator's budget "
