@@ -197,6 +197,9 @@ TEST(Scheduling, AModelWithATwinInAnotherFormatRunsOnEitherEngineWithTheSameResu
   ASSERT_NE(j, nullptr);
   EXPECT_EQ(j->sched.placements.size(), 1u);
   EXPECT_EQ(j->sched.placements.at("tflite-cpu"), j->model.runs);
+  ASSERT_EQ(j->sched.profiles.count("tflite-cpu"), 1u);
+  EXPECT_EQ(j->sched.profiles.at("tflite-cpu").runs, j->model.runs + 1) << "every run plus the warm-up's best";
+  EXPECT_GT(j->sched.profiles.at("tflite-cpu").mean_by_batch.at(1), 0);
   EXPECT_EQ(frames_of(*on_tflite, "hey-jarvis"), frames_of(*reference, "hey-jarvis")) << "the same wake word, same frame";
 
   // Free to use either: ONNX Runtime first, TFLite whenever ONNX Runtime's one thread is busy, which

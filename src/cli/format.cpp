@@ -150,6 +150,15 @@ nlohmann::json sched_to_json(const SchedStatsSnapshot& sc) {
   for (const auto& [b, n] : sc.batches) batches[std::to_string(b)] = n;
   nlohmann::json placements = nlohmann::json::object();
   for (const auto& [a, n] : sc.placements) placements[a] = n;
+  nlohmann::json profiles = nlohmann::json::object();
+  for (const auto& [a, p] : sc.profiles) {
+    nlohmann::json means = nlohmann::json::object();
+    for (const auto& [b, ns] : p.mean_by_batch) means[std::to_string(b)] = ms(static_cast<double>(ns));
+    profiles[a] = {{"runs", p.runs},
+                   {"p50Ms", ms(static_cast<double>(p.latency.percentile_ns(50)))},
+                   {"p99Ms", ms(static_cast<double>(p.latency.percentile_ns(99)))},
+                   {"meanMsByBatch", std::move(means)}};
+  }
   return {{"priority", sc.priority},
           {"policy", sc.policy},
           {"objectiveMs", ms(static_cast<double>(sc.objective_ns))},
@@ -161,7 +170,8 @@ nlohmann::json sched_to_json(const SchedStatsSnapshot& sc) {
           {"droppedFromFullQueue", sc.dropped},
           {"admitRate", sc.admit_rate},
           {"bestRunMs", ms(static_cast<double>(sc.best_ns))},
-          {"placements", std::move(placements)}};
+          {"placements", std::move(placements)},
+          {"profiles", std::move(profiles)}};
 }
 }  // namespace
 

@@ -29,4 +29,10 @@ int64_t Profile::predict(int batch) const {
   return static_cast<int64_t>(nearest->mean_ns * batch / nearest_batch);
 }
 
+std::map<int, int64_t> Profile::means() const {
+  std::map<int, int64_t> out;
+  for (const auto& [b, s] : sizes_) out[b] = static_cast<int64_t>(s.mean_ns);
+  return out;
+}
+
 }  // namespace sensix

@@ -22,6 +22,8 @@ class Profile {
   int64_t best_ns() const { return best_ns_; }  // fastest single-input run; 0 = none yet
   uint64_t runs() const { return runs_; }
   const LatencyHistogram& latency() const { return latency_; }  // per run, any batch size
+  // The current mean run time per batch size measured so far.
+  std::map<int, int64_t> means() const;
 
  private:
   struct Size {

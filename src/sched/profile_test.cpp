@@ -26,6 +26,7 @@ TEST(Profile, FollowsTheMeanPerBatchSizeAndScalesToUnmeasuredSizes) {
   EXPECT_EQ(p.predict(3), 15'000'000);  // nearest is 4: 20 ms * 3/4
   EXPECT_EQ(p.runs(), 3u);
   EXPECT_EQ(p.best_ns(), 10'000'000);  // batches do not count as single runs
+  EXPECT_EQ(p.means(), (std::map<int, int64_t>{{1, 11'000'000}, {4, 20'000'000}}));
 }
 
 }  // namespace

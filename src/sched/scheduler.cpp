@@ -28,6 +28,7 @@ void SchedStatsSnapshot::merge(const SchedStatsSnapshot& o) {
   dropped += o.dropped;
   for (const auto& [a, n] : o.placements) placements[a] += n;
   admit_rate = std::min(admit_rate, o.admit_rate);
+  profiles.insert(o.profiles.begin(), o.profiles.end());  // per model already: the same on every stream
   queued += o.queued;
   if (o.best_ns > 0 && (best_ns == 0 || o.best_ns < best_ns)) best_ns = o.best_ns;
 }
@@ -316,7 +317,10 @@ SchedStatsSnapshot Scheduler::stats(int task) const {
   s.admit_rate = t.admit_rate;
   s.queued = static_cast<size_t>(std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.item.has_value(); }));
   for (const auto& [key, p] : profiles_) {
-    if (key.first == t.opt.model && p.best_ns() > 0 && (s.best_ns == 0 || p.best_ns() < s.best_ns)) s.best_ns = p.best_ns();
+    if (key.first != t.opt.model) continue;
+    if (p.best_ns() > 0 && (s.best_ns == 0 || p.best_ns() < s.best_ns)) s.best_ns = p.best_ns();
+    s.profiles[plan_.accelerators[static_cast<size_t>(key.second)].name] =
+        SchedStatsSnapshot::ProfileSnapshot{p.runs(), p.latency(), p.means()};
   }
   return s;
 }

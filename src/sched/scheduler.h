@@ -73,6 +73,14 @@ struct SchedStatsSnapshot {
   double admit_rate = 1.0;         // now: the share of inputs admitted (1 = all)
   size_t queued = 0;               // inputs waiting now
   int64_t best_ns = 0;             // fastest single-input run measured (any accelerator)
+  // The model's profile on each accelerator it ran on or was warmed up for (shared by the model's
+  // streams): runs, latency per run, and the mean per batch size the scheduler plans with.
+  struct ProfileSnapshot {
+    uint64_t runs = 0;
+    LatencyHistogram latency;
+    std::map<int, int64_t> mean_by_batch;
+  };
+  std::map<std::string, ProfileSnapshot> profiles;
 
   void merge(const SchedStatsSnapshot& o);  // the same model on several sensors
 };
