@@ -1348,6 +1348,18 @@ void read_scheduling(const Field& f, ModelSpec& out) {
   }
 }
 
+// A required `sha256`: 64 lowercase hex digits.
+void read_sha256(const MapReader& m, std::string& out) {
+  Field sha = m.require("sha256");
+  if (!sha.present()) return;
+  static const std::regex kHex("[0-9a-f]{64}");
+  if (sha.is_scalar() && std::regex_match(sha.node().Scalar(), kHex)) {
+    out = sha.node().Scalar();
+  } else {
+    sha.expected("64 lowercase hex digits");
+  }
+}
+
 // spec.variants: after the model's own fields (names are checked against its inputs and outputs).
 void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
   auto items = f.as_list(1);
@@ -1366,15 +1378,7 @@ void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
     VariantSpec v;
     const bool format_ok = m->read_enum("format", v.format, format_table(), true);
     read_path(*m, "source", v.path, true, roots, &v.source);
-    Field sha = m->require("sha256");
-    if (sha.present()) {
-      static const std::regex kHex("[0-9a-f]{64}");
-      if (sha.is_scalar() && std::regex_match(sha.node().Scalar(), kHex)) {
-        v.sha256 = sha.node().Scalar();
-      } else {
-        sha.expected("64 lowercase hex digits");
-      }
-    }
+    read_sha256(*m, v.sha256);
     if (m->read_enum("engine", v.engine, engine_table())) {
       if (format_ok && (v.format == ModelFormat::kOnnx) != (v.engine == "onnxruntime")) {
         m->get("engine").error(fmt::format("engine {} cannot load {} models", v.engine, model_format_name(v.format)));
@@ -1421,15 +1425,7 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
   read_path(*spec, "source", out.path, true, roots, &out.source);
 
-  Field sha = spec->require("sha256");
-  if (sha.present()) {
-    static const std::regex kHex("[0-9a-f]{64}");
-    if (sha.is_scalar() && std::regex_match(sha.node().Scalar(), kHex)) {
-      out.sha256 = sha.node().Scalar();
-    } else {
-      sha.expected("64 lowercase hex digits");
-    }
-  }
+  read_sha256(*spec, out.sha256);
   spec->read_string("version", out.version, true, "a string");
 
   if (spec->read_enum("engine", out.engine, engine_table())) {

@@ -299,19 +299,19 @@ Status ModelInstance::warm_up() {
       for (float& v : owned[i].values<float>()) v = st->init;
     }
   }
+  std::vector<const Tensor*> inputs(spec.inputs.size(), nullptr);
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    const bool constant = std::holds_alternative<ConstantInputSpec>(spec.inputs[i].source);
+    inputs[i] = constant ? &constants_[i] : &owned[i];
+  }
   int64_t total = 0, best_any = 0;
   for (size_t bi = 0; bi < bindings_.size(); ++bi) {
     Binding& b = bindings_[bi];
-    std::vector<const Tensor*> inputs(b.session->inputs().size(), nullptr);
-    for (size_t i = 0; i < spec.inputs.size(); ++i) {
-      const bool constant = std::holds_alternative<ConstantInputSpec>(spec.inputs[i].source);
-      inputs[static_cast<size_t>(b.input_of[i])] = constant ? &constants_[i] : &owned[i];
-    }
     std::vector<Tensor> outputs;
     int64_t best = 0;
     for (int k = 0; k < n; ++k) {
       const auto t0 = std::chrono::steady_clock::now();
-      Status s = b.session->run(inputs, b.outputs, &outputs);
+      Status s = run_session(static_cast<int>(bi), inputs, &outputs);
       if (!s.ok()) {
         return s.with_context(fmt::format("warm-up run {} of {} on zero inputs{}", k + 1, n,
                                           bi == 0 ? "" : fmt::format(" (spec.variants[{}], {})", bi - 1, b.engine)));
@@ -480,33 +480,20 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
   if (states.size() != state_inputs_.size()) {
     return Internal(fmt::format("{} state tensors given, the model has {}", states.size(), state_inputs_.size()));
   }
-  std::vector<Tensor> outputs;
-  auto t0 = std::chrono::steady_clock::now();
-  Status s;
-  {
-    Binding& b = bindings_.at(static_cast<size_t>(session));
-    std::lock_guard<std::mutex> lock(*b.mu);
-    if (b.session == nullptr) {
-      s = FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
-    } else if (state() == ModelState::kFailed) {
-      s = FailedPrecondition("the model has failed: " + stats().reason);
+  std::vector<const Tensor*> inputs(spec.inputs.size(), nullptr);
+  size_t next_state = 0;
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    if (static_cast<int>(i) == data_input_) {
+      inputs[i] = &data;
+    } else if (std::holds_alternative<StateInputSpec>(spec.inputs[i].source)) {
+      inputs[i] = &states[next_state++];
     } else {
-      std::vector<const Tensor*> inputs(b.session->inputs().size(), nullptr);
-      size_t next_state = 0;
-      for (size_t i = 0; i < spec.inputs.size(); ++i) {
-        const Tensor* t;
-        if (static_cast<int>(i) == data_input_) {
-          t = &data;
-        } else if (std::holds_alternative<StateInputSpec>(spec.inputs[i].source)) {
-          t = &states[next_state++];
-        } else {
-          t = &constants_[i];
-        }
-        inputs[static_cast<size_t>(b.input_of[i])] = t;
-      }
-      s = b.session->run(inputs, b.outputs, &outputs);
+      inputs[i] = &constants_[i];
     }
   }
+  std::vector<Tensor> outputs;
+  auto t0 = std::chrono::steady_clock::now();
+  Status s = run_session(session, inputs, &outputs);
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok()) {
     Status err = s.with_context("Model/" + name());
@@ -547,19 +534,8 @@ Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<cons
   for (size_t k = 0; k < n; ++k) std::memcpy(stacked.data() + k * bytes, data[k]->data(), bytes);
   std::vector<Tensor> outputs;
   auto t0 = std::chrono::steady_clock::now();
-  Status s;
-  {
-    Binding& b = bindings_.at(static_cast<size_t>(session));
-    std::lock_guard<std::mutex> lock(*b.mu);
-    if (b.session == nullptr) {
-      s = FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
-    } else if (state() == ModelState::kFailed) {
-      s = FailedPrecondition("the model has failed: " + stats().reason);
-    } else {
-      const Tensor* in[] = {&stacked};
-      s = b.session->run(in, b.outputs, &outputs);
-    }
-  }
+  const Tensor* in[] = {&stacked};
+  Status s = run_session(session, in, &outputs);
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok()) {
     Status err = s.with_context(fmt::format("Model/{} (a batch of {})", name(), n));
@@ -592,6 +568,16 @@ Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<cons
   // Compute time per input: the batch's time shared out, so the histogram stays per inference.
   for (size_t k = 0; k < n; ++k) stats_.compute.record(ns / static_cast<int64_t>(n));
   return per_input;
+}
+
+Status ModelInstance::run_session(int session, std::span<const Tensor* const> spec_inputs, std::vector<Tensor>* outputs) {
+  Binding& b = bindings_.at(static_cast<size_t>(session));
+  std::lock_guard<std::mutex> lock(*b.mu);
+  if (b.session == nullptr) return FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));
+  if (state() == ModelState::kFailed) return FailedPrecondition("the model has failed: " + stats().reason);
+  std::vector<const Tensor*> inputs(b.session->inputs().size(), nullptr);
+  for (size_t i = 0; i < spec_inputs.size(); ++i) inputs[static_cast<size_t>(b.input_of[i])] = spec_inputs[i];
+  return b.session->run(inputs, b.outputs, outputs);
 }
 
 Status ModelInstance::finish_outputs(std::vector<Tensor>& outputs) {

@@ -122,7 +122,10 @@ class ModelInstance {
   Status warm_up();
   // spec.scheduling.batch.max > 1: the model's tensors allow stacking inputs (see run_batch).
   Status check_batch(const Session& session) const;
-  // Checks outputs for NaN/Inf and applies scale/offset; records the run.
+  // One engine call on bindings_[session], under its lock: `spec_inputs` holds one tensor per
+  // spec input, in spec order (mapped here to the file's own input order).
+  Status run_session(int session, std::span<const Tensor* const> spec_inputs, std::vector<Tensor>* outputs);
+  // Checks outputs for NaN/Inf and applies scale/offset.
   Status finish_outputs(std::vector<Tensor>& outputs);
   void set_state(ModelState s, std::string reason);
   bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)

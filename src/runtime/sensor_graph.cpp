@@ -167,20 +167,27 @@ void SensorGraph::run_batch(Node* node, int accelerator, std::vector<Item>& batc
   for (size_t k = 0; k < batch.size(); ++k) {
     Status s = bad.ok() ? results[k].status() : bad;
     std::vector<Item> out;
-    if (s.ok()) s = deliver(node, batch[k], std::move(*results[k]), &out);
-    else if (node->observed) observe_failure(node, batch[k]);
-    if (!s.ok()) {
-      node->errors++;
-      if (s.message() != node->last_error) {
-        spdlog::warn("sensor {}: {}: {}", node->plan->sensor, node->plan->label, s.message());
-        node->last_error = s.message();
-      }
-      continue;
+    if (s.ok()) {
+      s = deliver(node, batch[k], std::move(*results[k]), &out);
+    } else if (node->observed) {
+      observe_failure(node, batch[k]);
     }
-    for (Item& o : out) {
-      if (!node->pass_frame) o.frame.release();
-      for (Node* c : node->children) feed(c, o);
+    pass_on(node, s, out);
+  }
+}
+
+void SensorGraph::pass_on(Node* node, const Status& s, std::vector<Item>& out) {
+  if (!s.ok()) {
+    node->errors++;
+    if (s.message() != node->last_error) {
+      spdlog::warn("sensor {}: {}: {}", node->plan->sensor, node->plan->label, s.message());
+      node->last_error = s.message();
     }
+    return;
+  }
+  for (Item& o : out) {
+    if (!node->pass_frame) o.frame.release();  // no crops below: let the frame go
+    for (Node* c : node->children) feed(c, o);
   }
 }
 
@@ -199,18 +206,7 @@ void SensorGraph::run_node(Node* node, const Item& item, int session) {
     node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
                             std::memory_order_relaxed);
   }
-  if (!s.ok()) {
-    node->errors++;
-    if (s.message() != node->last_error) {
-      spdlog::warn("sensor {}: {}: {}", node->plan->sensor, node->plan->label, s.message());
-      node->last_error = s.message();
-    }
-    return;
-  }
-  for (Item& o : out) {
-    if (!node->pass_frame) o.frame.release();  // no crops below: let the frame go
-    for (Node* c : node->children) feed(c, o);
-  }
+  pass_on(node, s, out);
 }
 
 Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out, int session) {

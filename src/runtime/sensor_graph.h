@@ -113,6 +113,8 @@ class SensorGraph {
   // A model's result: to the rules, the sinks and (as an item in `out`) the nodes below.
   Status deliver(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);
   void observe_failure(Node* node, const Item& in);
+  // After a node's run: counts and logs a failure, or feeds its output items to its children.
+  void pass_on(Node* node, const Status& s, std::vector<Item>& out);
 
   Options options_;
   std::vector<std::unique_ptr<Node>> nodes_;
