@@ -3,7 +3,8 @@
 #
 #   make run [ARGS=...]   set up, build, then build/sensix run examples/quickstart.yaml ARGS
 #   make test             set up, build, run every test with ctest
-#   make bench            run the benchmarks (bench/), writing their reports to bench/reports/
+#   make bench            run the benchmarks (bench/), writing their reports to bench/reports/ and the
+#                         suite's (issue 5: report + plots, about 8 minutes) to bench/results/
 #   make asan             the same tests in a separate AddressSanitizer + UBSan build (build-asan/)
 #   make setup | build | clean | help
 
@@ -32,7 +33,7 @@ help:
 	@echo "sensix make targets:"
 	@echo "  make run [ARGS=...]  set up, build, run build/sensix run examples/quickstart.yaml (e.g. ARGS=--json)"
 	@echo "  make test            set up, build, run the whole test suite (ctest) [CTEST_ARGS=...]"
-	@echo "  make bench           set up, build, run the benchmarks; reports go to bench/reports/"
+	@echo "  make bench           set up, build, run the benchmarks; reports go to bench/reports/, the suite's to bench/results/"
 	@echo "  make asan            set up, build $(ASAN_DIR)/ with AddressSanitizer + UBSan, run the tests there"
 	@echo "  make setup           install Debian packages, fetch and verify engines and models, make samples"
 	@echo "  make build           configure $(BUILD_DIR)/ (first time only) and build with ninja [JOBS=N] [TARGETS=...]"
@@ -60,6 +61,8 @@ bench: build
 	mkdir -p bench/reports
 	./$(BUILD_DIR)/bench/sensix_bench_sharing --report bench/reports/sharing.md
 	./$(BUILD_DIR)/bench/sensix_bench_zoo --report bench/reports/zoo.md
+	mkdir -p bench/results
+	./$(BUILD_DIR)/bench/sensix_bench_suite --report bench/results/suite.md --plots bench/results
 
 asan: setup
 	@if [[ ! -f $(ASAN_DIR)/build.ninja ]]; then \

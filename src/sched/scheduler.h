@@ -27,6 +27,14 @@
 // waiting for a batch only as long as the head input's slack allows, and backs off for a second
 // after a miss.
 //
+// Blocking-aware dispatch. A run cannot be interrupted, so a long low-priority run could hold the
+// lane a high-priority input needs. For each higher-priority task with an objective that may run on
+// the accelerator, the scheduler foresees its next input (the last arrival plus the mean gap between
+// arrivals) and does not start a run that would still be going when that input arrives and would
+// push its end (the high-priority run's profile) past its deadline less 10% of its objective; the
+// lane then waits for that input. Both runs are taken at their profiles' 90th percentile where that
+// is above the mean. Low-priority work runs in the gaps that fit it.
+//
 // Overload (real-time sensors only; with `lossless` nothing is skipped and producers wait). A run
 // that misses its objective, or comes within 10% of it, marks its priority class congested for
 // 250 ms. Tasks of lower classes are then admitted at a rate that is cut by a quarter at most every
@@ -164,6 +172,11 @@ class Scheduler {
     double admit_acc = 0.0;
     Clock::time_point last_rate_change{};
     Clock::time_point last_miss{};
+    // Arrivals (tasks with an objective): the last input's arrival and deadline, and the mean gap
+    // between arrivals, to foresee the next input (blocking-aware dispatch, see choose()).
+    Clock::time_point last_arrival{};
+    Clock::time_point last_deadline{};
+    double period_ns = 0;
     SchedStatsSnapshot stats;
   };
   struct Pick {
@@ -175,6 +188,11 @@ class Scheduler {
   // The task a lane of `accelerator` should run now, or none (then `wake` is when to look again).
   Pick choose(int accelerator, Clock::time_point now, Clock::time_point* wake);
   bool may_place(const Task& t, int accelerator, Clock::time_point now) const;
+  // Whether starting `count` inputs of `t` on `accelerator` now would make the next input of a
+  // higher-priority task miss its objective (the run cannot be interrupted once started); if so,
+  // `*until` is when that input is expected (the lane looks again then, or when it comes).
+  bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
+                          Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
   void skip_stale(Task& t, Clock::time_point now);
   int64_t predict(const Task& t, int accelerator, int batch) const;

@@ -222,6 +222,36 @@ TEST(Scheduler, UnderOverloadLowPriorityIsSkippedAtAControlledRateAndCounted) {
   EXPECT_LE(h.queue.percentile_ns(99), 25'000'000) << "urgent waited at most about one bulk run";
 }
 
+// A low-priority run that would still hold the one lane when the next high-priority input comes,
+// and push that input past its deadline, waits; shorter gaps are used.
+TEST(Scheduler, ALongLowPriorityRunDoesNotStartWhenItWouldMakeTheNextUrgentInputMiss) {
+  Scheduler s(device({1}), {.queue_capacity = 4, .lossless = false});
+  Recorder rec;
+  TaskOptions urgent = task("urgent", Priority::kHigh);
+  urgent.objective_ns = 50'000'000;
+  auto hi = s.add_task(urgent, rec.fn("urgent", 10ms), [] {});
+  auto lo = s.add_task(task("bulk", Priority::kLow), rec.fn("bulk", 80ms), [] {});
+  s.seed_profile("urgent", 0, 10'000'000);
+  s.seed_profile("bulk", 0, 80'000'000);
+  s.start();
+  // Urgent every 60 ms; bulk always has work waiting.
+  for (uint64_t i = 0; i < 25; ++i) {
+    s.submit(hi, input(i));
+    s.submit(lo, input(i));
+    std::this_thread::sleep_for(60ms);
+  }
+  drain(s, {hi, lo});
+  auto h = s.stats(hi);
+  auto l = s.stats(lo);
+  const uint64_t bulk_runs = l.batches.count(1) ? l.batches.at(1) : 0;
+  std::cout << "urgent misses " << h.deadline_misses << ", queue p99 " << h.queue.percentile_ns(99) / 1e6
+            << " ms; bulk runs " << bulk_runs << ", skipped " << l.skipped << "\n";
+  EXPECT_EQ(h.batches.at(1), 25u);
+  EXPECT_LE(h.deadline_misses, 2u) << "an 80 ms run ahead of a 50 ms objective would miss about every other input";
+  EXPECT_LE(h.queue.percentile_ns(50), 35'000'000);
+  EXPECT_GE(bulk_runs, 5u) << "bulk still runs in the gaps that fit it";
+}
+
 TEST(Scheduler, LosslessNeverSkipsAndTheMarkerComesLast) {
   Scheduler s(device({1}), {.queue_capacity = 2, .lossless = true});
   Recorder rec;
