@@ -7,6 +7,23 @@
 #include <spdlog/spdlog.h>
 
 namespace sensix {
+namespace {
+
+// A model node's input item as the stream reads it (pointers into the item, which outlives the run).
+Result<StreamInput> stream_input(const Item& in) {
+  const auto* td = std::get_if<TensorData>(&in.data);
+  if (!td || !td->tensor) return Internal("model node received an item that is not a tensor");
+  StreamInput si;
+  si.data = td->tensor.get();
+  si.geometry = td->has_geometry ? &td->geometry : nullptr;
+  si.frame_seq = in.frame_seq;
+  si.end_ns = in.end_ns;
+  si.captured = in.captured;
+  si.crop = in.crop.get();
+  return si;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int source,
                                                          const std::map<std::string, ModelInstance*>& models,
@@ -144,19 +161,12 @@ void SensorGraph::run_batch(Node* node, int accelerator, std::vector<Item>& batc
   ins.reserve(batch.size());
   Status bad;
   for (const Item& it : batch) {
-    const auto* td = std::get_if<TensorData>(&it.data);
-    if (!td || !td->tensor) {
-      bad = Internal("model node received an item that is not a tensor");
+    auto si = stream_input(it);
+    if (!si.ok()) {
+      bad = si.status();
       break;
     }
-    StreamInput si;
-    si.data = td->tensor.get();
-    si.geometry = td->has_geometry ? &td->geometry : nullptr;
-    si.frame_seq = it.frame_seq;
-    si.end_ns = it.end_ns;
-    si.captured = it.captured;
-    si.crop = it.crop.get();
-    ins.push_back(si);
+    ins.push_back(*si);
   }
   const auto t0 = SteadyClock::now();
   std::vector<Result<StreamResult>> results;
@@ -210,15 +220,7 @@ void SensorGraph::run_node(Node* node, const Item& item, int session) {
 }
 
 Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out, int session) {
-  const auto* td = std::get_if<TensorData>(&in.data);
-  if (!td || !td->tensor) return Internal("model node received an item that is not a tensor");
-  StreamInput si;
-  si.data = td->tensor.get();
-  si.geometry = td->has_geometry ? &td->geometry : nullptr;
-  si.frame_seq = in.frame_seq;
-  si.end_ns = in.end_ns;
-  si.captured = in.captured;
-  si.crop = in.crop.get();
+  SENSIX_ASSIGN_OR_RETURN(StreamInput si, stream_input(in));
   auto result = node->model->infer(si, session);
   if (!result.ok()) {
     if (node->observed) observe_failure(node, in);
