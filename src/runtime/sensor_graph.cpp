@@ -84,7 +84,7 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
       raw->session_of.push_back(std::max(0, n->model->model()->session_for(a.engine)));
     }
     n->task = options.scheduler->add_task(
-        std::move(t), [graph, raw](int accelerator, std::vector<Item>& batch) { graph->run_batch(raw, accelerator, batch); },
+        std::move(t), [graph, raw](int accelerator, std::vector<TaskInput>& batch) { graph->run_model(raw, accelerator, batch); },
         [graph, raw] { graph->flush_children(raw); });
   }
   return g;
@@ -93,6 +93,7 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
 // The scheduler outlives the graph's runs: the runtime stops it before destroying graphs.
 SensorGraph::~SensorGraph() = default;
 
+// Hop 1: a sensor's frame enters the graph as an item at the root.
 void SensorGraph::process_frame(const FramePtr& frame) {
   if (frame->discontinuity) restart_transforms(root_);
   Item item;
@@ -134,58 +135,80 @@ void SensorGraph::restart_transforms(Node* node) {
   }
 }
 
+// Hop 2: an item reaches a node. A model node's input waits in its task's queue for a lane
+// (hop 3); a transform node runs now, on this thread.
 void SensorGraph::feed(Node* node, const Item& item) {
   if (node->task >= 0) {
-    enqueue(node, item);
+    options_.scheduler->submit(node->task, TaskInput{item.captured, item});
     return;
   }
-  run_node(node, item);
+  run_transform(node, item);
 }
 
-void SensorGraph::enqueue(Node* node, std::optional<Item> item) {
-  if (item) {
-    options_.scheduler->submit(node->task, std::move(*item));
-  } else {
-    options_.scheduler->submit_end(node->task);
+void SensorGraph::run_transform(Node* node, const Item& item) {
+  std::vector<Item> out;
+  // Busy time: a transform node (a few hundred nanoseconds, where two clock reads would be a
+  // sizeable part of its cost) is timed on its first 32 runs and then on every 8th, counted 8
+  // times: an unbiased estimate of its total.
+  const uint64_t n = node->items.fetch_add(1, std::memory_order_relaxed);
+  const bool timed = n < 32 || n % 8 == 0;
+  SteadyClock::time_point t0;
+  if (timed) t0 = SteadyClock::now();
+  Status s = node->transform->process(item, &out);
+  if (timed) {
+    const int64_t weight = n < 32 ? 1 : 8;
+    node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
+                            std::memory_order_relaxed);
   }
+  pass_on(node, s, out);
 }
 
-void SensorGraph::run_batch(Node* node, int accelerator, std::vector<Item>& batch) {
+// Hop 3: a lane runs a model node's task on an accelerator: 1..n inputs in one engine call (each
+// model is timed on every run), then each input's result is published and passed on (hop 4).
+void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>& batch) {
   const int session = node->session_of.at(static_cast<size_t>(accelerator));
-  if (batch.size() == 1) {
-    run_node(node, batch[0], session);
-    return;
-  }
-  // One engine run for the batch; then each input's result goes on as a single run's would.
+  std::vector<const Item*> items;  // null: the payload is not an item (a bug; fails the batch)
   std::vector<StreamInput> ins;
+  items.reserve(batch.size());
   ins.reserve(batch.size());
   Status bad;
-  for (const Item& it : batch) {
-    auto si = stream_input(it);
-    if (!si.ok()) {
+  for (TaskInput& t : batch) {
+    const Item* item = std::any_cast<Item>(&t.payload);
+    items.push_back(item);
+    if (!bad.ok()) continue;
+    auto si = item ? stream_input(*item) : Result<StreamInput>(Internal("a model task's input is not an item"));
+    if (si.ok()) {
+      ins.push_back(*si);
+    } else {
       bad = si.status();
-      break;
     }
-    ins.push_back(*si);
   }
   const auto t0 = SteadyClock::now();
   std::vector<Result<StreamResult>> results;
-  if (bad.ok()) results = node->model->infer_batch(ins, session);
+  if (!bad.ok()) {
+    results.assign(batch.size(), bad);
+  } else if (ins.size() == 1) {
+    results.push_back(node->model->infer(ins[0], session));
+  } else {
+    results = node->model->infer_batch(ins, session);
+  }
   node->items.fetch_add(batch.size(), std::memory_order_relaxed);
   node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
                           std::memory_order_relaxed);
   for (size_t k = 0; k < batch.size(); ++k) {
-    Status s = bad.ok() ? results[k].status() : bad;
+    Status s = results[k].status();
     std::vector<Item> out;
     if (s.ok()) {
-      s = deliver(node, batch[k], std::move(*results[k]), &out);
-    } else if (node->observed) {
-      observe_failure(node, batch[k]);
+      s = publish(node, *items[k], std::move(*results[k]), &out);
+    } else if (node->observed && items[k]) {
+      observe_failure(node, *items[k]);
     }
     pass_on(node, s, out);
   }
 }
 
+// Hop 5: a node's run is over. A failure is counted (and logged once per distinct message);
+// outputs go to every child (hop 2).
 void SensorGraph::pass_on(Node* node, const Status& s, std::vector<Item>& out) {
   if (!s.ok()) {
     node->errors++;
@@ -201,34 +224,6 @@ void SensorGraph::pass_on(Node* node, const Status& s, std::vector<Item>& out) {
   }
 }
 
-void SensorGraph::run_node(Node* node, const Item& item, int session) {
-  std::vector<Item> out;
-  // Busy time: models are timed on every run; a transform node (a few hundred nanoseconds, where
-  // two clock reads would be a sizeable part of its cost) on its first 32 runs and then on every
-  // 8th, counted 8 times: an unbiased estimate of its total.
-  const uint64_t n = node->items.fetch_add(1, std::memory_order_relaxed);
-  const bool timed = node->model || n < 32 || n % 8 == 0;
-  const int64_t weight = node->model || n < 32 ? 1 : 8;
-  SteadyClock::time_point t0;
-  if (timed) t0 = SteadyClock::now();
-  Status s = node->model ? run_model(node, item, &out, session) : node->transform->process(item, &out);
-  if (timed) {
-    node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
-                            std::memory_order_relaxed);
-  }
-  pass_on(node, s, out);
-}
-
-Status SensorGraph::run_model(Node* node, const Item& in, std::vector<Item>* out, int session) {
-  SENSIX_ASSIGN_OR_RETURN(StreamInput si, stream_input(in));
-  auto result = node->model->infer(si, session);
-  if (!result.ok()) {
-    if (node->observed) observe_failure(node, in);
-    return result.status();
-  }
-  return deliver(node, in, std::move(result).value(), out);
-}
-
 void SensorGraph::observe_failure(Node* node, const Item& in) {
   // No result, but the rules learn that this model's time has passed.
   ModelResult failed;
@@ -241,7 +236,9 @@ void SensorGraph::observe_failure(Node* node, const Item& in) {
   options_.observer->observe(std::move(failed), options_.lossless);
 }
 
-Status SensorGraph::deliver(Node* node, const Item& in, StreamResult r, std::vector<Item>* out) {
+// Hop 4: a model's result goes to the event rules, the sinks, and (as one item in `out`, the
+// outputs and the prediction) to the nodes below.
+Status SensorGraph::publish(Node* node, const Item& in, StreamResult r, std::vector<Item>* out) {
   if (node->observed && r.level) options_.observer->observe(ModelResult{std::move(*r.level), true}, options_.lossless);
   if (r.prediction && sink_) sink_->publish(*r.prediction);
   if (!node->children.empty()) {
@@ -275,7 +272,7 @@ void SensorGraph::flush_children(Node* node) {
 
 void SensorGraph::flush_node(Node* node) {
   if (node->task >= 0) {
-    enqueue(node, std::nullopt);  // its run flushes what lies below the model
+    options_.scheduler->submit_end(node->task);  // its run flushes what lies below the model
     return;
   }
   if (node->transform) {

@@ -25,7 +25,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,6 +37,7 @@
 #include "runtime/stats.h"
 #include "sched/scheduler.h"
 #include "sensors/frame.h"
+#include "transform/item.h"
 #include "transform/nodes.h"
 #include "transform/plan.h"
 
@@ -99,22 +99,22 @@ class SensorGraph {
   };
 
   explicit SensorGraph(const Options& options) : options_(options) {}
-  // Runs `node` on `item` (a model node: queues it for the scheduler) and feeds the results on.
+  // The hops of one item, one verb each (docs/developer.md):
+  //   1. process_frame: a sensor's frame enters at the root as an item;
+  //   2. feed: an item reaches a node: a transform node runs it now (run_transform), a model
+  //      node's task queues it (Scheduler::submit);
+  //   3. run_model: a lane runs a model node's task: 1..n queued inputs in one engine call;
+  //   4. publish: a model's result goes to the rules, the sinks and the nodes below;
+  //   5. pass_on: a node's outputs go to its children (feed), or its failure is counted.
   void feed(Node* node, const Item& item);
-  // `session`: for a model node, which of the model's files runs it (ModelInstance::engines()).
-  void run_node(Node* node, const Item& item, int session = 0);
-  void enqueue(Node* node, std::optional<Item> item);
-  // The scheduler runs a model node on an accelerator: one input, or a batch in one engine run.
-  void run_batch(Node* node, int accelerator, std::vector<Item>& batch);
+  void run_transform(Node* node, const Item& item);
+  void run_model(Node* node, int accelerator, std::vector<TaskInput>& batch);
+  Status publish(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);
+  void pass_on(Node* node, const Status& s, std::vector<Item>& out);
+  void observe_failure(Node* node, const Item& in);
   void restart_transforms(Node* node);
   void flush_node(Node* node);
   void flush_children(Node* node);
-  Status run_model(Node* node, const Item& in, std::vector<Item>* out, int session);
-  // A model's result: to the rules, the sinks and (as an item in `out`) the nodes below.
-  Status deliver(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);
-  void observe_failure(Node* node, const Item& in);
-  // After a node's run: counts and logs a failure, or feeds its output items to its children.
-  void pass_on(Node* node, const Status& s, std::vector<Item>& out);
 
   Options options_;
   std::vector<std::unique_ptr<Node>> nodes_;

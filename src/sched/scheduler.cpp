@@ -106,13 +106,13 @@ void Scheduler::adjust_admission(Task& t, Clock::time_point now) {
   }
 }
 
-void Scheduler::submit(int task, Item item) {
+void Scheduler::submit(int task, TaskInput input) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stop_) return;
   Task& t = *tasks_.at(static_cast<size_t>(task));
   const auto now = Clock::now();
   Entry e;
-  const Clock::time_point captured = item.captured == Clock::time_point{} ? now : item.captured;
+  const Clock::time_point captured = input.captured == Clock::time_point{} ? now : input.captured;
   e.arrival = now;
   e.deadline = t.opt.objective_ns > 0 ? captured + nanoseconds(t.opt.objective_ns) : captured + kNoObjectiveHorizon;
   if (!t.lossless) {
@@ -127,7 +127,7 @@ void Scheduler::submit(int task, Item item) {
     }
     if (t.queue.size() >= t.capacity) {
       // Drop the oldest input (never the end-of-stream marker, which is always last).
-      auto it = std::find_if(t.queue.begin(), t.queue.end(), [](const Entry& x) { return x.item.has_value(); });
+      auto it = std::find_if(t.queue.begin(), t.queue.end(), [](const Entry& x) { return x.input.has_value(); });
       if (it != t.queue.end()) {
         t.queue.erase(it);
         t.stats.skipped++;
@@ -146,7 +146,7 @@ void Scheduler::submit(int task, Item item) {
     t.last_arrival = now;
     t.last_deadline = e.deadline;
   }
-  e.item = std::move(item);
+  e.input = std::move(input);
   t.queue.push_back(std::move(e));
   lock.unlock();
   changed_.notify_all();
@@ -238,7 +238,7 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
 
 void Scheduler::skip_stale(Task& t, Clock::time_point now) {
   if (t.lossless || t.opt.priority != Priority::kLow || t.opt.objective_ns <= 0) return;
-  while (!t.queue.empty() && t.queue.front().item && t.queue.front().deadline < now) {
+  while (!t.queue.empty() && t.queue.front().input && t.queue.front().deadline < now) {
     t.queue.pop_front();
     t.stats.skipped++;
   }
@@ -256,13 +256,13 @@ Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock:
     if (t.queue.empty()) continue;
     const Entry& head = t.queue.front();
     int count = 0;
-    if (head.item) {
+    if (head.input) {
       if (!may_place(t, accelerator, now)) continue;
       const bool backing_off = t.opt.policy == SchedPolicy::kBalanced && t.last_miss != Clock::time_point{} &&
                                now - t.last_miss < kMissMemory;
       const int max_batch = t.opt.policy == SchedPolicy::kLatency || backing_off ? 1 : t.opt.batch.max;
       for (const Entry& e : t.queue) {
-        if (!e.item || count >= max_batch) break;
+        if (!e.input || count >= max_batch) break;
         ++count;
       }
       if (count < max_batch && t.opt.batch.delay_ns > 0 && !t.ends && t.opt.policy != SchedPolicy::kLatency &&
@@ -283,7 +283,7 @@ Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock:
         continue;
       }
     }
-    auto key = std::make_tuple(-static_cast<int>(t.opt.priority), head.item ? head.deadline : now, head.arrival);
+    auto key = std::make_tuple(-static_cast<int>(t.opt.priority), head.input ? head.deadline : now, head.arrival);
     if (best.task < 0 || key < best_key) {
       best = Pick{static_cast<int>(i), count};
       best_key = key;
@@ -313,20 +313,20 @@ void Scheduler::lane_loop(int accelerator) {
     free_threads_[a] -= t.opt.threads;
     if (pick.count == 0) {  // the end-of-stream marker
       t.queue.pop_front();
-      t.ends = std::any_of(t.queue.begin(), t.queue.end(), [](const Entry& e) { return !e.item; });
+      t.ends = std::any_of(t.queue.begin(), t.queue.end(), [](const Entry& e) { return !e.input; });
       lock.unlock();
       t.flush();
       lock.lock();
       t.flushed = true;
     } else {
-      std::vector<Item> batch;
+      std::vector<TaskInput> batch;
       std::vector<Clock::time_point> deadlines;
       batch.reserve(static_cast<size_t>(pick.count));
       for (int k = 0; k < pick.count; ++k) {
         Entry& e = t.queue.front();
         t.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
         deadlines.push_back(e.deadline);
-        batch.push_back(std::move(*e.item));
+        batch.push_back(std::move(*e.input));
         t.queue.pop_front();
       }
       lock.unlock();
@@ -368,7 +368,7 @@ SchedStatsSnapshot Scheduler::stats(int task) const {
   const Task& t = *tasks_.at(static_cast<size_t>(task));
   SchedStatsSnapshot s = t.stats;
   s.admit_rate = t.admit_rate;
-  s.queued = static_cast<size_t>(std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.item.has_value(); }));
+  s.queued = static_cast<size_t>(std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.input.has_value(); }));
   for (const auto& [key, p] : profiles_) {
     if (key.first != t.opt.model) continue;
     if (p.best_ns() > 0 && (s.best_ns == 0 || p.best_ns() < s.best_ns)) s.best_ns = p.best_ns();

@@ -3,10 +3,15 @@
 // overload. One per runtime, shared by every sensor graph. docs/scheduling.md says what a user
 // sees; this comment says how.
 //
-// Tasks. A task is one model node of a sensor graph (a model fed by one stream): a bounded queue of
-// its inputs and two callbacks, run (a batch of inputs, on an accelerator) and flush (the
-// end-of-stream marker, after every input queued before it). A task's inputs run in order, one
-// batch at a time; tasks of the same model never run at once (they share its engine session).
+// Tasks. A task is opaque to the scheduler: a bounded queue of inputs, each a capture time and a
+// payload that the scheduler moves from submit() to the task's run without looking inside, plus
+// what to schedule it by (TaskOptions: priority class, latency objective (the deadline is capture
+// time + objective), batching, the accelerators it may run on in preference order, and its group:
+// tasks of one group share their profiles and never run at once). Two callbacks do the work: run
+// (a batch of inputs, on an accelerator) and flush (the end-of-stream marker, after every input
+// queued before it). A task's inputs run in order, one batch at a time. The runtime makes each
+// model node of a sensor graph a task, its payload the graph's item, and the model its group (the
+// streams of a model share its engine session); the scheduler knows nothing of graphs or items.
 //
 // Lanes. Each accelerator has as many lanes (threads) as its thread budget; a run takes the
 // model's `resources.threads` from that budget, so the engines never run more threads than the
@@ -46,6 +51,7 @@
 // Thread-safety: add_task/seed_profile before start(); everything else from any thread.
 #pragma once
 
+#include <any>
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -64,7 +70,6 @@
 #include "docs/spec.h"
 #include "sched/accelerators.h"
 #include "sched/profile.h"
-#include "transform/item.h"
 
 namespace sensix {
 
@@ -102,8 +107,15 @@ struct AcceleratorStats {
   int64_t busy_ns = 0;  // summed over lanes
 };
 
+// One input of a task. The scheduler reads only `captured`; `payload` belongs to the producer and
+// comes back, unopened, in the batch of the task's run.
+struct TaskInput {
+  std::chrono::steady_clock::time_point captured;  // the deadline's origin; unset: the submit time
+  std::any payload;
+};
+
 struct TaskOptions {
-  std::string model;  // tasks of one model share its profiles and never run at once
+  std::string model;  // the task's group: tasks of one group share profiles and never run at once
   Priority priority = Priority::kNormal;
   SchedPolicy policy = SchedPolicy::kBalanced;
   int64_t objective_ns = 0;
@@ -121,7 +133,7 @@ class Scheduler {
     bool lossless = false;      // true: producers wait for room, nothing is skipped
   };
   // `run` gets the accelerator index and 1..batch.max inputs, in order; `flush` the end of stream.
-  using RunFn = std::function<void(int accelerator, std::vector<Item>& batch)>;
+  using RunFn = std::function<void(int accelerator, std::vector<TaskInput>& batch)>;
   using FlushFn = std::function<void()>;
 
   Scheduler(DevicePlan plan, Options options);
@@ -140,7 +152,7 @@ class Scheduler {
 
   // Queues an input. Real time: it may be skipped (admission) or push out the oldest. Lossless: a
   // producer outside the lanes waits for room; a lane (a model feeding another) never waits.
-  void submit(int task, Item item);
+  void submit(int task, TaskInput input);
   void submit_end(int task);
   // Returns once the task's end-of-stream marker has been handled (or the scheduler stopped).
   void wait_flushed(int task);
@@ -153,7 +165,7 @@ class Scheduler {
  private:
   using Clock = std::chrono::steady_clock;
   struct Entry {
-    std::optional<Item> item;  // empty: end of stream
+    std::optional<TaskInput> input;  // empty: end of stream
     Clock::time_point arrival;
     Clock::time_point deadline;
   };

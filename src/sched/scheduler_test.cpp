@@ -21,11 +21,12 @@ DevicePlan device(std::vector<int> threads) {
   return p;
 }
 
-Item input(uint64_t seq) {
-  Item it;
-  it.frame_seq = seq;
-  it.captured = std::chrono::steady_clock::now();
-  return it;
+// A task input whose payload is its sequence number (the scheduler never looks inside).
+TaskInput input(uint64_t seq) {
+  TaskInput in;
+  in.captured = std::chrono::steady_clock::now();
+  in.payload = seq;
+  return in;
 }
 
 struct Run {
@@ -44,7 +45,7 @@ struct Recorder {
 
   Scheduler::RunFn fn(std::string name, std::chrono::milliseconds cost, int threads = 1,
                       std::chrono::milliseconds batch_cost = 0ms) {
-    return [this, name, cost, threads, batch_cost](int acc, std::vector<Item>& batch) {
+    return [this, name, cost, threads, batch_cost](int acc, std::vector<TaskInput>& batch) {
       int now = threads_now += threads;
       int prev = threads_max.load();
       while (now > prev && !threads_max.compare_exchange_weak(prev, now)) {}
@@ -52,7 +53,7 @@ struct Recorder {
       threads_now -= threads;
       std::lock_guard<std::mutex> lock(mu);
       Run r{name, acc, {}};
-      for (const auto& it : batch) r.seqs.push_back(it.frame_seq);
+      for (const auto& in : batch) r.seqs.push_back(std::any_cast<uint64_t>(in.payload));
       runs.push_back(std::move(r));
     };
   }
