@@ -39,7 +39,8 @@ inline AudioInputSpec audio_req(int rate, int window, int hop, int channels = 1)
 
 inline std::vector<std::string> kinds_to_root(const Plan& plan, int id) {
   std::vector<std::string> kinds;
-  for (int n = id; n >= 0; n = plan.node(n).parent) kinds.insert(kinds.begin(), std::string(node_kind_name(plan.node(n).params)));
+  for (int n = id; n >= 0; n = plan.node(n).parent)
+    kinds.insert(kinds.begin(), std::string(node_kind_name(plan.node(n).params)));
   return kinds;
 }
 
