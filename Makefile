@@ -55,7 +55,7 @@ run: build
 	./$(BUILD_DIR)/sensix run examples/quickstart.yaml $(ARGS)
 
 test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) $(CTEST_ARGS)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 300 -j$(CTEST_JOBS) $(CTEST_ARGS)
 
 bench: build
 	mkdir -p bench/reports
@@ -70,7 +70,7 @@ asan: setup
 	  cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DSENSIX_SANITIZE=ON; \
 	fi
 	ninja -C $(ASAN_DIR) $(NINJA_FLAGS) $(TARGETS)
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(CTEST_JOBS) $(CTEST_ARGS)
+	ctest --test-dir $(ASAN_DIR) --output-on-failure --timeout 900 -j$(CTEST_JOBS) $(CTEST_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
