@@ -13,6 +13,7 @@
 
 #include "common/byte_size.h"
 #include "common/tensor.h"
+#include "docs/event_rule.h"
 
 namespace sensix::docs {
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "docs/field_reader.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 
 namespace sensix::docs {
 

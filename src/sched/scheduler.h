@@ -61,7 +61,7 @@
 #include <vector>
 
 #include "common/histogram.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "sched/accelerators.h"
 #include "sched/profile.h"
 #include "transform/item.h"
