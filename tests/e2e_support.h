@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/stats.h"
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "docs/event_rule.h"
 #include "docs/parser.h"
 #include "e2e_support.h"
 #include "runtime/runtime.h"

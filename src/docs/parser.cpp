@@ -1,5 +1,5 @@
 // The document envelope (apiVersion, kind, metadata, spec), files and directories, and the
-// public entry points of parser.h. Per-kind readers are in readers.cpp, cross-document checks
+// public entry points of parser.h. Per-kind readers are in *_reader.cpp, cross-document checks
 // in validate.cpp, artifact checks in artifacts.cpp.
 #include "docs/parser.h"
 
@@ -14,8 +14,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/paths.h"
+#include "docs/device_reader.h"
 #include "docs/field_reader.h"
-#include "docs/readers.h"
+#include "docs/model_reader.h"
+#include "docs/paths.h"
+#include "docs/pipeline_reader.h"
+#include "docs/sensor_reader.h"
 #include "docs/validate.h"
 
 namespace sensix {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "docs/field_reader.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 
 namespace sensix::docs {
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "models/prediction.h"
 
 namespace sensix {

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "models/anchors.h"
 
 namespace sensix {

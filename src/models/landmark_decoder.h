@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "models/prediction.h"
 #include "transform/image_ops.h"
 

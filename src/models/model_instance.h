@@ -20,7 +20,7 @@
 #include "common/histogram.h"
 #include "common/status.h"
 #include "common/tensor.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "engines/engine.h"
 #include "engines/process_session.h"
 #include "engines/registry.h"

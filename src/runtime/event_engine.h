@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/result_observer.h"
 #include "runtime/rule_evaluator.h"

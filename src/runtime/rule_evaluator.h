@@ -42,7 +42,7 @@
 #include <string>
 #include <vector>
 
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "runtime/event.h"
 #include "runtime/result_observer.h"
 

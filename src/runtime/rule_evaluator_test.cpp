@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "docs/event_rule.h"
+
 namespace sensix {
 namespace {
 

@@ -32,7 +32,7 @@
 #include <thread>
 #include <vector>
 
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "engines/registry.h"
 #include "models/model_instance.h"
 #include "runtime/event_engine.h"

@@ -26,7 +26,7 @@
 // balanced policy, the task met its objective lately and its profile there fits its slack), so
 // placement follows the load. Profiles (sched/profile.h) are per model and accelerator.
 //
-// Policies (docs/spec.h SchedPolicy): latency runs one input at a time on the first accelerator
+// Policies (spec/spec.h SchedPolicy): latency runs one input at a time on the first accelerator
 // and never waits; throughput fills batches up to batch.max, waiting up to batch.delay, and
 // spills to any accelerator; balanced batches and spills while the model meets its objective,
 // waiting for a batch only as long as the head input's slack allows, and backs off for a second
@@ -67,7 +67,7 @@
 #include <vector>
 
 #include "common/histogram.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "sched/accelerators.h"
 #include "sched/profile.h"
 

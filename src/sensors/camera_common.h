@@ -7,7 +7,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 
 namespace sensix {
 

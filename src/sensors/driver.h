@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "sensors/frame.h"
 
 namespace sensix {

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <optional>
 
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "sensors/frame.h"
 
 namespace sensix {

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "docs/spec.h"  // WindowFunction, MelScale, LogKind
+#include "spec/spec.h"  // WindowFunction, MelScale, LogKind
 
 namespace sensix {
 

@@ -17,7 +17,7 @@
 
 #include "common/status.h"
 #include "common/tensor.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 
 namespace sensix {
 

@@ -20,7 +20,7 @@
 
 #include "common/status.h"
 #include "common/tensor.h"
-#include "docs/spec.h"
+#include "spec/spec.h"
 #include "transform/audio_features.h"
 
 namespace sensix {

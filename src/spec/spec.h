@@ -1,5 +1,6 @@
-// Typed documents: what a Sensor, Model or Pipeline document says, after parsing and
-// validation. Nothing past docs/ sees YAML or JSON; everything past docs/ reads these structs.
+// Typed documents: what a Sensor, Model, Pipeline or Device document says, after parsing and
+// validation. docs/ fills these structs from YAML or JSON; every other layer reads only them.
+// spec/ itself reads no text and no files.
 //
 // Field names here are the YAML/JSON field names in snake_case (sampleRate -> sample_rate).
 // docs/documents.md is the user-facing description of every field; keep the two in step.
@@ -20,7 +21,7 @@
 
 #include "common/model_format.h"
 #include "common/tensor.h"
-#include "docs/event_rule.h"
+#include "spec/rule.h"
 
 namespace sensix {
 
@@ -620,7 +621,7 @@ struct SinkSpec {
 };
 
 // An event rule (`events[]`): fires when `rule` becomes true over the pipeline's model results
-// (docs/event_rule.h: the language; runtime/rule_evaluator.h: its meaning).
+// (spec/rule.h: the tree; docs/event_rule.h: the language; runtime/rule_evaluator.h: its meaning).
 struct EventSpec {
   std::string name;         // DNS-label style, unique within the pipeline
   std::string when;         // the rule as written

@@ -1,4 +1,4 @@
-#include "docs/spec.h"
+#include "spec/spec.h"
 
 namespace sensix {
 

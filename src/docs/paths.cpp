@@ -1,0 +1,48 @@
+#include "docs/paths.h"
+
+#include <filesystem>
+#include <regex>
+
+#include <fmt/format.h>
+
+namespace sensix::docs {
+namespace fs = std::filesystem;
+
+bool is_dns_label(std::string_view name) {
+  static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  return !name.empty() && name.size() <= 63 && std::regex_match(name.begin(), name.end(), kLabel);
+}
+
+std::string resolve_path(const Field& f, const std::string& written, const PathRoots& roots) {
+  auto under = [&](std::string_view prefix, const std::string& root) -> std::string {
+    const std::string rest = written.substr(prefix.size());
+    const fs::path rel = fs::path(rest).lexically_normal();
+    if (rest.empty() || rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
+      f.expected(fmt::format("a relative path after \"{}\" inside {}", prefix, root));
+      return "";
+    }
+    return (fs::path(root) / rel).string();
+  };
+  if (written.empty()) {
+    f.expected("a path");
+    return "";
+  }
+  if (written.starts_with("repo:")) return under("repo:", roots.model_repo);
+  if (written.starts_with("samples:")) return under("samples:", roots.samples_dir);
+  const fs::path p(written);
+  if (p.is_absolute() || roots.base_dir.empty()) return p.lexically_normal().string();
+  return (fs::path(roots.base_dir) / p).lexically_normal().string();
+}
+
+bool read_path(const MapReader& m, std::string_view key, std::string& resolved, bool required, const PathRoots& roots,
+               std::string* written) {
+  Field f = required ? m.require(key) : m.get(key);
+  if (!f.present()) return false;
+  auto s = f.as_string("a path");
+  if (!s) return false;
+  if (written) *written = *s;
+  resolved = resolve_path(f, *s, roots);
+  return !resolved.empty();
+}
+
+}  // namespace sensix::docs
