@@ -1,5 +1,9 @@
 #include "engines/engine.h"
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include <fmt/format.h>
 
 namespace sensix {
@@ -60,6 +64,14 @@ Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
     SENSIX_RETURN_IF_ERROR(check_tensor(model_inputs[i], *inputs[i]));
   }
   return Status::Ok();
+}
+
+int64_t resident_memory_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size_pages = 0;
+  int64_t resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return resident_pages * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace sensix

@@ -90,5 +90,7 @@ Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
                            const std::vector<TensorInfo>& model_outputs,
                            std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                            const std::vector<Tensor>* outputs);
+// Resident set size of this process in bytes (from /proc/self/statm), for memory accounting.
+int64_t resident_memory_bytes();
 
 }  // namespace sensix

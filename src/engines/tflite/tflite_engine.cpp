@@ -1,4 +1,4 @@
-#include "engines/tflite_engine.h"
+#include "engines/tflite/tflite_engine.h"
 
 #include <dlfcn.h>
 
@@ -14,7 +14,6 @@
 
 #include <fmt/format.h>
 
-#include "engines/registry.h"
 #include "tensorflow/lite/c/c_api.h"
 
 namespace sensix {

@@ -23,7 +23,7 @@ class TfLiteEngineTest : public ::testing::Test {
   void SetUp() override {
     SENSIX_REQUIRE_FILE(cache_dir() + "/engines/tflite/lib/libtensorflowlite_c.so");
     if (engine_ == nullptr) {
-      auto made = make_tflite_engine();
+      auto made = make_engine("tflite");
       ASSERT_TRUE(made.ok()) << made.status();
       engine_ = std::move(made).value().release();  // shared by the suite, never freed
     }

@@ -21,7 +21,7 @@ class OnnxRuntimeEngineTest : public ::testing::Test {
   void SetUp() override {
     SENSIX_REQUIRE_FILE(cache_dir() + "/engines/onnxruntime/lib/libonnxruntime.so.1");
     if (engine_ == nullptr) {
-      auto made = make_onnxruntime_engine();
+      auto made = make_engine("onnxruntime");
       ASSERT_TRUE(made.ok()) << made.status();
       engine_ = std::move(made).value().release();  // shared by the suite, never freed
     }

@@ -1,4 +1,4 @@
-#include "engines/onnxruntime_engine.h"
+#include "engines/onnxruntime/onnxruntime_engine.h"
 
 #include <dlfcn.h>
 
@@ -13,8 +13,6 @@
 #define ORT_API_MANUAL_INIT
 #include <onnxruntime_cxx_api.h>
 #undef ORT_API_MANUAL_INIT
-
-#include "engines/registry.h"
 
 namespace sensix {
 namespace {
