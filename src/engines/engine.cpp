@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -64,6 +66,21 @@ Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
     SENSIX_RETURN_IF_ERROR(check_tensor(model_inputs[i], *inputs[i]));
   }
   return Status::Ok();
+}
+
+Result<int64_t> check_load_arguments(const std::string& path, const SessionOptions& options,
+                                     std::string_view model_kind) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) return NotFound("no such model file");
+  if (!std::filesystem::is_regular_file(status)) {
+    return InvalidArgument(fmt::format("not a regular file, cannot be {}", model_kind));
+  }
+  const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (options.intra_op_threads < 1) {
+    return InvalidArgument(fmt::format("intra_op_threads must be >= 1, got {}", options.intra_op_threads));
+  }
+  return file_bytes;
 }
 
 int64_t resident_memory_bytes() {

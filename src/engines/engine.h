@@ -90,6 +90,15 @@ Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
                            const std::vector<TensorInfo>& model_outputs,
                            std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                            const std::vector<Tensor>* outputs);
+// Checks the arguments of Engine::load before the engine's library sees the file, and returns the
+// file's size in bytes. Every engine calls it first, so the messages are the same whichever engine
+// loads (the engine adds the path as context):
+//   NotFound         "no such model file"
+//   InvalidArgument  "not a regular file, cannot be <model_kind>"   (model_kind: "an ONNX model")
+//   InvalidArgument  "intra_op_threads must be >= 1, got 0"
+Result<int64_t> check_load_arguments(const std::string& path, const SessionOptions& options,
+                                     std::string_view model_kind);
+
 // Resident set size of this process in bytes (from /proc/self/statm), for memory accounting.
 int64_t resident_memory_bytes();
 

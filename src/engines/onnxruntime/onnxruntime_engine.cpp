@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
-#include <system_error>
 
 #include <fmt/format.h>
 
@@ -241,17 +239,7 @@ class OrtEngine final : public Engine {
  private:
   Result<std::unique_ptr<Session>> load_impl(const std::string& path,
                                              const SessionOptions& options) {
-    std::error_code ec;
-    auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) return NotFound("no such model file");
-    if (!std::filesystem::is_regular_file(status)) {
-      return InvalidArgument("not a regular file, cannot be an ONNX model");
-    }
-    const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-    if (options.intra_op_threads < 1) {
-      return InvalidArgument(
-          fmt::format("intra_op_threads must be >= 1, got {}", options.intra_op_threads));
-    }
+    SENSIX_ASSIGN_OR_RETURN(const int64_t file_bytes, check_load_arguments(path, options, "an ONNX model"));
 
     std::lock_guard<std::mutex> lock(load_mu_);  // serialised so RSS growth is this model's
     const int64_t rss_before = resident_memory_bytes();

@@ -7,10 +7,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <system_error>
 
 #include <fmt/format.h>
 
@@ -307,17 +305,7 @@ class TfLiteEngine final : public Engine {
  private:
   Result<std::unique_ptr<Session>> load_impl(const std::string& path,
                                              const SessionOptions& options) {
-    std::error_code ec;
-    auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) return NotFound("no such model file");
-    if (!std::filesystem::is_regular_file(status)) {
-      return InvalidArgument("not a regular file, cannot be a TFLite model");
-    }
-    const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-    if (options.intra_op_threads < 1) {
-      return InvalidArgument(
-          fmt::format("intra_op_threads must be >= 1, got {}", options.intra_op_threads));
-    }
+    SENSIX_ASSIGN_OR_RETURN(const int64_t file_bytes, check_load_arguments(path, options, "a TFLite model"));
     SENSIX_RETURN_IF_ERROR(check_tflite_file(path, file_bytes));
 
     std::lock_guard<std::mutex> lock(load_mu_);  // serialised so RSS growth is this model's
