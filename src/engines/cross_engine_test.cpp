@@ -1,7 +1,8 @@
-// Conformance: the same openWakeWord models in .onnx (ONNX Runtime) and .tflite (TFLite) must
-// compute the same function. Inputs are real: mel features of a real recording computed by
-// melspectrogram.onnx (transformed x/10 + 2 as openWakeWord does), and embeddings of those.
-// Each comparison prints the max abs diff observed, against a named tolerance.
+// Across engines: the same openWakeWord models in .onnx (ONNX Runtime) and .tflite (TFLite) must
+// compute the same function (what each engine must do on its own is conformance_test.cpp). Inputs
+// are real: mel features of a real recording computed by melspectrogram.onnx (transformed x/10 + 2
+// as openWakeWord does), and embeddings of those. Each comparison prints the max abs diff observed,
+// against a named tolerance.
 #include <sndfile.h>
 
 #include <algorithm>
@@ -66,7 +67,7 @@ Result<Tensor> read_wav_int16_scale(const std::string& path) {
   return t;
 }
 
-class ConformanceTest : public ::testing::Test {
+class CrossEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     SENSIX_REQUIRE_FILE(cache_dir() + "/engines/onnxruntime/lib/libonnxruntime.so.1");
@@ -118,7 +119,7 @@ class ConformanceTest : public ::testing::Test {
   Engine* tfl_ = nullptr;
 };
 
-TEST_F(ConformanceTest, EmbeddingAndHeadsAgreeAcrossEngines) {
+TEST_F(CrossEngineTest, EmbeddingAndHeadsAgreeAcrossEngines) {
   auto audio = read_wav_int16_scale(testing::sample_file("speech/hey_jarvis.wav"));
   ASSERT_TRUE(audio.ok()) << audio.status();
   Tensor features = mel_features(*audio);
@@ -211,7 +212,7 @@ TEST_F(ConformanceTest, EmbeddingAndHeadsAgreeAcrossEngines) {
   }
 }
 
-TEST_F(ConformanceTest, MelspectrogramAgreesOrTfliteRefusesIt) {
+TEST_F(CrossEngineTest, MelspectrogramAgreesOrTfliteRefusesIt) {
   const std::string tflite = model_file("openwakeword/melspectrogram.tflite");
   SENSIX_REQUIRE_FILE(tflite);
   auto b = tfl_->load(tflite, SessionOptions{1});
