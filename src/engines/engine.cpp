@@ -83,6 +83,24 @@ Result<int64_t> check_load_arguments(const std::string& path, const SessionOptio
   return file_bytes;
 }
 
+SessionBase::SessionBase(std::string path, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
+                         MemoryUsage memory)
+    : path_(std::move(path)), inputs_(std::move(inputs)), outputs_(std::move(outputs)), memory_(memory) {}
+
+Status SessionBase::run(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                        std::vector<Tensor>* outputs) {
+  Status s = check_run_arguments(inputs_, outputs_, inputs, output_indices, outputs);
+  if (s.ok()) s = run_checked(inputs, output_indices, outputs);
+  return s.ok() ? s : s.with_context(path_);
+}
+
+Result<std::unique_ptr<Session>> EngineBase::load(const std::string& path, const SessionOptions& options) {
+  auto file_bytes = check_load_arguments(path, options, model_kind_);
+  auto result = file_bytes.ok() ? load_checked(path, options, *file_bytes) : file_bytes.status();
+  if (!result.ok()) return result.status().with_context(path);
+  return result;
+}
+
 int64_t resident_memory_bytes() {
   std::ifstream statm("/proc/self/statm");
   int64_t size_pages = 0;
