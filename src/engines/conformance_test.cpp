@@ -422,7 +422,8 @@ TEST_P(EngineConformanceTest, RunErrorsNameTheTensor) {
   const std::vector<Case> cases = {
       {"no inputs", {}, {0}, "has 1 input(s) (" + name + " (float32 [1, 16, 96])), run() got 0"},
       {"two inputs", {&good, &good}, {0}, "run() got 2"},
-      {"wrong dim", {&short_time}, {0}, "input \"" + name + "\": expected float32 [1, 16, 96], got float32 [1, 15, 96]"},
+      {"wrong dim", {&short_time}, {0},
+       "input \"" + name + "\": expected float32 [1, 16, 96], got float32 [1, 15, 96]"},
       {"wrong rank", {&rank2}, {0}, "got float32 [16, 96]"},
       {"wrong dtype", {&ints}, {0}, "got " + ints_name + " [1, 16, 96]"},
       {"no data", {&no_data}, {0}, "input \"" + name + "\""},
