@@ -1,5 +1,11 @@
 #include "engines/engine.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
 #include <fmt/format.h>
 
 namespace sensix {
@@ -60,6 +66,47 @@ Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
     SENSIX_RETURN_IF_ERROR(check_tensor(model_inputs[i], *inputs[i]));
   }
   return Status::Ok();
+}
+
+Result<int64_t> check_load_arguments(const std::string& path, const SessionOptions& options,
+                                     std::string_view model_kind) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) return NotFound("no such model file");
+  if (!std::filesystem::is_regular_file(status)) {
+    return InvalidArgument(fmt::format("not a regular file, cannot be {}", model_kind));
+  }
+  const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (options.intra_op_threads < 1) {
+    return InvalidArgument(fmt::format("intra_op_threads must be >= 1, got {}", options.intra_op_threads));
+  }
+  return file_bytes;
+}
+
+SessionBase::SessionBase(std::string path, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
+                         MemoryUsage memory)
+    : path_(std::move(path)), inputs_(std::move(inputs)), outputs_(std::move(outputs)), memory_(memory) {}
+
+Status SessionBase::run(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                        std::vector<Tensor>* outputs) {
+  Status s = check_run_arguments(inputs_, outputs_, inputs, output_indices, outputs);
+  if (s.ok()) s = run_checked(inputs, output_indices, outputs);
+  return s.ok() ? s : s.with_context(path_);
+}
+
+Result<std::unique_ptr<Session>> EngineBase::load(const std::string& path, const SessionOptions& options) {
+  auto file_bytes = check_load_arguments(path, options, model_kind_);
+  auto result = file_bytes.ok() ? load_checked(path, options, *file_bytes) : file_bytes.status();
+  if (!result.ok()) return result.status().with_context(path);
+  return result;
+}
+
+int64_t resident_memory_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size_pages = 0;
+  int64_t resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return resident_pages * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace sensix

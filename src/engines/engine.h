@@ -74,6 +74,49 @@ class Engine {
                                                 const SessionOptions& options) = 0;
 };
 
+// What every in-process engine's Session shares: the model file's path, its tensors and memory, and
+// run(), which checks the arguments (check_run_arguments) before the engine's run_checked() and
+// names the model file in every error. An engine's session derives from it.
+class SessionBase : public Session {
+ public:
+  const std::vector<TensorInfo>& inputs() const final { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const final { return outputs_; }
+  MemoryUsage memory() const final { return memory_; }
+  Status run(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+             std::vector<Tensor>* outputs) final;
+
+ protected:
+  SessionBase(std::string path, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
+              MemoryUsage memory);
+  // Runs the model on arguments that passed check_run_arguments (`outputs` is not null).
+  virtual Status run_checked(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                             std::vector<Tensor>* outputs) = 0;
+
+  const std::string path_;
+  const std::vector<TensorInfo> inputs_;
+  const std::vector<TensorInfo> outputs_;
+
+ private:
+  const MemoryUsage memory_;
+};
+
+// What every in-process engine shares: load() checks the arguments (check_load_arguments) before the
+// engine's load_checked() and names the model file in every error.
+class EngineBase : public Engine {
+ public:
+  Result<std::unique_ptr<Session>> load(const std::string& path, const SessionOptions& options) final;
+
+ protected:
+  // `model_kind` for the messages: "an ONNX model".
+  explicit EngineBase(std::string_view model_kind) : model_kind_(model_kind) {}
+  // Loads a file that passed check_load_arguments, `file_bytes` long.
+  virtual Result<std::unique_ptr<Session>> load_checked(const std::string& path, const SessionOptions& options,
+                                                        int64_t file_bytes) = 0;
+
+ private:
+  const std::string_view model_kind_;
+};
+
 // Index of a tensor by name in a TensorInfo list, or -1.
 int find_tensor(const std::vector<TensorInfo>& infos, std::string_view name);
 // "input:0 (float32 [1, 128, 128, 3]), ..." for messages.
@@ -90,5 +133,16 @@ Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
                            const std::vector<TensorInfo>& model_outputs,
                            std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                            const std::vector<Tensor>* outputs);
+// Checks the arguments of Engine::load before the engine's library sees the file, and returns the
+// file's size in bytes. Every engine calls it first, so the messages are the same whichever engine
+// loads (the engine adds the path as context):
+//   NotFound         "no such model file"
+//   InvalidArgument  "not a regular file, cannot be <model_kind>"   (model_kind: "an ONNX model")
+//   InvalidArgument  "intra_op_threads must be >= 1, got 0"
+Result<int64_t> check_load_arguments(const std::string& path, const SessionOptions& options,
+                                     std::string_view model_kind);
+
+// Resident set size of this process in bytes (from /proc/self/statm), for memory accounting.
+int64_t resident_memory_bytes();
 
 }  // namespace sensix

@@ -1,29 +1,43 @@
 #include "engines/registry.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "common/paths.h"
-#ifdef SENSIX_HAVE_ONNXRUNTIME
-#include "engines/onnxruntime_engine.h"
-#endif
-#ifdef SENSIX_HAVE_TFLITE
-#include "engines/tflite_engine.h"
-#endif
+#include "engines/onnxruntime/onnxruntime_engine.h"
+#include "engines/tflite/tflite_engine.h"
 
 namespace sensix {
 namespace {
 
-constexpr std::string_view kOnnxRuntime = "onnxruntime";
-constexpr std::string_view kTflite = "tflite";
+// One engine this build knows: its name, the format it is the default engine for, where its library
+// is, and the function that opens it (in the engine's own folder).
+struct EngineEntry {
+  std::string_view name;
+  ModelFormat format;
+  const char* library_env;           // the variable that overrides the library's path
+  std::string_view default_library;  // relative to the cache
+  Result<std::unique_ptr<Engine>> (*open)(const std::string& library_path);
+};
+
+// Every engine, one line each; the first for a format is that format's default engine.
+constexpr EngineEntry kEngines[] = {
+    {"onnxruntime", ModelFormat::kOnnx, "SENSIX_ORT_LIBRARY", "engines/onnxruntime/lib/libonnxruntime.so.1",
+     &open_onnxruntime_engine},
+    {"tflite", ModelFormat::kTflite, "SENSIX_TFLITE_LIBRARY", "engines/tflite/lib/libtensorflowlite_c.so",
+     &open_tflite_engine},
+};
+
+const EngineEntry* find_entry(std::string_view name) {
+  for (const auto& e : kEngines) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
 
 // The explicit path, else $env_var, else <cache>/<relative>.
-std::string library_path_or_default(const std::string& path, const char* env_var,
-                                    std::string_view relative) {
+std::string library_path_or_default(const std::string& path, const char* env_var, std::string_view relative) {
   if (!path.empty()) return path;
   if (const char* v = std::getenv(env_var); v != nullptr && *v != '\0') return v;
   return fmt::format("{}/{}", cache_dir(), relative);
@@ -31,25 +45,14 @@ std::string library_path_or_default(const std::string& path, const char* env_var
 
 }  // namespace
 
-Result<std::unique_ptr<Engine>> make_onnxruntime_engine(const std::string& library_path) {
-#ifdef SENSIX_HAVE_ONNXRUNTIME
-  return open_onnxruntime_engine(library_path_or_default(
-      library_path, "SENSIX_ORT_LIBRARY", "engines/onnxruntime/lib/libonnxruntime.so.1"));
-#else
-  (void)library_path;
-  return Unavailable(
-      "engine \"onnxruntime\" is compiled out of this build (SENSIX_WITH_ONNXRUNTIME=OFF)");
-#endif
-}
-
-Result<std::unique_ptr<Engine>> make_tflite_engine(const std::string& library_path) {
-#ifdef SENSIX_HAVE_TFLITE
-  return open_tflite_engine(library_path_or_default(
-      library_path, "SENSIX_TFLITE_LIBRARY", "engines/tflite/lib/libtensorflowlite_c.so"));
-#else
-  (void)library_path;
-  return Unavailable("engine \"tflite\" is compiled out of this build (SENSIX_WITH_TFLITE=OFF)");
-#endif
+Result<std::unique_ptr<Engine>> make_engine(std::string_view name, const std::string& library_path) {
+  const EngineEntry* entry = find_entry(name);
+  if (entry == nullptr) {
+    std::string known;
+    for (const auto& k : EngineRegistry::known_engines()) known += (known.empty() ? "" : ", ") + k;
+    return NotFound(fmt::format("unknown engine \"{}\" (known engines: {})", name, known));
+  }
+  return entry->open(library_path_or_default(library_path, entry->library_env, entry->default_library));
 }
 
 Result<Engine*> EngineRegistry::get(std::string_view name) {
@@ -57,16 +60,10 @@ Result<Engine*> EngineRegistry::get(std::string_view name) {
   if (auto it = engines_.find(name); it != engines_.end()) return it->second.get();
   if (auto it = failures_.find(name); it != failures_.end()) return it->second;
 
-  if (name != kOnnxRuntime && name != kTflite) {
-    std::string known;
-    for (const auto& k : known_engines()) known += (known.empty() ? "" : ", ") + k;
-    // Unknown names are not remembered: the set of names is fixed, nothing to retry.
-    return NotFound(fmt::format("unknown engine \"{}\" (known engines: {})", name, known));
-  }
-  Result<std::unique_ptr<Engine>> made =
-      name == kOnnxRuntime ? make_onnxruntime_engine() : make_tflite_engine();
+  Result<std::unique_ptr<Engine>> made = make_engine(name);
   if (!made.ok()) {
-    failures_.emplace(std::string(name), made.status());
+    // Unknown names are not remembered: the set of names is fixed, nothing to retry.
+    if (find_entry(name) != nullptr) failures_.emplace(std::string(name), made.status());
     return made.status();
   }
   Engine* engine = made->get();
@@ -75,19 +72,16 @@ Result<Engine*> EngineRegistry::get(std::string_view name) {
 }
 
 std::string_view EngineRegistry::default_engine_for(ModelFormat format) {
-  return format == ModelFormat::kOnnx ? kOnnxRuntime : kTflite;
+  for (const auto& e : kEngines) {
+    if (e.format == format) return e.name;
+  }
+  return kEngines[0].name;
 }
 
 std::vector<std::string> EngineRegistry::known_engines() {
-  return {std::string(kOnnxRuntime), std::string(kTflite)};
-}
-
-int64_t resident_memory_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size_pages = 0;
-  int64_t resident_pages = 0;
-  if (!(statm >> size_pages >> resident_pages)) return 0;
-  return resident_pages * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+  std::vector<std::string> names;
+  for (const auto& e : kEngines) names.emplace_back(e.name);
+  return names;
 }
 
 }  // namespace sensix

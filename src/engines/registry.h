@@ -1,6 +1,7 @@
 // EngineRegistry: the engines this process can use, loaded on first use.
 //
-// Each engine's shared library is found at (first match):
+// The engines are listed once, in registry.cpp's table (one line each). Each engine's shared library
+// is found at (first match):
 //   onnxruntime: $SENSIX_ORT_LIBRARY, else <cache>/engines/onnxruntime/lib/libonnxruntime.so.1
 //   tflite:      $SENSIX_TFLITE_LIBRARY, else <cache>/engines/tflite/lib/libtensorflowlite_c.so
 // An engine compiled out of this build, or whose library fails to load, is reported by get()
@@ -39,12 +40,10 @@ class EngineRegistry {
   std::map<std::string, Status, std::less<>> failures_;
 };
 
-// Factories; each returns Unavailable when the engine is compiled out or its library fails
-// to load (the message includes dlerror()). An empty path means the default location above.
-Result<std::unique_ptr<Engine>> make_onnxruntime_engine(const std::string& library_path = "");
-Result<std::unique_ptr<Engine>> make_tflite_engine(const std::string& library_path = "");
-
-// Resident set size of this process in bytes (from /proc/self/statm), for memory accounting.
-int64_t resident_memory_bytes();
+// Makes the engine called `name` from its library (each engine's own folder: onnxruntime/, tflite/).
+// Unavailable when the engine is compiled out or its library fails to load (the message includes
+// dlerror()); NotFound for a name this build does not know. An empty path means the default
+// location above.
+Result<std::unique_ptr<Engine>> make_engine(std::string_view name, const std::string& library_path = "");
 
 }  // namespace sensix

@@ -1,4 +1,4 @@
-// EngineRegistry and the factories: names, defaults, bad libraries, remembered failures.
+// EngineRegistry and make_engine: names, defaults, bad libraries, remembered failures.
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -33,6 +33,10 @@ TEST(EngineRegistryTest, UnknownEngineListsKnownOnes) {
     EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
     EXPECT_THAT(e.status().message(), HasSubstr("known engines: onnxruntime, tflite"));
     EXPECT_THAT(e.status().message(), HasSubstr("\"" + std::string(name) + "\""));
+    auto made = make_engine(name);
+    ASSERT_FALSE(made.ok()) << name;
+    EXPECT_EQ(made.status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(made.status().message(), e.status().message());
   }
 }
 
@@ -108,7 +112,7 @@ TEST(EngineFactoryTest, BadLibraryIsUnavailableWithPathAndReason) {
   }
   for (const auto& c : cases) {
     SCOPED_TRACE(c.label);
-    auto e = c.onnxruntime ? make_onnxruntime_engine(c.path) : make_tflite_engine(c.path);
+    auto e = make_engine(c.onnxruntime ? "onnxruntime" : "tflite", c.path);
     ASSERT_FALSE(e.ok());
     EXPECT_EQ(e.status().code(), StatusCode::kUnavailable) << e.status();
 #if (defined(SENSIX_HAVE_ONNXRUNTIME) && defined(SENSIX_HAVE_TFLITE))
@@ -124,10 +128,10 @@ TEST(EngineFactoryTest, BadLibraryIsUnavailableWithPathAndReason) {
 #ifdef SENSIX_HAVE_ONNXRUNTIME
 TEST(EngineFactoryTest, SecondOrtLibraryInOneProcessIsRefused) {
   SENSIX_REQUIRE_FILE(kOrtLibrary);
-  auto first = make_onnxruntime_engine(kOrtLibrary);
+  auto first = make_engine("onnxruntime", kOrtLibrary);
   ASSERT_TRUE(first.ok()) << first.status();
   // The same library again is fine.
-  auto again = make_onnxruntime_engine(kOrtLibrary);
+  auto again = make_engine("onnxruntime", kOrtLibrary);
   ASSERT_TRUE(again.ok()) << again.status();
   // A copy at another path is a second library: the C++ API's global could point at only one.
   auto dir = std::filesystem::temp_directory_path() / "sensix-engines-ort-copy";
@@ -135,7 +139,7 @@ TEST(EngineFactoryTest, SecondOrtLibraryInOneProcessIsRefused) {
   auto copy = dir / "libonnxruntime.so.1";
   std::filesystem::copy_file(kOrtLibrary, copy,
                              std::filesystem::copy_options::overwrite_existing);
-  auto second = make_onnxruntime_engine(copy.string());
+  auto second = make_engine("onnxruntime", copy.string());
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(second.status().message(), HasSubstr("already uses"));
@@ -169,13 +173,13 @@ TEST(EngineRegistryTest, RemembersFailures) {
 #if !defined(SENSIX_HAVE_ONNXRUNTIME) || !defined(SENSIX_HAVE_TFLITE)
 TEST(EngineRegistryTest, CompiledOutEnginesSaySo) {
 #ifndef SENSIX_HAVE_ONNXRUNTIME
-  auto e = make_onnxruntime_engine();
+  auto e = make_engine("onnxruntime");
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(e.status().message(), HasSubstr("compiled out of this build"));
 #endif
 #ifndef SENSIX_HAVE_TFLITE
-  auto t = make_tflite_engine();
+  auto t = make_engine("tflite");
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(t.status().message(), HasSubstr("compiled out of this build"));

@@ -22,7 +22,7 @@
 #include "common/tensor.h"
 #include "spec/spec.h"
 #include "engines/engine.h"
-#include "engines/process_session.h"
+#include "engines/worker/process_session.h"
 #include "engines/registry.h"
 
 namespace sensix {

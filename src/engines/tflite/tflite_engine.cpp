@@ -1,4 +1,4 @@
-#include "engines/tflite_engine.h"
+#include "engines/tflite/tflite_engine.h"
 
 #include <dlfcn.h>
 
@@ -7,14 +7,11 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <system_error>
 
 #include <fmt/format.h>
 
-#include "engines/registry.h"
 #include "tensorflow/lite/c/c_api.h"
 
 namespace sensix {
@@ -188,19 +185,16 @@ Status check_tflite_file(const std::string& path, int64_t file_bytes) {
   return Status::Ok();
 }
 
-class TfLiteSession final : public Session {
+class TfLiteSession final : public SessionBase {
  public:
   TfLiteSession(std::shared_ptr<const TfLiteApi> api, std::string path,
                 std::unique_ptr<ErrorLog> log, TfLiteInterpreter* interpreter,
                 std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
                 MemoryUsage memory)
-      : api_(std::move(api)),
-        path_(std::move(path)),
+      : SessionBase(std::move(path), std::move(inputs), std::move(outputs), memory),
+        api_(std::move(api)),
         log_(std::move(log)),
-        interpreter_(interpreter),
-        inputs_(std::move(inputs)),
-        outputs_(std::move(outputs)),
-        memory_(memory) {
+        interpreter_(interpreter) {
     allocated_shapes_.resize(inputs_.size());
     for (size_t i = 0; i < inputs_.size(); ++i) {
       allocated_shapes_[i] =
@@ -211,21 +205,9 @@ class TfLiteSession final : public Session {
   TfLiteSession(const TfLiteSession&) = delete;
   TfLiteSession& operator=(const TfLiteSession&) = delete;
 
-  const std::vector<TensorInfo>& inputs() const override { return inputs_; }
-  const std::vector<TensorInfo>& outputs() const override { return outputs_; }
-  MemoryUsage memory() const override { return memory_; }
-
-  Status run(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
-             std::vector<Tensor>* outputs) override {
-    Status s = run_impl(inputs, output_indices, outputs);
-    return s.ok() ? s : s.with_context(path_);
-  }
-
  private:
-  Status run_impl(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
-                  std::vector<Tensor>* outputs) {
-    SENSIX_RETURN_IF_ERROR(check_run_arguments(inputs_, outputs_, inputs, output_indices, outputs));
-
+  Status run_checked(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                     std::vector<Tensor>* outputs) override {
     // Dynamic dims: resize the inputs whose shape changed, then reallocate once.
     bool resized = false;
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -281,44 +263,22 @@ class TfLiteSession final : public Session {
   }
 
   std::shared_ptr<const TfLiteApi> api_;
-  std::string path_;
   std::unique_ptr<ErrorLog> log_;  // the interpreter's error reporter writes here
   TfLiteInterpreter* interpreter_;
-  std::vector<TensorInfo> inputs_;
-  std::vector<TensorInfo> outputs_;
-  MemoryUsage memory_;
   std::vector<Shape> allocated_shapes_;  // the shape each input is allocated for now
 };
 
-class TfLiteEngine final : public Engine {
+class TfLiteEngine final : public EngineBase {
  public:
-  explicit TfLiteEngine(std::shared_ptr<const TfLiteApi> api) : api_(std::move(api)) {}
+  explicit TfLiteEngine(std::shared_ptr<const TfLiteApi> api) : EngineBase("a TFLite model"), api_(std::move(api)) {}
 
   std::string_view name() const override { return "tflite"; }
   std::string version() const override { return api_->Version(); }
   bool supports(ModelFormat format) const override { return format == ModelFormat::kTflite; }
 
-  Result<std::unique_ptr<Session>> load(const std::string& path,
-                                        const SessionOptions& options) override {
-    auto result = load_impl(path, options);
-    if (!result.ok()) return result.status().with_context(path);
-    return result;
-  }
-
  private:
-  Result<std::unique_ptr<Session>> load_impl(const std::string& path,
-                                             const SessionOptions& options) {
-    std::error_code ec;
-    auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) return NotFound("no such model file");
-    if (!std::filesystem::is_regular_file(status)) {
-      return InvalidArgument("not a regular file, cannot be a TFLite model");
-    }
-    const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-    if (options.intra_op_threads < 1) {
-      return InvalidArgument(
-          fmt::format("intra_op_threads must be >= 1, got {}", options.intra_op_threads));
-    }
+  Result<std::unique_ptr<Session>> load_checked(const std::string& path, const SessionOptions& options,
+                                                int64_t file_bytes) override {
     SENSIX_RETURN_IF_ERROR(check_tflite_file(path, file_bytes));
 
     std::lock_guard<std::mutex> lock(load_mu_);  // serialised so RSS growth is this model's

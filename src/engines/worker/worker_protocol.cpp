@@ -1,4 +1,4 @@
-#include "engines/worker_protocol.h"
+#include "engines/worker/worker_protocol.h"
 
 #include <poll.h>
 #include <sys/mman.h>

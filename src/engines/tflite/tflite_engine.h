@@ -25,7 +25,8 @@
 
 namespace sensix {
 
-// `library_path` must be non-empty (registry.cpp resolves the default location).
+// `library_path` must be non-empty (registry.cpp resolves the default location). Built from
+// tflite_compiled_out.cpp instead when SENSIX_WITH_TFLITE=OFF: then always Unavailable.
 Result<std::unique_ptr<Engine>> open_tflite_engine(const std::string& library_path);
 
 }  // namespace sensix

@@ -2,7 +2,7 @@
 // process, and a worker that crashes, aborts, exits, hangs, garbles its reply or leaks (made to,
 // through the SENSIX_WORKER_FAULT test hook, during a real run) fails only its own requests, is
 // restarted with back-off, and fails for good after max_attempts.
-#include "engines/process_session.h"
+#include "engines/worker/process_session.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -25,7 +25,7 @@
 #include <fmt/format.h>
 
 #include "engines/registry.h"
-#include "engines/worker_protocol.h"
+#include "engines/worker/worker_protocol.h"
 
 namespace sensix::worker {
 // In sanitizer builds, a SIGSEGV kills the worker as it does in production (the supervisor reports

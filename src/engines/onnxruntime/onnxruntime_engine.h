@@ -24,7 +24,8 @@
 
 namespace sensix {
 
-// `library_path` must be non-empty (registry.cpp resolves the default location).
+// `library_path` must be non-empty (registry.cpp resolves the default location). Built from
+// onnxruntime_compiled_out.cpp instead when SENSIX_WITH_ONNXRUNTIME=OFF: then always Unavailable.
 Result<std::unique_ptr<Engine>> open_onnxruntime_engine(const std::string& library_path);
 
 }  // namespace sensix

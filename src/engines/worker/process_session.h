@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "engines/engine.h"
-#include "engines/worker_protocol.h"
+#include "engines/worker/worker_protocol.h"
 
 namespace sensix {
 

@@ -1,20 +1,16 @@
-#include "engines/onnxruntime_engine.h"
+#include "engines/onnxruntime/onnxruntime_engine.h"
 
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
-#include <system_error>
 
 #include <fmt/format.h>
 
 #define ORT_API_MANUAL_INIT
 #include <onnxruntime_cxx_api.h>
 #undef ORT_API_MANUAL_INIT
-
-#include "engines/registry.h"
 
 namespace sensix {
 namespace {
@@ -137,34 +133,20 @@ Result<TensorInfo> describe(const Ort::TypeInfo& type_info, std::string name,
   return info;
 }
 
-class OrtSession final : public Session {
+class OrtSession final : public SessionBase {
  public:
   OrtSession(std::shared_ptr<Ort::Env> env, std::string path, Ort::Session session,
              std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs, MemoryUsage memory)
-      : env_(std::move(env)),
-        path_(std::move(path)),
+      : SessionBase(std::move(path), std::move(inputs), std::move(outputs), memory),
+        env_(std::move(env)),
         session_(std::move(session)),
-        memory_info_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
-        inputs_(std::move(inputs)),
-        outputs_(std::move(outputs)),
-        memory_(memory) {
+        memory_info_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {
     for (const auto& i : inputs_) input_names_.push_back(i.name.c_str());
   }
 
-  const std::vector<TensorInfo>& inputs() const override { return inputs_; }
-  const std::vector<TensorInfo>& outputs() const override { return outputs_; }
-  MemoryUsage memory() const override { return memory_; }
-
-  Status run(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
-             std::vector<Tensor>* outputs) override {
-    Status s = run_impl(inputs, output_indices, outputs);
-    return s.ok() ? s : s.with_context(path_);
-  }
-
  private:
-  Status run_impl(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
-                  std::vector<Tensor>* outputs) {
-    SENSIX_RETURN_IF_ERROR(check_run_arguments(inputs_, outputs_, inputs, output_indices, outputs));
+  Status run_checked(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
+                     std::vector<Tensor>* outputs) override {
     outputs->resize(output_indices.size());
     try {
       input_values_.clear();
@@ -210,13 +192,9 @@ class OrtSession final : public Session {
   }
 
   std::shared_ptr<Ort::Env> env_;  // outlives session_
-  std::string path_;
   Ort::Session session_;
   Ort::MemoryInfo memory_info_;
   Ort::RunOptions run_options_;
-  std::vector<TensorInfo> inputs_;
-  std::vector<TensorInfo> outputs_;
-  MemoryUsage memory_;
   // Per-run scratch, kept to avoid reallocating (a Session runs one call at a time).
   std::vector<const char*> input_names_;
   std::vector<Ort::Value> input_values_;
@@ -224,37 +202,18 @@ class OrtSession final : public Session {
   std::vector<Ort::Value> output_values_;
 };
 
-class OrtEngine final : public Engine {
+class OrtEngine final : public EngineBase {
  public:
   OrtEngine(const OrtLibrary* library, std::shared_ptr<Ort::Env> env)
-      : library_(library), env_(std::move(env)) {}
+      : EngineBase("an ONNX model"), library_(library), env_(std::move(env)) {}
 
   std::string_view name() const override { return "onnxruntime"; }
   std::string version() const override { return library_->version; }
   bool supports(ModelFormat format) const override { return format == ModelFormat::kOnnx; }
 
-  Result<std::unique_ptr<Session>> load(const std::string& path,
-                                        const SessionOptions& options) override {
-    auto result = load_impl(path, options);
-    if (!result.ok()) return result.status().with_context(path);
-    return result;
-  }
-
  private:
-  Result<std::unique_ptr<Session>> load_impl(const std::string& path,
-                                             const SessionOptions& options) {
-    std::error_code ec;
-    auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) return NotFound("no such model file");
-    if (!std::filesystem::is_regular_file(status)) {
-      return InvalidArgument("not a regular file, cannot be an ONNX model");
-    }
-    const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-    if (options.intra_op_threads < 1) {
-      return InvalidArgument(
-          fmt::format("intra_op_threads must be >= 1, got {}", options.intra_op_threads));
-    }
-
+  Result<std::unique_ptr<Session>> load_checked(const std::string& path, const SessionOptions& options,
+                                                int64_t file_bytes) override {
     std::lock_guard<std::mutex> lock(load_mu_);  // serialised so RSS growth is this model's
     const int64_t rss_before = resident_memory_bytes();
     try {

@@ -1,4 +1,4 @@
-#include "engines/process_session.h"
+#include "engines/worker/process_session.h"
 
 #include <fcntl.h>
 #include <signal.h>
