@@ -18,7 +18,7 @@
 
 #include "common/status.h"
 #include "docs/spec.h"
-#include "models/prediction.h"
+#include "spec/prediction.h"
 #include "transform/image_ops.h"
 
 namespace sensix {

@@ -15,8 +15,8 @@
 #include "common/tensor.h"
 #include "models/model_instance.h"
 #include "models/postprocessor.h"
-#include "models/prediction.h"
 #include "sensors/frame.h"
+#include "spec/prediction.h"
 #include "transform/image_ops.h"
 
 namespace sensix {

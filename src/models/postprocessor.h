@@ -21,8 +21,8 @@
 #include "models/landmark_decoder.h"
 #include "models/line_decoder.h"
 #include "models/model_instance.h"
-#include "models/prediction.h"
 #include "models/text_region_decoder.h"
+#include "spec/prediction.h"
 #include "transform/image_ops.h"
 
 namespace sensix {
