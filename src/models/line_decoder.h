@@ -14,10 +14,10 @@
 #include <span>
 #include <vector>
 
+#include "common/image_geometry.h"
 #include "common/status.h"
 #include "docs/spec.h"
 #include "spec/prediction.h"
-#include "transform/image_ops.h"
 
 namespace sensix {
 
