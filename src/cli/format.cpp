@@ -15,36 +15,114 @@ std::string format_media_time(int64_t ns) {
   return fmt::format("{:02}:{:02}.{:02}", minutes, seconds, cs % 100);
 }
 
-std::string prediction_to_text(const Prediction& p) {
+namespace {
+
+// Each prediction kind's rendering: the text after the model's name, and its JSON fields.
+std::string classification_text(const Prediction& p) {
   std::string what;
-  if (p.kind == PredictionKind::kClassification) {
-    for (size_t i = 0; i < p.labels.size(); ++i) {
-      if (i) what += ", ";
-      what += fmt::format("{} {:.3f}", p.labels[i].label, p.labels[i].score);
-    }
-  } else if (p.kind == PredictionKind::kLandmarks) {
-    what += fmt::format("{} landmarks {:.2f}:", p.landmarks.size(), p.score);
-    for (size_t i = 0; i < p.landmarks.size() && i < 3; ++i) {
-      const Landmark& l = p.landmarks[i];
-      what += fmt::format("{} {}({:.0f},{:.0f})", i ? "," : "", l.name.empty() ? "" : l.name + " ", l.x, l.y);
-    }
-    if (p.landmarks.size() > 3) what += ", ...";
-  } else if (p.kind == PredictionKind::kText) {
-    what += fmt::format("\"{}\" {:.3f}", p.text, p.score);
-  } else if (p.kind == PredictionKind::kLines) {
-    what += fmt::format("{} lines:", p.segments.size());
-    for (size_t i = 0; i < p.segments.size() && i < 3; ++i) {
-      const Segment& g = p.segments[i];
-      what += fmt::format("{} ({:.0f},{:.0f})-({:.0f},{:.0f}) {:.2f}", i ? "," : "", g.x1, g.y1, g.x2, g.y2, g.score);
-    }
-    if (p.segments.size() > 3) what += ", ...";
-  } else {
-    for (size_t i = 0; i < p.detections.size(); ++i) {
-      const Detection& d = p.detections[i];
-      if (i) what += ", ";
-      what += fmt::format("{} {:.2f} at ({:.0f},{:.0f} {:.0f}x{:.0f})", d.label, d.score, d.x, d.y, d.w, d.h);
-    }
+  for (size_t i = 0; i < p.labels.size(); ++i) {
+    if (i) what += ", ";
+    what += fmt::format("{} {:.3f}", p.labels[i].label, p.labels[i].score);
   }
+  return what;
+}
+
+void classification_json(const Prediction& p, nlohmann::json& j) {
+  auto& labels = j["labels"] = nlohmann::json::array();
+  for (const auto& l : p.labels) labels.push_back({{"label", l.label}, {"index", l.index}, {"score", l.score}});
+}
+
+std::string detection_text(const Prediction& p) {
+  std::string what;
+  for (size_t i = 0; i < p.detections.size(); ++i) {
+    const Detection& d = p.detections[i];
+    if (i) what += ", ";
+    what += fmt::format("{} {:.2f} at ({:.0f},{:.0f} {:.0f}x{:.0f})", d.label, d.score, d.x, d.y, d.w, d.h);
+  }
+  return what;
+}
+
+void detection_json(const Prediction& p, nlohmann::json& j) {
+  auto& dets = j["detections"] = nlohmann::json::array();
+  for (const auto& d : p.detections) {
+    nlohmann::json dj{{"label", d.label}, {"index", d.class_index}, {"score", d.score},
+                      {"box", {{"x", d.x}, {"y", d.y}, {"w", d.w}, {"h", d.h}}}};
+    if (!d.keypoints.empty()) {
+      auto& kps = dj["keypoints"] = nlohmann::json::array();
+      for (const auto& kp : d.keypoints) kps.push_back({kp[0], kp[1]});
+    }
+    dets.push_back(std::move(dj));
+  }
+}
+
+std::string landmarks_text(const Prediction& p) {
+  std::string what = fmt::format("{} landmarks {:.2f}:", p.landmarks.size(), p.score);
+  for (size_t i = 0; i < p.landmarks.size() && i < 3; ++i) {
+    const Landmark& l = p.landmarks[i];
+    what += fmt::format("{} {}({:.0f},{:.0f})", i ? "," : "", l.name.empty() ? "" : l.name + " ", l.x, l.y);
+  }
+  if (p.landmarks.size() > 3) what += ", ...";
+  return what;
+}
+
+void landmarks_json(const Prediction& p, nlohmann::json& j) {
+  j["score"] = p.score;
+  auto& points = j["landmarks"] = nlohmann::json::array();
+  for (const auto& l : p.landmarks) {
+    nlohmann::json lj{{"x", l.x}, {"y", l.y}, {"z", l.z}};
+    if (!l.name.empty()) lj["name"] = l.name;
+    if (l.visibility) lj["visibility"] = *l.visibility;
+    if (l.presence) lj["presence"] = *l.presence;
+    points.push_back(std::move(lj));
+  }
+}
+
+std::string text_text(const Prediction& p) { return fmt::format("\"{}\" {:.3f}", p.text, p.score); }
+
+void text_json(const Prediction& p, nlohmann::json& j) {
+  j["text"] = p.text;
+  j["score"] = p.score;
+}
+
+std::string lines_text(const Prediction& p) {
+  std::string what = fmt::format("{} lines:", p.segments.size());
+  for (size_t i = 0; i < p.segments.size() && i < 3; ++i) {
+    const Segment& g = p.segments[i];
+    what += fmt::format("{} ({:.0f},{:.0f})-({:.0f},{:.0f}) {:.2f}", i ? "," : "", g.x1, g.y1, g.x2, g.y2, g.score);
+  }
+  if (p.segments.size() > 3) what += ", ...";
+  return what;
+}
+
+void lines_json(const Prediction& p, nlohmann::json& j) {
+  auto& segs = j["segments"] = nlohmann::json::array();
+  for (const auto& g : p.segments) {
+    segs.push_back({{"x1", g.x1}, {"y1", g.y1}, {"x2", g.x2}, {"y2", g.y2}, {"score", g.score}});
+  }
+}
+
+struct KindFormat {
+  const char* name;  // JSON "kind"
+  std::string (*text)(const Prediction&);
+  void (*json)(const Prediction&, nlohmann::json&);
+};
+
+// The one place a prediction kind is added: its JSON name and its two renderings.
+KindFormat kind_format(PredictionKind kind) {
+  switch (kind) {
+    case PredictionKind::kClassification: return {"classification", classification_text, classification_json};
+    case PredictionKind::kDetection: return {"detection", detection_text, detection_json};
+    case PredictionKind::kLandmarks: return {"landmarks", landmarks_text, landmarks_json};
+    case PredictionKind::kText: return {"text", text_text, text_json};
+    case PredictionKind::kLines: return {"lines", lines_text, lines_json};
+  }
+  return {"detection", detection_text, detection_json};  // not reached: -Wswitch wants every kind above
+}
+
+}  // namespace
+
+std::string prediction_to_text(const Prediction& p) {
+  std::string what = kind_format(p.kind).text(p);
   if (p.crop) {  // a model fed by crops: which box of which detector
     const CropSource& c = *p.crop;
     what += fmt::format("  [in crop of {} #{} {} {:.2f}: ({:.0f},{:.0f} {:.0f}x{:.0f})]", c.model, c.detection, c.label,
@@ -63,44 +141,9 @@ nlohmann::json prediction_to_json(const Prediction& p) {
   j["pipelines"] = p.pipelines;
   j["frame"] = p.frame_seq;
   j["latencyMs"] = std::round(static_cast<double>(p.latency_ns) / 1e4) / 100.0;
-  if (p.kind == PredictionKind::kClassification) {
-    j["kind"] = "classification";
-    auto& labels = j["labels"] = nlohmann::json::array();
-    for (const auto& l : p.labels) labels.push_back({{"label", l.label}, {"index", l.index}, {"score", l.score}});
-  } else if (p.kind == PredictionKind::kLandmarks) {
-    j["kind"] = "landmarks";
-    j["score"] = p.score;
-    auto& points = j["landmarks"] = nlohmann::json::array();
-    for (const auto& l : p.landmarks) {
-      nlohmann::json lj{{"x", l.x}, {"y", l.y}, {"z", l.z}};
-      if (!l.name.empty()) lj["name"] = l.name;
-      if (l.visibility) lj["visibility"] = *l.visibility;
-      if (l.presence) lj["presence"] = *l.presence;
-      points.push_back(std::move(lj));
-    }
-  } else if (p.kind == PredictionKind::kText) {
-    j["kind"] = "text";
-    j["text"] = p.text;
-    j["score"] = p.score;
-  } else if (p.kind == PredictionKind::kLines) {
-    j["kind"] = "lines";
-    auto& segs = j["segments"] = nlohmann::json::array();
-    for (const auto& g : p.segments) {
-      segs.push_back({{"x1", g.x1}, {"y1", g.y1}, {"x2", g.x2}, {"y2", g.y2}, {"score", g.score}});
-    }
-  } else {
-    j["kind"] = "detection";
-    auto& dets = j["detections"] = nlohmann::json::array();
-    for (const auto& d : p.detections) {
-      nlohmann::json dj{{"label", d.label}, {"index", d.class_index}, {"score", d.score},
-                        {"box", {{"x", d.x}, {"y", d.y}, {"w", d.w}, {"h", d.h}}}};
-      if (!d.keypoints.empty()) {
-        auto& kps = dj["keypoints"] = nlohmann::json::array();
-        for (const auto& kp : d.keypoints) kps.push_back({kp[0], kp[1]});
-      }
-      dets.push_back(std::move(dj));
-    }
-  }
+  const KindFormat f = kind_format(p.kind);
+  j["kind"] = f.name;
+  f.json(p, j);
   if (p.crop) {
     const CropSource& c = *p.crop;
     j["crop"] = {{"model", c.model},

@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/prediction.h"
 #include "runtime/event.h"
 #include "runtime/stats.h"
+#include "spec/prediction.h"
 
 namespace sensix {
 

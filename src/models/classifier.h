@@ -20,7 +20,7 @@
 
 #include "common/status.h"
 #include "spec/spec.h"
-#include "models/prediction.h"
+#include "spec/prediction.h"
 
 namespace sensix {
 

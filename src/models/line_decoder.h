@@ -14,10 +14,10 @@
 #include <span>
 #include <vector>
 
+#include "common/image_geometry.h"
 #include "common/status.h"
 #include "spec/spec.h"
-#include "models/prediction.h"
-#include "transform/image_ops.h"
+#include "spec/prediction.h"
 
 namespace sensix {
 

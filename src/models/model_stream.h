@@ -5,19 +5,19 @@
 // Thread-safety: none; one sensor graph thread drives a stream.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "common/image_geometry.h"
 #include "common/status.h"
 #include "common/tensor.h"
 #include "models/model_instance.h"
 #include "models/postprocessor.h"
-#include "models/prediction.h"
-#include "sensors/frame.h"
-#include "transform/image_ops.h"
+#include "spec/prediction.h"
 
 namespace sensix {
 
@@ -26,7 +26,7 @@ struct StreamInput {
   const ImageGeometry* geometry = nullptr;  // set when the data came from an image
   uint64_t frame_seq = 0;
   int64_t end_ns = 0;
-  SteadyClock::time_point captured;
+  std::chrono::steady_clock::time_point captured;
   const CropSource* crop = nullptr;  // a model fed by crops: the box its input was cut around (copied into the prediction)
 };
 

@@ -5,8 +5,8 @@
 // must be thread-safe and quick (they run on the inference path).
 #pragma once
 
-#include "models/prediction.h"
 #include "runtime/event.h"
+#include "spec/prediction.h"
 
 namespace sensix {
 

@@ -3,7 +3,7 @@
 // model's worker thread right after each run, so implementations must be quick and thread-safe.
 #pragma once
 
-#include "models/prediction.h"
+#include "spec/prediction.h"
 
 namespace sensix {
 

@@ -436,13 +436,6 @@ TEST(ResizeImage, RejectsBadInput) {
   }
 }
 
-TEST(ImageGeometry, DefaultIsIdentityOnTheFrame) {
-  ImageGeometry g;
-  g.src_width = g.dst_width = 640;
-  g.src_height = g.dst_height = 480;
-  EXPECT_THAT(source_point(g, 0.25f, 0.5f), Pointwise(FloatNear(1e-4f), std::vector<float>{160, 240}));
-}
-
 // ---------------------------------------------------------------------------------------------
 // crop_image, rotate_image and compose
 

@@ -15,7 +15,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "common/tensor.h"
-#include "models/prediction.h"
+#include "spec/prediction.h"
 #include "sensors/frame.h"
 #include "transform/image_ops.h"
 

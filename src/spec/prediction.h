@@ -1,6 +1,7 @@
 // Prediction: what a model instance reports after post-processing, in the source frame's
 // coordinates and time. The runtime publishes these to sinks; api/ and the CLI turn them into
-// JSON or text (no JSON below api/).
+// JSON or text (no JSON below api/). Shared vocabulary: models/ makes them, transform's crop
+// nodes read them, runtime/ and cli/ publish and print them.
 //
 // Thread-safety: plain values.
 #pragma once
