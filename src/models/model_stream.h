@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "common/frame.h"
 #include "common/status.h"
 #include "common/tensor.h"
 #include "models/model_instance.h"
 #include "models/postprocessor.h"
 #include "models/prediction.h"
-#include "sensors/frame.h"
 #include "transform/image_ops.h"
 
 namespace sensix {

@@ -16,8 +16,8 @@
 #include <mutex>
 #include <optional>
 
+#include "common/frame.h"
 #include "docs/spec.h"
-#include "sensors/frame.h"
 
 namespace sensix {
 
