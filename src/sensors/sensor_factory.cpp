@@ -4,15 +4,15 @@
 
 #include <fmt/format.h>
 
-#include "sensors/audio_file_driver.h"
 #include "sensors/driver.h"
-#include "sensors/image_folder_driver.h"
-#include "sensors/microphone_driver.h"
-#include "sensors/mqtt_driver.h"
-#include "sensors/network_camera_driver.h"
-#include "sensors/synthetic_driver.h"
-#include "sensors/v4l2_camera_driver.h"
-#include "sensors/video_file_driver.h"
+#include "sensors/live/microphone_driver.h"
+#include "sensors/live/mqtt_driver.h"
+#include "sensors/live/network_camera_driver.h"
+#include "sensors/live/v4l2_camera_driver.h"
+#include "sensors/replay/audio_file_driver.h"
+#include "sensors/replay/image_folder_driver.h"
+#include "sensors/replay/synthetic_driver.h"
+#include "sensors/replay/video_file_driver.h"
 
 namespace sensix {
 
