@@ -13,7 +13,7 @@
 namespace sensix::testing {
 
 Result<DocumentSet> load_quickstart() {
-  return parse_document_files({std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml"});
+  return parse_document_files({source_path("examples/quickstart.yaml")});
 }
 
 DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::string>& names) {
@@ -35,11 +35,6 @@ DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::strin
   }
   out.devices = docs.devices;
   return out;
-}
-
-std::string sample_path(const std::string& relative) {
-  std::filesystem::path p = std::filesystem::path(samples_dir()) / relative;
-  return std::filesystem::exists(p) ? p.string() : std::string();
 }
 
 void set_sensor_path(DocumentSet* docs, const std::string& sensor, const std::string& path) {

@@ -15,11 +15,12 @@
 #include "spec/spec.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/stats.h"
+#include "support/paths.h"
 
 namespace sensix::testing {
 
 // The source tree's examples/quickstart.yaml, parsed (sample and model paths resolved against
-// $SENSIX_CACHE).
+// $SENSIX_CACHE). Paths (sample_path, source_path) come from support/paths.h.
 Result<DocumentSet> load_quickstart();
 
 // Keeps only the named pipelines and the sensors and models they use.
@@ -27,9 +28,6 @@ DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::strin
 
 // Points sensor `sensor` at `path` (absolute, or relative to the sample cache).
 void set_sensor_path(DocumentSet* docs, const std::string& sensor, const std::string& path);
-
-// A path inside the sample cache; empty when the cache lacks it.
-std::string sample_path(const std::string& relative);
 
 class CollectingSink : public PredictionSink {
  public:

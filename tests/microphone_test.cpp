@@ -17,7 +17,7 @@
 #include "docs/parser.h"
 #include "e2e_support.h"
 #include "runtime/runtime.h"
-#include "sensors/pulse_test_daemon.h"
+#include "support/pulse_daemon.h"
 
 namespace sensix::testing {
 namespace {

@@ -14,7 +14,8 @@
 
 #include "e2e_support.h"
 #include "runtime/runtime.h"
-#include "sensors/mqtt_test_broker.h"
+#include "support/mqtt_broker.h"
+#include "support/wait.h"
 
 namespace sensix::testing {
 namespace {

@@ -18,9 +18,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/scoped_env.h"
 #include "e2e_support.h"
 #include "runtime/runtime.h"
+#include "support/scoped_env.h"
 
 namespace sensix::testing {
 namespace {

@@ -30,13 +30,13 @@
 #include <thread>
 #include <vector>
 
+#include "common/frame.h"
 #include "models/model_instance.h"
 #include "models/model_stream.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/result_observer.h"
 #include "runtime/stats.h"
 #include "sched/scheduler.h"
-#include "sensors/frame.h"
 #include "transform/item.h"
 #include "transform/nodes.h"
 #include "transform/plan.h"

@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/frame.h"
 #include "common/status.h"
 #include "spec/spec.h"
-#include "sensors/frame.h"
 
 namespace sensix {
 

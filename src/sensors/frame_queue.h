@@ -16,8 +16,8 @@
 #include <mutex>
 #include <optional>
 
+#include "common/frame.h"
 #include "spec/spec.h"
-#include "sensors/frame.h"
 
 namespace sensix {
 

@@ -7,16 +7,13 @@
 
 #include <ostream>
 
-#include "sensors/audio_file_driver.h"
 #include "sensors/driver.h"
-#include "sensors/image_folder_driver.h"
-#include "sensors/test_support.h"
-#include "sensors/video_file_driver.h"
+#include "sensors/replay/audio_file_driver.h"
+#include "sensors/replay/image_folder_driver.h"
+#include "sensors/replay/video_file_driver.h"
 
 namespace sensix {
 namespace {
-
-using testing::DriverKind;
 
 SensorSpec spec_of(DriverKind kind, const std::string& path = "/tmp/x") {
   SensorSpec s;

@@ -14,9 +14,9 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "common/frame.h"
 #include "common/tensor.h"
 #include "spec/prediction.h"
-#include "sensors/frame.h"
 #include "transform/image_ops.h"
 
 namespace sensix {

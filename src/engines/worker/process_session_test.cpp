@@ -19,14 +19,15 @@
 #include <gtest/gtest.h>
 
 #include "common/paths.h"
-#include "common/scoped_env.h"
 #include "engines/registry.h"
 #include "engines/test_util.h"
+#include "support/scoped_env.h"
 
 namespace sensix {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::ScopedEnv;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using testing::model_file;

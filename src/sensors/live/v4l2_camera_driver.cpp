@@ -1,0 +1,164 @@
+#include "sensors/live/v4l2_camera_driver.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio/registry.hpp>
+#include <spdlog/spdlog.h>
+
+#include "sensors/camera_common.h"
+
+namespace sensix {
+
+V4l2CameraDriver::V4l2CameraDriver(std::string name, SensorSpec spec) : LiveDriver(std::move(name), std::move(spec)) {}
+
+V4l2CameraDriver::~V4l2CameraDriver() { stop(); }
+
+Status V4l2CameraDriver::describe(SensorInfo* info) {
+  const SensorSpec& s = spec();
+  if (s.device.empty()) return InvalidArgument(fmt::format("sensor {}: spec.device is empty", name()));
+  const SensorVideoSpec& v = s.video;
+  SENSIX_RETURN_IF_ERROR(check_video_spec(name(), v));
+  if (!cv::videoio_registry::hasBackend(cv::CAP_V4L2)) {
+    return FailedPrecondition(
+        fmt::format("{}: this OpenCV has no V4L2 video backend, which the v4l2-camera driver needs", s.device));
+  }
+  info->modality = Modality::kImage;
+  info->channels = 3;
+  info->width = 0;  // known once the device is open: the device picks the nearest format it has
+  info->height = 0;
+  info->fps = v.fps;
+  info->duration_ns = -1;
+  std::string asked;
+  if (v.width > 0 || v.height > 0) {
+    asked += fmt::format(", asks {}x{}", v.width > 0 ? std::to_string(v.width) : "*",
+                         v.height > 0 ? std::to_string(v.height) : "*");
+  }
+  if (v.fps > 0) asked += fmt::format("{} {:g} fps", asked.empty() ? ", asks" : " at", v.fps);
+  info->description = fmt::format("V4L2 camera {} (OpenCV V4L2){}", s.device, asked);
+  return Status::Ok();
+}
+
+Status V4l2CameraDriver::connect() {
+  const std::string& dev = spec().device;
+  const SensorVideoSpec& v = spec().video;
+  failed_reads_ = 0;
+  got_frame_ = false;
+  first_ = cv::Mat();
+  std::error_code ec;
+  if (!std::filesystem::exists(dev, ec)) return NotFound(fmt::format("the device {} does not exist", dev));
+  if (!std::filesystem::is_character_file(dev, ec)) {
+    return Unavailable(fmt::format("{} is not a character device, so not a V4L2 camera", dev));
+  }
+  if (::access(dev.c_str(), R_OK | W_OK) != 0) {
+    return Unavailable(fmt::format("no permission to open {} (is the user in the group that owns it, e.g. video?)", dev));
+  }
+  try {
+    if (!cap_.open(dev, cv::CAP_V4L2) || !cap_.isOpened()) {
+      return Unavailable(fmt::format("OpenCV (V4L2) cannot open {} as a capture device (busy, or not a camera)", dev));
+    }
+    if (v.width > 0) cap_.set(cv::CAP_PROP_FRAME_WIDTH, v.width);
+    if (v.height > 0) cap_.set(cv::CAP_PROP_FRAME_HEIGHT, v.height);
+    if (v.fps > 0) cap_.set(cv::CAP_PROP_FPS, v.fps);
+  } catch (const cv::Exception& e) {
+    return Unavailable(fmt::format("OpenCV (V4L2) cannot open {}: {}", dev, e.what()));
+  }
+  double w = 0, h = 0, fps = 0, fourcc = 0;
+  try {
+    w = cap_.get(cv::CAP_PROP_FRAME_WIDTH);
+    h = cap_.get(cv::CAP_PROP_FRAME_HEIGHT);
+    fps = cap_.get(cv::CAP_PROP_FPS);
+    fourcc = cap_.get(cv::CAP_PROP_FOURCC);
+  } catch (const cv::Exception&) {
+  }
+  fps_ = usable_fps(fps);
+  const int aw = std::isfinite(w) ? static_cast<int>(w) : 0;
+  const int ah = std::isfinite(h) ? static_cast<int>(h) : 0;
+  const std::string actual = fmt::format("{}x{} {} at {:g} fps", aw, ah, fourcc_name(fourcc), fps_);
+  const bool differs = (v.width > 0 && v.width != aw) || (v.height > 0 && v.height != ah) ||
+                       (v.fps > 0 && std::abs(v.fps - fps_) > 0.01 * v.fps);
+  if (differs) {
+    spdlog::warn("sensor {}: {} captures {}, not the {}x{}{} asked", name(), dev, actual,
+                 v.width > 0 ? std::to_string(v.width) : "*", v.height > 0 ? std::to_string(v.height) : "*",
+                 v.fps > 0 ? fmt::format(" at {:g} fps", v.fps) : "");
+  } else {
+    spdlog::info("sensor {}: {} captures {}", name(), dev, actual);
+  }
+  // Connected means frames come: wait for the first one (kept for the first read()).
+  const auto deadline = SteadyClock::now() + std::chrono::duration<double>(spec().reconnect.timeout);
+  for (;;) {
+    Result<bool> got = grab(&first_);
+    if (!got.ok()) return Unavailable(fmt::format("opened, but {} before the first frame", got.status().message()));
+    if (*got && !first_.empty()) return Status::Ok();
+    if (SteadyClock::now() > deadline) {
+      return Unavailable(fmt::format("opened, but no frame came within {:g} s", spec().reconnect.timeout));
+    }
+  }
+}
+
+Result<bool> V4l2CameraDriver::grab(cv::Mat* m) {
+  const auto t0 = SteadyClock::now();
+  bool got = false;
+  std::string why;
+  try {
+    got = cap_.read(*m);
+  } catch (const cv::Exception& e) {
+    why = e.what();
+  }
+  if (!got) {
+    ++failed_reads_;
+    const double waited = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    if (waited >= 0.9 * spec().reconnect.timeout) return Unavailable(fmt::format("no frame for {:.1f} s", waited));
+    if (failed_reads_ >= kMaxFailedReads) {
+      return Unavailable(why.empty() ? std::string("the device stopped giving frames (unplugged?)")
+                                     : fmt::format("the device cannot be read: {}", why));
+    }
+    return false;
+  }
+  if (failed_reads_ > 0) {
+    if (got_frame_) count_error(fmt::format("{}: {} frame(s) could not be captured", spec().device, failed_reads_));
+    failed_reads_ = 0;
+  }
+  got_frame_ = true;
+  return true;
+}
+
+Result<LiveDriver::Read> V4l2CameraDriver::read(Unit* out) {
+  cv::Mat m;  // a fresh buffer per frame: published frames are shared and immutable
+  if (!first_.empty()) {
+    m = std::move(first_);
+    first_ = cv::Mat();
+  } else {
+    SENSIX_ASSIGN_OR_RETURN(bool got, grab(&m));
+    if (!got) return Read::kNothing;
+  }
+  if (m.empty()) {
+    count_error(fmt::format("{}: the device gave an empty (undecodable) frame", spec().device));
+    return Read::kNothing;
+  }
+  const Status conv = to_bgr8(&m);  // catches OpenCV's exceptions itself
+  if (!conv.ok()) {
+    count_error(fmt::format("{}: cannot use {}", spec().device, conv.message()));
+    return Read::kNothing;
+  }
+  out->data = std::move(m);
+  out->duration_ns = fps_ > 0 ? static_cast<int64_t>(std::llround(1e9 / fps_)) : 0;
+  return Read::kUnit;
+}
+
+void V4l2CameraDriver::disconnect() {
+  first_ = cv::Mat();
+  try {
+    cap_.release();
+  } catch (const cv::Exception& e) {
+    spdlog::warn("sensor {}: closing {}: {}", name(), spec().device, e.what());
+  }
+}
+
+}  // namespace sensix

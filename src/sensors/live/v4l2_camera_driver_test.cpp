@@ -1,0 +1,171 @@
+// V4l2CameraDriver: paths that are not cameras (missing, a regular file, /dev/null) are retried
+// with back-off, naming the device, and fail after reconnect.maxAttempts; open() never touches the
+// device. Frames from a real camera are checked only where /dev/video* exists (skipped otherwise).
+#include "sensors/live/v4l2_camera_driver.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <opencv2/videoio.hpp>
+
+#include "support/recording_sink.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace sensix {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::eventually;
+using testing::RecordingSink;
+using testing::TempDir;
+
+SensorSpec v4l2_spec(const std::string& device) {
+  SensorSpec s;
+  s.driver = DriverKind::kV4l2Camera;
+  s.device = device;
+  s.replay.speed = 1;
+  s.reconnect.initial_delay = 0.1;
+  s.reconnect.max_delay = 0.2;
+  s.reconnect.timeout = 3;
+  return s;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::string missing_device() {
+  std::random_device rd;
+  return "/dev/video-sensix-missing-" + std::to_string(rd());
+}
+
+std::vector<std::string> video_devices() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/dev", ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("video", 0) == 0 && n.size() > 5 && std::isdigit(static_cast<unsigned char>(n[5]))) {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(V4l2Camera, OpenDescribesFromTheDocumentWithoutTouchingTheDevice) {
+  SensorSpec s = v4l2_spec(missing_device());
+  s.video.width = 1280;
+  s.video.height = 720;
+  s.video.fps = 15;
+  auto made = make_sensor_driver("cam", s);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  SensorDriver& d = **made;
+  ASSERT_TRUE(d.open().ok());  // the device is missing, and that does not stop sensix
+  EXPECT_EQ(d.state(), SensorState::kPending);
+  EXPECT_EQ(d.info().modality, Modality::kImage);
+  EXPECT_EQ(d.info().channels, 3);
+  EXPECT_EQ(d.info().width, 0);  // the device picks its nearest format: known once it is open
+  EXPECT_EQ(d.info().height, 0);
+  EXPECT_DOUBLE_EQ(d.info().fps, 15);
+  EXPECT_TRUE(contains(d.info().description, s.device)) << d.info().description;
+  EXPECT_TRUE(contains(d.info().description, "1280x720")) << d.info().description;
+}
+
+TEST(V4l2Camera, RefusesAnEmptyDevice) {
+  V4l2CameraDriver d("cam", v4l2_spec(""));
+  EXPECT_EQ(d.open().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.state(), SensorState::kFailed);
+}
+
+TEST(V4l2Camera, AMissingDeviceIsRetriedThenFailsNamingIt) {
+  const std::string dev = missing_device();
+  {
+    V4l2CameraDriver d("cam", v4l2_spec(dev));
+    ASSERT_TRUE(d.open().ok());
+    RecordingSink sink;
+    ASSERT_TRUE(d.start(&sink).ok());
+    ASSERT_TRUE(eventually([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
+    EXPECT_EQ(d.state(), SensorState::kReconnecting);
+    EXPECT_TRUE(contains(d.reason(), "the device " + dev + " does not exist")) << d.reason();
+    EXPECT_TRUE(contains(d.reason(), "next attempt in")) << d.reason();
+    d.stop();
+    EXPECT_EQ(d.state(), SensorState::kStopped);
+    EXPECT_EQ(sink.eos_calls(), 1);
+  }
+  SensorSpec s = v4l2_spec(dev);
+  s.reconnect.max_attempts = 2;
+  V4l2CameraDriver d("cam", s);
+  ASSERT_TRUE(d.open().ok());
+  RecordingSink sink;
+  ASSERT_TRUE(d.start(&sink).ok());
+  ASSERT_TRUE(sink.wait_for_end(10s));
+  EXPECT_EQ(d.state(), SensorState::kFailed);
+  EXPECT_TRUE(contains(d.reason(), dev)) << d.reason();
+  EXPECT_TRUE(contains(d.reason(), "2 failed attempts")) << d.reason();
+  EXPECT_FALSE(sink.eos_status().ok());
+  EXPECT_TRUE(sink.frames().empty());
+}
+
+TEST(V4l2Camera, PathsThatAreNotCamerasAreRefusedNamingThem) {
+  TempDir dir;
+  const std::string file = dir.file("video0");
+  std::ofstream(file) << "not a camera";
+  struct Case {
+    std::string device;
+    std::string why;
+  };
+  const Case cases[] = {
+      {file, "is not a character device"},
+      {"/dev/null", "cannot open /dev/null as a capture device"},
+  };
+  for (const auto& c : cases) {
+    if (!std::filesystem::exists(c.device)) continue;
+    SensorSpec s = v4l2_spec(c.device);
+    s.reconnect.max_attempts = 1;
+    V4l2CameraDriver d("cam", s);
+    ASSERT_TRUE(d.open().ok());
+    RecordingSink sink;
+    ASSERT_TRUE(d.start(&sink).ok());
+    ASSERT_TRUE(sink.wait_for_end(10s)) << c.device;
+    EXPECT_EQ(d.state(), SensorState::kFailed) << c.device;
+    EXPECT_TRUE(contains(d.reason(), c.why)) << d.reason();
+  }
+}
+
+TEST(V4l2Camera, RealDeviceGivesFrames) {
+  const auto devices = video_devices();
+  if (devices.empty()) GTEST_SKIP() << "no V4L2 device on this machine (no /dev/video*)";
+  // Some nodes are metadata or output nodes: use the first that OpenCV can capture from.
+  std::string dev;
+  for (const auto& d : devices) {
+    cv::VideoCapture cap(d, cv::CAP_V4L2);
+    cv::Mat m;
+    if (cap.isOpened() && cap.read(m) && !m.empty()) {
+      dev = d;
+      break;
+    }
+  }
+  if (dev.empty()) GTEST_SKIP() << "no V4L2 device here gives frames (tried " << devices.size() << ")";
+  SensorSpec s = v4l2_spec(dev);
+  s.reconnect.timeout = 10;
+  V4l2CameraDriver d("cam", s);
+  ASSERT_TRUE(d.open().ok());
+  RecordingSink sink;
+  ASSERT_TRUE(d.start(&sink).ok());
+  ASSERT_TRUE(sink.wait_for_frames(5, 15s)) << sensor_state_name(d.state()) << ": " << d.reason();
+  EXPECT_TRUE(eventually([&] { return d.state() == SensorState::kRunning || d.state() == SensorState::kDegraded; }, 5s));
+  for (const auto& f : sink.frames()) {
+    const auto* m = std::get_if<cv::Mat>(&f->data);
+    ASSERT_NE(m, nullptr);
+    EXPECT_GT(m->cols, 0);
+    EXPECT_EQ(m->type(), CV_8UC3);
+  }
+  d.stop();
+  EXPECT_EQ(d.state(), SensorState::kStopped);
+}
+
+}  // namespace
+}  // namespace sensix

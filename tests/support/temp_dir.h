@@ -1,0 +1,32 @@
+// TempDir: a fresh folder under the system temp dir for one test, removed with everything in it;
+// write_random_bytes() fills a file in it with garbage (a file that is not what it claims).
+//
+// Thread-safety: TempDir is immutable after construction.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+namespace sensix::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  // The path of `name` inside the folder (nothing is created).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `n` pseudo-random bytes (seeded: the same every run) to `path`; a gtest failure if the
+// file cannot be written.
+void write_random_bytes(const std::string& path, size_t n, unsigned seed = 7);
+
+}  // namespace sensix::testing
