@@ -16,7 +16,7 @@
 
 namespace sensix {
 
-Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec) {
+Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec, Env* env) {
   // Dispatch on the driver's document name: it is what users write and what errors show.
   const std::string_view driver = sensor_driver_name(spec.driver);
   if (spec.driver == DriverKind::kSynthetic) {
@@ -38,33 +38,35 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
     if (spec.audio.sample_rate < 0 || spec.audio.channels < 0) {
       return InvalidArgument(fmt::format("sensor {}: audio.sampleRate and audio.channels cannot be negative", name));
     }
-    return std::unique_ptr<SensorDriver>(std::make_unique<AudioFileDriver>(name, spec));
+    return std::unique_ptr<SensorDriver>(std::make_unique<AudioFileDriver>(name, spec, env));
   }
   if (driver == "video-file" || driver == "image-folder") {
     if (!std::isfinite(spec.video.fps) || spec.video.fps < 0 || spec.video.width < 0 || spec.video.height < 0) {
       return InvalidArgument(fmt::format("sensor {}: video.fps, video.width and video.height cannot be negative", name));
     }
-    if (driver == "video-file") return std::unique_ptr<SensorDriver>(std::make_unique<VideoFileDriver>(name, spec));
-    return std::unique_ptr<SensorDriver>(std::make_unique<ImageFolderDriver>(name, spec));
+    if (driver == "video-file") {
+      return std::unique_ptr<SensorDriver>(std::make_unique<VideoFileDriver>(name, spec, env));
+    }
+    return std::unique_ptr<SensorDriver>(std::make_unique<ImageFolderDriver>(name, spec, env));
   }
   if (driver == "microphone") {
     // The capture format (sampleRate, channels, frameMs) is checked by open(), with the field names.
-    return std::unique_ptr<SensorDriver>(std::make_unique<MicrophoneDriver>(name, spec));
+    return std::unique_ptr<SensorDriver>(std::make_unique<MicrophoneDriver>(name, spec, env));
   }
   if (driver == "network-camera") {
     // url, video and reconnect are checked by open(), naming the fields.
-    return std::unique_ptr<SensorDriver>(std::make_unique<NetworkCameraDriver>(name, spec));
+    return std::unique_ptr<SensorDriver>(std::make_unique<NetworkCameraDriver>(name, spec, env));
   }
   if (driver == "v4l2-camera") {
-    return std::unique_ptr<SensorDriver>(std::make_unique<V4l2CameraDriver>(name, spec));
+    return std::unique_ptr<SensorDriver>(std::make_unique<V4l2CameraDriver>(name, spec, env));
   }
   if (driver == "synthetic") {
     // The signal's settings and its audio or video format are checked by open(), with the field names.
-    return std::unique_ptr<SensorDriver>(std::make_unique<SyntheticDriver>(name, spec));
+    return std::unique_ptr<SensorDriver>(std::make_unique<SyntheticDriver>(name, spec, env));
   }
   if (driver == "mqtt") {
     // The topic, fields and reconnect settings are checked by open(), with the field names.
-    return std::unique_ptr<SensorDriver>(std::make_unique<MqttDriver>(name, spec));
+    return std::unique_ptr<SensorDriver>(std::make_unique<MqttDriver>(name, spec, env));
   }
   return InvalidArgument(fmt::format("sensor {}: driver '{}' is not supported", name, driver));
 }
