@@ -20,6 +20,7 @@
 
 #include "cli/format.h"
 #include "common/byte_size.h"
+#include "common/env.h"
 #include "cli/sinks.h"
 #include "docs/parser.h"
 #include "runtime/runtime.h"
@@ -197,11 +198,12 @@ int cmd_run(const CommonOptions& o, const RunOptions& r) {
   std::signal(SIGTERM, on_signal);
   Status started = rt->start();
   if (!started.ok()) return fail(started);
-  auto t0 = std::chrono::steady_clock::now();
+  Env* env = ro.env;  // the runtime's clock
+  const TimePoint t0 = env->now();
   for (;;) {
     if (rt->wait(std::chrono::milliseconds(50))) break;
     if (g_interrupted) break;
-    if (r.duration > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= r.duration) break;
+    if (r.duration > 0 && std::chrono::duration<double>(env->now() - t0).count() >= r.duration) break;
   }
   rt->stop();
   RuntimeStats stats = rt->stats();

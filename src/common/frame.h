@@ -16,9 +16,9 @@
 
 #include <opencv2/core/mat.hpp>
 
-namespace sensix {
+#include "common/clock.h"
 
-using SteadyClock = std::chrono::steady_clock;
+namespace sensix {
 
 struct AudioChunk {
   int sample_rate = 0;

@@ -88,7 +88,8 @@ Result<Tensor> make_constant(const ConstantInputSpec& c, DType dtype, const Shap
 
 namespace {
 
-WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, const SessionOptions& session) {
+WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, const SessionOptions& session,
+                             Env* env) {
   const WorkerSpec& w = doc.spec.resources.worker;
   WorkerOptions o;
   o.engine = engine;
@@ -100,6 +101,7 @@ WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, con
   o.max_delay = w.restart.max_delay;
   o.max_attempts = w.restart.max_attempts;
   o.memory_limit_bytes = doc.spec.resources.memory_limit_bytes;
+  o.env = env;
   return o;
 }
 
@@ -116,10 +118,10 @@ Status check_memory_limit(const ModelDoc& doc, const MemoryUsage& memory) {
 
 }  // namespace
 
-Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, EngineRegistry& engines) {
+Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, EngineRegistry& engines, Env* env) {
   const std::string label = doc_label(doc);
-  const auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<ModelInstance> m(new ModelInstance(doc));
+  const auto t0 = env->now();
+  std::unique_ptr<ModelInstance> m(new ModelInstance(doc, env));
   m->stats_.name = doc.metadata.name;
   m->stats_.version = doc.spec.version;
   std::string engine_name =
@@ -138,7 +140,7 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   m->stats_.isolation = std::string(isolation_name(res.isolation));
   m->stats_.memory_limit_bytes = res.memory_limit_bytes;
   if (res.isolation == Isolation::kProcess) {  // the session lives in a worker process
-    auto worker = ProcessSession::start(worker_options(doc, engine_name, opts));
+    auto worker = ProcessSession::start(worker_options(doc, engine_name, opts, env));
     if (!worker.ok()) return worker.status().with_context(label + ": spec.source " + doc.spec.source + " (in a worker process)");
     m->worker_ = worker->get();
     m->stats_.worker_pid = m->worker_->health().pid;
@@ -166,7 +168,7 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   if (m->worker_ != nullptr) m->stats_.memory = main.memory();  // the worker's, warmed up
   SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->stats_.memory));
   const int64_t load_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      std::chrono::duration_cast<std::chrono::nanoseconds>(env->now() - t0).count();
   {
     std::lock_guard<std::mutex> lock(m->stats_mu_);
     m->stats_.load_ns = load_ns;
@@ -310,14 +312,14 @@ Status ModelInstance::warm_up() {
     std::vector<Tensor> outputs;
     int64_t best = 0;
     for (int k = 0; k < n; ++k) {
-      const auto t0 = std::chrono::steady_clock::now();
+      const auto t0 = env_->now();
       Status s = run_session(static_cast<int>(bi), inputs, &outputs);
       if (!s.ok()) {
         return s.with_context(fmt::format("warm-up run {} of {} on zero inputs{}", k + 1, n,
                                           bi == 0 ? "" : fmt::format(" (spec.variants[{}], {})", bi - 1, b.engine)));
       }
       const int64_t ns =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+          std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - t0).count();
       total += ns;
       if (k == 0 || ns < best) best = ns;
     }
@@ -492,9 +494,9 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
     }
   }
   std::vector<Tensor> outputs;
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = env_->now();
   Status s = run_session(session, inputs, &outputs);
-  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - t0).count();
   if (!s.ok()) {
     Status err = s.with_context("Model/" + name());
     record_error(err);
@@ -533,10 +535,10 @@ Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<cons
   const size_t bytes = data[0]->byte_size();
   for (size_t k = 0; k < n; ++k) std::memcpy(stacked.data() + k * bytes, data[k]->data(), bytes);
   std::vector<Tensor> outputs;
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = env_->now();
   const Tensor* in[] = {&stacked};
   Status s = run_session(session, in, &outputs);
-  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - t0).count();
   if (!s.ok()) {
     Status err = s.with_context(fmt::format("Model/{} (a batch of {})", name(), n));
     record_error(err);

@@ -8,6 +8,8 @@
 //
 // run() is safe to call from several threads (calls on the one session are serialised); the
 // per-stream state (state tensors, trigger state) lives in ModelStream, not here.
+// Load, warm-up, compute and end-to-end times, and a worker's timeouts, are read from the Env
+// given to load() (env()).
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/env.h"
 #include "common/histogram.h"
 #include "common/status.h"
 #include "common/tensor.h"
@@ -61,12 +64,15 @@ struct ModelStatsSnapshot {
 
 class ModelInstance {
  public:
-  static Result<std::unique_ptr<ModelInstance>> load(const ModelDoc& doc, EngineRegistry& engines);
+  static Result<std::unique_ptr<ModelInstance>> load(const ModelDoc& doc, EngineRegistry& engines,
+                                                      Env* env = Env::Default());
 
   const ModelDoc& doc() const { return doc_; }
   const std::string& name() const { return doc_.metadata.name; }
   const ModelSpec& spec() const { return doc_.spec; }
   std::string_view engine_name() const { return engine_name_; }
+  // The clock of this model's timings (and of its streams' latencies).
+  Env* env() const { return env_; }
 
   // Index (in spec().inputs) of the data input (audio, image or stream).
   int data_input() const { return data_input_; }
@@ -113,7 +119,7 @@ class ModelInstance {
   void fail(const Status& why);
 
  private:
-  explicit ModelInstance(ModelDoc doc) : doc_(std::move(doc)) {}
+  ModelInstance(ModelDoc doc, Env* env) : doc_(std::move(doc)), env_(env) {}
   Status bind(const Session& session);  // the document's tensors against bindings_[0]
   // spec.variants[i] -> bindings_[i + 1]: loaded, its tensors mapped and checked against the document.
   Status load_variant(size_t i, EngineRegistry& engines, const SessionOptions& opts);
@@ -131,6 +137,7 @@ class ModelInstance {
   bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)
 
   ModelDoc doc_;
+  Env* const env_;
   std::string engine_name_;
   // One per file the model runs from: [0] its own (spec.source), then each of spec.variants.
   struct Binding {

@@ -98,15 +98,13 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
       p.frame_seq = in.frame_seq;
       if (in.crop) p.crop = *in.crop;
       p.media_ns = in.end_ns;
-      p.latency_ns =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - in.captured).count();
+      p.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(model_->env()->now() - in.captured).count();
       r.prediction = std::move(p);
       predicted = true;
     }
   }
   model_->record_result(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - in.captured).count(),
-      predicted);
+      std::chrono::duration_cast<std::chrono::nanoseconds>(model_->env()->now() - in.captured).count(), predicted);
   return r;
 }
 

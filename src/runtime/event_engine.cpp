@@ -28,7 +28,7 @@ int edit_distance(std::string_view a, std::string_view b) {
 
 Result<std::unique_ptr<EventEngine>> EventEngine::create(const DocumentSet& docs,
                                                          const std::map<std::string, std::vector<std::string>>& labels,
-                                                         size_t capacity) {
+                                                         Env* env, size_t capacity) {
   std::unique_ptr<EventEngine> e(new EventEngine());
   e->capacity_ = std::max<size_t>(capacity, 1);
   std::vector<std::string> problems;
@@ -60,7 +60,8 @@ Result<std::unique_ptr<EventEngine>> EventEngine::create(const DocumentSet& docs
       }
       for (const auto& m : ev.rule.models()) e->observed_.insert(m);
     }
-    e->pipelines_.push_back(std::make_unique<PipelineRules>(p.metadata.name, p.spec.events, waited));
+    e->pipelines_.push_back(std::make_unique<PipelineRules>(p.metadata.name, p.spec.events, waited,
+                                                            PipelineRules::kDefaultMaxPending, env));
     // Each step's sensor: follow from.model up to a from.sensor (at most one hop per step).
     std::map<std::string, std::string> sensor_of;
     for (const auto& s : p.spec.steps) {

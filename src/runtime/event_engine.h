@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/env.h"
 #include "common/status.h"
 #include "spec/spec.h"
 #include "runtime/prediction_sink.h"
@@ -35,10 +36,10 @@ class EventEngine final : public ResultObserver {
  public:
   // nullptr (and ok) when no pipeline declares events. `labels` gives, per model, the labels it
   // declares (read from labelsFile where the document has one); a rule naming another label is
-  // refused with the document, field and column.
+  // refused with the document, field and column. Events are stamped with `env`'s wall time.
   static Result<std::unique_ptr<EventEngine>> create(const DocumentSet& docs,
                                                      const std::map<std::string, std::vector<std::string>>& labels,
-                                                     size_t capacity = 4096);
+                                                     Env* env = Env::Default(), size_t capacity = 4096);
   ~EventEngine() override;
 
   // The models some rule reads; the sensor graphs observe only these.

@@ -6,8 +6,11 @@
 namespace sensix {
 
 PipelineRules::PipelineRules(std::string pipeline, std::vector<EventSpec> events, std::set<std::string> waited,
-                             size_t max_pending)
-    : pipeline_(std::move(pipeline)), waited_(std::move(waited)), max_pending_(std::max<size_t>(max_pending, 1)) {
+                             size_t max_pending, Env* env)
+    : pipeline_(std::move(pipeline)),
+      waited_(std::move(waited)),
+      max_pending_(std::max<size_t>(max_pending, 1)),
+      env_(env) {
   for (auto& e : events) {
     Rule r;
     r.spec = std::move(e);
@@ -161,8 +164,7 @@ void PipelineRules::evaluate(Rule& rule, int64_t t, const std::set<std::string>&
       e.name = rule.spec.name;
       e.rule = rule.spec.when;
       e.media_ns = t;
-      e.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+      e.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->wall_now().time_since_epoch()).count();
       e.predictions = std::move(contribs);
       out->push_back(std::move(e));
       rule.fired++;

@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "common/env.h"
 #include "spec/spec.h"
 #include "runtime/event.h"
 #include "runtime/result_observer.h"
@@ -50,9 +51,12 @@ namespace sensix {
 
 class PipelineRules {
  public:
+  static constexpr size_t kDefaultMaxPending = 4096;
+
   // `waited`: the models read by the rules whose results are waited for (all but those fed by crops).
+  // Events are stamped with `env`'s wall time (the rules themselves run on media time).
   PipelineRules(std::string pipeline, std::vector<EventSpec> events, std::set<std::string> waited,
-                size_t max_pending = 4096);
+                size_t max_pending = kDefaultMaxPending, Env* env = Env::Default());
 
   const std::string& pipeline() const { return pipeline_; }
   bool reads(const std::string& model) const { return read_.count(model) > 0; }
@@ -119,6 +123,7 @@ class PipelineRules {
   std::set<std::string> read_;
   std::set<std::string> waited_;
   size_t max_pending_;
+  Env* env_;
   std::multimap<int64_t, ModelResult> pending_;
   std::map<std::string, int64_t> latest_;  // waited models: the latest media time delivered
   std::set<std::string> ended_;

@@ -38,14 +38,15 @@ struct Runtime::SensorRun final : FrameSink {
   std::thread thread;
   bool finished = false;  // guarded by Runtime::mu_
 
-  // Steady-clock time of the last frame the full buffer dropped; 0 = none yet.
+  Env* env = nullptr;
+  // Time (env's clock) of the last frame the full buffer dropped; 0 = none yet.
   std::atomic<int64_t> last_drop_ns{0};
 
   bool push(FramePtr frame) override {
     const uint64_t before = queue->dropped();
     const bool ok = queue->push(std::move(frame));
     if (queue->dropped() != before) {
-      last_drop_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+      last_drop_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env->now().time_since_epoch()).count();
     }
     return ok;
   }
@@ -96,6 +97,7 @@ Status check_crop_labels(const PipelineDoc& p, size_t i, const ModelInstance& up
 
 Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   docs_ = docs;
+  env_ = options.env;
   if (options.verify_artifacts) SENSIX_RETURN_IF_ERROR(verify_artifacts(docs_));
 
   // What the pipelines use.
@@ -113,20 +115,21 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   for (const auto& sd : docs_.sensors) {
     if (!used_sensors.count(sd.metadata.name)) continue;
     auto run = std::make_unique<SensorRun>();
+    run->env = env_;
     run->name = sd.metadata.name;
     run->spec = sd.spec;
     if (!is_live(run->spec.driver)) {  // a live source runs on its own clock
       if (options.speed) run->spec.replay.speed = *options.speed;
       if (options.loop) run->spec.replay.loop = *options.loop;
     }
-    auto driver = make_sensor_driver(run->name, run->spec);
+    auto driver = make_sensor_driver(run->name, run->spec, env_);
     if (!driver.ok()) return driver.status().with_context(doc_label(sd));
     run->driver = std::move(driver).value();
     SENSIX_RETURN_IF_ERROR(run->driver->open().with_context(doc_label(sd)));
     infos[run->name] = run->driver->info();
     Overflow overflow = run->spec.buffer.overflow.value_or(run->spec.replay.speed == 0 ? Overflow::kBlock
                                                                                         : Overflow::kDropOldest);
-    run->queue = std::make_unique<FrameQueue>(static_cast<size_t>(run->spec.buffer.capacity), overflow);
+    run->queue = std::make_unique<FrameQueue>(static_cast<size_t>(run->spec.buffer.capacity), overflow, env_);
     sensors_.push_back(std::move(run));
   }
 
@@ -177,7 +180,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   for (const auto& md : docs_.models) {
     if (!used_models.count(md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
-    SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_));
+    SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_, env_));
     SENSIX_RETURN_IF_ERROR(check_memory_budget(md, instance->stats().memory, options.memory_budget_bytes));
     SENSIX_RETURN_IF_ERROR(check_objective(md, *instance, device, tasks.at(md.metadata.name)));
     models_[md.metadata.name] = std::move(instance);
@@ -215,7 +218,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     if (!labels.ok()) return labels.status().with_context(doc_label(md) + ": spec.postprocess." + field + ".labelsFile");
     model_labels[md.metadata.name] = std::move(labels).value();
   }
-  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels));
+  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
 
   // Derive the plan, pipeline by pipeline, steps in dependency order.
   PlanBuilder builder(options.share);
@@ -371,7 +374,7 @@ void Runtime::add_sink(std::shared_ptr<PredictionSink> sink) {
 Status Runtime::start() {
   if (started_) return FailedPrecondition("runtime already started");
   started_ = true;
-  start_time_ = std::chrono::steady_clock::now();
+  start_time_ = env_->now();
   if (events_) events_->start(bus_.get());
   scheduler_->start();
   for (auto& run : sensors_) {
@@ -407,7 +410,7 @@ void Runtime::graph_loop(SensorRun* run) {
 
 bool Runtime::wait(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return finished_cv_.wait_for(lock, timeout, [&] { return finished_ == static_cast<int>(sensors_.size()); });
+  return env_->wait_for(finished_cv_, lock, timeout, [&] { return finished_ == static_cast<int>(sensors_.size()); });
 }
 
 void Runtime::stop() {
@@ -431,7 +434,7 @@ RuntimeStats Runtime::stats() const {
   RuntimeStats s;
   s.sharing = plan_.sharing();
   if (started_) {
-    s.uptime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_time_).count();
+    s.uptime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - start_time_).count();
   }
   std::map<std::string, uint64_t> drops_by_model;
   for (const auto& run : sensors_) {
@@ -450,7 +453,7 @@ RuntimeStats Runtime::stats() const {
     ss.queued = run->queue->size();
     const int64_t last_drop = run->last_drop_ns.load();
     const int64_t now_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
     mark_overflow(&ss, last_drop == 0 ? -1 : now_ns - last_drop, run->queue->capacity());
     for (const auto& m : run->models) drops_by_model[m] += ss.dropped;
     s.sensors.push_back(std::move(ss));

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/env.h"
 #include "spec/spec.h"
 #include "engines/registry.h"
 #include "models/model_instance.h"
@@ -59,6 +60,8 @@ struct RuntimeOptions {
   bool share = true;
   // Overrides the device's scheduling policy (Device spec.policy) and every model's own.
   std::optional<SchedPolicy> policy;
+  // The clock of the sensors, models, events, uptime and wait(); a test may give a ManualEnv.
+  Env* env = Env::Default();
 };
 
 class Runtime {
@@ -104,7 +107,8 @@ class Runtime {
   std::unique_ptr<Scheduler> scheduler_;
   bool started_ = false;
   bool stopped_ = false;
-  std::chrono::steady_clock::time_point start_time_;
+  Env* env_ = Env::Default();
+  TimePoint start_time_;
 
   mutable std::mutex mu_;
   std::condition_variable finished_cv_;

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/env.h"
 #include "common/frame.h"
 #include "common/status.h"
 #include "spec/spec.h"
@@ -82,7 +83,8 @@ class SensorDriver {
   virtual SensorStats stats() const = 0;
 };
 
-// Builds the driver for a validated Sensor document.
-Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec);
+// Builds the driver for a validated Sensor document; it takes its time from `env`.
+Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec,
+                                                         Env* env = Env::Default());
 
 }  // namespace sensix

@@ -4,8 +4,8 @@
 
 namespace sensix {
 
-FrameQueue::FrameQueue(size_t capacity, Overflow overflow)
-    : capacity_(std::max<size_t>(capacity, 1)), overflow_(overflow) {}
+FrameQueue::FrameQueue(size_t capacity, Overflow overflow, Env* env)
+    : capacity_(std::max<size_t>(capacity, 1)), overflow_(overflow), env_(env) {}
 
 bool FrameQueue::push(FramePtr frame) {
   std::unique_lock lock(mu_);
@@ -26,7 +26,7 @@ bool FrameQueue::push(FramePtr frame) {
 
 FramePtr FrameQueue::pop(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !q_.empty(); })) return nullptr;
+  if (!env_->wait_for(not_empty_, lock, timeout, [&] { return closed_ || !q_.empty(); })) return nullptr;
   if (q_.empty()) return nullptr;  // closed and drained
   FramePtr frame = std::move(q_.front());
   q_.pop_front();

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/env.h"
 #include "common/frame.h"
 #include "spec/spec.h"
 
@@ -23,7 +24,8 @@ namespace sensix {
 
 class FrameQueue {
  public:
-  FrameQueue(size_t capacity, Overflow overflow);
+  // pop()'s timeout runs on `env`'s clock.
+  FrameQueue(size_t capacity, Overflow overflow, Env* env = Env::Default());
 
   // Returns false if the queue is closed (the frame is not queued and not counted as dropped);
   // in kBlock mode that includes a close() while waiting for room.
@@ -42,6 +44,7 @@ class FrameQueue {
  private:
   const size_t capacity_;
   const Overflow overflow_;
+  Env* const env_;
   mutable std::mutex mu_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;

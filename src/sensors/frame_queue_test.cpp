@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/env.h"
+
 namespace sensix {
 namespace {
 
@@ -77,15 +79,43 @@ TEST(FrameQueue, CloseUnblocksAWaitingProducer) {
 }
 
 TEST(FrameQueue, CloseUnblocksAWaitingConsumer) {
-  FrameQueue q(4, Overflow::kDropOldest);
+  ManualEnv env;
+  FrameQueue q(4, Overflow::kDropOldest, &env);
   std::atomic<bool> got_null{false};
   auto t0 = std::chrono::steady_clock::now();
   std::thread consumer([&] { got_null = q.pop(30s) == nullptr; });
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(env.await_blocked(1));  // the consumer waits, with its 30 s timeout on the clock
+  EXPECT_EQ(env.next_deadline(), ManualEnv::kStart + 30s);
   q.close();
   consumer.join();
   EXPECT_TRUE(got_null.load());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);  // woken, not timed out
+  EXPECT_EQ(env.now(), ManualEnv::kStart) << "woken by close(), not by the clock";
+}
+
+TEST(FrameQueue, PopTimesOutWhenTheClockPassesItsTimeoutAndTakesAFrameThatCameBefore) {
+  ManualEnv env;
+  FrameQueue q(4, Overflow::kDropOldest, &env);
+  std::atomic<int> result{-1};  // 0: nullptr, else the frame's seq + 1
+  std::thread consumer([&] {
+    FramePtr f = q.pop(100ms);
+    result = f ? static_cast<int>(f->seq) + 1 : 0;
+  });
+  ASSERT_TRUE(env.await_blocked(1));
+  env.advance(99ms);
+  EXPECT_EQ(result.load(), -1) << "still within its timeout";
+  env.advance(1ms);
+  consumer.join();
+  EXPECT_EQ(result.load(), 0) << "timed out on the clock";
+
+  std::thread consumer2([&] {
+    FramePtr f = q.pop(100ms);
+    result = f ? static_cast<int>(f->seq) + 1 : 0;
+  });
+  ASSERT_TRUE(env.await_blocked(1));
+  ASSERT_TRUE(q.push(make_frame(41)));
+  consumer2.join();
+  EXPECT_EQ(result.load(), 42);
 }
 
 TEST(FrameQueue, CloseDrainsWhatIsLeftThenReturnsNull) {

@@ -19,15 +19,15 @@ namespace sensix {
 namespace {
 
 template <typename Driver>
-std::unique_ptr<SensorDriver> make(const std::string& name, const SensorSpec& spec) {
-  return std::make_unique<Driver>(name, spec);
+std::unique_ptr<SensorDriver> make(const std::string& name, const SensorSpec& spec, Env* env) {
+  return std::make_unique<Driver>(name, spec, env);
 }
 
 // Every driver, by its document name. Adding a driver adds its line here; its own settings are
 // checked by its open(), naming the fields.
 struct DriverEntry {
   std::string_view name;
-  std::unique_ptr<SensorDriver> (*make)(const std::string& name, const SensorSpec& spec);
+  std::unique_ptr<SensorDriver> (*make)(const std::string& name, const SensorSpec& spec, Env* env);
 };
 constexpr DriverEntry kDrivers[] = {
     {"audio-file", make<AudioFileDriver>},
@@ -42,7 +42,7 @@ constexpr DriverEntry kDrivers[] = {
 
 }  // namespace
 
-Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec) {
+Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name, const SensorSpec& spec, Env* env) {
   // Dispatch on the driver's document name: it is what users write and what errors show.
   const std::string_view driver = sensor_driver_name(spec.driver);
   if (spec.driver == DriverKind::kSynthetic) {
@@ -72,7 +72,7 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
     }
   }
   for (const DriverEntry& d : kDrivers) {
-    if (d.name == driver) return d.make(name, spec);
+    if (d.name == driver) return d.make(name, spec, env);
   }
   return InvalidArgument(fmt::format("sensor {}: driver '{}' is not supported", name, driver));
 }

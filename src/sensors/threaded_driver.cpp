@@ -7,7 +7,8 @@
 
 namespace sensix {
 
-ThreadedDriver::ThreadedDriver(std::string name, SensorSpec spec) : name_(std::move(name)), spec_(std::move(spec)) {}
+ThreadedDriver::ThreadedDriver(std::string name, SensorSpec spec, Env* env)
+    : name_(std::move(name)), spec_(std::move(spec)), env_(env) {}
 
 // Subclasses call stop() in their own destructors (the thread calls their virtuals); this one only
 // makes sure no thread outlives the object.
@@ -73,9 +74,9 @@ bool ThreadedDriver::stop_requested() const {
   return stop_requested_;
 }
 
-bool ThreadedDriver::sleep_until(SteadyClock::time_point t) {
+bool ThreadedDriver::sleep_until(TimePoint t) {
   std::unique_lock lock(mu_);
-  return !stop_cv_.wait_until(lock, t, [&] { return stop_requested_; });
+  return !env_->wait_until(stop_cv_, lock, t, [&] { return stop_requested_; });
 }
 
 void ThreadedDriver::set_state(SensorState s, std::string reason) {

@@ -1,7 +1,8 @@
 // ThreadedDriver: what every driver with a thread of its own shares (ReplayDriver for files and
 // generated signals, LiveDriver for live sources): the name and spec, the format found by open(),
 // the driver thread, the stop request, and the state, reason and statistics behind one mutex.
-// Subclasses implement open() and the thread body run(); start() is start_thread().
+// Subclasses implement open() and the thread body run(); start() is start_thread(). Time (pacing,
+// back-off, timeouts, capture stamps) comes from the Env given at construction (env()).
 //
 // Thread-safety: open/start/stop from one control thread; state(), reason() and stats() from any.
 // Subclasses read and write state_, reason_ and stats_ only with mu_ held.
@@ -12,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "common/env.h"
 #include "sensors/driver.h"
 
 namespace sensix {
@@ -29,7 +31,7 @@ class ThreadedDriver : public SensorDriver {
   SensorStats stats() const final;
 
  protected:
-  ThreadedDriver(std::string name, SensorSpec spec);
+  ThreadedDriver(std::string name, SensorSpec spec, Env* env);
 
   // The body of the driver thread: produces frames into sink_ and calls sink_->end_of_stream()
   // exactly once before it returns.
@@ -43,11 +45,12 @@ class ThreadedDriver : public SensorDriver {
 
   bool stop_requested() const;
   // Sleep until `t` (or for `d`) or stop(); false when stop() was requested.
-  bool sleep_until(SteadyClock::time_point t);
-  bool sleep_for(SteadyClock::duration d) { return sleep_until(SteadyClock::now() + d); }
+  bool sleep_until(TimePoint t);
+  bool sleep_for(Duration d) { return sleep_until(env_->now() + d); }
   void set_state(SensorState s, std::string reason);
 
   const std::string& name() const { return name_; }
+  Env* env() const { return env_; }
   const SensorSpec& spec() const { return spec_; }
   FrameSink* sink() const { return sink_; }
 
@@ -59,6 +62,7 @@ class ThreadedDriver : public SensorDriver {
  private:
   const std::string name_;
   const SensorSpec spec_;
+  Env* const env_;
   SensorInfo info_;  // written by set_opened() only, before start()
   bool opened_ = false;
   FrameSink* sink_ = nullptr;

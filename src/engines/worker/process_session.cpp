@@ -187,7 +187,7 @@ Result<ProcessSession::Worker> ProcessSession::spawn(worker::HelloInfo* hello) {
   MessageHeader h;
   std::string body, what;
   const IoResult r =
-      worker::receive_message(w.socket, std::chrono::steady_clock::now() + options_.load_timeout, &h, &body, &what);
+      worker::receive_message(w.socket, options_.env->now() + options_.load_timeout, &h, &body, &what, options_.env);
   const int pid = w.pid;
   if (r == IoResult::kOk && h.type == static_cast<uint32_t>(MessageType::kHello)) {
     auto decoded = worker::decode_hello(body);
@@ -226,7 +226,8 @@ std::string ProcessSession::reap(Worker& w, bool kill_first) {
   if (kill_first) ::kill(w.pid, SIGKILL);
   int status = 0;
   pid_t r = 0;
-  // A worker that closed its socket is on its way out; give it a second before SIGKILL.
+  // A worker that closed its socket is on its way out; give it a second before SIGKILL. Real time
+  // on purpose: this waits for the kernel to end a process, not for the session's clock.
   for (int i = 0; i < 500 && (r = ::waitpid(w.pid, &status, WNOHANG)) == 0; ++i) std::this_thread::sleep_for(2ms);
   if (r == 0) {
     ::kill(w.pid, SIGKILL);
@@ -260,8 +261,7 @@ Status ProcessSession::run(std::span<const Tensor* const> inputs, std::span<cons
         return FailedPrecondition(fmt::format("failed: {}; {} failures in a row, not restarted", health_.reason,
                                               failures_in_a_row_));
       case State::kRestarting: {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ -
-                                                                                std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - options_.env->now());
         return Unavailable(fmt::format("worker restarting (attempt {} in {:.2g} s) after: {}", failures_in_a_row_,
                                        std::max(0.0, seconds(left)), health_.reason));
       }
@@ -313,7 +313,8 @@ Status ProcessSession::exchange(Worker& w, std::span<const Tensor* const> inputs
   }
   MessageHeader h;
   std::string body, what;
-  const IoResult r = worker::receive_message(w.socket, std::chrono::steady_clock::now() + options_.timeout, &h, &body, &what);
+  const IoResult r =
+      worker::receive_message(w.socket, options_.env->now() + options_.timeout, &h, &body, &what, options_.env);
   if (r == IoResult::kTimeout) {
     *lost = true;
     *kill = true;
@@ -378,7 +379,7 @@ Status ProcessSession::lose_worker(Worker w, const std::string& why, bool kill_f
   }
   state_ = State::kRestarting;
   const auto delay = backoff(failures_in_a_row_);
-  next_attempt_ = std::chrono::steady_clock::now() + delay;
+  next_attempt_ = options_.env->now() + delay;
   cv_.notify_all();
   return Unavailable(fmt::format("{}; restarting in {:.3g} s", reason, seconds(delay)));
 }
@@ -388,7 +389,7 @@ void ProcessSession::supervise() {
   for (;;) {
     cv_.wait(lock, [&] { return state_ == State::kStopping || state_ == State::kRestarting; });
     if (state_ == State::kStopping) return;
-    if (cv_.wait_until(lock, next_attempt_, [&] { return state_ == State::kStopping; })) return;
+    if (options_.env->wait_until(cv_, lock, next_attempt_, [&] { return state_ == State::kStopping; })) return;
     lock.unlock();
     worker::HelloInfo hello;
     auto w = spawn(&hello);
@@ -422,7 +423,7 @@ void ProcessSession::supervise() {
       health_.failed = true;
       continue;
     }
-    next_attempt_ = std::chrono::steady_clock::now() + backoff(failures_in_a_row_);
+    next_attempt_ = options_.env->now() + backoff(failures_in_a_row_);
   }
 }
 

@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/env.h"
 #include "engines/engine.h"
 #include "engines/worker/worker_protocol.h"
 
@@ -54,6 +55,7 @@ struct WorkerOptions {
   double max_delay = 10.0;                      // longest wait between restarts
   int max_attempts = 5;                         // failures in a row before failing for good; 0 = never
   int64_t memory_limit_bytes = 0;               // worker RSS after a run; 0 = no limit
+  Env* env = Env::Default();                    // the clock of the timeouts and restart delays
 };
 
 struct WorkerHealth {
@@ -117,7 +119,7 @@ class ProcessSession final : public Session {
   bool in_run_ = false;            // run() holds worker_ outside the lock
   MemoryUsage memory_;
   uint64_t failures_in_a_row_ = 0;
-  std::chrono::steady_clock::time_point next_attempt_;
+  TimePoint next_attempt_;  // on options_.env's clock
   WorkerHealth health_;
   std::thread supervisor_;
 };

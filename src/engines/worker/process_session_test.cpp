@@ -18,6 +18,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/env.h"
 #include "common/paths.h"
 #include "engines/registry.h"
 #include "engines/test_util.h"
@@ -235,23 +236,46 @@ TEST_F(ProcessSessionTest, RepeatedAbortsFailTheSessionAfterMaxAttempts) {
                                             "3 failures in a row, not restarted"));
 }
 
+// On a manual clock: the run waits for the reply until the clock passes its timeout, and the
+// restart waits for the clock to pass its back-off.
 TEST_F(ProcessSessionTest, AHangIsKilledAfterTheTimeout) {
   ScopedEnv fault("SENSIX_WORKER_FAULT", "hang-after=1");
+  ManualEnv env;
   WorkerOptions o = options(kBlazeFace);
   o.timeout = 300ms;
+  o.env = &env;
   auto s = start(o);
   ASSERT_NE(s, nullptr);
   const int pid = s->health().pid;
   std::vector<Tensor> out;
   ASSERT_TRUE(run_face(*s, &out).ok());
-  const auto t0 = std::chrono::steady_clock::now();
-  Status hung = run_face(*s, &out);
-  const auto took = std::chrono::steady_clock::now() - t0;
+  // A deadline ahead of the clock: the run (or the restart) waits for the clock.
+  auto waiting = [&] {
+    return eventually([&] {
+      const auto t = env.next_deadline();
+      return t && *t > env.now();
+    });
+  };
+  const auto t0 = env.now();
+  Status hung;
+  std::thread runner([&] { hung = run_face(*s, &out); });
+  ASSERT_TRUE(waiting());
+  EXPECT_EQ(*env.next_deadline() - t0, 300ms) << "the reply is awaited for `timeout`";
+  env.advance(299ms);
+  ASSERT_TRUE(waiting()) << "not before the timeout";
+  env.advance(1ms);
+  runner.join();
+  const auto took = env.now() - t0;
   EXPECT_EQ(hung.code(), StatusCode::kUnavailable);
   EXPECT_THAT(hung.message(), MatchesRegex("worker \\(pid [0-9]+\\) sent no reply in 0.3 s, killed; restarting in .*"));
   EXPECT_GE(took, 300ms);
   EXPECT_LT(took, 800ms) << "detected within the timeout and a margin";
+  EXPECT_EQ(took, 300ms);
   EXPECT_FALSE(process_exists(pid)) << "the hung worker was killed and reaped";
+  ASSERT_TRUE(waiting());  // the restart's back-off: initial_delay
+  EXPECT_EQ(*env.next_deadline() - env.now(), 50ms);
+  EXPECT_EQ(s->health().pid, 0);
+  env.advance(50ms);
   ASSERT_TRUE(eventually([&] { return s->health().pid != 0; }));
   EXPECT_TRUE(run_face(*s, &out).ok()) << "the new worker runs (it hangs only after one run)";
 }

@@ -204,25 +204,16 @@ bool decode_status(std::string_view body, Status* out) {
 namespace {
 
 // Waits until `fd` is readable (or writable); false on timeout.
-IoResult wait_fd(int fd, short events, Deadline deadline) {
-  for (;;) {
-    int timeout_ms = -1;
-    if (deadline != Deadline::max()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return IoResult::kTimeout;
-      timeout_ms = static_cast<int>(std::min<int64_t>(left.count() + 1, 1 << 30));
-    }
-    pollfd p{fd, events, 0};
-    const int r = ::poll(&p, 1, timeout_ms);
-    if (r > 0) return IoResult::kOk;  // readable, or hung up / error: the read says which
-    if (r < 0 && errno != EINTR) return IoResult::kError;
-  }
+IoResult wait_fd(int fd, short events, Deadline deadline, Env* env) {
+  const int r = env->wait_fd(fd, events, deadline);
+  if (r > 0) return IoResult::kOk;  // readable, or hung up / error: the read says which
+  return r == 0 ? IoResult::kTimeout : IoResult::kError;
 }
 
-IoResult read_exact(int fd, void* dst, size_t n, Deadline deadline) {
+IoResult read_exact(int fd, void* dst, size_t n, Deadline deadline, Env* env) {
   auto* p = static_cast<char*>(dst);
   while (n > 0) {
-    if (IoResult w = wait_fd(fd, POLLIN, deadline); w != IoResult::kOk) return w;
+    if (IoResult w = wait_fd(fd, POLLIN, deadline, env); w != IoResult::kOk) return w;
     const ssize_t r = ::recv(fd, p, n, 0);
     if (r == 0) return IoResult::kClosed;
     if (r < 0) {
@@ -262,8 +253,9 @@ IoResult send_message(int fd, MessageType type, uint64_t seq, uint64_t shm_bytes
   return write_all(fd, buf.data(), buf.size());
 }
 
-IoResult receive_message(int fd, Deadline deadline, MessageHeader* header, std::string* body, std::string* what) {
-  if (IoResult r = read_exact(fd, header, sizeof *header, deadline); r != IoResult::kOk) return r;
+IoResult receive_message(int fd, Deadline deadline, MessageHeader* header, std::string* body, std::string* what,
+                         Env* env) {
+  if (IoResult r = read_exact(fd, header, sizeof *header, deadline, env); r != IoResult::kOk) return r;
   if (header->magic != kMagic) {
     *what = fmt::format("a message with a bad magic number {:#x}", header->magic);
     return IoResult::kError;
@@ -273,7 +265,7 @@ IoResult receive_message(int fd, Deadline deadline, MessageHeader* header, std::
     return IoResult::kError;
   }
   body->resize(header->body_bytes);
-  return read_exact(fd, body->data(), body->size(), deadline);
+  return read_exact(fd, body->data(), body->size(), deadline, env);
 }
 
 SharedMemory::~SharedMemory() { reset(); }

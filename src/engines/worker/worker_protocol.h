@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/env.h"
 #include "common/status.h"
 #include "engines/engine.h"
 
@@ -92,13 +93,14 @@ bool decode_status(std::string_view body, Status* out);
 
 size_t align_up(size_t n);
 
-// I/O on a stream socket. A deadline of time_point::max() waits for ever.
+// I/O on a stream socket. A deadline (on `env`'s clock) of time_point::max() waits for ever.
 enum class IoResult { kOk, kClosed, kTimeout, kError };
-using Deadline = std::chrono::steady_clock::time_point;
+using Deadline = TimePoint;
 IoResult send_message(int fd, MessageType type, uint64_t seq, uint64_t shm_bytes, std::string_view body);
 // Reads one header and its body. kError also covers a bad magic number or an oversized body
 // (`*what` says which).
-IoResult receive_message(int fd, Deadline deadline, MessageHeader* header, std::string* body, std::string* what);
+IoResult receive_message(int fd, Deadline deadline, MessageHeader* header, std::string* body, std::string* what,
+                         Env* env = Env::Default());
 
 // A mapping of the shared memory fd, resized on demand. Not copyable.
 class SharedMemory {

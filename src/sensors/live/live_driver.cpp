@@ -24,7 +24,8 @@ SteadyClock::duration seconds(double s) {
 
 }  // namespace
 
-LiveDriver::LiveDriver(std::string name, SensorSpec spec) : ThreadedDriver(std::move(name), std::move(spec)) {}
+LiveDriver::LiveDriver(std::string name, SensorSpec spec, Env* env)
+    : ThreadedDriver(std::move(name), std::move(spec), env) {}
 
 LiveDriver::~LiveDriver() { stop(); }
 
@@ -56,12 +57,12 @@ Status LiveDriver::open() {
 Status LiveDriver::start(FrameSink* sink) {
   // Set before the thread exists (run() reads it); a second start() is refused by start_thread()
   // and must not move it under a running thread.
-  if (state() == SensorState::kPending) start_time_ = SteadyClock::now();
+  if (state() == SensorState::kPending) start_time_ = env()->now();
   return start_thread(sink, SensorState::kPending, fmt::format("connecting to {}", source_label()));
 }
 
 void LiveDriver::count_error(const std::string& why) {
-  last_error_time_ = SteadyClock::now();
+  last_error_time_ = env()->now();
   {
     std::lock_guard lock(mu_);
     ++stats_.errors;
@@ -77,7 +78,7 @@ void LiveDriver::count_error(const std::string& why) {
 }
 
 int64_t LiveDriver::now_media_ns() const {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start_time_).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(env()->now() - start_time_).count();
 }
 
 SteadyClock::duration LiveDriver::backoff(int attempt) const {
@@ -174,7 +175,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
     spdlog::info("sensor {}: connected to {}", name(), source_label());
 
     bool delivered = false;
-    auto last_data = SteadyClock::now();
+    auto last_data = env()->now();
     Status lost;
     for (;;) {
       if (stop_requested()) {
@@ -183,7 +184,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       }
       Unit u;
       Result<Read> rd = safe_read(&u);
-      const auto now = SteadyClock::now();
+      const auto now = env()->now();
       if (!rd.ok()) {
         if (permanent(rd.status())) {
           disconnect();
@@ -218,7 +219,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       frame->duration_ns = u.duration_ns;
       frame->discontinuity = lost_before && !delivered;
       std::visit([&](auto&& d) { frame->data = std::move(d); }, u.data);
-      frame->captured = SteadyClock::now();
+      frame->captured = env()->now();
       delivered = true;
       attempt = 0;
       failures = 0;

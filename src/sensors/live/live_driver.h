@@ -3,7 +3,7 @@
 // reads from it; this class owns the thread, the states, the back-off, stop() and end_of_stream().
 //
 // A live source runs on its own clock: there is no replay pacing and no back-pressure (the host
-// queue drops the oldest frame when full). Media time is the steady clock since start() unless the
+// queue drops the oldest frame when full). Media time is the Env's clock since start() unless the
 // subclass gives its own (a sample count within one connection, a timestamp in a message).
 //
 // States: kPending (created, opened, and during the first connection attempt) -> kRunning, or
@@ -51,11 +51,11 @@ class LiveDriver : public ThreadedDriver {
   Status start(FrameSink* sink) final;
 
  protected:
-  LiveDriver(std::string name, SensorSpec spec);
+  LiveDriver(std::string name, SensorSpec spec, Env* env);
 
   struct Unit {
     std::variant<AudioChunk, cv::Mat, SeriesChunk> data;
-    int64_t media_ns = -1;    // -1: the arrival time (steady clock since start())
+    int64_t media_ns = -1;    // -1: the arrival time (env() clock since start())
     int64_t duration_ns = 0;  // audio: chunk length; image: 1/fps if known; series: span of its samples
   };
   enum class Read {
@@ -81,7 +81,7 @@ class LiveDriver : public ThreadedDriver {
   // that does not decode): counted in stats().errors, logged once per distinct reason, and the
   // sensor is kDegraded for the next second with `why` as the reason. Driver thread.
   void count_error(const std::string& why);
-  // Steady-clock nanoseconds since start() (the default media time). Driver thread.
+  // Nanoseconds on env()'s clock since start() (the default media time). Driver thread.
   int64_t now_media_ns() const;
 
  private:
@@ -93,9 +93,9 @@ class LiveDriver : public ThreadedDriver {
   Result<Read> safe_read(Unit* out);
   Status safe_connect();
 
-  SteadyClock::time_point start_time_;
-  std::string last_logged_error_;              // driver thread
-  SteadyClock::time_point last_error_time_{};  // driver thread
+  TimePoint start_time_;
+  std::string last_logged_error_;  // driver thread
+  TimePoint last_error_time_{};    // driver thread
 };
 
 }  // namespace sensix

@@ -39,7 +39,8 @@ int64_t MicrophoneDriver::samples_to_ns(int64_t samples) const {
   return samples / rate_ * 1'000'000'000LL + samples % rate_ * 1'000'000'000LL / rate_;
 }
 
-MicrophoneDriver::MicrophoneDriver(std::string name, SensorSpec spec) : LiveDriver(std::move(name), std::move(spec)) {}
+MicrophoneDriver::MicrophoneDriver(std::string name, SensorSpec spec, Env* env)
+    : LiveDriver(std::move(name), std::move(spec), env) {}
 
 MicrophoneDriver::~MicrophoneDriver() {
   stop();

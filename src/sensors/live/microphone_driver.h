@@ -38,7 +38,7 @@ namespace sensix {
 
 class MicrophoneDriver final : public LiveDriver {
  public:
-  MicrophoneDriver(std::string name, SensorSpec spec);
+  MicrophoneDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~MicrophoneDriver() override;
 
  private:

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/env.h"
 #include "support/pulse_daemon.h"
 #include "support/recording_sink.h"
 #include "support/temp_dir.h"
@@ -150,12 +151,15 @@ TEST(MicrophoneDriver, FailsNamingTheServerWhenNothingListensThere) {
   const std::string server = "unix:" + dir.file("native");
   SensorSpec spec = mic_spec(server, "");
   spec.reconnect.max_attempts = 2;
-  MicrophoneDriver d("mic", spec);
+  ManualEnv env;  // the back-off waits on this clock
+  MicrophoneDriver d("mic", spec, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   const auto t0 = std::chrono::steady_clock::now();
+  const TimePoint clock0 = env.now();
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_end(10s));
+  ASSERT_TRUE(env.run_until([&] { return sink.eos_calls() > 0; }, 10s));
+  EXPECT_EQ(env.now() - clock0, 50ms) << "one back-off (initialDelay) between the two attempts";
   EXPECT_EQ(d.state(), SensorState::kFailed);
   EXPECT_NE(d.reason().find(server), std::string::npos) << d.reason();
   EXPECT_NE(d.reason().find("2 failed attempts"), std::string::npos) << d.reason();
@@ -307,11 +311,12 @@ TEST(MicrophoneDriver, ASourceThatDoesNotExistIsRetriedAndNamed) {
   SKIP_WITHOUT_PULSEAUDIO();
   PulseTestDaemon pulse;
   ASSERT_TRUE(pulse.start().ok()) << pulse.log();
-  MicrophoneDriver d("mic", mic_spec(pulse.server(), "no_such_source"));
+  ManualEnv env;  // the back-off waits on this clock
+  MicrophoneDriver d("mic", mic_spec(pulse.server(), "no_such_source"), &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(wait_until([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
+  ASSERT_TRUE(env.run_until([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
   EXPECT_EQ(d.state(), SensorState::kReconnecting);
   EXPECT_NE(d.reason().find("no_such_source"), std::string::npos) << d.reason();
   EXPECT_NE(d.reason().find(pulse.server()), std::string::npos) << d.reason();

@@ -89,7 +89,8 @@ Result<MqttSamples> parse_mqtt_payload(std::string_view payload, const MqttSpec&
   return out;
 }
 
-MqttDriver::MqttDriver(std::string name, SensorSpec spec) : LiveDriver(std::move(name), std::move(spec)) {}
+MqttDriver::MqttDriver(std::string name, SensorSpec spec, Env* env)
+    : LiveDriver(std::move(name), std::move(spec), env) {}
 
 MqttDriver::~MqttDriver() {
   stop();
@@ -153,12 +154,12 @@ Status MqttDriver::connect() {
   int rc = mosquitto_connect(mosq_, m.host.c_str(), m.port, keepalive);
   if (rc != MOSQ_ERR_SUCCESS) return Unavailable(fmt::format("broker {}:{}: {}", m.host, m.port, mosq_error(rc)));
 
-  const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+  const auto deadline = env()->now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                  std::chrono::duration<double>(spec().reconnect.timeout));
   while (!connack_) {
     if (stop_requested()) return Cancelled("stopped while connecting");
     SENSIX_RETURN_IF_ERROR(pump(100));
-    if (SteadyClock::now() > deadline) {
+    if (env()->now() > deadline) {
       return Unavailable(fmt::format("broker {}:{} did not answer the connection within {} s", m.host, m.port,
                                      spec().reconnect.timeout));
     }
@@ -172,7 +173,7 @@ Status MqttDriver::connect() {
   while (!granted_qos_) {
     if (stop_requested()) return Cancelled("stopped while subscribing");
     SENSIX_RETURN_IF_ERROR(pump(100));
-    if (SteadyClock::now() > deadline) {
+    if (env()->now() > deadline) {
       return Unavailable(fmt::format("broker did not confirm the subscription to {} within {} s", m.topic,
                                      spec().reconnect.timeout));
     }

@@ -43,7 +43,7 @@ Result<MqttSamples> parse_mqtt_payload(std::string_view payload, const MqttSpec&
 
 class MqttDriver final : public LiveDriver {
  public:
-  MqttDriver(std::string name, SensorSpec spec);
+  MqttDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~MqttDriver() override;
 
  protected:

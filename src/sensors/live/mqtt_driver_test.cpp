@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/env.h"
 #include "support/child_process.h"
 #include "support/mqtt_broker.h"
 #include "support/ports.h"
@@ -138,7 +139,8 @@ TEST_F(MqttDriverTest, ReceivesTimestampedSamplesAsASeries) {
 TEST_F(MqttDriverTest, BadMessagesAreCountedAndTheStreamGoesOn) {
   Broker broker;
   ASSERT_TRUE(broker.start()) << broker.log();
-  MqttDriver d("imu", mqtt_sensor(broker.port()));
+  ManualEnv env;  // the second of degradation runs on this clock
+  MqttDriver d("imu", mqtt_sensor(broker.port()), &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   ASSERT_TRUE(d.start(&sink).ok());
@@ -157,6 +159,8 @@ TEST_F(MqttDriverTest, BadMessagesAreCountedAndTheStreamGoesOn) {
   ASSERT_TRUE(sink.wait_for_frames(2, std::chrono::seconds(10)));
   EXPECT_EQ(sink.frames()[1]->series().values, (std::vector<float>{7, 8, 9}));
   EXPECT_EQ(d.stats().reconnects, 0u);
+  EXPECT_EQ(d.state(), SensorState::kDegraded) << "no time has passed since the bad messages";
+  env.advance(std::chrono::milliseconds(1001));
   ASSERT_TRUE(broker.publish("imu/1", {R"({"t": 3, "ax": 7, "ay": 8, "az": 9})"}));
   EXPECT_TRUE(eventually([&] { return d.state() == SensorState::kRunning; }, std::chrono::seconds(5))) << d.reason();
   d.stop();  // before the sink it reports to goes out of scope

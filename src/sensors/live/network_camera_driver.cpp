@@ -65,8 +65,8 @@ std::string redact_url(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-NetworkCameraDriver::NetworkCameraDriver(std::string name, SensorSpec spec)
-    : LiveDriver(std::move(name), std::move(spec)), label_(redact_url(this->spec().url)) {}
+NetworkCameraDriver::NetworkCameraDriver(std::string name, SensorSpec spec, Env* env)
+    : LiveDriver(std::move(name), std::move(spec), env), label_(redact_url(this->spec().url)) {}
 
 NetworkCameraDriver::~NetworkCameraDriver() { stop(); }
 
@@ -133,19 +133,19 @@ Status NetworkCameraDriver::connect() {
 
   // Connected means frames come: wait for the first one (kept for the first read()). This also
   // catches a capture that OpenCV opened but left unusable (its open timeout fired late).
-  const auto deadline = SteadyClock::now() + std::chrono::duration<double>(s.reconnect.timeout);
+  const auto deadline = env()->now() + std::chrono::duration<double>(s.reconnect.timeout);
   for (;;) {
     Result<bool> got = grab(&first_);
     if (!got.ok()) return Unavailable(fmt::format("opened, but {} before the first frame", got.status().message()));
     if (*got && !first_.empty()) return Status::Ok();
-    if (SteadyClock::now() > deadline) {
+    if (env()->now() > deadline) {
       return Unavailable(fmt::format("opened, but no frame came within {:g} s", s.reconnect.timeout));
     }
   }
 }
 
 Result<bool> NetworkCameraDriver::grab(cv::Mat* m) {
-  const auto t0 = SteadyClock::now();
+  const auto t0 = env()->now();
   bool got = false;
   std::string why;
   try {
@@ -153,7 +153,7 @@ Result<bool> NetworkCameraDriver::grab(cv::Mat* m) {
   } catch (const cv::Exception& e) {
     why = e.what();
   }
-  const double waited = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+  const double waited = std::chrono::duration<double>(env()->now() - t0).count();
   const bool timed_out = waited >= 0.9 * spec().reconnect.timeout;
   if (!got) {
     ++failed_reads_;
@@ -206,7 +206,7 @@ Result<LiveDriver::Read> NetworkCameraDriver::read(Unit* out) {
     // Keep a frame when it is due (a quarter period early is tolerated: arrival times jitter);
     // the next one is due one period later, or a period from now after a gap.
     const auto period = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(1.0 / v.fps));
-    const auto now = SteadyClock::now();
+    const auto now = env()->now();
     if (kept_any_ && now + period / 4 < next_due_) return Read::kSkipped;
     next_due_ = (kept_any_ && now - next_due_ < period) ? next_due_ + period : now + period;
     kept_any_ = true;

@@ -41,7 +41,7 @@ namespace sensix {
 
 class NetworkCameraDriver final : public LiveDriver {
  public:
-  NetworkCameraDriver(std::string name, SensorSpec spec);
+  NetworkCameraDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~NetworkCameraDriver() override;
 
   // Failed reads in a row after which the stream counts as lost. A read that fails because the

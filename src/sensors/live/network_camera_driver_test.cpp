@@ -25,6 +25,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "common/env.h"
 #include "support/child_process.h"
 #include "support/paths.h"
 #include "support/ports.h"
@@ -189,12 +190,13 @@ TEST(NetworkCameraOpen, RefusesBadSettings) {
 
 TEST(NetworkCameraLifecycle, NothingListeningReconnectsThenFailsAfterMaxAttempts) {
   const std::string url = fmt::format("http://127.0.0.1:{}/cam", free_tcp_port());
+  ManualEnv env;  // the back-off waits on this clock
   {
-    NetworkCameraDriver d("cam", camera_spec(url));
+    NetworkCameraDriver d("cam", camera_spec(url), &env);
     ASSERT_TRUE(d.open().ok());
     RecordingSink sink;
     ASSERT_TRUE(d.start(&sink).ok());
-    ASSERT_TRUE(eventually([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
+    ASSERT_TRUE(env.run_until([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
     EXPECT_EQ(d.state(), SensorState::kReconnecting) << d.reason();
     EXPECT_TRUE(contains(d.reason(), "cannot connect to " + url)) << d.reason();
     EXPECT_TRUE(sink.frames().empty());
@@ -204,11 +206,13 @@ TEST(NetworkCameraLifecycle, NothingListeningReconnectsThenFailsAfterMaxAttempts
   }
   SensorSpec s = camera_spec(url);
   s.reconnect.max_attempts = 2;
-  NetworkCameraDriver d("cam", s);
+  NetworkCameraDriver d("cam", s, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
+  const TimePoint t0 = env.now();
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_end(10s));
+  ASSERT_TRUE(env.run_until([&] { return sink.eos_calls() > 0; }, 10s));
+  EXPECT_EQ(env.now() - t0, 100ms) << "one back-off (initialDelay) between the two attempts";
   EXPECT_EQ(d.state(), SensorState::kFailed);
   EXPECT_TRUE(contains(d.reason(), url)) << d.reason();
   EXPECT_TRUE(contains(d.reason(), "2 failed attempts")) << d.reason();
@@ -220,11 +224,12 @@ TEST(NetworkCameraLifecycle, AMissingSdpFileIsRetriedNamingIt) {
   TempDir dir;
   SensorSpec s = camera_spec(dir.file("nothing.sdp"));
   s.reconnect.max_attempts = 2;
-  NetworkCameraDriver d("cam", s);
+  ManualEnv env;
+  NetworkCameraDriver d("cam", s, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_end(10s));
+  ASSERT_TRUE(env.run_until([&] { return sink.eos_calls() > 0; }, 10s));
   EXPECT_EQ(d.state(), SensorState::kFailed);
   EXPECT_TRUE(contains(d.reason(), "the SDP file " + s.url + " does not exist")) << d.reason();
 }

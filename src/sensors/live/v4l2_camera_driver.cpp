@@ -16,7 +16,8 @@
 
 namespace sensix {
 
-V4l2CameraDriver::V4l2CameraDriver(std::string name, SensorSpec spec) : LiveDriver(std::move(name), std::move(spec)) {}
+V4l2CameraDriver::V4l2CameraDriver(std::string name, SensorSpec spec, Env* env)
+    : LiveDriver(std::move(name), std::move(spec), env) {}
 
 V4l2CameraDriver::~V4l2CameraDriver() { stop(); }
 
@@ -91,19 +92,19 @@ Status V4l2CameraDriver::connect() {
     spdlog::info("sensor {}: {} captures {}", name(), dev, actual);
   }
   // Connected means frames come: wait for the first one (kept for the first read()).
-  const auto deadline = SteadyClock::now() + std::chrono::duration<double>(spec().reconnect.timeout);
+  const auto deadline = env()->now() + std::chrono::duration<double>(spec().reconnect.timeout);
   for (;;) {
     Result<bool> got = grab(&first_);
     if (!got.ok()) return Unavailable(fmt::format("opened, but {} before the first frame", got.status().message()));
     if (*got && !first_.empty()) return Status::Ok();
-    if (SteadyClock::now() > deadline) {
+    if (env()->now() > deadline) {
       return Unavailable(fmt::format("opened, but no frame came within {:g} s", spec().reconnect.timeout));
     }
   }
 }
 
 Result<bool> V4l2CameraDriver::grab(cv::Mat* m) {
-  const auto t0 = SteadyClock::now();
+  const auto t0 = env()->now();
   bool got = false;
   std::string why;
   try {
@@ -113,7 +114,7 @@ Result<bool> V4l2CameraDriver::grab(cv::Mat* m) {
   }
   if (!got) {
     ++failed_reads_;
-    const double waited = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    const double waited = std::chrono::duration<double>(env()->now() - t0).count();
     if (waited >= 0.9 * spec().reconnect.timeout) return Unavailable(fmt::format("no frame for {:.1f} s", waited));
     if (failed_reads_ >= kMaxFailedReads) {
       return Unavailable(why.empty() ? std::string("the device stopped giving frames (unplugged?)")

@@ -36,7 +36,7 @@ namespace sensix {
 
 class V4l2CameraDriver final : public LiveDriver {
  public:
-  V4l2CameraDriver(std::string name, SensorSpec spec);
+  V4l2CameraDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~V4l2CameraDriver() override;
 
   // Failed reads in a row after which the device counts as lost.

@@ -9,9 +9,11 @@
 #include <fstream>
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <opencv2/videoio.hpp>
 
+#include "common/env.h"
 #include "support/recording_sink.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -82,12 +84,14 @@ TEST(V4l2Camera, RefusesAnEmptyDevice) {
 
 TEST(V4l2Camera, AMissingDeviceIsRetriedThenFailsNamingIt) {
   const std::string dev = missing_device();
+  ManualEnv env;  // the back-off waits on this clock
   {
-    V4l2CameraDriver d("cam", v4l2_spec(dev));
+    V4l2CameraDriver d("cam", v4l2_spec(dev), &env);
     ASSERT_TRUE(d.open().ok());
     RecordingSink sink;
     ASSERT_TRUE(d.start(&sink).ok());
-    ASSERT_TRUE(eventually([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
+    ASSERT_TRUE(env.run_until([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
+    ASSERT_TRUE(env.await_blocked(1));  // waiting before the third attempt
     EXPECT_EQ(d.state(), SensorState::kReconnecting);
     EXPECT_TRUE(contains(d.reason(), "the device " + dev + " does not exist")) << d.reason();
     EXPECT_TRUE(contains(d.reason(), "next attempt in")) << d.reason();
@@ -97,16 +101,43 @@ TEST(V4l2Camera, AMissingDeviceIsRetriedThenFailsNamingIt) {
   }
   SensorSpec s = v4l2_spec(dev);
   s.reconnect.max_attempts = 2;
-  V4l2CameraDriver d("cam", s);
+  V4l2CameraDriver d("cam", s, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
+  const TimePoint t0 = env.now();
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_end(10s));
+  ASSERT_TRUE(env.run_until([&] { return sink.eos_calls() > 0; }, 10s));
+  EXPECT_EQ(env.now() - t0, 100ms) << "one back-off (initialDelay) between the two attempts";
   EXPECT_EQ(d.state(), SensorState::kFailed);
   EXPECT_TRUE(contains(d.reason(), dev)) << d.reason();
   EXPECT_TRUE(contains(d.reason(), "2 failed attempts")) << d.reason();
   EXPECT_FALSE(sink.eos_status().ok());
   EXPECT_TRUE(sink.frames().empty());
+}
+
+// Attempt n waits min(initialDelay * 2^(n-1), maxDelay) before it is made; the first waits nothing.
+TEST(V4l2Camera, TheBackOffDoublesUpToMaxDelay) {
+  SensorSpec s = v4l2_spec(missing_device());
+  s.reconnect.initial_delay = 0.5;
+  s.reconnect.max_delay = 3;
+  ManualEnv env;
+  V4l2CameraDriver d("cam", s, &env);
+  ASSERT_TRUE(d.open().ok());
+  RecordingSink sink;
+  ASSERT_TRUE(d.start(&sink).ok());
+  const std::chrono::milliseconds want[] = {500ms, 1000ms, 2000ms, 3000ms, 3000ms};
+  for (size_t n = 0; n < std::size(want); ++n) {
+    // The driver is waiting out a back-off (a deadline ahead of the clock, which stands still).
+    ASSERT_TRUE(eventually([&] { const auto t = env.next_deadline(); return t && *t > env.now(); }, 5s)) << n;
+    const TimePoint next = *env.next_deadline();
+    EXPECT_EQ(next - env.now(), want[n]) << "before attempt " << n + 2;
+    EXPECT_EQ(d.stats().reconnects, n + 1);
+    EXPECT_TRUE(contains(d.reason(), fmt::format("next attempt in {:.1f} s", want[n].count() / 1000.0))) << d.reason();
+    env.set(next);
+  }
+  d.stop();
+  EXPECT_EQ(d.state(), SensorState::kStopped);
+  EXPECT_EQ(sink.eos_calls(), 1);
 }
 
 TEST(V4l2Camera, PathsThatAreNotCamerasAreRefusedNamingThem) {

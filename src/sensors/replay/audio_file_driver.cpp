@@ -57,7 +57,8 @@ int64_t frames_to_ns(int64_t frames, int rate) {
 
 }  // namespace
 
-AudioFileDriver::AudioFileDriver(std::string name, SensorSpec spec) : ReplayDriver(std::move(name), std::move(spec)) {}
+AudioFileDriver::AudioFileDriver(std::string name, SensorSpec spec, Env* env)
+    : ReplayDriver(std::move(name), std::move(spec), env) {}
 
 AudioFileDriver::~AudioFileDriver() {
   stop();

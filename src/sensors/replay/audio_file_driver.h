@@ -26,7 +26,7 @@ namespace sensix {
 
 class AudioFileDriver final : public ReplayDriver {
  public:
-  AudioFileDriver(std::string name, SensorSpec spec);
+  AudioFileDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~AudioFileDriver() override;
 
  private:

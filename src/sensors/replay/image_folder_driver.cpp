@@ -13,8 +13,8 @@ namespace sensix {
 
 namespace fs = std::filesystem;
 
-ImageFolderDriver::ImageFolderDriver(std::string name, SensorSpec spec)
-    : ReplayDriver(std::move(name), std::move(spec)) {}
+ImageFolderDriver::ImageFolderDriver(std::string name, SensorSpec spec, Env* env)
+    : ReplayDriver(std::move(name), std::move(spec), env) {}
 
 ImageFolderDriver::~ImageFolderDriver() { stop(); }
 

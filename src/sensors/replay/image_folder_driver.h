@@ -30,7 +30,7 @@ namespace sensix {
 
 class ImageFolderDriver final : public ReplayDriver {
  public:
-  ImageFolderDriver(std::string name, SensorSpec spec);
+  ImageFolderDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~ImageFolderDriver() override;
 
   static constexpr size_t kMaxFiles = 100000;

@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "common/env.h"
 #include "support/recording_sink.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -118,16 +119,22 @@ TEST_F(ImageFolder, RealTimeAtTenFps) {
   SensorSpec spec = image_spec(dir_.path().string(), 1.0);
   spec.video.fps = 10;
   spec.replay.loop = true;
-  ImageFolderDriver d("photos", spec);
+  ManualEnv env;
+  ImageFolderDriver d("photos", spec, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = env.now();
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_frames(6));  // the 6th is due at 500 ms
-  double took = testing::seconds_since(t0);
+  ASSERT_TRUE(env.run_until([&] { return sink.frames().size() >= 6; }));  // the 6th is due at 500 ms
+  double took = std::chrono::duration<double>(env.now() - t0).count();
   d.stop();
   EXPECT_GT(took, 0.4);
   EXPECT_LT(took, 2.0);
+  EXPECT_DOUBLE_EQ(took, 0.5);
+  auto frames = sink.frames();
+  for (size_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(frames[k]->captured - t0, static_cast<int>(k) * std::chrono::milliseconds(100)) << "frame " << k;
+  }
 }
 
 TEST_F(ImageFolder, DeclaredSizeRejectsOtherImages) {

@@ -17,7 +17,8 @@ double ms(SteadyClock::duration d) { return std::chrono::duration<double, std::m
 
 }  // namespace
 
-ReplayDriver::ReplayDriver(std::string name, SensorSpec spec) : ThreadedDriver(std::move(name), std::move(spec)) {}
+ReplayDriver::ReplayDriver(std::string name, SensorSpec spec, Env* env)
+    : ThreadedDriver(std::move(name), std::move(spec), env) {}
 
 ReplayDriver::~ReplayDriver() { stop(); }
 
@@ -104,7 +105,7 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
   const double speed = spec().replay.speed;
   const bool paced = speed > 0;
   bool anchored = false;
-  SteadyClock::time_point anchor_time;
+  TimePoint anchor_time;
   int64_t anchor_media = 0;
   int64_t on_time_ns = 0;  // media time published on time since the last late frame
   bool degraded = false;
@@ -131,10 +132,10 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
     }
     pass_had_units = true;
 
-    SteadyClock::time_point due;
+    TimePoint due;
     if (paced) {
       if (!anchored) {
-        anchor_time = SteadyClock::now();
+        anchor_time = env()->now();
         anchor_media = unit.media_ns;
         anchored = true;
       }
@@ -148,7 +149,7 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
     frame->media_ns = unit.media_ns;
     frame->duration_ns = unit.duration_ns;
     std::visit([&](auto&& d) { frame->data = std::move(d); }, unit.data);
-    frame->captured = SteadyClock::now();
+    frame->captured = env()->now();
 
     if (paced) {
       const auto period = std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(unit.duration_ns) / speed));

@@ -4,7 +4,7 @@
 // owns the thread, the states, the replay clock, stop() and end_of_stream().
 //
 // Replay clock: with replay.speed s > 0, a frame whose media time is m is published at
-// anchor_time + (m - anchor_media) / s on the steady clock (s = 1 is real time). A frame
+// anchor_time + (m - anchor_media) / s on the driver's Env clock (s = 1 is real time). A frame
 // published more than one frame period (duration / s) after its due time is late: it is counted
 // in stats().late_frames, the driver goes to kDegraded (reason says how late), and the clock is
 // re-anchored at that frame, so a driver that fell behind paces on from where it is instead of
@@ -50,7 +50,7 @@ class ReplayDriver : public ThreadedDriver {
   Status start(FrameSink* sink) final;
 
  protected:
-  ReplayDriver(std::string name, SensorSpec spec);
+  ReplayDriver(std::string name, SensorSpec spec, Env* env);
 
   // One piece of data read from the source.
   struct Unit {

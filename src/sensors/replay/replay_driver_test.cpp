@@ -1,11 +1,14 @@
 // Lifecycle and replay clock of the file drivers (ReplayDriver), on real WAV files: real-time
-// pacing, speed, loop, stop, a refusing sink, falling behind. Timing bounds are loose.
+// pacing, speed, loop, stop, a refusing sink, falling behind. Paced replays run on a ManualEnv
+// (exact times, no waiting); what is about real time (max speed, a prompt stop) is timed for real,
+// with loose bounds.
 #include "sensors/replay/replay_driver.h"
 
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "common/env.h"
 #include "sensors/replay/audio_file_driver.h"
 #include "support/recording_sink.h"
 #include "support/temp_dir.h"
@@ -28,18 +31,21 @@ class Replay : public ::testing::Test {
     one_second_ = dir_.file("one-second.wav");
     write_test_audio(one_second_, 16000, 1, 16000);
   }
-  // Runs the one-second file to its end at `speed`; returns the wall time it took.
+  // Runs the one-second file to its end at `speed` on the manual clock; returns the clock's
+  // seconds it took.
   double run_to_end(double speed, RecordingSink* sink, std::unique_ptr<AudioFileDriver>* out) {
-    auto d = std::make_unique<AudioFileDriver>("mic", audio_spec(one_second_, speed));
+    auto d = std::make_unique<AudioFileDriver>("mic", audio_spec(one_second_, speed), &env_);
     EXPECT_TRUE(d->open().ok());
-    auto t0 = std::chrono::steady_clock::now();
+    auto t0 = env_.now();
     EXPECT_TRUE(d->start(sink).ok());
-    EXPECT_TRUE(sink->wait_for_end());
-    double took = seconds_since(t0);
+    EXPECT_TRUE(env_.run_until([&] { return sink->eos_calls() > 0; }));
+    double took = clock_seconds_since(t0);
     d->stop();
     *out = std::move(d);
     return took;
   }
+  double clock_seconds_since(TimePoint t0) const { return std::chrono::duration<double>(env_.now() - t0).count(); }
+  ManualEnv env_;  // declared first: outlives the drivers of a test
   TempDir dir_;
   std::string one_second_;
 };
@@ -50,6 +56,7 @@ TEST_F(Replay, RealTimeTakesAboutTheLengthOfTheFile) {
   double took = run_to_end(1.0, &sink, &d);
   EXPECT_GT(took, 0.8);
   EXPECT_LT(took, 2.5);
+  EXPECT_DOUBLE_EQ(took, 0.98) << "the end follows the last chunk, due at 980 ms";
   EXPECT_EQ(sink.frames().size(), 50u);
   EXPECT_EQ(d->state(), SensorState::kStopped);
   EXPECT_EQ(sink.eos_calls(), 1);
@@ -57,12 +64,19 @@ TEST_F(Replay, RealTimeTakesAboutTheLengthOfTheFile) {
   auto frames = sink.frames();
   auto spread = frames.back()->captured - frames.front()->captured;
   EXPECT_GT(spread, 700ms);
+  for (size_t k = 0; k < frames.size(); ++k) {
+    EXPECT_EQ(frames[k]->captured - frames[0]->captured, std::chrono::nanoseconds(frames[k]->media_ns))
+        << "frame " << k;
+  }
+  EXPECT_EQ(d->stats().late_frames, 0u);
 }
 
 TEST_F(Replay, MaxSpeedIsFarFasterThanRealTime) {
   RecordingSink sink;
   std::unique_ptr<AudioFileDriver> d;
-  double took = run_to_end(0.0, &sink, &d);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(run_to_end(0.0, &sink, &d), 0.0) << "an unpaced replay never waits for the clock";
+  double took = seconds_since(t0);
   EXPECT_LT(took, 0.4);
   EXPECT_EQ(sink.frames().size(), 50u);
   EXPECT_EQ(d->stats().late_frames, 0u);
@@ -74,6 +88,7 @@ TEST_F(Replay, SpeedFourTakesAboutAQuarter) {
   double took = run_to_end(4.0, &sink, &d);
   EXPECT_GT(took, 0.18);
   EXPECT_LT(took, 0.8);
+  EXPECT_DOUBLE_EQ(took, 0.245);  // the last chunk is due at 980 ms / 4
   EXPECT_EQ(sink.frames().size(), 50u);
 }
 
@@ -106,26 +121,32 @@ TEST_F(Replay, LoopInRealTimeCrossesThePassBoundaryOnTime) {
   write_test_audio(short_file, 16000, 1, 3200);  // 200 ms
   SensorSpec spec = audio_spec(short_file, 1.0);
   spec.replay.loop = true;
-  AudioFileDriver d("mic", spec);
+  AudioFileDriver d("mic", spec, &env_);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = env_.now();
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_frames(25));  // 2.5 passes: 500 ms of media
-  double took = seconds_since(t0);
+  ASSERT_TRUE(env_.run_until([&] { return sink.frames().size() >= 25; }));  // 2.5 passes: 500 ms of media
+  double took = clock_seconds_since(t0);
   d.stop();
   EXPECT_GT(took, 0.4);
   EXPECT_LT(took, 2.0);
+  EXPECT_DOUBLE_EQ(took, 0.48);  // the 25th chunk is due at 480 ms, across two pass boundaries
+  auto frames = sink.frames();
+  for (size_t k = 0; k < 25; ++k) {
+    EXPECT_EQ(frames[k]->captured - t0, std::chrono::nanoseconds(frames[k]->media_ns)) << "frame " << k;
+  }
 }
 
 TEST_F(Replay, StopInTheMiddleIsPromptAndEndsTheStreamOnce) {
   const std::string long_file = dir_.file("ten-seconds.wav");
   write_test_audio(long_file, 16000, 1, 160000);
-  AudioFileDriver d("mic", audio_spec(long_file, 1.0));
+  AudioFileDriver d("mic", audio_spec(long_file, 1.0), &env_);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_frames(5));
+  ASSERT_TRUE(env_.run_until([&] { return sink.frames().size() >= 5; }));
+  ASSERT_TRUE(env_.await_blocked(1));  // pacing the 6th frame: stop() must wake it
   EXPECT_EQ(d.state(), SensorState::kRunning);
   EXPECT_EQ(d.reason(), "");
   auto t0 = std::chrono::steady_clock::now();
@@ -169,10 +190,10 @@ TEST_F(Replay, DestroyingARunningDriverStopsIt) {
   {
     SensorSpec spec = audio_spec(one_second_, 1.0);
     spec.replay.loop = true;
-    AudioFileDriver d("mic", spec);
+    AudioFileDriver d("mic", spec, &env_);
     ASSERT_TRUE(d.open().ok());
     ASSERT_TRUE(d.start(&sink).ok());
-    ASSERT_TRUE(sink.wait_for_frames(2));
+    ASSERT_TRUE(env_.run_until([&] { return sink.frames().size() >= 2; }));
   }
   EXPECT_EQ(sink.eos_calls(), 1);
 }
@@ -198,20 +219,21 @@ TEST_F(Replay, FallingBehindDegradesCountsLateFramesAndRecovers) {
   write_test_audio(file, 16000, 1, 48000);
   SensorSpec spec = audio_spec(file, 1.0);
   spec.audio.frame_ms = 100;
-  AudioFileDriver d("mic", spec);
+  AudioFileDriver d("mic", spec, &env_);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   std::vector<SensorState> seen;  // the driver's state as each frame is pushed
   sink.on_push = [&](const Frame& f) {
     seen.push_back(d.state());
-    if (f.seq < 3) std::this_thread::sleep_for(300ms);  // a slow consumer, then a fast one
+    if (f.seq < 3) env_.advance(300ms);  // a slow consumer (300 ms per frame on the clock), then a fast one
     return true;
   };
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_end());
+  ASSERT_TRUE(env_.run_until([&] { return sink.eos_calls() > 0; }));
   d.stop();
   ASSERT_EQ(seen.size(), 30u);
   EXPECT_GE(d.stats().late_frames, 1u);
+  EXPECT_EQ(d.stats().late_frames, 3u) << "frames 1, 2 and 3 come 200 ms after they were due";
   EXPECT_EQ(seen[1], SensorState::kDegraded);  // due at 100 ms, published after 300 ms
   EXPECT_EQ(seen.back(), SensorState::kRunning) << "no recovery after the consumer caught up";
   EXPECT_EQ(d.state(), SensorState::kStopped);

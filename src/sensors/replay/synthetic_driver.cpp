@@ -42,8 +42,8 @@ std::string label_of(const SensorSpec& spec) {
 
 }  // namespace
 
-SyntheticDriver::SyntheticDriver(std::string name, SensorSpec spec)
-    : ReplayDriver(std::move(name), std::move(spec)), label_(label_of(this->spec())) {}
+SyntheticDriver::SyntheticDriver(std::string name, SensorSpec spec, Env* env)
+    : ReplayDriver(std::move(name), std::move(spec), env), label_(label_of(this->spec())) {}
 
 SyntheticDriver::~SyntheticDriver() { stop(); }
 

@@ -48,7 +48,7 @@ namespace sensix {
 
 class SyntheticDriver final : public ReplayDriver {
  public:
-  SyntheticDriver(std::string name, SensorSpec spec);
+  SyntheticDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~SyntheticDriver() override;
 
  private:

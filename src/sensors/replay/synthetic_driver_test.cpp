@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
+#include "common/env.h"
 #include "support/recording_sink.h"
 #include "support/wait.h"
 
@@ -236,17 +237,19 @@ TEST(SyntheticAudio, RealTimeIsPacedLikeAFile) {
   SensorSpec spec = audio_signal(SyntheticSignal::kSine, 16000, 1, 20, 0.3);
   spec.synthetic.frequency = 440;
   spec.replay.speed = 1;
-  SyntheticDriver d("tone", spec);
+  ManualEnv env;
+  SyntheticDriver d("tone", spec, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = env.now();
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_end());
-  const double took = seconds_since(t0);
+  ASSERT_TRUE(env.run_until([&] { return sink.eos_calls() > 0; }));
+  const double took = std::chrono::duration<double>(env.now() - t0).count();
   d.stop();
   EXPECT_EQ(sink.frames().size(), 15u);
   EXPECT_GT(took, 0.25);  // the last frame is due at 280 ms
   EXPECT_LT(took, 2.0);
+  EXPECT_DOUBLE_EQ(took, 0.28);
 }
 
 // Counts frames without keeping them (an endless source at max speed makes many).
@@ -292,11 +295,13 @@ TEST(SyntheticAudio, EndlessInRealTimeStopsPromptly) {
   SensorSpec spec = audio_signal(SyntheticSignal::kSine, 16000, 1, 20, 0);
   spec.synthetic.frequency = 440;
   spec.replay.speed = 1;
-  SyntheticDriver d("tone", spec);
+  ManualEnv env;
+  SyntheticDriver d("tone", spec, &env);
   ASSERT_TRUE(d.open().ok());
   RecordingSink sink;
   ASSERT_TRUE(d.start(&sink).ok());
-  ASSERT_TRUE(sink.wait_for_frames(10));
+  ASSERT_TRUE(env.run_until([&] { return sink.frames().size() >= 10; }));
+  ASSERT_TRUE(env.await_blocked(1));  // pacing the 11th frame: stop() must wake it
   EXPECT_EQ(d.state(), SensorState::kRunning);
   const auto t0 = std::chrono::steady_clock::now();
   d.stop();

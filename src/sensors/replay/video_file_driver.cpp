@@ -14,7 +14,8 @@
 
 namespace sensix {
 
-VideoFileDriver::VideoFileDriver(std::string name, SensorSpec spec) : ReplayDriver(std::move(name), std::move(spec)) {}
+VideoFileDriver::VideoFileDriver(std::string name, SensorSpec spec, Env* env)
+    : ReplayDriver(std::move(name), std::move(spec), env) {}
 
 VideoFileDriver::~VideoFileDriver() { stop(); }
 

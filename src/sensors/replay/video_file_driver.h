@@ -27,7 +27,7 @@ namespace sensix {
 
 class VideoFileDriver final : public ReplayDriver {
  public:
-  VideoFileDriver(std::string name, SensorSpec spec);
+  VideoFileDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~VideoFileDriver() override;
 
  private:
