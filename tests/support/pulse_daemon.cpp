@@ -1,5 +1,7 @@
 #include "support/pulse_daemon.h"
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -56,7 +58,16 @@ void PulseTestDaemon::kill() {
   keeper_.stop();
 }
 
+void PulseTestDaemon::freeze() {
+  if (daemon_.pid() > 0) ::kill(daemon_.pid(), SIGSTOP);
+}
+
+void PulseTestDaemon::thaw() {
+  if (daemon_.pid() > 0) ::kill(daemon_.pid(), SIGCONT);
+}
+
 void PulseTestDaemon::stop() {
+  thaw();
   keeper_.stop();
   daemon_.stop();
 }

@@ -53,6 +53,10 @@ class PulseTestDaemon {
 
   // Kills the daemon with SIGKILL, as a crash would, and reaps it.
   void kill();
+  // SIGSTOP: the daemon stops answering but keeps every connection open (a frozen server).
+  // thaw() (SIGCONT) resumes it; stop() thaws first.
+  void freeze();
+  void thaw();
   // Ends the daemon cleanly (SIGTERM, then SIGKILL).
   void stop();
 

@@ -164,6 +164,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
     Status c = safe_connect();
     if (!c.ok()) {
       disconnect();
+      if (stop_requested()) return Outcome::kStopRequested;  // a connect() cut short by stop()
       if (permanent(c)) return c;
       ++attempt;
       ++failures;

@@ -1,11 +1,14 @@
 #include "sensors/live/microphone_driver.h"
 
+#include <pulse/context.h>
 #include <pulse/error.h>
+#include <pulse/mainloop.h>
 #include <pulse/sample.h>
-#include <pulse/simple.h>
+#include <pulse/stream.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -80,6 +83,32 @@ std::string MicrophoneDriver::source_label() const {
   return fmt::format("{} on {}", source, server);
 }
 
+bool MicrophoneDriver::iterate(std::chrono::milliseconds max) {
+  if (pa_mainloop_prepare(loop_, static_cast<int>(std::chrono::microseconds(max).count())) < 0) return false;
+  if (pa_mainloop_poll(loop_) < 0) return false;
+  return pa_mainloop_dispatch(loop_) >= 0;
+}
+
+std::string MicrophoneDriver::context_error() const {
+  return pulse_error(context_ != nullptr ? pa_context_errno(context_) : PA_ERR_UNKNOWN, spec().device);
+}
+
+template <class Ready, class Failed>
+Status MicrophoneDriver::await(const char* what, Ready ready, Failed failed) {
+  const auto deadline = env()->now() + std::chrono::duration_cast<Duration>(
+                                           std::chrono::duration<double>(spec().reconnect.timeout));
+  while (!ready()) {
+    if (failed()) return Unavailable(context_error());
+    if (stop_requested()) return Cancelled("stopped on request");
+    if (env()->now() >= deadline) {
+      return Unavailable(fmt::format("no answer while {} within {} s (reconnect.timeout)", what,
+                                     spec().reconnect.timeout));
+    }
+    if (!iterate(kReadSlice)) return Unavailable("the PulseAudio main loop failed");
+  }
+  return Status::Ok();
+}
+
 Status MicrophoneDriver::connect() {
   pa_sample_spec ss{};
   ss.format = PA_SAMPLE_FLOAT32LE;
@@ -95,26 +124,80 @@ Status MicrophoneDriver::connect() {
   attr.prebuf = static_cast<uint32_t>(-1);     // playback only
   attr.minreq = static_cast<uint32_t>(-1);     // playback only
   attr.fragsize = frame_bytes;                 // the server sends one frame at a time: reads return promptly
-  int err = 0;
-  pa_ = pa_simple_new(spec().server.empty() ? nullptr : spec().server.c_str(), "sensix", PA_STREAM_RECORD,
-                      spec().device.empty() ? nullptr : spec().device.c_str(), name().c_str(), &ss, nullptr, &attr,
-                      &err);
-  if (pa_ == nullptr) return Unavailable(pulse_error(err, spec().device));
+
+  loop_ = pa_mainloop_new();
+  if (loop_ == nullptr) return Internal("cannot create a PulseAudio main loop");
+  context_ = pa_context_new(pa_mainloop_get_api(loop_), "sensix");
+  if (context_ == nullptr) return Internal("cannot create a PulseAudio context");
+  // No autospawn: a daemon that is not there is a connection failure, retried with back-off.
+  if (pa_context_connect(context_, spec().server.empty() ? nullptr : spec().server.c_str(), PA_CONTEXT_NOAUTOSPAWN,
+                         nullptr) < 0) {
+    return Unavailable(context_error());
+  }
+  SENSIX_RETURN_IF_ERROR(await(
+      "connecting to the server", [&] { return pa_context_get_state(context_) == PA_CONTEXT_READY; },
+      [&] { return !PA_CONTEXT_IS_GOOD(pa_context_get_state(context_)); }));
+
+  stream_ = pa_stream_new(context_, name().c_str(), &ss, nullptr);
+  if (stream_ == nullptr) return Unavailable(context_error());
+  // The flags of libpulse's simple API for a record stream.
+  const auto flags = static_cast<pa_stream_flags_t>(PA_STREAM_INTERPOLATE_TIMING | PA_STREAM_ADJUST_LATENCY |
+                                                    PA_STREAM_AUTO_TIMING_UPDATE);
+  if (pa_stream_connect_record(stream_, spec().device.empty() ? nullptr : spec().device.c_str(), &attr, flags) < 0) {
+    return Unavailable(context_error());
+  }
+  SENSIX_RETURN_IF_ERROR(await(
+      "opening the source", [&] { return pa_stream_get_state(stream_) == PA_STREAM_READY; },
+      [&] {
+        return !PA_STREAM_IS_GOOD(pa_stream_get_state(stream_)) ||
+               !PA_CONTEXT_IS_GOOD(pa_context_get_state(context_));
+      }));
+  pending_.clear();
   origin_ns_ = now_media_ns();
   captured_ = 0;
   return Status::Ok();
 }
 
+size_t MicrophoneDriver::take_captured() {
+  size_t moved = 0;
+  while (pa_stream_readable_size(stream_) > 0) {
+    const void* data = nullptr;
+    size_t bytes = 0;
+    if (pa_stream_peek(stream_, &data, &bytes) < 0 || bytes == 0) break;
+    if (data != nullptr) {
+      pending_.insert(pending_.end(), static_cast<const char*>(data), static_cast<const char*>(data) + bytes);
+    } else {
+      pending_.insert(pending_.end(), bytes, 0);  // a hole in the capture: silence keeps the time exact
+    }
+    pa_stream_drop(stream_);
+    moved += bytes;
+  }
+  return moved;
+}
+
 Result<LiveDriver::Read> MicrophoneDriver::read(Unit* out) {
-  if (pa_ == nullptr) return Unavailable("not connected");
+  if (stream_ == nullptr) return Unavailable("not connected");
+  const size_t frame_bytes = static_cast<size_t>(frame_samples_ * channels_) * sizeof(float);
+  // Waits until one whole frame is captured; returns kNothing after kReadSlice without any data
+  // (a frozen server is silence to LiveDriver, and stop() is seen between reads).
+  auto quiet_until = env()->now() + kReadSlice;
+  while (pending_.size() < frame_bytes) {
+    if (!PA_CONTEXT_IS_GOOD(pa_context_get_state(context_)) || !PA_STREAM_IS_GOOD(pa_stream_get_state(stream_))) {
+      return Unavailable(fmt::format("read failed: {}", context_error()));
+    }
+    if (take_captured() > 0) {
+      quiet_until = env()->now() + kReadSlice;
+      continue;
+    }
+    if (env()->now() >= quiet_until || stop_requested()) return Read::kNothing;
+    if (!iterate(kReadSlice)) return Unavailable("read failed: the PulseAudio main loop failed");
+  }
   AudioChunk chunk;
   chunk.sample_rate = rate_;
   chunk.channels = channels_;
   chunk.samples.resize(static_cast<size_t>(frame_samples_ * channels_));
-  int err = 0;
-  if (pa_simple_read(pa_, chunk.samples.data(), chunk.samples.size() * sizeof(float), &err) < 0) {
-    return Unavailable(fmt::format("read failed: {}", pulse_error(err, spec().device)));
-  }
+  std::memcpy(chunk.samples.data(), pending_.data(), frame_bytes);
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(frame_bytes));
   // PulseAudio does not clip float samples (a source volume above 100% can exceed 1).
   for (float& v : chunk.samples) v = std::isfinite(v) ? std::clamp(v, -1.0f, 1.0f) : 0.0f;
   const int64_t start_ns = samples_to_ns(captured_);
@@ -126,10 +209,21 @@ Result<LiveDriver::Read> MicrophoneDriver::read(Unit* out) {
 }
 
 void MicrophoneDriver::disconnect() {
-  if (pa_ != nullptr) {
-    pa_simple_free(pa_);
-    pa_ = nullptr;
+  if (stream_ != nullptr) {
+    pa_stream_disconnect(stream_);
+    pa_stream_unref(stream_);
+    stream_ = nullptr;
   }
+  if (context_ != nullptr) {
+    pa_context_disconnect(context_);
+    pa_context_unref(context_);
+    context_ = nullptr;
+  }
+  if (loop_ != nullptr) {
+    pa_mainloop_free(loop_);
+    loop_ = nullptr;
+  }
+  pending_.clear();
 }
 
 }  // namespace sensix

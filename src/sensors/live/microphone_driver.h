@@ -1,5 +1,6 @@
 // MicrophoneDriver ("microphone"): live capture from a PulseAudio source (a microphone, a line
-// input, or the monitor of a sink) through libpulse's simple API.
+// input, or the monitor of a sink) through libpulse's asynchronous API, driven on the driver thread
+// by its own pa_mainloop (so every wait has a bound).
 //
 // The capture format is the one the document asks for: audio.sampleRate (default 16000),
 // audio.channels (default 1) as float32 interleaved in [-1, 1]; PulseAudio converts from the
@@ -18,21 +19,27 @@
 // reconnected the same way. A format PulseAudio cannot capture (channels above 32, rate above
 // its maximum) fails open() with kInvalidArgument.
 //
-// Promptness: read() blocks in pa_simple_read until one whole frame has been captured, so stop()
-// waits at most one frame (audio.frameMs, at most 1 s). The simple API has no timeout: a server
-// that stops answering without closing its connection (a frozen daemon) blocks read() until it
-// answers or dies. reconnect.timeout bounds nothing here for the same reason: PulseAudio sends
-// data continuously, or the connection breaks.
+// Promptness: no wait is unbounded. read() returns a whole frame, or kNothing once kReadSlice
+// passes without any data, so stop() takes effect within one frame (audio.frameMs) or kReadSlice,
+// whichever is longer. A server that stops answering without closing its connection (a frozen or
+// stopped daemon, a suspended source) is therefore silence, and reconnect.timeout without data is a
+// loss, reconnected as any other; a connection attempt that gets no answer within
+// reconnect.timeout fails the same way ("no answer from ... within N s").
 //
-// Thread-safety: as SensorDriver; the pa_simple handle is used only on the driver thread.
+// Thread-safety: as SensorDriver; the main loop, context and stream are used only on the driver
+// thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sensors/live/live_driver.h"
 
-struct pa_simple;
+struct pa_mainloop;
+struct pa_context;
+struct pa_stream;
 
 namespace sensix {
 
@@ -41,6 +48,9 @@ class MicrophoneDriver final : public LiveDriver {
   MicrophoneDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~MicrophoneDriver() override;
 
+  // The longest read() waits without receiving anything before it returns kNothing.
+  static constexpr std::chrono::milliseconds kReadSlice{100};
+
  private:
   Status describe(SensorInfo* info) override;
   Status connect() override;
@@ -48,11 +58,25 @@ class MicrophoneDriver final : public LiveDriver {
   void disconnect() override;
   std::string source_label() const override;
   int64_t samples_to_ns(int64_t samples) const;  // exact, from the start of the connection
+  // Runs the main loop once: waits at most `max` for the server, then dispatches what arrived.
+  // false: the loop itself failed.
+  bool iterate(std::chrono::milliseconds max);
+  // Runs the main loop until `ready()` holds; an error once `failed()` holds (PulseAudio's reason)
+  // or reconnect.timeout passes without it.
+  template <class Ready, class Failed>
+  Status await(const char* what, Ready ready, Failed failed);
+  // PulseAudio's reason for the context's last error, naming the source where that helps.
+  std::string context_error() const;
+  // Moves what the stream has captured into pending_; the number of bytes moved.
+  size_t take_captured();
 
   int rate_ = 0;
   int channels_ = 0;
-  int64_t frame_samples_ = 0;  // sample frames per emitted frame
-  pa_simple* pa_ = nullptr;    // driver thread
+  int64_t frame_samples_ = 0;       // sample frames per emitted frame
+  pa_mainloop* loop_ = nullptr;     // driver thread (connect() to disconnect())
+  pa_context* context_ = nullptr;   // driver thread
+  pa_stream* stream_ = nullptr;     // driver thread
+  std::vector<char> pending_;       // captured float32 bytes not emitted yet (less than one frame)
   int64_t origin_ns_ = 0;      // now_media_ns() when this connection opened
   int64_t captured_ = 0;       // sample frames captured in this connection
 };

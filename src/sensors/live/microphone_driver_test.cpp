@@ -307,6 +307,47 @@ TEST(MicrophoneDriver, ReconnectsAfterTheDaemonIsKilledAndRestarted) {
   EXPECT_GE(frames[before_gap]->media_ns - (last.media_ns + last.duration_ns), 50'000'000);
 }
 
+// A daemon that freezes without closing its connections (SIGSTOP) is silence: after
+// reconnect.timeout the source is lost, attempts that get no answer time out and are retried,
+// stop() returns at once all the while, and capture resumes once the daemon does. (With
+// libpulse's blocking simple API this sensor, and stop(), hung for as long as the daemon was
+// stopped.)
+TEST(MicrophoneDriver, AFrozenDaemonIsALossAndNeverBlocksStop) {
+  SKIP_WITHOUT_PULSEAUDIO();
+  PulseTestDaemon pulse;
+  ASSERT_TRUE(pulse.start().ok()) << pulse.log();
+  SensorSpec spec = mic_spec(pulse.server(), PulseTestDaemon::kMonitor);
+  spec.reconnect.timeout = 0.5;
+  MicrophoneDriver d("mic", spec);
+  ASSERT_TRUE(d.open().ok());
+  RecordingSink sink;
+  ASSERT_TRUE(d.start(&sink).ok());
+  ASSERT_TRUE(sink.wait_for_frames(5, 10s)) << d.reason();
+
+  pulse.freeze();
+  ASSERT_TRUE(wait_until([&] { return d.state() == SensorState::kReconnecting; }, 5s))
+      << sensor_state_name(d.state()) << ": " << d.reason();
+  EXPECT_NE(d.reason().find("no data for 0.5 s"), std::string::npos) << d.reason();
+  ASSERT_TRUE(wait_until([&] { return d.reason().find("no answer while") != std::string::npos; }, 5s))
+      << d.reason();
+  EXPECT_NE(d.reason().find(pulse.server()), std::string::npos) << d.reason();
+  EXPECT_NE(d.reason().find("(reconnect.timeout)"), std::string::npos) << d.reason();
+
+  pulse.thaw();
+  const size_t before = sink.frames().size();
+  ASSERT_TRUE(sink.wait_for_frames(before + 5, 10s)) << sensor_state_name(d.state()) << ": " << d.reason();
+  EXPECT_TRUE(wait_until([&] { return d.state() == SensorState::kRunning; }, 5s)) << d.reason();
+
+  // Frozen again, mid-stream: stop() does not wait for the daemon.
+  pulse.freeze();
+  const auto t0 = std::chrono::steady_clock::now();
+  d.stop();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  EXPECT_EQ(d.state(), SensorState::kStopped);
+  pulse.thaw();
+}
+
 TEST(MicrophoneDriver, ASourceThatDoesNotExistIsRetriedAndNamed) {
   SKIP_WITHOUT_PULSEAUDIO();
   PulseTestDaemon pulse;
