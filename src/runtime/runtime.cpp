@@ -185,7 +185,9 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     SENSIX_RETURN_IF_ERROR(check_objective(md, *instance, device, tasks.at(md.metadata.name)));
     models_[md.metadata.name] = std::move(instance);
   }
-  scheduler_ = std::make_unique<Scheduler>(device, Scheduler::Options{});
+  Scheduler::Options so;
+  so.env = env_;
+  scheduler_ = std::make_unique<Scheduler>(device, so);
   for (const auto& [name, m] : models_) {  // the warm-up runs are each accelerator's first measurement
     for (int a : tasks.at(name).accelerators) {
       const int64_t best = m->warmup_best_ns(m->session_for(device.accelerators[static_cast<size_t>(a)].engine));
@@ -318,6 +320,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       go.observed = events_->observed();
     }
     go.scheduler = scheduler_.get();
+    go.env = env_;
     go.tasks = tasks;
     SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));
     run->models = plan_.node(src).consumers;

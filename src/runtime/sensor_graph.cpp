@@ -152,12 +152,12 @@ void SensorGraph::run_transform(Node* node, const Item& item) {
   // times: an unbiased estimate of its total.
   const uint64_t n = node->items.fetch_add(1, std::memory_order_relaxed);
   const bool timed = n < 32 || n % 8 == 0;
-  SteadyClock::time_point t0;
-  if (timed) t0 = SteadyClock::now();
+  TimePoint t0;
+  if (timed) t0 = options_.env->now();
   Status s = node->transform->process(item, &out);
   if (timed) {
     const int64_t weight = n < 32 ? 1 : 8;
-    node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
+    node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count(),
                             std::memory_order_relaxed);
   }
   pass_on(node, s, out);
@@ -183,7 +183,7 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
       bad = si.status();
     }
   }
-  const auto t0 = SteadyClock::now();
+  const auto t0 = options_.env->now();
   std::vector<Result<StreamResult>> results;
   if (!bad.ok()) {
     results.assign(batch.size(), bad);
@@ -193,7 +193,7 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
     results = node->model->infer_batch(ins, session);
   }
   node->items.fetch_add(batch.size(), std::memory_order_relaxed);
-  node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count(),
+  node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count(),
                           std::memory_order_relaxed);
   for (size_t k = 0; k < batch.size(); ++k) {
     Status s = results[k].status();

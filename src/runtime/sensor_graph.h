@@ -56,6 +56,7 @@ class SensorGraph {
     // Told about every run of the models in `observed` (the event rules'); others cost nothing.
     ResultObserver* observer = nullptr;
     std::set<std::string> observed;
+    Env* env = Env::Default();  // the clock of the nodes' busy time
   };
   static Result<std::unique_ptr<SensorGraph>> create(const Plan& plan, int source,
                                                      const std::map<std::string, ModelInstance*>& models,

@@ -33,7 +33,8 @@ void SchedStatsSnapshot::merge(const SchedStatsSnapshot& o) {
   if (o.best_ns > 0 && (best_ns == 0 || o.best_ns < best_ns)) best_ns = o.best_ns;
 }
 
-Scheduler::Scheduler(DevicePlan plan, Options options) : plan_(std::move(plan)), options_(options) {
+Scheduler::Scheduler(DevicePlan plan, Options options)
+    : plan_(std::move(plan)), options_(options), env_(options.env != nullptr ? options.env : Env::Default()) {
   for (const auto& a : plan_.accelerators) {
     free_threads_.push_back(a.threads);
     accel_stats_.push_back(AcceleratorStats{a.name, a.engine, std::string(device_kind_name(a.device)), a.threads, 0, 0});
@@ -85,6 +86,7 @@ void Scheduler::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    ++changes_;
   }
   changed_.notify_all();
   for (auto& l : lanes_) {
@@ -110,7 +112,7 @@ void Scheduler::submit(int task, TaskInput input) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stop_) return;
   Task& t = *tasks_.at(static_cast<size_t>(task));
-  const auto now = Clock::now();
+  const auto now = env_->now();
   Entry e;
   const Clock::time_point captured = input.captured == Clock::time_point{} ? now : input.captured;
   e.arrival = now;
@@ -135,7 +137,7 @@ void Scheduler::submit(int task, TaskInput input) {
       }
     }
   } else if (!t_in_lane) {
-    changed_.wait(lock, [&] { return stop_ || t.queue.size() < t.capacity; });
+    env_->wait_until(changed_, lock, TimePoint::max(), [&] { return stop_ || t.queue.size() < t.capacity; });
     if (stop_) return;
   }
   if (t.opt.objective_ns > 0) {
@@ -148,6 +150,7 @@ void Scheduler::submit(int task, TaskInput input) {
   }
   e.input = std::move(input);
   t.queue.push_back(std::move(e));
+  ++changes_;
   lock.unlock();
   changed_.notify_all();
 }
@@ -157,10 +160,11 @@ void Scheduler::submit_end(int task) {
     std::lock_guard<std::mutex> lock(mu_);
     Task& t = *tasks_.at(static_cast<size_t>(task));
     Entry e;
-    e.arrival = e.deadline = Clock::now();
+    e.arrival = e.deadline = env_->now();
     t.queue.push_back(std::move(e));
     t.ends = true;
     t.flushed = false;
+    ++changes_;
   }
   changed_.notify_all();
 }
@@ -168,7 +172,7 @@ void Scheduler::submit_end(int task) {
 void Scheduler::wait_flushed(int task) {
   std::unique_lock<std::mutex> lock(mu_);
   Task& t = *tasks_.at(static_cast<size_t>(task));
-  changed_.wait(lock, [&] { return stop_ || t.flushed; });
+  env_->wait_until(changed_, lock, TimePoint::max(), [&] { return stop_ || t.flushed; });
 }
 
 int64_t Scheduler::predict(const Task& t, int accelerator, int batch) const {
@@ -297,15 +301,12 @@ void Scheduler::lane_loop(int accelerator) {
   const size_t a = static_cast<size_t>(accelerator);
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    const auto now = Clock::now();
+    const auto now = env_->now();
     Clock::time_point wake = Clock::time_point::max();
     const Pick pick = choose(accelerator, now, &wake);
-    if (pick.task < 0) {
-      if (wake == Clock::time_point::max()) {
-        changed_.wait(lock);
-      } else {
-        changed_.wait_until(lock, wake);
-      }
+    if (pick.task < 0) {  // nothing to run here now: wait for a change, or until `wake`
+      const uint64_t seen = changes_;
+      env_->wait_until(changed_, lock, wake, [&] { return stop_ || changes_ != seen; });
       continue;
     }
     Task& t = *tasks_[static_cast<size_t>(pick.task)];
@@ -329,11 +330,12 @@ void Scheduler::lane_loop(int accelerator) {
         batch.push_back(std::move(*e.input));
         t.queue.pop_front();
       }
+      ++changes_;
       lock.unlock();
       changed_.notify_all();  // room for a waiting producer
-      const auto t0 = Clock::now();
+      const auto t0 = env_->now();
       t.run(accelerator, batch);
-      const auto t1 = Clock::now();
+      const auto t1 = env_->now();
       lock.lock();
       const int64_t ns = duration_cast<nanoseconds>(t1 - t0).count();
       profile(t.opt.model, accelerator).record(pick.count, ns);
@@ -357,6 +359,7 @@ void Scheduler::lane_loop(int accelerator) {
     }
     busy_[static_cast<size_t>(t.group)] = false;
     free_threads_[a] += t.opt.threads;
+    ++changes_;
     lock.unlock();
     changed_.notify_all();
     lock.lock();

@@ -66,6 +66,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/env.h"
 #include "common/histogram.h"
 #include "spec/spec.h"
 #include "sched/accelerators.h"
@@ -110,7 +111,7 @@ struct AcceleratorStats {
 // One input of a task. The scheduler reads only `captured`; `payload` belongs to the producer and
 // comes back, unopened, in the batch of the task's run.
 struct TaskInput {
-  std::chrono::steady_clock::time_point captured;  // the deadline's origin; unset: the submit time
+  TimePoint captured;  // the deadline's origin; unset: the submit time
   std::any payload;
 };
 
@@ -131,6 +132,9 @@ class Scheduler {
   struct Options {
     size_t queue_capacity = 8;  // inputs waiting per task (a batch may need more: max(capacity, batch.max))
     bool lossless = false;      // true: producers wait for room, nothing is skipped
+    // The clock of arrivals, deadlines, batch delays, back-off and run times, and of the lanes'
+    // waits; a test may run the scheduler on a ManualEnv.
+    Env* env = Env::Default();
   };
   // `run` gets the accelerator index and 1..batch.max inputs, in order; `flush` the end of stream.
   using RunFn = std::function<void(int accelerator, std::vector<TaskInput>& batch)>;
@@ -163,7 +167,7 @@ class Scheduler {
   std::map<std::string, Profile> profiles(const std::string& model) const;
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using Clock = SteadyClock;
   struct Entry {
     std::optional<TaskInput> input;  // empty: end of stream
     Clock::time_point arrival;
@@ -214,6 +218,8 @@ class Scheduler {
   Options options_;
   mutable std::mutex mu_;
   std::condition_variable changed_;  // queues, free threads, stop
+  uint64_t changes_ = 0;             // bumped (under mu_) with every notification of changed_
+  Env* env_;
   std::vector<std::unique_ptr<Task>> tasks_;
   std::vector<bool> busy_;                       // per model group
   std::map<std::string, int> group_of_;          // model -> group

@@ -3,6 +3,7 @@
 #include "sched/scheduler.h"
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -22,9 +23,9 @@ DevicePlan device(std::vector<int> threads) {
 }
 
 // A task input whose payload is its sequence number (the scheduler never looks inside).
-TaskInput input(uint64_t seq) {
+TaskInput input(uint64_t seq, TimePoint captured = Env::Default()->now()) {
   TaskInput in;
-  in.captured = std::chrono::steady_clock::now();
+  in.captured = captured;
   in.payload = seq;
   return in;
 }
@@ -71,6 +72,16 @@ TaskOptions task(std::string model, Priority p = Priority::kNormal, SchedPolicy 
   o.policy = policy;
   o.accelerators = std::move(accs);
   return o;
+}
+
+// Polls `cond` (real time) until it holds or `timeout` passes; returns its last value.
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return cond();
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
 }
 
 void drain(Scheduler& s, std::initializer_list<int> tasks) {
@@ -139,20 +150,29 @@ TEST(Scheduler, ThroughputFillsBatchesWhileLatencyRunsEachInputAtOnce) {
   }
 }
 
+// On a manual clock: two inputs wait for the batch to fill exactly `delay` after the first
+// arrived, not a moment less, and then run together.
 TEST(Scheduler, ABatchDoesNotWaitPastItsDelay) {
-  Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true});
+  ManualEnv env;
+  Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true, .env = &env});
   Recorder rec;
   TaskOptions o = task("m", Priority::kNormal, SchedPolicy::kThroughput);
   o.batch = BatchSpec{8, 30'000'000};
-  auto t = s.add_task(o, rec.fn("m", 1ms), [] {});
+  auto t = s.add_task(o, rec.fn("m", 0ms), [] {});
   s.start();
-  s.submit(t, input(0));
-  s.submit(t, input(1));
-  std::this_thread::sleep_for(150ms);
+  s.submit(t, input(0, env.now()));
+  s.submit(t, input(1, env.now()));
+  // The lane waits for more inputs until the first one's arrival + delay.
+  ASSERT_TRUE(eventually([&] { return env.next_deadline() == ManualEnv::kStart + 30ms; }));
+  env.advance(29ms);
+  ASSERT_TRUE(env.await_blocked(1));
+  EXPECT_TRUE(rec.snapshot().empty()) << "ran before the batch delay was over";
+  env.advance(1ms);
+  ASSERT_TRUE(eventually([&] { return rec.snapshot().size() == 1; }));
   auto runs = rec.snapshot();
-  ASSERT_EQ(runs.size(), 1u) << "the two inputs ran together once the delay was over";
-  EXPECT_EQ(runs[0].seqs.size(), 2u);
-  EXPECT_GE(s.stats(t).queue.min_ns(), 25'000'000);
+  EXPECT_EQ(runs[0].seqs, (std::vector<uint64_t>{0, 1})) << "the two inputs ran together once the delay was over";
+  EXPECT_EQ(s.stats(t).queue.min_ns(), 30'000'000);
+  EXPECT_EQ(s.stats(t).queue.max_ns(), 30'000'000);
   drain(s, {t});
 }
 
