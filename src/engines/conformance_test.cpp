@@ -18,7 +18,9 @@
 
 #include "common/paths.h"
 #include "engines/registry.h"
-#include "engines/test_util.h"
+#include "support/paths.h"
+#include "support/tensors.h"
+#include "support/temp_dir.h"
 #include "engines/worker/process_session.h"
 
 namespace sensix {

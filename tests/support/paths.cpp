@@ -15,4 +15,8 @@ std::string sample_path(const std::string& relative) {
   return std::filesystem::exists(p) ? p.string() : std::string();
 }
 
+std::string model_file(std::string_view relative) { return model_repo_dir() + "/" + std::string(relative); }
+
+std::string sample_file(std::string_view relative) { return samples_dir() + "/" + std::string(relative); }
+
 }  // namespace sensix::testing

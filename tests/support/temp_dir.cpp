@@ -1,6 +1,7 @@
 #include "support/temp_dir.h"
 
 #include <cstdio>
+#include <fstream>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -26,6 +27,21 @@ void write_random_bytes(const std::string& path, size_t n, unsigned seed) {
   ASSERT_NE(f, nullptr);
   std::fwrite(bytes.data(), 1, bytes.size(), f);
   std::fclose(f);
+}
+
+std::string write_temp_file(std::string_view name, std::string_view bytes) {
+  static TempDir dir;  // removed at exit
+  const std::string path = dir.file(std::string(name));
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+std::string truncated_copy(const std::string& source, std::string_view name, size_t count) {
+  std::ifstream in(source, std::ios::binary);
+  std::string bytes(count, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(count));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  return write_temp_file(name, bytes);
 }
 
 }  // namespace sensix::testing

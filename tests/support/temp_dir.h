@@ -1,5 +1,7 @@
 // TempDir: a fresh folder under the system temp dir for one test, removed with everything in it;
-// write_random_bytes() fills a file in it with garbage (a file that is not what it claims).
+// write_random_bytes() fills a file in it with garbage (a file that is not what it claims);
+// write_temp_file() and truncated_copy() write files into one folder per test process, removed
+// when the process exits.
 //
 // Thread-safety: TempDir is immutable after construction.
 #pragma once
@@ -7,6 +9,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace sensix::testing {
 
@@ -28,5 +31,10 @@ class TempDir {
 // Writes `n` pseudo-random bytes (seeded: the same every run) to `path`; a gtest failure if the
 // file cannot be written.
 void write_random_bytes(const std::string& path, size_t n, unsigned seed = 7);
+
+// Writes `bytes` to `name` in this process's temp folder and returns its path.
+std::string write_temp_file(std::string_view name, std::string_view bytes);
+// The first `count` bytes of `source` written to `name` in this process's temp folder.
+std::string truncated_copy(const std::string& source, std::string_view name, size_t count);
 
 }  // namespace sensix::testing

@@ -7,7 +7,9 @@
 
 #include "common/paths.h"
 #include "engines/registry.h"
-#include "engines/test_util.h"
+#include "support/paths.h"
+#include "support/tensors.h"
+#include "support/temp_dir.h"
 
 namespace sensix {
 namespace {

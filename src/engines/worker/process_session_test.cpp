@@ -21,7 +21,9 @@
 #include "common/env.h"
 #include "common/paths.h"
 #include "engines/registry.h"
-#include "engines/test_util.h"
+#include "support/paths.h"
+#include "support/tensors.h"
+#include "support/temp_dir.h"
 #include "support/scoped_env.h"
 
 namespace sensix {

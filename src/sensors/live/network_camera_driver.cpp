@@ -66,7 +66,7 @@ std::string redact_url(const std::string& url) {
 }
 
 NetworkCameraDriver::NetworkCameraDriver(std::string name, SensorSpec spec, Env* env)
-    : LiveDriver(std::move(name), std::move(spec), env), label_(redact_url(this->spec().url)) {}
+    : CameraDriver(std::move(name), std::move(spec), env), label_(redact_url(this->spec().url)) {}
 
 NetworkCameraDriver::~NetworkCameraDriver() { stop(); }
 
@@ -177,25 +177,8 @@ Result<bool> NetworkCameraDriver::grab(cv::Mat* m) {
   return true;
 }
 
-Result<LiveDriver::Read> NetworkCameraDriver::read(Unit* out) {
+Result<LiveDriver::Read> NetworkCameraDriver::accept(cv::Mat m, Unit* out) {
   const SensorSpec& s = spec();
-  cv::Mat m;  // a fresh buffer per frame: published frames are shared and immutable
-  if (!first_.empty()) {
-    m = std::move(first_);
-    first_ = cv::Mat();
-  } else {
-    SENSIX_ASSIGN_OR_RETURN(bool got, grab(&m));
-    if (!got) return Read::kNothing;
-  }
-  if (m.empty()) {
-    count_error(fmt::format("{}: the stream gave an empty frame", label_));
-    return Read::kNothing;
-  }
-  const Status conv = to_bgr8(&m);  // catches OpenCV's exceptions itself
-  if (!conv.ok()) {
-    count_error(fmt::format("{}: cannot use {}", label_, conv.message()));
-    return Read::kNothing;
-  }
   const SensorVideoSpec& v = s.video;
   if ((v.width != 0 && v.width != m.cols) || (v.height != 0 && v.height != m.rows)) {
     return InvalidArgument(fmt::format("{}: the Sensor declares video {} but the stream's frames are {}x{}", label_,
@@ -214,15 +197,6 @@ Result<LiveDriver::Read> NetworkCameraDriver::read(Unit* out) {
   out->data = std::move(m);
   out->duration_ns = emit_fps_ > 0 ? static_cast<int64_t>(std::llround(1e9 / emit_fps_)) : 0;
   return Read::kUnit;
-}
-
-void NetworkCameraDriver::disconnect() {
-  first_ = cv::Mat();
-  try {
-    cap_.release();
-  } catch (const cv::Exception& e) {
-    spdlog::warn("sensor {}: closing {}: {}", name(), label_, e.what());
-  }
 }
 
 }  // namespace sensix

@@ -33,13 +33,11 @@
 
 #include <string>
 
-#include <opencv2/videoio.hpp>
-
-#include "sensors/live/live_driver.h"
+#include "sensors/live/camera_driver.h"
 
 namespace sensix {
 
-class NetworkCameraDriver final : public LiveDriver {
+class NetworkCameraDriver final : public CameraDriver {
  public:
   NetworkCameraDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~NetworkCameraDriver() override;
@@ -52,20 +50,16 @@ class NetworkCameraDriver final : public LiveDriver {
  private:
   Status describe(SensorInfo* info) override;
   Status connect() override;
-  Result<Read> read(Unit* out) override;
-  void disconnect() override;
   std::string source_label() const override { return label_; }
-  // One read with the failure policy: true = a frame (possibly empty), false = this read failed
-  // (read again), an error = the stream is lost.
-  Result<bool> grab(cv::Mat* m);
+  Result<bool> grab(cv::Mat* m) override;
+  Result<Read> accept(cv::Mat m, Unit* out) override;
+  std::string empty_frame_text() const override { return "the stream gave an empty frame"; }
 
   const std::string label_;  // the URL without its password
-  cv::VideoCapture cap_;
   double emit_fps_ = 0;      // of this connection: the cap or the stream's rate, 0 if unknown
   int failed_reads_ = 0;     // in a row
   bool got_frame_ = false;   // a frame was decoded since connect()
   bool stalled_ = false;     // the last frame came only after the read timeout
-  cv::Mat first_;            // the frame connect() waited for, delivered by the first read()
   bool kept_any_ = false;    // a frame was kept since connect() (fps cap)
   SteadyClock::time_point next_due_{};  // fps cap: when the next frame is due
 };

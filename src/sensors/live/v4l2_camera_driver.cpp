@@ -17,7 +17,7 @@
 namespace sensix {
 
 V4l2CameraDriver::V4l2CameraDriver(std::string name, SensorSpec spec, Env* env)
-    : LiveDriver(std::move(name), std::move(spec), env) {}
+    : CameraDriver(std::move(name), std::move(spec), env) {}
 
 V4l2CameraDriver::~V4l2CameraDriver() { stop(); }
 
@@ -130,36 +130,10 @@ Result<bool> V4l2CameraDriver::grab(cv::Mat* m) {
   return true;
 }
 
-Result<LiveDriver::Read> V4l2CameraDriver::read(Unit* out) {
-  cv::Mat m;  // a fresh buffer per frame: published frames are shared and immutable
-  if (!first_.empty()) {
-    m = std::move(first_);
-    first_ = cv::Mat();
-  } else {
-    SENSIX_ASSIGN_OR_RETURN(bool got, grab(&m));
-    if (!got) return Read::kNothing;
-  }
-  if (m.empty()) {
-    count_error(fmt::format("{}: the device gave an empty (undecodable) frame", spec().device));
-    return Read::kNothing;
-  }
-  const Status conv = to_bgr8(&m);  // catches OpenCV's exceptions itself
-  if (!conv.ok()) {
-    count_error(fmt::format("{}: cannot use {}", spec().device, conv.message()));
-    return Read::kNothing;
-  }
+Result<LiveDriver::Read> V4l2CameraDriver::accept(cv::Mat m, Unit* out) {
   out->data = std::move(m);
   out->duration_ns = fps_ > 0 ? static_cast<int64_t>(std::llround(1e9 / fps_)) : 0;
   return Read::kUnit;
-}
-
-void V4l2CameraDriver::disconnect() {
-  first_ = cv::Mat();
-  try {
-    cap_.release();
-  } catch (const cv::Exception& e) {
-    spdlog::warn("sensor {}: closing {}: {}", name(), spec().device, e.what());
-  }
 }
 
 }  // namespace sensix

@@ -28,13 +28,11 @@
 
 #include <string>
 
-#include <opencv2/videoio.hpp>
-
-#include "sensors/live/live_driver.h"
+#include "sensors/live/camera_driver.h"
 
 namespace sensix {
 
-class V4l2CameraDriver final : public LiveDriver {
+class V4l2CameraDriver final : public CameraDriver {
  public:
   V4l2CameraDriver(std::string name, SensorSpec spec, Env* env = Env::Default());
   ~V4l2CameraDriver() override;
@@ -45,18 +43,14 @@ class V4l2CameraDriver final : public LiveDriver {
  private:
   Status describe(SensorInfo* info) override;
   Status connect() override;
-  Result<Read> read(Unit* out) override;
-  void disconnect() override;
   std::string source_label() const override { return spec().device; }
-  // One read with the failure policy: true = a frame (possibly empty), false = this read failed
-  // (read again), an error = the device is lost.
-  Result<bool> grab(cv::Mat* m);
+  Result<bool> grab(cv::Mat* m) override;
+  Result<Read> accept(cv::Mat m, Unit* out) override;
+  std::string empty_frame_text() const override { return "the device gave an empty (undecodable) frame"; }
 
-  cv::VideoCapture cap_;
   double fps_ = 0;        // as the device reports it for this connection, 0 if unknown
   int failed_reads_ = 0;  // in a row
   bool got_frame_ = false;  // a frame was captured since connect()
-  cv::Mat first_;           // the frame connect() waited for, delivered by the first read()
 };
 
 }  // namespace sensix

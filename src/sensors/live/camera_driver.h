@@ -1,0 +1,39 @@
+// CameraDriver: what the live OpenCV cameras (network-camera, v4l2-camera) share on top of
+// LiveDriver: the capture, the frame connect() waited for (the first read() delivers it), a read()
+// that makes every frame 8-bit BGR and counts the frames that cannot be used, and a disconnect()
+// that releases the capture. A camera supplies grab() (one read with its failure policy) and
+// accept() (its own checks of a usable frame, and the frame's duration).
+//
+// Thread-safety: as SensorDriver. The capture is used only on the driver thread.
+#pragma once
+
+#include <string>
+
+#include <opencv2/core/mat.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "sensors/live/live_driver.h"
+
+namespace sensix {
+
+class CameraDriver : public LiveDriver {
+ protected:
+  using LiveDriver::LiveDriver;
+
+  // One read with the camera's failure policy: true = a frame (possibly empty), false = this read
+  // failed (read again), an error = the source is lost.
+  virtual Result<bool> grab(cv::Mat* m) = 0;
+  // A frame that is 8-bit BGR now: the camera's own checks, then *out filled (kUnit), or kSkipped
+  // to leave it out (a frame-rate cap); an error = the source is lost.
+  virtual Result<Read> accept(cv::Mat m, Unit* out) = 0;
+  // What an empty frame is called in the counted error, e.g. "the stream gave an empty frame".
+  virtual std::string empty_frame_text() const = 0;
+
+  Result<Read> read(Unit* out) final;
+  void disconnect() final;
+
+  cv::VideoCapture cap_;  // driver thread
+  cv::Mat first_;         // the frame connect() waited for, delivered by the first read()
+};
+
+}  // namespace sensix
