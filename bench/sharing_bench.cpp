@@ -13,10 +13,10 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -93,8 +93,8 @@ AudioInputSpec model_input(int k) {
 
 struct Measurement {
   double cpu_us_per_frame = 0;
-  int nodes = 0;           // plan nodes below the source
-  uint64_t evaluations = 0;  // node evaluations over the recording
+  int nodes = 0;                                       // plan nodes below the source
+  uint64_t evaluations = 0;                            // node evaluations over the recording
   std::map<std::string, double> us_per_frame_by_kind;  // busy time per node kind, in the fastest run
 };
 
@@ -170,7 +170,8 @@ int run(int argc, char** argv) {
   }
   const double seconds = static_cast<double>(frames->size()) * 0.02;
   std::string table =
-      "| models | sharing on: us/frame | vs 1 model | sharing off: us/frame | vs 1 model | off / on | nodes on / off |\n"
+      "| models | sharing on: us/frame | vs 1 model | sharing off: us/frame | vs 1 model | off / on | nodes on / off "
+      "|\n"
       "|---:|---:|---:|---:|---:|---:|---:|\n";
   double base_on = 0, base_off = 0, last_ratio = 0;
   int last_k = 0;
@@ -204,9 +205,10 @@ int run(int argc, char** argv) {
   const bool met = last_ratio <= 1.2;
   // Where the time goes: busy time per node kind (each node's own process() calls, timed inside the
   // graph, so the sum is a little below the thread's CPU time).
-  std::string breakdown = fmt::format("| step | {} model(s), sharing on: us/frame | {} models, on | {} models, off |\n"
-                                      "|---|---:|---:|---:|\n",
-                                      models.front(), last_k, last_k);
+  std::string breakdown = fmt::format(
+      "| step | {} model(s), sharing on: us/frame | {} models, on | {} models, off |\n"
+      "|---|---:|---:|---:|\n",
+      models.front(), last_k, last_k);
   for (const auto& [kind, us] : last_off.us_per_frame_by_kind) {
     auto get = [&](const Measurement& m) {
       auto it = m.us_per_frame_by_kind.find(kind);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -33,7 +34,6 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <atomic>
 #include <optional>
 #include <set>
 #include <string>
@@ -70,7 +70,7 @@ struct Options {
   int repeat = 2;        // parts 2 and 3: runs of each configuration, the fastest kept
   std::string report;
   std::string plots;
-  std::string sensix;  // the CLI; default: next to the bench folder
+  std::string sensix;                  // the CLI; default: next to the bench folder
   std::set<int> parts = {1, 2, 3, 4};  // part 3 needs part 2
 };
 
@@ -219,7 +219,7 @@ struct Measured {
   double wall_s = 0;                     // launch to last exit (loading included)
   double serving_s = 0;                  // the longest uptime (start() to summary), loading excluded
   double cpu_s = 0;
-  MemorySample memory;                   // peak PSS/RSS, summed over processes
+  MemorySample memory;  // peak PSS/RSS, summed over processes
   std::vector<CliOutcome> outcomes;
   double rps() const { return wall_s > 0 ? static_cast<double>(useful_runs) / wall_s : 0; }
   double serving_rps() const { return serving_s > 0 ? static_cast<double>(useful_runs) / serving_s : 0; }
@@ -297,9 +297,9 @@ class Suite {
   Plotter plotter_;
   std::string tmp_;
   std::string out_;
-  int repeat_ = 1;             // N: how many times parts 2 and 3 replay their recordings
+  int repeat_ = 1;  // N: how many times parts 2 and 3 replay their recordings
   std::optional<Media> media_;
-  Measured sensix_;            // part 2's sensix run, part 3's reference
+  Measured sensix_;  // part 2's sensix run, part 3's reference
   int files_ = 0;
 };
 
@@ -375,7 +375,7 @@ struct OverheadRow {
   double bare_rps = 0, runtime_rps = 0;
   double bare_cpu_ms = 0, runtime_cpu_ms = 0;  // process CPU per inference
   uint64_t bare_runs = 0, runtime_runs = 0;
-  double engine_ms = 0;  // the runtime's mean engine time per inference (ModelStatsSnapshot.compute)
+  double engine_ms = 0;      // the runtime's mean engine time per inference (ModelStatsSnapshot.compute)
   double model_node_ms = 0;  // the model node's busy time per inference (engine + post-processing)
   std::vector<std::pair<std::string, double>> busy_ms;  // per node, per inference
 };
@@ -557,14 +557,16 @@ bool Suite::part_overhead() {
     }
     rows.push_back(std::move(best));
   }
-  add("| intra-op threads | bare engine inferences/s | runtime inferences/s | runtime / bare | bare CPU ms per inference | runtime CPU ms per inference |\n");
+  add("| intra-op threads | bare engine inferences/s | runtime inferences/s | runtime / bare | bare CPU ms per "
+      "inference | runtime CPU ms per inference |\n");
   add("|---:|---:|---:|---:|---:|---:|\n");
   bool met = true;
   for (const auto& r : rows) {
     const double ratio = r.bare_rps > 0 ? r.runtime_rps / r.bare_rps : 0;
     met = met && ratio >= 0.95;
-    add(fmt::format("| {} | {:.2f} ({} runs) | {:.2f} ({} runs) | **{:.1f}%** | {:.1f} | {:.1f} |\n", r.threads, r.bare_rps,
-                    r.bare_runs, r.runtime_rps, r.runtime_runs, 100.0 * ratio, r.bare_cpu_ms, r.runtime_cpu_ms));
+    add(fmt::format("| {} | {:.2f} ({} runs) | {:.2f} ({} runs) | **{:.1f}%** | {:.1f} | {:.1f} |\n", r.threads,
+                    r.bare_rps, r.bare_runs, r.runtime_rps, r.runtime_runs, 100.0 * ratio, r.bare_cpu_ms,
+                    r.runtime_cpu_ms));
   }
   add("\nWhere the runtime's time goes, per inference (busy time of each plan node in the measured window; the "
       "model node's time includes the engine and the post-processing; transform nodes are sampled estimates):\n\n");
@@ -575,7 +577,8 @@ bool Suite::part_overhead() {
   add("\nThe model's own thread, per inference: the engine in the runtime (mean `compute`) against the bare loop, and "
       "what the runtime adds on that thread (its busy time minus the engine: reading the input, post-processing, "
       "publishing), which runs in series with the engine:\n\n");
-  add("| intra-op threads | bare engine ms | engine in the runtime ms | model thread busy ms | added on the model thread ms |\n");
+  add("| intra-op threads | bare engine ms | engine in the runtime ms | model thread busy ms | added on the model "
+      "thread ms |\n");
   add("|---:|---:|---:|---:|---:|\n");
   for (const auto& r : rows) {
     add(fmt::format("| {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} |\n", r.threads, r.bare_rps > 0 ? 1000.0 / r.bare_rps : 0,
@@ -611,7 +614,8 @@ bool Suite::part_overhead() {
     chart.values[0].push_back(r.bare_rps);
     chart.values[1].push_back(r.runtime_rps);
   }
-  plot_note(plotter_.bars("overhead", {"PP-OCRv4 det: bare engine vs full runtime", "intra-op threads", "inferences/s"}, chart),
+  plot_note(plotter_.bars("overhead", {"PP-OCRv4 det: bare engine vs full runtime", "intra-op threads", "inferences/s"},
+                          chart),
             "Overhead plot");
   add("\n");
   return true;
@@ -637,7 +641,8 @@ bool Suite::part_baseline() {
       "models' documents. Baseline: ten `sensix run` processes of this build at once, each with one model's "
       "documents: its own sensor reading the same file, its own resampling / image preparation and, for a head, "
       "its own mel and embedding models (what one service per model does). The examples' `variants` (the heads' TFLite "
-      "twins) and `scheduling` fields (the quickstart's priorities and objectives) are left out on both sides: this part compares one process with ten, "
+      "twins) and `scheduling` fields (the quickstart's priorities and objectives) are left out on both sides: this "
+      "part compares one process with ten, "
       "not priorities (part 4 does), and an objective is checked against the model's warm-up runs when it loads, "
       "which ten processes loading at once on these cores slow down (SSD's 1 s objective was refused that way in a "
       "trial run). Both are pinned to the same cores "
@@ -686,17 +691,20 @@ bool Suite::part_baseline() {
     if (r == 0 || a.wall_s < sensix_.wall_s) sensix_ = std::move(a);
     if (r == 0 || b.wall_s < base.wall_s) base = std::move(b);
   }
-  add(fmt::format("N = {} (the speech recording {} times = {:.0f} s of audio, {} photos), sized so that sensix serves "
+  add(
+      fmt::format("N = {} (the speech recording {} times = {:.0f} s of audio, {} photos), sized so that sensix serves "
                   "for about {:.0f} s. Each side ran {} time{}, alternating; the fastest run of each is shown.\n\n",
                   n, n, 17.0 * n, 4 * n, opt_.duration, repeats(), repeats() == 1 ? "" : "s"));
-  add("| | processes | useful inferences | wall s | useful inferences/s | CPU s | CPU ms per useful inference | peak PSS | peak RSS |\n");
+  add("| | processes | useful inferences | wall s | useful inferences/s | CPU s | CPU ms per useful inference | peak "
+      "PSS | peak RSS |\n");
   add("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Measured* m : {&sensix_, &base}) {
     add(fmt::format("| {} | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} | {} | {} |\n", m->label, m->processes,
                     m->useful_runs, m->wall_s, m->rps(), m->cpu_s, m->cpu_ms_per_run(),
                     format_bytes(m->memory.pss_bytes), format_bytes(m->memory.rss_bytes)));
   }
-  add("\nPer model (inferences; both sides must make the same):\n\n| model | sensix | baseline | same |\n|---|---:|---:|---|\n");
+  add("\nPer model (inferences; both sides must make the same):\n\n| model | sensix | baseline | same "
+      "|\n|---|---:|---:|---|\n");
   bool same = true;
   std::vector<std::string> all = useful;
   all.insert(all.begin() + 5, {"oww-mel", "oww-embedding"});
@@ -710,14 +718,15 @@ bool Suite::part_baseline() {
   }
   const double ratio = base.rps() > 0 ? sensix_.rps() / base.rps() : 0;
   const double cpu_ratio = sensix_.cpu_s > 0 ? base.cpu_s / sensix_.cpu_s : 0;
-  const double mem_ratio = sensix_.memory.pss_bytes > 0
-                               ? static_cast<double>(base.memory.pss_bytes) / static_cast<double>(sensix_.memory.pss_bytes)
-                               : 0;
+  const double mem_ratio = sensix_.memory.pss_bytes > 0 ? static_cast<double>(base.memory.pss_bytes) /
+                                                              static_cast<double>(sensix_.memory.pss_bytes)
+                                                        : 0;
   const bool met = ratio >= 1.5 && base.memory.pss_bytes > sensix_.memory.pss_bytes;
   add(fmt::format(
       "\n**Measured:** useful throughput sensix / baseline = **{:.2f}x** ({:.1f} vs {:.1f} inferences/s); the "
       "baseline used {:.2f}x the CPU time and {:.2f}x the memory (PSS: {} vs {}; RSS: {} vs {}). "
-      "Serving alone (sensix's uptime, loading excluded): {:.1f} useful inferences/s. Same inferences on both sides: {}. "
+      "Serving alone (sensix's uptime, loading excluded): {:.1f} useful inferences/s. Same inferences on both sides: "
+      "{}. "
       "Because both sides make the same inferences, the throughput ratio is also the ratio of the times they took "
       "to finish the same work, however the inferences are weighted (the audio models' many small inferences make "
       "most of the count). **Goal met:** {}.\n",
@@ -734,8 +743,11 @@ bool Suite::part_baseline() {
   chart.series = {"baseline: 10 processes (= 1)", "sensix: 1 process"};
   chart.values = {{1.0, 1.0, 1.0},
                   {ratio, sensix_.cpu_s / std::max(base.cpu_s, 1e-9),
-                   static_cast<double>(sensix_.memory.pss_bytes) / std::max<double>(static_cast<double>(base.memory.pss_bytes), 1)}};
-  plot_note(plotter_.bars("baseline", {"Ten models: one sensix process relative to ten processes", "", "relative to the baseline"}, chart),
+                   static_cast<double>(sensix_.memory.pss_bytes) /
+                       std::max<double>(static_cast<double>(base.memory.pss_bytes), 1)}};
+  plot_note(plotter_.bars("baseline",
+                          {"Ten models: one sensix process relative to ten processes", "", "relative to the baseline"},
+                          chart),
             "Baseline plot");
   add("\n");
   return true;
@@ -752,12 +764,13 @@ bool Suite::part_ablations() {
       "--speed max` process; throughput = useful inferences / serving time (the CLI's uptime: start to the "
       "summary, loading excluded); CPU = the whole process tree's (loading included); memory = peak PSS of the "
       "process and its workers. Each row is the fastest of {} run{} (the reference row: part 2's fastest).{}\n\n",
-      repeat_, repeats(), repeats() == 1 ? "" : "s", opt_.smoke ? " The smoke run measures only isolation and batching." : ""));
+      repeat_, repeats(), repeats() == 1 ? "" : "s",
+      opt_.smoke ? " The smoke run measures only isolation and batching." : ""));
   const auto useful = useful_models();
   struct Row {
     std::string key;  // short name (plots, ratios)
     Measured m;
-    int group = 0;    // 0: part 2's workload, 1: the batching workload
+    int group = 0;  // 0: part 2's workload, 1: the batching workload
   };
   std::vector<Row> rows;
   // The fastest serving time of repeats() runs.
@@ -808,7 +821,8 @@ bool Suite::part_ablations() {
     return nullptr;
   };
 
-  add("| configuration | useful inferences | serving s | useful inferences/s | vs reference | CPU s | CPU ms per useful inference | peak PSS | peak RSS |\n");
+  add("| configuration | useful inferences | serving s | useful inferences/s | vs reference | CPU s | CPU ms per "
+      "useful inference | peak PSS | peak RSS |\n");
   add("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   bool group_header = false;
   for (const auto& row : rows) {
@@ -843,8 +857,8 @@ bool Suite::part_ablations() {
           runs += n.get<uint64_t>();
           inputs += n.get<uint64_t>() * static_cast<uint64_t>(std::stoi(size));
         }
-        text += fmt::format("{}{}: {} inputs in {} engine runs ({:.2f} per run)", text.empty() ? "" : "; ", model, inputs,
-                            runs, runs ? static_cast<double>(inputs) / static_cast<double>(runs) : 0.0);
+        text += fmt::format("{}{}: {} inputs in {} engine runs ({:.2f} per run)", text.empty() ? "" : "; ", model,
+                            inputs, runs, runs ? static_cast<double>(inputs) / static_cast<double>(runs) : 0.0);
       }
     }
     if (!text.empty()) add("\nBatches formed with batching on: " + text + ".\n");
@@ -875,7 +889,8 @@ bool Suite::part_ablations() {
     chart.categories.push_back(r.key);
     chart.values[0].push_back(r.m.ok ? r.m.serving_rps() : 0);
   }
-  plot_note(plotter_.bars("ablations", {"Ablations (part 2's workload; batching on its own)", "", "useful inferences/s"}, chart),
+  plot_note(plotter_.bars("ablations",
+                          {"Ablations (part 2's workload; batching on its own)", "", "useful inferences/s"}, chart),
             "Ablations plot");
   add("\n");
   return true;
@@ -912,8 +927,8 @@ struct PriorityPoint {
   int low_models = 0;
   double wall_s = 0;
   double high_p99_ms = 0, high_p50_ms = 0, high_rps = 0;  // steady state (after the warm-up)
-  double high_whole_p99_ms = 0;                             // the runtime's whole-run histogram
-  double high_queue_p99_ms = 0;                             // time waiting in the scheduler
+  double high_whole_p99_ms = 0;                           // the runtime's whole-run histogram
+  double high_queue_p99_ms = 0;                           // time waiting in the scheduler
   int64_t high_samples = 0;
   double total_rps = 0;
   uint64_t high_misses = 0;
@@ -921,7 +936,7 @@ struct PriorityPoint {
     std::string model, priority, engine;
     double rps = 0, p50_ms = 0, p99_ms = 0;
     double compute_ms = 0;  // mean engine time per run
-    int64_t samples = 0;  // predictions the latencies come from
+    int64_t samples = 0;    // predictions the latencies come from
     uint64_t dropped = 0, skipped = 0, misses = 0;
   };
   std::vector<Row> rows;
@@ -932,7 +947,8 @@ bool Suite::part_priorities() {
   const int objective_ms = 100;
   // Added in this order: the lightest first, so the load grows step by step (their compute times
   // per frame in the zoo report: 6, 48, 71, 76, 126, 168 ms).
-  const std::vector<std::string> low = {"blazeface", "mlsd", "pose-landmarks", "palm-detection", "ppocr-det", "ssd-oidv4"};
+  const std::vector<std::string> low = {"blazeface",      "mlsd",      "pose-landmarks",
+                                        "palm-detection", "ppocr-det", "ssd-oidv4"};
   std::vector<int> points = {0, 1, 2, 3, 4, 6};
   std::vector<std::string> policies = {"latency", "throughput", "balanced"};
   double seconds = opt_.duration;
@@ -954,8 +970,8 @@ bool Suite::part_priorities() {
       "(the runtime API) after {:.0f} s of warm-up; latency = end to end, frame capture -> prediction, from the "
       "predictions made after the warm-up (the whole run's p99, start-up included, alongside), so the high-priority "
       "figures rest on about 10 x {:.0f} predictions.\n\n",
-      high, objective_ms, low.size(), fmt::join(low, ", "), cores() == 1 ? "one core" : fmt::format("{} cores", cores()),
-      cores(), seconds, warmup, seconds));
+      high, objective_ms, low.size(), fmt::join(low, ", "),
+      cores() == 1 ? "one core" : fmt::format("{} cores", cores()), cores(), seconds, warmup, seconds));
 
   std::vector<PriorityPoint> results;
   for (const auto& policy : policies) {
@@ -1047,7 +1063,8 @@ bool Suite::part_priorities() {
     }
   }
   add("The high-priority model at each load:\n\n");
-  add("| policy | low-priority models | high p50 ms | high p99 ms | within objective | high p99 ms, whole run | high queue p99 ms | high inferences/s | high deadline misses | all inferences/s |\n");
+  add("| policy | low-priority models | high p50 ms | high p99 ms | within objective | high p99 ms, whole run | high "
+      "queue p99 ms | high inferences/s | high deadline misses | all inferences/s |\n");
   add("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
   bool met = true;
   bool overloaded_seen = false;
@@ -1057,34 +1074,37 @@ bool Suite::part_priorities() {
       overloaded_seen = true;
       met = met && within;
     }
-    add(fmt::format("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} | {:.1f} | {:.1f} | {} | {:.1f} |\n", p.policy, p.low_models,
-                    p.high_p50_ms, p.high_p99_ms, within ? "yes" : "**no**", p.high_whole_p99_ms, p.high_queue_p99_ms,
-                    p.high_rps, p.high_misses, p.total_rps));
+    add(fmt::format("| {} | {} | {:.1f} | {:.1f} | {} | {:.1f} | {:.1f} | {:.1f} | {} | {:.1f} |\n", p.policy,
+                    p.low_models, p.high_p50_ms, p.high_p99_ms, within ? "yes" : "**no**", p.high_whole_p99_ms,
+                    p.high_queue_p99_ms, p.high_rps, p.high_misses, p.total_rps));
   }
   add("\nEvery model at the highest load, per policy (p50/p99 from the predictions after the warm-up, n of them: a "
       "model that found nothing reports nothing, so n = 0 has no latency; engine ms per run: the mean over the whole "
       "run; drops: frames dropped before the model; skipped: inputs the scheduler shed; misses: results later than the "
       "objective):\n\n");
-  add("| policy | model | engine | priority | engine ms per run | inferences/s | p50 ms | p99 ms | n | drops | skipped | deadline misses |\n");
+  add("| policy | model | engine | priority | engine ms per run | inferences/s | p50 ms | p99 ms | n | drops | skipped "
+      "| deadline misses |\n");
   add("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& p : results) {
     if (p.low_models != points.back()) continue;
     for (const auto& r : p.rows) {
-      add(fmt::format("| {} | {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {} | {} | {} | {} |\n", p.policy, r.model,
-                      r.engine, r.priority, r.compute_ms, r.rps, r.p50_ms, r.p99_ms, r.samples, r.dropped, r.skipped, r.misses));
+      add(fmt::format("| {} | {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {} | {} | {} | {} |\n", p.policy,
+                      r.model, r.engine, r.priority, r.compute_ms, r.rps, r.p50_ms, r.p99_ms, r.samples, r.dropped,
+                      r.skipped, r.misses));
     }
   }
-  add(fmt::format("\n**Measured:** the high-priority model's p99 at the highest load: {}. **Goal met** (p99 within "
-                  "{} ms at 4 or more low-priority models, every policy): {}.\n",
-                  [&] {
-                    std::string s;
-                    for (const auto& p : results) {
-                      if (p.low_models == points.back())
-                        s += fmt::format("{}{} {:.1f} ms", s.empty() ? "" : ", ", p.policy, p.high_p99_ms);
-                    }
-                    return s;
-                  }(),
-                  objective_ms, overloaded_seen ? yes_no(met) : "not measured (the smoke run stops at 3)"));
+  add(fmt::format(
+      "\n**Measured:** the high-priority model's p99 at the highest load: {}. **Goal met** (p99 within "
+      "{} ms at 4 or more low-priority models, every policy): {}.\n",
+      [&] {
+        std::string s;
+        for (const auto& p : results) {
+          if (p.low_models == points.back())
+            s += fmt::format("{}{} {:.1f} ms", s.empty() ? "" : ", ", p.policy, p.high_p99_ms);
+        }
+        return s;
+      }(),
+      objective_ms, overloaded_seen ? yes_no(met) : "not measured (the smoke run stops at 3)"));
   if (overloaded_seen && !met) {
     // The wait for a lane against the slowest low-priority run on the same engine, per policy.
     std::string waits;
@@ -1102,8 +1122,8 @@ bool Suite::part_priorities() {
           slowest_model = r.model;
         }
       }
-      waits += fmt::format("{}{}: queue p99 {:.0f} ms, slowest low-priority run on {} {:.0f} ms ({})", waits.empty() ? "" : "; ",
-                           p.policy, p.high_queue_p99_ms, engine, slowest, slowest_model);
+      waits += fmt::format("{}{}: queue p99 {:.0f} ms, slowest low-priority run on {} {:.0f} ms ({})",
+                           waits.empty() ? "" : "; ", p.policy, p.high_queue_p99_ms, engine, slowest, slowest_model);
     }
     add(fmt::format(
         "Where the high-priority model's time goes: mostly waiting for a lane (the queue p99 column), not its own "
@@ -1129,14 +1149,18 @@ bool Suite::part_priorities() {
     find(tput).points.emplace_back(p.low_models, p.total_rps);
     find(tradeoff).points.emplace_back(p.total_rps, p.high_p99_ms);
   }
-  p99.push_back({fmt::format("objective ({} ms)", objective_ms),
-                 {{static_cast<double>(points.front()), objective_ms}, {static_cast<double>(points.back()), objective_ms}}});
-  plot_note(plotter_.lines("priorities-p99", {"High-priority p99 latency vs offered load", "low-priority models", "p99 ms"}, p99),
+  p99.push_back(
+      {fmt::format("objective ({} ms)", objective_ms),
+       {{static_cast<double>(points.front()), objective_ms}, {static_cast<double>(points.back()), objective_ms}}});
+  plot_note(plotter_.lines("priorities-p99",
+                           {"High-priority p99 latency vs offered load", "low-priority models", "p99 ms"}, p99),
             "High-priority p99 latency per policy");
-  plot_note(plotter_.lines("priorities-throughput", {"Total throughput vs offered load", "low-priority models", "inferences/s"}, tput),
+  plot_note(plotter_.lines("priorities-throughput",
+                           {"Total throughput vs offered load", "low-priority models", "inferences/s"}, tput),
             "Total throughput per policy");
   plot_note(plotter_.lines("priorities-tradeoff",
-                           {"Trade-off: total throughput vs high-priority p99", "all inferences/s", "high-priority p99 ms"},
+                           {"Trade-off: total throughput vs high-priority p99", "all inferences/s",
+                            "high-priority p99 ms"},
                            tradeoff),
             "Latency/throughput trade-off per policy");
   add("\n");
@@ -1154,17 +1178,20 @@ int Suite::run() {
   media_ = *media;
   const auto t0 = Clock::now();
   add("# sensix benchmark suite (issue 5)\n\n");
-  add(fmt::format("- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Revision: {}\n"
+  add(
+      fmt::format("- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Revision: {}\n"
                   "- Pinned to cores {} (every process of every comparison)\n- Command: `sensix_bench_suite{}{}{}`\n\n",
                   machine_.cpu_model, machine_.cores, format_bytes(machine_.memory_bytes), machine_.kernel,
                   machine_.date, machine_.git_revision, format_cores(machine_.pinned), opt_.smoke ? " --smoke" : "",
                   opt_.smoke ? "" : fmt::format(" --duration {} --repeat {}", opt_.duration, opt_.repeat),
                   opt_.parts.size() == 4 ? "" : fmt::format(" --parts {}", fmt::join(opt_.parts, ","))));
   if (opt_.smoke) add("A smoke run: every part runs, briefly; its figures are not measurements.\n\n");
-  add(fmt::format("Load average when the suite started: {} (anything else running on these cores disturbs both sides "
+  add(
+      fmt::format("Load average when the suite started: {} (anything else running on these cores disturbs both sides "
                   "of every comparison; see the end of the report for the load when it finished).\n\n",
                   load_average()));
-  if (!opt_.plots.empty() && !plotter_.available()) add(fmt::format("Plots: not drawn: {}.\n\n", plotter_.unavailable_reason()));
+  if (!opt_.plots.empty() && !plotter_.available())
+    add(fmt::format("Plots: not drawn: {}.\n\n", plotter_.unavailable_reason()));
   const auto& want = opt_.parts;
   int parts = 0;
   bool baseline = false;
@@ -1201,7 +1228,8 @@ int main(int argc, char** argv) {
   CLI::App app{"sensix benchmark suite (issue 5): overhead, baseline, ablations, priorities"};
   sensix::bench::Options o;
   app.add_flag("--smoke", o.smoke, "a few seconds of everything (CI): no figure is a measurement");
-  app.add_option("--duration", o.duration, "seconds each measured configuration runs, about (the full suite takes ~55x)")
+  app.add_option("--duration", o.duration,
+                 "seconds each measured configuration runs, about (the full suite takes ~55x)")
       ->check(CLI::Range(1.0, 600.0));
   app.add_option("--repeat", o.repeat, "parts 2 and 3: run each configuration this many times, keep the fastest")
       ->check(CLI::Range(1, 10));

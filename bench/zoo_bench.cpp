@@ -313,7 +313,9 @@ int run(double duration, int repeat, const std::string& report_path) {
       "(1 fps), Megamind.avi (capped at 10 fps), scenetext01.jpg (1 fps), handSrc.jpg (2 fps). "
       "Process CPU: {:.1f} s in {:.1f} s of wall time = {:.0f}% of one core ({} cores here).\n\n",
       stats.models.size(), wall, cpu, wall, 100.0 * cpu / wall, std::thread::hardware_concurrency());
-  out += "| model | engine | runs/s | compute p50 ms | compute p99 ms | e2e p50 ms | e2e p99 ms | drops | errors | predictions | memory MiB |\n";
+  out +=
+      "| model | engine | runs/s | compute p50 ms | compute p99 ms | e2e p50 ms | e2e p99 ms | drops | errors | "
+      "predictions | memory MiB |\n";
   out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   uint64_t total_runs = 0, total_drops = 0, total_errors = 0;
   double total_mem = 0;
@@ -321,7 +323,8 @@ int run(double duration, int repeat, const std::string& report_path) {
     const auto& st = m.model;
     auto it = preds.find(st.name);
     out += fmt::format("| {} | {} | {:.1f} | {:.2f} | {:.2f} | {:.1f} | {:.1f} | {} | {} | {} | {:.1f} |\n", st.name,
-                       st.engine, static_cast<double>(st.runs) / wall, ms(static_cast<double>(st.compute.percentile_ns(50))),
+                       st.engine, static_cast<double>(st.runs) / wall,
+                       ms(static_cast<double>(st.compute.percentile_ns(50))),
                        ms(static_cast<double>(st.compute.percentile_ns(99))),
                        ms(static_cast<double>(st.end_to_end.percentile_ns(50))),
                        ms(static_cast<double>(st.end_to_end.percentile_ns(99))), m.dropped_frames, st.errors,
@@ -355,7 +358,9 @@ int run(double duration, int repeat, const std::string& report_path) {
   out +=
       "The quickstart's speech recording (17 s) through openWakeWord mel -> embedding -> hey_jarvis, alexa, "
       "hey_mycroft, replayed as fast as possible (lossless), minimum process CPU of the runs:\n\n";
-  out += "| plan | models | inferences | CPU s | wall s | predictions (jarvis/alexa/mycroft) |\n|---|---:|---:|---:|---:|---|\n";
+  out +=
+      "| plan | models | inferences | CPU s | wall s | predictions (jarvis/alexa/mycroft) "
+      "|\n|---|---:|---:|---:|---:|---|\n";
   auto row = [&](const char* name, int models, const SharingRun& r) {
     out += fmt::format("| {} | {} | {} | {:.3f} | {:.3f} | {}/{}/{} |\n", name, models, r.model_runs, r.cpu_s, r.wall_s,
                        r.predictions.count("hey-jarvis") ? r.predictions.at("hey-jarvis") : 0,
@@ -389,7 +394,8 @@ int main(int argc, char** argv) {
   int repeat = 3;
   std::string report;
   app.add_option("--duration", duration, "seconds to run all models in real time")->check(CLI::Range(1.0, 3600.0));
-  app.add_option("--repeat", repeat, "runs of each sharing configuration (the minimum CPU counts)")->check(CLI::Range(1, 20));
+  app.add_option("--repeat", repeat, "runs of each sharing configuration (the minimum CPU counts)")
+      ->check(CLI::Range(1, 20));
   app.add_option("--report", report, "write the Markdown report here too");
   CLI11_PARSE(app, argc, argv);
   return sensix::run(duration, repeat, report);

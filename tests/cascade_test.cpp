@@ -46,7 +46,8 @@ TEST(Cascade, TheFaceInAPersonCropMapsBackToTheFaceInTheWholePhoto) {
   const auto ssd = result->of_model("ssd-oidv4");
   ASSERT_EQ(ssd.size(), 1u);
   const auto& objects = ssd[0].detections;
-  const auto people = std::count_if(objects.begin(), objects.end(), [](const Detection& d) { return d.label == "Person"; });
+  const auto people = std::count_if(objects.begin(), objects.end(),
+                                    [](const Detection& d) { return d.label == "Person"; });
   ASSERT_GE(people, 1) << "SSD found no person in messi5.jpg";
 
   const Split faces = split_faces(*result);
@@ -75,12 +76,13 @@ TEST(Cascade, TheFaceInAPersonCropMapsBackToTheFaceInTheWholePhoto) {
     EXPECT_GT(p.latency_ns, ssd[0].latency_ns);
     for (const Detection& f : p.detections) {
       // In the photo's pixels, within the crop (a box may reach a little past the crop's edge).
-      EXPECT_TRUE(inside(f.x, f.y, f.w, f.h, c, 0.25f * f.w)) << "face at " << f.x << "," << f.y << " " << f.w << "x"
-                                                              << f.h << " outside its crop";
+      EXPECT_TRUE(inside(f.x, f.y, f.w, f.h, c, 0.25f * f.w))
+          << "face at " << f.x << "," << f.y << " " << f.w << "x" << f.h << " outside its crop";
       EXPECT_EQ(f.keypoints.size(), 6u);
       // Messi's face: the same face as on the whole photo (BlazeFace sees it larger in the crop,
       // so the boxes agree within a few pixels, not exactly).
-      if (std::abs(f.x + f.w / 2 - (whole.x + whole.w / 2)) < 8 && std::abs(f.y + f.h / 2 - (whole.y + whole.h / 2)) < 8) {
+      if (std::abs(f.x + f.w / 2 - (whole.x + whole.w / 2)) < 8 &&
+          std::abs(f.y + f.h / 2 - (whole.y + whole.h / 2)) < 8) {
         matched = true;
         EXPECT_NEAR(f.w, whole.w, 8.0f);
         EXPECT_NEAR(f.h, whole.h, 8.0f);
@@ -94,8 +96,7 @@ TEST(Cascade, TheFaceInAPersonCropMapsBackToTheFaceInTheWholePhoto) {
       }
     }
   }
-  EXPECT_TRUE(matched) << "no face in a person crop maps back to the whole-photo face at " << whole.x << ","
-                       << whole.y;
+  EXPECT_TRUE(matched) << "no face in a person crop maps back to the whole-photo face at " << whole.x << "," << whole.y;
 
   // Accounting: BlazeFace ran once on the whole photo and once per crop; nothing was dropped (a
   // replay at full speed waits for room); the crops node took SSD's one result.

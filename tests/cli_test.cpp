@@ -88,7 +88,8 @@ TEST(Cli, ValidateNamesTheFileDocumentAndField) {
                         "  driver: audio-file\n  path: x.wav\n  audio: {frameMs: fast}\n";
   Output o = sensix("validate " + bad.string());
   EXPECT_EQ(o.code, 1);
-  EXPECT_THAT(o.err, HasSubstr("bad.yaml: Sensor/mic: spec.audio.frameMs: expected an integer from 1 to 1000, got \"fast\""));
+  EXPECT_THAT(o.err,
+              HasSubstr("bad.yaml: Sensor/mic: spec.audio.frameMs: expected an integer from 1 to 1000, got \"fast\""));
   EXPECT_TRUE(o.out.empty()) << o.out;
 }
 
@@ -102,7 +103,7 @@ TEST(Cli, UsageErrorsExitWithTwo) {
   Output o = sensix("run --no-such-option x.yaml");
   EXPECT_EQ(o.code, 2);
   EXPECT_THAT(o.err, HasSubstr("--no-such-option"));
-  EXPECT_EQ(sensix("").code, 2);  // no subcommand
+  EXPECT_EQ(sensix("").code, 2);          // no subcommand
   EXPECT_EQ(sensix("validate").code, 2);  // no file
 }
 
@@ -176,11 +177,13 @@ TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
   EXPECT_EQ(big.code, 1);
   EXPECT_THAT(big.err, HasSubstr("Device/edge: spec.accelerators[0].threads: expected"));
   std::ofstream(device) << "apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n  accelerators:\n"
-                           "    - {name: ort, engine: onnxruntime, threads: 1000}\n    - {name: lite, engine: tflite}\n";
+                           "    - {name: ort, engine: onnxruntime, threads: 1000}\n    - {name: lite, engine: "
+                           "tflite}\n";
   Output over = sensix("validate " + quickstart() + " " + device.string());
   EXPECT_EQ(over.code, 1);
-  EXPECT_THAT(over.err, HasSubstr("Device/edge: spec.accelerators: their CPU threads add up to 1001 (ort 1000 + lite 1), "
-                                  "more than the "));
+  EXPECT_THAT(over.err,
+              HasSubstr("Device/edge: spec.accelerators: their CPU threads add up to 1001 (ort 1000 + lite 1), "
+                        "more than the "));
 }
 
 TEST(Cli, RunPrintsEventsAndASummary) {
@@ -274,33 +277,42 @@ TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
   };
 
   Output o = sensix("validate " + with_events("bad-rules.yaml",
-                                               "when: \"hey-jarvis and silero-vad:speech within foo\"\n"
-                                               "    - {name: zero, when: \"silero-vad for 0 frames\"}\n"
-                                               "    - {name: pause, when: \"silero-vad\", cooldown: 2}"));
+                                              "when: \"hey-jarvis and silero-vad:speech within foo\"\n"
+                                              "    - {name: zero, when: \"silero-vad for 0 frames\"}\n"
+                                              "    - {name: pause, when: \"silero-vad\", cooldown: 2}"));
   EXPECT_EQ(o.code, 1);
   EXPECT_TRUE(o.out.empty()) << o.out;
   std::string at = "bad-rules.yaml: Pipeline/voice: spec.events";
-  EXPECT_THAT(o.err, HasSubstr(at + "[0].when: column 41: expected a duration such as 500ms or 1s after \"within\" (above 0, "
-                               "at most 3600s), got \"foo\" (line "));
-  EXPECT_THAT(o.err, HasSubstr(at + "[1].when: column 16: expected a whole number of frames from 1 to 10000 after \"for\", "
-                               "got \"0\""));
-  EXPECT_THAT(o.err, HasSubstr(at + "[2].cooldown: expected a duration such as 500ms or 2s (above 0, at most 3600s), got 2"));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[0].when: column 41: expected a duration such as 500ms or 1s after \"within\" (above 0, "
+                             "at most 3600s), got \"foo\" (line "));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[1].when: column 16: expected a whole number of frames from 1 to 10000 after \"for\", "
+                             "got \"0\""));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[2].cooldown: expected a duration such as 500ms or 2s (above 0, at most 3600s), got 2"));
 
   o = sensix("validate " + with_events("bad-references.yaml",
-                                        "when: \"hey-jarvs and silero-vad:speach\"\n"
-                                        "    - {name: features, when: \"oww-mel\"}\n"
-                                        "    - {name: boxes, when: \"alexa inside hey-mycroft\"}"));
+                                       "when: \"hey-jarvs and silero-vad:speach\"\n"
+                                       "    - {name: features, when: \"oww-mel\"}\n"
+                                       "    - {name: boxes, when: \"alexa inside hey-mycroft\"}"));
   EXPECT_EQ(o.code, 1);
   at = "bad-references.yaml: Pipeline/voice: spec.events";
-  EXPECT_THAT(o.err, HasSubstr(at + "[0].when: column 1: model \"hey-jarvs\" is not a step of Pipeline/voice (its models: "
-                               "\"silero-vad\", \"oww-mel\", \"oww-embedding\", \"hey-jarvis\", \"alexa\", \"hey-mycroft\") "
-                               "(did you mean \"hey-jarvis\"?)"));
-  EXPECT_THAT(o.err, HasSubstr(at + "[0].when: column 26: Model/silero-vad has no label \"speach\" (its labels: \"speech\") "
-                               "(did you mean \"speech\"?)"));
-  EXPECT_THAT(o.err, HasSubstr(at + "[1].when: column 1: Model/oww-mel has no postprocess, so it makes no predictions a "
-                               "rule can read"));
-  EXPECT_THAT(o.err, HasSubstr(at + "[2].when: column 1: \"inside\" compares boxes, but Model/alexa (classify) gives none"));
-  EXPECT_THAT(o.err, HasSubstr(at + "[2].when: column 14: \"inside\" compares boxes, but Model/hey-mycroft (classify)"));
+  EXPECT_THAT(o.err,
+              HasSubstr(at +
+                        "[0].when: column 1: model \"hey-jarvs\" is not a step of Pipeline/voice (its models: "
+                        "\"silero-vad\", \"oww-mel\", \"oww-embedding\", \"hey-jarvis\", \"alexa\", \"hey-mycroft\") "
+                        "(did you mean \"hey-jarvis\"?)"));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[0].when: column 26: Model/silero-vad has no label \"speach\" (its labels: \"speech\") "
+                             "(did you mean \"speech\"?)"));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[1].when: column 1: Model/oww-mel has no postprocess, so it makes no predictions a "
+                             "rule can read"));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[2].when: column 1: \"inside\" compares boxes, but Model/alexa (classify) gives none"));
+  EXPECT_THAT(o.err,
+              HasSubstr(at + "[2].when: column 14: \"inside\" compares boxes, but Model/hey-mycroft (classify)"));
 }
 
 // The quickstart's wake-with-speech event on the wake-word recording: an EVENT line, a JSON line
@@ -322,7 +334,8 @@ TEST(Cli, RunPrintsAndWritesTheQuickstartEvent) {
   EXPECT_THAT(o.out, HasSubstr("  EVENT      wake-with-speech hey-jarvis:hey_jarvis 0."));
   EXPECT_THAT(o.out, HasSubstr(", silero-vad:speech "));
   EXPECT_THAT(o.out, HasSubstr("\nevents\n"));
-  EXPECT_THAT(o.out, HasSubstr("  voice        wake-with-speech          1          0  hey-jarvis and silero-vad:speech within 1s"));
+  EXPECT_THAT(o.out, HasSubstr("  voice        wake-with-speech          1          0  hey-jarvis and "
+                               "silero-vad:speech within 1s"));
 
   Output j = sensix("run --json --speed max " + doc);
   ASSERT_EQ(j.code, 0) << j.err;
@@ -449,8 +462,8 @@ TEST(Cli, ZooPostprocessDemoPrintsEveryKind) {
     GTEST_SKIP() << "run scripts/setup";
   }
   std::string files;
-  for (const char* f : {"postprocess-demo", "ppocr-det", "ppocr-rec", "ppocr-cls", "mlsd", "pose-landmarks",
-                        "hand-landmarks"}) {
+  for (const char* f :
+       {"postprocess-demo", "ppocr-det", "ppocr-rec", "ppocr-cls", "mlsd", "pose-landmarks", "hand-landmarks"}) {
     files += " " + (zoo / (std::string(f) + ".yaml")).string();
   }
   Output text = sensix("run --speed max" + files);

@@ -12,9 +12,7 @@
 
 namespace sensix::testing {
 
-Result<DocumentSet> load_quickstart() {
-  return parse_document_files({source_path("examples/quickstart.yaml")});
-}
+Result<DocumentSet> load_quickstart() { return parse_document_files({source_path("examples/quickstart.yaml")}); }
 
 DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::string>& names) {
   DocumentSet out;
@@ -40,9 +38,8 @@ DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::strin
 void set_sensor_path(DocumentSet* docs, const std::string& sensor, const std::string& path) {
   for (auto& s : docs->sensors) {
     if (s.metadata.name == sensor) {
-      s.spec.path = std::filesystem::path(path).is_absolute()
-                        ? path
-                        : (std::filesystem::path(samples_dir()) / path).string();
+      s.spec.path = std::filesystem::path(path).is_absolute() ? path
+                                                              : (std::filesystem::path(samples_dir()) / path).string();
     }
   }
 }

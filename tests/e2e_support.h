@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "spec/spec.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/stats.h"
+#include "spec/spec.h"
 #include "support/paths.h"
 
 namespace sensix::testing {
@@ -55,7 +55,6 @@ struct RunResult {
 
 // Creates a runtime for `docs` at maximum replay speed without looping, runs it to the end
 // (failing after `timeout`), and returns what it produced.
-Result<RunResult> run_to_end(const DocumentSet& docs,
-                             std::chrono::milliseconds timeout = std::chrono::seconds(120));
+Result<RunResult> run_to_end(const DocumentSet& docs, std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
 }  // namespace sensix::testing

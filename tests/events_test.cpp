@@ -74,14 +74,16 @@ TEST_P(WakeWithSpeech, FiresOnceOnTheWakeWord) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Speech, WakeWithSpeech,
-                         ::testing::Values("speech/hey_jarvis.wav", "speech/hey_jarvis_44k_stereo.wav", "demo/speech.wav"),
+                         ::testing::Values("speech/hey_jarvis.wav", "speech/hey_jarvis_44k_stereo.wav",
+                                           "demo/speech.wav"),
                          [](const ::testing::TestParamInfo<std::string>& p) {
                            std::string n = std::filesystem::path(p.param).stem().string();
                            return n;
                          });
 
 TEST(Events, WakeWithSpeechNeverFiresWithoutTheWakeWord) {
-  for (const char* file : {"speech/silence.wav", "speech/noise.wav", "speech/alexa.wav", "speech/sentence_weather.wav"}) {
+  for (const char* file :
+       {"speech/silence.wav", "speech/noise.wav", "speech/alexa.wav", "speech/sentence_weather.wav"}) {
     const std::string wav = sample_path(file);
     if (wav.empty()) GTEST_SKIP() << "sample " << file << " missing: run scripts/setup";
     auto result = run_voice(wav, "hey-jarvis and silero-vad within 1s");
@@ -134,7 +136,8 @@ TEST(Events, SpeechOnItsOwnFiresOnTheSpeechButNotOnSilence) {
 // examples/megamind-faces.yaml (BlazeFace on a video file) with the clip from Debian's OpenCV docs,
 // at its native rate (270 frames).
 Result<DocumentSet> megamind(const std::vector<EventSpec>& events) {
-  SENSIX_ASSIGN_OR_RETURN(auto docs, parse_document_files({std::string(SENSIX_SOURCE_DIR) + "/examples/megamind-faces.yaml"}));
+  SENSIX_ASSIGN_OR_RETURN(auto docs,
+                          parse_document_files({std::string(SENSIX_SOURCE_DIR) + "/examples/megamind-faces.yaml"}));
   set_sensor_path(&docs, "clip", kMegamind);
   docs.sensors.at(0).spec.video.fps = 0;
   docs.pipelines.at(0).spec.events = events;

@@ -35,7 +35,8 @@ bool wait_until(F cond, std::chrono::milliseconds timeout) {
 }
 
 size_t count_of(const std::vector<Prediction>& all, const std::string& model) {
-  return static_cast<size_t>(std::count_if(all.begin(), all.end(), [&](const Prediction& p) { return p.model == model; }));
+  return static_cast<size_t>(
+      std::count_if(all.begin(), all.end(), [&](const Prediction& p) { return p.model == model; }));
 }
 
 const std::vector<std::string> kHeads = {"hey-jarvis", "alexa", "hey-mycroft"};
@@ -130,11 +131,9 @@ spec:
 }
 
 // "hey jarvis" is the case that matters; "alexa" shows that the head that fires follows what was said.
-INSTANTIATE_TEST_SUITE_P(Speech, Microphone,
-                         ::testing::Values(SpokenCase{"hey_jarvis.wav", "hey-jarvis"}, SpokenCase{"alexa.wav", "alexa"}),
-                         [](const ::testing::TestParamInfo<SpokenCase>& p) {
-                           return p.param.file.substr(0, p.param.file.find('.'));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Speech, Microphone, ::testing::Values(SpokenCase{"hey_jarvis.wav", "hey-jarvis"}, SpokenCase{"alexa.wav", "alexa"}),
+    [](const ::testing::TestParamInfo<SpokenCase>& p) { return p.param.file.substr(0, p.param.file.find('.')); });
 
 }  // namespace
 }  // namespace sensix::testing

@@ -4,8 +4,8 @@
 // onto the model's grid, windows with prefill, the tensor) into the engine. Speech published this
 // way is detected as speech and silence is not; a broker that vanishes mid-run puts the sensor in
 // `reconnecting` and never stops the other sensor's pipeline.
-#include <gtest/gtest.h>
 #include <sndfile.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -28,7 +28,8 @@ std::vector<float> read_mono(const std::string& path, int* rate) {
   sf_readf_float(f, all.data(), info.frames);
   sf_close(f);
   std::vector<float> mono(static_cast<size_t>(info.frames));
-  for (sf_count_t i = 0; i < info.frames; ++i) mono[static_cast<size_t>(i)] = all[static_cast<size_t>(i * info.channels)];
+  for (sf_count_t i = 0; i < info.frames; ++i)
+    mono[static_cast<size_t>(i)] = all[static_cast<size_t>(i * info.channels)];
   *rate = info.samplerate;
   return mono;
 }
@@ -113,7 +114,8 @@ const ModelRuntimeStats* model_stats(const RuntimeStats& s, const std::string& n
 class MqttRuntime : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_mosquitto()) GTEST_SKIP() << "mosquitto and mosquitto_pub are not installed (scripts/setup installs them)";
+    if (!have_mosquitto())
+      GTEST_SKIP() << "mosquitto and mosquitto_pub are not installed (scripts/setup installs them)";
     if (sample_path("speech/hey_jarvis.wav").empty()) GTEST_SKIP() << "samples missing: run scripts/setup";
   }
 };

@@ -65,51 +65,54 @@ TEST_P(RuntimeRefuses, WithAClearMessage) {
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, RuntimeRefuses,
-    ::testing::Values(
-        BreakCase{"wrong_sha256",
-                  [](DocumentSet* d) { find_model(d, "alexa")->spec.sha256 = std::string(64, '0'); },
-                  {"Model/alexa", "spec.sha256", "alexa_v0.1.onnx"}},
-        BreakCase{"missing_model_file",
-                  [](DocumentSet* d) { find_model(d, "hey-jarvis")->spec.path = "/nonexistent/hey.onnx"; },
-                  {"Model/hey-jarvis", "/nonexistent/hey.onnx"}},
-        BreakCase{"text_file_as_model",
-                  [](DocumentSet* d) {
-                    auto* m = find_model(d, "hey-mycroft");
-                    m->spec.path = write_file("not-a-model.onnx", "this is not a model\n");
-                    m->spec.sha256 = sha256_file(m->spec.path).value();
-                  },
-                  {"Model/hey-mycroft", "not-a-model.onnx"}},
-        BreakCase{"truncated_model",
-                  [](DocumentSet* d) {
-                    auto* m = find_model(d, "hey-jarvis");
-                    std::ifstream in(m->spec.path, std::ios::binary);
-                    std::string bytes((std::istreambuf_iterator<char>(in)), {});
-                    m->spec.path = write_file("truncated.onnx", bytes.substr(0, bytes.size() / 3));
-                    m->spec.sha256 = sha256_file(m->spec.path).value();
-                  },
-                  {"Model/hey-jarvis", "truncated.onnx"}},
-        BreakCase{"input_name_not_in_model",
-                  [](DocumentSet* d) { find_model(d, "hey-jarvis")->spec.inputs[0].name = "x.2"; },
-                  {"Model/hey-jarvis", "x.2", "x.1"}},
-        BreakCase{"output_name_not_in_model",
-                  [](DocumentSet* d) { find_model(d, "silero-vad")->spec.outputs[0].name = "prob"; },
-                  {"Model/silero-vad", "prob"}},
-        BreakCase{"shape_disagrees_with_model",
-                  [](DocumentSet* d) { find_model(d, "oww-embedding")->spec.inputs[0].shape = Shape{1, 70, 32, 1}; },
-                  {"Model/oww-embedding", "input_1"}},
-        BreakCase{"missing_recording",
-                  [](DocumentSet* d) { set_sensor_path(d, "speech", "/nonexistent/speech.wav"); },
-                  {"speech", "/nonexistent/speech.wav"}},
-        BreakCase{"image_as_recording",
-                  [](DocumentSet* d) { set_sensor_path(d, "speech", sample_path("images/dog.jpg")); },
-                  {"speech", "dog.jpg"}},
-        BreakCase{"declared_rate_disagrees_with_file",
-                  [](DocumentSet* d) {
-                    for (auto& s : d->sensors) {
-                      if (s.metadata.name == "speech") s.spec.audio.sample_rate = 48000;
-                    }
-                  },
-                  {"speech", "48000"}}),
+    ::testing::Values(BreakCase{"wrong_sha256",
+                                [](DocumentSet* d) { find_model(d, "alexa")->spec.sha256 = std::string(64, '0'); },
+                                {"Model/alexa", "spec.sha256", "alexa_v0.1.onnx"}},
+                      BreakCase{"missing_model_file",
+                                [](DocumentSet* d) {
+                                  find_model(d, "hey-jarvis")->spec.path = "/nonexistent/hey.onnx";
+                                },
+                                {"Model/hey-jarvis", "/nonexistent/hey.onnx"}},
+                      BreakCase{"text_file_as_model",
+                                [](DocumentSet* d) {
+                                  auto* m = find_model(d, "hey-mycroft");
+                                  m->spec.path = write_file("not-a-model.onnx", "this is not a model\n");
+                                  m->spec.sha256 = sha256_file(m->spec.path).value();
+                                },
+                                {"Model/hey-mycroft", "not-a-model.onnx"}},
+                      BreakCase{"truncated_model",
+                                [](DocumentSet* d) {
+                                  auto* m = find_model(d, "hey-jarvis");
+                                  std::ifstream in(m->spec.path, std::ios::binary);
+                                  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+                                  m->spec.path = write_file("truncated.onnx", bytes.substr(0, bytes.size() / 3));
+                                  m->spec.sha256 = sha256_file(m->spec.path).value();
+                                },
+                                {"Model/hey-jarvis", "truncated.onnx"}},
+                      BreakCase{"input_name_not_in_model",
+                                [](DocumentSet* d) { find_model(d, "hey-jarvis")->spec.inputs[0].name = "x.2"; },
+                                {"Model/hey-jarvis", "x.2", "x.1"}},
+                      BreakCase{"output_name_not_in_model",
+                                [](DocumentSet* d) { find_model(d, "silero-vad")->spec.outputs[0].name = "prob"; },
+                                {"Model/silero-vad", "prob"}},
+                      BreakCase{"shape_disagrees_with_model",
+                                [](DocumentSet* d) {
+                                  find_model(d, "oww-embedding")->spec.inputs[0].shape = Shape{1, 70, 32, 1};
+                                },
+                                {"Model/oww-embedding", "input_1"}},
+                      BreakCase{"missing_recording",
+                                [](DocumentSet* d) { set_sensor_path(d, "speech", "/nonexistent/speech.wav"); },
+                                {"speech", "/nonexistent/speech.wav"}},
+                      BreakCase{"image_as_recording",
+                                [](DocumentSet* d) { set_sensor_path(d, "speech", sample_path("images/dog.jpg")); },
+                                {"speech", "dog.jpg"}},
+                      BreakCase{"declared_rate_disagrees_with_file",
+                                [](DocumentSet* d) {
+                                  for (auto& s : d->sensors) {
+                                    if (s.metadata.name == "speech") s.spec.audio.sample_rate = 48000;
+                                  }
+                                },
+                                {"speech", "48000"}}),
     [](const ::testing::TestParamInfo<BreakCase>& param_info) { return param_info.param.name; });
 
 // A runtime that refused one document set leaves the process able to run a good one.
@@ -128,7 +131,6 @@ TEST(RuntimeRefuses, AGoodSetStillRunsAfterABadOne) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->of_model("alexa").size(), 1u);
 }
-
 
 // A recording damaged in the middle fails its own sensor (state failed, the reason names the file)
 // after delivering what could be read; the other sensor's pipeline runs to its end untouched.

@@ -3,8 +3,8 @@
 // real-time overload the low-priority model skips (counted) while the high-priority chain keeps its
 // objective; impossible objectives, unknown accelerators and thread budgets above the cores are
 // refused at apply time with the numbers.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -207,7 +207,8 @@ TEST(Scheduling, AModelWithATwinInAnotherFormatRunsOnEitherEngineWithTheSameResu
   ASSERT_EQ(j->sched.profiles.count("tflite-cpu"), 1u);
   EXPECT_EQ(j->sched.profiles.at("tflite-cpu").runs, j->model.runs + 1) << "every run plus the warm-up's best";
   EXPECT_GT(j->sched.profiles.at("tflite-cpu").mean_by_batch.at(1), 0);
-  EXPECT_EQ(frames_of(*on_tflite, "hey-jarvis"), frames_of(*reference, "hey-jarvis")) << "the same wake word, same frame";
+  EXPECT_EQ(frames_of(*on_tflite, "hey-jarvis"), frames_of(*reference, "hey-jarvis"))
+      << "the same wake word, same frame";
 
   // Free to use either: ONNX Runtime first, TFLite whenever ONNX Runtime's one thread is busy, which
   // replaying as fast as possible (the whole chain on that one thread) is usually the case; how
@@ -215,7 +216,8 @@ TEST(Scheduling, AModelWithATwinInAnotherFormatRunsOnEitherEngineWithTheSameResu
   // lane is free), so the split is reported, and the results must be the same whatever it is. The
   // spill-over rule itself is tested in src/sched/scheduler_test.cpp.
   DocumentSet free = onnx_only;
-  free.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+  free.devices.push_back(
+      device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
   model(free, "hey-jarvis").spec.variants.push_back(jarvis_tflite());
   model(free, "hey-jarvis").spec.scheduling.policy = SchedPolicy::kThroughput;
   auto either = run_to_end(free);
@@ -242,8 +244,9 @@ TEST(Scheduling, ATwinWhoseTensorsDoNotMatchIsRefused) {
   auto r = Runtime::create(set);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr("Model/hey-jarvis: spec.variants[0]: tensors: output \"53\" is \"53\" in this file, which has no "
-                        "such output; its outputs are: PartitionedCall:0 (float32 [1, 1])"));
+              HasSubstr(
+                  "Model/hey-jarvis: spec.variants[0]: tensors: output \"53\" is \"53\" in this file, which has no "
+                  "such output; its outputs are: PartitionedCall:0 (float32 [1, 1])"));
 }
 
 TEST(Scheduling, AnObjectiveShorterThanTheBestRunIsRefusedWithTheNumbers) {
@@ -265,13 +268,14 @@ TEST(Scheduling, DevicesAndPlacementsThatCannotWorkAreRefusedWithTheNumbers) {
   const int cores = machine_cores();
   {
     DocumentSet set = vision;
-    set.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, cores}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+    set.devices.push_back(
+        device({{"ort", "onnxruntime", DeviceKind::kCpu, cores}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
     auto r = Runtime::create(set);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(std::string(r.status().message()),
-              fmt::format("device.yaml: Device/edge: spec.accelerators: their CPU threads add up to {} (ort {} + lite 1), "
-                          "more than the {} cores of this machine",
-                          cores + 1, cores, cores));
+    EXPECT_EQ(std::string(r.status().message()), fmt::format("device.yaml: Device/edge: spec.accelerators: their CPU "
+                                                             "threads add up to {} (ort {} + lite 1), "
+                                                             "more than the {} cores of this machine",
+                                                             cores + 1, cores, cores));
   }
   {
     DocumentSet set = vision;
@@ -279,29 +283,31 @@ TEST(Scheduling, DevicesAndPlacementsThatCannotWorkAreRefusedWithTheNumbers) {
     auto r = Runtime::create(set);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(std::string(r.status().message()),
-              fmt::format("device.yaml: Device/edge: spec.cores: {} cores asked for, but this machine has {}", cores + 1,
-                          cores));
+              fmt::format("device.yaml: Device/edge: spec.cores: {} cores asked for, but this machine has {}",
+                          cores + 1, cores));
   }
   {
     DocumentSet set = vision;
     set.devices.push_back(device({{"gpu", "onnxruntime", DeviceKind::kGpu, 1}}));
     auto r = Runtime::create(set);
     ASSERT_FALSE(r.ok());
-    EXPECT_THAT(std::string(r.status().message()), HasSubstr("spec.accelerators[0] (gpu): onnxruntime on gpu: this build "
-                                                             "of sensix runs onnxruntime on the CPU only"));
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr("spec.accelerators[0] (gpu): onnxruntime on gpu: this build "
+                          "of sensix runs onnxruntime on the CPU only"));
   }
   {
     DocumentSet set = vision;  // the default accelerators: SSD is TFLite
     model(set, "ssd-oidv4").spec.scheduling.accelerators = {"onnxruntime-cpu"};
     auto r = Runtime::create(set);
     ASSERT_FALSE(r.ok());
-    EXPECT_THAT(std::string(r.status().message()),
-                HasSubstr("Model/ssd-oidv4: spec.scheduling.accelerators: \"onnxruntime-cpu\" runs onnxruntime, but this "
-                          "model runs on tflite"));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("Model/ssd-oidv4: spec.scheduling.accelerators: "
+                                                             "\"onnxruntime-cpu\" runs onnxruntime, but this "
+                                                             "model runs on tflite"));
   }
   {
     DocumentSet set = vision;
-    set.devices.push_back(device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+    set.devices.push_back(
+        device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
     model(set, "blazeface").spec.resources.threads = 2;
     auto r = Runtime::create(set);
     ASSERT_FALSE(r.ok());

@@ -94,7 +94,6 @@ TEST(Vision, PersonPhotoHasAPerson) {
   EXPECT_TRUE(labels_of(result->of_model("ssd-oidv4")).count("Person"));
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Rotation and crop declared in the Model document's image input: BlazeFace alone (the vision
 // pipeline without SSD) on one photo, with its image input changed by `adjust`. Returns the

@@ -14,9 +14,9 @@ namespace {
 const std::vector<std::string> kHeads = {"hey-jarvis", "alexa", "hey-mycroft"};
 
 struct WakeCase {
-  std::string file;          // under samples/speech/
-  std::string fires;         // the head that must fire, or "" for none
-  bool speech;               // whether Silero VAD must report speech
+  std::string file;   // under samples/speech/
+  std::string fires;  // the head that must fire, or "" for none
+  bool speech;        // whether Silero VAD must report speech
 };
 // gtest prints the case by name (ctest lists it), not as raw bytes.
 void PrintTo(const WakeCase& c, std::ostream* os) { *os << c.file; }
@@ -41,8 +41,8 @@ TEST_P(WakeWordTest, OnlyTheRightHeadFires) {
       EXPECT_GE(preds.size(), 1u) << c.file << ": " << head << " did not fire";
       EXPECT_LE(preds.size(), 2u) << c.file << ": " << head << " fired too often (rising trigger)";
     } else {
-      EXPECT_TRUE(preds.empty()) << c.file << ": " << head << " fired " << preds.size()
-                                 << " time(s), score " << (preds.empty() ? 0 : preds[0].labels.at(0).score);
+      EXPECT_TRUE(preds.empty()) << c.file << ": " << head << " fired " << preds.size() << " time(s), score "
+                                 << (preds.empty() ? 0 : preds[0].labels.at(0).score);
     }
   }
   const auto vad = result->of_model("silero-vad");
@@ -58,23 +58,21 @@ TEST_P(WakeWordTest, OnlyTheRightHeadFires) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Speech, WakeWordTest,
-    ::testing::Values(WakeCase{"hey_jarvis.wav", "hey-jarvis", true},
-                      WakeCase{"alexa.wav", "alexa", true},
-                      WakeCase{"hey_mycroft.wav", "hey-mycroft", true},
-                      // 44.1 kHz stereo: exercises mix-down and resampling to 16 kHz.
-                      WakeCase{"hey_jarvis_44k_stereo.wav", "hey-jarvis", true},
-                      WakeCase{"sentence_weather.wav", "", true},
-                      WakeCase{"sentence_kitchen.wav", "", true},
-                      WakeCase{"sentence_meeting.wav", "", true},
-                      WakeCase{"silence.wav", "", false},
-                      WakeCase{"noise.wav", "", false}),
-    [](const ::testing::TestParamInfo<WakeCase>& param_info) {
-      std::string n = param_info.param.file.substr(0, param_info.param.file.find('.'));
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Speech, WakeWordTest,
+                         ::testing::Values(WakeCase{"hey_jarvis.wav", "hey-jarvis", true},
+                                           WakeCase{"alexa.wav", "alexa", true},
+                                           WakeCase{"hey_mycroft.wav", "hey-mycroft", true},
+                                           // 44.1 kHz stereo: exercises mix-down and resampling to 16 kHz.
+                                           WakeCase{"hey_jarvis_44k_stereo.wav", "hey-jarvis", true},
+                                           WakeCase{"sentence_weather.wav", "", true},
+                                           WakeCase{"sentence_kitchen.wav", "", true},
+                                           WakeCase{"sentence_meeting.wav", "", true},
+                                           WakeCase{"silence.wav", "", false}, WakeCase{"noise.wav", "", false}),
+                         [](const ::testing::TestParamInfo<WakeCase>& param_info) {
+                           std::string n = param_info.param.file.substr(0, param_info.param.file.find('.'));
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 // Feature sharing: the mel and embedding models run once per chunk for all three heads, and
 // each head runs once per embedding result.

@@ -261,8 +261,7 @@ TEST(WorkerIsolation, AModelOverItsMemoryLimitIsRefusedAtLoad) {
   }
   auto rt = Runtime::create(*docs);
   if (rt.ok()) {
-    std::cout << "note: BlazeFace grew this process by "
-              << (*rt)->stats().models.at(0).model.memory.resident_bytes
+    std::cout << "note: BlazeFace grew this process by " << (*rt)->stats().models.at(0).model.memory.resident_bytes
               << " bytes (freed memory of an earlier test reused); the in-process limit is not exercised\n";
   } else {
     EXPECT_EQ(rt.status().code(), StatusCode::kResourceExhausted);

@@ -26,8 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kScene = "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg";  // 800x600
-constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg";         // 640x480
-constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";   // 868x600
+constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg";        // 640x480
+constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";  // 868x600
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
@@ -67,7 +67,7 @@ spec:
   steps:
     - {{model: {}, from: {{sensor: photo}}}}
 )",
-                                                                                 image, name);
+                                                                           image, name);
   SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, parse_document_text(text, name + ".yaml", dir.string()));
   if (adjust) {
     for (auto& in : docs.models.at(0).spec.inputs) {
@@ -191,8 +191,11 @@ struct Line {
   const char* text;
   float cx, cy;
 };
-constexpr Line kSign[] = {{"NOTICE", 352, 57}, {"DOUBLE", 350, 104}, {"PARKING", 350, 147},
-                          {"PROHIBITED", 349, 189}, {"AT ALL TIMES", 345, 233}};
+constexpr Line kSign[] = {{"NOTICE", 352, 57},
+                          {"DOUBLE", 350, 104},
+                          {"PARKING", 350, 147},
+                          {"PROHIBITED", 349, 189},
+                          {"AT ALL TIMES", 345, 233}};
 
 TEST(Zoo, TextRegionsFindTheSignsFiveLines) {
   if (auto why = missing("ppocr/ch_PP-OCRv4_det_infer.onnx", kScene); !why.empty()) GTEST_SKIP() << why;
@@ -303,7 +306,7 @@ spec:
   steps:
     - {{model: face-detection, from: {{sensor: clip}}}}
 )",
-                                                                                  clip);
+                                                                                clip);
   auto docs = parse_document_text(text, "face-detection.yaml", dir.string());
   ASSERT_TRUE(docs.ok()) << docs.status();
   auto r = run_to_end(*docs);
@@ -386,8 +389,8 @@ TEST(Zoo, TimerIntentHeadHearsTheDuration) {
   const std::string five = sample_path("speech/timer_5_minutes.wav");
   const std::string hour = sample_path("speech/timer_1_hour.wav");
   if (auto why = missing("openwakeword/timer_v0.1.onnx", five); !why.empty()) GTEST_SKIP() << why;
-  for (const auto& [wav, want] : std::vector<std::pair<std::string, std::string>>{
-           {five, "5_minute_timer"}, {hour, "1_hour_timer"}}) {
+  for (const auto& [wav, want] :
+       std::vector<std::pair<std::string, std::string>>{{five, "5_minute_timer"}, {hour, "1_hour_timer"}}) {
     auto preds = run_timer(wav);
     ASSERT_TRUE(preds.ok()) << preds.status();
     ASSERT_EQ(preds->size(), 1u) << wav << ": one request, one intent";
@@ -416,17 +419,17 @@ TEST(Zoo, DocumentsThatDoNotFitTheModelAreRefused) {
     std::get<LandmarksSpec>(m.postprocess).names.resize(33);  // the 6 auxiliary points unnamed
   });
   ASSERT_FALSE(names.ok());
-  EXPECT_THAT(names.status().message(), ::testing::HasSubstr("spec.postprocess.landmarks: names: 33 names for 39 points"));
+  EXPECT_THAT(names.status().message(),
+              ::testing::HasSubstr("spec.postprocess.landmarks: names: 33 names for 39 points"));
 
   if (auto why = missing("ppocr/ch_PP-OCRv4_rec_infer.onnx", kScene); !why.empty()) GTEST_SKIP() << why;
-  auto rec = run_zoo("ppocr-rec", kScene, {}, [](ModelSpec& m) {
-    std::get<CtcSpec>(m.postprocess).space_character = false;
-  });
+  auto rec = run_zoo("ppocr-rec", kScene, {},
+                     [](ModelSpec& m) { std::get<CtcSpec>(m.postprocess).space_character = false; });
   ASSERT_FALSE(rec.ok());
   EXPECT_THAT(rec.status().message(),
               ::testing::HasSubstr("Model/ppocr-rec: spec.postprocess.ctc: dictionary: 6623 entries in"));
-  EXPECT_THAT(rec.status().message(),
-              ::testing::HasSubstr("ppocr_keys_v1.txt + 1 blank make 6624 classes, but output \"softmax_11.tmp_0\" has 6625"));
+  EXPECT_THAT(rec.status().message(), ::testing::HasSubstr("ppocr_keys_v1.txt + 1 blank make 6624 classes, but output "
+                                                           "\"softmax_11.tmp_0\" has 6625"));
 
   auto undeclared = run_zoo("ppocr-det", kScene, {}, [](ModelSpec& m) {
     std::get<TextRegionsSpec>(m.postprocess).output = "sigmoid_1";  // past the parser: the loader checks too

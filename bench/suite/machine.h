@@ -16,11 +16,11 @@
 namespace sensix::bench {
 
 struct MachineInfo {
-  std::string cpu_model;   // /proc/cpuinfo "model name"
-  int cores = 0;           // online cores
+  std::string cpu_model;     // /proc/cpuinfo "model name"
+  int cores = 0;             // online cores
   int64_t memory_bytes = 0;  // MemTotal
-  std::string kernel;      // uname -r
-  std::string date;        // UTC, ISO 8601
+  std::string kernel;        // uname -r
+  std::string date;          // UTC, ISO 8601
   std::string git_revision;  // short hash, "+ local changes" when the tree differs from it
   std::vector<int> pinned;   // the cores this process (and every child) is pinned to
 };

@@ -37,7 +37,9 @@ Plotter::Plotter(std::string dir) : dir_(std::move(dir)) {
     return;
   }
   if (!shell_ok("command -v gnuplot >/dev/null 2>&1")) {
-    reason_ = "gnuplot is not installed (Debian package gnuplot-nox; scripts/setup installs it), so only the .dat and .gp files were written";
+    reason_ =
+        "gnuplot is not installed (Debian package gnuplot-nox; scripts/setup installs it), so only the .dat and .gp "
+        "files were written";
     return;
   }
   available_ = true;
@@ -50,7 +52,8 @@ std::vector<std::string> Plotter::render(const std::string& name, const std::str
   const fs::path gp = fs::path(dir_) / (name + ".gp");
   {
     std::ofstream f(gp);
-    f << "# " << name << ": drawn by sensix_bench_suite; render again with `gnuplot " << name << ".gp` in this folder\n";
+    f << "# " << name << ": drawn by sensix_bench_suite; render again with `gnuplot " << name
+      << ".gp` in this folder\n";
     f << "set terminal svg size 800,480 dynamic background rgb 'white' font 'sans,12'\n";
     f << "set output " << gp_quoted(name + ".svg") << "\n";
     f << "set grid\nset key below\n";
@@ -63,7 +66,8 @@ std::vector<std::string> Plotter::render(const std::string& name, const std::str
     }
   }
   if (!available_) return {};
-  const std::string cmd = fmt::format("cd {} && gnuplot {} 2>{}.log", gp_quoted(dir_), gp_quoted(name + ".gp"), gp_quoted(name));
+  const std::string cmd = fmt::format("cd {} && gnuplot {} 2>{}.log", gp_quoted(dir_), gp_quoted(name + ".gp"),
+                                      gp_quoted(name));
   if (!shell_ok(cmd)) {
     last_error_ = fmt::format("gnuplot failed on {} (see {}.log)", gp.string(), name);
     return {};
@@ -84,8 +88,8 @@ std::vector<std::string> Plotter::lines(const std::string& name, const PlotLabel
       f << "\n\n";
     }
   }
-  std::string body = fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset yrange [0:*]\n", gp_quoted(labels.title),
-                                 gp_quoted(labels.x), gp_quoted(labels.y));
+  std::string body = fmt::format("set title {}\nset xlabel {}\nset ylabel {}\nset yrange [0:*]\n",
+                                 gp_quoted(labels.title), gp_quoted(labels.x), gp_quoted(labels.y));
   if (log_x) body += "set logscale x\n";
   body += "plot ";
   for (size_t i = 0; i < series.size(); ++i) {

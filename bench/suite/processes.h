@@ -24,13 +24,13 @@ struct ProcessSpec {
 
 struct ProcessResult {
   std::string name;
-  int exit_code = -1;     // -1 when killed by a signal (`signal` says which)
+  int exit_code = -1;  // -1 when killed by a signal (`signal` says which)
   int signal = 0;
-  double wall_s = 0;      // from the group's start to this process's exit
-  double cpu_s = 0;       // user + system
-  MemorySample peak;      // the largest PSS sample (with the RSS of that sample)
-  std::string out;        // everything it printed on stdout
-  std::string err;        // the last 2000 characters of its stderr
+  double wall_s = 0;  // from the group's start to this process's exit
+  double cpu_s = 0;   // user + system
+  MemorySample peak;  // the largest PSS sample (with the RSS of that sample)
+  std::string out;    // everything it printed on stdout
+  std::string err;    // the last 2000 characters of its stderr
 };
 
 struct GroupResult {

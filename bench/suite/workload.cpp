@@ -10,8 +10,8 @@
 #include <sstream>
 #include <vector>
 
-#include <fmt/format.h>
 #include <sndfile.h>
+#include <fmt/format.h>
 
 #include "common/paths.h"
 

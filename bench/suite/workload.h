@@ -53,7 +53,7 @@ struct Scenario {
   std::map<std::string, std::string> copies;
   std::map<std::string, std::string> extra_spec;
   std::vector<std::string> drop_spec;  // spec fields left out of every model document (e.g. "scheduling")
-  std::string device_spec;  // empty: no Device document
+  std::string device_spec;             // empty: no Device document
 };
 
 // Writes the scenario's documents (one YAML file) to `path`.
@@ -61,12 +61,12 @@ Status write_scenario(const Scenario& s, const ModelLibrary& models, const std::
 
 // Media made for one run of the suite.
 struct Media {
-  std::string dir;          // the temporary folder holding them
-  std::string speech;       // the quickstart's speech recording (17 s), `repeat` times in one WAV
-  std::string photos;       // a folder with the quickstart's four photos, `repeat` copies of each
-  std::string sign;         // a folder with `repeat` copies of scenetext01.jpg (PP-OCR)
-  std::string clip;         // Megamind.avi (opencv-doc), replayed as it is
-  std::string sign_image;   // scenetext01.jpg itself
+  std::string dir;         // the temporary folder holding them
+  std::string speech;      // the quickstart's speech recording (17 s), `repeat` times in one WAV
+  std::string photos;      // a folder with the quickstart's four photos, `repeat` copies of each
+  std::string sign;        // a folder with `repeat` copies of scenetext01.jpg (PP-OCR)
+  std::string clip;        // Megamind.avi (opencv-doc), replayed as it is
+  std::string sign_image;  // scenetext01.jpg itself
   int repeat = 1;
 };
 

@@ -45,7 +45,9 @@ std::string detection_text(const Prediction& p) {
 void detection_json(const Prediction& p, nlohmann::json& j) {
   auto& dets = j["detections"] = nlohmann::json::array();
   for (const auto& d : p.detections) {
-    nlohmann::json dj{{"label", d.label}, {"index", d.class_index}, {"score", d.score},
+    nlohmann::json dj{{"label", d.label},
+                      {"index", d.class_index},
+                      {"score", d.score},
                       {"box", {{"x", d.x}, {"y", d.y}, {"w", d.w}, {"h", d.h}}}};
     if (!d.keypoints.empty()) {
       auto& kps = dj["keypoints"] = nlohmann::json::array();
@@ -176,9 +178,8 @@ nlohmann::json event_to_json(const Event& e) {
   j["wallTime"] = std::round(static_cast<double>(e.wall_ns) / 1e6) / 1e3;  // Unix seconds, ms resolution
   auto& preds = j["predictions"] = nlohmann::json::array();
   for (const auto& c : e.predictions) {
-    nlohmann::json cj{{"model", c.model},     {"sensor", c.sensor},
-                      {"label", c.label},     {"score", c.score},
-                      {"frame", c.frame_seq}, {"time", static_cast<double>(c.media_ns) / 1e9}};
+    nlohmann::json cj{{"model", c.model}, {"sensor", c.sensor},   {"label", c.label},
+                      {"score", c.score}, {"frame", c.frame_seq}, {"time", static_cast<double>(c.media_ns) / 1e9}};
     if (c.has_box) cj["box"] = {{"x", c.x}, {"y", c.y}, {"w", c.w}, {"h", c.h}};
     preds.push_back(std::move(cj));
   }
@@ -229,8 +230,8 @@ std::string stats_to_text(const RuntimeStats& s) {
                        ss.reason.empty() ? "" : "  (" + ss.reason + ")");
   }
   out += "\nmodels\n";
-  out += fmt::format("  {:<16} {:<12} {:<9} {:>6} {:>9} {:>9} {:>11} {:>7} {:>6} {:>6} {:>8}\n", "model", "engine", "state",
-                     "runs", "mean ms", "p99 ms", "e2e p99 ms", "preds", "drops", "errors", "mem MiB");
+  out += fmt::format("  {:<16} {:<12} {:<9} {:>6} {:>9} {:>9} {:>11} {:>7} {:>6} {:>6} {:>8}\n", "model", "engine",
+                     "state", "runs", "mean ms", "p99 ms", "e2e p99 ms", "preds", "drops", "errors", "mem MiB");
   for (const auto& m : s.models) {
     const auto& st = m.model;
     out += fmt::format("  {:<16} {:<12} {:<9} {:>6} {:>9.3f} {:>9.3f} {:>11.1f} {:>7} {:>6} {:>6} {:>8.1f}\n", st.name,
@@ -242,7 +243,8 @@ std::string stats_to_text(const RuntimeStats& s) {
       out += fmt::format("      worker: {}, {} restart{}{}\n",
                          st.worker_pid > 0 ? fmt::format("pid {}", st.worker_pid) : std::string("no process now"),
                          st.restarts, st.restarts == 1 ? "" : "s",
-                         st.memory_limit_bytes > 0 ? ", memory limit " + format_bytes(st.memory_limit_bytes) : std::string());
+                         st.memory_limit_bytes > 0 ? ", memory limit " + format_bytes(st.memory_limit_bytes)
+                                                   : std::string());
     }
     if (st.state == ModelState::kFailed) out += fmt::format("      failed: {}\n", st.reason);
     if (!st.last_error.empty() && st.last_error != st.reason) {
@@ -341,9 +343,10 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
                       {"computeP50Ms", ms(static_cast<double>(st.compute.percentile_ns(50)))},
                       {"computeP99Ms", ms(static_cast<double>(st.compute.percentile_ns(99)))},
                       {"endToEndP99Ms", ms(static_cast<double>(st.end_to_end.percentile_ns(99)))},
-                      {"memory", {{"fileBytes", st.memory.file_bytes},
-                                  {"residentBytes", st.memory.resident_bytes},
-                                  {"limitBytes", st.memory_limit_bytes}}},
+                      {"memory",
+                       {{"fileBytes", st.memory.file_bytes},
+                        {"residentBytes", st.memory.resident_bytes},
+                        {"limitBytes", st.memory_limit_bytes}}},
                       {"isolation", st.isolation},
                       {"workerPid", st.worker_pid},
                       {"restarts", st.restarts},
@@ -382,8 +385,11 @@ nlohmann::json stats_to_json(const RuntimeStats& s) {
   }
   auto& events = j["events"] = nlohmann::json::array();
   for (const auto& r : s.events.rules) {
-    events.push_back(
-        {{"pipeline", r.pipeline}, {"event", r.name}, {"rule", r.rule}, {"fired", r.fired}, {"suppressed", r.suppressed}});
+    events.push_back({{"pipeline", r.pipeline},
+                      {"event", r.name},
+                      {"rule", r.rule},
+                      {"fired", r.fired},
+                      {"suppressed", r.suppressed}});
   }
   j["eventResults"] = {{"dropped", s.events.dropped}, {"late", s.events.late}, {"forced", s.events.forced}};
   j["plan"] = {{"nodes", s.sharing.nodes},

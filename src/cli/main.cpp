@@ -19,9 +19,9 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/format.h"
+#include "cli/sinks.h"
 #include "common/byte_size.h"
 #include "common/env.h"
-#include "cli/sinks.h"
 #include "docs/parser.h"
 #include "runtime/runtime.h"
 
@@ -80,7 +80,8 @@ int cmd_validate(const CommonOptions& o) {
   if (!rt.ok()) return fail(rt.status());
   auto sh = (*rt)->plan().sharing();
   std::printf("ok: %s; plan of %d nodes (%d shared)\n",
-              counted(docs->sensors.size(), docs->models.size(), docs->pipelines.size()).c_str(), sh.nodes, sh.shared_nodes);
+              counted(docs->sensors.size(), docs->models.size(), docs->pipelines.size()).c_str(), sh.nodes,
+              sh.shared_nodes);
   return 0;
 }
 
@@ -131,7 +132,7 @@ struct RunOptions {
   bool loop = false;
   double duration = 0;
   bool quiet = false;
-  bool no_sharing = false;  // --no-sharing: each model its own copy of every transform step
+  bool no_sharing = false;    // --no-sharing: each model its own copy of every transform step
   std::string memory_budget;  // --memory-budget, else $SENSIX_MEMORY_BUDGET
   std::string policy;         // --policy: overrides the device's and every model's scheduling policy
 };
@@ -190,8 +191,8 @@ int cmd_run(const CommonOptions& o, const RunOptions& r) {
   if (!r.json) {
     auto sh = rt->plan().sharing();
     std::printf("sensix %s: %s; plan of %d nodes for %d requested steps\n", kVersion,
-                counted(rt->stats().sensors.size(), rt->stats().models.size(), docs->pipelines.size()).c_str(), sh.nodes,
-                sh.requested);
+                counted(rt->stats().sensors.size(), rt->stats().models.size(), docs->pipelines.size()).c_str(),
+                sh.nodes, sh.requested);
     std::fflush(stdout);
   }
   std::signal(SIGINT, on_signal);
@@ -228,17 +229,20 @@ int main(int argc, char** argv) {
 
   auto add_common = [&](CLI::App* sub) {
     sub->add_option("files", common.files, "document files or folders (YAML or JSON)")->required();
-    sub->add_option("--model-repo", common.model_repo, "model repository for repo: sources (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
+    sub->add_option("--model-repo", common.model_repo,
+                    "model repository for repo: sources (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
     sub->add_flag("-v,--verbose", common.verbose, "more logging (-vv for debug)");
   };
   auto* run_cmd = app.add_subcommand("run", "run documents: print predictions as they happen, then a summary");
   add_common(run_cmd);
   run_cmd->add_flag("--json", run.json, "one JSON object per line (predictions, then a summary)");
-  run_cmd->add_option("--speed", run.speed, "replay speed for every sensor: 1 = real time, 2 = twice as fast, max = as fast as possible");
+  run_cmd->add_option("--speed", run.speed,
+                      "replay speed for every sensor: 1 = real time, 2 = twice as fast, max = as fast as possible");
   run_cmd->add_flag("--loop", run.loop, "loop every file sensor");
   run_cmd->add_option("--duration", run.duration, "stop after this many seconds");
   run_cmd->add_option("--memory-budget", run.memory_budget,
-                      "the most memory all models may use together, e.g. 1Gi (default $SENSIX_MEMORY_BUDGET, else none)");
+                      "the most memory all models may use together, e.g. 1Gi (default $SENSIX_MEMORY_BUDGET, else "
+                      "none)");
   run_cmd->add_flag("--quiet", run.quiet, "print only the summary");
   run_cmd->add_option("--policy", run.policy,
                       "scheduling policy for every model: latency, throughput or balanced (default: the documents')");
@@ -249,7 +253,8 @@ int main(int argc, char** argv) {
   auto* plan_cmd = app.add_subcommand("plan", "print the shared transformation plan");
   add_common(plan_cmd);
   std::vector<std::string> inspect_files;
-  auto* inspect_cmd = app.add_subcommand("inspect", "load model files (.onnx, .tflite) and print their input and output tensors");
+  auto* inspect_cmd = app.add_subcommand("inspect",
+                                         "load model files (.onnx, .tflite) and print their input and output tensors");
   inspect_cmd->add_option("models", inspect_files, "model files")->required();
   app.add_subcommand("version", "print the version");
 

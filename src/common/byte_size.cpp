@@ -9,8 +9,8 @@ namespace sensix {
 
 Result<int64_t> parse_byte_size(std::string_view text) {
   auto bad = [&] {
-    return InvalidArgument(fmt::format(
-        "expected a memory size: bytes, or a number with Ki, Mi or Gi (e.g. 256Mi), got \"{}\"", text));
+    return InvalidArgument(
+        fmt::format("expected a memory size: bytes, or a number with Ki, Mi or Gi (e.g. 256Mi), got \"{}\"", text));
   };
   int64_t unit = 1;
   std::string_view number = text;

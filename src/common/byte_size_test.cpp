@@ -10,9 +10,8 @@ TEST(ByteSize, ParsesBytesAndBinarySuffixes) {
     const char* text;
     int64_t bytes;
   } cases[] = {
-      {"0", 0},           {"268435456", 268435456},      {"512Ki", 512 * 1024},
-      {"256Mi", 256LL << 20}, {"1Gi", 1LL << 30},       {"1.5Gi", 3LL << 29},
-      {"0.5Mi", 512 * 1024},
+      {"0", 0},           {"268435456", 268435456}, {"512Ki", 512 * 1024}, {"256Mi", 256LL << 20},
+      {"1Gi", 1LL << 30}, {"1.5Gi", 3LL << 29},     {"0.5Mi", 512 * 1024},
   };
   for (const auto& c : cases) {
     auto v = parse_byte_size(c.text);
@@ -22,8 +21,8 @@ TEST(ByteSize, ParsesBytesAndBinarySuffixes) {
 }
 
 TEST(ByteSize, RejectsOtherUnitsWithWhatIsAccepted) {
-  for (const char* text : {"", "256M", "256MB", "256mi", "1G", "1GB", "Mi", "-1", "-1Mi", "1.5", "2Ti", " 1Mi",
-                           "1 Mi", "abc", "1e3"}) {
+  for (const char* text :
+       {"", "256M", "256MB", "256mi", "1G", "1GB", "Mi", "-1", "-1Mi", "1.5", "2Ti", " 1Mi", "1 Mi", "abc", "1e3"}) {
     auto v = parse_byte_size(text);
     ASSERT_FALSE(v.ok()) << text;
     EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);

@@ -115,8 +115,7 @@ class ManualEnv final : public Env {
   // done() came true, not later. false when done() does not hold within `real_timeout` of real
   // time. Threads waiting without a deadline are left alone; a thread that is busy (not blocked on
   // the clock) is not waited for.
-  bool run_until(const std::function<bool()>& done,
-                 std::chrono::milliseconds real_timeout = std::chrono::seconds(30));
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds real_timeout = std::chrono::seconds(30));
 
  protected:
   bool wait_once(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, TimePoint deadline) override;

@@ -100,7 +100,7 @@ TEST(ManualEnvTest, StandsStillUntilAdvancedOrSet) {
   env.set(ManualEnv::kStart + 10s);
   EXPECT_EQ(env.now(), ManualEnv::kStart + 10s);
   env.set(ManualEnv::kStart);  // backwards: ignored
-  env.advance(-1s);             // likewise
+  env.advance(-1s);            // likewise
   EXPECT_EQ(env.now(), ManualEnv::kStart + 10s);
   EXPECT_EQ(env.blocked(), 0u);
   EXPECT_EQ(env.next_deadline(), std::nullopt);

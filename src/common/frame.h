@@ -36,10 +36,10 @@ struct SeriesChunk {
 };
 
 struct Frame {
-  uint64_t seq = 0;          // 0, 1, 2, ... per sensor (gaps mean frames were dropped before publishing)
-  int64_t media_ns = 0;      // start of this frame's data, from the start of the stream (monotonic,
-                             // keeps counting across loops)
-  int64_t duration_ns = 0;   // audio: length of the chunk; video: 1/fps; series: last - first sample time
+  uint64_t seq = 0;                  // 0, 1, 2, ... per sensor (gaps mean frames were dropped before publishing)
+  int64_t media_ns = 0;              // start of this frame's data, from the start of the stream (monotonic,
+                                     // keeps counting across loops)
+  int64_t duration_ns = 0;           // audio: length of the chunk; video: 1/fps; series: last - first sample time
   SteadyClock::time_point captured;  // when the driver published it (latency is measured from here)
   // The first frame after a gap in a live source (it was lost and reconnected): consumers restart
   // anything that spans frames (audio windows, resamplers) instead of joining data across the gap.

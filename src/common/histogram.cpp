@@ -7,8 +7,8 @@ namespace sensix {
 
 int LatencyHistogram::bucket_of(uint64_t v) {
   if (v < kSub) return static_cast<int>(v);
-  int msb = 63 - std::countl_zero(v);               // >= kSubBits
-  int shift = msb - kSubBits;                       // drop all but kSubBits bits below the msb
+  int msb = 63 - std::countl_zero(v);  // >= kSubBits
+  int shift = msb - kSubBits;          // drop all but kSubBits bits below the msb
   int sub = static_cast<int>((v >> shift) & (kSub - 1));
   return (shift + 1) * kSub + sub;
 }

@@ -12,20 +12,44 @@ int quarter_turns(int rotation) { return ((rotation % 4) + 4) % 4; }
 
 void unrotate(int rotation, double w, double h, double xr, double yr, double* x, double* y) {
   switch (quarter_turns(rotation)) {
-    case 0: *x = xr; *y = yr; break;
-    case 1: *x = yr; *y = h - xr; break;
-    case 2: *x = w - xr; *y = h - yr; break;
-    default: *x = w - yr; *y = xr; break;
+    case 0:
+      *x = xr;
+      *y = yr;
+      break;
+    case 1:
+      *x = yr;
+      *y = h - xr;
+      break;
+    case 2:
+      *x = w - xr;
+      *y = h - yr;
+      break;
+    default:
+      *x = w - yr;
+      *y = xr;
+      break;
   }
 }
 
 // The inverse of unrotate: source pixels -> rotated-frame pixels.
 void rotate_point(int rotation, double w, double h, double x, double y, double* xr, double* yr) {
   switch (quarter_turns(rotation)) {
-    case 0: *xr = x; *yr = y; break;
-    case 1: *xr = h - y; *yr = x; break;
-    case 2: *xr = w - x; *yr = h - y; break;
-    default: *xr = y; *yr = w - x; break;
+    case 0:
+      *xr = x;
+      *yr = y;
+      break;
+    case 1:
+      *xr = h - y;
+      *yr = x;
+      break;
+    case 2:
+      *xr = w - x;
+      *yr = h - y;
+      break;
+    default:
+      *xr = y;
+      *yr = w - x;
+      break;
   }
 }
 
@@ -47,18 +71,30 @@ void ImageGeometry::to_source(float u_norm, float v_norm, float* x, float* y) co
   const auto w = static_cast<float>(src_width);
   const auto h = static_cast<float>(src_height);
   switch (quarter_turns(rotation)) {
-    case 0: *x = xr; *y = yr; break;
-    case 1: *x = yr; *y = h - xr; break;
-    case 2: *x = w - xr; *y = h - yr; break;
-    default: *x = w - yr; *y = xr; break;
+    case 0:
+      *x = xr;
+      *y = yr;
+      break;
+    case 1:
+      *x = yr;
+      *y = h - xr;
+      break;
+    case 2:
+      *x = w - xr;
+      *y = h - yr;
+      break;
+    default:
+      *x = w - yr;
+      *y = xr;
+      break;
   }
 }
 
 Result<ImageGeometry> compose(const ImageGeometry& first, const ImageGeometry& then) {
   if (then.src_width != first.dst_width || then.src_height != first.dst_height) {
-    return InvalidArgument(fmt::format(
-        "compose geometry: the second step's source is {}x{} but the first step's output is {}x{}", then.src_width,
-        then.src_height, first.dst_width, first.dst_height));
+    return InvalidArgument(
+        fmt::format("compose geometry: the second step's source is {}x{} but the first step's output is {}x{}",
+                    then.src_width, then.src_height, first.dst_width, first.dst_height));
   }
   for (const ImageGeometry* g : {&first, &then}) {
     if (!positive_finite(g->scale_x) || !positive_finite(g->scale_y)) {

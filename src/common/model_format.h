@@ -9,9 +9,7 @@ namespace sensix {
 
 enum class ModelFormat { kOnnx, kTflite };
 
-constexpr std::string_view model_format_name(ModelFormat f) {
-  return f == ModelFormat::kOnnx ? "onnx" : "tflite";
-}
+constexpr std::string_view model_format_name(ModelFormat f) { return f == ModelFormat::kOnnx ? "onnx" : "tflite"; }
 
 constexpr std::optional<ModelFormat> parse_model_format(std::string_view s) {
   if (s == "onnx") return ModelFormat::kOnnx;

@@ -9,8 +9,8 @@
 #pragma once
 
 #include <cassert>
-#include <optional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,7 +71,7 @@ Status Internal(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an ok Status");
   }
@@ -101,10 +101,10 @@ class [[nodiscard]] Result {
 #define SENSIX_CONCAT_(a, b) SENSIX_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not ok.
-#define SENSIX_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::sensix::Status sensix_status_ = (expr);         \
-    if (!sensix_status_.ok()) return sensix_status_;  \
+#define SENSIX_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::sensix::Status sensix_status_ = (expr);        \
+    if (!sensix_status_.ok()) return sensix_status_; \
   } while (0)
 
 // `lhs = value of expr` or return its Status. lhs may declare a variable: `auto x`.

@@ -35,13 +35,12 @@ std::string_view dtype_name(DType t) {
 }
 
 Result<DType> parse_dtype(std::string_view name) {
-  for (DType t : {DType::kFloat32, DType::kFloat16, DType::kInt64, DType::kInt32, DType::kInt8,
-                  DType::kUInt8, DType::kBool}) {
+  for (DType t :
+       {DType::kFloat32, DType::kFloat16, DType::kInt64, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kBool}) {
     if (name == dtype_name(t)) return t;
   }
-  return InvalidArgument(fmt::format(
-      "unknown dtype \"{}\" (expected one of float32, float16, int64, int32, int8, uint8, bool)",
-      name));
+  return InvalidArgument(
+      fmt::format("unknown dtype \"{}\" (expected one of float32, float16, int64, int32, int8, uint8, bool)", name));
 }
 
 int64_t element_count(const Shape& shape) {
@@ -100,9 +99,8 @@ Status Tensor::reshape(Shape shape) {
     if (d < 0) return InvalidArgument("reshape to a shape with a dynamic dimension " + shape_to_string(shape));
   }
   if (element_count(shape) != count_) {
-    return InvalidArgument(fmt::format("cannot reshape {} ({} elements) to {} ({} elements)",
-                                       shape_to_string(shape_), count_, shape_to_string(shape),
-                                       element_count(shape)));
+    return InvalidArgument(fmt::format("cannot reshape {} ({} elements) to {} ({} elements)", shape_to_string(shape_),
+                                       count_, shape_to_string(shape), element_count(shape)));
   }
   shape_ = std::move(shape);
   return Status::Ok();

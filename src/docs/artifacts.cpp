@@ -87,8 +87,8 @@ void check_model_file(Report& r, const std::string& label, const std::string& at
       it = sha_cache.emplace(path, *sha).first;
     }
     if (it->second != sha256) {
-      r.add(DataLoss(fmt::format("{}: {}sha256: {} has sha256 {}, the document says {}", label, at, file, it->second,
-                                 sha256)));
+      r.add(DataLoss(
+          fmt::format("{}: {}sha256: {} has sha256 {}, the document says {}", label, at, file, it->second, sha256)));
     } else {
       std::array<unsigned char, 8> head{};
       std::ifstream in(path, std::ios::binary);
@@ -102,9 +102,8 @@ void check_model_file(Report& r, const std::string& label, const std::string& at
         std::string seen = tflite ? "it looks like a TFLite model"
                            : onnx ? "it looks like an ONNX model"
                                   : fmt::format("it starts with {}", n ? hex_prefix(head, n) : "nothing");
-        const char* expect = format == ModelFormat::kOnnx
-                                 ? "an ONNX model (a protobuf starting with byte 08)"
-                                 : "a TFLite model (\"TFL3\" at bytes 4..7)";
+        const char* expect = format == ModelFormat::kOnnx ? "an ONNX model (a protobuf starting with byte 08)"
+                                                          : "a TFLite model (\"TFL3\" at bytes 4..7)";
         r.add(InvalidArgument(fmt::format("{}: {}format: {} is not {}: {}", label, at, file, expect, seen)));
       }
     }
@@ -122,10 +121,14 @@ void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string
   auto labels = [&](const std::string& path, const char* field) {
     if (!path.empty()) check_exists(r, label + ": " + field, path, path);
   };
-  if (const auto* c = std::get_if<ClassifySpec>(&m.postprocess)) labels(c->labels_file, "spec.postprocess.classify.labelsFile");
-  if (const auto* dt = std::get_if<DetectSpec>(&m.postprocess)) labels(dt->labels_file, "spec.postprocess.detect.labelsFile");
-  if (const auto* lm = std::get_if<LandmarksSpec>(&m.postprocess)) labels(lm->names_file, "spec.postprocess.landmarks.namesFile");
-  if (const auto* ct = std::get_if<CtcSpec>(&m.postprocess)) labels(ct->dictionary_file, "spec.postprocess.ctc.dictionaryFile");
+  if (const auto* c = std::get_if<ClassifySpec>(&m.postprocess))
+    labels(c->labels_file, "spec.postprocess.classify.labelsFile");
+  if (const auto* dt = std::get_if<DetectSpec>(&m.postprocess))
+    labels(dt->labels_file, "spec.postprocess.detect.labelsFile");
+  if (const auto* lm = std::get_if<LandmarksSpec>(&m.postprocess))
+    labels(lm->names_file, "spec.postprocess.landmarks.namesFile");
+  if (const auto* ct = std::get_if<CtcSpec>(&m.postprocess))
+    labels(ct->dictionary_file, "spec.postprocess.ctc.dictionaryFile");
 }
 
 }  // namespace

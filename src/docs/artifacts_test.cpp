@@ -42,8 +42,10 @@ class ArtifactsTest : public ::testing::Test {
                    const std::string& postprocess = "") {
     const std::string text = "apiVersion: sensix/v1\nkind: Model\nmetadata: {name: m}\nspec:\n  format: " + format +
                              "\n  source: " + file + "\n  sha256: " + sha +
-                             "\n  version: \"1\"\n  inputs: [{name: x, audio: {sampleRate: 16000, window: 4, hop: 4}}]\n"
-                             "  outputs: [{name: y}]\n" + postprocess;
+                             "\n  version: \"1\"\n  inputs: [{name: x, audio: {sampleRate: 16000, window: 4, hop: "
+                             "4}}]\n"
+                             "  outputs: [{name: y}]\n" +
+                             postprocess;
     auto r = parse_document_text(text, "m.yaml", dir_.string(), ParseOptions{(dir_ / "repo").string(), ""});
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : DocumentSet{};
@@ -65,8 +67,8 @@ TEST_F(ArtifactsTest, GoodFilesPass) {
 TEST_F(ArtifactsTest, MissingFileIsNotFound) {
   Status s = verify_artifacts(docs("onnx", "gone.onnx", std::string(64, '0')));
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
-  EXPECT_EQ(s.message(), "m.yaml: Model/m: spec.source: gone.onnx (" + (dir_ / "gone.onnx").string() +
-                             ") does not exist");
+  EXPECT_EQ(s.message(),
+            "m.yaml: Model/m: spec.source: gone.onnx (" + (dir_ / "gone.onnx").string() + ") does not exist");
 }
 
 TEST_F(ArtifactsTest, MissingRepoFileSuggestsSetup) {

@@ -32,15 +32,20 @@ std::string image_model(const std::string& name, const std::string& postprocess)
          "}\n"
          "spec:\n"
          "  format: onnx\n"
-         "  source: repo:" + name + ".onnx\n"
-         "  sha256: " + kSha + "\n"
+         "  source: repo:" +
+         name +
+         ".onnx\n"
+         "  sha256: " +
+         kSha +
+         "\n"
          "  version: \"1\"\n"
          "  inputs:\n"
          "    - name: image\n"
          "      image: {width: 128, height: 128}\n"
          "  outputs:\n"
          "    - name: scores\n"
-         "    - name: boxes\n" + postprocess;
+         "    - name: boxes\n" +
+         postprocess;
 }
 
 const std::string kDetect =
@@ -58,7 +63,9 @@ const std::string kAudioModel =
     "spec:\n"
     "  format: onnx\n"
     "  source: repo:vad.onnx\n"
-    "  sha256: " + kSha + "\n"
+    "  sha256: " +
+    kSha +
+    "\n"
     "  version: \"1\"\n"
     "  inputs:\n"
     "    - name: input\n"
@@ -74,7 +81,8 @@ const std::string kPipeline =
     "    - model: mesh\n"
     "      from:\n"
     "        model: detector\n"
-    "        crops: {labels: [face], minScore: 0.5, maxCrops: 4, scale: 1.5, square: true, shiftX: 0.1, shiftY: -0.2}\n";
+    "        crops: {labels: [face], minScore: 0.5, maxCrops: 4, scale: 1.5, square: true, shiftX: 0.1, shiftY: "
+    "-0.2}\n";
 
 std::string valid_set() {
   return kCamera + "---\n" + image_model("detector", kDetect) + "---\n" + image_model("mesh", "") + "---\n" +
@@ -100,8 +108,9 @@ TEST(Crops, EveryFieldParses) {
 
 TEST(Crops, DefaultsTakeEveryBoxAsItIs) {
   for (const std::string crops : {"crops: {}", "crops:"}) {
-    const std::string text = replace(valid_set(), "crops: {labels: [face], minScore: 0.5, maxCrops: 4, scale: 1.5, "
-                                                  "square: true, shiftX: 0.1, shiftY: -0.2}",
+    const std::string text = replace(valid_set(),
+                                     "crops: {labels: [face], minScore: 0.5, maxCrops: 4, scale: 1.5, "
+                                     "square: true, shiftX: 0.1, shiftY: -0.2}",
                                      crops);
     auto r = parse_document_text(text, "t.yaml", "/docs", kRoots);
     ASSERT_TRUE(r.ok()) << r.status();
@@ -153,15 +162,15 @@ INSTANTIATE_TEST_SUITE_P(
              P + "spec.steps[1].from.crops.minScore: expected a number from 0 to 1, got -0.1"},
         Case{"ShiftNotANumber", with_crops("crops: {shiftX: left}"),
              P + "spec.steps[1].from.crops.shiftX: expected a fraction of the box's size from -10 to 10, got \"left\""},
-        Case{"SquareNotABool", with_crops("crops: {square: yes}"),
-             P + "spec.steps[1].from.crops.square: expected"},
+        Case{"SquareNotABool", with_crops("crops: {square: yes}"), P + "spec.steps[1].from.crops.square: expected"},
         Case{"EmptyLabels", with_crops("crops: {labels: []}"),
              P + "spec.steps[1].from.crops.labels: expected a list of strings with at least 1 item, got an empty list"},
         Case{"UnknownField", with_crops("crops: {scal: 2}"),
              P + "spec.steps[1].from.crops.scal: unknown field (expected one of: labels, minScore, maxCrops, scale, "
                  "square, shiftX, shiftY); did you mean \"scale\"?"},
-        Case{"CropsFromASensor", replace(valid_set(), "{model: detector, from: {sensor: camera}}",
-                                         "{model: detector, from: {sensor: camera, crops: {}}}"),
+        Case{"CropsFromASensor",
+             replace(valid_set(), "{model: detector, from: {sensor: camera}}",
+                     "{model: detector, from: {sensor: camera, crops: {}}}"),
              P + "spec.steps[0].from.crops: crops is only allowed with from.model (a detector)"},
         Case{"CropsAndOutput", with_crops("output: boxes\n        crops: {}"),
              P + "spec.steps[1].from.output: output and crops exclude each other"},
@@ -173,11 +182,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "ignoreClasses never reports"},
         Case{"UpstreamWithoutDetection",
              replace(replace(valid_set(), "model: detector\n        crops", "model: vad\n        crops"),
-                     "    - {model: detector, from: {sensor: camera}}\n", "    - {model: vad, from: {sensor: camera}}\n"),
+                     "    - {model: detector, from: {sensor: camera}}\n",
+                     "    - {model: vad, from: {sensor: camera}}\n"),
              P + "spec.steps[1].from.model: Model/vad has no detection post-processing (spec.postprocess.detect or "
                  "textRegions), so it gives no boxes for from.crops"},
-        Case{"DownstreamWithoutImageInput",
-             replace(valid_set(), "    - model: mesh\n", "    - model: vad\n"),
+        Case{"DownstreamWithoutImageInput", replace(valid_set(), "    - model: mesh\n", "    - model: vad\n"),
              P + "spec.steps[1].from.crops: Model/vad's data input \"input\" takes audio; crops of a detector's boxes "
                  "feed an image input"},
         Case{"ImageInputFromAModelWithoutCrops", with_crops("output: boxes"),

@@ -27,8 +27,9 @@ void read_device_spec(const Field& spec_field, DeviceSpec& out) {
     AcceleratorSpec a;
     if (m->read_string("name", a.name, true, "an accelerator name")) {
       if (!is_dns_label(a.name)) {
-        m->get("name").expected("an accelerator name of lowercase letters, digits and '-' (at most 63, starting and "
-                                "ending with a letter or digit)");
+        m->get("name").expected(
+            "an accelerator name of lowercase letters, digits and '-' (at most 63, starting and "
+            "ending with a letter or digit)");
       } else if (auto [it, fresh] = seen.emplace(a.name, i); !fresh) {
         m->get("name").error(
             fmt::format("accelerator \"{}\" is already defined in spec.accelerators[{}]", a.name, it->second));

@@ -40,16 +40,20 @@ TEST(DeviceReaderTest, DeviceReportsBadFields) {
   const std::vector<std::pair<std::string, std::string>> device_cases = {
       {"  cores: 0\n", dv + "cores: expected"},
       {"  policy: fast\n", dv + "policy: expected one of latency, throughput, balanced"},
-      {"  accelerators:\n    - {name: a, engine: openvino}\n", dv + "accelerators[0].engine: expected an engine: onnxruntime or tflite"},
-      {"  accelerators:\n    - {name: a, engine: tflite, device: npu}\n", dv + "accelerators[0].device: expected one of cpu, gpu"},
+      {"  accelerators:\n    - {name: a, engine: openvino}\n",
+       dv + "accelerators[0].engine: expected an engine: onnxruntime or tflite"},
+      {"  accelerators:\n    - {name: a, engine: tflite, device: npu}\n",
+       dv + "accelerators[0].device: expected one of cpu, gpu"},
       {"  accelerators:\n    - {name: a, engine: tflite, threads: 0}\n", dv + "accelerators[0].threads: expected"},
       {"  accelerators:\n    - {name: a, engine: tflite}\n    - {name: a, engine: onnxruntime}\n",
        dv + "accelerators[1].name: accelerator \"a\" is already defined in spec.accelerators[0]"},
-      {"  accelerators:\n    - {name: A_1, engine: tflite}\n", dv + "accelerators[0].name: expected an accelerator name"},
+      {"  accelerators:\n    - {name: A_1, engine: tflite}\n",
+       dv + "accelerators[0].name: expected an accelerator name"},
       {"  accelerators:\n    - {engine: tflite}\n", dv + "accelerators[0].name: required field is missing"},
   };
   for (const auto& [body, expected] : device_cases) {
-    EXPECT_THAT(errors_of("apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n" + body), HasSubstr(expected))
+    EXPECT_THAT(errors_of("apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n" + body),
+                HasSubstr(expected))
         << body;
   }
 }

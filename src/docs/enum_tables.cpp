@@ -46,8 +46,8 @@ const EnumTable<std::string>& engine_table() {
 const EnumTable<DType>& dtype_table() {
   static const EnumTable<DType> t = [] {
     EnumTable<DType> v;
-    for (DType d : {DType::kFloat32, DType::kFloat16, DType::kInt64, DType::kInt32, DType::kInt8, DType::kUInt8,
-                    DType::kBool}) {
+    for (DType d :
+         {DType::kFloat32, DType::kFloat16, DType::kInt64, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kBool}) {
       v.emplace_back(std::string(dtype_name(d)), d);
     }
     return v;
@@ -55,15 +55,14 @@ const EnumTable<DType>& dtype_table() {
   return t;
 }
 const EnumTable<ResizeMode>& resize_table() {
-  static const EnumTable<ResizeMode> t = {
-      {"stretch", ResizeMode::kStretch}, {"letterbox", ResizeMode::kLetterbox}, {"crop", ResizeMode::kCrop}};
+  static const EnumTable<ResizeMode> t = {{"stretch", ResizeMode::kStretch},
+                                          {"letterbox", ResizeMode::kLetterbox},
+                                          {"crop", ResizeMode::kCrop}};
   return t;
 }
 const EnumTable<ColorOrder>& color_table() {
-  static const EnumTable<ColorOrder> t = {{"rgb", ColorOrder::kRgb},
-                                          {"bgr", ColorOrder::kBgr},
-                                          {"gray", ColorOrder::kGray},
-                                          {"rgba", ColorOrder::kRgba}};
+  static const EnumTable<ColorOrder> t = {
+      {"rgb", ColorOrder::kRgb}, {"bgr", ColorOrder::kBgr}, {"gray", ColorOrder::kGray}, {"rgba", ColorOrder::kRgba}};
   return t;
 }
 const EnumTable<Layout>& layout_table() {
@@ -71,8 +70,9 @@ const EnumTable<Layout>& layout_table() {
   return t;
 }
 const EnumTable<Activation>& activation_table() {
-  static const EnumTable<Activation> t = {
-      {"none", Activation::kNone}, {"sigmoid", Activation::kSigmoid}, {"softmax", Activation::kSoftmax}};
+  static const EnumTable<Activation> t = {{"none", Activation::kNone},
+                                          {"sigmoid", Activation::kSigmoid},
+                                          {"softmax", Activation::kSoftmax}};
   return t;
 }
 // Activations of one value at a time (softmax needs a row).
@@ -113,8 +113,9 @@ const EnumTable<AudioFeatureKind>& feature_kind_table() {
   return t;
 }
 const EnumTable<WindowFunction>& window_function_table() {
-  static const EnumTable<WindowFunction> t = {
-      {"hann", WindowFunction::kHann}, {"hamming", WindowFunction::kHamming}, {"rectangular", WindowFunction::kRectangular}};
+  static const EnumTable<WindowFunction> t = {{"hann", WindowFunction::kHann},
+                                              {"hamming", WindowFunction::kHamming},
+                                              {"rectangular", WindowFunction::kRectangular}};
   return t;
 }
 const EnumTable<MelScale>& mel_scale_table() {
@@ -130,8 +131,9 @@ const EnumTable<LogKind>& log_kind_table() {
   return t;
 }
 const EnumTable<SchedPolicy>& policy_table() {
-  static const EnumTable<SchedPolicy> t = {
-      {"latency", SchedPolicy::kLatency}, {"throughput", SchedPolicy::kThroughput}, {"balanced", SchedPolicy::kBalanced}};
+  static const EnumTable<SchedPolicy> t = {{"latency", SchedPolicy::kLatency},
+                                           {"throughput", SchedPolicy::kThroughput},
+                                           {"balanced", SchedPolicy::kBalanced}};
   return t;
 }
 const EnumTable<FeatureNorm>& feature_norm_table() {
@@ -143,7 +145,9 @@ const EnumTable<Isolation>& isolation_table() {
   return t;
 }
 const EnumTable<Priority>& priority_table() {
-  static const EnumTable<Priority> t = {{"high", Priority::kHigh}, {"normal", Priority::kNormal}, {"low", Priority::kLow}};
+  static const EnumTable<Priority> t = {{"high", Priority::kHigh},
+                                        {"normal", Priority::kNormal},
+                                        {"low", Priority::kLow}};
   return t;
 }
 const EnumTable<DeviceKind>& device_kind_table() {

@@ -9,9 +9,7 @@
 
 namespace sensix {
 
-std::string RuleError::text() const {
-  return column > 0 ? fmt::format("column {}: {}", column, message) : message;
-}
+std::string RuleError::text() const { return column > 0 ? fmt::format("column {}: {}", column, message) : message; }
 
 namespace {
 
@@ -50,8 +48,8 @@ struct Token {
 };
 
 const std::set<std::string, std::less<>>& keywords() {
-  static const std::set<std::string, std::less<>> k = {"and", "or", "not", "within", "for", "frame",
-                                                       "frames", "inside", "then", "count"};
+  static const std::set<std::string, std::less<>> k = {"and",   "or",     "not",    "within", "for",
+                                                       "frame", "frames", "inside", "then",   "count"};
   return k;
 }
 
@@ -61,7 +59,8 @@ class Parser {
 
   bool run(RuleError* error) {
     if (text_.size() > kMaxRuleLength) {
-      return fail(0, fmt::format("the rule is {} characters long; at most {} are allowed", text_.size(), kMaxRuleLength),
+      return fail(0,
+                  fmt::format("the rule is {} characters long; at most {} are allowed", text_.size(), kMaxRuleLength),
                   error);
     }
     if (!tokenize()) return fail(err_.column, err_.message, error);
@@ -69,10 +68,11 @@ class Parser {
     out_->nodes.clear();
     int root = rule();
     if (root >= 0 && peek().kind != Tok::kEnd) {
-      set_error(peek().column, fmt::format("unexpected {} after a complete expression{}", shown(peek()),
-                                           peek().kind == Tok::kWord && (peek().text == "within" || peek().text == "then")
-                                               ? "; use parentheses to combine timed parts, e.g. (A within 1s) and B"
-                                               : ""));
+      set_error(peek().column,
+                fmt::format("unexpected {} after a complete expression{}", shown(peek()),
+                            peek().kind == Tok::kWord && (peek().text == "within" || peek().text == "then")
+                                ? "; use parentheses to combine timed parts, e.g. (A within 1s) and B"
+                                : ""));
       root = -1;
     }
     if (root < 0) return fail(err_.column, err_.message, error);
@@ -176,8 +176,9 @@ class Parser {
   bool duration_after(std::string_view keyword, int64_t* ns) {
     const Token t = take();
     if (t.kind != Tok::kWord || !parse_rule_duration(t.text, ns)) {
-      set_error(t.column, fmt::format("expected a duration such as 500ms or 1s after \"{}\" (above 0, at most 3600s), got {}",
-                                      keyword, shown(t)));
+      set_error(t.column,
+                fmt::format("expected a duration such as 500ms or 1s after \"{}\" (above 0, at most 3600s), got {}",
+                            keyword, shown(t)));
       return false;
     }
     return true;
@@ -193,8 +194,9 @@ class Parser {
       int b = or_expr();
       if (b < 0) return -1;
       if (!is_keyword(peek(), "within")) {
-        set_error(peek().column, fmt::format("expected \"within\" and a duration after \"A then B\" (\"then\" at column {}), got {}",
-                                             then.column, shown(peek())));
+        set_error(peek().column,
+                  fmt::format("expected \"within\" and a duration after \"A then B\" (\"then\" at column {}), got {}",
+                              then.column, shown(peek())));
         return -1;
       }
       take();
@@ -275,9 +277,10 @@ class Parser {
     if (models.size() != 1) {
       std::string names;
       for (const auto& m : models) names += (names.empty() ? "" : ", ") + m;
-      set_error(f.column, fmt::format("\"for N frames\" counts consecutive results of one model, but its operand reads {} "
-                                      "models ({})",
-                                      models.size(), names));
+      set_error(f.column,
+                fmt::format("\"for N frames\" counts consecutive results of one model, but its operand reads {} "
+                            "models ({})",
+                            models.size(), names));
       return -1;
     }
     RuleNode n;
@@ -319,8 +322,8 @@ class Parser {
       depth_--;
       if (e < 0) return -1;
       if (peek().kind != Tok::kRParen) {
-        set_error(peek().column, fmt::format("expected \")\" to close the \"(\" at column {}, got {}", open.column,
-                                             shown(peek())));
+        set_error(peek().column,
+                  fmt::format("expected \")\" to close the \"(\" at column {}, got {}", open.column, shown(peek())));
         return -1;
       }
       take();
@@ -363,7 +366,8 @@ class Parser {
       if (!ref(&n)) return -1;
       n.column = c.column;
       if (peek().kind != Tok::kRParen) {
-        set_error(peek().column, fmt::format("expected \")\" to close \"count(\" at column {}, got {}", c.column, shown(peek())));
+        set_error(peek().column,
+                  fmt::format("expected \")\" to close \"count(\" at column {}, got {}", c.column, shown(peek())));
         return -1;
       }
       take();
@@ -375,9 +379,11 @@ class Parser {
       const Token op = take();
       n.compare = op.compare;
       const Token v = take();
-      if (v.kind != Tok::kWord || !parse_plain_number(v.text, &n.value) || n.value != std::floor(n.value) || n.value < 0) {
-        set_error(v.column, fmt::format("expected a whole number after \"{}\" (count compares a number of results), got {}",
-                                        op.text, shown(v)));
+      if (v.kind != Tok::kWord || !parse_plain_number(v.text, &n.value) || n.value != std::floor(n.value) ||
+          n.value < 0) {
+        set_error(v.column,
+                  fmt::format("expected a whole number after \"{}\" (count compares a number of results), got {}",
+                              op.text, shown(v)));
         return -1;
       }
       return add(std::move(n));
@@ -407,9 +413,7 @@ class Parser {
 
 }  // namespace
 
-bool parse_event_rule(std::string_view text, RuleExpr* out, RuleError* error) {
-  return Parser(text, out).run(error);
-}
+bool parse_event_rule(std::string_view text, RuleExpr* out, RuleError* error) { return Parser(text, out).run(error); }
 
 bool parse_rule_duration(std::string_view text, int64_t* ns) {
   double scale = 0;

@@ -19,7 +19,7 @@ TEST(EventRule, Atoms) {
   EXPECT_EQ(parsed("blazeface:face>=0.8"), "(blazeface:face >= 0.8)");
   EXPECT_EQ(parsed("count(ssd:Person) >= 2"), "(count ssd:Person >= 2)");
   EXPECT_EQ(parsed("ssd:\"Traffic light\" == 1"), "(ssd:Traffic light == 1)");
-  EXPECT_EQ(parsed("\"and\":x"), "and:x");  // a keyword-named model, quoted
+  EXPECT_EQ(parsed("\"and\":x"), "and:x");    // a keyword-named model, quoted
   EXPECT_EQ(parsed("m:frames"), "m:frames");  // any word is a label after ':'
 }
 
@@ -35,8 +35,9 @@ TEST(EventRule, Precedence) {
   EXPECT_EQ(parsed("blazeface:face for 3 frames"), "(for blazeface:face 3)");
   EXPECT_EQ(parsed("not a for 3 frames and b"), "(and (not (for a 3)) b)");
   EXPECT_EQ(parsed("ppocr-rec inside ssd:Car"), "(inside ppocr-rec ssd:Car)");
-  EXPECT_EQ(parsed("x:t inside y:c for 2 frame"), "error: column 16: \"for N frames\" counts consecutive results of one "
-                                                  "model, but its operand reads 2 models (x, y)");
+  EXPECT_EQ(parsed("x:t inside y:c for 2 frame"),
+            "error: column 16: \"for N frames\" counts consecutive results of one "
+            "model, but its operand reads 2 models (x, y)");
   EXPECT_EQ(parsed("(a:x > 0.5 or a:y) for 2 frames"), "(for (or (a:x > 0.5) a:y) 2)");
   EXPECT_EQ(parsed("a then b within 2s"), "(then a b 2s)");
   EXPECT_EQ(parsed("a and b then c or d within 1.5s"), "(then (and a b) (or c d) 1500ms)");
@@ -60,30 +61,38 @@ TEST(EventRule, Durations) {
 TEST(EventRule, ErrorsNameTheColumn) {
   // Each error: the first problem, at the column of the offending token (1-based).
   EXPECT_EQ(parsed("hey-jarvis and vad within foo"),
-            "error: column 27: expected a duration such as 500ms or 1s after \"within\" (above 0, at most 3600s), got \"foo\"");
-  EXPECT_EQ(parsed("a within"), "error: column 9: expected a duration such as 500ms or 1s after \"within\" (above 0, at "
-                                "most 3600s), got the end of the rule");
-  EXPECT_EQ(parsed("a within 0s"), "error: column 10: expected a duration such as 500ms or 1s after \"within\" (above 0, "
-                                   "at most 3600s), got \"0s\"");
-  EXPECT_EQ(parsed("face for 0 frames"), "error: column 10: expected a whole number of frames from 1 to 10000 after "
-                                         "\"for\", got \"0\"");
-  EXPECT_EQ(parsed("face for 2.5 frames"), "error: column 10: expected a whole number of frames from 1 to 10000 after "
-                                           "\"for\", got \"2.5\"");
+            "error: column 27: expected a duration such as 500ms or 1s after \"within\" (above 0, at most 3600s), got "
+            "\"foo\"");
+  EXPECT_EQ(parsed("a within"),
+            "error: column 9: expected a duration such as 500ms or 1s after \"within\" (above 0, at "
+            "most 3600s), got the end of the rule");
+  EXPECT_EQ(parsed("a within 0s"),
+            "error: column 10: expected a duration such as 500ms or 1s after \"within\" (above 0, "
+            "at most 3600s), got \"0s\"");
+  EXPECT_EQ(parsed("face for 0 frames"),
+            "error: column 10: expected a whole number of frames from 1 to 10000 after "
+            "\"for\", got \"0\"");
+  EXPECT_EQ(parsed("face for 2.5 frames"),
+            "error: column 10: expected a whole number of frames from 1 to 10000 after "
+            "\"for\", got \"2.5\"");
   EXPECT_EQ(parsed("face for 3"), "error: column 11: expected \"frames\" after \"for 3\", got the end of the rule");
   EXPECT_EQ(parsed("face for 3 seconds"), "error: column 12: expected \"frames\" after \"for 3\", got \"seconds\"");
   EXPECT_EQ(parsed(""), "error: column 1: the rule is empty");
   EXPECT_EQ(parsed("   "), "error: column 1: the rule is empty");
   EXPECT_EQ(parsed("a and"), "error: column 6: expected a model name, got the end of the rule");
-  EXPECT_EQ(parsed("a and or b"), "error: column 7: expected a model name, got \"or\" (a keyword; quote a model with "
-                                  "that name: \"or\")");
-  EXPECT_EQ(parsed("(a or b"), "error: column 8: expected \")\" to close the \"(\" at column 1, got the end of the rule");
+  EXPECT_EQ(parsed("a and or b"),
+            "error: column 7: expected a model name, got \"or\" (a keyword; quote a model with "
+            "that name: \"or\")");
+  EXPECT_EQ(parsed("(a or b"),
+            "error: column 8: expected \")\" to close the \"(\" at column 1, got the end of the rule");
   EXPECT_EQ(parsed("a b"), "error: column 3: unexpected \"b\" after a complete expression");
   EXPECT_EQ(parsed("a)"), "error: column 2: unexpected \")\" after a complete expression");
   EXPECT_EQ(parsed("a within 1s within 2s"),
             "error: column 13: unexpected \"within\" after a complete expression; use parentheses to combine timed "
             "parts, e.g. (A within 1s) and B");
-  EXPECT_EQ(parsed("a then b"), "error: column 9: expected \"within\" and a duration after \"A then B\" (\"then\" at "
-                                "column 3), got the end of the rule");
+  EXPECT_EQ(parsed("a then b"),
+            "error: column 9: expected \"within\" and a duration after \"A then B\" (\"then\" at "
+            "column 3), got the end of the rule");
   EXPECT_EQ(parsed("a: > 1"), "error: column 4: expected a label after \"a:\", got \">\"");
   EXPECT_EQ(parsed("a:x > high"), "error: column 7: expected a number after \">\" (a score), got \"high\"");
   EXPECT_EQ(parsed("a = 1"), "error: column 3: expected \"==\" to compare for equality, got \"=\"");
@@ -96,10 +105,12 @@ TEST(EventRule, ErrorsNameTheColumn) {
             "error: column 21: expected a whole number after \">\" (count compares a number of results), got \"1.5\"");
   EXPECT_EQ(parsed("count(ssd x"), "error: column 11: expected \")\" to close \"count(\" at column 1, got \"x\"");
   EXPECT_EQ(parsed("count(a) > 1 inside b"),
-            "error: column 1: each side of \"inside\" (column 14) must be a model or model:label, e.g. ppocr-rec inside "
+            "error: column 1: each side of \"inside\" (column 14) must be a model or model:label, e.g. ppocr-rec "
+            "inside "
             "ssd:Car");
   EXPECT_EQ(parsed("a inside (b or c)"),
-            "error: column 11: each side of \"inside\" (column 3) must be a model or model:label, e.g. ppocr-rec inside "
+            "error: column 11: each side of \"inside\" (column 3) must be a model or model:label, e.g. ppocr-rec "
+            "inside "
             "ssd:Car");
 }
 

@@ -95,15 +95,11 @@ void DocContext::report(int line, const std::string& path, const std::string& me
 
 IntRange positive_int() { return {1, INT_MAX, "a positive integer"}; }
 IntRange nonnegative_int() { return {0, INT_MAX, "a non-negative integer"}; }
-IntRange int_between(int64_t lo, int64_t hi) {
-  return {lo, hi, fmt::format("an integer from {} to {}", lo, hi)};
-}
+IntRange int_between(int64_t lo, int64_t hi) { return {lo, hi, fmt::format("an integer from {} to {}", lo, hi)}; }
 NumRange any_number() { return {-HUGE_VAL, HUGE_VAL, false, "a number"}; }
 NumRange positive_number() { return {0.0, HUGE_VAL, true, "a positive number"}; }
 NumRange nonnegative_number() { return {0.0, HUGE_VAL, false, "a number >= 0"}; }
-NumRange number_between(double lo, double hi) {
-  return {lo, hi, false, fmt::format("a number from {} to {}", lo, hi)};
-}
+NumRange number_between(double lo, double hi) { return {lo, hi, false, fmt::format("a number from {} to {}", lo, hi)}; }
 
 // ---------------------------------------------------------------------------------------------
 // Field
@@ -328,8 +324,8 @@ std::optional<MapReader> MapReader::root(const YAML::Node& node, int line, DocCo
                                          std::vector<std::string> allowed) {
   if (!node.IsMap()) {
     Field f(node, "", line, ctx);
-    ctx->report(f.line(), "", fmt::format("expected a document (a map with {}), got {}", join(allowed, ", "),
-                                          f.written()));
+    ctx->report(f.line(), "",
+                fmt::format("expected a document (a map with {}), got {}", join(allowed, ", "), f.written()));
     return std::nullopt;
   }
   MapReader m(node, "", line, ctx);
@@ -347,8 +343,8 @@ void MapReader::check_keys(const std::vector<std::string>& allowed) const {
     const YAML::Node key = it->first;
     const int key_line = key.Mark().line + 1;
     if (!key.IsScalar()) {
-      ctx_->report(key_line, path_, "expected field names, got a " + std::string(key.IsMap() ? "map" : "list") +
-                                        " as a key");
+      ctx_->report(key_line, path_,
+                   "expected field names, got a " + std::string(key.IsMap() ? "map" : "list") + " as a key");
       continue;
     }
     const std::string& name = key.Scalar();

@@ -83,8 +83,9 @@ void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out
   const IntRange frame_range{1, 65536, "an integer from 1 to 65536"};
   const bool length_ok = !m->has("frameLength") || m->read_int("frameLength", a.frame_length, frame_range);
   m->read_int("frameHop", a.frame_hop,
-              length_ok ? IntRange{1, a.frame_length, fmt::format("an integer from 1 to frameLength ({})", a.frame_length)}
-                        : frame_range);
+              length_ok
+                  ? IntRange{1, a.frame_length, fmt::format("an integer from 1 to frameLength ({})", a.frame_length)}
+                  : frame_range);
   Field fft = m->get("fftSize");
   if (fft.present()) {
     if (auto v = fft.as_int({2, 65536, "an even integer from 2 to 65536"})) {
@@ -118,7 +119,8 @@ void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out
   auto only_for = [&](std::initializer_list<const char*> keys, bool applies, std::string_view which) {
     if (!kind_ok || applies) return true;
     for (const char* k : keys) {
-      if (m->has(k)) m->get(k).error(fmt::format("applies to {} features, not {}", which, audio_feature_kind_name(a.kind)));
+      if (m->has(k))
+        m->get(k).error(fmt::format("applies to {} features, not {}", which, audio_feature_kind_name(a.kind)));
     }
     return false;
   };
@@ -130,8 +132,10 @@ void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out
       Field fmax = m->get("fMax");
       if (fmax.present()) {
         m->read_number("fMax", a.f_max,
-                       NumRange{0.0, nyquist, true, fmt::format("a frequency above 0 and at most {} Hz (half the "
-                                                                "sample rate)", nyquist)});
+                       NumRange{0.0, nyquist, true,
+                                fmt::format("a frequency above 0 and at most {} Hz (half the "
+                                            "sample rate)",
+                                            nyquist)});
       }
       if (a.f_max == 0.0) a.f_max = nyquist;
       if (a.f_min >= a.f_max) {
@@ -191,7 +195,7 @@ void read_audio_features(const Field& f, int sample_rate, AudioFeaturesSpec& out
 void read_audio_input(const Field& f, InputSpec& in) {
   AudioInputSpec a;
   if (auto m = f.as_map({"sampleRate", "channels", "selectChannels", "allowUpsampling", "preEmphasis", "features",
-                          "window", "hop", "prefill", "scale"})) {
+                         "window", "hop", "prefill", "scale"})) {
     const bool rate_ok = m->read_int("sampleRate", a.sample_rate, positive_int(), true);
     // Absent is fine (the default, 1); present and bad is an error of its own.
     const bool channels_ok = m->read_int("channels", a.channels, positive_int()) || !m->has("channels");
@@ -200,9 +204,10 @@ void read_audio_input(const Field& f, InputSpec& in) {
     if (select.present()) {
       if (auto v = select.as_int_list(int_between(0, 63), 1)) {
         if (channels_ok && static_cast<int>(v->size()) != a.channels) {
-          select.error(fmt::format("{} channel(s) selected but channels is {}; select one sensor channel per model "
-                                   "channel",
-                                   v->size(), a.channels));
+          select.error(
+              fmt::format("{} channel(s) selected but channels is {}; select one sensor channel per model "
+                          "channel",
+                          v->size(), a.channels));
         } else {
           for (int64_t c : *v) a.select_channels.push_back(static_cast<int>(c));
         }
@@ -225,7 +230,8 @@ void read_audio_input(const Field& f, InputSpec& in) {
       a.features = spec;
     }
     if ((a.pre_emphasis || a.features) && a.channels != 1) {
-      m->get("channels").error(fmt::format("preEmphasis and features need mono audio (channels: 1), got {}", a.channels));
+      m->get("channels")
+          .error(fmt::format("preEmphasis and features need mono audio (channels: 1), got {}", a.channels));
     }
     read_window(*m, a.window);
     m->read_number("scale", a.scale, any_number());
@@ -235,8 +241,8 @@ void read_audio_input(const Field& f, InputSpec& in) {
 
 void read_image_input(const Field& f, InputSpec& in) {
   ImageInputSpec im;
-  auto m = f.as_map({"width", "height", "resize", "color", "layout", "range", "mean", "std", "rotate", "crop",
-                      "quantization"});
+  auto m = f.as_map(
+      {"width", "height", "resize", "color", "layout", "range", "mean", "std", "rotate", "crop", "quantization"});
   if (m) {
     m->read_int("width", im.width, positive_int(), true);
     m->read_int("height", im.height, positive_int(), true);
@@ -305,14 +311,15 @@ void read_image_input(const Field& f, InputSpec& in) {
         ok = (cm->read_number("height", c.height, size) || !cm->has("height")) && ok;
         constexpr float kSlack = 1e-6f;  // 0.7 + 0.3 is 1 to a person
         if (ok && c.x + c.width > 1.0f + kSlack) {
-          cm->get("width").error(fmt::format("x + width is {} + {} = {}; the region must end inside the frame (at most 1)",
-                                             c.x, c.width, c.x + c.width));
+          cm->get("width").error(
+              fmt::format("x + width is {} + {} = {}; the region must end inside the frame (at most 1)", c.x, c.width,
+                          c.x + c.width));
           ok = false;
         }
         if (ok && c.y + c.height > 1.0f + kSlack) {
-          cm->get("height").error(fmt::format(
-              "y + height is {} + {} = {}; the region must end inside the frame (at most 1)", c.y, c.height,
-              c.y + c.height));
+          cm->get("height").error(
+              fmt::format("y + height is {} + {} = {}; the region must end inside the frame (at most 1)", c.y, c.height,
+                          c.y + c.height));
           ok = false;
         }
         if (ok) im.crop = c;
@@ -410,9 +417,10 @@ void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::str
     if (const auto* a = std::get_if<AudioInputSpec>(&in.source); a && a->window.window > 0) {
       const int64_t want = static_cast<int64_t>(a->window.window) * a->row_width();
       if (count != want && a->features) {
-        shape.error(fmt::format("shape {} has {} elements, but audio.window x the {} features per frame is {} x {} = {}",
-                                shape_text(*in.shape), count, audio_feature_kind_name(a->features->kind),
-                                a->window.window, a->row_width(), want));
+        shape.error(
+            fmt::format("shape {} has {} elements, but audio.window x the {} features per frame is {} x {} = {}",
+                        shape_text(*in.shape), count, audio_feature_kind_name(a->features->kind), a->window.window,
+                        a->row_width(), want));
       } else if (count != want) {
         shape.error(fmt::format("shape {} has {} elements, but audio.window x audio.channels is {} x {} = {}",
                                 shape_text(*in.shape), count, a->window.window, a->channels, want));
@@ -430,8 +438,9 @@ void read_input(const Field& item, InputSpec& in, std::vector<std::pair<std::str
       }
     } else if (const auto* c = std::get_if<ConstantInputSpec>(&in.source); c && c->values.size() > 1) {
       if (count != static_cast<int64_t>(c->values.size())) {
-        m->get("constant").error(fmt::format("{} values for shape {} ({} elements); give one value or {}",
-                                             c->values.size(), shape_text(*in.shape), count, count));
+        m->get("constant")
+            .error(fmt::format("{} values for shape {} ({} elements); give one value or {}", c->values.size(),
+                               shape_text(*in.shape), count, count));
       }
     }
   }

@@ -80,22 +80,22 @@ TEST(ModelInputReaderTest, SeriesAndUpsamplingInputsParse) {
   auto two = parse_document_text(replace(kModel, "sampleRate: 16000,", "sampleRate: 16000, selectChannels: [0, 1],"),
                                  "t.yaml", "/docs", kRoots);
   ASSERT_FALSE(two.ok());
-  EXPECT_EQ(two.status().message(), "t.yaml: Model/vad: spec.inputs[0].audio.selectChannels: 2 channel(s) selected but channels is 1; "
-                                        "select one sensor channel per model channel (line 11)");
+  EXPECT_EQ(two.status().message(),
+            "t.yaml: Model/vad: spec.inputs[0].audio.selectChannels: 2 channel(s) selected but channels is 1; "
+            "select one sensor channel per model channel (line 11)");
 }
 
 TEST(ModelInputReaderTest, ImageRotationCropAndQuantizationParse) {
-  auto r = parse_document_text(
-      replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
-              "      dtype: int8\n"
-              "      image:\n"
-              "        width: 128\n"
-              "        height: 96\n"
-              "        rotate: 270\n"
-              "        crop: {x: 0.25, y: 0.1, width: 0.5}\n"
-              "        range: [-1, 1]\n"
-              "        quantization: {scale: 0.0078125, zeroPoint: -3}"),
-      "t.yaml", "/docs", kRoots);
+  auto r = parse_document_text(replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                                       "      dtype: int8\n"
+                                       "      image:\n"
+                                       "        width: 128\n"
+                                       "        height: 96\n"
+                                       "        rotate: 270\n"
+                                       "        crop: {x: 0.25, y: 0.1, width: 0.5}\n"
+                                       "        range: [-1, 1]\n"
+                                       "        quantization: {scale: 0.0078125, zeroPoint: -3}"),
+                               "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(r.ok()) << r.status();
   const InputSpec& in = r->models.at(0).spec.inputs.at(0);
   EXPECT_EQ(in.dtype, DType::kInt8);
@@ -116,12 +116,12 @@ TEST(ModelInputReaderTest, ImageRotationCropAndQuantizationParse) {
 
   // uint8 with quantization may normalise (mean/std); zeroPoint defaults to 0. Without
   // rotate/crop/quantization nothing is set.
-  auto u = parse_document_text(
-      replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
-              "      dtype: uint8\n"
-              "      image: {width: 8, height: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], "
-              "quantization: {scale: 0.03}}"),
-      "t.yaml", "/docs", kRoots);
+  auto u = parse_document_text(replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}",
+                                       "      dtype: uint8\n"
+                                       "      image: {width: 8, height: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, "
+                                       "0.25], "
+                                       "quantization: {scale: 0.03}}"),
+                               "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(u.ok()) << u.status();
   const auto& um = std::get<ImageInputSpec>(u->models.at(0).spec.inputs.at(0).source);
   ASSERT_TRUE(um.quantization.has_value());
@@ -159,57 +159,74 @@ INSTANTIATE_TEST_SUITE_P(
              M + "spec.inputs[0].audio.window: expected a positive integer, got -5 (line 11)"},
         Case{"HopLargerThanWindow", replace(kModel, "hop: 512", "hop: 600"),
              M + "spec.inputs[0].audio.hop: expected an integer from 1 to window (512), got 600 (line 11)"},
-        Case{"FeaturesNeedMono", replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
-                                         "audio: {sampleRate: 16000, channels: 2, features: {type: log-mel}, window: 96, hop: 48}"),
-             M + "spec.inputs[0].audio.channels: preEmphasis and features need mono audio (channels: 1), got 2 (line 11)"},
-        Case{"FeaturesUnknownType", replace(kModel, "window: 512, hop: 512", "features: {type: mfc}, window: 96, hop: 48"),
+        Case{"FeaturesNeedMono",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                     "audio: {sampleRate: 16000, channels: 2, features: {type: log-mel}, window: 96, hop: 48}"),
+             M + "spec.inputs[0].audio.channels: preEmphasis and features need mono audio (channels: 1), got 2 (line "
+                 "11)"},
+        Case{"FeaturesUnknownType",
+             replace(kModel, "window: 512, hop: 512", "features: {type: mfc}, window: 96, hop: 48"),
              M + "spec.inputs[0].audio.features.type: expected one of spectrogram, mel, log-mel, mfcc, got \"mfc\"; "
                  "did you mean \"mfcc\"? (line 11)"},
         Case{"FeaturesFMaxAboveNyquist",
              replace(kModel, "window: 512, hop: 512", "features: {type: mel, fMax: 9000}, window: 96, hop: 48"),
-             M + "spec.inputs[0].audio.features.fMax: expected a frequency above 0 and at most 8000 Hz (half the sample "
+             M + "spec.inputs[0].audio.features.fMax: expected a frequency above 0 and at most 8000 Hz (half the "
+                 "sample "
                  "rate), got 9000 (line 11)"},
         Case{"FeaturesFMinAboveFMax",
-             replace(kModel, "window: 512, hop: 512", "features: {type: mel, fMin: 5000, fMax: 4000}, window: 96, hop: 48"),
+             replace(kModel, "window: 512, hop: 512",
+                     "features: {type: mel, fMin: 5000, fMax: 4000}, window: 96, hop: 48"),
              M + "spec.inputs[0].audio.features.fMin: fMin (5000 Hz) must be below fMax (4000 Hz) (line 11)"},
         Case{"FeaturesMoreCoefficientsThanMels",
-             replace(kModel, "window: 512, hop: 512", "features: {type: mfcc, mels: 10, coefficients: 20}, window: 96, hop: 48"),
-             M + "spec.inputs[0].audio.features.coefficients: expected an integer from 1 to mels (10), got 20 (line 11)"},
+             replace(kModel, "window: 512, hop: 512",
+                     "features: {type: mfcc, mels: 10, coefficients: 20}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.coefficients: expected an integer from 1 to mels (10), got 20 (line "
+                 "11)"},
         Case{"FeaturesFieldOfAnotherType",
              replace(kModel, "window: 512, hop: 512", "features: {type: spectrogram, mels: 40}, window: 96, hop: 48"),
-             M + "spec.inputs[0].audio.features.mels: applies to mel, log-mel and mfcc features, not spectrogram (line 11)"},
+             M + "spec.inputs[0].audio.features.mels: applies to mel, log-mel and mfcc features, not spectrogram (line "
+                 "11)"},
         Case{"FeaturesFftShorterThanFrame",
-             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, frameLength: 400, fftSize: 256}, window: 96, hop: 48"),
+             replace(kModel, "window: 512, hop: 512",
+                     "features: {type: log-mel, frameLength: 400, fftSize: 256}, window: 96, hop: 48"),
              M + "spec.inputs[0].audio.features.fftSize: fftSize 256 is shorter than frameLength 400 (line 11)"},
         Case{"FeaturesFrameHopAboveFrameLength",
-             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, frameLength: 400, frameHop: 401}, window: 96, hop: 48"),
-             M + "spec.inputs[0].audio.features.frameHop: expected an integer from 1 to frameLength (400), got 401 (line 11)"},
+             replace(kModel, "window: 512, hop: 512",
+                     "features: {type: log-mel, frameLength: 400, frameHop: 401}, window: 96, hop: 48"),
+             M + "spec.inputs[0].audio.features.frameHop: expected an integer from 1 to frameLength (400), got 401 "
+                 "(line 11)"},
         Case{"FeaturesPowerThree",
              replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, power: 3}, window: 96, hop: 48"),
              M + "spec.inputs[0].audio.features.power: expected 1 (magnitude) or 2 (power), got 3 (line 11)"},
         Case{"FeaturesNormalizeCount",
              replace(kModel, "window: 512, hop: 512",
                      "features: {type: log-mel, mels: 2, normalize: {mean: [0], std: [1, 1]}}, window: 96, hop: 48"),
-             M + "spec.inputs[0].audio.features.normalize.mean: expected 2 values (one per feature of log-mel features), got 1 (line 11)"},
+             M + "spec.inputs[0].audio.features.normalize.mean: expected 2 values (one per feature of log-mel "
+                 "features), got 1 (line 11)"},
         Case{"FeaturesNormalizeWord",
-             replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, normalize: global}, window: 96, hop: 48"),
+             replace(kModel, "window: 512, hop: 512",
+                     "features: {type: log-mel, normalize: global}, window: 96, hop: 48"),
              M + "spec.inputs[0].audio.features.normalize: expected one of none, running, got \"global\" (line 11)"},
         Case{"PreEmphasisOne", replace(kModel, "window: 512, hop: 512", "preEmphasis: 1, window: 512, hop: 512"),
              M + "spec.inputs[0].audio.preEmphasis: expected a number from 0 up to (not including) 1, got 1 (line 11)"},
         Case{"FeaturesShapeCountsFrames",
-             replace(replace(kModel, "window: 512, hop: 512", "features: {type: log-mel, mels: 64}, window: 96, hop: 48"),
+             replace(replace(kModel, "window: 512, hop: 512",
+                             "features: {type: log-mel, mels: 64}, window: 96, hop: 48"),
                      "    - name: input\n", "    - name: input\n      shape: [1, 96, 40]\n"),
-             M + "spec.inputs[0].shape: shape [1, 96, 40] has 3840 elements, but audio.window x the log-mel features per "
+             M + "spec.inputs[0].shape: shape [1, 96, 40] has 3840 elements, but audio.window x the log-mel features "
+                 "per "
                  "frame is 96 x 64 = 6144"},
         Case{"UnknownFieldWithSuggestion", replace(kModel, "sampleRate: 16000", "sampleRat: 16000"),
-             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, selectChannels, "
+             M + "spec.inputs[0].audio.sampleRat: unknown field (expected one of: sampleRate, channels, "
+                 "selectChannels, "
                  "allowUpsampling, preEmphasis, features, window, hop, prefill, scale); did you mean \"sampleRate\"? "
                  "(line 11)"},
         Case{"BadPrefill", replace(kModel, "hop: 512", "hop: 512, prefill: zero"),
              M + "spec.inputs[0].audio.prefill: expected none, zeros or a number, got \"zero\"; did you mean "
                  "\"zeros\"? (line 11)"},
         Case{"TwoSources", replace(kModel, "      audio:", "      stream: {window: 1, hop: 1}\n      audio:"),
-             M + "spec.inputs[0]: only one of audio, image, series, stream, constant, state may be given (got audio and stream) "
+             M + "spec.inputs[0]: only one of audio, image, series, stream, constant, state may be given (got audio "
+                 "and stream) "
                  "(line 11)"},
         Case{"NoSource", replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}\n", ""),
              M + "spec.inputs[0]: one of audio, image, series, stream, constant, state is required (line 10)"},

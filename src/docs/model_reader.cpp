@@ -39,8 +39,9 @@ void read_isolation(const MapReader& m, ResourceSpec& out) {
           r->read_int("maxAttempts", rs.max_attempts, int_between(0, 1000000));
           if (rs.max_delay < rs.initial_delay) {
             if (max_given) {
-              r->get("maxDelay").error(fmt::format("maxDelay ({} s) is shorter than initialDelay ({} s)", rs.max_delay,
-                                                   rs.initial_delay));
+              r->get("maxDelay")
+                  .error(fmt::format("maxDelay ({} s) is shorter than initialDelay ({} s)", rs.max_delay,
+                                     rs.initial_delay));
             } else {
               rs.max_delay = rs.initial_delay;
             }
@@ -102,9 +103,10 @@ void read_scheduling(const Field& f, ModelSpec& out) {
     if (s.batch.max > 1) {
       for (const auto& in : out.inputs) {
         if (std::holds_alternative<StateInputSpec>(in.source)) {
-          batch.error(fmt::format("batch.max {} needs inputs that do not depend on the previous run, but input \"{}\" "
-                                  "is a state carried between runs",
-                                  s.batch.max, in.name));
+          batch.error(
+              fmt::format("batch.max {} needs inputs that do not depend on the previous run, but input \"{}\" "
+                          "is a state carried between runs",
+                          s.batch.max, in.name));
           break;
         }
       }
@@ -164,8 +166,9 @@ void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
     if (!v.engine.empty()) {
       auto [it, fresh] = engines.emplace(v.engine, fmt::format("spec.variants[{}]", i));
       if (!fresh) {
-        (*items)[i].error(fmt::format("a second {} variant (the model already runs on {} through {}); one file per engine",
-                                      v.engine, v.engine, it->second));
+        (*items)[i].error(
+            fmt::format("a second {} variant (the model already runs on {} through {}); one file per engine", v.engine,
+                        v.engine, it->second));
       }
     }
     Field tensors = m->get("tensors");
@@ -193,9 +196,8 @@ void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
 }  // namespace
 
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
-  auto spec = spec_field.as_map(
-      {"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess", "resources", "scheduling",
-       "variants"});
+  auto spec = spec_field.as_map({"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess",
+                                 "resources", "scheduling", "variants"});
   if (!spec) return;
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
   read_path(*spec, "source", out.path, true, roots, &out.source);
@@ -228,7 +230,8 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
         if (m->read_string("name", o.name, true)) {
           auto [it, fresh] = seen.emplace(o.name, static_cast<int>(i));
           if (!fresh) {
-            m->get("name").error(fmt::format("output \"{}\" is already declared by spec.outputs[{}]", o.name, it->second));
+            m->get("name").error(
+                fmt::format("output \"{}\" is already declared by spec.outputs[{}]", o.name, it->second));
           }
         }
         m->read_number("scale", o.scale, any_number());
@@ -275,9 +278,9 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
       if (data_inputs.empty() && !unclear_source) {
         inputs.error("a model needs exactly one data input (audio, image, series or stream); none is given");
       } else if (data_inputs.size() > 1) {
-        (*items)[data_inputs[1]].error(
-            fmt::format("a model has exactly one data input (audio, image, series or stream); spec.inputs[{}] is one already",
-                        data_inputs[0]));
+        (*items)[data_inputs[1]].error(fmt::format(
+            "a model has exactly one data input (audio, image, series or stream); spec.inputs[{}] is one already",
+            data_inputs[0]));
       }
     }
   }

@@ -61,7 +61,8 @@ TEST(ModelReaderTest, IsolationWorkerAndMemoryReportBadFields) {
        rs + "worker.timeout: expected a number of seconds above 0 and at most 3600, got 0"},
       {"    isolation: process\n    worker: {restart: {initialDelay: 2, maxDelay: 1}}\n",
        rs + "worker.restart.maxDelay: maxDelay (1 s) is shorter than initialDelay (2 s)"},
-      {"    isolation: process\n    worker: {restart: {maxAttempts: -1}}\n", rs + "worker.restart.maxAttempts: expected"},
+      {"    isolation: process\n    worker: {restart: {maxAttempts: -1}}\n",
+       rs + "worker.restart.maxAttempts: expected"},
       {"    isolation: process\n    worker: {timeout: 1, retries: 3}\n", rs + "worker.retries: unknown field"},
   };
   for (const auto& [block, expected] : cases) {
@@ -116,9 +117,9 @@ TEST(ModelReaderTest, SchedulingReportsBadFields) {
     EXPECT_THAT(errors_of(with_scheduling(block)), HasSubstr(expected)) << block;
   }
   // A model that carries state between runs cannot batch.
-  const std::string stateful =
-      replace(replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  scheduling: {batch: {max: 2}}\n  postprocess:\n"),
-              "  outputs:\n", "    - name: h\n      shape: [1, 4]\n      state: {from: hn}\n  outputs:\n    - name: hn\n");
+  const std::string stateful = replace(
+      replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  scheduling: {batch: {max: 2}}\n  postprocess:\n"),
+      "  outputs:\n", "    - name: h\n      shape: [1, 4]\n      state: {from: hn}\n  outputs:\n    - name: hn\n");
   EXPECT_THAT(errors_of(stateful), HasSubstr(sc + "batch: batch.max 2 needs inputs that do not depend on the previous "
                                                   "run, but input \"h\" is a state carried between runs"));
 }
@@ -129,10 +130,13 @@ std::string with_variants(const std::string& block) {
 }
 
 TEST(ModelReaderTest, VariantsParse) {
-  auto docs = parse_document_text(with_variants("    - format: tflite\n"
-                                                "      source: repo:vad.tflite\n"
-                                                "      sha256: " + kSha + "\n"
-                                                "      tensors: {input: \"serving_default_input:0\", output: \"Identity:0\"}\n"),
+  auto docs = parse_document_text(with_variants(
+                                      "    - format: tflite\n"
+                                      "      source: repo:vad.tflite\n"
+                                      "      sha256: " +
+                                      kSha +
+                                      "\n"
+                                      "      tensors: {input: \"serving_default_input:0\", output: \"Identity:0\"}\n"),
                                   "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(docs.ok()) << docs.status();
   const auto& v = docs->models.at(0).spec.variants;
@@ -149,9 +153,11 @@ TEST(ModelReaderTest, VariantsReportBadFields) {
   const std::string tfl = "    - format: tflite\n      source: repo:vad.tflite\n      sha256: " + kSha + "\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"    - format: onnx\n      source: repo:v2.onnx\n      sha256: " + kSha + "\n",
-       vr + "[0]: a second onnxruntime variant (the model already runs on onnxruntime through spec.engine); one file per engine"},
+       vr + "[0]: a second onnxruntime variant (the model already runs on onnxruntime through spec.engine); one file "
+            "per engine"},
       {tfl + tfl, vr + "[1]: a second tflite variant (the model already runs on tflite through spec.variants[0])"},
-      {tfl + "      tensors: {inputs: x}\n", vr + "[0].tensors.inputs: \"inputs\" is not one of the model's declared inputs or outputs"},
+      {tfl + "      tensors: {inputs: x}\n",
+       vr + "[0].tensors.inputs: \"inputs\" is not one of the model's declared inputs or outputs"},
       {tfl + "      engine: onnxruntime\n", vr + "[0].engine: engine onnxruntime cannot load tflite models"},
       {"    - format: tflite\n      source: repo:vad.tflite\n", vr + "[0].sha256: required field is missing"},
       {tfl + "      threads: 2\n", vr + "[0].threads: unknown field"},
@@ -159,7 +165,8 @@ TEST(ModelReaderTest, VariantsReportBadFields) {
   for (const auto& [block, expected] : cases) {
     EXPECT_THAT(errors_of(with_variants(block)), HasSubstr(expected)) << block;
   }
-  const std::string isolated = replace(with_variants(tfl), "  variants:\n", "  resources: {isolation: process}\n  variants:\n");
+  const std::string isolated = replace(with_variants(tfl), "  variants:\n",
+                                       "  resources: {isolation: process}\n  variants:\n");
   EXPECT_THAT(errors_of(isolated), HasSubstr(vr + ": a model with variants runs in-process"));
 }
 
@@ -184,17 +191,21 @@ INSTANTIATE_TEST_SUITE_P(
              M + "spec.format: expected one of onnx, tflite, got \"onx\"; did you mean \"onnx\"? (line 5)"},
         Case{"EngineDoesNotFitFormat", kModel + "  engine: tflite\n",
              M + "spec.engine: engine tflite cannot load onnx models (use onnxruntime) (line 16)"},
-        Case{"NoDataInput", replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}", "constant: {value: 1}"),
-             M + "spec.inputs: a model needs exactly one data input (audio, image, series or stream); none is given (line 10)"},
+        Case{"NoDataInput",
+             replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}", "constant: {value: 1}"),
+             M + "spec.inputs: a model needs exactly one data input (audio, image, series or stream); none is given "
+                 "(line 10)"},
         Case{"TwoDataInputs", replace(kModel, "  outputs:", "    - {name: b, stream: {window: 2, hop: 1}}\n  outputs:"),
-             M + "spec.inputs[1]: a model has exactly one data input (audio, image, series or stream); spec.inputs[0] is one "
+             M + "spec.inputs[1]: a model has exactly one data input (audio, image, series or stream); spec.inputs[0] "
+                 "is one "
                  "already (line 12)"},
         Case{"StateFromUndeclaredOutput",
              replace(kModel, "  outputs:", "    - {name: state, state: {from: stateN}}\n  outputs:"),
              M + "spec.inputs[1].state.from: \"stateN\" is not a declared output (spec.outputs declares \"output\") "
                  "(line 12)"},
-        Case{"EmptyInputs", replace(replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}\n", ""),
-                                    "  inputs:\n    - name: input\n", "  inputs: []\n"),
+        Case{"EmptyInputs",
+             replace(replace(kModel, "      audio: {sampleRate: 16000, window: 512, hop: 512}\n", ""),
+                     "  inputs:\n    - name: input\n", "  inputs: []\n"),
              M + "spec.inputs: expected a list with at least 1 item, got an empty list (line 9)"}));
 
 }  // namespace

@@ -37,8 +37,8 @@ constexpr size_t kMaxFileBytes = 16u << 20;
 enum class Kind { kSensor, kModel, kPipeline, kDevice };
 
 const docs::EnumTable<Kind>& kind_table() {
-  static const docs::EnumTable<Kind> t = {{"Sensor", Kind::kSensor}, {"Model", Kind::kModel}, {"Pipeline", Kind::kPipeline},
-                                          {"Device", Kind::kDevice}};
+  static const docs::EnumTable<Kind> t = {
+      {"Sensor", Kind::kSensor}, {"Model", Kind::kModel}, {"Pipeline", Kind::kPipeline}, {"Device", Kind::kDevice}};
   return t;
 }
 
@@ -58,8 +58,8 @@ std::string peek_string(const YAML::Node& node, const char* key) {
   return v.IsDefined() && v.IsScalar() ? v.Scalar() : "";
 }
 
-void read_document(const YAML::Node& root, int index, const std::string& label, int seq,
-                   const docs::PathRoots& roots, Collector& c) {
+void read_document(const YAML::Node& root, int index, const std::string& label, int seq, const docs::PathRoots& roots,
+                   Collector& c) {
   // The label comes first so that every message about this document carries it.
   const std::string kind_text = peek_string(root, "kind");
   std::optional<Kind> kind;

@@ -26,8 +26,7 @@ struct ParseOptions {
 // Parses files and directories (every *.yaml, *.yml and *.json inside, sorted by name),
 // checks each document on its own and then checks references across all of them
 // (validate_references). Does not read model artifacts.
-Result<DocumentSet> parse_document_files(const std::vector<std::string>& paths,
-                                         const ParseOptions& options = {});
+Result<DocumentSet> parse_document_files(const std::vector<std::string>& paths, const ParseOptions& options = {});
 
 // The same for text in memory; `file_label` is used in messages and `base_dir` resolves
 // relative paths. Used by tests and by the API.

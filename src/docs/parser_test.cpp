@@ -185,7 +185,8 @@ INSTANTIATE_TEST_SUITE_P(
              "t.yaml: document 1: kind: expected one of Sensor, Model, Pipeline, Device, got \"Modle\"; did you mean "
              "\"Model\"? (line 2)"},
         Case{"TopLevelList", "- " + replace(kSensor, "\n", "\n  "),
-             "t.yaml: document 1: expected a document (a map with apiVersion, kind, metadata, spec), got a list (line 1)"},
+             "t.yaml: document 1: expected a document (a map with apiVersion, kind, metadata, spec), got a list (line "
+             "1)"},
         Case{"SyntaxError", replace(kModel, "hop: 512}", "hop: 512"), "t.yaml:12:"},
         Case{"SyntaxErrorTab", kSensor + "\tloop: true\n", "t.yaml:7:1: YAML syntax error: "},
         Case{"EmptyFile", "", "t.yaml: no documents (the file is empty)"},
@@ -194,21 +195,22 @@ INSTANTIATE_TEST_SUITE_P(
 // All errors are reported, one per line, in file order.
 TEST(ParserTest, AllErrorsReportedInFileOrder) {
   std::string text = kModel;
-  text = replace(text, "sensix/v1", "v1");                       // line 1
-  text = replace(text, "format: onnx", "format: pytorch");       // line 5
-  text = replace(text, "window: 512", "window: -1");             // line 11
-  text = replace(text, "labels: [speech]", "labels: [speech], topK: 0");  // line 15
+  text = replace(text, "sensix/v1", "v1");                                        // line 1
+  text = replace(text, "format: onnx", "format: pytorch");                        // line 5
+  text = replace(text, "window: 512", "window: -1");                              // line 11
+  text = replace(text, "labels: [speech]", "labels: [speech], topK: 0");          // line 15
   text += "---\n" + replace(kSensor, "driver: audio-file", "drivr: audio-file");  // doc 2
   auto r = parse_document_text(text, "t.yaml", "/docs", kRoots);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(),
-            M + "apiVersion: expected \"sensix/v1\", got \"v1\" (line 1)\n" +
-            M + "spec.format: expected one of onnx, tflite, got \"pytorch\" (line 5)\n" +
-            M + "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" +
-            M + "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" +
-            S + "spec.driver: required field is missing (line 20)\n" +
-            S + "spec.drivr: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, series, "
-                "replay, reconnect, audio, video, buffer); did you mean \"driver\"? (line 21)");
+  EXPECT_EQ(r.status().message(), M + "apiVersion: expected \"sensix/v1\", got \"v1\" (line 1)\n" + M +
+                                      "spec.format: expected one of onnx, tflite, got \"pytorch\" (line 5)\n" + M +
+                                      "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" +
+                                      M +
+                                      "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" +
+                                      S + "spec.driver: required field is missing (line 20)\n" + S +
+                                      "spec.drivr: unknown field (expected one of: driver, path, url, device, server, "
+                                      "synthetic, mqtt, series, "
+                                      "replay, reconnect, audio, video, buffer); did you mean \"driver\"? (line 21)");
 }
 
 // A broken document does not cause "not defined" errors in the documents that name it.
@@ -281,9 +283,8 @@ TEST(ParserTest, JsonErrorsNameFieldAndLine) {
 class FilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sensix_parser_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("sensix_parser_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -396,7 +397,8 @@ TEST(DocsReference, SyntheticSensorExampleParses) {
   ASSERT_NE(at, std::string::npos) << "documents.md should show a synthetic Sensor";
   const size_t end = md.find("```", at + 8);
   ASSERT_NE(end, std::string::npos);
-  const std::string doc = "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: tone}\n" + md.substr(at + 8, end - at - 8);
+  const std::string doc = "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: tone}\n" +
+                          md.substr(at + 8, end - at - 8);
   auto r = parse_document_text(doc, "documents.md", "/docs", kRoots);
   ASSERT_TRUE(r.ok()) << r.status() << "\n" << doc;
   const SensorSpec& s = r->sensors.at(0).spec;
@@ -427,9 +429,10 @@ TEST(DocsReference, InputExamplesParse) {
       indented += "  " + block.substr(p, nl - p + 1);
       p = nl == std::string::npos ? block.size() : nl + 1;
     }
-    const std::string doc = "apiVersion: sensix/v1\nkind: Model\nmetadata: {name: m}\nspec:\n  format: onnx\n"
-                            "  source: repo:m.onnx\n  sha256: " + kSha + "\n  version: \"1\"\n  inputs:\n" +
-                            indented + "  outputs:\n    - name: y\n";
+    const std::string doc =
+        "apiVersion: sensix/v1\nkind: Model\nmetadata: {name: m}\nspec:\n  format: onnx\n"
+        "  source: repo:m.onnx\n  sha256: " +
+        kSha + "\n  version: \"1\"\n  inputs:\n" + indented + "  outputs:\n    - name: y\n";
     auto r = parse_document_text(doc, "documents.md", "/docs", kRoots);
     EXPECT_TRUE(r.ok()) << r.status() << "\n" << doc;
     ++checked;

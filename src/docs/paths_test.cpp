@@ -26,11 +26,10 @@ class DocsPathsInvalidTest : public InvalidDocumentTest {};
 
 TEST_P(DocsPathsInvalidTest, ReportsTheFieldAndWhatWasExpected) { expect_rejected(GetParam()); }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, DocsPathsInvalidTest,
-    ::testing::Values(
-        Case{"RepoPathEscapes", replace(kModel, "repo:vad.onnx", "repo:../vad.onnx"),
-             M + "spec.source: expected a relative path after \"repo:\" inside /repo, got \"repo:../vad.onnx\" (line 6)"}));
+INSTANTIATE_TEST_SUITE_P(Table, DocsPathsInvalidTest,
+                         ::testing::Values(Case{"RepoPathEscapes", replace(kModel, "repo:vad.onnx", "repo:../vad.onnx"),
+                                                M + "spec.source: expected a relative path after \"repo:\" inside "
+                                                    "/repo, got \"repo:../vad.onnx\" (line 6)"}));
 
 }  // namespace
 }  // namespace sensix::docs_test

@@ -46,8 +46,9 @@ void read_events(const Field& events, std::vector<EventSpec>& out) {
     if (!m) continue;
     if (m->read_string("name", e.name, true, "an event name")) {
       if (!is_dns_label(e.name)) {
-        m->get("name").expected("an event name of lowercase letters, digits and '-' (at most 63, starting and ending "
-                                "with a letter or digit)");
+        m->get("name").expected(
+            "an event name of lowercase letters, digits and '-' (at most 63, starting and ending "
+            "with a letter or digit)");
       } else if (auto [it, fresh] = seen.emplace(e.name, i); !fresh) {
         m->get("name").error(fmt::format("event \"{}\" is already defined in spec.events[{}]", e.name, it->second));
       }
@@ -58,7 +59,8 @@ void read_events(const Field& events, std::vector<EventSpec>& out) {
     }
     Field cooldown = m->get("cooldown");
     if (cooldown.present()) {
-      auto text = cooldown.is_scalar() && cooldown.scalar_type() == ScalarType::kString ? cooldown.as_string() : std::nullopt;
+      auto text = cooldown.is_scalar() && cooldown.scalar_type() == ScalarType::kString ? cooldown.as_string()
+                                                                                        : std::nullopt;
       if (!text || !parse_rule_duration(*text, &e.cooldown_ns)) {
         cooldown.expected("a duration such as 500ms or 2s (above 0, at most 3600s)");
       }
@@ -83,8 +85,9 @@ void read_pipeline_spec(const Field& spec_field, const PathRoots& roots, Pipelin
         if (m->read_string("model", step.model, true, "a Model name")) {
           auto [it, fresh] = seen.emplace(step.model, i);
           if (!fresh) {
-            m->get("model").error(fmt::format("model \"{}\" already appears in spec.steps[{}] (a model may appear once per pipeline)",
-                                              step.model, it->second));
+            m->get("model").error(
+                fmt::format("model \"{}\" already appears in spec.steps[{}] (a model may appear once per pipeline)",
+                            step.model, it->second));
           }
         }
         Field from = m->require("from");
@@ -100,8 +103,9 @@ void read_pipeline_spec(const Field& spec_field, const PathRoots& roots, Pipelin
               fm->read_string("output", step.from.output, false);
               if (fm->has("crops")) {
                 if (fm->has("output")) {
-                  fm->get("output").error("output and crops exclude each other: crops are cut around the upstream's "
-                                          "detections, not from one of its outputs");
+                  fm->get("output").error(
+                      "output and crops exclude each other: crops are cut around the upstream's "
+                      "detections, not from one of its outputs");
                 }
                 step.from.crops = read_crops(fm->get("crops"));
               }

@@ -19,16 +19,18 @@ TEST_P(PipelineReaderInvalidTest, ReportsTheFieldAndWhatWasExpected) { expect_re
 
 INSTANTIATE_TEST_SUITE_P(
     Table, PipelineReaderInvalidTest,
-    ::testing::Values(
-        Case{"StepFromBoth", replace(kValidSet, "{sensor: mic}", "{sensor: mic, model: head}"),
-             P + "spec.steps[0].from: only one of sensor, model may be given (got sensor and model)"},
-        Case{"ModelTwiceInPipeline", kValidSet + "    - {model: vad, from: {sensor: mic}}\n",
-             P + "spec.steps[2].model: model \"vad\" already appears in spec.steps[0] (a model may appear once per "
-                 "pipeline)"},
-        Case{"EmptySteps", replace(kValidSet, "  steps:\n    - {model: vad, from: {sensor: mic}}\n    - {model: head, "
-                                              "from: {model: vad}}\n",
+    ::testing::Values(Case{"StepFromBoth", replace(kValidSet, "{sensor: mic}", "{sensor: mic, model: head}"),
+                           P + "spec.steps[0].from: only one of sensor, model may be given (got sensor and model)"},
+                      Case{"ModelTwiceInPipeline", kValidSet + "    - {model: vad, from: {sensor: mic}}\n",
+                           P + "spec.steps[2].model: model \"vad\" already appears in spec.steps[0] (a model may "
+                               "appear once per "
+                               "pipeline)"},
+                      Case{"EmptySteps",
+                           replace(kValidSet,
+                                   "  steps:\n    - {model: vad, from: {sensor: mic}}\n    - {model: head, "
+                                   "from: {model: vad}}\n",
                                    "  steps: []\n"),
-             P + "spec.steps: expected a list with at least 1 item, got an empty list"}));
+                           P + "spec.steps: expected a list with at least 1 item, got an empty list"}));
 
 }  // namespace
 }  // namespace sensix::docs_test

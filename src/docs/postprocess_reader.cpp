@@ -261,7 +261,8 @@ PostprocessSpec read_text_regions(const Field& f, const std::vector<OutputSpec>&
 
 PostprocessSpec read_ctc(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots) {
   CtcSpec c;
-  auto m = f.as_map({"output", "activation", "dictionary", "dictionaryFile", "blank", "spaceCharacter", "minConfidence"});
+  auto m = f.as_map(
+      {"output", "activation", "dictionary", "dictionaryFile", "blank", "spaceCharacter", "minConfidence"});
   if (!m) return c;
   if (m->read_string("output", c.output, true)) check_declared_output(m->get("output"), c.output, outputs);
   m->read_enum("activation", c.activation, row_activation_table());
@@ -285,7 +286,8 @@ PostprocessSpec read_lines(const Field& f, const std::vector<OutputSpec>& output
   LinesSpec l;
   auto m = f.as_map({"scores", "offsets", "scoreActivation", "threshold", "maxLines", "minLength", "inputSize"});
   if (!m) return l;
-  if (m->read_string("scores", l.scores_output, true)) check_declared_output(m->get("scores"), l.scores_output, outputs);
+  if (m->read_string("scores", l.scores_output, true))
+    check_declared_output(m->get("scores"), l.scores_output, outputs);
   if (m->read_string("offsets", l.offsets_output, true)) {
     check_declared_output(m->get("offsets"), l.offsets_output, outputs);
   }
@@ -299,15 +301,11 @@ PostprocessSpec read_lines(const Field& f, const std::vector<OutputSpec>& output
 
 // One reader per kind, keyed by its field under `spec.postprocess`, in the order messages list them.
 using PostprocessReader = PostprocessSpec (*)(const Field& f, const std::vector<OutputSpec>& outputs,
-                                               const PathRoots& roots);
+                                              const PathRoots& roots);
 const std::vector<std::pair<std::string, PostprocessReader>>& postprocess_readers() {
   static const std::vector<std::pair<std::string, PostprocessReader>> t = {
-      {"classify", read_classify},
-      {"detect", read_detect},
-      {"landmarks", read_landmarks},
-      {"textRegions", read_text_regions},
-      {"ctc", read_ctc},
-      {"lines", read_lines},
+      {"classify", read_classify},        {"detect", read_detect}, {"landmarks", read_landmarks},
+      {"textRegions", read_text_regions}, {"ctc", read_ctc},       {"lines", read_lines},
   };
   return t;
 }

@@ -19,13 +19,14 @@ std::string with_postprocess(const std::string& block) {
 }
 
 TEST(PostprocessReaderTest, DeclaredPostprocessKindsParse) {
-  auto landmarks = parse_document_text(with_postprocess("    landmarks:\n"
-                                                        "      output: output\n"
-                                                        "      values: [x, y, ignore, visibility, presence]\n"
-                                                        "      visibilityActivation: sigmoid\n"
-                                                        "      inputSize: [256, 192]\n"
-                                                        "      presence: {output: output, activation: sigmoid, threshold: 0.7}\n"
-                                                        "      namesFile: repo:pose/names.txt\n"),
+  auto landmarks = parse_document_text(with_postprocess(
+                                           "    landmarks:\n"
+                                           "      output: output\n"
+                                           "      values: [x, y, ignore, visibility, presence]\n"
+                                           "      visibilityActivation: sigmoid\n"
+                                           "      inputSize: [256, 192]\n"
+                                           "      presence: {output: output, activation: sigmoid, threshold: 0.7}\n"
+                                           "      namesFile: repo:pose/names.txt\n"),
                                        "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(landmarks.ok()) << landmarks.status();
   const auto& l = std::get<LandmarksSpec>(landmarks->models[0].spec.postprocess);
@@ -47,10 +48,10 @@ TEST(PostprocessReaderTest, DeclaredPostprocessKindsParse) {
   EXPECT_EQ(d.input_width, 0);
   EXPECT_TRUE(d.presence_output.empty());
 
-  auto text = parse_document_text(
-      with_postprocess("    textRegions: {output: output, threshold: 0.2, boxThreshold: 0.5, unclipRatio: 2,"
-                       " minSize: 4, maxRegions: 7, label: word}\n"),
-      "t.yaml", "/docs", kRoots);
+  auto text = parse_document_text(with_postprocess("    textRegions: {output: output, threshold: 0.2, boxThreshold: "
+                                                   "0.5, unclipRatio: 2,"
+                                                   " minSize: 4, maxRegions: 7, label: word}\n"),
+                                  "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(text.ok()) << text.status();
   const auto& t = std::get<TextRegionsSpec>(text->models[0].spec.postprocess);
   EXPECT_FLOAT_EQ(t.threshold, 0.2f);
@@ -60,10 +61,10 @@ TEST(PostprocessReaderTest, DeclaredPostprocessKindsParse) {
   EXPECT_EQ(t.max_regions, 7);
   EXPECT_EQ(t.label, "word");
 
-  auto ctc = parse_document_text(
-      with_postprocess("    ctc: {output: output, activation: softmax, dictionaryFile: repo:ocr/keys.txt, blank: 3,"
-                       " spaceCharacter: true, minConfidence: 0.25}\n"),
-      "t.yaml", "/docs", kRoots);
+  auto ctc = parse_document_text(with_postprocess("    ctc: {output: output, activation: softmax, dictionaryFile: "
+                                                  "repo:ocr/keys.txt, blank: 3,"
+                                                  " spaceCharacter: true, minConfidence: 0.25}\n"),
+                                 "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(ctc.ok()) << ctc.status();
   const auto& c = std::get<CtcSpec>(ctc->models[0].spec.postprocess);
   EXPECT_EQ(c.activation, Activation::kSoftmax);
@@ -72,10 +73,10 @@ TEST(PostprocessReaderTest, DeclaredPostprocessKindsParse) {
   EXPECT_TRUE(c.space_character);
   EXPECT_FLOAT_EQ(c.min_confidence, 0.25f);
 
-  auto lines = parse_document_text(
-      with_postprocess("    lines: {scores: output, offsets: output, scoreActivation: sigmoid, threshold: 0.2,"
-                       " maxLines: 50, minLength: 12, inputSize: [320, 320]}\n"),
-      "t.yaml", "/docs", kRoots);
+  auto lines = parse_document_text(with_postprocess("    lines: {scores: output, offsets: output, scoreActivation: "
+                                                    "sigmoid, threshold: 0.2,"
+                                                    " maxLines: 50, minLength: 12, inputSize: [320, 320]}\n"),
+                                   "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(lines.ok()) << lines.status();
   const auto& g = std::get<LinesSpec>(lines->models[0].spec.postprocess);
   EXPECT_EQ(g.scores_output, "output");
@@ -91,24 +92,33 @@ TEST(PostprocessReaderTest, DeclaredPostprocessKindsReportBadFields) {
   const std::string pp = M + "spec.postprocess.";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"    landmarks: {output: nope}\n", pp + "landmarks.output: \"nope\" is not a declared output"},
-      {"    landmarks: {output: output, values: [x, z]}\n", pp + "landmarks.values: the values of a point must include x and y"},
+      {"    landmarks: {output: output, values: [x, z]}\n",
+       pp + "landmarks.values: the values of a point must include x and y"},
       {"    landmarks: {output: output, values: [x, y, x]}\n", pp + "landmarks.values[2]: \"x\" is given twice"},
       {"    landmarks: {output: output, values: [x, y, depth]}\n", pp + "landmarks.values[2]: expected one of"},
-      {"    landmarks: {output: output, visibilityActivation: softmax}\n", pp + "landmarks.visibilityActivation: expected"},
+      {"    landmarks: {output: output, visibilityActivation: softmax}\n",
+       pp + "landmarks.visibilityActivation: expected"},
       {"    landmarks: {output: output, presence: {output: output, threshold: 1.5}}\n",
        pp + "landmarks.presence.threshold: expected a number from 0 to 1, got 1.5"},
-      {"    landmarks: {output: output, inputSize: [256]}\n", pp + "landmarks.inputSize: expected [width, height], got 1 values"},
-      {"    landmarks: {output: output, names: [a], namesFile: n.txt}\n", pp + "landmarks.namesFile: give names or namesFile, not both"},
-      {"    textRegions: {output: output, threshold: 1.5}\n", pp + "textRegions.threshold: expected a number from 0 to 1, got 1.5"},
-      {"    textRegions: {output: output, maxRegions: 0}\n", pp + "textRegions.maxRegions: expected a positive integer, got 0"},
+      {"    landmarks: {output: output, inputSize: [256]}\n",
+       pp + "landmarks.inputSize: expected [width, height], got 1 values"},
+      {"    landmarks: {output: output, names: [a], namesFile: n.txt}\n",
+       pp + "landmarks.namesFile: give names or namesFile, not both"},
+      {"    textRegions: {output: output, threshold: 1.5}\n",
+       pp + "textRegions.threshold: expected a number from 0 to 1, got 1.5"},
+      {"    textRegions: {output: output, maxRegions: 0}\n",
+       pp + "textRegions.maxRegions: expected a positive integer, got 0"},
       {"    textRegions: {threshold: 0.3}\n", pp + "textRegions.output: required field is missing"},
       {"    ctc: {output: output}\n", pp + "ctc: one of dictionary, dictionaryFile is required"},
-      {"    ctc: {output: output, dictionary: [a], blank: -1}\n", pp + "ctc.blank: expected a non-negative integer, got -1"},
+      {"    ctc: {output: output, dictionary: [a], blank: -1}\n",
+       pp + "ctc.blank: expected a non-negative integer, got -1"},
       {"    ctc: {output: output, dictionary: [a], activation: sigmoid}\n", pp + "ctc.activation: expected"},
-      {"    ctc: {output: output, dictionary: [a], minConfidence: 2}\n", pp + "ctc.minConfidence: expected a number from 0 to 1"},
+      {"    ctc: {output: output, dictionary: [a], minConfidence: 2}\n",
+       pp + "ctc.minConfidence: expected a number from 0 to 1"},
       {"    lines: {scores: output}\n", pp + "lines.offsets: required field is missing"},
       {"    lines: {scores: output, offsets: offsetz}\n", pp + "lines.offsets: \"offsetz\" is not a declared output"},
-      {"    lines: {scores: output, offsets: output, threshold: -0.1}\n", pp + "lines.threshold: expected a number from 0 to 1"},
+      {"    lines: {scores: output, offsets: output, threshold: -0.1}\n",
+       pp + "lines.threshold: expected a number from 0 to 1"},
       {"    textRegion: {output: output}\n", pp + "textRegion: unknown field"},
   };
   for (const auto& [block, expected] : cases) {

@@ -42,58 +42,60 @@ inline const std::string kSensor =
 
 // Live sensors under the same name.
 inline const std::string kMqtt =
-    "apiVersion: sensix/v1\n"                                          // 1
-    "kind: Sensor\n"                                                   // 2
-    "metadata: {name: mic}\n"                                          // 3
-    "spec:\n"                                                          // 4
-    "  driver: mqtt\n"                                                 // 5
-    "  mqtt: {topic: imu/1, fields: [ax, ay, az], timestamp: t}\n";    // 6
+    "apiVersion: sensix/v1\n"                                        // 1
+    "kind: Sensor\n"                                                 // 2
+    "metadata: {name: mic}\n"                                        // 3
+    "spec:\n"                                                        // 4
+    "  driver: mqtt\n"                                               // 5
+    "  mqtt: {topic: imu/1, fields: [ax, ay, az], timestamp: t}\n";  // 6
 inline const std::string kCamera =
-    "apiVersion: sensix/v1\n"                   // 1
-    "kind: Sensor\n"                            // 2
-    "metadata: {name: mic}\n"                   // 3
-    "spec:\n"                                   // 4
-    "  driver: network-camera\n"                // 5
-    "  url: rtsp://127.0.0.1:8554/cam\n";       // 6
+    "apiVersion: sensix/v1\n"              // 1
+    "kind: Sensor\n"                       // 2
+    "metadata: {name: mic}\n"              // 3
+    "spec:\n"                              // 4
+    "  driver: network-camera\n"           // 5
+    "  url: rtsp://127.0.0.1:8554/cam\n";  // 6
 
 // A synthetic audio sensor under the same name, so that it can stand in for kSensor in kValidSet.
 inline const std::string kSynth =
-    "apiVersion: sensix/v1\n"                                   // 1
-    "kind: Sensor\n"                                            // 2
-    "metadata: {name: mic}\n"                                   // 3
-    "spec:\n"                                                   // 4
-    "  driver: synthetic\n"                                     // 5
-    "  synthetic: {signal: sine, frequency: 1000}\n"            // 6
-    "  audio: {sampleRate: 16000, channels: 1}\n";              // 7
+    "apiVersion: sensix/v1\n"                         // 1
+    "kind: Sensor\n"                                  // 2
+    "metadata: {name: mic}\n"                         // 3
+    "spec:\n"                                         // 4
+    "  driver: synthetic\n"                           // 5
+    "  synthetic: {signal: sine, frequency: 1000}\n"  // 6
+    "  audio: {sampleRate: 16000, channels: 1}\n";    // 7
 
 // A synthetic video sensor.
 inline const std::string kSynthVideo =
-    "apiVersion: sensix/v1\n"                                   // 1
-    "kind: Sensor\n"                                            // 2
-    "metadata: {name: mic}\n"                                   // 3
-    "spec:\n"                                                   // 4
-    "  driver: synthetic\n"                                     // 5
-    "  synthetic: {signal: bars}\n"                             // 6
-    "  video: {width: 320, height: 240, fps: 10}\n";            // 7
+    "apiVersion: sensix/v1\n"                         // 1
+    "kind: Sensor\n"                                  // 2
+    "metadata: {name: mic}\n"                         // 3
+    "spec:\n"                                         // 4
+    "  driver: synthetic\n"                           // 5
+    "  synthetic: {signal: bars}\n"                   // 6
+    "  video: {width: 320, height: 240, fps: 10}\n";  // 7
 
 inline const std::string kSha = std::string(64, 'a');
 
 inline const std::string kModel =
-    "apiVersion: sensix/v1\n"                                     // 1
-    "kind: Model\n"                                               // 2
-    "metadata: {name: vad}\n"                                     // 3
-    "spec:\n"                                                     // 4
-    "  format: onnx\n"                                            // 5
-    "  source: repo:vad.onnx\n"                                   // 6
-    "  sha256: " + kSha + "\n"                                    // 7
-    "  version: \"5\"\n"                                          // 8
-    "  inputs:\n"                                                 // 9
-    "    - name: input\n"                                         // 10
+    "apiVersion: sensix/v1\n"    // 1
+    "kind: Model\n"              // 2
+    "metadata: {name: vad}\n"    // 3
+    "spec:\n"                    // 4
+    "  format: onnx\n"           // 5
+    "  source: repo:vad.onnx\n"  // 6
+    "  sha256: " +
+    kSha +
+    "\n"                                                         // 7
+    "  version: \"5\"\n"                                         // 8
+    "  inputs:\n"                                                // 9
+    "    - name: input\n"                                        // 10
     "      audio: {sampleRate: 16000, window: 512, hop: 512}\n"  // 11
-    "  outputs:\n"                                                // 12
-    "    - name: output\n"                                        // 13
-    "  postprocess:\n"                                            // 14
-    "    classify: {output: output, labels: [speech]}\n";         // 15
+    "  outputs:\n"                                               // 12
+    "    - name: output\n"                                       // 13
+    "  postprocess:\n"                                           // 14
+    "    classify: {output: output, labels: [speech]}\n";        // 15
 
 // A head fed by vad's output (a stream input).
 inline const std::string kHead =
@@ -103,7 +105,9 @@ inline const std::string kHead =
     "spec:\n"
     "  format: tflite\n"
     "  source: head.tflite\n"
-    "  sha256: " + kSha + "\n"
+    "  sha256: " +
+    kSha +
+    "\n"
     "  version: \"1\"\n"
     "  inputs:\n"
     "    - name: x\n"
@@ -121,7 +125,7 @@ inline const std::string kPipeline =
     "    - {model: head, from: {model: vad}}\n";
 
 inline std::string set_of(const std::string& sensor, const std::string& model, const std::string& head,
-                   const std::string& pipeline) {
+                          const std::string& pipeline) {
   return sensor + "---\n" + model + "---\n" + head + "---\n" + pipeline;
 }
 inline const std::string kValidSet = set_of(kSensor, kModel, kHead, kPipeline);

@@ -100,8 +100,8 @@ void read_mqtt(const Field& f, MqttSpec& out) {
     if (out.timestamp.empty()) {
       m->get("timestamp").expected("a JSON field name");
     } else if (std::find(out.fields.begin(), out.fields.end(), out.timestamp) != out.fields.end()) {
-      m->get("timestamp").error(fmt::format("\"{}\" is also listed in fields; the timestamp is not a channel",
-                                            out.timestamp));
+      m->get("timestamp")
+          .error(fmt::format("\"{}\" is also listed in fields; the timestamp is not a channel", out.timestamp));
     }
   }
   if (m->has("timestampUnit")) {
@@ -131,8 +131,8 @@ void read_reconnect(const Field& f, ReconnectSpec& out) {
   m->read_number("timeout", out.timeout, seconds);
   if (out.max_delay < out.initial_delay) {
     if (max_given) {
-      m->get("maxDelay").error(fmt::format("maxDelay ({} s) is shorter than initialDelay ({} s)", out.max_delay,
-                                           out.initial_delay));
+      m->get("maxDelay")
+          .error(fmt::format("maxDelay ({} s) is shorter than initialDelay ({} s)", out.max_delay, out.initial_delay));
     } else {
       out.max_delay = out.initial_delay;
     }
@@ -158,11 +158,21 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
     read_path(*spec, "path", out.path, driver_ok, roots);
   } else if (Field path = spec->get("path"); path.present() && driver_ok) {
     switch (d) {
-      case DriverKind::kSynthetic: path.error("the synthetic driver generates its signal and reads no file; remove path"); break;
-      case DriverKind::kMqtt: path.error("the mqtt driver receives its readings from a broker and reads no file; remove path"); break;
-      case DriverKind::kNetworkCamera: path.error("the network-camera driver reads a stream; give its address as url, not path"); break;
-      case DriverKind::kV4l2Camera: path.error("the v4l2-camera driver reads a device; give it as device, not path"); break;
-      default: path.error(fmt::format("the {} driver captures live audio and reads no file; remove path", dname)); break;
+      case DriverKind::kSynthetic:
+        path.error("the synthetic driver generates its signal and reads no file; remove path");
+        break;
+      case DriverKind::kMqtt:
+        path.error("the mqtt driver receives its readings from a broker and reads no file; remove path");
+        break;
+      case DriverKind::kNetworkCamera:
+        path.error("the network-camera driver reads a stream; give its address as url, not path");
+        break;
+      case DriverKind::kV4l2Camera:
+        path.error("the v4l2-camera driver reads a device; give it as device, not path");
+        break;
+      default:
+        path.error(fmt::format("the {} driver captures live audio and reads no file; remove path", dname));
+        break;
     }
   }
   Field url = driver_ok && d == DriverKind::kNetworkCamera ? spec->require("url") : spec->get("url");
@@ -170,14 +180,16 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
     if (d != DriverKind::kNetworkCamera) {
       url.error(fmt::format("url is only allowed with driver network-camera (this driver is {})", dname));
     } else if (auto v = url.as_string("a stream URL"); v && !is_stream_url(out.url = *v)) {
-      url.expected("a stream URL starting with rtsp://, rtsps://, http://, https://, udp://, rtp:// or tcp://, or an "
-                   ".sdp file");
+      url.expected(
+          "a stream URL starting with rtsp://, rtsps://, http://, https://, udp://, rtp:// or tcp://, or an "
+          ".sdp file");
     }
   }
   Field device = driver_ok && d == DriverKind::kV4l2Camera ? spec->require("device") : spec->get("device");
   if (device.present() && driver_ok) {
     if (d != DriverKind::kV4l2Camera && d != DriverKind::kMicrophone) {
-      device.error(fmt::format("device is only allowed with drivers v4l2-camera and microphone (this driver is {})", dname));
+      device.error(
+          fmt::format("device is only allowed with drivers v4l2-camera and microphone (this driver is {})", dname));
     } else if (auto v = device.as_string("a device name"); v && (out.device = *v).empty()) {
       device.expected(d == DriverKind::kV4l2Camera ? "a video device path such as /dev/video0"
                                                    : "a PulseAudio source name (omit it for the default source)");
@@ -246,8 +258,10 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
     if (live) {
       read_reconnect(reconnect, out.reconnect);
     } else {
-      reconnect.error(fmt::format("reconnect applies to live drivers (mqtt, network-camera, v4l2-camera, microphone); "
-                                  "this driver is {}", dname));
+      reconnect.error(
+          fmt::format("reconnect applies to live drivers (mqtt, network-camera, v4l2-camera, microphone); "
+                      "this driver is {}",
+                      dname));
     }
   }
   // A live source runs on its own clock: replaying it faster or slower means nothing.
@@ -261,8 +275,9 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
   bool rate_ok = false;
   if (audio.present()) {
     if (mqtt) {
-      audio.error("audio settings are only allowed with drivers audio-file, microphone or an audio synthetic signal "
-                  "(this driver is mqtt)");
+      audio.error(
+          "audio settings are only allowed with drivers audio-file, microphone or an audio synthetic signal "
+          "(this driver is mqtt)");
     } else if (modality == Modality::kImage) {
       if (synthetic) {
         audio.error(fmt::format("signal {} gives images; give video settings, not audio", signal));
@@ -279,19 +294,23 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
     // The capture format asked of PulseAudio (it converts from the device's own).
     if (out.audio.sample_rate == 0) out.audio.sample_rate = 16000;
     if (out.audio.channels == 0) out.audio.channels = 1;
-    if (out.audio.channels > 32) audio.error(fmt::format("channels {} is more than PulseAudio's 32", out.audio.channels));
+    if (out.audio.channels > 32)
+      audio.error(fmt::format("channels {} is more than PulseAudio's 32", out.audio.channels));
   }
   Field video = video_required ? spec->require("video") : spec->get("video");
   if (video.present()) {
     if (mqtt) {
-      video.error("video settings are only allowed with camera, video-file and image-folder drivers or an image "
-                  "synthetic signal (this driver is mqtt)");
+      video.error(
+          "video settings are only allowed with camera, video-file and image-folder drivers or an image "
+          "synthetic signal (this driver is mqtt)");
     } else if (modality == Modality::kAudio) {
       if (synthetic) {
         video.error(fmt::format("signal {} gives audio; give audio settings, not video", signal));
       } else {
-        video.error(fmt::format("video settings are only allowed with camera, video-file and image-folder drivers "
-                                "(this driver is {})", dname));
+        video.error(
+            fmt::format("video settings are only allowed with camera, video-file and image-folder drivers "
+                        "(this driver is {})",
+                        dname));
       }
     } else if (auto m = video.as_map({"fps", "width", "height"})) {
       m->read_number("fps", out.video.fps, positive_number(), video_required);
@@ -305,7 +324,8 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
   if (audio_required && rate_ok) {
     const double nyquist = out.audio.sample_rate / 2.0;
     if (syn_fields.frequency && out.synthetic.frequency >= nyquist) {
-      syn_fields.frequency->expected(fmt::format("a frequency above 0 and below {} Hz (half the sample rate)", nyquist));
+      syn_fields.frequency->expected(
+          fmt::format("a frequency above 0 and below {} Hz (half the sample rate)", nyquist));
     }
     if (syn_fields.duration && out.synthetic.duration > 0 &&
         std::llround(out.synthetic.duration * out.audio.sample_rate) < 1) {
@@ -321,9 +341,10 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       if (m->read_enum("overflow", o, overflow_table())) {
         // File and synthetic drivers set their own pace and can wait; a live source cannot.
         if (live && o == Overflow::kBlock) {
-          m->get("overflow").error(fmt::format("block is only allowed for file and synthetic drivers; the {} driver "
-                                               "reads a live source and drops the oldest frame when the buffer is full",
-                                               dname));
+          m->get("overflow")
+              .error(fmt::format("block is only allowed for file and synthetic drivers; the {} driver "
+                                 "reads a live source and drops the oldest frame when the buffer is full",
+                                 dname));
         } else {
           out.buffer.overflow = o;
         }

@@ -55,7 +55,8 @@ TEST(SensorReaderTest, SyntheticSensorsParse) {
 
 TEST(SensorReaderTest, LiveSensorsParse) {
   auto m = parse_document_text(replace(kMqtt, "timestamp: t}", "timestamp: t, timestampUnit: ms, port: 1884, qos: 1}") +
-                                   "  series: {rate: 100}\n  reconnect: {initialDelay: 0.2, maxDelay: 3, maxAttempts: 5, "
+                                   "  series: {rate: 100}\n  reconnect: {initialDelay: 0.2, maxDelay: 3, maxAttempts: "
+                                   "5, "
                                    "timeout: 2}\n",
                                "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(m.ok()) << m.status();
@@ -106,7 +107,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"LoopNotBool", kSensor + "  replay: {loop: yes}\n",
              S + "spec.replay.loop: expected true or false, got \"yes\" (line 7)"},
         Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
-             S + "spec.colour: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, series, "
+             S + "spec.colour: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, "
+                 "series, "
                  "replay, reconnect, audio, video, buffer) (line 7)"},
         Case{"BadDriver", replace(kSensor, "audio-file", "webcam"),
              S + "spec.driver: expected one of audio-file, video-file, image-folder, synthetic, mqtt, network-camera, "
@@ -145,8 +147,9 @@ INSTANTIATE_TEST_SUITE_P(
              S + "spec.synthetic.amplitude: applies to signals sine, square and white-noise, not bars (line 6)"},
         Case{"SyntheticNegativeDuration", replace(kSynth, "frequency: 1000}", "frequency: 1000, duration: -1}"),
              S + "spec.synthetic.duration: expected a number >= 0, got -1 (line 6)"},
-        Case{"SyntheticVideoSignalWithAudio", replace(kSynthVideo, "video: {width: 320, height: 240, fps: 10}",
-                                                      "audio: {sampleRate: 16000, channels: 1}"),
+        Case{"SyntheticVideoSignalWithAudio",
+             replace(kSynthVideo, "video: {width: 320, height: 240, fps: 10}",
+                     "audio: {sampleRate: 16000, channels: 1}"),
              S + "spec.audio: signal bars gives images; give video settings, not audio (line 7)"},
         Case{"SyntheticAudioSignalWithVideo", kSynth + "  video: {fps: 10}\n",
              S + "spec.video: signal sine gives audio; give audio settings, not video (line 8)"},
@@ -159,12 +162,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"MqttBadQos", replace(kMqtt, "topic: imu/1,", "topic: imu/1, qos: 3,"),
              S + "spec.mqtt.qos: expected an integer from 0 to 2, got 3 (line 6)"},
         Case{"MqttWithReplay", kMqtt + "  replay: {speed: 2}\n",
-             S + "spec.replay: the mqtt driver reads a live source; replay applies to file and synthetic drivers (line 7)"},
+             S + "spec.replay: the mqtt driver reads a live source; replay applies to file and synthetic drivers (line "
+                 "7)"},
         Case{"MqttWithBlock", kMqtt + "  buffer: {overflow: block}\n",
              S + "spec.buffer.overflow: block is only allowed for file and synthetic drivers; the mqtt driver reads a "
                  "live source and drops the oldest frame when the buffer is full (line 7)"},
         Case{"MqttWithPath", kMqtt + "  path: samples:a.wav\n",
-             S + "spec.path: the mqtt driver receives its readings from a broker and reads no file; remove path (line 7)"},
+             S + "spec.path: the mqtt driver receives its readings from a broker and reads no file; remove path (line "
+                 "7)"},
         Case{"ReconnectOnFileDriver", kSensor + "  reconnect: {initialDelay: 1}\n",
              S + "spec.reconnect: reconnect applies to live drivers (mqtt, network-camera, v4l2-camera, microphone); "
                  "this driver is audio-file (line 7)"},
@@ -173,7 +178,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"CameraWithoutUrl", replace(kCamera, "  url: rtsp://127.0.0.1:8554/cam\n", ""),
              S + "spec.url: required field is missing (line 4)"},
         Case{"CameraBadUrl", replace(kCamera, "rtsp://127.0.0.1:8554/cam", "ftp://cam"),
-             S + "spec.url: expected a stream URL starting with rtsp://, rtsps://, http://, https://, udp://, rtp:// or "
+             S + "spec.url: expected a stream URL starting with rtsp://, rtsps://, http://, https://, udp://, rtp:// "
+                 "or "
                  "tcp://, or an .sdp file, got \"ftp://cam\" (line 6)"},
         Case{"CameraWithPath", kCamera + "  path: samples:a.mp4\n",
              S + "spec.path: the network-camera driver reads a stream; give its address as url, not path (line 7)"},
@@ -181,8 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
              S + "spec.url: url is only allowed with driver network-camera (this driver is audio-file) (line 7)"},
         Case{"V4l2WithoutDevice", replace(kCamera, "network-camera\n  url: rtsp://127.0.0.1:8554/cam", "v4l2-camera"),
              S + "spec.device: required field is missing (line 4)"},
-        Case{"MicrophoneWithVideo", replace(kCamera, "network-camera\n  url: rtsp://127.0.0.1:8554/cam", "microphone") +
-                                         "  video: {fps: 1}\n",
+        Case{"MicrophoneWithVideo",
+             replace(kCamera, "network-camera\n  url: rtsp://127.0.0.1:8554/cam", "microphone") + "  video: {fps: 1}\n",
              S + "spec.video: video settings are only allowed with camera, video-file and image-folder drivers (this "
                  "driver is microphone) (line 6)"},
         Case{"ServerOnCamera", kCamera + "  server: unix:/tmp/pulse\n",

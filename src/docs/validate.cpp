@@ -205,7 +205,8 @@ class Checker {
           const ModelDoc* m = step_of.count(a.model) ? docs_.find_model(a.model) : nullptr;
           if (m && !gives_boxes(p, m->spec, a.model)) {
             report(p, at,
-                   fmt::format("column {}: \"inside\" compares boxes, but Model/{} ({}) gives none (boxes come from detect, "
+                   fmt::format("column {}: \"inside\" compares boxes, but Model/{} ({}) gives none (boxes come from "
+                               "detect, "
                                "textRegions and lines, or a step fed by crops)",
                                a.column, a.model, postprocess_name(m->spec.postprocess)));
           }
@@ -223,15 +224,15 @@ class Checker {
       const PostprocessSpec& post = m->spec.postprocess;
       if (std::holds_alternative<std::monostate>(post)) {
         report(p, at,
-               fmt::format("column {}: Model/{} has no postprocess, so it makes no predictions a rule can read", n.column,
-                           n.model));
+               fmt::format("column {}: Model/{} has no postprocess, so it makes no predictions a rule can read",
+                           n.column, n.model));
         continue;
       }
       if (n.label.empty()) continue;
       if (std::holds_alternative<LandmarksSpec>(post) || std::holds_alternative<LinesSpec>(post)) {
         report(p, at,
-               fmt::format("column {}: Model/{} ({}) gives no labels; write {} without \":{}\"", n.label_column, n.model,
-                           postprocess_name(post), n.model, n.label));
+               fmt::format("column {}: Model/{} ({}) gives no labels; write {} without \":{}\"", n.label_column,
+                           n.model, postprocess_name(post), n.model, n.label));
         continue;
       }
       std::vector<std::string> labels;
@@ -273,8 +274,8 @@ class Checker {
              const ModelDoc* up, const CropsSpec& c) {
     if (in && !std::holds_alternative<ImageInputSpec>(in->source)) {
       report(p, at + ".from.crops",
-             fmt::format("{}'s data input \"{}\" takes {}; crops of a detector's boxes feed an image input", model_label,
-                         in->name, input_kind(*in)));
+             fmt::format("{}'s data input \"{}\" takes {}; crops of a detector's boxes feed an image input",
+                         model_label, in->name, input_kind(*in)));
     }
     if (!up) return;
     // Boxes come from `detect` (labels per class) or `textRegions` (one label).
@@ -348,7 +349,8 @@ class Checker {
           // Print in feeding order starting at the first step: a <- b means b feeds a; show producer -> consumer.
           auto pos = std::find(loop.begin(), loop.end(), first) - loop.begin();
           std::vector<std::string> names;
-          for (size_t k = 0; k < loop.size(); ++k) names.push_back(steps[loop[(pos + loop.size() - k) % loop.size()]].model);
+          for (size_t k = 0; k < loop.size(); ++k)
+            names.push_back(steps[loop[(pos + loop.size() - k) % loop.size()]].model);
           for (const auto& n : names) chain += n + " -> ";
           chain += names.front();
           if (loop.size() > 1) {  // a self-feed is reported where it is found

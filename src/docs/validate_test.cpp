@@ -34,9 +34,11 @@ TEST(ValidateReferencesTest, ModelsNameAcceleratorsOfTheDeviceAndOneDeviceAtMost
                             "\"lite\" (did you mean \"ort\"?)"));
   // Without a Device: the default accelerators.
   EXPECT_THAT(errors_of(with_scheduling("    accelerators: [ort]\n")),
-              HasSubstr(M + "spec.scheduling.accelerators[0]: accelerator \"ort\" is not one of the default accelerators "
-                            "(no Device declares any): \"onnxruntime-cpu\", \"tflite-cpu\""));
-  auto ok = parse_document_text(with_scheduling("    accelerators: [tflite-cpu, onnxruntime-cpu]\n"), "t.yaml", "/docs", kRoots);
+              HasSubstr(M +
+                        "spec.scheduling.accelerators[0]: accelerator \"ort\" is not one of the default accelerators "
+                        "(no Device declares any): \"onnxruntime-cpu\", \"tflite-cpu\""));
+  auto ok = parse_document_text(with_scheduling("    accelerators: [tflite-cpu, onnxruntime-cpu]\n"), "t.yaml", "/docs",
+                                kRoots);
   EXPECT_TRUE(ok.ok()) << ok.status();
   EXPECT_THAT(errors_of(kSensor + "---\n" + kDevice + "---\n" + replace(kDevice, "name: edge}", "name: other}")),
               HasSubstr("t.yaml: Device/other: kind: a document set describes one device, and Device/edge is already "
@@ -58,12 +60,12 @@ INSTANTIATE_TEST_SUITE_P(
              P + "spec.steps[1].from.model: model \"vda\" is not defined (did you mean \"vad\"?)"},
         Case{"UndefinedSensor", replace(kValidSet, "{sensor: mic}", "{sensor: camera}"),
              P + "spec.steps[0].from.sensor: sensor \"camera\" is not defined"},
-        Case{"UpstreamNotInPipeline",
-             replace(kValidSet, "    - {model: vad, from: {sensor: mic}}\n", ""),
+        Case{"UpstreamNotInPipeline", replace(kValidSet, "    - {model: vad, from: {sensor: mic}}\n", ""),
              P + "spec.steps[0].from.model: Model/vad is not a step of Pipeline/voice (add a step for it)"},
         Case{"UndeclaredUpstreamOutput", replace(kValidSet, "from: {model: vad}", "from: {model: vad, output: out}"),
              P + "spec.steps[1].from.output: Model/vad declares no output \"out\" (it declares \"output\")"},
-        Case{"AmbiguousUpstreamOutput", replace(kValidSet, "    - name: output\n", "    - name: output\n    - name: aux\n"),
+        Case{"AmbiguousUpstreamOutput",
+             replace(kValidSet, "    - name: output\n", "    - name: output\n    - name: aux\n"),
              P + "spec.steps[1].from: Model/vad declares 2 outputs (\"output\", \"aux\"); name one with from.output"},
         Case{"ModalityMismatch", replace(kValidSet, "driver: audio-file", "driver: image-folder"),
              P + "spec.steps[0].from.sensor: Sensor/mic (image-folder) gives image data, but Model/vad's data input "
@@ -71,10 +73,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"SyntheticModalityMismatch", set_of(kSynthVideo, kModel, kHead, kPipeline),
              P + "spec.steps[0].from.sensor: Sensor/mic (synthetic) gives image data, but Model/vad's data input "
                  "\"input\" takes audio"},
-        Case{"StreamInputFedBySensor", replace(kValidSet, "{model: head, from: {model: vad}}", "{model: head, from: {sensor: mic}}"),
+        Case{"StreamInputFedBySensor",
+             replace(kValidSet, "{model: head, from: {model: vad}}", "{model: head, from: {sensor: mic}}"),
              P + "spec.steps[1].from.sensor: Model/head's data input \"x\" is a stream of another model's output; feed "
                  "it with from.model, not from Sensor/mic"},
-        Case{"AudioInputFedByModel", replace(kValidSet, "{model: vad, from: {sensor: mic}}", "{model: vad, from: {model: head}}"),
+        Case{"AudioInputFedByModel",
+             replace(kValidSet, "{model: vad, from: {sensor: mic}}", "{model: vad, from: {model: head}}"),
              P + "spec.steps[0].from.model: Model/vad's data input \"input\" takes audio from a Sensor (from.sensor), "
                  "not another model's output"},
         Case{"Cycle",

@@ -18,10 +18,10 @@
 
 #include "common/paths.h"
 #include "engines/registry.h"
-#include "support/paths.h"
-#include "support/tensors.h"
-#include "support/temp_dir.h"
 #include "engines/worker/process_session.h"
+#include "support/paths.h"
+#include "support/temp_dir.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
@@ -100,22 +100,22 @@ const std::vector<EngineCase>& engine_cases() {
        .format = ModelFormat::kOnnx,
        .other_format = ModelFormat::kTflite,
        .extension = ".onnx",
-       .described =
-           {{"silero-vad/silero_vad_v5.onnx",
-             {{"input", F, {-1, -1}}, {"state", F, {2, -1, 128}}, {"sr", DType::kInt64, {}}},
-             {{"output", F, {-1, 1}}, {"stateN", F, {-1, -1, -1}}}},
-            {"openwakeword/melspectrogram.onnx", {{"input", F, {-1, -1}}}, {{"output", F, {-1, 1, -1, 32}}}},
-            {"openwakeword/embedding_model.onnx", {{"input_1", F, {-1, 76, 32, 1}}},
-             {{"conv2d_19", F, {-1, 1, 1, 96}}}},
-            {"openwakeword/hey_jarvis_v0.1.onnx", {{"x.1", F, {1, 16, 96}}}, {{"53", F, {1, 1}}}},
-            {"openwakeword/alexa_v0.1.onnx", {{"onnx::Flatten_0", F, {1, 16, 96}}}, {{"13", F, {1, 1}}}},
-            {"openwakeword/hey_mycroft_v0.1.onnx", {{"onnx::Flatten_0", F, {1, 16, 96}}}, {{"39", F, {1, 1}}}},
-            {"blazeface/face_detection_front_128x128_barracuda.onnx",
-             {{"input:0", F, {1, 128, 128, 3}}},
-             {{"Identity:0", F, {1, 512, 1}},
-              {"Identity_1:0", F, {1, 384, 1}},
-              {"Identity_2:0", F, {1, 512, 16}},
-              {"Identity_3:0", F, {1, 384, 16}}}}},
+       .described = {{"silero-vad/silero_vad_v5.onnx",
+                      {{"input", F, {-1, -1}}, {"state", F, {2, -1, 128}}, {"sr", DType::kInt64, {}}},
+                      {{"output", F, {-1, 1}}, {"stateN", F, {-1, -1, -1}}}},
+                     {"openwakeword/melspectrogram.onnx", {{"input", F, {-1, -1}}}, {{"output", F, {-1, 1, -1, 32}}}},
+                     {"openwakeword/embedding_model.onnx",
+                      {{"input_1", F, {-1, 76, 32, 1}}},
+                      {{"conv2d_19", F, {-1, 1, 1, 96}}}},
+                     {"openwakeword/hey_jarvis_v0.1.onnx", {{"x.1", F, {1, 16, 96}}}, {{"53", F, {1, 1}}}},
+                     {"openwakeword/alexa_v0.1.onnx", {{"onnx::Flatten_0", F, {1, 16, 96}}}, {{"13", F, {1, 1}}}},
+                     {"openwakeword/hey_mycroft_v0.1.onnx", {{"onnx::Flatten_0", F, {1, 16, 96}}}, {{"39", F, {1, 1}}}},
+                     {"blazeface/face_detection_front_128x128_barracuda.onnx",
+                      {{"input:0", F, {1, 128, 128, 3}}},
+                      {{"Identity:0", F, {1, 512, 1}},
+                       {"Identity_1:0", F, {1, 384, 1}},
+                       {"Identity_2:0", F, {1, 512, 16}},
+                       {"Identity_3:0", F, {1, 384, 16}}}}},
        .detector = {"blazeface/face_detection_front_128x128_barracuda.onnx",
                     {1, 128, 128, 3},
                     7,
@@ -382,8 +382,7 @@ TEST_P(EngineConformanceTest, LoadErrorsAreClearAndNeverCrash) {
   const std::string ext = ec().extension;
   const std::vector<LoadErrorCase> cases = {
       {"missing file", "/nonexistent/model" + ext, StatusCode::kNotFound, "no such model file"},
-      {"text file", testing::write_temp_file("notes" + ext, ec().text), StatusCode::kInvalidArgument,
-       ec().text_error},
+      {"text file", testing::write_temp_file("notes" + ext, ec().text), StatusCode::kInvalidArgument, ec().text_error},
       {"empty file", testing::write_temp_file("empty" + ext, ""), StatusCode::kInvalidArgument, ec().empty_error},
       {"truncated model", testing::truncated_copy(good, "truncated" + ext, 5000), StatusCode::kInvalidArgument,
        ec().truncated_error},
@@ -424,7 +423,9 @@ TEST_P(EngineConformanceTest, RunErrorsNameTheTensor) {
   const std::vector<Case> cases = {
       {"no inputs", {}, {0}, "has 1 input(s) (" + name + " (float32 [1, 16, 96])), run() got 0"},
       {"two inputs", {&good, &good}, {0}, "run() got 2"},
-      {"wrong dim", {&short_time}, {0},
+      {"wrong dim",
+       {&short_time},
+       {0},
        "input \"" + name + "\": expected float32 [1, 16, 96], got float32 [1, 15, 96]"},
       {"wrong rank", {&rank2}, {0}, "got float32 [16, 96]"},
       {"wrong dtype", {&ints}, {0}, "got " + ints_name + " [1, 16, 96]"},

@@ -16,8 +16,8 @@
 #include "common/paths.h"
 #include "engines/registry.h"
 #include "support/paths.h"
-#include "support/tensors.h"
 #include "support/temp_dir.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
@@ -33,8 +33,8 @@ constexpr double kHeadProbabilityTolerance = 1e-3;
 // Mel features (after x/10 + 2, values of order 1..5): absolute.
 constexpr double kMelTolerance = 1e-3;
 
-constexpr int kMelFrames = 76;      // embedding window, in mel frames
-constexpr int kMelStep = 8;         // one embedding per 80 ms
+constexpr int kMelFrames = 76;       // embedding window, in mel frames
+constexpr int kMelStep = 8;          // one embedding per 80 ms
 constexpr int kHeadEmbeddings = 16;  // the heads see 16 embeddings
 
 std::unique_ptr<Session> must_load(Engine* engine, const std::string& relative) {
@@ -110,8 +110,7 @@ class CrossEngineTest : public ::testing::Test {
     auto src = features.values<float>();
     auto dst = batch.values<float>();
     for (int64_t w = 0; w < n; ++w) {
-      std::copy_n(src.begin() + w * kMelStep * 32, kMelFrames * 32,
-                  dst.begin() + w * kMelFrames * 32);
+      std::copy_n(src.begin() + w * kMelStep * 32, kMelFrames * 32, dst.begin() + w * kMelFrames * 32);
     }
     return batch;
   }
@@ -143,10 +142,10 @@ TEST_F(CrossEngineTest, EmbeddingAndHeadsAgreeAcrossEngines) {
   ASSERT_TRUE(testing::all_finite(*emb_ort) && testing::all_finite(*emb_tfl));
   const double scale = max_abs(*emb_ort);
   const double emb_diff = max_abs_diff(*emb_ort, *emb_tfl);
-  std::printf("embedding_model: %lld windows, max|emb| %.4f, max abs diff onnx/tflite %.3g "
-              "(relative %.3g, tolerance %.0e)\n",
-              static_cast<long long>(n), scale, emb_diff, emb_diff / scale,
-              kEmbeddingRelTolerance);
+  std::printf(
+      "embedding_model: %lld windows, max|emb| %.4f, max abs diff onnx/tflite %.3g "
+      "(relative %.3g, tolerance %.0e)\n",
+      static_cast<long long>(n), scale, emb_diff, emb_diff / scale, kEmbeddingRelTolerance);
   ASSERT_GT(scale, 0.0);
   EXPECT_LE(emb_diff, kEmbeddingRelTolerance * scale);
 
@@ -161,22 +160,19 @@ TEST_F(CrossEngineTest, EmbeddingAndHeadsAgreeAcrossEngines) {
   }
   const size_t real_inputs = head_inputs.size();
   for (uint32_t seed = 1; seed <= 4; ++seed) {
-    head_inputs.push_back(testing::random_tensor({1, kHeadEmbeddings, 96}, seed,
-                                                 -static_cast<float>(scale),
-                                                 static_cast<float>(scale)));
+    head_inputs.push_back(
+        testing::random_tensor({1, kHeadEmbeddings, 96}, seed, -static_cast<float>(scale), static_cast<float>(scale)));
   }
 
   struct Head {
     std::string name;
     bool expect_detection;  // the recording says "hey jarvis"
   };
-  for (const Head& head : {Head{"hey_jarvis_v0.1", true}, Head{"alexa_v0.1", false},
-                           Head{"hey_mycroft_v0.1", false}}) {
+  for (const Head& head : {Head{"hey_jarvis_v0.1", true}, Head{"alexa_v0.1", false}, Head{"hey_mycroft_v0.1", false}}) {
     SCOPED_TRACE(head.name);
     const std::string onnx = "openwakeword/" + head.name + ".onnx";
     const std::string tflite = "openwakeword/" + head.name + ".tflite";
-    if (!std::filesystem::exists(model_file(onnx)) ||
-        !std::filesystem::exists(model_file(tflite))) {
+    if (!std::filesystem::exists(model_file(onnx)) || !std::filesystem::exists(model_file(tflite))) {
       ADD_FAILURE() << head.name << " missing in the cache: run scripts/setup";
       continue;
     }
@@ -200,10 +196,10 @@ TEST_F(CrossEngineTest, EmbeddingAndHeadsAgreeAcrossEngines) {
         best_tfl = std::max(best_tfl, double(vb));
       }
     }
-    std::printf("%s: %zu inputs, max abs diff onnx/tflite %.3g (tolerance %.0e); best score "
-                "on hey_jarvis.wav onnx %.4f tflite %.4f\n",
-                head.name.c_str(), head_inputs.size(), diff, kHeadProbabilityTolerance,
-                best_ort, best_tfl);
+    std::printf(
+        "%s: %zu inputs, max abs diff onnx/tflite %.3g (tolerance %.0e); best score "
+        "on hey_jarvis.wav onnx %.4f tflite %.4f\n",
+        head.name.c_str(), head_inputs.size(), diff, kHeadProbabilityTolerance, best_ort, best_tfl);
     EXPECT_LE(diff, kHeadProbabilityTolerance);
     // The inputs are not trivial: the right head fires on its phrase, the others do not.
     if (head.expect_detection) {
@@ -220,8 +216,8 @@ TEST_F(CrossEngineTest, MelspectrogramAgreesOrTfliteRefusesIt) {
   auto b = tfl_->load(tflite, SessionOptions{1});
   if (!b.ok()) {
     // TFLite 2.2 lacks builtin op 126: a clear InvalidArgument, never a crash.
-    std::printf("melspectrogram.tflite not comparable on TFLite %s: %s\n",
-                tfl_->version().c_str(), b.status().message().c_str());
+    std::printf("melspectrogram.tflite not comparable on TFLite %s: %s\n", tfl_->version().c_str(),
+                b.status().message().c_str());
     EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
     EXPECT_THAT(b.status().message(), ::testing::HasSubstr("126"));
     return;
@@ -236,8 +232,7 @@ TEST_F(CrossEngineTest, MelspectrogramAgreesOrTfliteRefusesIt) {
   ASSERT_TRUE(mb.ok()) << mb.status();
   ASSERT_EQ(ma->size(), mb->size());
   const double diff = max_abs_diff(*ma, *mb) / 10.0;  // in x/10 + 2 units
-  std::printf("melspectrogram: max abs diff onnx/tflite %.3g (tolerance %.0e)\n", diff,
-              kMelTolerance);
+  std::printf("melspectrogram: max abs diff onnx/tflite %.3g (tolerance %.0e)\n", diff, kMelTolerance);
   EXPECT_LE(diff, kMelTolerance);
 }
 

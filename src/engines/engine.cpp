@@ -21,8 +21,7 @@ std::string describe_tensors(const std::vector<TensorInfo>& infos) {
   std::string out;
   for (size_t i = 0; i < infos.size(); ++i) {
     if (i) out += ", ";
-    out += fmt::format("{} ({} {})", infos[i].name, dtype_name(infos[i].dtype),
-                       shape_to_string(infos[i].shape));
+    out += fmt::format("{} ({} {})", infos[i].name, dtype_name(infos[i].dtype), shape_to_string(infos[i].shape));
   }
   return out;
 }
@@ -33,21 +32,18 @@ Status check_tensor(const TensorInfo& info, const Tensor& t, std::string_view ro
     if (info.shape[i] >= 0 && info.shape[i] != t.shape()[i]) ok = false;
   }
   if (!ok) {
-    return InvalidArgument(fmt::format("{} \"{}\": expected {} {}, got {} {}", role, info.name,
-                                       dtype_name(info.dtype), shape_to_string(info.shape),
-                                       dtype_name(t.dtype()), shape_to_string(t.shape())));
+    return InvalidArgument(fmt::format("{} \"{}\": expected {} {}, got {} {}", role, info.name, dtype_name(info.dtype),
+                                       shape_to_string(info.shape), dtype_name(t.dtype()), shape_to_string(t.shape())));
   }
   // A default-constructed Tensor has a scalar shape but no storage.
   if (t.data() == nullptr || t.size() != element_count(t.shape())) {
-    return InvalidArgument(fmt::format("{} \"{}\": the tensor {} {} holds no data", role,
-                                       info.name, dtype_name(t.dtype()),
-                                       shape_to_string(t.shape())));
+    return InvalidArgument(fmt::format("{} \"{}\": the tensor {} {} holds no data", role, info.name,
+                                       dtype_name(t.dtype()), shape_to_string(t.shape())));
   }
   return Status::Ok();
 }
 
-Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
-                           const std::vector<TensorInfo>& model_outputs,
+Status check_run_arguments(const std::vector<TensorInfo>& model_inputs, const std::vector<TensorInfo>& model_outputs,
                            std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                            const std::vector<Tensor>* outputs) {
   if (outputs == nullptr) return InvalidArgument("run() needs an output vector");

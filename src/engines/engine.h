@@ -70,8 +70,7 @@ class Engine {
 
   // Loads a model file. Fails with InvalidArgument when the file is not a model this engine
   // can read (the message says what was found), NotFound when it does not exist.
-  virtual Result<std::unique_ptr<Session>> load(const std::string& path,
-                                                const SessionOptions& options) = 0;
+  virtual Result<std::unique_ptr<Session>> load(const std::string& path, const SessionOptions& options) = 0;
 };
 
 // What every in-process engine's Session shares: the model file's path, its tensors and memory, and
@@ -86,8 +85,7 @@ class SessionBase : public Session {
              std::vector<Tensor>* outputs) final;
 
  protected:
-  SessionBase(std::string path, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
-              MemoryUsage memory);
+  SessionBase(std::string path, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs, MemoryUsage memory);
   // Runs the model on arguments that passed check_run_arguments (`outputs` is not null).
   virtual Status run_checked(std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                              std::vector<Tensor>* outputs) = 0;
@@ -129,8 +127,7 @@ Status check_tensor(const TensorInfo& info, const Tensor& t, std::string_view ro
 // Checks the arguments of Session::run against the session's tensors: an output vector is
 // given, one non-null input per model input (each passing check_tensor), output indices in
 // range. Every engine calls it first, so the messages are the same whichever engine runs.
-Status check_run_arguments(const std::vector<TensorInfo>& model_inputs,
-                           const std::vector<TensorInfo>& model_outputs,
+Status check_run_arguments(const std::vector<TensorInfo>& model_inputs, const std::vector<TensorInfo>& model_outputs,
                            std::span<const Tensor* const> inputs, std::span<const int> output_indices,
                            const std::vector<Tensor>* outputs);
 // Checks the arguments of Engine::load before the engine's library sees the file, and returns the

@@ -10,8 +10,8 @@
 #include "common/paths.h"
 #include "engines/registry.h"
 #include "support/paths.h"
-#include "support/tensors.h"
 #include "support/temp_dir.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
@@ -50,8 +50,7 @@ TEST(EngineRegistryTest, GetLoadsOnceAndReturnsTheSameEngine) {
     std::string library;
     std::string version_prefix;
   };
-  for (const Case& c : {Case{"onnxruntime", kOrtLibrary, "1."},
-                        Case{"tflite", kTfliteLibrary, "2."}}) {
+  for (const Case& c : {Case{"onnxruntime", kOrtLibrary, "1."}, Case{"tflite", kTfliteLibrary, "2."}}) {
     SCOPED_TRACE(c.name);
 #if !defined(SENSIX_HAVE_ONNXRUNTIME)
     if (c.name == "onnxruntime") continue;
@@ -139,8 +138,7 @@ TEST(EngineFactoryTest, SecondOrtLibraryInOneProcessIsRefused) {
   auto dir = std::filesystem::temp_directory_path() / "sensix-engines-ort-copy";
   std::filesystem::create_directories(dir);
   auto copy = dir / "libonnxruntime.so.1";
-  std::filesystem::copy_file(kOrtLibrary, copy,
-                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(kOrtLibrary, copy, std::filesystem::copy_options::overwrite_existing);
   auto second = make_engine("onnxruntime", copy.string());
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);

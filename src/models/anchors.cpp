@@ -14,8 +14,8 @@ constexpr int kMaxLayers = 64;
 // promotes the interpolation to double, and the result is rounded to float on return.
 float calculate_scale(float min_scale, float max_scale, int stride_index, int num_strides) {
   if (num_strides == 1) return (min_scale + max_scale) * 0.5f;
-  return static_cast<float>(min_scale + (max_scale - min_scale) * 1.0 * stride_index /
-                                            (static_cast<float>(num_strides) - 1.0f));
+  return static_cast<float>(min_scale +
+                            (max_scale - min_scale) * 1.0 * stride_index / (static_cast<float>(num_strides) - 1.0f));
 }
 
 int feature_map_size(int input_size, int stride) {

@@ -200,8 +200,8 @@ TEST(SsdAnchors, EqualStridesMergeOnlyWhenConsecutive) {
   // Three separate grids: 2x2x2 + 4x4x2 + 2x2x2 = 48.
   ASSERT_EQ(a.size(), 48u);
   EXPECT_EQ(a[0].x_center, 0.25f);
-  EXPECT_EQ(a[8].x_center, 0.125f);   // the stride-8 grid starts at index 8
-  EXPECT_EQ(a[40].x_center, 0.25f);   // the last stride-16 layer is its own grid
+  EXPECT_EQ(a[8].x_center, 0.125f);  // the stride-8 grid starts at index 8
+  EXPECT_EQ(a[40].x_center, 0.25f);  // the last stride-16 layer is its own grid
   EXPECT_NEAR(a[40].w, 0.8, 1e-6);
   EXPECT_NEAR(a[0].w, 0.2, 1e-6);
 }
@@ -243,7 +243,11 @@ TEST(SsdAnchors, InvalidParametersNameTheField) {
   };
   const std::vector<Case> cases = {
       {"no layers", [](AnchorSpec& s) { s.num_layers = 0; }, "numLayers"},
-      {"strides count", [](AnchorSpec& s) { s.strides = {8, 16, 16}; }, "strides has 3 entries but numLayers is 4"},
+      {"strides count",
+       [](AnchorSpec& s) {
+         s.strides = {8, 16, 16};
+       },
+       "strides has 3 entries but numLayers is 4"},
       {"zero stride", [](AnchorSpec& s) { s.strides[2] = 0; }, "strides[2]"},
       {"no input size", [](AnchorSpec& s) { s.input_width = 0; }, "inputSize"},
       {"zero min scale", [](AnchorSpec& s) { s.min_scale = 0.0f; }, "minScale"},
@@ -251,7 +255,11 @@ TEST(SsdAnchors, InvalidParametersNameTheField) {
       {"max below min", [](AnchorSpec& s) { s.max_scale = 0.1f; }, "maxScale"},
       {"infinite max", [](AnchorSpec& s) { s.max_scale = INFINITY; }, "maxScale"},
       {"no aspect ratios", [](AnchorSpec& s) { s.aspect_ratios.clear(); }, "aspectRatios"},
-      {"negative aspect", [](AnchorSpec& s) { s.aspect_ratios = {1.0f, -2.0f}; }, "aspectRatios[1]"},
+      {"negative aspect",
+       [](AnchorSpec& s) {
+         s.aspect_ratios = {1.0f, -2.0f};
+       },
+       "aspectRatios[1]"},
       {"offset out of range", [](AnchorSpec& s) { s.offset_x = 1.5f; }, "offset"},
       {"negative interpolated", [](AnchorSpec& s) { s.interpolated_scale_aspect_ratio = -1.0f; },
        "interpolatedScaleAspectRatio"},

@@ -45,7 +45,8 @@ Result<Classifier> Classifier::create(const ClassifySpec& spec, int num_classes)
   if (spec.top_k < 1 || spec.top_k > num_classes) {
     return InvalidArgument(fmt::format("topK must be 1..{} (the output's classes), got {}", num_classes, spec.top_k));
   }
-  if (!std::isfinite(spec.threshold)) return InvalidArgument(fmt::format("threshold must be a number, got {}", spec.threshold));
+  if (!std::isfinite(spec.threshold))
+    return InvalidArgument(fmt::format("threshold must be a number, got {}", spec.threshold));
   if (spec.activation != Activation::kNone && (spec.threshold < 0.0f || spec.threshold > 1.0f)) {
     return InvalidArgument(fmt::format("threshold must be in [0, 1] with {} scores, got {}",
                                        activation_name(spec.activation), spec.threshold));
@@ -57,12 +58,15 @@ Result<Classifier> Classifier::create(const ClassifySpec& spec, int num_classes)
     }
   }
   if (static_cast<int>(std::set<int>(spec.ignore_classes.begin(), spec.ignore_classes.end()).size()) == num_classes) {
-    return InvalidArgument(fmt::format("ignoreClasses: all {} classes are ignored; nothing could be reported", num_classes));
+    return InvalidArgument(
+        fmt::format("ignoreClasses: all {} classes are ignored; nothing could be reported", num_classes));
   }
   if (spec.release) {
-    if (!std::isfinite(*spec.release)) return InvalidArgument(fmt::format("release must be a number, got {}", *spec.release));
+    if (!std::isfinite(*spec.release))
+      return InvalidArgument(fmt::format("release must be a number, got {}", *spec.release));
     if (*spec.release > spec.threshold) {
-      return InvalidArgument(fmt::format("release ({}) must not be above threshold ({})", *spec.release, spec.threshold));
+      return InvalidArgument(
+          fmt::format("release ({}) must not be above threshold ({})", *spec.release, spec.threshold));
     }
   }
   return Classifier(spec, num_classes);
@@ -135,8 +139,8 @@ Result<std::vector<std::string>> read_labels_file(const std::string& path) {
   if (fs::is_directory(st)) return InvalidArgument(fmt::format("labels file {}: is a directory, not a file", path));
   const uintmax_t size = fs::file_size(path, ec);
   if (!ec && size > kMaxLabelsFileBytes) {
-    return InvalidArgument(fmt::format("labels file {}: {} bytes, more than the {} MiB a labels file may have", path, size,
-                                       kMaxLabelsFileBytes >> 20));
+    return InvalidArgument(fmt::format("labels file {}: {} bytes, more than the {} MiB a labels file may have", path,
+                                       size, kMaxLabelsFileBytes >> 20));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound(fmt::format("labels file {}: cannot be opened ({})", path, std::strerror(errno)));
@@ -145,8 +149,8 @@ Result<std::vector<std::string>> read_labels_file(const std::string& path) {
   content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return DataLoss(fmt::format("labels file {}: read error", path));
   if (content.size() > kMaxLabelsFileBytes) {
-    return InvalidArgument(fmt::format("labels file {}: more than the {} MiB a labels file may have", path,
-                                       kMaxLabelsFileBytes >> 20));
+    return InvalidArgument(
+        fmt::format("labels file {}: more than the {} MiB a labels file may have", path, kMaxLabelsFileBytes >> 20));
   }
 
   std::string_view text(content);

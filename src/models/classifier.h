@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "spec/spec.h"
 #include "spec/prediction.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
@@ -47,7 +47,7 @@ class Classifier {
   ClassifySpec spec_;
   int num_classes_;
   float release_;
-  std::vector<bool> armed_;  // rising trigger: per class, true while below release
+  std::vector<bool> armed_;    // rising trigger: per class, true while below release
   std::vector<bool> ignored_;  // per class: listed in ignoreClasses
   std::vector<float> last_;
   std::vector<int> candidates_;  // scratch: classes that may be reported this result

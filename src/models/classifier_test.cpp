@@ -16,8 +16,9 @@ using ::testing::HasSubstr;
 ClassifySpec timer_spec(Trigger trigger) {
   ClassifySpec c;
   c.output = "scores";
-  c.labels = {"none", "1_minute_timer", "5_minute_timer", "10_minute_timer", "20_minute_timer", "30_minute_timer",
-              "1_hour_timer"};
+  c.labels = {
+      "none",        "1_minute_timer", "5_minute_timer", "10_minute_timer", "20_minute_timer", "30_minute_timer",
+      "1_hour_timer"};
   c.threshold = 0.5f;
   c.trigger = trigger;
   c.ignore_classes = {0};
@@ -56,7 +57,8 @@ TEST(Classifier, IgnoredClassesMustBeColumnsAndLeaveOneToReport) {
   s.ignore_classes = {0, 7};
   auto bad = Classifier::create(s, 7);
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(), HasSubstr("ignoreClasses: class 7 is not a column of the output (it has 7 classes)"));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("ignoreClasses: class 7 is not a column of the output (it has 7 classes)"));
   s.ignore_classes = {0, 1, 2, 3, 4, 5, 6, 3};
   bad = Classifier::create(s, 7);
   ASSERT_FALSE(bad.ok());

@@ -91,8 +91,8 @@ TEST(CtcDecoder, DictionarySizeMustMatchTheClassCount) {
   auto d = CtcDecoder::create(s, {"a", "b", "c"}, 6625);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(d.status().message(),
-              HasSubstr("3 entries in /models/keys.txt + 1 space + 1 blank make 5 classes, but output \"softmax\" has 6625"));
+  EXPECT_THAT(d.status().message(), HasSubstr("3 entries in /models/keys.txt + 1 space + 1 blank make 5 classes, but "
+                                              "output \"softmax\" has 6625"));
   s.blank = 5;
   EXPECT_THAT(CtcDecoder::create(s, {"a", "b", "c"}, 5).status().message(), HasSubstr("blank: 5 is not a class index"));
 }

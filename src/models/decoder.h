@@ -21,9 +21,9 @@
 #include "common/image_geometry.h"
 #include "common/status.h"
 #include "common/tensor.h"
-#include "spec/spec.h"
 #include "models/model_instance.h"
 #include "spec/prediction.h"
+#include "spec/spec.h"
 
 namespace sensix {
 

@@ -34,7 +34,8 @@ Status validate(const DetectSpec& spec, size_t num_anchors, int num_classes) {
   if (!std::isfinite(spec.score_clip) || spec.score_clip < 0.0f) {
     return InvalidArgument(fmt::format("scoreClip must be >= 0 (0 = off), got {}", spec.score_clip));
   }
-  if (!std::isfinite(spec.min_score)) return InvalidArgument(fmt::format("minScore must be a number, got {}", spec.min_score));
+  if (!std::isfinite(spec.min_score))
+    return InvalidArgument(fmt::format("minScore must be a number, got {}", spec.min_score));
   if (spec.score_activation != Activation::kNone && (spec.min_score < 0.0f || spec.min_score > 1.0f)) {
     return InvalidArgument(fmt::format("minScore must be in [0, 1] with {} scores, got {}",
                                        activation_name(spec.score_activation), spec.min_score));
@@ -108,8 +109,7 @@ bool DetectionDecoder::best_class(const float* scores, float* best_score, int* b
 }
 
 Result<std::vector<RawDetection>> DetectionDecoder::decode(std::span<const float> raw_boxes,
-                                                           std::span<const float> raw_scores,
-                                                           int* non_finite) const {
+                                                           std::span<const float> raw_scores, int* non_finite) const {
   const size_t n = anchors_.size();
   const size_t coords = static_cast<size_t>(spec_.box.num_coords);
   const size_t classes = static_cast<size_t>(num_classes_);
@@ -191,8 +191,7 @@ float intersection_over_union(const RawDetection& a, const RawDetection& b) {
   return uni > 0.0f ? inter / uni : 0.0f;
 }
 
-std::vector<RawDetection> non_max_suppression(std::vector<RawDetection> dets, float iou_threshold,
-                                              int max_detections) {
+std::vector<RawDetection> non_max_suppression(std::vector<RawDetection> dets, float iou_threshold, int max_detections) {
   std::vector<RawDetection> kept;
   if (max_detections == 0) return kept;
   const size_t limit = max_detections < 0 ? dets.size() : static_cast<size_t>(max_detections);

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "spec/spec.h"
 #include "models/anchors.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
@@ -36,7 +36,7 @@ struct RawDetection {
   float xmin = 0, ymin = 0, xmax = 0, ymax = 0;  // normalised model-input coordinates
   float score = 0;
   int class_index = 0;
-  std::vector<std::array<float, 2>> keypoints;   // (x, y), normalised model-input coordinates
+  std::vector<std::array<float, 2>> keypoints;  // (x, y), normalised model-input coordinates
 };
 
 class DetectionDecoder {
@@ -45,8 +45,7 @@ class DetectionDecoder {
   // the score tensor): box scales non-zero, coords >= 4 + 2 * keypoints, ignore_classes in
   // range and not all classes ignored, min_score and nms.iou in [0, 1], max_detections >= 1.
   // Labels are not checked here (the caller matches them to num_classes).
-  static Result<DetectionDecoder> create(const DetectSpec& spec, std::vector<Anchor> anchors,
-                                         int num_classes);
+  static Result<DetectionDecoder> create(const DetectSpec& spec, std::vector<Anchor> anchors, int num_classes);
 
   // raw_boxes: num_anchors x num_coords, raw_scores: num_anchors x num_classes (both row-major,
   // already concatenated across the declared outputs). Returns detections with score >=
@@ -54,8 +53,7 @@ class DetectionDecoder {
   // ignore_classes is taken. Anchors with a NaN/Inf raw score, or (among those over min_score)
   // a NaN/Inf raw or decoded box value, are skipped and counted in *non_finite (if given; set,
   // not added to). InvalidArgument when a span's size does not match.
-  Result<std::vector<RawDetection>> decode(std::span<const float> raw_boxes,
-                                           std::span<const float> raw_scores,
+  Result<std::vector<RawDetection>> decode(std::span<const float> raw_boxes, std::span<const float> raw_scores,
                                            int* non_finite = nullptr) const;
 
   size_t num_anchors() const { return anchors_.size(); }
@@ -76,8 +74,7 @@ class DetectionDecoder {
 // order (stable: equal scores keep their input order), a detection is dropped when its IoU
 // with an already kept detection of its class is greater than `iou_threshold` (strictly, as
 // MediaPipe). Keeps at most `max_detections` (negative: no limit; 0: none), best first.
-std::vector<RawDetection> non_max_suppression(std::vector<RawDetection> dets, float iou_threshold,
-                                              int max_detections);
+std::vector<RawDetection> non_max_suppression(std::vector<RawDetection> dets, float iou_threshold, int max_detections);
 
 // Intersection over union of two boxes; 0 when the union has no area (zero-area boxes,
 // disjoint or touching boxes). Negative extents count as zero.

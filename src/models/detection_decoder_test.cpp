@@ -165,12 +165,10 @@ TEST(DetectionDecoder, SigmoidAndClip) {
     float clip, raw, expected;
   };
   const Case cases[] = {
-      {0.0f, 0.0f, 0.5f},
-      {0.0f, std::log(3.0f), 0.75f},
-      {0.0f, -std::log(3.0f), 0.25f},
-      {1.0f, 5.0f, 0.7310586f},    // clipped to 1
-      {1.0f, -5.0f, 0.2689414f},   // clipped to -1
-      {100.0f, 1e6f, 1.0f},        // clipped to 100: sigmoid saturates, no overflow
+      {0.0f, 0.0f, 0.5f},        {0.0f, std::log(3.0f), 0.75f}, {0.0f, -std::log(3.0f), 0.25f},
+      {1.0f, 5.0f, 0.7310586f},   // clipped to 1
+      {1.0f, -5.0f, 0.2689414f},  // clipped to -1
+      {100.0f, 1e6f, 1.0f},       // clipped to 100: sigmoid saturates, no overflow
   };
   for (const Case& c : cases) {
     s.score_clip = c.clip;
@@ -236,12 +234,12 @@ TEST(DetectionDecoder, NonFiniteValuesAreSkippedAndCounted) {
   const DetectionDecoder d = make(s, std::vector<Anchor>(n, kAnchor), 1);
   std::vector<float> boxes(n * 6, 0.0f);
   std::vector<float> scores(n, 0.9f);
-  scores[0] = kNaN;            // counted
-  scores[1] = kInf;            // counted
-  boxes[2 * 6 + 0] = kNaN;     // box NaN over min_score: counted
-  boxes[3 * 6 + 2] = 1e6f;     // exp(1e6 / 128) overflows to Inf: counted
-  boxes[4 * 6 + 5] = -kInf;    // keypoint Inf: counted
-  boxes[5 * 6 + 1] = kNaN;     // box NaN under min_score: not decoded, not counted
+  scores[0] = kNaN;          // counted
+  scores[1] = kInf;          // counted
+  boxes[2 * 6 + 0] = kNaN;   // box NaN over min_score: counted
+  boxes[3 * 6 + 2] = 1e6f;   // exp(1e6 / 128) overflows to Inf: counted
+  boxes[4 * 6 + 5] = -kInf;  // keypoint Inf: counted
+  boxes[5 * 6 + 1] = kNaN;   // box NaN under min_score: not decoded, not counted
   scores[5] = 0.1f;
   // anchor 6 is fine
   int bad = -1;
@@ -293,9 +291,16 @@ TEST(DetectionDecoder, InvalidParametersAreRejectedAtCreate) {
       {"NaN min score", [](DetectSpec& s) { s.min_score = kNaN; }, 1, "minScore"},
       {"iou above 1", [](DetectSpec& s) { s.nms_iou = 1.5f; }, 1, "nms.iou"},
       {"zero max detections", [](DetectSpec& s) { s.max_detections = 0; }, 1, "nms.maxDetections"},
-      {"ignore out of range", [](DetectSpec& s) { s.ignore_classes = {0, 24}; }, 24,
-       "ignoreClasses[1] = 24 is not a class column (the scores have 24: 0..23)"},
-      {"all ignored", [](DetectSpec& s) { s.ignore_classes = {1, 0}; }, 2, "ignores all 2 class columns"},
+      {"ignore out of range",
+       [](DetectSpec& s) {
+         s.ignore_classes = {0, 24};
+       },
+       24, "ignoreClasses[1] = 24 is not a class column (the scores have 24: 0..23)"},
+      {"all ignored",
+       [](DetectSpec& s) {
+         s.ignore_classes = {1, 0};
+       },
+       2, "ignores all 2 class columns"},
       {"no classes", [](DetectSpec&) {}, 0, "0 class columns"},
   };
   for (const Case& c : cases) {
@@ -352,31 +357,52 @@ TEST(NonMaxSuppression, Table) {
     std::vector<float> kept_scores;  // in output order
   };
   const std::vector<Case> cases = {
-      {"same class overlapping: lower suppressed",
-       {box(0, 0, 1, 1, 0.7f), box(0, 0, 1, 0.9f, 0.9f)}, 0.5f, 10, {0.9f}},
+      {"same class overlapping: lower suppressed", {box(0, 0, 1, 1, 0.7f), box(0, 0, 1, 0.9f, 0.9f)}, 0.5f, 10, {0.9f}},
       {"different classes overlapping: both kept",
-       {box(0, 0, 1, 1, 0.7f, 1), box(0, 0, 1, 1, 0.9f, 2)}, 0.5f, 10, {0.9f, 0.7f}},
+       {box(0, 0, 1, 1, 0.7f, 1), box(0, 0, 1, 1, 0.9f, 2)},
+       0.5f,
+       10,
+       {0.9f, 0.7f}},
       {"IoU equal to threshold is kept (strictly greater suppresses)",
-       {box(0, 0, 1, 1, 0.9f), box(0, 0, 1, 0.5f, 0.8f)}, 0.5f, 10, {0.9f, 0.8f}},
-      {"IoU just over threshold is suppressed",
-       {box(0, 0, 1, 1, 0.9f), box(0, 0, 1, 0.5f, 0.8f)}, 0.49f, 10, {0.9f}},
+       {box(0, 0, 1, 1, 0.9f), box(0, 0, 1, 0.5f, 0.8f)},
+       0.5f,
+       10,
+       {0.9f, 0.8f}},
+      {"IoU just over threshold is suppressed", {box(0, 0, 1, 1, 0.9f), box(0, 0, 1, 0.5f, 0.8f)}, 0.49f, 10, {0.9f}},
       {"max detections keeps the best",
-       {box(0, 0, 1, 1, 0.5f), box(2, 2, 3, 3, 0.9f), box(4, 4, 5, 5, 0.7f)}, 0.5f, 2, {0.9f, 0.7f}},
+       {box(0, 0, 1, 1, 0.5f), box(2, 2, 3, 3, 0.9f), box(4, 4, 5, 5, 0.7f)},
+       0.5f,
+       2,
+       {0.9f, 0.7f}},
       {"max detections counts across classes",
-       {box(0, 0, 1, 1, 0.5f, 0), box(0, 0, 1, 1, 0.9f, 1), box(0, 0, 1, 1, 0.7f, 2)}, 0.5f, 1, {0.9f}},
+       {box(0, 0, 1, 1, 0.5f, 0), box(0, 0, 1, 1, 0.9f, 1), box(0, 0, 1, 1, 0.7f, 2)},
+       0.5f,
+       1,
+       {0.9f}},
       {"greedy: only kept boxes suppress",
        // IoU(A, B) = 1/3 and IoU(B, C) = 0.6 are over 0.3, IoU(A, C) = 1/7 is not: B is
        // suppressed by A, and C survives because B, which it overlaps, was not kept.
-       {box(0, 0, 2, 1, 0.9f), box(1, 0, 3, 1, 0.8f), box(1.5f, 0, 3.5f, 1, 0.7f)}, 0.3f, 10, {0.9f, 0.7f}},
+       {box(0, 0, 2, 1, 0.9f), box(1, 0, 3, 1, 0.8f), box(1.5f, 0, 3.5f, 1, 0.7f)},
+       0.3f,
+       10,
+       {0.9f, 0.7f}},
       {"zero-area boxes never suppress each other",
-       {box(0.5f, 0.5f, 0.5f, 0.5f, 0.9f), box(0.5f, 0.5f, 0.5f, 0.5f, 0.8f)}, 0.0f, 10, {0.9f, 0.8f}},
+       {box(0.5f, 0.5f, 0.5f, 0.5f, 0.9f), box(0.5f, 0.5f, 0.5f, 0.5f, 0.8f)},
+       0.0f,
+       10,
+       {0.9f, 0.8f}},
       {"threshold 0 suppresses any overlap",
-       {box(0, 0, 1, 1, 0.9f), box(0.99f, 0.99f, 2, 2, 0.8f), box(1, 1, 2, 2, 0.7f)}, 0.0f, 10, {0.9f, 0.7f}},
-      {"threshold 1 suppresses nothing",
-       {box(0, 0, 1, 1, 0.9f), box(0, 0, 1, 1, 0.8f)}, 1.0f, 10, {0.9f, 0.8f}},
+       {box(0, 0, 1, 1, 0.9f), box(0.99f, 0.99f, 2, 2, 0.8f), box(1, 1, 2, 2, 0.7f)},
+       0.0f,
+       10,
+       {0.9f, 0.7f}},
+      {"threshold 1 suppresses nothing", {box(0, 0, 1, 1, 0.9f), box(0, 0, 1, 1, 0.8f)}, 1.0f, 10, {0.9f, 0.8f}},
       {"max 0 keeps nothing", {box(0, 0, 1, 1, 0.9f)}, 0.5f, 0, {}},
       {"negative max keeps all",
-       {box(0, 0, 1, 1, 0.1f), box(2, 2, 3, 3, 0.2f), box(4, 4, 5, 5, 0.3f)}, 0.5f, -1, {0.3f, 0.2f, 0.1f}},
+       {box(0, 0, 1, 1, 0.1f), box(2, 2, 3, 3, 0.2f), box(4, 4, 5, 5, 0.3f)},
+       0.5f,
+       -1,
+       {0.3f, 0.2f, 0.1f}},
       {"NaN score is dropped", {box(0, 0, 1, 1, kNaN), box(2, 2, 3, 3, 0.2f)}, 0.5f, 10, {0.2f}},
       {"empty input", {}, 0.5f, 10, {}},
   };
@@ -406,7 +432,8 @@ TEST(DetectionDecoder, DecodeAppliesNmsAndMaxDetections) {
   s.nms_iou = 0.5f;
   s.max_detections = 2;
   // Anchors 0 and 1 at the same place (suppression), 2 and 3 apart.
-  const DetectionDecoder d = make(s, {kAnchor, kAnchor, Anchor{0.1f, 0.1f, 0.1f, 0.1f}, Anchor{0.9f, 0.9f, 0.1f, 0.1f}}, 1);
+  const DetectionDecoder d = make(s, {kAnchor, kAnchor, Anchor{0.1f, 0.1f, 0.1f, 0.1f}, Anchor{0.9f, 0.9f, 0.1f, 0.1f}},
+                                  1);
   std::vector<float> boxes = {0, 0, 128, 128, 0, 0, 128, 128, 0, 0, 128, 128, 0, 0, 128, 128};
   auto out = decode_ok(d, boxes, {0.8f, 0.9f, 0.3f, 0.5f});
   EXPECT_EQ(scores_of(out), (std::vector<float>{0.9f, 0.5f}));

@@ -70,7 +70,8 @@ Result<std::optional<LandmarkResult>> LandmarkDecoder::decode(std::span<const fl
     return InvalidArgument(fmt::format("output \"{}\" holds {} points, expected {}", spec_.output, n, num_points_));
   }
   if (!spec_.names.empty() && spec_.names.size() != n) {
-    return InvalidArgument(fmt::format("output \"{}\" holds {} points for {} names", spec_.output, n, spec_.names.size()));
+    return InvalidArgument(
+        fmt::format("output \"{}\" holds {} points for {} names", spec_.output, n, spec_.names.size()));
   }
   // Source pixels per input pixel along the input's x axis (for z).
   float z_scale = 1.0f;

@@ -18,8 +18,8 @@
 
 #include "common/image_geometry.h"
 #include "common/status.h"
-#include "spec/spec.h"
 #include "spec/prediction.h"
+#include "spec/spec.h"
 
 namespace sensix {
 

@@ -45,7 +45,8 @@ Result<Shape> resolve_shape(const std::optional<Shape>& declared, const Shape& m
   }
   for (int64_t d : model) {
     if (d < 0) {
-      return InvalidArgument(fmt::format("the model's shape {} has dynamic dims: declare shape", shape_to_string(model)));
+      return InvalidArgument(
+          fmt::format("the model's shape {} has dynamic dims: declare shape", shape_to_string(model)));
     }
   }
   return model;
@@ -55,8 +56,8 @@ Result<Tensor> make_constant(const ConstantInputSpec& c, DType dtype, const Shap
   Tensor t(dtype, shape);
   int64_t n = t.size();
   if (c.values.size() != 1 && static_cast<int64_t>(c.values.size()) != n) {
-    return InvalidArgument(fmt::format("{} values given for a {} tensor of {} elements", c.values.size(),
-                                       shape_to_string(shape), n));
+    return InvalidArgument(
+        fmt::format("{} values given for a {} tensor of {} elements", c.values.size(), shape_to_string(shape), n));
   }
   auto value_at = [&](int64_t i) { return c.values.size() == 1 ? c.values[0] : c.values[static_cast<size_t>(i)]; };
   switch (dtype) {
@@ -78,8 +79,7 @@ Result<Tensor> make_constant(const ConstantInputSpec& c, DType dtype, const Shap
     case DType::kBool:
       for (int64_t i = 0; i < n; ++i) t.values<bool>()[static_cast<size_t>(i)] = value_at(i) != 0.0;
       break;
-    case DType::kFloat16:
-      return InvalidArgument("float16 constants are not supported");
+    case DType::kFloat16: return InvalidArgument("float16 constants are not supported");
   }
   return t;
 }
@@ -88,8 +88,7 @@ Result<Tensor> make_constant(const ConstantInputSpec& c, DType dtype, const Shap
 
 namespace {
 
-WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, const SessionOptions& session,
-                             Env* env) {
+WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, const SessionOptions& session, Env* env) {
   const WorkerSpec& w = doc.spec.resources.worker;
   WorkerOptions o;
   o.engine = engine;
@@ -109,10 +108,11 @@ WorkerOptions worker_options(const ModelDoc& doc, const std::string& engine, con
 Status check_memory_limit(const ModelDoc& doc, const MemoryUsage& memory) {
   const ResourceSpec& res = doc.spec.resources;
   if (res.memory_limit_bytes <= 0 || memory.resident_bytes <= res.memory_limit_bytes) return Status::Ok();
-  return ResourceExhausted(fmt::format(
-      "{}: spec.resources.memory: Model/{} needs {}, over its limit of {} ({}; {})", doc_label(doc),
-      doc.metadata.name, format_bytes(memory.resident_bytes), format_bytes(res.memory_limit_bytes), res.memory,
-      res.isolation == Isolation::kProcess ? "the worker's resident memory, engine library included"
+  return ResourceExhausted(fmt::format("{}: spec.resources.memory: Model/{} needs {}, over its limit of {} ({}; {})",
+                                       doc_label(doc), doc.metadata.name, format_bytes(memory.resident_bytes),
+                                       format_bytes(res.memory_limit_bytes), res.memory,
+                                       res.isolation == Isolation::kProcess
+                                           ? "the worker's resident memory, engine library included"
                                            : "the growth of resident memory while the model loaded"));
 }
 
@@ -124,8 +124,8 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   std::unique_ptr<ModelInstance> m(new ModelInstance(doc, env));
   m->stats_.name = doc.metadata.name;
   m->stats_.version = doc.spec.version;
-  std::string engine_name =
-      doc.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(doc.spec.format)) : doc.spec.engine;
+  std::string engine_name = doc.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(doc.spec.format))
+                                                    : doc.spec.engine;
   m->engine_name_ = engine_name;
   m->stats_.engine = engine_name;
   auto engine = engines.get(engine_name);
@@ -141,7 +141,8 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   m->stats_.memory_limit_bytes = res.memory_limit_bytes;
   if (res.isolation == Isolation::kProcess) {  // the session lives in a worker process
     auto worker = ProcessSession::start(worker_options(doc, engine_name, opts, env));
-    if (!worker.ok()) return worker.status().with_context(label + ": spec.source " + doc.spec.source + " (in a worker process)");
+    if (!worker.ok())
+      return worker.status().with_context(label + ": spec.source " + doc.spec.source + " (in a worker process)");
     m->worker_ = worker->get();
     m->stats_.worker_pid = m->worker_->health().pid;
     m->bindings_.emplace_back();
@@ -159,7 +160,8 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   SENSIX_RETURN_IF_ERROR(m->check_batch(main).with_context(label + ": spec.scheduling.batch.max"));
   m->stats_.memory = main.memory();
   for (size_t i = 0; i < doc.spec.variants.size(); ++i) {
-    SENSIX_RETURN_IF_ERROR(m->load_variant(i, engines, opts).with_context(fmt::format("{}: spec.variants[{}]", label, i)));
+    SENSIX_RETURN_IF_ERROR(
+        m->load_variant(i, engines, opts).with_context(fmt::format("{}: spec.variants[{}]", label, i)));
     m->stats_.memory.file_bytes += m->bindings_.back().session->memory().file_bytes;
     m->stats_.memory.resident_bytes += m->bindings_.back().session->memory().resident_bytes;
   }
@@ -167,18 +169,16 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   SENSIX_RETURN_IF_ERROR(m->warm_up().with_context(label + ": spec.resources.warmup"));
   if (m->worker_ != nullptr) m->stats_.memory = main.memory();  // the worker's, warmed up
   SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->stats_.memory));
-  const int64_t load_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(env->now() - t0).count();
+  const int64_t load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env->now() - t0).count();
   {
     std::lock_guard<std::mutex> lock(m->stats_mu_);
     m->stats_.load_ns = load_ns;
   }
-  m->set_state(ModelState::kReady,
-               m->stats_.warmup_runs == 0
-                   ? "loaded without warm-up"
-                   : fmt::format("loaded and warmed up in {:.1f} ms ({} warm-up run{}, {:.2f} ms)", load_ns / 1e6,
-                                 m->stats_.warmup_runs, m->stats_.warmup_runs == 1 ? "" : "s",
-                                 m->stats_.warmup_ns / 1e6));
+  m->set_state(ModelState::kReady, m->stats_.warmup_runs == 0
+                                       ? "loaded without warm-up"
+                                       : fmt::format("loaded and warmed up in {:.1f} ms ({} warm-up run{}, {:.2f} ms)",
+                                                     load_ns / 1e6, m->stats_.warmup_runs,
+                                                     m->stats_.warmup_runs == 1 ? "" : "s", m->stats_.warmup_ns / 1e6));
   return m;
 }
 
@@ -229,8 +229,8 @@ Status ModelInstance::bind(const Session& session) {
     const OutputSpec& o = spec.outputs[i];
     int idx = find_tensor(outs, o.name);
     if (idx < 0) {
-      return InvalidArgument(fmt::format("spec.outputs[{}].name: the model has no output \"{}\"; its outputs are: {}", i,
-                                         o.name, describe_tensors(outs)));
+      return InvalidArgument(fmt::format("spec.outputs[{}].name: the model has no output \"{}\"; its outputs are: {}",
+                                         i, o.name, describe_tensors(outs)));
     }
     const TensorInfo& info = outs[static_cast<size_t>(idx)];
     if ((o.scale != 1.0f || o.offset != 0.0f) && info.dtype != DType::kFloat32) {
@@ -244,7 +244,8 @@ Status ModelInstance::bind(const Session& session) {
     const auto& st = std::get<StateInputSpec>(spec.inputs[static_cast<size_t>(si)].source);
     int o = find_output(st.from_output);
     if (o < 0) {
-      return InvalidArgument(fmt::format("spec.inputs[{}].state.from: \"{}\" is not a declared output", si, st.from_output));
+      return InvalidArgument(
+          fmt::format("spec.inputs[{}].state.from: \"{}\" is not a declared output", si, st.from_output));
     }
     if (output_infos_[static_cast<size_t>(o)].dtype != spec.inputs[static_cast<size_t>(si)].dtype) {
       return InvalidArgument(fmt::format("spec.inputs[{}].state.from: output \"{}\" is {}, the state input is {}", si,
@@ -262,25 +263,29 @@ Status ModelInstance::check_batch(const Session& session) const {
   if (spec.inputs.size() != 1) {
     std::string others;
     for (size_t i = 0; i < spec.inputs.size(); ++i) {
-      if (static_cast<int>(i) != data_input_) others += fmt::format("{}\"{}\"", others.empty() ? "" : ", ", spec.inputs[i].name);
+      if (static_cast<int>(i) != data_input_)
+        others += fmt::format("{}\"{}\"", others.empty() ? "" : ", ", spec.inputs[i].name);
     }
-    return InvalidArgument(fmt::format("{} inputs per run need the data input to be the model's only input, and it also "
-                                       "has {}",
-                                       max, others));
+    return InvalidArgument(
+        fmt::format("{} inputs per run need the data input to be the model's only input, and it also "
+                    "has {}",
+                    max, others));
   }
   const TensorInfo& in = session.inputs()[static_cast<size_t>(bindings_[0].input_of[static_cast<size_t>(data_input_)])];
   const Shape& declared = input_shapes_[static_cast<size_t>(data_input_)];
   if (in.shape.empty() || in.shape[0] != -1 || declared.empty() || declared[0] != 1) {
-    return InvalidArgument(fmt::format("{} inputs per run need a dynamic first (batch) dimension of size 1 in the "
-                                       "document, but input \"{}\" is {} in the model and {} in the document",
-                                       max, spec.inputs[0].name, shape_to_string(in.shape), shape_to_string(declared)));
+    return InvalidArgument(
+        fmt::format("{} inputs per run need a dynamic first (batch) dimension of size 1 in the "
+                    "document, but input \"{}\" is {} in the model and {} in the document",
+                    max, spec.inputs[0].name, shape_to_string(in.shape), shape_to_string(declared)));
   }
   for (size_t i = 0; i < output_infos_.size(); ++i) {
     const Shape& o = output_infos_[i].shape;
     if (o.empty() || o[0] != -1) {
-      return InvalidArgument(fmt::format("{} inputs per run need every declared output to have a dynamic first "
-                                         "dimension, but output \"{}\" is {}",
-                                         max, spec.outputs[i].name, shape_to_string(o)));
+      return InvalidArgument(
+          fmt::format("{} inputs per run need every declared output to have a dynamic first "
+                      "dimension, but output \"{}\" is {}",
+                      max, spec.outputs[i].name, shape_to_string(o)));
     }
   }
   return Status::Ok();
@@ -318,8 +323,7 @@ Status ModelInstance::warm_up() {
         return s.with_context(fmt::format("warm-up run {} of {} on zero inputs{}", k + 1, n,
                                           bi == 0 ? "" : fmt::format(" (spec.variants[{}], {})", bi - 1, b.engine)));
       }
-      const int64_t ns =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - t0).count();
+      const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - t0).count();
       total += ns;
       if (k == 0 || ns < best) best = ns;
     }
@@ -336,8 +340,8 @@ Status ModelInstance::warm_up() {
 Status ModelInstance::load_variant(size_t vi, EngineRegistry& engines, const SessionOptions& opts) {
   const auto& spec = doc_.spec;
   const VariantSpec& v = spec.variants[vi];
-  const std::string engine_name =
-      v.engine.empty() ? std::string(EngineRegistry::default_engine_for(v.format)) : v.engine;
+  const std::string engine_name = v.engine.empty() ? std::string(EngineRegistry::default_engine_for(v.format))
+                                                   : v.engine;
   auto engine = engines.get(engine_name);
   if (!engine.ok()) return engine.status().with_context("engine");
   auto session = (*engine)->load(v.path, opts);
@@ -359,9 +363,10 @@ Status ModelInstance::load_variant(size_t vi, EngineRegistry& engines, const Ses
     const std::string name = renamed(in.name);
     int idx = find_tensor(ins, name);
     if (idx < 0) {
-      return InvalidArgument(fmt::format("tensors: input \"{}\" is \"{}\" in this file, which has no such input; its "
-                                         "inputs are: {}",
-                                         in.name, name, describe_tensors(ins)));
+      return InvalidArgument(
+          fmt::format("tensors: input \"{}\" is \"{}\" in this file, which has no such input; its "
+                      "inputs are: {}",
+                      in.name, name, describe_tensors(ins)));
     }
     const TensorInfo& info = ins[static_cast<size_t>(idx)];
     if (info.dtype != in.dtype) {
@@ -382,9 +387,10 @@ Status ModelInstance::load_variant(size_t vi, EngineRegistry& engines, const Ses
     const std::string name = renamed(spec.outputs[i].name);
     int idx = find_tensor(outs, name);
     if (idx < 0) {
-      return InvalidArgument(fmt::format("tensors: output \"{}\" is \"{}\" in this file, which has no such output; its "
-                                         "outputs are: {}",
-                                         spec.outputs[i].name, name, describe_tensors(outs)));
+      return InvalidArgument(
+          fmt::format("tensors: output \"{}\" is \"{}\" in this file, which has no such output; its "
+                      "outputs are: {}",
+                      spec.outputs[i].name, name, describe_tensors(outs)));
     }
     const TensorInfo& info = outs[static_cast<size_t>(idx)];
     const TensorInfo& main = output_infos_[i];
@@ -424,8 +430,9 @@ int ModelInstance::session_for(std::string_view engine) const {
 }
 
 int64_t ModelInstance::warmup_best_ns(int session) const {
-  return session >= 0 && static_cast<size_t>(session) < bindings_.size() ? bindings_[static_cast<size_t>(session)].warmup_best_ns
-                                                                        : 0;
+  return session >= 0 && static_cast<size_t>(session) < bindings_.size()
+             ? bindings_[static_cast<size_t>(session)].warmup_best_ns
+             : 0;
 }
 
 void ModelInstance::set_state(ModelState s, std::string reason) {
@@ -572,7 +579,8 @@ Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<cons
   return per_input;
 }
 
-Status ModelInstance::run_session(int session, std::span<const Tensor* const> spec_inputs, std::vector<Tensor>* outputs) {
+Status ModelInstance::run_session(int session, std::span<const Tensor* const> spec_inputs,
+                                  std::vector<Tensor>* outputs) {
   Binding& b = bindings_.at(static_cast<size_t>(session));
   std::lock_guard<std::mutex> lock(*b.mu);
   if (b.session == nullptr) return FailedPrecondition(fmt::format("the model is {}", model_state_name(state())));

@@ -23,10 +23,10 @@
 #include "common/histogram.h"
 #include "common/status.h"
 #include "common/tensor.h"
-#include "spec/spec.h"
 #include "engines/engine.h"
-#include "engines/worker/process_session.h"
 #include "engines/registry.h"
+#include "engines/worker/process_session.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
@@ -43,16 +43,16 @@ struct ModelStatsSnapshot {
   std::string version;
   std::string engine;
   ModelState state = ModelState::kLoading;
-  std::string reason;                // why the model is in `state` (e.g. the failure; the warm-up)
-  uint64_t warmup_runs = 0;          // inferences made while warming (not counted in runs/compute)
-  int64_t warmup_ns = 0;             // their total time
-  int64_t warmup_best_ns = 0;        // the fastest of them on any engine (what an objective is checked against)
-  int64_t load_ns = 0;               // loading + warming
+  std::string reason;          // why the model is in `state` (e.g. the failure; the warm-up)
+  uint64_t warmup_runs = 0;    // inferences made while warming (not counted in runs/compute)
+  int64_t warmup_ns = 0;       // their total time
+  int64_t warmup_best_ns = 0;  // the fastest of them on any engine (what an objective is checked against)
+  int64_t load_ns = 0;         // loading + warming
   uint64_t runs = 0;
-  uint64_t errors = 0;               // failed runs (engine errors, NaN/Inf outputs, post-processing errors)
-  uint64_t predictions = 0;          // predictions reported
-  LatencyHistogram compute;          // engine run time per inference
-  LatencyHistogram end_to_end;       // frame capture -> prediction (or result, for feature models)
+  uint64_t errors = 0;          // failed runs (engine errors, NaN/Inf outputs, post-processing errors)
+  uint64_t predictions = 0;     // predictions reported
+  LatencyHistogram compute;     // engine run time per inference
+  LatencyHistogram end_to_end;  // frame capture -> prediction (or result, for feature models)
   MemoryUsage memory;
   std::string last_error;
   // spec.resources: where the session runs, its worker (isolation: process) and memory limit.
@@ -65,7 +65,7 @@ struct ModelStatsSnapshot {
 class ModelInstance {
  public:
   static Result<std::unique_ptr<ModelInstance>> load(const ModelDoc& doc, EngineRegistry& engines,
-                                                      Env* env = Env::Default());
+                                                     Env* env = Env::Default());
 
   const ModelDoc& doc() const { return doc_; }
   const std::string& name() const { return doc_.metadata.name; }
@@ -151,10 +151,10 @@ class ModelInstance {
   std::vector<Binding> bindings_;
   ProcessSession* worker_ = nullptr;  // bindings_[0].session when it runs in a worker process; guarded by stats_mu_
   int data_input_ = -1;
-  std::vector<Shape> input_shapes_;              // per spec input
-  std::vector<int> state_inputs_;                // spec input indices of state inputs, in order
-  std::vector<Tensor> constants_;                // per spec input (empty tensor when not a constant)
-  std::vector<TensorInfo> output_infos_;         // per spec output
+  std::vector<Shape> input_shapes_;       // per spec input
+  std::vector<int> state_inputs_;         // spec input indices of state inputs, in order
+  std::vector<Tensor> constants_;         // per spec input (empty tensor when not a constant)
+  std::vector<TensorInfo> output_infos_;  // per spec output
 
   mutable std::mutex stats_mu_;
   ModelStatsSnapshot stats_;

@@ -238,7 +238,10 @@ INSTANTIATE_TEST_SUITE_P(
         BindCase{"state_from_undeclared_output",
                  [](ModelDoc* d) { std::get<StateInputSpec>(d->spec.inputs[1].source).from_output = "nope"; }, "nope"},
         BindCase{"state_shape_disagrees",
-                 [](ModelDoc* d) { d->spec.inputs[1].shape = Shape{3, 1, 128}; }, "state"},
+                 [](ModelDoc* d) {
+                   d->spec.inputs[1].shape = Shape{3, 1, 128};
+                 },
+                 "state"},
         BindCase{"missing_file", [](ModelDoc* d) { d->spec.path = "/nonexistent/x.onnx"; }, "/nonexistent/x.onnx"},
         BindCase{"empty_file", [](ModelDoc* d) { d->spec.path = write_temp("empty.onnx", ""); }, "spec.source"},
         BindCase{"tflite_file_as_onnx",

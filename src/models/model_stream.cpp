@@ -7,7 +7,7 @@
 namespace sensix {
 
 Result<std::unique_ptr<ModelStream>> ModelStream::create(ModelInstance* model, std::vector<std::string> pipelines,
-                                                        std::string sensor) {
+                                                         std::string sensor) {
   std::unique_ptr<ModelStream> s(new ModelStream());
   s->model_ = model;
   s->pipelines_ = std::move(pipelines);
@@ -49,8 +49,8 @@ std::vector<Result<StreamResult>> ModelStream::infer_batch(std::span<const Strea
   results.reserve(ins.size());
   std::vector<const Tensor*> data;
   for (const auto& in : ins) data.push_back(in.data);
-  Result<std::vector<std::vector<Tensor>>> outputs =
-      Internal(fmt::format("Model/{} carries state between runs; it cannot run batches", model_->name()));
+  Result<std::vector<std::vector<Tensor>>> outputs = Internal(
+      fmt::format("Model/{} carries state between runs; it cannot run batches", model_->name()));
   if (states_.empty()) outputs = model_->run_batch(data, session);
   if (!outputs.ok()) {
     for (size_t k = 0; k < ins.size(); ++k) results.emplace_back(outputs.status());

@@ -27,7 +27,8 @@ struct StreamInput {
   uint64_t frame_seq = 0;
   int64_t end_ns = 0;
   std::chrono::steady_clock::time_point captured;
-  const CropSource* crop = nullptr;  // a model fed by crops: the box its input was cut around (copied into the prediction)
+  const CropSource* crop =
+      nullptr;  // a model fed by crops: the box its input was cut around (copied into the prediction)
 };
 
 struct StreamResult {

@@ -99,7 +99,8 @@ TEST_F(PostprocessorTest, LandmarksFromThePoseModelsOutputs) {
   EXPECT_FALSE(*absent);
   // A NaN: this result fails, the next one works.
   points[7] = kNaN;
-  outputs = {Tensor::from_values<float>({1, 195}, points), Tensor::from_values<float>({1, 1}, std::vector<float>{0.9f})};
+  outputs = {Tensor::from_values<float>({1, 195}, points),
+             Tensor::from_values<float>({1, 1}, std::vector<float>{0.9f})};
   auto nan = (*post)->process(outputs, &g, &p);
   ASSERT_FALSE(nan.ok());
   EXPECT_EQ(nan.status().code(), StatusCode::kInvalidArgument);

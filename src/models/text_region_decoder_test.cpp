@@ -78,9 +78,9 @@ TEST(TextRegionDecoder, UnclipRatioZeroKeepsTheContourBox) {
 
 TEST(TextRegionDecoder, ThresholdsAndMinimumSize) {
   Map m(100, 60);
-  m.fill(10, 5, 49, 14, 0.5f);   // over threshold 0.3, but its mean is under boxThreshold 0.6
-  m.fill(10, 30, 49, 31, 0.9f);  // 2 rows: short side 1 < minSize 3
-  m.fill(60, 30, 89, 41, 0.25f); // under threshold: not even a contour
+  m.fill(10, 5, 49, 14, 0.5f);    // over threshold 0.3, but its mean is under boxThreshold 0.6
+  m.fill(10, 30, 49, 31, 0.9f);   // 2 rows: short side 1 < minSize 3
+  m.fill(60, 30, 89, 41, 0.25f);  // under threshold: not even a contour
   EXPECT_TRUE(decode_ok(make(), m).empty());
   // Lower boxThreshold: the first region is reported, with its mean as score.
   TextRegionsSpec s;

@@ -15,20 +15,20 @@ namespace sensix {
 struct EventContribution {
   std::string model;
   std::string sensor;
-  std::string label;       // the label, detection label or recognised text; empty for unlabelled items
+  std::string label;  // the label, detection label or recognised text; empty for unlabelled items
   float score = 0.0f;
-  uint64_t frame_seq = 0;  // the sensor frame of the result
-  int64_t media_ns = 0;    // the result's media time
-  bool has_box = false;    // detections, lines and results of models fed by crops
+  uint64_t frame_seq = 0;            // the sensor frame of the result
+  int64_t media_ns = 0;              // the result's media time
+  bool has_box = false;              // detections, lines and results of models fed by crops
   float x = 0, y = 0, w = 0, h = 0;  // source-frame pixels
 };
 
 struct Event {
   std::string pipeline;
-  std::string name;    // the rule's name
-  std::string rule;    // the rule's text (`when`)
-  int64_t media_ns = 0;  // the media time at which the rule became true
-  int64_t wall_ns = 0;   // system clock (ns since the Unix epoch) when it was evaluated
+  std::string name;                            // the rule's name
+  std::string rule;                            // the rule's text (`when`)
+  int64_t media_ns = 0;                        // the media time at which the rule became true
+  int64_t wall_ns = 0;                         // system clock (ns since the Unix epoch) when it was evaluated
   std::vector<EventContribution> predictions;  // what made it true, at most kMaxEventContributions
 };
 
@@ -44,9 +44,9 @@ struct EventRuleStats {
 
 struct EventStats {
   std::vector<EventRuleStats> rules;  // every rule of every pipeline, in document order
-  uint64_t dropped = 0;  // results dropped because the rules' queue was full
-  uint64_t late = 0;     // results that came after their instant had been evaluated
-  uint64_t forced = 0;   // instants evaluated before every model had reached them (too much held)
+  uint64_t dropped = 0;               // results dropped because the rules' queue was full
+  uint64_t late = 0;                  // results that came after their instant had been evaluated
+  uint64_t forced = 0;                // instants evaluated before every model had reached them (too much held)
 };
 
 }  // namespace sensix

@@ -54,9 +54,10 @@ Result<std::unique_ptr<EventEngine>> EventEngine::create(const DocumentSet& docs
             hint = fmt::format(" (did you mean \"{}\"?)", l);
           }
         }
-        problems.push_back(fmt::format("{}: spec.events[{}].when: column {}: Model/{} has no label \"{}\" among its {} "
-                                       "labels{}",
-                                       doc_label(p), i, n.label_column, n.model, n.label, it->second.size(), hint));
+        problems.push_back(
+            fmt::format("{}: spec.events[{}].when: column {}: Model/{} has no label \"{}\" among its {} "
+                        "labels{}",
+                        doc_label(p), i, n.label_column, n.model, n.label, it->second.size(), hint));
       }
       for (const auto& m : ev.rule.models()) e->observed_.insert(m);
     }
@@ -153,7 +154,8 @@ void EventEngine::loop() {
       if (auto* r = std::get_if<ModelResult>(&entry)) {
         for (auto& p : pipelines_) {
           if (!p->reads(r->level.model)) continue;
-          if (std::find(r->level.pipelines.begin(), r->level.pipelines.end(), p->pipeline()) == r->level.pipelines.end()) {
+          if (std::find(r->level.pipelines.begin(), r->level.pipelines.end(), p->pipeline()) ==
+              r->level.pipelines.end()) {
             continue;  // the same model run for another pipeline's steps
           }
           p->add(*r, &events);

@@ -25,10 +25,10 @@
 
 #include "common/env.h"
 #include "common/status.h"
-#include "spec/spec.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/result_observer.h"
 #include "runtime/rule_evaluator.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
@@ -75,11 +75,11 @@ class EventEngine final : public ResultObserver {
 
   mutable std::mutex mu_;
   std::condition_variable changed_;
-  std::deque<Entry> queue_;       // guarded by mu_
-  bool stopping_ = false;         // guarded by mu_
-  uint64_t next_ticket_ = 0;      // guarded by mu_
-  uint64_t done_ticket_ = 0;      // guarded by mu_: end markers handled so far
-  uint64_t dropped_ = 0;          // guarded by mu_
+  std::deque<Entry> queue_;   // guarded by mu_
+  bool stopping_ = false;     // guarded by mu_
+  uint64_t next_ticket_ = 0;  // guarded by mu_
+  uint64_t done_ticket_ = 0;  // guarded by mu_: end markers handled so far
+  uint64_t dropped_ = 0;      // guarded by mu_
   std::thread thread_;
 };
 

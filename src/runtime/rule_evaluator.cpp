@@ -199,8 +199,7 @@ bool PipelineRules::eval(Rule& rule, int i, int64_t t, int64_t window, const std
       Contribs ignored;
       return !eval(rule, n.args[0], t, window, now, &ignored);
     }
-    default:
-      break;
+    default: break;
   }
   NodeState& st = rule.nodes[static_cast<size_t>(i)];
   Contribs c;
@@ -246,8 +245,7 @@ bool PipelineRules::now_value(Rule& rule, int i, int64_t t, const std::set<std::
       }
       return true;
     }
-    case RuleOp::kWithin:
-      return eval(rule, n.args[0], t, n.duration_ns, now, out);
+    case RuleOp::kWithin: return eval(rule, n.args[0], t, n.duration_ns, now, out);
     case RuleOp::kFor: {
       if (now.count(st.model)) {  // a new result of the counted model: extend or break the run
         Contribs c;
@@ -275,7 +273,8 @@ bool PipelineRules::now_value(Rule& rule, int i, int64_t t, const std::set<std::
       const Item* best_a = nullptr;
       const Item* best_b = nullptr;
       for (const Item& ia : sa->items) {
-        if (!ia.has_box || !(a.label.empty() || ia.label == a.label) || !rule_compare(a.compare, ia.score, a.value)) continue;
+        if (!ia.has_box || !(a.label.empty() || ia.label == a.label) || !rule_compare(a.compare, ia.score, a.value))
+          continue;
         const float cx = ia.x + ia.w / 2, cy = ia.y + ia.h / 2;
         for (const Item& ib : sb->items) {
           if (!ib.has_box || !(b.label.empty() || ib.label == b.label) || !rule_compare(b.compare, ib.score, b.value)) {
@@ -308,8 +307,7 @@ bool PipelineRules::now_value(Rule& rule, int i, int64_t t, const std::set<std::
       append(out, cb);
       return true;
     }
-    default:
-      return false;
+    default: return false;
   }
 }
 

@@ -43,9 +43,9 @@
 #include <vector>
 
 #include "common/env.h"
-#include "spec/spec.h"
 #include "runtime/event.h"
 #include "runtime/result_observer.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
@@ -89,13 +89,13 @@ class PipelineRules {
     std::vector<Item> items;
   };
   struct NodeState {
-    int64_t last_true = kNever;  // the last instant the node was true (as a leaf)
-    Contribs last;               // what made it true then
-    int run = 0;                 // for: true results in a row
-    std::deque<Contribs> ring;   // for: the contributions of the last `frames` true results
+    int64_t last_true = kNever;    // the last instant the node was true (as a leaf)
+    Contribs last;                 // what made it true then
+    int run = 0;                   // for: true results in a row
+    std::deque<Contribs> ring;     // for: the contributions of the last `frames` true results
     int64_t a_last_true = kNever;  // then: the last instant its first part was true
     Contribs a_last;
-    std::string model;           // for: the model it counts
+    std::string model;  // for: the model it counts
   };
   struct Rule {
     EventSpec spec;

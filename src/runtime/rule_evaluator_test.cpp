@@ -125,8 +125,8 @@ TEST(RuleEvaluator, WithinIncludesExactlyT) {
 }
 
 TEST(RuleEvaluator, NotWithinMeansAtNoMomentOfTheWindow) {
-  const std::vector<ModelResult> seq = {classified("a", 0, {{"x", 1}}),   classified("a", 1000, {}),
-                                        classified("b", 500, {{"y", 1}}), classified("b", 1000, {{"y", 1}}),
+  const std::vector<ModelResult> seq = {classified("a", 0, {{"x", 1}}),    classified("a", 1000, {}),
+                                        classified("b", 500, {{"y", 1}}),  classified("b", 1000, {{"y", 1}}),
                                         classified("b", 1500, {{"y", 1}}), classified("b", 2000, {{"y", 1}})};
   // b with no a in the last second. a's state is its latest result: present from 0 until its next
   // result at 1000, so a was still true at b's instant 500, and "no a in the last second" holds
@@ -166,11 +166,12 @@ TEST(RuleEvaluator, InsideNeedsTheCentreInABoxOfTheSameFrame) {
   const Box far_car{"Car", 0.9f, 0, 0, 109, 100};
   EXPECT_EQ(times_ms(run({rule("e", "t inside s:Car")}, {detected("t", 0, {text}, 1), detected("s", 0, {car}, 1)})),
             (std::vector<int64_t>{0}));
-  EXPECT_TRUE(run({rule("e", "t inside s:Car")}, {detected("t", 0, {text}, 1), detected("s", 0, {far_car}, 1)}).empty());
+  EXPECT_TRUE(
+      run({rule("e", "t inside s:Car")}, {detected("t", 0, {text}, 1), detected("s", 0, {far_car}, 1)}).empty());
   EXPECT_TRUE(run({rule("e", "t inside s:Person")}, {detected("t", 0, {text}, 1), detected("s", 0, {car}, 1)}).empty());
   // Different frames never match.
-  EXPECT_TRUE(run({rule("e", "t inside s")}, {detected("t", 40, {text}, 2), detected("s", 0, {car}, 1),
-                                              detected("s", 80, {}, 3)})
+  EXPECT_TRUE(run({rule("e", "t inside s")},
+                  {detected("t", 40, {text}, 2), detected("s", 0, {car}, 1), detected("s", 80, {}, 3)})
                   .empty());
   auto events = run({rule("e", "t inside s")}, {detected("t", 0, {text}, 1), detected("s", 0, {car}, 1)});
   ASSERT_EQ(events.size(), 1u);
@@ -180,16 +181,16 @@ TEST(RuleEvaluator, InsideNeedsTheCentreInABoxOfTheSameFrame) {
 }
 
 TEST(RuleEvaluator, ThenIsOrdered) {
-  EXPECT_EQ(times_ms(run({rule("e", "a then b within 1s")},
-                         {classified("a", 0, {{"x", 1}}), classified("a", 500, {}), classified("b", 1000, {{"y", 1}})})),
+  EXPECT_EQ(times_ms(run({rule("e", "a then b within 1s")}, {classified("a", 0, {{"x", 1}}), classified("a", 500, {}),
+                                                             classified("b", 1000, {{"y", 1}})})),
             (std::vector<int64_t>{1000}));
   // b before a: no.
   EXPECT_TRUE(run({rule("e", "a then b within 1s")},
                   {classified("b", 0, {{"y", 1}}), classified("b", 600, {}), classified("a", 500, {{"x", 1}})})
                   .empty());
   // At the same moment is not "then".
-  EXPECT_TRUE(run({rule("e", "a then b within 1s")}, {classified("a", 0, {{"x", 1}}), classified("b", 0, {{"y", 1}})})
-                  .empty());
+  EXPECT_TRUE(
+      run({rule("e", "a then b within 1s")}, {classified("a", 0, {{"x", 1}}), classified("b", 0, {{"y", 1}})}).empty());
   // Too late.
   EXPECT_TRUE(run({rule("e", "a then b within 1s")},
                   {classified("a", 0, {{"x", 1}}), classified("a", 500, {}), classified("b", 1001, {{"y", 1}})})
@@ -213,10 +214,14 @@ TEST(RuleEvaluator, CooldownSuppressesRisingEdges) {
 TEST(RuleEvaluator, ArrivalOrderDoesNotChangeTheEvents) {
   // Two models delivered interleaved in media order, then all of one before the other.
   std::vector<ModelResult> a, b;
-  for (int i = 0; i < 20; ++i) a.push_back(classified("a", i * 80, i % 7 == 3 ? std::vector<std::pair<std::string, float>>{{"x", 1}}
-                                                                                  : std::vector<std::pair<std::string, float>>{}));
-  for (int i = 0; i < 50; ++i) b.push_back(classified("b", i * 32, i % 9 < 4 ? std::vector<std::pair<std::string, float>>{{"y", 1}}
-                                                                                 : std::vector<std::pair<std::string, float>>{}));
+  for (int i = 0; i < 20; ++i)
+    a.push_back(classified("a", i * 80,
+                           i % 7 == 3 ? std::vector<std::pair<std::string, float>>{{"x", 1}}
+                                      : std::vector<std::pair<std::string, float>>{}));
+  for (int i = 0; i < 50; ++i)
+    b.push_back(classified("b", i * 32,
+                           i % 9 < 4 ? std::vector<std::pair<std::string, float>>{{"y", 1}}
+                                     : std::vector<std::pair<std::string, float>>{}));
   std::vector<ModelResult> interleaved;
   std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(interleaved),
              [](const ModelResult& l, const ModelResult& r) { return l.level.media_ns < r.level.media_ns; });
@@ -237,7 +242,7 @@ TEST(RuleEvaluator, LateResultsAreCountedAndDropped) {
   std::vector<Event> out;
   rules.add(classified("a", 0, {}), &out);
   rules.add(classified("a", 100, {}), &out);
-  rules.add(classified("a", 200, {}), &out);   // 0 and 100 are final now
+  rules.add(classified("a", 200, {}), &out);         // 0 and 100 are final now
   rules.add(classified("a", 50, {{"x", 1}}), &out);  // older than an evaluated instant
   EXPECT_EQ(rules.late(), 1u);
   EXPECT_TRUE(out.empty());

@@ -71,7 +71,7 @@ namespace {
 std::string step_label(const PipelineDoc& p, size_t i) {
   const StepSpec& s = p.spec.steps[i];
   std::string from = !s.from.sensor.empty() ? "sensor " + s.from.sensor
-                                             : (s.from.crops ? "crops of model " : "model ") + s.from.model;
+                                            : (s.from.crops ? "crops of model " : "model ") + s.from.model;
   return fmt::format("{}: spec.steps[{}] (model {} from {})", doc_label(p), i, s.model, from);
 }
 
@@ -82,13 +82,14 @@ Status check_crop_labels(const PipelineDoc& p, size_t i, const ModelInstance& up
   const CropsSpec& crops = *p.spec.steps[i].from.crops;
   if (!detect || detect->labels_file.empty() || crops.labels.empty()) return Status::Ok();
   auto labels = read_labels_file(detect->labels_file);
-  if (!labels.ok()) return labels.status().with_context(fmt::format("Model/{}: spec.postprocess.detect.labelsFile", up.name()));
+  if (!labels.ok())
+    return labels.status().with_context(fmt::format("Model/{}: spec.postprocess.detect.labelsFile", up.name()));
   for (size_t j = 0; j < crops.labels.size(); ++j) {
     if (std::find(labels->begin(), labels->end(), crops.labels[j]) != labels->end()) continue;
-    return InvalidArgument(fmt::format("{}: spec.steps[{}].from.crops.labels[{}]: Model/{} detects no label \"{}\" (its "
-                                       "labels file {} has {} labels; labels are case-sensitive)",
-                                       doc_label(p), i, j, up.name(), crops.labels[j], detect->labels_file,
-                                       labels->size()));
+    return InvalidArgument(
+        fmt::format("{}: spec.steps[{}].from.crops.labels[{}]: Model/{} detects no label \"{}\" (its "
+                    "labels file {} has {} labels; labels are case-sensitive)",
+                    doc_label(p), i, j, up.name(), crops.labels[j], detect->labels_file, labels->size()));
   }
   return Status::Ok();
 }
@@ -128,7 +129,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     SENSIX_RETURN_IF_ERROR(run->driver->open().with_context(doc_label(sd)));
     infos[run->name] = run->driver->info();
     Overflow overflow = run->spec.buffer.overflow.value_or(run->spec.replay.speed == 0 ? Overflow::kBlock
-                                                                                        : Overflow::kDropOldest);
+                                                                                       : Overflow::kDropOldest);
     run->queue = std::make_unique<FrameQueue>(static_cast<size_t>(run->spec.buffer.capacity), overflow, env_);
     sensors_.push_back(std::move(run));
   }
@@ -217,7 +218,8 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     }
     if (!named) continue;
     auto labels = read_labels_file(file);
-    if (!labels.ok()) return labels.status().with_context(doc_label(md) + ": spec.postprocess." + field + ".labelsFile");
+    if (!labels.ok())
+      return labels.status().with_context(doc_label(md) + ": spec.postprocess." + field + ".labelsFile");
     model_labels[md.metadata.name] = std::move(labels).value();
   }
   SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
@@ -300,7 +302,9 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
         remaining--;
         progress = true;
       }
-      if (!progress) return InvalidArgument(doc_label(p) + ": spec.steps: the steps form a cycle or name a model outside the pipeline");
+      if (!progress)
+        return InvalidArgument(doc_label(p) +
+                               ": spec.steps: the steps form a cycle or name a model outside the pipeline");
     }
   }
   plan_ = builder.finish();
@@ -339,11 +343,11 @@ Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memor
     others += fmt::format("{}Model/{} {}", others.empty() ? "" : ", ", name, format_bytes(bytes));
   }
   if (total <= budget) return Status::Ok();
-  return ResourceExhausted(fmt::format("{}: Model/{} needs {}, which would bring the loaded models to {}, over the "
-                                       "memory budget of {}{}",
-                                       doc_label(md), md.metadata.name, format_bytes(memory.resident_bytes),
-                                       format_bytes(total), format_bytes(budget),
-                                       others.empty() ? "" : " (already loaded: " + others + ")"));
+  return ResourceExhausted(
+      fmt::format("{}: Model/{} needs {}, which would bring the loaded models to {}, over the "
+                  "memory budget of {}{}",
+                  doc_label(md), md.metadata.name, format_bytes(memory.resident_bytes), format_bytes(total),
+                  format_bytes(budget), others.empty() ? "" : " (already loaded: " + others + ")"));
 }
 
 // A latency objective no run of the model has met: refused before anything runs.
@@ -455,8 +459,7 @@ RuntimeStats Runtime::stats() const {
     ss.dropped = run->queue->dropped();
     ss.queued = run->queue->size();
     const int64_t last_drop = run->last_drop_ns.load();
-    const int64_t now_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
+    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
     mark_overflow(&ss, last_drop == 0 ? -1 : now_ns - last_drop, run->queue->capacity());
     for (const auto& m : run->models) drops_by_model[m] += ss.dropped;
     s.sensors.push_back(std::move(ss));

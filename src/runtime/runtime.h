@@ -33,7 +33,6 @@
 #include <vector>
 
 #include "common/env.h"
-#include "spec/spec.h"
 #include "engines/registry.h"
 #include "models/model_instance.h"
 #include "runtime/event_engine.h"
@@ -43,14 +42,15 @@
 #include "sched/scheduler.h"
 #include "sensors/driver.h"
 #include "sensors/frame_queue.h"
+#include "spec/spec.h"
 #include "transform/plan.h"
 
 namespace sensix {
 
 struct RuntimeOptions {
-  std::optional<double> speed;  // overrides every sensor's replay.speed (0 = as fast as possible)
-  std::optional<bool> loop;     // overrides every sensor's replay.loop
-  bool verify_artifacts = true; // check sha256 and format of every model before loading
+  std::optional<double> speed;   // overrides every sensor's replay.speed (0 = as fast as possible)
+  std::optional<bool> loop;      // overrides every sensor's replay.loop
+  bool verify_artifacts = true;  // check sha256 and format of every model before loading
   // The most memory all loaded models may use together (each model's MemoryUsage::resident_bytes:
   // its load-time growth in-process, its worker's resident memory with isolation: process);
   // 0 = no budget. A model that would go over it is refused at load and create() fails.

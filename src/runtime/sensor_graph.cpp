@@ -84,7 +84,8 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
       raw->session_of.push_back(std::max(0, n->model->model()->session_for(a.engine)));
     }
     n->task = options.scheduler->add_task(
-        std::move(t), [graph, raw](int accelerator, std::vector<TaskInput>& batch) { graph->run_model(raw, accelerator, batch); },
+        std::move(t),
+        [graph, raw](int accelerator, std::vector<TaskInput>& batch) { graph->run_model(raw, accelerator, batch); },
         [graph, raw] { graph->flush_children(raw); });
   }
   return g;
@@ -157,7 +158,8 @@ void SensorGraph::run_transform(Node* node, const Item& item) {
   Status s = node->transform->process(item, &out);
   if (timed) {
     const int64_t weight = n < 32 ? 1 : 8;
-    node->busy_ns.fetch_add(weight * std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count(),
+    node->busy_ns.fetch_add(weight *
+                                std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count(),
                             std::memory_order_relaxed);
   }
   pass_on(node, s, out);

@@ -81,22 +81,22 @@ class SensorGraph {
   struct Node {
     int plan_id = 0;
     const PlanNode* plan = nullptr;
-    std::unique_ptr<ExecNode> transform;  // transform nodes
-    std::unique_ptr<ModelStream> model;   // model nodes
+    std::unique_ptr<ExecNode> transform;                           // transform nodes
+    std::unique_ptr<ModelStream> model;                            // model nodes
     std::shared_ptr<const std::vector<std::string>> output_names;  // model nodes: declared outputs
     std::vector<Node*> children;
     std::atomic<uint64_t> items{0};
     std::atomic<uint64_t> errors{0};
     std::atomic<int64_t> busy_ns{0};
-    std::string last_error;  // written by the one thread that drives this node
-    int task = -1;                   // model nodes: the scheduler's task
-    std::vector<int> session_of;     // model nodes: per accelerator, the model's session for its engine
+    std::string last_error;       // written by the one thread that drives this node
+    int task = -1;                // model nodes: the scheduler's task
+    std::vector<int> session_of;  // model nodes: per accelerator, the model's session for its engine
     // A cascade's crops node is this node or below it (it reads Item::frame, the sensor frame); and
     // whether any child is such a node: otherwise this node's outputs drop their reference to the
     // frame, so model queues hold no frames that nothing will crop.
     bool needs_frame = false;
     bool pass_frame = false;
-    bool observed = false;           // model nodes: every run goes to options_.observer
+    bool observed = false;  // model nodes: every run goes to options_.observer
   };
 
   explicit SensorGraph(const Options& options) : options_(options) {}

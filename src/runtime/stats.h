@@ -20,12 +20,12 @@ struct SensorStatsSnapshot {
   SensorState state = SensorState::kPending;
   std::string reason;
   SensorInfo info;
-  uint64_t frames = 0;    // frames the driver published
-  uint64_t dropped = 0;   // frames dropped because the graph's buffer was full
-  uint64_t late = 0;      // frames published late (real-time replay)
-  uint64_t errors = 0;    // read/decode errors, rejected messages
+  uint64_t frames = 0;      // frames the driver published
+  uint64_t dropped = 0;     // frames dropped because the graph's buffer was full
+  uint64_t late = 0;        // frames published late (real-time replay)
+  uint64_t errors = 0;      // read/decode errors, rejected messages
   uint64_t reconnects = 0;  // live sources: connections lost or attempts failed (each retried)
-  size_t queued = 0;      // frames waiting now
+  size_t queued = 0;        // frames waiting now
 };
 
 // A sensor whose driver is running but whose buffer dropped a frame within the last second is
@@ -40,13 +40,13 @@ struct NodeStatsSnapshot {
   std::string label;
   std::string key;
   std::vector<std::string> consumers;
-  uint64_t items = 0;     // items processed
-  uint64_t errors = 0;    // items that failed
-  int64_t busy_ns = 0;    // time spent processing (for models: including the engine; for transform
-                          // nodes an estimate from every 8th run after the first 32)
-  std::string model;      // models: the Model document's name
-  uint64_t dropped = 0;   // models: inputs skipped by the scheduler (full queue, or overload)
-  size_t queued = 0;      // models: inputs waiting now
+  uint64_t items = 0;                       // items processed
+  uint64_t errors = 0;                      // items that failed
+  int64_t busy_ns = 0;                      // time spent processing (for models: including the engine; for transform
+                                            // nodes an estimate from every 8th run after the first 32)
+  std::string model;                        // models: the Model document's name
+  uint64_t dropped = 0;                     // models: inputs skipped by the scheduler (full queue, or overload)
+  size_t queued = 0;                        // models: inputs waiting now
   std::optional<SchedStatsSnapshot> sched;  // models: the scheduler's figures for this node
 
   // A shared sensor or transform step runs once for all its consumers; without sharing each would

@@ -17,8 +17,9 @@ TEST(SensorOverflow, ARecentDropMakesARunningSensorDegraded) {
   SensorStatsSnapshot s = running(7);
   mark_overflow(&s, 200'000'000, 16);
   EXPECT_EQ(s.state, SensorState::kDegraded);
-  EXPECT_EQ(s.reason, "dropping frames: its buffer of 16 frame(s) is full, the consumers are slower than the sensor "
-                      "(7 dropped so far)");
+  EXPECT_EQ(s.reason,
+            "dropping frames: its buffer of 16 frame(s) is full, the consumers are slower than the sensor "
+            "(7 dropped so far)");
 }
 
 TEST(SensorOverflow, OldDropsNoDropsAndOtherStatesAreLeftAlone) {

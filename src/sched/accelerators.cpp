@@ -61,10 +61,9 @@ Result<DevicePlan> resolve_accelerators(const DocumentSet& docs, int machine_cor
   int cpu_sum = 0;
   for (const auto& a : plan.accelerators) cpu_sum += a.device == DeviceKind::kCpu ? a.threads : 0;
   if (cpu_sum > plan.cores) {
-    return InvalidArgument(fmt::format(
-        "{}: spec.accelerators: their CPU threads add up to {} ({}), more than the {} cores{}", label, cpu_sum, parts,
-        plan.cores,
-        device->spec.cores > 0 ? " the device declares" : " of this machine"));
+    return InvalidArgument(
+        fmt::format("{}: spec.accelerators: their CPU threads add up to {} ({}), more than the {} cores{}", label,
+                    cpu_sum, parts, plan.cores, device->spec.cores > 0 ? " the device declares" : " of this machine"));
   }
   return plan;
 }
@@ -81,16 +80,17 @@ Result<std::vector<int>> place_model(const ModelDoc& model, const std::vector<st
     const Accelerator& a = plan.accelerators[static_cast<size_t>(i)];
     if (std::find(engines.begin(), engines.end(), a.engine) == engines.end()) {
       if (named) {
-        return InvalidArgument(fmt::format("{}: spec.scheduling.accelerators: \"{}\" runs {}, but this model runs on {}",
-                                           doc_label(model), a.name, a.engine, engine));
+        return InvalidArgument(
+            fmt::format("{}: spec.scheduling.accelerators: \"{}\" runs {}, but this model runs on {}", doc_label(model),
+                        a.name, a.engine, engine));
       }
       return Status::Ok();
     }
     if (threads > a.threads) {
       if (named) {
-        return InvalidArgument(fmt::format(
-            "{}: spec.resources.threads: {} threads per run, but accelerator \"{}\" has a budget of {}",
-            doc_label(model), threads, a.name, a.threads));
+        return InvalidArgument(
+            fmt::format("{}: spec.resources.threads: {} threads per run, but accelerator \"{}\" has a budget of {}",
+                        doc_label(model), threads, a.name, a.threads));
       }
       refused += fmt::format("{}\"{}\" has {} threads", refused.empty() ? "" : ", ", a.name, a.threads);
       return Status::Ok();
@@ -107,8 +107,9 @@ Result<std::vector<int>> place_model(const ModelDoc& model, const std::vector<st
       if (found < 0) {
         std::string known;
         for (const auto& a : plan.accelerators) known += fmt::format("{}\"{}\"", known.empty() ? "" : ", ", a.name);
-        return InvalidArgument(fmt::format("{}: spec.scheduling.accelerators: unknown accelerator \"{}\" (the device has {})",
-                                           doc_label(model), name, known));
+        return InvalidArgument(
+            fmt::format("{}: spec.scheduling.accelerators: unknown accelerator \"{}\" (the device has {})",
+                        doc_label(model), name, known));
       }
       SENSIX_RETURN_IF_ERROR(consider(found, true));
     }
@@ -117,13 +118,16 @@ Result<std::vector<int>> place_model(const ModelDoc& model, const std::vector<st
   }
   if (out.empty()) {
     std::string have;
-    for (const auto& a : plan.accelerators) have += fmt::format("{}\"{}\" ({})", have.empty() ? "" : ", ", a.name, a.engine);
+    for (const auto& a : plan.accelerators)
+      have += fmt::format("{}\"{}\" ({})", have.empty() ? "" : ", ", a.name, a.engine);
     if (!refused.empty()) {
-      return InvalidArgument(fmt::format("{}: spec.resources.threads: {} threads per run, more than any {} accelerator's "
-                                         "budget ({})",
-                                         doc_label(model), threads, engine, refused));
+      return InvalidArgument(
+          fmt::format("{}: spec.resources.threads: {} threads per run, more than any {} accelerator's "
+                      "budget ({})",
+                      doc_label(model), threads, engine, refused));
     }
-    return InvalidArgument(fmt::format("{}: no accelerator runs {} (the device has {})", doc_label(model), engine, have));
+    return InvalidArgument(
+        fmt::format("{}: no accelerator runs {} (the device has {})", doc_label(model), engine, have));
   }
   return out;
 }

@@ -31,11 +31,11 @@ struct Accelerator {
 };
 
 struct DevicePlan {
-  int cores = 1;                 // cores sensix may use
-  int machine_cores = 1;         // cores the machine has
+  int cores = 1;          // cores sensix may use
+  int machine_cores = 1;  // cores the machine has
   SchedPolicy policy = SchedPolicy::kBalanced;
   std::vector<Accelerator> accelerators;
-  std::string source;            // "Device/edge in f.yaml" or "default"
+  std::string source;  // "Device/edge in f.yaml" or "default"
 };
 
 // `engine_offers(engine, device)`: whether the engine is available here and can run on the device;

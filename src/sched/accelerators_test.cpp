@@ -46,11 +46,13 @@ TEST(Accelerators, DefaultSplitsTheCoresBetweenTheEnginesInUse) {
 }
 
 TEST(Accelerators, ThreadBudgetsAboveTheCoresAreRejectedWithTheNumbers) {
-  auto plan = resolve_accelerators(with_device(0, {{"a", "onnxruntime", DeviceKind::kCpu, 2}, {"b", "tflite", DeviceKind::kCpu, 1}}),
+  auto plan = resolve_accelerators(with_device(0, {{"a", "onnxruntime", DeviceKind::kCpu, 2},
+                                                   {"b", "tflite", DeviceKind::kCpu, 1}}),
                                    2, {}, cpu_only);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().message(),
-            "d.yaml: Device/edge: spec.accelerators: their CPU threads add up to 3 (a 2 + b 1), more than the 2 cores of "
+            "d.yaml: Device/edge: spec.accelerators: their CPU threads add up to 3 (a 2 + b 1), more than the 2 cores "
+            "of "
             "this machine");
   auto declared = resolve_accelerators(with_device(1, {{"a", "onnxruntime", DeviceKind::kCpu, 2}}), 2, {}, cpu_only);
   ASSERT_FALSE(declared.ok());
@@ -85,7 +87,8 @@ TEST(Accelerators, PlacementKeepsTheModelsOrderAndItsEngine) {
   auto unknown = place_model(model("m", 1, {"npu"}), {"onnxruntime"}, *plan);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().message(),
-            "m.yaml: Model/m: spec.scheduling.accelerators: unknown accelerator \"npu\" (the device has \"ort-a\", \"lite\")");
+            "m.yaml: Model/m: spec.scheduling.accelerators: unknown accelerator \"npu\" (the device has \"ort-a\", "
+            "\"lite\")");
   auto big = place_model(model("m", 2, {"ort-a"}), {"onnxruntime"}, *plan);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().message(),
@@ -93,7 +96,8 @@ TEST(Accelerators, PlacementKeepsTheModelsOrderAndItsEngine) {
   auto big_any = place_model(model("m", 2), {"onnxruntime"}, *plan);
   ASSERT_FALSE(big_any.ok());
   EXPECT_EQ(big_any.status().message(),
-            "m.yaml: Model/m: spec.resources.threads: 2 threads per run, more than any onnxruntime accelerator's budget "
+            "m.yaml: Model/m: spec.resources.threads: 2 threads per run, more than any onnxruntime accelerator's "
+            "budget "
             "(\"ort-a\" has 1 threads)");
 }
 

@@ -11,9 +11,9 @@ using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
 constexpr auto kNoObjectiveHorizon = std::chrono::seconds(1);  // deadline of inputs without an objective
-constexpr auto kCongestion = milliseconds(250);                  // how long a (near) miss marks its class
-constexpr auto kRateStep = milliseconds(100);                    // admission changes at most this often
-constexpr auto kMissMemory = std::chrono::seconds(1);            // balanced backs off this long after a miss
+constexpr auto kCongestion = milliseconds(250);                // how long a (near) miss marks its class
+constexpr auto kRateStep = milliseconds(100);                  // admission changes at most this often
+constexpr auto kMissMemory = std::chrono::seconds(1);          // balanced backs off this long after a miss
 constexpr double kRateCut = 0.75, kRateGrow = 0.05, kRateFloor = 0.02;
 
 thread_local bool t_in_lane = false;
@@ -37,7 +37,8 @@ Scheduler::Scheduler(DevicePlan plan, Options options)
     : plan_(std::move(plan)), options_(options), env_(options.env != nullptr ? options.env : Env::Default()) {
   for (const auto& a : plan_.accelerators) {
     free_threads_.push_back(a.threads);
-    accel_stats_.push_back(AcceleratorStats{a.name, a.engine, std::string(device_kind_name(a.device)), a.threads, 0, 0});
+    accel_stats_.push_back(
+        AcceleratorStats{a.name, a.engine, std::string(device_kind_name(a.device)), a.threads, 0, 0});
   }
 }
 
@@ -219,7 +220,8 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
     const Task& h = *hp;
     if (h.opt.priority <= t.opt.priority || h.opt.objective_ns <= 0 || h.period_ns <= 0) continue;
     if (free_after >= h.opt.threads) continue;  // another lane of this accelerator stays free for it
-    if (std::find(h.opt.accelerators.begin(), h.opt.accelerators.end(), accelerator) == h.opt.accelerators.end()) continue;
+    if (std::find(h.opt.accelerators.begin(), h.opt.accelerators.end(), accelerator) == h.opt.accelerators.end())
+      continue;
     const auto period = nanoseconds(static_cast<int64_t>(h.period_ns));
     // A task whose inputs stopped coming (no arrival for three periods) reserves nothing.
     if (now - h.last_arrival > 3 * period) continue;
@@ -254,7 +256,8 @@ Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock:
   for (size_t i = 0; i < tasks_.size(); ++i) {
     Task& t = *tasks_[i];
     if (t.queue.empty() || busy_[static_cast<size_t>(t.group)]) continue;
-    if (std::find(t.opt.accelerators.begin(), t.opt.accelerators.end(), accelerator) == t.opt.accelerators.end()) continue;
+    if (std::find(t.opt.accelerators.begin(), t.opt.accelerators.end(), accelerator) == t.opt.accelerators.end())
+      continue;
     if (free_threads_[static_cast<size_t>(accelerator)] < t.opt.threads) continue;
     skip_stale(t, now);
     if (t.queue.empty()) continue;
@@ -371,12 +374,13 @@ SchedStatsSnapshot Scheduler::stats(int task) const {
   const Task& t = *tasks_.at(static_cast<size_t>(task));
   SchedStatsSnapshot s = t.stats;
   s.admit_rate = t.admit_rate;
-  s.queued = static_cast<size_t>(std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.input.has_value(); }));
+  s.queued = static_cast<size_t>(
+      std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.input.has_value(); }));
   for (const auto& [key, p] : profiles_) {
     if (key.first != t.opt.model) continue;
     if (p.best_ns() > 0 && (s.best_ns == 0 || p.best_ns() < s.best_ns)) s.best_ns = p.best_ns();
-    s.profiles[plan_.accelerators[static_cast<size_t>(key.second)].name] =
-        SchedStatsSnapshot::ProfileSnapshot{p.runs(), p.latency(), p.means()};
+    s.profiles[plan_.accelerators[static_cast<size_t>(key.second)].name] = SchedStatsSnapshot::ProfileSnapshot{
+        p.runs(), p.latency(), p.means()};
   }
   return s;
 }

@@ -68,25 +68,25 @@
 
 #include "common/env.h"
 #include "common/histogram.h"
-#include "spec/spec.h"
 #include "sched/accelerators.h"
 #include "sched/profile.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
 struct SchedStatsSnapshot {
   std::string priority = "normal";
   std::string policy = "balanced";
-  int64_t objective_ns = 0;        // 0 = none
-  LatencyHistogram queue;          // submit -> dispatch, per input
-  std::map<int, uint64_t> batches; // batch size -> engine runs
-  uint64_t deadline_misses = 0;    // inputs whose run ended after capture + objective
-  uint64_t skipped = 0;            // inputs not run: not admitted, stale, or dropped from a full queue
-  uint64_t dropped = 0;            // of `skipped`: dropped from a full queue
+  int64_t objective_ns = 0;                    // 0 = none
+  LatencyHistogram queue;                      // submit -> dispatch, per input
+  std::map<int, uint64_t> batches;             // batch size -> engine runs
+  uint64_t deadline_misses = 0;                // inputs whose run ended after capture + objective
+  uint64_t skipped = 0;                        // inputs not run: not admitted, stale, or dropped from a full queue
+  uint64_t dropped = 0;                        // of `skipped`: dropped from a full queue
   std::map<std::string, uint64_t> placements;  // accelerator -> engine runs
-  double admit_rate = 1.0;         // now: the share of inputs admitted (1 = all)
-  size_t queued = 0;               // inputs waiting now
-  int64_t best_ns = 0;             // fastest single-input run measured (any accelerator)
+  double admit_rate = 1.0;                     // now: the share of inputs admitted (1 = all)
+  size_t queued = 0;                           // inputs waiting now
+  int64_t best_ns = 0;                         // fastest single-input run measured (any accelerator)
   // The model's profile on each accelerator it ran on or was warmed up for (shared by the model's
   // streams): runs, latency per run, and the mean per batch size the scheduler plans with.
   struct ProfileSnapshot {
@@ -182,7 +182,7 @@ class Scheduler {
     bool flushed = false;
     bool ends = false;  // a marker is queued
     bool lossless = false;
-    int group = 0;      // index into busy_ (one per model)
+    int group = 0;  // index into busy_ (one per model)
     // admission under overload
     double admit_rate = 1.0;
     double admit_acc = 0.0;
@@ -221,10 +221,10 @@ class Scheduler {
   uint64_t changes_ = 0;             // bumped (under mu_) with every notification of changed_
   Env* env_;
   std::vector<std::unique_ptr<Task>> tasks_;
-  std::vector<bool> busy_;                       // per model group
-  std::map<std::string, int> group_of_;          // model -> group
-  std::vector<int> free_threads_;                // per accelerator
-  std::vector<AcceleratorStats> accel_stats_;    // per accelerator
+  std::vector<bool> busy_;                     // per model group
+  std::map<std::string, int> group_of_;        // model -> group
+  std::vector<int> free_threads_;              // per accelerator
+  std::vector<AcceleratorStats> accel_stats_;  // per accelerator
   std::map<std::pair<std::string, int>, Profile> profiles_;
   std::array<Clock::time_point, 3> congested_until_{};  // per priority class
   std::vector<std::thread> lanes_;

@@ -49,7 +49,8 @@ struct Recorder {
     return [this, name, cost, threads, batch_cost](int acc, std::vector<TaskInput>& batch) {
       int now = threads_now += threads;
       int prev = threads_max.load();
-      while (now > prev && !threads_max.compare_exchange_weak(prev, now)) {}
+      while (now > prev && !threads_max.compare_exchange_weak(prev, now)) {
+      }
       std::this_thread::sleep_for(cost + batch_cost * static_cast<int>(batch.size() - 1));
       threads_now -= threads;
       std::lock_guard<std::mutex> lock(mu);

@@ -10,9 +10,9 @@ namespace sensix {
 
 Status check_video_spec(const std::string& sensor, const SensorVideoSpec& v) {
   if (!std::isfinite(v.fps) || v.fps < 0 || v.fps > kMaxCameraFps || v.width < 0 || v.height < 0) {
-    return InvalidArgument(fmt::format(
-        "sensor {}: video.fps must be in 0..{} and video.width / video.height cannot be negative", sensor,
-        kMaxCameraFps));
+    return InvalidArgument(
+        fmt::format("sensor {}: video.fps must be in 0..{} and video.width / video.height cannot be negative", sensor,
+                    kMaxCameraFps));
   }
   return Status::Ok();
 }

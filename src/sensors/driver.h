@@ -35,14 +35,14 @@ std::string_view sensor_state_name(SensorState s);
 // What the driver found when it opened the source: the sensor's native format.
 struct SensorInfo {
   Modality modality = Modality::kAudio;
-  int sample_rate = 0;  // audio
-  int channels = 0;     // audio: channel count; image: 1 (gray), 3 (BGR) or 4 (BGRA); series: fields
-  double rate = 0;      // series: declared samples per second (informational), 0 = not declared
-  int width = 0;        // image
-  int height = 0;       // image
-  double fps = 0;       // image: frames per second the driver will emit
+  int sample_rate = 0;       // audio
+  int channels = 0;          // audio: channel count; image: 1 (gray), 3 (BGR) or 4 (BGRA); series: fields
+  double rate = 0;           // series: declared samples per second (informational), 0 = not declared
+  int width = 0;             // image
+  int height = 0;            // image
+  double fps = 0;            // image: frames per second the driver will emit
   int64_t duration_ns = -1;  // length of one pass of a file or synthetic signal, -1 if unknown or endless
-  std::string description;  // e.g. "WAV (Microsoft) PCM 16-bit, 22050 Hz, 1 ch, 3.2 s"
+  std::string description;   // e.g. "WAV (Microsoft) PCM 16-bit, 22050 Hz, 1 ch, 3.2 s"
 };
 
 // Where frames go. Implemented by the runtime; push() may block when the host applies
@@ -57,11 +57,11 @@ class FrameSink {
 };
 
 struct SensorStats {
-  uint64_t frames = 0;        // frames published
-  uint64_t late_frames = 0;   // real-time replay: frames published more than one frame period late
-  uint64_t errors = 0;        // read/decode errors, rejected messages (logged once per distinct reason)
-  uint64_t skipped = 0;       // frames read but deliberately not published (video-file fps cap)
-  uint64_t reconnects = 0;    // live drivers: times the source was lost (or never opened) and retried
+  uint64_t frames = 0;       // frames published
+  uint64_t late_frames = 0;  // real-time replay: frames published more than one frame period late
+  uint64_t errors = 0;       // read/decode errors, rejected messages (logged once per distinct reason)
+  uint64_t skipped = 0;      // frames read but deliberately not published (video-file fps cap)
+  uint64_t reconnects = 0;   // live drivers: times the source was lost (or never opened) and retried
 };
 
 class SensorDriver {

@@ -159,7 +159,8 @@ TEST(FrameQueue, ManyProducersAndConsumersLoseNothingInBlockMode) {
   std::vector<std::thread> threads;
   for (int p = 0; p < kProducers; ++p) {
     threads.emplace_back([&, p] {
-      for (int i = 0; i < kPerProducer; ++i) ASSERT_TRUE(q.push(make_frame(static_cast<uint64_t>(p * kPerProducer + i))));
+      for (int i = 0; i < kPerProducer; ++i)
+        ASSERT_TRUE(q.push(make_frame(static_cast<uint64_t>(p * kPerProducer + i))));
     });
   }
   std::vector<std::thread> consumers;

@@ -30,14 +30,10 @@ struct DriverEntry {
   std::unique_ptr<SensorDriver> (*make)(const std::string& name, const SensorSpec& spec, Env* env);
 };
 constexpr DriverEntry kDrivers[] = {
-    {"audio-file", make<AudioFileDriver>},
-    {"video-file", make<VideoFileDriver>},
-    {"image-folder", make<ImageFolderDriver>},
-    {"synthetic", make<SyntheticDriver>},
-    {"microphone", make<MicrophoneDriver>},
-    {"network-camera", make<NetworkCameraDriver>},
-    {"v4l2-camera", make<V4l2CameraDriver>},
-    {"mqtt", make<MqttDriver>},
+    {"audio-file", make<AudioFileDriver>},     {"video-file", make<VideoFileDriver>},
+    {"image-folder", make<ImageFolderDriver>}, {"synthetic", make<SyntheticDriver>},
+    {"microphone", make<MicrophoneDriver>},    {"network-camera", make<NetworkCameraDriver>},
+    {"v4l2-camera", make<V4l2CameraDriver>},   {"mqtt", make<MqttDriver>},
 };
 
 }  // namespace
@@ -47,8 +43,8 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
   const std::string_view driver = sensor_driver_name(spec.driver);
   if (spec.driver == DriverKind::kSynthetic) {
     if (!spec.path.empty()) {
-      return InvalidArgument(fmt::format("sensor {}: the synthetic driver reads no file, but spec.path is {}", name,
-                                         spec.path));
+      return InvalidArgument(
+          fmt::format("sensor {}: the synthetic driver reads no file, but spec.path is {}", name, spec.path));
     }
   } else if (!is_live(spec.driver) && spec.path.empty()) {
     return InvalidArgument(fmt::format("sensor {}: spec.path is empty", name));
@@ -68,7 +64,8 @@ Result<std::unique_ptr<SensorDriver>> make_sensor_driver(const std::string& name
   }
   if (driver == "video-file" || driver == "image-folder") {
     if (!std::isfinite(spec.video.fps) || spec.video.fps < 0 || spec.video.width < 0 || spec.video.height < 0) {
-      return InvalidArgument(fmt::format("sensor {}: video.fps, video.width and video.height cannot be negative", name));
+      return InvalidArgument(
+          fmt::format("sensor {}: video.fps, video.width and video.height cannot be negative", name));
     }
   }
   for (const DriverEntry& d : kDrivers) {

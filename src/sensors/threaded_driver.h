@@ -56,8 +56,8 @@ class ThreadedDriver : public SensorDriver {
 
   mutable std::mutex mu_;
   SensorState state_ = SensorState::kPending;  // guarded by mu_
-  std::string reason_;                          // guarded by mu_
-  SensorStats stats_;                           // guarded by mu_
+  std::string reason_;                         // guarded by mu_
+  SensorStats stats_;                          // guarded by mu_
 
  private:
   const std::string name_;

@@ -16,7 +16,7 @@ namespace sensix {
 
 struct LabelScore {
   std::string label;
-  int index = 0;      // class column in the model's output
+  int index = 0;  // class column in the model's output
   float score = 0.0f;
 };
 
@@ -48,9 +48,9 @@ struct Segment {
 // box of which detector's prediction the crop was cut around, and the region of the source frame
 // the crop covers (the box after scale, square and shift, clipped to the frame, in whole pixels).
 struct CropSource {
-  std::string model;       // the upstream detector
-  int detection = 0;       // index of the box in that detector's prediction (0 = its first, best)
-  std::string label;       // the box's label and score
+  std::string model;  // the upstream detector
+  int detection = 0;  // index of the box in that detector's prediction (0 = its first, best)
+  std::string label;  // the box's label and score
   float score = 0.0f;
   float x = 0, y = 0, w = 0, h = 0;  // the crop's region, source-frame pixels
 };
@@ -63,9 +63,9 @@ struct Prediction {
   std::string version;
   std::string sensor;
   PredictionKind kind = PredictionKind::kClassification;
-  uint64_t frame_seq = 0;   // the sensor frame whose data completed the model's input
-  int64_t media_ns = 0;     // stream time of the end of the input data
-  int64_t latency_ns = 0;   // from the frame's capture to this prediction
+  uint64_t frame_seq = 0;             // the sensor frame whose data completed the model's input
+  int64_t media_ns = 0;               // stream time of the end of the input data
+  int64_t latency_ns = 0;             // from the frame's capture to this prediction
   std::vector<LabelScore> labels;     // classification: labels over threshold, best first
   std::vector<Detection> detections;  // detection: boxes after NMS, best first
   std::vector<Landmark> landmarks;    // landmarks: the points, in the model's order

@@ -67,17 +67,13 @@ void sexpr(const RuleExpr& e, int i, std::string* out) {
   const RuleNode& n = e.node(i);
   auto ref = [&] { return n.label.empty() ? n.model : n.model + ":" + n.label; };
   auto cmp = [&] {
-    return n.compare == RuleCompare::kNone ? std::string() : fmt::format(" {} {}", rule_compare_name(n.compare), n.value);
+    return n.compare == RuleCompare::kNone ? std::string()
+                                           : fmt::format(" {} {}", rule_compare_name(n.compare), n.value);
   };
   switch (n.op) {
-    case RuleOp::kAtom:
-      *out += n.compare == RuleCompare::kNone ? ref() : "(" + ref() + cmp() + ")";
-      return;
-    case RuleOp::kCount:
-      *out += "(count " + ref() + cmp() + ")";
-      return;
-    default:
-      break;
+    case RuleOp::kAtom: *out += n.compare == RuleCompare::kNone ? ref() : "(" + ref() + cmp() + ")"; return;
+    case RuleOp::kCount: *out += "(count " + ref() + cmp() + ")"; return;
+    default: break;
   }
   *out += "(";
   *out += rule_op_name(n.op);

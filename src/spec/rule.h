@@ -32,7 +32,7 @@ bool rule_compare(RuleCompare c, double lhs, double rhs);
 
 struct RuleNode {
   RuleOp op = RuleOp::kAtom;
-  int column = 1;        // 1-based column of the node's first character in the rule text
+  int column = 1;  // 1-based column of the node's first character in the rule text
   // kAtom, kCount
   std::string model;
   std::string label;     // empty: any label of the model
@@ -40,7 +40,7 @@ struct RuleNode {
   RuleCompare compare = RuleCompare::kNone;
   double value = 0;
   // combinators
-  std::vector<int> args;  // indices into RuleExpr::nodes
+  std::vector<int> args;    // indices into RuleExpr::nodes
   int64_t duration_ns = 0;  // kWithin, kThen
   int frames = 0;           // kFor
 };

@@ -78,9 +78,7 @@ std::string_view modality_name(Modality m) {
 
 std::string_view timestamp_unit_name(TimestampUnit u) { return u == TimestampUnit::kSeconds ? "s" : "ms"; }
 
-std::string_view overflow_name(Overflow o) {
-  return o == Overflow::kDropOldest ? "drop-oldest" : "block";
-}
+std::string_view overflow_name(Overflow o) { return o == Overflow::kDropOldest ? "drop-oldest" : "block"; }
 
 std::string_view resize_mode_name(ResizeMode m) {
   switch (m) {
@@ -179,8 +177,7 @@ std::string_view activation_name(Activation a) {
 std::string_view trigger_name(Trigger t) { return t == Trigger::kRising ? "rising" : "every"; }
 
 bool is_data_input(const InputSpec& in) {
-  return std::holds_alternative<AudioInputSpec>(in.source) ||
-         std::holds_alternative<ImageInputSpec>(in.source) ||
+  return std::holds_alternative<AudioInputSpec>(in.source) || std::holds_alternative<ImageInputSpec>(in.source) ||
          std::holds_alternative<StreamInputSpec>(in.source) || std::holds_alternative<SeriesInputSpec>(in.source);
 }
 
@@ -196,9 +193,7 @@ const Doc* find_by_name(const std::vector<Doc>& docs, std::string_view name) {
 
 const SensorDoc* DocumentSet::find_sensor(std::string_view name) const { return find_by_name(sensors, name); }
 const ModelDoc* DocumentSet::find_model(std::string_view name) const { return find_by_name(models, name); }
-const PipelineDoc* DocumentSet::find_pipeline(std::string_view name) const {
-  return find_by_name(pipelines, name);
-}
+const PipelineDoc* DocumentSet::find_pipeline(std::string_view name) const { return find_by_name(pipelines, name); }
 
 std::string doc_label(const SensorDoc& d) { return d.origin.file + ": Sensor/" + d.metadata.name; }
 std::string doc_label(const ModelDoc& d) { return d.origin.file + ": Model/" + d.metadata.name; }

@@ -41,11 +41,11 @@ struct Metadata {
 // Sensor
 
 enum class DriverKind {
-  kAudioFile,    // "audio-file": WAV/FLAC/OGG... anything libsndfile reads, any rate and channels
-  kVideoFile,    // "video-file": anything OpenCV's videoio (FFmpeg) reads
-  kImageFolder,  // "image-folder": a folder of images (sorted by name) or a single image file
-  kSynthetic,    // "synthetic": a generated signal (tone, noise, test pattern); no file
-  kMqtt,         // "mqtt": numeric readings as JSON on an MQTT topic (libmosquitto); no file
+  kAudioFile,      // "audio-file": WAV/FLAC/OGG... anything libsndfile reads, any rate and channels
+  kVideoFile,      // "video-file": anything OpenCV's videoio (FFmpeg) reads
+  kImageFolder,    // "image-folder": a folder of images (sorted by name) or a single image file
+  kSynthetic,      // "synthetic": a generated signal (tone, noise, test pattern); no file
+  kMqtt,           // "mqtt": numeric readings as JSON on an MQTT topic (libmosquitto); no file
   kNetworkCamera,  // "network-camera": an RTSP, RTP/UDP or HTTP (MJPEG) stream (OpenCV + FFmpeg); `url`
   kV4l2Camera,     // "v4l2-camera": a Video4Linux2 device (OpenCV); `device`, e.g. /dev/video0
   kMicrophone,     // "microphone": live capture through PulseAudio; `device` = a source name (default source if empty)
@@ -145,16 +145,16 @@ struct ReconnectSpec {
 };
 
 struct BufferSpec {
-  int capacity = 16;                    // frames held between the driver and its consumers
-  std::optional<Overflow> overflow;     // unset: block when speed is max, drop-oldest otherwise
+  int capacity = 16;                 // frames held between the driver and its consumers
+  std::optional<Overflow> overflow;  // unset: block when speed is max, drop-oldest otherwise
 };
 
 struct SensorSpec {
   DriverKind driver = DriverKind::kAudioFile;
-  std::string path;  // resolved; only for the file drivers (audio-file, video-file, image-folder)
-  std::string url;     // network-camera: rtsp://, http(s)://, udp://, rtp:// or a local .sdp file
-  std::string device;  // v4l2-camera: the device path; microphone: a PulseAudio source (empty = default)
-  std::string server;  // microphone: the PulseAudio server (empty = the default: $PULSE_SERVER or the user's)
+  std::string path;         // resolved; only for the file drivers (audio-file, video-file, image-folder)
+  std::string url;          // network-camera: rtsp://, http(s)://, udp://, rtp:// or a local .sdp file
+  std::string device;       // v4l2-camera: the device path; microphone: a PulseAudio source (empty = default)
+  std::string server;       // microphone: the PulseAudio server (empty = the default: $PULSE_SERVER or the user's)
   ReconnectSpec reconnect;  // live drivers
   SyntheticSpec synthetic;  // used when the driver is synthetic
   MqttSpec mqtt;            // used when the driver is mqtt
@@ -213,18 +213,18 @@ struct AudioFeaturesSpec {
   int frame_hop = 160;     // samples between frames (10 ms at 16 kHz)
   int fft_size = 0;        // 0: the smallest power of two >= frame_length (resolved by the reader)
   WindowFunction window = WindowFunction::kHann;
-  float power = 2.0f;      // 2 power spectrum, 1 magnitude
+  float power = 2.0f;  // 2 power spectrum, 1 magnitude
   bool remove_dc = false;
   int mels = 40;
   double f_min = 0.0;
-  double f_max = 0.0;      // 0: half the sample rate (resolved by the reader)
+  double f_max = 0.0;  // 0: half the sample rate (resolved by the reader)
   MelScale mel_scale = MelScale::kSlaney;
-  bool mel_norm = true;    // Slaney area normalisation
+  bool mel_norm = true;  // Slaney area normalisation
   LogKind log = LogKind::kNatural;
   float log_floor = 1e-10f;
   float log_offset = 0.0f;
-  int coefficients = 13;   // mfcc
-  float lifter = 0.0f;     // mfcc
+  int coefficients = 13;  // mfcc
+  float lifter = 0.0f;    // mfcc
   FeatureNorm norm = FeatureNorm::kNone;
   std::vector<float> norm_mean;  // kFixed: one per feature
   std::vector<float> norm_std;
@@ -247,7 +247,7 @@ struct AudioInputSpec {
   std::vector<int> select_channels;
   std::optional<float> pre_emphasis;          // y[n] = x[n] - c x[n-1], c in [0, 1)
   std::optional<AudioFeaturesSpec> features;  // unset: windows of raw samples
-  WindowSpec window;  // samples, or feature frames when `features` is set
+  WindowSpec window;                          // samples, or feature frames when `features` is set
   float scale = 1.0f;
 
   // Values per row of the window: channels, or the feature width.
@@ -296,10 +296,10 @@ struct ImageInputSpec {
   Layout layout = Layout::kNhwc;
   float range_lo = 0.0f;
   float range_hi = 1.0f;
-  std::vector<float> mean;  // empty, or one per channel
-  std::vector<float> std;   // empty, or one per channel
-  int rotate = 0;                       // degrees clockwise: 0, 90, 180 or 270
-  std::optional<ImageCropSpec> crop;    // of the rotated frame; none = the whole frame
+  std::vector<float> mean;                            // empty, or one per channel
+  std::vector<float> std;                             // empty, or one per channel
+  int rotate = 0;                                     // degrees clockwise: 0, 90, 180 or 270
+  std::optional<ImageCropSpec> crop;                  // of the rotated frame; none = the whole frame
   std::optional<ImageQuantizationSpec> quantization;  // only with dtype int8 or uint8
 };
 
@@ -308,10 +308,10 @@ struct ImageInputSpec {
 // windows of `window` rows (one row = one value per channel). The channel count is the input shape's
 // element count / window; it must equal the sensor's field count (checked by the planner).
 struct SeriesInputSpec {
-  double rate = 0;                    // required, Hz
-  WindowSpec window;                  // rows of the resampled series
+  double rate = 0;                        // required, Hz
+  WindowSpec window;                      // rows of the resampled series
   FeatureNorm norm = FeatureNorm::kNone;  // none | running
-  double max_gap = 1.0;               // seconds: a longer gap between readings is not interpolated across
+  double max_gap = 1.0;                   // seconds: a longer gap between readings is not interpolated across
 };
 
 // Rows of another model's output (its last dimension is the row width), in sliding windows.
@@ -336,9 +336,9 @@ using InputSource =
     std::variant<AudioInputSpec, ImageInputSpec, StreamInputSpec, ConstantInputSpec, StateInputSpec, SeriesInputSpec>;
 
 struct InputSpec {
-  std::string name;             // the model's tensor name
+  std::string name;  // the model's tensor name
   DType dtype = DType::kFloat32;
-  std::optional<Shape> shape;   // required where the model's own shape has dynamic dims
+  std::optional<Shape> shape;  // required where the model's own shape has dynamic dims
   InputSource source;
 };
 
@@ -349,8 +349,8 @@ bool is_data_input(const InputSpec& in);
 // Model: outputs and post-processing
 
 struct OutputSpec {
-  std::string name;  // the model's tensor name
-  float scale = 1.0f;   // float outputs become v * scale + offset (e.g. oww mel: x/10 + 2)
+  std::string name;    // the model's tensor name
+  float scale = 1.0f;  // float outputs become v * scale + offset (e.g. oww mel: x/10 + 2)
   float offset = 0.0f;
 };
 
@@ -371,7 +371,7 @@ struct ClassifySpec {
   std::string labels_file;          // resolved path, or empty
   int top_k = 1;
   float threshold = 0.5f;
-  std::optional<float> release;     // rising: re-arm below this (default: threshold)
+  std::optional<float> release;  // rising: re-arm below this (default: threshold)
   Trigger trigger = Trigger::kRising;
   std::vector<int> ignore_classes;  // class columns never reported (e.g. 0 = "no intent")
 };
@@ -381,13 +381,13 @@ struct AnchorSpec {
   int num_layers = 0;
   float min_scale = 0.0f;
   float max_scale = 0.0f;
-  int input_width = 0;   // 0 = the model's image input width
-  int input_height = 0;  // 0 = the model's image input height
-  std::vector<int> strides;                 // one per layer
+  int input_width = 0;       // 0 = the model's image input width
+  int input_height = 0;      // 0 = the model's image input height
+  std::vector<int> strides;  // one per layer
   std::vector<float> aspect_ratios;
   float offset_x = 0.5f;
   float offset_y = 0.5f;
-  bool fixed_anchor_size = false;           // anchors are 1x1 (BlazeFace)
+  bool fixed_anchor_size = false;  // anchors are 1x1 (BlazeFace)
   bool reduce_boxes_in_lowest_layer = false;
   float interpolated_scale_aspect_ratio = 1.0f;  // 0 disables the extra interpolated anchor
 };
@@ -408,10 +408,10 @@ struct DetectSpec {
   AnchorSpec anchors;
   BoxCodingSpec box;
   Activation score_activation = Activation::kSigmoid;
-  float score_clip = 0.0f;                  // clip raw scores to [-c, c] before activation; 0 = off
-  std::vector<std::string> labels;          // one per class column (inline or from labels_file)
+  float score_clip = 0.0f;          // clip raw scores to [-c, c] before activation; 0 = off
+  std::vector<std::string> labels;  // one per class column (inline or from labels_file)
   std::string labels_file;
-  std::vector<int> ignore_classes;          // class columns never reported (e.g. 0 = background)
+  std::vector<int> ignore_classes;  // class columns never reported (e.g. 0 = background)
   float min_score = 0.5f;
   float nms_iou = 0.45f;
   int max_detections = 100;
@@ -426,9 +426,9 @@ struct LandmarksSpec {
   std::string output;
   std::vector<LandmarkValue> values = {LandmarkValue::kX, LandmarkValue::kY, LandmarkValue::kZ};  // D = size()
   Activation visibility_activation = Activation::kNone;  // applied to visibility and presence values
-  int input_width = 0;   // 0 = the model's image input width
-  int input_height = 0;  // 0 = the model's image input height
-  std::string presence_output;  // optional: a one-value output that gates the prediction
+  int input_width = 0;                                   // 0 = the model's image input width
+  int input_height = 0;                                  // 0 = the model's image input height
+  std::string presence_output;                           // optional: a one-value output that gates the prediction
   Activation presence_activation = Activation::kNone;
   float presence_threshold = 0.5f;  // no prediction when the presence score is below this
   std::vector<std::string> names;   // one per point (inline or from names_file), or none
@@ -438,10 +438,10 @@ struct LandmarksSpec {
 // DB text detection post-processing (PaddleOCR's DBPostProcess) on a probability map [1, 1, H, W].
 struct TextRegionsSpec {
   std::string output;
-  float threshold = 0.3f;       // binarisation of the probability map
-  float box_threshold = 0.6f;   // minimum mean probability inside a region
-  float unclip_ratio = 1.5f;    // expansion: offset = area * ratio / perimeter
-  float min_size = 3.0f;        // minimum short side, in map pixels
+  float threshold = 0.3f;      // binarisation of the probability map
+  float box_threshold = 0.6f;  // minimum mean probability inside a region
+  float unclip_ratio = 1.5f;   // expansion: offset = area * ratio / perimeter
+  float min_size = 3.0f;       // minimum short side, in map pixels
   int max_regions = 100;
   std::string label = "text";
 };
@@ -452,9 +452,9 @@ struct CtcSpec {
   Activation activation = Activation::kNone;  // kNone: the output is already probabilities
   std::vector<std::string> dictionary;        // inline, or read from dictionary_file
   std::string dictionary_file;
-  int blank = 0;                // class index of the CTC blank
-  bool space_character = false; // the class after the dictionary's last entry is " "
-  float min_confidence = 0.5f;  // no prediction below this mean confidence
+  int blank = 0;                 // class index of the CTC blank
+  bool space_character = false;  // the class after the dictionary's last entry is " "
+  float min_confidence = 0.5f;   // no prediction below this mean confidence
 };
 
 // M-LSD line segments: a centre-score map [1, H, W, 1] and start/end offsets [1, H, W, 4].
@@ -524,8 +524,8 @@ struct BatchSpec {
 
 struct SchedulingSpec {
   Priority priority = Priority::kNormal;
-  int64_t latency_ns = 0;              // objective: sensor capture -> result; 0 = none
-  std::optional<SchedPolicy> policy;   // unset: the device's
+  int64_t latency_ns = 0;             // objective: sensor capture -> result; 0 = none
+  std::optional<SchedPolicy> policy;  // unset: the device's
   BatchSpec batch;
   std::vector<std::string> accelerators;  // allowed, in preference order; empty = every one that runs the model
 };
@@ -546,11 +546,11 @@ struct VariantSpec {
 
 struct ModelSpec {
   ModelFormat format = ModelFormat::kOnnx;
-  std::string source;   // as written in the document (for messages)
-  std::string path;     // resolved
-  std::string sha256;   // lowercase hex, 64 characters
+  std::string source;  // as written in the document (for messages)
+  std::string path;    // resolved
+  std::string sha256;  // lowercase hex, 64 characters
   std::string version;
-  std::string engine;   // "onnxruntime", "tflite", or empty = the default for the format
+  std::string engine;  // "onnxruntime", "tflite", or empty = the default for the format
   std::vector<InputSpec> inputs;
   std::vector<OutputSpec> outputs;
   PostprocessSpec postprocess;
@@ -571,7 +571,7 @@ struct AcceleratorSpec {
   std::string name;    // DNS label, unique in the device
   std::string engine;  // "onnxruntime", "tflite"
   DeviceKind device = DeviceKind::kCpu;
-  int threads = 1;     // 1..1024; the sum over accelerators is at most `cores`
+  int threads = 1;  // 1..1024; the sum over accelerators is at most `cores`
 };
 
 struct DeviceSpec {
@@ -593,18 +593,18 @@ struct DeviceSpec {
 // input (rotate, crop, size, resize mode, colour, layout, normalisation) then applies to each crop
 // exactly as to a sensor frame, and its boxes and points come back in source-frame pixels.
 struct CropsSpec {
-  std::vector<std::string> labels;  // empty = every label; else labels of the upstream's detect
-  float min_score = 0.0f;           // 0..1 (0: every box the detector reports)
-  int max_crops = 10;               // >= 1: crops per upstream result
-  float scale = 1.0f;               // > 0: the region's size over the box's (1.5 = half as large again)
-  bool square = false;              // square on the box's longer side (before scale)
+  std::vector<std::string> labels;       // empty = every label; else labels of the upstream's detect
+  float min_score = 0.0f;                // 0..1 (0: every box the detector reports)
+  int max_crops = 10;                    // >= 1: crops per upstream result
+  float scale = 1.0f;                    // > 0: the region's size over the box's (1.5 = half as large again)
+  bool square = false;                   // square on the box's longer side (before scale)
   float shift_x = 0.0f, shift_y = 0.0f;  // the centre moved by these fractions of the box's width/height
 };
 
 struct StepSource {
-  std::string sensor;        // feeds an audio, image or series input
-  std::string model;         // feeds a stream input from this model's output, or crops (below)
-  std::string output;        // which output of `model`; empty = its only declared output
+  std::string sensor;              // feeds an audio, image or series input
+  std::string model;               // feeds a stream input from this model's output, or crops (below)
+  std::string output;              // which output of `model`; empty = its only declared output
   std::optional<CropsSpec> crops;  // set: crops of `model`'s detections feed an image input
 };
 

@@ -67,8 +67,10 @@ Result<std::unique_ptr<Spectrum>> Spectrum::create(const SpectrumSpec& spec_in) 
   std::vector<float> window(static_cast<size_t>(n), 1.0f);
   for (int i = 0; i < n; ++i) {
     const double phase = 2.0 * std::numbers::pi * i / n;
-    if (spec.window == WindowFunction::kHann) window[static_cast<size_t>(i)] = static_cast<float>(0.5 - 0.5 * std::cos(phase));
-    if (spec.window == WindowFunction::kHamming) window[static_cast<size_t>(i)] = static_cast<float>(0.54 - 0.46 * std::cos(phase));
+    if (spec.window == WindowFunction::kHann)
+      window[static_cast<size_t>(i)] = static_cast<float>(0.5 - 0.5 * std::cos(phase));
+    if (spec.window == WindowFunction::kHamming)
+      window[static_cast<size_t>(i)] = static_cast<float>(0.54 - 0.46 * std::cos(phase));
   }
   const int bins = spec.n_fft / 2 + 1;
   std::lock_guard<std::mutex> lock(fftw_planner_mutex());
@@ -127,7 +129,7 @@ Status Spectrum::compute(std::span<const float> frame, std::vector<float>* out) 
 // Mel
 
 namespace {
-constexpr double kSlaneyLinearStep = 200.0 / 3.0;        // Hz per mel below 1 kHz
+constexpr double kSlaneyLinearStep = 200.0 / 3.0;  // Hz per mel below 1 kHz
 constexpr double kSlaneyLogStartHz = 1000.0;
 constexpr double kSlaneyLogStartMel = kSlaneyLogStartHz / kSlaneyLinearStep;  // 15
 const double kSlaneyLogStep = std::log(6.4) / 27.0;
@@ -147,7 +149,8 @@ double mel_to_hz(double mel, MelScale scale) {
 
 Result<MelFilterbank> MelFilterbank::create(const MelSpec& spec_in) {
   MelSpec spec = spec_in;
-  if (spec.sample_rate < 1) return InvalidArgument(fmt::format("sample rate must be positive, got {}", spec.sample_rate));
+  if (spec.sample_rate < 1)
+    return InvalidArgument(fmt::format("sample rate must be positive, got {}", spec.sample_rate));
   SENSIX_RETURN_IF_ERROR(check_n_fft(spec.n_fft));
   if (spec.n_mels < 1 || spec.n_mels > 512) {
     return InvalidArgument(fmt::format("n_mels must be in [1, 512], got {}", spec.n_mels));
@@ -246,8 +249,8 @@ Result<Dct> Dct::create(int n_in, int n_out, float lifter) {
     const double scale = std::sqrt((k == 0 ? 1.0 : 2.0) / n_in);
     const double lift = lifter > 0.0f ? 1.0 + (lifter / 2.0) * std::sin(std::numbers::pi * k / lifter) : 1.0;
     for (int n = 0; n < n_in; ++n) {
-      basis[static_cast<size_t>(k) * n_in + n] =
-          static_cast<float>(lift * scale * std::cos(std::numbers::pi * k * (2.0 * n + 1.0) / (2.0 * n_in)));
+      basis[static_cast<size_t>(k) * n_in + n] = static_cast<float>(
+          lift * scale * std::cos(std::numbers::pi * k * (2.0 * n + 1.0) / (2.0 * n_in)));
     }
   }
   return Dct(n_in, n_out, std::move(basis));
@@ -281,8 +284,8 @@ Result<FeatureNormalizer> FeatureNormalizer::fixed(std::vector<float> mean, std:
   }
   for (size_t i = 0; i < mean.size(); ++i) {
     if (!finite(mean[i]) || !finite(stddev[i]) || stddev[i] <= 0.0f) {
-      return InvalidArgument(fmt::format("feature {}: mean {} and std {} must be finite with std > 0", i, mean[i],
-                                         stddev[i]));
+      return InvalidArgument(
+          fmt::format("feature {}: mean {} and std {} must be finite with std > 0", i, mean[i], stddev[i]));
     }
   }
   FeatureNormalizer n(static_cast<int>(mean.size()), false, 0.0f);

@@ -44,11 +44,11 @@ class PreEmphasis {
 };
 
 struct SpectrumSpec {
-  int n_fft = 512;            // FFT size; the row has n_fft / 2 + 1 bins
-  int frame_length = 0;       // samples per frame (0: n_fft); <= n_fft, zero-padded centred
+  int n_fft = 512;                                // FFT size; the row has n_fft / 2 + 1 bins
+  int frame_length = 0;                           // samples per frame (0: n_fft); <= n_fft, zero-padded centred
   WindowFunction window = WindowFunction::kHann;  // periodic (length frame_length)
-  float power = 2.0f;         // |X|^power: 2 power spectrum, 1 magnitude
-  bool remove_dc = false;     // subtract the frame's mean before windowing (Kaldi style)
+  float power = 2.0f;                             // |X|^power: 2 power spectrum, 1 magnitude
+  bool remove_dc = false;                         // subtract the frame's mean before windowing (Kaldi style)
 };
 
 // One frame of samples -> one spectrum row |X[k]|^power, k = 0 .. n_fft / 2.
@@ -86,9 +86,9 @@ struct MelSpec {
   int n_fft = 512;
   int n_mels = 40;
   double f_min = 0.0;
-  double f_max = 0.0;               // 0: sample_rate / 2
+  double f_max = 0.0;  // 0: sample_rate / 2
   MelScale scale = MelScale::kSlaney;
-  bool slaney_norm = true;          // scale each filter to unit area (2 / bandwidth in Hz)
+  bool slaney_norm = true;  // scale each filter to unit area (2 / bandwidth in Hz)
 };
 
 // Triangular filters spaced evenly on the mel scale between f_min and f_max, applied to a
@@ -174,8 +174,8 @@ class FeatureNormalizer {
   float min_std_;
   std::vector<float> mean_;
   std::vector<float> stddev_;
-  std::vector<double> sum_;   // running: Welford mean
-  std::vector<double> m2_;    // running: Welford sum of squared deviations
+  std::vector<double> sum_;  // running: Welford mean
+  std::vector<double> m2_;   // running: Welford sum of squared deviations
   int64_t count_ = 0;
 };
 

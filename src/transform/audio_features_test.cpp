@@ -78,7 +78,8 @@ TEST(Spectrum, MatchesADirectDftWithPaddingAndHannWindow) {
   ASSERT_EQ(got.size(), 257u);
   // The periodic Hann window computed by hand: w[n] = 0.5 - 0.5 cos(2 pi n / 400).
   std::vector<float> hann(400);
-  for (int n = 0; n < 400; ++n) hann[static_cast<size_t>(n)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * kPi * n / 400));
+  for (int n = 0; n < 400; ++n)
+    hann[static_cast<size_t>(n)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * kPi * n / 400));
   EXPECT_FLOAT_EQ((*s)->window()[0], 0.0f);
   EXPECT_FLOAT_EQ((*s)->window()[200], 1.0f);
   const auto want = direct_power(frame, 512, hann);
@@ -142,8 +143,9 @@ TEST(Spectrum, RejectsBadSpecsAndFrames) {
   too_long.frame_length = 300;
   SpectrumSpec bad_power;
   bad_power.power = 3.0f;
-  for (const auto& c : {Case{odd, "n_fft must be an even number"}, Case{too_long, "frame length must be in [1, n_fft = 256]"},
-                        Case{bad_power, "spectrum power must be 1"}}) {
+  for (const auto& c :
+       {Case{odd, "n_fft must be an even number"}, Case{too_long, "frame length must be in [1, n_fft = 256]"},
+        Case{bad_power, "spectrum power must be 1"}}) {
     auto s = Spectrum::create(c.spec);
     ASSERT_FALSE(s.ok()) << c.expect;
     EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status();
@@ -184,7 +186,8 @@ TEST(MelFilterbank, HandComputedTwoFilterCase) {
   spec.slaney_norm = false;
   auto fb = MelFilterbank::create(spec);
   ASSERT_TRUE(fb.ok()) << fb.status();
-  const double want[2][5] = {{0, 0.6759170156775076, 0, 0, 0}, {0, 0.3240829843224924, 0.9055223143747371, 0.4527611571873685, 0}};
+  const double want[2][5] = {{0, 0.6759170156775076, 0, 0, 0},
+                             {0, 0.3240829843224924, 0.9055223143747371, 0.4527611571873685, 0}};
   for (int m = 0; m < 2; ++m) {
     for (int k = 0; k < 5; ++k) EXPECT_NEAR(fb->weight(m, k), want[m][k], 1e-6) << m << "," << k;
   }
@@ -239,7 +242,8 @@ TEST(MelFilterbank, ATonePeaksInTheBandAroundItsFrequency) {
   auto log = LogCompression::create(LogSpec{});
   ASSERT_TRUE(spectrum.ok() && mel.ok() && log.ok());
   std::vector<float> frame(400);
-  for (int n = 0; n < 400; ++n) frame[static_cast<size_t>(n)] = static_cast<float>(0.3 * std::sin(2 * kPi * 1000 * n / 16000.0));
+  for (int n = 0; n < 400; ++n)
+    frame[static_cast<size_t>(n)] = static_cast<float>(0.3 * std::sin(2 * kPi * 1000 * n / 16000.0));
   std::vector<float> p, m;
   ASSERT_TRUE((*spectrum)->compute(frame, &p).ok());
   ASSERT_TRUE(mel->apply(p, &m).ok());
@@ -268,7 +272,7 @@ TEST(MelFilterbank, RejectsBandsOutsideTheSpectrum) {
   MelSpec none;
   none.n_mels = 0;
   for (const auto& [spec, expect] : {std::pair{above, "fMax <= 8000"}, std::pair{inverted, "0 <= fMin < fMax"},
-                                    std::pair{none, "n_mels must be in [1, 512]"}}) {
+                                     std::pair{none, "n_mels must be in [1, 512]"}}) {
     auto fb = MelFilterbank::create(spec);
     ASSERT_FALSE(fb.ok()) << expect;
     EXPECT_NE(fb.status().message().find(expect), std::string::npos) << fb.status();
@@ -276,7 +280,8 @@ TEST(MelFilterbank, RejectsBandsOutsideTheSpectrum) {
   auto fb = MelFilterbank::create(MelSpec{});
   ASSERT_TRUE(fb.ok());
   std::vector<float> out;
-  EXPECT_NE(fb->apply(std::vector<float>(256), &out).message().find("needs 257 spectrum bins, got 256"), std::string::npos);
+  EXPECT_NE(fb->apply(std::vector<float>(256), &out).message().find("needs 257 spectrum bins, got 256"),
+            std::string::npos);
 }
 
 // ---- Log ---------------------------------------------------------------------------------
@@ -325,8 +330,8 @@ TEST(Dct, IsOrthonormalSoACosineMapsToOneCoefficient) {
   for (int k : {0, 3, 15}) {
     std::vector<float> basis(n);
     for (int i = 0; i < n; ++i) {
-      basis[static_cast<size_t>(i)] =
-          static_cast<float>(std::sqrt((k == 0 ? 1.0 : 2.0) / n) * std::cos(kPi * k * (2 * i + 1) / (2.0 * n)));
+      basis[static_cast<size_t>(i)] = static_cast<float>(std::sqrt((k == 0 ? 1.0 : 2.0) / n) *
+                                                         std::cos(kPi * k * (2 * i + 1) / (2.0 * n)));
     }
     std::vector<float> out;
     ASSERT_TRUE(dct->apply(basis, &out).ok());

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstring>
 
-#include <fmt/format.h>
 #include <soxr.h>
+#include <fmt/format.h>
 
 namespace sensix {
 namespace {
@@ -32,17 +32,17 @@ Result<ChannelMixer> ChannelMixer::create(int in_channels, int out_channels) {
                                        in_channels, out_channels, kMaxChannels));
   }
   if (in_channels != out_channels && in_channels != 1 && out_channels != 1) {
-    return InvalidArgument(fmt::format(
-        "cannot mix {} channels to {}: only N -> 1 (mean), 1 -> N (copy) and N -> N are supported",
-        in_channels, out_channels));
+    return InvalidArgument(
+        fmt::format("cannot mix {} channels to {}: only N -> 1 (mean), 1 -> N (copy) and N -> N are supported",
+                    in_channels, out_channels));
   }
   return ChannelMixer(in_channels, out_channels);
 }
 
 Result<ChannelSelector> ChannelSelector::create(int in_channels, std::vector<int> channels) {
   if (in_channels < 1 || in_channels > kMaxChannels) {
-    return InvalidArgument(fmt::format("cannot select from {} channels: between 1 and {} are supported", in_channels,
-                                       kMaxChannels));
+    return InvalidArgument(
+        fmt::format("cannot select from {} channels: between 1 and {} are supported", in_channels, kMaxChannels));
   }
   if (channels.empty() || channels.size() > static_cast<size_t>(kMaxChannels)) {
     return InvalidArgument(fmt::format("select 1 to {} channels, not {}", kMaxChannels, channels.size()));
@@ -106,12 +106,12 @@ Result<std::unique_ptr<Resampler>> Resampler::create(int in_rate, int out_rate, 
   }
   if (static_cast<int64_t>(in_rate) > static_cast<int64_t>(out_rate) * kMaxRatio ||
       static_cast<int64_t>(out_rate) > static_cast<int64_t>(in_rate) * kMaxRatio) {
-    return InvalidArgument(fmt::format("cannot resample {} Hz to {} Hz: the ratio exceeds {}:1", in_rate,
-                                       out_rate, kMaxRatio));
+    return InvalidArgument(
+        fmt::format("cannot resample {} Hz to {} Hz: the ratio exceeds {}:1", in_rate, out_rate, kMaxRatio));
   }
   if (channels < 1 || channels > kMaxChannels) {
-    return InvalidArgument(fmt::format("cannot resample {} channels: the channel count must be between 1 and {}",
-                                       channels, kMaxChannels));
+    return InvalidArgument(
+        fmt::format("cannot resample {} channels: the channel count must be between 1 and {}", channels, kMaxChannels));
   }
   if (in_rate == out_rate) {
     return std::unique_ptr<Resampler>(new Resampler(in_rate, out_rate, channels, nullptr));
@@ -139,8 +139,8 @@ Resampler::~Resampler() {
 Status Resampler::process(std::span<const float> in, std::vector<float>* out) {
   const size_t ch = static_cast<size_t>(channels_);
   if (in.size() % ch != 0) {
-    return InvalidArgument(fmt::format("resample: {} samples are not a whole number of {}-channel frames",
-                                       in.size(), channels_));
+    return InvalidArgument(
+        fmt::format("resample: {} samples are not a whole number of {}-channel frames", in.size(), channels_));
   }
   if (in.empty()) return Status::Ok();
   if (!soxr_) {
@@ -196,8 +196,8 @@ Result<Windower> Windower::create(const WindowSpec& spec, int row_width) {
   }
   if (row_width < 1) return InvalidArgument(fmt::format("row width must be at least 1, got {}", row_width));
   if (static_cast<int64_t>(spec.window) * row_width > kMaxWindowValues) {
-    return InvalidArgument(fmt::format("a window of {} rows of {} values exceeds the limit of {} values",
-                                       spec.window, row_width, kMaxWindowValues));
+    return InvalidArgument(fmt::format("a window of {} rows of {} values exceeds the limit of {} values", spec.window,
+                                       row_width, kMaxWindowValues));
   }
   if (spec.prefill == Prefill::kValue && !std::isfinite(spec.prefill_value)) {
     return InvalidArgument(fmt::format("prefill value must be finite, got {}", spec.prefill_value));
@@ -206,9 +206,7 @@ Result<Windower> Windower::create(const WindowSpec& spec, int row_width) {
 }
 
 Windower::Windower(const WindowSpec& spec, int row_width)
-    : spec_(spec),
-      row_width_(row_width),
-      buf_(2 * static_cast<size_t>(spec.window) * static_cast<size_t>(row_width)) {
+    : spec_(spec), row_width_(row_width), buf_(2 * static_cast<size_t>(spec.window) * static_cast<size_t>(row_width)) {
   reset();
 }
 

@@ -127,13 +127,13 @@ class Windower {
 
   WindowSpec spec_;
   int row_width_;
-  std::vector<float> buf_;      // 2 * window rows; valid rows are [head_, head_ + filled_)
-  size_t head_ = 0;             // first valid row in buf_
-  size_t filled_ = 0;           // valid rows (counting prefill), at most `window`
-  size_t until_cut_ = 0;        // rows still needed before the next window is cut
-  int64_t since_last_ = 0;      // real rows since the last window was cut
+  std::vector<float> buf_;  // 2 * window rows; valid rows are [head_, head_ + filled_)
+  size_t head_ = 0;         // first valid row in buf_
+  size_t filled_ = 0;       // valid rows (counting prefill), at most `window`
+  size_t until_cut_ = 0;    // rows still needed before the next window is cut
+  int64_t since_last_ = 0;  // real rows since the last window was cut
   int64_t rows_total_ = 0;
-  int64_t last_end_ns_ = 0;     // end_ns of the last block that carried rows
+  int64_t last_end_ns_ = 0;  // end_ns of the last block that carried rows
 };
 
 // Multiplies every value by `factor` in place (e.g. 32768 for int16-scale models).

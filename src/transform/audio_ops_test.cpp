@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include <sndfile.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sndfile.h>
 
 namespace sensix {
 namespace {
@@ -261,9 +261,10 @@ TEST_P(ResamplerVersusSox, MatchesSoxInTheInterior) {
   EXPECT_EQ(best_lag, 0);
 
   const Diff d = compare(y, ref, 0, from, to);
-  std::printf("[ measured ] %d Hz -> %d Hz: %zu samples (sox %zu, n*out/in %.2f); vs sox in [0.1 s, end - 0.1 s]: "
-              "rms %.3g, max abs %.3g\n",
-              in_rate, out_rate, y.size(), ref.size(), expected_len, d.rms, d.max_abs);
+  std::printf(
+      "[ measured ] %d Hz -> %d Hz: %zu samples (sox %zu, n*out/in %.2f); vs sox in [0.1 s, end - 0.1 s]: "
+      "rms %.3g, max abs %.3g\n",
+      in_rate, out_rate, y.size(), ref.size(), expected_len, d.rms, d.max_abs);
   RecordProperty("rms_vs_sox", std::to_string(d.rms));
   RecordProperty("max_abs_vs_sox", std::to_string(d.max_abs));
   // Signal peak is 0.7; both are 20-bit linear-phase designs whose passbands cover the 6 kHz top
@@ -299,7 +300,8 @@ TEST(Resampler, ToneStaysAtItsFrequencyAndPhase) {
   // DFT: over 1 s (1000 periods exactly) the 1 kHz bin holds the energy; 900 and 1100 Hz do not.
   auto bin = [&](double hz) {
     std::complex<double> acc;
-    for (size_t i = from; i < from + 16000; ++i) acc += static_cast<double>(y[i]) * std::polar(1.0, -2 * kPi * hz * i / out_rate);
+    for (size_t i = from; i < from + 16000; ++i)
+      acc += static_cast<double>(y[i]) * std::polar(1.0, -2 * kPi * hz * i / out_rate);
     return std::abs(acc) / 8000.0;  // amplitude
   };
   EXPECT_NEAR(bin(1000), 0.5, 1e-3);
@@ -349,7 +351,8 @@ TEST(Resampler, UpsamplingKeepsLengthAndTone) {
   const std::vector<float> y = resample(**r, x, 1, {37, 441, 1000});
   ASSERT_NEAR(static_cast<double>(y.size()), 16000.0, 1.0);
   double max_err = 0;
-  for (size_t i = 2000; i < 14000; ++i) max_err = std::max(max_err, std::abs(y[i] - 0.5 * std::sin(2 * kPi * 1000.0 * i / 16000)));
+  for (size_t i = 2000; i < 14000; ++i)
+    max_err = std::max(max_err, std::abs(y[i] - 0.5 * std::sin(2 * kPi * 1000.0 * i / 16000)));
   EXPECT_LT(max_err, 1e-4);
 }
 
@@ -611,8 +614,13 @@ std::vector<std::vector<float>> reference_windows(const WindowSpec& s, int rw, c
 
 TEST(Windower, MatchesANaiveReferenceForRandomPushes) {
   std::mt19937 rng(7);
-  const std::vector<WindowSpec> specs = {spec(1, 1), spec(5, 1), spec(16, 3), spec(16, 16), spec(76, 8),
-                                         spec(7, 4, Prefill::kValue, -2.5f), spec(400, 160, Prefill::kValue, 0)};
+  const std::vector<WindowSpec> specs = {spec(1, 1),
+                                         spec(5, 1),
+                                         spec(16, 3),
+                                         spec(16, 16),
+                                         spec(76, 8),
+                                         spec(7, 4, Prefill::kValue, -2.5f),
+                                         spec(400, 160, Prefill::kValue, 0)};
   for (const WindowSpec& s : specs) {
     for (int rw : {1, 3, 32}) {
       const size_t rows = 2000;

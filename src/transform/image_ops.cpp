@@ -110,18 +110,17 @@ Status float_lut(const ImageInputSpec& norm, int c, Lut<float>* lut) {
   const bool has_mean_std = !norm.mean.empty() || !norm.std.empty();
   if (has_mean_std) {
     if (norm.mean.size() != static_cast<size_t>(c) || norm.std.size() != static_cast<size_t>(c)) {
-      return InvalidArgument(fmt::format(
-          "image to tensor: mean and std need one value per channel ({}), got {} mean and {} std values", c,
-          norm.mean.size(), norm.std.size()));
+      return InvalidArgument(
+          fmt::format("image to tensor: mean and std need one value per channel ({}), got {} mean and {} std values", c,
+                      norm.mean.size(), norm.std.size()));
     }
     if (has_range) return InvalidArgument("image to tensor: mean/std and range exclude each other");
     for (int k = 0; k < c; ++k) {
       const double m = norm.mean[static_cast<size_t>(k)];
       const double sd = norm.std[static_cast<size_t>(k)];
       if (!std::isfinite(m) || !std::isfinite(sd) || sd == 0.0) {
-        return InvalidArgument(
-            fmt::format("image to tensor: channel {} has mean {} and std {}; both must be finite and std non-zero", k,
-                        m, sd));
+        return InvalidArgument(fmt::format(
+            "image to tensor: channel {} has mean {} and std {}; both must be finite and std non-zero", k, m, sd));
       }
       for (int p = 0; p < 256; ++p) (*lut)[k][p] = static_cast<float>((p / 255.0 - m) / sd);
     }
@@ -159,9 +158,8 @@ bool positive_finite(float v) { return std::isfinite(v) && v > 0.0f; }
 
 Result<cv::Mat> crop_image(const cv::Mat& src, const cv::Rect2f& region, bool normalised, ImageGeometry* geometry) {
   SENSIX_RETURN_IF_ERROR(check_image(src, "crop"));
-  const std::string where =
-      fmt::format("region (x {}, y {}, width {}, height {}{})", region.x, region.y, region.width, region.height,
-                  normalised ? ", normalised" : " pixels");
+  const std::string where = fmt::format("region (x {}, y {}, width {}, height {}{})", region.x, region.y, region.width,
+                                        region.height, normalised ? ", normalised" : " pixels");
   if (!std::isfinite(region.x) || !std::isfinite(region.y) || !std::isfinite(region.width) ||
       !std::isfinite(region.height)) {
     return InvalidArgument(fmt::format("crop: the {} must be finite (image {}x{})", where, src.cols, src.rows));
@@ -181,9 +179,9 @@ Result<cv::Mat> crop_image(const cv::Mat& src, const cv::Rect2f& region, bool no
   const int y0 = edge(region.y * fy, src.rows);
   const int y1 = edge((static_cast<double>(region.y) + region.height) * fy, src.rows);
   if (x1 <= x0 || y1 <= y0) {
-    return InvalidArgument(fmt::format(
-        "crop: the {} leaves nothing of the {}x{} image after clipping and rounding to whole pixels", where,
-        src.cols, src.rows));
+    return InvalidArgument(
+        fmt::format("crop: the {} leaves nothing of the {}x{} image after clipping and rounding to whole pixels", where,
+                    src.cols, src.rows));
   }
   cv::Mat out;
   try {
@@ -219,8 +217,8 @@ Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geo
       default: cv::rotate(src, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
     }
   } catch (const cv::Exception& e) {
-    return Internal(fmt::format("rotate: OpenCV failed rotating {}x{} by {} degrees: {}", src.cols, src.rows,
-                                degrees, e.what()));
+    return Internal(
+        fmt::format("rotate: OpenCV failed rotating {}x{} by {} degrees: {}", src.cols, src.rows, degrees, e.what()));
   }
   if (geometry) {
     ImageGeometry g;
@@ -237,8 +235,8 @@ Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geo
 Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMode mode, ImageGeometry* geometry) {
   SENSIX_RETURN_IF_ERROR(check_image(src, "resize"));
   if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide) {
-    return InvalidArgument(fmt::format("resize: the target size {}x{} must be between 1x1 and {}x{}", width, height,
-                                       kMaxSide, kMaxSide));
+    return InvalidArgument(
+        fmt::format("resize: the target size {}x{} must be between 1x1 and {}x{}", width, height, kMaxSide, kMaxSide));
   }
   const int sw = src.cols;
   const int sh = src.rows;
@@ -297,8 +295,7 @@ Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMo
         g.crop_y = static_cast<float>(cy);
         break;
       }
-      default:
-        return InvalidArgument(fmt::format("resize: unknown resize mode {}", static_cast<int>(mode)));
+      default: return InvalidArgument(fmt::format("resize: unknown resize mode {}", static_cast<int>(mode)));
     }
   } catch (const cv::Exception& e) {
     return Internal(fmt::format("resize: OpenCV failed resizing {}x{} to {}x{}: {}", sw, sh, width, height, e.what()));
@@ -398,7 +395,8 @@ Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, c
     const bool has_range = norm.range_lo != 0.0f || norm.range_hi != 1.0f;
     const bool has_mean_std = !norm.mean.empty() || !norm.std.empty();
     if (has_range || has_mean_std) {
-      return InvalidArgument("image to tensor: a uint8 input takes pixels unchanged; range and mean/std are not allowed");
+      return InvalidArgument(
+          "image to tensor: a uint8 input takes pixels unchanged; range and mean/std are not allowed");
     }
     Tensor t(DType::kUInt8, shape);
     convert_any<uint8_t>(img, nullptr, layout, t.values<uint8_t>().data());
@@ -409,9 +407,7 @@ Result<Tensor> image_to_tensor(const cv::Mat& img, Layout layout, DType dtype, c
   SENSIX_RETURN_IF_ERROR(float_lut(norm, c, &real));
   Tensor t(dtype, shape);
   switch (dtype) {
-    case DType::kFloat32:
-      convert_any<float>(img, &real, layout, t.values<float>().data());
-      break;
+    case DType::kFloat32: convert_any<float>(img, &real, layout, t.values<float>().data()); break;
     case DType::kUInt8: {
       Lut<uint8_t> lut{};
       quantised_lut(real, c, q, &lut);

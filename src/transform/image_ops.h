@@ -53,8 +53,7 @@ Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geo
 //   crop:      scaled by max(...), the excess centre-cropped; crop_x/y is the kept region's
 //              top-left in source pixels, scale_x/y the output size over the kept region's.
 // When no resampling is needed the result shares `src`'s pixels (images are immutable).
-Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMode mode,
-                             ImageGeometry* geometry);
+Result<cv::Mat> resize_image(const cv::Mat& src, int width, int height, ResizeMode mode, ImageGeometry* geometry);
 
 // Converts an 8-bit BGR/BGRA/GRAY image to the requested channel order. rgba always gets alpha
 // 255, also from BGRA input (the documents define rgba as opaque). Gray uses OpenCV's weights

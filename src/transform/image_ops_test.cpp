@@ -18,9 +18,9 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using ::testing::FloatNear;
 using ::testing::HasSubstr;
 using ::testing::Pointwise;
-using ::testing::FloatNear;
 
 // 4 wide x 2 high, 3 channels; every value is a multiple of 51 so p / 255 is a multiple of 0.2.
 cv::Mat image_4x2() {
@@ -65,40 +65,43 @@ constexpr float kTol = 1e-6f;
 TEST(ImageToTensor, Float01Nhwc) {
   Tensor t = to_tensor(image_4x2(), Layout::kNhwc, DType::kFloat32, norm());
   EXPECT_EQ(t.shape(), (Shape{1, 2, 4, 3}));
-  EXPECT_THAT(floats(t), Pointwise(FloatNear(kTol), std::vector<float>{
-                                                        0.0f, 0.2f, 0.4f, 0.6f, 0.8f, 1.0f, 1.0f, 0.0f, 0.2f, 0.4f, 0.6f, 0.8f,  //
-                                                        0.2f, 0.2f, 0.2f, 0.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f, 0.8f, 0.4f, 0.0f}));
+  EXPECT_THAT(floats(t),
+              Pointwise(FloatNear(kTol),
+                        std::vector<float>{0.0f, 0.2f, 0.4f, 0.6f, 0.8f, 1.0f, 1.0f, 0.0f, 0.2f, 0.4f, 0.6f, 0.8f,  //
+                                           0.2f, 0.2f, 0.2f, 0.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f, 0.8f, 0.4f, 0.0f}));
 }
 
 TEST(ImageToTensor, Float01Nchw) {
   Tensor t = to_tensor(image_4x2(), Layout::kNchw, DType::kFloat32, norm());
   EXPECT_EQ(t.shape(), (Shape{1, 3, 2, 4}));
-  EXPECT_THAT(floats(t), Pointwise(FloatNear(kTol), std::vector<float>{
-                                                        0.0f, 0.6f, 1.0f, 0.4f, 0.2f, 0.0f, 1.0f, 0.8f,  // channel 0
-                                                        0.2f, 0.8f, 0.0f, 0.6f, 0.2f, 0.0f, 1.0f, 0.4f,  // channel 1
-                                                        0.4f, 1.0f, 0.2f, 0.8f, 0.2f, 0.0f, 1.0f, 0.0f}));
+  EXPECT_THAT(floats(t), Pointwise(FloatNear(kTol),
+                                   std::vector<float>{0.0f, 0.6f, 1.0f, 0.4f, 0.2f, 0.0f, 1.0f, 0.8f,  // channel 0
+                                                      0.2f, 0.8f, 0.0f, 0.6f, 0.2f, 0.0f, 1.0f, 0.4f,  // channel 1
+                                                      0.4f, 1.0f, 0.2f, 0.8f, 0.2f, 0.0f, 1.0f, 0.0f}));
 }
 
 TEST(ImageToTensor, RangeMinusOneToOne) {
   // v = -1 + 2 p / 255
   Tensor t = to_tensor(image_4x2(), Layout::kNhwc, DType::kFloat32, norm(-1, 1));
-  EXPECT_THAT(floats(t), Pointwise(FloatNear(kTol), std::vector<float>{
-                                                        -1.0f, -0.6f, -0.2f, 0.2f, 0.6f, 1.0f, 1.0f, -1.0f, -0.6f, -0.2f, 0.2f, 0.6f,  //
-                                                        -0.6f, -0.6f, -0.6f, -1.0f, -1.0f, -1.0f, 1.0f, 1.0f, 1.0f, 0.6f, -0.2f, -1.0f}));
+  EXPECT_THAT(floats(t), Pointwise(FloatNear(kTol), std::vector<float>{-1.0f, -0.6f, -0.2f, 0.2f,  0.6f,  1.0f,
+                                                                       1.0f,  -1.0f, -0.6f, -0.2f, 0.2f,  0.6f,  //
+                                                                       -0.6f, -0.6f, -0.6f, -1.0f, -1.0f, -1.0f,
+                                                                       1.0f,  1.0f,  1.0f,  0.6f,  -0.2f, -1.0f}));
 }
 
 TEST(ImageToTensor, MeanStdNhwcAndNchw) {
   // c0: (x - 0.5) / 0.5 = 2x - 1;  c1: (x - 0.4) / 0.2 = 5x - 2;  c2: (x - 0.2) / 0.4 = 2.5x - 0.5
   const ImageInputSpec n = norm(0, 1, {0.5f, 0.4f, 0.2f}, {0.5f, 0.2f, 0.4f});
   Tensor t = to_tensor(image_4x2(), Layout::kNhwc, DType::kFloat32, n);
-  EXPECT_THAT(floats(t), Pointwise(FloatNear(1e-5f), std::vector<float>{
-                                                         -1.0f, -1.0f, 0.5f, 0.2f, 2.0f, 2.0f, 1.0f, -2.0f, 0.0f, -0.2f, 1.0f, 1.5f,  //
-                                                         -0.6f, -1.0f, 0.0f, -1.0f, -2.0f, -0.5f, 1.0f, 3.0f, 2.0f, 0.6f, 0.0f, -0.5f}));
+  EXPECT_THAT(floats(t), Pointwise(FloatNear(1e-5f), std::vector<float>{-1.0f, -1.0f, 0.5f, 0.2f,  2.0f,  2.0f,
+                                                                        1.0f,  -2.0f, 0.0f, -0.2f, 1.0f,  1.5f,  //
+                                                                        -0.6f, -1.0f, 0.0f, -1.0f, -2.0f, -0.5f,
+                                                                        1.0f,  3.0f,  2.0f, 0.6f,  0.0f,  -0.5f}));
   Tensor p = to_tensor(image_4x2(), Layout::kNchw, DType::kFloat32, n);
-  EXPECT_THAT(floats(p), Pointwise(FloatNear(1e-5f), std::vector<float>{
-                                                         -1.0f, 0.2f, 1.0f, -0.2f, -0.6f, -1.0f, 1.0f, 0.6f,   // c0
-                                                         -1.0f, 2.0f, -2.0f, 1.0f, -1.0f, -2.0f, 3.0f, 0.0f,   // c1
-                                                         0.5f, 2.0f, 0.0f, 1.5f, 0.0f, -0.5f, 2.0f, -0.5f}));  // c2
+  EXPECT_THAT(floats(p), Pointwise(FloatNear(1e-5f),
+                                   std::vector<float>{-1.0f, 0.2f, 1.0f,  -0.2f, -0.6f, -1.0f, 1.0f, 0.6f,      // c0
+                                                      -1.0f, 2.0f, -2.0f, 1.0f,  -1.0f, -2.0f, 3.0f, 0.0f,      // c1
+                                                      0.5f,  2.0f, 0.0f,  1.5f,  0.0f,  -0.5f, 2.0f, -0.5f}));  // c2
 }
 
 TEST(ImageToTensor, Uint8Unchanged) {
@@ -250,9 +253,9 @@ TEST(ImageToTensorQuantised, ThreeChannelsInBothLayouts) {
                                     -77, -77, -77, -128, -128, -128, 127, 127, 127, 76, -26, -128));
   Tensor p = to_quantised(image_4x2(), Layout::kNchw, DType::kInt8, norm(0, 255), 1.0f, -128);
   EXPECT_EQ(p.shape(), (Shape{1, 3, 2, 4}));
-  EXPECT_THAT(int8s(p), ElementsAre(-128, 25, 127, -26, -77, -128, 127, 76,   // channel 0
-                                    -77, 76, -128, 25, -77, -128, 127, -26,   // channel 1
-                                    -26, 127, -77, 76, -77, -128, 127, -128)); // channel 2
+  EXPECT_THAT(int8s(p), ElementsAre(-128, 25, 127, -26, -77, -128, 127, 76,     // channel 0
+                                    -77, 76, -128, 25, -77, -128, 127, -26,     // channel 1
+                                    -26, 127, -77, 76, -77, -128, 127, -128));  // channel 2
 }
 
 TEST(ImageToTensorQuantised, RejectsBadParameters) {
@@ -377,7 +380,7 @@ TEST(ResizeImage, CropTallFrameToWide) {
 TEST(ResizeImage, StretchShrinkUsesAreaAverages) {
   // 6 x 3 -> 2 x 1: area averages each 3 x 3 block (bilinear would take the centre pixel).
   cv::Mat src = (cv::Mat_<uint8_t>(3, 6) << 0, 0, 0, 90, 90, 90,  //
-                 0, 90, 0, 0, 0, 0,                                 //
+                 0, 90, 0, 0, 0, 0,                               //
                  0, 0, 0, 90, 90, 90);
   ImageGeometry g;
   auto r = resize_image(src, 2, 1, ResizeMode::kStretch, &g);
@@ -584,7 +587,7 @@ TEST(RotateImage, QuarterTurnsClockwise) {
   };
   const Case cases[] = {
       {0, 4, 2, {1, 2, 3, 4, 5, 6, 7, 8}},
-      {90, 2, 4, {5, 1, 6, 2, 7, 3, 8, 4}},   // the left column becomes the top row
+      {90, 2, 4, {5, 1, 6, 2, 7, 3, 8, 4}},  // the left column becomes the top row
       {180, 4, 2, {8, 7, 6, 5, 4, 3, 2, 1}},
       {270, 2, 4, {4, 8, 3, 7, 2, 6, 1, 5}},  // the right column becomes the top row
   };
@@ -808,7 +811,7 @@ TEST(ConvertColor, FromBgraAlphaBecomesOpaque) {
 TEST(ConvertColor, BgraPixelsToRgbAndGrayTensors) {
   // Distinct pixels and alphas (alpha never weights the colour).
   cv::Mat bgra(2, 2, CV_8UC4);
-  const uint8_t v[] = {255, 0, 0, 255,  0, 255, 0, 0,  0, 0, 255, 128,  51, 102, 153, 7};
+  const uint8_t v[] = {255, 0, 0, 255, 0, 255, 0, 0, 0, 0, 255, 128, 51, 102, 153, 7};
   std::copy(v, v + 16, bgra.ptr<uint8_t>(0));
   ASSERT_TRUE(bgra.isContinuous());
   const cv::Mat rgb = convert(bgra, ColorOrder::kRgb);
@@ -837,8 +840,8 @@ TEST(ConvertColor, FromGray) {
 }
 
 TEST(ConvertColor, RejectsBadInput) {
-  for (const cv::Mat& m : {cv::Mat(), cv::Mat(2, 2, CV_16UC3, cv::Scalar::all(0)),
-                           cv::Mat(2, 2, CV_8UC2, cv::Scalar::all(0))}) {
+  for (const cv::Mat& m :
+       {cv::Mat(), cv::Mat(2, 2, CV_16UC3, cv::Scalar::all(0)), cv::Mat(2, 2, CV_8UC2, cv::Scalar::all(0))}) {
     auto r = convert_color(m, ColorOrder::kRgb);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
@@ -858,10 +861,10 @@ TEST(ImagePipeline, LetterboxColourTensor) {
   ASSERT_EQ(t.shape(), (Shape{1, 3, 128, 128}));
   const auto v = t.values<float>();
   auto at = [&](int c, int y, int x) { return v[static_cast<size_t>((c * 128 + y) * 128 + x)]; };
-  EXPECT_NEAR(at(0, 64, 64), 1.0f, kTol);    // R 255
-  EXPECT_NEAR(at(1, 64, 64), -0.6f, kTol);   // G 51
-  EXPECT_NEAR(at(2, 64, 64), -1.0f, kTol);   // B 0
-  EXPECT_NEAR(at(0, 5, 64), -1.0f, kTol);    // padding is black
+  EXPECT_NEAR(at(0, 64, 64), 1.0f, kTol);   // R 255
+  EXPECT_NEAR(at(1, 64, 64), -0.6f, kTol);  // G 51
+  EXPECT_NEAR(at(2, 64, 64), -1.0f, kTol);  // B 0
+  EXPECT_NEAR(at(0, 5, 64), -1.0f, kTol);   // padding is black
   EXPECT_NEAR(at(1, 120, 3), -1.0f, kTol);
 }
 

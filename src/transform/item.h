@@ -24,8 +24,8 @@ namespace sensix {
 // Interleaved float samples (audio) or rows of values (a window of rows).
 struct RowsData {
   std::shared_ptr<const std::vector<float>> values;
-  int row_width = 1;   // audio: channels; model rows: the output's last dimension
-  int sample_rate = 0; // audio only
+  int row_width = 1;    // audio: channels; model rows: the output's last dimension
+  int sample_rate = 0;  // audio only
 };
 
 // Timestamped readings from a series sensor (shares the frame's chunk).
@@ -54,9 +54,9 @@ struct ModelOutputs {
 };
 
 struct Item {
-  uint64_t frame_seq = 0;             // the sensor frame whose data completed this item
-  int64_t end_ns = 0;                 // stream time of the end of the data
-  SteadyClock::time_point captured;   // capture time of that frame (for latency)
+  uint64_t frame_seq = 0;            // the sensor frame whose data completed this item
+  int64_t end_ns = 0;                // stream time of the end of the data
+  SteadyClock::time_point captured;  // capture time of that frame (for latency)
   std::variant<RowsData, ImageData, TensorData, ModelOutputs, SeriesData> data;
   // Image sensors: the original frame (shared pixels, never written), carried down the tree and
   // through models so that a cascade's crop node cuts its crops out of the frame itself, not out

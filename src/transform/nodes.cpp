@@ -112,7 +112,8 @@ class PreEmphasisNode final : public ExecNode {
   explicit PreEmphasisNode(PreEmphasis p) : p_(p) {}
   Status process(const Item& in, std::vector<Item>* out) override {
     SENSIX_ASSIGN_OR_RETURN(const RowsData* rows, rows_of(in, "pre-emphasis"));
-    if (rows->row_width != 1) return InvalidArgument(fmt::format("pre-emphasis expected mono, got {} channels", rows->row_width));
+    if (rows->row_width != 1)
+      return InvalidArgument(fmt::format("pre-emphasis expected mono, got {} channels", rows->row_width));
     auto y = std::make_shared<std::vector<float>>();
     p_.process(*rows->values, y.get());
     Item o = derive(in);
@@ -512,7 +513,7 @@ Result<std::unique_ptr<ExecNode>> make_transform_node(const PlanNode& node) {
   }
   if (const auto* p = std::get_if<NormalizeParams>(&node.params)) {
     auto made = p->kind == FeatureNorm::kFixed ? FeatureNormalizer::fixed(p->mean, p->std)
-                                                : FeatureNormalizer::running(p->width);
+                                               : FeatureNormalizer::running(p->width);
     if (!made.ok()) return made.status();
     auto norm = std::make_shared<FeatureNormalizer>(std::move(made).value());
     return std::unique_ptr<ExecNode>(std::make_unique<FeatureRowNode>(

@@ -17,8 +17,8 @@ namespace sensix {
 namespace {
 
 cv::Mat messi() {
-  for (const std::string& p : {samples_dir() + "/images/messi5.jpg",
-                               std::string("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")}) {
+  for (const std::string& p :
+       {samples_dir() + "/images/messi5.jpg", std::string("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")}) {
     if (std::filesystem::exists(p)) return cv::imread(p, cv::IMREAD_COLOR);
   }
   return {};
@@ -86,8 +86,8 @@ void expect_pixels_of_frame(const ImageData& crop, const cv::Mat& frame) {
   }
 }
 
-#define REQUIRE_MESSI(frame)                                               \
-  const cv::Mat frame = messi();                                           \
+#define REQUIRE_MESSI(frame)     \
+  const cv::Mat frame = messi(); \
   if (frame.empty()) GTEST_SKIP() << "messi5.jpg missing: run scripts/setup"
 
 TEST(CropsNode, ACropIsTheBoxCutOutOfTheFrameAndMapsBackToIt) {
@@ -173,9 +173,9 @@ TEST(CropsNode, RegionsAreClippedAtTheFrameEdgesAndBoxesOutsideGiveNoCrop) {
   spec.scale = 2.0f;
   auto node = crops_node(spec);
   auto out = run(*node, detector_result(frame, {
-                                                   box("a", 0.9f, -10, -5, 50, 40),    // top-left: (-35,-25) 100x80
-                                                   box("b", 0.9f, 530, 330, 30, 30),   // bottom-right: (515,315) 60x60
-                                                   box("c", 0.9f, 700, 500, 10, 10),   // wholly outside
+                                                   box("a", 0.9f, -10, -5, 50, 40),   // top-left: (-35,-25) 100x80
+                                                   box("b", 0.9f, 530, 330, 30, 30),  // bottom-right: (515,315) 60x60
+                                                   box("c", 0.9f, 700, 500, 10, 10),  // wholly outside
                                                }));
   ASSERT_EQ(out.size(), 2u);
   const auto& a = std::get<ImageData>(out[0].data);

@@ -156,8 +156,8 @@ int PlanBuilder::add_source(const SourceParams& source) {
     n.label = fmt::format("{} (series, {} ch)", source.sensor, source.channels);
   } else {
     // An image folder has no fixed size (0x0): each photo keeps its own.
-    const std::string size =
-        source.width > 0 && source.height > 0 ? fmt::format("{}x{}", source.width, source.height) : "any size";
+    const std::string size = source.width > 0 && source.height > 0 ? fmt::format("{}x{}", source.width, source.height)
+                                                                   : "any size";
     n.label = fmt::format("{} (image {}, {} ch)", source.sensor, size, source.channels);
   }
   n.params = source;
@@ -224,13 +224,15 @@ Status check_window(const WindowSpec& w) {
   return Status::Ok();
 }
 
-Result<std::pair<NodeParams, std::string>> tensorize_step(const Shape& shape, DType dtype, int64_t values,
-                                                          float scale, std::string_view what) {
+Result<std::pair<NodeParams, std::string>> tensorize_step(const Shape& shape, DType dtype, int64_t values, float scale,
+                                                          std::string_view what) {
   if (dtype != DType::kFloat32) {
     return InvalidArgument(fmt::format("{} inputs must be float32, the model's input is {}", what, dtype_name(dtype)));
   }
   for (int64_t d : shape) {
-    if (d < 0) return InvalidArgument(fmt::format("the input shape {} has a dynamic dimension; declare spec.inputs[].shape", shape_to_string(shape)));
+    if (d < 0)
+      return InvalidArgument(fmt::format("the input shape {} has a dynamic dimension; declare spec.inputs[].shape",
+                                         shape_to_string(shape)));
   }
   if (element_count(shape) != values) {
     return InvalidArgument(fmt::format("the input {} holds {} values but each window gives {}", shape_to_string(shape),
@@ -248,8 +250,8 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
   // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
   const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
   if (!found || found->modality != Modality::kAudio) {
-    return InvalidArgument(fmt::format("the model needs audio but sensor {} gives {}", plan_.node(source).sensor,
-                                       gives_text(found)));
+    return InvalidArgument(
+        fmt::format("the model needs audio but sensor {} gives {}", plan_.node(source).sensor, gives_text(found)));
   }
   const SourceParams source_params = *found;
   const SourceParams* src = &source_params;
@@ -260,8 +262,8 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
   const bool select = !req.select_channels.empty();
   if (select) {
     if (static_cast<int>(req.select_channels.size()) != req.channels) {
-      return InvalidArgument(fmt::format("{} channel(s) selected for a {}-channel input", req.select_channels.size(),
-                                         req.channels));
+      return InvalidArgument(
+          fmt::format("{} channel(s) selected for a {}-channel input", req.select_channels.size(), req.channels));
     }
     for (int c : req.select_channels) {
       if (c < 0 || c >= src->channels) {
@@ -272,19 +274,21 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
   }
   const int channels_from_sensor = select ? req.channels : src->channels;  // a selection takes real channels
   if (!req.allow_upsampling && (src->sample_rate < req.sample_rate || channels_from_sensor < req.channels)) {
-    return InvalidArgument(fmt::format(
-        "the model needs {} Hz, {} ch audio and forbids upsampling (allowUpsampling: false), but sensor {} gives {} Hz, "
-        "{} ch: {}",
-        req.sample_rate, req.channels, src->sensor, src->sample_rate, src->channels,
-        src->sample_rate < req.sample_rate && src->channels < req.channels
-            ? "both its rate and its channel count are lower"
-            : (src->sample_rate < req.sample_rate ? "its rate is lower" : "it has fewer channels")));
+    return InvalidArgument(
+        fmt::format("the model needs {} Hz, {} ch audio and forbids upsampling (allowUpsampling: false), but sensor {} "
+                    "gives {} Hz, "
+                    "{} ch: {}",
+                    req.sample_rate, req.channels, src->sensor, src->sample_rate, src->channels,
+                    src->sample_rate < req.sample_rate && src->channels < req.channels
+                        ? "both its rate and its channel count are lower"
+                        : (src->sample_rate < req.sample_rate ? "its rate is lower" : "it has fewer channels")));
   }
   bool mix = !select && src->channels != req.channels;
   if (mix && !(req.channels == 1 || src->channels == 1)) {
-    return InvalidArgument(fmt::format("sensor {} has {} channels and the model needs {}: only mixing down to one "
-                                       "channel or up from one channel is supported",
-                                       src->sensor, src->channels, req.channels));
+    return InvalidArgument(
+        fmt::format("sensor {} has {} channels and the model needs {}: only mixing down to one "
+                    "channel or up from one channel is supported",
+                    src->sensor, src->channels, req.channels));
   }
   int node = source;
   if (select) {
@@ -295,7 +299,8 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
                       fmt::format("select channel(s) [{}] of {}", list, src->channels), consumer, pipeline);
   }
   auto add_mix = [&] {
-    node = get_or_add(node, MixParams{src->channels, req.channels}, fmt::format("mix({}->{})", src->channels, req.channels),
+    node = get_or_add(node, MixParams{src->channels, req.channels},
+                      fmt::format("mix({}->{})", src->channels, req.channels),
                       fmt::format("mix {} -> {} ch", src->channels, req.channels), consumer, pipeline);
   };
   // Mix down before resampling (fewer channels to resample); mix up after.
@@ -318,11 +323,11 @@ Result<int> PlanBuilder::add_audio_chain(int source, const AudioInputSpec& req, 
   const int width = req.row_width();
   const WindowSpec& w = req.window;
   WindowParams wp{w, width, "", !req.features.has_value()};
-  node = get_or_add(node, wp, fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
-                    req.features ? fmt::format("window {} / hop {} frames of {}, prefill {}", w.window, w.hop, width,
-                                               prefill_text(w))
-                                 : fmt::format("window {} / hop {} samples, prefill {}", w.window, w.hop, prefill_text(w)),
-                    consumer, pipeline);
+  node = get_or_add(
+      node, wp, fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
+      req.features ? fmt::format("window {} / hop {} frames of {}, prefill {}", w.window, w.hop, width, prefill_text(w))
+                   : fmt::format("window {} / hop {} samples, prefill {}", w.window, w.hop, prefill_text(w)),
+      consumer, pipeline);
   auto step = tensorize_step(shape, dtype, static_cast<int64_t>(w.window) * width, req.scale, "audio");
   if (!step.ok()) return step.status();
   auto& [params, key] = step.value();
@@ -346,8 +351,8 @@ Result<int> PlanBuilder::add_feature_steps(int node, const AudioInputSpec& req, 
   // Validate the parameters here, where the plan is built, not when the node first runs.
   SENSIX_RETURN_IF_ERROR(Spectrum::create(ss).status());
   node = get_or_add(node, SpectrumParams{ss},
-                    fmt::format("spectrum({},{},{},p{:g}{})", ss.n_fft, ss.frame_length, window_function_name(ss.window),
-                                ss.power, ss.remove_dc ? ",dc" : ""),
+                    fmt::format("spectrum({},{},{},p{:g}{})", ss.n_fft, ss.frame_length,
+                                window_function_name(ss.window), ss.power, ss.remove_dc ? ",dc" : ""),
                     fmt::format("spectrum: fft {}, {} {}, {}{}", ss.n_fft, window_function_name(ss.window),
                                 ss.frame_length, ss.power == 2.0f ? "power" : "magnitude",
                                 ss.remove_dc ? ", DC removed" : ""),
@@ -384,7 +389,8 @@ Result<int> PlanBuilder::add_feature_steps(int node, const AudioInputSpec& req, 
   } else if (f.norm == FeatureNorm::kFixed) {
     SENSIX_RETURN_IF_ERROR(FeatureNormalizer::fixed(f.norm_mean, f.norm_std).status());
     node = get_or_add(node, NormalizeParams{FeatureNorm::kFixed, f.width(), f.norm_mean, f.norm_std},
-                      fmt::format("normalize(fixed,{:g};{:g})", fmt::join(f.norm_mean, ","), fmt::join(f.norm_std, ",")),
+                      fmt::format("normalize(fixed,{:g};{:g})", fmt::join(f.norm_mean, ","),
+                                  fmt::join(f.norm_std, ",")),
                       fmt::format("normalize: fixed mean/std ({} features)", f.width()), consumer, pipeline);
   }
   return node;
@@ -395,8 +401,8 @@ Result<int> PlanBuilder::add_image_chain(int source, const ImageInputSpec& req, 
   // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
   const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
   if (!found || found->modality != Modality::kImage) {
-    return InvalidArgument(fmt::format("the model needs images but sensor {} gives {}", plan_.node(source).sensor,
-                                       gives_text(found)));
+    return InvalidArgument(
+        fmt::format("the model needs images but sensor {} gives {}", plan_.node(source).sensor, gives_text(found)));
   }
   const SourceParams source_params = *found;
   return add_image_steps(source, source_params, req, shape, dtype, consumer, pipeline);
@@ -411,12 +417,13 @@ Result<int> PlanBuilder::add_image_steps(int node, const SourceParams& frame, co
   }
   const bool quantised = req.quantization.has_value();
   if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && !(dtype == DType::kInt8 && quantised)) {
-    return InvalidArgument(fmt::format(
-        "image inputs must be float32, uint8, or int8 with quantization; the model's input is {}{}", dtype_name(dtype),
-        dtype == DType::kInt8 ? " without quantization" : ""));
+    return InvalidArgument(
+        fmt::format("image inputs must be float32, uint8, or int8 with quantization; the model's input is {}{}",
+                    dtype_name(dtype), dtype == DType::kInt8 ? " without quantization" : ""));
   }
   if (quantised) {
-    if (dtype == DType::kFloat32) return InvalidArgument("quantization is only for int8 and uint8 image inputs, not float32");
+    if (dtype == DType::kFloat32)
+      return InvalidArgument("quantization is only for int8 and uint8 image inputs, not float32");
     const int lo = dtype == DType::kInt8 ? -128 : 0, hi = dtype == DType::kInt8 ? 127 : 255;
     if (!(req.quantization->scale > 0) || !std::isfinite(req.quantization->scale) ||
         req.quantization->zero_point < lo || req.quantization->zero_point > hi) {
@@ -431,8 +438,8 @@ Result<int> PlanBuilder::add_image_steps(int node, const SourceParams& frame, co
   if (req.crop) {
     const ImageCropSpec& r = *req.crop;
     constexpr float kSlack = 1e-6f;
-    if (!(r.x >= 0 && r.x < 1 && r.y >= 0 && r.y < 1 && r.width > 0 && r.height > 0 &&
-          r.x + r.width <= 1 + kSlack && r.y + r.height <= 1 + kSlack)) {
+    if (!(r.x >= 0 && r.x < 1 && r.y >= 0 && r.y < 1 && r.width > 0 && r.height > 0 && r.x + r.width <= 1 + kSlack &&
+          r.y + r.height <= 1 + kSlack)) {
       return InvalidArgument(fmt::format(
           "image crop (x {}, y {}, width {}, height {}) must be a region inside the frame, in fractions 0..1", r.x, r.y,
           r.width, r.height));
@@ -465,9 +472,10 @@ Result<int> PlanBuilder::add_image_steps(int node, const SourceParams& frame, co
       const int w = edge((double{r.x} + r.width) * width, width) - edge(double{r.x} * width, width);
       const int h = edge((double{r.y} + r.height) * height, height) - edge(double{r.y} * height, height);
       if (w < 1 || h < 1) {
-        return InvalidArgument(fmt::format("image crop (x {}, y {}, width {}, height {}) of the {}x{} frame of sensor {} "
-                                           "has no whole pixel",
-                                           r.x, r.y, r.width, r.height, width, height, src->sensor));
+        return InvalidArgument(
+            fmt::format("image crop (x {}, y {}, width {}, height {}) of the {}x{} frame of sensor {} "
+                        "has no whole pixel",
+                        r.x, r.y, r.width, r.height, width, height, src->sensor));
       }
       width = w;
       height = h;
@@ -495,10 +503,11 @@ Result<int> PlanBuilder::add_image_steps(int node, const SourceParams& frame, co
     p.quant_zero_point = req.quantization->zero_point;
     norm += fmt::format(",q={}/{}", p.quant_scale, p.quant_zero_point);
   }
-  return get_or_add(node, p,
-                    fmt::format("tensor({}{},{},{})", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
-                    fmt::format("tensor {} {} {} {}", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
-                    consumer, pipeline);
+  return get_or_add(
+      node, p,
+      fmt::format("tensor({}{},{},{})", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
+      fmt::format("tensor {} {} {} {}", dtype_name(dtype), shape_to_string(shape), layout_name(req.layout), norm),
+      consumer, pipeline);
 }
 
 Result<int> PlanBuilder::add_series_chain(int source, const SeriesInputSpec& req, const Shape& shape, DType dtype,
@@ -506,8 +515,8 @@ Result<int> PlanBuilder::add_series_chain(int source, const SeriesInputSpec& req
   // A copy, not a pointer: get_or_add() appends nodes and may move the node vector.
   const auto* found = std::get_if<SourceParams>(&plan_.node(source).params);
   if (!found || found->modality != Modality::kSeries) {
-    return InvalidArgument(fmt::format("the model needs a series but sensor {} gives {}", plan_.node(source).sensor,
-                                       gives_text(found)));
+    return InvalidArgument(
+        fmt::format("the model needs a series but sensor {} gives {}", plan_.node(source).sensor, gives_text(found)));
   }
   const SourceParams src = *found;
   if (!(req.rate > 0) || !(req.max_gap > 0)) {
@@ -530,10 +539,10 @@ Result<int> PlanBuilder::add_series_chain(int source, const SeriesInputSpec& req
                       fmt::format("normalize: running mean/std ({} channels)", src.channels), consumer, pipeline);
   }
   const WindowSpec& w = req.window;
-  node = get_or_add(node, WindowParams{w, src.channels, "", false},
-                    fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
-                    fmt::format("window {} / hop {} rows of {}, prefill {}", w.window, w.hop, src.channels, prefill_text(w)),
-                    consumer, pipeline);
+  node = get_or_add(
+      node, WindowParams{w, src.channels, "", false}, fmt::format("window({},{},{})", w.window, w.hop, prefill_text(w)),
+      fmt::format("window {} / hop {} rows of {}, prefill {}", w.window, w.hop, src.channels, prefill_text(w)),
+      consumer, pipeline);
   auto step = tensorize_step(shape, dtype, per_window, 1.0f, "series");
   if (!step.ok()) return step.status();
   auto& [params, key] = step.value();
@@ -577,9 +586,10 @@ Result<int> PlanBuilder::add_crops_chain(int model_node, const CropsSpec& crops,
   }
   if (!(crops.scale > 0) || !std::isfinite(crops.scale) || crops.max_crops < 1 || !(crops.min_score >= 0) ||
       crops.min_score > 1 || !std::isfinite(crops.shift_x) || !std::isfinite(crops.shift_y)) {
-    return InvalidArgument(fmt::format("crops need scale > 0, maxCrops >= 1, minScore 0..1 and finite shifts; got "
-                                       "scale {}, maxCrops {}, minScore {}, shift ({}, {})",
-                                       crops.scale, crops.max_crops, crops.min_score, crops.shift_x, crops.shift_y));
+    return InvalidArgument(
+        fmt::format("crops need scale > 0, maxCrops >= 1, minScore 0..1 and finite shifts; got "
+                    "scale {}, maxCrops {}, minScore {}, shift ({}, {})",
+                    crops.scale, crops.max_crops, crops.min_score, crops.shift_x, crops.shift_y));
   }
   // Crops have the sensor's channels and no fixed size.
   SourceParams frame = *found;
@@ -589,7 +599,8 @@ Result<int> PlanBuilder::add_crops_chain(int model_node, const CropsSpec& crops,
   params.crops.labels.erase(std::unique(params.crops.labels.begin(), params.crops.labels.end()),
                             params.crops.labels.end());
   const CropsSpec& c = params.crops;
-  const std::string labels = c.labels.empty() ? std::string("all labels") : fmt::format("{}", fmt::join(c.labels, ", "));
+  const std::string labels = c.labels.empty() ? std::string("all labels")
+                                              : fmt::format("{}", fmt::join(c.labels, ", "));
   std::string label = fmt::format("crops of {} [{}]", detector, labels);
   if (c.min_score > 0) label += fmt::format(" score >= {:g}", c.min_score);
   if (c.scale != 1.0f) label += fmt::format(" x{:g}", c.scale);

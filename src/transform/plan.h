@@ -53,7 +53,7 @@ struct ResampleParams {
 struct WindowParams {
   WindowSpec spec;
   int row_width = 0;
-  std::string output;  // model output name when the parent is a model node; empty for audio
+  std::string output;         // model output name when the parent is a model node; empty for audio
   bool flush_partial = true;  // at the end of a stream, emit a last zero-padded window (audio samples)
 };
 // Audio features, one node per step so that models asking for the same prefix share it.
@@ -117,10 +117,10 @@ struct CropsParams {
   CropsSpec crops;
 };
 
-using NodeParams = std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams,
-                                ResizeParams, ColorParams, ImageTensorParams, ModelParams, PreEmphasisParams,
-                                SpectrumParams, MelParams, LogParams, DctParams, NormalizeParams,
-                                SeriesResampleParams, SelectParams, RotateParams, CropParams, CropsParams>;
+using NodeParams =
+    std::variant<SourceParams, MixParams, ResampleParams, WindowParams, TensorizeParams, ResizeParams, ColorParams,
+                 ImageTensorParams, ModelParams, PreEmphasisParams, SpectrumParams, MelParams, LogParams, DctParams,
+                 NormalizeParams, SeriesResampleParams, SelectParams, RotateParams, CropParams, CropsParams>;
 
 std::string_view node_kind_name(const NodeParams& p);  // "source", "mix", "resample", "spectrum", ...
 
@@ -149,9 +149,9 @@ class Plan {
   // Feature sharing: nodes requested more than once, and the number of node evaluations per
   // frame saved compared with every consumer computing its own chain.
   struct Sharing {
-    int nodes = 0;            // distinct nodes
-    int requested = 0;        // nodes requested in total (with repeats)
-    int shared_nodes = 0;     // sensor and transform nodes (not models) with more than one consumer
+    int nodes = 0;         // distinct nodes
+    int requested = 0;     // nodes requested in total (with repeats)
+    int shared_nodes = 0;  // sensor and transform nodes (not models) with more than one consumer
   };
   Sharing sharing() const;
 
@@ -198,9 +198,9 @@ class PlanBuilder {
 
   // Rows of `output` of the model at node `model_node` (row width `row_width`) to a stream
   // input: windows, then the tensor.
-  Result<int> add_stream_chain(int model_node, const std::string& output, int row_width,
-                               const StreamInputSpec& req, const Shape& shape, DType dtype,
-                               const std::string& consumer, const std::string& pipeline);
+  Result<int> add_stream_chain(int model_node, const std::string& output, int row_width, const StreamInputSpec& req,
+                               const Shape& shape, DType dtype, const std::string& consumer,
+                               const std::string& pipeline);
 
   // Crops of the boxes that the model at `model_node` detects (its sensor must give images) to a
   // model's image input: the crop node, keyed by the crop parameters so that consumers asking for
@@ -216,8 +216,8 @@ class PlanBuilder {
   const Plan& plan() const { return plan_; }
 
  private:
-  int get_or_add(int parent, NodeParams params, std::string key_part, std::string label,
-                 const std::string& consumer, const std::string& pipeline);
+  int get_or_add(int parent, NodeParams params, std::string key_part, std::string label, const std::string& consumer,
+                 const std::string& pipeline);
   // The feature steps of an audio input with `features`, below `node`; returns the last one.
   Result<int> add_feature_steps(int node, const AudioInputSpec& req, const std::string& consumer,
                                 const std::string& pipeline);

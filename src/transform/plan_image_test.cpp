@@ -145,7 +145,8 @@ TEST(PlanBuilder, QuantisedTensorsAreKeyedByScaleAndZeroPoint) {
   EXPECT_EQ(p1.dtype, DType::kInt8);
   EXPECT_FLOAT_EQ(p1.quant_scale, 0.0078125f);
   EXPECT_EQ(p1.quant_zero_point, 0);
-  EXPECT_NE(b.plan().node(*t1).key.find("tensor(int8[1, 96, 96, 3],nhwc,range=[-1,1],q=0.0078125/0)"), std::string::npos)
+  EXPECT_NE(b.plan().node(*t1).key.find("tensor(int8[1, 96, 96, 3],nhwc,range=[-1,1],q=0.0078125/0)"),
+            std::string::npos)
       << b.plan().node(*t1).key;
   auto again = b.add_image_chain(src, q, {1, 96, 96, 3}, DType::kInt8, "q2", "p");
   ASSERT_TRUE(again.ok());
@@ -191,7 +192,8 @@ TEST(PlanBuilder, ImpossibleRotationCropAndQuantisationAreRefused) {
   EXPECT_EQ(refused(qf, DType::kFloat32), "quantization is only for int8 and uint8 image inputs, not float32");
   ImageInputSpec zp = base;
   zp.quantization = ImageQuantizationSpec{0.5f, 200};
-  EXPECT_EQ(refused(zp, DType::kInt8), "quantization scale 0.5 must be positive and zero point 200 within -128..127 (int8)");
+  EXPECT_EQ(refused(zp, DType::kInt8),
+            "quantization scale 0.5 must be positive and zero point 200 within -128..127 (int8)");
 }
 
 // Runs the transform nodes from `tensor_node` up to (not including) the source on one frame.
@@ -224,7 +226,8 @@ cv::Mat small_frame() {
   for (int r = 0; r < 2; ++r) {
     for (int c = 0; c < 4; ++c) {
       const int v = 10 * r + c;
-      m.at<cv::Vec3b>(r, c) = cv::Vec3b(static_cast<uint8_t>(v), static_cast<uint8_t>(50 + v), static_cast<uint8_t>(100 + v));
+      m.at<cv::Vec3b>(r, c) = cv::Vec3b(static_cast<uint8_t>(v), static_cast<uint8_t>(50 + v),
+                                        static_cast<uint8_t>(100 + v));
     }
   }
   return m;
@@ -251,7 +254,7 @@ TEST(PlanNodes, RotateThenCropGivesTheRotatedRegionAndMapsBackToTheFrame) {
   ASSERT_EQ(v.size(), 12u);
   const std::vector<int> blue{v[0], v[3], v[6], v[9]};
   EXPECT_EQ(blue, (std::vector<int>{12, 2, 13, 3}));
-  EXPECT_EQ(v[1], 62);   // green of frame (1, 2)
+  EXPECT_EQ(v[1], 62);    // green of frame (1, 2)
   EXPECT_EQ(v[11], 103);  // red of frame (0, 3)
   const ImageGeometry& g = td.geometry;
   EXPECT_EQ(g.src_width, 4);
@@ -368,12 +371,12 @@ TEST(PlanBuilder, CropsOfTheSameBoxesAreOneNodeSharedByTheirConsumers) {
   CropsSpec same = faces;
   same.labels = {"person", "face", "face"};  // the same set, in another order
   auto mesh = b.add_crops_chain(det, faces, cascade_req(192, 192), {1, 192, 192, 3}, DType::kFloat32, "mesh", "p");
-  auto iris = b.add_crops_chain(det, same, cascade_req(64, 64, ResizeMode::kLetterbox), {1, 64, 64, 3},
-                                DType::kFloat32, "iris", "q");
+  auto iris = b.add_crops_chain(det, same, cascade_req(64, 64, ResizeMode::kLetterbox), {1, 64, 64, 3}, DType::kFloat32,
+                                "iris", "q");
   ASSERT_TRUE(mesh.ok()) << mesh.status();
   ASSERT_TRUE(iris.ok()) << iris.status();
-  EXPECT_EQ(kinds_to_root(b.plan(), *mesh),
-            (std::vector<std::string>{"source", "resize", "color", "tensor", "model", "crops", "resize", "color", "tensor"}));
+  EXPECT_EQ(kinds_to_root(b.plan(), *mesh), (std::vector<std::string>{"source", "resize", "color", "tensor", "model",
+                                                                      "crops", "resize", "color", "tensor"}));
   // One crops node for both: the chains part below it.
   const int crops = b.plan().node(b.plan().node(b.plan().node(*mesh).parent).parent).parent;
   EXPECT_EQ(b.plan().node(b.plan().node(b.plan().node(*iris).parent).parent).parent, crops);
@@ -395,8 +398,8 @@ TEST(PlanBuilder, CropsOfTheSameBoxesAreOneNodeSharedByTheirConsumers) {
   // A crop has no fixed size: the resize is planned even when the model's size is the frame's.
   auto full = b.add_crops_chain(det, faces, cascade_req(640, 480), {1, 480, 640, 3}, DType::kFloat32, "big", "p");
   ASSERT_TRUE(full.ok());
-  EXPECT_EQ(kinds_to_root(b.plan(), *full),
-            (std::vector<std::string>{"source", "resize", "color", "tensor", "model", "crops", "resize", "color", "tensor"}));
+  EXPECT_EQ(kinds_to_root(b.plan(), *full), (std::vector<std::string>{"source", "resize", "color", "tensor", "model",
+                                                                      "crops", "resize", "color", "tensor"}));
   // Two pipelines running the same model on the same crops run it once.
   const int m1 = b.add_model(*mesh, "mesh", "p");
   EXPECT_EQ(b.add_model(*mesh2, "mesh", "other"), m1);
@@ -443,7 +446,8 @@ TEST(PlanBuilder, CropsNeedAnImageDetectorAndValidParameters) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("Model/vad is fed by sensor mic, which gives audio"), std::string::npos)
         << r.status();
-    auto not_model = b.add_crops_chain(src, CropsSpec{}, cascade_req(64, 64), {1, 64, 64, 3}, DType::kFloat32, "x", "p");
+    auto not_model = b.add_crops_chain(src, CropsSpec{}, cascade_req(64, 64), {1, 64, 64, 3}, DType::kFloat32, "x",
+                                       "p");
     EXPECT_FALSE(not_model.ok());
   }
   PlanBuilder b;

@@ -56,7 +56,8 @@ TEST(PlanBuilder, SeriesChainChecksChannelsAndModality) {
   auto wrong = b.add_series_chain(imu, req, {1, 10, 6}, DType::kFloat32, "m", "p");
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().message(),
-            "the model's input [1, 10, 6] holds 60 values, but a window of 10 rows of sensor imu's 3 channel(s) gives 30");
+            "the model's input [1, 10, 6] holds 60 values, but a window of 10 rows of sensor imu's 3 channel(s) gives "
+            "30");
   auto audio = b.add_series_chain(mic, req, {1, 10}, DType::kFloat32, "m", "p");
   ASSERT_FALSE(audio.ok());
   EXPECT_EQ(audio.status().message(), "the model needs a series but sensor mic gives audio");
@@ -103,7 +104,8 @@ TEST(PlanNodes, SeriesReadingsBecomeWindowsOnTheModelGrid) {
   for (size_t w = 0; w < items.size(); ++w) {
     const auto& td = std::get<TensorData>(items[w].data);
     auto v = td.tensor->values<float>();
-    for (int k = 0; k < 4; ++k) EXPECT_NEAR(v[k], static_cast<float>(2 * w + k), 1e-4) << "window " << w << " row " << k;
+    for (int k = 0; k < 4; ++k)
+      EXPECT_NEAR(v[k], static_cast<float>(2 * w + k), 1e-4) << "window " << w << " row " << k;
   }
 }
 

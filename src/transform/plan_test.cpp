@@ -54,7 +54,7 @@ TEST(PlanBuilder, IdenticalStepsAreSharedDifferentOnesAreNot) {
   EXPECT_EQ(plan.node(resample).pipelines, (std::vector<std::string>{"p", "q"}));
   Plan::Sharing s = plan.sharing();
   EXPECT_EQ(s.nodes, 6);
-  EXPECT_EQ(s.requested, 9);  // 3 chains x (resample, window, tensor)
+  EXPECT_EQ(s.requested, 9);     // 3 chains x (resample, window, tensor)
   EXPECT_EQ(s.shared_nodes, 4);  // source, resample, and the mel window and tensor
 }
 
@@ -173,10 +173,10 @@ TEST(PlanBuilder, LogMelAndMfccShareFramesSpectrumMelAndLog) {
   ASSERT_TRUE(logmel.ok()) << logmel.status();
   ASSERT_TRUE(mfcc.ok()) << mfcc.status();
   Plan plan = b.finish();
-  EXPECT_EQ(kinds_to_root(plan, *logmel), (std::vector<std::string>{"source", "resample", "window", "spectrum", "mel",
-                                                                     "log", "window", "tensor"}));
+  EXPECT_EQ(kinds_to_root(plan, *logmel),
+            (std::vector<std::string>{"source", "resample", "window", "spectrum", "mel", "log", "window", "tensor"}));
   EXPECT_EQ(kinds_to_root(plan, *mfcc), (std::vector<std::string>{"source", "resample", "window", "spectrum", "mel",
-                                                                   "log", "dct", "window", "tensor"}));
+                                                                  "log", "dct", "window", "tensor"}));
   EXPECT_EQ(plan.node(*logmel).key,
             "mic/resample(22050->16000)/window(400,160,none)/spectrum(512,400,hann,p2)/mel(40,0-8000,slaney,norm)/"
             "log(ln,1e-10,0)/window(96,48,none)/tensor(float32[1, 96, 40]*1)");
@@ -188,7 +188,8 @@ TEST(PlanBuilder, LogMelAndMfccShareFramesSpectrumMelAndLog) {
   // The mel step has its own parameters: a model that asks for 64 bands gets its own mel node.
   PlanBuilder b2;
   int s2 = b2.add_source(audio_source(16000, 1));
-  auto a40 = b2.add_audio_chain(s2, feature_req(AudioFeatureKind::kMel, 10, 10), {1, 10, 40}, DType::kFloat32, "a", "p");
+  auto a40 = b2.add_audio_chain(s2, feature_req(AudioFeatureKind::kMel, 10, 10), {1, 10, 40}, DType::kFloat32, "a",
+                                "p");
   AudioInputSpec req64 = feature_req(AudioFeatureKind::kMel, 10, 10);
   req64.features->mels = 64;
   auto a64 = b2.add_audio_chain(s2, req64, {1, 10, 64}, DType::kFloat32, "b", "p");
@@ -199,8 +200,10 @@ TEST(PlanBuilder, LogMelAndMfccShareFramesSpectrumMelAndLog) {
 TEST(PlanBuilder, WithoutSharingEveryConsumerGetsItsOwnChain) {
   PlanBuilder b(/*share=*/false);
   int src = b.add_source(audio_source(22050, 1));
-  auto x = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32, "x", "p");
-  auto y = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32, "y", "p");
+  auto x = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32, "x",
+                             "p");
+  auto y = b.add_audio_chain(src, feature_req(AudioFeatureKind::kLogMel, 96, 48), {1, 96, 40}, DType::kFloat32, "y",
+                             "p");
   ASSERT_TRUE(x.ok() && y.ok());
   EXPECT_NE(*x, *y);
   // The source is still one node; each chain has resample, frames, spectrum, mel, log, window, tensor.
@@ -273,7 +276,8 @@ TEST(FeatureNodes, StreamedChunksGiveTheSameLogMelAsTheOpsOnTheWholeSignal) {
     signal[n] = static_cast<float>(0.4 * std::sin(2 * 3.141592653589793 * (200.0 + 1500.0 * t) * t));
   }
   std::vector<std::vector<float>> chunks;
-  for (size_t at = 0; at < signal.size(); at += 320) chunks.emplace_back(signal.begin() + at, signal.begin() + at + 320);
+  for (size_t at = 0; at < signal.size(); at += 320)
+    chunks.emplace_back(signal.begin() + at, signal.begin() + at + 320);
   const auto tensors = run_path(plan, *leaf, chunks);
   // (16000 - 400) / 160 + 1 = 98 frames -> 19 windows of 5.
   ASSERT_EQ(tensors.size(), 19u);
@@ -315,7 +319,8 @@ TEST(PlanBuilder, AudioRequirementThatForbidsUpsamplingNamesBothSides) {
   auto t = b.add_audio_chain(src, req, {1, 960}, DType::kFloat32, "m", "p");
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().message(),
-            "the model needs 48000 Hz, 2 ch audio and forbids upsampling (allowUpsampling: false), but sensor mic gives "
+            "the model needs 48000 Hz, 2 ch audio and forbids upsampling (allowUpsampling: false), but sensor mic "
+            "gives "
             "8000 Hz, 1 ch: both its rate and its channel count are lower");
   req = audio_req(16000, 512, 512, 1);
   req.allow_upsampling = false;
@@ -350,7 +355,8 @@ TEST(PlanBuilder, SelectedChannelsAreTakenBeforeResamplingAndChecked) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().message(), "the model takes channel 2 of sensor mic, which has 2 channel(s) (0 to 1)");
   Plan plan = b.finish();
-  EXPECT_EQ(plan.node(*t).key, "mic/select(2->[1])/resample(44100->16000)/window(512,512,none)/tensor(float32[1, 512]*1)");
+  EXPECT_EQ(plan.node(*t).key,
+            "mic/select(2->[1])/resample(44100->16000)/window(512,512,none)/tensor(float32[1, 512]*1)");
   EXPECT_EQ(kinds_to_root(plan, *l), (std::vector<std::string>{"source", "select", "resample", "window", "tensor"}));
   const auto& rs = std::get<ResampleParams>(plan.node(plan.node(plan.node(*t).parent).parent).params);
   EXPECT_EQ(rs.channels, 1);  // only the selected channel is resampled

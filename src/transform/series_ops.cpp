@@ -38,8 +38,8 @@ Status SeriesResampler::push(int64_t t_ns, std::span<const float> values, std::v
     if (!std::isfinite(values[c])) return InvalidArgument(fmt::format("series value {} is not finite", c));
   }
   if (have_previous_ && t_ns <= previous_t_) {
-    return InvalidArgument(fmt::format("series sample at {} ns is not after the previous one at {} ns", t_ns,
-                                       previous_t_));
+    return InvalidArgument(
+        fmt::format("series sample at {} ns is not after the previous one at {} ns", t_ns, previous_t_));
   }
   if (have_previous_ && t_ns - previous_t_ > max_gap_ns_) {
     ++gaps_;

@@ -34,7 +34,8 @@ TEST(SeriesResampler, FasterInputIsDecimatedBetweenReadings) {
   ASSERT_TRUE(r.ok());
   std::vector<float> rows;
   std::vector<int64_t> times;
-  for (int t = 0; t <= 20; ++t) ASSERT_TRUE(r->push(t * kMs, std::vector<float>{static_cast<float>(t)}, &rows, &times).ok());
+  for (int t = 0; t <= 20; ++t)
+    ASSERT_TRUE(r->push(t * kMs, std::vector<float>{static_cast<float>(t)}, &rows, &times).ok());
   ASSERT_EQ(rows.size(), 7u);  // 0, 3.33, 6.67, 10, 13.33, 16.67, 20 ms
   for (size_t k = 0; k < rows.size(); ++k) {
     EXPECT_NEAR(rows[k], static_cast<double>(k) * 10.0 / 3.0, 1e-4) << k;
@@ -63,7 +64,8 @@ TEST(SeriesResampler, BadSamplesAreRefusedAndTheStreamGoesOn) {
   std::vector<float> rows;
   ASSERT_TRUE(r->push(10 * kMs, std::vector<float>{0, 0}, &rows, nullptr).ok());
   Status late = r->push(5 * kMs, std::vector<float>{1, 1}, &rows, nullptr);
-  EXPECT_NE(late.message().find("at 5000000 ns is not after the previous one at 10000000 ns"), std::string::npos) << late;
+  EXPECT_NE(late.message().find("at 5000000 ns is not after the previous one at 10000000 ns"), std::string::npos)
+      << late;
   Status same = r->push(10 * kMs, std::vector<float>{1, 1}, &rows, nullptr);
   EXPECT_FALSE(same.ok());
   Status width = r->push(20 * kMs, std::vector<float>{1}, &rows, nullptr);

@@ -29,14 +29,14 @@ bool Broker::publish(const std::string& topic, const std::vector<std::string>& m
     std::ofstream out(file);
     for (const auto& m : messages) out << m << "\n";
   }
-  const std::string cmd =
-      fmt::format("timeout 10 mosquitto_pub -h 127.0.0.1 -p {} -t '{}' -q 1 -l < '{}'", port_, topic, file);
+  const std::string cmd = fmt::format("timeout 10 mosquitto_pub -h 127.0.0.1 -p {} -t '{}' -q 1 -l < '{}'", port_,
+                                      topic, file);
   return std::system(cmd.c_str()) == 0;
 }
 
 bool Broker::accepts() const {
-  return std::system(fmt::format("timeout 2 mosquitto_pub -h 127.0.0.1 -p {} -t probe -n 2>/dev/null", port_).c_str()) ==
-         0;
+  return std::system(
+             fmt::format("timeout 2 mosquitto_pub -h 127.0.0.1 -p {} -t probe -n 2>/dev/null", port_).c_str()) == 0;
 }
 
 bool have_mosquitto() { return have_program("mosquitto") && have_program("mosquitto_pub"); }

@@ -27,9 +27,9 @@ std::string sample_file(std::string_view relative);
 }  // namespace sensix::testing
 
 // Skips the current test when a cached file is missing (the cache is filled by scripts/setup).
-#define SENSIX_REQUIRE_FILE(path)                                                       \
-  do {                                                                                  \
-    if (!std::filesystem::exists(path)) {                                               \
-      GTEST_SKIP() << (path) << " is not in the cache: run scripts/setup to fetch it";  \
-    }                                                                                   \
+#define SENSIX_REQUIRE_FILE(path)                                                      \
+  do {                                                                                 \
+    if (!std::filesystem::exists(path)) {                                              \
+      GTEST_SKIP() << (path) << " is not in the cache: run scripts/setup to fetch it"; \
+    }                                                                                  \
   } while (0)

@@ -32,8 +32,8 @@ PulseTestDaemon::~PulseTestDaemon() {
 Status PulseTestDaemon::start(std::chrono::milliseconds timeout) {
   if (daemon_.running()) return FailedPrecondition("the PulseAudio test daemon is already running");
   const std::vector<std::string> args = {
-      "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--system=no",
-      "--realtime=no", "--high-priority=no", "--log-target=stderr", "-F", "/dev/null",
+      "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--system=no", "--realtime=no",
+      "--high-priority=no", "--log-target=stderr", "-F", "/dev/null",
       "--load=module-native-protocol-unix socket=" + dir_ + "/native auth-anonymous=1",
       // A stereo 48 kHz sink: captures at other formats exercise PulseAudio's conversion.
       fmt::format("--load=module-null-sink sink_name={} rate=48000 channels=2", kSink)};
@@ -46,8 +46,8 @@ Status PulseTestDaemon::start(std::chrono::milliseconds timeout) {
     if (pactl({"info"}) == 0) return wake_sink(deadline);
     if (std::chrono::steady_clock::now() > deadline) {
       stop();
-      return Unavailable(fmt::format("pulseaudio did not answer on {} within {} ms; its log:\n{}", server(),
-                                     timeout.count(), log()));
+      return Unavailable(
+          fmt::format("pulseaudio did not answer on {} within {} ms; its log:\n{}", server(), timeout.count(), log()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -80,7 +80,8 @@ Status PulseTestDaemon::play(const std::string& file, std::chrono::milliseconds 
   const int rc = player.wait(timeout);
   if (rc != 0) {
     return Unavailable(fmt::format("paplay {} {} ({}); its log:\n{}", file,
-                                   rc == -1 ? "did not finish in time" : "failed", rc, read_text(dir_ + "/paplay.log")));
+                                   rc == -1 ? "did not finish in time" : "failed", rc,
+                                   read_text(dir_ + "/paplay.log")));
   }
   return Status::Ok();
 }
@@ -132,9 +133,19 @@ Status PulseTestDaemon::wake_sink(std::chrono::steady_clock::time_point deadline
 
 std::vector<std::string> PulseTestDaemon::child_env() const {
   std::vector<std::string> env;
-  const char* drop[] = {"HOME=", "XDG_RUNTIME_DIR=", "XDG_CONFIG_HOME=", "XDG_STATE_HOME=", "PULSE_RUNTIME_PATH=",
-                        "PULSE_STATE_PATH=", "PULSE_SERVER=", "PULSE_SINK=", "PULSE_SOURCE=", "PULSE_COOKIE=",
-                        "DBUS_SESSION_BUS_ADDRESS=", "DISPLAY=", "WAYLAND_DISPLAY="};
+  const char* drop[] = {"HOME=",
+                        "XDG_RUNTIME_DIR=",
+                        "XDG_CONFIG_HOME=",
+                        "XDG_STATE_HOME=",
+                        "PULSE_RUNTIME_PATH=",
+                        "PULSE_STATE_PATH=",
+                        "PULSE_SERVER=",
+                        "PULSE_SINK=",
+                        "PULSE_SOURCE=",
+                        "PULSE_COOKIE=",
+                        "DBUS_SESSION_BUS_ADDRESS=",
+                        "DISPLAY=",
+                        "WAYLAND_DISPLAY="};
   for (char** e = environ; *e != nullptr; ++e) {
     bool keep = true;
     for (const char* d : drop) keep = keep && std::strncmp(*e, d, std::strlen(d)) != 0;

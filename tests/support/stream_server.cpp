@@ -14,15 +14,15 @@ const char* const kSystemPython = "/usr/bin/python3";  // Debian's, where python
 }  // namespace
 
 std::vector<std::string> ffmpeg_args(const std::vector<std::string>& output_args) {
-  std::vector<std::string> a{"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
-                             "-i",     kMegamind, "-an"};
+  std::vector<std::string> a{"ffmpeg",       "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
+                             "-stream_loop", "-1",       "-i",           kMegamind,   "-an"};
   a.insert(a.end(), output_args.begin(), output_args.end());
   return a;
 }
 
 std::vector<std::string> mjpeg_http_args(int port) {
-  return ffmpeg_args({"-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-listen", "1",
-                      fmt::format("http://127.0.0.1:{}/cam", port)});
+  return ffmpeg_args(
+      {"-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-listen", "1", fmt::format("http://127.0.0.1:{}/cam", port)});
 }
 
 std::vector<std::string> mpegts_udp_args(int port) {

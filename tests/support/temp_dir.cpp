@@ -32,7 +32,8 @@ void write_random_bytes(const std::string& path, size_t n, unsigned seed) {
 std::string write_temp_file(std::string_view name, std::string_view bytes) {
   static TempDir dir;  // removed at exit
   const std::string path = dir.file(std::string(name));
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 

@@ -37,8 +37,7 @@ Result<const OrtLibrary*> open_library(const std::string& path) {
   dlerror();
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    return Unavailable(
-        fmt::format("cannot load the ONNX Runtime library {}: {}", path, dl_error()));
+    return Unavailable(fmt::format("cannot load the ONNX Runtime library {}: {}", path, dl_error()));
   }
   if (g_library != nullptr && handle == g_library->handle) {
     dlclose(handle);  // drops the extra reference; the same file by another name
@@ -49,25 +48,24 @@ Result<const OrtLibrary*> open_library(const std::string& path) {
   if (get_api_base == nullptr) {
     std::string err = dl_error();
     dlclose(handle);
-    return Unavailable(fmt::format(
-        "{} is not an ONNX Runtime library (no symbol OrtGetApiBase): {}", path, err));
+    return Unavailable(fmt::format("{} is not an ONNX Runtime library (no symbol OrtGetApiBase): {}", path, err));
   }
   if (g_library != nullptr) {
     dlclose(handle);
-    return Unavailable(fmt::format(
-        "cannot use the ONNX Runtime library {}: this process already uses {} (one ONNX "
-        "Runtime library per process)",
-        path, g_library->path));
+    return Unavailable(
+        fmt::format("cannot use the ONNX Runtime library {}: this process already uses {} (one ONNX "
+                    "Runtime library per process)",
+                    path, g_library->path));
   }
   const OrtApiBase* base = get_api_base();
   const char* version = base ? base->GetVersionString() : nullptr;
   const OrtApi* api = base ? base->GetApi(ORT_API_VERSION) : nullptr;
   if (api == nullptr) {
     dlclose(handle);
-    return Unavailable(fmt::format(
-        "the ONNX Runtime library {} (version {}) is too old: it does not provide API version "
-        "{}, which this build needs (ONNX Runtime 1.{} or newer)",
-        path, version ? version : "unknown", ORT_API_VERSION, ORT_API_VERSION));
+    return Unavailable(
+        fmt::format("the ONNX Runtime library {} (version {}) is too old: it does not provide API version "
+                    "{}, which this build needs (ONNX Runtime 1.{} or newer)",
+                    path, version ? version : "unknown", ORT_API_VERSION, ORT_API_VERSION));
   }
   Ort::InitApi(api);
   g_library = new OrtLibrary{path, handle, version ? version : "unknown"};
@@ -83,8 +81,7 @@ Result<DType> to_dtype(ONNXTensorElementDataType t) {
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DType::kInt8;
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DType::kUInt8;
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return DType::kBool;
-    default: return InvalidArgument(fmt::format("unsupported ONNX element type {}",
-                                                static_cast<int>(t)));
+    default: return InvalidArgument(fmt::format("unsupported ONNX element type {}", static_cast<int>(t)));
   }
 }
 
@@ -111,12 +108,12 @@ void ensure_tensor(Tensor* t, DType dtype, const Shape& shape) {
   *t = Tensor(dtype, shape);
 }
 
-Result<TensorInfo> describe(const Ort::TypeInfo& type_info, std::string name,
-                            std::string_view role) {
+Result<TensorInfo> describe(const Ort::TypeInfo& type_info, std::string name, std::string_view role) {
   if (type_info.GetONNXType() != ONNX_TYPE_TENSOR) {
-    return InvalidArgument(fmt::format("{} \"{}\" is not a tensor (ONNX type {}); only tensors "
-                                       "are supported",
-                                       role, name, static_cast<int>(type_info.GetONNXType())));
+    return InvalidArgument(
+        fmt::format("{} \"{}\" is not a tensor (ONNX type {}); only tensors "
+                    "are supported",
+                    role, name, static_cast<int>(type_info.GetONNXType())));
   }
   auto tensor_info = type_info.GetTensorTypeAndShapeInfo();
   auto dtype = to_dtype(tensor_info.GetElementType());
@@ -135,8 +132,8 @@ Result<TensorInfo> describe(const Ort::TypeInfo& type_info, std::string name,
 
 class OrtSession final : public SessionBase {
  public:
-  OrtSession(std::shared_ptr<Ort::Env> env, std::string path, Ort::Session session,
-             std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs, MemoryUsage memory)
+  OrtSession(std::shared_ptr<Ort::Env> env, std::string path, Ort::Session session, std::vector<TensorInfo> inputs,
+             std::vector<TensorInfo> outputs, MemoryUsage memory)
       : SessionBase(std::move(path), std::move(inputs), std::move(outputs), memory),
         env_(std::move(env)),
         session_(std::move(session)),
@@ -152,9 +149,9 @@ class OrtSession final : public SessionBase {
       input_values_.clear();
       for (const Tensor* t : inputs) {
         // ORT only reads inputs; the const_cast lets it see the caller's memory without a copy.
-        input_values_.push_back(Ort::Value::CreateTensor(
-            memory_info_, const_cast<std::byte*>(t->data()), t->byte_size(), t->shape().data(),
-            t->shape().size(), to_onnx(t->dtype())));
+        input_values_.push_back(Ort::Value::CreateTensor(memory_info_, const_cast<std::byte*>(t->data()),
+                                                         t->byte_size(), t->shape().data(), t->shape().size(),
+                                                         to_onnx(t->dtype())));
       }
       output_names_.clear();
       output_values_.clear();
@@ -166,14 +163,13 @@ class OrtSession final : public SessionBase {
           Tensor& out = (*outputs)[k];
           ensure_tensor(&out, info.dtype, info.shape);
           output_values_.push_back(Ort::Value::CreateTensor(
-              memory_info_, out.data(), out.byte_size(), out.shape().data(), out.shape().size(),
-              to_onnx(out.dtype())));
+              memory_info_, out.data(), out.byte_size(), out.shape().data(), out.shape().size(), to_onnx(out.dtype())));
         } else {
           output_values_.emplace_back(nullptr);  // ORT allocates; copied out below
         }
       }
-      session_.Run(run_options_, input_names_.data(), input_values_.data(), input_values_.size(),
-                   output_names_.data(), output_values_.data(), output_values_.size());
+      session_.Run(run_options_, input_names_.data(), input_values_.data(), input_values_.size(), output_names_.data(),
+                   output_values_.data(), output_values_.size());
       for (size_t k = 0; k < output_indices.size(); ++k) {
         const TensorInfo& info = outputs_[output_indices[k]];
         if (is_static(info.shape)) continue;
@@ -228,20 +224,17 @@ class OrtEngine final : public EngineBase {
       Ort::AllocatorWithDefaultOptions allocator;
       for (size_t i = 0; i < session.GetInputCount(); ++i) {
         std::string name = session.GetInputNameAllocated(i, allocator).get();
-        SENSIX_ASSIGN_OR_RETURN(auto info,
-                                describe(session.GetInputTypeInfo(i), std::move(name), "input"));
+        SENSIX_ASSIGN_OR_RETURN(auto info, describe(session.GetInputTypeInfo(i), std::move(name), "input"));
         inputs.push_back(std::move(info));
       }
       for (size_t i = 0; i < session.GetOutputCount(); ++i) {
         std::string name = session.GetOutputNameAllocated(i, allocator).get();
-        SENSIX_ASSIGN_OR_RETURN(
-            auto info, describe(session.GetOutputTypeInfo(i), std::move(name), "output"));
+        SENSIX_ASSIGN_OR_RETURN(auto info, describe(session.GetOutputTypeInfo(i), std::move(name), "output"));
         outputs.push_back(std::move(info));
       }
       MemoryUsage memory{file_bytes, std::max<int64_t>(0, resident_memory_bytes() - rss_before)};
-      return std::unique_ptr<Session>(new OrtSession(env_, path, std::move(session),
-                                                     std::move(inputs), std::move(outputs),
-                                                     memory));
+      return std::unique_ptr<Session>(
+          new OrtSession(env_, path, std::move(session), std::move(inputs), std::move(outputs), memory));
     } catch (const Ort::Exception& e) {
       // ORT_INVALID_PROTOBUF, ORT_INVALID_GRAPH, ORT_NOT_IMPLEMENTED (unknown op), ORT_FAIL
       // ("Load model ... failed")...: the file is not a model this engine can run.
@@ -265,8 +258,8 @@ Result<std::unique_ptr<Engine>> open_onnxruntime_engine(const std::string& libra
     auto env = std::make_shared<Ort::Env>(ORT_LOGGING_LEVEL_ERROR, "sensix");
     return std::unique_ptr<Engine>(new OrtEngine(library, std::move(env)));
   } catch (const Ort::Exception& e) {
-    return Unavailable(fmt::format("ONNX Runtime {} ({}) failed to start: {}", library->version,
-                                   library_path, e.what()));
+    return Unavailable(
+        fmt::format("ONNX Runtime {} ({}) failed to start: {}", library->version, library_path, e.what()));
   }
 }
 

@@ -8,8 +8,8 @@
 #include "common/paths.h"
 #include "engines/registry.h"
 #include "support/paths.h"
-#include "support/tensors.h"
 #include "support/temp_dir.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
@@ -78,8 +78,7 @@ TEST_F(OnnxRuntimeEngineTest, MelspectrogramHasDynamicLength) {
     EXPECT_TRUE(testing::all_finite(out[0]));
     frames.push_back(out[0].shape()[2]);
   }
-  std::cout << "melspectrogram frames: 1280 samples -> " << frames[0] << ", 2560 -> "
-            << frames[1] << "\n";
+  std::cout << "melspectrogram frames: 1280 samples -> " << frames[0] << ", 2560 -> " << frames[1] << "\n";
   EXPECT_GT(frames[0], 0);
   EXPECT_EQ(frames[1] - frames[0], 8) << "10 ms hop: 1280 more samples give 8 more frames";
 }

@@ -64,17 +64,15 @@ Result<std::shared_ptr<const TfLiteApi>> open_library(const std::string& path) {
   // reporter) that outlives any interpreter; the library stays mapped until the process exits.
   api->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (api->handle == nullptr) {
-    return Unavailable(
-        fmt::format("cannot load the TensorFlow Lite library {}: {}", path, dl_error()));
+    return Unavailable(fmt::format("cannot load the TensorFlow Lite library {}: {}", path, dl_error()));
   }
   Status missing = Status::Ok();
   auto bind = [&](auto& fn, const char* symbol) {
     if (!missing.ok()) return;
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(api->handle, symbol));
     if (fn == nullptr) {
-      missing = Unavailable(fmt::format(
-          "{} is not a usable TensorFlow Lite C library (no symbol {}): {}", path, symbol,
-          dl_error()));
+      missing = Unavailable(
+          fmt::format("{} is not a usable TensorFlow Lite C library (no symbol {}): {}", path, symbol, dl_error()));
     }
   };
   bind(api->Version, "TfLiteVersion");
@@ -165,8 +163,8 @@ Shape declared_shape(const TfLiteApi& api, const TfLiteTensor* t) {
 Status check_tflite_file(const std::string& path, int64_t file_bytes) {
   constexpr int64_t kMinBytes = 16;
   if (file_bytes < kMinBytes) {
-    return InvalidArgument(fmt::format(
-        "not a TFLite model: the file has {} bytes, fewer than any FlatBuffer model", file_bytes));
+    return InvalidArgument(
+        fmt::format("not a TFLite model: the file has {} bytes, fewer than any FlatBuffer model", file_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   std::array<char, 8> head{};
@@ -175,21 +173,18 @@ Status check_tflite_file(const std::string& path, int64_t file_bytes) {
     std::string found;
     for (int i = 4; i < 8; ++i) {
       unsigned char c = static_cast<unsigned char>(head[i]);
-      found += (c >= 32 && c < 127) ? std::string(1, static_cast<char>(c))
-                                    : fmt::format("\\x{:02x}", c);
+      found += (c >= 32 && c < 127) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
     }
-    return InvalidArgument(fmt::format(
-        "not a TFLite model: bytes 4..8 are \"{}\", not the FlatBuffer identifier \"TFL3\"",
-        found));
+    return InvalidArgument(
+        fmt::format("not a TFLite model: bytes 4..8 are \"{}\", not the FlatBuffer identifier \"TFL3\"", found));
   }
   return Status::Ok();
 }
 
 class TfLiteSession final : public SessionBase {
  public:
-  TfLiteSession(std::shared_ptr<const TfLiteApi> api, std::string path,
-                std::unique_ptr<ErrorLog> log, TfLiteInterpreter* interpreter,
-                std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
+  TfLiteSession(std::shared_ptr<const TfLiteApi> api, std::string path, std::unique_ptr<ErrorLog> log,
+                TfLiteInterpreter* interpreter, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs,
                 MemoryUsage memory)
       : SessionBase(std::move(path), std::move(inputs), std::move(outputs), memory),
         api_(std::move(api)),
@@ -197,8 +192,7 @@ class TfLiteSession final : public SessionBase {
         interpreter_(interpreter) {
     allocated_shapes_.resize(inputs_.size());
     for (size_t i = 0; i < inputs_.size(); ++i) {
-      allocated_shapes_[i] =
-          current_shape(*api_, api_->GetInputTensor(interpreter_, static_cast<int32_t>(i)));
+      allocated_shapes_[i] = current_shape(*api_, api_->GetInputTensor(interpreter_, static_cast<int32_t>(i)));
     }
   }
   ~TfLiteSession() override { api_->InterpreterDelete(interpreter_); }
@@ -216,27 +210,23 @@ class TfLiteSession final : public SessionBase {
       std::vector<int> dims(shape.begin(), shape.end());
       if (api_->ResizeInputTensor(interpreter_, static_cast<int32_t>(i), dims.data(),
                                   static_cast<int32_t>(dims.size())) != kTfLiteOk) {
-        return InvalidArgument(fmt::format("input \"{}\": TFLite cannot resize it to {}: {}",
-                                           inputs_[i].name, shape_to_string(shape),
-                                           log_->take()));
+        return InvalidArgument(fmt::format("input \"{}\": TFLite cannot resize it to {}: {}", inputs_[i].name,
+                                           shape_to_string(shape), log_->take()));
       }
       allocated_shapes_[i] = shape;
       resized = true;
     }
     if (resized && api_->AllocateTensors(interpreter_) != kTfLiteOk) {
       for (auto& s : allocated_shapes_) s.clear();  // force a resize next time
-      return InvalidArgument(
-          fmt::format("TFLite cannot allocate tensors for these input shapes: {}",
-                      log_->take()));
+      return InvalidArgument(fmt::format("TFLite cannot allocate tensors for these input shapes: {}", log_->take()));
     }
 
     for (size_t i = 0; i < inputs.size(); ++i) {
       TfLiteTensor* t = api_->GetInputTensor(interpreter_, static_cast<int32_t>(i));
       if (api_->TensorByteSize(t) != inputs[i]->byte_size() ||
           api_->TensorCopyFromBuffer(t, inputs[i]->data(), inputs[i]->byte_size()) != kTfLiteOk) {
-        return Internal(fmt::format("input \"{}\": TFLite holds {} bytes, the tensor {}: {}",
-                                    inputs_[i].name, api_->TensorByteSize(t),
-                                    inputs[i]->byte_size(), log_->take()));
+        return Internal(fmt::format("input \"{}\": TFLite holds {} bytes, the tensor {}: {}", inputs_[i].name,
+                                    api_->TensorByteSize(t), inputs[i]->byte_size(), log_->take()));
       }
     }
     if (api_->Invoke(interpreter_) != kTfLiteOk) {
@@ -254,9 +244,9 @@ class TfLiteSession final : public SessionBase {
       }
       if (api_->TensorByteSize(t) != out.byte_size() ||
           api_->TensorCopyToBuffer(t, out.data(), out.byte_size()) != kTfLiteOk) {
-        return Internal(fmt::format("output \"{}\": TFLite holds {} bytes for {} {}: {}",
-                                    info.name, api_->TensorByteSize(t), dtype_name(info.dtype),
-                                    shape_to_string(shape), log_->take()));
+        return Internal(fmt::format("output \"{}\": TFLite holds {} bytes for {} {}: {}", info.name,
+                                    api_->TensorByteSize(t), dtype_name(info.dtype), shape_to_string(shape),
+                                    log_->take()));
       }
     }
     return Status::Ok();
@@ -287,8 +277,7 @@ class TfLiteEngine final : public EngineBase {
     // stderr through its default reporter; the options' reporter only exists later).
     TfLiteModel* model = api_->ModelCreateFromFile(path.c_str());
     if (model == nullptr) {
-      return InvalidArgument(
-          "not a valid TFLite model: TFLite rejected the FlatBuffer (truncated or corrupt)");
+      return InvalidArgument("not a valid TFLite model: TFLite rejected the FlatBuffer (truncated or corrupt)");
     }
     auto log = std::make_unique<ErrorLog>();
     TfLiteInterpreterOptions* interpreter_options = api_->OptionsCreate();
@@ -298,27 +287,23 @@ class TfLiteEngine final : public EngineBase {
     api_->OptionsDelete(interpreter_options);
     api_->ModelDelete(model);  // the interpreter keeps what it needs
     if (interpreter == nullptr) {
-      return InvalidArgument(
-          fmt::format("TFLite cannot build an interpreter for this model: {}", log->take()));
+      return InvalidArgument(fmt::format("TFLite cannot build an interpreter for this model: {}", log->take()));
     }
     auto fail = [&](Status s) {
       api_->InterpreterDelete(interpreter);
       return s;
     };
     if (api_->AllocateTensors(interpreter) != kTfLiteOk) {
-      return fail(InvalidArgument(
-          fmt::format("TFLite cannot allocate the model's tensors: {}", log->take())));
+      return fail(InvalidArgument(fmt::format("TFLite cannot allocate the model's tensors: {}", log->take())));
     }
 
     std::vector<TensorInfo> inputs, outputs;
-    auto describe = [&](const TfLiteTensor* t, std::string_view role,
-                        std::vector<TensorInfo>* into) -> Status {
+    auto describe = [&](const TfLiteTensor* t, std::string_view role, std::vector<TensorInfo>* into) -> Status {
       TensorInfo info;
       info.name = api_->TensorName(t) ? api_->TensorName(t) : "";
       auto dtype = to_dtype(api_->TensorType(t));
       if (!dtype.ok()) {
-        return InvalidArgument(
-            fmt::format("{} \"{}\": {}", role, info.name, dtype.status().message()));
+        return InvalidArgument(fmt::format("{} \"{}\": {}", role, info.name, dtype.status().message()));
       }
       info.dtype = *dtype;
       info.shape = declared_shape(*api_, t);
@@ -334,9 +319,8 @@ class TfLiteEngine final : public EngineBase {
       if (!s.ok()) return fail(s);
     }
     MemoryUsage memory{file_bytes, std::max<int64_t>(0, resident_memory_bytes() - rss_before)};
-    return std::unique_ptr<Session>(new TfLiteSession(api_, path, std::move(log), interpreter,
-                                                      std::move(inputs), std::move(outputs),
-                                                      memory));
+    return std::unique_ptr<Session>(
+        new TfLiteSession(api_, path, std::move(log), interpreter, std::move(inputs), std::move(outputs), memory));
   }
 
   std::shared_ptr<const TfLiteApi> api_;

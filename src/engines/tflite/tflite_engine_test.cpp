@@ -8,8 +8,8 @@
 #include "common/paths.h"
 #include "engines/registry.h"
 #include "support/paths.h"
-#include "support/tensors.h"
 #include "support/temp_dir.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
@@ -61,8 +61,8 @@ TEST_F(TfLiteEngineTest, FlatBufferChecksAreClearAndNeverCrash) {
   const std::vector<LoadErrorCase> cases = {
       {"tiny file", testing::write_temp_file("tiny.tflite", "TFL3"), StatusCode::kInvalidArgument,
        "the file has 4 bytes"},
-      {"identifier then zeros", testing::write_temp_file("zeros.tflite", header_only),
-       StatusCode::kInvalidArgument, "TFLite rejected the FlatBuffer"},
+      {"identifier then zeros", testing::write_temp_file("zeros.tflite", header_only), StatusCode::kInvalidArgument,
+       "TFLite rejected the FlatBuffer"},
       {"identifier then garbage", testing::write_temp_file("garbage.tflite", garbage_after_id),
        StatusCode::kInvalidArgument, "TFLite rejected the FlatBuffer"},
   };

@@ -165,11 +165,16 @@ Result<ProcessSession::Worker> ProcessSession::spawn(worker::HelloInfo* hello) {
   posix_spawnattr_setpgroup(&attr, 0);  // its own group: a Ctrl-C at the terminal is for sensix to handle
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::vector<std::string> args = {exe,
-                                   "--engine", options_.engine,
-                                   "--model", options_.model_path,
-                                   "--threads", std::to_string(options_.session.intra_op_threads),
-                                   "--parent", std::to_string(::getpid()),
-                                   "--label", options_.label};
+                                   "--engine",
+                                   options_.engine,
+                                   "--model",
+                                   options_.model_path,
+                                   "--threads",
+                                   std::to_string(options_.session.intra_op_threads),
+                                   "--parent",
+                                   std::to_string(::getpid()),
+                                   "--label",
+                                   options_.label};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -186,8 +191,8 @@ Result<ProcessSession::Worker> ProcessSession::spawn(worker::HelloInfo* hello) {
 
   MessageHeader h;
   std::string body, what;
-  const IoResult r =
-      worker::receive_message(w.socket, options_.env->now() + options_.load_timeout, &h, &body, &what, options_.env);
+  const IoResult r = worker::receive_message(w.socket, options_.env->now() + options_.load_timeout, &h, &body, &what,
+                                             options_.env);
   const int pid = w.pid;
   if (r == IoResult::kOk && h.type == static_cast<uint32_t>(MessageType::kHello)) {
     auto decoded = worker::decode_hello(body);
@@ -201,7 +206,8 @@ Result<ProcessSession::Worker> ProcessSession::spawn(worker::HelloInfo* hello) {
     const bool decoded = worker::decode_status(body, &status);
     reap(w, false);
     if (decoded) return status;
-    return Unavailable(fmt::format("worker (pid {}) broke the protocol while loading (a malformed error message)", pid));
+    return Unavailable(
+        fmt::format("worker (pid {}) broke the protocol while loading (a malformed error message)", pid));
   } else if (r == IoResult::kOk) {
     what = fmt::format("message type {} before hello", h.type);
   }
@@ -210,8 +216,8 @@ Result<ProcessSession::Worker> ProcessSession::spawn(worker::HelloInfo* hello) {
   }
   reap(w, true);
   if (r == IoResult::kTimeout) {
-    return Unavailable(fmt::format("worker (pid {}) did not load the model in {:.1f} s, killed", pid,
-                                   seconds(options_.load_timeout)));
+    return Unavailable(
+        fmt::format("worker (pid {}) did not load the model in {:.1f} s, killed", pid, seconds(options_.load_timeout)));
   }
   return Unavailable(fmt::format("worker (pid {}) broke the protocol while loading ({}), killed", pid,
                                  what.empty() ? std::string(std::strerror(errno)) : what));
@@ -258,8 +264,8 @@ Status ProcessSession::run(std::span<const Tensor* const> inputs, std::span<cons
     switch (state_) {
       case State::kReady: break;
       case State::kFailed:
-        return FailedPrecondition(fmt::format("failed: {}; {} failures in a row, not restarted", health_.reason,
-                                              failures_in_a_row_));
+        return FailedPrecondition(
+            fmt::format("failed: {}; {} failures in a row, not restarted", health_.reason, failures_in_a_row_));
       case State::kRestarting: {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - options_.env->now());
         return Unavailable(fmt::format("worker restarting (attempt {} in {:.2g} s) after: {}", failures_in_a_row_,
@@ -301,7 +307,8 @@ Status ProcessSession::exchange(Worker& w, std::span<const Tensor* const> inputs
   Status grown = w.shm.grow(need);
   if (!grown.ok()) return grown;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i]->byte_size() > 0) std::memcpy(w.shm.data() + req.inputs[i].offset, inputs[i]->data(), inputs[i]->byte_size());
+    if (inputs[i]->byte_size() > 0)
+      std::memcpy(w.shm.data() + req.inputs[i].offset, inputs[i]->data(), inputs[i]->byte_size());
   }
   req.output_indices.assign(output_indices.begin(), output_indices.end());
   const uint64_t seq = ++seq_;
@@ -313,8 +320,8 @@ Status ProcessSession::exchange(Worker& w, std::span<const Tensor* const> inputs
   }
   MessageHeader h;
   std::string body, what;
-  const IoResult r =
-      worker::receive_message(w.socket, options_.env->now() + options_.timeout, &h, &body, &what, options_.env);
+  const IoResult r = worker::receive_message(w.socket, options_.env->now() + options_.timeout, &h, &body, &what,
+                                             options_.env);
   if (r == IoResult::kTimeout) {
     *lost = true;
     *kill = true;
@@ -332,7 +339,8 @@ Status ProcessSession::exchange(Worker& w, std::span<const Tensor* const> inputs
     if (!worker::decode_status(body, &status)) return protocol("a malformed error message");
     return status;
   }
-  if (h.type != static_cast<uint32_t>(MessageType::kRunOk)) return protocol(fmt::format("message type {} in reply to a run", h.type));
+  if (h.type != static_cast<uint32_t>(MessageType::kRunOk))
+    return protocol(fmt::format("message type {} in reply to a run", h.type));
   auto reply = worker::decode_run_reply(body);
   if (!reply.ok()) return protocol(reply.status().message());
   if (Status m = w.shm.map_at_least(h.shm_bytes); !m.ok()) return protocol(m.message());
@@ -344,10 +352,12 @@ Status ProcessSession::exchange(Worker& w, std::span<const Tensor* const> inputs
     const worker::TensorSlot& slot = reply->outputs[k];
     const TensorInfo& info = outputs_[static_cast<size_t>(output_indices[k])];
     if (slot.offset + slot.bytes > w.shm.size() || slot.dtype != info.dtype || slot.shape.size() != info.shape.size()) {
-      return protocol(fmt::format("output \"{}\" does not match the model or lies outside the shared memory", info.name));
+      return protocol(
+          fmt::format("output \"{}\" does not match the model or lies outside the shared memory", info.name));
     }
     Tensor& out = (*outputs)[k];
-    if (out.dtype() != slot.dtype || out.shape() != slot.shape || out.data() == nullptr) out = Tensor(slot.dtype, slot.shape);
+    if (out.dtype() != slot.dtype || out.shape() != slot.shape || out.data() == nullptr)
+      out = Tensor(slot.dtype, slot.shape);
     if (slot.bytes > 0) std::memcpy(out.data(), w.shm.data() + slot.offset, slot.bytes);
   }
   {

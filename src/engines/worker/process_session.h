@@ -48,22 +48,22 @@ struct WorkerOptions {
   std::string engine;      // engine name for the worker's EngineRegistry ("onnxruntime", "tflite")
   std::string model_path;  // the model file
   SessionOptions session;
-  std::string label = "model";  // for logs: "Model/x"
-  std::chrono::milliseconds timeout{2000};      // one run
+  std::string label = "model";                    // for logs: "Model/x"
+  std::chrono::milliseconds timeout{2000};        // one run
   std::chrono::milliseconds load_timeout{60000};  // start-up and model load
-  double initial_delay = 0.5;                   // seconds before the first restart
-  double max_delay = 10.0;                      // longest wait between restarts
-  int max_attempts = 5;                         // failures in a row before failing for good; 0 = never
-  int64_t memory_limit_bytes = 0;               // worker RSS after a run; 0 = no limit
-  Env* env = Env::Default();                    // the clock of the timeouts and restart delays
+  double initial_delay = 0.5;                     // seconds before the first restart
+  double max_delay = 10.0;                        // longest wait between restarts
+  int max_attempts = 5;                           // failures in a row before failing for good; 0 = never
+  int64_t memory_limit_bytes = 0;                 // worker RSS after a run; 0 = no limit
+  Env* env = Env::Default();                      // the clock of the timeouts and restart delays
 };
 
 struct WorkerHealth {
-  int pid = 0;              // the worker's process id; 0 while none runs
-  uint64_t restarts = 0;    // workers started after the first
-  uint64_t failures = 0;    // workers lost (died, hung, broke the protocol, over the memory limit)
-  bool failed = false;      // given up after max_attempts failures in a row
-  std::string reason;       // the last failure, "" if none
+  int pid = 0;            // the worker's process id; 0 while none runs
+  uint64_t restarts = 0;  // workers started after the first
+  uint64_t failures = 0;  // workers lost (died, hung, broke the protocol, over the memory limit)
+  bool failed = false;    // given up after max_attempts failures in a row
+  std::string reason;     // the last failure, "" if none
 };
 
 // The sensix-worker executable this process would start; NotFound lists where it looked.
@@ -115,8 +115,8 @@ class ProcessSession final : public Session {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   State state_ = State::kReady;
-  Worker worker_;                  // valid in kReady
-  bool in_run_ = false;            // run() holds worker_ outside the lock
+  Worker worker_;        // valid in kReady
+  bool in_run_ = false;  // run() holds worker_ outside the lock
   MemoryUsage memory_;
   uint64_t failures_in_a_row_ = 0;
   TimePoint next_attempt_;  // on options_.env's clock

@@ -10,9 +10,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <optional>
-#include <filesystem>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -22,19 +22,19 @@
 #include "common/paths.h"
 #include "engines/registry.h"
 #include "support/paths.h"
-#include "support/tensors.h"
-#include "support/temp_dir.h"
 #include "support/scoped_env.h"
+#include "support/temp_dir.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ScopedEnv;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using testing::model_file;
 using testing::random_tensor;
+using testing::ScopedEnv;
 
 constexpr const char* kBlazeFace = "blazeface/face_detection_front_128x128_barracuda.onnx";
 

@@ -150,7 +150,8 @@ int serve(Session& session, SharedMemory& shm, const Fault& fault) {
       continue;
     }
     for (size_t i = 0; i < outputs.size(); ++i) {
-      if (outputs[i].byte_size() > 0) std::memcpy(shm.data() + reply.outputs[i].offset, outputs[i].data(), outputs[i].byte_size());
+      if (outputs[i].byte_size() > 0)
+        std::memcpy(shm.data() + reply.outputs[i].offset, outputs[i].data(), outputs[i].byte_size());
     }
     reply.resident_bytes = resident_bytes_of(0);
     if (garble) {

@@ -307,15 +307,16 @@ Status SharedMemory::map_at_least(size_t bytes) {
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return Internal(fmt::format("shared memory: fstat: {}", std::strerror(errno)));
   if (static_cast<size_t>(st.st_size) < bytes) {
-    return InvalidArgument(fmt::format("the peer says the shared memory holds {} bytes, it holds {}", bytes,
-                                       st.st_size));
+    return InvalidArgument(
+        fmt::format("the peer says the shared memory holds {} bytes, it holds {}", bytes, st.st_size));
   }
   return remap(bytes);
 }
 
 Status SharedMemory::remap(size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-  if (p == MAP_FAILED) return ResourceExhausted(fmt::format("cannot map {} bytes of shared memory: {}", bytes, std::strerror(errno)));
+  if (p == MAP_FAILED)
+    return ResourceExhausted(fmt::format("cannot map {} bytes of shared memory: {}", bytes, std::strerror(errno)));
   if (ptr_ != nullptr) ::munmap(ptr_, size_);
   ptr_ = p;
   size_ = bytes;

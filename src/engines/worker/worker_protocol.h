@@ -33,9 +33,9 @@ namespace sensix::worker {
 
 constexpr int kSocketFd = 3;
 constexpr int kSharedMemoryFd = 4;
-constexpr uint32_t kMagic = 0x31575853;         // "SXW1"
-constexpr uint64_t kMaxBodyBytes = 16u << 20;   // a body never holds tensor data, only descriptions
-constexpr size_t kAlignment = 64;               // tensors in shared memory start on 64-byte boundaries
+constexpr uint32_t kMagic = 0x31575853;        // "SXW1"
+constexpr uint64_t kMaxBodyBytes = 16u << 20;  // a body never holds tensor data, only descriptions
+constexpr size_t kAlignment = 64;              // tensors in shared memory start on 64-byte boundaries
 
 enum class MessageType : uint32_t {
   kHello = 1,      // worker -> parent: HelloInfo

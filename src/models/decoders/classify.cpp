@@ -37,8 +37,8 @@ Result<bool> Classify::decode(const std::vector<Tensor>& outputs, const ImageGeo
   int classes = t.shape().empty() ? 1 : static_cast<int>(t.shape().back());
   SENSIX_RETURN_IF_ERROR(ensure_classifier(classes));
   if (t.size() != classes) {
-    return InvalidArgument(fmt::format("output \"{}\" holds {} values, expected one row of {} classes", output_.name,
-                                       t.size(), classes));
+    return InvalidArgument(
+        fmt::format("output \"{}\" holds {} values, expected one row of {} classes", output_.name, t.size(), classes));
   }
   SENSIX_ASSIGN_OR_RETURN(auto fired, classifier_->process(t.values<float>()));
   if (!fired) return false;

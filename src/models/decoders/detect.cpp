@@ -17,12 +17,12 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
     SENSIX_ASSIGN_OR_RETURN(OutputRef o, declared_output(model, field + ".scores", name));
     const TensorInfo& info = model.output_info(o.index);
     if (info.shape.size() != 3 || info.shape[1] < 0 || info.shape[2] < 0) {
-      return InvalidArgument(fmt::format("{}.scores: output \"{}\" is {}, expected a static [1, anchors, classes]", field,
-                                         name, shape_to_string(info.shape)));
+      return InvalidArgument(fmt::format("{}.scores: output \"{}\" is {}, expected a static [1, anchors, classes]",
+                                         field, name, shape_to_string(info.shape)));
     }
     if (classes >= 0 && classes != info.shape[2]) {
-      return InvalidArgument(fmt::format("{}.scores: outputs disagree on the number of classes ({} vs {})", field, classes,
-                                         info.shape[2]));
+      return InvalidArgument(fmt::format("{}.scores: outputs disagree on the number of classes ({} vs {})", field,
+                                         classes, info.shape[2]));
     }
     classes = info.shape[2];
     anchors_in_outputs += info.shape[1];
@@ -33,8 +33,8 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
     SENSIX_ASSIGN_OR_RETURN(OutputRef o, declared_output(model, field + ".boxes", name));
     const TensorInfo& info = model.output_info(o.index);
     if (info.shape.size() != 3 || info.shape[1] < 0 || info.shape[2] != d.box.num_coords) {
-      return InvalidArgument(fmt::format("{}.boxes: output \"{}\" is {}, expected [1, anchors, {}] (box.coords)", field, name,
-                                         shape_to_string(info.shape), d.box.num_coords));
+      return InvalidArgument(fmt::format("{}.boxes: output \"{}\" is {}, expected [1, anchors, {}] (box.coords)", field,
+                                         name, shape_to_string(info.shape), d.box.num_coords));
     }
     anchors_in_boxes += info.shape[1];
     box_outputs.push_back(o.index);
@@ -52,8 +52,8 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
   auto generated = generate_ssd_anchors(anchors);
   if (!generated.ok()) return generated.status().with_context(field + ".anchors");
   if (static_cast<int64_t>(generated->size()) != anchors_in_outputs) {
-    return InvalidArgument(fmt::format("{}.anchors: the parameters give {} anchors but the model's outputs have {}", field,
-                                       generated->size(), anchors_in_outputs));
+    return InvalidArgument(fmt::format("{}.anchors: the parameters give {} anchors but the model's outputs have {}",
+                                       field, generated->size(), anchors_in_outputs));
   }
   auto labels = labels_for(d.labels, d.labels_file);
   if (!labels.ok()) return labels.status().with_context(field + ".labelsFile");
@@ -67,8 +67,7 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
                                              std::move(box_outputs), std::move(labels).value()));
 }
 
-Result<bool> Detect::decode(const std::vector<Tensor>& outputs, const ImageGeometry* geometry,
-                            Prediction* prediction) {
+Result<bool> Detect::decode(const std::vector<Tensor>& outputs, const ImageGeometry* geometry, Prediction* prediction) {
   scores_buf_.clear();
   boxes_buf_.clear();
   for (int o : score_outputs_) {

@@ -24,7 +24,8 @@ Result<bool> TextRegions::decode(const std::vector<Tensor>& outputs, const Image
   SENSIX_ASSIGN_OR_RETURN(auto values, map_.floats(outputs));
   const Shape& shape = map_.in(outputs).shape();
   if (shape.size() < 2) {
-    return InvalidArgument(fmt::format("output \"{}\" is {}, expected [1, 1, H, W]", map_.name, shape_to_string(shape)));
+    return InvalidArgument(
+        fmt::format("output \"{}\" is {}, expected [1, 1, H, W]", map_.name, shape_to_string(shape)));
   }
   const int h = static_cast<int>(shape[shape.size() - 2]), w = static_cast<int>(shape.back());
   SENSIX_ASSIGN_OR_RETURN(auto regions, decoder_.decode(values, h, w, geometry));

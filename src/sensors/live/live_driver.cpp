@@ -35,9 +35,10 @@ Status LiveDriver::open() {
   Status s;
   if (!(r.initial_delay > 0) || !(r.max_delay >= r.initial_delay) || !(r.timeout > 0) || r.max_attempts < 0 ||
       !std::isfinite(r.max_delay) || !std::isfinite(r.timeout)) {
-    s = InvalidArgument(fmt::format("reconnect settings are not valid (initialDelay {} s, maxDelay {} s, maxAttempts {}, "
-                                    "timeout {} s)",
-                                    r.initial_delay, r.max_delay, r.max_attempts, r.timeout));
+    s = InvalidArgument(
+        fmt::format("reconnect settings are not valid (initialDelay {} s, maxDelay {} s, maxAttempts {}, "
+                    "timeout {} s)",
+                    r.initial_delay, r.max_delay, r.max_attempts, r.timeout));
   } else {
     SensorInfo info;
     try {

@@ -22,16 +22,14 @@ namespace {
 std::string pulse_error(int code, const std::string& device) {
   std::string text = pa_strerror(code) ? pa_strerror(code) : fmt::format("error {}", code);
   switch (code) {
-    case PA_ERR_CONNECTIONREFUSED:
-      return text + " (is a PulseAudio server running there?)";
+    case PA_ERR_CONNECTIONREFUSED: return text + " (is a PulseAudio server running there?)";
     case PA_ERR_NOENTITY:
-      return device.empty() ? text + " (the server has no default source)"
-                            : fmt::format("{} (no source named '{}'; `pactl list short sources` lists them)", text,
-                                          device);
+      return device.empty()
+                 ? text + " (the server has no default source)"
+                 : fmt::format("{} (no source named '{}'; `pactl list short sources` lists them)", text, device);
     case PA_ERR_ACCESS:
       return text + " (the server refused this client: check its authentication cookie or auth-anonymous)";
-    default:
-      return text;
+    default: return text;
   }
 }
 
@@ -95,14 +93,14 @@ std::string MicrophoneDriver::context_error() const {
 
 template <class Ready, class Failed>
 Status MicrophoneDriver::await(const char* what, Ready ready, Failed failed) {
-  const auto deadline = env()->now() + std::chrono::duration_cast<Duration>(
-                                           std::chrono::duration<double>(spec().reconnect.timeout));
+  const auto deadline = env()->now() +
+                        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(spec().reconnect.timeout));
   while (!ready()) {
     if (failed()) return Unavailable(context_error());
     if (stop_requested()) return Cancelled("stopped on request");
     if (env()->now() >= deadline) {
-      return Unavailable(fmt::format("no answer while {} within {} s (reconnect.timeout)", what,
-                                     spec().reconnect.timeout));
+      return Unavailable(
+          fmt::format("no answer while {} within {} s (reconnect.timeout)", what, spec().reconnect.timeout));
     }
     if (!iterate(kReadSlice)) return Unavailable("the PulseAudio main loop failed");
   }
@@ -115,7 +113,8 @@ Status MicrophoneDriver::connect() {
   ss.rate = static_cast<uint32_t>(rate_);
   ss.channels = static_cast<uint8_t>(channels_);
   if (!pa_sample_spec_valid(&ss)) {
-    return InvalidArgument(fmt::format("PulseAudio cannot capture float32 at {} Hz with {} channels", rate_, channels_));
+    return InvalidArgument(
+        fmt::format("PulseAudio cannot capture float32 at {} Hz with {} channels", rate_, channels_));
   }
   const uint32_t frame_bytes = static_cast<uint32_t>(frame_samples_ * channels_ * static_cast<int64_t>(sizeof(float)));
   pa_buffer_attr attr{};
@@ -149,8 +148,7 @@ Status MicrophoneDriver::connect() {
   SENSIX_RETURN_IF_ERROR(await(
       "opening the source", [&] { return pa_stream_get_state(stream_) == PA_STREAM_READY; },
       [&] {
-        return !PA_STREAM_IS_GOOD(pa_stream_get_state(stream_)) ||
-               !PA_CONTEXT_IS_GOOD(pa_context_get_state(context_));
+        return !PA_STREAM_IS_GOOD(pa_stream_get_state(stream_)) || !PA_CONTEXT_IS_GOOD(pa_context_get_state(context_));
       }));
   pending_.clear();
   origin_ns_ = now_media_ns();

@@ -72,13 +72,13 @@ class MicrophoneDriver final : public LiveDriver {
 
   int rate_ = 0;
   int channels_ = 0;
-  int64_t frame_samples_ = 0;       // sample frames per emitted frame
-  pa_mainloop* loop_ = nullptr;     // driver thread (connect() to disconnect())
-  pa_context* context_ = nullptr;   // driver thread
-  pa_stream* stream_ = nullptr;     // driver thread
-  std::vector<char> pending_;       // captured float32 bytes not emitted yet (less than one frame)
-  int64_t origin_ns_ = 0;      // now_media_ns() when this connection opened
-  int64_t captured_ = 0;       // sample frames captured in this connection
+  int64_t frame_samples_ = 0;      // sample frames per emitted frame
+  pa_mainloop* loop_ = nullptr;    // driver thread (connect() to disconnect())
+  pa_context* context_ = nullptr;  // driver thread
+  pa_stream* stream_ = nullptr;    // driver thread
+  std::vector<char> pending_;      // captured float32 bytes not emitted yet (less than one frame)
+  int64_t origin_ns_ = 0;          // now_media_ns() when this connection opened
+  int64_t captured_ = 0;           // sample frames captured in this connection
 };
 
 }  // namespace sensix

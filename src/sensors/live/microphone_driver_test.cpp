@@ -31,8 +31,8 @@ using testing::RecordingSink;
 using testing::seconds_since;
 using testing::TempDir;
 
-#define SKIP_WITHOUT_PULSEAUDIO()                                                          \
-  do {                                                                                     \
+#define SKIP_WITHOUT_PULSEAUDIO()                                                            \
+  do {                                                                                       \
     if (std::string why = PulseTestDaemon::unavailable(); !why.empty()) GTEST_SKIP() << why; \
   } while (0)
 
@@ -128,9 +128,9 @@ TEST(MicrophoneDriver, DescribesTheRequestedFormatWithoutConnecting) {
 }
 
 TEST(MicrophoneDriver, RefusesAFormatPulseAudioCannotCapture) {
-  for (auto [rate, channels, frame_ms, field] : {std::tuple{16000, 33, 20, "audio.channels"},
-                                                 std::tuple{400000, 1, 20, "audio.sampleRate"},
-                                                 std::tuple{16000, 1, 0, "audio.frameMs"}}) {
+  for (auto [rate, channels, frame_ms, field] :
+       {std::tuple{16000, 33, 20, "audio.channels"}, std::tuple{400000, 1, 20, "audio.sampleRate"},
+        std::tuple{16000, 1, 0, "audio.frameMs"}}) {
     MicrophoneDriver d("mic", mic_spec("", "", rate, channels, frame_ms));
     Status s = d.open();
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << field;
@@ -249,7 +249,8 @@ TEST_P(MicrophoneTone, CapturesAToneInTheRequestedFormat) {
   ASSERT_GE(best_len, 30u);
   // Analyse 200 ms from the middle of the run.
   const size_t mid = (best_start + best_len / 2) * block;
-  std::vector<float> seg(ch0.begin() + static_cast<long>(mid - 10 * block), ch0.begin() + static_cast<long>(mid + 10 * block));
+  std::vector<float> seg(ch0.begin() + static_cast<long>(mid - 10 * block),
+                         ch0.begin() + static_cast<long>(mid + 10 * block));
   EXPECT_NEAR(dominant_frequency(seg, c.rate), 1000.0, 10.0);
   // A sine of amplitude 0.5 has an RMS of 0.354 (the null sink and the streams are at 100%).
   EXPECT_NEAR(rms(seg), 0.354, 0.06);
@@ -328,8 +329,7 @@ TEST(MicrophoneDriver, AFrozenDaemonIsALossAndNeverBlocksStop) {
   ASSERT_TRUE(wait_until([&] { return d.state() == SensorState::kReconnecting; }, 5s))
       << sensor_state_name(d.state()) << ": " << d.reason();
   EXPECT_NE(d.reason().find("no data for 0.5 s"), std::string::npos) << d.reason();
-  ASSERT_TRUE(wait_until([&] { return d.reason().find("no answer while") != std::string::npos; }, 5s))
-      << d.reason();
+  ASSERT_TRUE(wait_until([&] { return d.reason().find("no answer while") != std::string::npos; }, 5s)) << d.reason();
   EXPECT_NE(d.reason().find(pulse.server()), std::string::npos) << d.reason();
   EXPECT_NE(d.reason().find("(reconnect.timeout)"), std::string::npos) << d.reason();
 

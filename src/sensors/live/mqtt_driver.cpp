@@ -5,8 +5,8 @@
 #include <cstring>
 #include <mutex>
 
-#include <fmt/format.h>
 #include <mosquitto.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -74,7 +74,8 @@ Result<MqttSamples> parse_mqtt_payload(std::string_view payload, const MqttSpec&
     }
     if (!spec.timestamp.empty()) {
       auto it = o.find(spec.timestamp);
-      if (it == o.end()) return InvalidArgument(fmt::format("{}timestamp field \"{}\" is missing", where, spec.timestamp));
+      if (it == o.end())
+        return InvalidArgument(fmt::format("{}timestamp field \"{}\" is missing", where, spec.timestamp));
       if (!it->is_number()) {
         return InvalidArgument(
             fmt::format("{}timestamp field \"{}\" is {}, not a number", where, spec.timestamp, json_kind(*it)));
@@ -113,12 +114,11 @@ Status MqttDriver::describe(SensorInfo* info) {
   info->modality = Modality::kSeries;
   info->channels = static_cast<int>(m.fields.size());
   info->rate = spec().series.rate;
-  info->description = fmt::format("MQTT {}:{} topic {}, {} field(s) ({}){}{}", m.host, m.port, m.topic, m.fields.size(),
-                                  fmt::join(m.fields, ", "),
-                                  m.timestamp.empty() ? ", stamped on arrival"
-                                                      : fmt::format(", time from \"{}\" ({})", m.timestamp,
-                                                                    timestamp_unit_name(m.timestamp_unit)),
-                                  info->rate > 0 ? fmt::format(", about {:g} Hz", info->rate) : "");
+  info->description = fmt::format(
+      "MQTT {}:{} topic {}, {} field(s) ({}){}{}", m.host, m.port, m.topic, m.fields.size(), fmt::join(m.fields, ", "),
+      m.timestamp.empty() ? ", stamped on arrival"
+                          : fmt::format(", time from \"{}\" ({})", m.timestamp, timestamp_unit_name(m.timestamp_unit)),
+      info->rate > 0 ? fmt::format(", about {:g} Hz", info->rate) : "");
   return Status::Ok();
 }
 
@@ -130,7 +130,8 @@ void MqttDriver::on_subscribe(struct mosquitto*, void* self, int mid, int qos_co
 }
 
 void MqttDriver::on_message(struct mosquitto*, void* self, const struct mosquitto_message* msg) {
-  std::string_view payload(static_cast<const char*>(msg->payload), msg->payloadlen > 0 ? static_cast<size_t>(msg->payloadlen) : 0);
+  std::string_view payload(static_cast<const char*>(msg->payload),
+                           msg->payloadlen > 0 ? static_cast<size_t>(msg->payloadlen) : 0);
   static_cast<MqttDriver*>(self)->handle_message(msg->topic ? msg->topic : "", payload);
 }
 
@@ -155,7 +156,7 @@ Status MqttDriver::connect() {
   if (rc != MOSQ_ERR_SUCCESS) return Unavailable(fmt::format("broker {}:{}: {}", m.host, m.port, mosq_error(rc)));
 
   const auto deadline = env()->now() + std::chrono::duration_cast<SteadyClock::duration>(
-                                                 std::chrono::duration<double>(spec().reconnect.timeout));
+                                           std::chrono::duration<double>(spec().reconnect.timeout));
   while (!connack_) {
     if (stop_requested()) return Cancelled("stopped while connecting");
     SENSIX_RETURN_IF_ERROR(pump(100));
@@ -165,8 +166,8 @@ Status MqttDriver::connect() {
     }
   }
   if (*connack_ != 0) {
-    return Unavailable(fmt::format("broker {}:{} refused the connection: {}", m.host, m.port,
-                                   mosquitto_connack_string(*connack_)));
+    return Unavailable(
+        fmt::format("broker {}:{} refused the connection: {}", m.host, m.port, mosquitto_connack_string(*connack_)));
   }
   rc = mosquitto_subscribe(mosq_, &subscribe_mid_, m.topic.c_str(), m.qos);
   if (rc != MOSQ_ERR_SUCCESS) return Unavailable(fmt::format("cannot subscribe to {}: {}", m.topic, mosq_error(rc)));
@@ -174,8 +175,8 @@ Status MqttDriver::connect() {
     if (stop_requested()) return Cancelled("stopped while subscribing");
     SENSIX_RETURN_IF_ERROR(pump(100));
     if (env()->now() > deadline) {
-      return Unavailable(fmt::format("broker did not confirm the subscription to {} within {} s", m.topic,
-                                     spec().reconnect.timeout));
+      return Unavailable(
+          fmt::format("broker did not confirm the subscription to {} within {} s", m.topic, spec().reconnect.timeout));
     }
   }
   if (*granted_qos_ > 2) return Unavailable(fmt::format("broker refused the subscription to {}", m.topic));
@@ -214,11 +215,13 @@ void MqttDriver::handle_message(std::string_view topic, std::string_view payload
     t[0] = arrival;
   } else if (spec().series.rate > 0) {
     const double step = 1e9 / spec().series.rate;
-    for (size_t i = 0; i < n; ++i) t[i] = arrival - static_cast<int64_t>(std::llround(step * static_cast<double>(n - 1 - i)));
+    for (size_t i = 0; i < n; ++i)
+      t[i] = arrival - static_cast<int64_t>(std::llround(step * static_cast<double>(n - 1 - i)));
   } else {
-    count_error(fmt::format("message on {} dropped: an array of {} samples needs spec.mqtt.timestamp or spec.series.rate "
-                            "to place them in time",
-                            topic, n));
+    count_error(
+        fmt::format("message on {} dropped: an array of {} samples needs spec.mqtt.timestamp or spec.series.rate "
+                    "to place them in time",
+                    topic, n));
     return;
   }
   SeriesChunk chunk;
@@ -241,9 +244,10 @@ void MqttDriver::handle_message(std::string_view topic, std::string_view payload
     chunk.values.insert(chunk.values.end(), v, v + m.fields.size());
   }
   if (rejected > 0) {
-    count_error(fmt::format("message on {}: sample(s) dropped whose \"{}\" is not after the previous sample's (out of "
-                            "order or repeated)",
-                            topic, m.timestamp));
+    count_error(
+        fmt::format("message on {}: sample(s) dropped whose \"{}\" is not after the previous sample's (out of "
+                    "order or repeated)",
+                    topic, m.timestamp));
   }
   if (chunk.t_ns.empty()) return;
   if (pending_.size() >= kMaxPending) {

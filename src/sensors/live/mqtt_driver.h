@@ -63,15 +63,15 @@ class MqttDriver final : public LiveDriver {
   Status pump(int ms);
 
   struct mosquitto* mosq_ = nullptr;
-  std::optional<int> connack_;    // CONNACK return code, once received
+  std::optional<int> connack_;  // CONNACK return code, once received
   int subscribe_mid_ = -1;
   std::optional<int> granted_qos_;
   std::deque<SeriesChunk> pending_;  // parsed messages not yet returned by read()
   // Time mapping (kept across reconnections so that media time stays monotonic).
   bool have_origin_ = false;
-  double ts_origin_s_ = 0;        // first timestamp received
-  int64_t media_origin_ns_ = 0;   // the media time it was mapped to
-  int64_t last_t_ns_ = -1;        // last sample time published
+  double ts_origin_s_ = 0;       // first timestamp received
+  int64_t media_origin_ns_ = 0;  // the media time it was mapped to
+  int64_t last_t_ns_ = -1;       // last sample time published
 };
 
 }  // namespace sensix

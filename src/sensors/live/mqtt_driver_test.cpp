@@ -114,8 +114,9 @@ TEST_F(MqttDriverTest, ReceivesTimestampedSamplesAsASeries) {
   ASSERT_TRUE(d.start(&sink).ok());
   ASSERT_TRUE(eventually([&] { return d.state() == SensorState::kRunning; })) << d.reason();
 
-  ASSERT_TRUE(broker.publish("imu/1", {R"({"t": 100.00, "ax": 0.5, "ay": -1, "az": 9.81})",
-                                       R"([{"t": 100.02, "ax": 1, "ay": 2, "az": 3}, {"t": 100.04, "ax": 4, "ay": 5, "az": 6}])"}));
+  ASSERT_TRUE(broker.publish(
+      "imu/1", {R"({"t": 100.00, "ax": 0.5, "ay": -1, "az": 9.81})",
+                R"([{"t": 100.02, "ax": 1, "ay": 2, "az": 3}, {"t": 100.04, "ax": 4, "ay": 5, "az": 6}])"}));
   ASSERT_TRUE(sink.wait_for_frames(2, std::chrono::seconds(10)));
   auto frames = sink.frames();
   ASSERT_TRUE(frames[0]->is_series());
@@ -146,8 +147,9 @@ TEST_F(MqttDriverTest, BadMessagesAreCountedAndTheStreamGoesOn) {
   ASSERT_TRUE(d.start(&sink).ok());
   ASSERT_TRUE(eventually([&] { return d.state() == SensorState::kRunning; })) << d.reason();
 
-  ASSERT_TRUE(broker.publish("imu/1", {"garbage \x01\x02", R"({"t": 1, "ax": 1, "ay": 2})", R"({"t": 1, "ax": 1, "ay": 2, "az": 3})",
-                                       R"({"t": 0.5, "ax": 1, "ay": 2, "az": 3})"}));
+  ASSERT_TRUE(
+      broker.publish("imu/1", {"garbage \x01\x02", R"({"t": 1, "ax": 1, "ay": 2})",
+                               R"({"t": 1, "ax": 1, "ay": 2, "az": 3})", R"({"t": 0.5, "ax": 1, "ay": 2, "az": 3})"}));
   ASSERT_TRUE(eventually([&] { return d.stats().errors >= 3; })) << d.stats().errors;
   EXPECT_EQ(d.stats().errors, 3u);  // not JSON, az missing, time going backwards
   EXPECT_EQ(d.state(), SensorState::kDegraded);
@@ -193,7 +195,7 @@ TEST_F(MqttDriverTest, ArraysWithoutTimestampsNeedARate) {
   const SeriesChunk& c = sink2.frames()[0]->series();
   ASSERT_EQ(c.samples(), 2);
   EXPECT_EQ(c.t_ns[1] - c.t_ns[0], 10'000'000);  // 1 / series.rate apart, ending on arrival
-  r.stop();  // before the sink it reports to goes out of scope
+  r.stop();                                      // before the sink it reports to goes out of scope
 }
 
 TEST_F(MqttDriverTest, ABrokerThatVanishesIsReconnectedAndConsumersSeeTheGap) {
@@ -215,7 +217,8 @@ TEST_F(MqttDriverTest, ABrokerThatVanishesIsReconnectedAndConsumersSeeTheGap) {
 
   ASSERT_TRUE(broker.start()) << broker.log();
   ASSERT_TRUE(eventually([&] { return d.state() == SensorState::kRunning; }, std::chrono::seconds(10))) << d.reason();
-  ASSERT_TRUE(broker.publish("imu/1", {R"({"t": 5, "ax": 2, "ay": 2, "az": 2})", R"({"t": 6, "ax": 3, "ay": 3, "az": 3})"}));
+  ASSERT_TRUE(
+      broker.publish("imu/1", {R"({"t": 5, "ax": 2, "ay": 2, "az": 2})", R"({"t": 6, "ax": 3, "ay": 3, "az": 3})"}));
   ASSERT_TRUE(sink.wait_for_frames(3, std::chrono::seconds(10)));
   auto frames = sink.frames();
   EXPECT_TRUE(frames[1]->discontinuity);

@@ -101,12 +101,11 @@ Status NetworkCameraDriver::connect() {
   first_ = cv::Mat();
   SENSIX_ASSIGN_OR_RETURN(std::string target, ffmpeg_target(s.url));
   const int timeout_ms = static_cast<int>(std::clamp(std::lround(s.reconnect.timeout * 1000.0), 1L, 3600L * 1000));
-  const std::vector<int> params{cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC,
-                                timeout_ms};
+  const std::vector<int> params{cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms};
   try {
     if (!cap_.open(target, cv::CAP_FFMPEG, params) || !cap_.isOpened()) {
-      return Unavailable(fmt::format("OpenCV (FFmpeg) cannot open the stream (waited at most {:g} s)",
-                                     s.reconnect.timeout));
+      return Unavailable(
+          fmt::format("OpenCV (FFmpeg) cannot open the stream (waited at most {:g} s)", s.reconnect.timeout));
     }
   } catch (const cv::Exception& e) {
     return Unavailable(fmt::format("OpenCV (FFmpeg) cannot open the stream: {}", e.what()));
@@ -128,7 +127,8 @@ Status NetworkCameraDriver::connect() {
   }
   const double stream_fps = usable_fps(fps);
   emit_fps_ = (v.fps > 0 && (stream_fps == 0 || v.fps < stream_fps)) ? v.fps : stream_fps;
-  spdlog::info("sensor {}: {} is {}, {}", name(), label_, w > 0 && h > 0 ? fmt::format("{}x{}", w, h) : "of unknown size",
+  spdlog::info("sensor {}: {} is {}, {}", name(), label_,
+               w > 0 && h > 0 ? fmt::format("{}x{}", w, h) : "of unknown size",
                stream_fps > 0 ? fmt::format("{:.3f} fps as stated", stream_fps) : "no stated frame rate");
 
   // Connected means frames come: wait for the first one (kept for the first read()). This also
@@ -160,7 +160,8 @@ Result<bool> NetworkCameraDriver::grab(cv::Mat* m) {
     if (timed_out) return Unavailable(fmt::format("no frame for {:.1f} s", waited));
     if (failed_reads_ >= kMaxFailedReads) {
       // After a read that timed out, OpenCV 4.6 returns a last decoded frame, then fails at once.
-      if (stalled_) return Unavailable(fmt::format("no data for {:g} s (the stream stalled)", spec().reconnect.timeout));
+      if (stalled_)
+        return Unavailable(fmt::format("no data for {:g} s (the stream stalled)", spec().reconnect.timeout));
       return Unavailable(why.empty() ? std::string("the stream ended or cannot be decoded")
                                      : fmt::format("the stream cannot be read: {}", why));
     }

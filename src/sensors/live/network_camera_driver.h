@@ -55,12 +55,12 @@ class NetworkCameraDriver final : public CameraDriver {
   Result<Read> accept(cv::Mat m, Unit* out) override;
   std::string empty_frame_text() const override { return "the stream gave an empty frame"; }
 
-  const std::string label_;  // the URL without its password
-  double emit_fps_ = 0;      // of this connection: the cap or the stream's rate, 0 if unknown
-  int failed_reads_ = 0;     // in a row
-  bool got_frame_ = false;   // a frame was decoded since connect()
-  bool stalled_ = false;     // the last frame came only after the read timeout
-  bool kept_any_ = false;    // a frame was kept since connect() (fps cap)
+  const std::string label_;             // the URL without its password
+  double emit_fps_ = 0;                 // of this connection: the cap or the stream's rate, 0 if unknown
+  int failed_reads_ = 0;                // in a row
+  bool got_frame_ = false;              // a frame was decoded since connect()
+  bool stalled_ = false;                // the last frame came only after the read timeout
+  bool kept_any_ = false;               // a frame was kept since connect() (fps cap)
   SteadyClock::time_point next_due_{};  // fps cap: when the next frame is due
 };
 

@@ -481,9 +481,9 @@ class GarbageServer {
             body[0] = '\xff';  // a JPEG start marker, then noise
             body[1] = '\xd8';
           }
-          const std::string part =
-              fmt::format("--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: {}\r\n\r\n", body.size()) + body +
-              "\r\n";
+          const std::string part = fmt::format("--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: {}\r\n\r\n",
+                                               body.size()) +
+                                   body + "\r\n";
           if (!send_all(c, part)) break;
           std::this_thread::sleep_for(20ms);
         }

@@ -58,7 +58,8 @@ Status V4l2CameraDriver::connect() {
     return Unavailable(fmt::format("{} is not a character device, so not a V4L2 camera", dev));
   }
   if (::access(dev.c_str(), R_OK | W_OK) != 0) {
-    return Unavailable(fmt::format("no permission to open {} (is the user in the group that owns it, e.g. video?)", dev));
+    return Unavailable(
+        fmt::format("no permission to open {} (is the user in the group that owns it, e.g. video?)", dev));
   }
   try {
     if (!cap_.open(dev, cv::CAP_V4L2) || !cap_.isOpened()) {

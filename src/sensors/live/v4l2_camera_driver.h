@@ -48,8 +48,8 @@ class V4l2CameraDriver final : public CameraDriver {
   Result<Read> accept(cv::Mat m, Unit* out) override;
   std::string empty_frame_text() const override { return "the device gave an empty (undecodable) frame"; }
 
-  double fps_ = 0;        // as the device reports it for this connection, 0 if unknown
-  int failed_reads_ = 0;  // in a row
+  double fps_ = 0;          // as the device reports it for this connection, 0 if unknown
+  int failed_reads_ = 0;    // in a row
   bool got_frame_ = false;  // a frame was captured since connect()
 };
 

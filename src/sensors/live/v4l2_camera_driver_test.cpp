@@ -128,7 +128,13 @@ TEST(V4l2Camera, TheBackOffDoublesUpToMaxDelay) {
   const std::chrono::milliseconds want[] = {500ms, 1000ms, 2000ms, 3000ms, 3000ms};
   for (size_t n = 0; n < std::size(want); ++n) {
     // The driver is waiting out a back-off (a deadline ahead of the clock, which stands still).
-    ASSERT_TRUE(eventually([&] { const auto t = env.next_deadline(); return t && *t > env.now(); }, 5s)) << n;
+    ASSERT_TRUE(eventually(
+        [&] {
+          const auto t = env.next_deadline();
+          return t && *t > env.now();
+        },
+        5s))
+        << n;
     const TimePoint next = *env.next_deadline();
     EXPECT_EQ(next - env.now(), want[n]) << "before attempt " << n + 2;
     EXPECT_EQ(d.stats().reconnects, n + 1);
@@ -187,7 +193,8 @@ TEST(V4l2Camera, RealDeviceGivesFrames) {
   RecordingSink sink;
   ASSERT_TRUE(d.start(&sink).ok());
   ASSERT_TRUE(sink.wait_for_frames(5, 15s)) << sensor_state_name(d.state()) << ": " << d.reason();
-  EXPECT_TRUE(eventually([&] { return d.state() == SensorState::kRunning || d.state() == SensorState::kDegraded; }, 5s));
+  EXPECT_TRUE(
+      eventually([&] { return d.state() == SensorState::kRunning || d.state() == SensorState::kDegraded; }, 5s));
   for (const auto& f : sink.frames()) {
     const auto* m = std::get_if<cv::Mat>(&f->data);
     ASSERT_NE(m, nullptr);

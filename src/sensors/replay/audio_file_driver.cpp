@@ -45,7 +45,8 @@ std::string truncation_from_log(SNDFILE* f) {
     unsigned long long actual = std::stoull(m[3].str());
     if (declared <= actual) continue;
     std::string chunk = m[1].str();
-    std::string what = fmt::format("its header declares {} bytes of '{}' but the file holds {}", declared, chunk, actual);
+    std::string what = fmt::format("its header declares {} bytes of '{}' but the file holds {}", declared, chunk,
+                                   actual);
     if (found.empty() || chunk == "data") found = what;  // the data chunk says the most
   }
   return found;
@@ -85,7 +86,8 @@ Status AudioFileDriver::open_source(SensorInfo* info) {
   file_ = f;
   if (si.samplerate <= 0 || si.channels <= 0) {
     close_file();
-    return InvalidArgument(fmt::format("{}: libsndfile reports {} Hz and {} channels", path, si.samplerate, si.channels));
+    return InvalidArgument(
+        fmt::format("{}: libsndfile reports {} Hz and {} channels", path, si.samplerate, si.channels));
   }
   const SensorAudioSpec& declared = spec().audio;
   if (declared.sample_rate != 0 && declared.sample_rate != si.samplerate) {
@@ -101,7 +103,8 @@ Status AudioFileDriver::open_source(SensorInfo* info) {
   truncation_ = truncation_from_log(f);
   if (si.frames <= 0) {
     close_file();
-    return InvalidArgument(fmt::format("{} holds no audio samples{}", path, truncation_.empty() ? "" : " (" + truncation_ + ")"));
+    return InvalidArgument(
+        fmt::format("{} holds no audio samples{}", path, truncation_.empty() ? "" : " (" + truncation_ + ")"));
   }
   if (!truncation_.empty()) {
     spdlog::warn("{} is truncated: {}; its {} readable frames will be replayed, then the sensor fails", path,
@@ -137,8 +140,8 @@ Result<ReplayDriver::Read> AudioFileDriver::read_next(Unit* out) {
       return DataLoss(fmt::format("{}: read error after {} frames: {}", path, pass_frames_, sf_strerror(file_)));
     }
     if (!truncation_.empty()) {
-      return DataLoss(fmt::format("{} is truncated: {}; delivered the {} frames it holds", path, truncation_,
-                                  pass_frames_));
+      return DataLoss(
+          fmt::format("{} is truncated: {}; delivered the {} frames it holds", path, truncation_, pass_frames_));
     }
     if (pass_frames_ < file_frames_) {
       return DataLoss(fmt::format("{}: the file ended after {} of its {} frames", path, pass_frames_, file_frames_));

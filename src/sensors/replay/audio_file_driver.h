@@ -38,11 +38,11 @@ class AudioFileDriver final : public ReplayDriver {
   sf_private_tag* file_ = nullptr;
   int sample_rate_ = 0;
   int channels_ = 0;
-  int64_t file_frames_ = 0;      // frames libsndfile says it can read (after its own checks)
-  int64_t chunk_frames_ = 0;     // frames per emitted chunk
-  int64_t total_frames_ = 0;     // frames emitted since start, across loops
-  int64_t pass_frames_ = 0;      // frames read in this pass
-  std::string truncation_;       // why the header and the file disagree; empty if they agree
+  int64_t file_frames_ = 0;   // frames libsndfile says it can read (after its own checks)
+  int64_t chunk_frames_ = 0;  // frames per emitted chunk
+  int64_t total_frames_ = 0;  // frames emitted since start, across loops
+  int64_t pass_frames_ = 0;   // frames read in this pass
+  std::string truncation_;    // why the header and the file disagree; empty if they agree
 };
 
 }  // namespace sensix

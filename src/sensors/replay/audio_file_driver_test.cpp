@@ -100,7 +100,8 @@ INSTANTIATE_TEST_SUITE_P(
         FormatCase{"Wav22050Stereo", "sine.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 2, 22050, 20, 441},
         FormatCase{"Wav16kMono", "sine.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 16000, 20, 320},
         // 1.1 s in 30 ms chunks: the last chunk is shorter (17600 = 36 * 480 + 320).
-        FormatCase{"Wav16kMonoPartialLastChunk", "sine.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 17600, 30, 480},
+        FormatCase{"Wav16kMonoPartialLastChunk", "sine.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 17600, 30,
+                   480},
         FormatCase{"Flac16kMono", "sine.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 16000, 1, 8000, 20, 320},
         FormatCase{"WavFloat8kThreeChannels", "sine.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 8000, 3, 4000, 10, 80}),
     [](const ::testing::TestParamInfo<FormatCase>& i) { return std::string(i.param.name); });
@@ -186,7 +187,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, AudioDeclaredMismatch,
 TEST(AudioFileDriver, TruncatedWavDeliversWhatIsThereThenFails) {
   TempDir dir;
   const std::string path = dir.file("truncated.wav");
-  write_test_audio(path, 16000, 1, 16000);  // 32000 bytes of data after a 44-byte header
+  write_test_audio(path, 16000, 1, 16000);         // 32000 bytes of data after a 44-byte header
   std::filesystem::resize_file(path, 44 + 10000);  // the header still claims 32000
   AudioFileDriver d("mic", audio_spec(path));
   ASSERT_TRUE(d.open().ok());

@@ -49,8 +49,8 @@ class ImageFolderDriver final : public ReplayDriver {
 
   std::vector<Entry> entries_;
   double fps_ = 1;
-  size_t next_ = 0;        // next entry in this pass
-  int64_t emitted_ = 0;    // frames emitted since start, across loops
+  size_t next_ = 0;      // next entry in this pass
+  int64_t emitted_ = 0;  // frames emitted since start, across loops
 };
 
 }  // namespace sensix

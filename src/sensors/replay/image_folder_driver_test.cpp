@@ -33,14 +33,13 @@ SensorSpec image_spec(const std::string& path, double speed = 0) {
   return s;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 class ImageFolder : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kDog) || !fs::exists(kPerson)) GTEST_SKIP() << "darknet sample images missing: apt-get install darknet";
+    if (!fs::exists(kDog) || !fs::exists(kPerson))
+      GTEST_SKIP() << "darknet sample images missing: apt-get install darknet";
     // Named so that the sorted order differs from the order of creation.
     fs::copy_file(kPerson, dir_.file("b_person.jpg"));
     fs::copy_file(kDog, dir_.file("a_dog.jpg"));
@@ -163,7 +162,7 @@ TEST_F(ImageFolder, SingleFileOfTheWrongDeclaredSizeFails) {
 struct BadCase {
   const char* name;
   std::vector<std::pair<std::string, std::string>> files;  // name -> text content
-  const char* target;  // "" = the folder itself, else a file in it
+  const char* target;                                      // "" = the folder itself, else a file in it
   StatusCode code;
 };
 // gtest prints the case by name (ctest lists it), not as raw bytes.
@@ -186,11 +185,12 @@ TEST_P(ImageFolderBad, OpenFailsNamingThePath) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ImageFolderBad,
-    ::testing::Values(BadCase{"NothingDecodes", {{"bad.jpg", "text"}, {"notes.png", "more text"}}, "", StatusCode::kInvalidArgument},
-                      BadCase{"EmptyFolder", {}, "", StatusCode::kInvalidArgument},
-                      BadCase{"OnlyHiddenFiles", {{".x.jpg", "text"}}, "", StatusCode::kInvalidArgument},
-                      BadCase{"SingleUndecodableFile", {{"bad.jpg", "text"}}, "bad.jpg", StatusCode::kInvalidArgument},
-                      BadCase{"Missing", {}, "missing.jpg", StatusCode::kNotFound}),
+    ::testing::Values(
+        BadCase{"NothingDecodes", {{"bad.jpg", "text"}, {"notes.png", "more text"}}, "", StatusCode::kInvalidArgument},
+        BadCase{"EmptyFolder", {}, "", StatusCode::kInvalidArgument},
+        BadCase{"OnlyHiddenFiles", {{".x.jpg", "text"}}, "", StatusCode::kInvalidArgument},
+        BadCase{"SingleUndecodableFile", {{"bad.jpg", "text"}}, "bad.jpg", StatusCode::kInvalidArgument},
+        BadCase{"Missing", {}, "missing.jpg", StatusCode::kNotFound}),
     [](const ::testing::TestParamInfo<BadCase>& i) { return std::string(i.param.name); });
 
 }  // namespace

@@ -31,7 +31,8 @@ Status ReplayDriver::open() {
     }
   }
   if (!(spec().replay.speed >= 0) || !std::isfinite(spec().replay.speed)) {
-    Status s = InvalidArgument(fmt::format("replay speed {} is not valid (0 = max, or a positive factor)", spec().replay.speed));
+    Status s = InvalidArgument(
+        fmt::format("replay speed {} is not valid (0 = max, or a positive factor)", spec().replay.speed));
     set_state(SensorState::kFailed, s.message());
     return s;
   }
@@ -83,9 +84,7 @@ void ReplayDriver::run() {
   } else {
     std::string reason;
     switch (*r) {
-      case Outcome::kEnd:
-        reason = fmt::format("end of {}", source_label());
-        break;
+      case Outcome::kEnd: reason = fmt::format("end of {}", source_label()); break;
       case Outcome::kStopRequested:
         reason = "stopped on request";
         why = Cancelled(fmt::format("sensor {} stopped on request", name()));
@@ -139,8 +138,8 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
         anchor_media = unit.media_ns;
         anchored = true;
       }
-      due = anchor_time + std::chrono::nanoseconds(
-                              static_cast<int64_t>(static_cast<double>(unit.media_ns - anchor_media) / speed));
+      due = anchor_time +
+            std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(unit.media_ns - anchor_media) / speed));
       if (!sleep_until(due)) return Outcome::kStopRequested;
     }
 
@@ -158,8 +157,9 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
         anchor_time = frame->captured;  // pace on from here instead of bursting
         anchor_media = unit.media_ns;
         on_time_ns = 0;
-        std::string why = fmt::format("falling behind real time: frame {} was published {:.1f} ms late (one frame is {:.1f} ms)",
-                                      frame->seq, ms(lateness), ms(period));
+        std::string why = fmt::format(
+            "falling behind real time: frame {} was published {:.1f} ms late (one frame is {:.1f} ms)", frame->seq,
+            ms(lateness), ms(period));
         {
           std::lock_guard lock(mu_);
           ++stats_.late_frames;

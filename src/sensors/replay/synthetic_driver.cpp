@@ -18,7 +18,9 @@ int64_t frames_to_ns(int64_t frames, int rate) {
   return frames / rate * 1'000'000'000LL + frames % rate * 1'000'000'000LL / rate;
 }
 
-int64_t image_ns(int64_t n, double fps) { return static_cast<int64_t>(std::llround(static_cast<double>(n) * 1e9 / fps)); }
+int64_t image_ns(int64_t n, double fps) {
+  return static_cast<int64_t>(std::llround(static_cast<double>(n) * 1e9 / fps));
+}
 
 // The colour bars, left to right, as (B, G, R).
 constexpr std::array<std::array<uint8_t, 3>, 8> kBars = {{
@@ -56,9 +58,8 @@ Status SyntheticDriver::open_source(SensorInfo* info) {
     return InvalidArgument(fmt::format("{}: the synthetic driver reads no file (path is {})", label_, spec().path));
   }
   if (!std::isfinite(s.duration) || s.duration < 0 || s.duration > kMaxDurationS) {
-    return InvalidArgument(
-        fmt::format("{}: synthetic.duration {} is not valid (0 = endless, or seconds up to {:g})", label_, s.duration,
-                    kMaxDurationS));
+    return InvalidArgument(fmt::format("{}: synthetic.duration {} is not valid (0 = endless, or seconds up to {:g})",
+                                       label_, s.duration, kMaxDurationS));
   }
   modality_ = modality_of(s.signal);
   info->modality = modality_;
@@ -73,9 +74,10 @@ Status SyntheticDriver::open_source(SensorInfo* info) {
       return InvalidArgument(fmt::format("{}: audio.frameMs {} is not in 1..1000", label_, a.frame_ms));
     }
     if (uses_frequency(s.signal) && !(s.frequency > 0 && s.frequency < a.sample_rate / 2.0)) {
-      return InvalidArgument(fmt::format("{}: synthetic.frequency {} Hz is not above 0 and below {} Hz (half the "
-                                         "sample rate)",
-                                         label_, s.frequency, a.sample_rate / 2.0));
+      return InvalidArgument(
+          fmt::format("{}: synthetic.frequency {} Hz is not above 0 and below {} Hz (half the "
+                      "sample rate)",
+                      label_, s.frequency, a.sample_rate / 2.0));
     }
     if (uses_amplitude(s.signal) && !(s.amplitude >= 0 && s.amplitude <= 1)) {
       return InvalidArgument(fmt::format("{}: synthetic.amplitude {} is not in 0..1", label_, s.amplitude));
@@ -98,8 +100,9 @@ Status SyntheticDriver::open_source(SensorInfo* info) {
   } else {
     const SensorVideoSpec& v = spec().video;
     if (v.width <= 0 || v.height <= 0 || !(v.fps > 0) || !std::isfinite(v.fps)) {
-      return InvalidArgument(fmt::format("{}: signal {} needs video.width, video.height and video.fps (got {}, {} and {})",
-                                         label_, signal, v.width, v.height, v.fps));
+      return InvalidArgument(
+          fmt::format("{}: signal {} needs video.width, video.height and video.fps (got {}, {} and {})", label_, signal,
+                      v.width, v.height, v.fps));
     }
     if (s.duration > 0) {
       // Every frame that starts before `duration` (the tolerance absorbs 0.3 * 10 = 3.0000000000000004).
@@ -213,8 +216,7 @@ Result<ReplayDriver::Read> SyntheticDriver::next_image(Unit* out) {
         for (int k = 0; k < w * 3; ++k) row[k] = static_cast<uint8_t>(rng_() >> 24);
       }
       break;
-    default:
-      break;
+    default: break;
   }
   out->media_ns = image_ns(n, fps);
   out->duration_ns = std::max<int64_t>(1, image_ns(1, fps));

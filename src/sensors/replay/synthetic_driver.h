@@ -61,12 +61,12 @@ class SyntheticDriver final : public ReplayDriver {
   Result<Read> next_image(Unit* out);
 
   Modality modality_ = Modality::kAudio;
-  std::string label_;       // "synthetic sine 1000 Hz"
-  int64_t pass_units_ = -1; // samples (audio) or frames (image) per pass; -1 = endless
+  std::string label_;         // "synthetic sine 1000 Hz"
+  int64_t pass_units_ = -1;   // samples (audio) or frames (image) per pass; -1 = endless
   int64_t chunk_frames_ = 0;  // audio: sample frames per chunk
-  int64_t total_ = 0;       // samples or frames emitted since start, across passes
-  int64_t pass_ = 0;        // samples or frames emitted in this pass
-  std::mt19937 rng_;        // white-noise, noise
+  int64_t total_ = 0;         // samples or frames emitted since start, across passes
+  int64_t pass_ = 0;          // samples or frames emitted in this pass
+  std::mt19937 rng_;          // white-noise, noise
 };
 
 }  // namespace sensix

@@ -91,11 +91,11 @@ TEST(SyntheticAudio, SineHasTheHandComputedValues) {
   ASSERT_EQ(x.size(), 1600u);
   EXPECT_EQ(x[0], 0.0f);
   EXPECT_FLOAT_EQ(x[2], static_cast<float>(0.5 * std::sqrt(0.5)));  // sin(pi/4)
-  EXPECT_EQ(x[4], 0.5f);                                           // sin(pi/2)
-  EXPECT_NEAR(x[8], 0.0f, 1e-7);                                   // sin(pi)
-  EXPECT_EQ(x[12], -0.5f);                                         // sin(3 pi/2)
-  EXPECT_EQ(x[16], 0.0f);                                          // a whole period: phase exactly 0
-  EXPECT_EQ(x[320], 0.0f);                                         // first sample of the second frame
+  EXPECT_EQ(x[4], 0.5f);                                            // sin(pi/2)
+  EXPECT_NEAR(x[8], 0.0f, 1e-7);                                    // sin(pi)
+  EXPECT_EQ(x[12], -0.5f);                                          // sin(3 pi/2)
+  EXPECT_EQ(x[16], 0.0f);                                           // a whole period: phase exactly 0
+  EXPECT_EQ(x[320], 0.0f);                                          // first sample of the second frame
   EXPECT_EQ(x[324], 0.5f);
 }
 
@@ -332,7 +332,7 @@ TEST(SyntheticImage, BarsHaveTheDocumentedColours) {
       }
     }
   }
-  EXPECT_EQ(px(*frames[0], 10, 10), cv::Vec3b(255, 255, 255));  // bar 0 white
+  EXPECT_EQ(px(*frames[0], 10, 10), cv::Vec3b(255, 255, 255));      // bar 0 white
   EXPECT_EQ(px(*frames[0], 5 * 40 + 7, 10), cv::Vec3b(0, 0, 255));  // bar 5 red (BGR)
 }
 
@@ -497,7 +497,8 @@ INSTANTIATE_TEST_SUITE_P(
         OpenCase{"NoSampleRate", edit(tone(), [](SensorSpec& s) { s.audio.sample_rate = 0; }),
                  "synthetic sine 1000 Hz: signal sine needs audio.sampleRate and audio.channels (got 0 and 1)"},
         OpenCase{"NoFrequency", edit(tone(), [](SensorSpec& s) { s.synthetic.frequency = 0; }),
-                 "synthetic sine 0 Hz: synthetic.frequency 0 Hz is not above 0 and below 8000 Hz (half the sample rate)"},
+                 "synthetic sine 0 Hz: synthetic.frequency 0 Hz is not above 0 and below 8000 Hz (half the sample "
+                 "rate)"},
         OpenCase{"AboveNyquist", edit(tone(), [](SensorSpec& s) { s.synthetic.frequency = 8000; }),
                  "synthetic sine 8000 Hz: synthetic.frequency 8000 Hz is not above 0 and below 8000 Hz (half the "
                  "sample rate)"},
@@ -511,7 +512,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "synthetic sine 1000 Hz: audio.frameMs 0 is not in 1..1000"},
         OpenCase{"Path", edit(tone(), [](SensorSpec& s) { s.path = "a.wav"; }),
                  "synthetic sine 1000 Hz: the synthetic driver reads no file (path is a.wav)"},
-        OpenCase{"NoWidth", edit(image_signal(SyntheticSignal::kBars, 320, 240), [](SensorSpec& s) { s.video.width = 0; }),
+        OpenCase{"NoWidth",
+                 edit(image_signal(SyntheticSignal::kBars, 320, 240), [](SensorSpec& s) { s.video.width = 0; }),
                  "synthetic bars: signal bars needs video.width, video.height and video.fps (got 0, 240 and 10)"},
         OpenCase{"NoFps", edit(image_signal(SyntheticSignal::kNoise, 320, 240), [](SensorSpec& s) { s.video.fps = 0; }),
                  "synthetic noise (seed 1): signal noise needs video.width, video.height and video.fps (got 320, 240 "

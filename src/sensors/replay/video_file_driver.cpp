@@ -91,17 +91,18 @@ Status VideoFileDriver::open_source(SensorInfo* info) {
   info->height = first_.rows;
   info->channels = 3;
   info->fps = emit_fps_;
-  info->duration_ns =
-      declared_frames_ > 0 ? static_cast<int64_t>(static_cast<double>(declared_frames_) / native_fps_ * 1e9) : -1;
+  info->duration_ns = declared_frames_ > 0
+                          ? static_cast<int64_t>(static_cast<double>(declared_frames_) / native_fps_ * 1e9)
+                          : -1;
   std::string backend;
   try {
     backend = cap_.getBackendName();
   } catch (const cv::Exception&) {
   }
   info->description = fmt::format("{} video ({}), {}x{}, {:.3f} fps{}, {} frames", backend.empty() ? "OpenCV" : backend,
-                                   fourcc_name(fourcc), first_.cols, first_.rows, native_fps_,
-                                   emit_fps_ < native_fps_ ? fmt::format(" (capped at {:.3f})", emit_fps_) : "",
-                                   declared_frames_ > 0 ? std::to_string(declared_frames_) : "unknown");
+                                  fourcc_name(fourcc), first_.cols, first_.rows, native_fps_,
+                                  emit_fps_ < native_fps_ ? fmt::format(" (capped at {:.3f})", emit_fps_) : "",
+                                  declared_frames_ > 0 ? std::to_string(declared_frames_) : "unknown");
   return Status::Ok();
 }
 
@@ -115,9 +116,9 @@ Result<ReplayDriver::Read> VideoFileDriver::read_next(Unit* out) {
     if (!got) {
       const int64_t tolerance = std::max<int64_t>(2, declared_frames_ / 100);
       if (declared_frames_ > 0 && pass_read_ < declared_frames_ - tolerance) {
-        return DataLoss(fmt::format(
-            "{}: the video ends after {} of the {} frames its container declares (truncated or damaged)",
-            spec().path, pass_read_, declared_frames_));
+        return DataLoss(
+            fmt::format("{}: the video ends after {} of the {} frames its container declares (truncated or damaged)",
+                        spec().path, pass_read_, declared_frames_));
       }
       return Read::kEndOfPass;
     }
@@ -127,8 +128,8 @@ Result<ReplayDriver::Read> VideoFileDriver::read_next(Unit* out) {
   // Keep frame i when the count of frames due at the emitted rate advances.
   const double ratio = emit_fps_ / native_fps_;
   constexpr double kEps = 1e-9;
-  const bool keep =
-      i == 0 || std::floor(static_cast<double>(i) * ratio + kEps) > std::floor(static_cast<double>(i - 1) * ratio + kEps);
+  const bool keep = i == 0 || std::floor(static_cast<double>(i) * ratio + kEps) >
+                                  std::floor(static_cast<double>(i - 1) * ratio + kEps);
   if (!keep) return Read::kSkipped;
   out->media_ns = static_cast<int64_t>(std::llround(static_cast<double>(i) * 1e9 / native_fps_));
   out->duration_ns = static_cast<int64_t>(std::llround(1e9 / emit_fps_));

@@ -39,7 +39,7 @@ class VideoFileDriver final : public ReplayDriver {
   Result<bool> read_frame(cv::Mat* out);
 
   cv::VideoCapture cap_;
-  cv::Mat first_;              // decoded at open(), delivered first
+  cv::Mat first_;  // decoded at open(), delivered first
   double native_fps_ = 0;
   double emit_fps_ = 0;
   int64_t declared_frames_ = 0;  // CAP_PROP_FRAME_COUNT, 0 if unknown

@@ -234,11 +234,12 @@ TEST_P(VideoBadFiles, OpenFailsClearlyNamingTheFile) {
   EXPECT_FALSE(d.start(&sink).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, VideoBadFiles,
-                         ::testing::Values(BadVideoCase{"RandomBytes", "noise.avi", 65536, StatusCode::kInvalidArgument},
-                                           BadVideoCase{"RandomBytesMp4", "noise.mp4", 4096, StatusCode::kInvalidArgument},
-                                           BadVideoCase{"Missing", "missing.avi", 0, StatusCode::kNotFound}),
-                         [](const ::testing::TestParamInfo<BadVideoCase>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Cases, VideoBadFiles,
+    ::testing::Values(BadVideoCase{"RandomBytes", "noise.avi", 65536, StatusCode::kInvalidArgument},
+                      BadVideoCase{"RandomBytesMp4", "noise.mp4", 4096, StatusCode::kInvalidArgument},
+                      BadVideoCase{"Missing", "missing.avi", 0, StatusCode::kNotFound}),
+    [](const ::testing::TestParamInfo<BadVideoCase>& i) { return std::string(i.param.name); });
 
 }  // namespace
 }  // namespace sensix
