@@ -3,11 +3,27 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <opencv2/videoio/registry.hpp>
 #include <spdlog/spdlog.h>
 
 #include "sensors/camera_common.h"
 
 namespace sensix {
+
+Status CameraDriver::describe_camera(SensorInfo* info, const std::string& source, const char* field, int backend,
+                                     const char* backend_name) {
+  if (source.empty()) return InvalidArgument(fmt::format("sensor {}: spec.{} is empty", name(), field));
+  SENSIX_RETURN_IF_ERROR(check_video_spec(name(), spec().video));
+  if (!cv::videoio_registry::hasBackend(static_cast<cv::VideoCaptureAPIs>(backend))) {
+    return FailedPrecondition(fmt::format("{}: this OpenCV has no {} video backend, which the {} driver needs", source,
+                                          backend_name, sensor_driver_name(spec().driver)));
+  }
+  info->modality = Modality::kImage;
+  info->channels = 3;
+  info->fps = spec().video.fps;
+  info->duration_ns = -1;
+  return Status::Ok();
+}
 
 Result<LiveDriver::Read> CameraDriver::read(Unit* out) {
   cv::Mat m;  // a fresh buffer per frame: published frames are shared and immutable

@@ -29,6 +29,12 @@ class CameraDriver : public LiveDriver {
   // What an empty frame is called in the counted error, e.g. "the stream gave an empty frame".
   virtual std::string empty_frame_text() const = 0;
 
+  // What describe() checks for every camera: `source` (spec.<field>) is not empty, the video
+  // section is valid, and this OpenCV has `backend` (named `backend_name`); *info is then a 3-channel
+  // image source at video.fps without an end. `source` names the camera in the errors.
+  Status describe_camera(SensorInfo* info, const std::string& source, const char* field, int backend,
+                         const char* backend_name);
+
   Result<Read> read(Unit* out) final;
   void disconnect() final;
 

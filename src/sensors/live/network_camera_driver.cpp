@@ -71,21 +71,11 @@ NetworkCameraDriver::NetworkCameraDriver(std::string name, SensorSpec spec, Env*
 NetworkCameraDriver::~NetworkCameraDriver() { stop(); }
 
 Status NetworkCameraDriver::describe(SensorInfo* info) {
-  const SensorSpec& s = spec();
-  if (s.url.empty()) return InvalidArgument(fmt::format("sensor {}: spec.url is empty", name()));
-  const SensorVideoSpec& v = s.video;
-  SENSIX_RETURN_IF_ERROR(check_video_spec(name(), v));
-  if (!cv::videoio_registry::hasBackend(cv::CAP_FFMPEG)) {
-    return FailedPrecondition(
-        fmt::format("{}: this OpenCV has no FFmpeg video backend, which the network-camera driver needs", label_));
-  }
-  info->modality = Modality::kImage;
-  info->channels = 3;
+  SENSIX_RETURN_IF_ERROR(describe_camera(info, spec().url.empty() ? "" : label_, "url", cv::CAP_FFMPEG, "FFmpeg"));
+  const SensorVideoSpec& v = spec().video;
   const bool sized = v.width > 0 && v.height > 0;
   info->width = sized ? v.width : 0;
   info->height = sized ? v.height : 0;
-  info->fps = v.fps;
-  info->duration_ns = -1;
   info->description = fmt::format("network camera {} (OpenCV FFmpeg), {}{}", label_,
                                   sized ? fmt::format("{}x{}", v.width, v.height) : "any size",
                                   v.fps > 0 ? fmt::format(", at most {:g} fps", v.fps) : "");

@@ -23,19 +23,10 @@ V4l2CameraDriver::~V4l2CameraDriver() { stop(); }
 
 Status V4l2CameraDriver::describe(SensorInfo* info) {
   const SensorSpec& s = spec();
-  if (s.device.empty()) return InvalidArgument(fmt::format("sensor {}: spec.device is empty", name()));
+  SENSIX_RETURN_IF_ERROR(describe_camera(info, s.device, "device", cv::CAP_V4L2, "V4L2"));
   const SensorVideoSpec& v = s.video;
-  SENSIX_RETURN_IF_ERROR(check_video_spec(name(), v));
-  if (!cv::videoio_registry::hasBackend(cv::CAP_V4L2)) {
-    return FailedPrecondition(
-        fmt::format("{}: this OpenCV has no V4L2 video backend, which the v4l2-camera driver needs", s.device));
-  }
-  info->modality = Modality::kImage;
-  info->channels = 3;
   info->width = 0;  // known once the device is open: the device picks the nearest format it has
   info->height = 0;
-  info->fps = v.fps;
-  info->duration_ns = -1;
   std::string asked;
   if (v.width > 0 || v.height > 0) {
     asked += fmt::format(", asks {}x{}", v.width > 0 ? std::to_string(v.width) : "*",
