@@ -1,5 +1,6 @@
 #include "sensors/live/camera_driver.h"
 
+#include <chrono>
 #include <utility>
 
 #include <fmt/format.h>
@@ -23,6 +24,17 @@ Status CameraDriver::describe_camera(SensorInfo* info, const std::string& source
   info->fps = spec().video.fps;
   info->duration_ns = -1;
   return Status::Ok();
+}
+
+Status CameraDriver::await_first_frame() {
+  const double timeout = spec().reconnect.timeout;
+  const auto deadline = env()->now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(timeout));
+  for (;;) {
+    Result<bool> got = grab(&first_);
+    if (!got.ok()) return Unavailable(fmt::format("opened, but {} before the first frame", got.status().message()));
+    if (*got && !first_.empty()) return Status::Ok();
+    if (env()->now() > deadline) return Unavailable(fmt::format("opened, but no frame came within {:g} s", timeout));
+  }
 }
 
 Result<LiveDriver::Read> CameraDriver::read(Unit* out) {

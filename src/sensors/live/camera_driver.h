@@ -35,6 +35,10 @@ class CameraDriver : public LiveDriver {
   Status describe_camera(SensorInfo* info, const std::string& source, const char* field, int backend,
                          const char* backend_name);
 
+  // The end of connect(): connected means frames come, so waits (up to reconnect.timeout) for the
+  // first frame, which the first read() delivers; an error says why none came.
+  Status await_first_frame();
+
   Result<Read> read(Unit* out) final;
   void disconnect() final;
 

@@ -123,15 +123,7 @@ Status NetworkCameraDriver::connect() {
 
   // Connected means frames come: wait for the first one (kept for the first read()). This also
   // catches a capture that OpenCV opened but left unusable (its open timeout fired late).
-  const auto deadline = env()->now() + std::chrono::duration<double>(s.reconnect.timeout);
-  for (;;) {
-    Result<bool> got = grab(&first_);
-    if (!got.ok()) return Unavailable(fmt::format("opened, but {} before the first frame", got.status().message()));
-    if (*got && !first_.empty()) return Status::Ok();
-    if (env()->now() > deadline) {
-      return Unavailable(fmt::format("opened, but no frame came within {:g} s", s.reconnect.timeout));
-    }
-  }
+  return await_first_frame();
 }
 
 Result<bool> NetworkCameraDriver::grab(cv::Mat* m) {

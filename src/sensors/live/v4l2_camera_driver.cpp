@@ -84,15 +84,7 @@ Status V4l2CameraDriver::connect() {
     spdlog::info("sensor {}: {} captures {}", name(), dev, actual);
   }
   // Connected means frames come: wait for the first one (kept for the first read()).
-  const auto deadline = env()->now() + std::chrono::duration<double>(spec().reconnect.timeout);
-  for (;;) {
-    Result<bool> got = grab(&first_);
-    if (!got.ok()) return Unavailable(fmt::format("opened, but {} before the first frame", got.status().message()));
-    if (*got && !first_.empty()) return Status::Ok();
-    if (env()->now() > deadline) {
-      return Unavailable(fmt::format("opened, but no frame came within {:g} s", spec().reconnect.timeout));
-    }
-  }
+  return await_first_frame();
 }
 
 Result<bool> V4l2CameraDriver::grab(cv::Mat* m) {
