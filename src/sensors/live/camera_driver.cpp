@@ -26,6 +26,18 @@ Status CameraDriver::describe_camera(SensorInfo* info, const std::string& source
   return Status::Ok();
 }
 
+CameraDriver::CaptureRead CameraDriver::read_capture(cv::Mat* m) {
+  CaptureRead r;
+  const auto t0 = env()->now();
+  try {
+    r.got = cap_.read(*m);
+  } catch (const cv::Exception& e) {
+    r.why = e.what();
+  }
+  r.waited_s = std::chrono::duration<double>(env()->now() - t0).count();
+  return r;
+}
+
 Status CameraDriver::await_first_frame() {
   const double timeout = spec().reconnect.timeout;
   const auto deadline = env()->now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(timeout));

@@ -35,6 +35,15 @@ class CameraDriver : public LiveDriver {
   Status describe_camera(SensorInfo* info, const std::string& source, const char* field, int backend,
                          const char* backend_name);
 
+  // One read of the capture: whether it gave a frame, how long it blocked, and the text of the
+  // OpenCV exception it threw, if any. grab() builds its failure policy on it.
+  struct CaptureRead {
+    bool got = false;
+    double waited_s = 0;
+    std::string why;
+  };
+  CaptureRead read_capture(cv::Mat* m);
+
   // The end of connect(): connected means frames come, so waits (up to reconnect.timeout) for the
   // first frame, which the first read() delivers; an error says why none came.
   Status await_first_frame();

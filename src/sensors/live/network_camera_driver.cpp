@@ -127,25 +127,17 @@ Status NetworkCameraDriver::connect() {
 }
 
 Result<bool> NetworkCameraDriver::grab(cv::Mat* m) {
-  const auto t0 = env()->now();
-  bool got = false;
-  std::string why;
-  try {
-    got = cap_.read(*m);
-  } catch (const cv::Exception& e) {
-    why = e.what();
-  }
-  const double waited = std::chrono::duration<double>(env()->now() - t0).count();
-  const bool timed_out = waited >= 0.9 * spec().reconnect.timeout;
-  if (!got) {
+  const CaptureRead r = read_capture(m);
+  const bool timed_out = r.waited_s >= 0.9 * spec().reconnect.timeout;
+  if (!r.got) {
     ++failed_reads_;
-    if (timed_out) return Unavailable(fmt::format("no frame for {:.1f} s", waited));
+    if (timed_out) return Unavailable(fmt::format("no frame for {:.1f} s", r.waited_s));
     if (failed_reads_ >= kMaxFailedReads) {
       // After a read that timed out, OpenCV 4.6 returns a last decoded frame, then fails at once.
       if (stalled_)
         return Unavailable(fmt::format("no data for {:g} s (the stream stalled)", spec().reconnect.timeout));
-      return Unavailable(why.empty() ? std::string("the stream ended or cannot be decoded")
-                                     : fmt::format("the stream cannot be read: {}", why));
+      return Unavailable(r.why.empty() ? std::string("the stream ended or cannot be decoded")
+                                       : fmt::format("the stream cannot be read: {}", r.why));
     }
     return false;
   }

@@ -88,21 +88,15 @@ Status V4l2CameraDriver::connect() {
 }
 
 Result<bool> V4l2CameraDriver::grab(cv::Mat* m) {
-  const auto t0 = env()->now();
-  bool got = false;
-  std::string why;
-  try {
-    got = cap_.read(*m);
-  } catch (const cv::Exception& e) {
-    why = e.what();
-  }
-  if (!got) {
+  const CaptureRead r = read_capture(m);
+  if (!r.got) {
     ++failed_reads_;
-    const double waited = std::chrono::duration<double>(env()->now() - t0).count();
-    if (waited >= 0.9 * spec().reconnect.timeout) return Unavailable(fmt::format("no frame for {:.1f} s", waited));
+    if (r.waited_s >= 0.9 * spec().reconnect.timeout) {
+      return Unavailable(fmt::format("no frame for {:.1f} s", r.waited_s));
+    }
     if (failed_reads_ >= kMaxFailedReads) {
-      return Unavailable(why.empty() ? std::string("the device stopped giving frames (unplugged?)")
-                                     : fmt::format("the device cannot be read: {}", why));
+      return Unavailable(r.why.empty() ? std::string("the device stopped giving frames (unplugged?)")
+                                       : fmt::format("the device cannot be read: {}", r.why));
     }
     return false;
   }
