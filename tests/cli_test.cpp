@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/sha256.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -97,6 +99,39 @@ TEST(Cli, MissingFileIsAnError) {
   Output o = sensix("validate /nonexistent/docs.yaml");
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("/nonexistent/docs.yaml"));
+}
+
+// `inspect` names files as documents do (repo:, samples:, a path) and prints what a Model
+// document needs: the file it resolved to, its sha256 and its tensors (openWakeWord's weather
+// head, which no example uses: 22 embeddings of 96 in, one score out). A file that is not there,
+// or a repo: path that leaves the repository, is an error naming both forms; other files go on.
+TEST(Cli, InspectResolvesRepoPathsAndPrintsTheDigest) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  const std::string file = cache("models/openwakeword/weather_v0.1.onnx");
+  auto digest = sensix::sha256_file(file);
+  ASSERT_TRUE(digest.ok()) << digest.status().message();
+  Output o = sensix("inspect --model-repo " + cache("models") + " repo:openwakeword/weather_v0.1.onnx");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_THAT(o.out, HasSubstr("repo:openwakeword/weather_v0.1.onnx (onnx, onnxruntime)\n  file   " + file +
+                               "\n  sha256 " + *digest + "\n"));
+  EXPECT_THAT(o.out, ::testing::ContainsRegex("input +[^ ]+ float32 \\[1, 22, 96\\]"));
+  EXPECT_THAT(o.out, ::testing::ContainsRegex("output [^ ]+ float32 \\[1, 1\\]"));
+
+  // A plain path prints no `file` line; the TFLite twin goes to TFLite.
+  const std::string twin = cache("models/openwakeword/weather_v0.1.tflite");
+  o = sensix("inspect " + twin);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_THAT(o.out, HasSubstr(twin + " (tflite, tflite)\n  sha256 "));
+  EXPECT_THAT(o.out, ::testing::Not(HasSubstr("  file ")));
+
+  o = sensix("inspect --model-repo " + cache("models") +
+             " repo:openwakeword/no_such_v0.1.onnx repo:../outside.onnx repo:openwakeword/weather_v0.1.onnx");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("error: repo:openwakeword/no_such_v0.1.onnx (" +
+                               cache("models/openwakeword/no_such_v0.1.onnx") + "): no such model file"));
+  EXPECT_THAT(o.err, HasSubstr("error: repo:../outside.onnx: expected a relative path after \"repo:\" inside " +
+                               cache("models")));
+  EXPECT_THAT(o.out, HasSubstr("sha256 " + *digest)) << "the good file is still inspected";
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {

@@ -2,13 +2,14 @@
 //   sensix run FILE...       run documents, print predictions as they happen, then a summary
 //   sensix validate FILE...  check documents (fields, references, model files, tensors, plan)
 //   sensix plan FILE...      print the shared transformation plan the documents give
-//   sensix inspect MODEL...  load model files and print their input and output tensors
+//   sensix inspect MODEL...  load model files, print their sha256 and their input and output tensors
 //   sensix version
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,10 @@
 #include "cli/sinks.h"
 #include "common/byte_size.h"
 #include "common/env.h"
+#include "common/paths.h"
+#include "common/sha256.h"
 #include "docs/parser.h"
+#include "docs/paths.h"
 #include "runtime/runtime.h"
 
 namespace {
@@ -94,26 +98,52 @@ int cmd_plan(const CommonOptions& o) {
   return 0;
 }
 
-// Loads each model file with the engine for its extension (.onnx, .tflite) and prints its tensors:
-// what a Model document's inputs and outputs must name.
-int cmd_inspect(const std::vector<std::string>& files) {
+// Loads each model file with the engine for its extension (.onnx, .tflite) and prints its tensors
+// (what a Model document's inputs and outputs must name) and its sha256 (what its `sha256` must
+// say). A file is named as in a document: a path, repo:<path> (the model repository) or
+// samples:<path> (the sample cache).
+int cmd_inspect(const std::vector<std::string>& files, const std::string& model_repo) {
   EngineRegistry engines;
+  const docs::PathRoots roots{"", model_repo.empty() ? model_repo_dir() : model_repo, samples_dir()};
   int rc = 0;
-  for (const auto& f : files) {
-    const bool tflite = f.size() > 7 && f.ends_with(".tflite");
+  for (const auto& written : files) {
+    auto resolved = docs::resolve_document_path(written, roots);
+    if (!resolved.ok()) {
+      rc = fail(resolved.status());
+      continue;
+    }
+    const std::string& f = *resolved;
+    const std::string where = f == written ? written : fmt::format("{} ({})", written, f);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(f, ec)) {
+      rc = fail(NotFound(fmt::format("{}: no such model file", where)));
+      continue;
+    }
+    const bool tflite = f.ends_with(".tflite");
+    if (!tflite && !f.ends_with(".onnx")) {
+      rc = fail(InvalidArgument(fmt::format("{}: not a model file sensix knows (.onnx or .tflite)", where)));
+      continue;
+    }
     const ModelFormat format = tflite ? ModelFormat::kTflite : ModelFormat::kOnnx;
     auto engine = engines.get(EngineRegistry::default_engine_for(format));
     if (!engine.ok()) {
-      rc = fail(engine.status().with_context(f));
+      rc = fail(engine.status().with_context(where));
       continue;
     }
     auto session = (*engine)->load(f, SessionOptions{});
     if (!session.ok()) {
-      rc = fail(session.status().with_context(f));
+      rc = fail(session.status().with_context(where));
       continue;
     }
-    std::printf("%s (%s, %s)\n", f.c_str(), std::string(model_format_name(format)).c_str(),
+    auto sha = sha256_file(f);
+    if (!sha.ok()) {
+      rc = fail(sha.status().with_context(where));
+      continue;
+    }
+    std::printf("%s (%s, %s)\n", written.c_str(), std::string(model_format_name(format)).c_str(),
                 std::string(EngineRegistry::default_engine_for(format)).c_str());
+    if (f != written) std::printf("  file   %s\n", f.c_str());
+    std::printf("  sha256 %s\n", sha->c_str());
     auto print = [](const char* what, const std::vector<TensorInfo>& ts) {
       for (const auto& t : ts) {
         std::printf("  %s %s %s %s\n", what, t.name.c_str(), std::string(dtype_name(t.dtype)).c_str(),
@@ -253,9 +283,15 @@ int main(int argc, char** argv) {
   auto* plan_cmd = app.add_subcommand("plan", "print the shared transformation plan");
   add_common(plan_cmd);
   std::vector<std::string> inspect_files;
-  auto* inspect_cmd = app.add_subcommand("inspect",
-                                         "load model files (.onnx, .tflite) and print their input and output tensors");
-  inspect_cmd->add_option("models", inspect_files, "model files")->required();
+  std::string inspect_repo;
+  auto* inspect_cmd = app.add_subcommand(
+      "inspect", "load model files (.onnx, .tflite) and print their sha256 and their input and output tensors");
+  inspect_cmd
+      ->add_option("models", inspect_files,
+                   "model files: paths, repo:<path> (the model repository) or samples:<path> (the sample cache)")
+      ->required();
+  inspect_cmd->add_option("--model-repo", inspect_repo,
+                          "model repository for repo: paths (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
   app.add_subcommand("version", "print the version");
 
   try {
@@ -272,6 +308,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(run_cmd)) return cmd_run(common, run);
   if (app.got_subcommand(validate_cmd)) return cmd_validate(common);
   if (app.got_subcommand(plan_cmd)) return cmd_plan(common);
-  if (app.got_subcommand(inspect_cmd)) return cmd_inspect(inspect_files);
+  if (app.got_subcommand(inspect_cmd)) return cmd_inspect(inspect_files, inspect_repo);
   return 2;
 }

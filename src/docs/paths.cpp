@@ -13,18 +13,21 @@ bool is_dns_label(std::string_view name) {
   return !name.empty() && name.size() <= 63 && std::regex_match(name.begin(), name.end(), kLabel);
 }
 
-std::string resolve_path(const Field& f, const std::string& written, const PathRoots& roots) {
+namespace {
+
+// The resolved path, or "" with *expected set to what the path should have been.
+std::string resolve(const std::string& written, const PathRoots& roots, std::string* expected) {
   auto under = [&](std::string_view prefix, const std::string& root) -> std::string {
     const std::string rest = written.substr(prefix.size());
     const fs::path rel = fs::path(rest).lexically_normal();
     if (rest.empty() || rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
-      f.expected(fmt::format("a relative path after \"{}\" inside {}", prefix, root));
+      *expected = fmt::format("a relative path after \"{}\" inside {}", prefix, root);
       return "";
     }
     return (fs::path(root) / rel).string();
   };
   if (written.empty()) {
-    f.expected("a path");
+    *expected = "a path";
     return "";
   }
   if (written.starts_with("repo:")) return under("repo:", roots.model_repo);
@@ -32,6 +35,22 @@ std::string resolve_path(const Field& f, const std::string& written, const PathR
   const fs::path p(written);
   if (p.is_absolute() || roots.base_dir.empty()) return p.lexically_normal().string();
   return (fs::path(roots.base_dir) / p).lexically_normal().string();
+}
+
+}  // namespace
+
+std::string resolve_path(const Field& f, const std::string& written, const PathRoots& roots) {
+  std::string expected;
+  std::string resolved = resolve(written, roots, &expected);
+  if (resolved.empty()) f.expected(expected);
+  return resolved;
+}
+
+Result<std::string> resolve_document_path(const std::string& written, const PathRoots& roots) {
+  std::string expected;
+  std::string resolved = resolve(written, roots, &expected);
+  if (resolved.empty()) return InvalidArgument(fmt::format("{}: expected {}", written, expected));
+  return resolved;
 }
 
 bool read_path(const MapReader& m, std::string_view key, std::string& resolved, bool required, const PathRoots& roots,

@@ -1,6 +1,7 @@
 // Paths and names in documents. Paths: "repo:<p>" resolves against PathRoots::model_repo,
 // "samples:<p>" against PathRoots::samples_dir, an absolute path is kept, anything else is joined
-// to base_dir. Problems are reported on the field's DocContext. Internal to docs/.
+// to base_dir. Problems are reported on the field's DocContext; resolve_document_path() gives the
+// same resolution to code outside a document (`sensix inspect repo:...`).
 //
 // Thread-safety: pure functions (reports go to the caller's DocContext).
 #pragma once
@@ -8,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
 #include "docs/field_reader.h"
 
 namespace sensix::docs {
@@ -20,6 +22,10 @@ struct PathRoots {
 
 // The resolved path, or "" after reporting on `f` (an empty path, or "repo:" with nothing after).
 std::string resolve_path(const Field& f, const std::string& written, const PathRoots& roots);
+
+// `written` resolved as a document's path would be; kInvalidArgument saying what was expected
+// ("a relative path after \"repo:\" inside /root/.cache/sensix/models") otherwise.
+Result<std::string> resolve_document_path(const std::string& written, const PathRoots& roots);
 
 // Reads `key` of `m` as a path string and resolves it into `resolved` (`written`, if given, gets
 // it as written). Returns true when present and valid; a missing required key is reported.
