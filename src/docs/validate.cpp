@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -125,7 +126,7 @@ class Checker {
         if (!incomplete_.models.count(s.model)) {
           report(p, at + ".model",
                  fmt::format("model \"{}\" is not defined{}", s.model,
-                             did_you_mean_q(s.model, names_of(docs_.models, incomplete_.models))));
+                             not_defined_hint(s.model, names_of(docs_.models, incomplete_.models), "Model")));
         }
       }
       const InputSpec* in = model ? data_input(model->spec) : nullptr;
@@ -137,7 +138,8 @@ class Checker {
           if (!incomplete_.sensors.count(s.from.sensor)) {
             report(p, at + ".from.sensor",
                    fmt::format("sensor \"{}\" is not defined{}", s.from.sensor,
-                               did_you_mean_q(s.from.sensor, names_of(docs_.sensors, incomplete_.sensors))));
+                               not_defined_hint(s.from.sensor, names_of(docs_.sensors, incomplete_.sensors),
+                                                "Sensor")));
           }
         } else if (in) {
           const Modality m = modality_of(sensor->spec);
@@ -163,7 +165,7 @@ class Checker {
         if (!up && !incomplete_.models.count(s.from.model)) {
           report(p, at + ".from.model",
                  fmt::format("model \"{}\" is not defined{}", s.from.model,
-                             did_you_mean_q(s.from.model, names_of(docs_.models, incomplete_.models))));
+                             not_defined_hint(s.from.model, names_of(docs_.models, incomplete_.models), "Model")));
         } else if (!in_pipeline) {
           report(p, at + ".from.model",
                  fmt::format("Model/{} is not a step of Pipeline/{} (add a step for it)", s.from.model,
@@ -372,6 +374,18 @@ class Checker {
   static std::string did_you_mean_q(const std::string& word, const std::vector<std::string>& names) {
     const std::string m = closest_match(word, names);
     return m.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", m);
+  }
+
+  // After "<kind> \"word\" is not defined": the name meant, when one is close, else the names that
+  // are defined (the first kMaxListed), or that none is.
+  static std::string not_defined_hint(const std::string& word, const std::vector<std::string>& names,
+                                      std::string_view kind) {
+    constexpr size_t kMaxListed = 12;
+    if (names.empty()) return fmt::format(" (no {} is defined)", kind);
+    if (std::string m = did_you_mean_q(word, names); !m.empty()) return m;
+    std::vector<std::string> listed(names.begin(), names.begin() + std::min(names.size(), kMaxListed));
+    const std::string more = names.size() > kMaxListed ? fmt::format(" and {} more", names.size() - kMaxListed) : "";
+    return fmt::format(" (the {}s defined: {}{})", kind, quoted_list(listed), more);
   }
 
   const DocumentSet& docs_;

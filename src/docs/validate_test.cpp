@@ -23,8 +23,8 @@ TEST(ValidateReferencesTest, HandBuiltSet) {
   Status s = validate_references(d);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(),
-            "api: Pipeline/p: spec.steps[0].model: model \"m\" is not defined\n"
-            "api: Pipeline/p: spec.steps[0].from.sensor: sensor \"s\" is not defined");
+            "api: Pipeline/p: spec.steps[0].model: model \"m\" is not defined (no Model is defined)\n"
+            "api: Pipeline/p: spec.steps[0].from.sensor: sensor \"s\" is not defined (no Sensor is defined)");
 }
 
 TEST(ValidateReferencesTest, ModelsNameAcceleratorsOfTheDeviceAndOneDeviceAtMost) {
@@ -59,7 +59,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"UndefinedUpstream", replace(kValidSet, "from: {model: vad}", "from: {model: vda}"),
              P + "spec.steps[1].from.model: model \"vda\" is not defined (did you mean \"vad\"?)"},
         Case{"UndefinedSensor", replace(kValidSet, "{sensor: mic}", "{sensor: camera}"),
-             P + "spec.steps[0].from.sensor: sensor \"camera\" is not defined"},
+             P + "spec.steps[0].from.sensor: sensor \"camera\" is not defined (the Sensors defined: \"mic\")"},
+        Case{"UndefinedModelListsTheModels", replace(kValidSet, "{model: head, from", "{model: weather, from"),
+             P + "spec.steps[1].model: model \"weather\" is not defined (the Models defined: \"vad\", \"head\")"},
         Case{"UpstreamNotInPipeline", replace(kValidSet, "    - {model: vad, from: {sensor: mic}}\n", ""),
              P + "spec.steps[0].from.model: Model/vad is not a step of Pipeline/voice (add a step for it)"},
         Case{"UndeclaredUpstreamOutput", replace(kValidSet, "from: {model: vad}", "from: {model: vad, output: out}"),
