@@ -1,6 +1,7 @@
 #include "docs/model_reader.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <regex>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "common/byte_size.h"
+#include "common/sha256.h"
 #include "docs/enum_tables.h"
 #include "docs/event_rule.h"
 #include "docs/model_input_reader.h"
@@ -125,15 +127,27 @@ void read_scheduling(const Field& f, ModelSpec& out) {
   }
 }
 
-// A required `sha256`: 64 lowercase hex digits.
-void read_sha256(const MapReader& m, std::string& out) {
-  Field sha = m.require("sha256");
-  if (!sha.present()) return;
+// For a missing or malformed `sha256`: the digest of the file `source` names, when that file is
+// there, so that the message says what to write ("" otherwise).
+std::string digest_hint(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::is_regular_file(path, ec)) return "";
+  auto digest = sha256_file(path);
+  return digest.ok() ? fmt::format(" (the file has sha256 {})", *digest) : "";
+}
+
+// A required `sha256`: 64 lowercase hex digits. `path`: the resolved source ("" if it was bad).
+void read_sha256(const MapReader& m, const std::string& path, std::string& out) {
+  Field sha = m.get("sha256");
+  if (!sha.present()) {
+    sha.error("required field is missing" + digest_hint(path));
+    return;
+  }
   static const std::regex kHex("[0-9a-f]{64}");
   if (sha.is_scalar() && std::regex_match(sha.node().Scalar(), kHex)) {
     out = sha.node().Scalar();
   } else {
-    sha.expected("64 lowercase hex digits");
+    sha.expected("64 lowercase hex digits", digest_hint(path));
   }
 }
 
@@ -155,7 +169,7 @@ void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
     VariantSpec v;
     const bool format_ok = m->read_enum("format", v.format, format_table(), true);
     read_path(*m, "source", v.path, true, roots, &v.source);
-    read_sha256(*m, v.sha256);
+    read_sha256(*m, v.path, v.sha256);
     if (m->read_enum("engine", v.engine, engine_table())) {
       if (format_ok && (v.format == ModelFormat::kOnnx) != (v.engine == "onnxruntime")) {
         m->get("engine").error(fmt::format("engine {} cannot load {} models", v.engine, model_format_name(v.format)));
@@ -202,7 +216,7 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
   read_path(*spec, "source", out.path, true, roots, &out.source);
 
-  read_sha256(*spec, out.sha256);
+  read_sha256(*spec, out.path, out.sha256);
   spec->read_string("version", out.version, true, "a string");
 
   if (spec->read_enum("engine", out.engine, engine_table())) {

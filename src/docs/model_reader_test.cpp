@@ -1,11 +1,17 @@
 // Tests of model_reader.h: a Model's artifact fields, outputs, the one data input, resources
 // (isolation, worker, memory), scheduling and variants, with the exact messages a user sees.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/sha256.h"
 #include "docs/reader_test_util.h"
 
 namespace sensix::docs_test {
@@ -16,6 +22,27 @@ using ::testing::HasSubstr;
 // spec.resources.isolation, .worker and .memory (the isolation helper's fields).
 std::string with_resources(const std::string& block) {
   return replace(kSensor + "---\n" + kModel, "  postprocess:\n", "  resources:\n" + block + "  postprocess:\n");
+}
+
+// A missing or malformed sha256 on a file that is there: the message gives the file's digest, so
+// that the fix is to paste it (sensix inspect prints it too).
+TEST(ModelReaderTest, AMissingOrMalformedSha256GivesTheFilesDigest) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("sensix-sha-test-" + std::to_string(::getpid()) + ".onnx");
+  const std::string bytes = "the bytes of a model file";
+  std::ofstream(file, std::ios::binary) << bytes;
+  const std::string digest = sha256_bytes(
+      std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
+  const std::string doc = replace(kModel, "source: repo:vad.onnx", "source: " + file.string());
+  EXPECT_THAT(errors_of(replace(doc, "  sha256: " + kSha + "\n", "")),
+              HasSubstr(M + "spec.sha256: required field is missing (the file has sha256 " + digest + ") (line 4)"));
+  EXPECT_THAT(errors_of(replace(doc, kSha, "TODO")),
+              HasSubstr(M + "spec.sha256: expected 64 lowercase hex digits, got \"TODO\" (the file has sha256 " +
+                        digest + ") (line 7)"));
+  // No file there: nothing to compute, the message is as before.
+  EXPECT_THAT(errors_of(replace(kModel, "  sha256: " + kSha + "\n", "")),
+              HasSubstr(M + "spec.sha256: required field is missing (line 4)"));
+  std::filesystem::remove(file);
 }
 
 TEST(ModelReaderTest, IsolationWorkerAndMemoryParse) {
