@@ -297,6 +297,25 @@ TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
 // Event rules: every problem of the quickstart's voice events, each with its field path and column.
 // Syntax errors are found as the document is read; references (models, labels) once the document
 // is otherwise valid, so they are checked in a second copy.
+// A head's stream window that does not fill its input is the Model's error, at the window field,
+// naming the window that fits (not the Pipeline step's, as the planner would have it).
+TEST(Cli, AWrongStreamWindowIsReportedOnTheModelWithTheWindowThatFits) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  std::ifstream in(quickstart());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string head = "    - name: x.1\n      stream: {window: 16, hop: 1}";
+  ASSERT_NE(text.find(head), std::string::npos);
+  text.replace(text.find(head), head.size(), "    - name: x.1\n      stream: {window: 12, hop: 1}");
+  const fs::path p = scratch() / "window.yaml";
+  std::ofstream(p) << text;
+  Output o = sensix("validate " + p.string());
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("window.yaml: Model/hey-jarvis: spec.inputs[0].stream.window: 12 rows of output "));
+  EXPECT_THAT(o.err, HasSubstr("(96 values each) give 1152 values, but the model's input [1, 16, 96] holds 1536; "
+                               "window: 16 fits"));
+  EXPECT_THAT(o.err, ::testing::Not(HasSubstr("spec.steps"))) << "reported once, on the Model";
+}
+
 TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
   std::ifstream in(quickstart());

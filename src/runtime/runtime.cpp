@@ -68,6 +68,25 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const DocumentSet& docs, const 
 
 namespace {
 
+// A stream input's window against the model's input: `window` rows of `width` values must fill it.
+// The error is the Model's (spec.inputs[i].stream.window) and names the window that fits.
+Status check_stream_window(const ModelDoc& md, int input, const StreamInputSpec& st, const Shape& shape, int64_t width,
+                           const std::string& output, const ModelInstance& up) {
+  if (st.window.window < 1 || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
+    return Status::Ok();  // the planner names these
+  }
+  const int64_t values = element_count(shape);
+  const int64_t given = static_cast<int64_t>(st.window.window) * width;
+  if (values == given) return Status::Ok();
+  const std::string fits = values % width == 0
+                               ? fmt::format("window: {} fits", values / width)
+                               : fmt::format("no window fits: {} is not a multiple of {}", values, width);
+  return InvalidArgument(fmt::format(
+      "{}: spec.inputs[{}].stream.window: {} rows of output \"{}\" of Model/{} ({} values each) give {} values, but "
+      "the model's input {} holds {}; {}",
+      doc_label(md), input, st.window.window, output, up.name(), width, given, shape_to_string(shape), values, fits));
+}
+
 std::string step_label(const PipelineDoc& p, size_t i) {
   const StepSpec& s = p.spec.steps[i];
   std::string from = !s.from.sensor.empty() ? "sensor " + s.from.sensor
@@ -288,6 +307,9 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
             if (width < 1) {
               chain = InvalidArgument(fmt::format("output \"{}\" of Model/{} has a dynamic last dimension {}", output,
                                                   up.name(), shape_to_string(info.shape)));
+            } else if (Status w = check_stream_window(*docs_.find_model(step.model), di, *st, shape, width, output, up);
+                       !w.ok()) {
+              return w;  // the Model's window is wrong, whichever pipeline feeds it
             } else {
               chain = builder.add_stream_chain(model_nodes.at(step.from.model), output, static_cast<int>(width), *st,
                                                shape, in.dtype, step.model, pname);
