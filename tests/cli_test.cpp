@@ -316,6 +316,25 @@ TEST(Cli, AWrongStreamWindowIsReportedOnTheModelWithTheWindowThatFits) {
   EXPECT_THAT(o.err, ::testing::Not(HasSubstr("spec.steps"))) << "reported once, on the Model";
 }
 
+// BlazeFace's score outputs listed in the wrong order (stride 16's 384 anchors before stride 8's
+// 512) used to validate and print shifted boxes; the anchor layers say which order fits.
+TEST(Cli, DetectionOutputsOutOfTheAnchorLayersOrderAreRefused) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  std::ifstream in(std::string(SENSIX_SOURCE_DIR) + "/examples/cascades.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string front = "scores: [\"Identity:0\", \"Identity_1:0\"]     # [1, 512, 1] (stride 8)";
+  ASSERT_NE(text.find(front), std::string::npos);
+  text.replace(text.find(front), front.size(), "scores: [\"Identity_1:0\", \"Identity:0\"]  # swapped");
+  const fs::path p = scratch() / "swapped-anchors.yaml";
+  std::ofstream(p) << text;
+  Output o = sensix("validate " + p.string());
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, HasSubstr("swapped-anchors.yaml: Model/blazeface-front: spec.postprocess.detect.scores: the "
+                               "outputs must follow the anchor layers' order (512 anchors at stride 8, then 384 at "
+                               "stride 16), but \"Identity_1:0\" has 384, \"Identity:0\" 512: list them as "
+                               "[\"Identity:0\", \"Identity_1:0\"]"));
+}
+
 TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
   std::ifstream in(quickstart());

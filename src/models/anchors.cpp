@@ -111,6 +111,17 @@ std::vector<Grid> build_grids(const AnchorSpec& s) {
 
 }  // namespace
 
+Result<std::vector<AnchorGrid>> ssd_anchor_grids(const AnchorSpec& spec) {
+  SENSIX_RETURN_IF_ERROR(validate(spec));
+  std::vector<AnchorGrid> out;
+  for (const Grid& g : build_grids(spec)) {
+    const int64_t cells = static_cast<int64_t>(feature_map_size(spec.input_height, g.stride)) *
+                          static_cast<int64_t>(feature_map_size(spec.input_width, g.stride));
+    out.push_back(AnchorGrid{g.stride, cells * static_cast<int64_t>(g.widths.size())});
+  }
+  return out;
+}
+
 Result<std::vector<Anchor>> generate_ssd_anchors(const AnchorSpec& spec) {
   SENSIX_RETURN_IF_ERROR(validate(spec));
   const std::vector<Grid> grids = build_grids(spec);

@@ -11,6 +11,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "common/status.h"
@@ -29,5 +30,14 @@ inline constexpr size_t kMaxAnchors = 1'000'000;
 // InvalidArgument names the inconsistent parameter (e.g. "strides has 3 entries but
 // numLayers is 4"), using the document's field names.
 Result<std::vector<Anchor>> generate_ssd_anchors(const AnchorSpec& spec);
+
+// One grid (feature map) of generate_ssd_anchors(): its stride and how many anchors it gives, in
+// the order they are generated. Consecutive layers of one stride share a grid (BlazeFace front:
+// 512 anchors at stride 8, then 384 at stride 16 from its three stride-16 layers).
+struct AnchorGrid {
+  int stride = 0;
+  int64_t anchors = 0;
+};
+Result<std::vector<AnchorGrid>> ssd_anchor_grids(const AnchorSpec& spec);
 
 }  // namespace sensix

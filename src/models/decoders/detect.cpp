@@ -1,16 +1,67 @@
 #include "models/decoders/detect.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "models/anchors.h"
 
 namespace sensix::decoders {
+namespace {
+
+// Whether outputs of these anchor counts, concatenated in this order, cover the anchor grids in
+// theirs: each output a whole number of consecutive grids.
+bool follows_grids(const std::vector<int64_t>& counts, const std::vector<AnchorGrid>& grids) {
+  size_t g = 0;
+  for (int64_t c : counts) {
+    int64_t covered = 0;
+    while (covered < c && g < grids.size()) covered += grids[g++].anchors;
+    if (covered != c) return false;
+  }
+  return g == grids.size();
+}
+
+// With several outputs of one kind (`key`: "scores" or "boxes"), their order must be the anchor
+// grids' (BlazeFace lists stride 8 then stride 16): swapped, every box would sit on another
+// anchor. The error lists the grids and, when one exists, the order that fits.
+Status check_output_order(const std::string& field, std::string_view key, const std::vector<std::string>& names,
+                          const std::vector<int64_t>& counts, const std::vector<AnchorGrid>& grids) {
+  if (names.size() < 2 || follows_grids(counts, grids)) return Status::Ok();
+  std::string layers;
+  for (const AnchorGrid& g : grids) {
+    layers += layers.empty() ? fmt::format("{} anchors at stride {}", g.anchors, g.stride)
+                             : fmt::format(", then {} at stride {}", g.anchors, g.stride);
+  }
+  std::string given;
+  for (size_t i = 0; i < names.size(); ++i) {
+    given += i == 0 ? fmt::format("\"{}\" has {}", names[i], counts[i])
+                    : fmt::format(", \"{}\" {}", names[i], counts[i]);
+  }
+  std::vector<size_t> order(names.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::string fix;
+  do {
+    std::vector<int64_t> c;
+    for (size_t i : order) c.push_back(counts[i]);
+    if (follows_grids(c, grids)) {
+      for (size_t i : order) fix += fmt::format("{}\"{}\"", fix.empty() ? "" : ", ", names[i]);
+      break;
+    }
+  } while (names.size() <= 8 && std::next_permutation(order.begin(), order.end()));
+  return InvalidArgument(fmt::format("{}.{}: the outputs must follow the anchor layers' order ({}), but {}{}", field,
+                                     key, layers, given, fix.empty() ? "" : fmt::format(": list them as [{}]", fix)));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, const DetectSpec& d) {
   const std::string field = postprocess_field(model, "detect");
   std::vector<int> score_outputs, box_outputs;
+  std::vector<int64_t> score_counts, box_counts;  // anchors per output, as listed
   int64_t anchors_in_outputs = 0;
   int64_t classes = -1;
   for (const auto& name : d.score_outputs) {
@@ -26,6 +77,7 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
     }
     classes = info.shape[2];
     anchors_in_outputs += info.shape[1];
+    score_counts.push_back(info.shape[1]);
     score_outputs.push_back(o.index);
   }
   int64_t anchors_in_boxes = 0;
@@ -37,6 +89,7 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
                                          name, shape_to_string(info.shape), d.box.num_coords));
     }
     anchors_in_boxes += info.shape[1];
+    box_counts.push_back(info.shape[1]);
     box_outputs.push_back(o.index);
   }
   if (anchors_in_boxes != anchors_in_outputs) {
@@ -55,6 +108,9 @@ Result<std::unique_ptr<Decoder>> Detect::create(const ModelInstance& model, cons
     return InvalidArgument(fmt::format("{}.anchors: the parameters give {} anchors but the model's outputs have {}",
                                        field, generated->size(), anchors_in_outputs));
   }
+  SENSIX_ASSIGN_OR_RETURN(std::vector<AnchorGrid> grids, ssd_anchor_grids(anchors));
+  SENSIX_RETURN_IF_ERROR(check_output_order(field, "scores", d.score_outputs, score_counts, grids));
+  SENSIX_RETURN_IF_ERROR(check_output_order(field, "boxes", d.box_outputs, box_counts, grids));
   auto labels = labels_for(d.labels, d.labels_file);
   if (!labels.ok()) return labels.status().with_context(field + ".labelsFile");
   if (static_cast<int64_t>(labels->size()) != classes) {
