@@ -16,6 +16,16 @@
 namespace sensix {
 namespace {
 
+// The geometry of an operation that made `out` from `src` (the caller adds crop or rotation).
+ImageGeometry geometry_between(const cv::Mat& src, const cv::Mat& out) {
+  ImageGeometry g;
+  g.src_width = src.cols;
+  g.src_height = src.rows;
+  g.dst_width = out.cols;
+  g.dst_height = out.rows;
+  return g;
+}
+
 constexpr int kMaxSide = 16384;
 
 std::string mat_type_name(const cv::Mat& m) {
@@ -190,11 +200,7 @@ Result<cv::Mat> crop_image(const cv::Mat& src, const cv::Rect2f& region, bool no
     return Internal(fmt::format("crop: OpenCV failed cropping {}x{} to {}: {}", src.cols, src.rows, where, e.what()));
   }
   if (geometry) {
-    ImageGeometry g;
-    g.src_width = src.cols;
-    g.src_height = src.rows;
-    g.dst_width = out.cols;
-    g.dst_height = out.rows;
+    ImageGeometry g = geometry_between(src, out);
     g.crop_x = static_cast<float>(x0);
     g.crop_y = static_cast<float>(y0);
     *geometry = g;
@@ -221,11 +227,7 @@ Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geo
         fmt::format("rotate: OpenCV failed rotating {}x{} by {} degrees: {}", src.cols, src.rows, degrees, e.what()));
   }
   if (geometry) {
-    ImageGeometry g;
-    g.src_width = src.cols;
-    g.src_height = src.rows;
-    g.dst_width = out.cols;
-    g.dst_height = out.rows;
+    ImageGeometry g = geometry_between(src, out);
     g.rotation = degrees / 90;
     *geometry = g;
   }
