@@ -1,6 +1,7 @@
 #include "common/image_geometry.h"
 
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -31,26 +32,13 @@ void unrotate(int rotation, double w, double h, double xr, double yr, double* x,
   }
 }
 
-// The inverse of unrotate: source pixels -> rotated-frame pixels.
+// The inverse of unrotate: source pixels -> rotated-frame pixels. Turning back by `rotation` is
+// unrotating by the rest of the full turn, in the rotated frame, whose sides are swapped by an
+// odd number of quarter turns.
 void rotate_point(int rotation, double w, double h, double x, double y, double* xr, double* yr) {
-  switch (quarter_turns(rotation)) {
-    case 0:
-      *xr = x;
-      *yr = y;
-      break;
-    case 1:
-      *xr = h - y;
-      *yr = x;
-      break;
-    case 2:
-      *xr = w - x;
-      *yr = h - y;
-      break;
-    default:
-      *xr = y;
-      *yr = w - x;
-      break;
-  }
+  const int r = quarter_turns(rotation);
+  if (r % 2 == 1) std::swap(w, h);
+  unrotate((4 - r) % 4, w, h, x, y, xr, yr);
 }
 
 void map_pixel(const ImageGeometry& g, double u, double v, double* x, double* y) {
