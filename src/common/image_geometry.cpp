@@ -11,7 +11,9 @@ namespace {
 // Geometry mappings in double: model-input pixels -> rotated-frame pixels -> source pixels.
 int quarter_turns(int rotation) { return ((rotation % 4) + 4) % 4; }
 
-void unrotate(int rotation, double w, double h, double xr, double yr, double* x, double* y) {
+// Rotated-frame pixels -> source pixels (in float for to_source, in double for compose()).
+template <typename T>
+void unrotate(int rotation, T w, T h, T xr, T yr, T* x, T* y) {
   switch (quarter_turns(rotation)) {
     case 0:
       *x = xr;
@@ -38,13 +40,13 @@ void unrotate(int rotation, double w, double h, double xr, double yr, double* x,
 void rotate_point(int rotation, double w, double h, double x, double y, double* xr, double* yr) {
   const int r = quarter_turns(rotation);
   if (r % 2 == 1) std::swap(w, h);
-  unrotate((4 - r) % 4, w, h, x, y, xr, yr);
+  unrotate<double>((4 - r) % 4, w, h, x, y, xr, yr);
 }
 
 void map_pixel(const ImageGeometry& g, double u, double v, double* x, double* y) {
   const double xr = (u - g.pad_x) / static_cast<double>(g.scale_x) + g.crop_x;
   const double yr = (v - g.pad_y) / static_cast<double>(g.scale_y) + g.crop_y;
-  unrotate(g.rotation, g.src_width, g.src_height, xr, yr, x, y);
+  unrotate<double>(g.rotation, g.src_width, g.src_height, xr, yr, x, y);
 }
 
 bool positive_finite(float v) { return std::isfinite(v) && v > 0.0f; }
@@ -56,26 +58,7 @@ void ImageGeometry::to_source(float u_norm, float v_norm, float* x, float* y) co
   const float v = v_norm * static_cast<float>(dst_height);
   const float xr = (u - pad_x) / (scale_x != 0 ? scale_x : 1.0f) + crop_x;
   const float yr = (v - pad_y) / (scale_y != 0 ? scale_y : 1.0f) + crop_y;
-  const auto w = static_cast<float>(src_width);
-  const auto h = static_cast<float>(src_height);
-  switch (quarter_turns(rotation)) {
-    case 0:
-      *x = xr;
-      *y = yr;
-      break;
-    case 1:
-      *x = yr;
-      *y = h - xr;
-      break;
-    case 2:
-      *x = w - xr;
-      *y = h - yr;
-      break;
-    default:
-      *x = w - yr;
-      *y = xr;
-      break;
-  }
+  unrotate<float>(rotation, static_cast<float>(src_width), static_cast<float>(src_height), xr, yr, x, y);
 }
 
 Result<ImageGeometry> compose(const ImageGeometry& first, const ImageGeometry& then) {
