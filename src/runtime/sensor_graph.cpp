@@ -169,15 +169,13 @@ void SensorGraph::run_transform(Node* node, const Item& item) {
 // model is timed on every run), then each input's result is published and passed on (hop 4).
 void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>& batch) {
   const int session = node->session_of.at(static_cast<size_t>(accelerator));
-  std::vector<const Item*> items;  // null: the payload is not an item (a bug; fails the batch)
+  // A payload that is not an Item (a bug) fails the batch: item_at() is null for it.
+  auto item_at = [&](size_t k) { return std::any_cast<Item>(&batch[k].payload); };
   std::vector<StreamInput> ins;
-  items.reserve(batch.size());
   ins.reserve(batch.size());
   Status bad;
-  for (TaskInput& t : batch) {
-    const Item* item = std::any_cast<Item>(&t.payload);
-    items.push_back(item);
-    if (!bad.ok()) continue;
+  for (size_t k = 0; k < batch.size() && bad.ok(); ++k) {
+    const Item* item = item_at(k);
     auto si = item ? stream_input(*item) : Result<StreamInput>(Internal("a model task's input is not an item"));
     if (si.ok()) {
       ins.push_back(*si);
@@ -201,9 +199,9 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
     Status s = results[k].status();
     std::vector<Item> out;
     if (s.ok()) {
-      s = publish(node, *items[k], std::move(*results[k]), &out);
-    } else if (node->observed && items[k]) {
-      observe_failure(node, *items[k]);
+      s = publish(node, *item_at(k), std::move(*results[k]), &out);
+    } else if (const Item* item = item_at(k); node->observed && item) {
+      observe_failure(node, *item);
     }
     pass_on(node, s, out);
   }
