@@ -15,50 +15,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.h"
 #include "common/sha256.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-struct Output {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-fs::path scratch() {
-  fs::path dir = fs::temp_directory_path() / ("sensix-cli-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
-
-// Runs `build/sensix ARGS` with stdout and stderr captured separately.
-Output sensix(const std::string& args) {
-  const fs::path err = scratch() / "stderr.txt";
-  const std::string cmd = std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " 2>" + err.string();
-  Output o;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return o;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err);
-  o.err.assign(std::istreambuf_iterator<char>(e), {});
-  return o;
-}
-
-std::string quickstart() { return std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml"; }
-
-std::string cache(const std::string& rel) {
-  const char* c = std::getenv("SENSIX_CACHE");
-  return (fs::path(c ? c : "") / rel).string();
-}
-
-bool have_setup() { return fs::exists(cache("samples/speech/alexa.wav")) && fs::exists(cache("models/openwakeword")); }
+using namespace sensix::testing;
 
 // A copy of the quickstart's voice half with the recording replaced.
 std::string voice_doc(const std::string& wav) {
@@ -72,14 +36,14 @@ std::string voice_doc(const std::string& wav) {
 }
 
 TEST(Cli, Version) {
-  Output o = sensix("version");
+  Output o = run_sensix("version");
   EXPECT_EQ(o.code, 0);
   EXPECT_THAT(o.out, HasSubstr("sensix 0.1.0"));
 }
 
 TEST(Cli, ValidateAcceptsTheQuickstart) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output o = sensix("validate " + quickstart());
+  Output o = run_sensix("validate " + quickstart());
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_THAT(o.out, HasSubstr("ok: 2 sensors, 8 models, 2 pipelines"));
 }
@@ -88,7 +52,7 @@ TEST(Cli, ValidateNamesTheFileDocumentAndField) {
   fs::path bad = scratch() / "bad.yaml";
   std::ofstream(bad) << "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: mic}\nspec:\n"
                         "  driver: audio-file\n  path: x.wav\n  audio: {frameMs: fast}\n";
-  Output o = sensix("validate " + bad.string());
+  Output o = run_sensix("validate " + bad.string());
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err,
               HasSubstr("bad.yaml: Sensor/mic: spec.audio.frameMs: expected an integer from 1 to 1000, got \"fast\""));
@@ -96,7 +60,7 @@ TEST(Cli, ValidateNamesTheFileDocumentAndField) {
 }
 
 TEST(Cli, MissingFileIsAnError) {
-  Output o = sensix("validate /nonexistent/docs.yaml");
+  Output o = run_sensix("validate /nonexistent/docs.yaml");
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("/nonexistent/docs.yaml"));
 }
@@ -110,7 +74,7 @@ TEST(Cli, InspectResolvesRepoPathsAndPrintsTheDigest) {
   const std::string file = cache("models/openwakeword/weather_v0.1.onnx");
   auto digest = sensix::sha256_file(file);
   ASSERT_TRUE(digest.ok()) << digest.status().message();
-  Output o = sensix("inspect --model-repo " + cache("models") + " repo:openwakeword/weather_v0.1.onnx");
+  Output o = run_sensix("inspect --model-repo " + cache("models") + " repo:openwakeword/weather_v0.1.onnx");
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_THAT(o.out, HasSubstr("repo:openwakeword/weather_v0.1.onnx (onnx, onnxruntime)\n  file   " + file +
                                "\n  sha256 " + *digest + "\n"));
@@ -119,13 +83,13 @@ TEST(Cli, InspectResolvesRepoPathsAndPrintsTheDigest) {
 
   // A plain path prints no `file` line; the TFLite twin goes to TFLite.
   const std::string twin = cache("models/openwakeword/weather_v0.1.tflite");
-  o = sensix("inspect " + twin);
+  o = run_sensix("inspect " + twin);
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_THAT(o.out, HasSubstr(twin + " (tflite, tflite)\n  sha256 "));
   EXPECT_THAT(o.out, ::testing::Not(HasSubstr("  file ")));
 
-  o = sensix("inspect --model-repo " + cache("models") +
-             " repo:openwakeword/no_such_v0.1.onnx repo:../outside.onnx repo:openwakeword/weather_v0.1.onnx");
+  o = run_sensix("inspect --model-repo " + cache("models") +
+                 " repo:openwakeword/no_such_v0.1.onnx repo:../outside.onnx repo:openwakeword/weather_v0.1.onnx");
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("error: repo:openwakeword/no_such_v0.1.onnx (" +
                                cache("models/openwakeword/no_such_v0.1.onnx") + "): no such model file"));
@@ -135,16 +99,16 @@ TEST(Cli, InspectResolvesRepoPathsAndPrintsTheDigest) {
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {
-  Output o = sensix("run --no-such-option x.yaml");
+  Output o = run_sensix("run --no-such-option x.yaml");
   EXPECT_EQ(o.code, 2);
   EXPECT_THAT(o.err, HasSubstr("--no-such-option"));
-  EXPECT_EQ(sensix("").code, 2);          // no subcommand
-  EXPECT_EQ(sensix("validate").code, 2);  // no file
+  EXPECT_EQ(run_sensix("").code, 2);          // no subcommand
+  EXPECT_EQ(run_sensix("validate").code, 2);  // no file
 }
 
 TEST(Cli, BadSpeedIsAnError) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output o = sensix("run --speed fast " + quickstart());
+  Output o = run_sensix("run --speed fast " + quickstart());
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("--speed: expected a non-negative number or \"max\", got \"fast\""));
 }
@@ -152,20 +116,20 @@ TEST(Cli, BadSpeedIsAnError) {
 TEST(Cli, MemoryBudgetIsCheckedAndEnforced) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
   const std::string example = std::string(SENSIX_SOURCE_DIR) + "/examples/isolation.yaml";
-  Output bad = sensix("run --memory-budget 1GB " + example);
+  Output bad = run_sensix("run --memory-budget 1GB " + example);
   EXPECT_EQ(bad.code, 1);
   EXPECT_THAT(bad.err, HasSubstr("error: --memory-budget: expected a memory size: bytes, or a number with Ki, Mi or Gi "
                                  "(e.g. 256Mi), got \"1GB\""));
-  Output over = sensix("run --memory-budget 16Mi " + example);  // BlazeFace's worker alone is larger
+  Output over = run_sensix("run --memory-budget 16Mi " + example);  // BlazeFace's worker alone is larger
   EXPECT_EQ(over.code, 1);
   EXPECT_THAT(over.err, HasSubstr("Model/blazeface: Model/blazeface needs "));
   EXPECT_THAT(over.err, HasSubstr("over the memory budget of 16 MiB"));
   ::setenv("SENSIX_MEMORY_BUDGET", "16Mi", 1);  // the same budget from the environment
-  Output env = sensix("run " + example);
+  Output env = run_sensix("run " + example);
   ::unsetenv("SENSIX_MEMORY_BUDGET");
   EXPECT_EQ(env.code, 1);
   EXPECT_THAT(env.err, HasSubstr("over the memory budget of 16 MiB"));
-  Output fits = sensix("run --speed max --quiet --memory-budget 1Gi " + example);
+  Output fits = run_sensix("run --speed max --quiet --memory-budget 1Gi " + example);
   EXPECT_EQ(fits.code, 0) << fits.err;
   EXPECT_THAT(fits.out, HasSubstr("worker: "));
 }
@@ -174,12 +138,13 @@ TEST(Cli, MemoryBudgetIsCheckedAndEnforced) {
 // are refused before anything runs.
 TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output text = sensix("run --speed max --quiet --policy throughput " + voice_doc(cache("samples/speech/alexa.wav")));
+  Output text = run_sensix("run --speed max --quiet --policy throughput " +
+                           voice_doc(cache("samples/speech/alexa.wav")));
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("scheduling (policy throughput)"));
   EXPECT_THAT(text.out, HasSubstr("accelerator onnxruntime-cpu: onnxruntime on cpu"));
   EXPECT_THAT(text.out, ::testing::ContainsRegex("hey-jarvis +high +throughput +100 ms"));
-  Output json = sensix("run --json --speed max --quiet " + voice_doc(cache("samples/speech/alexa.wav")));
+  Output json = run_sensix("run --json --speed max --quiet " + voice_doc(cache("samples/speech/alexa.wav")));
   ASSERT_EQ(json.code, 0) << json.err;
   nlohmann::json j;
   std::istringstream lines(json.out);
@@ -201,20 +166,20 @@ TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
   }
   EXPECT_TRUE(seen);
 
-  Output policy = sensix("run --policy fastest " + quickstart());
+  Output policy = run_sensix("run --policy fastest " + quickstart());
   EXPECT_EQ(policy.code, 1);
   EXPECT_THAT(policy.err, HasSubstr("--policy: expected latency, throughput or balanced, got \"fastest\""));
 
   const fs::path device = scratch() / "device.yaml";
   std::ofstream(device) << "apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n  accelerators:\n"
                            "    - {name: ort, engine: onnxruntime, threads: 4096}\n";
-  Output big = sensix("validate " + quickstart() + " " + device.string());
+  Output big = run_sensix("validate " + quickstart() + " " + device.string());
   EXPECT_EQ(big.code, 1);
   EXPECT_THAT(big.err, HasSubstr("Device/edge: spec.accelerators[0].threads: expected"));
   std::ofstream(device) << "apiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\nspec:\n  accelerators:\n"
                            "    - {name: ort, engine: onnxruntime, threads: 1000}\n    - {name: lite, engine: "
                            "tflite}\n";
-  Output over = sensix("validate " + quickstart() + " " + device.string());
+  Output over = run_sensix("validate " + quickstart() + " " + device.string());
   EXPECT_EQ(over.code, 1);
   EXPECT_THAT(over.err,
               HasSubstr("Device/edge: spec.accelerators: their CPU threads add up to 1001 (ort 1000 + lite 1), "
@@ -223,7 +188,7 @@ TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
 
 TEST(Cli, RunPrintsEventsAndASummary) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output o = sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
+  Output o = run_sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
   ASSERT_EQ(o.code, 0) << o.err;
   // One human-readable line for the wake word, then the per-model summary.
   EXPECT_THAT(o.out, HasSubstr("alexa"));
@@ -235,7 +200,7 @@ TEST(Cli, RunPrintsEventsAndASummary) {
 
 TEST(Cli, JsonModePrintsOneObjectPerLine) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output o = sensix("run --json --speed max " + voice_doc(cache("samples/speech/hey_jarvis.wav")));
+  Output o = run_sensix("run --json --speed max " + voice_doc(cache("samples/speech/hey_jarvis.wav")));
   ASSERT_EQ(o.code, 0) << o.err;
   std::istringstream lines(o.out);
   std::string line;
@@ -269,7 +234,7 @@ TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
   std::ofstream(doc) << text;
 
   for (int run = 1; run <= 2; ++run) {
-    Output o = sensix("run --speed max --quiet " + doc);
+    Output o = run_sensix("run --speed max --quiet " + doc);
     ASSERT_EQ(o.code, 0) << o.err;
   }
   std::ifstream lines(out);
@@ -288,7 +253,7 @@ TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
   // A sink that cannot be opened stops the run before it starts, naming the pipeline and the path.
   text.replace(text.find(out.string()), out.string().size(), "/nonexistent/dir/voice.jsonl");
   std::ofstream(doc) << text;
-  Output bad = sensix("run --speed max " + doc);
+  Output bad = run_sensix("run --speed max " + doc);
   EXPECT_EQ(bad.code, 1);
   EXPECT_THAT(bad.err, HasSubstr("Pipeline/voice: spec.sinks"));
   EXPECT_THAT(bad.err, HasSubstr("/nonexistent/dir/voice.jsonl"));
@@ -308,7 +273,7 @@ TEST(Cli, AWrongStreamWindowIsReportedOnTheModelWithTheWindowThatFits) {
   text.replace(text.find(head), head.size(), "    - name: x.1\n      stream: {window: 12, hop: 1}");
   const fs::path p = scratch() / "window.yaml";
   std::ofstream(p) << text;
-  Output o = sensix("validate " + p.string());
+  Output o = run_sensix("validate " + p.string());
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("window.yaml: Model/hey-jarvis: spec.inputs[0].stream.window: 12 rows of output "));
   EXPECT_THAT(o.err, HasSubstr("(96 values each) give 1152 values, but the model's input [1, 16, 96] holds 1536; "
@@ -327,7 +292,7 @@ TEST(Cli, DetectionOutputsOutOfTheAnchorLayersOrderAreRefused) {
   text.replace(text.find(front), front.size(), "scores: [\"Identity_1:0\", \"Identity:0\"]  # swapped");
   const fs::path p = scratch() / "swapped-anchors.yaml";
   std::ofstream(p) << text;
-  Output o = sensix("validate " + p.string());
+  Output o = run_sensix("validate " + p.string());
   EXPECT_EQ(o.code, 1);
   EXPECT_THAT(o.err, HasSubstr("swapped-anchors.yaml: Model/blazeface-front: spec.postprocess.detect.scores: the "
                                "outputs must follow the anchor layers' order (512 anchors at stride 8, then 384 at "
@@ -349,10 +314,10 @@ TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
     return p.string();
   };
 
-  Output o = sensix("validate " + with_events("bad-rules.yaml",
-                                              "when: \"hey-jarvis and silero-vad:speech within foo\"\n"
-                                              "    - {name: zero, when: \"silero-vad for 0 frames\"}\n"
-                                              "    - {name: pause, when: \"silero-vad\", cooldown: 2}"));
+  Output o = run_sensix("validate " + with_events("bad-rules.yaml",
+                                                  "when: \"hey-jarvis and silero-vad:speech within foo\"\n"
+                                                  "    - {name: zero, when: \"silero-vad for 0 frames\"}\n"
+                                                  "    - {name: pause, when: \"silero-vad\", cooldown: 2}"));
   EXPECT_EQ(o.code, 1);
   EXPECT_TRUE(o.out.empty()) << o.out;
   std::string at = "bad-rules.yaml: Pipeline/voice: spec.events";
@@ -365,10 +330,10 @@ TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
   EXPECT_THAT(o.err,
               HasSubstr(at + "[2].cooldown: expected a duration such as 500ms or 2s (above 0, at most 3600s), got 2"));
 
-  o = sensix("validate " + with_events("bad-references.yaml",
-                                       "when: \"hey-jarvs and silero-vad:speach\"\n"
-                                       "    - {name: features, when: \"oww-mel\"}\n"
-                                       "    - {name: boxes, when: \"alexa inside hey-mycroft\"}"));
+  o = run_sensix("validate " + with_events("bad-references.yaml",
+                                           "when: \"hey-jarvs and silero-vad:speach\"\n"
+                                           "    - {name: features, when: \"oww-mel\"}\n"
+                                           "    - {name: boxes, when: \"alexa inside hey-mycroft\"}"));
   EXPECT_EQ(o.code, 1);
   at = "bad-references.yaml: Pipeline/voice: spec.events";
   EXPECT_THAT(o.err,
@@ -402,7 +367,7 @@ TEST(Cli, RunPrintsAndWritesTheQuickstartEvent) {
   text.insert(text.find(at) + at.size(), "  sinks:\n    - {type: jsonl, path: " + out.string() + "}\n");
   std::ofstream(doc) << text;
 
-  Output o = sensix("run --speed max " + doc);
+  Output o = run_sensix("run --speed max " + doc);
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_THAT(o.out, HasSubstr("  EVENT      wake-with-speech hey-jarvis:hey_jarvis 0."));
   EXPECT_THAT(o.out, HasSubstr(", silero-vad:speech "));
@@ -410,7 +375,7 @@ TEST(Cli, RunPrintsAndWritesTheQuickstartEvent) {
   EXPECT_THAT(o.out, HasSubstr("  voice        wake-with-speech          1          0  hey-jarvis and "
                                "silero-vad:speech within 1s"));
 
-  Output j = sensix("run --json --speed max " + doc);
+  Output j = run_sensix("run --json --speed max " + doc);
   ASSERT_EQ(j.code, 0) << j.err;
   int events = 0;
   std::istringstream lines(j.out);
@@ -453,7 +418,7 @@ TEST(Cli, EveryExampleValidates) {
   for (const auto& e : fs::directory_iterator(fs::path(SENSIX_SOURCE_DIR) / "examples")) {
     if (e.path().extension() != ".yaml" && e.path().extension() != ".json") continue;
     ++files;
-    Output o = sensix("validate " + e.path().string());
+    Output o = run_sensix("validate " + e.path().string());
     EXPECT_EQ(o.code, 0) << e.path() << ": " << o.err;
     EXPECT_THAT(o.out, HasSubstr("ok: ")) << e.path();
   }
@@ -463,7 +428,7 @@ TEST(Cli, EveryExampleValidates) {
 // Stats say what sharing saved: each shared step's runs and time, times its consumers minus one.
 TEST(Cli, SummaryCountsWhatSharedStepsSaved) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output o = sensix("run --json --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
+  Output o = run_sensix("run --json --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
   ASSERT_EQ(o.code, 0) << o.err;
   const std::string last = o.out.substr(o.out.rfind('\n', o.out.size() - 2) + 1);
   auto j = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
@@ -493,7 +458,7 @@ TEST(Cli, SummaryCountsWhatSharedStepsSaved) {
   EXPECT_EQ(j["plan"].value("savedRuns", uint64_t{0}), total);
   EXPECT_GT(total, 0u);
 
-  Output text = sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
+  Output text = run_sensix("run --speed max " + voice_doc(cache("samples/speech/alexa.wav")));
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("shared steps\n  consumers     runs   busy ms  saved ms  step\n"));
   EXPECT_THAT(text.out, HasSubstr("  speech: window 1760 / hop 1280 samples, prefill 0\n"));
@@ -503,7 +468,7 @@ TEST(Cli, SummaryCountsWhatSharedStepsSaved) {
 // The video example: BlazeFace finds Megamind's face in nearly every frame of the clip.
 TEST(Cli, MegamindExampleFindsFacesInTheVideo) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  Output o = sensix("run --json --speed max " + std::string(SENSIX_SOURCE_DIR) + "/examples/megamind-faces.yaml");
+  Output o = run_sensix("run --json --speed max " + std::string(SENSIX_SOURCE_DIR) + "/examples/megamind-faces.yaml");
   ASSERT_EQ(o.code, 0) << o.err;
   std::istringstream lines(o.out);
   std::string line;
@@ -539,14 +504,14 @@ TEST(Cli, ZooPostprocessDemoPrintsEveryKind) {
        {"postprocess-demo", "ppocr-det", "ppocr-rec", "ppocr-cls", "mlsd", "pose-landmarks", "hand-landmarks"}) {
     files += " " + (zoo / (std::string(f) + ".yaml")).string();
   }
-  Output text = sensix("run --speed max" + files);
+  Output text = run_sensix("run --speed max" + files);
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("ppocr-rec        \"Produkt\" 0.9"));
   EXPECT_THAT(text.out, HasSubstr("39 landmarks 0.9"));
   EXPECT_THAT(text.out, HasSubstr("21 landmarks 0.9"));
   EXPECT_THAT(text.out, HasSubstr(" lines: ("));
 
-  Output o = sensix("run --json --speed max" + files);
+  Output o = run_sensix("run --json --speed max" + files);
   ASSERT_EQ(o.code, 0) << o.err;
   std::istringstream lines(o.out);
   std::string line;

@@ -268,7 +268,7 @@ TEST(WorkerIsolation, AModelOverItsMemoryLimitIsRefusedAtLoad) {
     EXPECT_THAT(rt.status().message(),
                 MatchesRegex(".*quickstart.yaml: Model/blazeface: spec.resources.memory: Model/blazeface needs "
                              "[0-9.]+ [KM]iB, over its limit of 1 KiB \\(1Ki; the growth of resident memory while the "
-                             "model loaded\\)"));
+                             "model loaded\\) \\(line [0-9]+\\)"));
   }
 
   // In a worker, the worker's whole resident memory counts.
@@ -282,7 +282,7 @@ TEST(WorkerIsolation, AModelOverItsMemoryLimitIsRefusedAtLoad) {
   EXPECT_THAT(rt.status().message(),
               MatchesRegex(".*quickstart.yaml: Model/blazeface-worker: spec.resources.memory: Model/blazeface-worker "
                            "needs [0-9.]+ MiB, over its limit of 8 MiB \\(8Mi; the worker's resident memory, "
-                           "engine library included\\)"));
+                           "engine library included\\) \\(line [0-9]+\\)"));
   EXPECT_EQ(child_processes(), 0) << "the refused model's worker was stopped and reaped";
 }
 
@@ -304,7 +304,7 @@ TEST(WorkerIsolation, ModelsOverTheDeviceBudgetAreRefusedAtLoad) {
   EXPECT_THAT(rt.status().message(),
               MatchesRegex(".*Model/blazeface-worker: Model/blazeface-worker needs [0-9.]+ MiB, which would bring the "
                            "loaded models to [0-9.]+ MiB, over the memory budget of [0-9.]+ MiB \\(already loaded: "
-                           "Model/blazeface [0-9.]+ MiB\\)"));
+                           "Model/blazeface [0-9.]+ MiB\\) \\(line [0-9]+\\)"));
   EXPECT_EQ(child_processes(), 0) << "both workers were stopped and reaped";
 }
 

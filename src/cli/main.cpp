@@ -77,14 +77,28 @@ Result<DocumentSet> load_documents(const CommonOptions& o) {
   return parse_document_files(o.files, po);
 }
 
+// Every problem of every document: the documents' own, then the model files', tensors',
+// sensors' and plan's of the documents that have none of their own. Models and sensors that no
+// pipeline uses are checked too; a lone Model document is checked against its file.
 int cmd_validate(const CommonOptions& o) {
-  auto docs = load_documents(o);
-  if (!docs.ok()) return fail(docs.status());
-  auto rt = Runtime::create(*docs);
-  if (!rt.ok()) return fail(rt.status());
+  ParseOptions po;
+  po.model_repo = o.model_repo;
+  ReadDocuments read = read_document_files(o.files, po);
+  StatusList problems;
+  problems.add(read.problems);
+  const DocumentSet& docs = read.docs;
+  RuntimeOptions ro;
+  ro.check_unused = true;
+  auto rt = Runtime::create(docs, ro);
+  if (!rt.ok()) problems.add(rt.status());
+  if (!problems.ok()) {
+    fail(problems.status());
+    std::fprintf(stderr, "%zu problem%s\n", problems.size(), problems.size() == 1 ? "" : "s");
+    return 1;
+  }
   auto sh = (*rt)->plan().sharing();
   std::printf("ok: %s; plan of %d nodes (%d shared)\n",
-              counted(docs->sensors.size(), docs->models.size(), docs->pipelines.size()).c_str(), sh.nodes,
+              counted(docs.sensors.size(), docs.models.size(), docs.pipelines.size()).c_str(), sh.nodes,
               sh.shared_nodes);
   return 0;
 }

@@ -21,10 +21,35 @@ std::string_view status_code_name(StatusCode code) {
 
 Status Status::with_context(std::string_view prefix) const {
   if (ok()) return *this;
-  std::string m(prefix);
-  m += ": ";
-  m += message_;
+  std::string m;
+  std::string_view rest = message_;
+  for (;;) {
+    const size_t nl = rest.find('\n');
+    m += prefix;
+    m += ": ";
+    m += rest.substr(0, nl);
+    if (nl == std::string_view::npos) break;
+    m += '\n';
+    rest.remove_prefix(nl + 1);
+  }
   return Status(code_, std::move(m));
+}
+
+void StatusList::add(const Status& s) {
+  if (s.ok()) return;
+  if (code_ == StatusCode::kOk) code_ = s.code();
+  std::string_view rest = s.message();
+  while (!rest.empty()) {
+    const size_t nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    if (!line.empty()) {
+      if (!text_.empty()) text_ += '\n';
+      text_ += line;
+      ++count_;
+    }
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
 }
 
 std::ostream& operator<<(std::ostream& os, const Status& s) { return os << s.to_string(); }

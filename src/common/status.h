@@ -44,7 +44,8 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
 
   // "prefix: message", keeping the code. Used to add the document/field/model a lower
-  // layer did not know about.
+  // layer did not know about. A message of several problems (one per line, see StatusList)
+  // gets the prefix on every line.
   Status with_context(std::string_view prefix) const;
 
   // "CODE: message" for logs; user-facing output prints message() alone.
@@ -53,6 +54,22 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+};
+
+// Several independent problems reported together, e.g. every error of every document that
+// `sensix validate` finds: one Status whose message holds one problem per line (the CLI prints
+// each line as an error), with the code of the first problem added.
+class StatusList {
+ public:
+  void add(const Status& s);  // an ok Status is ignored; a multi-line one adds each line
+  bool ok() const { return code_ == StatusCode::kOk; }
+  size_t size() const { return count_; }
+  Status status() const { return ok() ? Status::Ok() : Status(code_, text_); }
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  size_t count_ = 0;
+  std::string text_;
 };
 
 // Prints to_string(); lets GoogleTest and logs show a Status.

@@ -33,6 +33,25 @@ TEST(Status, ContextPrefixesMessageAndKeepsCode) {
   EXPECT_EQ(s.to_string(), "NOT_FOUND: Model/vad: no such file");
 }
 
+TEST(Status, ContextPrefixesEveryProblemOfAManyLineMessage) {
+  Status s = InvalidArgument("first\nsecond").with_context("Model/a");
+  EXPECT_EQ(s.message(), "Model/a: first\nModel/a: second");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StatusList, CollectsEveryProblemWithTheFirstCode) {
+  StatusList list;
+  EXPECT_TRUE(list.ok());
+  EXPECT_TRUE(list.status().ok());
+  list.add(Status::Ok());
+  list.add(NotFound("a.onnx does not exist"));
+  list.add(InvalidArgument("x: wrong\ny: wrong too\n"));
+  EXPECT_FALSE(list.ok());
+  EXPECT_EQ(list.size(), 3u);
+  EXPECT_EQ(list.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(list.status().message(), "a.onnx does not exist\nx: wrong\ny: wrong too");
+}
+
 TEST(Result, ValueAndErrorPropagate) {
   EXPECT_EQ(doubled(4).value(), 8);
   auto bad = doubled(-1);

@@ -41,19 +41,7 @@ std::string hex_prefix(const std::array<unsigned char, 8>& b, size_t n) {
   return out;
 }
 
-class Report {
- public:
-  void add(const Status& s) {
-    if (code_ == StatusCode::kOk) code_ = s.code();
-    if (!text_.empty()) text_ += '\n';
-    text_ += s.message();
-  }
-  Status status() const { return code_ == StatusCode::kOk ? Status::Ok() : Status(code_, text_); }
-
- private:
-  StatusCode code_ = StatusCode::kOk;
-  std::string text_;
-};
+using Report = StatusList;
 
 // The file at `path` exists and is a regular file; otherwise reports and returns false.
 bool check_exists(Report& r, const std::string& prefix, const std::string& written, const std::string& path) {
@@ -137,6 +125,13 @@ Status verify_artifacts(const DocumentSet& docs) {
   Report r;
   std::map<std::string, std::string> sha_cache;
   for (const auto& d : docs.models) check_model(r, d, sha_cache);
+  return r.status();
+}
+
+Status verify_artifacts(const ModelDoc& doc) {
+  Report r;
+  std::map<std::string, std::string> sha_cache;
+  check_model(r, doc, sha_cache);
   return r.status();
 }
 

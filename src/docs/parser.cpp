@@ -58,6 +58,25 @@ std::string peek_string(const YAML::Node& node, const char* key) {
   return v.IsDefined() && v.IsScalar() ? v.Scalar() : "";
 }
 
+// Origin::field_lines: the line of every key and list item under `node`, by field path (the
+// paths FieldReader reports: "spec.inputs[0].stream.window").
+void note_field_lines(const YAML::Node& node, const std::string& path, std::map<std::string, int>& lines) {
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) continue;
+      const std::string child = path.empty() ? it->first.Scalar() : path + "." + it->first.Scalar();
+      lines.emplace(child, it->first.Mark().line + 1);
+      note_field_lines(it->second, child, lines);
+    }
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string child = fmt::format("{}[{}]", path, i);
+      if (node[i].Mark().line >= 0) lines.emplace(child, node[i].Mark().line + 1);
+      note_field_lines(node[i], child, lines);
+    }
+  }
+}
+
 void read_document(const YAML::Node& root, int index, const std::string& label, int seq, const docs::PathRoots& roots,
                    Collector& c) {
   // The label comes first so that every message about this document carries it.
@@ -77,7 +96,8 @@ void read_document(const YAML::Node& root, int index, const std::string& label, 
   }
 
   DocContext ctx{doc_label, seq, &c.errors, 0};
-  Origin origin{label, index, root.Mark().line + 1};
+  Origin origin{label, index, root.Mark().line + 1, {}};
+  note_field_lines(root, "", origin.field_lines);
   auto doc = MapReader::root(root, origin.line, &ctx, {"apiVersion", "kind", "metadata", "spec"});
   if (!doc) return;
 
@@ -235,18 +255,43 @@ bool is_document_file(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-Result<DocumentSet> finish(Collector& c) {
+ReadDocuments finish(Collector& c) {
   docs::check_references(c.set, c.incomplete, c.file_seq, c.errors);
-  if (c.errors.empty()) return std::move(c.set);
-  if (c.missing_files == c.errors.size()) return NotFound(c.errors.joined());
-  return InvalidArgument(c.errors.joined());
+  ReadDocuments out;
+  if (c.errors.empty()) {
+    out.docs = std::move(c.set);
+    return out;
+  }
+  out.problems = c.missing_files == c.errors.size() ? NotFound(c.errors.joined()) : InvalidArgument(c.errors.joined());
+  // The sound part: the documents that no problem names.
+  const std::vector<std::string> messages = c.errors.messages();
+  auto named = [&](const auto& d) {
+    const std::string label = doc_label(d) + ":";
+    return std::any_of(messages.begin(), messages.end(), [&](const std::string& m) { return m.starts_with(label); });
+  };
+  auto keep = [&](auto& list) { std::erase_if(list, named); };
+  keep(c.set.sensors);
+  keep(c.set.models);
+  keep(c.set.devices);
+  keep(c.set.pipelines);
+  out.docs = std::move(c.set);
+  return out;
+}
+
+Result<DocumentSet> whole(ReadDocuments r) {
+  if (!r.problems.ok()) return r.problems;
+  return std::move(r.docs);
 }
 
 }  // namespace
 
 Result<DocumentSet> parse_document_files(const std::vector<std::string>& paths, const ParseOptions& options) {
+  return whole(read_document_files(paths, options));
+}
+
+ReadDocuments read_document_files(const std::vector<std::string>& paths, const ParseOptions& options) {
   Collector c;
-  if (paths.empty()) return InvalidArgument("no document files given");
+  if (paths.empty()) return {{}, InvalidArgument("no document files given")};
   for (const auto& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
@@ -278,7 +323,7 @@ Result<DocumentSet> parse_document_text(std::string_view text, const std::string
                                         const std::string& base_dir, const ParseOptions& options) {
   Collector c;
   read_text(text, file_label, base_dir, options, c);
-  return finish(c);
+  return whole(finish(c));
 }
 
 Status validate_references(const DocumentSet& docs) {

@@ -28,6 +28,18 @@ struct ParseOptions {
 // (validate_references). Does not read model artifacts.
 Result<DocumentSet> parse_document_files(const std::vector<std::string>& paths, const ParseOptions& options = {});
 
+// What read_document_files gives: every problem, and the part of the documents that has none, so
+// that `sensix validate` can go on to check that part's model files, tensors and plan.
+struct ReadDocuments {
+  // The documents that no problem names; a Pipeline may name a document that is not kept
+  // (RuntimeOptions::check_unused checks such a set as far as it can).
+  DocumentSet docs;
+  Status problems;  // Ok, or every problem, one per line
+};
+
+// parse_document_files without stopping at the documents' problems.
+ReadDocuments read_document_files(const std::vector<std::string>& paths, const ParseOptions& options = {});
+
 // The same for text in memory; `file_label` is used in messages and `base_dir` resolves
 // relative paths. Used by tests and by the API.
 Result<DocumentSet> parse_document_text(std::string_view text, const std::string& file_label,
@@ -41,5 +53,7 @@ Status validate_references(const DocumentSet& docs);
 // Checks every model artifact and labels file: it exists, its sha256 matches the document,
 // and its first bytes look like the declared format (ONNX protobuf / TFLite "TFL3").
 Status verify_artifacts(const DocumentSet& docs);
+// The same for one Model document.
+Status verify_artifacts(const ModelDoc& doc);
 
 }  // namespace sensix

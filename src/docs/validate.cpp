@@ -55,6 +55,7 @@ class Checker {
   template <typename Doc>
   void report(const Doc& d, const std::string& path, const std::string& message, int line = 0) {
     std::string text = fmt::format("{}: {}: {}", doc_label(d), path, message);
+    if (line <= 0) line = d.origin.line_of(path);
     if (line > 0) text += fmt::format(" (line {})", line);
     errors_.add(seq(d.origin.file), line, std::move(text));
   }

@@ -189,28 +189,39 @@ Status ModelInstance::bind(const Session& session) {
   Binding& b = bindings_[0];
   b.input_of.resize(spec.inputs.size());
   constants_.resize(spec.inputs.size());
+  StatusList problems;    // every mismatch, not the first
+  bool misnamed = false;  // an input named wrongly (its real name is listed then, not reported again)
   for (size_t i = 0; i < spec.inputs.size(); ++i) {
     const InputSpec& in = spec.inputs[i];
     std::string field = fmt::format("spec.inputs[{}]", i);
     int idx = find_tensor(ins, in.name);
+    if (is_data_input(in)) data_input_ = static_cast<int>(i);
     if (idx < 0) {
-      return InvalidArgument(fmt::format("{}.name: the model has no input \"{}\"; its inputs are: {}", field, in.name,
-                                         describe_tensors(ins)));
+      misnamed = true;
+      problems.add(InvalidArgument(fmt::format("{}.name: the model has no input \"{}\"; its inputs are: {}", field,
+                                               in.name, describe_tensors(ins))));
+      continue;
     }
     const TensorInfo& info = ins[static_cast<size_t>(idx)];
     if (info.dtype != in.dtype) {
-      return InvalidArgument(fmt::format("{}.dtype: the model's input \"{}\" is {}, the document says {}", field,
-                                         in.name, dtype_name(info.dtype), dtype_name(in.dtype)));
+      problems.add(InvalidArgument(fmt::format("{}.dtype: the model's input \"{}\" is {}, the document says {}", field,
+                                               in.name, dtype_name(info.dtype), dtype_name(in.dtype))));
+      continue;
     }
     auto shape = resolve_shape(in.shape, info.shape);
-    if (!shape.ok()) return shape.status().with_context(fmt::format("{}.shape (input \"{}\")", field, in.name));
+    if (!shape.ok()) {
+      problems.add(shape.status().with_context(fmt::format("{}.shape (input \"{}\")", field, in.name)));
+      continue;
+    }
     input_shapes_[i] = *shape;
     b.input_of[i] = idx;
-    if (is_data_input(in)) data_input_ = static_cast<int>(i);
     if (std::holds_alternative<StateInputSpec>(in.source)) state_inputs_.push_back(static_cast<int>(i));
     if (const auto* c = std::get_if<ConstantInputSpec>(&in.source)) {
       auto t = make_constant(*c, in.dtype, *shape);
-      if (!t.ok()) return t.status().with_context(field + ".constant");
+      if (!t.ok()) {
+        problems.add(t.status().with_context(field + ".constant"));
+        continue;
+      }
       constants_[i] = std::move(t).value();
     }
   }
@@ -218,28 +229,32 @@ Status ModelInstance::bind(const Session& session) {
   for (const auto& info : ins) {
     bool declared = false;
     for (const auto& in : spec.inputs) declared |= in.name == info.name;
-    if (!declared) {
-      return InvalidArgument(fmt::format("spec.inputs: the model's input \"{}\" ({} {}) is not declared", info.name,
-                                         dtype_name(info.dtype), shape_to_string(info.shape)));
+    if (!declared && !misnamed) {
+      problems.add(InvalidArgument(fmt::format("spec.inputs: the model's input \"{}\" ({} {}) is not declared",
+                                               info.name, dtype_name(info.dtype), shape_to_string(info.shape))));
     }
   }
-  if (data_input_ < 0) return InvalidArgument("spec.inputs: no audio, image, series or stream input");
+  if (data_input_ < 0) problems.add(InvalidArgument("spec.inputs: no audio, image, series or stream input"));
   const auto& outs = session.outputs();
   for (size_t i = 0; i < spec.outputs.size(); ++i) {
     const OutputSpec& o = spec.outputs[i];
     int idx = find_tensor(outs, o.name);
     if (idx < 0) {
-      return InvalidArgument(fmt::format("spec.outputs[{}].name: the model has no output \"{}\"; its outputs are: {}",
-                                         i, o.name, describe_tensors(outs)));
+      problems.add(
+          InvalidArgument(fmt::format("spec.outputs[{}].name: the model has no output \"{}\"; its outputs are: {}", i,
+                                      o.name, describe_tensors(outs))));
+      continue;
     }
     const TensorInfo& info = outs[static_cast<size_t>(idx)];
     if ((o.scale != 1.0f || o.offset != 0.0f) && info.dtype != DType::kFloat32) {
-      return InvalidArgument(fmt::format("spec.outputs[{}]: scale/offset need a float32 output, \"{}\" is {}", i,
-                                         o.name, dtype_name(info.dtype)));
+      problems.add(InvalidArgument(fmt::format("spec.outputs[{}]: scale/offset need a float32 output, \"{}\" is {}", i,
+                                               o.name, dtype_name(info.dtype))));
+      continue;
     }
     b.outputs.push_back(idx);
     output_infos_.push_back(info);
   }
+  if (!problems.ok()) return problems.status();
   for (int si : state_inputs_) {
     const auto& st = std::get<StateInputSpec>(spec.inputs[static_cast<size_t>(si)].source);
     int o = find_output(st.from_output);

@@ -10,6 +10,7 @@
 #include "common/byte_size.h"
 #include "docs/parser.h"
 #include "models/classifier.h"
+#include "models/postprocessor.h"
 
 namespace sensix {
 
@@ -68,15 +69,24 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const DocumentSet& docs, const 
 
 namespace {
 
-// A stream input's window against the model's input: `window` rows of `width` values must fill it.
-// The error is the Model's (spec.inputs[i].stream.window) and names the window that fits.
-Status check_stream_window(const ModelDoc& md, int input, const StreamInputSpec& st, const Shape& shape, int64_t width,
-                           const std::string& output, const ModelInstance& up) {
-  if (st.window.window < 1 || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
-    return Status::Ok();  // the planner names these
+// A stream input's window against the model's input: `window` rows of the upstream output's
+// width must fill it. The error is the Model's (spec.inputs[i].stream.window) and names the
+// window that fits. Ok when the model's data input is not a stream or the planner will name
+// the problem (no such output, a dynamic shape).
+Status check_stream_window(const ModelDoc& md, const ModelInstance& m, const ModelInstance& up, std::string output) {
+  const int input = m.data_input();
+  const auto* st = std::get_if<StreamInputSpec>(&m.spec().inputs[static_cast<size_t>(input)].source);
+  if (output.empty()) output = up.spec().outputs.front().name;
+  const int oi = up.find_output(output);
+  if (!st || oi < 0) return Status::Ok();
+  const Shape& shape = m.input_shape(input);
+  const Shape& out_shape = up.output_info(oi).shape;
+  const int64_t width = out_shape.empty() ? 1 : out_shape.back();
+  if (st->window.window < 1 || width < 1 || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
+    return Status::Ok();
   }
   const int64_t values = element_count(shape);
-  const int64_t given = static_cast<int64_t>(st.window.window) * width;
+  const int64_t given = static_cast<int64_t>(st->window.window) * width;
   if (values == given) return Status::Ok();
   const std::string fits = values % width == 0
                                ? fmt::format("window: {} fits", values / width)
@@ -84,7 +94,7 @@ Status check_stream_window(const ModelDoc& md, int input, const StreamInputSpec&
   return InvalidArgument(fmt::format(
       "{}: spec.inputs[{}].stream.window: {} rows of output \"{}\" of Model/{} ({} values each) give {} values, but "
       "the model's input {} holds {}; {}",
-      doc_label(md), input, st.window.window, output, up.name(), width, given, shape_to_string(shape), values, fits));
+      doc_label(md), input, st->window.window, output, up.name(), width, given, shape_to_string(shape), values, fits));
 }
 
 std::string step_label(const PipelineDoc& p, size_t i) {
@@ -118,7 +128,36 @@ Status check_crop_labels(const PipelineDoc& p, size_t i, const ModelInstance& up
 Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   docs_ = docs;
   env_ = options.env;
-  if (options.verify_artifacts) SENSIX_RETURN_IF_ERROR(verify_artifacts(docs_));
+  // Every problem is collected, each with its document, field and line; a document with a
+  // problem is left out of the later checks that need it (a model that does not load is not
+  // planned), so one broken document never hides another's problems.
+  StatusList problems;
+  auto note = [&](const auto& doc, const Status& s) { problems.add(with_lines(s, doc_label(doc), doc.origin)); };
+  std::set<std::string> broken;  // "Sensor/x", "Model/y": documents with a problem
+
+  // A pipeline naming a document that is not in the set (it had problems of its own, reported by
+  // read_document_files) is held back: only its stream windows are checked.
+  // Without check_unused, such a set is refused (the parser never gives one).
+  std::vector<PipelineDoc> held;
+  for (const auto& p : docs_.pipelines) {
+    for (size_t i = 0; i < p.spec.steps.size(); ++i) {
+      const StepSpec& step = p.spec.steps[i];
+      const bool named = docs_.find_model(step.model) &&
+                         (step.from.sensor.empty() || docs_.find_sensor(step.from.sensor)) &&
+                         (step.from.model.empty() || docs_.find_model(step.from.model));
+      if (named) continue;
+      if (!options.check_unused) {
+        return InvalidArgument(step_label(p, i) + ": names a document that is not in the set");
+      }
+      held.push_back(p);
+      break;
+    }
+  }
+  std::erase_if(docs_.pipelines, [&](const PipelineDoc& p) {
+    return std::any_of(held.begin(), held.end(),
+                       [&](const PipelineDoc& h) { return h.metadata.name == p.metadata.name; });
+  });
+  std::map<std::string, std::unique_ptr<ModelInstance>> unused;  // check_unused: loaded to check
 
   // What the pipelines use.
   std::set<std::string> used_sensors, used_models;
@@ -128,12 +167,26 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       if (!s.from.sensor.empty()) used_sensors.insert(s.from.sensor);
     }
   }
-  if (used_models.empty()) return InvalidArgument("no Pipeline documents: nothing to run");
+  if (used_models.empty() && !options.check_unused) return InvalidArgument("no Pipeline documents: nothing to run");
+  auto checked = [&](const std::set<std::string>& used, const std::string& name) {
+    return used.count(name) > 0 || options.check_unused;
+  };
 
-  // Open sensors (reads their native format; starts nothing).
+  if (options.verify_artifacts) {
+    for (const auto& md : docs_.models) {
+      if (!checked(used_models, md.metadata.name)) continue;
+      if (Status s = verify_artifacts(md); !s.ok()) {
+        note(md, s);
+        broken.insert("Model/" + md.metadata.name);
+      }
+    }
+  }
+
+  // Open sensors (reads their native format; starts nothing). An unused one (check_unused) is
+  // opened to check it, then closed.
   std::map<std::string, SensorInfo> infos;
   for (const auto& sd : docs_.sensors) {
-    if (!used_sensors.count(sd.metadata.name)) continue;
+    if (!checked(used_sensors, sd.metadata.name)) continue;
     auto run = std::make_unique<SensorRun>();
     run->env = env_;
     run->name = sd.metadata.name;
@@ -143,9 +196,17 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       if (options.loop) run->spec.replay.loop = *options.loop;
     }
     auto driver = make_sensor_driver(run->name, run->spec, env_);
-    if (!driver.ok()) return driver.status().with_context(doc_label(sd));
+    Status opened = driver.ok() ? (*driver)->open() : driver.status();
+    if (!opened.ok()) {
+      // A recording that is not there is the spec.path field's problem.
+      const bool file = !is_live(sd.spec.driver) && sd.spec.driver != DriverKind::kSynthetic;
+      const bool path = file && opened.code() == StatusCode::kNotFound;
+      note(sd, opened.with_context(doc_label(sd) + (path ? ": spec.path" : "")));
+      broken.insert("Sensor/" + sd.metadata.name);
+      continue;
+    }
+    if (!used_sensors.count(sd.metadata.name)) continue;
     run->driver = std::move(driver).value();
-    SENSIX_RETURN_IF_ERROR(run->driver->open().with_context(doc_label(sd)));
     infos[run->name] = run->driver->info();
     Overflow overflow = run->spec.buffer.overflow.value_or(run->spec.replay.speed == 0 ? Overflow::kBlock
                                                                                        : Overflow::kDropOldest);
@@ -178,41 +239,61 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     return "";
   };
   const int machine_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  SENSIX_ASSIGN_OR_RETURN(DevicePlan device, resolve_accelerators(docs_, machine_cores, engines_in_use, offers));
-  if (options.policy) device.policy = *options.policy;
+  auto resolved = resolve_accelerators(docs_, machine_cores, engines_in_use, offers);
+  std::optional<DevicePlan> device;
+  if (resolved.ok()) {
+    device = std::move(resolved).value();
+    if (options.policy) device->policy = *options.policy;
+  } else if (!docs_.devices.empty()) {
+    note(docs_.devices.front(), resolved.status());
+  } else {
+    problems.add(resolved.status());
+  }
   std::map<std::string, TaskOptions> tasks;
   for (const auto& md : docs_.models) {
-    if (!used_models.count(md.metadata.name)) continue;
-    SENSIX_ASSIGN_OR_RETURN(std::vector<int> placement, place_model(md, engines_of(md), device));
+    if (!used_models.count(md.metadata.name) || !device) continue;
+    auto placement = place_model(md, engines_of(md), *device);
+    if (!placement.ok()) {
+      note(md, placement.status());
+      continue;
+    }
     const SchedulingSpec& sc = md.spec.scheduling;
     TaskOptions t;
     t.model = md.metadata.name;
     t.priority = sc.priority;
-    t.policy = options.policy ? *options.policy : policy_of(md, device);
+    t.policy = options.policy ? *options.policy : policy_of(md, *device);
     t.objective_ns = sc.latency_ns;
     t.batch = sc.batch;
     t.threads = md.spec.resources.threads;
-    t.accelerators = std::move(placement);
+    t.accelerators = std::move(placement).value();
     tasks[md.metadata.name] = std::move(t);
   }
 
-  // Load models.
+  // Load models (an unused one, with check_unused, is loaded to check it, then unloaded).
   for (const auto& md : docs_.models) {
-    if (!used_models.count(md.metadata.name)) continue;
+    if (!checked(used_models, md.metadata.name) || broken.count("Model/" + md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
-    SENSIX_ASSIGN_OR_RETURN(auto instance, ModelInstance::load(md, engines_, env_));
-    SENSIX_RETURN_IF_ERROR(check_memory_budget(md, instance->stats().memory, options.memory_budget_bytes));
-    SENSIX_RETURN_IF_ERROR(check_objective(md, *instance, device, tasks.at(md.metadata.name)));
-    models_[md.metadata.name] = std::move(instance);
-  }
-  Scheduler::Options so;
-  so.env = env_;
-  scheduler_ = std::make_unique<Scheduler>(device, so);
-  for (const auto& [name, m] : models_) {  // the warm-up runs are each accelerator's first measurement
-    for (int a : tasks.at(name).accelerators) {
-      const int64_t best = m->warmup_best_ns(m->session_for(device.accelerators[static_cast<size_t>(a)].engine));
-      if (best > 0) scheduler_->seed_profile(name, a, best);
+    auto instance = ModelInstance::load(md, engines_, env_);
+    if (!instance.ok()) {
+      note(md, instance.status());
+      broken.insert("Model/" + md.metadata.name);
+      continue;
     }
+    // Its post-processing against its outputs (anchor counts and order, labels against classes).
+    if (auto post = Postprocessor::create(**instance); !post.ok()) {
+      note(md, post.status());
+      broken.insert("Model/" + md.metadata.name);
+      continue;
+    }
+    if (!used_models.count(md.metadata.name)) {
+      unused[md.metadata.name] = std::move(instance).value();
+      continue;
+    }
+    note(md, check_memory_budget(md, (*instance)->stats().memory, options.memory_budget_bytes));
+    if (auto t = tasks.find(md.metadata.name); t != tasks.end()) {
+      note(md, check_objective(md, **instance, *device, t->second));
+    }
+    models_[md.metadata.name] = std::move(instance).value();
   }
 
   // Event rules: the labels they name are checked against labels files here (inline labels were
@@ -237,13 +318,15 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     }
     if (!named) continue;
     auto labels = read_labels_file(file);
-    if (!labels.ok())
-      return labels.status().with_context(doc_label(md) + ": spec.postprocess." + field + ".labelsFile");
+    if (!labels.ok()) {
+      note(md, labels.status().with_context(doc_label(md) + ": spec.postprocess." + field + ".labelsFile"));
+      continue;
+    }
     model_labels[md.metadata.name] = std::move(labels).value();
   }
-  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
 
-  // Derive the plan, pipeline by pipeline, steps in dependency order.
+  // Derive the plan, pipeline by pipeline, steps in dependency order; a pipeline that uses a
+  // broken document is not planned (that document's problems are reported already).
   PlanBuilder builder(options.share);
   std::map<std::string, int> sources;
   for (const auto& sensor : sensors_) {
@@ -257,79 +340,53 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     sp.height = info.height;
     sources[sensor->name] = builder.add_source(sp);
   }
-  for (const auto& p : docs_.pipelines) {
-    const std::string& pname = p.metadata.name;
-    std::map<std::string, int> model_nodes;  // model -> node in this pipeline
-    std::vector<bool> placed(p.spec.steps.size(), false);
-    size_t remaining = p.spec.steps.size();
-    while (remaining > 0) {
-      bool progress = false;
-      for (size_t i = 0; i < p.spec.steps.size(); ++i) {
-        if (placed[i]) continue;
-        const StepSpec& step = p.spec.steps[i];
-        if (!step.from.model.empty() && !model_nodes.count(step.from.model)) continue;
-        ModelInstance& m = *models_.at(step.model);
-        const int di = m.data_input();
-        const InputSpec& in = m.spec().inputs[static_cast<size_t>(di)];
-        const Shape& shape = m.input_shape(di);
-        Result<int> chain = Internal("unreachable");
-        if (!step.from.sensor.empty()) {
-          int src = sources.at(step.from.sensor);
-          if (const auto* a = std::get_if<AudioInputSpec>(&in.source)) {
-            chain = builder.add_audio_chain(src, *a, shape, in.dtype, step.model, pname);
-          } else if (const auto* im = std::get_if<ImageInputSpec>(&in.source)) {
-            chain = builder.add_image_chain(src, *im, shape, in.dtype, step.model, pname);
-          } else if (const auto* se = std::get_if<SeriesInputSpec>(&in.source)) {
-            chain = builder.add_series_chain(src, *se, shape, in.dtype, step.model, pname);
-          } else {
-            chain = InvalidArgument("a sensor cannot feed a stream input");
-          }
-        } else {
-          const ModelInstance& up = *models_.at(step.from.model);
-          std::string output = step.from.output;
-          if (output.empty()) output = up.spec().outputs.front().name;
-          int oi = up.find_output(output);
-          if (oi < 0) {
-            chain = InvalidArgument(fmt::format("Model/{} declares no output \"{}\"", up.name(), output));
-          } else if (step.from.crops) {
-            const auto* image = std::get_if<ImageInputSpec>(&in.source);
-            if (!image) {
-              chain = InvalidArgument("crops of a detector's boxes feed an image input only");
-            } else {
-              Status labels = check_crop_labels(p, i, up);
-              if (!labels.ok()) return labels;
-              chain = builder.add_crops_chain(model_nodes.at(step.from.model), *step.from.crops, *image, shape,
-                                              in.dtype, step.model, pname);
-            }
-          } else if (const auto* st = std::get_if<StreamInputSpec>(&in.source)) {
-            const TensorInfo& info = up.output_info(oi);
-            int64_t width = info.shape.empty() ? 1 : info.shape.back();
-            if (width < 1) {
-              chain = InvalidArgument(fmt::format("output \"{}\" of Model/{} has a dynamic last dimension {}", output,
-                                                  up.name(), shape_to_string(info.shape)));
-            } else if (Status w = check_stream_window(*docs_.find_model(step.model), di, *st, shape, width, output, up);
-                       !w.ok()) {
-              return w;  // the Model's window is wrong, whichever pipeline feeds it
-            } else {
-              chain = builder.add_stream_chain(model_nodes.at(step.from.model), output, static_cast<int>(width), *st,
-                                               shape, in.dtype, step.model, pname);
-            }
-          } else {
-            chain = InvalidArgument("a model's output can only feed a stream input");
-          }
-        }
-        if (!chain.ok()) return chain.status().with_context(step_label(p, i));
-        model_nodes[step.model] = builder.add_model(*chain, step.model, pname);
-        placed[i] = true;
-        remaining--;
-        progress = true;
+  // Stream windows are the Model's, whichever pipeline feeds it: checked on every step between two
+  // loaded models, even where the pipeline's sensor is broken.
+  std::set<std::string> bad_windows;
+  auto loaded = [&](const std::string& name) -> const ModelInstance* {
+    if (auto it = models_.find(name); it != models_.end()) return it->second.get();
+    if (auto it = unused.find(name); it != unused.end()) return it->second.get();
+    return nullptr;
+  };
+  for (const auto* list : {&docs_.pipelines, &held}) {
+    for (const auto& p : *list) {
+      for (const auto& step : p.spec.steps) {
+        if (step.from.model.empty() || step.from.crops || bad_windows.count(step.model)) continue;
+        const ModelInstance* m = loaded(step.model);
+        const ModelInstance* up = loaded(step.from.model);
+        if (!m || !up) continue;
+        Status w = check_stream_window(*docs_.find_model(step.model), *m, *up, step.from.output);
+        if (w.ok()) continue;
+        note(*docs_.find_model(step.model), w);
+        bad_windows.insert(step.model);
       }
-      if (!progress)
-        return InvalidArgument(doc_label(p) +
-                               ": spec.steps: the steps form a cycle or name a model outside the pipeline");
     }
   }
+  unused.clear();
+  for (const auto& p : docs_.pipelines) {
+    bool runnable = true;
+    for (const auto& step : p.spec.steps) {
+      runnable = runnable && models_.count(step.model) && !bad_windows.count(step.model) &&
+                 (step.from.sensor.empty() || sources.count(step.from.sensor));
+    }
+    if (runnable) {
+      Status planned = plan_pipeline(p, builder, sources);
+      if (!planned.ok()) problems.add(planned);
+    }
+  }
+  if (!problems.ok()) return problems.status();
+  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
   plan_ = builder.finish();
+
+  Scheduler::Options so;
+  so.env = env_;
+  scheduler_ = std::make_unique<Scheduler>(*device, so);
+  for (const auto& [name, m] : models_) {  // the warm-up runs are each accelerator's first measurement
+    for (int a : tasks.at(name).accelerators) {
+      const int64_t best = m->warmup_best_ns(m->session_for(device->accelerators[static_cast<size_t>(a)].engine));
+      if (best > 0) scheduler_->seed_profile(name, a, best);
+    }
+  }
 
   // Executable graphs, one per sensor.
   std::map<std::string, ModelInstance*> model_ptrs;
@@ -352,6 +409,90 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     run->models = plan_.node(src).consumers;
   }
   return Status::Ok();
+}
+
+// One pipeline's steps into the plan, in dependency order. Every problem is returned (with
+// lines), the Model's when it is the Model's (a stream window).
+Status Runtime::plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const std::map<std::string, int>& sources) {
+  const std::string& pname = p.metadata.name;
+  StatusList problems;
+  auto note = [&](const auto& doc, const Status& s) { problems.add(with_lines(s, doc_label(doc), doc.origin)); };
+  std::map<std::string, int> model_nodes;  // model -> node in this pipeline
+  std::vector<bool> placed(p.spec.steps.size(), false);
+  size_t remaining = p.spec.steps.size();
+  while (remaining > 0) {
+    bool progress = false;
+    for (size_t i = 0; i < p.spec.steps.size(); ++i) {
+      if (placed[i]) continue;
+      const StepSpec& step = p.spec.steps[i];
+      if (!step.from.model.empty() && !model_nodes.count(step.from.model)) continue;
+      placed[i] = true;
+      remaining--;
+      progress = true;
+      ModelInstance& m = *models_.at(step.model);
+      const int di = m.data_input();
+      const InputSpec& in = m.spec().inputs[static_cast<size_t>(di)];
+      const Shape& shape = m.input_shape(di);
+      Result<int> chain = Internal("unreachable");
+      if (!step.from.sensor.empty()) {
+        int src = sources.at(step.from.sensor);
+        if (const auto* a = std::get_if<AudioInputSpec>(&in.source)) {
+          chain = builder.add_audio_chain(src, *a, shape, in.dtype, step.model, pname);
+        } else if (const auto* im = std::get_if<ImageInputSpec>(&in.source)) {
+          chain = builder.add_image_chain(src, *im, shape, in.dtype, step.model, pname);
+        } else if (const auto* se = std::get_if<SeriesInputSpec>(&in.source)) {
+          chain = builder.add_series_chain(src, *se, shape, in.dtype, step.model, pname);
+        } else {
+          chain = InvalidArgument("a sensor cannot feed a stream input");
+        }
+      } else {
+        const ModelInstance& up = *models_.at(step.from.model);
+        std::string output = step.from.output;
+        if (output.empty()) output = up.spec().outputs.front().name;
+        int oi = up.find_output(output);
+        if (oi < 0) {
+          chain = InvalidArgument(fmt::format("Model/{} declares no output \"{}\"", up.name(), output));
+        } else if (step.from.crops) {
+          const auto* image = std::get_if<ImageInputSpec>(&in.source);
+          if (!image) {
+            chain = InvalidArgument("crops of a detector's boxes feed an image input only");
+          } else if (Status labels = check_crop_labels(p, i, up); !labels.ok()) {
+            note(p, labels);
+            continue;
+          } else {
+            chain = builder.add_crops_chain(model_nodes.at(step.from.model), *step.from.crops, *image, shape, in.dtype,
+                                            step.model, pname);
+          }
+        } else if (const auto* st = std::get_if<StreamInputSpec>(&in.source)) {
+          const TensorInfo& info = up.output_info(oi);
+          int64_t width = info.shape.empty() ? 1 : info.shape.back();
+          if (width < 1) {
+            chain = InvalidArgument(fmt::format("output \"{}\" of Model/{} has a dynamic last dimension {}", output,
+                                                up.name(), shape_to_string(info.shape)));
+          } else {  // its window was checked against the width (check_stream_window)
+            chain = builder.add_stream_chain(model_nodes.at(step.from.model), output, static_cast<int>(width), *st,
+                                             shape, in.dtype, step.model, pname);
+          }
+        } else {
+          chain = InvalidArgument("a model's output can only feed a stream input");
+        }
+      }
+      if (!chain.ok()) {
+        note(p, chain.status().with_context(step_label(p, i)));
+        continue;
+      }
+      model_nodes[step.model] = builder.add_model(*chain, step.model, pname);
+    }
+    if (!progress) {
+      // Steps downstream of a step with a problem are not reported again.
+      if (problems.ok()) {
+        note(p, InvalidArgument(doc_label(p) +
+                                ": spec.steps: the steps form a cycle or name a model outside the pipeline"));
+      }
+      break;
+    }
+  }
+  return problems.status();
 }
 
 // The models loaded so far plus `md` must fit RuntimeOptions::memory_budget_bytes.

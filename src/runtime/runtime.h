@@ -4,7 +4,9 @@
 // create() does everything that can fail before anything runs: checks model artifacts
 // (sha256, format), opens every sensor used by a pipeline (reading its native format), loads
 // every model used (checking its tensors against its document), and derives the shared plan.
-// Each error names the document and field. Nothing is started until start().
+// It reports every problem it finds, one per line, each naming the document, field and line;
+// a document with a problem is left out of the checks that need it, so it hides no other
+// document's problems. Nothing is started until start().
 //
 // Threads: one per sensor driver (from sensors/), one graph thread per sensor, which runs that
 // sensor's transform tree one frame at a time, and the scheduler's lanes (sched/scheduler.h), one
@@ -60,6 +62,9 @@ struct RuntimeOptions {
   bool share = true;
   // Overrides the device's scheduling policy (Device spec.policy) and every model's own.
   std::optional<SchedPolicy> policy;
+  // Also open every sensor and load every model that no pipeline uses, to check them (then close
+  // and unload them), and accept a set without pipelines: what `sensix validate` does.
+  bool check_unused = false;
   // The clock of the sensors, models, events, uptime and wait(); a test may give a ManualEnv.
   Env* env = Env::Default();
 };
@@ -91,6 +96,7 @@ class Runtime {
 
   Runtime();
   Status build(const DocumentSet& docs, const RuntimeOptions& options);
+  Status plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const std::map<std::string, int>& sources);
   Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
   Status check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                          const TaskOptions& task) const;

@@ -1,5 +1,7 @@
 #include "spec/spec.h"
 
+#include <cctype>
+
 namespace sensix {
 
 std::string_view sensor_driver_name(DriverKind d) {
@@ -194,6 +196,59 @@ const Doc* find_by_name(const std::vector<Doc>& docs, std::string_view name) {
 const SensorDoc* DocumentSet::find_sensor(std::string_view name) const { return find_by_name(sensors, name); }
 const ModelDoc* DocumentSet::find_model(std::string_view name) const { return find_by_name(models, name); }
 const PipelineDoc* DocumentSet::find_pipeline(std::string_view name) const { return find_by_name(pipelines, name); }
+
+int Origin::line_of(std::string_view path) const {
+  std::string p(path);
+  while (!p.empty()) {
+    if (auto it = field_lines.find(p); it != field_lines.end()) return it->second;
+    // The enclosing field: drop the last ".key" or "[i]".
+    const size_t cut = p.find_last_of(".[");
+    p.resize(cut == std::string::npos ? 0 : cut);
+  }
+  return line;
+}
+
+namespace {
+
+// The field path at the start of `text` ("spec.inputs[0].name: ..."), or "".
+std::string_view leading_field_path(std::string_view text) {
+  size_t n = 0;
+  while (n < text.size()) {
+    const char c = text[n];
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '[' || c == ']' || c == '_';
+    if (!ok) break;
+    ++n;
+  }
+  const std::string_view path = text.substr(0, n);
+  return path.starts_with("spec") || path.starts_with("metadata") ? path : std::string_view();
+}
+
+bool names_a_line(std::string_view line) {
+  const size_t at = line.rfind("(line ");
+  return at != std::string_view::npos && line.ends_with(")");
+}
+
+}  // namespace
+
+Status with_lines(const Status& s, std::string_view label, const Origin& origin) {
+  if (s.ok()) return s;
+  const std::string prefix = std::string(label) + ": ";
+  std::string out;
+  std::string_view rest = s.message();
+  for (;;) {
+    const size_t nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    out += line;
+    if (line.starts_with(prefix) && !names_a_line(line)) {
+      const int at = origin.line_of(leading_field_path(line.substr(prefix.size())));
+      if (at > 0) out += " (line " + std::to_string(at) + ")";
+    }
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    rest.remove_prefix(nl + 1);
+  }
+  return Status(s.code(), std::move(out));
+}
 
 std::string doc_label(const SensorDoc& d) { return d.origin.file + ": Sensor/" + d.metadata.name; }
 std::string doc_label(const ModelDoc& d) { return d.origin.file + ": Model/" + d.metadata.name; }

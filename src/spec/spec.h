@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/model_format.h"
+#include "common/status.h"
 #include "common/tensor.h"
 #include "spec/rule.h"
 
@@ -30,6 +31,12 @@ struct Origin {
   std::string file;  // as given on the command line (not resolved), e.g. "quickstart.yaml"
   int index = 0;     // 0-based position of the document in its file
   int line = 0;      // 1-based line of the document's first key
+  // 1-based line of every field as written, by field path ("spec.inputs[0].stream.window"),
+  // so that problems found after parsing (model files, tensors, the plan) name a line too.
+  std::map<std::string, int> field_lines;
+
+  // The line of `path`, else of its closest enclosing field, else of the document.
+  int line_of(std::string_view path) const;
 };
 
 struct Metadata {
@@ -667,5 +674,11 @@ std::string doc_label(const SensorDoc& d);
 std::string doc_label(const ModelDoc& d);
 std::string doc_label(const PipelineDoc& d);
 std::string doc_label(const DeviceDoc& d);
+
+// `s` with " (line N)" added to each of its lines that is about the document labelled `label`
+// ("<label>: <field path>: ...", or "<label>: ..." for the document's own line) and names no
+// line yet. Problems found after parsing go through it so that they point into the file as the
+// parser's do.
+Status with_lines(const Status& s, std::string_view label, const Origin& origin);
 
 }  // namespace sensix
