@@ -353,11 +353,12 @@ TEST(Zoo, PalmDetectionFindsTheOpenHand) {
   ASSERT_EQ(dets[0].keypoints.size(), 7u);
 }
 
-// The timer intent head on the quickstart's shared openWakeWord mel -> embedding chain, on a spoken
-// request: the quickstart's and the zoo's documents as a user would combine them.
-Result<std::vector<Prediction>> run_timer(const std::string& wav) {
+// An intent head of examples/zoo/ (`head`: timer, weather) on the quickstart's shared openWakeWord
+// mel -> embedding chain, on a spoken request: the quickstart's and the zoo's documents as a user
+// would combine them. Returns the head's predictions.
+Result<std::vector<Prediction>> run_intent(const std::string& head, const std::string& wav) {
   const fs::path examples = fs::path(SENSIX_SOURCE_DIR) / "examples";
-  const fs::path extra = fs::temp_directory_path() / fmt::format("sensix-zoo-timer-{}.yaml", ::getpid());
+  const fs::path extra = fs::temp_directory_path() / fmt::format("sensix-zoo-{}-{}.yaml", head, ::getpid());
   std::ofstream(extra) << fmt::format(R"(
 apiVersion: sensix/v1
 kind: Sensor
@@ -373,16 +374,16 @@ spec:
   steps:
     - {{model: oww-mel, from: {{sensor: request}}}}
     - {{model: oww-embedding, from: {{model: oww-mel}}}}
-    - {{model: timer, from: {{model: oww-embedding}}}}
+    - {{model: {}, from: {{model: oww-embedding}}}}
 )",
-                                      wav);
+                                      wav, head);
   auto docs = parse_document_files(
-      {(examples / "quickstart.yaml").string(), (examples / "zoo" / "timer.yaml").string(), extra.string()});
+      {(examples / "quickstart.yaml").string(), (examples / "zoo" / (head + ".yaml")).string(), extra.string()});
   fs::remove(extra);
   if (!docs.ok()) return docs.status();
   std::erase_if(docs->pipelines, [](const PipelineDoc& p) { return p.metadata.name != "intents"; });
   SENSIX_ASSIGN_OR_RETURN(RunResult r, run_to_end(*docs));
-  return r.of_model("timer");
+  return r.of_model(head);
 }
 
 TEST(Zoo, TimerIntentHeadHearsTheDuration) {
@@ -391,7 +392,7 @@ TEST(Zoo, TimerIntentHeadHearsTheDuration) {
   if (auto why = missing("openwakeword/timer_v0.1.onnx", five); !why.empty()) GTEST_SKIP() << why;
   for (const auto& [wav, want] :
        std::vector<std::pair<std::string, std::string>>{{five, "5_minute_timer"}, {hour, "1_hour_timer"}}) {
-    auto preds = run_timer(wav);
+    auto preds = run_intent("timer", wav);
     ASSERT_TRUE(preds.ok()) << preds.status();
     ASSERT_EQ(preds->size(), 1u) << wav << ": one request, one intent";
     ASSERT_EQ((*preds)[0].labels.size(), 1u);
@@ -399,9 +400,34 @@ TEST(Zoo, TimerIntentHeadHearsTheDuration) {
     EXPECT_GE((*preds)[0].labels[0].score, 0.5f) << wav;  // the score when it crossed the threshold
   }
   // No request, no intent: "none" (column 0) is ignored however sure the head is.
-  auto quiet = run_timer(sample_path("speech/sentence_weather.wav"));
+  auto quiet = run_intent("timer", sample_path("speech/sentence_weather.wav"));
   ASSERT_TRUE(quiet.ok()) << quiet.status();
   EXPECT_TRUE(quiet->empty()) << (*quiet)[0].labels[0].label;
+}
+
+TEST(Zoo, WeatherIntentHeadHearsARequestNotTheWord) {
+  const std::string request = sample_path("speech/weather_today.wav");
+  if (auto why = missing("openwakeword/weather_v0.1.onnx", request); !why.empty()) GTEST_SKIP() << why;
+  // "what's the weather today", spoken from 1.5 s to 3.0 s of the clip: measured over 0.5 from 2.24 s
+  // to 2.56 s (peak 1.00), so one rising trigger.
+  auto preds = run_intent("weather", request);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "one request, one intent";
+  const Prediction& p = (*preds)[0];
+  ASSERT_EQ(p.labels.size(), 1u);
+  EXPECT_EQ(p.labels[0].label, "weather");
+  EXPECT_GE(p.labels[0].score, 0.5f);
+  // Heard while the request is spoken, not in the silences around it.
+  EXPECT_GE(p.media_ns, 1'500'000'000);
+  EXPECT_LE(p.media_ns, 3'000'000'000);
+  // A statement about the weather (peak 0.001) and a timer request (peak 0.00001) are no weather requests.
+  for (const char* other : {"speech/sentence_weather.wav", "speech/timer_5_minutes.wav"}) {
+    const std::string wav = sample_path(other);
+    ASSERT_FALSE(wav.empty()) << other << " missing: run scripts/make-samples";
+    auto quiet = run_intent("weather", wav);
+    ASSERT_TRUE(quiet.ok()) << quiet.status();
+    EXPECT_TRUE(quiet->empty()) << other << ": " << (*quiet)[0].labels[0].score;
+  }
 }
 
 TEST(Zoo, DocumentsThatDoNotFitTheModelAreRefused) {
