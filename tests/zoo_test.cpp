@@ -25,9 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kScene = "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg";  // 800x600
-constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg";        // 640x480
-constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";  // 868x600
+constexpr const char* kScene = "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg";    // 800x600
+constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg";          // 640x480
+constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";    // 868x600
+constexpr const char* kCloseUp = "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg";  // 320x320
+constexpr const char* kFourFaces = "/usr/share/doc/opencv-doc/opencv4/html/facereg.jpg";     // 200x200
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
@@ -334,6 +336,96 @@ spec:
   for (const auto& k : d.keypoints) {
     EXPECT_GE(k[0], d.x - 10);
     EXPECT_LE(k[0], d.x + d.w + 10);
+  }
+}
+
+// BlazeFace front (128x128) on whole photos: what it gets right and what it misses, as measured in
+// examples/zoo/blazeface-front.yaml.
+TEST(Zoo, BlazeFaceFrontFindsACloseUpFace) {
+  if (auto why = missing("blazeface/face_detection_front_128x128_barracuda.onnx", kCloseUp); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  auto preds = run_zoo("blazeface-front", kCloseUp);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "no face in face_swapped.jpg";
+  const auto& dets = (*preds)[0].detections;
+  ASSERT_EQ(dets.size(), 1u) << "one man, one face";
+  const Detection& d = dets[0];
+  EXPECT_EQ(d.label, "face");
+  EXPECT_GE(d.score, 0.9f);  // measured 0.93
+  // face_swapped.jpg (320x320): the face, read off the photo, spans about x 108..220 from the brows
+  // (y 105) to the chin (y 205). Measured box: x 102..221, y 88..207.
+  EXPECT_NEAR(d.x + d.w / 2, 162.0f, 15.0f);
+  EXPECT_NEAR(d.y + d.h / 2, 150.0f, 15.0f);
+  EXPECT_NEAR(d.w, 115.0f, 20.0f);
+  ASSERT_EQ(d.keypoints.size(), 6u);
+  // Right eye (his, on the left of the photo), left eye, nose tip, mouth, read off the photo.
+  const float want[4][2] = {{129, 120}, {181, 122}, {150, 145}, {152, 167}};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(d.keypoints[i][0], want[i][0], 10.0f) << "keypoint " << i;
+    EXPECT_NEAR(d.keypoints[i][1], want[i][1], 10.0f) << "keypoint " << i;
+  }
+}
+
+TEST(Zoo, BlazeFaceFrontFindsFourFacesInAGrid) {
+  if (auto why = missing("blazeface/face_detection_front_128x128_barracuda.onnx", kFourFaces); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  auto preds = run_zoo("blazeface-front", kFourFaces);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  ASSERT_EQ(preds->size(), 1u) << "no face in facereg.jpg";
+  const auto& dets = (*preds)[0].detections;
+  // facereg.jpg (200x200): four portraits in a 2x2 grid, one face filling each 100x100 tile.
+  ASSERT_EQ(dets.size(), 4u);
+  bool tile_seen[2][2] = {};
+  for (const auto& d : dets) {
+    EXPECT_GE(d.score, 0.85f);  // measured 0.90..0.93
+    const float cx = d.x + d.w / 2, cy = d.y + d.h / 2;
+    const int col = cx < 100 ? 0 : 1, row = cy < 100 ? 0 : 1;
+    EXPECT_FALSE(tile_seen[row][col]) << "two faces in tile " << row << "," << col;
+    tile_seen[row][col] = true;
+    EXPECT_NEAR(cx, 50.0f + 100 * col, 15.0f);
+    EXPECT_NEAR(cy, 50.0f + 100 * row, 15.0f);
+    EXPECT_NEAR(d.w, 63.0f, 15.0f);
+  }
+}
+
+TEST(Zoo, BlazeFaceFrontMissesASmallFaceThatACropFinds) {
+  const std::string img = sample_path("images/messi5.jpg");
+  if (auto why = missing("blazeface/face_detection_front_128x128_barracuda.onnx", img); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  // Messi's face spans about x 222..259, y 96..133 of the 548x342 photo (see vision_test.cpp): 37 px,
+  // about 9 px of the 128x128 input once letterboxed. The front model finds nothing at all.
+  auto whole = run_zoo("blazeface-front", img);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_TRUE(whole->empty()) << (*whole)[0].detections.size() << " faces, best at x " << (*whole)[0].detections[0].x;
+  // A 150x100 crop around it (x 165..315, y 64..164), as a cascade gives, letterboxed with bands above
+  // and below: found, and mapped back to the photo's pixels.
+  auto cropped = run_zoo("blazeface-front", img, [](ImageInputSpec& im) {
+    im.crop = ImageCropSpec{165.0f / 548, 64.0f / 342, 150.0f / 548, 100.0f / 342};
+  });
+  ASSERT_TRUE(cropped.ok()) << cropped.status();
+  ASSERT_EQ(cropped->size(), 1u) << "no face in the crop of messi5.jpg";
+  const auto& dets = (*cropped)[0].detections;
+  ASSERT_EQ(dets.size(), 1u);
+  EXPECT_GE(dets[0].score, 0.85f);  // measured 0.91: x 225..257, y 99..131
+  EXPECT_NEAR(dets[0].x + dets[0].w / 2, 240.0f, 8.0f);
+  EXPECT_NEAR(dets[0].y + dets[0].h / 2, 114.0f, 8.0f);
+  EXPECT_NEAR(dets[0].w, 37.0f, 8.0f);
+}
+
+TEST(Zoo, BlazeFaceFrontReportsNothingWithoutAFace) {
+  const std::string dog = sample_path("images/dog.jpg");
+  if (auto why = missing("blazeface/face_detection_front_128x128_barracuda.onnx", dog); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  // Measured best scores: 0.23 on building.jpg, 0.38 on dog.jpg; minScore is 0.5.
+  for (const std::string& img : {std::string(kBuilding), dog}) {
+    ASSERT_TRUE(fs::exists(img)) << img;
+    auto preds = run_zoo("blazeface-front", img);
+    ASSERT_TRUE(preds.ok()) << preds.status();
+    EXPECT_TRUE(preds->empty()) << img << ": a face at " << (*preds)[0].detections[0].score;
   }
 }
 
