@@ -3,6 +3,7 @@
 //   sensix validate FILE...  check documents (fields, references, model files, tensors, plan)
 //   sensix plan FILE...      print the shared transformation plan the documents give
 //   sensix inspect MODEL...  load model files, print their sha256 and their input and output tensors
+//                            (--document: a drafted Model document for each)
 //   sensix version
 #include <atomic>
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "common/env.h"
 #include "common/paths.h"
 #include "common/sha256.h"
+#include "docs/draft.h"
 #include "docs/parser.h"
 #include "docs/paths.h"
 #include "runtime/runtime.h"
@@ -115,9 +117,11 @@ int cmd_plan(const CommonOptions& o) {
 // Loads each model file with the engine for its extension (.onnx, .tflite) and prints its tensors
 // (what a Model document's inputs and outputs must name) and its sha256 (what its `sha256` must
 // say). A file is named as in a document: a path, repo:<path> (the model repository) or
-// samples:<path> (the sample cache).
-int cmd_inspect(const std::vector<std::string>& files, const std::string& model_repo) {
+// samples:<path> (the sample cache). With --document it prints a drafted Model document per
+// file instead (docs/draft.h), placeholders where the file cannot say.
+int cmd_inspect(const std::vector<std::string>& files, const std::string& model_repo, bool document) {
   EngineRegistry engines;
+  int drafted = 0;
   const docs::PathRoots roots{"", model_repo.empty() ? model_repo_dir() : model_repo, samples_dir()};
   int rc = 0;
   for (const auto& written : files) {
@@ -152,6 +156,11 @@ int cmd_inspect(const std::vector<std::string>& files, const std::string& model_
     auto sha = sha256_file(f);
     if (!sha.ok()) {
       rc = fail(sha.status().with_context(where));
+      continue;
+    }
+    if (document) {  // a Model document to edit, instead of the table
+      docs::DraftSource draft{written, f, *sha, format, (*session)->inputs(), (*session)->outputs()};
+      std::printf("%s%s", drafted++ ? "---\n" : "", docs::draft_model_document(draft).c_str());
       continue;
     }
     std::printf("%s (%s, %s)\n", written.c_str(), std::string(model_format_name(format)).c_str(),
@@ -304,6 +313,10 @@ int main(int argc, char** argv) {
       ->add_option("models", inspect_files,
                    "model files: paths, repo:<path> (the model repository) or samples:<path> (the sample cache)")
       ->required();
+  bool inspect_document = false;
+  inspect_cmd->add_flag("--document", inspect_document,
+                        "print a drafted Model document for each file (sha256, tensors, guessed inputs; "
+                        "placeholders in \"<...>\" for what the file cannot say, which `sensix validate` names)");
   inspect_cmd->add_option("--model-repo", inspect_repo,
                           "model repository for repo: paths (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
   app.add_subcommand("version", "print the version");
@@ -322,6 +335,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(run_cmd)) return cmd_run(common, run);
   if (app.got_subcommand(validate_cmd)) return cmd_validate(common);
   if (app.got_subcommand(plan_cmd)) return cmd_plan(common);
-  if (app.got_subcommand(inspect_cmd)) return cmd_inspect(inspect_files, inspect_repo);
+  if (app.got_subcommand(inspect_cmd)) return cmd_inspect(inspect_files, inspect_repo, inspect_document);
   return 2;
 }

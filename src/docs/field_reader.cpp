@@ -189,7 +189,13 @@ std::string Field::written() const {
   return node_.Scalar();
 }
 
+bool is_placeholder(std::string_view s) { return s.size() > 2 && s.front() == '<' && s.back() == '>'; }
+
 void Field::expected(std::string_view what, std::string_view extra) const {
+  if (is_scalar() && scalar_type() == ScalarType::kString && is_placeholder(node_.Scalar())) {
+    ctx_->report(line(), path_, fmt::format("placeholder {} left from the draft: replace it with {}", written(), what));
+    return;
+  }
   ctx_->report(line(), path_, fmt::format("expected {}, got {}{}", what, written(), extra));
 }
 
@@ -201,7 +207,7 @@ std::string Field::enum_expectation(const std::vector<std::string>& names) const
 }
 
 std::optional<std::string> Field::as_string(std::string_view what) const {
-  if (is_scalar() && scalar_type() == ScalarType::kString) return node_.Scalar();
+  if (is_scalar() && scalar_type() == ScalarType::kString && !is_placeholder(node_.Scalar())) return node_.Scalar();
   std::string extra;
   if (is_scalar()) extra = " (quote values that look like numbers or booleans)";
   expected(what, extra);

@@ -37,6 +37,11 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // `; did you mean "x"?` when closest_match finds one, else "".
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+// A placeholder left for the user by a drafted document (docs/draft.h): a string "<...>". Any
+// field that holds one is reported as "placeholder "<...>" left from the draft: replace it with
+// <what the field expects>", whatever its type.
+bool is_placeholder(std::string_view s);
+
 // Errors of one or more files, kept in file order (then line order within a file).
 class ErrorList {
  public:
