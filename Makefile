@@ -22,9 +22,11 @@ JOBS ?=
 # TARGETS=... builds only those ninja targets; CTEST_ARGS=... is passed to ctest (e.g. -L unit, -R NAME).
 TARGETS ?=
 CTEST_ARGS ?=
+# WERROR=ON makes compiler warnings errors (CI: .ci/run); it applies when the build folder is configured.
+WERROR ?= OFF
 
 CCACHE := $(shell command -v ccache 2>/dev/null)
-CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSENSIX_WERROR=$(WERROR) $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 NINJA_FLAGS := $(if $(JOBS),-j$(JOBS))
 
 .PHONY: help setup build run test bench asan clean
