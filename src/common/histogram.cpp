@@ -13,12 +13,19 @@ int LatencyHistogram::bucket_of(uint64_t v) {
   return (shift + 1) * kSub + sub;
 }
 
-uint64_t LatencyHistogram::bucket_upper(int b) {
+uint64_t LatencyHistogram::bucket_lower(int b) {
   if (b < kSub) return static_cast<uint64_t>(b);
-  int shift = b / kSub - 1;
-  uint64_t sub = static_cast<uint64_t>(b % kSub);
-  uint64_t lower = (uint64_t{kSub} | sub) << shift;
-  return lower + ((uint64_t{1} << shift) - 1);
+  const int shift = b / kSub - 1;
+  const uint64_t sub = static_cast<uint64_t>(b % kSub);
+  return (uint64_t{kSub} | sub) << shift;
+}
+
+// The bucket holds [lower, lower + 2^shift - 1]; its middle is at most half a width, 1/32 of
+// lower, from any value in it.
+uint64_t LatencyHistogram::bucket_middle(int b) {
+  if (b < kSub) return static_cast<uint64_t>(b);
+  const int shift = b / kSub - 1;
+  return bucket_lower(b) + (((uint64_t{1} << shift) - 1) >> 1);
 }
 
 void LatencyHistogram::record(int64_t ns) {
@@ -43,11 +50,13 @@ int64_t LatencyHistogram::percentile_ns(double p) const {
   p = std::clamp(p, 0.0, 100.0);
   auto rank = static_cast<int64_t>(p / 100.0 * static_cast<double>(count_) + 0.5);
   rank = std::clamp<int64_t>(rank, 1, count_);
+  if (rank == count_) return max_;  // the largest and smallest samples are known exactly
+  if (rank == 1) return min_;
   int64_t seen = 0;
   for (int b = 0; b < kBuckets; ++b) {
     seen += buckets_[static_cast<size_t>(b)];
     if (seen >= rank) {
-      auto v = static_cast<int64_t>(bucket_upper(b));
+      auto v = static_cast<int64_t>(bucket_middle(b));
       return std::clamp(v, min_, max_);
     }
   }
