@@ -72,6 +72,10 @@ TEST(Cascade, TheFaceInAPersonCropMapsBackToTheFaceInTheWholePhoto) {
     EXPECT_NEAR(c.x + c.w, std::min(548.0f, cx + person.w * 0.6f), 1.0f);
     EXPECT_NEAR(c.y + c.h, std::min(342.0f, cy + person.h * 0.6f), 1.0f);
     EXPECT_EQ(p.frame_seq, ssd[0].frame_seq);
+    // The crop's prediction names the photo its frame came from, as the detector's does.
+    ASSERT_NE(p.source, nullptr);
+    EXPECT_EQ(*p.source, img);
+    EXPECT_EQ(p.source.get(), ssd[0].source.get()) << "the frame's one string, shared";
     // From the capture of the photo, so it includes SSD's time.
     EXPECT_GT(p.latency_ns, ssd[0].latency_ns);
     for (const Detection& f : p.detections) {

@@ -5,11 +5,13 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -218,6 +220,93 @@ TEST(Cli, JsonModePrintsOneObjectPerLine) {
   EXPECT_EQ(summaries, 1);
   EXPECT_GE(predictions, 1);
   EXPECT_EQ(jarvis, 1);
+}
+
+// The image-folder's files in replay order (sorted by name, hidden files left out).
+std::vector<std::string> folder_files(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && !name.starts_with(".")) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Every prediction says which file its frame came from: in --json the path (the photo's own file,
+// by the frame's place in the folder's replay order; the recording for every audio model, the
+// stream heads included), on a console line the file name at its end.
+TEST(Cli, PredictionsNameTheFileTheirFrameCameFrom) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  const std::string wav = cache("samples/speech/alexa.wav");
+  const std::string doc = voice_doc(wav);
+  const fs::path images = cache("samples/images");
+  const std::vector<std::string> files = folder_files(images);
+  ASSERT_GE(files.size(), 2u);
+  const std::set<std::string> vision{"blazeface", "ssd-oidv4"};
+
+  Output o = run_sensix("run --json --speed max " + doc);
+  ASSERT_EQ(o.code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  std::set<std::string> photos_seen;
+  int audio = 0, alexa = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (j.value("type", "") != "prediction") continue;
+    ASSERT_TRUE(j.contains("source")) << line;
+    const fs::path source = j.value("source", "");
+    if (vision.count(j.value("model", ""))) {
+      EXPECT_EQ(j.value("sensor", ""), "camera");
+      const auto frame = j.value("frame", uint64_t{0});
+      ASSERT_LT(frame, files.size()) << line;
+      EXPECT_EQ(source.filename().string(), files[frame]) << line;
+      EXPECT_TRUE(fs::equivalent(source.parent_path(), images)) << line;
+      photos_seen.insert(source.filename().string());
+      // What the models see in the named photo is what that photo holds: the one face is Messi's,
+      // the bicycle is in darknet's dog photo.
+      if (j.value("model", "") == "blazeface") EXPECT_EQ(source.filename(), "messi5.jpg") << line;
+      if (j.value("model", "") == "ssd-oidv4" && source.filename() == "dog.jpg") {
+        bool bicycle = false;
+        for (const auto& d : j["detections"]) bicycle = bicycle || d.value("label", "") == "Bicycle";
+        EXPECT_TRUE(bicycle) << line;
+      }
+    } else {
+      EXPECT_EQ(j.value("sensor", ""), "speech");
+      EXPECT_EQ(source.string(), wav) << line;
+      ++audio;
+      if (j.value("model", "") == "alexa") ++alexa;
+    }
+  }
+  // horses.jpg has nothing over the quickstart's thresholds (no face, no OIDv4 class it detects).
+  EXPECT_EQ(photos_seen, (std::set<std::string>{"dog.jpg", "messi5.jpg", "person.jpg"}));
+  EXPECT_GE(audio, 2);
+  EXPECT_EQ(alexa, 1) << "the wake word, a stream head's prediction";
+
+  // The console line of each kind ends with the file's name: a photo at 1 fps ends its input at
+  // (k + 1) s, so the line's time names the file.
+  Output t = run_sensix("run --speed max " + doc);
+  ASSERT_EQ(t.code, 0) << t.err;
+  std::istringstream text(t.out);
+  const std::regex prediction_line(R"(^  00:(\d\d)\.\d\d  (camera|speech) +(\S+) .*)");
+  int camera_lines = 0, alexa_lines = 0;
+  while (std::getline(text, line)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, prediction_line)) continue;
+    if (m[2] == "camera") {
+      ++camera_lines;
+      const int second = std::stoi(m[1]);
+      ASSERT_GE(second, 1) << line;
+      ASSERT_LE(second, static_cast<int>(files.size())) << line;
+      EXPECT_TRUE(line.ends_with("  from " + files[static_cast<size_t>(second - 1)])) << line;
+    } else {
+      EXPECT_TRUE(line.ends_with("  from alexa.wav")) << line;
+      if (m[3] == "alexa") ++alexa_lines;
+    }
+  }
+  EXPECT_EQ(camera_lines, 3);
+  EXPECT_EQ(alexa_lines, 1);
 }
 
 // A pipeline's jsonl sink gets that pipeline's predictions, one JSON object per line, appended.

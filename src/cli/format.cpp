@@ -123,6 +123,13 @@ KindFormat kind_format(PredictionKind kind) {
 
 }  // namespace
 
+std::string short_source(std::string_view source) {
+  if (source.find("://") != std::string_view::npos || source.starts_with("/dev/")) return std::string(source);
+  const size_t slash = source.find_last_of('/');
+  if (slash == std::string_view::npos || slash + 1 == source.size()) return std::string(source);
+  return std::string(source.substr(slash + 1));
+}
+
 std::string prediction_to_text(const Prediction& p) {
   std::string what = kind_format(p.kind).text(p);
   if (p.crop) {  // a model fed by crops: which box of which detector
@@ -130,6 +137,7 @@ std::string prediction_to_text(const Prediction& p) {
     what += fmt::format("  [in crop of {} #{} {} {:.2f}: ({:.0f},{:.0f} {:.0f}x{:.0f})]", c.model, c.detection, c.label,
                         c.score, c.x, c.y, c.w, c.h);
   }
+  if (p.source && !p.source->empty()) what += "  from " + short_source(*p.source);  // last, for every kind
   return fmt::format("  {}  {:<10} {:<16} {}", format_media_time(p.media_ns), p.sensor, p.model, what);
 }
 
@@ -142,6 +150,7 @@ nlohmann::json prediction_to_json(const Prediction& p) {
   j["version"] = p.version;
   j["pipelines"] = p.pipelines;
   j["frame"] = p.frame_seq;
+  if (p.source && !p.source->empty()) j["source"] = *p.source;
   j["latencyMs"] = std::round(static_cast<double>(p.latency_ns) / 1e4) / 100.0;
   const KindFormat f = kind_format(p.kind);
   j["kind"] = f.name;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,12 @@ namespace sensix {
 
 // "00:01.84"
 std::string format_media_time(int64_t ns);
-// One human-readable line: "  00:01.84  speech    hey-jarvis      hey_jarvis 0.996"
+// A frame source as the console line shows it: a path's file name ("photos/bus.jpg" -> "bus.jpg"),
+// a URL ("rtsp://cam/s", "mqtt://broker:1883/imu") or a device under /dev/ in full, anything else
+// (a PulseAudio source name) as it is.
+std::string short_source(std::string_view source);
+// One human-readable line: "  00:01.84  speech    hey-jarvis      hey_jarvis 0.996  from talk.wav";
+// the source (short_source) ends the line of every kind, after a crop's "[in crop of ...]".
 std::string prediction_to_text(const Prediction& p);
 nlohmann::json prediction_to_json(const Prediction& p);
 // "  00:01.84  EVENT      wake-with-speech hey-jarvis:hey_jarvis 0.996 @00:01.84, silero-vad:speech 0.912 @00:01.60"

@@ -301,6 +301,12 @@ int main(int argc, char** argv) {
                       "scheduling policy for every model: latency, throughput or balanced (default: the documents')");
   run_cmd->add_flag("--no-sharing", run.no_sharing,
                     "give every model its own copy of every transform step (to measure what sharing saves)");
+  run_cmd->footer(
+      "Output: one line per prediction, printed when its model's run ends:\n"
+      "  <media time>  <sensor>  <model>  <result>  from <file name, URL or device of its frame>\n"
+      "Each model's lines come in media-time order, but models run on a scheduler, so the lines of\n"
+      "different models (even of one sensor) can come out of media-time order, most at --speed max.\n"
+      "For media order, use --json and sort by \"time\" (the \"source\" field has the full path).");
   auto* validate_cmd = app.add_subcommand("validate", "check documents without running them");
   add_common(validate_cmd);
   auto* plan_cmd = app.add_subcommand("plan", "print the shared transformation plan");

@@ -17,6 +17,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "common/clock.h"
+#include "common/frame_source.h"
 
 namespace sensix {
 
@@ -45,6 +46,10 @@ struct Frame {
   // anything that spans frames (audio windows, resamplers) instead of joining data across the gap.
   bool discontinuity = false;
   std::variant<AudioChunk, cv::Mat, SeriesChunk> data;
+  // The file (image-folder: each image's path; audio-file, video-file: the file), the stream
+  // (network-camera: the URL without its password; mqtt: broker URL and topic) or the device
+  // (v4l2-camera: its path; microphone: the PulseAudio source); null for synthetic data.
+  FrameSource source;
 
   bool is_audio() const { return std::holds_alternative<AudioChunk>(data); }
   bool is_image() const { return std::holds_alternative<cv::Mat>(data); }

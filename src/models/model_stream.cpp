@@ -86,6 +86,7 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
       level.version = model_->spec().version;
       level.sensor = sensor_;
       level.frame_seq = in.frame_seq;
+      level.source = in.source;
       if (in.crop) level.crop = *in.crop;
       level.media_ns = in.end_ns;
       r.level = std::move(level);
@@ -96,6 +97,7 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
       p.version = model_->spec().version;
       p.sensor = sensor_;
       p.frame_seq = in.frame_seq;
+      p.source = in.source;
       if (in.crop) p.crop = *in.crop;
       p.media_ns = in.end_ns;
       p.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(model_->env()->now() - in.captured).count();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/frame_source.h"
 #include "common/image_geometry.h"
 #include "common/status.h"
 #include "common/tensor.h"
@@ -25,6 +26,7 @@ struct StreamInput {
   const Tensor* data = nullptr;
   const ImageGeometry* geometry = nullptr;  // set when the data came from an image
   uint64_t frame_seq = 0;
+  FrameSource source;  // where the frame that completed the input came from (copied into the prediction)
   int64_t end_ns = 0;
   std::chrono::steady_clock::time_point captured;
   const CropSource* crop =

@@ -17,6 +17,7 @@ Result<StreamInput> stream_input(const Item& in) {
   si.data = td->tensor.get();
   si.geometry = td->has_geometry ? &td->geometry : nullptr;
   si.frame_seq = in.frame_seq;
+  si.source = in.source;
   si.end_ns = in.end_ns;
   si.captured = in.captured;
   si.crop = in.crop.get();
@@ -99,6 +100,7 @@ void SensorGraph::process_frame(const FramePtr& frame) {
   if (frame->discontinuity) restart_transforms(root_);
   Item item;
   item.frame_seq = frame->seq;
+  item.source = frame->source;
   item.end_ns = frame->media_ns + frame->duration_ns;
   item.captured = frame->captured;
   if (frame->is_audio()) {
@@ -232,6 +234,7 @@ void SensorGraph::observe_failure(Node* node, const Item& in) {
   failed.level.model = node->model->model()->name();
   failed.level.sensor = node->plan->sensor;
   failed.level.frame_seq = in.frame_seq;
+  failed.level.source = in.source;
   failed.level.media_ns = in.end_ns;
   options_.observer->observe(std::move(failed), options_.lossless);
 }
@@ -244,6 +247,7 @@ Status SensorGraph::publish(Node* node, const Item& in, StreamResult r, std::vec
   if (!node->children.empty()) {
     Item o;
     o.frame_seq = in.frame_seq;
+    o.source = in.source;
     o.end_ns = in.end_ns;
     o.captured = in.captured;
     o.frame = in.frame;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/frame_source.h"
+
 namespace sensix {
 
 struct LabelScore {
@@ -64,6 +66,7 @@ struct Prediction {
   std::string sensor;
   PredictionKind kind = PredictionKind::kClassification;
   uint64_t frame_seq = 0;             // the sensor frame whose data completed the model's input
+  FrameSource source;                 // where that frame came from (Frame::source; null: unknown)
   int64_t media_ns = 0;               // stream time of the end of the input data
   int64_t latency_ns = 0;             // from the frame's capture to this prediction
   std::vector<LabelScore> labels;     // classification: labels over threshold, best first

@@ -55,6 +55,7 @@ struct ModelOutputs {
 
 struct Item {
   uint64_t frame_seq = 0;            // the sensor frame whose data completed this item
+  FrameSource source;                // where that frame came from (shared, null when unknown)
   int64_t end_ns = 0;                // stream time of the end of the data
   SteadyClock::time_point captured;  // capture time of that frame (for latency)
   std::variant<RowsData, ImageData, TensorData, ModelOutputs, SeriesData> data;

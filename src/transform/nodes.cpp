@@ -17,6 +17,7 @@ namespace {
 Item derive(const Item& in) {
   Item out;
   out.frame_seq = in.frame_seq;
+  out.source = in.source;
   out.end_ns = in.end_ns;
   out.captured = in.captured;
   out.frame = in.frame;

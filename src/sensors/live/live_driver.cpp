@@ -175,6 +175,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
     }
     set_state(SensorState::kRunning, "");
     spdlog::info("sensor {}: connected to {}", name(), source_label());
+    const FrameSource source = make_frame_source(frame_source_text());  // once per connection
 
     bool delivered = false;
     auto last_data = env()->now();
@@ -221,6 +222,7 @@ Result<LiveDriver::Outcome> LiveDriver::loop() {
       frame->duration_ns = u.duration_ns;
       frame->discontinuity = lost_before && !delivered;
       std::visit([&](auto&& d) { frame->data = std::move(d); }, u.data);
+      frame->source = u.source ? std::move(u.source) : source;
       frame->captured = env()->now();
       delivered = true;
       attempt = 0;

@@ -57,6 +57,9 @@ class LiveDriver : public ThreadedDriver {
     std::variant<AudioChunk, cv::Mat, SeriesChunk> data;
     int64_t media_ns = -1;    // -1: the arrival time (env() clock since start())
     int64_t duration_ns = 0;  // audio: chunk length; image: 1/fps if known; series: span of its samples
+    // Where this unit came from when it differs from unit to unit (an MQTT message's topic); null:
+    // the connection's source (frame_source_text()).
+    FrameSource source;
   };
   enum class Read {
     kUnit,     // *out holds the next unit
@@ -76,6 +79,10 @@ class LiveDriver : public ThreadedDriver {
   virtual bool silence_is_loss() const { return true; }
   // What messages call the source, e.g. "rtsp://127.0.0.1:8554/cam" or "mqtt 127.0.0.1:1883 imu/#".
   virtual std::string source_label() const = 0;
+  // What every frame of a connection carries as Frame::source unless its unit names its own (the
+  // stream's URL without credentials, the device); asked once per connection, after connect()
+  // succeeded, on the driver thread. Empty: none.
+  virtual std::string frame_source_text() const = 0;
 
   // Bad data that does not end the connection (a message that is not the declared JSON, a frame
   // that does not decode): counted in stats().errors, logged once per distinct reason, and the

@@ -150,6 +150,8 @@ Status MicrophoneDriver::connect() {
       [&] {
         return !PA_STREAM_IS_GOOD(pa_stream_get_state(stream_)) || !PA_CONTEXT_IS_GOOD(pa_context_get_state(context_));
       }));
+  const char* opened = pa_stream_get_device_name(stream_);
+  source_name_ = opened != nullptr && *opened != '\0' ? opened : spec().device;
   pending_.clear();
   origin_ns_ = now_media_ns();
   captured_ = 0;

@@ -11,7 +11,8 @@
 // Media time within one connection is a sample count: media_ns = (now_media_ns() when the
 // connection opened) + samples captured since / rate, so consecutive frames are exactly
 // contiguous; after a reconnection the count restarts from the new connection's time and the
-// first frame has Frame::discontinuity set (LiveDriver).
+// first frame has Frame::discontinuity set (LiveDriver). Frame::source is the name of the source
+// the server opened (spec.device, or the default source's own name, e.g. "alsa_input.pci-...").
 //
 // Errors: a connection that fails (no server there, no such source, access refused) is retried
 // with back-off (LiveDriver), its reason giving PulseAudio's own text and naming the source and
@@ -57,6 +58,8 @@ class MicrophoneDriver final : public LiveDriver {
   Result<Read> read(Unit* out) override;
   void disconnect() override;
   std::string source_label() const override;
+  // The name of the source the server opened (spec.device, or the default source's own name).
+  std::string frame_source_text() const override { return source_name_; }
   int64_t samples_to_ns(int64_t samples) const;  // exact, from the start of the connection
   // Runs the main loop once: waits at most `max` for the server, then dispatches what arrived.
   // false: the loop itself failed.
@@ -77,6 +80,7 @@ class MicrophoneDriver final : public LiveDriver {
   pa_context* context_ = nullptr;  // driver thread
   pa_stream* stream_ = nullptr;    // driver thread
   std::vector<char> pending_;      // captured float32 bytes not emitted yet (less than one frame)
+  std::string source_name_;        // the source the server opened for this connection (driver thread)
   int64_t origin_ns_ = 0;          // now_media_ns() when this connection opened
   int64_t captured_ = 0;           // sample frames captured in this connection
 };

@@ -216,6 +216,8 @@ TEST_P(MicrophoneTone, CapturesAToneInTheRequestedFormat) {
     ASSERT_TRUE(f.is_audio());
     EXPECT_EQ(f.seq, i);
     EXPECT_FALSE(f.discontinuity);
+    ASSERT_NE(f.source, nullptr);
+    EXPECT_EQ(*f.source, PulseTestDaemon::kMonitor);  // the PulseAudio source the server opened
     EXPECT_EQ(f.audio().sample_rate, c.rate);
     EXPECT_EQ(f.audio().channels, c.channels);
     EXPECT_EQ(f.audio().frames(), per_frame);

@@ -254,7 +254,11 @@ void MqttDriver::handle_message(std::string_view topic, std::string_view payload
     pending_.pop_front();
     count_error("more messages arrived than the sensor could take; the oldest was dropped");
   }
-  pending_.push_back(std::move(chunk));
+  if (!last_source_ || topic != last_topic_) {
+    last_topic_ = std::string(topic);
+    last_source_ = make_frame_source(fmt::format("mqtt://{}:{}/{}", m.host, m.port, topic));
+  }
+  pending_.push_back(Pending{std::move(chunk), last_source_});
 }
 
 Result<LiveDriver::Read> MqttDriver::read(Unit* out) {
@@ -262,7 +266,8 @@ Result<LiveDriver::Read> MqttDriver::read(Unit* out) {
     SENSIX_RETURN_IF_ERROR(pump(100));
     if (pending_.empty()) return Read::kNothing;
   }
-  SeriesChunk c = std::move(pending_.front());
+  SeriesChunk c = std::move(pending_.front().chunk);
+  out->source = std::move(pending_.front().source);
   pending_.pop_front();
   out->media_ns = c.t_ns.front();
   out->duration_ns = c.t_ns.back() - c.t_ns.front();

@@ -15,6 +15,10 @@
 // distinct reason, and leave the sensor kDegraded for a second; the connection stays up. A broker
 // that cannot be reached or goes away is retried with back-off (LiveDriver).
 //
+// Frame::source is "mqtt://<host>:<port>/<topic>" with the topic the message was published on (a
+// subscription with wildcards names each message's own topic); made once per distinct topic in a
+// row, not per message.
+//
 // Thread-safety: as SensorDriver.
 #pragma once
 
@@ -52,7 +56,8 @@ class MqttDriver final : public LiveDriver {
   Result<Read> read(Unit* out) override;
   void disconnect() override;
   std::string source_label() const override;
-  bool silence_is_loss() const override { return false; }  // keep-alive detects a lost broker
+  std::string frame_source_text() const override { return source_label(); }  // units name their topic
+  bool silence_is_loss() const override { return false; }                    // keep-alive detects a lost broker
 
  private:
   static void on_connect(struct mosquitto* m, void* self, int rc);
@@ -66,7 +71,13 @@ class MqttDriver final : public LiveDriver {
   std::optional<int> connack_;  // CONNACK return code, once received
   int subscribe_mid_ = -1;
   std::optional<int> granted_qos_;
-  std::deque<SeriesChunk> pending_;  // parsed messages not yet returned by read()
+  struct Pending {
+    SeriesChunk chunk;
+    FrameSource source;
+  };
+  std::deque<Pending> pending_;  // parsed messages not yet returned by read()
+  std::string last_topic_;       // the topic of the last message kept, and its source
+  FrameSource last_source_;
   // Time mapping (kept across reconnections so that media time stays monotonic).
   bool have_origin_ = false;
   double ts_origin_s_ = 0;       // first timestamp received

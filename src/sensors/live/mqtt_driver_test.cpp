@@ -132,9 +132,36 @@ TEST_F(MqttDriverTest, ReceivesTimestampedSamplesAsASeries) {
   EXPECT_EQ(frames[1]->media_ns, b.t_ns[0]);
   EXPECT_EQ(frames[1]->duration_ns, 20'000'000);
   EXPECT_FALSE(frames[0]->discontinuity);
+  // The broker and the message's topic; consecutive messages on one topic share one string.
+  ASSERT_NE(frames[0]->source, nullptr);
+  EXPECT_EQ(*frames[0]->source, fmt::format("mqtt://127.0.0.1:{}/imu/1", broker.port()));
+  EXPECT_EQ(frames[1]->source.get(), frames[0]->source.get());
   d.stop();
   EXPECT_EQ(d.state(), SensorState::kStopped);
   EXPECT_EQ(sink.eos_calls(), 1);
+}
+
+// A subscription with a wildcard: each frame names the topic its message came on.
+TEST_F(MqttDriverTest, EachFrameNamesTheTopicOfItsMessage) {
+  Broker broker;
+  ASSERT_TRUE(broker.start()) << broker.log();
+  SensorSpec s = mqtt_sensor(broker.port());
+  s.mqtt.topic = "imu/#";
+  MqttDriver d("imu", s);
+  ASSERT_TRUE(d.open().ok());
+  RecordingSink sink;
+  ASSERT_TRUE(d.start(&sink).ok());
+  ASSERT_TRUE(eventually([&] { return d.state() == SensorState::kRunning; })) << d.reason();
+  ASSERT_TRUE(broker.publish("imu/left", {R"({"t": 1.0, "ax": 1, "ay": 2, "az": 3})"}));
+  ASSERT_TRUE(sink.wait_for_frames(1, std::chrono::seconds(10)));
+  ASSERT_TRUE(broker.publish("imu/right", {R"({"t": 1.1, "ax": 1, "ay": 2, "az": 3})"}));
+  ASSERT_TRUE(sink.wait_for_frames(2, std::chrono::seconds(10)));
+  d.stop();
+  auto frames = sink.frames();
+  ASSERT_NE(frames[0]->source, nullptr);
+  ASSERT_NE(frames[1]->source, nullptr);
+  EXPECT_EQ(*frames[0]->source, fmt::format("mqtt://127.0.0.1:{}/imu/left", broker.port()));
+  EXPECT_EQ(*frames[1]->source, fmt::format("mqtt://127.0.0.1:{}/imu/right", broker.port()));
 }
 
 TEST_F(MqttDriverTest, BadMessagesAreCountedAndTheStreamGoesOn) {

@@ -65,10 +65,22 @@ std::string redact_url(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+std::string url_without_userinfo(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const size_t start = scheme + 3;
+  const size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  const size_t at = url.rfind('@', end == 0 ? 0 : end - 1);
+  if (at == std::string::npos || at < start) return url;
+  return url.substr(0, start) + url.substr(at + 1);
+}
+
 NetworkCameraDriver::NetworkCameraDriver(std::string name, SensorSpec spec, Env* env)
     : CameraDriver(std::move(name), std::move(spec), env), label_(redact_url(this->spec().url)) {}
 
 NetworkCameraDriver::~NetworkCameraDriver() { stop(); }
+
+std::string NetworkCameraDriver::frame_source_text() const { return url_without_userinfo(spec().url); }
 
 Status NetworkCameraDriver::describe(SensorInfo* info) {
   SENSIX_RETURN_IF_ERROR(describe_camera(info, spec().url.empty() ? "" : label_, "url", cv::CAP_FFMPEG, "FFmpeg"));

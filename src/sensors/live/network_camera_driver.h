@@ -26,7 +26,8 @@
 // A frame whose size differs from a declared video.width / video.height fails the sensor at once
 // (kInvalidArgument, the message gives both sizes): retrying cannot fix the document.
 //
-// Messages name the source by its URL with any password replaced by "***".
+// Messages name the source by its URL with any password replaced by "***"; frames carry the URL
+// without any user:password@ part (Frame::source), since it reaches outputs and files.
 //
 // Thread-safety: as SensorDriver. The VideoCapture is used only on the driver thread.
 #pragma once
@@ -51,6 +52,7 @@ class NetworkCameraDriver final : public CameraDriver {
   Status describe(SensorInfo* info) override;
   Status connect() override;
   std::string source_label() const override { return label_; }
+  std::string frame_source_text() const override;  // the URL without user:password@
   Result<bool> grab(cv::Mat* m) override;
   Result<Read> accept(cv::Mat m, Unit* out) override;
   std::string empty_frame_text() const override { return "the stream gave an empty frame"; }
@@ -66,5 +68,7 @@ class NetworkCameraDriver final : public CameraDriver {
 
 // `url` with the password of any user:password@ part replaced by "***".
 std::string redact_url(const std::string& url);
+// `url` without any user@ or user:password@ part ("rtsp://admin:pw@cam/s" -> "rtsp://cam/s").
+std::string url_without_userinfo(const std::string& url);
 
 }  // namespace sensix

@@ -143,6 +143,12 @@ TEST(NetworkCameraUrl, HidesThePassword) {
   EXPECT_EQ(redact_url("http://127.0.0.1:8080/cam?user=a@b"), "http://127.0.0.1:8080/cam?user=a@b");
   EXPECT_EQ(redact_url("http://u:p:q@h/x@y"), "http://u:***@h/x@y");
   EXPECT_EQ(redact_url("/tmp/cam.sdp"), "/tmp/cam.sdp");
+  // What frames carry (Frame::source): no user name, no password.
+  EXPECT_EQ(url_without_userinfo("rtsp://admin:secret@10.0.0.7:554/stream1"), "rtsp://10.0.0.7:554/stream1");
+  EXPECT_EQ(url_without_userinfo("rtsp://admin@10.0.0.7/s"), "rtsp://10.0.0.7/s");
+  EXPECT_EQ(url_without_userinfo("http://127.0.0.1:8080/cam?user=a@b"), "http://127.0.0.1:8080/cam?user=a@b");
+  EXPECT_EQ(url_without_userinfo("http://u:p:q@h/x@y"), "http://h/x@y");
+  EXPECT_EQ(url_without_userinfo("/tmp/cam.sdp"), "/tmp/cam.sdp");
 }
 
 TEST(NetworkCameraOpen, DescribesFromTheDocumentWithoutConnecting) {
@@ -251,6 +257,11 @@ TEST_F(NetworkCamera, HttpMjpegFramesArriveAtTheStreamSize) {
     EXPECT_GE(frames[i]->media_ns, frames[i - 1]->media_ns);  // arrival time
   }
   EXPECT_FALSE(frames[0]->discontinuity);
+  for (const auto& f : frames) {
+    ASSERT_NE(f->source, nullptr);
+    EXPECT_EQ(*f->source, url);  // the stream's URL, one string per connection
+    EXPECT_EQ(f->source.get(), frames[0]->source.get());
+  }
   EXPECT_EQ(d.stats().errors, 0u);
   d.stop();
   EXPECT_EQ(d.state(), SensorState::kStopped);

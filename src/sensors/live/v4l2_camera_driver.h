@@ -44,6 +44,7 @@ class V4l2CameraDriver final : public CameraDriver {
   Status describe(SensorInfo* info) override;
   Status connect() override;
   std::string source_label() const override { return spec().device; }
+  std::string frame_source_text() const override { return spec().device; }
   Result<bool> grab(cv::Mat* m) override;
   Result<Read> accept(cv::Mat m, Unit* out) override;
   std::string empty_frame_text() const override { return "the device gave an empty (undecodable) frame"; }

@@ -200,6 +200,8 @@ TEST(V4l2Camera, RealDeviceGivesFrames) {
     ASSERT_NE(m, nullptr);
     EXPECT_GT(m->cols, 0);
     EXPECT_EQ(m->type(), CV_8UC3);
+    ASSERT_NE(f->source, nullptr);
+    EXPECT_EQ(*f->source, dev);  // the device path
   }
   d.stop();
   EXPECT_EQ(d.state(), SensorState::kStopped);

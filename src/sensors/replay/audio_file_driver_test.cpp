@@ -76,6 +76,9 @@ TEST_P(AudioFormats, DeliversExactSamplesChunksAndTimestamps) {
     ASSERT_TRUE(f.is_audio());
     const AudioChunk& a = f.audio();
     EXPECT_EQ(f.seq, k);
+    ASSERT_NE(f.source, nullptr);
+    EXPECT_EQ(*f.source, path);  // the file, one shared string for all its frames
+    EXPECT_EQ(f.source.get(), frames[0]->source.get());
     EXPECT_EQ(a.sample_rate, c.rate);
     EXPECT_EQ(a.channels, c.channels);
     const int64_t expect_len = std::min(c.chunk, c.frames - sample_index);

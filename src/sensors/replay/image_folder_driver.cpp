@@ -86,7 +86,7 @@ Status ImageFolderDriver::open_source(SensorInfo* info) {
       continue;
     }
     const size_t bytes = m.total() * m.elemSize();
-    Entry e{f, {}};
+    Entry e{f, make_frame_source(f), {}};
     if (kept_bytes + bytes <= kKeepBytes) {
       e.image = std::move(m);
       kept_bytes += bytes;
@@ -150,6 +150,7 @@ Result<ReplayDriver::Read> ImageFolderDriver::read_next(Unit* out) {
     out->media_ns = static_cast<int64_t>(std::llround(static_cast<double>(emitted_) * 1e9 / fps_));
     out->duration_ns = static_cast<int64_t>(std::llround(1e9 / fps_));
     out->data = std::move(m);
+    out->source = e.source;
     ++emitted_;
     return Read::kUnit;
   }

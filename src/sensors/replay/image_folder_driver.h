@@ -14,6 +14,8 @@
 // another (consumers must then take the size from each frame).
 //
 // media_ns of the k-th frame emitted (across loops) = k / fps; duration_ns = 1 / fps.
+// Frame::source is the image's path: the folder (as resolved) joined with the file name, or the
+// file itself.
 //
 // Thread-safety: as SensorDriver.
 #pragma once
@@ -39,7 +41,8 @@ class ImageFolderDriver final : public ReplayDriver {
  private:
   struct Entry {
     std::string path;
-    cv::Mat image;  // empty when past the memory budget (decoded again when emitted)
+    FrameSource source;  // `path`, shared by every frame of this image
+    cv::Mat image;       // empty when past the memory budget (decoded again when emitted)
   };
   Status open_source(SensorInfo* info) override;
   Result<Read> read_next(Unit* out) override;

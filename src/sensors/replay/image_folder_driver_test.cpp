@@ -82,6 +82,31 @@ TEST_F(ImageFolder, SortedFramesAndTheUndecodableFileCounted) {
   EXPECT_EQ(d.state(), SensorState::kStopped);
 }
 
+// Each frame names its own file (the folder as given joined with the file name), in the replay's
+// sorted order, pass after pass; the frames of one image share one source string.
+TEST_F(ImageFolder, EveryFrameCarriesItsFilesPathInReplayOrder) {
+  SensorSpec spec = image_spec(dir_.path().string());
+  spec.replay.loop = true;
+  spec.video.fps = 100;
+  ImageFolderDriver d("photos", spec);
+  ASSERT_TRUE(d.open().ok());
+  RecordingSink sink;
+  ASSERT_TRUE(d.start(&sink).ok());
+  ASSERT_TRUE(sink.wait_for_frames(5));
+  d.stop();
+  auto frames = sink.frames();
+  ASSERT_GE(frames.size(), 5u);
+  const std::string dog = (dir_.path() / "a_dog.jpg").string(), person = (dir_.path() / "b_person.jpg").string();
+  const cv::Mat dog_pixels = cv::imread(kDog, cv::IMREAD_COLOR);
+  for (size_t k = 0; k < frames.size(); ++k) {
+    ASSERT_NE(frames[k]->source, nullptr) << "frame " << k;
+    EXPECT_EQ(*frames[k]->source, k % 2 == 0 ? dog : person) << "frame " << k;
+    // The named file is the one whose pixels the frame holds.
+    EXPECT_EQ(frames[k]->image().size() == dog_pixels.size(), k % 2 == 0) << "frame " << k;
+    EXPECT_EQ(frames[k]->source.get(), frames[k % 2]->source.get()) << "made once per file, not per frame";
+  }
+}
+
 TEST_F(ImageFolder, ASingleImageFile) {
   ImageFolderDriver d("photo", image_spec(dir_.file("a_dog.jpg")));
   ASSERT_TRUE(d.open().ok());
@@ -90,6 +115,8 @@ TEST_F(ImageFolder, ASingleImageFile) {
   auto frames = run(&d);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0]->image().type(), CV_8UC3);
+  ASSERT_NE(frames[0]->source, nullptr);
+  EXPECT_EQ(*frames[0]->source, dir_.file("a_dog.jpg"));
   EXPECT_EQ(d.stats().errors, 0u);
 }
 

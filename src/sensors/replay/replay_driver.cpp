@@ -50,6 +50,7 @@ Status ReplayDriver::open() {
     return s;
   }
   spdlog::debug("sensor {}: opened {}: {}", name(), source_label(), info.description);
+  source_ = make_frame_source(frame_source_text());
   set_opened(std::move(info));
   return Status::Ok();
 }
@@ -148,6 +149,7 @@ Result<ReplayDriver::Outcome> ReplayDriver::pump() {
     frame->media_ns = unit.media_ns;
     frame->duration_ns = unit.duration_ns;
     std::visit([&](auto&& d) { frame->data = std::move(d); }, unit.data);
+    frame->source = unit.source ? std::move(unit.source) : source_;
     frame->captured = env()->now();
 
     if (paced) {

@@ -57,6 +57,9 @@ class ReplayDriver : public ThreadedDriver {
     std::variant<AudioChunk, cv::Mat> data;
     int64_t media_ns = 0;     // from the start of the stream; keeps counting across loops
     int64_t duration_ns = 0;  // > 0
+    // Where this unit came from (an image folder: its file); null: the stream's source
+    // (frame_source_text(), made once at open()).
+    FrameSource source;
   };
   enum class Read {
     kUnit,       // *out holds the next unit
@@ -74,6 +77,9 @@ class ReplayDriver : public ThreadedDriver {
   // What messages call the source ("end of <label>"): spec().path by default (a generated
   // source names itself). Either thread.
   virtual std::string source_label() const { return spec().path; }
+  // What every frame carries as Frame::source unless its unit names its own: spec().path (the
+  // file, as resolved) by default; empty for none (generated data). Called once, at open().
+  virtual std::string frame_source_text() const { return spec().path; }
 
   // A unit that could not be read but does not end the stream (e.g. an undecodable image in a
   // folder). The caller logs it.
@@ -83,6 +89,8 @@ class ReplayDriver : public ThreadedDriver {
   enum class Outcome { kEnd, kStopRequested, kRefused };
   void run() override;
   Result<Outcome> pump();
+
+  FrameSource source_;  // frame_source_text(), set by open()
 };
 
 }  // namespace sensix

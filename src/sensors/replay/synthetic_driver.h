@@ -56,6 +56,7 @@ class SyntheticDriver final : public ReplayDriver {
   Result<Read> read_next(Unit* out) override;
   Status rewind() override;
   std::string source_label() const override;
+  std::string frame_source_text() const override { return ""; }  // generated: no source
 
   Result<Read> next_audio(Unit* out);
   Result<Read> next_image(Unit* out);

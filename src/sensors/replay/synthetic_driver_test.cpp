@@ -87,6 +87,7 @@ TEST(SyntheticAudio, SineHasTheHandComputedValues) {
   spec.synthetic.amplitude = 0.5;
   auto frames = run_to_end(spec);
   ASSERT_EQ(frames.size(), 5u);
+  for (const auto& f : frames) EXPECT_EQ(f->source, nullptr) << "generated data has no source";
   const std::vector<float> x = channel(frames, 0);
   ASSERT_EQ(x.size(), 1600u);
   EXPECT_EQ(x[0], 0.0f);

@@ -96,6 +96,9 @@ TEST_F(Megamind, EveryFrameAtTheSizeAndRateOpenCVReports) {
     ASSERT_EQ(m.cols, ref_.width);
     ASSERT_EQ(m.rows, ref_.height);
     EXPECT_EQ(frames[k]->seq, k);
+    ASSERT_NE(frames[k]->source, nullptr);
+    EXPECT_EQ(*frames[k]->source, kMegamind);
+    EXPECT_EQ(frames[k]->source.get(), frames[0]->source.get());  // one string for the whole file
     EXPECT_NEAR(static_cast<double>(frames[k]->media_ns), static_cast<double>(k) * 1e9 / ref_.fps, 1.0);
     EXPECT_NEAR(static_cast<double>(frames[k]->duration_ns), 1e9 / ref_.fps, 1.0);
   }
