@@ -266,7 +266,9 @@ TEST(Cli, PredictionsNameTheFileTheirFrameCameFrom) {
       photos_seen.insert(source.filename().string());
       // What the models see in the named photo is what that photo holds: the one face is Messi's,
       // the bicycle is in darknet's dog photo.
-      if (j.value("model", "") == "blazeface") EXPECT_EQ(source.filename(), "messi5.jpg") << line;
+      if (j.value("model", "") == "blazeface") {
+        EXPECT_EQ(source.filename(), "messi5.jpg") << line;
+      }
       if (j.value("model", "") == "ssd-oidv4" && source.filename() == "dog.jpg") {
         bool bicycle = false;
         for (const auto& d : j["detections"]) bicycle = bicycle || d.value("label", "") == "Bicycle";
