@@ -136,6 +136,25 @@ TEST(Cli, MemoryBudgetIsCheckedAndEnforced) {
   EXPECT_THAT(fits.out, HasSubstr("worker: "));
 }
 
+// An in-process model's memory limit counts the growth of the process while the engine loads it: in
+// the CLI, a fresh process, the first load always grows it (in a test process that loaded models
+// before, freed memory may be reused and the growth be nothing, so this is checked here).
+TEST(Cli, AnInProcessModelOverItsMemoryLimitIsRefusedAtLoad) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  std::string text = read_text(quickstart());
+  const std::string at = "  source: repo:blazeface/face_detection_back_256x256_barracuda.onnx\n";
+  ASSERT_NE(text.find(at), std::string::npos);
+  text.replace(text.find(at), at.size(), at + "  resources: {memory: 1Ki}\n");
+  const fs::path p = scratch() / "memory-limit.yaml";
+  std::ofstream(p) << text;
+  Output o = run_sensix("validate " + p.string());
+  EXPECT_EQ(o.code, 1);
+  EXPECT_THAT(o.err, ::testing::MatchesRegex("error: .*memory-limit.yaml: Model/blazeface: spec.resources.memory: "
+                                             "Model/blazeface needs [0-9.]+ [KM]iB, over its limit of 1 KiB \\(1Ki; "
+                                             "the growth of resident memory while the model loaded\\) \\(line "
+                                             "[0-9]+\\)\n1 problem\n"));
+}
+
 // The scheduler's figures in both summaries; a device the machine cannot give and a bad --policy
 // are refused before anything runs.
 TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
