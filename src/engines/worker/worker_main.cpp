@@ -11,15 +11,18 @@
 //   crash-after=N  a null-pointer write (SIGSEGV)     abort-after=N  abort() (SIGABRT)
 //   hang-after=N   never replies                        exit-after=N   exits with status 3
 //   garble-after=N replies with a bad header            leak-mb=M      keeps M MiB more after every run
+//   slow-ms=M      every run takes M ms longer (a model too slow for its sensor)
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -35,8 +38,8 @@ extern "C" const char* __asan_default_options() { return "handle_segv=0"; }
 namespace {
 
 struct Fault {
-  enum Kind { kNone, kCrash, kAbort, kHang, kExit, kGarble, kLeak } kind = kNone;
-  int64_t n = 0;  // runs before the fault; MiB per run for kLeak
+  enum Kind { kNone, kCrash, kAbort, kHang, kExit, kGarble, kLeak, kSlow } kind = kNone;
+  int64_t n = 0;  // runs before the fault; MiB per run for kLeak; ms per run for kSlow
 };
 
 Fault read_fault() {
@@ -54,6 +57,7 @@ Fault read_fault() {
   else if (what == "exit-after") f.kind = Fault::kExit;
   else if (what == "garble-after") f.kind = Fault::kGarble;
   else if (what == "leak-mb") f.kind = Fault::kLeak;
+  else if (what == "slow-ms") f.kind = Fault::kSlow;
   else std::fprintf(stderr, "sensix-worker: ignoring unknown SENSIX_WORKER_FAULT \"%s\"\n", v);
   return f;
 }
@@ -66,6 +70,10 @@ bool inject(const Fault& f, int64_t runs_done, std::vector<void*>* leaked) {
     void* p = std::malloc(bytes);
     if (p != nullptr) std::memset(p, 0x5a, bytes);  // touched, so it is resident
     leaked->push_back(p);
+    return false;
+  }
+  if (f.kind == Fault::kSlow) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(f.n));
     return false;
   }
   if (f.kind == Fault::kNone || runs_done != f.n) return false;
