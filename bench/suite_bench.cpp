@@ -21,7 +21,8 @@
 //                      [--sensix PATH]
 //
 // Goals missed are reported, never turned into a failure; the exit status is 1 only when the
-// suite could not run (a missing recording, a model that fails to load, a CLI that fails).
+// suite could not run (a missing recording, a model that fails to load, a CLI that fails) or a
+// part's runs reported model errors (a run whose models failed measures nothing).
 #include <sched.h>
 #include <unistd.h>
 
@@ -347,7 +348,10 @@ Measured Suite::run_cli(const std::string& label, const std::vector<Scenario>& s
     for (const auto& [name, cm] : o.models) {
       m.runs[name] += cm.runs;
       if (counted.count(name)) m.useful_runs += cm.runs;
-      if (cm.errors > 0 && m.error.empty()) m.error = fmt::format("{}: {} errors in {}", p.name, cm.errors, name);
+      if (cm.errors > 0) {  // a run whose models failed measures nothing
+        m.ok = false;
+        if (m.error.empty()) m.error = fmt::format("{}: {} errors in {}", p.name, cm.errors, name);
+      }
     }
     m.outcomes.push_back(std::move(o));
   }
@@ -379,6 +383,17 @@ struct OverheadRow {
   double model_node_ms = 0;  // the model node's busy time per inference (engine + post-processing)
   std::vector<std::pair<std::string, double>> busy_ms;  // per node, per inference
 };
+
+// The models of an in-process run that reported errors, as "Model/x: N errors (last: ...)", or "".
+std::string model_errors(const RuntimeStats& st) {
+  std::string out;
+  for (const auto& m : st.models) {
+    if (m.model.errors == 0) continue;
+    out += fmt::format("{}Model/{}: {} errors (last: {})", out.empty() ? "" : "; ", m.model.name, m.model.errors,
+                       m.model.last_error);
+  }
+  return out;
+}
 
 bool Suite::part_overhead() {
   const std::string model = "ppocr-det";
@@ -508,6 +523,10 @@ bool Suite::part_overhead() {
         const double wall = since(t0);
         const double cpu = process_cpu_seconds() - cpu0;
         (*rt)->stop();
+        if (std::string errors = model_errors((*rt)->stats()); !errors.empty()) {
+          add("A run reported model errors, so it measures nothing: " + errors + "\n\n");
+          return false;
+        }
         row.runtime_runs = runs_of(b) - runs_of(a);
         row.runtime_rps = static_cast<double>(row.runtime_runs) / wall;
         const double per = static_cast<double>(std::max<uint64_t>(row.runtime_runs, 1));
@@ -893,7 +912,8 @@ bool Suite::part_ablations() {
                           {"Ablations (part 2's workload; batching on its own)", "", "useful inferences/s"}, chart),
             "Ablations plot");
   add("\n");
-  return true;
+  // A configuration that was not measured (a run failed or its models reported errors) fails the part.
+  return std::all_of(rows.begin(), rows.end(), [](const auto& r) { return r.m.ok; });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1019,6 +1039,10 @@ bool Suite::part_priorities() {
       const RuntimeStats stats = (*rt)->stats();
       const double wall = since(t0);
       (*rt)->stop();
+      if (std::string errors = model_errors((*rt)->stats()); !errors.empty()) {
+        add("A run reported model errors, so it measures nothing: " + errors + "\n\n");
+        return false;
+      }
       auto earlier = [&](const std::string& name) -> const ModelRuntimeStats* {
         for (const auto& m : before.models) {
           if (m.model.name == name) return &m;
