@@ -73,9 +73,19 @@ struct Options {
   std::string plots;
   std::string sensix;                  // the CLI; default: next to the bench folder
   std::set<int> parts = {1, 2, 3, 4};  // part 3 needs part 2
+  bool allow_dirty = false;            // measure a tree that differs from its commit (marked in the report)
+  double wait_for_load = 120;          // seconds to wait for the load to fall to 0.5 per core before starting
 };
 
 // "0.12 0.30 0.41" (1, 5 and 15 minutes) from /proc/loadavg.
+// The 1-minute load average, or -1 when unknown.
+double load_1min() {
+  std::ifstream f("/proc/loadavg");
+  double a = -1;
+  f >> a;
+  return f ? a : -1;
+}
+
 std::string load_average() {
   std::ifstream f("/proc/loadavg");
   std::string a, b, c;
@@ -1200,13 +1210,41 @@ int Suite::run() {
     return 1;
   }
   media_ = *media;
+  // Figures belong to a commit: a measured run refuses a tree that differs from it (unless
+  // --allow-dirty, which the report then says in its first lines).
+  if (machine_.dirty && !opt_.smoke && !opt_.allow_dirty) {
+    std::fprintf(stderr,
+                 "suite: the source tree differs from commit %s: commit first (or pass --allow-dirty, and the report "
+                 "will say that its figures belong to no commit)\n",
+                 machine_.git_revision.c_str());
+    return 1;
+  }
+  // Anything else running on these cores disturbs both sides of every comparison: wait for the
+  // load to fall to 0.5 per core, then start anyway and say so.
+  const double per_core = 0.5 * std::max(machine_.cores, 1);
+  const auto w0 = Clock::now();
+  while (!opt_.smoke && load_1min() > per_core && since(w0) < opt_.wait_for_load) {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+  }
+  const double load0 = load_1min();
   const auto t0 = Clock::now();
   add("# sensix benchmark suite (issue 5)\n\n");
+  if (machine_.dirty) {
+    add(fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
+                    machine_.git_revision));
+  }
+  if (load0 > per_core) {
+    add(
+        fmt::format("**The load average was {:.2f} when the suite started (after waiting {:.0f} s), above 0.5 per core "
+                    "({:.1f}): other work on these cores disturbed the figures.**\n\n",
+                    load0, since(w0) - since(t0), per_core));
+  }
   add(
       fmt::format("- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Revision: {}\n"
                   "- Pinned to cores {} (every process of every comparison)\n- Command: `sensix_bench_suite{}{}{}`\n\n",
                   machine_.cpu_model, machine_.cores, format_bytes(machine_.memory_bytes), machine_.kernel,
-                  machine_.date, machine_.git_revision, format_cores(machine_.pinned), opt_.smoke ? " --smoke" : "",
+                  machine_.date, machine_.git_revision + (machine_.dirty ? " + local changes" : ""),
+                  format_cores(machine_.pinned), opt_.smoke ? " --smoke" : "",
                   opt_.smoke ? "" : fmt::format(" --duration {} --repeat {}", opt_.duration, opt_.repeat),
                   opt_.parts.size() == 4 ? "" : fmt::format(" --parts {}", fmt::join(opt_.parts, ","))));
   if (opt_.smoke) add("A smoke run: every part runs, briefly; its figures are not measurements.\n\n");
@@ -1264,6 +1302,11 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::Range(1, 4));
   app.add_option("--sensix", o.sensix, "the sensix CLI to run (default: ../sensix next to this program's folder)");
+  app.add_flag("--allow-dirty", o.allow_dirty,
+               "measure a source tree that differs from its commit (the report says so); refused otherwise");
+  app.add_option("--wait-for-load", o.wait_for_load,
+                 "seconds to wait for the 1-minute load to fall to 0.5 per core before starting (default 120)")
+      ->check(CLI::Range(0.0, 3600.0));
   CLI11_PARSE(app, argc, argv);
   if (!parts.empty()) o.parts = std::set<int>(parts.begin(), parts.end());
   if (o.parts.count(3) && !o.parts.count(2)) o.parts.insert(2);

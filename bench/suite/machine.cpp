@@ -98,11 +98,11 @@ MachineInfo describe_machine(const std::string& source_dir) {
   std::strftime(date.data(), date.size(), "%Y-%m-%d %H:%M:%S UTC", &tm);
   m.date = date.data();
   const std::string git = fmt::format("git -C '{}' ", source_dir);
-  m.git_revision = first_line_of(git + "rev-parse --short HEAD 2>/dev/null");
+  m.git_revision = first_line_of(git + "rev-parse HEAD 2>/dev/null");
   if (m.git_revision.empty()) {
     m.git_revision = "unknown (not a git checkout)";
-  } else if (!first_line_of(git + "status --porcelain --untracked-files=no 2>/dev/null").empty()) {
-    m.git_revision += " + local changes";
+  } else {
+    m.dirty = !first_line_of(git + "status --porcelain --untracked-files=no 2>/dev/null").empty();
   }
   cpu_set_t set;
   CPU_ZERO(&set);

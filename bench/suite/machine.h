@@ -21,7 +21,8 @@ struct MachineInfo {
   int64_t memory_bytes = 0;  // MemTotal
   std::string kernel;        // uname -r
   std::string date;          // UTC, ISO 8601
-  std::string git_revision;  // short hash, "+ local changes" when the tree differs from it
+  std::string git_revision;  // full commit hash ("unknown (not a git checkout)" outside git)
+  bool dirty = false;        // tracked files differ from that commit: the figures belong to no commit
   std::vector<int> pinned;   // the cores this process (and every child) is pinned to
 };
 
