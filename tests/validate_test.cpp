@@ -132,8 +132,8 @@ std::vector<BrokenSet> cases() {
              "c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18)",
          q, "spec:", "name: hey-mycroft"},
         {q + ": Pipeline/voice: spec.steps[6].model: model \"hey-siri\" is not defined (the Models defined: "
-             "\"hey-mycroft\", \"silero-vad\", \"oww-mel\", \"oww-embedding\", \"hey-jarvis\", \"alexa\", "
-             "\"blazeface\", \"ssd-oidv4\")",
+             "\"silero-vad\", \"oww-mel\", \"oww-embedding\", \"hey-jarvis\", \"alexa\", \"blazeface\", "
+             "\"ssd-oidv4\", \"hey-mycroft\")",
          q, "model: hey-siri"}}},
   };
 }

@@ -109,8 +109,12 @@ class Checker {
 
   template <typename Doc>
   std::vector<std::string> names_of(const std::vector<Doc>& list, const std::set<std::string>& more) const {
-    std::vector<std::string> out(more.begin(), more.end());
+    // The documents read, in their order, then those with errors of their own (not in the set).
+    std::vector<std::string> out;
     for (const auto& d : list) out.push_back(d.metadata.name);
+    for (const auto& name : more) {
+      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    }
     return out;
   }
 
