@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -53,26 +56,32 @@ std::string size_text(int w, int h) {
 
 }  // namespace
 
-std::string redact_url(const std::string& url) {
+namespace {
+
+// Where a URL's "user[:password]@" lies: [start, at] with `at` the '@', or nullopt when it has none.
+std::optional<std::pair<size_t, size_t>> userinfo(const std::string& url) {
   const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
+  if (scheme == std::string::npos) return std::nullopt;
   const size_t start = scheme + 3;
   const size_t end = std::min(url.find_first_of("/?#", start), url.size());
   const size_t at = url.rfind('@', end == 0 ? 0 : end - 1);
-  if (at == std::string::npos || at < start) return url;
-  const size_t colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  if (at == std::string::npos || at < start) return std::nullopt;
+  return std::make_pair(start, at);
+}
+
+}  // namespace
+
+std::string redact_url(const std::string& url) {
+  const auto span = userinfo(url);
+  if (!span) return url;
+  const size_t colon = url.find(':', span->first);
+  if (colon == std::string::npos || colon > span->second) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(span->second);
 }
 
 std::string url_without_userinfo(const std::string& url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t start = scheme + 3;
-  const size_t end = std::min(url.find_first_of("/?#", start), url.size());
-  const size_t at = url.rfind('@', end == 0 ? 0 : end - 1);
-  if (at == std::string::npos || at < start) return url;
-  return url.substr(0, start) + url.substr(at + 1);
+  const auto span = userinfo(url);
+  return span ? url.substr(0, span->first) + url.substr(span->second + 1) : url;
 }
 
 NetworkCameraDriver::NetworkCameraDriver(std::string name, SensorSpec spec, Env* env)
