@@ -133,7 +133,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   // planned), so one broken document never hides another's problems.
   StatusList problems;
   auto note = [&](const auto& doc, const Status& s) { problems.add(with_lines(s, doc_label(doc), doc.origin)); };
-  std::set<std::string> broken;  // "Sensor/x", "Model/y": documents with a problem
+  std::set<std::string> bad_files;  // models whose files failed verify_artifacts: not loaded
 
   // A pipeline naming a document that is not in the set (it had problems of its own, reported by
   // read_document_files) is held back: only its stream windows are checked.
@@ -177,7 +177,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       if (!checked(used_models, md.metadata.name)) continue;
       if (Status s = verify_artifacts(md); !s.ok()) {
         note(md, s);
-        broken.insert("Model/" + md.metadata.name);
+        bad_files.insert(md.metadata.name);
       }
     }
   }
@@ -202,7 +202,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       const bool file = !is_live(sd.spec.driver) && sd.spec.driver != DriverKind::kSynthetic;
       const bool path = file && opened.code() == StatusCode::kNotFound;
       note(sd, opened.with_context(doc_label(sd) + (path ? ": spec.path" : "")));
-      broken.insert("Sensor/" + sd.metadata.name);
+      // not in sensors_: its pipelines are not planned
       continue;
     }
     if (!used_sensors.count(sd.metadata.name)) continue;
@@ -271,18 +271,17 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
 
   // Load models (an unused one, with check_unused, is loaded to check it, then unloaded).
   for (const auto& md : docs_.models) {
-    if (!checked(used_models, md.metadata.name) || broken.count("Model/" + md.metadata.name)) continue;
+    if (!checked(used_models, md.metadata.name) || bad_files.count(md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
     auto instance = ModelInstance::load(md, engines_, env_);
     if (!instance.ok()) {
       note(md, instance.status());
-      broken.insert("Model/" + md.metadata.name);
+      // not in models_: its pipelines are not planned
       continue;
     }
     // Its post-processing against its outputs (anchor counts and order, labels against classes).
     if (auto post = Postprocessor::create(**instance); !post.ok()) {
       note(md, post.status());
-      broken.insert("Model/" + md.metadata.name);
       continue;
     }
     if (!used_models.count(md.metadata.name)) {
