@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -65,12 +66,11 @@ bool compatible(const Shape& a, const Shape& b) {
 // exactly that shape.
 const TensorInfo* state_output(const TensorInfo& in, const std::vector<TensorInfo>& outputs) {
   if (in.shape.size() < 2) return nullptr;
+  std::string_view stem(in.name);  // without one trailing digit: "h0" -> "h"
+  if (!stem.empty() && std::isdigit(static_cast<unsigned char>(stem.back()))) stem.remove_suffix(1);
   std::vector<const TensorInfo*> same;
   for (const auto& o : outputs) {
     if (o.dtype != in.dtype || o.name == in.name || !compatible(o.shape, in.shape)) continue;
-    const std::string stem = in.name.substr(0, in.name.find_last_of("0123456789") == in.name.size() - 1
-                                                   ? in.name.size() - 1
-                                                   : in.name.size());
     if (!stem.empty() && o.name.starts_with(stem)) return &o;
     if (o.shape == in.shape) same.push_back(&o);
   }
