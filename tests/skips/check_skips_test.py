@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """scripts/check-skips can fail: planted ctest reports (JUnit) with an allowed skip, an unexpected
-one, no skip, and no report at all, each with the exit status it must give."""
+one, no skip, no tests, and no report at all, each with the exit status it must give."""
 import os
 import subprocess
 import sys
@@ -39,10 +39,14 @@ def main():
             if p.returncode != code or text not in out:
                 print(f"{name}: exit {p.returncode} (want {code}), output:\n{out}")
                 failures += 1
-        p = subprocess.run([script, os.path.join(d, "missing.xml"), allowed], capture_output=True, text=True)
-        if p.returncode != 2:
-            print(f"missing report: exit {p.returncode} (want 2)")
-            failures += 1
+        empty = os.path.join(d, "empty.xml")
+        with open(empty, "w") as f:
+            f.write(report([]))
+        for what, path in (("missing report", os.path.join(d, "missing.xml")), ("report without tests", empty)):
+            p = subprocess.run([script, path, allowed], capture_output=True, text=True)
+            if p.returncode != 2:
+                print(f"{what}: exit {p.returncode} (want 2)")
+                failures += 1
     print("ok" if failures == 0 else f"{failures} case(s) failed")
     return 1 if failures else 0
 
