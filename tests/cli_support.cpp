@@ -6,8 +6,6 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 namespace sensix::testing {
 
@@ -42,10 +40,5 @@ std::string cache(const std::string& rel) {
 }
 
 bool have_setup() { return fs::exists(cache("samples/speech/alexa.wav")) && fs::exists(cache("models/openwakeword")); }
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace sensix::testing

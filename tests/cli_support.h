@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "support/child_process.h"  // read_text: the tests read documents with it
+
 namespace sensix::testing {
 
 struct Output {
@@ -26,8 +28,5 @@ std::string quickstart();
 // `rel` under $SENSIX_CACHE (set by ctest), and whether set-up has filled it.
 std::string cache(const std::string& rel);
 bool have_setup();
-
-// The text of a file ("" when it cannot be read).
-std::string read_text(const std::filesystem::path& p);
 
 }  // namespace sensix::testing

@@ -28,8 +28,7 @@ using namespace sensix::testing;
 
 // A copy of the quickstart's voice half with the recording replaced.
 std::string voice_doc(const std::string& wav) {
-  std::ifstream in(quickstart());
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text = read_text(quickstart());
   const std::string from = "samples:demo/speech.wav";
   text.replace(text.find(from), from.size(), wav);
   fs::path p = scratch() / "voice.yaml";
@@ -336,8 +335,7 @@ TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
   const fs::path out = scratch() / "voice.jsonl";
   fs::remove(out);
   const std::string doc = voice_doc(cache("samples/speech/alexa.wav"));
-  std::ifstream in(doc);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text = read_text(doc);
   const std::string at = "name: voice\nspec:\n";
   ASSERT_NE(text.find(at), std::string::npos);
   text.insert(text.find(at) + at.size(), "  sinks:\n    - {type: jsonl, path: " + out.string() + "}\n");
@@ -376,8 +374,7 @@ TEST(Cli, JsonlSinkWritesThePipelinesPredictions) {
 // naming the window that fits (not the Pipeline step's, as the planner would have it).
 TEST(Cli, AWrongStreamWindowIsReportedOnTheModelWithTheWindowThatFits) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  std::ifstream in(quickstart());
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text = read_text(quickstart());
   const std::string head = "    - name: x.1\n      stream: {window: 16, hop: 1}";
   ASSERT_NE(text.find(head), std::string::npos);
   text.replace(text.find(head), head.size(), "    - name: x.1\n      stream: {window: 12, hop: 1}");
@@ -395,8 +392,7 @@ TEST(Cli, AWrongStreamWindowIsReportedOnTheModelWithTheWindowThatFits) {
 // 512) used to validate and print shifted boxes; the anchor layers say which order fits.
 TEST(Cli, DetectionOutputsOutOfTheAnchorLayersOrderAreRefused) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  std::ifstream in(std::string(SENSIX_SOURCE_DIR) + "/examples/cascades.yaml");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text = read_text(std::string(SENSIX_SOURCE_DIR) + "/examples/cascades.yaml");
   const std::string front = "scores: [\"Identity:0\", \"Identity_1:0\"]     # [1, 512, 1] (stride 8)";
   ASSERT_NE(text.find(front), std::string::npos);
   text.replace(text.find(front), front.size(), "scores: [\"Identity_1:0\", \"Identity:0\"]  # swapped");
@@ -412,8 +408,7 @@ TEST(Cli, DetectionOutputsOutOfTheAnchorLayersOrderAreRefused) {
 
 TEST(Cli, ValidateRefusesBadEventRulesWithTheirColumn) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
-  std::ifstream in(quickstart());
-  const std::string original((std::istreambuf_iterator<char>(in)), {});
+  const std::string original = read_text(quickstart());
   const std::string rule = "when: \"hey-jarvis and silero-vad:speech within 1s\"\n      cooldown: 2s";
   ASSERT_NE(original.find(rule), std::string::npos);
   auto with_events = [&](const std::string& name, const std::string& events) {
@@ -470,8 +465,7 @@ TEST(Cli, RunPrintsAndWritesTheQuickstartEvent) {
   const fs::path out = scratch() / "events.jsonl";
   fs::remove(out);
   const std::string doc = voice_doc(cache("samples/speech/hey_jarvis.wav"));
-  std::ifstream in(doc);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text = read_text(doc);
   const std::string at = "name: voice\nspec:\n";
   ASSERT_NE(text.find(at), std::string::npos);
   text.insert(text.find(at) + at.size(), "  sinks:\n    - {type: jsonl, path: " + out.string() + "}\n");

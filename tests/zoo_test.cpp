@@ -19,6 +19,7 @@
 #include "common/paths.h"
 #include "docs/parser.h"
 #include "e2e_support.h"
+#include "support/child_process.h"  // read_text
 
 namespace sensix::testing {
 namespace {
@@ -30,13 +31,6 @@ constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jp
 constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";    // 868x600
 constexpr const char* kCloseUp = "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg";  // 320x320
 constexpr const char* kFourFaces = "/usr/share/doc/opencv-doc/opencv4/html/facereg.jpg";     // 200x200
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Why a test cannot run (a missing model or photo), or "" when it can.
 std::string missing(const std::string& model_rel, const std::string& image) {
