@@ -202,8 +202,7 @@ TEST(Cli, SchedulingIsReportedAndImpossibleDevicesRefused) {
   Output over = run_sensix("validate " + quickstart() + " " + device.string());
   EXPECT_EQ(over.code, 1);
   EXPECT_THAT(over.err,
-              HasSubstr("Device/edge: spec.accelerators: their CPU threads add up to 1001 (ort 1000 + lite 1), "
-                        "more than the "));
+              HasSubstr("Device/edge: spec.accelerators[0].threads: 1000 threads for \"ort\", more than the "));
 }
 
 TEST(Cli, RunPrintsEventsAndASummary) {

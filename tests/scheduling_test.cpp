@@ -273,13 +273,14 @@ TEST(Scheduling, DevicesAndPlacementsThatCannotWorkAreRefusedWithTheNumbers) {
   {
     DocumentSet set = vision;
     set.devices.push_back(
-        device({{"ort", "onnxruntime", DeviceKind::kCpu, cores}, {"lite", "tflite", DeviceKind::kCpu, 1}}));
+        device({{"ort", "onnxruntime", DeviceKind::kCpu, 1}, {"lite", "tflite", DeviceKind::kCpu, cores + 1}}));
     auto r = Runtime::create(set);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(std::string(r.status().message()), fmt::format("device.yaml: Device/edge: spec.accelerators: their CPU "
-                                                             "threads add up to {} (ort {} + lite 1), "
-                                                             "more than the {} cores of this machine",
-                                                             cores + 1, cores, cores));
+    EXPECT_EQ(std::string(r.status().message()),
+              fmt::format("device.yaml: Device/edge: spec.accelerators[1].threads: {} threads for \"lite\", more than "
+                          "the {} cores of this machine (the CPU accelerators share the cores; each may use at most "
+                          "all of them)",
+                          cores + 1, cores));
   }
   {
     DocumentSet set = vision;

@@ -12,8 +12,8 @@
 // sensor's transform tree one frame at a time, and the scheduler's lanes (sched/scheduler.h), one
 // per thread of each accelerator's budget, which run the models by priority and deadline, so a
 // slow model never delays the sensor and the engines never use more threads than the device's
-// cores. The device (Device document, or the default: one accelerator per engine in use, the
-// cores split between them) is checked in create(), as is each model's placement (accelerators,
+// cores. The device (Device document, or the default: one accelerator per engine in use, all
+// sharing the cores) is checked in create(), as is each model's placement (accelerators,
 // threads) and latency objective against its fastest warm-up run. Pipelines' event rules run on one more thread
 // (EventEngine), fed with every run of the models they read; their events go to the sinks too. Between driver and graph, a bounded FrameQueue
 // per sensor; before each model, a bounded queue of its inputs; both drop the oldest (counted) in

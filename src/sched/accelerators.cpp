@@ -34,20 +34,15 @@ Result<DevicePlan> resolve_accelerators(const DocumentSet& docs, int machine_cor
       if (std::find(engines.begin(), engines.end(), e) == engines.end()) engines.push_back(e);
     }
     if (engines.empty()) engines.push_back("onnxruntime");
-    const int n = static_cast<int>(engines.size());
-    for (int i = 0; i < n; ++i) {
-      // Split the cores; with more engines than cores each still gets one thread, and the
-      // engines then share cores (said in the stats, never an error for the default).
-      int share = plan.cores / n + (i < plan.cores % n ? 1 : 0);
-      plan.accelerators.push_back(Accelerator{engines[static_cast<size_t>(i)] + "-cpu", engines[static_cast<size_t>(i)],
-                                              DeviceKind::kCpu, std::max(1, share)});
+    // Every engine may use every core: the scheduler's lanes of all CPU accelerators draw from
+    // the one budget of `cores`, so an idle core serves whichever engine has work.
+    for (const auto& e : engines) {
+      plan.accelerators.push_back(Accelerator{e + "-cpu", e, DeviceKind::kCpu, plan.cores});
     }
     return plan;
   }
-  std::string parts;
   for (size_t i = 0; i < plan.accelerators.size(); ++i) {
     const Accelerator& a = plan.accelerators[i];
-    parts += fmt::format("{}{} {}", parts.empty() ? "" : " + ", a.name, a.threads);
     if (engine_offers) {
       std::string why = engine_offers(a.engine, a.device);
       if (!why.empty()) {
@@ -55,15 +50,15 @@ Result<DevicePlan> resolve_accelerators(const DocumentSet& docs, int machine_cor
                                            device_kind_name(a.device), why));
       }
     }
-  }
-  // GPU accelerators' threads are the host threads that drive them; only CPU threads count
-  // against the cores.
-  int cpu_sum = 0;
-  for (const auto& a : plan.accelerators) cpu_sum += a.device == DeviceKind::kCpu ? a.threads : 0;
-  if (cpu_sum > plan.cores) {
-    return InvalidArgument(
-        fmt::format("{}: spec.accelerators: their CPU threads add up to {} ({}), more than the {} cores{}", label,
-                    cpu_sum, parts, plan.cores, device->spec.cores > 0 ? " the device declares" : " of this machine"));
+    // GPU accelerators' threads are the host threads that drive them; CPU threads run on the
+    // cores, which all CPU accelerators share (one budget), so each may have at most `cores`.
+    if (a.device == DeviceKind::kCpu && a.threads > plan.cores) {
+      return InvalidArgument(
+          fmt::format("{}: spec.accelerators[{}].threads: {} threads for \"{}\", more than the {} cores{} (the CPU "
+                      "accelerators share the cores; each may use at most all of them)",
+                      label, i, a.threads, a.name, plan.cores,
+                      device->spec.cores > 0 ? " the device declares" : " of this machine"));
+    }
   }
   return plan;
 }

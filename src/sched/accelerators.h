@@ -1,11 +1,17 @@
 // Accelerators: an engine on a device with a thread budget (docs/scheduling.md).
 //
 // resolve_accelerators() turns the Device document (or its absence) into the accelerators the
-// scheduler runs on, checking them against the machine: `cores` no more than the machine has, the
-// sum of the accelerators' threads no more than `cores` (so engines never oversubscribe the
-// cores), every engine known, every device one the engine offers here (a GPU only where the
-// engine's build has a GPU provider). Without a Device, or one with no accelerators, each engine
-// the models use gets one CPU accelerator named "<engine>-cpu", the cores split between them.
+// scheduler runs on, checking them against the machine: `cores` no more than the machine has, each
+// CPU accelerator's threads no more than `cores`, every engine known, every device one the engine
+// offers here (a GPU only where the engine's build has a GPU provider). Without a Device, or one
+// with no accelerators, each engine the models use gets one CPU accelerator named "<engine>-cpu"
+// with a budget of every core.
+//
+// The cores are one budget: the CPU accelerators' lanes together never run more than `cores`
+// engine threads at once (the scheduler enforces it, sched/scheduler.h), and within that each
+// accelerator runs at most its own `threads`. So an idle core is usable by any engine that has
+// work: listing a model's TFLite twin adds lanes that draw from the same cores, never a reserved
+// share that idles while the other engine is saturated.
 //
 // place_model() gives, for one model, the accelerators it may run on, in preference order: those
 // its document allows (`spec.scheduling.accelerators`; none = all) whose engine is one the model
@@ -31,7 +37,7 @@ struct Accelerator {
 };
 
 struct DevicePlan {
-  int cores = 1;          // cores sensix may use
+  int cores = 1;          // cores sensix may use: the CPU accelerators' one budget of engine threads
   int machine_cores = 1;  // cores the machine has
   SchedPolicy policy = SchedPolicy::kBalanced;
   std::vector<Accelerator> accelerators;

@@ -30,14 +30,14 @@ ModelDoc model(std::string name, int threads, std::vector<std::string> allowed =
   return m;
 }
 
-TEST(Accelerators, DefaultSplitsTheCoresBetweenTheEnginesInUse) {
+TEST(Accelerators, ByDefaultEveryEngineInUseMayUseEveryCore) {
   auto plan = resolve_accelerators(DocumentSet{}, 4, {"onnxruntime", "tflite", "onnxruntime"}, cpu_only);
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   ASSERT_EQ(plan->accelerators.size(), 2u);
   EXPECT_EQ(plan->accelerators[0].name, "onnxruntime-cpu");
-  EXPECT_EQ(plan->accelerators[0].threads, 2);
+  EXPECT_EQ(plan->accelerators[0].threads, 4);  // the scheduler keeps both within the 4 cores together
   EXPECT_EQ(plan->accelerators[1].name, "tflite-cpu");
-  EXPECT_EQ(plan->accelerators[1].threads, 2);
+  EXPECT_EQ(plan->accelerators[1].threads, 4);
   EXPECT_EQ(plan->cores, 4);
   auto one = resolve_accelerators(DocumentSet{}, 2, {"onnxruntime"}, cpu_only);
   ASSERT_TRUE(one.ok());
@@ -46,19 +46,25 @@ TEST(Accelerators, DefaultSplitsTheCoresBetweenTheEnginesInUse) {
 }
 
 TEST(Accelerators, ThreadBudgetsAboveTheCoresAreRejectedWithTheNumbers) {
-  auto plan = resolve_accelerators(with_device(0, {{"a", "onnxruntime", DeviceKind::kCpu, 2},
-                                                   {"b", "tflite", DeviceKind::kCpu, 1}}),
+  // The CPU accelerators share the cores, so budgets may add up to more than the cores...
+  auto shared = resolve_accelerators(with_device(0, {{"a", "onnxruntime", DeviceKind::kCpu, 2},
+                                                     {"b", "tflite", DeviceKind::kCpu, 1}}),
+                                     2, {}, cpu_only);
+  ASSERT_TRUE(shared.ok()) << shared.status().message();
+  EXPECT_EQ(shared->cores, 2);
+  // ... but none may have more threads than there are cores.
+  auto plan = resolve_accelerators(with_device(0, {{"a", "onnxruntime", DeviceKind::kCpu, 1},
+                                                   {"b", "tflite", DeviceKind::kCpu, 3}}),
                                    2, {}, cpu_only);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().message(),
-            "d.yaml: Device/edge: spec.accelerators: their CPU threads add up to 3 (a 2 + b 1), more than the 2 cores "
-            "of "
-            "this machine");
+            "d.yaml: Device/edge: spec.accelerators[1].threads: 3 threads for \"b\", more than the 2 cores of this "
+            "machine (the CPU accelerators share the cores; each may use at most all of them)");
   auto declared = resolve_accelerators(with_device(1, {{"a", "onnxruntime", DeviceKind::kCpu, 2}}), 2, {}, cpu_only);
   ASSERT_FALSE(declared.ok());
   EXPECT_EQ(declared.status().message(),
-            "d.yaml: Device/edge: spec.accelerators: their CPU threads add up to 2 (a 2), more than the 1 cores the "
-            "device declares");
+            "d.yaml: Device/edge: spec.accelerators[0].threads: 2 threads for \"a\", more than the 1 cores the device "
+            "declares (the CPU accelerators share the cores; each may use at most all of them)");
   auto cores = resolve_accelerators(with_device(8, {}), 2, {}, cpu_only);
   ASSERT_FALSE(cores.ok());
   EXPECT_EQ(cores.status().message(), "d.yaml: Device/edge: spec.cores: 8 cores asked for, but this machine has 2");

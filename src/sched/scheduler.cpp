@@ -35,6 +35,7 @@ void SchedStatsSnapshot::merge(const SchedStatsSnapshot& o) {
 
 Scheduler::Scheduler(DevicePlan plan, Options options)
     : plan_(std::move(plan)), options_(options), env_(options.env != nullptr ? options.env : Env::Default()) {
+  free_cores_ = std::max(1, plan_.cores);
   for (const auto& a : plan_.accelerators) {
     free_threads_.push_back(a.threads);
     accel_stats_.push_back(
@@ -72,14 +73,42 @@ void Scheduler::seed_profile(const std::string& model, int accelerator, int64_t 
 
 Profile& Scheduler::profile(const std::string& model, int accelerator) { return profiles_[{model, accelerator}]; }
 
+int Scheduler::available(int accelerator) const {
+  const size_t a = static_cast<size_t>(accelerator);
+  const int own = free_threads_[a];
+  return plan_.accelerators[a].device == DeviceKind::kCpu ? std::min(own, free_cores_) : own;
+}
+
+void Scheduler::take_threads(int accelerator, int threads, int sign) {
+  const size_t a = static_cast<size_t>(accelerator);
+  free_threads_[a] -= sign * threads;
+  if (plan_.accelerators[a].device == DeviceKind::kCpu) free_cores_ -= sign * threads;
+}
+
 void Scheduler::start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (started_) return;
   started_ = true;
+  // The CPU accelerators share lanes, one per core they may use together (no more than their
+  // budgets add up to): a lane runs whichever CPU accelerator's work comes first, so an idle core
+  // serves any engine, and a listed twin adds no threads that wake on every change. Any other
+  // accelerator (a GPU's host threads) has lanes of its own.
+  std::vector<int> cpu;
+  int cpu_threads = 0;
   for (size_t a = 0; a < plan_.accelerators.size(); ++a) {
-    for (int k = 0; k < plan_.accelerators[a].threads; ++k) {
-      lanes_.emplace_back([this, a] { lane_loop(static_cast<int>(a)); });
+    const Accelerator& acc = plan_.accelerators[a];
+    if (acc.device == DeviceKind::kCpu) {
+      cpu.push_back(static_cast<int>(a));
+      cpu_threads += acc.threads;
+      continue;
     }
+    for (int k = 0; k < acc.threads; ++k) {
+      lanes_.emplace_back([this, a] { lane_loop({static_cast<int>(a)}); });
+    }
+  }
+  const int cpu_lanes = std::min(cpu_threads, std::max(1, plan_.cores));
+  for (int k = 0; k < cpu_lanes && !cpu.empty(); ++k) {
+    lanes_.emplace_back([this, cpu] { lane_loop(cpu); });
   }
 }
 
@@ -189,7 +218,7 @@ bool Scheduler::may_place(const Task& t, int accelerator, Clock::time_point now)
   if (t.opt.policy == SchedPolicy::kLatency) return false;
   // Spill over only while every more preferred accelerator is saturated.
   for (auto it = prefs.begin(); it != pos; ++it) {
-    if (free_threads_[static_cast<size_t>(*it)] >= t.opt.threads) return false;
+    if (available(*it) >= t.opt.threads) return false;
   }
   if (t.opt.policy == SchedPolicy::kBalanced) {
     if (t.last_miss != Clock::time_point{} && now - t.last_miss < kMissMemory) return false;
@@ -215,7 +244,7 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
   const int64_t run = expected(t, count);
   if (run <= 0) return false;  // not measured yet: run it and learn
   const auto end = now + nanoseconds(run);
-  const int free_after = free_threads_[static_cast<size_t>(accelerator)] - t.opt.threads;
+  const int free_after = available(accelerator) - t.opt.threads;
   for (const auto& hp : tasks_) {
     const Task& h = *hp;
     if (h.opt.priority <= t.opt.priority || h.opt.objective_ns <= 0 || h.period_ns <= 0) continue;
@@ -252,13 +281,12 @@ void Scheduler::skip_stale(Task& t, Clock::time_point now) {
 
 Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock::time_point* wake) {
   Pick best;
-  std::tuple<int, Clock::time_point, Clock::time_point> best_key;
   for (size_t i = 0; i < tasks_.size(); ++i) {
     Task& t = *tasks_[i];
     if (t.queue.empty() || busy_[static_cast<size_t>(t.group)]) continue;
     if (std::find(t.opt.accelerators.begin(), t.opt.accelerators.end(), accelerator) == t.opt.accelerators.end())
       continue;
-    if (free_threads_[static_cast<size_t>(accelerator)] < t.opt.threads) continue;
+    if (available(accelerator) < t.opt.threads) continue;
     skip_stale(t, now);
     if (t.queue.empty()) continue;
     const Entry& head = t.queue.front();
@@ -291,30 +319,39 @@ Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock:
       }
     }
     auto key = std::make_tuple(-static_cast<int>(t.opt.priority), head.input ? head.deadline : now, head.arrival);
-    if (best.task < 0 || key < best_key) {
-      best = Pick{static_cast<int>(i), count};
-      best_key = key;
-    }
+    if (best.task < 0 || key < best.key) best = Pick{static_cast<int>(i), count, accelerator, key};
   }
   return best;
 }
 
-void Scheduler::lane_loop(int accelerator) {
+Scheduler::Pick Scheduler::choose_among(const std::vector<int>& accelerators, Clock::time_point now,
+                                        Clock::time_point* wake) {
+  Pick best;
+  for (int a : accelerators) {
+    if (available(a) < 1) continue;
+    const Pick p = choose(a, now, wake);
+    if (p.task >= 0 && (best.task < 0 || p.key < best.key)) best = p;  // ties: the accelerator listed first
+  }
+  return best;
+}
+
+void Scheduler::lane_loop(std::vector<int> accelerators) {
   t_in_lane = true;
-  const size_t a = static_cast<size_t>(accelerator);
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     const auto now = env_->now();
     Clock::time_point wake = Clock::time_point::max();
-    const Pick pick = choose(accelerator, now, &wake);
+    const Pick pick = choose_among(accelerators, now, &wake);
     if (pick.task < 0) {  // nothing to run here now: wait for a change, or until `wake`
       const uint64_t seen = changes_;
       env_->wait_until(changed_, lock, wake, [&] { return stop_ || changes_ != seen; });
       continue;
     }
+    const int accelerator = pick.accelerator;
+    const size_t a = static_cast<size_t>(accelerator);
     Task& t = *tasks_[static_cast<size_t>(pick.task)];
     busy_[static_cast<size_t>(t.group)] = true;
-    free_threads_[a] -= t.opt.threads;
+    take_threads(accelerator, t.opt.threads, +1);
     if (pick.count == 0) {  // the end-of-stream marker
       t.queue.pop_front();
       t.ends = std::any_of(t.queue.begin(), t.queue.end(), [](const Entry& e) { return !e.input; });
@@ -361,7 +398,7 @@ void Scheduler::lane_loop(int accelerator) {
       }
     }
     busy_[static_cast<size_t>(t.group)] = false;
-    free_threads_[a] += t.opt.threads;
+    take_threads(accelerator, t.opt.threads, -1);
     ++changes_;
     lock.unlock();
     changed_.notify_all();

@@ -13,11 +13,15 @@
 // model node of a sensor graph a task, its payload the graph's item, and the model its group (the
 // streams of a model share its engine session); the scheduler knows nothing of graphs or items.
 //
-// Lanes. Each accelerator has as many lanes (threads) as its thread budget; a run takes the
-// model's `resources.threads` from that budget, so the engines never run more threads than the
-// device's cores. A free lane picks, among the tasks it may run, the one in the highest priority
-// class whose head input has the earliest deadline (capture time + objective; inputs of models
-// without an objective get capture time + 1 s, so they still run in arrival order). EDF inside a
+// Lanes. The CPU accelerators share one lane (thread) per core they may use together; any other
+// accelerator has as many lanes as its thread budget. A run takes the model's `resources.threads`
+// from its accelerator's budget and, on a CPU accelerator, from the device's cores, one budget that
+// every CPU accelerator draws from: the engines together never run more threads than the cores, and
+// an idle core serves any engine that has work (work-conserving). A free lane looks at each of its
+// accelerators with a free thread and picks, among the tasks it may run there, the one in the
+// highest priority class whose head input has the earliest deadline (capture time + objective;
+// inputs of models without an objective get capture time + 1 s, so they still run in arrival
+// order); a tie goes to the accelerator listed first. EDF inside a
 // class is optimal on one processor when the load fits; the classes make the high-priority
 // models' share of the device independent of how much low-priority work arrives.
 //
@@ -64,6 +68,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/env.h"
@@ -198,11 +203,16 @@ class Scheduler {
   struct Pick {
     int task = -1;
     int count = 0;  // inputs to take; 0 = the marker
+    int accelerator = -1;
+    std::tuple<int, Clock::time_point, Clock::time_point> key{};  // (-priority, deadline, arrival): lowest first
   };
 
-  void lane_loop(int accelerator);
+  // A lane: runs, one at a time, the work of whichever of `accelerators` comes first.
+  void lane_loop(std::vector<int> accelerators);
   // The task a lane of `accelerator` should run now, or none (then `wake` is when to look again).
   Pick choose(int accelerator, Clock::time_point now, Clock::time_point* wake);
+  // The best pick over several accelerators (those with a free thread).
+  Pick choose_among(const std::vector<int>& accelerators, Clock::time_point now, Clock::time_point* wake);
   bool may_place(const Task& t, int accelerator, Clock::time_point now) const;
   // Whether starting `count` inputs of `t` on `accelerator` now would make the next input of a
   // higher-priority task miss its objective (the run cannot be interrupted once started); if so,
@@ -212,6 +222,11 @@ class Scheduler {
   void adjust_admission(Task& t, Clock::time_point now);
   void skip_stale(Task& t, Clock::time_point now);
   int64_t predict(const Task& t, int accelerator, int batch) const;
+  // Engine threads a run on `accelerator` may take now: its own free threads, and for a CPU
+  // accelerator no more than the device's free cores (one budget shared by every CPU accelerator).
+  int available(int accelerator) const;
+  // Takes (sign +1) or gives back (-1) a run's threads from the accelerator and the shared cores.
+  void take_threads(int accelerator, int threads, int sign);
   Profile& profile(const std::string& model, int accelerator);
 
   DevicePlan plan_;
@@ -224,6 +239,7 @@ class Scheduler {
   std::vector<bool> busy_;                     // per model group
   std::map<std::string, int> group_of_;        // model -> group
   std::vector<int> free_threads_;              // per accelerator
+  int free_cores_ = 1;                         // the device's cores not taken by a CPU accelerator's run
   std::vector<AcceleratorStats> accel_stats_;  // per accelerator
   std::map<std::pair<std::string, int>, Profile> profiles_;
   std::array<Clock::time_point, 3> congested_until_{};  // per priority class

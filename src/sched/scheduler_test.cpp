@@ -13,12 +13,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-DevicePlan device(std::vector<int> threads) {
+// Accelerators with the given thread budgets on as many cores as they add up to (or `cores`).
+DevicePlan device(std::vector<int> threads, int cores = 0) {
   DevicePlan p;
+  p.cores = 0;
   for (size_t i = 0; i < threads.size(); ++i) {
     p.accelerators.push_back(Accelerator{"acc" + std::to_string(i), "onnxruntime", DeviceKind::kCpu, threads[i]});
     p.cores += threads[i];
   }
+  if (cores > 0) p.cores = cores;
   return p;
 }
 
@@ -214,6 +217,48 @@ TEST(Scheduler, RunsNeverTakeMoreThreadsThanTheBudget) {
   drain(s, {w, a, b});
   EXPECT_EQ(rec.snapshot().size(), 30u);
   EXPECT_EQ(rec.threads_max.load(), 2);
+}
+
+// The cores are one budget (issue 15: listing a model's TFLite twin made the wake-word chain slower,
+// the ONNX Runtime lane saturated while the TFLite lane idled). Two CPU accelerators on 2 cores,
+// each allowed both: work of one engine alone gets both cores, and the two engines together never
+// run more threads than there are cores.
+TEST(Scheduler, CpuAcceleratorsDrawFromOneBudgetOfCores) {
+  {
+    Scheduler s(device({2, 2}, 2), {.queue_capacity = 16, .lossless = true});
+    Recorder rec;
+    auto mel = s.add_task(task("mel", Priority::kNormal, SchedPolicy::kBalanced, {0}), rec.fn("mel", 10ms), [] {});
+    auto emb = s.add_task(task("emb", Priority::kNormal, SchedPolicy::kBalanced, {0}), rec.fn("emb", 10ms), [] {});
+    // The twin: may run on either engine, but has nothing to do here.
+    auto twin = s.add_task(task("twin", Priority::kNormal, SchedPolicy::kBalanced, {0, 1}), rec.fn("twin", 1ms), [] {});
+    s.start();
+    for (uint64_t i = 0; i < 10; ++i) {
+      s.submit(mel, input(i));
+      s.submit(emb, input(i));
+    }
+    drain(s, {mel, emb, twin});
+    EXPECT_EQ(rec.snapshot().size(), 20u);
+    EXPECT_EQ(rec.threads_max.load(), 2);  // the first engine used both cores
+  }
+  {
+    Scheduler s(device({2, 2}, 2), {.queue_capacity = 16, .lossless = true});
+    Recorder rec;
+    auto a = s.add_task(task("a", Priority::kNormal, SchedPolicy::kBalanced, {0}), rec.fn("a", 5ms), [] {});
+    auto b = s.add_task(task("b", Priority::kNormal, SchedPolicy::kBalanced, {0}), rec.fn("b", 5ms), [] {});
+    auto c = s.add_task(task("c", Priority::kNormal, SchedPolicy::kBalanced, {1}), rec.fn("c", 5ms), [] {});
+    auto d = s.add_task(task("d", Priority::kNormal, SchedPolicy::kBalanced, {1}), rec.fn("d", 5ms), [] {});
+    s.start();
+    for (uint64_t i = 0; i < 10; ++i) {
+      for (int t : {a, b, c, d}) s.submit(t, input(i));
+    }
+    drain(s, {a, b, c, d});
+    auto runs = rec.snapshot();
+    EXPECT_EQ(runs.size(), 40u);
+    EXPECT_EQ(rec.threads_max.load(), 2);  // four lanes, two cores: never more than two at once
+    int on_lite = 0;
+    for (const auto& r : runs) on_lite += r.accelerator == 1 ? 1 : 0;
+    EXPECT_EQ(on_lite, 20);  // c and d ran, on their own engine's lanes
+  }
 }
 
 TEST(Scheduler, UnderOverloadLowPriorityIsSkippedAtAControlledRateAndCounted) {

@@ -584,7 +584,7 @@ struct AcceleratorSpec {
 struct DeviceSpec {
   int cores = 0;  // the cores sensix may use; 0 = every core of the machine
   SchedPolicy policy = SchedPolicy::kBalanced;
-  std::vector<AcceleratorSpec> accelerators;  // empty: one per engine in use, the cores split between them
+  std::vector<AcceleratorSpec> accelerators;  // empty: one per engine in use, sharing the cores
 };
 
 // ---------------------------------------------------------------------------------------------
