@@ -8,7 +8,15 @@
 // CPU time is the driving thread's (CLOCK_THREAD_CPUTIME_ID) over the whole recording, the
 // minimum of --repeat runs, each on a freshly built graph. Frames are read once before timing.
 //
-//   sensix_bench_sharing [--audio WAV] [--models 1,2,5,10] [--repeat 5] [--report FILE]
+// Then the real case: the examples' voice models (Silero VAD, openWakeWord mel -> embedding ->
+// hey_jarvis, alexa, hey_mycroft and the zoo's timer head) served by the runtime on the same
+// recording, replayed as fast as possible (lossless), with sharing on (the normal plan) and off (each
+// head its own mel and embedding models, and every model its own transform steps:
+// RuntimeOptions::share = false). Process CPU (user + system, every thread, loading excluded) per
+// second of audio, median, min and max of --real-runs runs of each, alternating; the predictions of
+// every run are checked to be the same.
+//
+//   sensix_bench_sharing [--audio WAV] [--models 1,2,5,10] [--repeat 5] [--real-runs 5] [--report FILE]
 #include <time.h>
 
 #include <algorithm>
@@ -17,6 +25,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +33,18 @@
 #include <fmt/format.h>
 
 #include "common/paths.h"
+#include "runtime/runtime.h"
 #include "runtime/sensor_graph.h"
 #include "sensors/driver.h"
+#include "suite/machine.h"
+#include "suite/spread.h"
+#include "support/lossless_run.h"
+#include "support/voice_family.h"
 #include "transform/plan.h"
+
+#ifndef SENSIX_SOURCE_DIR
+#error "SENSIX_SOURCE_DIR must point at the source tree (examples/)"
+#endif
 
 namespace sensix {
 namespace {
@@ -143,21 +161,111 @@ Result<Measurement> measure(const SensorInfo& info, const std::vector<FramePtr>&
   return m;
 }
 
+// The real case's models: Silero VAD and the heads on openWakeWord's mel -> embedding chain.
+const std::vector<std::string> kRealHeads = {"hey-jarvis", "alexa", "hey-mycroft", "timer"};
+
+struct RealCase {
+  std::vector<double> cpu_per_audio_s[2];  // [sharing off, on]: process CPU s per s of audio, each run
+  std::vector<double> wall_s[2];
+  bench::LosslessRun last[2];  // the last run of each, for its plan's size and predictions
+  std::string difference;      // "" when every run predicted what the first did
+};
+
+Result<RealCase> measure_real_case(const std::string& audio, double audio_seconds, int runs) {
+  const std::string examples = std::string(SENSIX_SOURCE_DIR) + "/examples";
+  DocumentSet docs[2];
+  RuntimeOptions options[2];
+  for (int share = 0; share < 2; ++share) {
+    SENSIX_ASSIGN_OR_RETURN(docs[share], bench::voice_documents(examples, {kRealHeads, true, share == 1}, audio));
+    options[share].share = share == 1;
+  }
+  std::vector<std::string> compared = kRealHeads;
+  compared.push_back("silero-vad");
+  RealCase rc;
+  std::optional<bench::LosslessRun> reference;
+  auto one = [&](int share, bool counted) -> Status {
+    SENSIX_ASSIGN_OR_RETURN(bench::LosslessRun r, bench::run_lossless(docs[share], options[share]));
+    if (r.model_errors > 0) return Internal(fmt::format("the real case: {} model errors", r.model_errors));
+    if (!reference) reference = r;
+    if (rc.difference.empty()) {
+      const std::string d = bench::prediction_difference(*reference, r, compared);
+      if (!d.empty()) rc.difference = fmt::format("sharing {}: {}", share == 1 ? "on" : "off", d);
+    }
+    if (counted) {
+      rc.cpu_per_audio_s[share].push_back(r.cpu_s / audio_seconds);
+      rc.wall_s[share].push_back(r.wall_s);
+    }
+    rc.last[share] = std::move(r);
+    return Status::Ok();
+  };
+  // A warm-up run of each (engine libraries, page cache, allocator), then the runs alternating, each
+  // pair in the other order than the last, so that a drift in the machine's load hits both alike.
+  SENSIX_RETURN_IF_ERROR(one(1, false));
+  SENSIX_RETURN_IF_ERROR(one(0, false));
+  for (int r = 0; r < runs; ++r) {
+    const int first = r % 2 == 0 ? 1 : 0;
+    SENSIX_RETURN_IF_ERROR(one(first, true));
+    SENSIX_RETURN_IF_ERROR(one(1 - first, true));
+  }
+  return rc;
+}
+
+// The real case's section of the report.
+std::string real_case_section(const RealCase& rc, const std::string& audio, double audio_seconds, int runs) {
+  const bench::Spread on = bench::spread_of(rc.cpu_per_audio_s[1]);
+  const bench::Spread off = bench::spread_of(rc.cpu_per_audio_s[0]);
+  std::string counts_header;
+  for (const auto& h : kRealHeads) counts_header += "/" + h;
+  std::string text = fmt::format(
+      "## The real case: the examples' voice models\n\n"
+      "Silero VAD and openWakeWord's mel -> embedding -> hey_jarvis, alexa, hey_mycroft (examples/quickstart.yaml) "
+      "and the timer intent head (examples/zoo/timer.yaml), served by the runtime on {} ({:.1f} s), replayed as fast "
+      "as the models take it (lossless). Sharing on: the normal plan (one mel and one embedding model for the four "
+      "heads; one resampler and the other transform steps for every model that asks for them). Sharing off: each "
+      "head its own mel and embedding models, and every model its own transform steps (`RuntimeOptions::share = "
+      "false`, `sensix run --no-sharing`). Process CPU (user + system, every thread; loading the models not "
+      "counted) per second of audio: median (min-max) of {} run(s) of each, alternating, after one warm-up run of "
+      "each.\n\n"
+      "| sharing | models | plan nodes | inferences | CPU s per s of audio | wall s | predictions (silero-vad{}) |\n"
+      "|---|---:|---:|---:|---:|---:|---|\n",
+      audio, audio_seconds, runs, counts_header);
+  for (int share = 1; share >= 0; --share) {
+    const bench::LosslessRun& r = rc.last[share];
+    std::string counts = fmt::format("{}", r.count("silero-vad"));
+    for (const auto& h : kRealHeads) counts += fmt::format("/{}", r.count(h));
+    text += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", share == 1 ? "on" : "off", r.models, r.plan_nodes,
+                        r.model_runs, bench::format_spread(bench::spread_of(rc.cpu_per_audio_s[share]), 3),
+                        bench::format_spread(bench::spread_of(rc.wall_s[share]), 2), counts);
+  }
+  text += fmt::format(
+      "\nSharing off costs {:.2f}x the CPU of sharing on (the medians' ratio; {:.2f}x to {:.2f}x from the extremes). "
+      "The same predictions with sharing on and off: {}.\n",
+      off.median / on.median, off.min / on.max, off.max / on.min,
+      rc.difference.empty() ? std::string("yes") : "NO: " + rc.difference);
+  return text;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"sensix feature-sharing benchmark"};
   std::string audio = samples_dir() + "/demo/speech.wav";
   std::vector<int> models{1, 2, 5, 10};
   int repeat = 15;
+  int real_runs = 5;
   std::string report;
   app.add_option("--audio", audio, "recording to replay (default: the quickstart's speech)");
   app.add_option("--models", models, "numbers of models to measure")->delimiter(',');
   app.add_option("--repeat", repeat, "runs per configuration (the minimum is reported)")->check(CLI::PositiveNumber);
+  app.add_option("--real-runs", real_runs,
+                 "runs of the real case (the examples' voice models), sharing on and off each; 0: leave it out")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--report", report, "write the Markdown report to this file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  const bench::MachineInfo machine = bench::describe_machine(SENSIX_SOURCE_DIR);
+  const std::string load_at_start = bench::load_average();
   SensorInfo info;
   auto frames = read_frames(audio, &info);
   if (!frames.ok()) {
@@ -218,6 +326,7 @@ int run(int argc, char** argv) {
   }
   std::string text = fmt::format(
       "# Feature-sharing benchmark\n\n"
+      "## Synthetic: K copies of one log-mel chain\n\n"
       "K models on one sensor share a preprocessing prefix: {} ({} Hz, {} ch, {:.1f} s, {} frames of 20 ms) -> "
       "resample to 16 kHz -> pre-emphasis 0.97 -> 400/160-sample frames -> FFT 512 (Hann, power) -> 64 mel bands "
       "(60-7800 Hz) -> ln; each model then has its own window of 96 frames (hop 48 + k) and tensor. Transform CPU "
@@ -227,6 +336,24 @@ int run(int argc, char** argv) {
       "Where the time goes (busy time of each kind of step, summed over its nodes, in the fastest run):\n\n{}",
       audio, info.sample_rate, info.channels, seconds, frames->size(), repeat, table, last_k, last_ratio,
       met ? "met" : "NOT met", breakdown);
+  bool same = true;
+  if (real_runs > 0) {
+    auto rc = measure_real_case(audio, seconds, real_runs);
+    if (!rc.ok()) {
+      std::fprintf(stderr, "error: %s\n", rc.status().to_string().c_str());
+      return 1;
+    }
+    same = rc->difference.empty();
+    text += "\n" + real_case_section(*rc, audio, seconds, real_runs);
+  }
+  // Every figure is a ratio of two configurations measured alternately in this run; whatever else
+  // runs on the machine slows both, and the load average says how much else there was.
+  text.insert(text.find("\n\n") + 2,
+              fmt::format("Machine: {} cores, {}; revision {}{}; {}. Load average at the start: {}; at the end: {} "
+                          "(anything else running on the cores disturbs both sides of each comparison).\n\n",
+                          machine.cores, machine.cpu_model, machine.git_revision,
+                          machine.dirty ? " (with uncommitted changes)" : "", machine.date, load_at_start,
+                          bench::load_average()));
   std::fputs(text.c_str(), stdout);
   if (!report.empty()) {
     std::ofstream out(report);
@@ -236,7 +363,7 @@ int run(int argc, char** argv) {
       return 1;
     }
   }
-  return 0;
+  return same ? 0 : 2;
 }
 
 }  // namespace

@@ -86,13 +86,6 @@ double load_1min() {
   return f ? a : -1;
 }
 
-std::string load_average() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a.empty() ? "unknown" : fmt::format("{} {} {} (1, 5, 15 min)", a, b, c);
-}
-
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 std::string yes_no(bool b) { return b ? "**yes**" : "**no**"; }

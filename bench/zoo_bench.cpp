@@ -16,7 +16,6 @@
 //    that both give the same predictions.
 //
 //   sensix_bench_zoo [--duration 20] [--repeat 3] [--report FILE]
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +35,8 @@
 #include "common/paths.h"
 #include "docs/parser.h"
 #include "runtime/runtime.h"
+#include "support/lossless_run.h"
+#include "support/voice_family.h"
 
 #ifndef SENSIX_SOURCE_DIR
 #error "SENSIX_SOURCE_DIR must point at the source tree (examples/)"
@@ -50,27 +51,7 @@ constexpr const char* kMegamind = "/usr/share/doc/opencv-doc/examples/data/Megam
 constexpr const char* kSign = "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg";
 constexpr const char* kHand = "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg";
 
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 double ms(double ns) { return ns / 1e6; }
-
-// "Intel(R) Xeon(R) ..." from /proc/cpuinfo, or "unknown CPU".
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(colon + 2);
-    }
-  }
-  return "unknown CPU";
-}
 
 // Counts predictions per model (the console is not part of what is measured).
 class CountingSink final : public PredictionSink {
@@ -94,12 +75,8 @@ class CountingSink final : public PredictionSink {
 // pipelines are left out.
 Result<DocumentSet> load_zoo(const std::string& extra) {
   const fs::path examples = fs::path(SENSIX_SOURCE_DIR) / "examples";
-  const fs::path quickstart = examples / "quickstart.yaml";
-  std::vector<std::string> files = {quickstart.string()};
-  for (const auto& e : fs::directory_iterator(examples / "zoo")) {
-    if (e.path().extension() == ".yaml" && e.path().filename() != "postprocess-demo.yaml") files.push_back(e.path());
-  }
-  std::sort(files.begin() + 1, files.end());
+  const std::string quickstart = (examples / "quickstart.yaml").string();
+  std::vector<std::string> files = bench::example_document_files(examples.string());
   const fs::path extra_file = fs::temp_directory_path() / fmt::format("sensix-zoo-bench-{}.yaml", ::getpid());
   {
     std::ofstream f(extra_file);
@@ -110,7 +87,7 @@ Result<DocumentSet> load_zoo(const std::string& extra) {
   auto docs = parse_document_files(files);
   fs::remove(extra_file);
   if (!docs.ok()) return docs.status();
-  std::erase_if(docs->pipelines, [&](const PipelineDoc& p) { return p.origin.file == quickstart.string(); });
+  std::erase_if(docs->pipelines, [&](const PipelineDoc& p) { return p.origin.file == quickstart; });
   return docs;
 }
 
@@ -191,80 +168,18 @@ spec:
                      kMegamind, kSign, kHand);
 }
 
-// The wake-word family on the speech sensor: shared (one mel and embedding for every head) or
-// not (each head with its own copies, named <model>-for-<head>).
-Result<DocumentSet> wake_word_documents(bool shared) {
-  const fs::path examples = fs::path(SENSIX_SOURCE_DIR) / "examples";
-  SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, parse_document_files({(examples / "quickstart.yaml").string()}));
-  docs.pipelines.clear();
-  std::erase_if(docs.sensors, [](const SensorDoc& s) { return s.metadata.name != "speech"; });
-  const std::vector<std::string> heads = {"hey-jarvis", "alexa", "hey-mycroft"};
-  PipelineDoc p;
-  p.origin.file = "zoo-bench";
-  p.metadata.name = "wake";
-  auto step = [&](const std::string& model, const std::string& sensor, const std::string& upstream) {
-    StepSpec s;
-    s.model = model;
-    s.from.sensor = sensor;
-    s.from.model = upstream;
-    p.spec.steps.push_back(s);
-  };
-  if (shared) {
-    step("oww-mel", "speech", "");
-    step("oww-embedding", "", "oww-mel");
-    for (const auto& h : heads) step(h, "", "oww-embedding");
-  } else {
-    std::vector<ModelDoc> copies;
-    for (const auto& h : heads) {
-      for (const char* base : {"oww-mel", "oww-embedding"}) {
-        const ModelDoc* original = docs.find_model(base);
-        if (original == nullptr) return NotFound(fmt::format("quickstart.yaml has no Model/{}", base));
-        ModelDoc copy = *original;
-        copy.metadata.name = fmt::format("{}-for-{}", base, h);
-        copies.push_back(std::move(copy));
-      }
-      step("oww-mel-for-" + h, "speech", "");
-      step("oww-embedding-for-" + h, "", "oww-mel-for-" + h);
-      step(h, "", "oww-embedding-for-" + h);
-    }
-    for (auto& c : copies) docs.models.push_back(std::move(c));
-  }
-  docs.pipelines.push_back(std::move(p));
-  return docs;
-}
+const std::vector<std::string> kWakeWords = {"hey-jarvis", "alexa", "hey-mycroft"};
 
-struct SharingRun {
-  double cpu_s = 1e9;
-  double wall_s = 1e9;
-  std::map<std::string, int> predictions;
-  uint64_t model_runs = 0;
-};
-
-Result<SharingRun> run_wake_words(bool shared, int repeat) {
-  SharingRun best;
+// The wake-word family on the speech sensor, replayed losslessly `repeat` times: the run with the
+// least CPU. `shared`: one mel and embedding for every head; else each head its own copies.
+Result<bench::LosslessRun> run_wake_words(bool shared, int repeat) {
+  const std::string examples = (fs::path(SENSIX_SOURCE_DIR) / "examples").string();
+  SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, bench::voice_documents(examples, {kWakeWords, false, shared}));
+  bench::LosslessRun best;
+  best.cpu_s = 1e9;
   for (int r = 0; r < repeat; ++r) {
-    SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, wake_word_documents(shared));
-    RuntimeOptions ro;
-    ro.speed = 0.0;  // as fast as the models allow, lossless
-    ro.loop = false;
-    SENSIX_ASSIGN_OR_RETURN(auto rt, Runtime::create(docs, ro));
-    auto sink = std::make_shared<CountingSink>();
-    rt->add_sink(sink);
-    const double cpu0 = cpu_seconds();
-    const auto t0 = std::chrono::steady_clock::now();
-    SENSIX_RETURN_IF_ERROR(rt->start());
-    if (!rt->wait(std::chrono::minutes(5))) return Internal("the wake-word run did not finish in 5 minutes");
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double cpu = cpu_seconds() - cpu0;
-    rt->stop();
-    uint64_t runs = 0;
-    for (const auto& m : rt->stats().models) runs += m.model.runs;
-    if (cpu < best.cpu_s) {
-      best.cpu_s = cpu;
-      best.wall_s = wall;
-      best.predictions = sink->counts();
-      best.model_runs = runs;
-    }
+    SENSIX_ASSIGN_OR_RETURN(bench::LosslessRun run, bench::run_lossless(docs, RuntimeOptions{}));
+    if (run.cpu_s < best.cpu_s) best = std::move(run);
   }
   return best;
 }
@@ -290,7 +205,7 @@ int run(double duration, int repeat, const std::string& report_path) {
   }
   auto sink = std::make_shared<CountingSink>();
   (*rt)->add_sink(sink);
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = bench::process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   if (Status s = (*rt)->start(); !s.ok()) {
     std::fprintf(stderr, "zoo bench: %s\n", s.message().c_str());
@@ -299,14 +214,15 @@ int run(double duration, int repeat, const std::string& report_path) {
   std::this_thread::sleep_for(std::chrono::duration<double>(duration));
   (*rt)->stop();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
+  const double cpu = bench::process_cpu_seconds() - cpu0;
   const RuntimeStats stats = (*rt)->stats();
   const auto preds = sink->counts();
 
   std::string out;
   out += "# Zoo benchmark: every model at once, and model-as-feature sharing\n\n";
   out += fmt::format("Machine: {} cores, {}. Command: `sensix_bench_zoo --duration {} --repeat {}`.\n\n",
-                     std::thread::hardware_concurrency(), cpu_model(), duration, repeat);
+                     std::thread::hardware_concurrency(), bench::describe_machine(SENSIX_SOURCE_DIR).cpu_model,
+                     duration, repeat);
   out += fmt::format(
       "## 1. {} models at once, real time, {:.1f} s\n\n"
       "Sensors (each looping): the quickstart's speech recording (22.05 kHz, real time) and photos "
@@ -348,12 +264,8 @@ int run(double duration, int repeat, const std::string& report_path) {
     std::fprintf(stderr, "zoo bench: %s\n", (!shared.ok() ? shared.status() : separate.status()).message().c_str());
     return 1;
   }
-  const bool same = [&] {
-    for (const char* h : {"hey-jarvis", "alexa", "hey-mycroft"}) {
-      if (shared->predictions[h] != separate->predictions[h]) return false;
-    }
-    return true;
-  }();
+  const std::string difference = bench::prediction_difference(*shared, *separate, kWakeWords);
+  const bool same = difference.empty();
   out += "## 2. Model-as-feature sharing: wake-word heads\n\n";
   out +=
       "The quickstart's speech recording (17 s) through openWakeWord mel -> embedding -> hey_jarvis, alexa, "
@@ -361,18 +273,16 @@ int run(double duration, int repeat, const std::string& report_path) {
   out +=
       "| plan | models | inferences | CPU s | wall s | predictions (jarvis/alexa/mycroft) "
       "|\n|---|---:|---:|---:|---:|---|\n";
-  auto row = [&](const char* name, int models, const SharingRun& r) {
-    out += fmt::format("| {} | {} | {} | {:.3f} | {:.3f} | {}/{}/{} |\n", name, models, r.model_runs, r.cpu_s, r.wall_s,
-                       r.predictions.count("hey-jarvis") ? r.predictions.at("hey-jarvis") : 0,
-                       r.predictions.count("alexa") ? r.predictions.at("alexa") : 0,
-                       r.predictions.count("hey-mycroft") ? r.predictions.at("hey-mycroft") : 0);
+  auto row = [&](const char* name, const bench::LosslessRun& r) {
+    out += fmt::format("| {} | {} | {} | {:.3f} | {:.3f} | {}/{}/{} |\n", name, r.models, r.model_runs, r.cpu_s,
+                       r.wall_s, r.count("hey-jarvis"), r.count("alexa"), r.count("hey-mycroft"));
   };
-  row("shared embedding (one mel + one embedding)", 5, *shared);
-  row("each head its own mel + embedding", 9, *separate);
+  row("shared embedding (one mel + one embedding)", *shared);
+  row("each head its own mel + embedding", *separate);
   const double saved = 1.0 - shared->cpu_s / separate->cpu_s;
   out += fmt::format(
       "\nSharing the mel and embedding models uses {:.2f}x less CPU ({:.0f}% saved) for the same predictions: {}.\n",
-      separate->cpu_s / shared->cpu_s, 100.0 * saved, same ? "yes" : "NO (see the table)");
+      separate->cpu_s / shared->cpu_s, 100.0 * saved, same ? std::string("yes") : "NO: " + difference);
   std::fputs(out.c_str(), stdout);
   if (!report_path.empty()) {
     std::ofstream f(report_path);

@@ -133,6 +133,13 @@ double process_cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a.empty() ? "unknown" : fmt::format("{} {} {} (1, 5, 15 min)", a, b, c);
+}
+
 MemorySample process_tree_memory(pid_t pid) {
   MemorySample s;
   const auto ppid = parents();

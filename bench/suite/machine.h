@@ -36,6 +36,9 @@ std::vector<int> pin_to_all_cores();
 // CPU seconds (user + system) of this process so far.
 double process_cpu_seconds();
 
+// "0.12 0.30 0.41 (1, 5, 15 min)" from /proc/loadavg, or "unknown".
+std::string load_average();
+
 struct MemorySample {
   int64_t pss_bytes = 0;
   int64_t rss_bytes = 0;
