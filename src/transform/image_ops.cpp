@@ -49,8 +49,14 @@ Status check_image(const cv::Mat& m, std::string_view what) {
   return Status::Ok();
 }
 
+// Area averaging when neither side grows and one shrinks by 2 or more (bilinear sampling would
+// skip pixels and alias); bilinear otherwise. For a milder shrink (800x600 -> 640x480) bilinear
+// skips no pixel, is what the models' reference preprocessors use (cv2.resize's default), and is
+// about 5 times faster than OpenCV's area resampling at a non-integer ratio.
 int interpolation_for(cv::Size from, cv::Size to) {
-  return to.width <= from.width && to.height <= from.height ? cv::INTER_AREA : cv::INTER_LINEAR;
+  const bool grows = to.width > from.width || to.height > from.height;
+  const bool halves = 2 * to.width <= from.width || 2 * to.height <= from.height;
+  return !grows && halves ? cv::INTER_AREA : cv::INTER_LINEAR;
 }
 
 // Resizes `src` to `size` (no copy when the size already matches).

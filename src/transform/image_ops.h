@@ -45,7 +45,9 @@ Result<cv::Mat> rotate_image(const cv::Mat& src, int degrees, ImageGeometry* geo
 // Resizes `src` to width x height (each 1..16384) and records in `geometry` (may be null) how
 // the result maps back to `src` (not to any frame `src` itself came from: callers compose, see
 // compose()). The geometry has no rotation.
-// Interpolation: area when neither side grows, bilinear otherwise.
+// Interpolation: area averaging when neither side grows and one side shrinks by a factor of 2 or
+// more (so that a large shrink does not alias); bilinear otherwise, as the models' reference
+// preprocessors do (cv2.resize's default; 800x600 -> 640x480 is bilinear).
 //   stretch:   scale_x = width / src.cols, scale_y = height / src.rows.
 //   letterbox: scaled by min(width / cols, height / rows), centred; the padding is zero (black)
 //              and recorded in pad_x/pad_y (left/top, whole pixels); scale_x/y are the scaled

@@ -378,7 +378,7 @@ TEST(ResizeImage, CropTallFrameToWide) {
 }
 
 TEST(ResizeImage, StretchShrinkUsesAreaAverages) {
-  // 6 x 3 -> 2 x 1: area averages each 3 x 3 block (bilinear would take the centre pixel).
+  // 6 x 3 -> 2 x 1 (a shrink by 2 or more): area averages each 3 x 3 block (bilinear would take the centre pixel).
   cv::Mat src = (cv::Mat_<uint8_t>(3, 6) << 0, 0, 0, 90, 90, 90,  //
                  0, 90, 0, 0, 0, 0,                               //
                  0, 0, 0, 90, 90, 90);
@@ -390,6 +390,16 @@ TEST(ResizeImage, StretchShrinkUsesAreaAverages) {
   EXPECT_FLOAT_EQ(g.scale_x, 1.0f / 3);
   EXPECT_FLOAT_EQ(g.scale_y, 1.0f / 3);
   EXPECT_THAT(source_point(g, 1, 1), Pointwise(FloatNear(1e-4f), std::vector<float>{6, 3}));
+}
+
+TEST(ResizeImage, MildShrinkIsBilinear) {
+  // 5 x 1 -> 4 x 1 (a shrink by less than 2): bilinear, each output pixel centre x maps to source
+  // x = (x + 0.5) * 5 / 4 - 0.5, i.e. 0.125, 1.375, 2.625, 3.875 (area would give 10, 40, 60, 90).
+  cv::Mat src = (cv::Mat_<uint8_t>(1, 5) << 0, 40, 80, 120, 160);
+  auto r = resize_image(src, 4, 1, ResizeMode::kStretch, nullptr);
+  ASSERT_TRUE(r.ok());
+  const cv::Mat& m = *r;
+  EXPECT_THAT(std::vector<int>(m.begin<uint8_t>(), m.end<uint8_t>()), ElementsAre(5, 55, 105, 155));
 }
 
 TEST(ResizeImage, StretchEnlargeIsBilinear) {
