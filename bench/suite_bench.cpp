@@ -1556,7 +1556,7 @@ int main(int argc, char** argv) {
   sensix::bench::Options o;
   app.add_flag("--smoke", o.smoke, "a few seconds of everything (CI): no figure is a measurement");
   app.add_option("--duration", o.duration,
-                 "seconds each measured configuration runs, about (default 8; the full suite takes ~170x)")
+                 "seconds each measured configuration runs, about (default 8; the full suite takes ~175x)")
       ->check(CLI::Range(1.0, 600.0));
   app.add_option("--repeat", o.repeat,
                  "parts 1-3: run each configuration this many times (figures: the median, with min and max; "
