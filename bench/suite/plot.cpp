@@ -83,8 +83,17 @@ std::vector<std::string> Plotter::lines(const std::string& name, const PlotLabel
   {
     std::ofstream f(fs::path(dir_) / (name + ".dat"));
     for (size_t i = 0; i < series.size(); ++i) {
-      f << "# " << series[i].title << "\n";
-      for (const auto& [x, y] : series[i].points) f << fmt::format("{} {}\n", x, y);
+      const auto& s = series[i];
+      const bool ranged = s.ranges.size() == s.points.size() && !s.ranges.empty();
+      f << "# " << s.title << (ranged ? " (x, median y, min y, max y)" : "") << "\n";
+      for (size_t k = 0; k < s.points.size(); ++k) {
+        const auto& [x, y] = s.points[k];
+        if (ranged) {
+          f << fmt::format("{} {} {} {}\n", x, y, s.ranges[k].first, s.ranges[k].second);
+        } else {
+          f << fmt::format("{} {}\n", x, y);
+        }
+      }
       f << "\n\n";
     }
   }
@@ -93,8 +102,9 @@ std::vector<std::string> Plotter::lines(const std::string& name, const PlotLabel
   if (log_x) body += "set logscale x\n";
   body += "plot ";
   for (size_t i = 0; i < series.size(); ++i) {
-    body += fmt::format("{}{} index {} with linespoints lw 2 pt 7 title {}", i ? ", \\\n     " : "",
-                        gp_quoted(name + ".dat"), i, gp_quoted(series[i].title));
+    const bool ranged = series[i].ranges.size() == series[i].points.size() && !series[i].ranges.empty();
+    body += fmt::format("{}{} index {} {} lw 2 pt 7 title {}", i ? ", \\\n     " : "", gp_quoted(name + ".dat"), i,
+                        ranged ? "using 1:2:3:4 with yerrorlines" : "with linespoints", gp_quoted(series[i].title));
   }
   body += "\n";
   return render(name, body);
@@ -102,25 +112,32 @@ std::vector<std::string> Plotter::lines(const std::string& name, const PlotLabel
 
 std::vector<std::string> Plotter::bars(const std::string& name, const PlotLabels& labels, const BarChart& chart) {
   if (dir_.empty()) return {};
+  const bool ranged = chart.ranges.size() == chart.values.size() && !chart.ranges.empty();
   {
     std::ofstream f(fs::path(dir_) / (name + ".dat"));
     f << "# category";
-    for (const auto& s : chart.series) f << " " << gp_quoted(s);
+    for (const auto& s : chart.series) f << " " << gp_quoted(s) << (ranged ? " (median min max)" : "");
     f << "\n";
     for (size_t c = 0; c < chart.categories.size(); ++c) {
       f << "\"" << chart.categories[c] << "\"";
-      for (size_t s = 0; s < chart.series.size(); ++s) f << " " << chart.values[s][c];
+      for (size_t s = 0; s < chart.series.size(); ++s) {
+        f << " " << chart.values[s][c];
+        if (ranged) f << " " << chart.ranges[s][c].first << " " << chart.ranges[s][c].second;
+      }
       f << "\n";
     }
   }
   std::string body = fmt::format(
       "set title {}\nset xlabel {}\nset ylabel {}\nset yrange [0:*]\nset style data histograms\n"
-      "set style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+      "set style histogram {} gap 1\nset style fill solid 0.8 border -1\nset boxwidth 0.9\n"
       "set xtics rotate by -20\n",
-      gp_quoted(labels.title), gp_quoted(labels.x), gp_quoted(labels.y));
+      gp_quoted(labels.title), gp_quoted(labels.x), gp_quoted(labels.y), ranged ? "errorbars lw 1" : "clustered");
   body += "plot ";
   for (size_t s = 0; s < chart.series.size(); ++s) {
-    body += fmt::format("{}{} using {}{} title {}", s ? ", \\\n     " : "", s ? "''" : gp_quoted(name + ".dat"), s + 2,
+    // With ranges, series s is columns (median, min, max) from 2 + 3s.
+    const size_t col = ranged ? 2 + 3 * s : s + 2;
+    const std::string cols = ranged ? fmt::format("{}:{}:{}", col, col + 1, col + 2) : fmt::format("{}", col);
+    body += fmt::format("{}{} using {}{} title {}", s ? ", \\\n     " : "", s ? "''" : gp_quoted(name + ".dat"), cols,
                         s ? "" : ":xtic(1)", gp_quoted(chart.series[s]));
   }
   body += "\n";

@@ -10,17 +10,21 @@
 
 namespace sensix::bench {
 
-// A line plot: one line per series, points (x, y).
+// A line plot: one line per series, points (x, y). With `ranges` (one (min, max) per point: the
+// spread of repeated measurements whose median y is), each point has an error bar from min to max.
 struct LineSeries {
   std::string title;
   std::vector<std::pair<double, double>> points;
+  std::vector<std::pair<double, double>> ranges;  // empty, or as many as points
 };
 
 // A grouped bar chart: one group per category, one bar per series (values[series][category]).
+// With `ranges` (ranges[series][category] = (min, max)), each bar has an error bar.
 struct BarChart {
   std::vector<std::string> categories;
   std::vector<std::string> series;
   std::vector<std::vector<double>> values;
+  std::vector<std::vector<std::pair<double, double>>> ranges;  // empty, or shaped like values
 };
 
 struct PlotLabels {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -93,11 +94,21 @@ Result<GroupResult> run_processes(const std::vector<ProcessSpec>& specs, std::ch
       break;
     }
     if (now >= next_sample) {
+      // Every running process at this instant; the group's peak is the largest of these sums.
+      MemorySample sum;
       for (auto& r : procs) {
         if (r.done) continue;
         const MemorySample m = process_tree_memory(r.pid);
         if (m.pss_bytes > r.result.peak.pss_bytes) r.result.peak = m;
+        sum.pss_bytes += m.pss_bytes;
+        sum.rss_bytes += m.rss_bytes;
+        sum.processes += m.processes;
       }
+      if (sum.pss_bytes > g.peak_sum.pss_bytes) {
+        g.peak_sum.pss_bytes = sum.pss_bytes;
+        g.peak_sum.processes = sum.processes;
+      }
+      g.peak_sum.rss_bytes = std::max(g.peak_sum.rss_bytes, sum.rss_bytes);
       next_sample = now + sample_every;
     }
     for (auto& r : procs) {
@@ -122,9 +133,6 @@ Result<GroupResult> run_processes(const std::vector<ProcessSpec>& specs, std::ch
     r.result.err = std::move(err);
     g.wall_s = std::max(g.wall_s, r.result.wall_s);
     g.cpu_s += r.result.cpu_s;
-    g.peak_sum.pss_bytes += r.result.peak.pss_bytes;
-    g.peak_sum.rss_bytes += r.result.peak.rss_bytes;
-    g.peak_sum.processes += r.result.peak.processes;
     g.processes.push_back(std::move(r.result));
   }
   std::error_code ec;

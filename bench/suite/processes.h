@@ -1,9 +1,11 @@
 // Runs a group of commands as concurrent OS processes, the way a benchmark compares one server
 // with several separate services: every process starts at once (inheriting the benchmark's core
 // pinning), its stdout and stderr go to files, and while they run the group samples each one's
-// memory (PSS and RSS of the process and its descendants). When all have exited it reports each
-// one's exit status, wall time, CPU (wait4's rusage: the process and the children it waited for)
-// and peak memory.
+// memory (PSS and RSS of the process and its descendants), all of them at the same instants. When
+// all have exited it reports each one's exit status, wall time, CPU (wait4's rusage: the process
+// and the children it waited for), its own peak memory and the group's: the largest sum of the
+// samples taken at one instant (what the group used together at its peak, not the sum of peaks
+// reached at different times).
 #pragma once
 
 #include <sys/types.h>
@@ -37,7 +39,8 @@ struct GroupResult {
   std::vector<ProcessResult> processes;
   double wall_s = 0;       // until the last exited
   double cpu_s = 0;        // summed
-  MemorySample peak_sum;   // sum over processes of each one's peak
+  MemorySample peak_sum;   // the largest sum over the processes of the samples taken at one instant
+                           // (PSS; RSS: its own largest same-instant sum, `processes` at that PSS peak)
   bool timed_out = false;  // the group was killed at the timeout
 };
 
