@@ -102,26 +102,35 @@ std::vector<std::string> Plotter::lines(const std::string& name, const PlotLabel
 
 std::vector<std::string> Plotter::bars(const std::string& name, const PlotLabels& labels, const BarChart& chart) {
   if (dir_.empty()) return {};
+  const bool ranged = chart.low.size() == chart.series.size() && chart.high.size() == chart.series.size();
   {
     std::ofstream f(fs::path(dir_) / (name + ".dat"));
     f << "# category";
-    for (const auto& s : chart.series) f << " " << gp_quoted(s);
+    for (const auto& s : chart.series) {
+      f << " " << gp_quoted(s);
+      if (ranged) f << " min max";
+    }
     f << "\n";
     for (size_t c = 0; c < chart.categories.size(); ++c) {
       f << "\"" << chart.categories[c] << "\"";
-      for (size_t s = 0; s < chart.series.size(); ++s) f << " " << chart.values[s][c];
+      for (size_t s = 0; s < chart.series.size(); ++s) {
+        f << " " << chart.values[s][c];
+        if (ranged) f << " " << chart.low[s][c] << " " << chart.high[s][c];
+      }
       f << "\n";
     }
   }
   std::string body = fmt::format(
       "set title {}\nset xlabel {}\nset ylabel {}\nset yrange [0:*]\nset style data histograms\n"
-      "set style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+      "set style histogram {} gap 1\nset style fill solid 0.8 border -1\nset boxwidth 0.9\n"
       "set xtics rotate by -20\n",
-      gp_quoted(labels.title), gp_quoted(labels.x), gp_quoted(labels.y));
+      gp_quoted(labels.title), gp_quoted(labels.x), gp_quoted(labels.y), ranged ? "errorbars lw 1" : "clustered");
   body += "plot ";
   for (size_t s = 0; s < chart.series.size(); ++s) {
-    body += fmt::format("{}{} using {}{} title {}", s ? ", \\\n     " : "", s ? "''" : gp_quoted(name + ".dat"), s + 2,
-                        s ? "" : ":xtic(1)", gp_quoted(chart.series[s]));
+    const std::string columns = ranged ? fmt::format("{}:{}:{}", 3 * s + 2, 3 * s + 3, 3 * s + 4)
+                                       : fmt::format("{}", s + 2);
+    body += fmt::format("{}{} using {}{} title {}", s ? ", \\\n     " : "", s ? "''" : gp_quoted(name + ".dat"),
+                        columns, s ? "" : ":xtic(1)", gp_quoted(chart.series[s]));
   }
   body += "\n";
   return render(name, body);

@@ -21,6 +21,9 @@ struct BarChart {
   std::vector<std::string> categories;
   std::vector<std::string> series;
   std::vector<std::vector<double>> values;
+  // Optional, the shape of `values`: each bar's range (e.g. the min and max of repeated runs, the
+  // bar being their median), written beside each value in the .dat and drawn as error bars.
+  std::vector<std::vector<double>> low, high;
 };
 
 struct PlotLabels {
