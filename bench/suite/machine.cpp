@@ -102,7 +102,12 @@ MachineInfo describe_machine(const std::string& source_dir) {
   if (m.git_revision.empty()) {
     m.git_revision = "unknown (not a git checkout)";
   } else {
-    m.dirty = !first_line_of(git + "status --porcelain --untracked-files=no 2>/dev/null").empty();
+    // The benchmarks' own reports (bench/reports, bench/results) do not count: `make bench` writes
+    // the other reports before the suite runs, and they are outputs, not what is measured.
+    m.dirty = !first_line_of(git +
+                             "status --porcelain --untracked-files=no -- . ':(exclude)bench/reports' "
+                             "':(exclude)bench/results' 2>/dev/null")
+                   .empty();
   }
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -22,7 +22,7 @@ struct MachineInfo {
   std::string kernel;        // uname -r
   std::string date;          // UTC, ISO 8601
   std::string git_revision;  // full commit hash ("unknown (not a git checkout)" outside git)
-  bool dirty = false;        // tracked files differ from that commit: the figures belong to no commit
+  bool dirty = false;        // tracked files (not bench/reports, bench/results) differ from that commit
   std::vector<int> pinned;   // the cores this process (and every child) is pinned to
 };
 
