@@ -1042,13 +1042,14 @@ bool Suite::part_baseline() {
         "share between a component's models (the mel and embedding feed the four heads in both), so what sensix "
         "still saves is the second decoding and resampling of each recording and the per-process costs (six more "
         "engine runtimes, sensors and threads). The rest is the models' own inference, which no process layout "
-        "shares: in sensix's median run the engines ran {:.2f} s of its {:.2f} s of CPU ({}; the models' `compute` "
-        "times, summed). 1.5x would need that inference itself to cost less: a cheaper variant of the heaviest "
+        "shares: in sensix's median run the engine runs took {:.2f} s on the lanes (the models' `compute` times, "
+        "summed; {}) against {:.2f} s of process CPU. 1.5x would need that inference itself to cost less: a cheaper "
+        "variant of the heaviest "
         "models (quantised, or the TFLite twins the examples declare), batching the models that accept it (part 3), "
         "or skipping the work a result does not need (e.g. gating the wake-word family on the VAD).\n",
-        100.0 * (1.5 - thr_c.median) / 1.5, thr_c.median, 1.5, sensix_.of(wall_of).median * thr_c.median / 1.5,
+        100.0 * (1.5 - thr_c.median) / 1.5, thr_c.median, sensix_.of(wall_of).median * thr_c.median / 1.5,
         sensix_.of(wall_of).median, base_cpu, own_cpu, base_cpu / 1.5,
-        own_cpu > 0 ? 100.0 * (1.0 - base_cpu / 1.5 / own_cpu) : 0.0, engine_s, typical.cpu_s, top));
+        own_cpu > 0 ? 100.0 * (1.0 - base_cpu / 1.5 / own_cpu) : 0.0, engine_s, top, typical.cpu_s));
   }
   BarChart chart;
   chart.categories = {"useful inferences/s (wall)", "useful inferences/s (serving)", "CPU seconds", "peak PSS"};

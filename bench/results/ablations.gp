@@ -8,11 +8,11 @@ set xlabel ''
 set ylabel 'useful inferences/s'
 set yrange [0:*]
 set style data histograms
-set style histogram clustered gap 1
+set style histogram errorbars lw 1 gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set xtics rotate by -20
-plot 'ablations.dat' using 2:xtic(1) title 'useful inferences/s (serving)'
+plot 'ablations.dat' using 2:3:4:xtic(1) title 'useful inferences/s (serving; median, min-max)'
 set terminal pngcairo size 800,480
 set output 'ablations.png'
 replot

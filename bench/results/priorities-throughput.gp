@@ -7,9 +7,9 @@ set title 'Total throughput vs offered load'
 set xlabel 'low-priority models'
 set ylabel 'inferences/s'
 set yrange [0:*]
-plot 'priorities-throughput.dat' index 0 with linespoints lw 2 pt 7 title 'latency', \
-     'priorities-throughput.dat' index 1 with linespoints lw 2 pt 7 title 'throughput', \
-     'priorities-throughput.dat' index 2 with linespoints lw 2 pt 7 title 'balanced'
+plot 'priorities-throughput.dat' index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'latency', \
+     'priorities-throughput.dat' index 1 using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'throughput', \
+     'priorities-throughput.dat' index 2 using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'balanced'
 set terminal pngcairo size 800,480
 set output 'priorities-throughput.png'
 replot

@@ -7,9 +7,9 @@ set title 'Trade-off: total throughput vs high-priority p99'
 set xlabel 'all inferences/s'
 set ylabel 'high-priority p99 ms'
 set yrange [0:*]
-plot 'priorities-tradeoff.dat' index 0 with linespoints lw 2 pt 7 title 'latency', \
-     'priorities-tradeoff.dat' index 1 with linespoints lw 2 pt 7 title 'throughput', \
-     'priorities-tradeoff.dat' index 2 with linespoints lw 2 pt 7 title 'balanced'
+plot 'priorities-tradeoff.dat' index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'latency', \
+     'priorities-tradeoff.dat' index 1 using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'throughput', \
+     'priorities-tradeoff.dat' index 2 using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'balanced'
 set terminal pngcairo size 800,480
 set output 'priorities-tradeoff.png'
 replot
