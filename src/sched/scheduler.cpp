@@ -235,22 +235,36 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
                                    Clock::time_point* until) const {
   // Conservative: a single run is taken as its 90th percentile when that is above the mean (run
   // times on a loaded device spread widely; the mean alone lets one run in ten cause a miss).
-  auto expected = [&](const Task& x, int n) -> int64_t {
-    const int64_t mean = predict(x, accelerator, n);
+  auto expected = [&](const Task& x, int n, int on) -> int64_t {
+    const int64_t mean = predict(x, on, n);
     if (n != 1) return mean;
-    auto it = profiles_.find({x.opt.model, accelerator});
+    auto it = profiles_.find({x.opt.model, on});
     return it == profiles_.end() ? mean : std::max(mean, it->second.latency().percentile_ns(90));
   };
-  const int64_t run = expected(t, count);
+  const int64_t run = expected(t, count, accelerator);
   if (run <= 0) return false;  // not measured yet: run it and learn
   const auto end = now + nanoseconds(run);
-  const int free_after = available(accelerator) - t.opt.threads;
+  const bool cpu = plan_.accelerators[static_cast<size_t>(accelerator)].device == DeviceKind::kCpu;
+  // Threads that would stay free for `b` while this run goes on: its own, less this run's if it is
+  // `b`, and for a CPU accelerator no more than the cores this run leaves (the shared budget).
+  auto free_after = [&](int b) {
+    const size_t i = static_cast<size_t>(b);
+    int own = free_threads_[i] - (b == accelerator ? t.opt.threads : 0);
+    if (plan_.accelerators[i].device == DeviceKind::kCpu) own = std::min(own, free_cores_ - (cpu ? t.opt.threads : 0));
+    return own;
+  };
   for (const auto& hp : tasks_) {
     const Task& h = *hp;
     if (h.opt.priority <= t.opt.priority || h.opt.objective_ns <= 0 || h.period_ns <= 0) continue;
-    if (free_after >= h.opt.threads) continue;  // another lane of this accelerator stays free for it
-    if (std::find(h.opt.accelerators.begin(), h.opt.accelerators.end(), accelerator) == h.opt.accelerators.end())
-      continue;
+    // It matters only where the run would take what `h` needs: its accelerator, or (on a CPU
+    // accelerator) a core that `h`'s CPU accelerators draw from too.
+    bool shares = false, room = false;
+    for (int b : h.opt.accelerators) {
+      const bool cpu_b = plan_.accelerators[static_cast<size_t>(b)].device == DeviceKind::kCpu;
+      if (b == accelerator || (cpu && cpu_b)) shares = true;
+      if (free_after(b) >= h.opt.threads) room = true;
+    }
+    if (!shares || room) continue;  // another lane stays free for it
     const auto period = nanoseconds(static_cast<int64_t>(h.period_ns));
     // A task whose inputs stopped coming (no arrival for three periods) reserves nothing.
     if (now - h.last_arrival > 3 * period) continue;
@@ -261,7 +275,10 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
       next_deadline += period;
     }
     if (end <= next_arrival) continue;  // done before it comes
-    const int64_t own = expected(h, 1);
+    // Its run where it would go: here if it may run here, else its first accelerator.
+    const bool here = std::find(h.opt.accelerators.begin(), h.opt.accelerators.end(), accelerator) !=
+                      h.opt.accelerators.end();
+    const int64_t own = expected(h, 1, here ? accelerator : h.opt.accelerators.front());
     const auto margin = nanoseconds(h.opt.objective_ns / 10);
     if (end + nanoseconds(own) > next_deadline - margin) {
       *until = next_arrival;

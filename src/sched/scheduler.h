@@ -38,7 +38,8 @@
 //
 // Blocking-aware dispatch. A run cannot be interrupted, so a long low-priority run could hold the
 // lane a high-priority input needs. For each higher-priority task with an objective that may run on
-// the accelerator, the scheduler foresees its next input (the last arrival plus the mean gap between
+// the accelerator (or, for a CPU accelerator, on any CPU accelerator: they share the cores) and
+// would find no thread left while the run goes on, the scheduler foresees its next input (the last arrival plus the mean gap between
 // arrivals) and does not start a run that would still be going when that input arrives and would
 // push its end (the high-priority run's profile) past its deadline less 10% of its objective; the
 // lane then waits for that input. Both runs are taken at their profiles' 90th percentile where that
