@@ -380,6 +380,9 @@ class Suite {
   Measured run_cli(const std::string& label, const std::vector<Scenario>& scenarios,
                    const std::vector<std::string>& useful, const std::vector<std::string>& args = {});
   std::string scenario_file(const Scenario& s);
+  // Writes the scenario's documents to a fresh scenario_file() and parses them back (for the parts
+  // that run a Runtime in this process).
+  Result<DocumentSet> scenario_docs(const Scenario& s);
 
   bool part_overhead();
   bool part_overhead_tiny();
@@ -407,6 +410,16 @@ class Suite {
 
 std::string Suite::scenario_file(const Scenario& s) {
   return (fs::path(tmp_) / fmt::format("{:03d}-{}.yaml", files_++, s.name)).string();
+}
+
+Result<DocumentSet> Suite::scenario_docs(const Scenario& s) {
+  const std::string file = scenario_file(s);
+  if (Status st = write_scenario(s, models_, file); !st.ok()) {
+    return st.with_context(fmt::format("could not write the documents ({})", file));
+  }
+  auto docs = parse_document_files({file});
+  if (!docs.ok()) return docs.status().with_context(fmt::format("the documents did not parse ({})", file));
+  return docs;
 }
 
 Measured Suite::run_cli(const std::string& label, const std::vector<Scenario>& scenarios,
@@ -653,9 +666,7 @@ bool Suite::part_overhead() {
     s.sensors = {{"input", sensor}};
     s.steps = std::move(steps);
     for (const auto& m : models) s.extra_spec[m] = fmt::format("  resources: {{threads: {}}}\n", threads);
-    const std::string file = scenario_file(s);
-    SENSIX_RETURN_IF_ERROR(write_scenario(s, models_, file));
-    return parse_document_files({file});
+    return scenario_docs(s);
   };
   const std::string video_sensor = fmt::format("  driver: video-file\n  path: {}\n", media_->clip);
   for (int rep = 0; rep < reps; ++rep) {
@@ -791,14 +802,9 @@ bool Suite::part_overhead_tiny() {
       s.sensors = {{"speech", sensor}};
       add_chain(&s, "hey-jarvis");
       for (const auto& m : chain) s.extra_spec[m] = "  resources: {threads: 1}\n";
-      const std::string file = scenario_file(s);
-      if (Status st = write_scenario(s, models_, file); !st.ok()) {
-        add("Could not write the documents: " + st.message() + "\n\n");
-        return false;
-      }
-      auto docs = parse_document_files({file});
+      auto docs = scenario_docs(s);
       if (!docs.ok()) {
-        add("The documents did not parse: " + docs.status().message() + "\n\n");
+        add("Not measured: " + docs.status().message() + "\n\n");
         return false;
       }
       CorePin pin(cores_used);
@@ -1389,14 +1395,9 @@ bool Suite::part_priorities() {
         s.extra_spec[low[static_cast<size_t>(i)]] = "  scheduling: {priority: low}\n";
       }
       s.device_spec = fmt::format("  cores: {}\n  policy: {}\n", cores(), policy);
-      const std::string file = scenario_file(s);
-      if (Status st = write_scenario(s, models_, file); !st.ok()) {
-        add("Could not write the documents: " + st.message() + "\n\n");
-        return false;
-      }
-      auto docs = parse_document_files({file});
+      auto docs = scenario_docs(s);
       if (!docs.ok()) {
-        add("The documents did not parse: " + docs.status().message() + "\n\n");
+        add("Not measured: " + docs.status().message() + "\n\n");
         return false;
       }
       std::fprintf(stderr, "suite: priorities, policy %s, %d low-priority models, run %d of %d\n", policy.c_str(), k,
