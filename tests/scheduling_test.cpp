@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/cpu_cores.h"
 #include "common/paths.h"
 #include "docs/parser.h"
 #include "e2e_support.h"
@@ -39,7 +40,7 @@ DeviceDoc device(std::vector<AcceleratorSpec> accs, int cores = 0) {
   return d;
 }
 
-int machine_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int machine_cores() { return usable_cores(); }
 
 // (label, frame) of every prediction of the wake-word heads, in order.
 std::vector<std::pair<std::string, uint64_t>> heads(const RunResult& r) {
@@ -109,6 +110,29 @@ TEST(Scheduling, PrioritiesObjectivesAndPlacementAreAppliedAndReported) {
   EXPECT_GT(r->stats.accelerators[0].runs, 0u);
   EXPECT_EQ(r->stats.accelerators[1].runs, ssd->model.runs) << "SSD is the only TFLite model";
   EXPECT_EQ(r->stats.policy, "balanced");
+}
+
+// Replay as fast as possible (lossless): the mel model runs ~10x faster than the embedding it
+// feeds, and a lane's submit never waits, so only backpressure (Scheduler::set_feeds, wired by the
+// sensor graph) keeps the embedding's queue, and every queue below a model, bounded. Without it the
+// embedding's queue held hundreds of inputs (the whole recording's mel frames, early).
+TEST(Scheduling, AtMaxSpeedNoQueueGrowsPastItsCapacity) {
+  auto docs = load_quickstart();
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  auto r = run_to_end(*docs);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_FALSE(r->stats.models.empty());
+  for (const auto& m : r->stats.models) {
+    ASSERT_GT(m.sched.capacity, 0u) << m.model.name;
+    EXPECT_GT(m.model.runs, 0u) << m.model.name;
+    EXPECT_EQ(m.sched.skipped, 0u) << m.model.name;
+    // A model's run adds at most one input to each model it feeds (one embedding per mel run, one
+    // head input per embedding), so a queue fed by a model may pass its capacity by one.
+    EXPECT_LE(m.sched.queued_peak, m.sched.capacity + 1) << m.model.name;
+  }
+  const auto* emb = r->model_stats("oww-embedding");
+  ASSERT_NE(emb, nullptr);
+  EXPECT_GE(emb->sched.queued_peak, 1u);
 }
 
 // Real time, overloaded: BlazeFace and M-LSD (20-60 ms a run) on photos at 100 frames a second

@@ -217,6 +217,8 @@ nlohmann::json sched_to_json(const SchedStatsSnapshot& sc) {
           {"objectiveMs", ms(static_cast<double>(sc.objective_ns))},
           {"queueP50Ms", ms(static_cast<double>(sc.queue.percentile_ns(50)))},
           {"queueP99Ms", ms(static_cast<double>(sc.queue.percentile_ns(99)))},
+          {"queuedPeak", sc.queued_peak},
+          {"queueCapacity", sc.capacity},
           {"batches", std::move(batches)},
           {"deadlineMisses", sc.deadline_misses},
           {"skipped", sc.skipped},

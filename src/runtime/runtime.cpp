@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/byte_size.h"
+#include "common/cpu_cores.h"
 #include "docs/parser.h"
 #include "models/classifier.h"
 #include "models/postprocessor.h"
@@ -238,7 +239,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     }
     return "";
   };
-  const int machine_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int machine_cores = usable_cores();  // the process's CPU affinity (taskset, a cpuset)
   auto resolved = resolve_accelerators(docs_, machine_cores, engines_in_use, offers);
   std::optional<DevicePlan> device;
   if (resolved.ok()) {

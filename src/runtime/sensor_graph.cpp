@@ -89,6 +89,23 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
         [graph, raw](int accelerator, std::vector<TaskInput>& batch) { graph->run_model(raw, accelerator, batch); },
         [graph, raw] { graph->flush_children(raw); });
   }
+  // Backpressure: each model's task learns the model tasks its outputs reach (through the
+  // transform nodes below it), so it waits while their lossless queues are full.
+  std::function<void(const Node*, std::vector<int>*)> reached = [&](const Node* n, std::vector<int>* out) {
+    for (const Node* c : n->children) {
+      if (c->task >= 0) {
+        out->push_back(c->task);
+      } else {
+        reached(c, out);
+      }
+    }
+  };
+  for (auto& n : g->nodes_) {
+    if (n->task < 0) continue;
+    std::vector<int> downstream;
+    reached(n.get(), &downstream);
+    if (!downstream.empty()) options.scheduler->set_feeds(n->task, std::move(downstream));
+  }
   return g;
 }
 

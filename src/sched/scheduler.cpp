@@ -30,6 +30,8 @@ void SchedStatsSnapshot::merge(const SchedStatsSnapshot& o) {
   admit_rate = std::min(admit_rate, o.admit_rate);
   profiles.insert(o.profiles.begin(), o.profiles.end());  // per model already: the same on every stream
   queued += o.queued;
+  queued_peak = std::max(queued_peak, o.queued_peak);
+  capacity = std::max(capacity, o.capacity);
   if (o.best_ns > 0 && (best_ns == 0 || o.best_ns < best_ns)) best_ns = o.best_ns;
 }
 
@@ -56,6 +58,7 @@ int Scheduler::add_task(TaskOptions options, RunFn run, FlushFn flush) {
   t->lossless = t->opt.lossless.value_or(options_.lossless);
   const size_t capacity = t->opt.queue_capacity > 0 ? t->opt.queue_capacity : options_.queue_capacity;
   t->capacity = std::max<size_t>({capacity, static_cast<size_t>(t->opt.batch.max), 1});
+  t->stats.capacity = t->capacity;
   auto [it, fresh] = group_of_.emplace(t->opt.model, static_cast<int>(busy_.size()));
   if (fresh) busy_.push_back(false);
   t->group = it->second;
@@ -64,6 +67,19 @@ int Scheduler::add_task(TaskOptions options, RunFn run, FlushFn flush) {
   t->stats.objective_ns = t->opt.objective_ns;
   tasks_.push_back(std::move(t));
   return static_cast<int>(tasks_.size() - 1);
+}
+
+void Scheduler::set_feeds(int task, std::vector<int> downstream) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int d : downstream) tasks_.at(static_cast<size_t>(d))->feeds_upstream = true;
+  tasks_.at(static_cast<size_t>(task))->feeds = std::move(downstream);
+}
+
+bool Scheduler::feeds_full(const Task& t) const {
+  return std::any_of(t.feeds.begin(), t.feeds.end(), [this](int d) {
+    const Task& x = *tasks_[static_cast<size_t>(d)];
+    return x.lossless && x.queue.size() >= x.capacity;
+  });
 }
 
 void Scheduler::seed_profile(const std::string& model, int accelerator, int64_t ns) {
@@ -118,7 +134,8 @@ void Scheduler::stop() {
     stop_ = true;
     ++changes_;
   }
-  changed_.notify_all();
+  work_.notify_all();
+  room_.notify_all();
   for (auto& l : lanes_) {
     if (l.joinable()) l.join();
   }
@@ -166,8 +183,12 @@ void Scheduler::submit(int task, TaskInput input) {
         t.stats.dropped++;
       }
     }
-  } else if (!t_in_lane) {
-    env_->wait_until(changed_, lock, TimePoint::max(), [&] { return stop_ || t.queue.size() < t.capacity; });
+  } else if (!t_in_lane && t.queue.size() >= t.capacity) {
+    // A full queue: wait until the lanes have taken it down to the low mark, then refill (one
+    // wake-up per capacity/2 inputs instead of one per input).
+    ++room_waiters_;
+    env_->wait_until(room_, lock, TimePoint::max(), [&] { return stop_ || t.queue.size() <= low_mark(t); });
+    --room_waiters_;
     if (stop_) return;
   }
   if (t.opt.objective_ns > 0) {
@@ -180,9 +201,10 @@ void Scheduler::submit(int task, TaskInput input) {
   }
   e.input = std::move(input);
   t.queue.push_back(std::move(e));
+  t.stats.queued_peak = std::max(t.stats.queued_peak, t.queue.size());
   ++changes_;
   lock.unlock();
-  changed_.notify_all();
+  work_.notify_all();
 }
 
 void Scheduler::submit_end(int task) {
@@ -196,13 +218,13 @@ void Scheduler::submit_end(int task) {
     t.flushed = false;
     ++changes_;
   }
-  changed_.notify_all();
+  work_.notify_all();
 }
 
 void Scheduler::wait_flushed(int task) {
   std::unique_lock<std::mutex> lock(mu_);
   Task& t = *tasks_.at(static_cast<size_t>(task));
-  env_->wait_until(changed_, lock, TimePoint::max(), [&] { return stop_ || t.flushed; });
+  env_->wait_until(room_, lock, TimePoint::max(), [&] { return stop_ || t.flushed; });
 }
 
 int64_t Scheduler::predict(const Task& t, int accelerator, int batch) const {
@@ -309,6 +331,7 @@ Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock:
     const Entry& head = t.queue.front();
     int count = 0;
     if (head.input) {
+      if (feeds_full(t)) continue;  // woken when the full queue is taken from (lane_loop)
       if (!may_place(t, accelerator, now)) continue;
       const bool backing_off = t.opt.policy == SchedPolicy::kBalanced && t.last_miss != Clock::time_point{} &&
                                now - t.last_miss < kMissMemory;
@@ -361,7 +384,7 @@ void Scheduler::lane_loop(std::vector<int> accelerators) {
     const Pick pick = choose_among(accelerators, now, &wake);
     if (pick.task < 0) {  // nothing to run here now: wait for a change, or until `wake`
       const uint64_t seen = changes_;
-      env_->wait_until(changed_, lock, wake, [&] { return stop_ || changes_ != seen; });
+      env_->wait_until(work_, lock, wake, [&] { return stop_ || changes_ != seen; });
       continue;
     }
     const int accelerator = pick.accelerator;
@@ -377,6 +400,7 @@ void Scheduler::lane_loop(std::vector<int> accelerators) {
       lock.lock();
       t.flushed = true;
     } else {
+      const bool was_full = t.queue.size() >= t.capacity;
       std::vector<TaskInput> batch;
       std::vector<Clock::time_point> deadlines;
       batch.reserve(static_cast<size_t>(pick.count));
@@ -387,9 +411,16 @@ void Scheduler::lane_loop(std::vector<int> accelerators) {
         batch.push_back(std::move(*e.input));
         t.queue.pop_front();
       }
-      ++changes_;
+      // Room for a producer blocked on this queue, once it is down to the low mark. Other lanes
+      // are woken only where a task feeding this one waited for room; taking work frees nothing
+      // else they could run.
+      const bool room = room_waiters_ > 0 && t.queue.size() <= low_mark(t);
+      // A task feeding this one may have waited for room (backpressure): the lanes look again.
+      const bool unblocked = was_full && t.feeds_upstream && t.lossless;
+      if (unblocked) ++changes_;
       lock.unlock();
-      changed_.notify_all();  // room for a waiting producer
+      if (room) room_.notify_all();
+      if (unblocked) work_.notify_all();
       const auto t0 = env_->now();
       t.run(accelerator, batch);
       const auto t1 = env_->now();
@@ -416,9 +447,14 @@ void Scheduler::lane_loop(std::vector<int> accelerators) {
     }
     busy_[static_cast<size_t>(t.group)] = false;
     take_threads(accelerator, t.opt.threads, -1);
-    ++changes_;
+    // The freed threads (and group) matter to the other lanes only when some input waits; this
+    // lane looks again itself. A flush waiter is woken when the marker has been run.
+    const bool waiting = std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); });
+    if (waiting) ++changes_;
+    const bool flushed = pick.count == 0;
     lock.unlock();
-    changed_.notify_all();
+    if (waiting) work_.notify_all();
+    if (flushed) room_.notify_all();
     lock.lock();
   }
 }

@@ -92,7 +92,9 @@ struct SchedStatsSnapshot {
   std::map<std::string, uint64_t> placements;  // accelerator -> engine runs
   double admit_rate = 1.0;                     // now: the share of inputs admitted (1 = all)
   size_t queued = 0;                           // inputs waiting now
-  int64_t best_ns = 0;                         // fastest single-input run measured (any accelerator)
+  size_t queued_peak = 0;                      // the most inputs that ever waited at once
+  size_t capacity = 0;  // the queue's capacity (a lossless queue may pass it by one run's outputs)
+  int64_t best_ns = 0;  // fastest single-input run measured (any accelerator)
   // The model's profile on each accelerator it ran on or was warmed up for (shared by the model's
   // streams): runs, latency per run, and the mean per batch size the scheduler plans with.
   struct ProfileSnapshot {
@@ -154,6 +156,11 @@ class Scheduler {
   const DevicePlan& plan() const { return plan_; }
 
   int add_task(TaskOptions options, RunFn run, FlushFn flush);
+  // The tasks whose inputs `task`'s runs make (a model feeding another's stream or crops). Where
+  // such a task is lossless, `task` runs only while that task's queue has room (backpressure): a
+  // lane's own submit never waits, so without this a fast model upstream of a slow one would pile
+  // up inputs below it without bound (a replay at --speed max). The graph must be acyclic.
+  void set_feeds(int task, std::vector<int> downstream);
   // A measurement made outside the scheduler (warm-up) for the model on an accelerator.
   void seed_profile(const std::string& model, int accelerator, int64_t ns);
   void start();
@@ -188,7 +195,9 @@ class Scheduler {
     bool flushed = false;
     bool ends = false;  // a marker is queued
     bool lossless = false;
-    int group = 0;  // index into busy_ (one per model)
+    int group = 0;                // index into busy_ (one per model)
+    std::vector<int> feeds;       // tasks its runs submit to (set_feeds)
+    bool feeds_upstream = false;  // some task feeds it: room in its queue may let that one run
     // admission under overload
     double admit_rate = 1.0;
     double admit_acc = 0.0;
@@ -215,12 +224,16 @@ class Scheduler {
   // The best pick over several accelerators (those with a free thread).
   Pick choose_among(const std::vector<int>& accelerators, Clock::time_point now, Clock::time_point* wake);
   bool may_place(const Task& t, int accelerator, Clock::time_point now) const;
+  // Whether a lossless task that t's runs feed has a full queue (t waits: backpressure).
+  bool feeds_full(const Task& t) const;
   // Whether starting `count` inputs of `t` on `accelerator` now would make the next input of a
   // higher-priority task miss its objective (the run cannot be interrupted once started); if so,
   // `*until` is when that input is expected (the lane looks again then, or when it comes).
   bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
                           Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
+  // A lossless producer blocked on t's full queue goes on when the queue is down to this.
+  static size_t low_mark(const Task& t) { return t.capacity / 2; }
   void skip_stale(Task& t, Clock::time_point now);
   int64_t predict(const Task& t, int accelerator, int batch) const;
   // Engine threads a run on `accelerator` may take now: its own free threads, and for a CPU
@@ -233,8 +246,12 @@ class Scheduler {
   DevicePlan plan_;
   Options options_;
   mutable std::mutex mu_;
-  std::condition_variable changed_;  // queues, free threads, stop
-  uint64_t changes_ = 0;             // bumped (under mu_) with every notification of changed_
+  // Two wake-ups, so that a thread wakes only for what it waits for (each needless wake-up is a
+  // context switch that, on a busy core, lands inside a running model's call):
+  std::condition_variable work_;  // lanes: new input, freed threads or group, stop
+  std::condition_variable room_;  // lossless producers (queue room, with hysteresis), flush waiters, stop
+  uint64_t changes_ = 0;          // bumped (under mu_) with every notification of work_
+  int room_waiters_ = 0;          // producers blocked on a full queue
   Env* env_;
   std::vector<std::unique_ptr<Task>> tasks_;
   std::vector<bool> busy_;                     // per model group
