@@ -5,7 +5,8 @@
 #   make test             set up, build, run every test with ctest
 #   make bench            run the benchmarks (bench/), writing their reports to bench/reports/ and the
 #                         suite's (issue 5: report + plots, about 8 minutes) to bench/results/
-#   make asan             the same tests in a separate AddressSanitizer + UBSan build (build-asan/)
+#   make asan             the tests in a separate AddressSanitizer + UBSan build (build-asan/, -O1, no benchmarks)
+#                         [ASAN_LABELS=unit|engine|e2e runs only those ctest labels, as .ci/run does]
 #   make setup | build | clean | help
 
 SHELL := /bin/bash
@@ -22,6 +23,8 @@ JOBS ?=
 # TARGETS=... builds only those ninja targets; CTEST_ARGS=... is passed to ctest (e.g. -L unit, -R NAME).
 TARGETS ?=
 CTEST_ARGS ?=
+# ASAN_LABELS=a|b limits `make asan`'s ctest run to those labels (a regular expression; default: every test).
+ASAN_LABELS ?=
 # WERROR=ON makes compiler warnings errors (CI: .ci/run); it applies when the build folder is configured.
 WERROR ?= OFF
 
@@ -36,7 +39,7 @@ help:
 	@echo "  make run [ARGS=...]  set up, build, run build/sensix run examples/quickstart.yaml (e.g. ARGS=--json)"
 	@echo "  make test            set up, build, run the whole test suite (ctest) [CTEST_ARGS=...]"
 	@echo "  make bench           set up, build, run the benchmarks; reports go to bench/reports/, the suite's to bench/results/"
-	@echo "  make asan            set up, build $(ASAN_DIR)/ with AddressSanitizer + UBSan, run the tests there"
+	@echo "  make asan            set up, build $(ASAN_DIR)/ with AddressSanitizer + UBSan, run the tests there [ASAN_LABELS=...]"
 	@echo "  make setup           install Debian packages, fetch and verify engines and models, make samples"
 	@echo "  make build           configure $(BUILD_DIR)/ (first time only) and build with ninja [JOBS=N] [TARGETS=...]"
 	@echo "  make clean           remove $(BUILD_DIR)/ and $(ASAN_DIR)/ (the download cache stays)"
@@ -73,11 +76,12 @@ bench: build
 asan: setup
 	@if [[ ! -f $(ASAN_DIR)/build.ninja ]]; then \
 	  echo "make: configuring $(ASAN_DIR)/ (AddressSanitizer + UBSan)"; \
-	  cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DSENSIX_SANITIZE=ON; \
+	  cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DSENSIX_SANITIZE=ON -DSENSIX_BUILD_BENCH=OFF; \
 	fi
 	ninja -C $(ASAN_DIR) $(NINJA_FLAGS) $(TARGETS)
 	@rc=0; ctest --test-dir $(ASAN_DIR) --output-on-failure --timeout 900 -j$(CTEST_JOBS) \
-	  --output-junit $(CURDIR)/$(ASAN_DIR)/ctest-junit.xml $(CTEST_ARGS) || rc=$$?; \
+	  --output-junit $(CURDIR)/$(ASAN_DIR)/ctest-junit.xml $(if $(ASAN_LABELS),-L '$(ASAN_LABELS)') $(CTEST_ARGS) \
+	  || rc=$$?; \
 	scripts/check-skips $(ASAN_DIR)/ctest-junit.xml || rc=1; exit $$rc
 
 clean:

@@ -286,7 +286,10 @@ TEST(Scheduler, UnderOverloadLowPriorityIsSkippedAtAControlledRateAndCounted) {
   uint64_t ran = l.batches.count(1) ? l.batches.at(1) : 0;
   EXPECT_EQ(ran + l.skipped, 100u) << "every bulk input either ran or was counted as skipped";
   EXPECT_LE(h.deadline_misses, 5u);
-  EXPECT_LE(h.queue.percentile_ns(99), 25'000'000) << "urgent waited at most about one bulk run";
+  // At most one bulk run (20 ms) and the wake-up: under a loaded CI machine a 20 ms sleep overruns by
+  // several ms (25.01 ms seen), so the bound is 1.5 runs; queued behind the bulk inputs (no
+  // priority) it would wait up to four runs, 80 ms.
+  EXPECT_LE(h.queue.percentile_ns(99), 30'000'000) << "urgent waited at most about one bulk run";
 }
 
 // A low-priority run that would still hold the one lane when the next high-priority input comes,
