@@ -268,9 +268,7 @@ struct Runs {
 
   template <typename F>
   Spread of(F&& figure) const {
-    std::vector<double> v;
-    for (const auto& m : runs) v.push_back(figure(m));
-    return spread_of(std::move(v));
+    return spread_over(runs, std::forward<F>(figure));
   }
   bool ok() const {
     return !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const Measured& m) { return m.ok; });
@@ -1331,9 +1329,7 @@ struct PointRuns {
   std::vector<PriorityPoint> runs;
   template <typename F>
   Spread of(F&& figure) const {
-    std::vector<double> v;
-    for (const auto& p : runs) v.push_back(figure(p));
-    return spread_of(std::move(v));
+    return spread_over(runs, std::forward<F>(figure));
   }
   // The run whose high-priority p99 is the median one (its per-model rows are shown).
   const PriorityPoint& typical() const {

@@ -18,6 +18,15 @@ struct Spread {
 // The median (the mean of the two middle values for an even count), min and max of `values`.
 Spread spread_of(std::vector<double> values);
 
+// The spread of one figure over repeated runs: spread_over(runs, [](const Run& r) { return r.x; }).
+template <typename Run, typename F>
+Spread spread_over(const std::vector<Run>& runs, F&& figure) {
+  std::vector<double> values;
+  values.reserve(runs.size());
+  for (const auto& r : runs) values.push_back(figure(r));
+  return spread_of(std::move(values));
+}
+
 // "MEDIAN (MIN-MAX)" with `decimals` digits; a single measurement is "MEDIAN (1 run)"; none is "n/a".
 std::string format_spread(const Spread& s, int decimals);
 
