@@ -186,9 +186,7 @@ void Scheduler::submit(int task, TaskInput input) {
   } else if (!t_in_lane && t.queue.size() >= t.capacity) {
     // A full queue: wait until the lanes have taken it down to the low mark, then refill (one
     // wake-up per capacity/2 inputs instead of one per input).
-    ++room_waiters_;
     env_->wait_until(room_, lock, TimePoint::max(), [&] { return stop_ || t.queue.size() <= low_mark(t); });
-    --room_waiters_;
     if (stop_) return;
   }
   if (t.opt.objective_ns > 0) {
@@ -292,7 +290,10 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
     if (now - h.last_arrival > 3 * period) continue;
     auto next_arrival = h.last_arrival + period;
     auto next_deadline = h.last_deadline + period;
-    while (next_arrival < now) {  // due already (late): the one after
+    // Due already: still imminent while less than half a period late (a producer's jitter; taking
+    // the one after instead let a long run start just before the late input came). Later than
+    // that, it was skipped: the one after.
+    while (next_arrival + period / 2 < now) {
       next_arrival += period;
       next_deadline += period;
     }
@@ -303,7 +304,7 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
     const int64_t own = expected(h, 1, here ? accelerator : h.opt.accelerators.front());
     const auto margin = nanoseconds(h.opt.objective_ns / 10);
     if (end + nanoseconds(own) > next_deadline - margin) {
-      *until = next_arrival;
+      *until = next_arrival > now ? next_arrival : next_arrival + period / 2;  // comes, or counts as skipped
       return true;
     }
   }
@@ -414,7 +415,7 @@ void Scheduler::lane_loop(std::vector<int> accelerators) {
       // Room for a producer blocked on this queue, once it is down to the low mark. Other lanes
       // are woken only where a task feeding this one waited for room; taking work frees nothing
       // else they could run.
-      const bool room = room_waiters_ > 0 && t.queue.size() <= low_mark(t);
+      const bool room = t.lossless && t.queue.size() <= low_mark(t);  // no waiter: the notify costs no call
       // A task feeding this one may have waited for room (backpressure): the lanes look again.
       const bool unblocked = was_full && t.feeds_upstream && t.lossless;
       if (unblocked) ++changes_;

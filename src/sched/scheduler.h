@@ -251,7 +251,6 @@ class Scheduler {
   std::condition_variable work_;  // lanes: new input, freed threads or group, stop
   std::condition_variable room_;  // lossless producers (queue room, with hysteresis), flush waiters, stop
   uint64_t changes_ = 0;          // bumped (under mu_) with every notification of work_
-  int room_waiters_ = 0;          // producers blocked on a full queue
   Env* env_;
   std::vector<std::unique_ptr<Task>> tasks_;
   std::vector<bool> busy_;                     // per model group
