@@ -95,7 +95,6 @@ double load_1min() {
   return f ? a : -1;
 }
 
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 std::string yes_no(bool b) { return b ? "**yes**" : "**no**"; }
 

@@ -329,7 +329,8 @@ TEST(Cascade, OcrReadsEveryTextRegionFromItsCrop) {
     EXPECT_NEAR(p.crop->h, r.h, 1.5f);
   }
   // Top to bottom, as the sign reads (spaces aside: PP-OCR rec drops some).
-  std::sort(lines.begin(), lines.end(), [](const Prediction& a, const Prediction& b) { return a.crop->y < b.crop->y; });
+  const auto top = [](const Prediction& p) { return p.crop ? p.crop->y : 0.0f; };  // every line has a crop (above)
+  std::sort(lines.begin(), lines.end(), [&](const Prediction& a, const Prediction& b) { return top(a) < top(b); });
   std::vector<std::string> texts;
   for (const auto& p : lines) {
     std::string t = p.text;

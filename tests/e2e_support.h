@@ -23,6 +23,9 @@ namespace sensix::testing {
 // $SENSIX_CACHE). Paths (sample_path, source_path) come from support/paths.h.
 Result<DocumentSet> load_quickstart();
 
+// The quickstart's three openWakeWord heads, which all read one shared embedding.
+inline const std::vector<std::string> kWakeWordHeads = {"hey-jarvis", "alexa", "hey-mycroft"};
+
 // Keeps only the named pipelines and the sensors and models they use.
 DocumentSet only_pipelines(const DocumentSet& docs, const std::vector<std::string>& names);
 

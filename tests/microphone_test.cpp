@@ -39,8 +39,6 @@ size_t count_of(const std::vector<Prediction>& all, const std::string& model) {
       std::count_if(all.begin(), all.end(), [&](const Prediction& p) { return p.model == model; }));
 }
 
-const std::vector<std::string> kHeads = {"hey-jarvis", "alexa", "hey-mycroft"};
-
 struct SpokenCase {
   std::string file;   // under samples/speech/
   std::string fires;  // the head that must fire; the others must not
@@ -111,7 +109,7 @@ spec:
   (*runtime)->stop();
 
   const auto all = sink->all();
-  for (const std::string& head : kHeads) {
+  for (const std::string& head : kWakeWordHeads) {
     if (head == c.fires) {
       EXPECT_GE(count_of(all, head), 1u) << head;
       EXPECT_LE(count_of(all, head), 2u) << head << " fired too often (rising trigger)";

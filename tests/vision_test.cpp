@@ -12,6 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "e2e_support.h"
+#include "support/temp_dir.h"
 
 namespace sensix::testing {
 namespace {
@@ -118,22 +119,6 @@ Result<Detection> blazeface_face(const std::string& image, const std::function<v
   return faces[0].detections[0];
 }
 
-// A temporary folder, removed at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("sensix-vision-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 // messi5.jpg (548x342) rotated 90 degrees clockwise and saved losslessly: a 342x548 photo, as a
 // camera mounted sideways would give. A point (x, y) of the upright photo is (342 - y, x) in it.
 std::string write_rotated_messi(const TempDir& dir) {
@@ -142,7 +127,7 @@ std::string write_rotated_messi(const TempDir& dir) {
   cv::Mat upright = cv::imread(img, cv::IMREAD_COLOR);
   cv::Mat rotated;
   cv::rotate(upright, rotated, cv::ROTATE_90_CLOCKWISE);
-  const std::string out = (dir.path / "messi5-sideways.png").string();
+  const std::string out = (dir.path() / "messi5-sideways.png").string();
   return cv::imwrite(out, rotated) ? out : std::string();
 }
 

@@ -11,8 +11,6 @@
 namespace sensix::testing {
 namespace {
 
-const std::vector<std::string> kHeads = {"hey-jarvis", "alexa", "hey-mycroft"};
-
 struct WakeCase {
   std::string file;   // under samples/speech/
   std::string fires;  // the head that must fire, or "" for none
@@ -35,7 +33,7 @@ TEST_P(WakeWordTest, OnlyTheRightHeadFires) {
   auto result = run_to_end(voice);
   ASSERT_TRUE(result.ok()) << result.status();
 
-  for (const std::string& head : kHeads) {
+  for (const std::string& head : kWakeWordHeads) {
     const auto preds = result->of_model(head);
     if (head == c.fires) {
       EXPECT_GE(preds.size(), 1u) << c.file << ": " << head << " did not fire";
@@ -93,7 +91,7 @@ TEST(FeatureSharing, MelAndEmbeddingRunOnceForAllHeads) {
   // 80 ms hops of mel frames (8 rows each at hop 8): one embedding per mel run once the
   // 76-row window is full (prefilled), so the counts are equal.
   EXPECT_EQ(emb->model.runs, mel->model.runs);
-  for (const std::string& head : kHeads) {
+  for (const std::string& head : kWakeWordHeads) {
     const auto* h = result->model_stats(head);
     ASSERT_NE(h, nullptr) << head;
     EXPECT_GT(h->model.runs, 0u);

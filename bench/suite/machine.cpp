@@ -183,4 +183,8 @@ std::string format_cores(const std::vector<int>& cores) {
   return out;
 }
 
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace sensix::bench

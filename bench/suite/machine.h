@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct MachineInfo {
 
 // Describes this machine; `source_dir` is the git checkout the benchmark was built from.
 MachineInfo describe_machine(const std::string& source_dir);
+
+// Seconds on the steady clock since `t0`.
+double since(std::chrono::steady_clock::time_point t0);
 
 // Pins the calling thread, hence every thread and process it starts later, to every core it may
 // run on (sched_getaffinity), so both sides of a comparison share the same cores. Returns them.

@@ -21,7 +21,6 @@ namespace sensix::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::vector<pid_t> threads_of_this_process() {
   std::vector<pid_t> out;

@@ -11,13 +11,13 @@
 #include <iterator>
 #include <set>
 
+#include "models/activation.h"
+
 namespace sensix {
 namespace {
 
 constexpr int kMaxClasses = 1'000'000;
 constexpr uintmax_t kMaxLabelsFileBytes = 16u << 20;
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
 

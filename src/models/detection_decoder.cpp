@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "models/activation.h"
+
 namespace sensix {
 namespace {
 
@@ -55,8 +57,6 @@ Status validate(const DetectSpec& spec, size_t num_anchors, int num_classes) {
   }
   return Status::Ok();
 }
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 }  // namespace
 

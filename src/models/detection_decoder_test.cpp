@@ -1,4 +1,5 @@
 #include "models/detection_decoder.h"
+#include "support/tensors.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +14,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+using testing::kNaN;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // One anchor, centre (0.5, 0.25), size 0.2 x 0.4.

@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "models/activation.h"
+
 namespace sensix {
 namespace {
 
-float activate(Activation a, float v) { return a == Activation::kSigmoid ? 1.0f / (1.0f + std::exp(-v)) : v; }
+float activate(Activation a, float v) { return a == Activation::kSigmoid ? sigmoid(v) : v; }
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "models/landmark_decoder.h"
+#include "support/tensors.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +12,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+using testing::kNaN;
 
 LandmarksSpec xyz_spec() {
   LandmarksSpec s;

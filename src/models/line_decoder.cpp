@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "models/activation.h"
+
 namespace sensix {
 
 Result<LineDecoder> LineDecoder::create(const LinesSpec& spec, int grid_height, int grid_width, int input_width,
@@ -44,7 +46,7 @@ Result<std::vector<Segment>> LineDecoder::decode(std::span<const float> scores, 
       return InvalidArgument(fmt::format("lines: score at cell ({}, {}) is {}", i % static_cast<size_t>(grid_w_),
                                          i / static_cast<size_t>(grid_w_), scores[i]));
     }
-    s[i] = spec_.score_activation == Activation::kSigmoid ? 1.0f / (1.0f + std::exp(-scores[i])) : scores[i];
+    s[i] = spec_.score_activation == Activation::kSigmoid ? sigmoid(scores[i]) : scores[i];
   }
   for (size_t i = 0; i < offsets.size(); ++i) {
     if (!std::isfinite(offsets[i])) {

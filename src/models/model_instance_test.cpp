@@ -15,20 +15,21 @@
 #include "common/paths.h"
 #include "models/model_instance.h"
 #include "models/model_stream.h"
+#include "support/paths.h"
 
 namespace sensix {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string model_path(const std::string& rel) { return (std::filesystem::path(model_repo_dir()) / rel).string(); }
+using testing::model_file;
 
 ModelDoc silero_doc() {
   ModelDoc d;
   d.origin.file = "test.yaml";
   d.metadata.name = "silero-vad";
   d.spec.format = ModelFormat::kOnnx;
-  d.spec.path = model_path("silero-vad/silero_vad_v5.onnx");
+  d.spec.path = model_file("silero-vad/silero_vad_v5.onnx");
   d.spec.version = "5";
   AudioInputSpec audio;
   audio.sample_rate = 16000;
@@ -62,7 +63,7 @@ std::vector<float> read_wav(const std::string& path, int* rate) {
 class SileroTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(model_path("silero-vad/silero_vad_v5.onnx"))) GTEST_SKIP() << "run scripts/setup";
+    if (!std::filesystem::exists(model_file("silero-vad/silero_vad_v5.onnx"))) GTEST_SKIP() << "run scripts/setup";
   }
   EngineRegistry engines_;
 };
@@ -245,7 +246,7 @@ INSTANTIATE_TEST_SUITE_P(
         BindCase{"missing_file", [](ModelDoc* d) { d->spec.path = "/nonexistent/x.onnx"; }, "/nonexistent/x.onnx"},
         BindCase{"empty_file", [](ModelDoc* d) { d->spec.path = write_temp("empty.onnx", ""); }, "spec.source"},
         BindCase{"tflite_file_as_onnx",
-                 [](ModelDoc* d) { d->spec.path = model_path("mediapipe-face/face_detection_short_range.tflite"); },
+                 [](ModelDoc* d) { d->spec.path = model_file("mediapipe-face/face_detection_short_range.tflite"); },
                  "spec.source"},
         BindCase{"onnx_file_as_tflite",
                  [](ModelDoc* d) {

@@ -9,17 +9,18 @@
 #include <filesystem>
 #include <limits>
 
-#include "common/paths.h"
 #include "models/classifier.h"
+#include "support/paths.h"
+#include "support/tensors.h"
 
 namespace sensix {
 namespace {
 
 using ::testing::HasSubstr;
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+using testing::kNaN;
 
-std::string model_path(const std::string& rel) { return (std::filesystem::path(model_repo_dir()) / rel).string(); }
+using testing::model_file;
 
 ModelDoc image_doc(const std::string& name, ModelFormat format, const std::string& rel, const std::string& input,
                    std::optional<Shape> shape, ImageInputSpec image, std::vector<std::string> outputs,
@@ -28,7 +29,7 @@ ModelDoc image_doc(const std::string& name, ModelFormat format, const std::strin
   d.origin.file = "zoo.yaml";
   d.metadata.name = name;
   d.spec.format = format;
-  d.spec.path = model_path(rel);
+  d.spec.path = model_file(rel);
   d.spec.version = "1";
   d.spec.inputs.push_back({input, DType::kFloat32, std::move(shape), image});
   for (auto& o : outputs) d.spec.outputs.push_back({o});
@@ -130,7 +131,7 @@ TEST_F(PostprocessorTest, LandmarkCountsAreCheckedWhenTheModelLoads) {
 TEST_F(PostprocessorTest, CtcWithThePaddleDictionary) {
   CtcSpec c;
   c.output = "softmax_11.tmp_0";
-  c.dictionary_file = model_path("ppocr/ppocr_keys_v1.txt");
+  c.dictionary_file = model_file("ppocr/ppocr_keys_v1.txt");
   c.space_character = true;
   ImageInputSpec im = image(320, 48);
   im.layout = Layout::kNchw;

@@ -14,8 +14,6 @@
 namespace sensix {
 namespace {
 
-constexpr double kPi = std::numbers::pi;
-
 std::vector<float> random_frame(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -60,7 +58,8 @@ std::vector<double> direct_power(const std::vector<float>& frame, int n_fft, con
   std::vector<double> p(static_cast<size_t>(n_fft / 2 + 1));
   for (size_t k = 0; k < p.size(); ++k) {
     std::complex<double> acc = 0.0;
-    for (int n = 0; n < n_fft; ++n) acc += x[static_cast<size_t>(n)] * std::polar(1.0, -2.0 * kPi * k * n / n_fft);
+    for (int n = 0; n < n_fft; ++n)
+      acc += x[static_cast<size_t>(n)] * std::polar(1.0, -2.0 * std::numbers::pi * k * n / n_fft);
     p[k] = std::norm(acc);
   }
   return p;
@@ -79,7 +78,7 @@ TEST(Spectrum, MatchesADirectDftWithPaddingAndHannWindow) {
   // The periodic Hann window computed by hand: w[n] = 0.5 - 0.5 cos(2 pi n / 400).
   std::vector<float> hann(400);
   for (int n = 0; n < 400; ++n)
-    hann[static_cast<size_t>(n)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * kPi * n / 400));
+    hann[static_cast<size_t>(n)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * std::numbers::pi * n / 400));
   EXPECT_FLOAT_EQ((*s)->window()[0], 0.0f);
   EXPECT_FLOAT_EQ((*s)->window()[200], 1.0f);
   const auto want = direct_power(frame, 512, hann);
@@ -98,7 +97,8 @@ TEST(Spectrum, ASineOnABinHasAllItsPowerThere) {
   auto s = Spectrum::create(spec);
   ASSERT_TRUE(s.ok()) << s.status();
   std::vector<float> frame(64);
-  for (int n = 0; n < 64; ++n) frame[static_cast<size_t>(n)] = static_cast<float>(0.5 * std::cos(2 * kPi * 8 * n / 64));
+  for (int n = 0; n < 64; ++n)
+    frame[static_cast<size_t>(n)] = static_cast<float>(0.5 * std::cos(2 * std::numbers::pi * 8 * n / 64));
   std::vector<float> mag;
   ASSERT_TRUE((*s)->compute(frame, &mag).ok());
   for (size_t k = 0; k < mag.size(); ++k) EXPECT_NEAR(mag[k], k == 8 ? 16.0f : 0.0f, 1e-4f) << "bin " << k;
@@ -243,7 +243,7 @@ TEST(MelFilterbank, ATonePeaksInTheBandAroundItsFrequency) {
   ASSERT_TRUE(spectrum.ok() && mel.ok() && log.ok());
   std::vector<float> frame(400);
   for (int n = 0; n < 400; ++n)
-    frame[static_cast<size_t>(n)] = static_cast<float>(0.3 * std::sin(2 * kPi * 1000 * n / 16000.0));
+    frame[static_cast<size_t>(n)] = static_cast<float>(0.3 * std::sin(2 * std::numbers::pi * 1000 * n / 16000.0));
   std::vector<float> p, m;
   ASSERT_TRUE((*spectrum)->compute(frame, &p).ok());
   ASSERT_TRUE(mel->apply(p, &m).ok());
@@ -331,7 +331,7 @@ TEST(Dct, IsOrthonormalSoACosineMapsToOneCoefficient) {
     std::vector<float> basis(n);
     for (int i = 0; i < n; ++i) {
       basis[static_cast<size_t>(i)] = static_cast<float>(std::sqrt((k == 0 ? 1.0 : 2.0) / n) *
-                                                         std::cos(kPi * k * (2 * i + 1) / (2.0 * n)));
+                                                         std::cos(std::numbers::pi * k * (2 * i + 1) / (2.0 * n)));
     }
     std::vector<float> out;
     ASSERT_TRUE(dct->apply(basis, &out).ok());

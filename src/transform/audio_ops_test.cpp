@@ -118,8 +118,6 @@ TEST(ScaleInPlace, MultipliesEveryValue) {
 // ---------------------------------------------------------------------------------------------
 // Resampler
 
-constexpr double kPi = std::numbers::pi;
-
 // Two tones and a linear chirp 100 Hz -> 6 kHz (all below 0.9 x the 8 kHz Nyquist of 16 kHz).
 std::vector<float> test_signal(int rate, double seconds) {
   const size_t n = static_cast<size_t>(std::lround(rate * seconds));
@@ -127,16 +125,16 @@ std::vector<float> test_signal(int rate, double seconds) {
   const double f0 = 100, f1 = 6000;
   for (size_t i = 0; i < n; ++i) {
     const double t = static_cast<double>(i) / rate;
-    const double chirp = std::sin(2 * kPi * (f0 * t + (f1 - f0) / (2 * seconds) * t * t));
-    x[i] = static_cast<float>(0.3 * std::sin(2 * kPi * 440 * t) + 0.2 * std::sin(2 * kPi * 1000 * t + 0.3) +
-                              0.2 * chirp);
+    const double chirp = std::sin(2 * std::numbers::pi * (f0 * t + (f1 - f0) / (2 * seconds) * t * t));
+    x[i] = static_cast<float>(0.3 * std::sin(2 * std::numbers::pi * 440 * t) +
+                              0.2 * std::sin(2 * std::numbers::pi * 1000 * t + 0.3) + 0.2 * chirp);
   }
   return x;
 }
 
 std::vector<float> tone(int rate, double hz, size_t n) {
   std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(0.5 * std::sin(2 * kPi * hz * i / rate));
+  for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * hz * i / rate));
   return x;
 }
 
@@ -293,7 +291,7 @@ TEST(Resampler, ToneStaysAtItsFrequencyAndPhase) {
   // Aligned with the input: sample n is the tone at time n / out_rate.
   double max_err = 0;
   for (size_t i = from; i < to; ++i) {
-    max_err = std::max(max_err, std::abs(y[i] - 0.5 * std::sin(2 * kPi * 1000.0 * i / out_rate)));
+    max_err = std::max(max_err, std::abs(y[i] - 0.5 * std::sin(2 * std::numbers::pi * 1000.0 * i / out_rate)));
   }
   EXPECT_LT(max_err, 1e-4);
 
@@ -301,7 +299,7 @@ TEST(Resampler, ToneStaysAtItsFrequencyAndPhase) {
   auto bin = [&](double hz) {
     std::complex<double> acc;
     for (size_t i = from; i < from + 16000; ++i)
-      acc += static_cast<double>(y[i]) * std::polar(1.0, -2 * kPi * hz * i / out_rate);
+      acc += static_cast<double>(y[i]) * std::polar(1.0, -2 * std::numbers::pi * hz * i / out_rate);
     return std::abs(acc) / 8000.0;  // amplitude
   };
   EXPECT_NEAR(bin(1000), 0.5, 1e-3);
@@ -352,7 +350,7 @@ TEST(Resampler, UpsamplingKeepsLengthAndTone) {
   ASSERT_NEAR(static_cast<double>(y.size()), 16000.0, 1.0);
   double max_err = 0;
   for (size_t i = 2000; i < 14000; ++i)
-    max_err = std::max(max_err, std::abs(y[i] - 0.5 * std::sin(2 * kPi * 1000.0 * i / 16000)));
+    max_err = std::max(max_err, std::abs(y[i] - 0.5 * std::sin(2 * std::numbers::pi * 1000.0 * i / 16000)));
   EXPECT_LT(max_err, 1e-4);
 }
 

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "common/tensor.h"
 
 namespace sensix::testing {
+
+inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 // float32 tensor of `shape` with values uniform in [lo, hi) from a fixed-seed generator.
 Tensor random_tensor(Shape shape, uint32_t seed, float lo, float hi);

@@ -10,6 +10,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <opencv2/videoio.hpp>
 
@@ -23,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
+using ::testing::HasSubstr;
 using testing::RecordingSink;
 using testing::TempDir;
 
@@ -36,8 +38,6 @@ SensorSpec v4l2_spec(const std::string& device) {
   s.reconnect.timeout = 3;
   return s;
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 std::string missing_device() {
   std::random_device rd;
@@ -72,8 +72,8 @@ TEST(V4l2Camera, OpenDescribesFromTheDocumentWithoutTouchingTheDevice) {
   EXPECT_EQ(d.info().width, 0);  // the device picks its nearest format: known once it is open
   EXPECT_EQ(d.info().height, 0);
   EXPECT_DOUBLE_EQ(d.info().fps, 15);
-  EXPECT_TRUE(contains(d.info().description, s.device)) << d.info().description;
-  EXPECT_TRUE(contains(d.info().description, "1280x720")) << d.info().description;
+  EXPECT_THAT(d.info().description, HasSubstr(s.device));
+  EXPECT_THAT(d.info().description, HasSubstr("1280x720"));
 }
 
 TEST(V4l2Camera, RefusesAnEmptyDevice) {
@@ -93,8 +93,8 @@ TEST(V4l2Camera, AMissingDeviceIsRetriedThenFailsNamingIt) {
     ASSERT_TRUE(env.run_until([&] { return d.stats().reconnects >= 2; }, 5s)) << d.reason();
     ASSERT_TRUE(env.await_blocked(1));  // waiting before the third attempt
     EXPECT_EQ(d.state(), SensorState::kReconnecting);
-    EXPECT_TRUE(contains(d.reason(), "the device " + dev + " does not exist")) << d.reason();
-    EXPECT_TRUE(contains(d.reason(), "next attempt in")) << d.reason();
+    EXPECT_THAT(d.reason(), HasSubstr("the device " + dev + " does not exist"));
+    EXPECT_THAT(d.reason(), HasSubstr("next attempt in"));
     d.stop();
     EXPECT_EQ(d.state(), SensorState::kStopped);
     EXPECT_EQ(sink.eos_calls(), 1);
@@ -109,8 +109,8 @@ TEST(V4l2Camera, AMissingDeviceIsRetriedThenFailsNamingIt) {
   ASSERT_TRUE(env.run_until([&] { return sink.eos_calls() > 0; }, 10s));
   EXPECT_EQ(env.now() - t0, 100ms) << "one back-off (initialDelay) between the two attempts";
   EXPECT_EQ(d.state(), SensorState::kFailed);
-  EXPECT_TRUE(contains(d.reason(), dev)) << d.reason();
-  EXPECT_TRUE(contains(d.reason(), "2 failed attempts")) << d.reason();
+  EXPECT_THAT(d.reason(), HasSubstr(dev));
+  EXPECT_THAT(d.reason(), HasSubstr("2 failed attempts"));
   EXPECT_FALSE(sink.eos_status().ok());
   EXPECT_TRUE(sink.frames().empty());
 }
@@ -138,7 +138,7 @@ TEST(V4l2Camera, TheBackOffDoublesUpToMaxDelay) {
     const TimePoint next = *env.next_deadline();
     EXPECT_EQ(next - env.now(), want[n]) << "before attempt " << n + 2;
     EXPECT_EQ(d.stats().reconnects, n + 1);
-    EXPECT_TRUE(contains(d.reason(), fmt::format("next attempt in {:.1f} s", want[n].count() / 1000.0))) << d.reason();
+    EXPECT_THAT(d.reason(), HasSubstr(fmt::format("next attempt in {:.1f} s", want[n].count() / 1000.0)));
     env.set(next);
   }
   d.stop();
@@ -168,7 +168,7 @@ TEST(V4l2Camera, PathsThatAreNotCamerasAreRefusedNamingThem) {
     ASSERT_TRUE(d.start(&sink).ok());
     ASSERT_TRUE(sink.wait_for_end(10s)) << c.device;
     EXPECT_EQ(d.state(), SensorState::kFailed) << c.device;
-    EXPECT_TRUE(contains(d.reason(), c.why)) << d.reason();
+    EXPECT_THAT(d.reason(), HasSubstr(c.why));
   }
 }
 

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sensors/replay/media_time.h"
+
 namespace sensix {
 
 namespace {
@@ -50,10 +52,6 @@ std::string truncation_from_log(SNDFILE* f) {
     if (found.empty() || chunk == "data") found = what;  // the data chunk says the most
   }
   return found;
-}
-
-int64_t frames_to_ns(int64_t frames, int rate) {
-  return frames / rate * 1'000'000'000LL + frames % rate * 1'000'000'000LL / rate;
 }
 
 }  // namespace

@@ -8,15 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "sensors/replay/media_time.h"
+
 namespace sensix {
 
 namespace {
 
 constexpr double kMaxDurationS = 1e9;  // ~31 years: keeps sample counts far from int64 limits
-
-int64_t frames_to_ns(int64_t frames, int rate) {
-  return frames / rate * 1'000'000'000LL + frames % rate * 1'000'000'000LL / rate;
-}
 
 int64_t image_ns(int64_t n, double fps) {
   return static_cast<int64_t>(std::llround(static_cast<double>(n) * 1e9 / fps));

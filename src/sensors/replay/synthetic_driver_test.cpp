@@ -23,8 +23,6 @@ using namespace std::chrono_literals;
 using testing::RecordingSink;
 using testing::seconds_since;
 
-constexpr double kPi = std::numbers::pi;
-
 SensorSpec audio_signal(SyntheticSignal signal, int rate = 16000, int channels = 1, int frame_ms = 20,
                         double duration = 0.1) {
   SensorSpec s;
@@ -110,12 +108,13 @@ TEST(SyntheticAudio, SineIsPhaseContinuousAcrossFrameBoundaries) {
   EXPECT_EQ(frames[0]->audio().frames(), 112);
   EXPECT_EQ(frames[14]->audio().frames(), 32);
   // Hand-computed at the second chunk's first sample: 440 * 112 / 16000 = 3.08 cycles.
-  EXPECT_NEAR(frames[1]->audio().samples[0], 0.8 * std::sin(2 * kPi * 0.08), 1e-6);
+  EXPECT_NEAR(frames[1]->audio().samples[0], 0.8 * std::sin(2 * std::numbers::pi * 0.08), 1e-6);
   const std::vector<float> left = channel(frames, 0);
   const std::vector<float> right = channel(frames, 1);
   ASSERT_EQ(left.size(), 1600u);
   for (size_t n = 0; n < left.size(); ++n) {
-    ASSERT_NEAR(left[n], 0.8 * std::sin(2 * kPi * 440.0 * static_cast<double>(n) / 16000.0), 1e-6) << "sample " << n;
+    ASSERT_NEAR(left[n], 0.8 * std::sin(2 * std::numbers::pi * 440.0 * static_cast<double>(n) / 16000.0), 1e-6)
+        << "sample " << n;
     ASSERT_EQ(left[n], right[n]) << "channels differ at sample " << n;
   }
   for (size_t k = 0; k < frames.size(); ++k) {
@@ -162,7 +161,8 @@ TEST(SyntheticAudio, LoopContinuesThePhaseAndTheMediaTime) {
   const std::vector<float> x = channel(first, 0);
   ASSERT_EQ(x.size(), 6u * 160);
   for (size_t n = 0; n < x.size(); ++n) {
-    ASSERT_NEAR(x[n], 0.5 * std::sin(2 * kPi * 440.0 * static_cast<double>(n) / 16000.0), 1e-6) << "sample " << n;
+    ASSERT_NEAR(x[n], 0.5 * std::sin(2 * std::numbers::pi * 440.0 * static_cast<double>(n) / 16000.0), 1e-6)
+        << "sample " << n;
   }
   for (size_t k = 0; k < 6; ++k) EXPECT_EQ(frames[k]->media_ns, static_cast<int64_t>(k) * 10'000'000);
   EXPECT_EQ(sink.eos_status().code(), StatusCode::kCancelled);
