@@ -5,7 +5,7 @@
 #   make test             set up, build, run every test with ctest
 #   make bench            run the benchmarks (bench/), writing their reports to bench/reports/ and the
 #                         suite's (issue 5: report + plots, about 8 minutes) to bench/results/
-#   make asan             the tests in a separate AddressSanitizer + UBSan build (build-asan/, -O1, no benchmarks)
+#   make asan             the tests in a separate AddressSanitizer + UBSan build (build-asan/, -O1, unity, no benchmarks)
 #                         [ASAN_LABELS=unit|engine|e2e runs only those ctest labels, as .ci/run does]
 #   make setup | build | clean | help
 
@@ -27,6 +27,10 @@ CTEST_ARGS ?=
 ASAN_LABELS ?=
 # WERROR=ON makes compiler warnings errors (CI: .ci/run); it applies when the build folder is configured.
 WERROR ?= OFF
+# UNITY=ON compiles each target's sources in batches of 8 (CMake's unity build): a clean build takes
+# far less time, an incremental one recompiles a whole batch. CI's clean builds use it, and build-asan/
+# always does. It applies when the build folder is configured.
+UNITY ?= OFF
 
 CCACHE := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSENSIX_WERROR=$(WERROR) $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
@@ -41,7 +45,7 @@ help:
 	@echo "  make bench           set up, build, run the benchmarks; reports go to bench/reports/, the suite's to bench/results/"
 	@echo "  make asan            set up, build $(ASAN_DIR)/ with AddressSanitizer + UBSan, run the tests there [ASAN_LABELS=...]"
 	@echo "  make setup           install Debian packages, fetch and verify engines and models, make samples"
-	@echo "  make build           configure $(BUILD_DIR)/ (first time only) and build with ninja [JOBS=N] [TARGETS=...]"
+	@echo "  make build           configure $(BUILD_DIR)/ (first time only) and build with ninja [JOBS=N] [TARGETS=...] [UNITY=ON]"
 	@echo "  make clean           remove $(BUILD_DIR)/ and $(ASAN_DIR)/ (the download cache stays)"
 	@echo "Cache: \$$SENSIX_CACHE, default \$${XDG_CACHE_HOME:-\$$HOME/.cache}/sensix. Details: scripts/setup, docs/models.md"
 
@@ -52,7 +56,7 @@ setup:
 build: setup
 	@if [[ ! -f $(BUILD_DIR)/build.ninja ]]; then \
 	  echo "make: configuring $(BUILD_DIR)/ ($(BUILD_TYPE))"; \
-	  cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS); \
+	  cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DCMAKE_UNITY_BUILD=$(UNITY); \
 	fi
 	ninja -C $(BUILD_DIR) $(NINJA_FLAGS) $(TARGETS)
 
@@ -76,7 +80,7 @@ bench: build
 asan: setup
 	@if [[ ! -f $(ASAN_DIR)/build.ninja ]]; then \
 	  echo "make: configuring $(ASAN_DIR)/ (AddressSanitizer + UBSan)"; \
-	  cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DSENSIX_SANITIZE=ON -DSENSIX_BUILD_BENCH=OFF; \
+	  cmake -S . -B $(ASAN_DIR) $(CMAKE_FLAGS) -DCMAKE_UNITY_BUILD=ON -DSENSIX_SANITIZE=ON -DSENSIX_BUILD_BENCH=OFF; \
 	fi
 	ninja -C $(ASAN_DIR) $(NINJA_FLAGS) $(TARGETS)
 	@rc=0; ctest --test-dir $(ASAN_DIR) --output-on-failure --timeout 900 -j$(CTEST_JOBS) \
