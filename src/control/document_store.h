@@ -1,0 +1,114 @@
+// DocumentStore: the desired state of a sensix daemon — the documents applied to it — kept in its data
+// directory, so that a restarted daemon serves the same set (docs/developer.md, "The state store").
+//
+// <data-dir>/state.db is an SQLite database in WAL mode with synchronous=FULL: a commit that returned is
+// on disk, even if the process is killed or the power fails right after, and a commit cut short leaves
+// the previous state. Each document is stored as the text it was applied with (one YAML or JSON
+// document), with its kind, name, the sha256 of that text and its generation: 1 when first applied, one
+// more each time an apply changes its text (re-applying the same text changes nothing). Every commit
+// that changes something is a revision (a number, a time and a summary), and every version of every
+// document is kept with the revision that wrote or deleted it, for the history and rollback.
+//
+// Nothing is ever replaced or repaired silently: open() refuses a file that is not a sensix store, a
+// store written by a newer sensix, and a damaged database (SQLite's quick_check), each with a DataLoss
+// or FailedPrecondition naming the file and what is wrong; reading a document whose text does not match
+// its checksum is DataLoss too. A second process opening the same data directory is refused while the
+// first holds it (an exclusive lock on <data-dir>/state.lock, released when the process ends).
+//
+// Thread-safety: every method may be called from any thread (one connection, behind a mutex).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/env.h"
+#include "common/status.h"
+
+struct sqlite3;
+
+namespace sensix {
+
+// A document as stored: `applied_at` is UTC, ISO 8601 with milliseconds ("2026-12-06T07:30:00.000Z").
+struct StoredDocument {
+  std::string kind;  // Sensor, Model, Pipeline, Device
+  std::string name;
+  std::string text;    // the document as applied
+  std::string sha256;  // of `text`
+  int64_t generation = 0;
+  int64_t revision = 0;  // the commit that wrote this version
+  std::string applied_at;
+};
+
+// One change of a commit: `text` set puts the document (creates or replaces it), unset deletes it.
+struct DocumentChange {
+  std::string kind;
+  std::string name;
+  std::optional<std::string> text;
+};
+
+// A revision: one commit that changed at least one document.
+struct Revision {
+  int64_t id = 0;
+  std::string applied_at;
+  std::string summary;
+};
+
+// What a commit did: the revision it made (the current one when nothing changed), the versions it
+// wrote, and the documents it deleted (kind and name; text empty, generation the deleted one's).
+struct CommitResult {
+  int64_t revision = 0;
+  bool changed = false;
+  std::vector<StoredDocument> written;
+  std::vector<StoredDocument> deleted;
+};
+
+class DocumentStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+  static constexpr const char* kFileName = "state.db";
+
+  // Opens <data_dir>/state.db, creating the folder (mode 0700) and an empty store when neither
+  // exists. `env` gives the revisions' times.
+  static Result<std::unique_ptr<DocumentStore>> open(const std::string& data_dir, Env* env = Env::Default());
+  ~DocumentStore();
+  DocumentStore(const DocumentStore&) = delete;
+  DocumentStore& operator=(const DocumentStore&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // Every stored document, ordered by kind then name; DataLoss if any text fails its checksum.
+  Result<std::vector<StoredDocument>> documents() const;
+  // One document; NotFound when it is not applied.
+  Result<StoredDocument> document(std::string_view kind, std::string_view name) const;
+  // The latest revision (0 for an empty store).
+  Result<int64_t> revision() const;
+  // Every revision, oldest first.
+  Result<std::vector<Revision>> revisions() const;
+  // Every version of one document, oldest first, deletions included (text empty, generation kept).
+  Result<std::vector<StoredDocument>> history(std::string_view kind, std::string_view name) const;
+
+  // Applies every change in one transaction: all of them or none. A put of a document's current
+  // text is no change; deleting a document that is not applied is NotFound and fails the commit.
+  // `summary` describes the revision (e.g. "apply quickstart.yaml").
+  Result<CommitResult> commit(const std::vector<DocumentChange>& changes, std::string_view summary);
+
+ private:
+  DocumentStore(std::string path, sqlite3* db, int lock_fd, Env* env);
+  Status check_and_migrate();
+  Status exec(const char* sql) const;
+  Status error(std::string_view what) const;   // the connection's last error, as a Status naming path_
+  Status damaged(std::string_view why) const;  // DataLoss: the store is damaged, and what to do
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  int lock_fd_ = -1;
+  Env* env_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace sensix

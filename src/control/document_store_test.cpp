@@ -1,0 +1,317 @@
+// DocumentStore on a real SQLite file in a temporary data directory: what is committed survives a
+// reopen and a SIGKILL; a commit is all or nothing; generations and revisions count only changes;
+// a file that is not a store, a damaged or truncated store, a tampered document, a newer schema and a
+// second process on the same directory are each refused with a message naming the file, and the file is
+// left as it was.
+#include "control/document_store.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+
+namespace sensix {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+const std::string kModelV1 = "apiVersion: sensix/v1\nkind: Model\nmetadata: {name: hey-jarvis}\nspec: {v: 1}\n";
+const std::string kModelV2 = "apiVersion: sensix/v1\nkind: Model\nmetadata: {name: hey-jarvis}\nspec: {v: 2}\n";
+const std::string kSensor = "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: speech}\nspec: {}\n";
+
+DocumentChange put(std::string kind, std::string name, std::string text) {
+  return DocumentChange{std::move(kind), std::move(name), std::move(text)};
+}
+DocumentChange del(std::string kind, std::string name) {
+  return DocumentChange{std::move(kind), std::move(name), std::nullopt};
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Runs raw SQL on a store file behind the store's back (a damaged disk, another program).
+void raw_sql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* msg = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
+  EXPECT_EQ(rc, SQLITE_OK) << (msg ? msg : "");
+  sqlite3_free(msg);
+  sqlite3_close(db);
+}
+
+TEST(DocumentStore, AnEmptyDirectoryBecomesAnEmptyStoreInWalMode) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  auto store = DocumentStore::open(data);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_EQ((*store)->path(), data + "/state.db");
+  EXPECT_EQ(*(*store)->revision(), 0);
+  EXPECT_TRUE((*store)->documents()->empty());
+  EXPECT_EQ(fs::status(data).permissions() & fs::perms::all, fs::perms::owner_all);
+  store->reset();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data + "/state.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "wal");
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
+
+TEST(DocumentStore, WhatIsCommittedIsThereAfterAReopen) {
+  TempDir dir;
+  ManualEnv env;
+  {
+    auto store = DocumentStore::open(dir.file("data"), &env);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto r = (*store)->commit({put("Model", "hey-jarvis", kModelV1), put("Sensor", "speech", kSensor)},
+                              "apply quickstart");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_TRUE(r->changed);
+    EXPECT_EQ(r->revision, 1);
+    ASSERT_EQ(r->written.size(), 2u);
+    EXPECT_EQ(r->written[0].generation, 1);
+    EXPECT_EQ(r->written[0].applied_at, "2026-01-01T00:00:00.000Z");
+  }
+  auto store = DocumentStore::open(dir.file("data"), &env);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto docs = (*store)->documents();
+  ASSERT_TRUE(docs.ok()) << docs.status().message();
+  ASSERT_EQ(docs->size(), 2u);
+  EXPECT_EQ((*docs)[0].kind, "Model");  // ordered by kind, then name
+  EXPECT_EQ((*docs)[0].text, kModelV1);
+  EXPECT_EQ((*docs)[1].kind, "Sensor");
+  EXPECT_EQ((*docs)[1].text, kSensor);
+  auto one = (*store)->document("Sensor", "speech");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->revision, 1);
+  auto revs = (*store)->revisions();
+  ASSERT_EQ(revs->size(), 1u);
+  EXPECT_EQ((*revs)[0].summary, "apply quickstart");
+  EXPECT_EQ((*store)->document("Model", "alexa").status().code(), StatusCode::kNotFound);
+}
+
+TEST(DocumentStore, GenerationsAndRevisionsCountOnlyChanges) {
+  TempDir dir;
+  ManualEnv env;
+  auto store = DocumentStore::open(dir.file("data"), &env).value();
+  ASSERT_TRUE(store->commit({put("Model", "hey-jarvis", kModelV1)}, "first").ok());
+
+  // The same text again: no change, no revision.
+  auto same = store->commit({put("Model", "hey-jarvis", kModelV1)}, "again");
+  ASSERT_TRUE(same.ok());
+  EXPECT_FALSE(same->changed);
+  EXPECT_EQ(same->revision, 1);
+  EXPECT_EQ(*store->revision(), 1);
+
+  env.advance(std::chrono::seconds(90));
+  auto changed = store->commit({put("Model", "hey-jarvis", kModelV2)}, "v2");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->revision, 2);
+  EXPECT_EQ(changed->written.at(0).generation, 2);
+  EXPECT_EQ(store->document("Model", "hey-jarvis")->applied_at, "2026-01-01T00:01:30.000Z");
+
+  // Deleted and created again: the generation goes on from the last one, never repeats.
+  auto gone = store->commit({del("Model", "hey-jarvis")}, "delete");
+  ASSERT_TRUE(gone.ok());
+  ASSERT_EQ(gone->deleted.size(), 1u);
+  EXPECT_EQ(gone->deleted[0].generation, 2);
+  EXPECT_EQ(store->document("Model", "hey-jarvis").status().code(), StatusCode::kNotFound);
+  auto back = store->commit({put("Model", "hey-jarvis", kModelV1)}, "back");
+  EXPECT_EQ(back->written.at(0).generation, 3);
+
+  auto history = store->history("Model", "hey-jarvis");
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 4u);
+  EXPECT_EQ((*history)[0].text, kModelV1);
+  EXPECT_EQ((*history)[1].text, kModelV2);
+  EXPECT_EQ((*history)[2].text, "");  // the deletion
+  EXPECT_EQ((*history)[2].revision, 3);
+  EXPECT_EQ((*history)[3].generation, 3);
+  EXPECT_EQ(store->revisions()->size(), 4u);
+}
+
+TEST(DocumentStore, ACommitWithOneBadChangeChangesNothing) {
+  TempDir dir;
+  auto store = DocumentStore::open(dir.file("data")).value();
+  ASSERT_TRUE(store->commit({put("Model", "hey-jarvis", kModelV1)}, "first").ok());
+
+  // The put comes first and would succeed; the delete of a document that is not there fails them both.
+  auto r = store->commit({put("Model", "hey-jarvis", kModelV2), del("Model", "alexa")}, "bad");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr("Model/alexa is not applied"));
+  EXPECT_EQ(store->document("Model", "hey-jarvis")->text, kModelV1);
+  EXPECT_EQ(*store->revision(), 1);
+
+  auto twice = store->commit({put("Model", "x", kModelV1), put("Model", "x", kModelV2)}, "twice");
+  EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(twice.status().message(), HasSubstr("Model/x is changed twice"));
+  auto nameless = store->commit({put("Model", "", kModelV1)}, "nameless");
+  EXPECT_EQ(nameless.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->documents()->size(), 1u);
+}
+
+// A commit that returned is on disk even when the process dies right after, without closing.
+TEST(DocumentStore, ACommitSurvivesSigkill) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = DocumentStore::open(data);
+    if (!store.ok() || !(*store)->commit({put("Model", "hey-jarvis", kModelV1)}, "then killed").ok()) _exit(1);
+    raise(SIGKILL);
+    _exit(2);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the child failed before its kill: " << status;
+
+  auto store = DocumentStore::open(data);  // the dead process's lock went with it
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_EQ((*store)->document("Model", "hey-jarvis")->text, kModelV1);
+}
+
+TEST(DocumentStore, ASecondProcessOnTheSameDirectoryIsRefused) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  auto first = DocumentStore::open(data);
+  ASSERT_TRUE(first.ok());
+  // flock is per open file: another open in this process is refused as another process would be.
+  auto second = DocumentStore::open(data);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("is in use by another sensix process"));
+  first->reset();
+  EXPECT_TRUE(DocumentStore::open(data).ok());
+}
+
+TEST(DocumentStore, AFileThatIsNotAStoreIsRefusedAndLeftAsItIs) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  fs::create_directories(data);
+  const std::string path = data + "/state.db";
+  testing::write_random_bytes(path, 8192);
+  const std::string before = read_bytes(path);
+
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(store.status().message(), HasSubstr(path));
+  EXPECT_THAT(store.status().message(), HasSubstr("not a sensix state store (file is not a database)"));
+  EXPECT_EQ(read_bytes(path), before);
+}
+
+TEST(DocumentStore, AnotherProgramsDatabaseIsRefused) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  fs::create_directories(data);
+  raw_sql(data + "/state.db", "CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES('mine')");
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(store.status().message(), HasSubstr("not a sensix state store"));
+}
+
+TEST(DocumentStore, AStoreOfANewerSensixIsRefused) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  ASSERT_TRUE(DocumentStore::open(data).ok());
+  raw_sql(data + "/state.db", "PRAGMA user_version = 7");
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("newer sensix (store schema 7, this sensix reads up to 1)"));
+}
+
+// A store of 200 documents, all in the main file (no WAL left), for damaging.
+std::string write_big_store(const std::string& data) {
+  {
+    auto store = DocumentStore::open(data).value();
+    std::vector<DocumentChange> many;
+    for (int i = 0; i < 200; ++i)
+      many.push_back(put("Model", "m" + std::to_string(i), kModelV1 + std::string(500, 'x')));
+    EXPECT_TRUE(store->commit(many, "many").ok());
+  }
+  const std::string path = data + "/state.db";
+  raw_sql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  EXPECT_GT(fs::file_size(path), 40'000u);
+  return path;
+}
+
+// Half a store (a copy cut short, a disk that lost its tail) is damage, found at open.
+TEST(DocumentStore, ATruncatedStoreIsRefused) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  const std::string path = write_big_store(data);
+  fs::resize_file(path, fs::file_size(path) / 2);
+  const std::string before = read_bytes(path);
+
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().message();
+  EXPECT_THAT(store.status().message(), HasSubstr(path + ": the store is damaged"));
+  EXPECT_EQ(read_bytes(path), before);
+}
+
+// A page in the middle overwritten (the header and the schema intact): SQLite's quick_check finds it at
+// open, before any document is read.
+TEST(DocumentStore, ADamagedPageIsFoundAtOpen) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  const std::string path = write_big_store(data);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2 / 4096 * 4096));
+    const std::string garbage(4096, '\xA5');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  const std::string before = read_bytes(path);
+
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().message();
+  EXPECT_THAT(store.status().message(), HasSubstr(path + ": the store is damaged"));
+  EXPECT_EQ(read_bytes(path), before);
+}
+
+TEST(DocumentStore, ATamperedDocumentIsDataLossNotItsText) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  ASSERT_TRUE(DocumentStore::open(data).value()->commit({put("Model", "hey-jarvis", kModelV1)}, "first").ok());
+  raw_sql(data + "/state.db", "UPDATE documents SET text = 'kind: Model' WHERE name = 'hey-jarvis'");
+  auto store = DocumentStore::open(data).value();
+  auto docs = store->documents();
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(docs.status().message(),
+              HasSubstr("the store is damaged (Model/hey-jarvis: the stored text does not match its checksum)"));
+  EXPECT_EQ(store->document("Model", "hey-jarvis").status().code(), StatusCode::kDataLoss);
+}
+
+TEST(DocumentStore, ADataDirectoryThatIsAFileIsRefused) {
+  const std::string data = testing::write_temp_file("not-a-folder", "x");
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr(data));
+}
+
+}  // namespace
+}  // namespace sensix
