@@ -31,6 +31,9 @@ WERROR ?= OFF
 # far less time, an incremental one recompiles a whole batch. CI's clean builds use it, and build-asan/
 # always does. It applies when the build folder is configured.
 UNITY ?= OFF
+# DEBUG_INFO=OFF builds $(BUILD_DIR)/ without debug information (-g0): about a third less compile time;
+# CI's main build uses it (build-asan/ keeps -g1 for the reports' stacks). Applies when configured.
+DEBUG_INFO ?= ON
 
 CCACHE := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSENSIX_WERROR=$(WERROR) $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
@@ -56,7 +59,7 @@ setup:
 build: setup
 	@if [[ ! -f $(BUILD_DIR)/build.ninja ]]; then \
 	  echo "make: configuring $(BUILD_DIR)/ ($(BUILD_TYPE))"; \
-	  cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DCMAKE_UNITY_BUILD=$(UNITY); \
+	  cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) -DCMAKE_UNITY_BUILD=$(UNITY) -DSENSIX_DEBUG_INFO=$(DEBUG_INFO); \
 	fi
 	ninja -C $(BUILD_DIR) $(NINJA_FLAGS) $(TARGETS)
 
