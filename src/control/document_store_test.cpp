@@ -256,19 +256,23 @@ std::string write_big_store(const std::string& data) {
   return path;
 }
 
+// Opening `data` fails with DataLoss naming `path` as damaged, and leaves the file as it was.
+void expect_refused_as_damaged(const std::string& data, const std::string& path) {
+  const std::string before = read_bytes(path);
+  auto store = DocumentStore::open(data);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().message();
+  EXPECT_THAT(store.status().message(), HasSubstr(path + ": the store is damaged"));
+  EXPECT_EQ(read_bytes(path), before);
+}
+
 // Half a store (a copy cut short, a disk that lost its tail) is damage, found at open.
 TEST(DocumentStore, ATruncatedStoreIsRefused) {
   TempDir dir;
   const std::string data = dir.file("data");
   const std::string path = write_big_store(data);
   fs::resize_file(path, fs::file_size(path) / 2);
-  const std::string before = read_bytes(path);
-
-  auto store = DocumentStore::open(data);
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().message();
-  EXPECT_THAT(store.status().message(), HasSubstr(path + ": the store is damaged"));
-  EXPECT_EQ(read_bytes(path), before);
+  expect_refused_as_damaged(data, path);
 }
 
 // A page in the middle overwritten (the header and the schema intact): SQLite's quick_check finds it at
@@ -283,13 +287,7 @@ TEST(DocumentStore, ADamagedPageIsFoundAtOpen) {
     const std::string garbage(4096, '\xA5');
     f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
   }
-  const std::string before = read_bytes(path);
-
-  auto store = DocumentStore::open(data);
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss) << store.status().message();
-  EXPECT_THAT(store.status().message(), HasSubstr(path + ": the store is damaged"));
-  EXPECT_EQ(read_bytes(path), before);
+  expect_refused_as_damaged(data, path);
 }
 
 TEST(DocumentStore, ATamperedDocumentIsDataLossNotItsText) {
