@@ -65,8 +65,6 @@ std::string sha256_of(std::string_view text) {
 
 StatusCode code_of(int rc) {
   switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT: return StatusCode::kDataLoss;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
@@ -111,6 +109,8 @@ StoredDocument read_document(const Statement& s) {
   return StoredDocument{s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5), s.text(6)};
 }
 
+constexpr const char* kLatestRevision = "SELECT coalesce(max(id), 0) FROM revisions";
+
 constexpr const char* kSelectDocuments =
     "SELECT d.kind, d.name, d.text, d.sha256, d.generation, d.revision, r.applied_at "
     "FROM documents d JOIN revisions r ON r.id = d.revision";
@@ -145,13 +145,20 @@ Status DocumentStore::damaged(std::string_view why) const {
                   path_, why));
 }
 
-Status DocumentStore::exec(const char* sql) const {
-  char* msg = nullptr;
-  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg);
-  if (rc == SQLITE_OK) return Status::Ok();
-  Status s(code_of(rc), fmt::format("{}: {}", path_, msg ? msg : sqlite3_errstr(rc)));
-  sqlite3_free(msg);
-  return s;
+Status DocumentStore::exec(const char* sql, std::string_view what) const {
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK) return Status::Ok();
+  return error(what);
+}
+
+Result<int64_t> DocumentStore::query_int(const char* sql, std::string_view what) const {
+  Statement s(db_, sql);
+  if (!s.prepared() || s.step() != SQLITE_ROW) return error(what);
+  return s.integer(0);
+}
+
+Status DocumentStore::check_text(const StoredDocument& d) const {
+  if (sha256_of(d.text) == d.sha256) return Status::Ok();
+  return damaged(fmt::format("{}/{}: the stored text does not match its checksum", d.kind, d.name));
 }
 
 Result<std::unique_ptr<DocumentStore>> DocumentStore::open(const std::string& data_dir, Env* env) {
@@ -194,24 +201,10 @@ Result<std::unique_ptr<DocumentStore>> DocumentStore::open(const std::string& da
 
 Status DocumentStore::check_and_migrate() {
   // Reading the header is the first access: a file that is not SQLite fails here (SQLITE_NOTADB).
-  int32_t app_id = 0;
-  int version = 0;
-  {
-    Statement s(db_, "PRAGMA application_id");
-    if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot read the store");
-    app_id = static_cast<int32_t>(s.integer(0));
-  }
-  {
-    Statement s(db_, "PRAGMA user_version");
-    if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot read the store");
-    version = static_cast<int>(s.integer(0));
-  }
-  int tables = 0;
-  {
-    Statement s(db_, "SELECT count(*) FROM sqlite_schema");
-    if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot read the store");
-    tables = static_cast<int>(s.integer(0));
-  }
+  SENSIX_ASSIGN_OR_RETURN(const int64_t app_id, query_int("PRAGMA application_id", "cannot read the store"));
+  SENSIX_ASSIGN_OR_RETURN(const int64_t version, query_int("PRAGMA user_version", "cannot read the store"));
+  SENSIX_ASSIGN_OR_RETURN(const int64_t tables,
+                          query_int("SELECT count(*) FROM sqlite_schema", "cannot read the store"));
   const bool empty = app_id == 0 && version == 0 && tables == 0;
   if (!empty && app_id != kApplicationId) {
     return DataLoss(
@@ -235,14 +228,14 @@ Status DocumentStore::check_and_migrate() {
     if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot switch to WAL mode");
     if (s.text(0) != "wal") return Unavailable(fmt::format("{}: cannot use WAL mode (got {})", path_, s.text(0)));
   }
-  if (Status s = exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"); !s.ok()) return s;
+  SENSIX_RETURN_IF_ERROR(exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", "cannot set up the connection"));
   if (empty) {
     const std::string create = fmt::format(
         "BEGIN IMMEDIATE; {} PRAGMA application_id={}; PRAGMA user_version={}; COMMIT;", kSchema, kApplicationId,
         kSchemaVersion);
-    if (Status s = exec(create.c_str()); !s.ok()) {
-      (void)exec("ROLLBACK");
-      return s.with_context("cannot create the store");
+    if (Status s = exec(create.c_str(), "cannot create the store"); !s.ok()) {
+      (void)exec("ROLLBACK", "cannot roll back");
+      return s;
     }
   }
   return Status::Ok();
@@ -255,9 +248,7 @@ Result<std::vector<StoredDocument>> DocumentStore::documents() const {
   std::vector<StoredDocument> out;
   while (s.step() == SQLITE_ROW) {
     StoredDocument d = read_document(s);
-    if (sha256_of(d.text) != d.sha256) {
-      return damaged(fmt::format("{}/{}: the stored text does not match its checksum", d.kind, d.name));
-    }
+    SENSIX_RETURN_IF_ERROR(check_text(d));
     out.push_back(std::move(d));
   }
   if (s.rc() != SQLITE_DONE) return error("cannot read the documents");
@@ -274,17 +265,13 @@ Result<StoredDocument> DocumentStore::document(std::string_view kind, std::strin
   if (rc == SQLITE_DONE) return NotFound(fmt::format("{}/{} is not applied", kind, name));
   if (rc != SQLITE_ROW) return error("cannot read the documents");
   StoredDocument d = read_document(s);
-  if (sha256_of(d.text) != d.sha256) {
-    return damaged(fmt::format("{}/{}: the stored text does not match its checksum", kind, name));
-  }
+  SENSIX_RETURN_IF_ERROR(check_text(d));
   return d;
 }
 
 Result<int64_t> DocumentStore::revision() const {
   std::lock_guard lock(mu_);
-  Statement s(db_, "SELECT coalesce(max(id), 0) FROM revisions");
-  if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot read the revisions");
-  return s.integer(0);
+  return query_int(kLatestRevision, "cannot read the revisions");
 }
 
 Result<std::vector<Revision>> DocumentStore::revisions() const {
@@ -325,23 +312,19 @@ Result<CommitResult> DocumentStore::commit(const std::vector<DocumentChange>& ch
   }
 
   std::lock_guard lock(mu_);
-  if (Status s = exec("BEGIN IMMEDIATE"); !s.ok()) return s.with_context("cannot start a commit");
+  SENSIX_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE", "cannot start a commit"));
   // Every early return below rolls the transaction back.
   struct Rollback {
     const DocumentStore* store;
     bool armed = true;
     ~Rollback() {
-      if (armed) (void)store->exec("ROLLBACK");
+      if (armed) (void)store->exec("ROLLBACK", "cannot roll back");
     }
   } rollback{this};
 
   const std::string now = iso_utc(env_->wall_now());
-  int64_t revision = 0;
-  {
-    Statement s(db_, "SELECT coalesce(max(id), 0) FROM revisions");
-    if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot read the revisions");
-    revision = s.integer(0) + 1;
-  }
+  SENSIX_ASSIGN_OR_RETURN(const int64_t latest, query_int(kLatestRevision, "cannot read the revisions"));
+  const int64_t revision = latest + 1;
   {
     Statement s(db_, "INSERT INTO revisions(id, applied_at, summary) VALUES(?1, ?2, ?3)");
     s.bind(1, revision);
@@ -421,7 +404,7 @@ Result<CommitResult> DocumentStore::commit(const std::vector<DocumentChange>& ch
     result.revision = revision - 1;  // nothing changed: no revision (the rollback removes it)
     return result;
   }
-  if (Status s = exec("COMMIT"); !s.ok()) return s.with_context("cannot commit");
+  SENSIX_RETURN_IF_ERROR(exec("COMMIT", "cannot commit"));
   rollback.armed = false;
   result.revision = revision;
   result.changed = true;

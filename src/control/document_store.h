@@ -100,7 +100,9 @@ class DocumentStore {
  private:
   DocumentStore(std::string path, sqlite3* db, int lock_fd, Env* env);
   Status check_and_migrate();
-  Status exec(const char* sql) const;
+  Status exec(const char* sql, std::string_view what) const;
+  Result<int64_t> query_int(const char* sql, std::string_view what) const;  // the first column of one row
+  Status check_text(const StoredDocument& d) const;                         // its text matches its sha256
   Status error(std::string_view what) const;   // the connection's last error, as a Status naming path_
   Status damaged(std::string_view why) const;  // DataLoss: the store is damaged, and what to do
 
