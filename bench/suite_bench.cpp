@@ -765,8 +765,23 @@ bool Suite::part_overhead_tiny() {
   const int reps = repeats();
   const std::vector<std::string> chain = {"oww-mel", "oww-embedding", "hey-jarvis"};
   const std::string wav = (fs::path(samples_dir()) / "speech" / "hey_jarvis.wav").string();
-  std::vector<std::vector<int>> pinnings = {{machine_.pinned.empty() ? 0 : machine_.pinned.front()}};
-  if (cores() > 1 && !opt_.smoke) pinnings.push_back(machine_.pinned);
+  // A configuration: the cores the process is pinned to, and whether the runtime gets one ONNX Runtime lane
+  // (its three models' calls one after the other, as in the bare chain) or the default lanes (one per core: a
+  // mel call may run beside an embedding or head call, as the bare chain's never does).
+  struct Config {
+    std::vector<int> cores;
+    bool one_lane = false;
+    std::string label() const { return fmt::format("{}{}", cores.size(), one_lane ? ", one lane" : ""); }
+    std::string where() const {
+      return fmt::format("{} core{}{}", cores.size(), cores.size() == 1 ? "" : "s",
+                         one_lane ? ", one engine lane" : "");
+    }
+  };
+  std::vector<Config> configs = {{{machine_.pinned.empty() ? 0 : machine_.pinned.front()}, false}};
+  if (cores() > 1 && !opt_.smoke) {
+    configs.push_back({machine_.pinned, false});
+    configs.push_back({machine_.pinned, true});
+  }
   add("### 1b. A tiny model: per-call costs\n\n");
   add(fmt::format(
       "Model: the openWakeWord head `hey-jarvis` (ONNX Runtime, input [1,16,96], tens of microseconds of compute), "
@@ -781,14 +796,19 @@ bool Suite::part_overhead_tiny() {
       "figure the runtime reports) and the model node's busy time per inference (stream input, "
       "`ModelInstance::run`, post-processing: for the head a threshold classifier). The process is pinned to one "
       "core (equal CPU: the runtime's sensor, graph and lane threads share it, so a call's wall time may include "
-      "another thread's time slice), then to {} core{}. Both sides measured for {:.0f} s, one after the other, {} "
+      "another thread's time slice), then to {} core{}: once with the runtime's default lanes (one per core, so "
+      "a mel call may run beside an embedding or head call of an earlier window, which the bare chain's never "
+      "does), once with a Device document giving ONNX Runtime one lane (`threads: 1`: the three models' calls one "
+      "after the other, as in the bare chain, while the sensor and graph threads have the other core). Both sides "
+      "measured for {:.0f} s, one after the other, {} "
       "time{}; medians with min-max.\n\n",
       cores(), cores() == 1 ? "" : "s", seconds, reps, reps == 1 ? "" : "s"));
   add("| cores | model | bare `Session::run` us per call | runtime `compute` us per call | runtime / bare | runtime "
       "node busy us per inference |\n|---:|---|---:|---:|---:|---:|\n");
   std::string chain_text, measured;
   bool met = true;
-  for (const auto& cores_used : pinnings) {
+  for (const auto& config : configs) {
+    const std::vector<int>& cores_used = config.cores;
     std::vector<ChainFigures> bare;
     std::vector<RuntimeWindow> rt;
     const std::string sensor = fmt::format("  driver: audio-file\n  path: {}\n  audio: {{frameMs: 20}}\n", wav);
@@ -799,13 +819,17 @@ bool Suite::part_overhead_tiny() {
       s.sensors = {{"speech", sensor}};
       add_chain(&s, "hey-jarvis");
       for (const auto& m : chain) s.extra_spec[m] = "  resources: {threads: 1}\n";
+      if (config.one_lane) {
+        s.device_spec = fmt::format(
+            "  cores: {}\n  accelerators:\n    - {{name: ort, engine: onnxruntime, threads: 1}}\n", cores_used.size());
+      }
       auto docs = scenario_docs(s);
       if (!docs.ok()) {
         add("Not measured: " + docs.status().message() + "\n\n");
         return false;
       }
       CorePin pin(cores_used);
-      std::fprintf(stderr, "suite: overhead, tiny model, %zu core(s), run %d of %d\n", cores_used.size(), rep + 1,
+      std::fprintf(stderr, "suite: overhead, tiny model, %s core(s), run %d of %d\n", config.label().c_str(), rep + 1,
                    reps);
       auto b = chain_loop(*docs->find_model(chain[0]), *docs->find_model(chain[1]), *docs->find_model(chain[2]), wav,
                           seconds);
@@ -828,7 +852,7 @@ bool Suite::part_overhead_tiny() {
         q.push_back(bare[i].call_us[m] > 0 ? 100.0 * pm.compute_us / bare[i].call_us[m] : 0);
       }
       if (m == "hey-jarvis") head = spread_of(q);
-      add(fmt::format("| {} | {} | {} | {} | {} | {} |\n", cores_used.size(), m, format_spread(spread_of(b), 1),
+      add(fmt::format("| {} | {} | {} | {} | {} | {} |\n", config.label(), m, format_spread(spread_of(b), 1),
                       format_spread(spread_of(c), 1), percent(spread_of(q), 0), format_spread(spread_of(n), 1)));
     }
     std::vector<double> bare_cpu, rt_cpu, bare_rate, rt_rate;
@@ -839,13 +863,11 @@ bool Suite::part_overhead_tiny() {
       rt_rate.push_back(rt[i].loop.rps());
     }
     chain_text += fmt::format(
-        "- {} core{}: bare chain {} us of CPU per head inference ({} head inferences/s); runtime {} us ({} head "
+        "- {}: bare chain {} us of CPU per head inference ({} head inferences/s); runtime {} us ({} head "
         "inferences/s).\n",
-        cores_used.size(), cores_used.size() == 1 ? "" : "s", format_spread(spread_of(bare_cpu), 0),
-        format_spread(spread_of(bare_rate), 0), format_spread(spread_of(rt_cpu), 0),
-        format_spread(spread_of(rt_rate), 0));
-    measured += fmt::format("{}{} on {} core{}", measured.empty() ? "" : ", ", percent(head, 0), cores_used.size(),
-                            cores_used.size() == 1 ? "" : "s");
+        config.where(), format_spread(spread_of(bare_cpu), 0), format_spread(spread_of(bare_rate), 0),
+        format_spread(spread_of(rt_cpu), 0), format_spread(spread_of(rt_rate), 0));
+    measured += fmt::format("{}{} on {}", measured.empty() ? "" : ", ", percent(head, 0), config.where());
     met = met && head.median <= 110.0;
   }
   add("\nThe whole chain, CPU per head inference (the runtime also reads and frames the audio, cuts the windows, "

@@ -110,6 +110,7 @@ void Scheduler::start() {
   // serves any engine, and a listed twin adds no threads that wake on every change. Any other
   // accelerator (a GPU's host threads) has lanes of its own.
   std::vector<int> cpu;
+  std::vector<std::vector<int>> lane_sets;  // per lane, the accelerators it serves
   int cpu_threads = 0;
   for (size_t a = 0; a < plan_.accelerators.size(); ++a) {
     const Accelerator& acc = plan_.accelerators[a];
@@ -118,13 +119,13 @@ void Scheduler::start() {
       cpu_threads += acc.threads;
       continue;
     }
-    for (int k = 0; k < acc.threads; ++k) {
-      lanes_.emplace_back([this, a] { lane_loop({static_cast<int>(a)}); });
-    }
+    for (int k = 0; k < acc.threads; ++k) lane_sets.push_back({static_cast<int>(a)});
   }
   const int cpu_lanes = std::min(cpu_threads, std::max(1, plan_.cores));
-  for (int k = 0; k < cpu_lanes && !cpu.empty(); ++k) {
-    lanes_.emplace_back([this, cpu] { lane_loop(cpu); });
+  for (int k = 0; k < cpu_lanes && !cpu.empty(); ++k) lane_sets.push_back(cpu);
+  lane_idle_.assign(lane_sets.size(), 0);
+  for (size_t l = 0; l < lane_sets.size(); ++l) {
+    lanes_.emplace_back([this, l, set = lane_sets[l]] { lane_loop(static_cast<int>(l), set); });
   }
 }
 
@@ -319,11 +320,15 @@ void Scheduler::skip_stale(Task& t, Clock::time_point now) {
   }
 }
 
-Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock::time_point* wake) {
+Scheduler::Pick Scheduler::choose(int lane, int accelerator, Clock::time_point now, Clock::time_point* wake) {
   Pick best;
   for (size_t i = 0; i < tasks_.size(); ++i) {
     Task& t = *tasks_[i];
     if (t.queue.empty() || busy_[static_cast<size_t>(t.group)]) continue;
+    // Cache affinity: a model's weights and buffers stay in the caches of the core that ran it last.
+    // Where that lane waits idle, it is woken too and runs this; were it to take other work instead,
+    // it wakes the lanes again (deferred_to), so no input waits for a busy lane.
+    if (t.last_lane >= 0 && t.last_lane != lane && lane_idle_[static_cast<size_t>(t.last_lane)]) continue;
     if (std::find(t.opt.accelerators.begin(), t.opt.accelerators.end(), accelerator) == t.opt.accelerators.end())
       continue;
     if (available(accelerator) < t.opt.threads) continue;
@@ -365,38 +370,53 @@ Scheduler::Pick Scheduler::choose(int accelerator, Clock::time_point now, Clock:
   return best;
 }
 
-Scheduler::Pick Scheduler::choose_among(const std::vector<int>& accelerators, Clock::time_point now,
+Scheduler::Pick Scheduler::choose_among(int lane, const std::vector<int>& accelerators, Clock::time_point now,
                                         Clock::time_point* wake) {
   Pick best;
   for (int a : accelerators) {
     if (available(a) < 1) continue;
-    const Pick p = choose(a, now, wake);
+    const Pick p = choose(lane, a, now, wake);
     if (p.task >= 0 && (best.task < 0 || p.key < best.key)) best = p;  // ties: the accelerator listed first
   }
   return best;
 }
 
-void Scheduler::lane_loop(std::vector<int> accelerators) {
+bool Scheduler::deferred_to(int lane, int picked) const {
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    if (static_cast<int>(i) != picked && tasks_[i]->last_lane == lane && !tasks_[i]->queue.empty()) return true;
+  }
+  return false;
+}
+
+void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
   t_in_lane = true;
+  const size_t l = static_cast<size_t>(lane);
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     const auto now = env_->now();
     Clock::time_point wake = Clock::time_point::max();
-    const Pick pick = choose_among(accelerators, now, &wake);
+    const Pick pick = choose_among(lane, accelerators, now, &wake);
     if (pick.task < 0) {  // nothing to run here now: wait for a change, or until `wake`
       const uint64_t seen = changes_;
+      lane_idle_[l] = 1;
       env_->wait_until(work_, lock, wake, [&] { return stop_ || changes_ != seen; });
+      lane_idle_[l] = 0;
       continue;
     }
     const int accelerator = pick.accelerator;
     const size_t a = static_cast<size_t>(accelerator);
     Task& t = *tasks_[static_cast<size_t>(pick.task)];
+    // Work the other lanes left for this one (it was idle) goes to them now that it is busy.
+    const bool deferred = deferred_to(lane, pick.task);
+    if (deferred) ++changes_;
+    t.last_lane = lane;
     busy_[static_cast<size_t>(t.group)] = true;
     take_threads(accelerator, t.opt.threads, +1);
     if (pick.count == 0) {  // the end-of-stream marker
       t.queue.pop_front();
       t.ends = std::any_of(t.queue.begin(), t.queue.end(), [](const Entry& e) { return !e.input; });
       lock.unlock();
+      if (deferred) work_.notify_all();
       t.flush();
       lock.lock();
       t.flushed = true;
@@ -421,7 +441,7 @@ void Scheduler::lane_loop(std::vector<int> accelerators) {
       if (unblocked) ++changes_;
       lock.unlock();
       if (room) room_.notify_all();
-      if (unblocked) work_.notify_all();
+      if (unblocked || deferred) work_.notify_all();
       const auto t0 = env_->now();
       t.run(accelerator, batch);
       const auto t1 = env_->now();

@@ -196,6 +196,7 @@ class Scheduler {
     bool ends = false;  // a marker is queued
     bool lossless = false;
     int group = 0;                // index into busy_ (one per model)
+    int last_lane = -1;           // the lane that ran it last (cache affinity, see choose())
     std::vector<int> feeds;       // tasks its runs submit to (set_feeds)
     bool feeds_upstream = false;  // some task feeds it: room in its queue may let that one run
     // admission under overload
@@ -217,12 +218,14 @@ class Scheduler {
     std::tuple<int, Clock::time_point, Clock::time_point> key{};  // (-priority, deadline, arrival): lowest first
   };
 
-  // A lane: runs, one at a time, the work of whichever of `accelerators` comes first.
-  void lane_loop(std::vector<int> accelerators);
-  // The task a lane of `accelerator` should run now, or none (then `wake` is when to look again).
-  Pick choose(int accelerator, Clock::time_point now, Clock::time_point* wake);
+  // Lane `lane`: runs, one at a time, the work of whichever of `accelerators` comes first.
+  void lane_loop(int lane, std::vector<int> accelerators);
+  // The task lane `lane` of `accelerator` should run now, or none (then `wake` is when to look again).
+  Pick choose(int lane, int accelerator, Clock::time_point now, Clock::time_point* wake);
   // The best pick over several accelerators (those with a free thread).
-  Pick choose_among(const std::vector<int>& accelerators, Clock::time_point now, Clock::time_point* wake);
+  Pick choose_among(int lane, const std::vector<int>& accelerators, Clock::time_point now, Clock::time_point* wake);
+  // Whether a task other than `picked` waits for lane `lane` (its last lane, which was idle).
+  bool deferred_to(int lane, int picked) const;
   bool may_place(const Task& t, int accelerator, Clock::time_point now) const;
   // Whether a lossless task that t's runs feed has a full queue (t waits: backpressure).
   bool feeds_full(const Task& t) const;
@@ -261,6 +264,7 @@ class Scheduler {
   std::map<std::pair<std::string, int>, Profile> profiles_;
   std::array<Clock::time_point, 3> congested_until_{};  // per priority class
   std::vector<std::thread> lanes_;
+  std::vector<char> lane_idle_;  // per lane: waiting for work (under mu_)
   bool started_ = false;
   bool stop_ = false;
 };

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -259,6 +261,62 @@ TEST(Scheduler, CpuAcceleratorsDrawFromOneBudgetOfCores) {
     for (const auto& r : runs) on_lite += r.accelerator == 1 ? 1 : 0;
     EXPECT_EQ(on_lite, 20);  // c and d ran, on their own engine's lanes
   }
+}
+
+// Cache affinity: with every lane idle, a model's next input goes to the lane that ran it last
+// (its weights are still in that core's caches), not to whichever lane wakes first.
+TEST(Scheduler, AnInputGoesToTheIdleLaneThatRanItsModelLast) {
+  ManualEnv env;  // its blocked-waiter count says when both lanes wait for work
+  Scheduler s(device({2}, 2), {.queue_capacity = 8, .lossless = true, .env = &env});
+  std::mutex mu;
+  std::map<std::string, std::set<std::thread::id>> lanes_of;
+  auto fn = [&](std::string name) -> Scheduler::RunFn {
+    return [&, name](int, std::vector<TaskInput>&) {
+      std::lock_guard<std::mutex> lock(mu);
+      lanes_of[name].insert(std::this_thread::get_id());
+    };
+  };
+  auto mel = s.add_task(task("mel"), fn("mel"), [] {});
+  auto emb = s.add_task(task("emb"), fn("emb"), [] {});
+  s.start();
+  for (uint64_t i = 0; i < 40; ++i) {
+    ASSERT_TRUE(env.await_blocked(2)) << "both lanes idle before input " << i;
+    s.submit(i % 2 ? emb : mel, input(i, env.now()));
+    ASSERT_TRUE(eventually([&] { return s.stats(i % 2 ? emb : mel).queued == 0; }));
+  }
+  drain(s, {mel, emb});
+  EXPECT_EQ(lanes_of["mel"].size(), 1u) << "mel moved between lanes";
+  EXPECT_EQ(lanes_of["emb"].size(), 1u) << "emb moved between lanes";
+}
+
+// Affinity never leaves an input waiting for a busy lane while another lane is idle: two models
+// last run on one lane, given inputs at once, run at the same time on both lanes.
+TEST(Scheduler, AffinityNeverKeepsAnInputFromAnIdleLane) {
+  Scheduler s(device({2}, 2), {.queue_capacity = 8, .lossless = true});
+  std::atomic<int> running{0}, peak{0};
+  auto fn = [&](std::chrono::milliseconds cost) -> Scheduler::RunFn {
+    return [&, cost](int, std::vector<TaskInput>&) {
+      const int now = ++running;
+      int prev = peak.load();
+      while (now > prev && !peak.compare_exchange_weak(prev, now)) {
+      }
+      std::this_thread::sleep_for(cost);
+      --running;
+    };
+  };
+  auto a = s.add_task(task("a"), fn(100ms), [] {});
+  auto b = s.add_task(task("b"), fn(100ms), [] {});
+  s.start();
+  // One after the other: whichever lane ran a may well run b too.
+  s.submit(a, input(0));
+  ASSERT_TRUE(eventually([&] { return s.stats(a).queued == 0 && running == 0; }));
+  s.submit(b, input(0));
+  ASSERT_TRUE(eventually([&] { return s.stats(b).queued == 0 && running == 0; }));
+  // Both at once: one of them must go to the other lane.
+  s.submit(a, input(1));
+  s.submit(b, input(1));
+  drain(s, {a, b});
+  EXPECT_EQ(peak.load(), 2) << "an input waited for a busy lane while the other lane idled";
 }
 
 TEST(Scheduler, UnderOverloadLowPriorityIsSkippedAtAControlledRateAndCounted) {
