@@ -6,6 +6,16 @@
 
 namespace sensix {
 
+void ModelStream::set_pipelines(std::vector<std::string> pipelines) {
+  std::lock_guard<std::mutex> lock(pipelines_mu_);
+  pipelines_ = std::move(pipelines);
+}
+
+std::vector<std::string> ModelStream::pipelines() const {
+  std::lock_guard<std::mutex> lock(pipelines_mu_);
+  return pipelines_;
+}
+
 Result<std::unique_ptr<ModelStream>> ModelStream::create(ModelInstance* model, std::vector<std::string> pipelines,
                                                          std::string sensor) {
   std::unique_ptr<ModelStream> s(new ModelStream());
@@ -73,7 +83,7 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
       model_->record_error(err);
       return err;
     }
-    if (observed_) {
+    if (observed_.load(std::memory_order_relaxed)) {
       Prediction level;
       if (auto present = post_->present_labels()) {
         level.kind = PredictionKind::kClassification;
@@ -81,7 +91,7 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
       } else if (*fired) {
         level = p;
       }
-      level.pipelines = pipelines_;
+      level.pipelines = pipelines();
       level.model = model_->name();
       level.version = model_->spec().version;
       level.sensor = sensor_;
@@ -92,7 +102,7 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
       r.level = std::move(level);
     }
     if (*fired) {
-      p.pipelines = pipelines_;
+      p.pipelines = pipelines();
       p.model = model_->name();
       p.version = model_->spec().version;
       p.sensor = sensor_;

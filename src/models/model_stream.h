@@ -2,11 +2,14 @@
 // state — state tensors carried between calls (e.g. Silero VAD's state/stateN) and the
 // post-processing trigger state — while the ModelInstance (session, stats) may be shared.
 //
-// Thread-safety: none; one sensor graph thread drives a stream.
+// Thread-safety: one thread at a time drives a stream (infer); set_pipelines() and
+// set_observed() may be called from any thread while it runs (a graph changed while it runs).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,19 +60,23 @@ class ModelStream {
 
   ModelInstance* model() const { return model_; }
   // Observed streams also fill StreamResult::level on every result (a few copies per run).
-  void set_observed(bool on) { observed_ = on; }
+  void set_observed(bool on) { observed_.store(on, std::memory_order_relaxed); }
+  // The pipelines named in its predictions from the next result on.
+  void set_pipelines(std::vector<std::string> pipelines);
+  std::vector<std::string> pipelines() const;
 
  private:
   ModelStream() = default;
   // Post-processing and accounting of one input's outputs.
   Result<StreamResult> finish(const StreamInput& in, std::vector<Tensor> outputs);
   ModelInstance* model_ = nullptr;
-  std::vector<std::string> pipelines_;
+  mutable std::mutex pipelines_mu_;
+  std::vector<std::string> pipelines_;  // guarded by pipelines_mu_
   std::string sensor_;
   std::vector<Tensor> states_;          // one per state input, in spec order
   std::vector<int> state_from_output_;  // declared output index feeding each state
   std::unique_ptr<Postprocessor> post_;
-  bool observed_ = false;
+  std::atomic<bool> observed_{false};
 };
 
 }  // namespace sensix

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -126,9 +127,12 @@ Status check_crop_labels(const PipelineDoc& p, size_t i, const ModelInstance& up
 
 }  // namespace
 
-Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
+Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, const Reuse* reuse) {
   docs_ = docs;
   env_ = options.env;
+  options_ = options;
+  auto reused_model = [&](const std::string& name) { return reuse && reuse->models.count(name) > 0; };
+  EngineRegistry& engines = reuse && reuse->engines ? *reuse->engines : engines_;
   // Every problem is collected, each with its document, field and line; a document with a
   // problem is left out of the later checks that need it (a model that does not load is not
   // planned), so one broken document never hides another's problems.
@@ -168,14 +172,16 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
       if (!s.from.sensor.empty()) used_sensors.insert(s.from.sensor);
     }
   }
-  if (used_models.empty() && !options.check_unused) return InvalidArgument("no Pipeline documents: nothing to run");
+  if (used_models.empty() && !options.check_unused && !reuse) {
+    return InvalidArgument("no Pipeline documents: nothing to run");
+  }
   auto checked = [&](const std::set<std::string>& used, const std::string& name) {
     return used.count(name) > 0 || options.check_unused;
   };
 
   if (options.verify_artifacts) {
     for (const auto& md : docs_.models) {
-      if (!checked(used_models, md.metadata.name)) continue;
+      if (!checked(used_models, md.metadata.name) || reused_model(md.metadata.name)) continue;
       if (Status s = verify_artifacts(md); !s.ok()) {
         note(md, s);
         bad_files.insert(md.metadata.name);
@@ -188,6 +194,10 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   std::map<std::string, SensorInfo> infos;
   for (const auto& sd : docs_.sensors) {
     if (!checked(used_sensors, sd.metadata.name)) continue;
+    if (reuse && reuse->sensors.count(sd.metadata.name)) {  // running, unchanged
+      if (used_sensors.count(sd.metadata.name)) infos[sd.metadata.name] = reuse->sensors.at(sd.metadata.name);
+      continue;
+    }
     auto run = std::make_unique<SensorRun>();
     run->env = env_;
     run->name = sd.metadata.name;
@@ -231,8 +241,8 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     if (!used_models.count(md.metadata.name)) continue;
     for (auto& e : engines_of(md)) engines_in_use.push_back(std::move(e));
   }
-  auto offers = [this](std::string_view engine, DeviceKind device) -> std::string {
-    auto e = engines_.get(std::string(engine));
+  auto offers = [&engines](std::string_view engine, DeviceKind device) -> std::string {
+    auto e = engines.get(std::string(engine));
     if (!e.ok()) return std::string(e.status().message());
     if (device == DeviceKind::kGpu) {
       return fmt::format("this build of sensix runs {} on the CPU only (no GPU execution provider is enabled)", engine);
@@ -240,7 +250,9 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     return "";
   };
   const int machine_cores = usable_cores();  // the process's CPU affinity (taskset, a cpuset)
-  auto resolved = resolve_accelerators(docs_, machine_cores, engines_in_use, offers);
+  // A running device keeps its accelerators: the models of the next set are placed on them.
+  auto resolved = reuse ? Result<DevicePlan>(*reuse->device)
+                        : resolve_accelerators(docs_, machine_cores, engines_in_use, offers);
   std::optional<DevicePlan> device;
   if (resolved.ok()) {
     device = std::move(resolved).value();
@@ -271,10 +283,16 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   }
 
   // Load models (an unused one, with check_unused, is loaded to check it, then unloaded).
+  if (reuse) {
+    for (const auto& [name, m] : reuse->models) {
+      if (used_models.count(name)) loaded_[name] = m;
+    }
+  }
   for (const auto& md : docs_.models) {
     if (!checked(used_models, md.metadata.name) || bad_files.count(md.metadata.name)) continue;
+    if (reused_model(md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
-    auto instance = ModelInstance::load(md, engines_, env_);
+    auto instance = ModelInstance::load(md, engines, env_);
     if (!instance.ok()) {
       note(md, instance.status());
       // not in models_: its pipelines are not planned
@@ -293,6 +311,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     if (auto t = tasks.find(md.metadata.name); t != tasks.end()) {
       note(md, check_objective(md, **instance, *device, t->second));
     }
+    loaded_[md.metadata.name] = instance->get();
     models_[md.metadata.name] = std::move(instance).value();
   }
 
@@ -300,7 +319,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   // checked with the documents).
   std::map<std::string, std::vector<std::string>> model_labels;
   for (const auto& md : docs_.models) {
-    if (!models_.count(md.metadata.name)) continue;
+    if (!loaded_.count(md.metadata.name)) continue;
     std::string file, field;
     if (const auto* c = std::get_if<ClassifySpec>(&md.spec.postprocess); c && !c->labels_file.empty()) {
       file = c->labels_file;
@@ -329,22 +348,24 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   // broken document is not planned (that document's problems are reported already).
   PlanBuilder builder(options.share);
   std::map<std::string, int> sources;
-  for (const auto& sensor : sensors_) {
-    const SensorInfo& info = infos[sensor.get()->name];
+  for (const auto& sd : docs_.sensors) {  // every sensor in use, opened or (apply) running
+    auto found = infos.find(sd.metadata.name);
+    if (found == infos.end()) continue;
+    const SensorInfo& info = found->second;
     SourceParams sp;
-    sp.sensor = sensor->name;
+    sp.sensor = sd.metadata.name;
     sp.modality = info.modality;
     sp.sample_rate = info.sample_rate;
     sp.channels = info.channels;
     sp.width = info.width;
     sp.height = info.height;
-    sources[sensor->name] = builder.add_source(sp);
+    sources[sd.metadata.name] = builder.add_source(sp);
   }
   // Stream windows are the Model's, whichever pipeline feeds it: checked on every step between two
   // loaded models, even where the pipeline's sensor is broken.
   std::set<std::string> bad_windows;
   auto loaded = [&](const std::string& name) -> const ModelInstance* {
-    if (auto it = models_.find(name); it != models_.end()) return it->second.get();
+    if (auto it = loaded_.find(name); it != loaded_.end()) return it->second;
     if (auto it = unused.find(name); it != unused.end()) return it->second.get();
     return nullptr;
   };
@@ -366,7 +387,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
   for (const auto& p : docs_.pipelines) {
     bool runnable = true;
     for (const auto& step : p.spec.steps) {
-      runnable = runnable && models_.count(step.model) && !bad_windows.count(step.model) &&
+      runnable = runnable && loaded_.count(step.model) && !bad_windows.count(step.model) &&
                  (step.from.sensor.empty() || sources.count(step.from.sensor));
     }
     if (runnable) {
@@ -375,39 +396,44 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options) {
     }
   }
   if (!problems.ok()) return problems.status();
-  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
   plan_ = builder.finish();
+  tasks_ = std::move(tasks);
+  if (reuse) return Status::Ok();  // apply: the running runtime takes it from here
+  SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
 
   Scheduler::Options so;
   so.env = env_;
   scheduler_ = std::make_unique<Scheduler>(*device, so);
   for (const auto& [name, m] : models_) {  // the warm-up runs are each accelerator's first measurement
-    for (int a : tasks.at(name).accelerators) {
+    for (int a : tasks_.at(name).accelerators) {
       const int64_t best = m->warmup_best_ns(m->session_for(device->accelerators[static_cast<size_t>(a)].engine));
       if (best > 0) scheduler_->seed_profile(name, a, best);
     }
   }
 
   // Executable graphs, one per sensor.
-  std::map<std::string, ModelInstance*> model_ptrs;
-  for (auto& [name, m] : models_) model_ptrs[name] = m.get();
-  for (auto& run : sensors_) {
-    int src = sources.at(run->name);
-    SensorGraph::Options go;
-    // The models' queues follow the sensor's buffer: lossless when the sensor blocks (replay at
-    // max speed, or buffer.overflow: block), drop-oldest otherwise; as deep as the sensor's.
-    go.lossless = run->queue->overflow() == Overflow::kBlock;
-    go.model_queue = run->queue->capacity();
-    if (events_) {
-      go.observer = events_.get();
-      go.observed = events_->observed();
-    }
-    go.scheduler = scheduler_.get();
-    go.env = env_;
-    go.tasks = tasks;
-    SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));
-    run->models = plan_.node(src).consumers;
+  for (auto& run : sensors_) SENSIX_RETURN_IF_ERROR(make_graph(run.get()));
+  return Status::Ok();
+}
+
+Status Runtime::make_graph(SensorRun* run) {
+  const int src = plan_.source_of(run->name);
+  if (src < 0) return Internal("sensor " + run->name + " is not in the plan");
+  std::map<std::string, ModelInstance*> model_ptrs = loaded_;
+  SensorGraph::Options go;
+  // The models' queues follow the sensor's buffer: lossless when the sensor blocks (replay at
+  // max speed, or buffer.overflow: block), drop-oldest otherwise; as deep as the sensor's.
+  go.lossless = run->queue->overflow() == Overflow::kBlock;
+  go.model_queue = run->queue->capacity();
+  if (events_) {
+    go.observer = events_.get();
+    go.observed = events_->observed();
   }
+  go.scheduler = scheduler_.get();
+  go.env = env_;
+  go.tasks = tasks_;
+  SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));
+  run->models = plan_.node(src).consumers;
   return Status::Ok();
 }
 
@@ -429,7 +455,7 @@ Status Runtime::plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const 
       placed[i] = true;
       remaining--;
       progress = true;
-      ModelInstance& m = *models_.at(step.model);
+      ModelInstance& m = *loaded_.at(step.model);
       const int di = m.data_input();
       const InputSpec& in = m.spec().inputs[static_cast<size_t>(di)];
       const Shape& shape = m.input_shape(di);
@@ -446,7 +472,7 @@ Status Runtime::plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const 
           chain = InvalidArgument("a sensor cannot feed a stream input");
         }
       } else {
-        const ModelInstance& up = *models_.at(step.from.model);
+        const ModelInstance& up = *loaded_.at(step.from.model);
         std::string output = step.from.output;
         if (output.empty()) output = up.spec().outputs.front().name;
         int oi = up.find_output(output);
@@ -500,7 +526,7 @@ Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memor
   if (budget <= 0) return Status::Ok();
   int64_t total = memory.resident_bytes;
   std::string others;
-  for (const auto& [name, m] : models_) {
+  for (const auto& [name, m] : loaded_) {
     const int64_t bytes = m->stats().memory.resident_bytes;
     total += bytes;
     others += fmt::format("{}Model/{} {}", others.empty() ? "" : ", ", name, format_bytes(bytes));
@@ -574,16 +600,18 @@ void Runtime::graph_loop(SensorRun* run) {
   if (events_) events_->end_models(run->name, run->models);  // returns once their results are evaluated
   std::lock_guard<std::mutex> lock(mu_);
   run->finished = true;
-  finished_++;
   finished_cv_.notify_all();
 }
 
 bool Runtime::wait(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return env_->wait_for(finished_cv_, lock, timeout, [&] { return finished_ == static_cast<int>(sensors_.size()); });
+  return env_->wait_for(finished_cv_, lock, timeout, [&] {
+    return std::all_of(sensors_.begin(), sensors_.end(), [](const auto& r) { return r->finished; });
+  });
 }
 
 void Runtime::stop() {
+  std::lock_guard<std::mutex> control(control_mu_);
   if (stopped_) return;
   stopped_ = true;
   // Models drain (what is already queued still runs, the graphs flush) and are then unloaded.
@@ -600,7 +628,233 @@ void Runtime::stop() {
   for (auto& [name, m] : models_) m->unload();
 }
 
+DocumentSet Runtime::documents() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return docs_;
+}
+
+namespace {
+
+// A pipeline with event rules, and the sensors and models it uses, stay as they are while running
+// (the event engine is built once): the first document that would change names the problem.
+Status check_event_pipelines(const DocumentSet& running, const DocumentSet& desired, const DocumentDiff& diff) {
+  for (const auto& p : desired.pipelines) {
+    if (!p.spec.events.empty() && diff.of("Pipeline", p.metadata.name) != DocChange::kUnchanged) {
+      return FailedPrecondition(fmt::format(
+          "{}: spec.events: a pipeline with event rules cannot be added or changed while sensix runs (the event "
+          "rules are fixed when it starts); stop it and start it with the new documents",
+          doc_label(p)));
+    }
+  }
+  for (const auto& p : running.pipelines) {
+    if (p.spec.events.empty()) continue;
+    if (diff.of("Pipeline", p.metadata.name) == DocChange::kRemoved) {
+      return FailedPrecondition(fmt::format(
+          "{}: a pipeline with event rules cannot be deleted while sensix runs; stop it and start it without",
+          doc_label(p)));
+    }
+    for (const auto& step : p.spec.steps) {
+      for (const auto& [kind, name] : {std::pair<std::string, std::string>{"Model", step.model},
+                                       {"Sensor", step.from.sensor},
+                                       {"Model", step.from.model}}) {
+        if (name.empty() || diff.of(kind, name) == DocChange::kUnchanged) continue;
+        return FailedPrecondition(
+            fmt::format("{}/{}: {} while Pipeline/{} reads it, whose event rules are fixed while sensix runs; stop "
+                        "it and start it with the new documents",
+                        kind, name, doc_change_name(diff.of(kind, name)), p.metadata.name));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// The plan nodes that are new in `next` against `now` (fresh): a key not in `now`, or a node at
+// or below a model node whose model is `replaced` or whose sensor is `restarted`.
+std::vector<bool> fresh_nodes(const Plan& now, const Plan& next, const std::set<std::string>& replaced,
+                              const std::set<std::string>& restarted) {
+  std::vector<bool> fresh(next.nodes().size(), false);
+  for (const auto& n : next.nodes()) {  // parents come before their children
+    const auto* mp = std::get_if<ModelParams>(&n.params);
+    fresh[static_cast<size_t>(n.id)] = now.find_key(n.key) < 0 || restarted.count(n.sensor) > 0 ||
+                                       (mp && replaced.count(mp->model) > 0) ||
+                                       (n.parent >= 0 && fresh[static_cast<size_t>(n.parent)]);
+  }
+  return fresh;
+}
+
+}  // namespace
+
+Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  if (!started_ || stopped_) return FailedPrecondition("documents are applied to a running sensix only");
+  ApplyResult result;
+  result.dry_run = dry_run;
+  result.documents = diff_documents(docs_, desired);
+  const DocumentDiff& diff = result.documents;
+  for (const auto& e : diff.entries) {
+    if (e.kind != "Device" || e.change == DocChange::kUnchanged) continue;
+    return FailedPrecondition(
+        fmt::format("Device/{}: {}: the device's accelerators are fixed while sensix runs; stop it and start it "
+                    "with the new documents",
+                    e.name, doc_change_name(e.change)));
+  }
+  SENSIX_RETURN_IF_ERROR(check_event_pipelines(docs_, desired, diff));
+
+  // The next set, built off to the side on the running models, sensors, device and engines.
+  Reuse reuse;
+  reuse.device = &scheduler_->plan();
+  reuse.engines = &engines_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, m] : models_) {
+      if (diff.of("Model", name) == DocChange::kUnchanged) reuse.models[name] = m.get();
+    }
+    for (const auto& run : sensors_) {
+      if (diff.of("Sensor", run->name) == DocChange::kUnchanged) reuse.sensors[run->name] = run->driver->info();
+    }
+  }
+  std::unique_ptr<Runtime> next(new Runtime());
+  RuntimeOptions options = options_;
+  options.check_unused = false;
+  SENSIX_RETURN_IF_ERROR(next->build(desired, options, &reuse));
+
+  // What changes.
+  std::set<std::string> restarted, replaced;
+  for (const auto& run : sensors_) {
+    const bool wanted = next->plan_.source_of(run->name) >= 0;
+    if (!wanted || !reuse.sensors.count(run->name)) {
+      (wanted ? result.restarted : result.stopped).push_back(run->name);
+      if (wanted) restarted.insert(run->name);
+    }
+  }
+  for (const auto& run : next->sensors_) {
+    if (!restarted.count(run->name)) result.started.push_back(run->name);
+  }
+  for (const auto& [name, m] : next->models_) {
+    (models_.count(name) ? result.replaced : result.loaded).push_back(name);
+    if (models_.count(name)) replaced.insert(name);
+  }
+  for (const auto& [name, m] : models_) {
+    if (!next->loaded_.count(name)) result.unloaded.push_back(name);
+  }
+  const std::vector<bool> attached = fresh_nodes(plan_, next->plan_, replaced, restarted);
+  std::set<std::string> stopping(result.stopped.begin(), result.stopped.end());
+  std::set<std::string> gone_models(result.unloaded.begin(), result.unloaded.end());
+  const std::vector<bool> released = fresh_nodes(next->plan_, plan_, replaced, restarted);
+  std::set<std::string> updated;
+  for (const auto& n : next->plan_.nodes()) {
+    if (!attached[static_cast<size_t>(n.id)]) continue;
+    result.attached.push_back(n.key);
+    if (!reuse.sensors.count(n.sensor)) continue;
+    updated.insert(n.sensor);
+    if (n.parent >= 0 && !attached[static_cast<size_t>(n.parent)]) {
+      result.shared.push_back(n.key + " reads " + next->plan_.node(n.parent).key);
+    }
+  }
+  for (const auto& n : plan_.nodes()) {
+    if (!released[static_cast<size_t>(n.id)]) continue;
+    result.released.push_back(n.key);
+    if (reuse.sensors.count(n.sensor) && next->plan_.source_of(n.sensor) >= 0) updated.insert(n.sensor);
+  }
+  result.updated.assign(updated.begin(), updated.end());
+  if (dry_run) return result;  // `next` goes: its new models unload, its new sensors close
+
+  // From here on the running set changes. 1. Sensors that go (removed, changed or no longer read)
+  // stop: their graphs drain what they hold, their threads end, and their models' tasks go.
+  std::vector<std::unique_ptr<SensorRun>> going;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& run : sensors_) {
+      if (reuse.sensors.count(run->name) && next->plan_.source_of(run->name) >= 0) continue;
+      going.push_back(std::move(run));
+    }
+    std::erase(sensors_, nullptr);
+  }
+  for (auto& run : going) {
+    run->driver->stop();
+    run->queue->close();
+  }
+  for (auto& run : going) {
+    if (run->thread.joinable()) run->thread.join();
+    if (run->graph) run->graph->remove_tasks();
+  }
+  going.clear();
+
+  // 2. The new set's models, tasks, plan and documents; replaced and unused models wait until no
+  // graph reads them.
+  std::vector<std::unique_ptr<ModelInstance>> retiring;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = models_.begin(); it != models_.end();) {
+      if (next->loaded_.count(it->first) && !next->models_.count(it->first)) {
+        ++it;
+        continue;
+      }
+      retiring.push_back(std::move(it->second));
+      it = models_.erase(it);
+    }
+    for (auto& [name, m] : next->models_) models_[name] = std::move(m);
+    next->models_.clear();
+    loaded_.clear();
+    for (const auto& [name, m] : models_) loaded_[name] = m.get();
+    tasks_ = next->tasks_;
+    plan_ = next->plan_;
+    docs_ = next->docs_;
+  }
+  const DevicePlan& device = scheduler_->plan();
+  for (const std::string& name : result.loaded) {
+    const ModelInstance& m = *loaded_.at(name);
+    for (int a : tasks_.at(name).accelerators) {
+      const int64_t best = m.warmup_best_ns(m.session_for(device.accelerators[static_cast<size_t>(a)].engine));
+      if (best > 0) scheduler_->seed_profile(name, a, best);
+    }
+  }
+  for (const std::string& name : result.replaced) {
+    const ModelInstance& m = *loaded_.at(name);
+    for (int a : tasks_.at(name).accelerators) {
+      const int64_t best = m.warmup_best_ns(m.session_for(device.accelerators[static_cast<size_t>(a)].engine));
+      if (best > 0) scheduler_->seed_profile(name, a, best);
+    }
+  }
+
+  // 3. Running sensors change in place; 4. new sensors start.
+  StatusList problems;
+  const std::set<std::string> observed = events_ ? events_->observed() : std::set<std::string>{};
+  for (auto& run : sensors_) {
+    const int src = plan_.source_of(run->name);
+    problems.add(run->graph->update(plan_, src, loaded_, tasks_, observed));
+    std::lock_guard<std::mutex> lock(mu_);
+    run->models = plan_.node(src).consumers;
+  }
+  for (auto& run : next->sensors_) {
+    if (Status s = make_graph(run.get()); !s.ok()) {
+      problems.add(s);
+      continue;
+    }
+    SensorRun* r = run.get();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sensors_.push_back(std::move(run));
+    }
+    r->thread = std::thread([this, r] { graph_loop(r); });
+    if (Status s = r->driver->start(r); !s.ok()) {
+      spdlog::error("sensor {}: {}", r->name, s.message());
+      r->queue->close();
+    }
+  }
+  next->sensors_.clear();
+
+  // 5. Models that no graph reads any more: drained (their nodes are gone) and unloaded.
+  for (auto& m : retiring) {
+    m->drain();
+    m->unload();
+  }
+  if (!problems.ok()) return problems.status().with_context("applied in part");
+  return result;
+}
+
 RuntimeStats Runtime::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
   RuntimeStats s;
   s.sharing = plan_.sharing();
   if (started_) {

@@ -19,9 +19,24 @@
 // per sensor; before each model, a bounded queue of its inputs; both drop the oldest (counted) in
 // real time and block when replaying at max speed.
 //
+// A running Runtime takes a new set of documents (apply): it diffs them against what runs and
+// changes only what differs (docs/document_diff.h). Everything that can fail is done first, off to
+// the side, exactly as create() does it for the whole desired set, but reusing every running model
+// and sensor whose document did not change: new models are loaded and warmed up, new sensors
+// opened, the whole plan derived and checked. Only then does anything running change: sensors no
+// longer wanted (or changed) stop, drain and go, new ones start, and every other sensor's graph
+// changes in place (SensorGraph::update): new steps attach to the running shared nodes whose
+// canonical keys they share, steps nobody reads any more are released, and what did not change
+// keeps running with its state (no frame lost, no gap, no reload). A changed model is replaced
+// (its old instance stops, then the new one runs); models no longer used are drained and unloaded.
+// Fixed while running (refused with FailedPrecondition; stop and create again): the Device
+// document and the accelerators (a model needing an engine that no running accelerator has), and
+// the pipelines' event rules.
+//
 // The CLI and the API drive a Runtime; it never calls them.
 //
-// Thread-safety: create/start/stop/wait from one control thread; stats() from any thread.
+// Thread-safety: create/start/apply/stop/wait from one control thread at a time (apply and stop
+// are serialised); stats() from any thread.
 #pragma once
 
 #include <chrono>
@@ -35,6 +50,7 @@
 #include <vector>
 
 #include "common/env.h"
+#include "docs/document_diff.h"
 #include "engines/registry.h"
 #include "models/model_instance.h"
 #include "runtime/event_engine.h"
@@ -69,6 +85,23 @@ struct RuntimeOptions {
   Env* env = Env::Default();
 };
 
+// What apply() changed, or with a dry run would change.
+struct ApplyResult {
+  DocumentDiff documents;  // every document, with its change
+  // Sensors: started (new), restarted (changed document), stopped (removed or no longer used),
+  // updated (running, their graph changes in place).
+  std::vector<std::string> started, restarted, stopped, updated;
+  // Models loaded (new), replaced (changed document: a new instance), unloaded (no longer used).
+  std::vector<std::string> loaded, replaced, unloaded;
+  // Plan nodes (canonical keys) new in a running graph, and those that go.
+  std::vector<std::string> attached, released;
+  // New nodes whose parent runs already: "<new node key> reads <running node key>" (a fourth
+  // wake-word head's window under the running embedding).
+  std::vector<std::string> shared;
+  bool dry_run = false;
+  bool changed() const { return documents.any_change(); }
+};
+
 class Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> create(const DocumentSet& docs, const RuntimeOptions& options = {});
@@ -76,6 +109,7 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  // The plan as created; after apply() it may change (take stats().sharing, or documents()).
   const Plan& plan() const { return plan_; }
 
   // Adds a destination for predictions; call before start().
@@ -88,25 +122,50 @@ class Runtime {
   // Stops every sensor, drains and joins. Idempotent.
   void stop();
 
+  // Makes the running set `desired` (see above); with `dry_run`, checks it and says what would
+  // change without changing anything. An error (every problem of the desired set, each naming its
+  // document and field, as create() gives them) changes nothing. Only after start(), before stop().
+  Result<ApplyResult> apply(const DocumentSet& desired, bool dry_run = false);
+  // The documents running now.
+  DocumentSet documents() const;
+
   RuntimeStats stats() const;
 
  private:
   class Bus;
   struct SensorRun;
 
+  // What a running runtime lends to the build of its next set (apply): its unchanged models and
+  // sensors, and its device.
+  struct Reuse {
+    std::map<std::string, ModelInstance*> models;
+    std::map<std::string, SensorInfo> sensors;
+    const DevicePlan* device = nullptr;
+    EngineRegistry* engines = nullptr;  // new models load on the running engines
+  };
+
   Runtime();
-  Status build(const DocumentSet& docs, const RuntimeOptions& options);
+  // create(): everything, from scratch. With `reuse` (apply): the plan, the tasks, the new models
+  // and the new sensors (opened, without graphs), reusing the running ones; no scheduler, graph
+  // or event engine.
+  Status build(const DocumentSet& docs, const RuntimeOptions& options, const Reuse* reuse = nullptr);
   Status plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const std::map<std::string, int>& sources);
+  // The sensor's graph on the running scheduler.
+  Status make_graph(SensorRun* run);
   Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
   Status check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                          const TaskOptions& task) const;
   void graph_loop(SensorRun* run);
 
+  RuntimeOptions options_;
   DocumentSet docs_;
   EngineRegistry engines_;
-  std::map<std::string, std::unique_ptr<ModelInstance>> models_;
+  std::map<std::string, std::unique_ptr<ModelInstance>> models_;  // owned
+  std::map<std::string, ModelInstance*> loaded_;  // every model in use: owned, or (apply's build) reused
+  std::map<std::string, TaskOptions> tasks_;      // per model in use: its scheduling
   Plan plan_;
   std::vector<std::unique_ptr<SensorRun>> sensors_;
+  std::mutex control_mu_;  // apply() and stop(), one at a time
   std::shared_ptr<Bus> bus_;
   std::unique_ptr<EventEngine> events_;  // null when no pipeline declares events
   // Runs every model input on the device's accelerators; stopped before the graphs go.
@@ -116,9 +175,10 @@ class Runtime {
   Env* env_ = Env::Default();
   TimePoint start_time_;
 
+  // Guards sensors_ (the vector), models_, loaded_, docs_, plan_ and each SensorRun::finished
+  // against stats(), documents() and wait() while apply() changes them.
   mutable std::mutex mu_;
   std::condition_variable finished_cv_;
-  int finished_ = 0;
 };
 
 }  // namespace sensix

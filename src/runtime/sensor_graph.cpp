@@ -1,5 +1,6 @@
 #include "runtime/sensor_graph.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -26,87 +27,236 @@ Result<StreamInput> stream_input(const Item& in) {
 
 }  // namespace
 
+Status SensorGraph::build(const Plan& plan, int id, Node* parent,
+                          const std::map<std::string, std::shared_ptr<Node>>& keep,
+                          const std::map<std::string, ModelInstance*>& models, Built* out,
+                          std::shared_ptr<Node>* node) {
+  const PlanNode& pn = plan.node(id);
+  const auto* mp = std::get_if<ModelParams>(&pn.params);
+  ModelInstance* instance = nullptr;
+  if (mp) {
+    auto it = models.find(mp->model);
+    if (it == models.end()) return Internal("plan names model " + mp->model + " which is not loaded");
+    instance = it->second;
+  }
+  // Kept: the same key under a kept parent (a new parent's subtree is new), and for a model node
+  // the same instance (a replaced model starts afresh, and so does all below it).
+  std::shared_ptr<Node> n;
+  const bool parent_kept = parent == nullptr || std::none_of(out->fresh.begin(), out->fresh.end(),
+                                                             [&](const auto& f) { return f.get() == parent; });
+  if (auto k = keep.find(pn.key); parent_kept && k != keep.end() && k->second->instance == instance) n = k->second;
+  if (!n) {
+    n = std::make_shared<Node>();
+    n->plan = pn;
+    n->parent = parent;
+    n->instance = instance;
+    if (mp) {
+      SENSIX_ASSIGN_OR_RETURN(n->model, ModelStream::create(instance, pn.pipelines, pn.sensor));
+      auto names = std::make_shared<std::vector<std::string>>();
+      for (const auto& o : instance->spec().outputs) names->push_back(o.name);
+      n->output_names = std::move(names);
+    } else if (!std::holds_alternative<SourceParams>(pn.params)) {
+      auto t = make_transform_node(pn);
+      if (!t.ok()) return t.status().with_context(fmt::format("sensor {}: {}", pn.sensor, pn.label));
+      n->transform = std::move(t).value();
+    }
+    out->fresh.push_back(n);
+  }
+  Children kids;
+  for (int c : pn.children) {
+    std::shared_ptr<Node> child;
+    SENSIX_RETURN_IF_ERROR(build(plan, c, n.get(), keep, models, out, &child));
+    kids.push_back(std::move(child));
+  }
+  // A kept node's children that the plan no longer has go (with their subtrees).
+  const auto current = children_of(n.get());
+  for (const auto& c : *current) {
+    if (std::find(kids.begin(), kids.end(), c) == kids.end()) out->gone.push_back(c);
+  }
+  if (*current != kids) out->lists[n.get()] = std::make_shared<const Children>(std::move(kids));
+  *node = std::move(n);
+  return Status::Ok();
+}
+
+Status SensorGraph::add_tasks(const Built& built, const std::map<std::string, TaskOptions>& tasks) {
+  // Every task is checked before any is added.
+  for (const auto& n : built.fresh) {
+    if (!n->model) continue;
+    if (!options_.scheduler) return Internal("a sensor graph with models needs a scheduler");
+    if (!tasks.count(n->model->model()->name()))
+      return Internal("no scheduling for model " + n->model->model()->name());
+  }
+  for (const auto& n : built.fresh) {
+    if (!n->model) continue;
+    TaskOptions t = tasks.at(n->model->model()->name());
+    t.lossless = options_.lossless;
+    t.queue_capacity = options_.model_queue;
+    Node* raw = n.get();
+    for (const auto& a : options_.scheduler->plan().accelerators) {
+      raw->session_of.push_back(std::max(0, n->model->model()->session_for(a.engine)));
+    }
+    n->task = options_.scheduler->add_task(
+        std::move(t),
+        [this, raw](int accelerator, std::vector<TaskInput>& batch) { run_model(raw, accelerator, batch); },
+        [this, raw] { flush_children(raw); });
+  }
+  return Status::Ok();
+}
+
+void SensorGraph::mark_frames() {
+  std::function<bool(Node*)> mark = [&](Node* n) {
+    bool pass = false;
+    for (const auto& c : *children_of(n)) pass = mark(c.get()) || pass;
+    n->pass_frame.store(pass, std::memory_order_relaxed);
+    n->needs_frame = std::holds_alternative<CropsParams>(n->plan.params) || pass;
+    return n->needs_frame;
+  };
+  mark(root_.get());
+}
+
+// Backpressure: each model's task learns the model tasks its outputs reach (through the
+// transform nodes below it), so it waits while their lossless queues are full.
+void SensorGraph::set_feeds() {
+  std::function<void(const Node*, std::vector<int>*)> reached = [&](const Node* n, std::vector<int>* out) {
+    for (const auto& c : *children_of(n)) {
+      if (c->task >= 0) {
+        out->push_back(c->task);
+      } else {
+        reached(c.get(), out);
+      }
+    }
+  };
+  for (auto& n : nodes_) {
+    if (n->task < 0) continue;
+    std::vector<int> downstream;
+    reached(n.get(), &downstream);
+    options_.scheduler->set_feeds(n->task, std::move(downstream));
+  }
+}
+
 Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int source,
                                                          const std::map<std::string, ModelInstance*>& models,
                                                          PredictionSink* sink, const Options& options) {
   std::unique_ptr<SensorGraph> g(new SensorGraph(options));
   if (g->options_.model_queue == 0) g->options_.model_queue = 1;
   g->sink_ = sink;
-  std::function<Result<Node*>(int)> build = [&](int id) -> Result<Node*> {
-    const PlanNode& pn = plan.node(id);
-    auto node = std::make_unique<Node>();
-    node->plan_id = id;
-    node->plan = &pn;
-    if (const auto* mp = std::get_if<ModelParams>(&pn.params)) {
-      auto it = models.find(mp->model);
-      if (it == models.end()) return Internal("plan names model " + mp->model + " which is not loaded");
-      SENSIX_ASSIGN_OR_RETURN(node->model, ModelStream::create(it->second, pn.pipelines, pn.sensor));
-      if (options.observer && options.observed.count(mp->model)) {
-        node->model->set_observed(true);
-        node->observed = true;
-      }
-      auto names = std::make_shared<std::vector<std::string>>();
-      for (const auto& out : it->second->spec().outputs) names->push_back(out.name);
-      node->output_names = std::move(names);
-    } else if (!std::holds_alternative<SourceParams>(pn.params)) {
-      auto t = make_transform_node(pn);
-      if (!t.ok()) return t.status().with_context(fmt::format("sensor {}: {}", pn.sensor, pn.label));
-      node->transform = std::move(t).value();
-    }
-    Node* raw = node.get();
-    g->nodes_.push_back(std::move(node));
-    for (int c : pn.children) {
-      SENSIX_ASSIGN_OR_RETURN(Node * child, build(c));
-      raw->children.push_back(child);
-    }
-    return raw;
-  };
-  SENSIX_ASSIGN_OR_RETURN(g->root_, build(source));
-  std::function<bool(Node*)> mark_frames = [&](Node* n) {
-    n->needs_frame = std::holds_alternative<CropsParams>(n->plan->params);
-    for (Node* c : n->children) n->pass_frame = mark_frames(c) || n->pass_frame;
-    n->needs_frame = n->needs_frame || n->pass_frame;
-    return n->needs_frame;
-  };
-  mark_frames(g->root_);
+  Built built;
+  SENSIX_RETURN_IF_ERROR(g->build(plan, source, nullptr, {}, models, &built, &g->root_));
   // Tasks are added once the whole graph exists (a model's run feeds the nodes below it).
+  SENSIX_RETURN_IF_ERROR(g->add_tasks(built, options.tasks));
+  std::lock_guard<std::mutex> lock(g->mu_);
+  for (auto& [node, list] : built.lists) node->children.store(list, std::memory_order_release);
+  g->nodes_ = std::move(built.fresh);
   for (auto& n : g->nodes_) {
-    if (!n->model) continue;
-    if (!options.scheduler) return Internal("a sensor graph with models needs a scheduler");
-    const std::string& model = n->model->model()->name();
-    auto it = options.tasks.find(model);
-    if (it == options.tasks.end()) return Internal("no scheduling for model " + model);
-    TaskOptions t = it->second;
-    t.lossless = options.lossless;
-    t.queue_capacity = g->options_.model_queue;
-    Node* raw = n.get();
-    SensorGraph* graph = g.get();
-    for (const auto& a : options.scheduler->plan().accelerators) {
-      raw->session_of.push_back(std::max(0, n->model->model()->session_for(a.engine)));
+    if (n->model && options.observer && options.observed.count(n->instance->name())) {
+      n->model->set_observed(true);
+      n->observed = true;
     }
-    n->task = options.scheduler->add_task(
-        std::move(t),
-        [graph, raw](int accelerator, std::vector<TaskInput>& batch) { graph->run_model(raw, accelerator, batch); },
-        [graph, raw] { graph->flush_children(raw); });
   }
-  // Backpressure: each model's task learns the model tasks its outputs reach (through the
-  // transform nodes below it), so it waits while their lossless queues are full.
-  std::function<void(const Node*, std::vector<int>*)> reached = [&](const Node* n, std::vector<int>* out) {
-    for (const Node* c : n->children) {
-      if (c->task >= 0) {
-        out->push_back(c->task);
-      } else {
-        reached(c, out);
+  g->mark_frames();
+  if (g->options_.scheduler) g->set_feeds();
+  return g;
+}
+
+Status SensorGraph::update(const Plan& plan, int source, const std::map<std::string, ModelInstance*>& models,
+                           const std::map<std::string, TaskOptions>& tasks, const std::set<std::string>& observed) {
+  std::lock_guard<std::mutex> serial(update_mu_);
+  if (plan.node(source).key != root_->plan.key) {
+    return Internal(fmt::format("sensor {}: a graph changes within its own sensor only ({} is not {})",
+                                root_->plan.sensor, plan.node(source).key, root_->plan.key));
+  }
+  std::map<std::string, std::shared_ptr<Node>> keep;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : nodes_) keep[n->plan.key] = n;
+  }
+  // 1. Everything that can fail, with nothing reachable yet.
+  Built built;
+  std::shared_ptr<Node> root;
+  SENSIX_RETURN_IF_ERROR(build(plan, source, nullptr, keep, models, &built, &root));
+  if (root != root_) return Internal("sensor " + root_->plan.sensor + ": the source node was not kept");
+  SENSIX_RETURN_IF_ERROR(add_tasks(built, tasks));
+  // 2. Attach: the new nodes' lists first, then the kept parents', so a thread that reaches a new
+  // node finds it complete.
+  std::vector<Node*> changed;  // kept nodes whose children changed
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : built.fresh) {
+      const bool on = n->model && options_.observer && observed.count(n->instance->name());
+      n->observed = on;
+      if (n->model) n->model->set_observed(on);
+      if (auto it = built.lists.find(n.get()); it != built.lists.end()) {
+        n->children.store(it->second, std::memory_order_release);
       }
     }
-  };
-  for (auto& n : g->nodes_) {
-    if (n->task < 0) continue;
-    std::vector<int> downstream;
-    reached(n.get(), &downstream);
-    if (!downstream.empty()) options.scheduler->set_feeds(n->task, std::move(downstream));
+    for (auto& [node, list] : built.lists) {
+      if (std::find_if(built.fresh.begin(), built.fresh.end(), [&](const auto& f) { return f.get() == node; }) !=
+          built.fresh.end()) {
+        continue;
+      }
+      node->children.store(list, std::memory_order_release);
+      changed.push_back(node);
+    }
+    // The kept nodes follow the new plan's ids, consumers and pipelines.
+    std::vector<std::shared_ptr<Node>> now;
+    std::function<void(const std::shared_ptr<Node>&, int)> walk = [&](const std::shared_ptr<Node>& n, int id) {
+      const PlanNode& pn = plan.node(id);
+      n->plan.id = pn.id;
+      n->plan.parent = pn.parent;
+      n->plan.children = pn.children;
+      n->plan.consumers = pn.consumers;
+      if (n->plan.pipelines != pn.pipelines) {
+        n->plan.pipelines = pn.pipelines;
+        if (n->model) n->model->set_pipelines(pn.pipelines);
+      }
+      if (n->model && options_.observer) {
+        const bool on = observed.count(n->instance->name()) > 0;
+        n->observed = on;
+        n->model->set_observed(on);
+      }
+      now.push_back(n);
+      const auto kids = children_of(n.get());
+      for (size_t i = 0; i < kids->size(); ++i) walk((*kids)[i], pn.children[i]);
+    };
+    walk(root_, source);
+    nodes_ = std::move(now);
+    mark_frames();
+    set_feeds();
   }
-  return g;
+  // 3. Detach: what the plan no longer has gets no new input once every thread that could still
+  // hold an old list has passed a safe point; then it drains and goes.
+  for (Node* n : changed) wait_safe_point(n);
+  retire(built.gone);
+  return Status::Ok();
+}
+
+void SensorGraph::wait_safe_point(const Node* parent) {
+  const Node* n = parent;
+  while (n && n->task < 0) n = n->parent;
+  if (n) {  // driven by the lane that runs the model above
+    options_.scheduler->wait_idle(n->task);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(frame_mu_);
+  if (!in_frame_) return;
+  const uint64_t seen = frames_done_;
+  frame_cv_.wait(lock, [&] { return frames_done_ != seen; });
+}
+
+void SensorGraph::retire(const std::vector<std::shared_ptr<Node>>& gone) {
+  if (gone.empty()) return;
+  // Drain: the transform nodes above the first models flush on this thread (nothing else drives
+  // them now); each model gets its end marker after what it has queued, and its run passes the
+  // flush on below it.
+  for (const auto& n : gone) flush_node(n.get());
+  std::vector<int> removed;
+  std::function<void(const Node*)> collect = [&](const Node* n) {
+    if (n->task >= 0) removed.push_back(n->task);
+    for (const auto& c : *children_of(n)) collect(c.get());
+  };
+  for (const auto& n : gone) collect(n.get());
+  for (int t : removed) options_.scheduler->wait_flushed(t);
+  for (int t : removed) options_.scheduler->remove_task(t);
 }
 
 // The scheduler outlives the graph's runs: the runtime stops it before destroying graphs.
@@ -114,7 +264,21 @@ SensorGraph::~SensorGraph() = default;
 
 // Hop 1: a sensor's frame enters the graph as an item at the root.
 void SensorGraph::process_frame(const FramePtr& frame) {
-  if (frame->discontinuity) restart_transforms(root_);
+  {
+    std::lock_guard<std::mutex> lock(frame_mu_);
+    in_frame_ = true;
+  }
+  process(frame);
+  {
+    std::lock_guard<std::mutex> lock(frame_mu_);
+    in_frame_ = false;
+    ++frames_done_;
+  }
+  frame_cv_.notify_all();
+}
+
+void SensorGraph::process(const FramePtr& frame) {
+  if (frame->discontinuity) restart_transforms(root_.get());
   Item item;
   item.frame_seq = frame->seq;
   item.source = frame->source;
@@ -136,22 +300,22 @@ void SensorGraph::process_frame(const FramePtr& frame) {
     if (root_->pass_frame) item.frame = img;  // for the crops of a cascade below a detector
   }
   root_->items++;
-  for (Node* c : root_->children) feed(c, item);
+  for (const auto& c : *children_of(root_.get())) feed(c.get(), item);
 }
 
 void SensorGraph::restart_transforms(Node* node) {
-  for (Node* c : node->children) {
+  for (const auto& c : *children_of(node)) {
     if (c->task >= 0) continue;  // below a model: driven by the model's outputs, which continue
     if (c->transform) {
-      auto fresh = make_transform_node(*c->plan);
+      auto fresh = make_transform_node(c->plan);
       if (fresh.ok()) {
         c->transform = std::move(fresh).value();
       } else {
-        spdlog::warn("sensor {}: {}: cannot restart after a gap: {}", c->plan->sensor, c->plan->label,
+        spdlog::warn("sensor {}: {}: cannot restart after a gap: {}", c->plan.sensor, c->plan.label,
                      fresh.status().message());
       }
     }
-    restart_transforms(c);
+    restart_transforms(c.get());
   }
 }
 
@@ -232,14 +396,17 @@ void SensorGraph::pass_on(Node* node, const Status& s, std::vector<Item>& out) {
   if (!s.ok()) {
     node->errors++;
     if (s.message() != node->last_error) {
-      spdlog::warn("sensor {}: {}: {}", node->plan->sensor, node->plan->label, s.message());
+      spdlog::warn("sensor {}: {}: {}", node->plan.sensor, node->plan.label, s.message());
       node->last_error = s.message();
     }
     return;
   }
+  if (out.empty()) return;
+  const auto kids = children_of(node);
+  const bool pass_frame = node->pass_frame.load(std::memory_order_relaxed);
   for (Item& o : out) {
-    if (!node->pass_frame) o.frame.release();  // no crops below: let the frame go
-    for (Node* c : node->children) feed(c, o);
+    if (!pass_frame) o.frame.release();  // no crops below: let the frame go
+    for (const auto& c : *kids) feed(c.get(), o);
   }
 }
 
@@ -247,9 +414,9 @@ void SensorGraph::observe_failure(Node* node, const Item& in) {
   // No result, but the rules learn that this model's time has passed.
   ModelResult failed;
   failed.ok = false;
-  failed.level.pipelines = node->plan->pipelines;
+  failed.level.pipelines = node->model->pipelines();
   failed.level.model = node->model->model()->name();
-  failed.level.sensor = node->plan->sensor;
+  failed.level.sensor = node->plan.sensor;
   failed.level.frame_seq = in.frame_seq;
   failed.level.source = in.source;
   failed.level.media_ns = in.end_ns;
@@ -261,7 +428,7 @@ void SensorGraph::observe_failure(Node* node, const Item& in) {
 Status SensorGraph::publish(Node* node, const Item& in, StreamResult r, std::vector<Item>* out) {
   if (node->observed && r.level) options_.observer->observe(ModelResult{std::move(*r.level), true}, options_.lossless);
   if (r.prediction && sink_) sink_->publish(*r.prediction);
-  if (!node->children.empty()) {
+  if (!children_of(node)->empty()) {
     Item o;
     o.frame_seq = in.frame_seq;
     o.source = in.source;
@@ -279,16 +446,42 @@ Status SensorGraph::publish(Node* node, const Item& in, StreamResult r, std::vec
 }
 
 void SensorGraph::flush() {
-  flush_children(root_);
-  // Every model gets the marker after its last input (its parent's run passes it on once it
-  // has flushed), so waiting for every task in creation order waits for the whole tree.
-  for (auto& n : nodes_) {
-    if (n->task >= 0) options_.scheduler->wait_flushed(n->task);
+  {
+    std::lock_guard<std::mutex> lock(frame_mu_);
+    in_frame_ = true;
   }
+  flush_children(root_.get());
+  {
+    std::lock_guard<std::mutex> lock(frame_mu_);
+    in_frame_ = false;
+    ++frames_done_;
+  }
+  frame_cv_.notify_all();
+  // Every model gets the marker after its last input (its parent's run passes it on once it
+  // has flushed), so waiting for every task, parents first, waits for the whole tree.
+  std::vector<int> tasks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : nodes_) {
+      if (n->task >= 0) tasks.push_back(n->task);
+    }
+  }
+  for (int t : tasks) options_.scheduler->wait_flushed(t);
+}
+
+void SensorGraph::remove_tasks() {
+  std::vector<int> tasks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : nodes_) {
+      if (n->task >= 0) tasks.push_back(n->task);
+    }
+  }
+  for (int t : tasks) options_.scheduler->remove_task(t);
 }
 
 void SensorGraph::flush_children(Node* node) {
-  for (Node* c : node->children) flush_node(c);
+  for (const auto& c : *children_of(node)) flush_node(c.get());
 }
 
 void SensorGraph::flush_node(Node* node) {
@@ -301,29 +494,31 @@ void SensorGraph::flush_node(Node* node) {
     Status s = node->transform->flush(&out);
     if (!s.ok()) {
       node->errors++;
-      spdlog::warn("sensor {}: {}: flush: {}", node->plan->sensor, node->plan->label, s.message());
+      spdlog::warn("sensor {}: {}: flush: {}", node->plan.sensor, node->plan.label, s.message());
     }
+    const auto kids = children_of(node);
     for (const Item& o : out) {
-      for (Node* c : node->children) feed(c, o);
+      for (const auto& c : *kids) feed(c.get(), o);
     }
   }
-  for (Node* c : node->children) flush_node(c);
+  for (const auto& c : *children_of(node)) flush_node(c.get());
 }
 
 std::vector<NodeStatsSnapshot> SensorGraph::stats() const {
   std::vector<NodeStatsSnapshot> out;
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& n : nodes_) {
     NodeStatsSnapshot s;
-    s.id = n->plan_id;
-    s.sensor = n->plan->sensor;
-    s.kind = std::string(node_kind_name(n->plan->params));
-    s.label = n->plan->label;
-    s.key = n->plan->key;
-    s.consumers = n->plan->consumers;
+    s.id = n->plan.id;
+    s.sensor = n->plan.sensor;
+    s.kind = std::string(node_kind_name(n->plan.params));
+    s.label = n->plan.label;
+    s.key = n->plan.key;
+    s.consumers = n->plan.consumers;
     s.items = n->items.load();
     s.errors = n->errors.load();
     s.busy_ns = n->busy_ns.load();
-    if (const auto* mp = std::get_if<ModelParams>(&n->plan->params)) s.model = mp->model;
+    if (const auto* mp = std::get_if<ModelParams>(&n->plan.params)) s.model = mp->model;
     if (n->task >= 0) {
       SchedStatsSnapshot t = options_.scheduler->stats(n->task);
       s.dropped = t.skipped;

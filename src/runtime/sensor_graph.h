@@ -16,7 +16,17 @@
 // Errors in one node fail that item (counted on the node and, for models, on the model) and
 // never stop the graph; the other branches still run.
 //
-// Thread-safety: process_frame()/flush() from one thread; stats() from any thread.
+// A graph changes while it runs (update): nodes are identified by their plan key, so a new plan
+// for the same sensor keeps every node it still has (with its state: windows, model streams,
+// queues, statistics), builds and attaches the new ones below their running parents (a fourth
+// wake-word head reads the running embedding), and detaches, drains and removes the ones it no
+// longer has. Children lists are immutable snapshots swapped atomically: a thread driving a node
+// reads one snapshot per item, and a detached node is released only after every thread that could
+// hold an older snapshot has passed a safe point (the graph thread its current frame, a lane its
+// current run of the model above).
+//
+// Thread-safety: process_frame()/flush() from one thread (the graph thread); update() from one
+// control thread, at any time before flush(); stats() from any thread.
 #pragma once
 
 #include <atomic>
@@ -69,22 +79,40 @@ class SensorGraph {
   // transform node run by the graph thread (windows, resamplers, features), so no window joins
   // data from before and after the gap; the models' own state is kept.
   void process_frame(const FramePtr& frame);
+  // Changes the graph, while it runs, to the plan's tree under `source` (the same sensor: the same
+  // source key). A node whose key is in both, under a kept parent, is kept (a model node only when
+  // `models` gives the same instance: a replaced model is a new node, and so is all below it); its
+  // statistics' plan id, consumers and pipelines follow the new plan. Everything that can fail (a
+  // transform node's parameters, a model stream) is built before the running graph changes:
+  // on an error nothing has changed. Nodes no longer in the plan get no new input; what their
+  // models have queued still runs (drained), then their tasks go. `models`, `tasks` and
+  // `observed` as in Options; `tasks` must hold every new model.
+  Status update(const Plan& plan, int source, const std::map<std::string, ModelInstance*>& models,
+                const std::map<std::string, TaskOptions>& tasks, const std::set<std::string>& observed);
   // End of stream: flushes pending data (e.g. the last partial audio window) through the tree
   // and returns when every model has processed everything queued before it.
   void flush();
+  // After flush(), once nothing feeds the graph: removes its models' tasks from the scheduler (a
+  // sensor stopped while the device runs), so that the graph may go.
+  void remove_tasks();
 
   std::vector<NodeStatsSnapshot> stats() const;
 
  private:
   struct Node;
+  using Children = std::vector<std::shared_ptr<Node>>;
 
   struct Node {
-    int plan_id = 0;
-    const PlanNode* plan = nullptr;
+    // The plan node it was built from. key, label, sensor and params never change (the driving
+    // threads read them); id, parent, children, consumers and pipelines follow the latest plan
+    // and are read and written under SensorGraph::mu_ only.
+    PlanNode plan;
+    Node* parent = nullptr;                                        // null at the root
+    ModelInstance* instance = nullptr;                             // model nodes
     std::unique_ptr<ExecNode> transform;                           // transform nodes
     std::unique_ptr<ModelStream> model;                            // model nodes
     std::shared_ptr<const std::vector<std::string>> output_names;  // model nodes: declared outputs
-    std::vector<Node*> children;
+    std::atomic<std::shared_ptr<const Children>> children{std::make_shared<const Children>()};
     std::atomic<uint64_t> items{0};
     std::atomic<uint64_t> errors{0};
     std::atomic<int64_t> busy_ns{0};
@@ -94,12 +122,35 @@ class SensorGraph {
     // A cascade's crops node is this node or below it (it reads Item::frame, the sensor frame); and
     // whether any child is such a node: otherwise this node's outputs drop their reference to the
     // frame, so model queues hold no frames that nothing will crop.
-    bool needs_frame = false;
-    bool pass_frame = false;
-    bool observed = false;  // model nodes: every run goes to options_.observer
+    bool needs_frame = false;             // under mu_
+    std::atomic<bool> pass_frame{false};  // set under mu_, read by the driving thread
+    std::atomic<bool> observed{false};    // model nodes: every run goes to options_.observer
+  };
+  // Nodes built for update() (or create()), not yet reachable by any thread.
+  struct Built {
+    std::vector<std::shared_ptr<Node>> fresh;                // in plan order, parents first
+    std::map<Node*, std::shared_ptr<const Children>> lists;  // new children lists, kept and new nodes
+    std::vector<std::shared_ptr<Node>> gone;                 // kept parents' children no longer in the plan
   };
 
   explicit SensorGraph(const Options& options) : options_(options) {}
+  // Builds the nodes of the plan's tree under `id` that `keep` does not hold, and the children
+  // list of every node in it; nothing running changes.
+  Status build(const Plan& plan, int id, Node* parent, const std::map<std::string, std::shared_ptr<Node>>& keep,
+               const std::map<std::string, ModelInstance*>& models, Built* out, std::shared_ptr<Node>* node);
+  // Adds the scheduler tasks of the new model nodes.
+  Status add_tasks(const Built& built, const std::map<std::string, TaskOptions>& tasks);
+  // Under mu_: the frame marks (crops below) and every model task's feeds, from the whole tree.
+  void mark_frames();
+  void set_feeds();
+  // Waits until no thread can still hold a children list of `parent` from before a change: the
+  // graph thread's current frame, or the current run of the nearest model above it.
+  void wait_safe_point(const Node* parent);
+  // Drains and removes nodes no longer in the graph (their subtrees too).
+  void retire(const std::vector<std::shared_ptr<Node>>& gone);
+  static std::shared_ptr<const Children> children_of(const Node* n) {
+    return n->children.load(std::memory_order_acquire);
+  }
   // The hops of one item, one verb each (docs/developer.md):
   //   1. process_frame: a sensor's frame enters at the root as an item;
   //   2. feed: an item reaches a node: a transform node runs it now (run_transform), a model
@@ -107,6 +158,7 @@ class SensorGraph {
   //   3. run_model: a lane runs a model node's task: 1..n queued inputs in one engine call;
   //   4. publish: a model's result goes to the rules, the sinks and the nodes below;
   //   5. pass_on: a node's outputs go to its children (feed), or its failure is counted.
+  void process(const FramePtr& frame);
   void feed(Node* node, const Item& item);
   void run_transform(Node* node, const Item& item);
   void run_model(Node* node, int accelerator, std::vector<TaskInput>& batch);
@@ -118,9 +170,16 @@ class SensorGraph {
   void flush_children(Node* node);
 
   Options options_;
-  std::vector<std::unique_ptr<Node>> nodes_;
-  Node* root_ = nullptr;
+  std::mutex update_mu_;                      // one update() at a time
+  mutable std::mutex mu_;                     // nodes_ and the plan fields of every node
+  std::vector<std::shared_ptr<Node>> nodes_;  // every node in the graph, parents before children
+  std::shared_ptr<Node> root_;
   PredictionSink* sink_ = nullptr;
+  // The graph thread's frames, for the safe point of a change above the models.
+  std::mutex frame_mu_;
+  std::condition_variable frame_cv_;
+  bool in_frame_ = false;
+  uint64_t frames_done_ = 0;
 };
 
 }  // namespace sensix

@@ -71,8 +71,52 @@ int Scheduler::add_task(TaskOptions options, RunFn run, FlushFn flush) {
 
 void Scheduler::set_feeds(int task, std::vector<int> downstream) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (int d : downstream) tasks_.at(static_cast<size_t>(d))->feeds_upstream = true;
+  std::erase_if(downstream, [&](int d) { return tasks_.at(static_cast<size_t>(d))->retired; });
   tasks_.at(static_cast<size_t>(task))->feeds = std::move(downstream);
+  mark_upstream();
+  // A task that waited for room below it may run now (its new feeds have room).
+  ++changes_;
+  work_.notify_all();
+}
+
+void Scheduler::mark_upstream() {
+  for (auto& t : tasks_) t->feeds_upstream = false;
+  for (auto& t : tasks_) {
+    for (int d : t->feeds) tasks_[static_cast<size_t>(d)]->feeds_upstream = true;
+  }
+}
+
+void Scheduler::wait_idle(int task) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Task& t = *tasks_.at(static_cast<size_t>(task));
+  ++t.idle_waiters;
+  env_->wait_until(room_, lock, TimePoint::max(), [&] { return !t.running; });
+  --t.idle_waiters;
+}
+
+void Scheduler::remove_task(int task) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Task& t = *tasks_.at(static_cast<size_t>(task));
+  if (!t.retired) {
+    t.retired = true;
+    t.stats.dropped += static_cast<uint64_t>(
+        std::count_if(t.queue.begin(), t.queue.end(), [](const Entry& e) { return e.input.has_value(); }));
+    t.queue.clear();
+    t.ends = false;
+    t.flushed = true;  // a flush waiter goes on
+    for (auto& x : tasks_) std::erase(x->feeds, task);
+    t.feeds.clear();
+    mark_upstream();
+    // Producers waiting for room in this queue, and lanes waiting on its feeds, go on.
+    ++changes_;
+    work_.notify_all();
+    room_.notify_all();
+  }
+  if (!t_in_lane) env_->wait_until(room_, lock, TimePoint::max(), [&] { return !t.running; });
+  if (!t.running) {
+    t.run = nullptr;
+    t.flush = nullptr;
+  }
 }
 
 bool Scheduler::feeds_full(const Task& t) const {
@@ -160,6 +204,7 @@ void Scheduler::submit(int task, TaskInput input) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stop_) return;
   Task& t = *tasks_.at(static_cast<size_t>(task));
+  if (t.retired) return;  // a producer that had not yet seen it go
   const auto now = env_->now();
   Entry e;
   const Clock::time_point captured = input.captured == Clock::time_point{} ? now : input.captured;
@@ -188,7 +233,7 @@ void Scheduler::submit(int task, TaskInput input) {
     // A full queue: wait until the lanes have taken it down to the low mark, then refill (one
     // wake-up per capacity/2 inputs instead of one per input).
     env_->wait_until(room_, lock, TimePoint::max(), [&] { return stop_ || t.queue.size() <= low_mark(t); });
-    if (stop_) return;
+    if (stop_ || t.retired) return;
   }
   if (t.opt.objective_ns > 0) {
     if (t.last_arrival != Clock::time_point{}) {
@@ -210,6 +255,7 @@ void Scheduler::submit_end(int task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     Task& t = *tasks_.at(static_cast<size_t>(task));
+    if (t.retired) return;
     Entry e;
     e.arrival = e.deadline = env_->now();
     t.queue.push_back(std::move(e));
@@ -410,6 +456,7 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
     const bool deferred = deferred_to(lane, pick.task);
     if (deferred) ++changes_;
     t.last_lane = lane;
+    t.running = true;
     busy_[static_cast<size_t>(t.group)] = true;
     take_threads(accelerator, t.opt.threads, +1);
     if (pick.count == 0) {  // the end-of-stream marker
@@ -467,6 +514,8 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
       }
     }
     busy_[static_cast<size_t>(t.group)] = false;
+    t.running = false;
+    const bool released = t.retired || t.idle_waiters > 0;  // remove_task, wait_idle wait for this run to end
     take_threads(accelerator, t.opt.threads, -1);
     // The freed threads (and group) matter to the other lanes only when some input waits; this
     // lane looks again itself. A flush waiter is woken when the marker has been run.
@@ -475,7 +524,7 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
     const bool flushed = pick.count == 0;
     lock.unlock();
     if (waiting) work_.notify_all();
-    if (flushed) room_.notify_all();
+    if (flushed || released) room_.notify_all();
     lock.lock();
   }
 }

@@ -155,8 +155,20 @@ class Scheduler {
 
   const DevicePlan& plan() const { return plan_; }
 
+  // Before or after start(): a task added to a running scheduler takes inputs at once (a model
+  // applied while the device runs).
   int add_task(TaskOptions options, RunFn run, FlushFn flush);
-  // The tasks whose inputs `task`'s runs make (a model feeding another's stream or crops). Where
+  // The task takes no input any more: what is queued is discarded (to run it first: submit_end,
+  // then wait_flushed), later submits to it are ignored, it is dropped from every task's feeds,
+  // and this returns once its run in progress (if any) has ended, so that its run and flush
+  // functions are never called again and are released. Its statistics stay readable. Its index
+  // is never given to another task (a producer still holding it cannot reach a stranger). Not
+  // from a lane's run of this task (it would wait for itself). Idempotent.
+  void remove_task(int task);
+  // Returns once no lane runs `task` (at once when none does). Not from a lane's run of it.
+  void wait_idle(int task);
+  // The tasks whose inputs `task`'s runs make (a model feeding another's stream or crops), in
+  // place of any given before (a graph changed while running sets them again). Where
   // such a task is lossless, `task` runs only while that task's queue has room (backpressure): a
   // lane's own submit never waits, so without this a fast model upstream of a slow one would pile
   // up inputs below it without bound (a replay at --speed max). The graph must be acyclic.
@@ -197,6 +209,9 @@ class Scheduler {
     bool lossless = false;
     int group = 0;                // index into busy_ (one per model)
     int last_lane = -1;           // the lane that ran it last (cache affinity, see choose())
+    bool running = false;         // a lane runs it (or its marker) now
+    bool retired = false;         // remove_task: takes no input, never runs again
+    int idle_waiters = 0;         // wait_idle calls waiting for its run to end
     std::vector<int> feeds;       // tasks its runs submit to (set_feeds)
     bool feeds_upstream = false;  // some task feeds it: room in its queue may let that one run
     // admission under overload
@@ -235,6 +250,8 @@ class Scheduler {
   bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
                           Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
+  // Sets each task's feeds_upstream from every task's feeds.
+  void mark_upstream();
   // A lossless producer blocked on t's full queue goes on when the queue is down to this.
   static size_t low_mark(const Task& t) { return t.capacity / 2; }
   void skip_stale(Task& t, Clock::time_point now);

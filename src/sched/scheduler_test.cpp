@@ -319,6 +319,61 @@ TEST(Scheduler, AffinityNeverKeepsAnInputFromAnIdleLane) {
   EXPECT_EQ(peak.load(), 2) << "an input waited for a busy lane while the other lane idled";
 }
 
+// A graph changed while it runs: a task added after start() takes inputs at once; a removed one
+// finishes its run in progress, discards its queue, ignores later inputs and is never run again.
+TEST(Scheduler, TasksComeAndGoWhileItRuns) {
+  Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true});
+  Recorder rec;
+  auto a = s.add_task(task("a"), rec.fn("a", 1ms), [] {});
+  s.start();
+  s.submit(a, input(0));
+  auto b = s.add_task(task("b"), rec.fn("b", 1ms), [] {});
+  s.submit(b, input(0));
+  ASSERT_TRUE(eventually([&] { return rec.snapshot().size() == 2; })) << "the added task ran";
+
+  std::atomic<bool> in_run{false}, run_ended{false};
+  auto slow = s.add_task(
+      task("slow"),
+      [&](int, std::vector<TaskInput>&) {
+        in_run = true;
+        std::this_thread::sleep_for(100ms);
+        run_ended = true;
+      },
+      [] {});
+  for (uint64_t i = 0; i < 3; ++i) s.submit(slow, input(i));
+  ASSERT_TRUE(eventually([&] { return in_run.load(); }));
+  s.remove_task(slow);
+  EXPECT_TRUE(run_ended) << "remove_task returned while its run went on";
+  EXPECT_EQ(s.stats(slow).dropped, 2u) << "the two queued inputs are discarded, and counted";
+  in_run = false;
+  s.submit(slow, input(3));
+  s.submit_end(slow);
+  s.wait_flushed(slow);  // returns at once
+  s.submit(a, input(1));
+  drain(s, {a, b});
+  EXPECT_FALSE(in_run) << "a removed task ran again";
+  EXPECT_EQ(rec.snapshot().size(), 3u);
+  s.remove_task(slow);  // idempotent
+}
+
+// A lossless producer waiting for room in a queue goes on when that task is removed.
+TEST(Scheduler, RemovingATaskReleasesAProducerWaitingForItsQueue) {
+  Scheduler s(device({1}), {.queue_capacity = 2, .lossless = true});  // not started: nothing takes inputs
+  Recorder rec;
+  auto t = s.add_task(task("m"), rec.fn("m", 1ms), [] {});
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    for (uint64_t i = 0; i < 3; ++i) s.submit(t, input(i));  // the third waits for room
+    done = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(done) << "the producer did not wait for room";
+  s.remove_task(t);
+  producer.join();
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(rec.snapshot().empty());
+}
+
 TEST(Scheduler, UnderOverloadLowPriorityIsSkippedAtAControlledRateAndCounted) {
   Scheduler s(device({1}), {.queue_capacity = 4, .lossless = false});
   Recorder rec;

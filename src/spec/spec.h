@@ -650,6 +650,10 @@ struct Document {
   Origin origin;
   Metadata metadata;
   Spec spec;
+  // The document as written, in canonical form (YAML with every map's keys sorted; comments,
+  // layout and the origin dropped): two documents with the same canonical text say the same.
+  // What a store keeps and what a running set is compared with (same_document).
+  std::string canonical;
 };
 
 using SensorDoc = Document<SensorSpec>;

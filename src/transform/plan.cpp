@@ -70,6 +70,18 @@ std::vector<int> Plan::sources() const {
   return out;
 }
 
+int Plan::source_of(std::string_view sensor) const {
+  for (const auto& n : nodes_) {
+    if (n.parent < 0 && n.sensor == sensor) return n.id;
+  }
+  return -1;
+}
+
+int Plan::find_key(std::string_view key) const {
+  auto it = by_key_.find(std::string(key));
+  return it == by_key_.end() ? -1 : it->second;
+}
+
 std::vector<int> Plan::model_nodes() const {
   std::vector<int> out;
   for (const auto& n : nodes_) {

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -141,6 +142,10 @@ class Plan {
   const std::vector<PlanNode>& nodes() const { return nodes_; }
   const PlanNode& node(int id) const { return nodes_.at(static_cast<size_t>(id)); }
   std::vector<int> sources() const;
+  // The source node of `sensor`, or -1.
+  int source_of(std::string_view sensor) const;
+  // The node with canonical key `key`, or -1.
+  int find_key(std::string_view key) const;
   // Model node ids, in creation order.
   std::vector<int> model_nodes() const;
   // Node ids under `id` (excluding it), depth first.

@@ -1,0 +1,273 @@
+// Documents applied to a running runtime (Runtime::apply): the quickstart's voice pipeline runs on
+// a looping real recording at twice real time (a real-time sensor: a stalled graph would drop
+// frames, counted), and models, pipelines and sensors come and go beside it. Real models, real
+// engines, nothing mocked.
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "docs/parser.h"
+#include "e2e_support.h"
+#include "runtime/runtime.h"
+#include "support/wait.h"
+
+namespace sensix {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// A fourth head on the shared embedding, in a pipeline of its own, and a second sensor.
+const char* kIntent = R"(apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: intent}
+spec:
+  steps:
+    - {model: oww-mel, from: {sensor: speech}}
+    - {model: oww-embedding, from: {model: oww-mel}}
+    - {model: timer, from: {model: oww-embedding}}
+)";
+const char* kSecondSensor = R"(apiVersion: sensix/v1
+kind: Sensor
+metadata: {name: speech-2}
+spec:
+  driver: audio-file
+  path: samples:demo/speech.wav
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: vad-2}
+spec:
+  steps:
+    - {model: silero-vad, from: {sensor: speech-2}}
+)";
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Every document these tests use, from one text: the quickstart, the timer head, the intent
+// pipeline and the second sensor (the same text gives the same canonical documents).
+DocumentSet apply_documents(const std::string& extra = "") {
+  const std::string text = file_text(testing::source_path("examples/quickstart.yaml")) + "\n---\n" +
+                           file_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" + kIntent + "---\n" +
+                           kSecondSensor + extra;
+  auto docs = parse_document_text(text, "apply.yaml", testing::source_path("examples"));
+  EXPECT_TRUE(docs.ok()) << docs.status();
+  DocumentSet d = docs.ok() ? *docs : DocumentSet{};
+  // One second of frames between the driver and the graph at twice real time: a moment's
+  // starvation (another test on both cores) drops nothing, a graph held for a second would.
+  for (auto& s : d.sensors) s.spec.buffer.capacity = 100;
+  return d;
+}
+
+const ModelRuntimeStats* model_stats_of(const RuntimeStats& st, const std::string& name) {
+  for (const auto& m : st.models) {
+    if (m.model.name == name) return &m;
+  }
+  return nullptr;
+}
+
+const SensorStatsSnapshot* sensor_stats_of(const RuntimeStats& st, const std::string& name) {
+  for (const auto& s : st.sensors) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// The plan nodes of a model (one per sensor it reads).
+std::vector<NodeStatsSnapshot> model_nodes_of(const RuntimeStats& st, const std::string& model) {
+  std::vector<NodeStatsSnapshot> out;
+  for (const auto& n : st.nodes) {
+    if (n.model == model) out.push_back(n);
+  }
+  return out;
+}
+
+// The models' plan nodes ran for as long as the models did: a node rebuilt by an apply would
+// count only its runs since (and a window rebuilt would have lost its rows, a stream its state).
+void expect_nodes_kept(const RuntimeStats& st, const std::vector<std::string>& models) {
+  for (const auto& name : models) {
+    const auto nodes = model_nodes_of(st, name);
+    const auto* m = model_stats_of(st, name);
+    ASSERT_EQ(nodes.size(), 1u) << name;
+    ASSERT_NE(m, nullptr) << name;
+    EXPECT_NEAR(static_cast<double>(nodes[0].items), static_cast<double>(m->model.runs), 2.0)
+        << name << ": its node ran less than the model: rebuilt by the apply";
+  }
+}
+
+const std::vector<std::string> kVoiceModels = {"silero-vad", "oww-mel", "oww-embedding",
+                                               "hey-jarvis", "alexa",   "hey-mycroft"};
+
+uint64_t runs_of(const Runtime& rt, const std::string& name) {
+  const auto st = rt.stats();
+  const auto* m = model_stats_of(st, name);
+  return m ? m->model.runs : 0;
+}
+
+class ApplyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    all_ = apply_documents();
+    voice_ = testing::only_pipelines(all_, {"voice"});
+    RuntimeOptions o;
+    o.speed = 2.0;  // twice real time, dropping the oldest frame when the graph falls behind
+    o.loop = true;
+    auto rt = Runtime::create(voice_, o);
+    ASSERT_TRUE(rt.ok()) << rt.status();
+    rt_ = std::move(rt).value();
+    ASSERT_TRUE(rt_->start().ok());
+    ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "hey-jarvis") >= 10; }, 60s));
+  }
+  void TearDown() override {
+    if (rt_) rt_->stop();
+  }
+
+  DocumentSet all_, voice_;
+  std::unique_ptr<Runtime> rt_;
+};
+
+TEST_F(ApplyTest, AHeadAppliedWhileRunningReadsTheRunningEmbeddingWithNoGap) {
+  const DocumentSet with_intent = testing::only_pipelines(all_, {"voice", "intent"});
+  const RuntimeStats before = rt_->stats();
+  auto r = rt_->apply(with_intent);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->loaded, ElementsAre("timer"));
+  EXPECT_THAT(r->replaced, IsEmpty());
+  EXPECT_THAT(r->started, IsEmpty());
+  EXPECT_THAT(r->stopped, IsEmpty());
+  EXPECT_THAT(r->restarted, IsEmpty());
+  EXPECT_THAT(r->updated, ElementsAre("speech"));
+  EXPECT_THAT(r->released, IsEmpty());
+  // Only the head's own window, tensor and model node are new; the window reads the running embedding.
+  ASSERT_EQ(r->shared.size(), 1u);
+  EXPECT_THAT(r->shared[0], HasSubstr("reads speech/"));
+  EXPECT_THAT(r->shared[0], HasSubstr("model(oww-embedding)"));
+  EXPECT_EQ(r->attached.size(), 3u) << ::testing::PrintToString(r->attached);
+
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "timer") >= 20; }, 60s));
+  const RuntimeStats after = rt_->stats();
+  // One embedding, read by four heads; it kept running (its node's count went on, not from zero).
+  const auto emb_before = model_nodes_of(before, "oww-embedding");
+  const auto emb_after = model_nodes_of(after, "oww-embedding");
+  ASSERT_EQ(emb_after.size(), 1u);
+  EXPECT_GT(emb_after[0].items, emb_before[0].items);
+  EXPECT_THAT(emb_after[0].consumers, ::testing::Contains("timer"));
+  // No gap: every embedding run since before the apply reached hey-jarvis (give or take those
+  // in flight), and the sensor dropped no frame.
+  const auto head_before = model_nodes_of(before, "hey-jarvis");
+  const auto head_after = model_nodes_of(after, "hey-jarvis");
+  const int64_t emb_runs = static_cast<int64_t>(emb_after[0].items - emb_before[0].items);
+  const int64_t head_runs = static_cast<int64_t>(head_after[0].items - head_before[0].items);
+  EXPECT_LE(std::abs(emb_runs - head_runs), 2 * static_cast<int64_t>(emb_after[0].sched->capacity));
+  EXPECT_EQ(sensor_stats_of(after, "speech")->dropped, 0u);
+  for (const auto& m : after.models) EXPECT_EQ(m.model.errors, 0u) << m.model.name;
+  // The model instance was not reloaded: the same load, the runs go on.
+  EXPECT_EQ(model_stats_of(after, "oww-embedding")->model.load_ns,
+            model_stats_of(before, "oww-embedding")->model.load_ns);
+  EXPECT_THAT(rt_->documents().pipelines, ::testing::SizeIs(2));
+  expect_nodes_kept(after, kVoiceModels);
+}
+
+TEST_F(ApplyTest, ADeletedHeadIsUnloadedAndItsStepsReleasedWhileTheSharedOnesRun) {
+  ASSERT_TRUE(rt_->apply(testing::only_pipelines(all_, {"voice", "intent"})).ok());
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "timer") >= 5; }, 60s));
+  auto r = rt_->apply(voice_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->unloaded, ElementsAre("timer"));
+  EXPECT_EQ(r->released.size(), 3u) << ::testing::PrintToString(r->released);
+  EXPECT_THAT(r->attached, IsEmpty());
+  const RuntimeStats st = rt_->stats();
+  EXPECT_EQ(model_stats_of(st, "timer"), nullptr);
+  EXPECT_THAT(model_nodes_of(st, "timer"), IsEmpty());
+  const uint64_t emb = runs_of(*rt_, "oww-embedding");
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "oww-embedding") > emb + 10; }, 60s))
+      << "the chain stopped";
+  EXPECT_EQ(sensor_stats_of(rt_->stats(), "speech")->dropped, 0u);
+  expect_nodes_kept(rt_->stats(), kVoiceModels);
+}
+
+TEST_F(ApplyTest, ASensorStartsAndStopsBesideTheRunningOne) {
+  auto r = rt_->apply(testing::only_pipelines(all_, {"voice", "vad-2"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->started, ElementsAre("speech-2"));
+  EXPECT_THAT(r->loaded, IsEmpty()) << "silero-vad runs already: the new sensor's step uses it";
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        const auto st = rt_->stats();
+        const auto* s = sensor_stats_of(st, "speech-2");
+        return s && s->frames > 50;
+      },
+      60s));
+  r = rt_->apply(voice_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->stopped, ElementsAre("speech-2"));
+  EXPECT_THAT(r->unloaded, IsEmpty());
+  const RuntimeStats st = rt_->stats();
+  EXPECT_EQ(sensor_stats_of(st, "speech-2"), nullptr);
+  EXPECT_EQ(sensor_stats_of(st, "speech")->dropped, 0u);
+  EXPECT_EQ(model_nodes_of(st, "silero-vad").size(), 1u);
+  std::vector<std::string> others(kVoiceModels.begin() + 1, kVoiceModels.end());  // silero-vad ran on both
+  expect_nodes_kept(st, others);
+}
+
+TEST_F(ApplyTest, ADryRunSaysWhatWouldChangeAndChangesNothing) {
+  auto r = rt_->apply(testing::only_pipelines(all_, {"voice", "intent"}), /*dry_run=*/true);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->dry_run);
+  EXPECT_THAT(r->loaded, ElementsAre("timer"));
+  EXPECT_EQ(r->shared.size(), 1u);
+  EXPECT_EQ(model_stats_of(rt_->stats(), "timer"), nullptr);
+  EXPECT_THAT(rt_->documents().pipelines, ::testing::SizeIs(1));
+}
+
+TEST_F(ApplyTest, AnApplyWithOneBadDocumentChangesNothing) {
+  DocumentSet bad = testing::only_pipelines(all_, {"voice", "intent", "vad-2"});
+  for (auto& m : bad.models) {
+    if (m.metadata.name == "timer") m.spec.sha256 = std::string(64, '0');
+  }
+  auto r = rt_->apply(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("Model/timer"));
+  EXPECT_THAT(r.status().message(), HasSubstr("sha256"));
+  const RuntimeStats st = rt_->stats();
+  EXPECT_EQ(model_stats_of(st, "timer"), nullptr);
+  EXPECT_EQ(sensor_stats_of(st, "speech-2"), nullptr) << "the good part of a bad set was applied";
+  EXPECT_THAT(rt_->documents().pipelines, ::testing::SizeIs(1));
+  const uint64_t jarvis = runs_of(*rt_, "hey-jarvis");
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "hey-jarvis") > jarvis + 5; }, 60s));
+}
+
+TEST_F(ApplyTest, WhatCannotChangeWhileRunningIsRefusedByName) {
+  // The voice pipeline declares event rules, fixed while running.
+  DocumentSet changed = voice_;
+  changed.pipelines[0].canonical += "# changed\n";
+  auto r = rt_->apply(changed);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("Pipeline/voice: spec.events"));
+  // A Device document.
+  auto with_device = parse_document_text(file_text(testing::source_path("examples/quickstart.yaml")) +
+                                             "\n---\napiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\n"
+                                             "spec: {cores: 1}\n",
+                                         "apply.yaml", testing::source_path("examples"));
+  ASSERT_TRUE(with_device.ok()) << with_device.status();
+  r = rt_->apply(testing::only_pipelines(*with_device, {"voice"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("Device/edge: added"));
+  EXPECT_THAT(rt_->documents().devices, IsEmpty());
+}
+
+}  // namespace
+}  // namespace sensix
