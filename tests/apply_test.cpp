@@ -34,6 +34,12 @@ spec:
     - {model: oww-embedding, from: {model: oww-mel}}
     - {model: timer, from: {model: oww-embedding}}
 )";
+// The same with a rule of its own.
+const char* kIntentRule = R"(
+  events:
+    - name: timer-heard
+      when: "timer"
+)";
 const char* kSecondSensor = R"(apiVersion: sensix/v1
 kind: Sensor
 metadata: {name: speech-2}
@@ -57,11 +63,12 @@ std::string file_text(const std::string& path) {
 }
 
 // Every document these tests use, from one text: the quickstart, the timer head, the intent
-// pipeline and the second sensor (the same text gives the same canonical documents).
-DocumentSet apply_documents(const std::string& extra = "") {
+// pipeline (with `intent_events` after its steps) and the second sensor (the same text gives the
+// same canonical documents).
+DocumentSet apply_documents(const std::string& intent_events = "") {
   const std::string text = file_text(testing::source_path("examples/quickstart.yaml")) + "\n---\n" +
-                           file_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" + kIntent + "---\n" +
-                           kSecondSensor + extra;
+                           file_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" + kIntent +
+                           intent_events + "---\n" + kSecondSensor;
   auto docs = parse_document_text(text, "apply.yaml", testing::source_path("examples"));
   EXPECT_TRUE(docs.ok()) << docs.status();
   DocumentSet d = docs.ok() ? *docs : DocumentSet{};
@@ -249,24 +256,69 @@ TEST_F(ApplyTest, AnApplyWithOneBadDocumentChangesNothing) {
   ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "hey-jarvis") > jarvis + 5; }, 60s));
 }
 
-TEST_F(ApplyTest, WhatCannotChangeWhileRunningIsRefusedByName) {
-  // The voice pipeline declares event rules, fixed while running.
-  DocumentSet changed = voice_;
-  changed.pipelines[0].canonical += "# changed\n";
-  auto r = rt_->apply(changed);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_THAT(r.status().message(), HasSubstr("Pipeline/voice: spec.events"));
+TEST_F(ApplyTest, ADeviceDocumentCannotChangeWhileRunning) {
+  const RuntimeStats before = rt_->stats();
   // A Device document.
   auto with_device = parse_document_text(file_text(testing::source_path("examples/quickstart.yaml")) +
                                              "\n---\napiVersion: sensix/v1\nkind: Device\nmetadata: {name: edge}\n"
                                              "spec: {cores: 1}\n",
                                          "apply.yaml", testing::source_path("examples"));
   ASSERT_TRUE(with_device.ok()) << with_device.status();
-  r = rt_->apply(testing::only_pipelines(*with_device, {"voice"}));
+  auto r = rt_->apply(testing::only_pipelines(*with_device, {"voice"}));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("Device/edge: added"));
   EXPECT_THAT(rt_->documents().devices, IsEmpty());
+}
+
+// Event rules follow the pipelines: an unchanged pipeline's rule keeps its state and counts, a new
+// pipeline's rule comes, a deleted one's goes.
+TEST_F(ApplyTest, EventRulesComeAndGoWithTheirPipelines) {
+  ASSERT_TRUE(testing::eventually([&] { return !rt_->stats().events.rules.empty(); }, 10s));
+  DocumentSet with_rule = testing::only_pipelines(apply_documents(kIntentRule), {"voice", "intent"});
+  auto r = rt_->apply(with_rule);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->documents.of("Pipeline", "voice"), DocChange::kUnchanged);
+  auto rules = [&] {
+    std::vector<std::string> out;
+    for (const auto& x : rt_->stats().events.rules) out.push_back(x.pipeline + "/" + x.name);
+    return out;
+  };
+  EXPECT_THAT(rules(), ElementsAre("voice/wake-with-speech", "intent/timer-heard"));
+  r = rt_->apply(voice_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(rules(), ElementsAre("voice/wake-with-speech"));
+  const uint64_t jarvis = runs_of(*rt_, "hey-jarvis");
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "hey-jarvis") > jarvis + 5; }, 60s));
+}
+
+// A device service starts with nothing (RuntimeOptions::allow_empty) and every engine's
+// accelerator (RuntimeOptions::engines); its documents come through apply(), and can all go again.
+TEST(ApplyToAnEmptyRuntime, TheFirstDocumentsStartEverythingAndAnEmptySetStopsIt) {
+  const DocumentSet all = apply_documents();
+  RuntimeOptions o;
+  o.speed = 2.0;
+  o.loop = true;
+  o.allow_empty = true;
+  o.engines = {"onnxruntime", "tflite"};
+  auto rt = Runtime::create(DocumentSet{}, o);
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  ASSERT_TRUE((*rt)->start().ok());
+  EXPECT_TRUE((*rt)->wait(0ms)) << "nothing to wait for";
+  auto r = (*rt)->apply(testing::only_pipelines(all, {"intent"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->started, ElementsAre("speech"));
+  EXPECT_THAT(r->loaded, ElementsAre("oww-embedding", "oww-mel", "timer"));
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(**rt, "timer") >= 5; }, 60s));
+  r = (*rt)->apply(DocumentSet{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->stopped, ElementsAre("speech"));
+  EXPECT_THAT(r->unloaded, ElementsAre("oww-embedding", "oww-mel", "timer"));
+  const RuntimeStats st = (*rt)->stats();
+  EXPECT_THAT(st.models, IsEmpty());
+  EXPECT_THAT(st.sensors, IsEmpty());
+  EXPECT_THAT(st.nodes, IsEmpty());
+  (*rt)->stop();
 }
 
 }  // namespace

@@ -87,6 +87,38 @@ Result<std::unique_ptr<EventEngine>> EventEngine::create(const DocumentSet& docs
   return e;
 }
 
+std::unique_ptr<EventEngine> EventEngine::empty(Env*, size_t capacity) {
+  std::unique_ptr<EventEngine> e(new EventEngine());
+  e->capacity_ = std::max<size_t>(capacity, 1);
+  return e;
+}
+
+void EventEngine::update(std::unique_ptr<EventEngine> next, const std::set<std::string>& keep) {
+  std::vector<std::unique_ptr<PipelineRules>> pipelines;
+  std::vector<std::map<std::string, std::string>> sensor_of;
+  std::set<std::string> observed;
+  if (next) {
+    pipelines = std::move(next->pipelines_);
+    sensor_of = std::move(next->sensor_of_);
+    observed = std::move(next->observed_);
+  }
+  std::lock_guard<std::mutex> lock(rules_mu_);
+  for (auto& p : pipelines) {
+    if (!keep.count(p->pipeline())) continue;
+    for (auto& running : pipelines_) {
+      if (running && running->pipeline() == p->pipeline()) p = std::move(running);
+    }
+  }
+  pipelines_ = std::move(pipelines);
+  sensor_of_ = std::move(sensor_of);
+  observed_ = std::move(observed);
+}
+
+bool EventEngine::has_rules() const {
+  std::lock_guard<std::mutex> lock(rules_mu_);
+  return !pipelines_.empty();
+}
+
 EventEngine::~EventEngine() { stop(); }
 
 void EventEngine::start(PredictionSink* sink) {

@@ -40,7 +40,17 @@ class EventEngine final : public ResultObserver {
   static Result<std::unique_ptr<EventEngine>> create(const DocumentSet& docs,
                                                      const std::map<std::string, std::vector<std::string>>& labels,
                                                      Env* env = Env::Default(), size_t capacity = 4096);
+  // An engine without rules (a runtime whose rules may come later, through update()).
+  static std::unique_ptr<EventEngine> empty(Env* env = Env::Default(), size_t capacity = 4096);
   ~EventEngine() override;
+
+  // While running: the rules become `next`'s (made by create() for the new set of documents). The
+  // pipelines named in `keep` (their rules, and what they read, unchanged) keep their running
+  // state (pending windows, counts, cooldowns); every other pipeline starts afresh, and those gone
+  // are dropped. Results queued before are evaluated by the rules they were queued for or dropped
+  // with their pipeline. From the control thread.
+  void update(std::unique_ptr<EventEngine> next, const std::set<std::string>& keep);
+  bool has_rules() const;
 
   // The models some rule reads; the sensor graphs observe only these.
   const std::set<std::string>& observed() const { return observed_; }

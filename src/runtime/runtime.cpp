@@ -172,7 +172,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
       if (!s.from.sensor.empty()) used_sensors.insert(s.from.sensor);
     }
   }
-  if (used_models.empty() && !options.check_unused && !reuse) {
+  if (used_models.empty() && !options.check_unused && !options.allow_empty && !reuse) {
     return InvalidArgument("no Pipeline documents: nothing to run");
   }
   auto checked = [&](const std::set<std::string>& used, const std::string& name) {
@@ -236,7 +236,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
     }
     return out;
   };
-  std::vector<std::string> engines_in_use;
+  std::vector<std::string> engines_in_use = options.engines;
   for (const auto& md : docs_.models) {
     if (!used_models.count(md.metadata.name)) continue;
     for (auto& e : engines_of(md)) engines_in_use.push_back(std::move(e));
@@ -398,22 +398,30 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   if (!problems.ok()) return problems.status();
   plan_ = builder.finish();
   tasks_ = std::move(tasks);
-  if (reuse) return Status::Ok();  // apply: the running runtime takes it from here
+  // The event rules (checked against the models' labels); a runtime without rules still has an
+  // engine, so that rules applied later find the graphs observing.
   SENSIX_ASSIGN_OR_RETURN(events_, EventEngine::create(docs_, model_labels, env_));
+  if (!events_) events_ = EventEngine::empty(env_);
+  if (reuse) return Status::Ok();  // apply: the running runtime takes it from here
 
   Scheduler::Options so;
   so.env = env_;
   scheduler_ = std::make_unique<Scheduler>(*device, so);
-  for (const auto& [name, m] : models_) {  // the warm-up runs are each accelerator's first measurement
-    for (int a : tasks_.at(name).accelerators) {
-      const int64_t best = m->warmup_best_ns(m->session_for(device->accelerators[static_cast<size_t>(a)].engine));
-      if (best > 0) scheduler_->seed_profile(name, a, best);
-    }
-  }
+  for (const auto& [name, m] : models_) seed_profiles(name);
 
   // Executable graphs, one per sensor.
   for (auto& run : sensors_) SENSIX_RETURN_IF_ERROR(make_graph(run.get()));
   return Status::Ok();
+}
+
+void Runtime::seed_profiles(const std::string& model) {
+  // A loaded model's warm-up runs are its first measurement on each accelerator it may use.
+  const ModelInstance& m = *loaded_.at(model);
+  const DevicePlan& device = scheduler_->plan();
+  for (int a : tasks_.at(model).accelerators) {
+    const int64_t best = m.warmup_best_ns(m.session_for(device.accelerators[static_cast<size_t>(a)].engine));
+    if (best > 0) scheduler_->seed_profile(model, a, best);
+  }
 }
 
 Status Runtime::make_graph(SensorRun* run) {
@@ -425,10 +433,8 @@ Status Runtime::make_graph(SensorRun* run) {
   // max speed, or buffer.overflow: block), drop-oldest otherwise; as deep as the sensor's.
   go.lossless = run->queue->overflow() == Overflow::kBlock;
   go.model_queue = run->queue->capacity();
-  if (events_) {
-    go.observer = events_.get();
-    go.observed = events_->observed();
-  }
+  go.observer = events_.get();
+  go.observed = events_->observed();
   go.scheduler = scheduler_.get();
   go.env = env_;
   go.tasks = tasks_;
@@ -635,37 +641,19 @@ DocumentSet Runtime::documents() const {
 
 namespace {
 
-// A pipeline with event rules, and the sensors and models it uses, stay as they are while running
-// (the event engine is built once): the first document that would change names the problem.
-Status check_event_pipelines(const DocumentSet& running, const DocumentSet& desired, const DocumentDiff& diff) {
+// The pipelines whose event rules keep their running state: the pipeline, and every sensor and
+// model its steps read, unchanged.
+std::set<std::string> unchanged_rules(const DocumentSet& desired, const DocumentDiff& diff) {
+  std::set<std::string> keep;
   for (const auto& p : desired.pipelines) {
-    if (!p.spec.events.empty() && diff.of("Pipeline", p.metadata.name) != DocChange::kUnchanged) {
-      return FailedPrecondition(fmt::format(
-          "{}: spec.events: a pipeline with event rules cannot be added or changed while sensix runs (the event "
-          "rules are fixed when it starts); stop it and start it with the new documents",
-          doc_label(p)));
-    }
+    if (p.spec.events.empty() || diff.of("Pipeline", p.metadata.name) != DocChange::kUnchanged) continue;
+    const bool same = std::all_of(p.spec.steps.begin(), p.spec.steps.end(), [&](const StepSpec& step) {
+      return diff.of("Model", step.model) == DocChange::kUnchanged &&
+             (step.from.sensor.empty() || diff.of("Sensor", step.from.sensor) == DocChange::kUnchanged);
+    });
+    if (same) keep.insert(p.metadata.name);
   }
-  for (const auto& p : running.pipelines) {
-    if (p.spec.events.empty()) continue;
-    if (diff.of("Pipeline", p.metadata.name) == DocChange::kRemoved) {
-      return FailedPrecondition(fmt::format(
-          "{}: a pipeline with event rules cannot be deleted while sensix runs; stop it and start it without",
-          doc_label(p)));
-    }
-    for (const auto& step : p.spec.steps) {
-      for (const auto& [kind, name] : {std::pair<std::string, std::string>{"Model", step.model},
-                                       {"Sensor", step.from.sensor},
-                                       {"Model", step.from.model}}) {
-        if (name.empty() || diff.of(kind, name) == DocChange::kUnchanged) continue;
-        return FailedPrecondition(
-            fmt::format("{}/{}: {} while Pipeline/{} reads it, whose event rules are fixed while sensix runs; stop "
-                        "it and start it with the new documents",
-                        kind, name, doc_change_name(diff.of(kind, name)), p.metadata.name));
-      }
-    }
-  }
-  return Status::Ok();
+  return keep;
 }
 
 // The plan nodes that are new in `next` against `now` (fresh): a key not in `now`, or a node at
@@ -698,7 +686,6 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
                     "with the new documents",
                     e.name, doc_change_name(e.change)));
   }
-  SENSIX_RETURN_IF_ERROR(check_event_pipelines(docs_, desired, diff));
 
   // The next set, built off to the side on the running models, sensors, device and engines.
   Reuse reuse;
@@ -779,6 +766,8 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     if (run->graph) run->graph->remove_tasks();
   }
   going.clear();
+  // The event rules: unchanged pipelines keep their state; the graphs below observe what they read.
+  events_->update(std::move(next->events_), unchanged_rules(desired, diff));
 
   // 2. The new set's models, tasks, plan and documents; replaced and unused models wait until no
   // graph reads them.
@@ -801,25 +790,13 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     plan_ = next->plan_;
     docs_ = next->docs_;
   }
-  const DevicePlan& device = scheduler_->plan();
-  for (const std::string& name : result.loaded) {
-    const ModelInstance& m = *loaded_.at(name);
-    for (int a : tasks_.at(name).accelerators) {
-      const int64_t best = m.warmup_best_ns(m.session_for(device.accelerators[static_cast<size_t>(a)].engine));
-      if (best > 0) scheduler_->seed_profile(name, a, best);
-    }
-  }
-  for (const std::string& name : result.replaced) {
-    const ModelInstance& m = *loaded_.at(name);
-    for (int a : tasks_.at(name).accelerators) {
-      const int64_t best = m.warmup_best_ns(m.session_for(device.accelerators[static_cast<size_t>(a)].engine));
-      if (best > 0) scheduler_->seed_profile(name, a, best);
-    }
+  for (const auto* names : {&result.loaded, &result.replaced}) {
+    for (const std::string& name : *names) seed_profiles(name);
   }
 
   // 3. Running sensors change in place; 4. new sensors start.
   StatusList problems;
-  const std::set<std::string> observed = events_ ? events_->observed() : std::set<std::string>{};
+  const std::set<std::string> observed = events_->observed();
   for (auto& run : sensors_) {
     const int src = plan_.source_of(run->name);
     problems.add(run->graph->update(plan_, src, loaded_, tasks_, observed));
@@ -889,7 +866,7 @@ RuntimeStats Runtime::stats() const {
     }
   }
   std::sort(s.nodes.begin(), s.nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  if (events_) s.events = events_->stats();
+  if (events_ && events_->has_rules()) s.events = events_->stats();
   if (scheduler_) {
     s.accelerators = scheduler_->accelerator_stats();
     s.policy = std::string(sched_policy_name(scheduler_->plan().policy));

@@ -29,9 +29,11 @@
 // canonical keys they share, steps nobody reads any more are released, and what did not change
 // keeps running with its state (no frame lost, no gap, no reload). A changed model is replaced
 // (its old instance stops, then the new one runs); models no longer used are drained and unloaded.
-// Fixed while running (refused with FailedPrecondition; stop and create again): the Device
-// document and the accelerators (a model needing an engine that no running accelerator has), and
-// the pipelines' event rules.
+// Event rules follow the pipelines: a pipeline whose document, sensors and models did not change
+// keeps its rules' state (pending instants, cooldowns); others start afresh. Fixed while running
+// (refused with FailedPrecondition; stop and create again): the Device document and the
+// accelerators (a model needing an engine that no running accelerator has is refused by its
+// placement; RuntimeOptions::engines gives the default device every engine from the start).
 //
 // The CLI and the API drive a Runtime; it never calls them.
 //
@@ -81,6 +83,11 @@ struct RuntimeOptions {
   // Also open every sensor and load every model that no pipeline uses, to check them (then close
   // and unload them), and accept a set without pipelines: what `sensix validate` does.
   bool check_unused = false;
+  // A device service (sensix serve): a set without pipelines runs (nothing yet: documents come
+  // later through apply()), and the default device (no Device document) gives these engines an
+  // accelerator too, used or not, so that a model applied later may be placed on any of them.
+  bool allow_empty = false;
+  std::vector<std::string> engines;
   // The clock of the sensors, models, events, uptime and wait(); a test may give a ManualEnv.
   Env* env = Env::Default();
 };
@@ -152,6 +159,8 @@ class Runtime {
   Status plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const std::map<std::string, int>& sources);
   // The sensor's graph on the running scheduler.
   Status make_graph(SensorRun* run);
+  // The model's warm-up runs as the scheduler's first measurement of it on each accelerator.
+  void seed_profiles(const std::string& model);
   Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
   Status check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                          const TaskOptions& task) const;
