@@ -725,8 +725,6 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     if (!next->loaded_.count(name)) result.unloaded.push_back(name);
   }
   const std::vector<bool> attached = fresh_nodes(plan_, next->plan_, replaced, restarted);
-  std::set<std::string> stopping(result.stopped.begin(), result.stopped.end());
-  std::set<std::string> gone_models(result.unloaded.begin(), result.unloaded.end());
   const std::vector<bool> released = fresh_nodes(next->plan_, plan_, replaced, restarted);
   std::set<std::string> updated;
   for (const auto& n : next->plan_.nodes()) {

@@ -42,8 +42,7 @@ Status SensorGraph::build(const Plan& plan, int id, Node* parent,
   // Kept: the same key under a kept parent (a new parent's subtree is new), and for a model node
   // the same instance (a replaced model starts afresh, and so does all below it).
   std::shared_ptr<Node> n;
-  const bool parent_kept = parent == nullptr || std::none_of(out->fresh.begin(), out->fresh.end(),
-                                                             [&](const auto& f) { return f.get() == parent; });
+  const bool parent_kept = !out->is_fresh.count(parent);
   if (auto k = keep.find(pn.key); parent_kept && k != keep.end() && k->second->instance == instance) n = k->second;
   if (!n) {
     n = std::make_shared<Node>();
@@ -61,6 +60,7 @@ Status SensorGraph::build(const Plan& plan, int id, Node* parent,
       n->transform = std::move(t).value();
     }
     out->fresh.push_back(n);
+    out->is_fresh.insert(n.get());
   }
   Children kids;
   for (int c : pn.children) {
@@ -103,13 +103,20 @@ Status SensorGraph::add_tasks(const Built& built, const std::map<std::string, Ta
   return Status::Ok();
 }
 
+void SensorGraph::set_observed(Node* n, const std::set<std::string>& observed) {
+  if (!n->model) return;
+  const bool on = options_.observer && observed.count(n->instance->name()) > 0;
+  n->observed = on;
+  n->model->set_observed(on);
+}
+
 void SensorGraph::mark_frames() {
+  // Whether a crops node is at or below `n` (it needs the sensor frame).
   std::function<bool(Node*)> mark = [&](Node* n) {
     bool pass = false;
     for (const auto& c : *children_of(n)) pass = mark(c.get()) || pass;
     n->pass_frame.store(pass, std::memory_order_relaxed);
-    n->needs_frame = std::holds_alternative<CropsParams>(n->plan.params) || pass;
-    return n->needs_frame;
+    return std::holds_alternative<CropsParams>(n->plan.params) || pass;
   };
   mark(root_.get());
 }
@@ -147,12 +154,7 @@ Result<std::unique_ptr<SensorGraph>> SensorGraph::create(const Plan& plan, int s
   std::lock_guard<std::mutex> lock(g->mu_);
   for (auto& [node, list] : built.lists) node->children.store(list, std::memory_order_release);
   g->nodes_ = std::move(built.fresh);
-  for (auto& n : g->nodes_) {
-    if (n->model && options.observer && options.observed.count(n->instance->name())) {
-      n->model->set_observed(true);
-      n->observed = true;
-    }
-  }
+  for (auto& n : g->nodes_) g->set_observed(n.get(), options.observed);
   g->mark_frames();
   if (g->options_.scheduler) g->set_feeds();
   return g;
@@ -182,18 +184,13 @@ Status SensorGraph::update(const Plan& plan, int source, const std::map<std::str
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& n : built.fresh) {
-      const bool on = n->model && options_.observer && observed.count(n->instance->name());
-      n->observed = on;
-      if (n->model) n->model->set_observed(on);
+      set_observed(n.get(), observed);  // before it can be reached: no run of it goes unobserved
       if (auto it = built.lists.find(n.get()); it != built.lists.end()) {
         n->children.store(it->second, std::memory_order_release);
       }
     }
     for (auto& [node, list] : built.lists) {
-      if (std::find_if(built.fresh.begin(), built.fresh.end(), [&](const auto& f) { return f.get() == node; }) !=
-          built.fresh.end()) {
-        continue;
-      }
+      if (built.is_fresh.count(node)) continue;
       node->children.store(list, std::memory_order_release);
       changed.push_back(node);
     }
@@ -209,11 +206,7 @@ Status SensorGraph::update(const Plan& plan, int source, const std::map<std::str
         n->plan.pipelines = pn.pipelines;
         if (n->model) n->model->set_pipelines(pn.pipelines);
       }
-      if (n->model && options_.observer) {
-        const bool on = observed.count(n->instance->name()) > 0;
-        n->observed = on;
-        n->model->set_observed(on);
-      }
+      set_observed(n.get(), observed);  // the rules may read other models now
       now.push_back(n);
       const auto kids = children_of(n.get());
       for (size_t i = 0; i < kids->size(); ++i) walk((*kids)[i], pn.children[i]);

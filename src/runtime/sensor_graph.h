@@ -119,16 +119,16 @@ class SensorGraph {
     std::string last_error;       // written by the one thread that drives this node
     int task = -1;                // model nodes: the scheduler's task
     std::vector<int> session_of;  // model nodes: per accelerator, the model's session for its engine
-    // A cascade's crops node is this node or below it (it reads Item::frame, the sensor frame); and
-    // whether any child is such a node: otherwise this node's outputs drop their reference to the
-    // frame, so model queues hold no frames that nothing will crop.
-    bool needs_frame = false;             // under mu_
+    // Whether a cascade's crops node (it reads Item::frame, the sensor frame) is below this node:
+    // otherwise this node's outputs drop their reference to the frame, so model queues hold no
+    // frames that nothing will crop.
     std::atomic<bool> pass_frame{false};  // set under mu_, read by the driving thread
     std::atomic<bool> observed{false};    // model nodes: every run goes to options_.observer
   };
   // Nodes built for update() (or create()), not yet reachable by any thread.
   struct Built {
     std::vector<std::shared_ptr<Node>> fresh;                // in plan order, parents first
+    std::set<const Node*> is_fresh;                          // the same, to look up
     std::map<Node*, std::shared_ptr<const Children>> lists;  // new children lists, kept and new nodes
     std::vector<std::shared_ptr<Node>> gone;                 // kept parents' children no longer in the plan
   };
@@ -140,6 +140,8 @@ class SensorGraph {
                const std::map<std::string, ModelInstance*>& models, Built* out, std::shared_ptr<Node>* node);
   // Adds the scheduler tasks of the new model nodes.
   Status add_tasks(const Built& built, const std::map<std::string, TaskOptions>& tasks);
+  // A model node observed by the event rules when they read its model (else not).
+  void set_observed(Node* n, const std::set<std::string>& observed);
   // Under mu_: the frame marks (crops below) and every model task's feeds, from the whole tree.
   void mark_frames();
   void set_feeds();
