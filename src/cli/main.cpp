@@ -4,6 +4,8 @@
 //   sensix plan FILE...      print the shared transformation plan the documents give
 //   sensix inspect MODEL...  load model files, print their sha256 and their input and output tensors
 //                            (--document: a drafted Model document for each)
+//   sensix serve             the device service (cli/serve.h)
+//   sensix apply|get|describe|delete|stats|predictions|log-level   its client (cli/client.h)
 //   sensix version
 #include <atomic>
 #include <chrono>
@@ -20,7 +22,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "cli/format.h"
+#include "api/format.h"
+#include "cli/client.h"
+#include "cli/serve.h"
 #include "cli/sinks.h"
 #include "common/byte_size.h"
 #include "common/env.h"
@@ -327,6 +331,32 @@ int main(int argc, char** argv) {
                           "model repository for repo: paths (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
   app.add_subcommand("version", "print the version");
 
+  ServeOptions serve;
+  serve.version = kVersion;
+  auto* serve_cmd = app.add_subcommand("serve", "run as a device service: the documents applied to it, the HTTP API");
+  serve_cmd->add_option("--data-dir", serve.data_dir,
+                        "where the applied documents are kept (default $SENSIX_DATA_DIR, else ~/.local/state/sensix)");
+  serve_cmd->add_option("--listen", serve.listen, "ADDRESS:PORT to serve on (default 127.0.0.1:8000; port 0: any)");
+  serve_cmd->add_option("--token-file", serve.token_file,
+                        "bearer tokens, one a line (\"TOKEN\" or \"TOKEN read\"); needed off loopback");
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "TLS certificate chain (PEM)");
+  serve_cmd->add_option("--tls-key", serve.tls_key, "TLS private key (PEM)");
+  serve_cmd->add_flag("--allow-insecure-http", serve.allow_insecure_http,
+                      "allow plain HTTP on a non-loopback address (tokens then cross the network in clear)");
+  serve_cmd->add_option("-f,--file", serve.files, "documents to apply at start, after the stored ones");
+  serve_cmd->add_option("--model-repo", serve.model_repo,
+                        "model repository for repo: sources (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
+  serve_cmd->add_option("--log-file", serve.log_file, "log to this file (SIGHUP reopens it; default standard error)");
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical or off");
+  serve_cmd->add_option("--max-connections", serve.max_connections, "open connections at most (default 512)");
+  serve_cmd->add_option("--max-body", serve.max_body, "largest request body (default 8Mi)");
+  serve_cmd->add_option("--request-timeout", serve.request_timeout_s,
+                        "seconds a request may take to arrive whole (default 10)");
+  serve_cmd->add_option("--grace", serve.grace_s, "seconds requests in flight get on SIGTERM (default 10)");
+
+  ClientCommands client;
+  client.add_to(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -342,5 +372,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(validate_cmd)) return cmd_validate(common);
   if (app.got_subcommand(plan_cmd)) return cmd_plan(common);
   if (app.got_subcommand(inspect_cmd)) return cmd_inspect(inspect_files, inspect_repo, inspect_document);
+  if (app.got_subcommand(serve_cmd)) return cmd_serve(serve);
+  if (int rc = client.run(app); rc >= 0) return rc;
   return 2;
 }

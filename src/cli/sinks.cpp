@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cli/format.h"
+#include "api/format.h"
 
 namespace sensix {
 
@@ -50,6 +50,39 @@ void JsonlFileSink::publish_event(const Event& e) {
   std::lock_guard<std::mutex> lock(mu_);
   out_ << line << '\n';
   out_.flush();
+}
+
+Status PipelineSinks::update(const DocumentSet& docs) {
+  StatusList problems;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<JsonlFileSink>> next;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const PipelineDoc& p : docs.pipelines) {
+    for (const SinkSpec& s : p.spec.sinks) {
+      const std::pair<std::string, std::string> key{p.metadata.name, s.path};
+      if (auto it = sinks_.find(key); it != sinks_.end()) {
+        next[key] = it->second;
+        continue;
+      }
+      auto sink = JsonlFileSink::open(s.path, p.metadata.name);
+      if (!sink.ok()) {
+        problems.add(sink.status().with_context(doc_label(p) + ": spec.sinks"));
+        continue;
+      }
+      next[key] = std::shared_ptr<JsonlFileSink>(std::move(sink).value());
+    }
+  }
+  sinks_ = std::move(next);
+  return problems.status();
+}
+
+void PipelineSinks::publish(const Prediction& p) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [key, sink] : sinks_) sink->publish(p);
+}
+
+void PipelineSinks::publish_event(const Event& e) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [key, sink] : sinks_) sink->publish_event(e);
 }
 
 }  // namespace sensix

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "common/status.h"
 #include "runtime/prediction_sink.h"
+#include "spec/spec.h"
 
 namespace sensix {
 
@@ -43,6 +45,21 @@ class JsonlFileSink final : public PredictionSink {
   std::mutex mu_;
   std::ofstream out_;
   std::string pipeline_;
+};
+
+// The JSON-lines files of the running Pipelines' `sinks`, in a daemon whose pipelines come and go:
+// update() keeps the files of the pipelines whose sinks did not change, opens those of new ones
+// and closes those of pipelines gone.
+class PipelineSinks final : public PredictionSink {
+ public:
+  // Every sink file it could not open, one a line (the others are open).
+  Status update(const DocumentSet& docs);
+  void publish(const Prediction& p) override;
+  void publish_event(const Event& e) override;
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<JsonlFileSink>> sinks_;  // (pipeline, path)
 };
 
 }  // namespace sensix

@@ -63,4 +63,17 @@ int64_t LatencyHistogram::percentile_ns(double p) const {
   return max_;
 }
 
+int64_t LatencyHistogram::count_at_most(int64_t ns) const {
+  if (count_ == 0 || ns < min_) return 0;
+  if (ns >= max_) return count_;
+  // min_ <= ns < max_: a bucket counts when its middle, clamped to [min_, max_], is <= ns; the clamp
+  // to max_ cannot bring a middle down to ns or below here, and the one to min_ only raises it to min_ <= ns.
+  int64_t n = 0;
+  for (int b = 0; b < kBuckets; ++b) {
+    if (bucket_middle(b) > static_cast<uint64_t>(ns)) break;  // middles grow with b
+    n += buckets_[static_cast<size_t>(b)];
+  }
+  return n;
+}
+
 }  // namespace sensix

@@ -25,6 +25,15 @@ class LatencyHistogram {
   // holding the p-th percentile sample (nearest rank), clamped to [min, max]; the first and last
   // ranks are the exact min and max.
   int64_t percentile_ns(double p) const;
+  // The sum of every sample recorded (negative samples count as 0, as in record()).
+  int64_t sum_ns() const { return sum_; }
+  // How many samples are at most `ns`, as the histogram reports them: each sample counts as its
+  // bucket's middle clamped to [min, max] (the value percentile_ns reports for it), so a bucket
+  // straddling `ns` counts whole if its middle is <= ns and not at all otherwise; every sample
+  // counts when ns >= max, none when ns < min. Only samples in the bucket holding `ns` (at most
+  // 1/16 of ns wide; none below 16 ns, where buckets are exact) can be miscounted. Monotone in `ns`;
+  // 0 when empty. For cumulative buckets (Prometheus `le`).
+  int64_t count_at_most(int64_t ns) const;
 
  private:
   static constexpr int kSubBits = 4;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace sensix {
 namespace {
@@ -65,6 +67,93 @@ TEST(LatencyHistogram, MergeAddsCounts) {
   EXPECT_EQ(a.count(), 2);
   EXPECT_EQ(a.max_ns(), 1000);
   EXPECT_EQ(a.min_ns(), 10);
+}
+
+TEST(LatencyHistogram, SumOfSamples) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.sum_ns(), 0);
+  h.record(3);
+  h.record(1'000'000'007);
+  h.record(-5);  // recorded as 0
+  EXPECT_EQ(h.sum_ns(), 1'000'000'010);
+  LatencyHistogram other;
+  other.record(90);
+  h.merge(other);
+  EXPECT_EQ(h.sum_ns(), 1'000'000'100);
+}
+
+TEST(LatencyHistogram, CountAtMostIsExactForSmallValues) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.count_at_most(0), 0);
+  EXPECT_EQ(h.count_at_most(INT64_MAX), 0);
+  for (int v : {3, 3, 7, 9}) h.record(v);
+  EXPECT_EQ(h.count_at_most(-1), 0);
+  EXPECT_EQ(h.count_at_most(2), 0);
+  EXPECT_EQ(h.count_at_most(3), 2);
+  EXPECT_EQ(h.count_at_most(6), 2);
+  EXPECT_EQ(h.count_at_most(7), 3);
+  EXPECT_EQ(h.count_at_most(8), 3);
+  EXPECT_EQ(h.count_at_most(9), 4);
+  EXPECT_EQ(h.count_at_most(INT64_MAX), 4);
+}
+
+// 1000 and 1020 share the bucket [992, 1023], whose middle is 1007: both count from 1007 on, neither
+// before, although 1000 <= 1006 and 1020 > 1007.
+TEST(LatencyHistogram, CountAtMostCountsAStraddlingBucketByItsMiddle) {
+  LatencyHistogram h;
+  for (int v : {10, 1000, 1020, 4870}) h.record(v);
+  EXPECT_EQ(h.count_at_most(991), 1);
+  EXPECT_EQ(h.count_at_most(1006), 1);
+  EXPECT_EQ(h.count_at_most(1007), 3);
+  EXPECT_EQ(h.count_at_most(1023), 3);
+  EXPECT_EQ(h.count_at_most(4869), 3);
+  EXPECT_EQ(h.count_at_most(4870), 4);  // the maximum is known exactly (its bucket's middle is 4991)
+}
+
+// The clamp to [min, max], as in percentile_ns: one bucket [992, 1023] holding 1000 and 1001 only.
+TEST(LatencyHistogram, CountAtMostUsesTheExactMinimumAndMaximum) {
+  LatencyHistogram h;
+  h.record(1000);
+  h.record(1001);
+  EXPECT_EQ(h.count_at_most(999), 0);
+  EXPECT_EQ(h.count_at_most(1000), 0);  // the middle, 1007, is above 1000
+  EXPECT_EQ(h.count_at_most(1001), 2);  // the maximum: all of them
+}
+
+// A percentile and count_at_most agree: the value reported for the r-th sample has at least r
+// samples at or below it, and fewer than r just below it.
+TEST(LatencyHistogram, CountAtMostAgreesWithPercentiles) {
+  LatencyHistogram h;
+  for (double v = 20; v < 2e8; v *= 1.37) h.record(static_cast<int64_t>(v));
+  const int64_t n = h.count();
+  ASSERT_GT(n, 40);
+  for (int p = 1; p < 100; ++p) {
+    const int64_t rank = std::clamp<int64_t>(static_cast<int64_t>(p / 100.0 * static_cast<double>(n) + 0.5), 1, n);
+    const int64_t v = h.percentile_ns(p);
+    EXPECT_GE(h.count_at_most(v), rank) << "p" << p << " = " << v;
+    EXPECT_LT(h.count_at_most(v - 1), rank) << "p" << p << " = " << v;
+  }
+}
+
+// Against the true counts: monotone, and wrong only by samples within 1/16 of the bound.
+TEST(LatencyHistogram, CountAtMostIsMonotoneAndNearTheTrueCount) {
+  LatencyHistogram h;
+  std::vector<int64_t> samples;
+  for (double v = 1; v < 5e9; v *= 1.011) samples.push_back(static_cast<int64_t>(v));
+  for (int64_t v : samples) h.record(v);
+  int64_t last = 0;
+  for (double b = 0.5; b < 1e10; b *= 1.07) {
+    const auto bound = static_cast<int64_t>(b);
+    const int64_t got = h.count_at_most(bound);
+    EXPECT_GE(got, last) << bound;
+    last = got;
+    const auto truth = std::count_if(samples.begin(), samples.end(), [&](int64_t v) { return v <= bound; });
+    const auto near = std::count_if(samples.begin(), samples.end(), [&](int64_t v) {
+      return std::abs(static_cast<double>(v - bound)) <= static_cast<double>(bound) / 16.0;
+    });
+    EXPECT_LE(std::abs(got - truth), near) << bound;
+  }
+  EXPECT_EQ(last, h.count());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -383,6 +384,61 @@ Result<DocumentSet> parse_document_text(std::string_view text, const std::string
   Collector c;
   read_text(text, file_label, base_dir, options, c);
   return whole(finish(c));
+}
+
+namespace {
+
+// Puts `doc` into `list`, replacing the document of the same name.
+template <typename Doc>
+void put_document(std::vector<Doc>& list, const Doc& doc) {
+  for (Doc& d : list) {
+    if (d.metadata.name == doc.metadata.name) {
+      d = doc;
+      return;
+    }
+  }
+  list.push_back(doc);
+}
+
+template <typename Doc>
+void check_applied_once(const std::vector<Doc>& list, Collector& c) {
+  std::set<std::string> seen;
+  for (const Doc& d : list) {
+    if (!seen.insert(d.metadata.name).second) {
+      c.errors.add(0, d.origin.line, doc_label(d) + ": applied twice in one request");
+    }
+  }
+}
+
+}  // namespace
+
+Result<MergedDocuments> parse_documents_onto(const DocumentSet& base, std::string_view text,
+                                             const std::string& file_label, const std::string& base_dir,
+                                             const ParseOptions& options) {
+  Collector c;
+  read_text(text, file_label, base_dir, options, c);
+  check_applied_once(c.set.sensors, c);
+  check_applied_once(c.set.models, c);
+  check_applied_once(c.set.pipelines, c);
+  if (c.set.devices.size() > 1)
+    c.errors.add(0, c.set.devices[1].origin.line,
+                 doc_label(c.set.devices[1]) + ": a second Device document (a device has one)");
+  if (!c.errors.empty()) {
+    return c.missing_files == c.errors.size() ? NotFound(c.errors.joined()) : InvalidArgument(c.errors.joined());
+  }
+  if (c.set.sensors.empty() && c.set.models.empty() && c.set.pipelines.empty() && c.set.devices.empty()) {
+    return InvalidArgument(file_label +
+                           ": no document (expected one or more Sensor, Model, Pipeline or Device documents)");
+  }
+  MergedDocuments out;
+  out.merged = base;
+  for (const auto& d : c.set.sensors) put_document(out.merged.sensors, d);
+  for (const auto& d : c.set.models) put_document(out.merged.models, d);
+  for (const auto& d : c.set.pipelines) put_document(out.merged.pipelines, d);
+  if (!c.set.devices.empty()) out.merged.devices = c.set.devices;
+  SENSIX_RETURN_IF_ERROR(validate_references(out.merged));
+  out.parsed = std::move(c.set);
+  return out;
 }
 
 Status validate_references(const DocumentSet& docs) {

@@ -45,6 +45,18 @@ ReadDocuments read_document_files(const std::vector<std::string>& paths, const P
 Result<DocumentSet> parse_document_text(std::string_view text, const std::string& file_label,
                                         const std::string& base_dir, const ParseOptions& options = {});
 
+// A daemon's apply: the documents of `text` (parsed as parse_document_text does) merged into
+// `base`, a document replacing base's of the same kind and name (one Device at most: a Device
+// replaces base's whatever its name), and references checked across the merged set. `text` must
+// hold at least one document and no kind and name twice.
+struct MergedDocuments {
+  DocumentSet parsed;  // the documents of `text`
+  DocumentSet merged;  // base with them
+};
+Result<MergedDocuments> parse_documents_onto(const DocumentSet& base, std::string_view text,
+                                             const std::string& file_label, const std::string& base_dir,
+                                             const ParseOptions& options = {});
+
 // Checks references across documents: unique names per kind, pipeline steps naming models and
 // sensors that exist, sensor modality matching the model's data input, stream inputs fed by a
 // model of the same pipeline, outputs that the upstream model declares, no cycles.

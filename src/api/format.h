@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/status.h"
 #include "runtime/event.h"
 #include "runtime/stats.h"
 #include "spec/prediction.h"
@@ -25,6 +26,9 @@ std::string short_source(std::string_view source);
 // the source (short_source) ends the line of every kind, after a crop's "[in crop of ...]".
 std::string prediction_to_text(const Prediction& p);
 nlohmann::json prediction_to_json(const Prediction& p);
+// The inverse, for a client that prints what the API sends (prediction_to_text of the result is
+// the line `sensix run` prints; floats as JSON carries them). InvalidArgument for another object.
+Result<Prediction> prediction_from_json(const nlohmann::json& j);
 // "  00:01.84  EVENT      wake-with-speech hey-jarvis:hey_jarvis 0.996 @00:01.84, silero-vad:speech 0.912 @00:01.60"
 std::string event_to_text(const Event& e);
 // {"type": "event", "event": name, "pipeline", "rule", "time", "wallTime", "predictions": [...]}

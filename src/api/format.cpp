@@ -1,4 +1,4 @@
-#include "cli/format.h"
+#include "api/format.h"
 
 #include <cmath>
 
@@ -164,6 +164,74 @@ nlohmann::json prediction_to_json(const Prediction& p) {
                  {"region", {{"x", c.x}, {"y", c.y}, {"w", c.w}, {"h", c.h}}}};
   }
   return j;
+}
+
+Result<Prediction> prediction_from_json(const nlohmann::json& j) {
+  try {
+    if (!j.is_object() || j.value("type", "") != "prediction") return InvalidArgument("not a prediction");
+    Prediction p;
+    p.media_ns = static_cast<int64_t>(std::llround(j.at("time").get<double>() * 1e9));
+    p.sensor = j.at("sensor").get<std::string>();
+    p.model = j.at("model").get<std::string>();
+    p.version = j.value("version", "");
+    p.pipelines = j.value("pipelines", std::vector<std::string>{});
+    p.frame_seq = j.value("frame", uint64_t{0});
+    if (j.contains("source")) p.source = std::make_shared<const std::string>(j["source"].get<std::string>());
+    p.latency_ns = static_cast<int64_t>(std::llround(j.value("latencyMs", 0.0) * 1e6));
+    const std::string kind = j.at("kind").get<std::string>();
+    p.score = j.value("score", 0.0f);
+    if (kind == "classification") {
+      p.kind = PredictionKind::kClassification;
+      for (const auto& l : j.at("labels")) p.labels.push_back({l.at("label"), l.value("index", 0), l.at("score")});
+    } else if (kind == "detection") {
+      p.kind = PredictionKind::kDetection;
+      for (const auto& d : j.at("detections")) {
+        Detection det;
+        det.label = d.at("label");
+        det.class_index = d.value("index", 0);
+        det.score = d.at("score");
+        const auto& b = d.at("box");
+        det.x = b.at("x"), det.y = b.at("y"), det.w = b.at("w"), det.h = b.at("h");
+        if (d.contains("keypoints")) {
+          for (const auto& k : d["keypoints"]) det.keypoints.push_back({k.at(0).get<float>(), k.at(1).get<float>()});
+        }
+        p.detections.push_back(std::move(det));
+      }
+    } else if (kind == "landmarks") {
+      p.kind = PredictionKind::kLandmarks;
+      for (const auto& l : j.at("landmarks")) {
+        Landmark m;
+        m.name = l.value("name", "");
+        m.x = l.at("x"), m.y = l.at("y"), m.z = l.value("z", 0.0f);
+        if (l.contains("visibility")) m.visibility = l["visibility"].get<float>();
+        if (l.contains("presence")) m.presence = l["presence"].get<float>();
+        p.landmarks.push_back(std::move(m));
+      }
+    } else if (kind == "text") {
+      p.kind = PredictionKind::kText;
+      p.text = j.at("text").get<std::string>();
+    } else if (kind == "lines") {
+      p.kind = PredictionKind::kLines;
+      for (const auto& g : j.at("segments"))
+        p.segments.push_back({g.at("x1"), g.at("y1"), g.at("x2"), g.at("y2"), g.at("score")});
+    } else {
+      return InvalidArgument(fmt::format("unknown prediction kind \"{}\"", kind));
+    }
+    if (j.contains("crop")) {
+      const auto& c = j["crop"];
+      CropSource cs;
+      cs.model = c.at("model");
+      cs.detection = c.at("detection");
+      cs.label = c.value("label", "");
+      cs.score = c.value("score", 0.0f);
+      const auto& r = c.at("region");
+      cs.x = r.at("x"), cs.y = r.at("y"), cs.w = r.at("w"), cs.h = r.at("h");
+      p.crop = cs;
+    }
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(std::string("not a prediction: ") + e.what());
+  }
 }
 
 std::string event_to_text(const Event& e) {

@@ -1,0 +1,2675 @@
+// The OpenAPI 3.1 description of the daemon's HTTP API (control_api.h), served at /openapi.json.
+//
+// Written by hand, next to the routes it describes. openapi_test.cpp holds it to them: every route of
+// make_control_router must be here with its method and every path here must be a route
+// (OpenApi.EveryRouteIsDescribed), and `redocly lint` with the recommended rules (redocly.yaml) must
+// find no error and no warning (OpenApi.RedoclyLintPasses; scripts/setup installs @redocly/cli). When
+// a handler's JSON, status codes or parameters change, change this document in the same commit.
+//
+// Conventions: every error response is the Error schema; reads list both "no security" and bearer
+// (a token is needed only with auth_reads), mutating operations bearer alone; the errors any request
+// may get from the server itself (404, 405, 408, 431, 500) are told in info.description, not per
+// operation.
+#include "api/control_api.h"
+
+namespace sensix::api {
+
+namespace {
+
+// Valid JSON: `python3 -m json.tool` reads it; keep it so when editing.
+constexpr const char kOpenApiJson[] = R"json({
+  "openapi": "3.1.0",
+  "info": {
+    "title": "sensix",
+    "version": "0.1.0",
+    "summary": "The sensix daemon's control API.",
+    "description": "`sensix serve`: apply sensix/v1 documents, read the running sensors, models and pipelines, their predictions (also live, as Server-Sent Events), statistics and metrics.\n\nEvery error is `{\"error\": {\"code\", \"message\", \"field\"?}}`. Besides the responses listed for each operation, the server itself may answer 400 (a malformed request), 404 (no such path), 405 (a method the path does not take, with Allow), 408 (the request did not arrive in time), 413 (body too large), 431 (headers too large), 500 (a handler failed) and 503 (shutting down, or too many open connections).\n\nAuthentication: with a token file, every mutating operation needs `Authorization: Bearer <token>` of a full (not read-only) token; when the daemon listens on a non-loopback address, every operation needs a token.",
+    "license": {
+      "name": "Proprietary: no licence granted yet",
+      "identifier": "LicenseRef-sensix-proprietary"
+    }
+  },
+  "servers": [
+    {
+      "url": "http://127.0.0.1:8000",
+      "description": "The daemon's default address."
+    }
+  ],
+  "tags": [
+    {
+      "name": "Health",
+      "description": "Liveness and readiness (KServe v2 paths)."
+    },
+    {
+      "name": "Documents",
+      "description": "The applied documents: apply, list, delete, revisions."
+    },
+    {
+      "name": "Runtime",
+      "description": "What runs: sensors, models, pipelines, statistics."
+    },
+    {
+      "name": "Predictions",
+      "description": "The latest predictions, and the live stream of predictions and events."
+    },
+    {
+      "name": "Operations",
+      "description": "Log level, metrics and this description."
+    }
+  ],
+  "paths": {
+    "/v2/health/live": {
+      "get": {
+        "operationId": "getLiveness",
+        "summary": "Liveness",
+        "description": "200 while the daemon's HTTP server answers at all. Needs no controller state.",
+        "tags": [
+          "Health"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The daemon is alive.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Liveness"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v2/health/ready": {
+      "get": {
+        "operationId": "getReadiness",
+        "summary": "Readiness",
+        "description": "200 when every applied model is ready and no sensor has failed; 503 with the reasons otherwise. Unlike other endpoints, the 503 body is a Readiness, not an Error (except when the server itself answers 503 before the handler runs).",
+        "tags": [
+          "Health"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Readiness"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "description": "Not ready (the body says why), or the server is shutting down or has too many open connections (then the body is an Error).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "oneOf": [
+                    {
+                      "$ref": "#/components/schemas/Readiness"
+                    },
+                    {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  ]
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/apply": {
+      "post": {
+        "operationId": "applyDocuments",
+        "summary": "Apply documents",
+        "description": "Makes the running set the applied documents plus the ones in the body (a document of the same kind and name replaces the earlier one). Only what differs changes: new sensors start, changed ones restart, new models load, and so on. With dryRun, nothing changes and the result says what would. 400 for a document that is not valid (`field` names it: `Kind/name: field.path`), 409 when the set cannot be applied as it stands (a conflict) or a resource is exhausted.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/dryRun"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "One or more sensix/v1 documents (Sensor, Model, Pipeline, Device), as YAML (several separated by `---`) or JSON. The body is parsed as YAML whatever its Content-Type, JSON being YAML.",
+          "content": {
+            "application/yaml": {
+              "schema": {
+                "type": "string"
+              },
+              "example": "apiVersion: sensix/v1\nkind: Sensor\nmetadata:\n  name: mic\nspec:\n  driver: audio-file\n"
+            },
+            "application/json": {
+              "schema": {
+                "oneOf": [
+                  {
+                    "type": "object"
+                  },
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  }
+                ]
+              }
+            },
+            "text/plain": {
+              "schema": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "What the apply did (or, with dryRun, would do).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApplyResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/documents": {
+      "get": {
+        "operationId": "listDocuments",
+        "summary": "List the applied documents",
+        "description": "Every applied document with its generation and the revision that wrote it; with text, their text too.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/text"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The applied documents.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DocumentList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/documents/{kind}": {
+      "get": {
+        "operationId": "listDocumentsOfKind",
+        "summary": "List the applied documents of a kind",
+        "description": "The applied documents of one kind; with text, their text too. 400 for an unknown kind.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/kind"
+          },
+          {
+            "$ref": "#/components/parameters/text"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The applied documents of that kind.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DocumentList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/documents/{kind}/{name}": {
+      "get": {
+        "operationId": "getDocument",
+        "summary": "Get an applied document",
+        "description": "One applied document, with its text. 404 when no document of that kind and name is applied.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/kind"
+          },
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The document's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/StoredDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteDocument",
+        "summary": "Delete an applied document",
+        "description": "Applies the set without this document: what only it used stops or unloads. 404 when it is not applied, 409 when another applied document still names it (delete or change that one first). With dryRun, nothing changes and the result says what would.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/kind"
+          },
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The document's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "$ref": "#/components/parameters/dryRun"
+          }
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "What the delete did (or, with dryRun, would do).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApplyResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/revisions": {
+      "get": {
+        "operationId": "listRevisions",
+        "summary": "List the revisions",
+        "description": "Every revision of the applied set (each apply or delete that changed something makes one).",
+        "tags": [
+          "Documents"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The revisions.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RevisionList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/sensors": {
+      "get": {
+        "operationId": "listSensors",
+        "summary": "List the running sensors",
+        "description": "Every running sensor with its state and counters.",
+        "tags": [
+          "Runtime"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The running sensors.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SensorList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/sensors/{name}": {
+      "get": {
+        "operationId": "getSensor",
+        "summary": "Get a running sensor",
+        "description": "One running sensor. 404 when no sensor of that name runs.",
+        "tags": [
+          "Runtime"
+        ],
+        "parameters": [
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The sensor's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The sensor.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Sensor"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/models": {
+      "get": {
+        "operationId": "listModels",
+        "summary": "List the running models",
+        "description": "Every running model with its state and counters.",
+        "tags": [
+          "Runtime"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The running models.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/models/{name}": {
+      "get": {
+        "operationId": "getModel",
+        "summary": "Get a running model",
+        "description": "One running model. 404 when no model of that name runs.",
+        "tags": [
+          "Runtime"
+        ],
+        "parameters": [
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Model"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/pipelines": {
+      "get": {
+        "operationId": "listPipelines",
+        "summary": "List the running pipelines",
+        "description": "Every running pipeline with its state and counters.",
+        "tags": [
+          "Runtime"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The running pipelines.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PipelineList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/pipelines/{name}": {
+      "get": {
+        "operationId": "getPipeline",
+        "summary": "Get a running pipeline",
+        "description": "One running pipeline. 404 when no pipeline of that name runs.",
+        "tags": [
+          "Runtime"
+        ],
+        "parameters": [
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The pipeline's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The pipeline.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Pipeline"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/predictions": {
+      "get": {
+        "operationId": "listLatestPredictions",
+        "summary": "The latest predictions",
+        "description": "The latest prediction of each model on each sensor that matches the filters, ordered by model and sensor, each with its stream id. Events are not kept here (type=event gives an empty list). 400 for an unknown query parameter or a bad value.",
+        "tags": [
+          "Predictions"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/sensor"
+          },
+          {
+            "$ref": "#/components/parameters/model"
+          },
+          {
+            "$ref": "#/components/parameters/pipeline"
+          },
+          {
+            "$ref": "#/components/parameters/label"
+          },
+          {
+            "$ref": "#/components/parameters/minScore"
+          },
+          {
+            "$ref": "#/components/parameters/type"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The latest predictions.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PredictionList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/predictions/stream": {
+      "get": {
+        "operationId": "streamPredictions",
+        "summary": "Stream predictions and events",
+        "description": "Server-Sent Events: every prediction and event that matches the filters, as it happens. Each item is `id: N`, `event: prediction` or `event: event`, and `data:` one line of JSON (a Prediction or an Event). A client too slow to keep up loses its oldest items and then gets `event: dropped` (no id) whose data is a Dropped. A `: keep-alive` comment comes after each heartbeat interval of silence. With Last-Event-ID (as EventSource sends on reconnecting), the kept history after that id comes first, with an `event: dropped` for what the history no longer holds. 400 for an unknown query parameter, a bad value or a Last-Event-ID that is not a number. On the wire:\n\n```\nid: 41\nevent: prediction\ndata: {\"type\":\"prediction\",\"time\":1.84,\"sensor\":\"mic\",\"model\":\"hey-jarvis\",\"version\":\"1\",\"pipelines\":[\"voice\"],\"frame\":23,\"latencyMs\":4.2,\"kind\":\"classification\",\"labels\":[{\"label\":\"hey_jarvis\",\"index\":0,\"score\":0.996}]}\n\nevent: dropped\ndata: {\"type\":\"dropped\",\"dropped\":3,\"droppedTotal\":3}\n\n: keep-alive\n\n```",
+        "tags": [
+          "Predictions"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/sensor"
+          },
+          {
+            "$ref": "#/components/parameters/model"
+          },
+          {
+            "$ref": "#/components/parameters/pipeline"
+          },
+          {
+            "$ref": "#/components/parameters/label"
+          },
+          {
+            "$ref": "#/components/parameters/minScore"
+          },
+          {
+            "$ref": "#/components/parameters/type"
+          },
+          {
+            "$ref": "#/components/parameters/lastEventId"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The stream; it stays open until the client or the daemon closes it.",
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "$ref": "#/components/schemas/StreamEvent"
+                },
+                "example": {
+                  "id": "41",
+                  "event": "prediction",
+                  "data": {
+                    "type": "prediction",
+                    "time": 1.84,
+                    "sensor": "mic",
+                    "model": "hey-jarvis",
+                    "version": "1",
+                    "pipelines": [
+                      "voice"
+                    ],
+                    "frame": 23,
+                    "latencyMs": 4.2,
+                    "kind": "classification",
+                    "labels": [
+                      {
+                        "label": "hey_jarvis",
+                        "index": 0,
+                        "score": 0.996
+                      }
+                    ]
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/stats": {
+      "get": {
+        "operationId": "getStats",
+        "summary": "Runtime statistics",
+        "description": "The runtime's statistics (sensors, models, scheduling, plan, events), the process's and the API's.",
+        "tags": [
+          "Runtime"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The statistics.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Stats"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/log-level": {
+      "get": {
+        "operationId": "getLogLevel",
+        "summary": "Get the log level",
+        "description": "The daemon's current log level, as spdlog names it.",
+        "tags": [
+          "Operations"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The log level.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/LogLevel"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "put": {
+        "operationId": "setLogLevel",
+        "summary": "Set the log level",
+        "description": "Sets the daemon's log level until it restarts. 400 for a body that is not {\"level\": string} or an unknown level (`field` is `level`).",
+        "tags": [
+          "Operations"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/LogLevelChange"
+              },
+              "example": {
+                "level": "debug"
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The level now set, as given.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/LogLevelChange"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "getMetrics",
+        "summary": "Prometheus metrics",
+        "description": "The runtime's, the process's and the HTTP server's metrics in the Prometheus text format 0.0.4.",
+        "tags": [
+          "Operations"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The metrics.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "# HELP sensix_model_runs_total Inference runs.\n# TYPE sensix_model_runs_total counter\nsensix_model_runs_total{model=\"hey-jarvis\"} 1024\n"
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "getOpenApi",
+        "summary": "This description",
+        "description": "The OpenAPI 3.1 description of this API.",
+        "tags": [
+          "Operations"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "This document.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "description": "An OpenAPI 3.1 document."
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token of the daemon's token file (`--token-file`)."
+      }
+    },
+    "parameters": {
+      "dryRun": {
+        "name": "dryRun",
+        "in": "query",
+        "required": false,
+        "description": "Change nothing; say what would change. `true`, `1` or empty (`?dryRun`) are true.",
+        "schema": {
+          "type": "boolean",
+          "default": false
+        },
+        "allowEmptyValue": true
+      },
+      "text": {
+        "name": "text",
+        "in": "query",
+        "required": false,
+        "description": "Include each document's text. `true`, `1` or empty are true.",
+        "schema": {
+          "type": "boolean",
+          "default": false
+        },
+        "allowEmptyValue": true
+      },
+      "kind": {
+        "name": "kind",
+        "in": "path",
+        "required": true,
+        "description": "A document kind, any case, singular or plural: `sensors`, `models`, `pipelines`, `devices` (or `Sensor`, `model`, ...).",
+        "schema": {
+          "type": "string",
+          "examples": [
+            "models"
+          ]
+        }
+      },
+      "sensor": {
+        "name": "sensor",
+        "in": "query",
+        "required": false,
+        "description": "Only this sensor's items.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "model": {
+        "name": "model",
+        "in": "query",
+        "required": false,
+        "description": "Only this model's items.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "pipeline": {
+        "name": "pipeline",
+        "in": "query",
+        "required": false,
+        "description": "Only the items of this pipeline.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "label": {
+        "name": "label",
+        "in": "query",
+        "required": false,
+        "description": "Only predictions with this label (classification labels, detection boxes) and events of this name.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "minScore": {
+        "name": "minScore",
+        "in": "query",
+        "required": false,
+        "description": "Only predictions (of `label`, when given) and events with a score at least this.",
+        "schema": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        }
+      },
+      "type": {
+        "name": "type",
+        "in": "query",
+        "required": false,
+        "description": "Only predictions or only events.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "prediction",
+            "event"
+          ]
+        }
+      },
+      "lastEventId": {
+        "name": "Last-Event-ID",
+        "in": "header",
+        "required": false,
+        "description": "Resume after this event id: the kept history after it comes first.",
+        "schema": {
+          "type": "integer",
+          "format": "int64",
+          "minimum": 0
+        }
+      }
+    },
+    "responses": {
+      "BadRequest": {
+        "description": "A bad request or document (`field` names what).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "InvalidArgument",
+                "message": "Model/hey-jarvis: spec.inputs[0].audio.sampleRate: expected a positive integer",
+                "field": "Model/hey-jarvis: spec.inputs[0].audio.sampleRate"
+              }
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "No token, or one the daemon does not know (only when the daemon has tokens; reads need one only when it listens on a non-loopback address).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "Unauthorized",
+                "message": "the token is not valid"
+              }
+            }
+          }
+        },
+        "headers": {
+          "WWW-Authenticate": {
+            "description": "`Bearer`, or `Bearer error=\"invalid_token\"` for an unknown token.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "A read-only token on a mutating endpoint.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "Forbidden",
+                "message": "the token may only read"
+              }
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "Nothing of that kind and name.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "NotFound",
+                "message": "Model/hey-jarvis is not running"
+              }
+            }
+          }
+        }
+      },
+      "Conflict": {
+        "description": "The change conflicts with the applied set (Conflict), or a resource is exhausted (ResourceExhausted).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "Conflict",
+                "message": "Model/hey-jarvis is still used; delete or change what uses it first"
+              }
+            }
+          }
+        }
+      },
+      "PayloadTooLarge": {
+        "description": "The body is over the server's limit (8 MiB by default).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "PayloadTooLarge",
+                "message": "the request body is over the limit"
+              }
+            }
+          }
+        }
+      },
+      "InternalError": {
+        "description": "The document store failed (Internal, DataLoss).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "Internal",
+                "message": "database is locked"
+              }
+            }
+          }
+        }
+      },
+      "Unavailable": {
+        "description": "The daemon is not ready for this, is shutting down, or has too many open connections.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            },
+            "example": {
+              "error": {
+                "code": "Unavailable",
+                "message": "the server is shutting down"
+              }
+            }
+          }
+        }
+      }
+    },
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "properties": {
+          "error": {
+            "type": "object",
+            "properties": {
+              "code": {
+                "type": "string",
+                "description": "InvalidArgument, BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict, ResourceExhausted, PayloadTooLarge, HeadersTooLarge, Unavailable, Internal, InternalError or DataLoss.",
+                "examples": [
+                  "InvalidArgument"
+                ]
+              },
+              "message": {
+                "type": "string",
+                "description": "What went wrong, for a person."
+              },
+              "field": {
+                "type": "string",
+                "description": "What the error is about: `Kind/name: field.path` in a document, or a request field such as `level`.",
+                "examples": [
+                  "Model/hey-jarvis: spec.inputs[0].audio.sampleRate"
+                ]
+              }
+            },
+            "required": [
+              "code",
+              "message"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "error"
+        ],
+        "description": "Every error of the API.",
+        "additionalProperties": false
+      },
+      "Liveness": {
+        "type": "object",
+        "properties": {
+          "live": {
+            "type": "boolean",
+            "const": true
+          }
+        },
+        "required": [
+          "live"
+        ],
+        "additionalProperties": false
+      },
+      "Readiness": {
+        "type": "object",
+        "properties": {
+          "ready": {
+            "type": "boolean"
+          },
+          "reasons": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Why not ready: `Model/x is loading`, `Sensor/y is failed`, ..."
+          }
+        },
+        "required": [
+          "ready",
+          "reasons"
+        ],
+        "additionalProperties": false
+      },
+      "ApplyResult": {
+        "type": "object",
+        "properties": {
+          "dryRun": {
+            "type": "boolean"
+          },
+          "changed": {
+            "type": "boolean",
+            "description": "Whether any document changed."
+          },
+          "revision": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The revision now current (with dryRun, the current one)."
+          },
+          "documents": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "kind": {
+                  "type": "string",
+                  "enum": [
+                    "Sensor",
+                    "Model",
+                    "Pipeline",
+                    "Device"
+                  ]
+                },
+                "name": {
+                  "type": "string"
+                },
+                "change": {
+                  "type": "string",
+                  "enum": [
+                    "added",
+                    "removed",
+                    "changed",
+                    "unchanged"
+                  ]
+                },
+                "generation": {
+                  "type": "integer",
+                  "format": "int64",
+                  "description": "The stored generation, when the document is stored."
+                }
+              },
+              "required": [
+                "kind",
+                "name",
+                "change"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "sensors": {
+            "type": "object",
+            "properties": {
+              "started": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "New sensors."
+              },
+              "restarted": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Sensors whose document changed."
+              },
+              "stopped": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Sensors removed or no longer used."
+              },
+              "updated": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Running sensors whose graph changes in place."
+              }
+            },
+            "required": [
+              "started",
+              "restarted",
+              "stopped",
+              "updated"
+            ],
+            "additionalProperties": false
+          },
+          "models": {
+            "type": "object",
+            "properties": {
+              "loaded": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "New models."
+              },
+              "replaced": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Models whose document changed: a new instance."
+              },
+              "unloaded": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Models no longer used."
+              }
+            },
+            "required": [
+              "loaded",
+              "replaced",
+              "unloaded"
+            ],
+            "additionalProperties": false
+          },
+          "plan": {
+            "type": "object",
+            "properties": {
+              "attached": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Plan nodes (canonical keys) new in the running graph."
+              },
+              "released": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Plan nodes that go."
+              },
+              "shared": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "New nodes whose parent runs already: `<new node> reads <running node>`."
+              }
+            },
+            "required": [
+              "attached",
+              "released",
+              "shared"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "dryRun",
+          "changed",
+          "revision",
+          "documents",
+          "sensors",
+          "models",
+          "plan"
+        ],
+        "additionalProperties": false
+      },
+      "StoredDocument": {
+        "type": "object",
+        "properties": {
+          "kind": {
+            "type": "string",
+            "enum": [
+              "Sensor",
+              "Model",
+              "Pipeline",
+              "Device"
+            ]
+          },
+          "name": {
+            "type": "string"
+          },
+          "generation": {
+            "type": "integer",
+            "format": "int64",
+            "description": "1 for the first version of this kind and name, then +1 per change."
+          },
+          "revision": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The revision that wrote this version."
+          },
+          "appliedAt": {
+            "type": "string",
+            "description": "When, UTC (ISO 8601)."
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "text": {
+            "type": "string",
+            "description": "The document as applied (GET one document, or a list with text)."
+          }
+        },
+        "required": [
+          "kind",
+          "name",
+          "generation",
+          "revision",
+          "appliedAt",
+          "sha256"
+        ],
+        "additionalProperties": false
+      },
+      "DocumentList": {
+        "type": "object",
+        "properties": {
+          "revision": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/StoredDocument"
+            }
+          }
+        },
+        "required": [
+          "revision",
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "RevisionList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "revision": {
+                  "type": "integer",
+                  "format": "int64"
+                },
+                "appliedAt": {
+                  "type": "string"
+                },
+                "summary": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "revision",
+                "appliedAt",
+                "summary"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "Sensor": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "driver": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "pending",
+              "running",
+              "degraded",
+              "reconnecting",
+              "stopped",
+              "failed"
+            ]
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why degraded or failed; empty otherwise."
+          },
+          "frames": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "dropped": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "late": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "errors": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "reconnects": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "queued": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "name",
+          "driver",
+          "state",
+          "reason",
+          "frames",
+          "dropped",
+          "late",
+          "errors",
+          "reconnects",
+          "queued"
+        ],
+        "additionalProperties": false
+      },
+      "Model": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "engine": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "loading",
+              "warming",
+              "ready",
+              "draining",
+              "unloaded",
+              "failed"
+            ]
+          },
+          "reason": {
+            "type": "string"
+          },
+          "isolation": {
+            "type": "string",
+            "enum": [
+              "in-process",
+              "process"
+            ],
+            "description": "Where the model runs: in the daemon or in a worker process."
+          },
+          "runs": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "errors": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "predictions": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "loadMs": {
+            "type": "number"
+          },
+          "inferenceMs": {
+            "type": "object",
+            "properties": {
+              "p50": {
+                "type": "number"
+              },
+              "p99": {
+                "type": "number"
+              }
+            },
+            "required": [
+              "p50",
+              "p99"
+            ],
+            "additionalProperties": false
+          },
+          "residentBytes": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "queued": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "skipped": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "reads": {
+            "type": "array",
+            "description": "The plan nodes this model reads, and which other models read them.",
+            "items": {
+              "type": "object",
+              "properties": {
+                "sensor": {
+                  "type": "string"
+                },
+                "kind": {
+                  "type": "string"
+                },
+                "step": {
+                  "type": "string"
+                },
+                "key": {
+                  "type": "string"
+                },
+                "sharedWith": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  },
+                  "description": "The other models."
+                }
+              },
+              "required": [
+                "sensor",
+                "kind",
+                "step",
+                "key",
+                "sharedWith"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "name",
+          "version",
+          "engine",
+          "state",
+          "reason",
+          "isolation",
+          "runs",
+          "errors",
+          "predictions",
+          "loadMs",
+          "inferenceMs",
+          "residentBytes",
+          "queued",
+          "skipped",
+          "reads"
+        ],
+        "additionalProperties": false
+      },
+      "Pipeline": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "running",
+              "degraded"
+            ]
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why degraded (`Model/x is loading; Sensor/y is failed`); empty otherwise."
+          },
+          "steps": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "model": {
+                  "type": "string"
+                },
+                "from": {
+                  "type": "object",
+                  "properties": {
+                    "sensor": {
+                      "type": "string"
+                    },
+                    "model": {
+                      "type": "string"
+                    },
+                    "output": {
+                      "type": "string"
+                    },
+                    "crops": {
+                      "type": "boolean"
+                    }
+                  },
+                  "additionalProperties": false
+                }
+              },
+              "required": [
+                "model",
+                "from"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "events": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "when": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "name",
+                "when"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "name",
+          "state",
+          "reason",
+          "steps",
+          "events"
+        ],
+        "additionalProperties": false
+      },
+      "SensorList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Sensor"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "ModelList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Model"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "PipelineList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Pipeline"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "Prediction": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "The stream id (GET /v1/predictions only; on the stream it is the SSE id)."
+          },
+          "type": {
+            "type": "string",
+            "const": "prediction"
+          },
+          "time": {
+            "type": "number",
+            "description": "Media time of the frame, seconds."
+          },
+          "sensor": {
+            "type": "string"
+          },
+          "model": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "pipelines": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The pipelines that run this model on this sensor."
+          },
+          "frame": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0
+          },
+          "source": {
+            "type": "string",
+            "description": "The file, URL or device the frame came from."
+          },
+          "latencyMs": {
+            "type": "number"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "classification",
+              "detection",
+              "landmarks",
+              "text",
+              "lines"
+            ]
+          },
+          "labels": {
+            "type": "array",
+            "description": "classification",
+            "items": {
+              "type": "object",
+              "properties": {
+                "label": {
+                  "type": "string"
+                },
+                "index": {
+                  "type": "integer",
+                  "format": "int64"
+                },
+                "score": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1
+                }
+              },
+              "required": [
+                "label",
+                "index",
+                "score"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "detections": {
+            "type": "array",
+            "description": "detection",
+            "items": {
+              "type": "object",
+              "properties": {
+                "label": {
+                  "type": "string"
+                },
+                "index": {
+                  "type": "integer",
+                  "format": "int64"
+                },
+                "score": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1
+                },
+                "box": {
+                  "type": "object",
+                  "properties": {
+                    "x": {
+                      "type": "number"
+                    },
+                    "y": {
+                      "type": "number"
+                    },
+                    "w": {
+                      "type": "number"
+                    },
+                    "h": {
+                      "type": "number"
+                    }
+                  },
+                  "required": [
+                    "x",
+                    "y",
+                    "w",
+                    "h"
+                  ],
+                  "description": "A box in the frame's pixels: left, top, width, height.",
+                  "additionalProperties": false
+                },
+                "keypoints": {
+                  "type": "array",
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "type": "number"
+                    },
+                    "minItems": 2,
+                    "maxItems": 2
+                  }
+                }
+              },
+              "required": [
+                "label",
+                "index",
+                "score",
+                "box"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "score": {
+            "type": "number",
+            "description": "landmarks and text: the overall score."
+          },
+          "landmarks": {
+            "type": "array",
+            "description": "landmarks",
+            "items": {
+              "type": "object",
+              "properties": {
+                "x": {
+                  "type": "number"
+                },
+                "y": {
+                  "type": "number"
+                },
+                "z": {
+                  "type": "number"
+                },
+                "name": {
+                  "type": "string"
+                },
+                "visibility": {
+                  "type": "number"
+                },
+                "presence": {
+                  "type": "number"
+                }
+              },
+              "required": [
+                "x",
+                "y",
+                "z"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "text": {
+            "type": "string",
+            "description": "text"
+          },
+          "segments": {
+            "type": "array",
+            "description": "lines",
+            "items": {
+              "type": "object",
+              "properties": {
+                "x1": {
+                  "type": "number"
+                },
+                "y1": {
+                  "type": "number"
+                },
+                "x2": {
+                  "type": "number"
+                },
+                "y2": {
+                  "type": "number"
+                },
+                "score": {
+                  "type": "number"
+                }
+              },
+              "required": [
+                "x1",
+                "y1",
+                "x2",
+                "y2",
+                "score"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "crop": {
+            "type": "object",
+            "properties": {
+              "model": {
+                "type": "string"
+              },
+              "detection": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "label": {
+                "type": "string"
+              },
+              "score": {
+                "type": "number"
+              },
+              "region": {
+                "type": "object",
+                "properties": {
+                  "x": {
+                    "type": "number"
+                  },
+                  "y": {
+                    "type": "number"
+                  },
+                  "w": {
+                    "type": "number"
+                  },
+                  "h": {
+                    "type": "number"
+                  }
+                },
+                "required": [
+                  "x",
+                  "y",
+                  "w",
+                  "h"
+                ],
+                "description": "A box in the frame's pixels: left, top, width, height.",
+                "additionalProperties": false
+              }
+            },
+            "required": [
+              "model",
+              "detection",
+              "label",
+              "score",
+              "region"
+            ],
+            "description": "For a model fed by crops: which box of which detector.",
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "type",
+          "time",
+          "sensor",
+          "model",
+          "version",
+          "pipelines",
+          "frame",
+          "latencyMs",
+          "kind"
+        ],
+        "description": "One prediction; the fields after `kind` depend on the kind.",
+        "additionalProperties": false
+      },
+      "PredictionList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Prediction"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "Event": {
+        "type": "object",
+        "properties": {
+          "type": {
+            "type": "string",
+            "const": "event"
+          },
+          "event": {
+            "type": "string",
+            "description": "The event's name."
+          },
+          "pipeline": {
+            "type": "string"
+          },
+          "rule": {
+            "type": "string"
+          },
+          "time": {
+            "type": "number",
+            "description": "Media time, seconds."
+          },
+          "wallTime": {
+            "type": "number",
+            "description": "Unix time, seconds (ms resolution)."
+          },
+          "predictions": {
+            "type": "array",
+            "description": "The predictions that made the event.",
+            "items": {
+              "type": "object",
+              "properties": {
+                "model": {
+                  "type": "string"
+                },
+                "sensor": {
+                  "type": "string"
+                },
+                "label": {
+                  "type": "string"
+                },
+                "score": {
+                  "type": "number"
+                },
+                "frame": {
+                  "type": "integer",
+                  "format": "int64",
+                  "minimum": 0
+                },
+                "time": {
+                  "type": "number"
+                },
+                "box": {
+                  "type": "object",
+                  "properties": {
+                    "x": {
+                      "type": "number"
+                    },
+                    "y": {
+                      "type": "number"
+                    },
+                    "w": {
+                      "type": "number"
+                    },
+                    "h": {
+                      "type": "number"
+                    }
+                  },
+                  "required": [
+                    "x",
+                    "y",
+                    "w",
+                    "h"
+                  ],
+                  "description": "A box in the frame's pixels: left, top, width, height.",
+                  "additionalProperties": false
+                }
+              },
+              "required": [
+                "model",
+                "sensor",
+                "label",
+                "score",
+                "frame",
+                "time"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "type",
+          "event",
+          "pipeline",
+          "rule",
+          "time",
+          "wallTime",
+          "predictions"
+        ],
+        "description": "An event of a Pipeline's event rules (on the stream, `event: event`).",
+        "additionalProperties": false
+      },
+      "Dropped": {
+        "type": "object",
+        "properties": {
+          "type": {
+            "type": "string",
+            "const": "dropped"
+          },
+          "dropped": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "Items this client lost since the last notice."
+          },
+          "droppedTotal": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "Items this client lost in all."
+          }
+        },
+        "required": [
+          "type",
+          "dropped",
+          "droppedTotal"
+        ],
+        "description": "On the stream, `event: dropped`: items lost by a slow client.",
+        "additionalProperties": false
+      },
+      "Stats": {
+        "type": "object",
+        "properties": {
+          "type": {
+            "type": "string",
+            "const": "stats"
+          },
+          "version": {
+            "type": "string",
+            "description": "sensix's version."
+          },
+          "uptimeSeconds": {
+            "type": "number"
+          },
+          "policy": {
+            "type": "string"
+          },
+          "sensors": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "models": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "accelerators": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "nodes": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "events": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "eventResults": {
+            "type": "object"
+          },
+          "plan": {
+            "type": "object"
+          },
+          "process": {
+            "type": "object",
+            "properties": {
+              "cpuSeconds": {
+                "type": "number"
+              },
+              "residentBytes": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "threads": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "openFds": {
+                "type": "integer",
+                "format": "int64"
+              }
+            },
+            "description": "Absent when /proc cannot be read."
+          },
+          "api": {
+            "type": "object",
+            "properties": {
+              "requests": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "openConnections": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "rejectedConnections": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "subscribers": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "published": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "delivered": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "subscriberDropped": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "hubDropped": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              }
+            }
+          }
+        },
+        "required": [
+          "type",
+          "version",
+          "uptimeSeconds",
+          "sensors",
+          "models",
+          "api"
+        ],
+        "description": "The runtime's statistics, as `sensix run --stats-json` prints them, plus the process's and the API's. Loose: more properties may come.",
+        "additionalProperties": true
+      },
+      "StreamEvent": {
+        "oneOf": [
+          {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "description": "The item's id, for Last-Event-ID."
+              },
+              "event": {
+                "type": "string",
+                "const": "prediction"
+              },
+              "data": {
+                "$ref": "#/components/schemas/Prediction"
+              }
+            },
+            "required": [
+              "id",
+              "event",
+              "data"
+            ],
+            "description": "A prediction.",
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "description": "The item's id, for Last-Event-ID."
+              },
+              "event": {
+                "type": "string",
+                "const": "event"
+              },
+              "data": {
+                "$ref": "#/components/schemas/Event"
+              }
+            },
+            "required": [
+              "id",
+              "event",
+              "data"
+            ],
+            "description": "An event of a pipeline's rules.",
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "properties": {
+              "event": {
+                "type": "string",
+                "const": "dropped"
+              },
+              "data": {
+                "$ref": "#/components/schemas/Dropped"
+              }
+            },
+            "required": [
+              "event",
+              "data"
+            ],
+            "description": "Items this client lost (no id).",
+            "additionalProperties": false
+          }
+        ],
+        "description": "One Server-Sent Event of the stream, as its fields: `id`, `event` and `data`, the data being one line of JSON. Comment lines (`: keep-alive`) come between events."
+      },
+      "LogLevel": {
+        "type": "object",
+        "properties": {
+          "level": {
+            "type": "string",
+            "enum": [
+              "trace",
+              "debug",
+              "info",
+              "warning",
+              "error",
+              "critical",
+              "off"
+            ],
+            "description": "spdlog's name for the level (note: `warning`, where PUT takes `warn`)."
+          }
+        },
+        "required": [
+          "level"
+        ],
+        "additionalProperties": false
+      },
+      "LogLevelChange": {
+        "type": "object",
+        "properties": {
+          "level": {
+            "type": "string",
+            "enum": [
+              "trace",
+              "debug",
+              "info",
+              "warn",
+              "error",
+              "critical",
+              "off"
+            ]
+          }
+        },
+        "required": [
+          "level"
+        ],
+        "additionalProperties": false
+      }
+    }
+  }
+})json";
+
+}  // namespace
+
+const std::string& openapi_json() {
+  static const std::string doc = std::string(kOpenApiJson) + "\n";
+  return doc;
+}
+
+}  // namespace sensix::api

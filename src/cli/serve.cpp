@@ -1,0 +1,276 @@
+#include "cli/serve.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/ip/address.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/control_api.h"
+#include "api/http_server.h"
+#include "api/prediction_hub.h"
+#include "cli/sinks.h"
+#include "common/byte_size.h"
+#include "common/paths.h"
+#include "control/controller.h"
+#include "engines/registry.h"
+
+namespace sensix {
+
+namespace {
+
+int serve_fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.message().c_str());
+  return 1;
+}
+
+std::string default_data_dir() {
+  if (const char* d = std::getenv("SENSIX_DATA_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/sensix";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/state/sensix";
+}
+
+// "127.0.0.1:8000", "[::1]:8000", ":8000" (loopback) -> address and port.
+Status parse_listen(const std::string& listen, std::string* address, uint16_t* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return InvalidArgument(fmt::format("--listen: expected ADDRESS:PORT (e.g. 127.0.0.1:8000), got \"{}\"", listen));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "127.0.0.1";
+  if (host == "localhost") host = "127.0.0.1";
+  const std::string p = listen.substr(colon + 1);
+  char* end = nullptr;
+  const long v = std::strtol(p.c_str(), &end, 10);
+  if (p.empty() || *end != '\0' || v < 0 || v > 65535) {
+    return InvalidArgument(fmt::format("--listen: \"{}\" is not a port (0 to 65535)", p));
+  }
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (ec) return InvalidArgument(fmt::format("--listen: \"{}\" is not an IP address", host));
+  *address = host;
+  *port = static_cast<uint16_t>(v);
+  return Status::Ok();
+}
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& file) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (file.empty()) {
+    logger = std::make_shared<spdlog::logger>("sensix", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  } else {
+    logger = std::make_shared<spdlog::logger>("sensix", std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
+  }
+  // One line per record: time (UTC), level, thread, message.
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%t] %v", spdlog::pattern_time_type::utc);
+  logger->flush_on(spdlog::level::info);
+  return logger;
+}
+
+Result<std::string> read_file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(fmt::format("{}: cannot read it", path));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The files and folders of -f as one text (folders: every *.yaml, *.yml, *.json, sorted).
+Result<std::string> files_text(const std::vector<std::string>& paths) {
+  std::string text;
+  for (const std::string& p : paths) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
+        const std::string ext = e.path().extension().string();
+        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) files.push_back(e.path());
+      }
+      std::sort(files.begin(), files.end());
+    } else {
+      files.push_back(p);
+    }
+    for (const std::string& f : files) {
+      SENSIX_ASSIGN_OR_RETURN(std::string t, read_file_text(f));
+      if (!text.empty()) text += "\n---\n";
+      text += t;
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+int cmd_serve(const ServeOptions& o) {
+  // Every thread started from here on inherits the blocked signals; this thread takes them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto level = spdlog::level::from_str(o.log_level);
+  if (level == spdlog::level::off && o.log_level != "off") {
+    return serve_fail(InvalidArgument(fmt::format(
+        "--log-level: expected trace, debug, info, warn, error, critical or off, got \"{}\"", o.log_level)));
+  }
+  try {
+    spdlog::set_default_logger(make_logger(o.log_file));
+  } catch (const spdlog::spdlog_ex& e) {
+    return serve_fail(InvalidArgument(fmt::format("--log-file {}: {}", o.log_file, e.what())));
+  }
+  spdlog::set_level(level);
+
+  api::HttpServerOptions http;
+  if (Status s = parse_listen(o.listen, &http.address, &http.port); !s.ok()) return serve_fail(s);
+  const bool loopback = boost::asio::ip::make_address(http.address).is_loopback();
+  http.tls_cert_file = o.tls_cert;
+  http.tls_key_file = o.tls_key;
+  http.max_connections = o.max_connections;
+  http.request_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.request_timeout_s * 1000));
+  auto body = parse_byte_size(o.max_body);
+  if (!body.ok()) return serve_fail(body.status().with_context("--max-body"));
+  http.max_body_bytes = static_cast<size_t>(*body);
+
+  api::ControlApiOptions api_options;
+  api_options.version = o.version;
+  if (!o.token_file.empty()) {
+    auto tokens = api::read_token_file(o.token_file);
+    if (!tokens.ok()) return serve_fail(tokens.status());
+    api_options.tokens = std::move(tokens).value();
+  }
+  if (!loopback) {
+    if (api_options.tokens.empty()) {
+      return serve_fail(FailedPrecondition(fmt::format(
+          "--listen {}: a non-loopback address needs --token-file (every endpoint then needs a token)", o.listen)));
+    }
+    if (o.tls_cert.empty() && !o.allow_insecure_http) {
+      return serve_fail(FailedPrecondition(fmt::format(
+          "--listen {}: a non-loopback address needs TLS (--tls-cert and --tls-key), or --allow-insecure-http",
+          o.listen)));
+    }
+    api_options.auth_reads = true;
+  }
+
+  ControllerOptions co;
+  co.data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  co.parse.model_repo = o.model_repo;
+  const std::string repo = o.model_repo.empty() ? model_repo_dir() : o.model_repo;
+  co.paths.read_roots = {repo, samples_dir(), co.data_dir};
+  co.paths.write_roots = {co.data_dir};
+  {
+    EngineRegistry probe;
+    for (const std::string& e : EngineRegistry::known_engines()) {
+      if (probe.get(e).ok()) co.runtime.engines.push_back(e);
+    }
+  }
+  auto hub = std::make_shared<api::PredictionHub>();
+  co.sinks.push_back(hub);
+  // The Pipelines' `sinks` files follow the running pipelines.
+  auto pipeline_sinks = std::make_shared<PipelineSinks>();
+  co.sinks.push_back(pipeline_sinks);
+  co.on_change = [pipeline_sinks](const DocumentSet& docs) {
+    if (Status s = pipeline_sinks->update(docs); !s.ok()) spdlog::error("{}", s.message());
+  };
+  auto controller = Controller::open(co);
+  if (!controller.ok()) return serve_fail(controller.status());
+
+  auto ctx = std::make_shared<api::ControlApiContext>();
+  ctx->controller = controller->get();
+  ctx->hub = hub.get();
+  ctx->started_unix_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto server = api::HttpServer::create(http, api::make_control_router(ctx, api_options));
+  if (!server.ok()) return serve_fail(server.status());
+  api::HttpServer* srv = server->get();
+  ctx->http_counters = [srv] { return srv->counters(); };
+  srv->start();
+  const std::string url = fmt::format("{}://{}:{}", srv->tls() ? "https" : "http",
+                                      http.address.find(':') != std::string::npos ? "[" + http.address + "]"
+                                                                                  : http.address,
+                                      srv->port());
+  spdlog::info("sensix {} serving {} (data directory {})", o.version, url, co.data_dir);
+  // The one line on standard output: where it listens (a test or a script reads the port from it).
+  std::printf("listening on %s\n", url.c_str());
+  std::fflush(stdout);
+
+  // The stored documents, then the files given, in the background: the API answers meanwhile.
+  Controller* ctl = controller->get();
+  std::thread loader([ctl, files = o.files] {
+    Status restored = ctl->restore();
+    if (!restored.ok()) {
+      spdlog::error("the stored documents do not run (they stay stored; apply a fix): {}", restored.message());
+    } else {
+      spdlog::info("the stored documents run");
+    }
+    if (files.empty()) return;
+    auto text = files_text(files);
+    if (!text.ok()) {
+      spdlog::error("-f: {}", text.status().message());
+      return;
+    }
+    auto applied = ctl->apply(*text, "-f", false, /*confine=*/false);
+    if (!applied.ok()) {
+      spdlog::error("-f: the files were not applied: {}", applied.status().message());
+    } else {
+      spdlog::info("-f: applied ({})", applied->apply.changed() ? "changed" : "no change");
+    }
+  });
+
+  int sig = 0;
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    if (!o.log_file.empty()) {
+      try {
+        auto logger = make_logger(o.log_file);
+        logger->set_level(spdlog::get_level());
+        spdlog::set_default_logger(logger);
+        spdlog::info("SIGHUP: log file reopened");
+      } catch (const spdlog::spdlog_ex& e) {
+        std::fprintf(stderr, "SIGHUP: cannot reopen %s: %s\n", o.log_file.c_str(), e.what());
+      }
+    }
+  }
+  spdlog::info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
+  std::atomic<bool> done{false};
+  std::thread watchdog([&done, grace] {
+    const auto deadline = std::chrono::steady_clock::now() + 3 * grace;
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!done) {
+      spdlog::error("stopping took longer than {} ms; exiting", 3 * grace.count());
+      spdlog::default_logger()->flush();
+      _exit(1);
+    }
+  });
+  srv->stop(grace);
+  hub->stop();
+  loader.join();  // an apply in progress ends first
+  (*controller)->stop();
+  controller->reset();  // closes the store
+  done = true;
+  watchdog.join();
+  spdlog::info("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace sensix

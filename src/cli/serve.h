@@ -1,0 +1,34 @@
+// `sensix serve`: the device service (docs/operations.md). Opens the data directory's store,
+// starts an empty runtime and the HTTP API, then applies the stored documents and any files given
+// (while they load, /v2/health/live answers and /v2/health/ready says why it is not ready).
+// SIGTERM or SIGINT: stop accepting, finish the requests in flight, stop the sensors and models,
+// close the store, exit 0 (a watchdog exits 1 if that takes longer than the grace time);
+// SIGHUP: reopen the log file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sensix {
+
+struct ServeOptions {
+  std::string data_dir;  // default $SENSIX_DATA_DIR, else ~/.local/state/sensix
+  std::string listen = "127.0.0.1:8000";
+  std::string token_file;
+  std::string tls_cert, tls_key;
+  bool allow_insecure_http = false;  // plain HTTP on a non-loopback address
+  std::vector<std::string> files;    // applied after the stored documents (trusted: not confined)
+  std::string model_repo;
+  std::string log_file;  // default: standard error
+  std::string log_level = "info";
+  int max_connections = 512;
+  std::string max_body = "8Mi";
+  double request_timeout_s = 10;
+  double grace_s = 10;  // SIGTERM: the most time for requests in flight, then for the whole stop
+  std::string version;
+};
+
+// Runs until SIGTERM/SIGINT; returns the exit code.
+int cmd_serve(const ServeOptions& options);
+
+}  // namespace sensix

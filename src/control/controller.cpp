@@ -1,0 +1,234 @@
+#include "control/controller.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace sensix {
+
+namespace {
+
+template <typename Doc>
+void add_changes(const std::vector<Doc>& list, const char* kind, std::vector<DocumentChange>& out) {
+  for (const Doc& d : list) out.push_back({kind, d.metadata.name, d.canonical});
+}
+
+std::vector<DocumentChange> puts_of(const DocumentSet& docs) {
+  std::vector<DocumentChange> out;
+  add_changes(docs.devices, "Device", out);
+  add_changes(docs.sensors, "Sensor", out);
+  add_changes(docs.models, "Model", out);
+  add_changes(docs.pipelines, "Pipeline", out);
+  return out;
+}
+
+// The stored documents as one text to parse ("---" between them).
+std::string joined_text(const std::vector<StoredDocument>& docs) {
+  std::string text;
+  for (const StoredDocument& d : docs) {
+    if (!text.empty()) text += "\n---\n";
+    text += d.text;
+  }
+  return text;
+}
+
+template <typename Doc>
+bool erase_named(std::vector<Doc>& list, std::string_view name) {
+  return std::erase_if(list, [&](const Doc& d) { return d.metadata.name == name; }) > 0;
+}
+
+}  // namespace
+
+Result<std::string> document_kind(std::string_view written) {
+  std::string k(written);
+  std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (k.ends_with("s")) k.pop_back();
+  if (k == "sensor") return std::string("Sensor");
+  if (k == "model") return std::string("Model");
+  if (k == "pipeline") return std::string("Pipeline");
+  if (k == "device") return std::string("Device");
+  return InvalidArgument(fmt::format("unknown kind \"{}\" (expected sensor, model, pipeline or device)", written));
+}
+
+Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) {
+  SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<DocumentStore> store,
+                          DocumentStore::open(options.data_dir, options.runtime.env));
+  // The stored documents are read (and their checksums checked) before anything starts: a damaged
+  // store stops the daemon here, with the file and what to do.
+  SENSIX_RETURN_IF_ERROR(store->documents().status());
+  options.runtime.allow_empty = true;
+  SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<Runtime> runtime, Runtime::create(DocumentSet{}, options.runtime));
+  for (const auto& sink : options.sinks) runtime->add_sink(sink);
+  SENSIX_RETURN_IF_ERROR(runtime->start());
+  return std::unique_ptr<Controller>(new Controller(std::move(options), std::move(store), std::move(runtime)));
+}
+
+Controller::Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store,
+                       std::unique_ptr<Runtime> runtime)
+    : options_(std::move(options)), store_(std::move(store)), runtime_(std::move(runtime)) {}
+
+Controller::~Controller() { stop(); }
+
+void Controller::stop() {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  runtime_->stop();
+}
+
+Status Controller::restore() {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  auto fail = [&](const Status& s) {
+    std::lock_guard<std::mutex> state(state_mu_);
+    restoring_ = false;
+    applying_.clear();
+    restore_error_ = s.message();
+    return s;
+  };
+  Result<std::vector<StoredDocument>> stored = store_->documents();
+  if (!stored.ok()) return fail(stored.status());
+  if (stored->empty()) {
+    std::lock_guard<std::mutex> state(state_mu_);
+    restoring_ = false;
+    return Status::Ok();
+  }
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    applying_ = fmt::format("starting the {} stored documents", stored->size());
+  }
+  // Stored documents were confined when they were applied; their relative paths are relative to
+  // the data directory, as they were then.
+  Result<DocumentSet> docs = parse_document_text(joined_text(*stored), store_->path(), options_.data_dir,
+                                                 options_.parse);
+  if (!docs.ok()) return fail(docs.status());
+  Result<ApplyResult> applied = runtime_->apply(*docs);
+  if (!applied.ok()) return fail(applied.status());
+  if (options_.on_change) options_.on_change(*docs);
+  std::lock_guard<std::mutex> state(state_mu_);
+  desired_ = std::move(docs).value();
+  restoring_ = false;
+  applying_.clear();
+  restore_error_.clear();
+  return Status::Ok();
+}
+
+Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
+                                         std::string_view summary, bool dry_run) {
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    if (stopped_) return Unavailable("the daemon is stopping");
+    if (!dry_run) applying_ = std::string(summary);
+  }
+  auto done = [&] {
+    std::lock_guard<std::mutex> state(state_mu_);
+    applying_.clear();
+  };
+  ControlResult out;
+  Result<ApplyResult> applied = runtime_->apply(desired, dry_run);
+  if (!applied.ok()) {
+    done();
+    return applied.status();
+  }
+  out.apply = std::move(applied).value();
+  if (dry_run) return out;
+  Result<CommitResult> committed = store_->commit(changes, summary);
+  if (!committed.ok()) {
+    // The store did not take it: what runs goes back to what is stored.
+    DocumentSet previous;
+    {
+      std::lock_guard<std::mutex> state(state_mu_);
+      previous = desired_;
+    }
+    Result<ApplyResult> back = runtime_->apply(previous);
+    if (!back.ok()) spdlog::error("apply: going back after a failed commit failed too: {}", back.status().message());
+    done();
+    return committed.status();
+  }
+  out.commit = std::move(committed).value();
+  if (options_.on_change) options_.on_change(desired);
+  std::lock_guard<std::mutex> state(state_mu_);
+  desired_ = desired;
+  applying_.clear();
+  restore_error_.clear();  // the set that runs now is the stored one
+  return out;
+}
+
+Result<ControlResult> Controller::apply(std::string_view text, std::string_view label, bool dry_run, bool confine) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  DocumentSet base;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    base = desired_;
+  }
+  SENSIX_ASSIGN_OR_RETURN(MergedDocuments merged,
+                          parse_documents_onto(base, text, std::string(label), options_.data_dir, options_.parse));
+  if (confine) SENSIX_RETURN_IF_ERROR(confine_paths(merged.parsed, options_.paths));
+  std::vector<DocumentChange> changes = puts_of(merged.parsed);
+  std::string names;
+  for (const auto& c : changes) names += (names.empty() ? "" : ", ") + c.kind + "/" + c.name;
+  SENSIX_ASSIGN_OR_RETURN(ControlResult out, commit(merged.merged, changes, "apply " + names, dry_run));
+  for (const auto& c : changes) {
+    if (dry_run) {
+      out.documents.push_back({c.kind, c.name, *c.text, "", 0, 0, ""});
+      continue;
+    }
+    Result<StoredDocument> d = store_->document(c.kind, c.name);
+    if (d.ok()) out.documents.push_back(std::move(d).value());
+  }
+  return out;
+}
+
+Result<ControlResult> Controller::remove(std::string_view kind_in, std::string_view name, bool dry_run) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  SENSIX_ASSIGN_OR_RETURN(const std::string kind, document_kind(kind_in));
+  DocumentSet desired;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    desired = desired_;
+  }
+  bool found = false;
+  if (kind == "Sensor") found = erase_named(desired.sensors, name);
+  if (kind == "Model") found = erase_named(desired.models, name);
+  if (kind == "Pipeline") found = erase_named(desired.pipelines, name);
+  if (kind == "Device") found = erase_named(desired.devices, name);
+  if (!found) return NotFound(fmt::format("{}/{} is not applied", kind, name));
+  // A document another still names cannot go alone.
+  Status refs = validate_references(desired);
+  if (!refs.ok()) {
+    return FailedPrecondition(
+        fmt::format("{}/{} is still used; delete or change what uses it first:\n{}", kind, name, refs.message()));
+  }
+  std::vector<DocumentChange> changes{{kind, std::string(name), std::nullopt}};
+  SENSIX_ASSIGN_OR_RETURN(ControlResult out,
+                          commit(desired, changes, fmt::format("delete {}/{}", kind, name), dry_run));
+  return out;
+}
+
+Readiness Controller::readiness() const {
+  Readiness r;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    if (stopped_) r.reasons.push_back("stopping");
+    if (restoring_) r.reasons.push_back(applying_.empty() ? "starting" : applying_);
+    if (!restore_error_.empty()) r.reasons.push_back("the stored documents do not run: " + restore_error_);
+  }
+  const RuntimeStats stats = runtime_->stats();
+  for (const ModelRuntimeStats& m : stats.models) {
+    if (m.model.state != ModelState::kReady) {
+      r.reasons.push_back(fmt::format("Model/{} is {}{}", m.model.name, model_state_name(m.model.state),
+                                      m.model.reason.empty() ? "" : ": " + m.model.reason));
+    }
+  }
+  for (const SensorStatsSnapshot& s : stats.sensors) {
+    if (s.state == SensorState::kFailed || s.state == SensorState::kPending || s.state == SensorState::kReconnecting) {
+      r.reasons.push_back(fmt::format("Sensor/{} is {}{}", s.name, sensor_state_name(s.state),
+                                      s.reason.empty() ? "" : ": " + s.reason));
+    }
+  }
+  r.ready = r.reasons.empty();
+  return r;
+}
+
+}  // namespace sensix

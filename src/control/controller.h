@@ -1,0 +1,113 @@
+// Controller: the daemon's desired state and what runs (docs/operations.md). It keeps the applied
+// documents in the DocumentStore and makes the Runtime run them (Runtime::apply), so that the
+// store and the running set agree:
+//
+//   apply(text)   parses one or more documents (YAML or JSON), confines their files to the
+//                 daemon's folders (documents from the network), merges them into the desired set
+//                 (a document replaces the applied one of the same kind and name), checks the
+//                 references of the whole set, has the runtime apply it (which loads and warms up
+//                 every new model before anything running changes), and only then commits the
+//                 documents to the store. If the commit fails, the runtime goes back to the previous
+//                 set. With dry_run, nothing changes: the diff says what would.
+//   remove(kind, name)  the same, for a set without that document; a document that another
+//                 document still names (a Model in a Pipeline) is a conflict.
+//   restore()     at start: the stored set, applied to the empty runtime. A stored set that no
+//                 longer runs (a model file gone) leaves the store as it is and the daemon not
+//                 ready, with the reason; a later apply that fixes it makes it ready.
+//
+// Errors: InvalidArgument (a document or field, named), NotFound (no such document),
+// FailedPrecondition (a conflict: still referenced, or the device cannot change while running),
+// DataLoss (the store is damaged).
+//
+// Thread-safety: every method from any thread; apply, remove and restore run one at a time.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control/document_store.h"
+#include "docs/confine.h"
+#include "docs/parser.h"
+#include "runtime/runtime.h"
+
+namespace sensix {
+
+// A kind as a URL or a command line writes it ("models", "model", "Model") -> "Model";
+// InvalidArgument for a kind that is none of Sensor, Model, Pipeline, Device.
+Result<std::string> document_kind(std::string_view written);
+
+struct ControllerOptions {
+  std::string data_dir;
+  ParseOptions parse;  // "repo:" and "samples:" roots
+  // The folders documents from the network may name (confine_paths); relative paths in them are
+  // relative to the data directory.
+  PathPolicy paths;
+  RuntimeOptions runtime;  // allow_empty is set
+  std::vector<std::shared_ptr<PredictionSink>> sinks;
+  // Called with the running set after every change (restore, apply, remove), under the apply lock:
+  // the daemon opens and closes the Pipelines' sink files there.
+  std::function<void(const DocumentSet&)> on_change;
+};
+
+// What an apply or remove did (or, dry, would do).
+struct ControlResult {
+  ApplyResult apply;
+  CommitResult commit;                    // empty for a dry run
+  std::vector<StoredDocument> documents;  // the documents the request named, as stored (generation)
+};
+
+// Where the daemon stands, for /v2/health/ready.
+struct Readiness {
+  bool ready = false;
+  std::vector<std::string> reasons;  // why not (or what is degraded)
+};
+
+class Controller {
+ public:
+  static Result<std::unique_ptr<Controller>> open(ControllerOptions options);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  Status restore();
+  Result<ControlResult> apply(std::string_view text, std::string_view label, bool dry_run, bool confine = true);
+  Result<ControlResult> remove(std::string_view kind, std::string_view name, bool dry_run);
+
+  Result<std::vector<StoredDocument>> documents() const { return store_->documents(); }
+  Result<StoredDocument> document(std::string_view kind, std::string_view name) const {
+    return store_->document(kind, name);
+  }
+  Result<int64_t> revision() const { return store_->revision(); }
+  Result<std::vector<Revision>> revisions() const { return store_->revisions(); }
+  DocumentSet running() const { return runtime_->documents(); }
+  RuntimeStats stats() const { return runtime_->stats(); }
+  Readiness readiness() const;
+  const std::string& data_dir() const { return options_.data_dir; }
+
+  // Stops the runtime (sensors, models). Idempotent.
+  void stop();
+
+ private:
+  Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store, std::unique_ptr<Runtime> runtime);
+  // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
+  Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
+                               std::string_view summary, bool dry_run);
+
+  ControllerOptions options_;
+  std::unique_ptr<DocumentStore> store_;
+  std::unique_ptr<Runtime> runtime_;
+  std::mutex apply_mu_;
+  mutable std::mutex state_mu_;
+  DocumentSet desired_;  // what runs (and is stored, once restored)
+  bool restoring_ = true;
+  std::string restore_error_;  // the stored set does not run: why
+  std::string applying_;       // an apply in progress: what it does
+  bool stopped_ = false;
+};
+
+}  // namespace sensix

@@ -1,0 +1,129 @@
+#include "serve_support.h"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "support/paths.h"
+#include "support/wait.h"
+
+namespace sensix::testing {
+
+std::string file_contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string looping_quickstart(double speed) {
+  std::string text = file_contents(source_path("examples/quickstart.yaml"));
+  // Every Sensor's spec gets a looping replay and a buffer of a few seconds.
+  const std::string replay = "spec:\n  replay: {loop: true, speed: " + std::to_string(speed) +
+                             "}\n  buffer: {capacity: 200}\n";
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    const size_t kind = text.find("kind: Sensor", pos);
+    if (kind == std::string::npos) break;
+    const size_t spec = text.find("spec:\n", kind);
+    out += text.substr(pos, spec - pos) + replay;
+    pos = spec + 6;
+  }
+  out += text.substr(pos);
+  return out;
+}
+
+std::string voice_quickstart(const std::string& sensor_spec) {
+  const std::string text = file_contents(source_path("examples/quickstart.yaml"));
+  std::string out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find("\n---\n", pos);
+    if (end == std::string::npos) end = text.size();
+    std::string doc = text.substr(pos, end - pos);
+    pos = end + 5;
+    const bool vision = doc.find("name: camera") != std::string::npos ||
+                        doc.find("sensor: camera") != std::string::npos ||
+                        doc.find("name: blazeface") != std::string::npos ||
+                        doc.find("name: ssd-oidv4") != std::string::npos;
+    if (vision) continue;
+    if (doc.find("kind: Sensor") != std::string::npos) {
+      const size_t spec = doc.find("spec:\n");
+      doc = doc.substr(0, spec + 6) + sensor_spec + doc.substr(spec + 6);
+    }
+    out += (out.empty() ? "" : "\n---\n") + doc;
+  }
+  return out;
+}
+
+bool Daemon::start(const std::string& data_dir, const std::vector<std::string>& extra, const std::string& listen,
+                   const std::string& scheme, std::chrono::milliseconds timeout) {
+  log_ = data_dir + ".log";
+  std::error_code ec;
+  std::filesystem::remove(log_, ec);  // a restart on the same data directory: only this run's lines
+  std::vector<std::string> argv = {
+      std::string(SENSIX_BINARY_DIR) + "/sensix", "serve", "--data-dir", data_dir, "--listen", listen};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  if (!process_.start(argv, log_)) return false;
+  running_ = true;
+  const std::regex re(R"(listening on (https?)://([^:\s]+|\[[^\]]+\]):(\d+))");
+  std::smatch m;
+  const bool up = eventually(
+      [&] {
+        const std::string text = log();
+        if (std::regex_search(text, m, re)) return true;
+        return !process_.running();
+      },
+      timeout);
+  const std::string text = log();
+  if (!up || !std::regex_search(text, m, re)) return false;
+  port_ = std::stoi(m[3].str());
+  url_ = scheme + "://127.0.0.1:" + m[3].str();
+  return true;
+}
+
+int Daemon::stop(int sig, std::chrono::milliseconds timeout) {
+  if (!running_) return -1;
+  running_ = false;
+  if (!process_.running()) return process_.wait(std::chrono::milliseconds(100));
+  ::kill(process_.pid(), sig);
+  return process_.wait(timeout);
+}
+
+std::string Daemon::log() const { return read_text(log_); }
+
+api::HttpClient Daemon::client(const std::string& token, const std::string& ca_file) const {
+  api::ClientOptions o;
+  o.server = url_;
+  o.token = token;
+  o.ca_file = ca_file;
+  o.timeout = std::chrono::seconds(300);
+  auto c = api::HttpClient::create(o);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return std::move(c).value();
+}
+
+std::pair<int, nlohmann::json> Daemon::call(const std::string& method, const std::string& target,
+                                            const std::string& body, const std::string& token) const {
+  auto r = client(token).request(method, target, body, method == "POST" ? "application/yaml" : "application/json");
+  EXPECT_TRUE(r.ok()) << method << " " << target << ": " << r.status() << "\n" << log();
+  if (!r.ok()) return {0, nullptr};
+  nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) j = r->body;
+  return {r->status, j};
+}
+
+bool Daemon::wait_ready(std::chrono::milliseconds timeout) const {
+  return eventually(
+      [&] {
+        auto r = client().request("GET", "/v2/health/ready");
+        return r.ok() && r->status == 200;
+      },
+      timeout);
+}
+
+}  // namespace sensix::testing

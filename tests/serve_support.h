@@ -1,0 +1,69 @@
+// The real daemon for tests and benchmarks: `sensix serve` (the binary next to the tests) started on
+// a free port with its own data directory, and a client of its API.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http_client.h"
+#include "support/child_process.h"
+
+namespace sensix::testing {
+
+class Daemon {
+ public:
+  struct Options {
+    std::string data_dir;            // required
+    std::vector<std::string> extra;  // more arguments (--token-file ..., -f ...)
+    std::string listen = "127.0.0.1:0";
+    std::string scheme = "http";  // "https" with --tls-cert
+  };
+  Daemon() = default;
+  ~Daemon() { stop(); }
+
+  // Starts it and waits (up to `timeout`) for its "listening on URL" line. False (with the log
+  // in `error()`) when it exits or says nothing.
+  // `extra`: more arguments (--token-file ..., -f ...); `scheme` "https" with --tls-cert.
+  bool start(const std::string& data_dir, const std::vector<std::string>& extra = {},
+             const std::string& listen = "127.0.0.1:0", const std::string& scheme = "http",
+             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // SIGTERM (or `sig`) and the exit code (-1: it had to be killed).
+  int stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  void kill_now() { process_.kill_now(); }
+  pid_t pid() const { return process_.pid(); }
+
+  const std::string& url() const { return url_; }
+  int port() const { return port_; }
+  std::string log() const;
+  const std::string& log_path() const { return log_; }
+
+  // A client of it (token and CA as given).
+  api::HttpClient client(const std::string& token = "", const std::string& ca_file = "") const;
+  // One request; the status and the body as JSON (null when it is not JSON). A failed connection
+  // fails the test.
+  std::pair<int, nlohmann::json> call(const std::string& method, const std::string& target,
+                                      const std::string& body = "", const std::string& token = "") const;
+  // Waits until /v2/health/ready answers 200.
+  bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(120)) const;
+
+ private:
+  ChildProcess process_;
+  std::string log_;
+  std::string url_;
+  int port_ = 0;
+  bool running_ = false;
+};
+
+// The quickstart's documents, with every file sensor looping at `speed` and a buffer of a second
+// or more (a stalled graph would drop, counted).
+std::string looping_quickstart(double speed = 2.0);
+// The quickstart's voice documents (no camera), each Sensor's spec starting with `sensor_spec`
+// (e.g. "  replay: {speed: 0}\n").
+std::string voice_quickstart(const std::string& sensor_spec);
+// A whole file.
+std::string file_contents(const std::string& path);
+
+}  // namespace sensix::testing

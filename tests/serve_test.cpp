@@ -1,0 +1,638 @@
+// `sensix serve` as a device runs it: the real binary on a free port, its own data directory, the
+// real models and recordings, and real clients (the API over HTTP, the CLI). docs/api.md.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "serve_support.h"
+#include "support/paths.h"
+#include "support/ports.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace sensix::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+// A fourth wake-word head on the running embedding, in a pipeline of its own, and a third sensor.
+std::string intent_documents() {
+  return file_contents(source_path("examples/zoo/timer.yaml")) + R"(
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: intent}
+spec:
+  steps:
+    - {model: oww-mel, from: {sensor: speech}}
+    - {model: oww-embedding, from: {model: oww-mel}}
+    - {model: timer, from: {model: oww-embedding}}
+---
+apiVersion: sensix/v1
+kind: Sensor
+metadata: {name: speech-2}
+spec:
+  driver: audio-file
+  path: samples:demo/speech.wav
+  replay: {loop: true, speed: 2}
+  buffer: {capacity: 200}
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: vad-2}
+spec:
+  steps:
+    - {model: silero-vad, from: {sensor: speech-2}}
+)";
+}
+
+const json* find_named(const json& items, const std::string& name) {
+  for (const auto& i : items) {
+    if (i.value("name", "") == name) return &i;
+  }
+  return nullptr;
+}
+
+uint64_t model_runs(const Daemon& d, const std::string& model) {
+  auto [status, j] = d.call("GET", "/v1/models/" + model);
+  return status == 200 ? j.value("runs", uint64_t{0}) : 0;
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SENSIX_REQUIRE_FILE(model_file("openwakeword/embedding_model.onnx"));
+    SENSIX_REQUIRE_FILE(sample_file("demo/speech.wav"));
+  }
+  std::string data_dir(const std::string& name) const { return (dir_.path() / name).string(); }
+
+  TempDir dir_;
+};
+
+TEST_F(ServeTest, DocumentsComeAndGoWhileTheRestRuns) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  ASSERT_TRUE(d.wait_ready(30s)) << d.log();  // nothing applied yet: ready
+
+  auto [st, applied] = d.call("POST", "/v1/apply", looping_quickstart());
+  ASSERT_EQ(st, 200) << applied.dump(2) << d.log();
+  EXPECT_EQ(applied["revision"], 1);
+  EXPECT_THAT(applied["models"]["loaded"], Contains("hey-jarvis"));
+  ASSERT_TRUE(d.wait_ready(60s)) << d.call("GET", "/v2/health/ready").second.dump();
+  ASSERT_TRUE(eventually([&] { return model_runs(d, "hey-jarvis") > 20; }, 60s)) << d.log();
+
+  // A fourth head and a third sensor join the running set.
+  auto [st2, added] = d.call("POST", "/v1/apply", intent_documents());
+  ASSERT_EQ(st2, 200) << added.dump(2) << d.log();
+  EXPECT_EQ(added["models"]["loaded"], json::array({"timer"}));
+  EXPECT_EQ(added["sensors"]["started"], json::array({"speech-2"}));
+  EXPECT_TRUE(added["models"]["replaced"].empty()) << added.dump(2);
+  EXPECT_TRUE(added["sensors"]["restarted"].empty()) << added.dump(2);
+  // The head reads the running embedding: the plan says so.
+  bool reads_running_embedding = false;
+  for (const auto& s : added["plan"]["shared"]) {
+    if (s.get<std::string>().find("oww-embedding") != std::string::npos) reads_running_embedding = true;
+  }
+  EXPECT_TRUE(reads_running_embedding) << added["plan"].dump(2);
+  ASSERT_TRUE(eventually([&] { return model_runs(d, "timer") > 20; }, 60s)) << d.log();
+  {
+    auto [s, timer] = d.call("GET", "/v1/models/timer");
+    ASSERT_EQ(s, 200);
+    std::set<std::string> shared_with;
+    for (const auto& r : timer["reads"]) {
+      for (const auto& o : r["sharedWith"]) shared_with.insert(o.get<std::string>());
+    }
+    EXPECT_TRUE(shared_with.count("hey-jarvis")) << timer.dump(2);
+  }
+  // The head's predictions reach /v1/predictions like every other model's.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto [s, p] = d.call("GET", "/v1/predictions?model=silero-vad");
+        return s == 200 && !p["items"].empty();
+      },
+      30s));
+
+  // A model deleted: its pipeline first (409 while the pipeline names it), then the model.
+  auto [st3, conflict] = d.call("DELETE", "/v1/documents/model/timer");
+  EXPECT_EQ(st3, 409) << conflict.dump(2);
+  EXPECT_THAT(conflict["error"]["message"].get<std::string>(), HasSubstr("Pipeline/intent"));
+  auto [st4, gone] = d.call("DELETE", "/v1/documents/pipeline/intent");
+  ASSERT_EQ(st4, 200) << gone.dump(2);
+  EXPECT_EQ(gone["models"]["unloaded"], json::array({"timer"}));
+  EXPECT_FALSE(gone["plan"]["released"].empty());
+  auto [st5, after] = d.call("DELETE", "/v1/documents/model/timer");
+  EXPECT_EQ(st5, 200) << after.dump(2);
+  EXPECT_EQ(d.call("GET", "/v1/models/timer").first, 404);
+
+  // An apply with one bad document changes nothing, and names the document and field.
+  auto [docs_before_status, docs_before] = d.call("GET", "/v1/documents");
+  ASSERT_EQ(docs_before_status, 200);
+  const std::string bad = intent_documents() + R"(
+---
+apiVersion: sensix/v1
+kind: Model
+metadata: {name: broken}
+spec:
+  format: onnx
+  source: repo:openwakeword/hey_jarvis_v0.1.onnx
+  sha256: 0000000000000000000000000000000000000000000000000000000000000000
+  inputs: [{name: x, shape: [1, 16, 96], stream: {window: 16}}]
+  outputs: [{name: y}]
+)";
+  auto [st6, refused] = d.call("POST", "/v1/apply", bad);
+  EXPECT_EQ(st6 / 100, 4) << refused.dump(2);
+  EXPECT_THAT(refused["error"]["message"].get<std::string>(), HasSubstr("Model/broken"));
+  EXPECT_EQ(d.call("GET", "/v1/documents").second, docs_before);
+  EXPECT_EQ(d.call("GET", "/v1/models/timer").first, 404);
+
+  // The sensors that ran through all of it lost nothing.
+  auto [st7, sensors] = d.call("GET", "/v1/sensors");
+  ASSERT_EQ(st7, 200);
+  for (const char* name : {"speech", "speech-2"}) {
+    const json* s = find_named(sensors["items"], name);
+    ASSERT_NE(s, nullptr) << name << sensors.dump(2);
+    EXPECT_EQ((*s)["dropped"], 0) << name;
+    EXPECT_GT((*s)["frames"].get<uint64_t>(), 0u) << name;
+  }
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+TEST_F(ServeTest, ARestartAfterSigkillRunsTheSameDocuments) {
+  const std::string state = data_dir("state");
+  std::string before;
+  {
+    Daemon d;
+    ASSERT_TRUE(d.start(state)) << d.log();
+    auto [st, applied] = d.call("POST", "/v1/apply", looping_quickstart());
+    ASSERT_EQ(st, 200) << applied.dump(2);
+    before = d.call("GET", "/v1/documents").second.dump();
+    d.kill_now();
+  }
+  Daemon d;
+  ASSERT_TRUE(d.start(state)) << d.log();
+  ASSERT_TRUE(d.wait_ready(120s)) << d.call("GET", "/v2/health/ready").second.dump() << d.log();
+  EXPECT_EQ(d.call("GET", "/v1/documents").second.dump(), before);
+  ASSERT_TRUE(eventually([&] { return model_runs(d, "hey-jarvis") > 10; }, 60s)) << d.log();
+  auto [st, models] = d.call("GET", "/v1/models");
+  EXPECT_EQ(models["items"].size(), 8u) << models.dump(2);  // the quickstart's models, running again
+  EXPECT_EQ(d.stop(), 0);
+}
+
+TEST_F(ServeTest, BadRequestsGetClearErrorsAndChangeNothing) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--max-body", "64Ki"})) << d.log();
+  ASSERT_EQ(d.call("POST", "/v1/apply", looping_quickstart()).first, 200);
+  const std::string docs = d.call("GET", "/v1/documents").second.dump();
+
+  // Malformed YAML and JSON: the line.
+  auto [s1, yaml] = d.call("POST", "/v1/apply", "kind: Sensor\nmetadata: {name: [\n");
+  EXPECT_EQ(s1, 400);
+  EXPECT_THAT(yaml["error"]["message"].get<std::string>(), HasSubstr("YAML syntax error"));
+  auto [s2, js] = d.call("POST", "/v1/apply", R"({"apiVersion": "sensix/v1", "kind": "Model", )");
+  EXPECT_EQ(s2, 400) << js.dump();
+  // A field that is wrong: its path.
+  auto [s3, field] = d.call("POST", "/v1/apply", R"(apiVersion: sensix/v1
+kind: Sensor
+metadata: {name: speech}
+spec:
+  driver: audio-file
+  path: samples:demo/speech.wav
+  audio: {frameMs: fast}
+)");
+  EXPECT_EQ(s3, 400);
+  EXPECT_EQ(field["error"]["field"], "Sensor/speech: spec.audio.frameMs") << field.dump();
+  // Files outside the daemon's folders.
+  auto [s4, shadow] = d.call("POST", "/v1/apply", R"(apiVersion: sensix/v1
+kind: Sensor
+metadata: {name: leak}
+spec:
+  driver: audio-file
+  path: /etc/shadow
+)");
+  EXPECT_EQ(s4, 400);
+  EXPECT_THAT(shadow["error"]["message"].get<std::string>(), HasSubstr("outside the daemon's directories"));
+  EXPECT_EQ(shadow["error"]["field"], "Sensor/leak: spec.path") << shadow.dump();
+  auto [s5, up] = d.call("POST", "/v1/apply", R"(apiVersion: sensix/v1
+kind: Sensor
+metadata: {name: leak}
+spec:
+  driver: audio-file
+  path: ../../x.wav
+)");
+  EXPECT_EQ(s5, 400);
+  EXPECT_THAT(up["error"]["message"].get<std::string>(), HasSubstr("outside the daemon's directories"));
+  // Too large: 413.
+  auto [s6, big] = d.call("POST", "/v1/apply", std::string(100 << 10, '#'));
+  EXPECT_EQ(s6, 413) << big.dump();
+  // Unknown kinds, names, endpoints and methods.
+  EXPECT_EQ(d.call("GET", "/v1/documents/widgets").first, 400);
+  EXPECT_EQ(d.call("GET", "/v1/documents/model/nope").first, 404);
+  EXPECT_EQ(d.call("DELETE", "/v1/documents/model/nope").first, 404);
+  EXPECT_EQ(d.call("GET", "/v1/nope").first, 404);
+  auto [s7, method] = d.call("PUT", "/v1/apply", "x");
+  EXPECT_EQ(s7, 405);
+  EXPECT_EQ(method["error"]["code"], "MethodNotAllowed");
+  EXPECT_EQ(d.call("GET", "/v1/predictions?minScore=lots").first, 400);
+  EXPECT_EQ(d.call("PUT", "/v1/log-level", R"({"level": "loud"})").first, 400);
+  // A document another names cannot go alone.
+  EXPECT_EQ(d.call("DELETE", "/v1/documents/model/hey-jarvis").first, 409);
+
+  // Nothing changed, and it still runs.
+  EXPECT_EQ(d.call("GET", "/v1/documents").second.dump(), docs);
+  EXPECT_TRUE(d.wait_ready(60s));
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// What `sensix run --json` prints for `docs`: its predictions, one JSON object each.
+std::vector<json> run_predictions(const std::string& docs_path) {
+  const std::string cmd = std::string(SENSIX_BINARY_DIR) + "/sensix run --json --speed max " + docs_path +
+                          " 2>/dev/null";
+  std::vector<json> out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char* line = nullptr;
+  size_t cap = 0;
+  while (getline(&line, &cap, p) > 0) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("type", "") == "prediction") out.push_back(std::move(j));
+  }
+  free(line);
+  EXPECT_EQ(pclose(p), 0) << cmd;
+  return out;
+}
+
+// A prediction as both sides must agree on it: which model, sensor and frame, and what it says
+// (labels and scores to two decimals; latency differs from run to run).
+std::string projection(const json& p) {
+  std::string s = fmt::format("{} {} {} {}", p.value("model", ""), p.value("sensor", ""), p.value("frame", 0),
+                              p.value("kind", ""));
+  for (const auto& l : p.value("labels", json::array()))
+    s += fmt::format(" {}={:.2f}", l.value("label", ""), l.value("score", 0.0));
+  return s;
+}
+
+std::multiset<std::string> projections(const std::vector<json>& ps) {
+  std::multiset<std::string> out;
+  for (const auto& p : ps) out.insert(projection(p));
+  return out;
+}
+
+// A client that asks for the stream and then never reads: its socket fills, its queue overflows.
+int stalled_subscriber(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string req = "GET /v1/predictions/stream HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  return fd;
+}
+
+TEST_F(ServeTest, AHundredSubscribersGetWhatSensixRunPrints) {
+  const std::string docs = voice_quickstart("  replay: {speed: 0}\n");  // as fast as it goes: nothing dropped
+  const std::string docs_path = (dir_.path() / "voice.yaml").string();
+  std::ofstream(docs_path) << docs;
+  const std::vector<json> expected = run_predictions(docs_path);
+  ASSERT_GT(expected.size(), 3u);
+
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  constexpr int kSubscribers = 100;
+  std::vector<std::vector<json>> got(kSubscribers);
+  std::vector<std::thread> threads;
+  std::atomic<int> ended{0};
+  for (int i = 0; i < kSubscribers; ++i) {
+    threads.emplace_back([&, i] {
+      api::HttpClient c = d.client();
+      api::ClientResponse refused;
+      Status s = c.stream(
+          "/v1/predictions/stream?type=prediction", {},
+          [&](const api::SseEvent& e) {
+            if (e.event == "prediction") got[i].push_back(json::parse(e.data));
+            return true;
+          },
+          &refused);
+      EXPECT_TRUE(s.ok()) << s;
+      ++ended;
+    });
+  }
+  const int stalled = stalled_subscriber(d.port());
+  ASSERT_TRUE(eventually(
+      [&] { return d.call("GET", "/v1/stats").second["api"].value("subscribers", 0) == kSubscribers + 1; }, 30s))
+      << d.call("GET", "/v1/stats").second["api"].dump();
+
+  auto [st, applied] = d.call("POST", "/v1/apply", docs);
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  const bool all = eventually(
+      [&] {
+        for (const auto& g : got) {
+          if (g.size() < expected.size()) return false;
+        }
+        return true;
+      },
+      120s);
+  // The stream ends when the daemon stops.
+  EXPECT_EQ(d.stop(), 0) << d.log();
+  for (auto& t : threads) t.join();
+  ::close(stalled);
+  EXPECT_EQ(ended.load(), kSubscribers);
+  ASSERT_TRUE(all);
+  const auto want = projections(expected);
+  for (int i = 0; i < kSubscribers; ++i) {
+    ASSERT_EQ(projections(got[i]), want) << "subscriber " << i;
+  }
+}
+
+TEST_F(ServeTest, TokensGuardWhatTheyMust) {
+  const std::string tokens = (dir_.path() / "tokens").string();
+  std::ofstream(tokens) << "# operators\n0123456789abcdef-full\n0123456789abcdef-read read\n";
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--token-file", tokens})) << d.log();
+  const std::string dry = "/v1/apply?dryRun=true";
+  const std::string doc = voice_quickstart("");
+  // On loopback, reads are open; changes need a full token.
+  EXPECT_EQ(d.call("GET", "/v1/stats").first, 200);
+  auto [s1, none] = d.call("POST", dry, doc);
+  EXPECT_EQ(s1, 401);
+  EXPECT_EQ(none["error"]["code"], "Unauthorized");
+  EXPECT_EQ(d.call("POST", dry, doc, "0123456789abcdef-wrong").first, 401);
+  EXPECT_EQ(d.call("POST", dry, doc, "0123456789abcdef-read").first, 403);
+  EXPECT_EQ(d.call("PUT", "/v1/log-level", R"({"level": "debug"})", "0123456789abcdef-read").first, 403);
+  auto [s2, ok] = d.call("POST", dry, doc, "0123456789abcdef-full");
+  EXPECT_EQ(s2, 200) << ok.dump();
+  EXPECT_EQ(ok["dryRun"], true);
+  EXPECT_EQ(d.call("GET", "/v1/documents").second["items"].size(), 0u);  // a dry run stores nothing
+  // The token is never logged.
+  EXPECT_EQ(d.log().find("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(d.stop(), 0);
+
+  // Off loopback: a token file is required, and TLS unless plain HTTP is allowed; then every
+  // endpoint needs a token.
+  Daemon open;
+  EXPECT_FALSE(open.start(data_dir("open"), {}, "0.0.0.0:0", "http", 10s));
+  EXPECT_THAT(open.log(), HasSubstr("needs --token-file"));
+  Daemon plain;
+  EXPECT_FALSE(plain.start(data_dir("plain"), {"--token-file", tokens}, "0.0.0.0:0", "http", 10s));
+  EXPECT_THAT(plain.log(), HasSubstr("needs TLS"));
+  Daemon allowed;
+  ASSERT_TRUE(allowed.start(data_dir("allowed"), {"--token-file", tokens, "--allow-insecure-http"}, "0.0.0.0:0"))
+      << allowed.log();
+  EXPECT_EQ(allowed.call("GET", "/v1/stats").first, 401);
+  EXPECT_EQ(allowed.call("GET", "/v2/health/live").first, 401);
+  EXPECT_EQ(allowed.call("GET", "/v1/stats", "", "0123456789abcdef-read").first, 200);
+  EXPECT_EQ(allowed.stop(), 0);
+}
+
+TEST_F(ServeTest, TlsWithACertificateMadeByOpenssl) {
+  const std::string key = (dir_.path() / "key.pem").string(), cert = (dir_.path() / "cert.pem").string();
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext "
+      "subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--tls-cert", cert, "--tls-key", key}, "127.0.0.1:0", "https")) << d.log();
+  auto r = d.client("", cert).request("GET", "/v2/health/live");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  // Without the certificate to trust, the handshake fails; plain HTTP gets no answer.
+  EXPECT_FALSE(d.client().request("GET", "/v2/health/live").ok());
+  api::ClientOptions plain;
+  plain.server = "http://127.0.0.1:" + std::to_string(d.port());
+  plain.timeout = 5s;
+  auto p = api::HttpClient::create(plain)->request("GET", "/v2/health/live");
+  EXPECT_TRUE(!p.ok() || p->status != 200);
+  // A wrong key file: a clear error at start.
+  Daemon bad;
+  EXPECT_FALSE(bad.start(data_dir("bad"), {"--tls-cert", cert, "--tls-key", cert}, "127.0.0.1:0", "http", 10s));
+  EXPECT_THAT(bad.log(), HasSubstr("--tls-key"));
+  EXPECT_EQ(d.stop(), 0);
+}
+
+TEST_F(ServeTest, ASlowClientHoldsNoOneUpAndTwoHundredClientsAreServed) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--request-timeout", "2"})) << d.log();
+  // A client sending its request a byte at a time.
+  const int slow = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(d.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  std::atomic<bool> slow_done{false};
+  std::string slow_answer;
+  std::thread trickle([&] {
+    const std::string req = "GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (char c : req) {
+      if (::write(slow, &c, 1) != 1) break;
+      std::this_thread::sleep_for(500ms);
+      if (slow_done) break;
+    }
+  });
+  // Meanwhile 200 clients at once.
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) {
+    clients.emplace_back([&] {
+      auto r = d.client().request("GET", "/v2/health/live");
+      if (r.ok() && r->status == 200) ++ok;
+    });
+  }
+  for (auto& c : clients) c.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(ok.load(), 200);
+  EXPECT_LT(seconds, 10.0);
+  // The slow one is cut off at the request timeout with 408.
+  char buf[1024];
+  const ssize_t n = ::read(slow, buf, sizeof(buf));
+  slow_done = true;
+  trickle.join();
+  ::close(slow);
+  ASSERT_GT(n, 0);
+  EXPECT_THAT(std::string(buf, n), HasSubstr("408"));
+  EXPECT_EQ(d.stop(), 0);
+}
+
+TEST_F(ServeTest, SighupReopensTheLogAndSigtermStopsWithinTheGrace) {
+  const std::string log = (dir_.path() / "sensix.log").string();
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--log-file", log})) << d.log();
+  ASSERT_EQ(d.call("POST", "/v1/apply", looping_quickstart()).first, 200);
+  ASSERT_TRUE(eventually([&] { return file_contents(log).find("revision 1") != std::string::npos; }, 10s))
+      << file_contents(log);
+  std::filesystem::rename(log, log + ".1");
+  ::kill(d.pid(), SIGHUP);
+  ASSERT_TRUE(eventually([&] { return file_contents(log).find("log file reopened") != std::string::npos; }, 10s));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.stop(SIGTERM), 0);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+  EXPECT_THAT(file_contents(log), HasSubstr("stopped"));
+}
+
+// promtool checks /metrics, and a real Prometheus server scrapes it: the per-model inference
+// counter is then a series in Prometheus's own API.
+TEST_F(ServeTest, PrometheusScrapesTheMetrics) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  ASSERT_EQ(d.call("POST", "/v1/apply", looping_quickstart()).first, 200);
+  ASSERT_TRUE(eventually([&] { return model_runs(d, "hey-jarvis") > 5; }, 60s));
+  auto metrics = d.client().request("GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->content_type, HasSubstr("text/plain; version=0.0.4"));
+  const std::string path = (dir_.path() / "metrics.txt").string();
+  std::ofstream(path) << metrics->body;
+  const std::string check = "promtool check metrics < " + path + " > " + path + ".out 2>&1";
+  EXPECT_EQ(std::system(check.c_str()), 0) << file_contents(path + ".out");
+  EXPECT_EQ(file_contents(path + ".out"), "") << "promtool warned";
+  EXPECT_THAT(metrics->body, HasSubstr("sensix_model_inferences_total{model=\"hey-jarvis\""));
+
+  // A Prometheus server with a scrape config for the daemon.
+  const int prom_port = free_tcp_port();
+  ASSERT_GT(prom_port, 0);
+  const std::string config = (dir_.path() / "prometheus.yml").string();
+  std::ofstream(config) << fmt::format(R"(global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: sensix
+    static_configs:
+      - targets: ["127.0.0.1:{}"]
+)",
+                                       d.port());
+  ChildProcess prometheus;
+  ASSERT_TRUE(prometheus.start({"prometheus", "--config.file=" + config,
+                                "--storage.tsdb.path=" + (dir_.path() / "tsdb").string(),
+                                "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                               (dir_.path() / "prometheus.log").string()));
+  api::ClientOptions po;
+  po.server = "http://127.0.0.1:" + std::to_string(prom_port);
+  po.timeout = 5s;
+  auto prom = api::HttpClient::create(po);
+  ASSERT_TRUE(prom.ok());
+  json series;
+  const bool scraped = eventually(
+      [&] {
+        auto r = prom->request("GET", "/api/v1/query?query=sensix_model_inferences_total");
+        if (!r.ok() || r->status != 200) return false;
+        series = json::parse(r->body, nullptr, false);
+        if (series.is_discarded()) return false;
+        for (const auto& s : series["data"]["result"]) {
+          if (s["metric"].value("model", "") == "hey-jarvis") return true;
+        }
+        return false;
+      },
+      60s);
+  EXPECT_TRUE(scraped) << series.dump(2) << "\n" << file_contents((dir_.path() / "prometheus.log").string());
+  EXPECT_EQ(d.stop(), 0);
+}
+
+// A Pipeline's `sinks` write inside the data directory, and follow the pipeline: a sink outside it
+// is refused.
+TEST_F(ServeTest, PipelineSinksWriteInsideTheDataDirectory) {
+  const std::string state = data_dir("state");
+  Daemon d;
+  ASSERT_TRUE(d.start(state)) << d.log();
+  std::string docs = voice_quickstart("  replay: {loop: true, speed: 2}\n");
+  const std::string with_sink = docs + "\n  sinks:\n    - {type: jsonl, path: voice.jsonl}\n";
+  auto [st, applied] = d.call("POST", "/v1/apply", with_sink);
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  ASSERT_TRUE(eventually(
+      [&] { return file_contents(state + "/voice.jsonl").find("\"model\":\"silero-vad\"") != std::string::npos; }, 30s))
+      << d.log();
+  auto [st2, refused] = d.call("POST", "/v1/apply", docs + "\n  sinks:\n    - {type: jsonl, path: /tmp/voice.jsonl}\n");
+  EXPECT_EQ(st2, 400) << refused.dump(2);
+  EXPECT_THAT(refused["error"]["message"].get<std::string>(), HasSubstr("spec.sinks[0].path"));
+  EXPECT_EQ(d.stop(), 0);
+}
+
+// Runs the CLI against `d`: its exit code, and stdout + stderr.
+std::pair<int, std::string> cli(const Daemon& d, const std::string& args) {
+  const std::string cmd = std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " --server " + d.url() + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The CLI's client commands, as a script uses them: tables, JSON, and exit codes.
+TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  const std::string docs = (dir_.path() / "voice.yaml").string();
+  std::ofstream(docs) << voice_quickstart("  replay: {loop: true, speed: 2}\n");
+
+  auto [rc1, dry] = cli(d, "apply --dry-run -f " + docs);
+  EXPECT_EQ(rc1, 0) << dry;
+  EXPECT_THAT(dry, HasSubstr("Model/hey-jarvis would be created"));
+  EXPECT_THAT(dry, HasSubstr("dry run: nothing changed"));
+  auto [rc2, applied] = cli(d, "apply -f " + docs);
+  EXPECT_EQ(rc2, 0) << applied;
+  EXPECT_THAT(applied, HasSubstr("Model/hey-jarvis created (generation 1)"));
+  EXPECT_THAT(applied, HasSubstr("applied: revision 1"));
+  auto [rc3, again] = cli(d, "apply -f " + docs);
+  EXPECT_EQ(rc3, 0);
+  EXPECT_THAT(again, HasSubstr("Model/hey-jarvis unchanged"));
+
+  auto [rc4, models] = cli(d, "get models");
+  EXPECT_EQ(rc4, 0);
+  EXPECT_THAT(models, HasSubstr("NAME"));
+  EXPECT_THAT(models, ::testing::ContainsRegex("hey-jarvis +0.1 +onnxruntime +ready"));
+  auto [rc5, js] = cli(d, "get sensors -o json");
+  EXPECT_EQ(rc5, 0);
+  EXPECT_EQ(json::parse(js)["items"][0]["name"], "speech") << js;
+  auto [rc6, yaml] = cli(d, "get documents -o yaml");
+  EXPECT_EQ(rc6, 0);
+  EXPECT_THAT(yaml, HasSubstr("kind: \"Model\""));
+  auto [rc7, described] = cli(d, "describe model hey-jarvis");
+  EXPECT_EQ(rc7, 0);
+  EXPECT_THAT(described, HasSubstr("Model/hey-jarvis: generation 1"));
+  EXPECT_THAT(described, HasSubstr("sha256:"));
+  EXPECT_THAT(described, HasSubstr("shared with"));
+  ASSERT_TRUE(eventually(
+      [&] { return cli(d, "predictions --model silero-vad").second.find("silero-vad") != std::string::npos; }, 30s));
+  auto [rc8, lines] = cli(d, "predictions --model silero-vad");
+  EXPECT_THAT(lines, ::testing::ContainsRegex("speech +silero-vad +speech 0\\.[0-9]+  from speech.wav"));
+  EXPECT_EQ(cli(d, "log-level debug"), (std::pair<int, std::string>{0, "debug\n"}));
+  EXPECT_EQ(cli(d, "log-level"), (std::pair<int, std::string>{0, "debug\n"}));
+
+  // Exit codes: 1 refused, 3 unreachable.
+  auto [rc9, conflict] = cli(d, "delete model hey-jarvis");
+  EXPECT_EQ(rc9, 1);
+  EXPECT_THAT(conflict, HasSubstr("error: "));
+  EXPECT_THAT(conflict, HasSubstr("Pipeline/voice"));
+  EXPECT_EQ(cli(d, "get models nope").first, 1);
+  EXPECT_EQ(cli(d, "log-level loud").first, 1);
+  auto [rc10, deleted] = cli(d, "delete pipeline voice");
+  EXPECT_EQ(rc10, 0) << deleted;
+  EXPECT_THAT(deleted, HasSubstr("models unloaded: "));
+  EXPECT_EQ(d.stop(), 0);
+  auto [rc11, gone] = cli(d, "get models");
+  EXPECT_EQ(rc11, 3);
+  EXPECT_THAT(gone, HasSubstr("cannot connect"));
+}
+
+}  // namespace
+}  // namespace sensix::testing
