@@ -237,6 +237,14 @@ spec:
 )");
   EXPECT_EQ(s5, 400);
   EXPECT_THAT(up["error"]["message"].get<std::string>(), HasSubstr("outside the daemon's directories"));
+  // A folder the operator allowed (--allow-read) may be named; the test's own folder was not allowed.
+  const std::string outside = (dir_.path() / "speech.wav").string();
+  std::filesystem::copy_file(sample_file("demo/speech.wav"), outside);
+  const std::string elsewhere =
+      "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: elsewhere}\nspec: {driver: "
+      "audio-file, path: " +
+      outside + "}\n";
+  EXPECT_EQ(d.call("POST", "/v1/apply?dryRun=true", elsewhere).first, 400);
   // Too large: 413.
   auto [s6, big] = d.call("POST", "/v1/apply", std::string(100 << 10, '#'));
   EXPECT_EQ(s6, 413) << big.dump();
@@ -551,7 +559,16 @@ scrape_configs:
 TEST_F(ServeTest, PipelineSinksWriteInsideTheDataDirectory) {
   const std::string state = data_dir("state");
   Daemon d;
-  ASSERT_TRUE(d.start(state)) << d.log();
+  ASSERT_TRUE(d.start(state, {"--allow-read", dir_.path().string()})) << d.log();
+  // --allow-read: the test's folder may be named.
+  const std::string outside = (dir_.path() / "speech.wav").string();
+  std::filesystem::copy_file(sample_file("demo/speech.wav"), outside);
+  EXPECT_EQ(d.call("POST", "/v1/apply?dryRun=true",
+                   "apiVersion: sensix/v1\nkind: Sensor\nmetadata: {name: elsewhere}\nspec: {driver: audio-file, "
+                   "path: " +
+                       outside + "}\n")
+                .first,
+            200);
   std::string docs = voice_quickstart("  replay: {loop: true, speed: 2}\n");
   const std::string with_sink = docs + "\n  sinks:\n    - {type: jsonl, path: voice.jsonl}\n";
   auto [st, applied] = d.call("POST", "/v1/apply", with_sink);

@@ -346,6 +346,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("-f,--file", serve.files, "documents to apply at start, after the stored ones");
   serve_cmd->add_option("--model-repo", serve.model_repo,
                         "model repository for repo: sources (default $SENSIX_MODEL_REPO or ~/.cache/sensix/models)");
+  serve_cmd->add_option("--allow-read", serve.read_dirs,
+                        "a folder whose files documents applied over the API may name, besides the model repository, "
+                        "the samples and the data directory (repeatable)");
   serve_cmd->add_option("--log-file", serve.log_file, "log to this file (SIGHUP reopens it; default standard error)");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical or off");
   serve_cmd->add_option("--max-connections", serve.max_connections, "open connections at most (default 512)");

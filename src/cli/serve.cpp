@@ -172,6 +172,7 @@ int cmd_serve(const ServeOptions& o) {
   co.parse.model_repo = o.model_repo;
   const std::string repo = o.model_repo.empty() ? model_repo_dir() : o.model_repo;
   co.paths.read_roots = {repo, samples_dir(), co.data_dir};
+  co.paths.read_roots.insert(co.paths.read_roots.end(), o.read_dirs.begin(), o.read_dirs.end());
   co.paths.write_roots = {co.data_dir};
   {
     EngineRegistry probe;

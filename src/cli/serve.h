@@ -19,7 +19,8 @@ struct ServeOptions {
   bool allow_insecure_http = false;  // plain HTTP on a non-loopback address
   std::vector<std::string> files;    // applied after the stored documents (trusted: not confined)
   std::string model_repo;
-  std::string log_file;  // default: standard error
+  std::vector<std::string> read_dirs;  // more folders whose files documents may name (--allow-read)
+  std::string log_file;                // default: standard error
   std::string log_level = "info";
   int max_connections = 512;
   std::string max_body = "8Mi";
