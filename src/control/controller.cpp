@@ -128,6 +128,17 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   ControlResult out;
   Result<ApplyResult> applied = runtime_->apply(desired, dry_run);
   if (!applied.ok()) {
+    // A failure after the runtime began to change (a graph or a sensor that would not start: "applied
+    // in part") leaves it between the two sets: it goes back to the stored one.
+    DocumentSet previous;
+    {
+      std::lock_guard<std::mutex> state(state_mu_);
+      previous = desired_;
+    }
+    if (!dry_run && diff_documents(runtime_->documents(), previous).any_change()) {
+      Result<ApplyResult> back = runtime_->apply(previous);
+      if (!back.ok()) spdlog::error("apply: going back after a partial apply failed too: {}", back.status().message());
+    }
     done();
     return applied.status();
   }
