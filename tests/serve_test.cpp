@@ -651,5 +651,46 @@ TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
   EXPECT_THAT(gone, HasSubstr("cannot connect"));
 }
 
+// The daemon's threads (/proc/<pid>/status).
+int threads_of(pid_t pid) {
+  const std::string status = file_contents("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("Threads:");
+  return at == std::string::npos ? -1 : std::stoi(status.substr(at + 8));
+}
+
+// Open connections cost no thread: 150 prediction streams leave the daemon's thread count as it
+// was; past --max-connections a connection gets 503 and is closed.
+TEST_F(ServeTest, StreamsCostNoThreadsAndConnectionsOverTheLimitGet503) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--max-connections", "160"})) << d.log();
+  ASSERT_TRUE(d.wait_ready(30s));
+  const int before = threads_of(d.pid());
+  ASSERT_GT(before, 0);
+  std::vector<int> streams;
+  for (int i = 0; i < 150; ++i) streams.push_back(stalled_subscriber(d.port()));
+  ASSERT_TRUE(eventually([&] { return d.call("GET", "/v1/stats").second["api"].value("subscribers", 0) == 150; }, 30s));
+  EXPECT_EQ(threads_of(d.pid()), before);
+  // 150 streams and 10 idle connections reach the limit: the next connection is refused.
+  std::vector<int> idle;
+  for (int i = 0; i < 10; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(d.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    idle.push_back(fd);
+  }
+  ASSERT_TRUE(eventually([&] { return d.call("GET", "/v2/health/live").first == 503; }, 10s));
+  auto [status, refused] = d.call("GET", "/v2/health/live");
+  EXPECT_EQ(status, 503);
+  EXPECT_THAT(refused["error"]["message"].get<std::string>(), HasSubstr("too many open connections"));
+  for (int fd : idle) ::close(fd);
+  for (int fd : streams) ::close(fd);
+  // Once they are gone, requests pass again.
+  EXPECT_TRUE(eventually([&] { return d.call("GET", "/v2/health/live").first == 200; }, 10s));
+  EXPECT_EQ(d.stop(), 0);
+}
+
 }  // namespace
 }  // namespace sensix::testing
