@@ -692,5 +692,27 @@ TEST_F(ServeTest, StreamsCostNoThreadsAndConnectionsOverTheLimitGet503) {
   EXPECT_EQ(d.stop(), 0);
 }
 
+// A damaged store stops the daemon at start, naming the file; it is left as it was.
+TEST_F(ServeTest, ADamagedStoreIsReportedNotReplaced) {
+  const std::string state = data_dir("state");
+  {
+    Daemon d;
+    ASSERT_TRUE(d.start(state)) << d.log();
+    ASSERT_EQ(d.call("POST", "/v1/apply", looping_quickstart()).first, 200);
+    EXPECT_EQ(d.stop(), 0);
+  }
+  // Half the file, as a disk that lost its tail would leave it.
+  const std::string db = state + "/state.db";
+  const std::string whole = file_contents(db);
+  std::filesystem::remove(state + "/state.db-wal");
+  std::ofstream(db, std::ios::binary | std::ios::trunc) << whole.substr(0, whole.size() / 2);
+  const std::string damaged = file_contents(db);
+  Daemon d;
+  EXPECT_FALSE(d.start(state, {}, "127.0.0.1:0", "http", 20s));
+  EXPECT_THAT(d.log(), HasSubstr("state.db"));
+  EXPECT_THAT(d.log(), HasSubstr("error: "));
+  EXPECT_EQ(file_contents(db), damaged);  // nothing replaced
+}
+
 }  // namespace
 }  // namespace sensix::testing

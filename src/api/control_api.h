@@ -13,8 +13,11 @@
 //   GET    /metrics | /openapi.json
 //
 // Every error is {"error": {"code", "message", "field"?}} with its status: 400 a bad document or
-// request (field: "Kind/name: field.path"), 401 no or a wrong token, 403 a read-only token on a
-// mutating endpoint, 404 unknown, 409 a conflict, 413/431 too large, 503 not ready or stopping.
+// request (field: "Kind/name: field.path"; an unknown query parameter or a dryRun that is neither
+// true nor false too), 401 no or a wrong token, 403 a read-only token on a mutating endpoint, 404
+// unknown, 405 another method, 408 too slow, 409 a conflict (still referenced, the device, the
+// memory budget), 413/431 too large, 500 a fault or a damaged store, 503 too many connections or
+// stopping. /v2/health/ready is the exception: 200 or 503 with {"ready", "reasons"}.
 //
 // Tokens (docs/operations.md): a token file holds one token a line, optionally followed by
 // "read" (a read-only token); '#' starts a comment. With tokens, every mutating endpoint needs
@@ -45,7 +48,7 @@ Result<std::vector<Token>> read_token_file(const std::string& path);
 struct ControlApiOptions {
   std::vector<Token> tokens;  // empty: no authentication (loopback only)
   bool auth_reads = false;
-  std::string version;  // of sensix, for /v1/stats and the OpenAPI description
+  std::string version;  // of sensix, for /v1/stats
 };
 
 // What the routes read besides the controller: the server's counters (set once the server
