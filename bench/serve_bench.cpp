@@ -1,0 +1,1012 @@
+// Serve benchmark: the device daemon (`sensix serve`, the real binary of this build run as a child
+// process) measured from outside, as a device runs it, in five parts, each repeated --repeat times
+// and reported as median (min-max):
+//
+// 1. Idle daemon: its resident memory (VmRSS) 1 s after it is ready with nothing applied (goal: at
+//    most 40 MB), and the time from spawn to its "listening on" line and to /v2/health/ready 200.
+// 2. Start to ready with ten models applied and stored: the quickstart (8 models) plus the timer and
+//    weather intent heads on its embedding, applied once; then the daemon is restarted on the same
+//    data directory and timed from spawn to /v2/health/ready 200 (goal: at most 1 s).
+// 3. Apply latency per zoo model, with the quickstart running (looping): the POST /v1/apply call
+//    (validate, load, warm up, start) and apply -> the model's first run; then its pipeline and model
+//    are deleted.
+// 4. Frames lost during 50 applies and deletes of the timer head while the quickstart's voice
+//    pipeline runs in real time: the sensors' dropped and late frames and the models' skipped inputs
+//    over that time, and the daemon's memory before and after (goal: zero dropped).
+// 5. Server-Sent Events fan-out: the daemon's CPU per delivered prediction with 1, 10 and 100
+//    subscribers against none, on one steady stream of predictions; every subscriber is checked to
+//    get every prediction.
+//
+//   sensix_bench_serve [--repeat 5] [--applies 50] [--sse-seconds 10] [--report FILE] [--smoke]
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "api/http_client.h"
+#include "suite/machine.h"
+#include "suite/spread.h"
+
+#ifndef SENSIX_SOURCE_DIR
+#error "SENSIX_SOURCE_DIR must point at the source tree (examples/)"
+#endif
+#ifndef SENSIX_BINARY_DIR
+#error "SENSIX_BINARY_DIR must point at the build tree (the sensix binary)"
+#endif
+
+extern char** environ;
+
+namespace sensix {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using bench::format_spread;
+using bench::since;
+using bench::Spread;
+using bench::spread_of;
+
+struct Options {
+  int repeat = 5;
+  int applies = 50;
+  double sse_seconds = 10;
+  bool smoke = false;
+  std::string report;
+};
+
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string source_file(const std::string& rel) { return read_whole(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
+
+bool write_whole(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+// "Key:   123 kB" of /proc/PID/status, in bytes (0 when gone).
+int64_t proc_status_bytes(pid_t pid, const std::string& key) {
+  std::ifstream f(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(key + ":", 0) == 0) {
+      std::istringstream in(line.substr(key.size() + 1));
+      int64_t kb = 0;
+      in >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+// utime + stime of /proc/PID/stat, in seconds.
+double proc_cpu_seconds(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(f, stat);
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+
+// How many shared libraries the sensix binary loads (lines of `ldd` naming a file), or "an unknown number of".
+std::string shared_libraries() {
+  int n = 0;
+  const std::string cmd = fmt::format("ldd '{}/sensix' 2>/dev/null", SENSIX_BINARY_DIR);
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char line[1024];
+    while (std::fgets(line, sizeof line, p) != nullptr) {
+      if (std::strstr(line, "=> /") != nullptr) ++n;
+    }
+    ::pclose(p);
+  }
+  return n > 0 ? std::to_string(n) : "an unknown number of";
+}
+
+// --- the daemon, a child process -------------------------------------------------------------
+
+class ServeDaemon {
+ public:
+  ServeDaemon() = default;
+  ServeDaemon(const ServeDaemon&) = delete;
+  ServeDaemon& operator=(const ServeDaemon&) = delete;
+  ~ServeDaemon() { stop(); }
+
+  // Spawns `sensix serve` on `data_dir` (a free port) and waits for its "listening on" line;
+  // listening_s: seconds from spawn to that line.
+  bool start(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
+    log_ = data_dir + ".log";
+    std::error_code ec;
+    fs::remove(log_, ec);
+    std::vector<std::string> args = {
+        std::string(SENSIX_BINARY_DIR) + "/sensix", "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    spawned_ = Clock::now();
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+      error_ = fmt::format("cannot start {}: {}", argv[0], std::strerror(rc));
+      pid_ = -1;
+      return false;
+    }
+    const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
+    while (since(spawned_) < 60) {
+      const std::string text = read_whole(log_);
+      std::smatch m;
+      if (std::regex_search(text, m, re)) {
+        listening_s_ = since(spawned_);
+        url_ = "http://127.0.0.1:" + m[1].str();
+        api::ClientOptions o;
+        o.server = url_;
+        o.timeout = std::chrono::seconds(600);
+        auto c = api::HttpClient::create(o);
+        if (!c.ok()) {
+          error_ = c.status().message();
+          return false;
+        }
+        client_ = std::make_unique<api::HttpClient>(std::move(c).value());
+        return true;
+      }
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        error_ = "the daemon exited before listening:\n" + text;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    error_ = "no \"listening on\" line within 60 s:\n" + read_whole(log_);
+    return false;
+  }
+
+  // Polls /v2/health/ready every 5 ms until 200; the seconds from spawn (-1: not within `timeout_s`).
+  double wait_ready(double timeout_s = 180) const {
+    const auto t0 = Clock::now();
+    while (since(t0) < timeout_s) {
+      auto r = client_->request("GET", "/v2/health/ready");
+      if (r.ok() && r->status == 200) return since(spawned_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return -1;
+  }
+
+  // SIGTERM and wait (40 s, then SIGKILL); the exit code, or -1.
+  int stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    const auto t0 = Clock::now();
+    int status = 0;
+    int code = -1;
+    while (true) {
+      const pid_t w = ::waitpid(pid_, &status, WNOHANG);
+      if (w == pid_) {
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        break;
+      }
+      if (since(t0) > 40) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    return code;
+  }
+
+  // One request: status and JSON body (a string when not JSON; status 0 when unreachable).
+  std::pair<int, json> call(const std::string& method, const std::string& target, const std::string& body = "") const {
+    auto r = client_->request(method, target, body, method == "POST" ? "application/yaml" : "application/json");
+    if (!r.ok()) return {0, json(r.status().message())};
+    json j = json::parse(r->body, nullptr, false);
+    if (j.is_discarded()) j = r->body;
+    return {r->status, j};
+  }
+
+  pid_t pid() const { return pid_; }
+  double listening_s() const { return listening_s_; }
+  const std::string& url() const { return url_; }
+  const std::string& error() const { return error_; }
+  std::string log() const { return read_whole(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  Clock::time_point spawned_;
+  double listening_s_ = 0;
+  std::string log_, url_, error_;
+  std::unique_ptr<api::HttpClient> client_;
+};
+
+// --- documents -------------------------------------------------------------------------------
+
+// The quickstart's documents, each Sensor's spec starting with `sensor_spec`; `voice_only` leaves
+// the camera, its models and its pipeline out.
+std::string quickstart_with(const std::string& sensor_spec, bool voice_only) {
+  const std::string text = source_file("examples/quickstart.yaml");
+  std::string out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find("\n---\n", pos);
+    if (end == std::string::npos) end = text.size();
+    std::string doc = text.substr(pos, end - pos);
+    pos = end + 5;
+    const bool vision = doc.find("name: camera") != std::string::npos ||
+                        doc.find("name: blazeface") != std::string::npos ||
+                        doc.find("name: ssd-oidv4") != std::string::npos ||
+                        doc.find("name: vision") != std::string::npos;
+    if (voice_only && vision) continue;
+    if (doc.find("kind: Sensor") != std::string::npos) {
+      const size_t spec = doc.find("spec:\n");
+      doc = doc.substr(0, spec + 6) + sensor_spec + doc.substr(spec + 6);
+    }
+    out += (out.empty() ? "" : "\n---\n") + doc;
+  }
+  return out;
+}
+
+const char* kLooping = "  replay: {loop: true, speed: 1}\n  buffer: {capacity: 200}\n";
+
+// A pipeline feeding `model` from the running embedding (oww-mel -> oww-embedding -> model).
+std::string embedding_pipeline(const std::string& name, const std::string& model) {
+  return fmt::format(R"(
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {{name: {}}}
+spec:
+  steps:
+    - {{model: oww-mel, from: {{sensor: speech}}}}
+    - {{model: oww-embedding, from: {{model: oww-mel}}}}
+    - {{model: {}, from: {{model: oww-embedding}}}}
+)",
+                     name, model);
+}
+
+// The ten models: the quickstart (looping in real time), timer and weather on its embedding.
+std::string ten_models_documents() {
+  return quickstart_with(kLooping, false) + "\n---\n" + source_file("examples/zoo/timer.yaml") + "\n---\n" +
+         source_file("examples/zoo/weather.yaml") + R"(
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: intents}
+spec:
+  steps:
+    - {model: oww-mel, from: {sensor: speech}}
+    - {model: oww-embedding, from: {model: oww-mel}}
+    - {model: timer, from: {model: oww-embedding}}
+    - {model: weather, from: {model: oww-embedding}}
+)";
+}
+
+// The photo sensors of part 3 (files outside the daemon's folders: given with -f, trusted).
+struct PhotoSensor {
+  const char* name;
+  const char* path;
+};
+const std::vector<PhotoSensor> kPhotos = {
+    {"sign", "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg"},
+    {"word", "/usr/share/doc/opencv-doc/examples/text/scenetext_word04.jpg"},
+    {"building", "/usr/share/doc/opencv-doc/examples/data/building.jpg"},
+    {"person", "samples:images/person.jpg"},
+    {"hand", "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg"},
+    {"closeup", "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg"},
+};
+
+std::string photo_sensors(int fps) {
+  std::string out;
+  for (const auto& p : kPhotos) {
+    out += fmt::format(R"(
+---
+apiVersion: sensix/v1
+kind: Sensor
+metadata: {{name: {}}}
+spec:
+  driver: image-folder
+  path: {}
+  replay: {{loop: true}}
+  video: {{fps: {}}}
+)",
+                       p.name, p.path, fps);
+  }
+  return out;
+}
+
+// One zoo model of part 3: its file and the pipeline that runs it.
+struct ZooCase {
+  std::string model;
+  std::string how;  // for the report
+  std::string pipeline;
+};
+
+std::string sensor_pipeline(const std::string& name, const std::string& model, const std::string& sensor) {
+  return fmt::format(R"(
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {{name: {}}}
+spec:
+  steps:
+    - {{model: {}, from: {{sensor: {}}}}}
+)",
+                     name, model, sensor);
+}
+
+std::vector<ZooCase> zoo_cases() {
+  std::vector<ZooCase> c;
+  for (const char* m : {"timer", "weather"}) {
+    c.push_back({m, "on the running oww-embedding (speech)", embedding_pipeline(std::string("bench-") + m, m)});
+  }
+  const std::vector<std::pair<const char*, const char*>> direct = {
+      {"ppocr-det", "sign"},      {"ppocr-rec", "word"},         {"ppocr-cls", "word"},
+      {"mlsd", "building"},       {"pose-landmarks", "person"},  {"hand-landmarks", "hand"},
+      {"palm-detection", "hand"}, {"face-detection", "closeup"}, {"blazeface-front", "closeup"},
+  };
+  for (const auto& [m, s] : direct) {
+    c.push_back({m, fmt::format("on the `{}` photo", s), sensor_pipeline(std::string("bench-") + m, m, s)});
+  }
+  c.push_back({"face-mesh", "on face crops of the running blazeface, which also reads the `closeup` photo",
+               R"(
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: bench-face-mesh}
+spec:
+  steps:
+    - {model: blazeface, from: {sensor: closeup}}
+    - {model: face-mesh, from: {model: blazeface, crops: {labels: [face], maxCrops: 1, scale: 1.5, square: true}}}
+)"});
+  return c;
+}
+
+// Silero VAD reporting every run (threshold 0, trigger every), on the speech recording looping at
+// `speed`: one prediction per 32 ms of audio.
+std::string sse_documents(double speed) {
+  std::string vad = source_file("examples/quickstart.yaml");
+  const size_t start = vad.find("kind: Model\nmetadata:\n  name: silero-vad");
+  const size_t end = vad.find("\n---\n", start);
+  std::string model = "apiVersion: sensix/v1\n" + vad.substr(start, end - start);
+  model.replace(model.find("name: silero-vad"), 16, "name: vad-every");
+  const size_t classify = model.find("    classify:");
+  model = model.substr(0, classify) +
+          "    classify: {output: output, labels: [speech], threshold: 0.0, trigger: every}\n";
+  return fmt::format(R"(apiVersion: sensix/v1
+kind: Sensor
+metadata: {{name: speech}}
+spec:
+  driver: audio-file
+  path: samples:demo/speech.wav
+  replay: {{loop: true, speed: {}}}
+  buffer: {{capacity: 400}}
+  audio: {{frameMs: 20}}
+---
+{}
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {{name: fanout}}
+spec:
+  steps:
+    - {{model: vad-every, from: {{sensor: speech}}}}
+)",
+                     speed, model);
+}
+
+// --- helpers on a running daemon -------------------------------------------------------------
+
+uint64_t model_runs(const ServeDaemon& d, const std::string& model) {
+  auto [status, j] = d.call("GET", "/v1/models/" + model);
+  return status == 200 ? j.value("runs", uint64_t{0}) : 0;
+}
+
+// Polls GET /v1/models/NAME every 5 ms until runs >= 1; false after `timeout_s`.
+bool wait_first_run(const ServeDaemon& d, const std::string& model, double timeout_s) {
+  const auto t0 = Clock::now();
+  while (since(t0) < timeout_s) {
+    if (model_runs(d, model) >= 1) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+struct Losses {
+  uint64_t dropped = 0, late = 0, skipped = 0, errors = 0;
+  std::map<std::string, uint64_t> skipped_by_model;
+};
+
+Losses losses_now(const ServeDaemon& d) {
+  Losses l;
+  auto [s1, sensors] = d.call("GET", "/v1/sensors");
+  if (s1 == 200) {
+    for (const auto& s : sensors["items"]) {
+      l.dropped += s.value("dropped", uint64_t{0});
+      l.late += s.value("late", uint64_t{0});
+    }
+  }
+  auto [s2, models] = d.call("GET", "/v1/models");
+  if (s2 == 200) {
+    for (const auto& m : models["items"]) {
+      const uint64_t sk = m.value("skipped", uint64_t{0});
+      l.skipped += sk;
+      l.errors += m.value("errors", uint64_t{0});
+      l.skipped_by_model[m.value("name", "")] = sk;
+    }
+  }
+  return l;
+}
+
+std::string last_lines(const std::string& text, int n) {
+  size_t pos = text.size();
+  for (int i = 0; i < n && pos > 0; ++i) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) {
+      pos = 0;
+      break;
+    }
+  }
+  return text.substr(pos);
+}
+
+// --- the benchmark -----------------------------------------------------------------------------
+
+class ServeBench {
+ public:
+  explicit ServeBench(Options o) : opt_(std::move(o)) {}
+
+  int run() {
+    machine_ = bench::describe_machine(SENSIX_SOURCE_DIR);
+    work_ = (fs::temp_directory_path() / fmt::format("sensix-serve-bench-{}", ::getpid())).string();
+    fs::create_directories(work_);
+    const auto t0 = Clock::now();
+    const std::string load0 = bench::load_average();
+    struct Part {
+      const char* name;
+      std::function<bool()> fn;
+    };
+    const std::vector<Part> parts = {
+        {"idle daemon", [this] { return part_idle(); }},
+        {"start to ready with ten models", [this] { return part_restart(); }},
+        {"apply latency per zoo model", [this] { return part_apply(); }},
+        {"frames lost during applies and deletes", [this] { return part_churn(); }},
+        {"SSE fan-out", [this] { return part_fanout(); }},
+    };
+    int measured = 0;
+    for (const auto& p : parts) {
+      std::fprintf(stderr, "serve bench: %s...\n", p.name);
+      const auto tp = Clock::now();
+      const bool ok = p.fn();
+      std::fprintf(stderr, "serve bench: %s %s (%.0f s)\n", p.name, ok ? "measured" : "FAILED", since(tp));
+      if (ok) {
+        ++measured;
+      } else {
+        sections_ += fmt::format("**Part \"{}\" failed:** {}\n\n", p.name, failure_);
+      }
+    }
+    std::string out;
+    out += "# Serve benchmark: the device daemon (`sensix serve`) from outside\n\n";
+    if (machine_.dirty) {
+      out += fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
+                         machine_.git_revision.substr(0, 12));
+    }
+    out += fmt::format(
+        "- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Commit: {}{}\n- Command: "
+        "`sensix_bench_serve{}`\n- Load average at the start: {}; at the end: {}\n- Run time: {:.0f} s\n\n",
+        machine_.cpu_model, machine_.cores, bench::format_bytes(machine_.memory_bytes), machine_.kernel, machine_.date,
+        machine_.git_revision.substr(0, 12), machine_.dirty ? " + local changes" : "",
+        opt_.smoke
+            ? " --smoke"
+            : fmt::format(" --repeat {} --applies {} --sse-seconds {}", opt_.repeat, opt_.applies, opt_.sse_seconds),
+        load0, bench::load_average(), since(t0));
+    if (opt_.smoke) out += "A smoke run: every part runs, briefly; its figures are not measurements.\n\n";
+    out +=
+        "Method: the benchmark runs the real `sensix` binary of the build (`sensix serve --listen 127.0.0.1:0`, "
+        "its own data directory per part) as a child process and measures it from outside: HTTP requests with "
+        "the CLI's client (`api::HttpClient`), /proc/PID/status (VmRSS) and /proc/PID/stat (utime + stime) of the "
+        "daemon. Every figure is the median (min-max) of `--repeat` runs. The benchmark's own threads (the "
+        "pollers, the SSE subscribers) share the machine's cores with the daemon.\n\n";
+    out += "## Goals\n\n| goal | figure | met |\n|---|---|---|\n" + goals_ + "\n";
+    out += sections_;
+    std::error_code ec;
+    fs::remove_all(work_, ec);
+    std::fputs(out.c_str(), stdout);
+    if (!opt_.report.empty() && !write_whole(opt_.report, out)) {
+      std::fprintf(stderr, "serve bench: cannot write %s\n", opt_.report.c_str());
+      return 1;
+    }
+    std::printf("Serve benchmark complete: %d of %zu measured\n", measured, parts.size());
+    return measured == static_cast<int>(parts.size()) ? 0 : 2;
+  }
+
+ private:
+  bool fail(const std::string& why, const ServeDaemon* d = nullptr) {
+    failure_ = why;
+    if (d != nullptr) failure_ += "\n\n```\n" + last_lines(d->log(), 30) + "\n```";
+    std::fprintf(stderr, "serve bench: %s\n", failure_.c_str());
+    return false;
+  }
+
+  std::string dir(const std::string& name) const { return work_ + "/" + name; }
+
+  std::string file(const std::string& name, const std::string& text) const {
+    const std::string path = work_ + "/" + name;
+    write_whole(path, text);
+    return path;
+  }
+
+  void goal(const std::string& what, const std::string& figure, bool met) {
+    goals_ += fmt::format("| {} | {} | {} |\n", what, figure, met ? "yes" : "**no**");
+  }
+
+  // 1. Idle daemon.
+  bool part_idle() {
+    std::vector<double> listening, ready, rss, rss_anon, rss_file, threads;
+    for (int r = 0; r < opt_.repeat; ++r) {
+      ServeDaemon d;
+      if (!d.start(dir(fmt::format("idle-{}", r)))) return fail(d.error());
+      const double ready_s = d.wait_ready();
+      if (ready_s < 0) return fail("not ready within 180 s", &d);
+      sleep_s(1.0);
+      listening.push_back(d.listening_s() * 1e3);
+      ready.push_back(ready_s * 1e3);
+      rss.push_back(mb(proc_status_bytes(d.pid(), "VmRSS")));
+      rss_anon.push_back(mb(proc_status_bytes(d.pid(), "RssAnon")));
+      rss_file.push_back(mb(proc_status_bytes(d.pid(), "RssFile")));
+      threads.push_back(static_cast<double>(proc_status_bytes(d.pid(), "Threads") / 1024));
+      if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    }
+    const Spread rs = spread_of(rss);
+    goal("idle daemon: VmRSS 1 s after ready, nothing applied <= 40 MB", format_spread(rs, 1) + " MB", rs.median <= 40);
+    sections_ += "## 1. Idle daemon\n\n";
+    sections_ += fmt::format(
+        "A fresh data directory each run, nothing applied.\n\n| figure | median (min-max) |\n|---|---:|\n"
+        "| spawn -> \"listening on\" line, ms | {} |\n| spawn -> /v2/health/ready 200, ms | {} |\n"
+        "| VmRSS 1 s after ready, MB | {} |\n| of which RssAnon (heap, stacks), MB | {} |\n"
+        "| of which RssFile (mapped files: the binary and its shared libraries), MB | {} |\n| threads | {} |\n\n"
+        "`sensix` links {} shared libraries (`ldd`); most of its idle memory and of the time before the "
+        "\"listening on\" line is theirs: the pages of them it touches and the dynamic loader's relocations.\n\n",
+        format_spread(spread_of(listening), 1), format_spread(spread_of(ready), 1), format_spread(rs, 1),
+        format_spread(spread_of(rss_anon), 1), format_spread(spread_of(rss_file), 1),
+        format_spread(spread_of(threads), 0), shared_libraries());
+    return true;
+  }
+
+  // 2. Start to ready with ten models stored.
+  bool part_restart() {
+    const std::string data = dir("ten");
+    {
+      ServeDaemon d;
+      if (!d.start(data)) return fail(d.error());
+      if (d.wait_ready() < 0) return fail("not ready", &d);
+      auto [status, body] = d.call("POST", "/v1/apply", ten_models_documents());
+      if (status != 200) return fail(fmt::format("apply: {} {}", status, body.dump()), &d);
+      auto [s2, models] = d.call("GET", "/v1/models");
+      if (s2 != 200 || models["items"].size() != 10) {
+        return fail(fmt::format("expected 10 models, got {}", models.dump()), &d);
+      }
+      if (d.wait_ready() < 0) return fail("not ready after the apply", &d);
+      if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    }
+    std::vector<double> listening, ready, rss, load_sum;
+    std::map<std::string, std::vector<double>> load_by_model;
+    std::string log_excerpt;
+    for (int r = 0; r < opt_.repeat; ++r) {
+      ServeDaemon d;
+      if (!d.start(data)) return fail(d.error());
+      const double ready_s = d.wait_ready();
+      if (ready_s < 0) return fail("not ready within 180 s", &d);
+      listening.push_back(d.listening_s() * 1e3);
+      ready.push_back(ready_s * 1e3);
+      auto [s, models] = d.call("GET", "/v1/models");
+      double sum = 0;
+      for (const auto& m : models["items"]) {
+        const double ms = m.value("loadMs", 0.0);
+        load_by_model[m.value("name", "")].push_back(ms);
+        sum += ms;
+      }
+      load_sum.push_back(sum);
+      sleep_s(1.0);
+      rss.push_back(mb(proc_status_bytes(d.pid(), "VmRSS")));
+      if (r == 0) log_excerpt = d.log();
+      if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    }
+    const Spread rd = spread_of(ready);
+    goal("start -> ready with ten models stored <= 1 s", format_spread(rd, 0) + " ms", rd.median <= 1000);
+    sections_ += "## 2. Start to ready with ten models stored\n\n";
+    sections_ += fmt::format(
+        "The quickstart (8 models: Silero VAD, openWakeWord mel, embedding, three wake-word heads, BlazeFace, SSD; "
+        "its sensors looping in real time) plus the timer and weather intent heads on its embedding, applied once "
+        "over the API; the daemon stopped (SIGTERM) and started again on the same data directory {} times, timed "
+        "from spawn until /v2/health/ready answers 200 (polled every 5 ms). The model files are in the page cache "
+        "(the apply read them).\n\n| figure | median (min-max) |\n|---|---:|\n"
+        "| spawn -> \"listening on\" line, ms | {} |\n| spawn -> /v2/health/ready 200, ms | {} |\n"
+        "| sum of the ten models' load + warm-up (`loadMs` of /v1/models), ms | {} |\n"
+        "| VmRSS 1 s after ready, MB | {} |\n\nPer model, `loadMs` (load and warm-up, as /v1/models reports it):\n\n"
+        "| model | loadMs median (min-max) |\n|---|---:|\n",
+        opt_.repeat, format_spread(spread_of(listening), 1), format_spread(rd, 0),
+        format_spread(spread_of(load_sum), 0), format_spread(spread_of(rss), 1));
+    std::vector<std::pair<double, std::string>> by;
+    for (const auto& [name, v] : load_by_model) by.push_back({spread_of(v).median, name});
+    std::sort(by.rbegin(), by.rend());
+    for (const auto& [med, name] : by) {
+      sections_ += fmt::format("| {} | {} |\n", name, format_spread(spread_of(load_by_model[name]), 1));
+    }
+    const Spread ls = spread_of(load_sum);
+    sections_ += fmt::format(
+        "\nWhere the time to ready goes (medians): {:.0f} ms from spawn to the \"listening on\" line (the process "
+        "start: dynamic loading, the engine probe, opening the store), {:.0f} ms loading and warming up the ten "
+        "models one after the other ({:.0f}% of the time to ready), and {:.0f} ms for the rest (the plan, the "
+        "sensors, the 5 ms polling).\n\nThe daemon's log of the first restart:\n\n```\n{}\n```\n\n",
+        spread_of(listening).median, ls.median, rd.median > 0 ? 100.0 * ls.median / rd.median : 0.0,
+        rd.median - spread_of(listening).median - ls.median, last_lines(log_excerpt, 25));
+    return true;
+  }
+
+  // 3. Apply latency per zoo model.
+  bool part_apply() {
+    for (const auto& p : kPhotos) {
+      if (std::string(p.path).rfind("samples:", 0) != 0 && !fs::exists(p.path)) {
+        return fail(fmt::format("{} missing (Debian opencv-doc; run scripts/setup)", p.path));
+      }
+    }
+    const int fps = 5;
+    const std::string base = file("apply-base.yaml", quickstart_with(kLooping, false) + photo_sensors(fps));
+    ServeDaemon d;
+    if (!d.start(dir("apply"), {"-f", base})) return fail(d.error());
+    if (d.wait_ready() < 0) return fail("not ready", &d);
+    sleep_s(1.0);
+    const int64_t rss0 = proc_status_bytes(d.pid(), "VmRSS");
+    const auto cases = zoo_cases();
+    std::map<std::string, std::vector<double>> apply_ms, first_ms;
+    for (int r = 0; r < opt_.repeat; ++r) {
+      for (const auto& c : cases) {
+        const std::string body = source_file("examples/zoo/" + c.model + ".yaml") + c.pipeline;
+        const auto t0 = Clock::now();
+        auto [status, j] = d.call("POST", "/v1/apply", body);
+        const double a = since(t0);
+        if (status != 200) return fail(fmt::format("apply {}: {} {}", c.model, status, j.dump()), &d);
+        if (!wait_first_run(d, c.model, 60)) return fail(fmt::format("{}: no run within 60 s", c.model), &d);
+        const double b = since(t0);
+        apply_ms[c.model].push_back(a * 1e3);
+        first_ms[c.model].push_back(b * 1e3);
+        const std::string pipeline = "bench-" + c.model;
+        auto [s1, j1] = d.call("DELETE", "/v1/documents/pipeline/" + pipeline);
+        if (s1 != 200) return fail(fmt::format("delete {}: {} {}", pipeline, s1, j1.dump()), &d);
+        auto [s2, j2] = d.call("DELETE", "/v1/documents/model/" + c.model);
+        if (s2 != 200) return fail(fmt::format("delete {}: {} {}", c.model, s2, j2.dump()), &d);
+      }
+    }
+    const int64_t rss1 = proc_status_bytes(d.pid(), "VmRSS");
+    const Losses l = losses_now(d);
+    sections_ += "## 3. Apply latency per zoo model\n\n";
+    sections_ += fmt::format(
+        "The quickstart running (speech looping in real time, the photos at 1 fps; given with `-f`), and six "
+        "photo sensors looping at {} fps (opencv-doc's and the samples' photos, given with `-f` as they lie "
+        "outside the daemon's folders). Each model of examples/zoo/ is applied with a Pipeline of its own, "
+        "timed: (a) the POST /v1/apply call (validate, load, warm up, start), (b) from the POST to the model's "
+        "first run (GET /v1/models/NAME polled every 5 ms until `runs` >= 1); then its pipeline and model are "
+        "deleted. Each model {} times, in turn with the others. face-mesh, which needs face crops, is applied "
+        "with a pipeline cascading it from the running BlazeFace (only the face-mesh model is new).\n\n"
+        "| model | how it runs | (a) apply ms | (b) apply -> first run ms |\n|---|---|---:|---:|\n",
+        fps, opt_.repeat);
+    for (const auto& c : cases) {
+      sections_ += fmt::format("| {} | {} | {} | {} |\n", c.model, c.how,
+                               format_spread(spread_of(apply_ms[c.model]), 0),
+                               format_spread(spread_of(first_ms[c.model]), 0));
+    }
+    sections_ += fmt::format(
+        "\nThe daemon's VmRSS: {:.1f} MB before the {} applies and deletes, {:.1f} MB after. Over the whole part: "
+        "{} frames dropped and {} late at the sensors, {} inputs skipped by the models, {} model errors.\n\n",
+        mb(rss0), cases.size() * static_cast<size_t>(opt_.repeat), mb(rss1), l.dropped, l.late, l.skipped, l.errors);
+    if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    return true;
+  }
+
+  // 4. Frames lost during applies and deletes.
+  bool part_churn() {
+    const std::string base = file("churn-base.yaml", quickstart_with(kLooping, true));
+    ServeDaemon d;
+    if (!d.start(dir("churn"), {"-f", base})) return fail(d.error());
+    if (d.wait_ready() < 0) return fail("not ready", &d);
+    sleep_s(2.0);
+    const std::string body = source_file("examples/zoo/timer.yaml") + embedding_pipeline("churn", "timer");
+    std::vector<double> dropped, late, skipped, apply_ms, first_ms, rss_growth, seconds;
+    std::vector<int64_t> rss_after;
+    const int64_t rss_start = proc_status_bytes(d.pid(), "VmRSS");
+    std::map<std::string, uint64_t> skipped_total;
+    std::string rss_trend = fmt::format("{:.1f}", mb(rss_start));
+    for (int r = 0; r < opt_.repeat; ++r) {
+      const Losses before = losses_now(d);
+      const int64_t rss0 = proc_status_bytes(d.pid(), "VmRSS");
+      const auto tr = Clock::now();
+      for (int i = 0; i < opt_.applies; ++i) {
+        const auto t0 = Clock::now();
+        auto [status, j] = d.call("POST", "/v1/apply", body);
+        if (status != 200) return fail(fmt::format("apply {}: {} {}", i, status, j.dump()), &d);
+        apply_ms.push_back(since(t0) * 1e3);
+        if (!wait_first_run(d, "timer", 60)) return fail(fmt::format("apply {}: timer did not run", i), &d);
+        first_ms.push_back(since(t0) * 1e3);
+        auto [s1, j1] = d.call("DELETE", "/v1/documents/pipeline/churn");
+        if (s1 != 200) return fail(fmt::format("delete pipeline: {} {}", s1, j1.dump()), &d);
+        auto [s2, j2] = d.call("DELETE", "/v1/documents/model/timer");
+        if (s2 != 200) return fail(fmt::format("delete model: {} {}", s2, j2.dump()), &d);
+        if (r == 0 && (i + 1) % std::max(1, opt_.applies / 5) == 0) {
+          rss_trend += fmt::format(" -> {:.1f} ({})", mb(proc_status_bytes(d.pid(), "VmRSS")), i + 1);
+        }
+      }
+      seconds.push_back(since(tr));
+      const Losses after = losses_now(d);
+      const int64_t rss1 = proc_status_bytes(d.pid(), "VmRSS");
+      dropped.push_back(static_cast<double>(after.dropped - before.dropped));
+      late.push_back(static_cast<double>(after.late - before.late));
+      skipped.push_back(static_cast<double>(after.skipped - before.skipped));
+      for (const auto& [m, n] : after.skipped_by_model) {
+        auto it = before.skipped_by_model.find(m);
+        skipped_total[m] += n - (it == before.skipped_by_model.end() ? 0 : it->second);
+      }
+      rss_growth.push_back(mb(rss1 - rss0));
+      rss_after.push_back(rss1);
+    }
+    const Spread dr = spread_of(dropped);
+    goal(fmt::format("no frame dropped during {} applies and deletes", opt_.applies), format_spread(dr, 0) + " dropped",
+         dr.max == 0);
+    sections_ += fmt::format("## 4. Frames lost during {} applies and deletes\n\n", opt_.applies);
+    sections_ += fmt::format(
+        "The quickstart's voice documents (speech in real time, looping; Silero VAD, mel, embedding, three "
+        "wake-word heads) running; then {} times: apply the timer head with a pipeline of its own on the "
+        "running embedding, wait for its first run (GET /v1/models/timer every 5 ms), delete the pipeline, then "
+        "the model. Losses are the differences of /v1/sensors (`dropped`, `late`) and /v1/models (`skipped`) "
+        "over each run of {} cycles, {} runs on the same daemon.\n\n| figure, per run of {} cycles | median "
+        "(min-max) |\n|---|---:|\n| duration, s | {} |\n| frames dropped (sensors) | {} |\n| frames late (sensors) | "
+        "{} |\n| inputs skipped (models) | {} |\n| apply call, ms | {} |\n| apply -> first run of the timer, ms | {} "
+        "|\n| VmRSS growth over the run, MB | {} |\n\n",
+        opt_.applies, opt_.applies, opt_.repeat, opt_.applies, format_spread(spread_of(seconds), 1),
+        format_spread(dr, 0), format_spread(spread_of(late), 0), format_spread(spread_of(skipped), 0),
+        format_spread(spread_of(apply_ms), 0), format_spread(spread_of(first_ms), 0),
+        format_spread(spread_of(rss_growth), 2));
+    std::string rss_line = fmt::format("{:.1f}", mb(rss_start));
+    for (int64_t v : rss_after) rss_line += fmt::format(" -> {:.1f}", mb(v));
+    sections_ += fmt::format("The daemon's VmRSS before the first run and after each, MB: {}.\n\n", rss_line);
+    sections_ += fmt::format("Within the first run, VmRSS in MB (after how many cycles): {}.\n\n", rss_trend);
+    std::string sk;
+    for (const auto& [m, n] : skipped_total) {
+      if (n > 0) sk += fmt::format("{}{}: {}", sk.empty() ? "" : ", ", m, n);
+    }
+    sections_ += fmt::format("Skipped inputs by model over all runs: {}.\n\n", sk.empty() ? "none" : sk);
+    if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    return true;
+  }
+
+  // 5. SSE fan-out.
+  struct Subscriber {
+    std::thread thread;
+    std::atomic<uint64_t> in_window{0};
+    std::atomic<bool> connected{false};
+    std::vector<uint64_t> ids;  // every prediction's id (owned by the thread until joined)
+    uint64_t dropped = 0;       // items the daemon said it dropped for this subscriber
+    std::string error;
+  };
+
+  struct FanoutRun {
+    double cpu_s = 0;
+    uint64_t runs = 0;
+    uint64_t delivered = 0;
+    uint64_t lost = 0;
+    double wall_s = 0;
+  };
+
+  FanoutRun fanout_once(const ServeDaemon& d, int k) {
+    std::atomic<bool> window{false}, stop{false};
+    std::vector<std::unique_ptr<Subscriber>> subs;
+    for (int i = 0; i < k; ++i) {
+      auto s = std::make_unique<Subscriber>();
+      Subscriber* sp = s.get();
+      sp->thread = std::thread([sp, &d, &window, &stop] {
+        api::ClientOptions o;
+        o.server = d.url();
+        o.timeout = std::chrono::seconds(600);
+        auto c = api::HttpClient::create(o);
+        if (!c.ok()) {
+          sp->error = c.status().message();
+          sp->connected = true;
+          return;
+        }
+        api::ClientResponse err;
+        Status st = c->stream(
+            "/v1/predictions/stream?model=vad-every", {},
+            [&](const api::SseEvent& e) {
+              sp->connected = true;
+              if (e.event == "prediction") {
+                sp->ids.push_back(std::strtoull(e.id.c_str(), nullptr, 10));
+                if (window) sp->in_window++;
+              } else if (e.event == "dropped") {
+                json j = json::parse(e.data, nullptr, false);
+                if (!j.is_discarded()) sp->dropped += j.value("dropped", uint64_t{0});
+              }
+              return !stop.load();
+            },
+            &err);
+        if (!st.ok()) sp->error = st.message();
+        sp->connected = true;
+      });
+      subs.push_back(std::move(s));
+    }
+    const auto tc = Clock::now();
+    while (since(tc) < 30 &&
+           !std::all_of(subs.begin(), subs.end(), [](const auto& s) { return s->connected.load(); })) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    sleep_s(0.5);
+    FanoutRun run;
+    const uint64_t runs0 = model_runs(d, "vad-every");
+    const double cpu0 = proc_cpu_seconds(d.pid());
+    const auto t0 = Clock::now();
+    window = true;
+    sleep_s(opt_.sse_seconds);
+    window = false;
+    run.wall_s = since(t0);
+    run.cpu_s = proc_cpu_seconds(d.pid()) - cpu0;
+    run.runs = model_runs(d, "vad-every") - runs0;
+    sleep_s(0.3);
+    stop = true;
+    for (auto& s : subs) s->thread.join();
+    // Losses: over the ids every subscriber was connected for, each should have them all.
+    uint64_t lo = 0, hi = UINT64_MAX;
+    std::set<uint64_t> all;
+    for (const auto& s : subs) {
+      run.delivered += s->in_window;
+      if (s->ids.empty()) {
+        hi = 0;
+        continue;
+      }
+      lo = std::max(lo, s->ids.front());
+      hi = std::min(hi, s->ids.back());
+      all.insert(s->ids.begin(), s->ids.end());
+      run.lost += s->dropped;
+      if (!s->error.empty()) fanout_errors_.insert(s->error);
+    }
+    if (!subs.empty() && lo <= hi) {
+      const uint64_t expected = static_cast<uint64_t>(std::distance(all.lower_bound(lo), all.upper_bound(hi)));
+      for (const auto& s : subs) {
+        const auto b = std::lower_bound(s->ids.begin(), s->ids.end(), lo);
+        const auto e = std::upper_bound(s->ids.begin(), s->ids.end(), hi);
+        const uint64_t got = static_cast<uint64_t>(std::distance(b, e));
+        run.lost += expected > got ? expected - got : 0;
+      }
+    }
+    return run;
+  }
+
+  bool part_fanout() {
+    const double speed = 2;
+    const std::string docs = file("fanout.yaml", sse_documents(speed));
+    ServeDaemon d;
+    if (!d.start(dir("fanout"), {"-f", docs})) return fail(d.error());
+    if (d.wait_ready() < 0) return fail("not ready", &d);
+    sleep_s(2.0);
+    const std::vector<int> ks = {0, 1, 10, 100};
+    std::map<int, std::vector<FanoutRun>> runs;
+    for (int r = 0; r < opt_.repeat; ++r) {
+      for (int k : ks) runs[k].push_back(fanout_once(d, k));
+    }
+    sections_ += "## 5. Server-Sent Events fan-out\n\n";
+    sections_ += fmt::format(
+        "One steady stream of predictions: Silero VAD with `threshold: 0.0, trigger: every` (a prediction every "
+        "run, 32 ms of audio) on the speech recording looping at speed {}; k subscriber threads in the benchmark "
+        "process, each on its own connection to /v1/predictions/stream?model=vad-every (`api::HttpClient::stream`). "
+        "For k = 0, 1, 10, 100, in turn, {} times: the daemon's CPU (utime + stime of /proc/PID/stat) over {} s "
+        "with the subscribers connected, and the predictions they received in that time. CPU per delivered "
+        "prediction = (CPU with k - CPU with 0 in the same round) / deliveries with k. Lost: predictions a "
+        "subscriber did not get that another got while both were connected, plus what the daemon reported "
+        "dropped (`event: dropped`).\n\n"
+        "| subscribers | model runs | daemon CPU s | deliveries | CPU us per delivered prediction | lost |\n"
+        "|---:|---:|---:|---:|---:|---:|\n",
+        speed, opt_.repeat, opt_.sse_seconds);
+    bool all_delivered = true;
+    for (int k : ks) {
+      std::vector<double> per;
+      uint64_t lost = 0;
+      for (size_t r = 0; r < runs[k].size(); ++r) {
+        const auto& x = runs[k][r];
+        lost += x.lost;
+        if (k > 0 && x.delivered > 0) {
+          per.push_back((x.cpu_s - runs[0][r].cpu_s) / static_cast<double>(x.delivered) * 1e6);
+        }
+        if (k > 0 && x.delivered < x.runs * static_cast<uint64_t>(k) * 9 / 10) all_delivered = false;
+      }
+      if (lost > 0) all_delivered = false;
+      sections_ += fmt::format(
+          "| {} | {} | {} | {} | {} | {} |\n", k,
+          format_spread(bench::spread_over(runs[k], [](const FanoutRun& x) { return static_cast<double>(x.runs); }), 0),
+          format_spread(bench::spread_over(runs[k], [](const FanoutRun& x) { return x.cpu_s; }), 2),
+          format_spread(
+              bench::spread_over(runs[k], [](const FanoutRun& x) { return static_cast<double>(x.delivered); }), 0),
+          k == 0 ? std::string("-") : format_spread(spread_of(per), 1), lost);
+    }
+    sections_ += fmt::format(
+        "\nEvery subscriber got every prediction: {}.{} The CPU clock of /proc/PID/stat ticks every {:.0f} ms, so "
+        "one run's CPU is known to about 0.01 s.\n\n",
+        all_delivered ? "yes" : "**no**",
+        fanout_errors_.empty() ? "" : fmt::format(" Subscriber errors: {}.", fmt::join(fanout_errors_, "; ")),
+        1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)));
+    goal("SSE: every subscriber gets every prediction (1, 10, 100 subscribers)", all_delivered ? "yes" : "no",
+         all_delivered);
+    if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    return true;
+  }
+
+  Options opt_;
+  bench::MachineInfo machine_;
+  std::string work_;
+  std::string goals_, sections_, failure_;
+  std::set<std::string> fanout_errors_;
+};
+
+}  // namespace
+}  // namespace sensix
+
+int main(int argc, char** argv) {
+  CLI::App app{"sensix serve benchmark: the device daemon measured from outside"};
+  sensix::Options o;
+  app.add_option("--repeat", o.repeat, "runs of each measurement (median, min, max)")->check(CLI::Range(1, 50));
+  app.add_option("--applies", o.applies, "apply + delete cycles per run of part 4")->check(CLI::Range(1, 1000));
+  app.add_option("--sse-seconds", o.sse_seconds, "seconds of each fan-out measurement")->check(CLI::Range(0.5, 600.0));
+  app.add_option("--report", o.report, "write the Markdown report here too");
+  app.add_flag("--smoke", o.smoke, "every part, briefly (repeat 1, 3 applies, 2 s fan-out): not measurements");
+  CLI11_PARSE(app, argc, argv);
+  if (o.smoke) {
+    o.repeat = 1;
+    o.applies = 3;
+    o.sse_seconds = 2;
+  }
+  return sensix::ServeBench(std::move(o)).run();
+}
