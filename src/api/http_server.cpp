@@ -193,10 +193,17 @@ class HttpServer::Impl {
   bool tls() const { return ssl_.has_value(); }
 
   // Sessions register so that stop() can close them.
+  // Entries of closed sessions are pruned as the list doubles: a weak_ptr keeps the memory of its
+  // make_shared block, so a daemon serving requests for months must not keep them.
   void add_session(std::weak_ptr<void> s, std::function<void()> closer) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (sessions_.size() >= prune_at_) {
+      std::erase_if(sessions_, [](const auto& e) { return e.first.expired(); });
+      prune_at_ = std::max<size_t>(64, 2 * sessions_.size());
+    }
     sessions_.emplace_back(std::move(s), std::move(closer));
   }
+
   void session_ended() { --open_; }
   bool stopping() const { return stopping_.load(); }
 
@@ -212,6 +219,7 @@ class HttpServer::Impl {
   int in_flight_ = 0;  // requests in their handlers or being written
   HttpCounters counters_;
   std::vector<std::pair<std::weak_ptr<void>, std::function<void()>>> sessions_;
+  size_t prune_at_ = 64;
   std::atomic<int> open_{0};
   std::atomic<bool> stopping_{false};
   net::io_context ioc_;
