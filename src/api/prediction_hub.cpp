@@ -278,6 +278,11 @@ std::vector<std::shared_ptr<const HubItem>> PredictionHub::latest(const Predicti
   return out;
 }
 
+void PredictionHub::keep_latest_of(const std::set<std::string>& models) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(latest_, [&](const auto& e) { return !models.count(e.first.first); });
+}
+
 std::shared_ptr<EventStream> PredictionHub::subscribe(PredictionFilter filter, std::optional<uint64_t> last_event_id) {
   auto sub = std::make_shared<Subscriber>(std::move(filter), options_.subscriber_queue, counts_);
   std::lock_guard<std::mutex> lock(mu_);

@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +84,9 @@ class PredictionHub final : public PredictionSink {
 
   // The latest prediction of each model on each sensor that matches, ordered by model and sensor.
   std::vector<std::shared_ptr<const HubItem>> latest(const PredictionFilter& filter) const;
+  // Drops the latest predictions of models not in `models` (they were deleted); the history keeps
+  // them until they age out.
+  void keep_latest_of(const std::set<std::string>& models);
   // A live stream. With `last_event_id`, the history after it comes first.
   std::shared_ptr<EventStream> subscribe(PredictionFilter filter, std::optional<uint64_t> last_event_id);
   // Waits until every item published so far has been offered to the subscribers (tests).

@@ -81,6 +81,9 @@ TEST(PredictionHub, NumbersItemsKeepsTheLatestAndFilters) {
   EXPECT_THAT(latest[1]->sse, HasSubstr("id: 3\nevent: prediction\ndata: {"));
   EXPECT_EQ(hub.latest(filter("", "b")).size(), 1u);
   EXPECT_EQ(hub.stats().published, 3u);
+  hub.keep_latest_of({"b"});  // model a was deleted
+  ASSERT_EQ(hub.latest({}).size(), 1u);
+  EXPECT_EQ(hub.latest({})[0]->prediction->model, "b");
 }
 
 TEST(PredictionHub, ALateSubscriberResumesAfterItsLastEventId) {

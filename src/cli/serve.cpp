@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -185,8 +186,12 @@ int cmd_serve(const ServeOptions& o) {
   // The Pipelines' `sinks` files follow the running pipelines.
   auto pipeline_sinks = std::make_shared<PipelineSinks>();
   co.sinks.push_back(pipeline_sinks);
-  co.on_change = [pipeline_sinks](const DocumentSet& docs) {
+  // /v1/predictions forgets deleted models.
+  co.on_change = [pipeline_sinks, hub](const DocumentSet& docs) {
     if (Status s = pipeline_sinks->update(docs); !s.ok()) spdlog::error("{}", s.message());
+    std::set<std::string> models;
+    for (const ModelDoc& m : docs.models) models.insert(m.metadata.name);
+    hub->keep_latest_of(models);
   };
   auto controller = Controller::open(co);
   if (!controller.ok()) return serve_fail(controller.status());
