@@ -1,5 +1,7 @@
 #include "runtime/runtime.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -823,6 +825,12 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   for (auto& m : retiring) {
     m->drain();
     m->unload();
+  }
+  if (!retiring.empty()) {
+    // The engines free a session's memory into the allocator's pools (one per thread that used
+    // it): give it back to the system, or a device that changes models for months keeps the peak.
+    retiring.clear();
+    malloc_trim(0);
   }
   if (!problems.ok()) return problems.status().with_context("applied in part");
   return result;
