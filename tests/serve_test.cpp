@@ -744,5 +744,28 @@ TEST_F(ServeTest, ManyConnectionsLeaveNoMemoryBehind) {
   EXPECT_EQ(d.stop(), 0);
 }
 
+// -f: files applied at start, after the stored documents (trusted: a file outside the daemon's
+// folders may be named), stored like any apply.
+TEST_F(ServeTest, FilesGivenAtStartAreAppliedAndStored) {
+  const std::string docs = (dir_.path() / "voice.yaml").string();
+  const std::string outside = (dir_.path() / "speech.wav").string();
+  std::filesystem::copy_file(sample_file("demo/speech.wav"), outside);
+  std::string text = voice_quickstart("  replay: {loop: true, speed: 2}\n");
+  const size_t at = text.find("samples:demo/speech.wav");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("samples:demo/speech.wav").size(), outside);
+  std::ofstream(docs) << text;
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"-f", docs})) << d.log();
+  // Ready only once the files run.
+  ASSERT_TRUE(d.wait_ready(60s)) << d.log();
+  EXPECT_EQ(d.call("GET", "/v1/models").second["items"].size(), 6u);
+  ASSERT_TRUE(eventually([&] { return model_runs(d, "hey-jarvis") > 5; }, 60s)) << d.log();
+  auto [st, stored] = d.call("GET", "/v1/documents/sensor/speech");
+  ASSERT_EQ(st, 200);
+  EXPECT_THAT(stored["text"].get<std::string>(), HasSubstr(outside));
+  EXPECT_EQ(d.stop(), 0);
+}
+
 }  // namespace
 }  // namespace sensix::testing

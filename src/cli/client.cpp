@@ -18,6 +18,7 @@
 
 #include "api/format.h"
 #include "api/http_client.h"
+#include "cli/document_text.h"
 
 namespace sensix {
 
@@ -234,32 +235,12 @@ int ClientCommands::run(CLI::App& app) {
   auto dry = [&] { return dry_run_ ? std::string("?dryRun=true") : std::string(); };
 
   if (app.got_subcommand(apply_)) {
-    std::string text;
-    size_t files = 0;
-    for (const std::string& f : files_) {
-      std::vector<std::string> list;
-      std::error_code ec;
-      if (std::filesystem::is_directory(f, ec)) {
-        for (const auto& e : std::filesystem::directory_iterator(f, ec)) {
-          const std::string ext = e.path().extension().string();
-          if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) list.push_back(e.path());
-        }
-        std::sort(list.begin(), list.end());
-      } else {
-        list.push_back(f);
-      }
-      for (const std::string& path : list) {
-        std::string error;
-        std::string t = read_text(path, &error);
-        if (!error.empty()) {
-          std::fprintf(stderr, "error: %s\n", error.c_str());
-          return kRefused;
-        }
-        if (!text.empty()) text += "\n---\n";
-        text += t;
-        ++files;
-      }
+    auto documents = read_documents_text(files_);
+    if (!documents.ok()) {
+      std::fprintf(stderr, "error: %s\n", documents.status().message().c_str());
+      return kRefused;
     }
+    const std::string& text = *documents;
     // An apply loads and warms up every new model before it answers: say so while it runs.
     std::atomic<bool> answered{false};
     std::thread progress;

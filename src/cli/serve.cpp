@@ -22,6 +22,7 @@
 #include "api/control_api.h"
 #include "api/http_server.h"
 #include "api/prediction_hub.h"
+#include "cli/document_text.h"
 #include "cli/sinks.h"
 #include "common/byte_size.h"
 #include "common/paths.h"
@@ -79,38 +80,6 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& file) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%t] %v", spdlog::pattern_time_type::utc);
   logger->flush_on(spdlog::level::info);
   return logger;
-}
-
-Result<std::string> read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(fmt::format("{}: cannot read it", path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The files and folders of -f as one text (folders: every *.yaml, *.yml, *.json, sorted).
-Result<std::string> files_text(const std::vector<std::string>& paths) {
-  std::string text;
-  for (const std::string& p : paths) {
-    std::vector<std::string> files;
-    std::error_code ec;
-    if (std::filesystem::is_directory(p, ec)) {
-      for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
-        const std::string ext = e.path().extension().string();
-        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) files.push_back(e.path());
-      }
-      std::sort(files.begin(), files.end());
-    } else {
-      files.push_back(p);
-    }
-    for (const std::string& f : files) {
-      SENSIX_ASSIGN_OR_RETURN(std::string t, read_file_text(f));
-      if (!text.empty()) text += "\n---\n";
-      text += t;
-    }
-  }
-  return text;
 }
 
 }  // namespace
@@ -217,6 +186,8 @@ int cmd_serve(const ServeOptions& o) {
 
   // The stored documents, then the files given, in the background: the API answers meanwhile.
   Controller* ctl = controller->get();
+  // Not ready until both are done.
+  if (!o.files.empty()) ctl->set_starting("applying the files given with -f");
   std::thread loader([ctl, files = o.files] {
     Status restored = ctl->restore();
     if (!restored.ok()) {
@@ -225,17 +196,21 @@ int cmd_serve(const ServeOptions& o) {
       spdlog::info("the stored documents run");
     }
     if (files.empty()) return;
-    auto text = files_text(files);
+    auto text = read_documents_text(files);
     if (!text.ok()) {
       spdlog::error("-f: {}", text.status().message());
+      ctl->set_starting("");
       return;
     }
     auto applied = ctl->apply(*text, "-f", false, /*confine=*/false);
     if (!applied.ok()) {
+      // Nothing of them runs (an apply that fails changes nothing): readiness is about what runs.
       spdlog::error("-f: the files were not applied: {}", applied.status().message());
-    } else {
-      spdlog::info("-f: applied ({})", applied->apply.changed() ? "changed" : "no change");
+      ctl->set_starting("");
+      return;
     }
+    spdlog::info("-f: applied ({})", applied->apply.changed() ? "changed" : "no change");
+    ctl->set_starting("");
   });
 
   int sig = 0;

@@ -78,6 +78,11 @@ void Controller::stop() {
   runtime_->stop();
 }
 
+void Controller::set_starting(std::string reason) {
+  std::lock_guard<std::mutex> state(state_mu_);
+  starting_ = std::move(reason);
+}
+
 Status Controller::restore() {
   std::lock_guard<std::mutex> lock(apply_mu_);
   auto fail = [&](const Status& s) {
@@ -224,6 +229,7 @@ Readiness Controller::readiness() const {
     if (stopped_) r.reasons.push_back("stopping");
     if (restoring_) r.reasons.push_back(applying_.empty() ? "starting" : applying_);
     if (!restore_error_.empty()) r.reasons.push_back("the stored documents do not run: " + restore_error_);
+    if (!starting_.empty()) r.reasons.push_back(starting_);
   }
   const RuntimeStats stats = runtime_->stats();
   for (const ModelRuntimeStats& m : stats.models) {

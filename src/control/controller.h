@@ -75,6 +75,9 @@ class Controller {
   Controller& operator=(const Controller&) = delete;
 
   Status restore();
+  // While set (not empty), readiness is false with this reason: the daemon's start-up, from before
+  // restore() until the files given at start are applied too.
+  void set_starting(std::string reason);
   Result<ControlResult> apply(std::string_view text, std::string_view label, bool dry_run, bool confine = true);
   Result<ControlResult> remove(std::string_view kind, std::string_view name, bool dry_run);
 
@@ -107,6 +110,7 @@ class Controller {
   bool restoring_ = true;
   std::string restore_error_;  // the stored set does not run: why
   std::string applying_;       // an apply in progress: what it does
+  std::string starting_;       // set_starting
   bool stopped_ = false;
 };
 
