@@ -98,17 +98,7 @@ void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<doubl
 
 // "Key:   123 kB" of /proc/PID/status, in bytes (0 when gone).
 int64_t proc_status_bytes(pid_t pid, const std::string& key) {
-  std::ifstream f(fmt::format("/proc/{}/status", pid));
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind(key + ":", 0) == 0) {
-      std::istringstream in(line.substr(key.size() + 1));
-      int64_t kb = 0;
-      in >> kb;
-      return kb * 1024;
-    }
-  }
-  return 0;
+  return bench::proc_kb_field(fmt::format("/proc/{}/status", pid), key);
 }
 
 // utime + stime of /proc/PID/stat, in seconds.

@@ -31,21 +31,6 @@ std::string first_line_of(const std::string& command) {
   return out;
 }
 
-// The value of "Key:   123 kB" in a /proc file, in bytes (0 when absent).
-int64_t proc_kb_field(const std::string& path, const std::string& key) {
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind(key + ":", 0) == 0) {
-      std::istringstream in(line.substr(key.size() + 1));
-      int64_t kb = 0;
-      in >> kb;
-      return kb * 1024;
-    }
-  }
-  return 0;
-}
-
 // Parent pid of every process now running.
 std::map<pid_t, pid_t> parents() {
   std::map<pid_t, pid_t> out;
@@ -72,6 +57,20 @@ std::map<pid_t, pid_t> parents() {
 }
 
 }  // namespace
+
+int64_t proc_kb_field(const std::string& path, const std::string& key) {
+  std::ifstream f(path);
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(key + ":", 0) == 0) {
+      std::istringstream in(line.substr(key.size() + 1));
+      int64_t kb = 0;
+      in >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
 
 MachineInfo describe_machine(const std::string& source_dir) {
   MachineInfo m;

@@ -30,6 +30,10 @@ struct MachineInfo {
 // Describes this machine; `source_dir` is the git checkout the benchmark was built from.
 MachineInfo describe_machine(const std::string& source_dir);
 
+// The value of "Key:   123 kB" in a /proc file (/proc/meminfo, /proc/PID/status), in bytes; 0 when
+// absent.
+int64_t proc_kb_field(const std::string& path, const std::string& key);
+
 // Seconds on the steady clock since `t0`.
 double since(std::chrono::steady_clock::time_point t0);
 

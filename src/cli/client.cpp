@@ -29,17 +29,6 @@ using json = nlohmann::json;
 constexpr int kRefused = 1;
 constexpr int kUnreachable = 3;
 
-std::string read_text(const std::string& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = fmt::format("{}: cannot read it", path);
-    return "";
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   size_t i = 0;
@@ -176,12 +165,12 @@ int ClientCommands::run(CLI::App& app) {
     co.server = s && *s ? s : "http://127.0.0.1:8000";
   }
   if (!common_.token_file.empty()) {
-    std::string error;
-    co.token = trim(read_text(common_.token_file, &error));
-    if (!error.empty()) {
-      std::fprintf(stderr, "error: --token-file %s\n", error.c_str());
+    auto token = read_file_text(common_.token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "error: --token-file %s\n", token.status().message().c_str());
       return 2;
     }
+    co.token = trim(*token);
     co.token = co.token.substr(0, co.token.find_first_of(" \t\n"));
   } else if (const char* t = std::getenv("SENSIX_TOKEN"); t && *t) {
     co.token = t;

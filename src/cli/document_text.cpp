@@ -9,8 +9,6 @@
 
 namespace sensix {
 
-namespace {
-
 Result<std::string> read_file_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound(fmt::format("{}: cannot read it", path));
@@ -18,8 +16,6 @@ Result<std::string> read_file_text(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace
 
 Result<std::string> read_documents_text(const std::vector<std::string>& paths) {
   std::string text;

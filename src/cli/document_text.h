@@ -10,6 +10,8 @@
 
 namespace sensix {
 
+// One whole file; NotFound naming it when it cannot be read.
+Result<std::string> read_file_text(const std::string& path);
 // NotFound naming a file that cannot be read.
 Result<std::string> read_documents_text(const std::vector<std::string>& paths);
 
