@@ -659,6 +659,38 @@ int threads_of(pid_t pid) {
   return at == std::string::npos ? -1 : std::stoi(status.substr(at + 8));
 }
 
+// A raw TCP connection to the daemon, opened and left as it is.
+int raw_connection(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  return fd;
+}
+
+// One HTTP/1.1 exchange on a connection that stays open (keep-alive): the status and the body.
+// The daemon answers with a Content-Length, so the body ends where it says.
+std::pair<int, std::string> exchange(int fd, const std::string& target) {
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) return {0, ""};
+  std::string in;
+  char buf[4096];
+  size_t head_end = std::string::npos, length = 0;
+  while (head_end == std::string::npos || in.size() < head_end + 4 + length) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) return {0, in};
+    in.append(buf, static_cast<size_t>(n));
+    if (head_end == std::string::npos && (head_end = in.find("\r\n\r\n")) != std::string::npos) {
+      const size_t at = in.find("Content-Length: ");
+      if (at == std::string::npos || at > head_end) return {0, in};
+      length = std::stoul(in.substr(at + 16));
+    }
+  }
+  return {std::stoi(in.substr(9, 3)), in.substr(head_end + 4, length)};
+}
+
 // Open connections cost no thread: 150 prediction streams leave the daemon's thread count as it
 // was; past --max-connections a connection gets 503 and is closed.
 TEST_F(ServeTest, StreamsCostNoThreadsAndConnectionsOverTheLimitGet503) {
@@ -669,26 +701,31 @@ TEST_F(ServeTest, StreamsCostNoThreadsAndConnectionsOverTheLimitGet503) {
   ASSERT_GT(before, 0);
   std::vector<int> streams;
   for (int i = 0; i < 150; ++i) streams.push_back(stalled_subscriber(d.port()));
-  ASSERT_TRUE(eventually([&] { return d.call("GET", "/v1/stats").second["api"].value("subscribers", 0) == 150; }, 30s));
+  // The count is watched over one kept-alive connection: a connection per question would leave
+  // closing ones in the count, and those would change what the next connection meets.
+  const int watcher = raw_connection(d.port());
+  auto api_stats = [&] {
+    auto [status, body] = exchange(watcher, "/v1/stats");
+    EXPECT_EQ(status, 200) << body;
+    return status == 200 ? json::parse(body)["api"] : json::object();
+  };
+  ASSERT_TRUE(eventually([&] { return api_stats().value("subscribers", 0) == 150; }, 30s));
   EXPECT_EQ(threads_of(d.pid()), before);
-  // Every earlier request's connection gone: 150 streams and the asking one.
-  ASSERT_TRUE(
-      eventually([&] { return d.call("GET", "/v1/stats").second["api"].value("openConnections", 0) == 151; }, 30s));
-  // 150 streams and 10 idle connections reach the limit: the next connection is refused.
+  // Every earlier connection gone: 150 streams and the watcher.
+  ASSERT_TRUE(eventually([&] { return api_stats().value("openConnections", 0) == 151; }, 30s));
+  // 150 streams, the watcher and 9 idle connections reach the limit of 160.
   std::vector<int> idle;
-  for (int i = 0; i < 10; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(d.port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    idle.push_back(fd);
-  }
-  ASSERT_TRUE(eventually([&] { return d.call("GET", "/v2/health/live").first == 503; }, 10s));
+  for (int i = 0; i < 9; ++i) idle.push_back(raw_connection(d.port()));
+  ASSERT_TRUE(eventually([&] { return api_stats().value("openConnections", 0) == 160; }, 10s));
+  EXPECT_EQ(api_stats().value("rejectedConnections", -1), 0);
+  // The next connection is refused, with a 503 that says why.
   auto [status, refused] = d.call("GET", "/v2/health/live");
   EXPECT_EQ(status, 503);
+  ASSERT_TRUE(refused.is_object()) << refused;
   EXPECT_THAT(refused["error"]["message"].get<std::string>(), HasSubstr("too many open connections"));
+  // The connections already open are served as before.
+  EXPECT_EQ(api_stats().value("rejectedConnections", -1), 1);
+  ::close(watcher);
   for (int fd : idle) ::close(fd);
   for (int fd : streams) ::close(fd);
   // Once they are gone, requests pass again.
