@@ -147,7 +147,7 @@ int cmd_serve(const ServeOptions& o) {
   {
     EngineRegistry probe;
     for (const std::string& e : EngineRegistry::known_engines()) {
-      if (probe.get(e).ok()) co.runtime.engines.push_back(e);
+      if (probe.check(e).ok()) co.runtime.engines.push_back(e);  // loaded by the first model that needs it
     }
   }
   auto hub = std::make_shared<api::PredictionHub>();

@@ -1,6 +1,9 @@
 #include "engines/registry.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -19,14 +22,26 @@ struct EngineEntry {
   const char* library_env;           // the variable that overrides the library's path
   std::string_view default_library;  // relative to the cache
   Result<std::unique_ptr<Engine>> (*open)(const std::string& library_path);
+  bool compiled_in;  // false: open() says why it cannot be used
 };
+
+#ifdef SENSIX_HAVE_ONNXRUNTIME
+constexpr bool kOnnxRuntimeBuilt = true;
+#else
+constexpr bool kOnnxRuntimeBuilt = false;
+#endif
+#ifdef SENSIX_HAVE_TFLITE
+constexpr bool kTfliteBuilt = true;
+#else
+constexpr bool kTfliteBuilt = false;
+#endif
 
 // Every engine, one line each; the first for a format is that format's default engine.
 constexpr EngineEntry kEngines[] = {
     {"onnxruntime", ModelFormat::kOnnx, "SENSIX_ORT_LIBRARY", "engines/onnxruntime/lib/libonnxruntime.so.1",
-     &open_onnxruntime_engine},
+     &open_onnxruntime_engine, kOnnxRuntimeBuilt},
     {"tflite", ModelFormat::kTflite, "SENSIX_TFLITE_LIBRARY", "engines/tflite/lib/libtensorflowlite_c.so",
-     &open_tflite_engine},
+     &open_tflite_engine, kTfliteBuilt},
 };
 
 const EngineEntry* find_entry(std::string_view name) {
@@ -69,6 +84,28 @@ Result<Engine*> EngineRegistry::get(std::string_view name) {
   Engine* engine = made->get();
   engines_.emplace(std::string(name), std::move(made).value());
   return engine;
+}
+
+Status EngineRegistry::check(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (engines_.count(name)) return Status::Ok();
+  if (auto it = failures_.find(name); it != failures_.end()) return it->second;
+  const EngineEntry* entry = find_entry(name);
+  if (entry == nullptr || !entry->compiled_in) return make_engine(name).status();  // says why
+  const std::string path = library_path_or_default("", entry->library_env, entry->default_library);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || ::access(path.c_str(), R_OK) != 0) {
+    return Unavailable(
+        fmt::format("engine \"{}\": its library {} is missing or unreadable (scripts/setup fetches it; "
+                    "${} names another)",
+                    name, path, entry->library_env));
+  }
+  return Status::Ok();
+}
+
+bool EngineRegistry::loaded(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return engines_.count(name) > 0;
 }
 
 std::string_view EngineRegistry::default_engine_for(ModelFormat format) {

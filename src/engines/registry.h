@@ -6,6 +6,8 @@
 //   tflite:      $SENSIX_TFLITE_LIBRARY, else <cache>/engines/tflite/lib/libtensorflowlite_c.so
 // An engine compiled out of this build, or whose library fails to load, is reported by get()
 // as Unavailable with the reason; the registry remembers the failure and does not retry.
+// check() answers whether an engine can be used without loading it: an idle daemon maps no engine
+// library (ONNX Runtime alone is 12 MB of resident pages) until a model needs it.
 //
 // Thread-safety: all methods are safe to call from many threads.
 #pragma once
@@ -27,6 +29,15 @@ class EngineRegistry {
 
   // The engine called `name`, loading it if needed. Unavailable if it cannot be loaded.
   Result<Engine*> get(std::string_view name);
+
+  // Whether the engine called `name` can be used, without loading it: Ok when it is loaded, or
+  // compiled in with its library file present and readable. Unavailable with the reason otherwise
+  // (a remembered failure of get(), compiled out, the library missing); NotFound for an unknown
+  // name. A present library that fails to load is found out by get().
+  Status check(std::string_view name);
+
+  // Whether get() has loaded the engine called `name`.
+  bool loaded(std::string_view name);
 
   // The default engine name for a format: onnx -> onnxruntime, tflite -> tflite.
   static std::string_view default_engine_for(ModelFormat format);

@@ -1,6 +1,7 @@
 // EngineRegistry and make_engine: names, defaults, bad libraries, remembered failures.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -169,6 +170,50 @@ TEST(EngineRegistryTest, RemembersFailures) {
   ASSERT_FALSE(ort_again.ok());
   EXPECT_EQ(ort_again.status().message(), ort.status().message());
 }
+
+// check() answers without loading: a file that is no library passes check() (it is not opened),
+// fails get(), and from then on check() gives get()'s failure. A missing file fails check().
+TEST(EngineRegistryTest, CheckLoadsNothing) {
+  testing::TempDir dir;
+  const std::string not_a_library = dir.file("libort.so");
+  std::ofstream(not_a_library) << "not an ELF file\n";
+  ::setenv("SENSIX_ORT_LIBRARY", not_a_library.c_str(), 1);
+  ::setenv("SENSIX_TFLITE_LIBRARY", dir.file("missing.so").c_str(), 1);
+  EngineRegistry registry;
+  const Status ort_check = registry.check("onnxruntime");
+  const Status tfl_check = registry.check("tflite");
+  auto ort = registry.get("onnxruntime");
+  const Status ort_after = registry.check("onnxruntime");
+  ::unsetenv("SENSIX_ORT_LIBRARY");
+  ::unsetenv("SENSIX_TFLITE_LIBRARY");
+  EXPECT_EQ(registry.check("tensorrt").code(), StatusCode::kNotFound);
+  EXPECT_FALSE(registry.loaded("onnxruntime"));
+  ASSERT_FALSE(ort.ok());
+  EXPECT_EQ(ort_after.message(), ort.status().message());
+#ifdef SENSIX_HAVE_ONNXRUNTIME
+  EXPECT_TRUE(ort_check.ok()) << ort_check;
+#else
+  EXPECT_THAT(ort_check.message(), HasSubstr("compiled out"));
+#endif
+  ASSERT_FALSE(tfl_check.ok());
+  EXPECT_EQ(tfl_check.code(), StatusCode::kUnavailable);
+#ifdef SENSIX_HAVE_TFLITE
+  EXPECT_THAT(tfl_check.message(), HasSubstr("missing.so"));
+  EXPECT_THAT(tfl_check.message(), HasSubstr("SENSIX_TFLITE_LIBRARY"));
+#endif
+}
+
+#ifdef SENSIX_HAVE_ONNXRUNTIME
+// get() loads; check() on a loaded engine is Ok.
+TEST(EngineRegistryTest, LoadedAfterGet) {
+  EngineRegistry registry;
+  ASSERT_TRUE(registry.check("onnxruntime").ok());
+  EXPECT_FALSE(registry.loaded("onnxruntime"));
+  ASSERT_TRUE(registry.get("onnxruntime").ok());
+  EXPECT_TRUE(registry.loaded("onnxruntime"));
+  EXPECT_TRUE(registry.check("onnxruntime").ok());
+}
+#endif
 
 #if !defined(SENSIX_HAVE_ONNXRUNTIME) || !defined(SENSIX_HAVE_TFLITE)
 TEST(EngineRegistryTest, CompiledOutEnginesSaySo) {

@@ -243,9 +243,9 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
     if (!used_models.count(md.metadata.name)) continue;
     for (auto& e : engines_of(md)) engines_in_use.push_back(std::move(e));
   }
+  // Whether an engine can run there, without loading it: models load their engines when they load.
   auto offers = [&engines](std::string_view engine, DeviceKind device) -> std::string {
-    auto e = engines.get(std::string(engine));
-    if (!e.ok()) return std::string(e.status().message());
+    if (Status s = engines.check(engine); !s.ok()) return std::string(s.message());
     if (device == DeviceKind::kGpu) {
       return fmt::format("this build of sensix runs {} on the CPU only (no GPU execution provider is enabled)", engine);
     }
