@@ -761,6 +761,72 @@ int64_t rss_kib_of(pid_t pid) {
   return at == std::string::npos ? -1 : std::stoll(status.substr(at + 6));
 }
 
+// A sensor that cannot connect makes the daemon unready, unless its document allows it to be
+// degraded: then /v2/health/ready is 200 and lists it under "degraded". The microphone of the voice
+// pipeline names a PulseAudio server that does not exist.
+TEST_F(ServeTest, ASensorAllowedToBeDegradedLeavesTheDaemonReady) {
+  auto voice = [&](bool allow) {
+    std::string docs = voice_quickstart("");
+    const std::string file_sensor = "  driver: audio-file\n  path: samples:demo/speech.wav\n";
+    const size_t at = docs.find(file_sensor);
+    EXPECT_NE(at, std::string::npos);
+    return docs.replace(at, file_sensor.size(),
+                        fmt::format("  driver: microphone\n  server: unix:{}/no-pulse/native\n"
+                                    "  reconnect: {{initialDelay: 0.2, maxDelay: 0.2}}\n{}",
+                                    dir_.path().string(), allow ? "  allowDegraded: true\n" : ""));
+  };
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  ASSERT_TRUE(d.wait_ready(30s));
+  auto [applied, body] = d.call("POST", "/v1/apply", voice(false));
+  ASSERT_EQ(applied, 200) << body;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto [status, ready] = d.call("GET", "/v2/health/ready");
+        return status == 503 && ready["reasons"].dump().find("Sensor/speech is reconnecting") != std::string::npos;
+      },
+      20s))
+      << d.call("GET", "/v2/health/ready").second.dump();
+  ASSERT_EQ(d.call("POST", "/v1/apply", voice(true)).first, 200);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto [status, ready] = d.call("GET", "/v2/health/ready");
+        return status == 200 && ready["degraded"].dump().find("Sensor/speech is reconnecting") != std::string::npos;
+      },
+      20s))
+      << d.call("GET", "/v2/health/ready").second.dump();
+  auto [status, ready] = d.call("GET", "/v2/health/ready");
+  EXPECT_EQ(ready["reasons"], json::array()) << ready.dump();
+  EXPECT_EQ(d.stop(), 0);
+}
+
+// Which of `libraries` the process has mapped (/proc/<pid>/maps).
+std::set<std::string> mapped(pid_t pid, const std::vector<std::string>& libraries) {
+  const std::string maps = file_contents("/proc/" + std::to_string(pid) + "/maps");
+  std::set<std::string> out;
+  for (const auto& l : libraries) {
+    if (maps.find("/" + l) != std::string::npos) out.insert(l);
+  }
+  return out;
+}
+
+// An idle daemon maps no engine and none of the image and video libraries; an audio pipeline
+// brings its engine only; an image sensor brings the media plugin, and with it OpenCV's codecs.
+TEST_F(ServeTest, AnIdleDaemonMapsOnlyWhatItsDocumentsNeed) {
+  const std::vector<std::string> libs = {"libonnxruntime.so", "libsensix-media.so", "libopencv_imgcodecs.so",
+                                         "libopencv_videoio.so", "libavcodec.so"};
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  ASSERT_TRUE(d.wait_ready(30s));
+  EXPECT_EQ(mapped(d.pid(), libs), std::set<std::string>{});
+  ASSERT_EQ(d.call("POST", "/v1/apply", voice_quickstart("")).first, 200);
+  EXPECT_EQ(mapped(d.pid(), libs), std::set<std::string>{"libonnxruntime.so"});
+  auto [status, applied] = d.call("POST", "/v1/apply", looping_quickstart());
+  ASSERT_EQ(status, 200) << applied;
+  EXPECT_EQ(mapped(d.pid(), libs), std::set<std::string>(libs.begin(), libs.end()));
+  EXPECT_EQ(d.stop(), 0);
+}
+
 // A daemon serves requests for months: a connection, once closed, leaves nothing behind (a closed
 // session's bookkeeping once kept about a kilobyte per connection).
 TEST_F(ServeTest, ManyConnectionsLeaveNoMemoryBehind) {

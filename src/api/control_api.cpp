@@ -330,10 +330,11 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
   };
 
   router.add("GET", "/v2/health/live", guard(false, [](HttpRequest&) { return json_reply({{"live", true}}); }));
-  router.add("GET", "/v2/health/ready", guard(false, [ctx](HttpRequest&) {
-               const Readiness r = ctx->controller->readiness();
-               return json_reply({{"ready", r.ready}, {"reasons", r.reasons}}, r.ready ? 200 : 503);
-             }));
+  router.add(
+      "GET", "/v2/health/ready", guard(false, [ctx](HttpRequest&) {
+        const Readiness r = ctx->controller->readiness();
+        return json_reply({{"ready", r.ready}, {"reasons", r.reasons}, {"degraded", r.degraded}}, r.ready ? 200 : 503);
+      }));
 
   auto apply = [ctx](HttpRequest& req) {
     if (Status s = only_params(req, {"dryRun"}); !s.ok()) return status_reply(s);

@@ -96,7 +96,7 @@ constexpr const char kOpenApiJson[] = R"json({
       "get": {
         "operationId": "getReadiness",
         "summary": "Readiness",
-        "description": "200 when every applied model is ready and no sensor has failed; 503 with the reasons otherwise. Unlike other endpoints, the 503 body is a Readiness, not an Error (except when the server itself answers 503 before the handler runs).",
+        "description": "200 when every applied model is ready and every sensor runs, or is allowed to be degraded (`allowDegraded`); 503 with the reasons otherwise. Unlike other endpoints, the 503 body is a Readiness, not an Error (except when the server itself answers 503 before the handler runs).",
         "tags": [
           "Health"
         ],
@@ -1374,11 +1374,19 @@ constexpr const char kOpenApiJson[] = R"json({
               "type": "string"
             },
             "description": "Why not ready: `Model/x is loading`, `Sensor/y is failed`, ..."
+          },
+          "degraded": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Sensors that are pending, reconnecting or failed but whose document allows it (`allowDegraded: true`): they do not make the service unready."
           }
         },
         "required": [
           "ready",
-          "reasons"
+          "reasons",
+          "degraded"
         ],
         "additionalProperties": false
       },

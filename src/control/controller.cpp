@@ -232,6 +232,11 @@ Readiness Controller::readiness() const {
     if (!starting_.empty()) r.reasons.push_back(starting_);
   }
   const RuntimeStats stats = runtime_->stats();
+  const DocumentSet docs = runtime_->documents();
+  auto allowed = [&docs](const std::string& sensor) {
+    const SensorDoc* d = docs.find_sensor(sensor);
+    return d != nullptr && d->spec.allow_degraded;
+  };
   for (const ModelRuntimeStats& m : stats.models) {
     if (m.model.state != ModelState::kReady) {
       r.reasons.push_back(fmt::format("Model/{} is {}{}", m.model.name, model_state_name(m.model.state),
@@ -240,8 +245,9 @@ Readiness Controller::readiness() const {
   }
   for (const SensorStatsSnapshot& s : stats.sensors) {
     if (s.state == SensorState::kFailed || s.state == SensorState::kPending || s.state == SensorState::kReconnecting) {
-      r.reasons.push_back(fmt::format("Sensor/{} is {}{}", s.name, sensor_state_name(s.state),
-                                      s.reason.empty() ? "" : ": " + s.reason));
+      (allowed(s.name) ? r.degraded : r.reasons)
+          .push_back(fmt::format("Sensor/{} is {}{}", s.name, sensor_state_name(s.state),
+                                 s.reason.empty() ? "" : ": " + s.reason));
     }
   }
   r.ready = r.reasons.empty();

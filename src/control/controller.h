@@ -64,7 +64,8 @@ struct ControlResult {
 // Where the daemon stands, for /v2/health/ready.
 struct Readiness {
   bool ready = false;
-  std::vector<std::string> reasons;  // why not (or what is degraded)
+  std::vector<std::string> reasons;   // why not
+  std::vector<std::string> degraded;  // sensors not running whose documents allow it (allowDegraded)
 };
 
 class Controller {

@@ -202,15 +202,15 @@ TEST(ParserTest, AllErrorsReportedInFileOrder) {
   text += "---\n" + replace(kSensor, "driver: audio-file", "drivr: audio-file");  // doc 2
   auto r = parse_document_text(text, "t.yaml", "/docs", kRoots);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), M + "apiVersion: expected \"sensix/v1\", got \"v1\" (line 1)\n" + M +
-                                      "spec.format: expected one of onnx, tflite, got \"pytorch\" (line 5)\n" + M +
-                                      "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" +
-                                      M +
-                                      "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" +
-                                      S + "spec.driver: required field is missing (line 20)\n" + S +
-                                      "spec.drivr: unknown field (expected one of: driver, path, url, device, server, "
-                                      "synthetic, mqtt, series, "
-                                      "replay, reconnect, audio, video, buffer); did you mean \"driver\"? (line 21)");
+  EXPECT_EQ(r.status().message(),
+            M + "apiVersion: expected \"sensix/v1\", got \"v1\" (line 1)\n" + M +
+                "spec.format: expected one of onnx, tflite, got \"pytorch\" (line 5)\n" + M +
+                "spec.inputs[0].audio.window: expected a positive integer, got -1 (line 11)\n" + M +
+                "spec.postprocess.classify.topK: expected a positive integer, got 0 (line 15)\n" + S +
+                "spec.driver: required field is missing (line 20)\n" + S +
+                "spec.drivr: unknown field (expected one of: driver, path, url, device, server, "
+                "synthetic, mqtt, series, "
+                "replay, reconnect, audio, video, buffer, allowDegraded); did you mean \"driver\"? (line 21)");
 }
 
 // A broken document does not cause "not defined" errors in the documents that name it.

@@ -143,7 +143,7 @@ void read_reconnect(const Field& f, ReconnectSpec& out) {
 
 void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpec& out) {
   auto spec = spec_field.as_map({"driver", "path", "url", "device", "server", "synthetic", "mqtt", "series", "replay",
-                                 "reconnect", "audio", "video", "buffer"});
+                                 "reconnect", "audio", "video", "buffer", "allowDegraded"});
   if (!spec) return;
   const bool driver_ok = spec->read_enum("driver", out.driver, driver_table(), true);
   const DriverKind d = out.driver;
@@ -253,6 +253,7 @@ void read_sensor_spec(const Field& spec_field, const PathRoots& roots, SensorSpe
       m->read_bool("loop", out.replay.loop);
     }
   }
+  spec->read_bool("allowDegraded", out.allow_degraded);
   Field reconnect = spec->get("reconnect");
   if (reconnect.present() && driver_ok) {
     if (live) {

@@ -91,6 +91,11 @@ TEST(SensorReaderTest, LiveSensorsParse) {
   EXPECT_EQ(mic->sensors.at(0).spec.audio.sample_rate, 16000);  // the capture format asked of PulseAudio by default
   EXPECT_EQ(mic->sensors.at(0).spec.audio.channels, 1);
   EXPECT_EQ(mic->sensors.at(0).spec.device, "");
+
+  EXPECT_FALSE(c->sensors.at(0).spec.allow_degraded);  // the default
+  auto allowed = parse_document_text(kCamera + "  allowDegraded: true\n", "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_TRUE(allowed->sensors.at(0).spec.allow_degraded);
 }
 
 class SensorReaderInvalidTest : public InvalidDocumentTest {};
@@ -109,7 +114,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"UnknownFieldNoSuggestion", kSensor + "  colour: red\n",
              S + "spec.colour: unknown field (expected one of: driver, path, url, device, server, synthetic, mqtt, "
                  "series, "
-                 "replay, reconnect, audio, video, buffer) (line 7)"},
+                 "replay, reconnect, audio, video, buffer, allowDegraded) (line 7)"},
+        Case{"AllowDegradedNotBool", kSensor + "  allowDegraded: sometimes\n",
+             S + "spec.allowDegraded: expected true or false, got \"sometimes\" (line 7)"},
         Case{"BadDriver", replace(kSensor, "audio-file", "webcam"),
              S + "spec.driver: expected one of audio-file, video-file, image-folder, synthetic, mqtt, network-camera, "
                  "v4l2-camera, microphone, got \"webcam\" (line 5)"},

@@ -170,6 +170,9 @@ struct SensorSpec {
   SensorAudioSpec audio;  // used when the sensor gives audio
   SensorVideoSpec video;  // used when the sensor gives images
   BufferSpec buffer;
+  // `allowDegraded`: this sensor pending, reconnecting or failed does not make the device service
+  // unready (/v2/health/ready): a camera that may be offline. It is then listed as degraded.
+  bool allow_degraded = false;
 };
 
 // What the sensor gives: the driver's modality, or for the synthetic driver its signal's.

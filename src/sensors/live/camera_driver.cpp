@@ -4,7 +4,6 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <opencv2/videoio/registry.hpp>
 #include <spdlog/spdlog.h>
 
 #include "sensors/camera_common.h"
@@ -15,7 +14,9 @@ Status CameraDriver::describe_camera(SensorInfo* info, const std::string& source
                                      const char* backend_name) {
   if (source.empty()) return InvalidArgument(fmt::format("sensor {}: spec.{} is empty", name(), field));
   SENSIX_RETURN_IF_ERROR(check_video_spec(name(), spec().video));
-  if (!cv::videoio_registry::hasBackend(static_cast<cv::VideoCaptureAPIs>(backend))) {
+  Result<bool> has = media::has_video_backend(backend);
+  if (!has.ok()) return FailedPrecondition(fmt::format("sensor {}: {}", name(), has.status().message()));
+  if (!*has) {
     return FailedPrecondition(fmt::format("{}: this OpenCV has no {} video backend, which the {} driver needs", source,
                                           backend_name, sensor_driver_name(spec().driver)));
   }
@@ -30,7 +31,7 @@ CameraDriver::CaptureRead CameraDriver::read_capture(cv::Mat* m) {
   CaptureRead r;
   const auto t0 = env()->now();
   try {
-    r.got = cap_.read(*m);
+    r.got = cap_ != nullptr && cap_->read(m);
   } catch (const cv::Exception& e) {
     r.why = e.what();
   }
@@ -70,13 +71,21 @@ Result<LiveDriver::Read> CameraDriver::read(Unit* out) {
   return accept(std::move(m), out);
 }
 
+Status CameraDriver::new_capture() {
+  cap_.reset();
+  SENSIX_ASSIGN_OR_RETURN(cap_, media::new_video_source());
+  return Status::Ok();
+}
+
 void CameraDriver::disconnect() {
   first_ = cv::Mat();
+  if (cap_ == nullptr) return;
   try {
-    cap_.release();
+    cap_->release();
   } catch (const cv::Exception& e) {
     spdlog::warn("sensor {}: closing {}: {}", name(), source_label(), e.what());
   }
+  cap_.reset();
 }
 
 }  // namespace sensix

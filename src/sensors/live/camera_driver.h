@@ -9,10 +9,13 @@
 
 #include <string>
 
+#include <memory>
+
 #include <opencv2/core/mat.hpp>
-#include <opencv2/videoio.hpp>
+#include <opencv2/videoio.hpp>  // the cv::CAP_* constants only: the capture is the media plugin's
 
 #include "sensors/live/live_driver.h"
+#include "sensors/media.h"
 
 namespace sensix {
 
@@ -30,7 +33,8 @@ class CameraDriver : public LiveDriver {
   virtual std::string empty_frame_text() const = 0;
 
   // What describe() checks for every camera: `source` (spec.<field>) is not empty, the video
-  // section is valid, and this OpenCV has `backend` (named `backend_name`); *info is then a 3-channel
+  // section is valid, the media plugin loads, and its OpenCV has `backend` (named `backend_name`);
+  // *info is then a 3-channel
   // image source at video.fps without an end. `source` names the camera in the errors.
   Status describe_camera(SensorInfo* info, const std::string& source, const char* field, int backend,
                          const char* backend_name);
@@ -48,11 +52,14 @@ class CameraDriver : public LiveDriver {
   // first frame, which the first read() delivers; an error says why none came.
   Status await_first_frame();
 
+  // A fresh capture in cap_, from the media plugin (whose failure is the error).
+  Status new_capture();
+
   Result<Read> read(Unit* out) final;
   void disconnect() final;
 
-  cv::VideoCapture cap_;  // driver thread
-  cv::Mat first_;         // the frame connect() waited for, delivered by the first read()
+  std::unique_ptr<media::VideoSource> cap_;  // driver thread; set by connect()
+  cv::Mat first_;                            // the frame connect() waited for, delivered by the first read()
 };
 
 }  // namespace sensix

@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio/registry.hpp>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -113,8 +112,9 @@ Status NetworkCameraDriver::connect() {
   SENSIX_ASSIGN_OR_RETURN(std::string target, ffmpeg_target(s.url));
   const int timeout_ms = static_cast<int>(std::clamp(std::lround(s.reconnect.timeout * 1000.0), 1L, 3600L * 1000));
   const std::vector<int> params{cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv::CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms};
+  SENSIX_RETURN_IF_ERROR(new_capture());
   try {
-    if (!cap_.open(target, cv::CAP_FFMPEG, params) || !cap_.isOpened()) {
+    if (!cap_->open(target, cv::CAP_FFMPEG, params) || !cap_->is_open()) {
       return Unavailable(
           fmt::format("OpenCV (FFmpeg) cannot open the stream (waited at most {:g} s)", s.reconnect.timeout));
     }
@@ -124,9 +124,9 @@ Status NetworkCameraDriver::connect() {
 
   double fps = 0, width = 0, height = 0;
   try {
-    fps = cap_.get(cv::CAP_PROP_FPS);
-    width = cap_.get(cv::CAP_PROP_FRAME_WIDTH);
-    height = cap_.get(cv::CAP_PROP_FRAME_HEIGHT);
+    fps = cap_->get(cv::CAP_PROP_FPS);
+    width = cap_->get(cv::CAP_PROP_FRAME_WIDTH);
+    height = cap_->get(cv::CAP_PROP_FRAME_HEIGHT);
   } catch (const cv::Exception&) {
   }
   const int w = std::isfinite(width) ? static_cast<int>(width) : 0;

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio/registry.hpp>
 #include <spdlog/spdlog.h>
 
 #include "sensors/camera_common.h"
@@ -52,22 +51,23 @@ Status V4l2CameraDriver::connect() {
     return Unavailable(
         fmt::format("no permission to open {} (is the user in the group that owns it, e.g. video?)", dev));
   }
+  SENSIX_RETURN_IF_ERROR(new_capture());
   try {
-    if (!cap_.open(dev, cv::CAP_V4L2) || !cap_.isOpened()) {
+    if (!cap_->open(dev, cv::CAP_V4L2, {}) || !cap_->is_open()) {
       return Unavailable(fmt::format("OpenCV (V4L2) cannot open {} as a capture device (busy, or not a camera)", dev));
     }
-    if (v.width > 0) cap_.set(cv::CAP_PROP_FRAME_WIDTH, v.width);
-    if (v.height > 0) cap_.set(cv::CAP_PROP_FRAME_HEIGHT, v.height);
-    if (v.fps > 0) cap_.set(cv::CAP_PROP_FPS, v.fps);
+    if (v.width > 0) cap_->set(cv::CAP_PROP_FRAME_WIDTH, v.width);
+    if (v.height > 0) cap_->set(cv::CAP_PROP_FRAME_HEIGHT, v.height);
+    if (v.fps > 0) cap_->set(cv::CAP_PROP_FPS, v.fps);
   } catch (const cv::Exception& e) {
     return Unavailable(fmt::format("OpenCV (V4L2) cannot open {}: {}", dev, e.what()));
   }
   double w = 0, h = 0, fps = 0, fourcc = 0;
   try {
-    w = cap_.get(cv::CAP_PROP_FRAME_WIDTH);
-    h = cap_.get(cv::CAP_PROP_FRAME_HEIGHT);
-    fps = cap_.get(cv::CAP_PROP_FPS);
-    fourcc = cap_.get(cv::CAP_PROP_FOURCC);
+    w = cap_->get(cv::CAP_PROP_FRAME_WIDTH);
+    h = cap_->get(cv::CAP_PROP_FRAME_HEIGHT);
+    fps = cap_->get(cv::CAP_PROP_FPS);
+    fourcc = cap_->get(cv::CAP_PROP_FOURCC);
   } catch (const cv::Exception&) {
   }
   fps_ = usable_fps(fps);

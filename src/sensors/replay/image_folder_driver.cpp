@@ -6,8 +6,10 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // the cv::IMREAD_* constants only: decoding is the media plugin's
 #include <spdlog/spdlog.h>
+
+#include "sensors/media.h"
 
 namespace sensix {
 
@@ -21,7 +23,12 @@ ImageFolderDriver::~ImageFolderDriver() { stop(); }
 cv::Mat ImageFolderDriver::decode(const std::string& path, std::string* why) const {
   cv::Mat m;
   try {
-    m = cv::imread(path, cv::IMREAD_COLOR);
+    Result<cv::Mat> decoded = media::read_image(path, cv::IMREAD_COLOR);
+    if (!decoded.ok()) {
+      *why = fmt::format("{}: {}", path, decoded.status().message());
+      return {};
+    }
+    m = std::move(decoded).value();
   } catch (const cv::Exception& e) {
     *why = fmt::format("{}: OpenCV cannot decode it as an image: {}", path, e.what());
     return {};

@@ -21,9 +21,12 @@ VideoFileDriver::~VideoFileDriver() { stop(); }
 
 Status VideoFileDriver::open_capture() {
   const std::string& path = spec().path;
+  cap_.reset();
+  Result<std::unique_ptr<media::VideoSource>> source = media::new_video_source();
+  if (!source.ok()) return FailedPrecondition(fmt::format("{}: {}", path, source.status().message()));
+  cap_ = std::move(source).value();
   try {
-    cap_.release();
-    if (!cap_.open(path, cv::CAP_FFMPEG)) {
+    if (!cap_->open(path, cv::CAP_FFMPEG, {})) {
       return InvalidArgument(fmt::format("{}: OpenCV (FFmpeg) cannot open it as a video", path));
     }
   } catch (const cv::Exception& e) {
@@ -35,7 +38,7 @@ Status VideoFileDriver::open_capture() {
 Result<bool> VideoFileDriver::read_frame(cv::Mat* out) {
   cv::Mat m;  // a fresh buffer per frame: published frames are shared and immutable
   try {
-    if (!cap_.read(m) || m.empty()) return false;
+    if (!cap_->read(&m) || m.empty()) return false;
   } catch (const cv::Exception& e) {
     return DataLoss(fmt::format("{}: cannot decode frame {}: {}", spec().path, pass_read_, e.what()));
   }
@@ -56,9 +59,9 @@ Status VideoFileDriver::open_source(SensorInfo* info) {
 
   double fps = 0, count = 0, fourcc = 0;
   try {
-    fps = cap_.get(cv::CAP_PROP_FPS);
-    count = cap_.get(cv::CAP_PROP_FRAME_COUNT);
-    fourcc = cap_.get(cv::CAP_PROP_FOURCC);
+    fps = cap_->get(cv::CAP_PROP_FPS);
+    count = cap_->get(cv::CAP_PROP_FRAME_COUNT);
+    fourcc = cap_->get(cv::CAP_PROP_FOURCC);
   } catch (const cv::Exception&) {
   }
   const double cap = spec().video.fps;
@@ -96,7 +99,7 @@ Status VideoFileDriver::open_source(SensorInfo* info) {
                           : -1;
   std::string backend;
   try {
-    backend = cap_.getBackendName();
+    backend = cap_->backend_name();
   } catch (const cv::Exception&) {
   }
   info->description = fmt::format("{} video ({}), {}x{}, {:.3f} fps{}, {} frames", backend.empty() ? "OpenCV" : backend,

@@ -1,5 +1,5 @@
 // VideoFileDriver ("video-file"): replays a video file through OpenCV's VideoCapture (FFmpeg
-// backend) as 8-bit BGR cv::Mat frames.
+// backend, in the media plugin: sensors/media.h) as 8-bit BGR cv::Mat frames.
 //
 // media_ns of a frame = (its index in the stream, counting every frame read across loops) /
 // native fps; duration_ns = 1 / emitted fps. video.fps below the native rate caps the rate:
@@ -7,20 +7,22 @@
 // advances), counted in stats().skipped, not as errors. info().fps is the emitted rate.
 //
 // open() fails, naming the file, when it is missing, OpenCV cannot open it or decode its first
-// frame, the frame rate is unknown and video.fps is not set, or the frame size does not match a
+// frame (or the media plugin cannot be loaded), the frame rate is unknown and video.fps is not set, or the frame size does not match a
 // declared video.width / video.height (the message gives both). The first frame is decoded at
 // open and kept for the first pass. When a pass ends more than max(2, 1%) frames short of the
 // count the container declares (a truncated or damaged file), the driver fails with a DataLoss
 // reason after delivering every frame it could decode. Looping reopens the file.
 //
-// Thread-safety: as SensorDriver. Owns its VideoCapture.
+// Thread-safety: as SensorDriver. Owns its capture.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include <opencv2/videoio.hpp>
+#include <opencv2/videoio.hpp>  // the cv::CAP_* constants only: the capture is the media plugin's
 
+#include "sensors/media.h"
 #include "sensors/replay/replay_driver.h"
 
 namespace sensix {
@@ -38,8 +40,8 @@ class VideoFileDriver final : public ReplayDriver {
   // Reads and converts one frame; false at the end of the stream.
   Result<bool> read_frame(cv::Mat* out);
 
-  cv::VideoCapture cap_;
-  cv::Mat first_;  // decoded at open(), delivered first
+  std::unique_ptr<media::VideoSource> cap_;  // set by open_capture()
+  cv::Mat first_;                            // decoded at open(), delivered first
   double native_fps_ = 0;
   double emit_fps_ = 0;
   int64_t declared_frames_ = 0;  // CAP_PROP_FRAME_COUNT, 0 if unknown
