@@ -410,6 +410,10 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   so.env = env_;
   scheduler_ = std::make_unique<Scheduler>(*device, so);
   for (const auto& [name, m] : models_) seed_profiles(name);
+  requests_ = std::make_unique<RequestTasks>(scheduler_.get(), env_);
+  for (const auto& [name, m] : loaded_) {
+    if (auto t = tasks_.find(name); t != tasks_.end()) requests_->add(m, t->second);
+  }
 
   // Executable graphs, one per sensor.
   for (auto& run : sensors_) SENSIX_RETURN_IF_ERROR(make_graph(run.get()));
@@ -631,6 +635,7 @@ void Runtime::stop() {
   for (auto& run : sensors_) {
     if (run->thread.joinable()) run->thread.join();
   }
+  if (requests_) requests_->close();
   if (scheduler_) scheduler_->stop();
   if (events_) events_->stop();
   for (auto& [name, m] : models_) m->unload();
@@ -792,6 +797,14 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   }
   for (const auto* names : {&result.loaded, &result.replaced}) {
     for (const std::string& name : *names) seed_profiles(name);
+  }
+  // Requests: retiring models take none (queued ones are answered), new ones start taking them.
+  for (const auto& m : retiring) requests_->remove(m->name());
+  for (const auto* names : {&result.loaded, &result.replaced}) {
+    for (const std::string& name : *names) {
+      if (auto m = loaded_.find(name); m != loaded_.end() && tasks_.count(name))
+        requests_->add(m->second, tasks_.at(name));
+    }
   }
 
   // 3. Running sensors change in place; 4. new sensors start.

@@ -57,6 +57,7 @@
 #include "models/model_instance.h"
 #include "runtime/event_engine.h"
 #include "runtime/prediction_sink.h"
+#include "runtime/request_tasks.h"
 #include "runtime/sensor_graph.h"
 #include "runtime/stats.h"
 #include "sched/scheduler.h"
@@ -138,6 +139,10 @@ class Runtime {
 
   RuntimeStats stats() const;
 
+  // Inference on request for the loaded models, on this runtime's scheduler (request_tasks.h).
+  // Only after create(); requests are answered once start() has run.
+  RequestTasks& requests() { return *requests_; }
+
  private:
   class Bus;
   struct SensorRun;
@@ -179,6 +184,8 @@ class Runtime {
   std::unique_ptr<EventEngine> events_;  // null when no pipeline declares events
   // Runs every model input on the device's accelerators; stopped before the graphs go.
   std::unique_ptr<Scheduler> scheduler_;
+  // Inference on request for every loaded model (declared after the scheduler: its tasks go first).
+  std::unique_ptr<RequestTasks> requests_;
   bool started_ = false;
   bool stopped_ = false;
   Env* env_ = Env::Default();

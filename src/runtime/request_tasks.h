@@ -1,0 +1,105 @@
+// RequestTasks: inference on request (the device service's inference API), on the runtime's one
+// scheduler. Each loaded model gets a request task beside the tasks of its sensor streams: a
+// request is an input of that task, scheduled with the sensors' inputs by the model's priority
+// class and deadline (its objective from the moment the request arrives), on the model's
+// accelerators. The scheduler's overload rules apply: a request not admitted, or pushed out of the
+// task's full queue, is answered Unavailable at once, never queued without bound.
+//
+// A request gives the model's data input (the one a Pipeline step feeds) by its tensor name, with
+// the model's dtype and shape; constants are the model document's. The answer is the document's
+// declared outputs, in order, with their scale/offset applied: what a pipeline's model gets.
+// Models that keep state between runs (state inputs: Silero VAD) are refused: a plain request has
+// no stream to keep it in.
+//
+// Lifecycle: add() when a model is loaded (create, apply), remove() before it is unloaded
+// (queued requests are answered Unavailable, a run in progress finishes), close() when the runtime
+// stops. Thread-safety: every method from any thread; infer() blocks until the answer or timeout.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+#include "common/status.h"
+#include "common/tensor.h"
+#include "models/model_instance.h"
+#include "sched/scheduler.h"
+
+namespace sensix {
+
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+
+// A tensor of a model's signature: its name, element type and shape (-1: any size).
+struct TensorSignature {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;
+};
+
+// What a request to a model gives and gets.
+struct ModelSignature {
+  std::string model;
+  std::string version;
+  std::string engine;
+  std::vector<TensorSignature> inputs;   // what a request gives: the data input
+  std::vector<TensorSignature> outputs;  // the declared outputs
+  std::string stateful;                  // non-empty: why plain requests are refused
+};
+
+class RequestTasks {
+ public:
+  explicit RequestTasks(Scheduler* scheduler, Env* env = Env::Default());
+  ~RequestTasks();
+  RequestTasks(const RequestTasks&) = delete;
+  RequestTasks& operator=(const RequestTasks&) = delete;
+
+  // The model's request task, scheduled as `options` (the model's own scheduling) says, with one
+  // request per run and a bounded queue. Replaces a task of the same name (remove() it first).
+  void add(ModelInstance* model, TaskOptions options);
+  // The model takes no more requests; queued ones are answered Unavailable. Returns once its run
+  // in progress (if any) has ended. No-op for an unknown name.
+  void remove(const std::string& model);
+  // Every model goes (the runtime stops). Later requests are answered Unavailable.
+  void close();
+
+  // The names of the models that take requests, sorted.
+  std::vector<std::string> models() const;
+  // NotFound for a model that does not take requests.
+  Result<ModelSignature> signature(const std::string& model) const;
+
+  // Runs the model on `inputs`. NotFound: no such model. Unavailable: not ready (with its state and
+  // reason), not admitted under overload, unloaded while queued. InvalidArgument: an input missing,
+  // unknown, of another dtype or shape (each names the input, what was expected and what came).
+  // FailedPrecondition: a stateful model. DeadlineExceeded: no answer within `timeout`.
+  Result<std::vector<NamedTensor>> infer(const std::string& model, std::vector<NamedTensor> inputs,
+                                         std::chrono::nanoseconds timeout = std::chrono::seconds(30));
+
+  // The checks of infer() without running anything: the model's data input as a tensor, or the
+  // error infer() would give.
+  Result<Tensor> check_inputs(const std::string& model, std::vector<NamedTensor> inputs) const;
+
+ private:
+  struct Call;
+  struct Entry {
+    ModelInstance* model = nullptr;
+    int task = -1;
+    std::vector<int> session_of;  // per accelerator of the scheduler's plan
+  };
+  Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs) const;
+  void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
+
+  Scheduler* scheduler_;
+  Env* env_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  bool closed_ = false;
+};
+
+}  // namespace sensix

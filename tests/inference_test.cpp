@@ -1,0 +1,157 @@
+// Inference on request (runtime/request_tasks.h) on a running runtime: the quickstart's voice
+// pipeline runs from its recording while requests reach its models through the same scheduler.
+// A request gives what the engine called directly gives, bit for bit; every bad request is refused
+// with the input, what was expected and what came; a model that an apply removes takes no more.
+#include <cstring>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "e2e_support.h"
+#include "engines/registry.h"
+#include "runtime/runtime.h"
+#include "support/paths.h"
+#include "support/wait.h"
+
+namespace sensix {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+// A [1, 16, 96] float32 tensor of embedding-like values, the same every run.
+Tensor embeddings(unsigned seed) {
+  Tensor t(DType::kFloat32, {1, 16, 96});
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-2.0f, 2.0f);
+  for (float& v : t.values<float>()) v = d(rng);
+  return t;
+}
+
+uint64_t runs_of(const Runtime& rt, const std::string& name) {
+  for (const auto& m : rt.stats().models) {
+    if (m.model.name == name) return m.model.runs;
+  }
+  return 0;
+}
+
+class InferenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto all = testing::load_quickstart();
+    ASSERT_TRUE(all.ok()) << all.status();
+    all_ = std::move(all).value();
+    RuntimeOptions o;
+    o.loop = true;  // the voice pipeline runs in real time for as long as the test needs
+    auto rt = Runtime::create(testing::only_pipelines(all_, {"voice"}), o);
+    ASSERT_TRUE(rt.ok()) << rt.status();
+    rt_ = std::move(rt).value();
+    ASSERT_TRUE(rt_->start().ok());
+  }
+  void TearDown() override {
+    if (rt_) rt_->stop();
+  }
+  DocumentSet all_;
+  std::unique_ptr<Runtime> rt_;
+};
+
+TEST_F(InferenceTest, ARequestGivesWhatTheEngineGivesBitForBitBesideTheRunningSensor) {
+  EngineRegistry engines;
+  auto ort = engines.get("onnxruntime");
+  ASSERT_TRUE(ort.ok()) << ort.status();
+  auto session = (*ort)->load(testing::model_file("openwakeword/alexa_v0.1.onnx"), SessionOptions{1});
+  ASSERT_TRUE(session.ok()) << session.status();
+
+  RequestTasks& requests = rt_->requests();
+  EXPECT_THAT(requests.models(), ::testing::Contains("alexa"));
+  auto sig = requests.signature("alexa");
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  ASSERT_EQ(sig->inputs.size(), 1u);
+  EXPECT_EQ(sig->inputs[0].name, "onnx::Flatten_0");
+  EXPECT_EQ(sig->inputs[0].dtype, DType::kFloat32);
+  EXPECT_EQ(sig->inputs[0].shape, (Shape{1, 16, 96}));
+  ASSERT_EQ(sig->outputs.size(), 1u);
+  EXPECT_EQ(sig->outputs[0].name, "13");
+  EXPECT_EQ(sig->stateful, "");
+
+  const uint64_t sensor_runs = runs_of(*rt_, "alexa");
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    const Tensor in = embeddings(seed);
+    std::vector<NamedTensor> inputs;
+    inputs.push_back(NamedTensor{"onnx::Flatten_0", in});
+    auto got = requests.infer("alexa", std::move(inputs));
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), 1u);
+    EXPECT_EQ((*got)[0].name, "13");
+    const Tensor* direct_in[] = {&in};
+    const int want[] = {0};
+    std::vector<Tensor> direct;
+    ASSERT_TRUE((*session)->run(direct_in, want, &direct).ok());
+    const Tensor& a = (*got)[0].tensor;
+    ASSERT_EQ(a.shape(), direct[0].shape());
+    ASSERT_EQ(a.byte_size(), direct[0].byte_size());
+    EXPECT_EQ(std::memcmp(a.data(), direct[0].data(), a.byte_size()), 0) << "seed " << seed;
+  }
+  // The sensor's stream kept running meanwhile.
+  EXPECT_TRUE(testing::eventually([&] { return runs_of(*rt_, "alexa") > sensor_runs + 20; }, 30s));
+}
+
+TEST_F(InferenceTest, BadRequestsAreRefusedNamingTheInputWhatWasExpectedAndWhatCame) {
+  RequestTasks& requests = rt_->requests();
+  auto refused = [&](const std::string& model, std::vector<NamedTensor> inputs) {
+    auto r = requests.infer(model, std::move(inputs));
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? Status::Ok() : r.status();
+  };
+  Status s = refused("nope", {});
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("no model named \"nope\""));
+
+  s = refused("alexa", {});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("input \"onnx::Flatten_0\" is missing"));
+
+  s = refused("alexa", {NamedTensor{"x", embeddings(1)}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("unknown input \"x\" (the model takes one input, \"onnx::Flatten_0\")"));
+
+  s = refused("alexa", {NamedTensor{"onnx::Flatten_0", Tensor(DType::kInt64, {1, 16, 96})}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("input \"onnx::Flatten_0\": expected float32, got int64"));
+
+  s = refused("alexa", {NamedTensor{"onnx::Flatten_0", Tensor(DType::kFloat32, {1, 15, 96})}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("input \"onnx::Flatten_0\": expected shape [1, 16, 96], got [1, 15, 96]"));
+
+  s = refused("alexa", {NamedTensor{"onnx::Flatten_0", embeddings(1)}, NamedTensor{"onnx::Flatten_0", embeddings(2)}});
+  EXPECT_THAT(s.message(), HasSubstr("given twice"));
+
+  // Silero VAD keeps its recurrent state between runs: a plain request has nowhere to keep it.
+  auto vad = requests.signature("silero-vad");
+  ASSERT_TRUE(vad.ok()) << vad.status();
+  EXPECT_THAT(vad->stateful, HasSubstr("state input"));
+  s = refused("silero-vad", {NamedTensor{vad->inputs[0].name, Tensor(vad->inputs[0].dtype, vad->inputs[0].shape)}});
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("keeps state between runs"));
+}
+
+TEST_F(InferenceTest, AModelThatAnApplyRemovesTakesNoMoreRequestsAndANewOneDoes) {
+  RequestTasks& requests = rt_->requests();
+  EXPECT_THAT(requests.models(), ::testing::Not(::testing::Contains("blazeface")));
+  auto applied = rt_->apply(testing::only_pipelines(all_, {"vision"}));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  auto s = requests.infer("alexa", {NamedTensor{"onnx::Flatten_0", embeddings(1)}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kNotFound);
+  auto sig = requests.signature("blazeface");
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  ASSERT_EQ(sig->inputs.size(), 1u);
+  auto got = requests.infer("blazeface",
+                            {NamedTensor{sig->inputs[0].name, Tensor(sig->inputs[0].dtype, sig->inputs[0].shape)}});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->size(), sig->outputs.size());
+}
+
+}  // namespace
+}  // namespace sensix
