@@ -29,7 +29,7 @@ Tensor embeddings(unsigned seed) {
   return t;
 }
 
-uint64_t runs_of(const Runtime& rt, const std::string& name) {
+uint64_t model_runs(const Runtime& rt, const std::string& name) {
   for (const auto& m : rt.stats().models) {
     if (m.model.name == name) return m.model.runs;
   }
@@ -75,7 +75,7 @@ TEST_F(InferenceTest, ARequestGivesWhatTheEngineGivesBitForBitBesideTheRunningSe
   EXPECT_EQ(sig->outputs[0].name, "13");
   EXPECT_EQ(sig->stateful, "");
 
-  const uint64_t sensor_runs = runs_of(*rt_, "alexa");
+  const uint64_t sensor_runs = model_runs(*rt_, "alexa");
   for (unsigned seed = 1; seed <= 20; ++seed) {
     const Tensor in = embeddings(seed);
     std::vector<NamedTensor> inputs;
@@ -94,7 +94,7 @@ TEST_F(InferenceTest, ARequestGivesWhatTheEngineGivesBitForBitBesideTheRunningSe
     EXPECT_EQ(std::memcmp(a.data(), direct[0].data(), a.byte_size()), 0) << "seed " << seed;
   }
   // The sensor's stream kept running meanwhile.
-  EXPECT_TRUE(testing::eventually([&] { return runs_of(*rt_, "alexa") > sensor_runs + 20; }, 30s));
+  EXPECT_TRUE(testing::eventually([&] { return model_runs(*rt_, "alexa") > sensor_runs + 20; }, 30s));
 }
 
 TEST_F(InferenceTest, BadRequestsAreRefusedNamingTheInputWhatWasExpectedAndWhatCame) {

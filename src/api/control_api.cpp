@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/format.h"
+#include "api/kserve_api.h"
 #include "api/metrics.h"
 #include "api/process_stats.h"
 
@@ -330,6 +331,7 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
   };
 
   router.add("GET", "/v2/health/live", guard(false, [](HttpRequest&) { return json_reply({{"live", true}}); }));
+  add_kserve_routes(router, ctx, guard, opts->version);
   router.add(
       "GET", "/v2/health/ready", guard(false, [ctx](HttpRequest&) {
         const Readiness r = ctx->controller->readiness();

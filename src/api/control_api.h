@@ -11,6 +11,7 @@
 //   GET    /v1/stats
 //   GET    /v1/log-level | PUT /v1/log-level            {"level": "debug"}
 //   GET    /metrics | /openapi.json
+//   GET    /v2 | /v2/models/{m}[/versions/{v}][/ready], POST .../infer   KServe v2 (kserve_api.h)
 //
 // Every error is {"error": {"code", "message", "field"?}} with its status: 400 a bad document or
 // request (field: "Kind/name: field.path"; an unknown query parameter or a dryRun that is neither

@@ -22,8 +22,8 @@ constexpr const char kOpenApiJson[] = R"json({
   "info": {
     "title": "sensix",
     "version": "0.1.0",
-    "summary": "The sensix daemon's control API.",
-    "description": "`sensix serve`: apply sensix/v1 documents, read the running sensors, models and pipelines, their predictions (also live, as Server-Sent Events), statistics and metrics.\n\nEvery error is `{\"error\": {\"code\", \"message\", \"field\"?}}`. Besides the responses listed for each operation, the server itself may answer 400 (a malformed request), 404 (no such path), 405 (a method the path does not take, with Allow), 408 (the request did not arrive in time), 413 (body too large), 431 (headers too large), 500 (a handler failed) and 503 (shutting down, or too many open connections).\n\nAuthentication: with a token file, every mutating operation needs `Authorization: Bearer <token>` of a full (not read-only) token; when the daemon listens on a non-loopback address, every operation needs a token.",
+    "summary": "The sensix daemon's control and inference API.",
+    "description": "`sensix serve`: apply sensix/v1 documents, ask the running models for predictions (KServe v2), read the running sensors, models and pipelines, their predictions (also live, as Server-Sent Events), statistics and metrics.\n\nEvery error is `{\"error\": {\"code\", \"message\", \"field\"?}}`. The inference operations (`/v2`, `/v2/models/...`, KServe v2) answer errors as that protocol does, `{\"error\": \"<message>\"}`. Besides the responses listed for each operation, the server itself may answer 400 (a malformed request), 404 (no such path), 405 (a method the path does not take, with Allow), 408 (the request did not arrive in time), 413 (body too large), 431 (headers too large), 500 (a handler failed) and 503 (shutting down, or too many open connections).\n\nAuthentication: with a token file, every mutating operation needs `Authorization: Bearer <token>` of a full (not read-only) token; when the daemon listens on a non-loopback address, every operation needs a token.",
     "license": {
       "name": "Proprietary: no licence granted yet",
       "identifier": "LicenseRef-sensix-proprietary"
@@ -55,6 +55,10 @@ constexpr const char kOpenApiJson[] = R"json({
     {
       "name": "Operations",
       "description": "Log level, metrics and this description."
+    },
+    {
+      "name": "Inference",
+      "description": "KServe v2 / Open Inference Protocol: model metadata, readiness and inference on request, scheduled with the sensors' inputs. Errors here are the protocol's `{\"error\": \"<message>\"}`."
     }
   ],
   "paths": {
@@ -1051,6 +1055,456 @@ constexpr const char kOpenApiJson[] = R"json({
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v2": {
+      "get": {
+        "operationId": "getServerMetadata",
+        "summary": "Server metadata",
+        "description": "The server's name and version, as the protocol's server metadata.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The server metadata.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServerMetadata"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
+    "/v2/models/{model}": {
+      "get": {
+        "operationId": "getModelMetadata",
+        "summary": "Model metadata",
+        "description": "The model's input (what a request gives: its data input) and its declared outputs, with the protocol's datatype names and shapes (-1: any size).",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The model metadata.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelMetadata"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/ready": {
+      "get": {
+        "operationId": "getModelReady",
+        "summary": "Model readiness",
+        "description": "200 when the model is ready for requests; 503 with the reason while it loads, warms up, drains or has failed.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelReady"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Not ready, with the reason.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelReady"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/infer": {
+      "post": {
+        "operationId": "infer",
+        "summary": "Inference",
+        "description": "Runs the model on the request's input, as a task of the model on the scheduler beside its sensor streams (its priority class, and a deadline of its latency objective from the request's arrival). Every input is checked against the model before anything runs.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InferenceRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The outputs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The model is not ready, the request was refused under overload, or it had no answer within its timeout.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/versions/{version}": {
+      "get": {
+        "operationId": "getModelMetadataVersion",
+        "summary": "Model metadata of a version",
+        "description": "The model's input (what a request gives: its data input) and its declared outputs, with the protocol's datatype names and shapes (-1: any size).",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "version",
+            "in": "path",
+            "required": true,
+            "description": "The model's version: its document's spec.version, \"1\" when it has none.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The model metadata.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelMetadata"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/versions/{version}/ready": {
+      "get": {
+        "operationId": "getModelReadyVersion",
+        "summary": "Model readiness of a version",
+        "description": "200 when the model is ready for requests; 503 with the reason while it loads, warms up, drains or has failed.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "version",
+            "in": "path",
+            "required": true,
+            "description": "The model's version: its document's spec.version, \"1\" when it has none.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelReady"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Not ready, with the reason.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelReady"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/models/{model}/versions/{version}/infer": {
+      "post": {
+        "operationId": "inferVersion",
+        "summary": "Inference on a version",
+        "description": "Runs the model on the request's input, as a task of the model on the scheduler beside its sensor streams (its priority class, and a deadline of its latency objective from the request's arrival). Every input is checked against the model before anything runs.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "version",
+            "in": "path",
+            "required": true,
+            "description": "The model's version: its document's spec.version, \"1\" when it has none.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InferenceRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The outputs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The model is not ready, the request was refused under overload, or it had no answer within its timeout.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
           }
         }
       }
@@ -2666,6 +3120,246 @@ constexpr const char kOpenApiJson[] = R"json({
         },
         "required": [
           "level"
+        ],
+        "additionalProperties": false
+      },
+      "InferenceError": {
+        "type": "object",
+        "properties": {
+          "error": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "error"
+        ],
+        "additionalProperties": false
+      },
+      "ServerMetadata": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "extensions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        },
+        "required": [
+          "name",
+          "version",
+          "extensions"
+        ],
+        "additionalProperties": false
+      },
+      "TensorMetadata": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "datatype": {
+            "type": "string",
+            "enum": [
+              "BOOL",
+              "INT8",
+              "UINT8",
+              "INT32",
+              "INT64",
+              "FP16",
+              "FP32"
+            ]
+          },
+          "shape": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            }
+          }
+        },
+        "required": [
+          "name",
+          "datatype",
+          "shape"
+        ],
+        "additionalProperties": false
+      },
+      "ModelMetadata": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "versions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "platform": {
+            "type": "string",
+            "description": "onnxruntime_onnx or tensorflow_tflite: the model's own file's engine."
+          },
+          "inputs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/TensorMetadata"
+            }
+          },
+          "outputs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/TensorMetadata"
+            }
+          }
+        },
+        "required": [
+          "name",
+          "versions",
+          "platform",
+          "inputs",
+          "outputs"
+        ],
+        "additionalProperties": false
+      },
+      "ModelReady": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "ready": {
+            "type": "boolean"
+          },
+          "reason": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "name",
+          "ready"
+        ],
+        "additionalProperties": false
+      },
+      "Tensor": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "shape": {
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "datatype": {
+            "type": "string",
+            "enum": [
+              "BOOL",
+              "INT8",
+              "UINT8",
+              "INT32",
+              "INT64",
+              "FP16",
+              "FP32"
+            ]
+          },
+          "data": {
+            "type": "array",
+            "description": "The values in row-major order, flat or nested.",
+            "items": {}
+          },
+          "parameters": {
+            "type": "object"
+          }
+        },
+        "required": [
+          "name",
+          "shape",
+          "datatype",
+          "data"
+        ],
+        "additionalProperties": false
+      },
+      "InferenceRequest": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Echoed in the response."
+          },
+          "parameters": {
+            "type": "object",
+            "properties": {
+              "timeout": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Microseconds to wait for the answer (default 30 s)."
+              }
+            },
+            "additionalProperties": false
+          },
+          "inputs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Tensor"
+            }
+          },
+          "outputs": {
+            "type": "array",
+            "description": "The outputs to return (default: all).",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "parameters": {
+                  "type": "object"
+                }
+              },
+              "required": [
+                "name"
+              ]
+            }
+          }
+        },
+        "required": [
+          "inputs"
+        ],
+        "additionalProperties": false
+      },
+      "InferenceResponse": {
+        "type": "object",
+        "properties": {
+          "model_name": {
+            "type": "string"
+          },
+          "model_version": {
+            "type": "string"
+          },
+          "id": {
+            "type": "string"
+          },
+          "outputs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Tensor"
+            }
+          }
+        },
+        "required": [
+          "model_name",
+          "model_version",
+          "outputs"
         ],
         "additionalProperties": false
       }

@@ -90,6 +90,8 @@ class Controller {
   Result<std::vector<Revision>> revisions() const { return store_->revisions(); }
   DocumentSet running() const { return runtime_->documents(); }
   RuntimeStats stats() const { return runtime_->stats(); }
+  // Inference on request for the running models (runtime/request_tasks.h).
+  RequestTasks& requests() { return runtime_->requests(); }
   Readiness readiness() const;
   const std::string& data_dir() const { return options_.data_dir; }
 

@@ -29,6 +29,23 @@ struct RequestTasks::Call {
   }
 };
 
+namespace {
+
+// Why plain requests to `m` are refused, or empty: a state input needs a stream to keep it in.
+std::string stateful_reason(const ModelInstance& m) {
+  for (size_t i = 0; i < m.spec().inputs.size(); ++i) {
+    if (std::holds_alternative<StateInputSpec>(m.spec().inputs[i].source)) {
+      return fmt::format(
+          "Model/{} keeps state between runs (spec.inputs[{}] \"{}\" is a state input): a plain request has no "
+          "stream to keep it in",
+          m.name(), i, m.spec().inputs[i].name);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 RequestTasks::RequestTasks(Scheduler* scheduler, Env* env) : scheduler_(scheduler), env_(env) {}
 
 RequestTasks::~RequestTasks() { close(); }
@@ -102,29 +119,14 @@ Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
     const TensorInfo& info = m.output_info(static_cast<int>(o));
     s.outputs.push_back(TensorSignature{m.spec().outputs[o].name, info.dtype, info.shape});
   }
-  for (size_t i = 0; i < m.spec().inputs.size(); ++i) {
-    if (std::holds_alternative<StateInputSpec>(m.spec().inputs[i].source)) {
-      s.stateful = fmt::format(
-          "Model/{} keeps state between runs (spec.inputs[{}] \"{}\" is a state input): a plain request has no "
-          "stream to keep it in",
-          m.name(), i, m.spec().inputs[i].name);
-      break;
-    }
-  }
+  s.stateful = stateful_reason(m);
   return s;
 }
 
 Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTensor> inputs) const {
   const ModelInstance& m = *e.model;
   const std::string label = "Model/" + m.name();
-  for (size_t i = 0; i < m.spec().inputs.size(); ++i) {
-    if (std::holds_alternative<StateInputSpec>(m.spec().inputs[i].source)) {
-      return FailedPrecondition(
-          fmt::format("{} keeps state between runs (spec.inputs[{}] \"{}\" is a state input): "
-                      "a plain request has no stream to keep it in",
-                      label, i, m.spec().inputs[i].name));
-    }
-  }
+  if (std::string why = stateful_reason(m); !why.empty()) return FailedPrecondition(std::move(why));
   const int di = m.data_input();
   const InputSpec& want = m.spec().inputs.at(static_cast<size_t>(di));
   const Shape& shape = m.input_shape(di);

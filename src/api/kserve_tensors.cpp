@@ -1,0 +1,196 @@
+#include "api/kserve_tensors.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace sensix::api {
+
+using json = nlohmann::json;
+
+namespace {
+
+struct Name {
+  DType dtype;
+  std::string_view name;
+};
+constexpr Name kNames[] = {{DType::kBool, "BOOL"},   {DType::kInt8, "INT8"},   {DType::kUInt8, "UINT8"},
+                           {DType::kInt32, "INT32"}, {DType::kInt64, "INT64"}, {DType::kFloat16, "FP16"},
+                           {DType::kFloat32, "FP32"}};
+constexpr std::string_view kOthers[] = {"INT16", "UINT16", "UINT32", "UINT64", "FP64", "BYTES"};
+
+// Appends the leaves of `data` (nested arrays flattened in order) to `out`; false if a leaf is
+// itself not a number or boolean.
+bool flatten(const json& data, std::vector<const json*>* out) {
+  if (data.is_array()) {
+    for (const json& e : data) {
+      if (!flatten(e, out)) return false;
+    }
+    return true;
+  }
+  if (!data.is_number() && !data.is_boolean()) return false;
+  out->push_back(&data);
+  return true;
+}
+
+template <typename T>
+Status fill_integers(const std::string& name, std::string_view dt, const std::vector<const json*>& values, Tensor* t) {
+  auto dst = t->values<T>();
+  for (size_t i = 0; i < values.size(); ++i) {
+    const json& v = *values[i];
+    if (v.is_number_integer() || v.is_number_unsigned()) {
+      const bool fits = v.is_number_unsigned()
+                            ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                            : (v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                               v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max()));
+      if (fits) {
+        dst[i] = v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>());
+        continue;
+      }
+    }
+    return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, i, v.dump(), dt));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view kserve_datatype(DType t) {
+  for (const Name& n : kNames) {
+    if (n.dtype == t) return n.name;
+  }
+  return "UNKNOWN";
+}
+
+Result<DType> dtype_of_kserve(std::string_view name) {
+  for (const Name& n : kNames) {
+    if (n.name == name) return n.dtype;
+  }
+  std::string taken;
+  for (const Name& n : kNames) taken += (taken.empty() ? "" : ", ") + std::string(n.name);
+  for (std::string_view o : kOthers) {
+    if (o == name) {
+      return InvalidArgument(fmt::format("datatype {} is not one the engines take ({})", name, taken));
+    }
+  }
+  return InvalidArgument(fmt::format("\"{}\" is not a datatype (the engines take {})", name, taken));
+}
+
+Result<std::pair<std::string, Tensor>> tensor_from_json(const json& input) {
+  if (!input.is_object()) return InvalidArgument("each input must be an object with name, shape, datatype and data");
+  const auto name_it = input.find("name");
+  if (name_it == input.end() || !name_it->is_string() || name_it->get<std::string>().empty()) {
+    return InvalidArgument("an input has no \"name\"");
+  }
+  const std::string name = name_it->get<std::string>();
+  for (const char* key : {"shape", "datatype", "data"}) {
+    if (!input.contains(key)) return InvalidArgument(fmt::format("input \"{}\": \"{}\" is missing", name, key));
+  }
+  for (const auto& [key, v] : input.items()) {
+    if (key != "name" && key != "shape" && key != "datatype" && key != "data" && key != "parameters") {
+      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", name, key));
+    }
+  }
+  const json& shape_j = input["shape"];
+  Shape shape;
+  if (!shape_j.is_array()) return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", name));
+  for (const json& d : shape_j) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > (int64_t{1} << 31)) {
+      return InvalidArgument(
+          fmt::format("input \"{}\": \"shape\" must hold non-negative integers, got {}", name, shape_j.dump()));
+    }
+    shape.push_back(d.get<int64_t>());
+  }
+  if (!input["datatype"].is_string())
+    return InvalidArgument(fmt::format("input \"{}\": \"datatype\" must be a string", name));
+  Result<DType> dt = dtype_of_kserve(input["datatype"].get<std::string>());
+  if (!dt.ok()) return InvalidArgument(fmt::format("input \"{}\": {}", name, dt.status().message()));
+  const std::string dt_name(kserve_datatype(*dt));
+  std::vector<const json*> values;
+  if (!flatten(input["data"], &values)) {
+    return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
+  }
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    count *= d;
+    if (count > (int64_t{1} << 31)) return InvalidArgument(fmt::format("input \"{}\": the shape is too large", name));
+  }
+  if (static_cast<int64_t>(values.size()) != count) {
+    return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
+                                       shape_to_string(shape), count, values.size()));
+  }
+  Tensor t(*dt, shape);
+  switch (*dt) {
+    case DType::kBool: {
+      auto dst = t.values<bool>();
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (!values[i]->is_boolean()) {
+          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, i, values[i]->dump()));
+        }
+        dst[i] = values[i]->get<bool>();
+      }
+      break;
+    }
+    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(name, dt_name, values, &t)); break;
+    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(name, dt_name, values, &t)); break;
+    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(name, dt_name, values, &t)); break;
+    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(name, dt_name, values, &t)); break;
+    case DType::kFloat32:
+    case DType::kFloat16: {
+      for (size_t i = 0; i < values.size(); ++i) {
+        const json& v = *values[i];
+        if (!v.is_number()) {
+          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, i, v.dump()));
+        }
+        const double d = v.get<double>();
+        if (*dt == DType::kFloat32) {
+          t.values<float>()[i] = static_cast<float>(d);
+        } else {
+          const _Float16 h = static_cast<_Float16>(d);
+          std::memcpy(t.data() + i * sizeof(h), &h, sizeof(h));
+        }
+      }
+      break;
+    }
+  }
+  return std::make_pair(name, std::move(t));
+}
+
+json tensor_to_json(const std::string& name, const Tensor& t) {
+  json data = json::array();
+  const size_t n = static_cast<size_t>(t.size());
+  switch (t.dtype()) {
+    case DType::kBool:
+      for (bool v : t.values<bool>()) data.push_back(v);
+      break;
+    case DType::kInt8:
+      for (int8_t v : t.values<int8_t>()) data.push_back(v);
+      break;
+    case DType::kUInt8:
+      for (uint8_t v : t.values<uint8_t>()) data.push_back(v);
+      break;
+    case DType::kInt32:
+      for (int32_t v : t.values<int32_t>()) data.push_back(v);
+      break;
+    case DType::kInt64:
+      for (int64_t v : t.values<int64_t>()) data.push_back(v);
+      break;
+    case DType::kFloat32:
+      for (float v : t.values<float>()) data.push_back(v);
+      break;
+    case DType::kFloat16:
+      for (size_t i = 0; i < n; ++i) {
+        _Float16 h;
+        std::memcpy(&h, t.data() + i * sizeof(h), sizeof(h));
+        data.push_back(static_cast<float>(h));
+      }
+      break;
+  }
+  return json{
+      {"name", name}, {"shape", t.shape()}, {"datatype", kserve_datatype(t.dtype())}, {"data", std::move(data)}};
+}
+
+}  // namespace sensix::api

@@ -1,0 +1,38 @@
+// KServe v2 / Open Inference Protocol tensors as JSON (docs/api.md, "Inference"): the protocol's
+// datatype names, and tensors to and from the JSON of a request's input and a response's output.
+//
+//   {"name": "x.1", "shape": [1, 16, 96], "datatype": "FP32", "data": [0.1, 0.2, ...]}
+//
+// `data` is row-major, flat or nested (nested arrays are flattened in order). The datatypes are the
+// ones the engines take: BOOL, INT8, UINT8, INT32, INT64, FP16, FP32; the other names of the
+// protocol (INT16, UINT16..UINT64, FP64, BYTES) are refused, by name. Every error names the tensor
+// and says what was expected and what came.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "common/tensor.h"
+
+namespace sensix::api {
+
+// "FP32" for DType::kFloat32, ...
+std::string_view kserve_datatype(DType t);
+// The DType of a protocol datatype name; InvalidArgument for a name the engines do not take (or
+// that the protocol does not have), saying which are taken.
+Result<DType> dtype_of_kserve(std::string_view name);
+
+// A request's input tensor: name, shape (non-negative integers), datatype and data, whose count
+// must be the shape's element count and whose values must fit the datatype.
+Result<std::pair<std::string, Tensor>> tensor_from_json(const nlohmann::json& input);
+
+// A response's output tensor (`data` flat, row-major).
+nlohmann::json tensor_to_json(const std::string& name, const Tensor& t);
+
+}  // namespace sensix::api

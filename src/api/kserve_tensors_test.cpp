@@ -1,0 +1,101 @@
+// KServe v2 JSON tensors: every datatype the engines take, to JSON and back exactly; every bad
+// tensor refused naming the input, what was expected and what came.
+#include "api/kserve_tensors.h"
+
+#include <cstring>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace sensix::api {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+TEST(KserveTensors, DatatypeNames) {
+  for (DType t :
+       {DType::kBool, DType::kInt8, DType::kUInt8, DType::kInt32, DType::kInt64, DType::kFloat16, DType::kFloat32}) {
+    auto back = dtype_of_kserve(kserve_datatype(t));
+    ASSERT_TRUE(back.ok()) << kserve_datatype(t);
+    EXPECT_EQ(*back, t);
+  }
+  EXPECT_EQ(kserve_datatype(DType::kFloat32), "FP32");
+  auto fp64 = dtype_of_kserve("FP64");
+  ASSERT_FALSE(fp64.ok());
+  EXPECT_EQ(fp64.status().message(),
+            "datatype FP64 is not one the engines take (BOOL, INT8, UINT8, INT32, INT64, FP16, FP32)");
+  EXPECT_THAT(dtype_of_kserve("float").status().message(), HasSubstr("\"float\" is not a datatype"));
+}
+
+TEST(KserveTensors, EveryDatatypeGoesToJsonAndBackExactly) {
+  const json inputs[] = {
+      json::parse(R"({"name": "b", "shape": [2, 2], "datatype": "BOOL", "data": [[true, false], [false, true]]})"),
+      json::parse(R"({"name": "i8", "shape": [3], "datatype": "INT8", "data": [-128, 0, 127]})"),
+      json::parse(R"({"name": "u8", "shape": [3], "datatype": "UINT8", "data": [0, 1, 255]})"),
+      json::parse(R"({"name": "i32", "shape": [2], "datatype": "INT32", "data": [-2147483648, 2147483647]})"),
+      json::parse(
+          R"({"name": "i64", "shape": [2], "datatype": "INT64", "data": [-9223372036854775808, 9223372036854775807]})"),
+      json::parse(R"({"name": "f16", "shape": [3], "datatype": "FP16", "data": [0.5, -2.0, 65504.0]})"),
+      json::parse(
+          R"({"name": "f32", "shape": [1, 4], "datatype": "FP32", "data": [0.1, -3.4028234663852886e38, 1e-45, 0]})"),
+  };
+  for (const json& in : inputs) {
+    SCOPED_TRACE(in.dump());
+    auto t = tensor_from_json(in);
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(t->first, in["name"]);
+    const json out = tensor_to_json(t->first, t->second);
+    EXPECT_EQ(out["shape"], in["shape"]);
+    EXPECT_EQ(out["datatype"], in["datatype"]);
+    // Back again: the same bytes.
+    auto again = tensor_from_json(json::parse(out.dump()));
+    ASSERT_TRUE(again.ok()) << again.status();
+    ASSERT_EQ(again->second.byte_size(), t->second.byte_size());
+    EXPECT_EQ(std::memcmp(again->second.data(), t->second.data(), t->second.byte_size()), 0);
+  }
+  // FP32 values survive the text exactly (the shortest decimal that reads back as the same float).
+  auto f = tensor_from_json(json::parse(R"({"name": "x", "shape": [1], "datatype": "FP32", "data": [0.1]})"));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->second.values<float>()[0], 0.1f);
+}
+
+TEST(KserveTensors, BadTensorsAreRefusedNamingTheInput) {
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"shape": [1], "datatype": "FP32", "data": [1]})", "an input has no \"name\""},
+      {R"({"name": "x", "datatype": "FP32", "data": [1]})", "input \"x\": \"shape\" is missing"},
+      {R"({"name": "x", "shape": [2], "data": [1, 2]})", "input \"x\": \"datatype\" is missing"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32"})", "input \"x\": \"data\" is missing"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "data": [1, 2], "contents": {}})",
+       "input \"x\": unknown field \"contents\""},
+      {R"({"name": "x", "shape": [2, -1], "datatype": "FP32", "data": [1, 2]})",
+       "input \"x\": \"shape\" must hold non-negative integers, got [2,-1]"},
+      {R"({"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1, 2, 3, 4, 5]})",
+       "input \"x\": shape [2, 3] holds 6 values, \"data\" has 5"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP64", "data": [1, 2]})",
+       "input \"x\": datatype FP64 is not one the engines take"},
+      {R"({"name": "x", "shape": [2], "datatype": "INT8", "data": [1, 128]})",
+       "input \"x\": data[1] is 128, not a value of INT8"},
+      {R"({"name": "x", "shape": [2], "datatype": "INT32", "data": [1, 2.5]})",
+       "input \"x\": data[1] is 2.5, not a value of INT32"},
+      {R"({"name": "x", "shape": [2], "datatype": "BOOL", "data": [true, 1]})",
+       "input \"x\": data[1] is 1, not a BOOL"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "data": [1, "2"]})",
+       "input \"x\": \"data\" must be numbers (or booleans), flat or nested"},
+      {R"({"name": "x", "shape": [65536, 65536, 2], "datatype": "FP32", "data": []})",
+       "input \"x\": the shape is too large"},
+  };
+  for (const Case& c : cases) {
+    auto t = tensor_from_json(json::parse(c.json));
+    ASSERT_FALSE(t.ok()) << c.json;
+    EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_THAT(t.status().message(), HasSubstr(c.message)) << c.json;
+  }
+}
+
+}  // namespace
+}  // namespace sensix::api
