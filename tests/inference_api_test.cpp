@@ -163,6 +163,38 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
   EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(values).dump()).first, 200);
 }
 
+// A Model document applied alone (no pipeline runs it) is loaded and served on request only; once
+// deleted, it is gone. Here: alexa's document under another name, beside the running voice.
+TEST_F(InferenceApiTest, AModelAppliedWithoutAPipelineIsServedOnRequest) {
+  const std::string quickstart = file_contents(source_path("examples/quickstart.yaml"));
+  const size_t at = quickstart.find("  name: alexa\n");
+  ASSERT_NE(at, std::string::npos);
+  const size_t begin = quickstart.rfind("apiVersion:", at);
+  const size_t end = quickstart.find("\n---\n", at);
+  std::string model = quickstart.substr(begin, end - begin);
+  model.replace(model.find("name: alexa"), 11, "name: alexa-solo");
+  auto [status, applied] = d_.call("POST", "/v1/apply", model);
+  ASSERT_EQ(status, 200) << applied;
+  EXPECT_EQ(applied["models"]["loaded"], json::array({"alexa-solo"})) << applied;
+  EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
+
+  const std::string body = infer_body(embeddings(7)).dump();
+  auto [s1, solo] = post("/v2/models/alexa-solo/infer", body);
+  ASSERT_EQ(s1, 200) << solo;
+  auto [s2, piped] = post("/v2/models/alexa/infer", body);
+  ASSERT_EQ(s2, 200) << piped;
+  EXPECT_EQ(solo["outputs"], piped["outputs"]);  // the same model file, the same answer
+  auto [s3, m] = d_.call("GET", "/v1/models/alexa-solo");
+  ASSERT_EQ(s3, 200) << m;
+  EXPECT_EQ(m["state"], "ready");
+  EXPECT_EQ(m["runs"], 1);  // the request's run: no pipeline feeds it
+
+  EXPECT_EQ(d_.call("DELETE", "/v1/documents/model/alexa-solo").first, 200);
+  auto [s4, gone] = post("/v2/models/alexa-solo/infer", body);
+  EXPECT_EQ(s4, 404) << gone;
+  EXPECT_EQ(post("/v2/models/alexa/infer", body).first, 200);
+}
+
 // 8 clients x 25 requests at once, while the voice pipeline runs from its recording: every request
 // answered, the sensor's stream runs on.
 TEST_F(InferenceApiTest, ConcurrentRequestsAreAnsweredBesideTheRunningSensor) {

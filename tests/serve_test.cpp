@@ -129,16 +129,19 @@ TEST_F(ServeTest, DocumentsComeAndGoWhileTheRestRuns) {
       },
       30s));
 
-  // A model deleted: its pipeline first (409 while the pipeline names it), then the model.
+  // A model deleted: its pipeline first (409 while the pipeline names it): its steps go, the model
+  // stays loaded for requests (a Model document applied is served); then the model, which unloads.
   auto [st3, conflict] = d.call("DELETE", "/v1/documents/model/timer");
   EXPECT_EQ(st3, 409) << conflict.dump(2);
   EXPECT_THAT(conflict["error"]["message"].get<std::string>(), HasSubstr("Pipeline/intent"));
   auto [st4, gone] = d.call("DELETE", "/v1/documents/pipeline/intent");
   ASSERT_EQ(st4, 200) << gone.dump(2);
-  EXPECT_EQ(gone["models"]["unloaded"], json::array({"timer"}));
+  EXPECT_EQ(gone["models"]["unloaded"], json::array());
   EXPECT_FALSE(gone["plan"]["released"].empty());
+  EXPECT_EQ(d.call("GET", "/v2/models/timer/ready").first, 200);
   auto [st5, after] = d.call("DELETE", "/v1/documents/model/timer");
   EXPECT_EQ(st5, 200) << after.dump(2);
+  EXPECT_EQ(after["models"]["unloaded"], json::array({"timer"}));
   EXPECT_EQ(d.call("GET", "/v1/models/timer").first, 404);
 
   // An apply with one bad document changes nothing, and names the document and field.
@@ -645,7 +648,10 @@ TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
   EXPECT_EQ(cli(d, "log-level loud").first, 1);
   auto [rc10, deleted] = cli(d, "delete pipeline voice");
   EXPECT_EQ(rc10, 0) << deleted;
-  EXPECT_THAT(deleted, HasSubstr("models unloaded: "));
+  EXPECT_THAT(deleted, HasSubstr("sensors stopped: speech"));
+  auto [rc12, unloaded] = cli(d, "delete model hey-jarvis");
+  EXPECT_EQ(rc12, 0) << unloaded;
+  EXPECT_THAT(unloaded, HasSubstr("models unloaded: hey-jarvis"));
   EXPECT_EQ(d.stop(), 0);
   auto [rc11, gone] = cli(d, "get models");
   EXPECT_EQ(rc11, 3);

@@ -174,6 +174,12 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
       if (!s.from.sensor.empty()) used_sensors.insert(s.from.sensor);
     }
   }
+  // A device service (allow_empty) serves every model on request (runtime/request_tasks.h), whether a
+  // pipeline runs it or not: each is checked, placed, loaded and scheduled like a used one.
+  std::set<std::string> served_models = used_models;
+  if (options.allow_empty) {
+    for (const auto& md : docs_.models) served_models.insert(md.metadata.name);
+  }
   if (used_models.empty() && !options.check_unused && !options.allow_empty && !reuse) {
     return InvalidArgument("no Pipeline documents: nothing to run");
   }
@@ -183,7 +189,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
 
   if (options.verify_artifacts) {
     for (const auto& md : docs_.models) {
-      if (!checked(used_models, md.metadata.name) || reused_model(md.metadata.name)) continue;
+      if (!checked(served_models, md.metadata.name) || reused_model(md.metadata.name)) continue;
       if (Status s = verify_artifacts(md); !s.ok()) {
         note(md, s);
         bad_files.insert(md.metadata.name);
@@ -240,7 +246,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   };
   std::vector<std::string> engines_in_use = options.engines;
   for (const auto& md : docs_.models) {
-    if (!used_models.count(md.metadata.name)) continue;
+    if (!served_models.count(md.metadata.name)) continue;
     for (auto& e : engines_of(md)) engines_in_use.push_back(std::move(e));
   }
   // Whether an engine can run there, without loading it: models load their engines when they load.
@@ -266,7 +272,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   }
   std::map<std::string, TaskOptions> tasks;
   for (const auto& md : docs_.models) {
-    if (!used_models.count(md.metadata.name) || !device) continue;
+    if (!served_models.count(md.metadata.name) || !device) continue;
     auto placement = place_model(md, engines_of(md), *device);
     if (!placement.ok()) {
       note(md, placement.status());
@@ -287,11 +293,11 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   // Load models (an unused one, with check_unused, is loaded to check it, then unloaded).
   if (reuse) {
     for (const auto& [name, m] : reuse->models) {
-      if (used_models.count(name)) loaded_[name] = m;
+      if (served_models.count(name)) loaded_[name] = m;
     }
   }
   for (const auto& md : docs_.models) {
-    if (!checked(used_models, md.metadata.name) || bad_files.count(md.metadata.name)) continue;
+    if (!checked(served_models, md.metadata.name) || bad_files.count(md.metadata.name)) continue;
     if (reused_model(md.metadata.name)) continue;
     spdlog::debug("loading {}", doc_label(md));
     auto instance = ModelInstance::load(md, engines, env_);
@@ -305,7 +311,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
       note(md, post.status());
       continue;
     }
-    if (!used_models.count(md.metadata.name)) {
+    if (!served_models.count(md.metadata.name)) {
       unused[md.metadata.name] = std::move(instance).value();
       continue;
     }
