@@ -78,6 +78,14 @@ TEST_F(InferenceApiTest, MetadataReadinessAndJsonInferenceBitForBitWithTheEngine
       "outputs": [{"name": "13", "datatype": "FP32", "shape": [1, 1]}]})"));
   EXPECT_EQ(d_.call("GET", "/v2/models/alexa/versions/0.1").first, 200);
   EXPECT_EQ(d_.call("GET", "/v2/models/alexa/ready").second, json::parse(R"({"name": "alexa", "ready": true})"));
+  auto [si, index] = post("/v2/repository/index", "");
+  ASSERT_EQ(si, 200) << index;
+  ASSERT_EQ(index.size(), 6u) << index;  // the voice pipeline's models
+  EXPECT_THAT(index, ::testing::Contains(json::parse(R"({"name": "alexa", "version": "0.1", "state": "READY"})")));
+  EXPECT_EQ(post("/v2/repository/index", R"({"ready": true})").second.size(), 6u);
+  auto [sb, bad_index] = post("/v2/repository/index", R"({"ready": "yes"})");
+  EXPECT_EQ(sb, 400);
+  EXPECT_EQ(bad_index, json::parse(R"({"error": "\"ready\" must be true or false"})"));
   auto [s2, wrong_version] = d_.call("GET", "/v2/models/alexa/versions/7/ready");
   EXPECT_EQ(s2, 404);
   EXPECT_EQ(wrong_version["error"], "model \"alexa\" has no version \"7\" (it runs version \"0.1\")");

@@ -177,6 +177,34 @@ HttpReply infer(Controller* controller, const HttpRequest& req) {
   return kserve_reply(response);
 }
 
+// Triton's repository index: every model of the running set, its version and state. A body
+// {"ready": true} keeps only the ready ones.
+HttpReply repository_index(Controller* controller, const HttpRequest& req) {
+  bool only_ready = false;
+  if (!req.body.empty()) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return kserve_error(400, "the request body must be a JSON object");
+    for (const auto& [key, v] : body.items()) {
+      if (key != "ready") return kserve_error(400, fmt::format("unknown field \"{}\" (expected ready)", key));
+      if (!v.is_boolean()) return kserve_error(400, "\"ready\" must be true or false");
+      only_ready = v.get<bool>();
+    }
+  }
+  json out = json::array();
+  for (const ModelRuntimeStats& m : controller->stats().models) {
+    const ModelState st = m.model.state;
+    if (only_ready && st != ModelState::kReady) continue;
+    const char* state = st == ModelState::kReady                                   ? "READY"
+                        : st == ModelState::kLoading || st == ModelState::kWarming ? "LOADING"
+                        : st == ModelState::kDraining                              ? "UNLOADING"
+                                                                                   : "UNAVAILABLE";
+    json entry{{"name", m.model.name}, {"version", m.model.version.empty() ? "1" : m.model.version}, {"state", state}};
+    if (st != ModelState::kReady && !m.model.reason.empty()) entry["reason"] = m.model.reason;
+    out.push_back(std::move(entry));
+  }
+  return kserve_reply(out);
+}
+
 }  // namespace
 
 void add_kserve_routes(Router& router, std::shared_ptr<ControlApiContext> ctx, const RouteGuard& guard,
@@ -190,6 +218,8 @@ void add_kserve_routes(Router& router, std::shared_ptr<ControlApiContext> ctx, c
                guard(false, [ctx](HttpRequest& req) { return model_ready(ctx->controller, req); }));
     router.add("POST", base + "/infer", guard(false, [ctx](HttpRequest& req) { return infer(ctx->controller, req); }));
   }
+  router.add("POST", "/v2/repository/index",
+             guard(false, [ctx](HttpRequest& req) { return repository_index(ctx->controller, req); }));
 }
 
 }  // namespace sensix::api

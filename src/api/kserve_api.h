@@ -6,6 +6,7 @@
 //   GET  /v2/models/{model}[/versions/{version}]          model metadata: inputs, outputs
 //   GET  /v2/models/{model}[/versions/{version}]/ready    200 ready, 503 not (with the reason)
 //   POST /v2/models/{model}[/versions/{version}]/infer    JSON tensors in, JSON tensors out
+//   POST /v2/repository/index                             every model: name, version, state (Triton's)
 //
 // As the protocol says, an error here is {"error": "<message>"}: 400 a bad request (the input,
 // what was expected and what came), 404 an unknown model or version, 503 a model not ready, a

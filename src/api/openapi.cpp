@@ -1508,6 +1508,66 @@ constexpr const char kOpenApiJson[] = R"json({
           }
         }
       }
+    },
+    "/v2/repository/index": {
+      "post": {
+        "operationId": "getRepositoryIndex",
+        "summary": "Repository index",
+        "description": "Every model of the running set with its version and state (READY, LOADING, UNLOADING, UNAVAILABLE, with the reason when not ready), as Triton's repository index. A body `{\"ready\": true}` keeps only the ready ones.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "ready": {
+                    "type": "boolean"
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The models.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/RepositoryModel"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A body that is not `{\"ready\": true|false}`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3360,6 +3420,35 @@ constexpr const char kOpenApiJson[] = R"json({
           "model_name",
           "model_version",
           "outputs"
+        ],
+        "additionalProperties": false
+      },
+      "RepositoryModel": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "READY",
+              "LOADING",
+              "UNLOADING",
+              "UNAVAILABLE"
+            ]
+          },
+          "reason": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "name",
+          "version",
+          "state"
         ],
         "additionalProperties": false
       }
