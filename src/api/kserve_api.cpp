@@ -79,16 +79,10 @@ HttpReply model_metadata(Controller* controller, const HttpRequest& req) {
 HttpReply model_ready(Controller* controller, const HttpRequest& req) {
   Result<ModelSignature> sig = find_model(controller, req);
   if (!sig.ok()) return kserve_status(sig.status());
-  for (const ModelRuntimeStats& m : controller->stats().models) {
-    if (m.model.name != sig->model) continue;
-    if (m.model.state == ModelState::kReady) return kserve_reply(json{{"name", sig->model}, {"ready", true}});
-    return kserve_reply(json{{"name", sig->model},
-                             {"ready", false},
-                             {"reason", fmt::format("Model/{} is {}{}", sig->model, model_state_name(m.model.state),
-                                                    m.model.reason.empty() ? "" : ": " + m.model.reason)}},
-                        503);
-  }
-  return kserve_error(404, fmt::format("no model named \"{}\" is loaded", sig->model));
+  const Status ready = controller->requests().ready(sig->model);
+  if (ready.ok()) return kserve_reply(json{{"name", sig->model}, {"ready", true}});
+  if (ready.code() != StatusCode::kUnavailable) return kserve_status(ready);
+  return kserve_reply(json{{"name", sig->model}, {"ready", false}, {"reason", ready.message()}}, 503);
 }
 
 HttpReply infer(Controller* controller, const HttpRequest& req) {

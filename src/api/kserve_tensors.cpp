@@ -56,6 +56,14 @@ Status fill_integers(const std::string& name, std::string_view dt, const std::ve
   return Status::Ok();
 }
 
+// A tensor's values as a flat JSON array.
+template <typename T>
+json values_json(const Tensor& t) {
+  json a = json::array();
+  for (T v : t.values<T>()) a.push_back(v);
+  return a;
+}
+
 }  // namespace
 
 std::string_view kserve_datatype(DType t) {
@@ -160,29 +168,17 @@ Result<std::pair<std::string, Tensor>> tensor_from_json(const json& input) {
 }
 
 json tensor_to_json(const std::string& name, const Tensor& t) {
-  json data = json::array();
-  const size_t n = static_cast<size_t>(t.size());
+  json data;
   switch (t.dtype()) {
-    case DType::kBool:
-      for (bool v : t.values<bool>()) data.push_back(v);
-      break;
-    case DType::kInt8:
-      for (int8_t v : t.values<int8_t>()) data.push_back(v);
-      break;
-    case DType::kUInt8:
-      for (uint8_t v : t.values<uint8_t>()) data.push_back(v);
-      break;
-    case DType::kInt32:
-      for (int32_t v : t.values<int32_t>()) data.push_back(v);
-      break;
-    case DType::kInt64:
-      for (int64_t v : t.values<int64_t>()) data.push_back(v);
-      break;
-    case DType::kFloat32:
-      for (float v : t.values<float>()) data.push_back(v);
-      break;
+    case DType::kBool: data = values_json<bool>(t); break;
+    case DType::kInt8: data = values_json<int8_t>(t); break;
+    case DType::kUInt8: data = values_json<uint8_t>(t); break;
+    case DType::kInt32: data = values_json<int32_t>(t); break;
+    case DType::kInt64: data = values_json<int64_t>(t); break;
+    case DType::kFloat32: data = values_json<float>(t); break;
     case DType::kFloat16:
-      for (size_t i = 0; i < n; ++i) {
+      data = json::array();
+      for (size_t i = 0; i < static_cast<size_t>(t.size()); ++i) {
         _Float16 h;
         std::memcpy(&h, t.data() + i * sizeof(h), sizeof(h));
         data.push_back(static_cast<float>(h));

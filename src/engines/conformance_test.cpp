@@ -80,21 +80,10 @@ struct EngineCase {
   DType wrong_dtype;
 };
 
-#ifdef SENSIX_HAVE_ONNXRUNTIME
-constexpr bool kOnnxRuntimeBuilt = true;
-#else
-constexpr bool kOnnxRuntimeBuilt = false;
-#endif
-#ifdef SENSIX_HAVE_TFLITE
-constexpr bool kTfliteBuilt = true;
-#else
-constexpr bool kTfliteBuilt = false;
-#endif
-
 const std::vector<EngineCase>& engine_cases() {
   static const std::vector<EngineCase> cases = {
       {.engine = "onnxruntime",
-       .built = kOnnxRuntimeBuilt,
+       .built = EngineRegistry::compiled_in("onnxruntime"),
        .library = cache_dir() + "/engines/onnxruntime/lib/libonnxruntime.so.1",
        .version_prefix = "1.",
        .format = ModelFormat::kOnnx,
@@ -135,7 +124,7 @@ const std::vector<EngineCase>& engine_cases() {
        .head_input = "x.1",
        .wrong_dtype = DType::kInt64},
       {.engine = "tflite",
-       .built = kTfliteBuilt,
+       .built = EngineRegistry::compiled_in("tflite"),
        .library = cache_dir() + "/engines/tflite/lib/libtensorflowlite_c.so",
        .version_prefix = "2.",
        .format = ModelFormat::kTflite,

@@ -115,6 +115,11 @@ std::string_view EngineRegistry::default_engine_for(ModelFormat format) {
   return kEngines[0].name;
 }
 
+bool EngineRegistry::compiled_in(std::string_view name) {
+  const EngineEntry* entry = find_entry(name);
+  return entry != nullptr && entry->compiled_in;
+}
+
 std::vector<std::string> EngineRegistry::known_engines() {
   std::vector<std::string> names;
   for (const auto& e : kEngines) names.emplace_back(e.name);

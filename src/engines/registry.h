@@ -44,6 +44,8 @@ class EngineRegistry {
 
   // Every engine name this build knows, compiled in or not.
   static std::vector<std::string> known_engines();
+  // Whether the engine called `name` is compiled into this build (false for an unknown name).
+  static bool compiled_in(std::string_view name);
 
  private:
   std::mutex mu_;

@@ -26,6 +26,17 @@ TEST(EngineRegistryTest, KnowsEnginesAndDefaults) {
   EXPECT_EQ(EngineRegistry::known_engines(), (std::vector<std::string>{"onnxruntime", "tflite"}));
   EXPECT_EQ(EngineRegistry::default_engine_for(ModelFormat::kOnnx), "onnxruntime");
   EXPECT_EQ(EngineRegistry::default_engine_for(ModelFormat::kTflite), "tflite");
+  EXPECT_FALSE(EngineRegistry::compiled_in("tensorrt"));
+#ifdef SENSIX_HAVE_ONNXRUNTIME
+  EXPECT_TRUE(EngineRegistry::compiled_in("onnxruntime"));
+#else
+  EXPECT_FALSE(EngineRegistry::compiled_in("onnxruntime"));
+#endif
+#ifdef SENSIX_HAVE_TFLITE
+  EXPECT_TRUE(EngineRegistry::compiled_in("tflite"));
+#else
+  EXPECT_FALSE(EngineRegistry::compiled_in("tflite"));
+#endif
 }
 
 TEST(EngineRegistryTest, UnknownEngineListsKnownOnes) {

@@ -56,6 +56,7 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options) {
   for (const auto& a : scheduler_->plan().accelerators) {
     entry->session_of.push_back(std::max(0, model->session_for(a.engine)));
   }
+  entry->stateful = stateful_reason(*model);
   options.batch = BatchSpec{};  // one request per run: requests of other shapes never wait for each other
   options.lossless = false;     // a request never makes the scheduler wait: refused when it cannot run
   options.queue_capacity = 64;
@@ -119,14 +120,14 @@ Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
     const TensorInfo& info = m.output_info(static_cast<int>(o));
     s.outputs.push_back(TensorSignature{m.spec().outputs[o].name, info.dtype, info.shape});
   }
-  s.stateful = stateful_reason(m);
+  s.stateful = it->second->stateful;
   return s;
 }
 
 Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTensor> inputs) const {
   const ModelInstance& m = *e.model;
   const std::string label = "Model/" + m.name();
-  if (std::string why = stateful_reason(m); !why.empty()) return FailedPrecondition(std::move(why));
+  if (!e.stateful.empty()) return FailedPrecondition(e.stateful);
   const int di = m.data_input();
   const InputSpec& want = m.spec().inputs.at(static_cast<size_t>(di));
   const Shape& shape = m.input_shape(di);
@@ -153,11 +154,21 @@ Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTenso
   return std::move(t);
 }
 
-Result<Tensor> RequestTasks::check_inputs(const std::string& model, std::vector<NamedTensor> inputs) const {
-  std::lock_guard<std::mutex> lock(mu_);
+Result<const RequestTasks::Entry*> RequestTasks::ready_locked(const std::string& model) const {
   auto it = entries_.find(model);
   if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
-  return check_locked(*it->second, std::move(inputs));
+  const ModelInstance& m = *it->second->model;
+  if (const ModelState st = m.state(); st != ModelState::kReady) {
+    const std::string reason = m.stats().reason;
+    return Unavailable(
+        fmt::format("Model/{} is {}{}", model, model_state_name(st), reason.empty() ? "" : ": " + reason));
+  }
+  return it->second.get();
+}
+
+Status RequestTasks::ready(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ready_locked(model).status();
 }
 
 Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, std::vector<NamedTensor> inputs,
@@ -169,16 +180,9 @@ Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, s
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Unavailable("the runtime is stopping");
-    auto it = entries_.find(model);
-    if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
-    const ModelInstance& m = *it->second->model;
-    if (const ModelState st = m.state(); st != ModelState::kReady) {
-      const std::string reason = m.stats().reason;
-      return Unavailable(
-          fmt::format("Model/{} is {}{}", model, model_state_name(st), reason.empty() ? "" : ": " + reason));
-    }
-    SENSIX_ASSIGN_OR_RETURN(call->data, check_locked(*it->second, std::move(inputs)));
-    task = it->second->task;
+    SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
+    SENSIX_ASSIGN_OR_RETURN(call->data, check_locked(*e, std::move(inputs)));
+    task = e->task;
   }
   TaskInput in;
   in.captured = env_->now();

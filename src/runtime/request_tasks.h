@@ -81,9 +81,8 @@ class RequestTasks {
   Result<std::vector<NamedTensor>> infer(const std::string& model, std::vector<NamedTensor> inputs,
                                          std::chrono::nanoseconds timeout = std::chrono::seconds(30));
 
-  // The checks of infer() without running anything: the model's data input as a tensor, or the
-  // error infer() would give.
-  Result<Tensor> check_inputs(const std::string& model, std::vector<NamedTensor> inputs) const;
+  // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.
+  Status ready(const std::string& model) const;
 
  private:
   struct Call;
@@ -91,7 +90,10 @@ class RequestTasks {
     ModelInstance* model = nullptr;
     int task = -1;
     std::vector<int> session_of;  // per accelerator of the scheduler's plan
+    std::string stateful;         // why plain requests are refused (a state input), or empty
   };
+  // ready() with mu_ held: the entry, or why not.
+  Result<const Entry*> ready_locked(const std::string& model) const;
   Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
 
