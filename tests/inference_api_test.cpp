@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -173,15 +174,168 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
 
 // A Model document applied alone (no pipeline runs it) is loaded and served on request only; once
 // deleted, it is gone. Here: alexa's document under another name, beside the running voice.
-TEST_F(InferenceApiTest, AModelAppliedWithoutAPipelineIsServedOnRequest) {
+// Triton's binary tensor extension, both ways and mixed with JSON: the same answer as JSON gives,
+// bit for bit; a body whose sizes do not add up is refused, naming what does not.
+TEST_F(InferenceApiTest, BinaryTensorsBothWaysGiveTheJsonAnswerBitForBit) {
+  const std::vector<float> values = embeddings(3);
+  const std::string raw(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  auto [sj, by_json] = post("/v2/models/alexa/infer", infer_body(values).dump());
+  ASSERT_EQ(sj, 200) << by_json;
+  const float expected = by_json["outputs"][0]["data"][0].get<float>();
+
+  const json input{{"name", "onnx::Flatten_0"},
+                   {"shape", {1, 16, 96}},
+                   {"datatype", "FP32"},
+                   {"parameters", {{"binary_data_size", raw.size()}}}};
+  auto send = [&](const json& header, const std::string& binary, std::string length = "") {
+    const std::string text = header.dump();
+    if (length.empty()) length = std::to_string(text.size());
+    auto r = d_.client().request("POST", "/v2/models/alexa/infer", text + binary, "application/octet-stream",
+                                 {{"Inference-Header-Content-Length", length}});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : api::ClientResponse{};
+  };
+
+  // Binary in, binary out.
+  api::ClientResponse both = send(
+      json{{"id", "b1"}, {"inputs", {input}}, {"parameters", {{"binary_data_output", true}}}}, raw);
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(both.content_type, "application/octet-stream");
+  ASSERT_TRUE(both.headers.count("inference-header-content-length")) << both.body;
+  const size_t n = std::stoul(both.headers["inference-header-content-length"]);
+  ASSERT_EQ(both.body.size(), n + sizeof(float));
+  EXPECT_EQ(json::parse(both.body.substr(0, n)), json::parse(R"({"id": "b1", "model_name": "alexa",
+      "model_version": "0.1", "outputs": [{"name": "13", "datatype": "FP32", "shape": [1, 1],
+      "parameters": {"binary_data_size": 4}}]})"));
+  EXPECT_EQ(std::memcmp(both.body.data() + n, &expected, sizeof(float)), 0);
+
+  // Binary in, JSON out: a plain JSON answer.
+  api::ClientResponse json_out = send(json{{"inputs", {input}}}, raw);
+  ASSERT_EQ(json_out.status, 200) << json_out.body;
+  EXPECT_EQ(json_out.content_type, "application/json");
+  EXPECT_EQ(json_out.headers.count("inference-header-content-length"), 0u);
+  EXPECT_EQ(json::parse(json_out.body)["outputs"], by_json["outputs"]);
+
+  // JSON in, one output asked for as binary.
+  json mixed = infer_body(values);
+  mixed["outputs"] = json::array({json{{"name", "13"}, {"parameters", {{"binary_data", true}}}}});
+  auto r = d_.client().request("POST", "/v2/models/alexa/infer", mixed.dump());
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->status, 200) << r->body;
+  const size_t m = std::stoul(r->headers["inference-header-content-length"]);
+  ASSERT_EQ(r->body.size(), m + sizeof(float));
+  EXPECT_EQ(std::memcmp(r->body.data() + m, &expected, sizeof(float)), 0);
+
+  // Sizes that do not add up.
+  auto refused = [&](const api::ClientResponse& got, const std::string& message) {
+    EXPECT_EQ(got.status, 400) << got.body;
+    EXPECT_EQ(json::parse(got.body, nullptr, false), json({{"error", message}})) << got.body;
+  };
+  const json header{{"inputs", {input}}};
+  const size_t body_size = header.dump().size() + raw.size();
+  refused(send(header, raw, "2147483648"),
+          fmt::format("Inference-Header-Content-Length is 2147483648 but the body has {} bytes", body_size));
+  refused(send(header, raw, "12abc"), "Inference-Header-Content-Length must be a byte count, got \"12abc\"");
+  refused(send(header, raw.substr(0, 6000)),
+          "input \"onnx::Flatten_0\": binary_data_size 6144 is beyond the 6000 bytes of binary data left");
+  refused(send(header, raw + "tail"),
+          "the body has 6148 bytes of binary data, the inputs' binary_data_size add up to 6144");
+  json short_input = input;
+  short_input["parameters"]["binary_data_size"] = 6140;
+  refused(send(json{{"inputs", {short_input}}}, raw.substr(0, 6140)),
+          "input \"onnx::Flatten_0\": shape [1, 16, 96] of FP32 takes 6144 bytes, binary_data_size is 6140");
+  auto no_header = d_.client().request("POST", "/v2/models/alexa/infer", json{{"inputs", {input}}}.dump());
+  ASSERT_TRUE(no_header.ok());
+  refused(*no_header,
+          "input \"onnx::Flatten_0\": parameters.binary_data_size, but the request has no "
+          "Inference-Header-Content-Length (no binary data)");
+  json bad_output = json{{"inputs", {input}}, {"outputs", {{{"name", "13"}, {"parameters", {{"binary", true}}}}}}};
+  refused(send(bad_output, raw),
+          "output \"13\": parameters.binary is not a parameter this server takes (it takes binary_data: true or "
+          "false)");
+  EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(values).dump()).first, 200);  // and it still serves
+}
+
+// Triton's statistics and model configuration extensions: the request counters follow what was
+// asked, and the times add up (each answered request's time covers its queue and engine time).
+TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
+  auto [s0, config] = d_.call("GET", "/v2/models/alexa/config");
+  ASSERT_EQ(s0, 200) << config;
+  EXPECT_EQ(config, json::parse(R"({"name": "alexa", "platform": "onnxruntime_onnx", "backend": "onnxruntime",
+      "version_policy": {"specific": {"versions": ["0.1"]}}, "max_batch_size": 0,
+      "input": [{"name": "onnx::Flatten_0", "data_type": "TYPE_FP32", "dims": [1, 16, 96]}],
+      "output": [{"name": "13", "data_type": "TYPE_FP32", "dims": [1, 1]}],
+      "parameters": {"priority": {"string_value": "high"}, "objective_us": {"string_value": "100000"}}})"));
+  auto [s1, vad] = d_.call("GET", "/v2/models/silero-vad/versions/5/config");
+  ASSERT_EQ(s1, 200) << vad;
+  EXPECT_THAT(vad["parameters"]["stateful"]["string_value"].get<std::string>(), HasSubstr("keeps state"));
+  EXPECT_EQ(d_.call("GET", "/v2/models/alexa/versions/7/config").first, 404);
+  EXPECT_EQ(d_.call("GET", "/v2/models/nope/config").first, 404);
+
+  auto [s2, before] = d_.call("GET", "/v2/models/alexa/stats");
+  ASSERT_EQ(s2, 200) << before;
+  ASSERT_EQ(before["model_stats"].size(), 1u) << before;
+  EXPECT_EQ(before["model_stats"][0], json::parse(R"({"name": "alexa", "version": "0.1", "last_inference": 0,
+      "inference_count": 0, "execution_count": 0,
+      "inference_stats": {"success": {"count": 0, "ns": 0}, "fail": {"count": 0, "ns": 0},
+        "queue": {"count": 0, "ns": 0}, "compute_input": {"count": 0, "ns": 0},
+        "compute_infer": {"count": 0, "ns": 0}, "compute_output": {"count": 0, "ns": 0},
+        "cache_hit": {"count": 0, "ns": 0}, "cache_miss": {"count": 0, "ns": 0}},
+      "batch_stats": [], "memory_usage": [], "sensix": {"refused": 0, "timed_out": 0}})"));
+
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    ASSERT_EQ(post("/v2/models/alexa/infer", infer_body(embeddings(seed)).dump()).first, 200);
+  }
+  EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(embeddings(4), "FP32", json::array({1, 96, 16})).dump()).first,
+            400);
+  auto [s3, after] = d_.call("GET", "/v2/models/alexa/versions/0.1/stats");
+  ASSERT_EQ(s3, 200) << after;
+  const json& m = after["model_stats"][0];
+  EXPECT_EQ(m["inference_count"], 3);
+  EXPECT_EQ(m["execution_count"], 3);
+  EXPECT_GT(m["last_inference"].get<int64_t>(), 1'700'000'000'000);  // ms since the epoch
+  const json& st = m["inference_stats"];
+  EXPECT_EQ(st["success"]["count"], 3);
+  EXPECT_EQ(st["fail"]["count"], 1);  // the wrong shape
+  EXPECT_EQ(st["queue"]["count"], 3);
+  EXPECT_EQ(st["compute_input"]["count"], 3);
+  EXPECT_EQ(st["compute_infer"]["count"], 3);
+  EXPECT_EQ(st["compute_output"]["count"], 3);
+  EXPECT_GT(st["compute_infer"]["ns"].get<int64_t>(), 0);
+  EXPECT_GE(st["success"]["ns"].get<int64_t>(),
+            st["queue"]["ns"].get<int64_t>() + st["compute_infer"]["ns"].get<int64_t>())
+      << st;
+  ASSERT_EQ(m["batch_stats"].size(), 1u) << m;
+  EXPECT_EQ(m["batch_stats"][0]["batch_size"], 1);
+  EXPECT_EQ(m["batch_stats"][0]["compute_infer"], st["compute_infer"]);
+
+  auto [s4, all] = d_.call("GET", "/v2/models/stats");
+  ASSERT_EQ(s4, 200) << all;
+  std::vector<std::string> names;
+  for (const json& one : all["model_stats"]) names.push_back(one["name"]);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"alexa", "hey-jarvis", "hey-mycroft", "oww-embedding", "oww-mel", "silero-vad"}));
+  EXPECT_EQ(all["model_stats"][0]["inference_count"], 3);
+  EXPECT_EQ(all["model_stats"][1]["inference_count"], 0);  // the sensor's runs are not requests
+  EXPECT_EQ(d_.call("GET", "/v2/models/nope/stats").first, 404);
+  EXPECT_EQ(d_.call("GET", "/v2").second["extensions"],
+            json::array({"binary_tensor_data", "model_configuration", "model_repository", "statistics"}));
+}
+
+// The quickstart's alexa Model document, named alexa-solo: a model no pipeline names.
+std::string solo_model() {
   const std::string quickstart = file_contents(source_path("examples/quickstart.yaml"));
   const size_t at = quickstart.find("  name: alexa\n");
-  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(at, std::string::npos);
   const size_t begin = quickstart.rfind("apiVersion:", at);
   const size_t end = quickstart.find("\n---\n", at);
   std::string model = quickstart.substr(begin, end - begin);
   model.replace(model.find("name: alexa"), 11, "name: alexa-solo");
-  auto [status, applied] = d_.call("POST", "/v1/apply", model);
+  return model;
+}
+
+TEST_F(InferenceApiTest, AModelAppliedWithoutAPipelineIsServedOnRequest) {
+  auto [status, applied] = d_.call("POST", "/v1/apply", solo_model());
   ASSERT_EQ(status, 200) << applied;
   EXPECT_EQ(applied["models"]["loaded"], json::array({"alexa-solo"})) << applied;
   EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
@@ -201,6 +355,59 @@ TEST_F(InferenceApiTest, AModelAppliedWithoutAPipelineIsServedOnRequest) {
   auto [s4, gone] = post("/v2/models/alexa-solo/infer", body);
   EXPECT_EQ(s4, 404) << gone;
   EXPECT_EQ(post("/v2/models/alexa/infer", body).first, 200);
+}
+
+// Triton's model control: an applied model unloads (its document stays) and loads again; a model
+// that a pipeline runs does not unload; applying its document loads it again.
+TEST_F(InferenceApiTest, ModelsUnloadAndLoadAsTritonsModelControl) {
+  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_model()).first, 200);
+  const std::string body = infer_body(embeddings(5)).dump();
+  auto [s0, before] = post("/v2/models/alexa-solo/infer", body);
+  ASSERT_EQ(s0, 200) << before;
+
+  auto [s1, unloaded] = post("/v2/repository/models/alexa-solo/unload", "");
+  ASSERT_EQ(s1, 200) << unloaded;
+  EXPECT_EQ(unloaded, json::object());
+  const std::string why = "Model/alexa-solo is unloaded (POST /v2/repository/models/alexa-solo/load runs it again)";
+  EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready"),
+            std::make_pair(503, json{{"name", "alexa-solo"}, {"ready", false}, {"reason", why}}));
+  EXPECT_EQ(post("/v2/models/alexa-solo/infer", body), std::make_pair(503, json{{"error", why}}));
+  auto [s2, index] = post("/v2/repository/index", "");
+  EXPECT_THAT(index, ::testing::Contains(json::parse(
+                         R"({"name": "alexa-solo", "version": "0.1", "state": "UNAVAILABLE", "reason": "unloaded"})")));
+  EXPECT_EQ(post("/v2/repository/index", R"({"ready": true})").second.size(), 6u);
+  EXPECT_EQ(d_.call("GET", "/v1/documents/model/alexa-solo").first, 200);  // the document stays
+  EXPECT_EQ(d_.call("GET", "/v1/models/alexa-solo").first, 404);           // nothing runs
+  EXPECT_EQ(d_.call("GET", "/v2/health/ready").first, 200);
+  EXPECT_EQ(post("/v2/repository/models/alexa-solo/unload", R"({"parameters": {"unload_dependents": false}})").first,
+            200);  // already unloaded
+
+  // What cannot be unloaded or loaded, and why.
+  EXPECT_EQ(post("/v2/repository/models/alexa/unload", ""),
+            std::make_pair(400, json{{"error",
+                                      "Model/alexa is a step of Pipeline/voice: it runs while the pipeline does "
+                                      "(delete or change the pipeline first)"}}));
+  EXPECT_EQ(post("/v2/repository/models/nope/load", ""),
+            std::make_pair(404, json{{"error", "Model/nope is not applied"}}));
+  EXPECT_EQ(post("/v2/repository/models/alexa-solo/load", R"({"parameters": {"config": "{}"}})").first, 400);
+  EXPECT_EQ(post("/v2/repository/models/alexa-solo/load", "[1]").first, 400);
+  EXPECT_EQ(post("/v2/models/alexa/infer", body).first, 200);  // the pipeline's model runs on
+
+  auto [s3, loaded] = post("/v2/repository/models/alexa-solo/load", "");
+  ASSERT_EQ(s3, 200) << loaded;
+  EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
+  auto [s4, after] = post("/v2/models/alexa-solo/infer", body);
+  ASSERT_EQ(s4, 200) << after;
+  EXPECT_EQ(after["outputs"], before["outputs"]);
+
+  // Applying the document again loads an unloaded model; deleting it forgets that it was unloaded.
+  ASSERT_EQ(post("/v2/repository/models/alexa-solo/unload", "").first, 200);
+  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_model()).first, 200);
+  EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
+  ASSERT_EQ(post("/v2/repository/models/alexa-solo/unload", "").first, 200);
+  ASSERT_EQ(d_.call("DELETE", "/v1/documents/model/alexa-solo").first, 200);
+  EXPECT_EQ(post("/v2/models/alexa-solo/infer", body).first, 404);
+  EXPECT_EQ(post("/v2/repository/index", "").second.size(), 6u);
 }
 
 // 8 clients x 25 requests at once, while the voice pipeline runs from its recording: every request

@@ -390,6 +390,10 @@ TEST_F(ServeTest, TokensGuardWhatTheyMust) {
   EXPECT_EQ(d.call("POST", dry, doc, "0123456789abcdef-wrong").first, 401);
   EXPECT_EQ(d.call("POST", dry, doc, "0123456789abcdef-read").first, 403);
   EXPECT_EQ(d.call("PUT", "/v1/log-level", R"({"level": "debug"})", "0123456789abcdef-read").first, 403);
+  // Triton's model control changes what runs; inference and the repository index only read.
+  EXPECT_EQ(d.call("POST", "/v2/repository/models/alexa/unload", "", "0123456789abcdef-read").first, 403);
+  EXPECT_EQ(d.call("POST", "/v2/repository/models/alexa/load", "").first, 401);
+  EXPECT_EQ(d.call("POST", "/v2/repository/index", "", "0123456789abcdef-read").first, 200);
   auto [s2, ok] = d.call("POST", dry, doc, "0123456789abcdef-full");
   EXPECT_EQ(s2, 200) << ok.dump();
   EXPECT_EQ(ok["dryRun"], true);

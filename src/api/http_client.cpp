@@ -1,5 +1,8 @@
 #include "api/http_client.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -119,11 +122,13 @@ Result<HttpClient> HttpClient::create(ClientOptions options) {
 }
 
 Result<ClientResponse> HttpClient::request(const std::string& method, const std::string& target,
-                                           const std::string& body, const std::string& content_type) const {
+                                           const std::string& body, const std::string& content_type,
+                                           const std::map<std::string, std::string>& headers) const {
   try {
     Connection conn(tls_, options_);
     SENSIX_RETURN_IF_ERROR(conn.connect(host_, port_, options_.timeout));
     auto req = make_request(method, target, host_, options_.token, body, content_type);
+    for (const auto& [k, v] : headers) req.set(k, v);
     return conn.with_stream([&](auto& stream) -> Result<ClientResponse> {
       beast::error_code ec;
       http::write(stream, req, ec);
@@ -137,6 +142,11 @@ Result<ClientResponse> HttpClient::request(const std::string& method, const std:
       r.status = parser.get().result_int();
       r.content_type = std::string(parser.get()[http::field::content_type]);
       r.body = std::move(parser.get().body());
+      for (const auto& field : parser.get()) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        r.headers[name] = std::string(field.value());
+      }
       return r;
     });
   } catch (const std::exception& e) {

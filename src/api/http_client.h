@@ -26,6 +26,7 @@ struct ClientResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
 };
 
 struct SseEvent {
@@ -40,8 +41,10 @@ class HttpClient {
   static Result<HttpClient> create(ClientOptions options);
 
   // Unavailable when the server cannot be reached; otherwise the response, whatever its status.
+  // `headers` are sent besides the usual ones.
   Result<ClientResponse> request(const std::string& method, const std::string& target, const std::string& body = {},
-                                 const std::string& content_type = "application/json") const;
+                                 const std::string& content_type = "application/json",
+                                 const std::map<std::string, std::string>& headers = {}) const;
   // GETs `target` as a stream and calls `on_event` for each event until it returns false or the
   // server ends the stream (Ok), or the connection fails (Unavailable). A non-200 answer is
   // FailedPrecondition, with the answer in `error_response`.

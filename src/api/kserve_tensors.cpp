@@ -1,5 +1,6 @@
 #include "api/kserve_tensors.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -8,6 +9,8 @@
 #include <fmt/format.h>
 
 namespace sensix::api {
+
+static_assert(std::endian::native == std::endian::little, "binary tensors are little-endian");
 
 using json = nlohmann::json;
 
@@ -87,51 +90,77 @@ Result<DType> dtype_of_kserve(std::string_view name) {
   return InvalidArgument(fmt::format("\"{}\" is not a datatype (the engines take {})", name, taken));
 }
 
-Result<std::pair<std::string, Tensor>> tensor_from_json(const json& input) {
+Result<InputHeader> input_header(const json& input) {
   if (!input.is_object()) return InvalidArgument("each input must be an object with name, shape, datatype and data");
   const auto name_it = input.find("name");
   if (name_it == input.end() || !name_it->is_string() || name_it->get<std::string>().empty()) {
     return InvalidArgument("an input has no \"name\"");
   }
-  const std::string name = name_it->get<std::string>();
-  for (const char* key : {"shape", "datatype", "data"}) {
-    if (!input.contains(key)) return InvalidArgument(fmt::format("input \"{}\": \"{}\" is missing", name, key));
-  }
+  InputHeader h;
+  h.name = name_it->get<std::string>();
+  const std::string& name = h.name;
   for (const auto& [key, v] : input.items()) {
     if (key != "name" && key != "shape" && key != "datatype" && key != "data" && key != "parameters") {
       return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", name, key));
     }
   }
+  if (const auto p = input.find("parameters"); p != input.end()) {
+    if (!p->is_object()) return InvalidArgument(fmt::format("input \"{}\": \"parameters\" must be an object", name));
+    if (const auto b = p->find("binary_data_size"); b != p->end()) {
+      if (!b->is_number_integer() || b->get<int64_t>() < 0) {
+        return InvalidArgument(
+            fmt::format("input \"{}\": parameters.binary_data_size must be a non-negative integer, "
+                        "got {}",
+                        name, b->dump()));
+      }
+      h.binary_size = b->get<int64_t>();
+    }
+  }
+  for (const char* key : {"shape", "datatype"}) {
+    if (!input.contains(key)) return InvalidArgument(fmt::format("input \"{}\": \"{}\" is missing", name, key));
+  }
+  if (h.binary_size && input.contains("data")) {
+    return InvalidArgument(
+        fmt::format("input \"{}\": has both \"data\" and parameters.binary_data_size (one or the other)", name));
+  }
+  if (!h.binary_size && !input.contains("data")) {
+    return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing (or parameters.binary_data_size)", name));
+  }
   const json& shape_j = input["shape"];
-  Shape shape;
   if (!shape_j.is_array()) return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", name));
   for (const json& d : shape_j) {
     if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > (int64_t{1} << 31)) {
       return InvalidArgument(
           fmt::format("input \"{}\": \"shape\" must hold non-negative integers, got {}", name, shape_j.dump()));
     }
-    shape.push_back(d.get<int64_t>());
+    h.shape.push_back(d.get<int64_t>());
   }
   if (!input["datatype"].is_string())
     return InvalidArgument(fmt::format("input \"{}\": \"datatype\" must be a string", name));
   Result<DType> dt = dtype_of_kserve(input["datatype"].get<std::string>());
   if (!dt.ok()) return InvalidArgument(fmt::format("input \"{}\": {}", name, dt.status().message()));
-  const std::string dt_name(kserve_datatype(*dt));
+  h.dtype = *dt;
+  h.count = 1;
+  for (int64_t d : h.shape) {
+    h.count *= d;
+    if (h.count > (int64_t{1} << 31)) return InvalidArgument(fmt::format("input \"{}\": the shape is too large", name));
+  }
+  return h;
+}
+
+Result<Tensor> tensor_from_data(const InputHeader& h, const json& data) {
+  const std::string& name = h.name;
+  const std::string dt_name(kserve_datatype(h.dtype));
   std::vector<const json*> values;
-  if (!flatten(input["data"], &values)) {
+  if (!flatten(data, &values)) {
     return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
   }
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    count *= d;
-    if (count > (int64_t{1} << 31)) return InvalidArgument(fmt::format("input \"{}\": the shape is too large", name));
-  }
-  if (static_cast<int64_t>(values.size()) != count) {
+  if (static_cast<int64_t>(values.size()) != h.count) {
     return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
-                                       shape_to_string(shape), count, values.size()));
+                                       shape_to_string(h.shape), h.count, values.size()));
   }
-  Tensor t(*dt, shape);
-  switch (*dt) {
+  Tensor t(h.dtype, h.shape);
+  switch (h.dtype) {
     case DType::kBool: {
       auto dst = t.values<bool>();
       for (size_t i = 0; i < values.size(); ++i) {
@@ -154,17 +183,64 @@ Result<std::pair<std::string, Tensor>> tensor_from_json(const json& input) {
           return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, i, v.dump()));
         }
         const double d = v.get<double>();
-        if (*dt == DType::kFloat32) {
+        if (h.dtype == DType::kFloat32) {
           t.values<float>()[i] = static_cast<float>(d);
         } else {
-          const _Float16 h = static_cast<_Float16>(d);
-          std::memcpy(t.data() + i * sizeof(h), &h, sizeof(h));
+          const _Float16 f = static_cast<_Float16>(d);
+          std::memcpy(t.data() + i * sizeof(f), &f, sizeof(f));
         }
       }
       break;
     }
   }
-  return std::make_pair(name, std::move(t));
+  return t;
+}
+
+Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes) {
+  const uint64_t want = static_cast<uint64_t>(h.count) * dtype_size(h.dtype);
+  if (bytes.size() != want) {
+    return InvalidArgument(fmt::format("input \"{}\": shape {} of {} takes {} bytes, binary_data_size is {}", h.name,
+                                       shape_to_string(h.shape), kserve_datatype(h.dtype), want, bytes.size()));
+  }
+  Tensor t(h.dtype, h.shape);
+  if (h.dtype == DType::kBool) {
+    auto dst = t.values<bool>();
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      const auto b = static_cast<unsigned char>(bytes[i]);
+      if (b > 1) {
+        return InvalidArgument(
+            fmt::format("input \"{}\": byte {} is {}, not a BOOL (0 or 1)", h.name, i, static_cast<int>(b)));
+      }
+      dst[i] = b == 1;
+    }
+  } else if (!bytes.empty()) {
+    std::memcpy(t.data(), bytes.data(), bytes.size());  // little-endian on every target sensix builds for
+  }
+  return t;
+}
+
+Result<std::pair<std::string, Tensor>> tensor_from_json(const json& input) {
+  SENSIX_ASSIGN_OR_RETURN(InputHeader h, input_header(input));
+  if (h.binary_size) {
+    return InvalidArgument(fmt::format("input \"{}\": parameters.binary_data_size without binary data", h.name));
+  }
+  SENSIX_ASSIGN_OR_RETURN(Tensor t, tensor_from_data(h, input["data"]));
+  return std::make_pair(h.name, std::move(t));
+}
+
+json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + t.byte_size());
+  if (t.dtype() == DType::kBool) {
+    const auto src = t.values<bool>();
+    for (size_t i = 0; i < src.size(); ++i) (*out)[at + i] = src[i] ? 1 : 0;
+  } else if (t.byte_size() > 0) {
+    std::memcpy(out->data() + at, t.data(), t.byte_size());
+  }
+  return json{{"name", name},
+              {"shape", t.shape()},
+              {"datatype", kserve_datatype(t.dtype())},
+              {"parameters", {{"binary_data_size", t.byte_size()}}}};
 }
 
 json tensor_to_json(const std::string& name, const Tensor& t) {

@@ -1,5 +1,6 @@
 // KServe v2 / Open Inference Protocol tensors as JSON (docs/api.md, "Inference"): the protocol's
-// datatype names, and tensors to and from the JSON of a request's input and a response's output.
+// datatype names, and tensors to and from the JSON of a request's input and a response's output,
+// or Triton's binary tensor extension (the values as raw bytes after the JSON).
 //
 //   {"name": "x.1", "shape": [1, 16, 96], "datatype": "FP32", "data": [0.1, 0.2, ...]}
 //
@@ -28,11 +29,32 @@ std::string_view kserve_datatype(DType t);
 // that the protocol does not have), saying which are taken.
 Result<DType> dtype_of_kserve(std::string_view name);
 
-// A request's input tensor: name, shape (non-negative integers), datatype and data, whose count
-// must be the shape's element count and whose values must fit the datatype.
+// A request's input without its values: name, datatype, shape (non-negative integers) and element
+// count, and with Triton's binary tensor extension the size of its binary data
+// (`parameters.binary_data_size`; then it has no `data`).
+struct InputHeader {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  int64_t count = 0;
+  std::optional<int64_t> binary_size;
+};
+Result<InputHeader> input_header(const nlohmann::json& input);
+
+// The input's tensor from its `data`, whose count must be the shape's element count and whose
+// values must fit the datatype.
+Result<Tensor> tensor_from_data(const InputHeader& h, const nlohmann::json& data);
+// The input's tensor from its binary data: little-endian, row-major, no padding, a BOOL one byte
+// (0 or 1); exactly the shape's size in bytes.
+Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes);
+
+// A request's input tensor from its JSON (header and `data`).
 Result<std::pair<std::string, Tensor>> tensor_from_json(const nlohmann::json& input);
 
 // A response's output tensor (`data` flat, row-major).
 nlohmann::json tensor_to_json(const std::string& name, const Tensor& t);
+// A response's output as binary data: its bytes appended to `*out`, its JSON without `data` but
+// with `parameters.binary_data_size`.
+nlohmann::json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out);
 
 }  // namespace sensix::api

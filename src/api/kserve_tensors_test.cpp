@@ -97,5 +97,86 @@ TEST(KserveTensors, BadTensorsAreRefusedNamingTheInput) {
   }
 }
 
+// Triton's binary tensor extension: every datatype to raw bytes and back, the bytes being the
+// little-endian values (a BOOL one byte).
+TEST(KserveTensors, EveryDatatypeGoesToBinaryAndBackExactly) {
+  const json inputs[] = {
+      json::parse(R"({"name": "b", "shape": [2, 2], "datatype": "BOOL", "data": [true, false, false, true]})"),
+      json::parse(R"({"name": "i8", "shape": [3], "datatype": "INT8", "data": [-128, 0, 127]})"),
+      json::parse(R"({"name": "u8", "shape": [3], "datatype": "UINT8", "data": [0, 1, 255]})"),
+      json::parse(R"({"name": "i32", "shape": [2], "datatype": "INT32", "data": [-2147483648, 2147483647]})"),
+      json::parse(R"({"name": "i64", "shape": [1], "datatype": "INT64", "data": [-9223372036854775808]})"),
+      json::parse(R"({"name": "f16", "shape": [3], "datatype": "FP16", "data": [0.5, -2.0, 65504.0]})"),
+      json::parse(R"({"name": "f32", "shape": [1, 2], "datatype": "FP32", "data": [0.1, -1e-45]})"),
+      json::parse(R"({"name": "empty", "shape": [0, 3], "datatype": "FP32", "data": []})"),
+  };
+  std::string all;  // every tensor's bytes, one after the other, as in a body
+  for (const json& in : inputs) {
+    SCOPED_TRACE(in.dump());
+    auto t = tensor_from_json(in);
+    ASSERT_TRUE(t.ok()) << t.status();
+    std::string bytes = "prefix";
+    const json out = tensor_to_binary(t->first, t->second, &bytes);
+    EXPECT_EQ(out, (json{{"name", in["name"]},
+                         {"shape", in["shape"]},
+                         {"datatype", in["datatype"]},
+                         {"parameters", {{"binary_data_size", t->second.byte_size()}}}}));
+    ASSERT_EQ(bytes.size(), 6 + t->second.byte_size());
+    auto h = input_header(out);
+    ASSERT_TRUE(h.ok()) << h.status();
+    ASSERT_EQ(h->binary_size, static_cast<int64_t>(t->second.byte_size()));
+    auto back = tensor_from_binary(*h, std::string_view(bytes).substr(6));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->shape(), t->second.shape());
+    ASSERT_EQ(back->byte_size(), t->second.byte_size());
+    if (back->byte_size() > 0) {
+      EXPECT_EQ(std::memcmp(back->data(), t->second.data(), back->byte_size()), 0);
+    }
+    all += bytes.substr(6);
+  }
+  // The bytes are the protocol's: little-endian, a BOOL one byte of 0 or 1.
+  EXPECT_EQ(all.substr(0, 4), std::string("\x01\x00\x00\x01", 4));
+  EXPECT_EQ(all.substr(4, 3), std::string("\x80\x00\x7f", 3));
+  EXPECT_EQ(all.substr(10, 4), std::string("\x00\x00\x00\x80", 4));  // INT32 -2147483648
+}
+
+TEST(KserveTensors, BadBinaryTensorsAreRefusedNamingTheInput) {
+  auto header = [](const char* text) {
+    auto h = input_header(json::parse(text));
+    EXPECT_TRUE(h.ok()) << h.status();
+    return h.ok() ? *h : InputHeader{};
+  };
+  const InputHeader f32 = header(R"({"name": "x", "shape": [2, 3], "datatype": "FP32",
+                                     "parameters": {"binary_data_size": 24}})");
+  EXPECT_EQ(tensor_from_binary(f32, std::string(20, '\0')).status().message(),
+            "input \"x\": shape [2, 3] of FP32 takes 24 bytes, binary_data_size is 20");
+  const InputHeader b = header(R"({"name": "flags", "shape": [2], "datatype": "BOOL",
+                                   "parameters": {"binary_data_size": 2}})");
+  EXPECT_EQ(tensor_from_binary(b, std::string("\x01\x02", 2)).status().message(),
+            "input \"flags\": byte 1 is 2, not a BOOL (0 or 1)");
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": -8}})",
+       "input \"x\": parameters.binary_data_size must be a non-negative integer, got -8"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": "8"}})",
+       "input \"x\": parameters.binary_data_size must be a non-negative integer, got \"8\""},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "data": [1, 2], "parameters": {"binary_data_size": 8}})",
+       "input \"x\": has both \"data\" and parameters.binary_data_size (one or the other)"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "parameters": []})",
+       "input \"x\": \"parameters\" must be an object"},
+      {R"({"name": "x", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": 8}})",
+       "input \"x\": parameters.binary_data_size without binary data"},
+  };
+  for (const Case& c : cases) {
+    auto t = tensor_from_json(json::parse(c.json));
+    ASSERT_FALSE(t.ok()) << c.json;
+    EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << c.json;
+    EXPECT_EQ(t.status().message(), c.message) << c.json;
+  }
+}
+
 }  // namespace
 }  // namespace sensix::api

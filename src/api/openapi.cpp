@@ -1090,6 +1090,37 @@ constexpr const char kOpenApiJson[] = R"json({
         }
       }
     },
+    "/v2/models/stats": {
+      "get": {
+        "operationId": "getAllModelStatistics",
+        "summary": "Every model's request statistics",
+        "description": "Triton's statistics extension: each loaded model's requests since it was loaded.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Every loaded model, by name.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelStatisticsList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
     "/v2/models/{model}": {
       "get": {
         "operationId": "getModelMetadata",
@@ -1227,6 +1258,16 @@ constexpr const char kOpenApiJson[] = R"json({
             "schema": {
               "type": "string"
             }
+          },
+          {
+            "name": "Inference-Header-Content-Length",
+            "in": "header",
+            "required": false,
+            "description": "Triton's binary tensor extension: the length in bytes of the JSON at the start of the body; the inputs' binary data follows it.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
           }
         ],
         "requestBody": {
@@ -1235,6 +1276,13 @@ constexpr const char kOpenApiJson[] = R"json({
             "application/json": {
               "schema": {
                 "$ref": "#/components/schemas/InferenceRequest"
+              }
+            },
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary",
+                "description": "The request's JSON (InferenceRequest), Inference-Header-Content-Length bytes, then the binary data of the inputs with binary_data_size, in their order."
               }
             }
           }
@@ -1247,11 +1295,26 @@ constexpr const char kOpenApiJson[] = R"json({
                 "schema": {
                   "$ref": "#/components/schemas/InferenceResponse"
                 }
+              },
+              "application/octet-stream": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary",
+                  "description": "The response's JSON (InferenceResponse), as many bytes as the response's Inference-Header-Content-Length says, then the binary data of the outputs with binary_data_size, in their order."
+                }
+              }
+            },
+            "headers": {
+              "Inference-Header-Content-Length": {
+                "description": "With binary outputs: the length of the JSON at the start of the body.",
+                "schema": {
+                  "type": "integer"
+                }
               }
             }
           },
           "400": {
-            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model.",
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1284,6 +1347,110 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           }
         }
+      }
+    },
+    "/v2/models/{model}/stats": {
+      "get": {
+        "operationId": "getModelStatistics",
+        "summary": "A model's request statistics",
+        "description": "Triton's statistics extension: the model's requests since it was loaded.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelStatisticsList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v2/models/{model}/config": {
+      "get": {
+        "operationId": "getModelConfig",
+        "summary": "Model configuration",
+        "description": "Triton's model configuration extension: the model's tensors and scheduling.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The configuration.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelConfig"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
       }
     },
     "/v2/models/{model}/versions/{version}": {
@@ -1450,6 +1617,16 @@ constexpr const char kOpenApiJson[] = R"json({
             "schema": {
               "type": "string"
             }
+          },
+          {
+            "name": "Inference-Header-Content-Length",
+            "in": "header",
+            "required": false,
+            "description": "Triton's binary tensor extension: the length in bytes of the JSON at the start of the body; the inputs' binary data follows it.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
           }
         ],
         "requestBody": {
@@ -1458,6 +1635,13 @@ constexpr const char kOpenApiJson[] = R"json({
             "application/json": {
               "schema": {
                 "$ref": "#/components/schemas/InferenceRequest"
+              }
+            },
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary",
+                "description": "The request's JSON (InferenceRequest), Inference-Header-Content-Length bytes, then the binary data of the inputs with binary_data_size, in their order."
               }
             }
           }
@@ -1470,11 +1654,26 @@ constexpr const char kOpenApiJson[] = R"json({
                 "schema": {
                   "$ref": "#/components/schemas/InferenceResponse"
                 }
+              },
+              "application/octet-stream": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary",
+                  "description": "The response's JSON (InferenceResponse), as many bytes as the response's Inference-Header-Content-Length says, then the binary data of the outputs with binary_data_size, in their order."
+                }
+              }
+            },
+            "headers": {
+              "Inference-Header-Content-Length": {
+                "description": "With binary outputs: the length of the JSON at the start of the body.",
+                "schema": {
+                  "type": "integer"
+                }
               }
             }
           },
           "400": {
-            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model.",
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1509,11 +1708,133 @@ constexpr const char kOpenApiJson[] = R"json({
         }
       }
     },
+    "/v2/models/{model}/versions/{version}/stats": {
+      "get": {
+        "operationId": "getModelStatisticsVersion",
+        "summary": "A model version's request statistics",
+        "description": "Triton's statistics extension, for the version the model runs.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelStatisticsList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "version",
+            "in": "path",
+            "required": true,
+            "description": "The model's version: its document's spec.version, \"1\" when it has none.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v2/models/{model}/versions/{version}/config": {
+      "get": {
+        "operationId": "getModelConfigVersion",
+        "summary": "Model configuration of a version",
+        "description": "Triton's model configuration extension, for the version the model runs.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The configuration.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelConfig"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "No such model loaded, or not that version.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "version",
+            "in": "path",
+            "required": true,
+            "description": "The model's version: its document's spec.version, \"1\" when it has none.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
     "/v2/repository/index": {
       "post": {
         "operationId": "getRepositoryIndex",
         "summary": "Repository index",
-        "description": "Every model of the running set with its version and state (READY, LOADING, UNLOADING, UNAVAILABLE, with the reason when not ready), as Triton's repository index. A body `{\"ready\": true}` keeps only the ready ones.",
+        "description": "Every applied model with its version and state (READY, LOADING, UNLOADING, UNAVAILABLE, with the reason when not ready; an unloaded model is UNAVAILABLE with the reason \"unloaded\"), as Triton's repository index. A body `{\"ready\": true}` keeps only the ready ones.",
         "tags": [
           "Inference"
         ],
@@ -1565,6 +1886,170 @@ constexpr const char kOpenApiJson[] = R"json({
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
+    "/v2/repository/models/{model}/load": {
+      "post": {
+        "operationId": "loadModel",
+        "summary": "Load a model",
+        "description": "Triton's model control: an applied model that was unloaded runs again (loaded and warmed up from its stored document). Not stored: a restart loads every applied model anyway.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "description": "Empty, or {} (a model loads from its applied document: no parameters are taken).",
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "parameters": {
+                    "type": "object"
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Done (also when it was so already): an empty object.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": false
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A body with parameters, or the model did not load (the reason).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No Model document of that name is applied.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v2/repository/models/{model}/unload": {
+      "post": {
+        "operationId": "unloadModel",
+        "summary": "Unload a model",
+        "description": "Triton's model control: the model stops running and takes no requests; its document stays applied and stored. A model that a Pipeline names is not unloaded. Not stored: a restart, applying the Model document again, or applying a Pipeline that names it loads it again.",
+        "tags": [
+          "Inference"
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "model",
+            "in": "path",
+            "required": true,
+            "description": "The model's name (its document's metadata.name).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "description": "Empty, or {\"parameters\": {\"unload_dependents\": true|false}} (sensix models have no dependents).",
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "parameters": {
+                    "type": "object"
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Done (also when it was so already): an empty object.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": false
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A Pipeline names the model, or a body parameter other than unload_dependents.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No Model document of that name is applied.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InferenceError"
+                }
+              }
+            }
           }
         }
       }
@@ -3338,16 +3823,23 @@ constexpr const char kOpenApiJson[] = R"json({
             "items": {}
           },
           "parameters": {
-            "type": "object"
+            "type": "object",
+            "properties": {
+              "binary_data_size": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The tensor's values are this many bytes of the binary data after the JSON (little-endian, row-major, a BOOL one byte), in place of `data`."
+              }
+            }
           }
         },
         "required": [
           "name",
           "shape",
-          "datatype",
-          "data"
+          "datatype"
         ],
-        "additionalProperties": false
+        "additionalProperties": false,
+        "description": "A tensor: its values in `data`, or (Triton's binary tensor extension) as raw bytes after the JSON, with parameters.binary_data_size."
       },
       "InferenceRequest": {
         "type": "object",
@@ -3363,6 +3855,10 @@ constexpr const char kOpenApiJson[] = R"json({
                 "type": "integer",
                 "minimum": 1,
                 "description": "Microseconds to wait for the answer (default 30 s)."
+              },
+              "binary_data_output": {
+                "type": "boolean",
+                "description": "Return every output as binary data (Triton's binary tensor extension)."
               }
             },
             "additionalProperties": false
@@ -3383,12 +3879,20 @@ constexpr const char kOpenApiJson[] = R"json({
                   "type": "string"
                 },
                 "parameters": {
-                  "type": "object"
+                  "type": "object",
+                  "properties": {
+                    "binary_data": {
+                      "type": "boolean",
+                      "description": "Return this output as binary data (or not), whatever binary_data_output says."
+                    }
+                  },
+                  "additionalProperties": false
                 }
               },
               "required": [
                 "name"
-              ]
+              ],
+              "additionalProperties": false
             }
           }
         },
@@ -3449,6 +3953,272 @@ constexpr const char kOpenApiJson[] = R"json({
           "name",
           "version",
           "state"
+        ],
+        "additionalProperties": false
+      },
+      "CountNs": {
+        "type": "object",
+        "properties": {
+          "count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "ns": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "count",
+          "ns"
+        ],
+        "additionalProperties": false
+      },
+      "ModelStatistics": {
+        "type": "object",
+        "description": "A model's requests since it was loaded, in Triton's statistics shape (its sensor streams' runs are in GET /v1/models/{name}). Each request is one engine run of batch size 1. success and fail: arrival to answer; queue: submitted to its run's start; compute_input: checking the inputs; compute_infer: the engine run; compute_output: naming the outputs. sensix.refused and sensix.timed_out are of the failures.",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          },
+          "last_inference": {
+            "type": "integer",
+            "description": "Milliseconds since the epoch of the last answer; 0: none yet."
+          },
+          "inference_count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "execution_count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "inference_stats": {
+            "type": "object",
+            "properties": {
+              "success": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "fail": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "queue": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "compute_input": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "compute_infer": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "compute_output": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "cache_hit": {
+                "$ref": "#/components/schemas/CountNs"
+              },
+              "cache_miss": {
+                "$ref": "#/components/schemas/CountNs"
+              }
+            },
+            "required": [
+              "success",
+              "fail",
+              "queue",
+              "compute_input",
+              "compute_infer",
+              "compute_output",
+              "cache_hit",
+              "cache_miss"
+            ],
+            "additionalProperties": false
+          },
+          "batch_stats": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "batch_size": {
+                  "type": "integer"
+                },
+                "compute_input": {
+                  "$ref": "#/components/schemas/CountNs"
+                },
+                "compute_infer": {
+                  "$ref": "#/components/schemas/CountNs"
+                },
+                "compute_output": {
+                  "$ref": "#/components/schemas/CountNs"
+                }
+              },
+              "required": [
+                "batch_size",
+                "compute_input",
+                "compute_infer",
+                "compute_output"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "memory_usage": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "sensix": {
+            "type": "object",
+            "properties": {
+              "refused": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "timed_out": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "required": [
+              "refused",
+              "timed_out"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "name",
+          "version",
+          "last_inference",
+          "inference_count",
+          "execution_count",
+          "inference_stats",
+          "batch_stats",
+          "memory_usage",
+          "sensix"
+        ],
+        "additionalProperties": false
+      },
+      "ModelStatisticsList": {
+        "type": "object",
+        "properties": {
+          "model_stats": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ModelStatistics"
+            }
+          }
+        },
+        "required": [
+          "model_stats"
+        ],
+        "additionalProperties": false
+      },
+      "ModelConfigTensor": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "data_type": {
+            "type": "string",
+            "examples": [
+              "TYPE_FP32"
+            ]
+          },
+          "dims": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            }
+          }
+        },
+        "required": [
+          "name",
+          "data_type",
+          "dims"
+        ],
+        "additionalProperties": false
+      },
+      "ModelConfig": {
+        "type": "object",
+        "description": "The model in Triton's configuration shape. max_batch_size is 0: requests run one at a time and the dims include the batch dimension. parameters: priority (spec.scheduling.priority), objective_us (spec.scheduling.latency, when set) and stateful (why plain requests are refused, for a model with a state input).",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "platform": {
+            "type": "string"
+          },
+          "backend": {
+            "type": "string"
+          },
+          "version_policy": {
+            "type": "object",
+            "properties": {
+              "specific": {
+                "type": "object",
+                "properties": {
+                  "versions": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "required": [
+                  "versions"
+                ],
+                "additionalProperties": false
+              }
+            },
+            "required": [
+              "specific"
+            ],
+            "additionalProperties": false
+          },
+          "max_batch_size": {
+            "type": "integer"
+          },
+          "input": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ModelConfigTensor"
+            }
+          },
+          "output": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ModelConfigTensor"
+            }
+          },
+          "parameters": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "properties": {
+                "string_value": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "string_value"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "name",
+          "platform",
+          "backend",
+          "version_policy",
+          "max_batch_size",
+          "input",
+          "output",
+          "parameters"
         ],
         "additionalProperties": false
       }

@@ -119,8 +119,15 @@ Status Controller::restore() {
   return Status::Ok();
 }
 
+DocumentSet Controller::running_of(const DocumentSet& desired, const std::set<std::string>& unloaded) {
+  if (unloaded.empty()) return desired;
+  DocumentSet out = desired;
+  std::erase_if(out.models, [&](const ModelDoc& m) { return unloaded.count(m.metadata.name) > 0; });
+  return out;
+}
+
 Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
-                                         std::string_view summary, bool dry_run) {
+                                         std::string_view summary, bool dry_run, std::set<std::string> unloaded) {
   {
     std::lock_guard<std::mutex> state(state_mu_);
     if (stopped_) return Unavailable("the daemon is stopping");
@@ -131,14 +138,14 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
     applying_.clear();
   };
   ControlResult out;
-  Result<ApplyResult> applied = runtime_->apply(desired, dry_run);
+  Result<ApplyResult> applied = runtime_->apply(running_of(desired, unloaded), dry_run);
   if (!applied.ok()) {
     // A failure after the runtime began to change (a graph or a sensor that would not start: "applied
     // in part") leaves it between the two sets: it goes back to the stored one.
     DocumentSet previous;
     {
       std::lock_guard<std::mutex> state(state_mu_);
-      previous = desired_;
+      previous = running_of(desired_, unloaded_);
     }
     if (!dry_run && diff_documents(runtime_->documents(), previous).any_change()) {
       Result<ApplyResult> back = runtime_->apply(previous);
@@ -149,13 +156,13 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   }
   out.apply = std::move(applied).value();
   if (dry_run) return out;
-  Result<CommitResult> committed = store_->commit(changes, summary);
+  Result<CommitResult> committed = changes.empty() ? CommitResult{} : store_->commit(changes, summary);
   if (!committed.ok()) {
     // The store did not take it: what runs goes back to what is stored.
     DocumentSet previous;
     {
       std::lock_guard<std::mutex> state(state_mu_);
-      previous = desired_;
+      previous = running_of(desired_, unloaded_);
     }
     Result<ApplyResult> back = runtime_->apply(previous);
     if (!back.ok()) spdlog::error("apply: going back after a failed commit failed too: {}", back.status().message());
@@ -166,6 +173,7 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   if (options_.on_change) options_.on_change(desired);
   std::lock_guard<std::mutex> state(state_mu_);
   desired_ = desired;
+  unloaded_ = std::move(unloaded);
   applying_.clear();
   restore_error_.clear();  // the set that runs now is the stored one
   return out;
@@ -184,7 +192,19 @@ Result<ControlResult> Controller::apply(std::string_view text, std::string_view 
   std::vector<DocumentChange> changes = puts_of(merged.parsed);
   std::string names;
   for (const auto& c : changes) names += (names.empty() ? "" : ", ") + c.kind + "/" + c.name;
-  SENSIX_ASSIGN_OR_RETURN(ControlResult out, commit(merged.merged, changes, "apply " + names, dry_run));
+  // An applied Model document runs, and so does every model an applied Pipeline names: they are
+  // loaded again if they were unloaded.
+  std::set<std::string> unloaded;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    unloaded = unloaded_;
+  }
+  for (const auto& m : merged.parsed.models) unloaded.erase(m.metadata.name);
+  for (const auto& p : merged.parsed.pipelines) {
+    for (const auto& step : p.spec.steps) unloaded.erase(step.model);
+  }
+  SENSIX_ASSIGN_OR_RETURN(ControlResult out,
+                          commit(merged.merged, changes, "apply " + names, dry_run, std::move(unloaded)));
   for (const auto& c : changes) {
     if (dry_run) {
       out.documents.push_back({c.kind, c.name, *c.text, "", 0, 0, ""});
@@ -217,9 +237,63 @@ Result<ControlResult> Controller::remove(std::string_view kind_in, std::string_v
         fmt::format("{}/{} is still used; delete or change what uses it first:\n{}", kind, name, refs.message()));
   }
   std::vector<DocumentChange> changes{{kind, std::string(name), std::nullopt}};
-  SENSIX_ASSIGN_OR_RETURN(ControlResult out,
-                          commit(desired, changes, fmt::format("delete {}/{}", kind, name), dry_run));
+  std::set<std::string> unloaded;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    unloaded = unloaded_;
+  }
+  if (kind == "Model") unloaded.erase(std::string(name));
+  SENSIX_ASSIGN_OR_RETURN(ControlResult out, commit(desired, changes, fmt::format("delete {}/{}", kind, name), dry_run,
+                                                    std::move(unloaded)));
   return out;
+}
+
+Status Controller::unload(std::string_view model) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  DocumentSet desired;
+  std::set<std::string> unloaded;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    desired = desired_;
+    unloaded = unloaded_;
+  }
+  if (desired.find_model(model) == nullptr) return NotFound(fmt::format("Model/{} is not applied", model));
+  for (const auto& p : desired.pipelines) {
+    for (const auto& step : p.spec.steps) {
+      if (step.model == model) {
+        return FailedPrecondition(
+            fmt::format("Model/{} is a step of Pipeline/{}: it runs while the pipeline does "
+                        "(delete or change the pipeline first)",
+                        model, p.metadata.name));
+      }
+    }
+  }
+  if (!unloaded.insert(std::string(model)).second) return Status::Ok();
+  return commit(desired, {}, fmt::format("unload Model/{}", model), false, std::move(unloaded)).status();
+}
+
+Status Controller::load(std::string_view model) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  DocumentSet desired;
+  std::set<std::string> unloaded;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    desired = desired_;
+    unloaded = unloaded_;
+  }
+  if (desired.find_model(model) == nullptr) return NotFound(fmt::format("Model/{} is not applied", model));
+  if (unloaded.erase(std::string(model)) == 0) return Status::Ok();
+  return commit(desired, {}, fmt::format("load Model/{}", model), false, std::move(unloaded)).status();
+}
+
+DocumentSet Controller::applied() const {
+  std::lock_guard<std::mutex> state(state_mu_);
+  return desired_;
+}
+
+std::vector<std::string> Controller::unloaded() const {
+  std::lock_guard<std::mutex> state(state_mu_);
+  return {unloaded_.begin(), unloaded_.end()};
 }
 
 Readiness Controller::readiness() const {

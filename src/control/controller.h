@@ -14,6 +14,10 @@
 //   restore()     at start: the stored set, applied to the empty runtime. A stored set that no
 //                 longer runs (a model file gone) leaves the store as it is and the daemon not
 //                 ready, with the reason; a later apply that fixes it makes it ready.
+//   unload(name) / load(name)  Triton's model control: an applied Model stops running (its
+//                 document stays stored; a Model that a Pipeline names cannot), or runs again. Not
+//                 stored: a restart loads every applied model, and applying a Model document (or a
+//                 Pipeline that names it) loads it again.
 //
 // Errors: InvalidArgument (a document or field, named), NotFound (no such document),
 // FailedPrecondition (a conflict: still referenced, or the device cannot change while running),
@@ -26,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +86,13 @@ class Controller {
   void set_starting(std::string reason);
   Result<ControlResult> apply(std::string_view text, std::string_view label, bool dry_run, bool confine = true);
   Result<ControlResult> remove(std::string_view kind, std::string_view name, bool dry_run);
+  // NotFound: no such Model document applied. unload: FailedPrecondition while a Pipeline names it;
+  // a model unloaded already is Ok. load: the runtime's error when it does not load (it stays
+  // unloaded).
+  Status unload(std::string_view model);
+  Status load(std::string_view model);
+  // The applied models that do not run (unload()), sorted.
+  std::vector<std::string> unloaded() const;
 
   Result<std::vector<StoredDocument>> documents() const { return store_->documents(); }
   Result<StoredDocument> document(std::string_view kind, std::string_view name) const {
@@ -89,6 +101,8 @@ class Controller {
   Result<int64_t> revision() const { return store_->revision(); }
   Result<std::vector<Revision>> revisions() const { return store_->revisions(); }
   DocumentSet running() const { return runtime_->documents(); }
+  // The applied documents (what is stored, once restored), unloaded models included.
+  DocumentSet applied() const;
   RuntimeStats stats() const { return runtime_->stats(); }
   // Inference on request for the running models (runtime/request_tasks.h).
   RequestTasks& requests() { return runtime_->requests(); }
@@ -102,14 +116,17 @@ class Controller {
   Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store, std::unique_ptr<Runtime> runtime);
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
-                               std::string_view summary, bool dry_run);
+                               std::string_view summary, bool dry_run, std::set<std::string> unloaded);
+  // What the runtime runs of `desired`: every document but the unloaded models.
+  static DocumentSet running_of(const DocumentSet& desired, const std::set<std::string>& unloaded);
 
   ControllerOptions options_;
   std::unique_ptr<DocumentStore> store_;
   std::unique_ptr<Runtime> runtime_;
   std::mutex apply_mu_;
   mutable std::mutex state_mu_;
-  DocumentSet desired_;  // what runs (and is stored, once restored)
+  DocumentSet desired_;             // what is stored (once restored): what runs, but for unloaded_
+  std::set<std::string> unloaded_;  // applied models not running (unload()); not stored
   bool restoring_ = true;
   std::string restore_error_;  // the stored set does not run: why
   std::string applying_;       // an apply in progress: what it does

@@ -11,21 +11,45 @@
 namespace sensix {
 
 // One request in the scheduler's queue. The scheduler drops inputs it does not run (overload, a
-// full queue, a removed task) by destroying their payload: then the destructor answers.
+// full queue, a removed task) by destroying their payload: then the destructor answers. The first
+// answer counts in the model's request statistics; later ones (after a timeout) are ignored.
 struct RequestTasks::Call {
   Tensor data;
   std::promise<Result<std::vector<NamedTensor>>> promise;
   std::atomic<bool> answered{false};
   std::string model;
+  std::weak_ptr<Entry> entry;
+  Env* env = nullptr;
+  TimePoint arrived{};
+  TimePoint submitted{};
 
-  void answer(Result<std::vector<NamedTensor>> r) {
-    if (!answered.exchange(true)) promise.set_value(std::move(r));
+  // False when the request was answered already.
+  bool answer(Result<std::vector<NamedTensor>> r, bool refused = false) {
+    if (answered.exchange(true)) return false;
+    if (auto e = entry.lock()) record(*e, env, arrived, r.ok(), refused, false);
+    promise.set_value(std::move(r));
+    return true;
   }
   ~Call() {
-    answer(
-        Unavailable(fmt::format("Model/{}: the request was not run: refused under overload (its priority class "
-                                "is congested, or its queue was full), or the model was unloaded",
-                                model)));
+    answer(Unavailable(fmt::format("Model/{}: the request was not run: refused under overload (its priority class "
+                                   "is congested, or its queue was full), or the model was unloaded",
+                                   model)),
+           true);
+  }
+
+  static void record(Entry& e, Env* env, TimePoint arrived, bool ok, bool refused, bool timed_out) {
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env->now() - arrived).count();
+    std::lock_guard<std::mutex> lock(e.stats_mu);
+    if (ok) {
+      e.stats.success.add(ns);
+      ++e.stats.inferences;
+      e.stats.last_inference_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(env->wall_now().time_since_epoch()).count();
+    } else {
+      e.stats.fail.add(ns);
+      e.stats.refused += refused ? 1 : 0;
+      e.stats.timed_out += timed_out ? 1 : 0;
+    }
   }
 };
 
@@ -121,6 +145,8 @@ Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
     s.outputs.push_back(TensorSignature{m.spec().outputs[o].name, info.dtype, info.shape});
   }
   s.stateful = it->second->stateful;
+  s.priority = m.spec().scheduling.priority;
+  s.objective_ns = m.spec().scheduling.latency_ns;
   return s;
 }
 
@@ -171,27 +197,73 @@ Status RequestTasks::ready(const std::string& model) const {
   return ready_locked(model).status();
 }
 
+Result<RequestStats> RequestTasks::stats(const std::string& model) const {
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(model);
+    if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
+    e = it->second;
+  }
+  std::lock_guard<std::mutex> lock(e->stats_mu);
+  return e->stats;
+}
+
+void RequestTasks::failed(const std::string& model, TimePoint arrived) {
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(model);
+    if (it == entries_.end()) return;
+    e = it->second;
+  }
+  Call::record(*e, env_, arrived, false, false, false);
+}
+
 Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, std::vector<NamedTensor> inputs,
                                                      std::chrono::nanoseconds timeout) {
+  const TimePoint arrived = env_->now();
   auto call = std::make_shared<Call>();
   call->model = model;
+  call->env = env_;
+  call->arrived = arrived;
   std::future<Result<std::vector<NamedTensor>>> answer = call->promise.get_future();
   int task = -1;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Unavailable("the runtime is stopping");
-    SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
-    SENSIX_ASSIGN_OR_RETURN(call->data, check_locked(*e, std::move(inputs)));
-    task = e->task;
+    auto it = entries_.find(model);
+    if (it != entries_.end()) call->entry = it->second;
+    Result<Tensor> data = [&]() -> Result<Tensor> {
+      SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
+      return check_locked(*e, std::move(inputs));
+    }();
+    if (!data.ok()) {
+      if (it != entries_.end()) Call::record(*it->second, env_, arrived, false, false, false);
+      call->answered = true;  // counted here; its destructor answers no one
+      return data.status();
+    }
+    call->data = std::move(*data);
+    task = it->second->task;
+    std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
+    it->second->stats.compute_input.add(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count());
   }
   TaskInput in;
   in.captured = env_->now();
+  call->submitted = in.captured;
   in.payload = call;
+  std::weak_ptr<Call> pending = call;
   call.reset();  // the scheduler holds the only reference: dropping the input answers it
   scheduler_->submit(task, std::move(in));
   if (answer.wait_for(timeout) != std::future_status::ready) {
-    return Unavailable(fmt::format("Model/{}: no answer within {} ms", model,
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+    // Still queued or running: answered here, as timed out (a later answer is ignored), unless the
+    // answer came in the meantime.
+    if (auto c = pending.lock(); c && !c->answered.exchange(true)) {
+      if (auto e = c->entry.lock()) Call::record(*e, env_, arrived, false, false, true);
+      return Unavailable(fmt::format("Model/{}: no answer within {} ms", model,
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+    }
   }
   return answer.get();
 }
@@ -199,19 +271,33 @@ Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, s
 void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch) {
   ModelInstance& m = *entry->model;
   const int session = entry->session_of.at(static_cast<size_t>(accelerator));
+  auto ns = [](TimePoint a, TimePoint b) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+  };
   for (TaskInput& in : batch) {
     auto* call = std::any_cast<std::shared_ptr<Call>>(&in.payload);
     if (call == nullptr || *call == nullptr) continue;
+    const TimePoint start = env_->now();
     Result<std::vector<Tensor>> out = m.run((*call)->data, {}, session);
+    const TimePoint ran = env_->now();
+    std::vector<NamedTensor> named;
+    if (out.ok()) {
+      named.reserve(out->size());
+      for (size_t o = 0; o < out->size(); ++o)
+        named.push_back(NamedTensor{m.spec().outputs[o].name, std::move((*out)[o])});
+    }
+    {
+      std::lock_guard<std::mutex> lock(entry->stats_mu);
+      entry->stats.queue.add(ns((*call)->submitted, start));
+      entry->stats.compute_infer.add(ns(start, ran));
+      ++entry->stats.executions;
+      if (out.ok()) entry->stats.compute_output.add(ns(ran, env_->now()));
+    }
     if (!out.ok()) {
       (*call)->answer(out.status());
-      continue;
+    } else {
+      (*call)->answer(std::move(named));
     }
-    std::vector<NamedTensor> named;
-    named.reserve(out->size());
-    for (size_t o = 0; o < out->size(); ++o)
-      named.push_back(NamedTensor{m.spec().outputs[o].name, std::move((*out)[o])});
-    (*call)->answer(std::move(named));
   }
 }
 

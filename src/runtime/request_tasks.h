@@ -48,9 +48,34 @@ struct ModelSignature {
   std::string model;
   std::string version;
   std::string engine;
-  std::vector<TensorSignature> inputs;   // what a request gives: the data input
-  std::vector<TensorSignature> outputs;  // the declared outputs
-  std::string stateful;                  // non-empty: why plain requests are refused
+  std::vector<TensorSignature> inputs;    // what a request gives: the data input
+  std::vector<TensorSignature> outputs;   // the declared outputs
+  std::string stateful;                   // non-empty: why plain requests are refused
+  Priority priority = Priority::kNormal;  // the model's scheduling class (spec.scheduling.priority)
+  int64_t objective_ns = 0;               // spec.scheduling.latency; 0 = none
+};
+
+// A count and the total time of what it counts.
+struct CountNs {
+  uint64_t count = 0;
+  int64_t ns = 0;
+  void add(int64_t d) { ++count, ns += d; }
+};
+
+// The requests a model answered since it was loaded (its sensor streams' runs are not here: they
+// are in the runtime's statistics). Each request is one engine run of batch size 1.
+struct RequestStats {
+  uint64_t inferences = 0;        // requests answered with outputs
+  uint64_t executions = 0;        // engine runs for requests
+  int64_t last_inference_ms = 0;  // wall clock (ms since the epoch) of the last answer; 0: none yet
+  CountNs success;                // arrival -> answer, of the requests answered with outputs
+  CountNs fail;                   // arrival -> answer, of the others (bad input, refused, failed, timed out)
+  CountNs queue;                  // submit -> the start of its run
+  CountNs compute_input;          // checking the inputs against the model
+  CountNs compute_infer;          // the engine run (with its input and output copies)
+  CountNs compute_output;         // naming the outputs for the answer
+  uint64_t refused = 0;           // of `fail`: refused under overload, or left in the queue at unload
+  uint64_t timed_out = 0;         // of `fail`: no answer within the request's timeout
 };
 
 class RequestTasks {
@@ -84,6 +109,13 @@ class RequestTasks {
   // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.
   Status ready(const std::string& model) const;
 
+  // NotFound for a model that does not take requests.
+  Result<RequestStats> stats(const std::string& model) const;
+  // Counts a request that failed before infer() (a malformed body, say) in the model's `fail`,
+  // from `arrived` (now(): the clock the statistics use). No-op for an unknown model.
+  void failed(const std::string& model, TimePoint arrived);
+  TimePoint now() const { return env_->now(); }
+
  private:
   struct Call;
   struct Entry {
@@ -91,6 +123,8 @@ class RequestTasks {
     int task = -1;
     std::vector<int> session_of;  // per accelerator of the scheduler's plan
     std::string stateful;         // why plain requests are refused (a state input), or empty
+    mutable std::mutex stats_mu;
+    RequestStats stats;  // guarded by stats_mu
   };
   // ready() with mu_ held: the entry, or why not.
   Result<const Entry*> ready_locked(const std::string& model) const;
