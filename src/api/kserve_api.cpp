@@ -140,8 +140,10 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
                                          "binary tensors need Inference-Header-Content-Length",
                                          type));
   }
-  json body = json::parse(header, nullptr, false);
-  if (body.is_discarded()) return kserve_error(400, "the request body is not valid JSON");
+  // simdjson reads the inputs' data (the bulk of a JSON request) several times faster than nlohmann.
+  Result<JsonRequest> parsed = JsonRequest::parse(header);
+  if (!parsed.ok()) return kserve_status(parsed.status());
+  const json& body = parsed->json();
   if (!body.is_object()) return kserve_error(400, "the request body must be a JSON object with \"inputs\"");
   for (const auto& [key, v] : body.items()) {
     if (key != "id" && key != "parameters" && key != "inputs" && key != "outputs") {
@@ -178,7 +180,8 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
   }
   std::vector<NamedTensor> inputs;
   size_t offset = 0;  // into `binary`
-  for (const json& in : body["inputs"]) {
+  for (size_t i = 0; i < body["inputs"].size(); ++i) {
+    const json& in = body["inputs"][i];
     // The model's own words about its input's datatype first (in the protocol's names), then the
     // tensor itself.
     if (in.is_object() && in.contains("name") && in.contains("datatype") && in["datatype"].is_string()) {
@@ -192,7 +195,7 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
     Result<InputHeader> h = input_header(in);
     if (!h.ok()) return kserve_status(h.status());
     Result<Tensor> t = [&]() -> Result<Tensor> {
-      if (!h->binary_size) return tensor_from_data(*h, in["data"]);
+      if (!h->binary_size) return parsed->tensor(i, *h);
       if (!has_binary) {
         return InvalidArgument(
             fmt::format("input \"{}\": parameters.binary_data_size, but the request has no "

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include <simdjson.h>
 #include <fmt/format.h>
 
 namespace sensix::api {
@@ -263,6 +264,180 @@ json tensor_to_json(const std::string& name, const Tensor& t) {
   }
   return json{
       {"name", name}, {"shape", t.shape()}, {"datatype", kserve_datatype(t.dtype())}, {"data", std::move(data)}};
+}
+
+namespace {
+
+namespace dom = simdjson::dom;
+
+json to_nlohmann(dom::element e) {
+  switch (e.type()) {
+    case dom::element_type::ARRAY: {
+      json a = json::array();
+      for (dom::element x : dom::array(e)) a.push_back(to_nlohmann(x));
+      return a;
+    }
+    case dom::element_type::OBJECT: {
+      json o = json::object();
+      for (dom::key_value_pair kv : dom::object(e)) o[std::string(kv.key)] = to_nlohmann(kv.value);
+      return o;
+    }
+    case dom::element_type::INT64: return json(int64_t(e));
+    case dom::element_type::UINT64: return json(uint64_t(e));
+    case dom::element_type::DOUBLE: return json(double(e));
+    case dom::element_type::STRING: return json(std::string(std::string_view(e)));
+    case dom::element_type::BOOL: return json(bool(e));
+    case dom::element_type::NULL_VALUE: return json(nullptr);
+  }
+  return json(nullptr);
+}
+
+// The request as nlohmann JSON, each input's `data` null and kept in `*data` (one per input).
+json request_to_nlohmann(dom::element root, std::vector<std::optional<dom::element>>* data) {
+  if (!root.is_object()) return to_nlohmann(root);
+  json o = json::object();
+  for (dom::key_value_pair kv : dom::object(root)) {
+    if (kv.key != "inputs" || !kv.value.is_array()) {
+      o[std::string(kv.key)] = to_nlohmann(kv.value);
+      continue;
+    }
+    data->clear();  // a repeated "inputs": the last one counts, as in nlohmann's parser
+    json inputs = json::array();
+    for (dom::element x : dom::array(kv.value)) {
+      data->emplace_back();
+      if (!x.is_object()) {
+        inputs.push_back(to_nlohmann(x));
+        continue;
+      }
+      json in = json::object();
+      for (dom::key_value_pair f : dom::object(x)) {
+        if (f.key == "data") {
+          data->back() = f.value;
+          in["data"] = nullptr;
+        } else {
+          in[std::string(f.key)] = to_nlohmann(f.value);
+        }
+      }
+      inputs.push_back(std::move(in));
+    }
+    o["inputs"] = std::move(inputs);
+  }
+  return o;
+}
+
+bool flatten(dom::element e, std::vector<dom::element>* out) {
+  if (e.is_array()) {
+    for (dom::element x : dom::array(e)) {
+      if (!flatten(x, out)) return false;
+    }
+    return true;
+  }
+  if (!e.is_number() && !e.is_bool()) return false;
+  out->push_back(e);
+  return true;
+}
+
+template <typename T>
+Status fill_integers(const std::string& name, std::string_view dt, const std::vector<dom::element>& values, Tensor* t) {
+  auto dst = t->values<T>();
+  for (size_t i = 0; i < values.size(); ++i) {
+    const dom::element v = values[i];
+    if (v.is_int64()) {
+      const int64_t x = int64_t(v);
+      if (x >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+          x <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
+        dst[i] = static_cast<T>(x);
+        continue;
+      }
+    } else if (v.is_uint64()) {
+      const uint64_t x = uint64_t(v);
+      if (x <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+        dst[i] = static_cast<T>(x);
+        continue;
+      }
+    }
+    return InvalidArgument(
+        fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, i, simdjson::minify(v), dt));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct JsonRequest::Doc {
+  dom::parser parser;
+  nlohmann::json request;
+  std::vector<std::optional<dom::element>> data;
+};
+
+Result<JsonRequest> JsonRequest::parse(std::string_view body) {
+  auto doc = std::make_shared<Doc>();
+  dom::element root;
+  if (auto error = doc->parser.parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS) {
+    return InvalidArgument(fmt::format("the request body is not valid JSON ({})", simdjson::error_message(error)));
+  }
+  doc->request = request_to_nlohmann(root, &doc->data);
+  JsonRequest r;
+  r.doc_ = std::move(doc);
+  return r;
+}
+
+const nlohmann::json& JsonRequest::json() const { return doc_->request; }
+
+bool JsonRequest::has_data(size_t i) const { return i < doc_->data.size() && doc_->data[i].has_value(); }
+
+Result<Tensor> JsonRequest::tensor(size_t i, const InputHeader& h) const {
+  const std::string& name = h.name;
+  if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", name));
+  const std::string dt_name(kserve_datatype(h.dtype));
+  std::vector<dom::element> values;
+  values.reserve(static_cast<size_t>(h.count));
+  if (!flatten(*doc_->data[i], &values)) {
+    return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
+  }
+  if (static_cast<int64_t>(values.size()) != h.count) {
+    return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
+                                       shape_to_string(h.shape), h.count, values.size()));
+  }
+  Tensor t(h.dtype, h.shape);
+  switch (h.dtype) {
+    case DType::kBool: {
+      auto dst = t.values<bool>();
+      for (size_t k = 0; k < values.size(); ++k) {
+        if (!values[k].is_bool()) {
+          return InvalidArgument(
+              fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, simdjson::minify(values[k])));
+        }
+        dst[k] = bool(values[k]);
+      }
+      break;
+    }
+    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(name, dt_name, values, &t)); break;
+    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(name, dt_name, values, &t)); break;
+    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(name, dt_name, values, &t)); break;
+    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(name, dt_name, values, &t)); break;
+    case DType::kFloat32:
+    case DType::kFloat16: {
+      for (size_t k = 0; k < values.size(); ++k) {
+        const dom::element v = values[k];
+        if (!v.is_number()) {
+          return InvalidArgument(
+              fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, simdjson::minify(v)));
+        }
+        const double d = v.is_int64()    ? static_cast<double>(int64_t(v))
+                         : v.is_uint64() ? static_cast<double>(uint64_t(v))
+                                         : double(v);
+        if (h.dtype == DType::kFloat32) {
+          t.values<float>()[k] = static_cast<float>(d);
+        } else {
+          const _Float16 f = static_cast<_Float16>(d);
+          std::memcpy(t.data() + k * sizeof(f), &f, sizeof(f));
+        }
+      }
+      break;
+    }
+  }
+  return t;
 }
 
 }  // namespace sensix::api

@@ -2,7 +2,10 @@
 // tensor refused naming the input, what was expected and what came.
 #include "api/kserve_tensors.h"
 
+#include <cmath>
 #include <cstring>
+
+#include <fmt/format.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,6 +15,15 @@ namespace {
 
 using json = nlohmann::json;
 using ::testing::HasSubstr;
+
+// The same input through the inference API's simdjson path (JsonRequest): a request holding it.
+Result<std::pair<std::string, Tensor>> via_simdjson(const std::string& input) {
+  SENSIX_ASSIGN_OR_RETURN(JsonRequest r, JsonRequest::parse(R"({"inputs": [)" + input + "]}"));
+  SENSIX_ASSIGN_OR_RETURN(InputHeader h, input_header(r.json()["inputs"][0]));
+  if (h.binary_size) return InvalidArgument("binary");
+  SENSIX_ASSIGN_OR_RETURN(Tensor t, r.tensor(0, h));
+  return std::make_pair(h.name, std::move(t));
+}
 
 TEST(KserveTensors, DatatypeNames) {
   for (DType t :
@@ -48,6 +60,12 @@ TEST(KserveTensors, EveryDatatypeGoesToJsonAndBackExactly) {
     const json out = tensor_to_json(t->first, t->second);
     EXPECT_EQ(out["shape"], in["shape"]);
     EXPECT_EQ(out["datatype"], in["datatype"]);
+    // The simdjson path: the same bytes.
+    auto fast = via_simdjson(in.dump());
+    ASSERT_TRUE(fast.ok()) << fast.status();
+    ASSERT_EQ(fast->second.byte_size(), t->second.byte_size());
+    EXPECT_EQ(fast->second.shape(), t->second.shape());
+    EXPECT_EQ(std::memcmp(fast->second.data(), t->second.data(), t->second.byte_size()), 0);
     // Back again: the same bytes.
     auto again = tensor_from_json(json::parse(out.dump()));
     ASSERT_TRUE(again.ok()) << again.status();
@@ -94,7 +112,27 @@ TEST(KserveTensors, BadTensorsAreRefusedNamingTheInput) {
     ASSERT_FALSE(t.ok()) << c.json;
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << c.json;
     EXPECT_THAT(t.status().message(), HasSubstr(c.message)) << c.json;
+    // The simdjson path refuses it with the same message.
+    auto fast = via_simdjson(c.json);
+    ASSERT_FALSE(fast.ok()) << c.json;
+    EXPECT_EQ(fast.status().message(), t.status().message()) << c.json;
   }
+  EXPECT_THAT(JsonRequest::parse(R"({"inputs": [)").status().message(),
+              HasSubstr("the request body is not valid JSON"));
+}
+
+// Many values, and every way a number is written: the simdjson path gives the bytes nlohmann's does.
+TEST(KserveTensors, TheSimdjsonPathReadsNumbersAsNlohmannDoes) {
+  std::string data = "[0.1, -0, 1e-45, 3.4028234663852886e38, 1E3, 7, -7, 18446744073709551615, 0.30000000000000004";
+  for (int i = 0; i < 1000; ++i) data += fmt::format(", {:.9g}", std::sin(i) * std::pow(10.0, i % 20 - 10));
+  data += "]";
+  const std::string input = fmt::format(R"({{"name": "x", "shape": [1, 1009], "datatype": "FP32", "data": {}}})", data);
+  auto slow = tensor_from_json(json::parse(input));
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  auto fast = via_simdjson(input);
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  ASSERT_EQ(fast->second.byte_size(), slow->second.byte_size());
+  EXPECT_EQ(std::memcmp(fast->second.data(), slow->second.data(), slow->second.byte_size()), 0);
 }
 
 // Triton's binary tensor extension: every datatype to raw bytes and back, the bytes being the
