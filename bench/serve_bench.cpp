@@ -20,7 +20,6 @@
 //   sensix_bench_serve [--repeat 5] [--applies 50] [--sse-seconds 10] [--report FILE] [--smoke]
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +49,7 @@
 #include "api/http_client.h"
 #include "suite/machine.h"
 #include "suite/spread.h"
+#include "support/serve_daemon.h"
 
 #ifndef SENSIX_SOURCE_DIR
 #error "SENSIX_SOURCE_DIR must point at the source tree (examples/)"
@@ -58,8 +58,6 @@
 #error "SENSIX_BINARY_DIR must point at the build tree (the sensix binary)"
 #endif
 
-extern char** environ;
-
 namespace sensix {
 namespace {
 
@@ -67,6 +65,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bench::format_spread;
+using bench::ServeDaemon;
 using bench::since;
 using bench::Spread;
 using bench::spread_of;
@@ -79,12 +78,7 @@ struct Options {
   std::string report;
 };
 
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_whole(const std::string& path) { return bench::read_file(path); }
 
 std::string source_file(const std::string& rel) { return read_whole(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
 
@@ -119,6 +113,8 @@ double proc_cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+std::string sensix_binary() { return std::string(SENSIX_BINARY_DIR) + "/sensix"; }
+
 double mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
 // How many shared libraries the sensix binary loads (lines of `ldd` naming a file), or "an unknown number of".
@@ -134,128 +130,6 @@ std::string shared_libraries() {
   }
   return n > 0 ? std::to_string(n) : "an unknown number of";
 }
-
-// --- the daemon, a child process -------------------------------------------------------------
-
-class ServeDaemon {
- public:
-  ServeDaemon() = default;
-  ServeDaemon(const ServeDaemon&) = delete;
-  ServeDaemon& operator=(const ServeDaemon&) = delete;
-  ~ServeDaemon() { stop(); }
-
-  // Spawns `sensix serve` on `data_dir` (a free port) and waits for its "listening on" line;
-  // listening_s: seconds from spawn to that line.
-  bool start(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
-    log_ = data_dir + ".log";
-    std::error_code ec;
-    fs::remove(log_, ec);
-    std::vector<std::string> args = {
-        std::string(SENSIX_BINARY_DIR) + "/sensix", "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    spawned_ = Clock::now();
-    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      error_ = fmt::format("cannot start {}: {}", argv[0], std::strerror(rc));
-      pid_ = -1;
-      return false;
-    }
-    const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
-    while (since(spawned_) < 60) {
-      const std::string text = read_whole(log_);
-      std::smatch m;
-      if (std::regex_search(text, m, re)) {
-        listening_s_ = since(spawned_);
-        url_ = "http://127.0.0.1:" + m[1].str();
-        api::ClientOptions o;
-        o.server = url_;
-        o.timeout = std::chrono::seconds(600);
-        auto c = api::HttpClient::create(o);
-        if (!c.ok()) {
-          error_ = c.status().message();
-          return false;
-        }
-        client_ = std::make_unique<api::HttpClient>(std::move(c).value());
-        return true;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error_ = "the daemon exited before listening:\n" + text;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    error_ = "no \"listening on\" line within 60 s:\n" + read_whole(log_);
-    return false;
-  }
-
-  // Polls /v2/health/ready every 5 ms until 200; the seconds from spawn (-1: not within `timeout_s`).
-  double wait_ready(double timeout_s = 180) const {
-    const auto t0 = Clock::now();
-    while (since(t0) < timeout_s) {
-      auto r = client_->request("GET", "/v2/health/ready");
-      if (r.ok() && r->status == 200) return since(spawned_);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return -1;
-  }
-
-  // SIGTERM and wait (40 s, then SIGKILL); the exit code, or -1.
-  int stop() {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    const auto t0 = Clock::now();
-    int status = 0;
-    int code = -1;
-    while (true) {
-      const pid_t w = ::waitpid(pid_, &status, WNOHANG);
-      if (w == pid_) {
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        break;
-      }
-      if (since(t0) > 40) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-    return code;
-  }
-
-  // One request: status and JSON body (a string when not JSON; status 0 when unreachable).
-  std::pair<int, json> call(const std::string& method, const std::string& target, const std::string& body = "") const {
-    auto r = client_->request(method, target, body, method == "POST" ? "application/yaml" : "application/json");
-    if (!r.ok()) return {0, json(r.status().message())};
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded()) j = r->body;
-    return {r->status, j};
-  }
-
-  pid_t pid() const { return pid_; }
-  double listening_s() const { return listening_s_; }
-  const std::string& url() const { return url_; }
-  const std::string& error() const { return error_; }
-  std::string log() const { return read_whole(log_); }
-
- private:
-  pid_t pid_ = -1;
-  Clock::time_point spawned_;
-  double listening_s_ = 0;
-  std::string log_, url_, error_;
-  std::unique_ptr<api::HttpClient> client_;
-};
 
 // --- documents -------------------------------------------------------------------------------
 
@@ -581,7 +455,7 @@ class ServeBench {
   bool part_idle() {
     std::vector<double> listening, ready, rss, rss_anon, rss_file, threads;
     for (int r = 0; r < opt_.repeat; ++r) {
-      ServeDaemon d;
+      ServeDaemon d(sensix_binary());
       if (!d.start(dir(fmt::format("idle-{}", r)))) return fail(d.error());
       const double ready_s = d.wait_ready();
       if (ready_s < 0) return fail("not ready within 180 s", &d);
@@ -614,7 +488,7 @@ class ServeBench {
   bool part_restart() {
     const std::string data = dir("ten");
     {
-      ServeDaemon d;
+      ServeDaemon d(sensix_binary());
       if (!d.start(data)) return fail(d.error());
       if (d.wait_ready() < 0) return fail("not ready", &d);
       auto [status, body] = d.call("POST", "/v1/apply", ten_models_documents());
@@ -630,7 +504,7 @@ class ServeBench {
     std::map<std::string, std::vector<double>> load_by_model;
     std::string log_excerpt;
     for (int r = 0; r < opt_.repeat; ++r) {
-      ServeDaemon d;
+      ServeDaemon d(sensix_binary());
       if (!d.start(data)) return fail(d.error());
       const double ready_s = d.wait_ready();
       if (ready_s < 0) return fail("not ready within 180 s", &d);
@@ -690,7 +564,7 @@ class ServeBench {
     }
     const int fps = 5;
     const std::string base = file("apply-base.yaml", quickstart_with(kLooping, false) + photo_sensors(fps));
-    ServeDaemon d;
+    ServeDaemon d(sensix_binary());
     if (!d.start(dir("apply"), {"-f", base})) return fail(d.error());
     if (d.wait_ready() < 0) return fail("not ready", &d);
     sleep_s(1.0);
@@ -744,7 +618,7 @@ class ServeBench {
   // 4. Frames lost during applies and deletes.
   bool part_churn() {
     const std::string base = file("churn-base.yaml", quickstart_with(kLooping, true));
-    ServeDaemon d;
+    ServeDaemon d(sensix_binary());
     if (!d.start(dir("churn"), {"-f", base})) return fail(d.error());
     if (d.wait_ready() < 0) return fail("not ready", &d);
     sleep_s(2.0);
@@ -919,7 +793,7 @@ class ServeBench {
   bool part_fanout() {
     const double speed = 2;
     const std::string docs = file("fanout.yaml", sse_documents(speed));
-    ServeDaemon d;
+    ServeDaemon d(sensix_binary());
     if (!d.start(dir("fanout"), {"-f", docs})) return fail(d.error());
     if (d.wait_ready() < 0) return fail("not ready", &d);
     sleep_s(2.0);

@@ -1,0 +1,500 @@
+// Inference benchmark: the daemon's KServe v2 inference (`sensix serve`, the real binary of this
+// build as a child process) measured from outside with wrk (Debian's HTTP load generator, driven by
+// bench/inference/kserve.lua), against the service a user would write instead: a Node.js http server
+// with onnxruntime-node (bench/inference/node_server.js, the onnxruntime-node that
+// scripts/install-tools puts in the cache) serving the same KServe v2 JSON for the same model file.
+// The model is openWakeWord's hey_jarvis head ([1, 16, 96] float32 in, one score out), applied to
+// the daemon alone (no pipeline) and run by ONNX Runtime in both services. In one run of the bench,
+// each figure the median (min-max) of --repeat runs of --seconds each:
+//
+// 1. The bare engine: ONNX Runtime's run time for the same input in this process (one thread, as
+//    both services run it): what a request cannot go below.
+// 2. Latency at concurrency 1 (wrk -t1 -c1, one keep-alive connection): the client's p50 and p99,
+//    and the overhead per request: the client's latency minus the engine's median time. For sensix
+//    with JSON tensors and with binary tensors (Triton's extension, both ways), for Node with JSON.
+// 3. Throughput at saturation (wrk -t2 -c32): requests per second and errors (socket errors and
+//    answers other than 200).
+//
+// Before measuring, one request to each service is checked against the engine's own output: sensix
+// bit for bit (JSON and binary), Node to the float.
+//
+//   sensix_bench_inference [--repeat 5] [--seconds 3] [--connections 32] [--report FILE] [--smoke]
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/paths.h"
+#include "engines/registry.h"
+#include "suite/machine.h"
+#include "suite/spread.h"
+#include "support/serve_daemon.h"
+
+#ifndef SENSIX_SOURCE_DIR
+#error "SENSIX_SOURCE_DIR must point at the source tree (examples/, bench/inference/)"
+#endif
+#ifndef SENSIX_BINARY_DIR
+#error "SENSIX_BINARY_DIR must point at the build tree (the sensix binary)"
+#endif
+
+extern char** environ;
+
+namespace sensix {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using bench::format_spread;
+using bench::read_file;
+using bench::ServeDaemon;
+using bench::since;
+using bench::Spread;
+using bench::spread_of;
+
+struct Options {
+  int repeat = 5;
+  int seconds = 3;
+  int connections = 32;
+  bool smoke = false;
+  std::string report;
+};
+
+constexpr const char* kModel = "hey-jarvis";
+constexpr const char* kInput = "x.1";
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+// The first program of that name on PATH, or "".
+std::string on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string d;
+  while (std::getline(dirs, d, ':')) {
+    const std::string p = d + "/" + name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+// The quickstart's hey-jarvis Model document without its TFLite variant: ONNX Runtime serves it,
+// as in the Node service.
+std::string model_document() {
+  const std::string quickstart = read_file(std::string(SENSIX_SOURCE_DIR) + "/examples/quickstart.yaml");
+  const size_t at = quickstart.find("  name: hey-jarvis\n");
+  if (at == std::string::npos) return "";
+  const size_t begin = quickstart.rfind("apiVersion:", at);
+  const size_t end = quickstart.find("\n---\n", at);
+  std::string doc = quickstart.substr(begin, end - begin);
+  if (const size_t v = doc.find("\n  variants:"); v != std::string::npos) doc.resize(v);
+  return doc + "\n";
+}
+
+// The request's 1536 values, the same every run.
+std::vector<float> input_values() {
+  std::vector<float> v(16 * 96);
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> d(-2.0f, 2.0f);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+json json_request(const std::vector<float>& values) {
+  return json{{"id", "bench"},
+              {"inputs",
+               json::array({json{{"name", kInput}, {"shape", {1, 16, 96}}, {"datatype", "FP32"}, {"data", values}}})}};
+}
+
+// Triton's binary tensor extension, both ways: the JSON header, then the raw values.
+std::pair<std::string, size_t> binary_request(const std::vector<float>& values) {
+  const std::string header = json{
+      {"id", "bench"},
+      {"inputs", json::array({json{{"name", kInput},
+                                   {"shape", {1, 16, 96}},
+                                   {"datatype", "FP32"},
+                                   {"parameters", {{"binary_data_size", values.size() * sizeof(float)}}}}})},
+      {"parameters",
+       {{"binary_data_output",
+         true}}}}.dump();
+  return {header + std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)),
+          header.size()};
+}
+
+// One wrk run's figures (the kserve.lua SENSIX_WRK line).
+struct WrkRun {
+  double requests = 0, seconds = 0, p50_us = 0, p99_us = 0, mean_us = 0;
+  double socket_errors = 0, status_errors = 0;
+  double rps() const { return seconds > 0 ? requests / seconds : 0; }
+};
+
+// A child process (the Node service): spawned with its output to a file.
+class Child {
+ public:
+  Child() = default;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() { stop(); }
+  bool start(std::vector<std::string> args, const std::string& log, const std::vector<std::string>& env_extra) {
+    log_ = log;
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings(env_extra);
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    const int rc = posix_spawnp(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) pid_ = -1;
+    return rc == 0;
+  }
+  bool running() {
+    int status = 0;
+    if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
+    return pid_ > 0;
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  std::string log() const { return read_file(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+class InferenceBench {
+ public:
+  explicit InferenceBench(Options o) : opt_(std::move(o)) {}
+
+  int run() {
+    const auto t0 = Clock::now();
+    machine_ = bench::describe_machine(SENSIX_SOURCE_DIR);
+    const std::string load0 = bench::load_average();
+    work_ = (fs::temp_directory_path() / fmt::format("sensix-bench-inference-{}", ::getpid())).string();
+    fs::create_directories(work_);
+    const bool ok = measure();
+    std::error_code ec;
+    fs::remove_all(work_, ec);
+
+    std::string out = "# Inference benchmark: KServe v2 requests to `sensix serve` and to a Node.js service\n\n";
+    if (machine_.dirty) {
+      out += fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
+                         machine_.git_revision.substr(0, 12));
+    }
+    out += fmt::format(
+        "- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Commit: {}{}\n- Command: "
+        "`sensix_bench_inference{}`\n- Load generator: {}\n- Load average at the start: {}; at the end: {}\n"
+        "- Run time: {:.0f} s\n\n",
+        machine_.cpu_model, machine_.cores, bench::format_bytes(machine_.memory_bytes), machine_.kernel, machine_.date,
+        machine_.git_revision.substr(0, 12), machine_.dirty ? " + local changes" : "",
+        opt_.smoke
+            ? " --smoke"
+            : fmt::format(" --repeat {} --seconds {} --connections {}", opt_.repeat, opt_.seconds, opt_.connections),
+        wrk_version_, load0, bench::load_average(), since(t0));
+    if (opt_.smoke) out += "A smoke run: every part runs, briefly; its figures are not measurements.\n\n";
+    out +=
+        "Method: both services run on this machine, one at a time, on loopback; wrk (one thread, one keep-alive "
+        "connection for latency; two threads and `--connections` connections for throughput) sends the same "
+        "prepared request over and over for `--seconds` and reports its latency percentiles (microseconds) and "
+        "counts (bench/inference/kserve.lua). The overhead of a request is the client's latency minus the bare "
+        "engine's median time for the same input. wrk shares the two cores with the service it measures, as a "
+        "client on the device would. Every figure is the median (min-max) of `--repeat` runs.\n\n";
+    out += "## Goals\n\n| goal | figure | met |\n|---|---|---|\n" + goals_ + "\n";
+    out += sections_;
+    if (!ok) out += "**The benchmark failed:** " + failure_ + "\n";
+    std::fputs(out.c_str(), stdout);
+    if (!opt_.report.empty() && !write_file(opt_.report, out)) {
+      std::fprintf(stderr, "inference bench: cannot write %s\n", opt_.report.c_str());
+      return 1;
+    }
+    if (!ok) return 2;
+    std::printf("Inference benchmark complete: 3 of 3 measured\n");
+    return 0;
+  }
+
+ private:
+  bool fail(const std::string& why) {
+    failure_ = why;
+    std::fprintf(stderr, "inference bench: %s\n", why.c_str());
+    return false;
+  }
+
+  void goal(const std::string& what, const std::string& figure, bool met) {
+    goals_ += fmt::format("| {} | {} | {} |\n", what, figure, met ? "yes" : "**no**");
+  }
+
+  bool measure() {
+    wrk_ = on_path("wrk");
+    if (wrk_.empty()) return fail("wrk not found on PATH: run scripts/install-packages (Debian's wrk)");
+    if (FILE* p = ::popen("wrk -v 2>&1", "r")) {
+      char line[256] = {0};
+      if (std::fgets(line, sizeof line, p) != nullptr) wrk_version_ = std::string(line, std::strcspn(line, "\n"));
+      ::pclose(p);
+    }
+    const std::string node_modules = cache_dir() + "/npm/onnxruntime-node/node_modules";
+    if (!fs::exists(node_modules + "/onnxruntime-node")) {
+      return fail(fmt::format("{} has no onnxruntime-node: run scripts/install-tools", node_modules));
+    }
+    const std::string model_file = cache_dir() + "/models/openwakeword/hey_jarvis_v0.1.onnx";
+    if (!fs::exists(model_file)) return fail(model_file + " is missing: run scripts/setup");
+    const std::vector<float> values = input_values();
+
+    // 1. The bare engine.
+    EngineRegistry engines;
+    auto ort = engines.get("onnxruntime");
+    if (!ort.ok()) return fail(ort.status().message());
+    auto session = (*ort)->load(model_file, SessionOptions{1});
+    if (!session.ok()) return fail(session.status().message());
+    const Tensor in = Tensor::from_values<float>({1, 16, 96}, values);
+    const Tensor* ins[] = {&in};
+    const int want[] = {0};
+    std::vector<Tensor> direct;
+    std::vector<double> engine_us;
+    const int runs = opt_.smoke ? 200 : 5000;
+    for (int i = 0; i < runs + 100; ++i) {
+      const auto s = Clock::now();
+      if (!(*session)->run(ins, want, &direct).ok()) return fail("the bare engine's run failed");
+      if (i >= 100) engine_us.push_back(since(s) * 1e6);  // after 100 warm-up runs
+    }
+    const float expected = direct.at(0).values<float>()[0];
+    std::sort(engine_us.begin(), engine_us.end());
+    engine_p50_ = engine_us[engine_us.size() / 2];
+    const double engine_p99 = engine_us[engine_us.size() * 99 / 100];
+    sections_ += fmt::format(
+        "## 1. The bare engine\n\nONNX Runtime (the library sensix loads), one intra-op thread, the request's "
+        "[1, 16, 96] input, {} runs after 100 warm-up runs: median **{:.1f} us**, p99 {:.1f} us.\n\n",
+        runs, engine_p50_, engine_p99);
+
+    // The request bodies.
+    const std::string json_body = json_request(values).dump();
+    const auto [binary_body, header_length] = binary_request(values);
+    const std::string json_file = work_ + "/request.json", binary_file = work_ + "/request.bin";
+    if (!write_file(json_file, json_body) || !write_file(binary_file, binary_body)) {
+      return fail("cannot write the request bodies under " + work_);
+    }
+
+    // The services, checked once each.
+    ServeDaemon d(std::string(SENSIX_BINARY_DIR) + "/sensix");
+    if (!d.start(work_ + "/state")) return fail(d.error());
+    if (auto [status, body] = d.call("POST", "/v1/apply", model_document()); status != 200) {
+      return fail(fmt::format("apply: {} {}", status, body.dump()));
+    }
+    if (d.wait_ready() < 0) return fail("the daemon was not ready within 180 s:\n" + d.log());
+    const std::string path = fmt::format("/v2/models/{}/infer", kModel);
+    auto by_json = d.request("POST", path, json_body, "application/json");
+    if (!by_json.ok() || by_json->status != 200) return fail("sensix's JSON answer: " + d.log());
+    const float got_json = json::parse(by_json->body)["outputs"][0]["data"][0].get<float>();
+    auto by_binary = d.request("POST", path, binary_body, "application/octet-stream",
+                               {{"Inference-Header-Content-Length", std::to_string(header_length)}});
+    if (!by_binary.ok() || by_binary->status != 200 || by_binary->body.size() < sizeof(float)) {
+      return fail("sensix's binary answer: " + (by_binary.ok() ? by_binary->body : by_binary.status().message()));
+    }
+    float got_binary = 0;
+    std::memcpy(&got_binary, by_binary->body.data() + by_binary->body.size() - sizeof(float), sizeof(float));
+    if (std::memcmp(&got_json, &expected, sizeof(float)) != 0 ||
+        std::memcmp(&got_binary, &expected, sizeof(float)) != 0) {
+      return fail(
+          fmt::format("sensix answered {} (JSON) and {} (binary), the engine {}", got_json, got_binary, expected));
+    }
+
+    Child node;
+    const std::string node_log = work_ + "/node.log";
+    if (!node.start({"node", std::string(SENSIX_SOURCE_DIR) + "/bench/inference/node_server.js", model_file, kModel},
+                    node_log, {"NODE_PATH=" + node_modules})) {
+      return fail("cannot start node: " + std::string(std::strerror(errno)));
+    }
+    std::string node_url;
+    const std::regex listening(R"(listening on (\d+))");
+    for (const auto s = Clock::now(); node_url.empty() && since(s) < 60;
+         std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
+      std::smatch m;
+      const std::string text = node.log();
+      if (std::regex_search(text, m, listening)) node_url = "http://127.0.0.1:" + m[1].str();
+      if (!node.running()) return fail("the Node service exited:\n" + node.log());
+    }
+    if (node_url.empty()) return fail("the Node service did not listen within 60 s:\n" + node.log());
+    api::ClientOptions co;
+    co.server = node_url;
+    auto node_client = api::HttpClient::create(co);
+    if (!node_client.ok()) return fail(node_client.status().message());
+    auto by_node = node_client->request("POST", path, json_body, "application/json");
+    if (!by_node.ok() || by_node->status != 200) return fail("the Node service's answer: " + node.log());
+    const float got_node = json::parse(by_node->body)["outputs"][0]["data"][0].get<float>();
+    if (std::fabs(got_node - expected) > 1e-6f) {
+      return fail(fmt::format("the Node service answered {}, the engine {}", got_node, expected));
+    }
+    sections_ += fmt::format(
+        "Checked before measuring: sensix answers the engine's own output bit for bit ({:.9g}) with JSON and "
+        "with binary tensors; the Node service answers {:.9g}.\n\n",
+        expected, got_node);
+
+    // 2 and 3, for each service and encoding.
+    struct Case {
+      std::string name, url, body_file, content_type, header_length;
+    };
+    const std::vector<Case> cases = {
+        {"sensix, JSON tensors", d.url(), json_file, "application/json", ""},
+        {"sensix, binary tensors", d.url(), binary_file, "application/octet-stream", std::to_string(header_length)},
+        {"Node.js + onnxruntime-node, JSON", node_url, json_file, "application/json", ""},
+    };
+    std::vector<std::vector<WrkRun>> latency(cases.size()), throughput(cases.size());
+    for (int r = 0; r < opt_.repeat; ++r) {
+      for (size_t c = 0; c < cases.size(); ++c) {
+        auto l = wrk(cases[c].url + path, 1, 1, cases[c]);
+        if (!l.ok()) return fail(l.status().message());
+        latency[c].push_back(*l);
+        auto t = wrk(cases[c].url + path, 2, opt_.connections, cases[c]);
+        if (!t.ok()) return fail(t.status().message());
+        throughput[c].push_back(*t);
+      }
+    }
+    if (const int code = d.stop(); code != 0) return fail(fmt::format("sensix serve: exit code {}", code));
+    node.stop();
+
+    auto of = [](const std::vector<WrkRun>& measured, auto figure) {
+      std::vector<double> v;
+      for (const WrkRun& w : measured) v.push_back(figure(w));
+      return spread_of(std::move(v));
+    };
+    sections_ +=
+        "## 2. Latency at concurrency 1\n\nOne connection, one request at a time. Overhead: the client's latency "
+        "minus the bare engine's median.\n\n| service | p50, us | p99, us | overhead p50, us | overhead p99, us | "
+        "requests/s | errors |\n|---|---|---|---|---|---|---|\n";
+    std::vector<Spread> overhead_p50(cases.size());
+    for (size_t c = 0; c < cases.size(); ++c) {
+      const double e = engine_p50_;
+      overhead_p50[c] = of(latency[c], [e](const WrkRun& w) { return w.p50_us - e; });
+      const Spread overhead_p99 = of(latency[c], [e](const WrkRun& w) { return w.p99_us - e; });
+      sections_ += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", cases[c].name,
+                               format_spread(of(latency[c], [](const WrkRun& w) { return w.p50_us; }), 0),
+                               format_spread(of(latency[c], [](const WrkRun& w) { return w.p99_us; }), 0),
+                               format_spread(overhead_p50[c], 0), format_spread(overhead_p99, 0),
+                               format_spread(of(latency[c], [](const WrkRun& w) { return w.rps(); }), 0),
+                               errors_of(latency[c]));
+    }
+    sections_ += fmt::format(
+        "\nwrk measures latency in whole microseconds. The bare engine takes {:.1f} us of each request.\n\n",
+        engine_p50_);
+    sections_ += fmt::format(
+        "## 3. Throughput at saturation\n\nTwo wrk threads, {} keep-alive connections.\n\n| service | requests/s | "
+        "p50, us | p99, us | errors |\n|---|---|---|---|---|\n",
+        opt_.connections);
+    std::vector<Spread> rps(cases.size());
+    bool no_errors = true;
+    for (size_t c = 0; c < cases.size(); ++c) {
+      rps[c] = of(throughput[c], [](const WrkRun& w) { return w.rps(); });
+      const std::string errors = errors_of(throughput[c]);
+      no_errors = no_errors && errors == "0";
+      sections_ += fmt::format("| {} | {} | {} | {} | {} |\n", cases[c].name, format_spread(rps[c], 0),
+                               format_spread(of(throughput[c], [](const WrkRun& w) { return w.p50_us; }), 0),
+                               format_spread(of(throughput[c], [](const WrkRun& w) { return w.p99_us; }), 0), errors);
+    }
+    const double ratio_json = rps[2].median > 0 ? rps[0].median / rps[2].median : 0;
+    const double ratio_binary = rps[2].median > 0 ? rps[1].median / rps[2].median : 0;
+    sections_ += fmt::format(
+        "\nsensix serves {:.1f}x the Node service's requests per second with JSON tensors, {:.1f}x with binary "
+        "tensors (medians).\n\n",
+        ratio_json, ratio_binary);
+    goal("binary-tensor overhead p50 under 50 us (hey_jarvis)", format_spread(overhead_p50[1], 0) + " us",
+         overhead_p50[1].median < 50);
+    goal("at least 20k requests/s at saturation with zero errors (binary)", format_spread(rps[1], 0),
+         rps[1].median >= 20000 && no_errors);
+    goal("at least 3x the Node service's throughput (JSON, the same requests)", fmt::format("{:.1f}x", ratio_json),
+         ratio_json >= 3);
+    return true;
+  }
+
+  // "0", or the socket and status errors of the runs.
+  static std::string errors_of(const std::vector<WrkRun>& runs) {
+    double socket = 0, status = 0;
+    for (const WrkRun& w : runs) socket += w.socket_errors, status += w.status_errors;
+    if (socket == 0 && status == 0) return "0";
+    return fmt::format("**{:.0f} socket, {:.0f} not 200**", socket, status);
+  }
+
+  template <typename Case>
+  Result<WrkRun> wrk(const std::string& url, int threads, int connections, const Case& c) const {
+    const std::string cmd = fmt::format(
+        "'{}' -t{} -c{} -d{}s --timeout 10s -s '{}/bench/inference/kserve.lua' '{}' -- '{}' '{}' '{}' 2>&1", wrk_,
+        threads, connections, opt_.seconds, SENSIX_SOURCE_DIR, url, c.body_file, c.content_type, c.header_length);
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[4096];
+      size_t n = 0;
+      while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+      if (const int rc = ::pclose(p); rc != 0) return Internal(fmt::format("{}: exit {}\n{}", cmd, rc, out));
+    }
+    const std::regex line(R"(SENSIX_WRK (\d+) (\d+) (\d+) (\d+) ([\d.]+) (\d+) (\d+))");
+    std::smatch m;
+    if (!std::regex_search(out, m, line)) return Internal(fmt::format("{}: no SENSIX_WRK line\n{}", cmd, out));
+    WrkRun w;
+    w.requests = std::stod(m[1]);
+    w.seconds = std::stod(m[2]) / 1e6;
+    w.p50_us = std::stod(m[3]);
+    w.p99_us = std::stod(m[4]);
+    w.mean_us = std::stod(m[5]);
+    w.socket_errors = std::stod(m[6]);
+    w.status_errors = std::stod(m[7]);
+    return w;
+  }
+
+  Options opt_;
+  bench::MachineInfo machine_;
+  std::string work_, wrk_, wrk_version_ = "wrk";
+  double engine_p50_ = 0;
+  std::string goals_, sections_, failure_;
+};
+
+}  // namespace
+}  // namespace sensix
+
+int main(int argc, char** argv) {
+  CLI::App app{"sensix inference benchmark: KServe v2 requests against a Node.js + onnxruntime-node service"};
+  sensix::Options o;
+  app.add_option("--repeat", o.repeat, "runs of each measurement (median, min, max)")->check(CLI::Range(1, 50));
+  app.add_option("--seconds", o.seconds, "seconds of each wrk run")->check(CLI::Range(1, 600));
+  app.add_option("--connections", o.connections, "wrk connections at saturation")->check(CLI::Range(2, 1000));
+  app.add_option("--report", o.report, "write the Markdown report here too");
+  app.add_flag("--smoke", o.smoke, "every part, briefly (repeat 1, 1 s runs): not measurements");
+  CLI11_PARSE(app, argc, argv);
+  if (o.smoke) {
+    o.repeat = 1;
+    o.seconds = 1;
+  }
+  return sensix::InferenceBench(std::move(o)).run();
+}

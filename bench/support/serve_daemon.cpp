@@ -1,0 +1,138 @@
+#include "support/serve_daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "suite/machine.h"
+
+extern char** environ;
+
+namespace sensix::bench {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool ServeDaemon::start(const std::string& data_dir, const std::vector<std::string>& extra) {
+  log_ = data_dir + ".log";
+  std::error_code ec;
+  fs::remove(log_, ec);
+  std::vector<std::string> args = {sensix_, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  spawned_ = Clock::now();
+  const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    error_ = fmt::format("cannot start {}: {}", argv[0], std::strerror(rc));
+    pid_ = -1;
+    return false;
+  }
+  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
+  while (since(spawned_) < 60) {
+    const std::string text = read_file(log_);
+    std::smatch m;
+    if (std::regex_search(text, m, re)) {
+      listening_s_ = since(spawned_);
+      url_ = "http://127.0.0.1:" + m[1].str();
+      api::ClientOptions o;
+      o.server = url_;
+      o.timeout = std::chrono::seconds(600);
+      auto c = api::HttpClient::create(o);
+      if (!c.ok()) {
+        error_ = c.status().message();
+        return false;
+      }
+      client_ = std::make_unique<api::HttpClient>(std::move(c).value());
+      return true;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      error_ = "the daemon exited before listening:\n" + text;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  error_ = "no \"listening on\" line within 60 s:\n" + read_file(log_);
+  return false;
+}
+
+double ServeDaemon::wait_ready(double timeout_s) const {
+  const auto t0 = Clock::now();
+  while (since(t0) < timeout_s) {
+    auto r = client_->request("GET", "/v2/health/ready");
+    if (r.ok() && r->status == 200) return since(spawned_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return -1;
+}
+
+int ServeDaemon::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto t0 = Clock::now();
+  int status = 0;
+  int code = -1;
+  while (true) {
+    const pid_t w = ::waitpid(pid_, &status, WNOHANG);
+    if (w == pid_) {
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (since(t0) > 40) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pid_ = -1;
+  return code;
+}
+
+std::pair<int, json> ServeDaemon::call(const std::string& method, const std::string& target, const std::string& body,
+                                       const std::string& content_type) const {
+  const std::string type = !content_type.empty() ? content_type
+                           : method == "POST"    ? "application/yaml"
+                                                 : "application/json";
+  auto r = client_->request(method, target, body, type);
+  if (!r.ok()) return {0, json(r.status().message())};
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) j = r->body;
+  return {r->status, j};
+}
+
+Result<api::ClientResponse> ServeDaemon::request(const std::string& method, const std::string& target,
+                                                 const std::string& body, const std::string& content_type,
+                                                 const std::map<std::string, std::string>& headers) const {
+  return client_->request(method, target, body, content_type, headers);
+}
+
+}  // namespace sensix::bench

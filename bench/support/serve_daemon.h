@@ -1,0 +1,67 @@
+// ServeDaemon: `sensix serve` as a child process, for the benchmarks that measure the daemon from
+// outside (serve_bench.cpp, inference_bench.cpp): spawned on a data directory and a free loopback
+// port, its log in DATA_DIR.log, asked over its HTTP API, stopped with SIGTERM.
+//
+// Thread-safety: call() and request() from any thread (each on its own connection); the rest from
+// one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http_client.h"
+
+namespace sensix::bench {
+
+// The whole file ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
+class ServeDaemon {
+ public:
+  // `sensix`: the path of the binary to run.
+  explicit ServeDaemon(std::string sensix) : sensix_(std::move(sensix)) {}
+  ServeDaemon(const ServeDaemon&) = delete;
+  ServeDaemon& operator=(const ServeDaemon&) = delete;
+  ~ServeDaemon() { stop(); }
+
+  // Spawns `sensix serve` on `data_dir` (a free port) and waits for its "listening on" line;
+  // listening_s: seconds from spawn to that line. False with error() when it does not come.
+  bool start(const std::string& data_dir, const std::vector<std::string>& extra = {});
+  // Polls /v2/health/ready every 5 ms until 200; the seconds from spawn (-1: not within `timeout_s`).
+  double wait_ready(double timeout_s = 180) const;
+  // SIGTERM and wait (40 s, then SIGKILL); the exit code, or -1.
+  int stop();
+
+  // One request: status and JSON body (a string when not JSON; status 0 when unreachable). POST
+  // bodies are YAML documents (application/yaml) unless `content_type` says otherwise.
+  std::pair<int, nlohmann::json> call(const std::string& method, const std::string& target,
+                                      const std::string& body = "", const std::string& content_type = "") const;
+  // One request as it is: any body and headers.
+  Result<api::ClientResponse> request(const std::string& method, const std::string& target, const std::string& body,
+                                      const std::string& content_type,
+                                      const std::map<std::string, std::string>& headers = {}) const;
+
+  pid_t pid() const { return pid_; }
+  double listening_s() const { return listening_s_; }
+  const std::string& url() const { return url_; }
+  const std::string& error() const { return error_; }
+  std::string log() const { return read_file(log_); }
+
+ private:
+  std::string sensix_;
+  pid_t pid_ = -1;
+  std::chrono::steady_clock::time_point spawned_;
+  double listening_s_ = 0;
+  std::string log_, url_, error_;
+  std::unique_ptr<api::HttpClient> client_;
+};
+
+}  // namespace sensix::bench
