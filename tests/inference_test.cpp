@@ -2,12 +2,17 @@
 // pipeline runs from its recording while requests reach its models through the same scheduler.
 // A request gives what the engine called directly gives, bit for bit; every bad request is refused
 // with the input, what was expected and what came; a model that an apply removes takes no more.
+#include <atomic>
 #include <cstring>
+#include <iostream>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "docs/parser.h"
 #include "e2e_support.h"
 #include "engines/registry.h"
 #include "runtime/runtime.h"
@@ -151,6 +156,94 @@ TEST_F(InferenceTest, AModelThatAnApplyRemovesTakesNoMoreRequestsAndANewOneDoes)
                             {NamedTensor{sig->inputs[0].name, Tensor(sig->inputs[0].dtype, sig->inputs[0].shape)}});
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->size(), sig->outputs.size());
+}
+
+}  // namespace
+}  // namespace sensix
+
+namespace sensix {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Requests that saturate a low-priority model, on the one ONNX Runtime lane that also runs the
+// high-priority wake-word chain from its recording in real time: the chain is never skipped and
+// keeps its objective (the quickstart's 100 ms), because a request is an input of the model's
+// class on the same scheduler (blocking-aware dispatch keeps the lane for the chain's next input;
+// under congestion the low class is admitted at a reduced rate and the rest refused at once).
+TEST(InferenceUnderLoad, RequestsToALowPriorityModelNeverPushTheHighPriorityChainPastItsObjective) {
+  auto all = testing::load_quickstart();
+  ASSERT_TRUE(all.ok()) << all.status();
+  DocumentSet set = testing::only_pipelines(*all, {"voice"});
+  auto mlsd = parse_document_files({std::string(SENSIX_SOURCE_DIR) + "/examples/zoo/mlsd.yaml"});
+  ASSERT_TRUE(mlsd.ok()) << mlsd.status();
+  ModelDoc lines = mlsd->models.at(0);
+  lines.spec.scheduling.priority = Priority::kLow;
+  lines.spec.scheduling.latency_ns = 500'000'000;
+  set.models.push_back(lines);  // no pipeline: served on request only
+  DeviceDoc device;
+  device.origin.file = "device.yaml";
+  device.metadata.name = "edge";
+  device.spec.accelerators = {{"ort", "onnxruntime", DeviceKind::kCpu, 1}};
+  set.devices.push_back(device);
+  RuntimeOptions o;
+  o.loop = true;
+  o.allow_empty = true;  // as `sensix serve`: every model document is loaded
+  auto rt = Runtime::create(set, o);
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  ASSERT_TRUE((*rt)->start().ok());
+  auto sig = (*rt)->requests().signature("mlsd");
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  ASSERT_EQ(sig->inputs.size(), 1u);
+  const TensorSignature input = sig->inputs[0];
+
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0}, refused{0}, other{0};
+  std::string other_error;
+  std::mutex mu;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      while (!done) {
+        Tensor t(input.dtype, input.shape);
+        std::memset(t.data(), 0, t.byte_size());
+        auto out = (*rt)->requests().infer("mlsd", {NamedTensor{input.name, std::move(t)}});
+        if (out.ok()) {
+          ++answered;
+        } else if (out.status().code() == StatusCode::kUnavailable) {
+          ++refused;
+        } else {
+          ++other;
+          std::lock_guard<std::mutex> lock(mu);
+          other_error = out.status().message();
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(5s);
+  done = true;
+  for (auto& t : clients) t.join();
+  (*rt)->stop();
+
+  EXPECT_GT(answered.load(), 10) << "refused " << refused << "; the lane ran the requests between the chain's inputs";
+  EXPECT_EQ(other.load(), 0) << other_error;
+  const RuntimeStats stats = (*rt)->stats();
+  std::cout << "mlsd requests: " << answered << " answered, " << refused << " refused\n";
+  for (const auto& m : stats.models) {
+    std::cout << m.model.name << ": runs " << m.model.runs << ", misses " << m.sched.deadline_misses << ", skipped "
+              << m.sched.skipped << ", e2e p99 " << m.model.end_to_end.percentile_ns(99) / 1e6 << " ms\n";
+  }
+  for (const auto& m : stats.models) {
+    if (m.sched.objective_ns == 0 || m.model.name == "mlsd") continue;
+    EXPECT_GT(m.model.runs, 0u) << m.model.name;
+    EXPECT_EQ(m.sched.skipped, 0u) << m.model.name << ": high priority is never skipped";
+#if !defined(__SANITIZE_ADDRESS__)
+    // As the scheduling tests allow on a shared 2-core machine: at most 2% of its runs late.
+    EXPECT_LE(m.sched.deadline_misses * 50, m.model.runs)
+        << m.model.name << ": " << m.sched.deadline_misses << " of " << m.model.runs << " runs missed "
+        << m.sched.objective_ns / 1'000'000 << " ms; " << answered << " requests answered, " << refused << " refused";
+#endif
+  }
 }
 
 }  // namespace

@@ -26,38 +26,144 @@ constexpr Name kNames[] = {{DType::kBool, "BOOL"},   {DType::kInt8, "INT8"},   {
                            {DType::kFloat32, "FP32"}};
 constexpr std::string_view kOthers[] = {"INT16", "UINT16", "UINT32", "UINT64", "FP64", "BYTES"};
 
-// Appends the leaves of `data` (nested arrays flattened in order) to `out`; false if a leaf is
-// itself not a number or boolean.
-bool flatten(const json& data, std::vector<const json*>* out) {
+namespace dom = simdjson::dom;
+
+// One value of an input's `data`, as either parser read it. A number keeps the kind the parser
+// gave it (both give the same kinds, and both round a decimal to the nearest double).
+struct Leaf {
+  enum class Kind { kBool, kInt, kUint, kDouble } kind = Kind::kBool;
+  bool b = false;
+  int64_t i = 0;
+  uint64_t u = 0;
+  double d = 0;
+  double as_double() const {
+    return kind == Kind::kInt ? static_cast<double>(i) : kind == Kind::kUint ? static_cast<double>(u) : d;
+  }
+};
+
+// Appends the leaves of `data` (nested arrays flattened in order) to `out` and where they are to
+// `at`; false if a leaf is itself not a number or boolean.
+bool flatten(const json& data, std::vector<Leaf>* out, std::vector<const json*>* at) {
   if (data.is_array()) {
     for (const json& e : data) {
-      if (!flatten(e, out)) return false;
+      if (!flatten(e, out, at)) return false;
     }
     return true;
   }
-  if (!data.is_number() && !data.is_boolean()) return false;
-  out->push_back(&data);
+  Leaf l;
+  if (data.is_boolean()) {
+    l.b = data.get<bool>();
+  } else if (data.is_number_unsigned()) {
+    l.kind = Leaf::Kind::kUint, l.u = data.get<uint64_t>();
+  } else if (data.is_number_integer()) {
+    l.kind = Leaf::Kind::kInt, l.i = data.get<int64_t>();
+  } else if (data.is_number_float()) {
+    l.kind = Leaf::Kind::kDouble, l.d = data.get<double>();
+  } else {
+    return false;
+  }
+  out->push_back(l);
+  at->push_back(&data);
   return true;
 }
 
-template <typename T>
-Status fill_integers(const std::string& name, std::string_view dt, const std::vector<const json*>& values, Tensor* t) {
+bool flatten(dom::element data, std::vector<Leaf>* out, std::vector<dom::element>* at) {
+  if (data.is_array()) {
+    for (dom::element e : dom::array(data)) {
+      if (!flatten(e, out, at)) return false;
+    }
+    return true;
+  }
+  Leaf l;
+  if (data.is_bool()) {
+    l.b = bool(data);
+  } else if (data.is_uint64() && !data.is_int64()) {
+    l.kind = Leaf::Kind::kUint, l.u = uint64_t(data);
+  } else if (data.is_int64()) {
+    l.kind = Leaf::Kind::kInt, l.i = int64_t(data);
+  } else if (data.is_double()) {
+    l.kind = Leaf::Kind::kDouble, l.d = double(data);
+  } else {
+    return false;
+  }
+  out->push_back(l);
+  at->push_back(data);
+  return true;
+}
+
+std::string text_of(const json* v) { return v->dump(); }
+std::string text_of(dom::element v) { return std::string(simdjson::minify(v)); }
+
+template <typename T, typename At>
+Status fill_integers(const std::string& name, std::string_view dt, const std::vector<Leaf>& values,
+                     const std::vector<At>& at, Tensor* t) {
   auto dst = t->values<T>();
   for (size_t i = 0; i < values.size(); ++i) {
-    const json& v = *values[i];
-    if (v.is_number_integer() || v.is_number_unsigned()) {
-      const bool fits = v.is_number_unsigned()
-                            ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
-                            : (v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-                               v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max()));
-      if (fits) {
-        dst[i] = v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>());
-        continue;
-      }
+    const Leaf& v = values[i];
+    if (v.kind == Leaf::Kind::kUint && v.u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      dst[i] = static_cast<T>(v.u);
+      continue;
     }
-    return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, i, v.dump(), dt));
+    if (v.kind == Leaf::Kind::kInt && v.i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+        v.i <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
+      dst[i] = static_cast<T>(v.i);
+      continue;
+    }
+    return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, i, text_of(at[i]), dt));
   }
   return Status::Ok();
+}
+
+// The input's tensor from the leaves of its `data` (`at`: where each is, for the messages).
+template <typename Data, typename At>
+Result<Tensor> tensor_of(const InputHeader& h, Data data) {
+  const std::string& name = h.name;
+  const std::string dt_name(kserve_datatype(h.dtype));
+  std::vector<Leaf> values;
+  std::vector<At> at;
+  values.reserve(static_cast<size_t>(h.count));
+  at.reserve(static_cast<size_t>(h.count));
+  if (!flatten(data, &values, &at)) {
+    return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
+  }
+  if (static_cast<int64_t>(values.size()) != h.count) {
+    return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
+                                       shape_to_string(h.shape), h.count, values.size()));
+  }
+  Tensor t(h.dtype, h.shape);
+  switch (h.dtype) {
+    case DType::kBool: {
+      auto dst = t.values<bool>();
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i].kind != Leaf::Kind::kBool) {
+          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, i, text_of(at[i])));
+        }
+        dst[i] = values[i].b;
+      }
+      break;
+    }
+    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(name, dt_name, values, at, &t)); break;
+    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(name, dt_name, values, at, &t)); break;
+    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(name, dt_name, values, at, &t)); break;
+    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(name, dt_name, values, at, &t)); break;
+    case DType::kFloat32:
+    case DType::kFloat16: {
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i].kind == Leaf::Kind::kBool) {
+          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, i, text_of(at[i])));
+        }
+        const double d = values[i].as_double();
+        if (h.dtype == DType::kFloat32) {
+          t.values<float>()[i] = static_cast<float>(d);
+        } else {
+          const _Float16 f = static_cast<_Float16>(d);
+          std::memcpy(t.data() + i * sizeof(f), &f, sizeof(f));
+        }
+      }
+      break;
+    }
+  }
+  return t;
 }
 
 // A tensor's values as a flat JSON array.
@@ -150,51 +256,7 @@ Result<InputHeader> input_header(const json& input) {
 }
 
 Result<Tensor> tensor_from_data(const InputHeader& h, const json& data) {
-  const std::string& name = h.name;
-  const std::string dt_name(kserve_datatype(h.dtype));
-  std::vector<const json*> values;
-  if (!flatten(data, &values)) {
-    return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
-  }
-  if (static_cast<int64_t>(values.size()) != h.count) {
-    return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
-                                       shape_to_string(h.shape), h.count, values.size()));
-  }
-  Tensor t(h.dtype, h.shape);
-  switch (h.dtype) {
-    case DType::kBool: {
-      auto dst = t.values<bool>();
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (!values[i]->is_boolean()) {
-          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, i, values[i]->dump()));
-        }
-        dst[i] = values[i]->get<bool>();
-      }
-      break;
-    }
-    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(name, dt_name, values, &t)); break;
-    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(name, dt_name, values, &t)); break;
-    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(name, dt_name, values, &t)); break;
-    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(name, dt_name, values, &t)); break;
-    case DType::kFloat32:
-    case DType::kFloat16: {
-      for (size_t i = 0; i < values.size(); ++i) {
-        const json& v = *values[i];
-        if (!v.is_number()) {
-          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, i, v.dump()));
-        }
-        const double d = v.get<double>();
-        if (h.dtype == DType::kFloat32) {
-          t.values<float>()[i] = static_cast<float>(d);
-        } else {
-          const _Float16 f = static_cast<_Float16>(d);
-          std::memcpy(t.data() + i * sizeof(f), &f, sizeof(f));
-        }
-      }
-      break;
-    }
-  }
-  return t;
+  return tensor_of<const json&, const json*>(h, data);
 }
 
 Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes) {
@@ -268,8 +330,6 @@ json tensor_to_json(const std::string& name, const Tensor& t) {
 
 namespace {
 
-namespace dom = simdjson::dom;
-
 json to_nlohmann(dom::element e) {
   switch (e.type()) {
     case dom::element_type::ARRAY: {
@@ -325,43 +385,6 @@ json request_to_nlohmann(dom::element root, std::vector<std::optional<dom::eleme
   return o;
 }
 
-bool flatten(dom::element e, std::vector<dom::element>* out) {
-  if (e.is_array()) {
-    for (dom::element x : dom::array(e)) {
-      if (!flatten(x, out)) return false;
-    }
-    return true;
-  }
-  if (!e.is_number() && !e.is_bool()) return false;
-  out->push_back(e);
-  return true;
-}
-
-template <typename T>
-Status fill_integers(const std::string& name, std::string_view dt, const std::vector<dom::element>& values, Tensor* t) {
-  auto dst = t->values<T>();
-  for (size_t i = 0; i < values.size(); ++i) {
-    const dom::element v = values[i];
-    if (v.is_int64()) {
-      const int64_t x = int64_t(v);
-      if (x >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-          x <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
-        dst[i] = static_cast<T>(x);
-        continue;
-      }
-    } else if (v.is_uint64()) {
-      const uint64_t x = uint64_t(v);
-      if (x <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-        dst[i] = static_cast<T>(x);
-        continue;
-      }
-    }
-    return InvalidArgument(
-        fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, i, simdjson::minify(v), dt));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 struct JsonRequest::Doc {
@@ -387,57 +410,8 @@ const nlohmann::json& JsonRequest::json() const { return doc_->request; }
 bool JsonRequest::has_data(size_t i) const { return i < doc_->data.size() && doc_->data[i].has_value(); }
 
 Result<Tensor> JsonRequest::tensor(size_t i, const InputHeader& h) const {
-  const std::string& name = h.name;
-  if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", name));
-  const std::string dt_name(kserve_datatype(h.dtype));
-  std::vector<dom::element> values;
-  values.reserve(static_cast<size_t>(h.count));
-  if (!flatten(*doc_->data[i], &values)) {
-    return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
-  }
-  if (static_cast<int64_t>(values.size()) != h.count) {
-    return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
-                                       shape_to_string(h.shape), h.count, values.size()));
-  }
-  Tensor t(h.dtype, h.shape);
-  switch (h.dtype) {
-    case DType::kBool: {
-      auto dst = t.values<bool>();
-      for (size_t k = 0; k < values.size(); ++k) {
-        if (!values[k].is_bool()) {
-          return InvalidArgument(
-              fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, simdjson::minify(values[k])));
-        }
-        dst[k] = bool(values[k]);
-      }
-      break;
-    }
-    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(name, dt_name, values, &t)); break;
-    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(name, dt_name, values, &t)); break;
-    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(name, dt_name, values, &t)); break;
-    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(name, dt_name, values, &t)); break;
-    case DType::kFloat32:
-    case DType::kFloat16: {
-      for (size_t k = 0; k < values.size(); ++k) {
-        const dom::element v = values[k];
-        if (!v.is_number()) {
-          return InvalidArgument(
-              fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, simdjson::minify(v)));
-        }
-        const double d = v.is_int64()    ? static_cast<double>(int64_t(v))
-                         : v.is_uint64() ? static_cast<double>(uint64_t(v))
-                                         : double(v);
-        if (h.dtype == DType::kFloat32) {
-          t.values<float>()[k] = static_cast<float>(d);
-        } else {
-          const _Float16 f = static_cast<_Float16>(d);
-          std::memcpy(t.data() + k * sizeof(f), &f, sizeof(f));
-        }
-      }
-      break;
-    }
-  }
-  return t;
+  if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", h.name));
+  return tensor_of<dom::element, dom::element>(h, *doc_->data[i]);
 }
 
 }  // namespace sensix::api

@@ -248,7 +248,10 @@ Result<ControlResult> Controller::remove(std::string_view kind_in, std::string_v
   return out;
 }
 
-Status Controller::unload(std::string_view model) {
+Status Controller::unload(std::string_view model) { return set_loaded(model, false); }
+Status Controller::load(std::string_view model) { return set_loaded(model, true); }
+
+Status Controller::set_loaded(std::string_view model, bool loaded) {
   std::lock_guard<std::mutex> lock(apply_mu_);
   DocumentSet desired;
   std::set<std::string> unloaded;
@@ -258,32 +261,22 @@ Status Controller::unload(std::string_view model) {
     unloaded = unloaded_;
   }
   if (desired.find_model(model) == nullptr) return NotFound(fmt::format("Model/{} is not applied", model));
-  for (const auto& p : desired.pipelines) {
-    for (const auto& step : p.spec.steps) {
-      if (step.model == model) {
-        return FailedPrecondition(
-            fmt::format("Model/{} is a step of Pipeline/{}: it runs while the pipeline does "
-                        "(delete or change the pipeline first)",
-                        model, p.metadata.name));
+  if (!loaded) {
+    for (const auto& p : desired.pipelines) {
+      for (const auto& step : p.spec.steps) {
+        if (step.model == model) {
+          return FailedPrecondition(
+              fmt::format("Model/{} is a step of Pipeline/{}: it runs while the pipeline does "
+                          "(delete or change the pipeline first)",
+                          model, p.metadata.name));
+        }
       }
     }
   }
-  if (!unloaded.insert(std::string(model)).second) return Status::Ok();
-  return commit(desired, {}, fmt::format("unload Model/{}", model), false, std::move(unloaded)).status();
-}
-
-Status Controller::load(std::string_view model) {
-  std::lock_guard<std::mutex> lock(apply_mu_);
-  DocumentSet desired;
-  std::set<std::string> unloaded;
-  {
-    std::lock_guard<std::mutex> state(state_mu_);
-    desired = desired_;
-    unloaded = unloaded_;
-  }
-  if (desired.find_model(model) == nullptr) return NotFound(fmt::format("Model/{} is not applied", model));
-  if (unloaded.erase(std::string(model)) == 0) return Status::Ok();
-  return commit(desired, {}, fmt::format("load Model/{}", model), false, std::move(unloaded)).status();
+  const bool changes = loaded ? unloaded.erase(std::string(model)) > 0 : unloaded.insert(std::string(model)).second;
+  if (!changes) return Status::Ok();  // so already
+  return commit(desired, {}, fmt::format("{} Model/{}", loaded ? "load" : "unload", model), false, std::move(unloaded))
+      .status();
 }
 
 DocumentSet Controller::applied() const {

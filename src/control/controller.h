@@ -117,6 +117,8 @@ class Controller {
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
                                std::string_view summary, bool dry_run, std::set<std::string> unloaded);
+  // unload() and load(): the model runs or not.
+  Status set_loaded(std::string_view model, bool loaded);
   // What the runtime runs of `desired`: every document but the unloaded models.
   static DocumentSet running_of(const DocumentSet& desired, const std::set<std::string>& unloaded);
 
