@@ -318,6 +318,15 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
   EXPECT_EQ(all["model_stats"][0]["inference_count"], 3);
   EXPECT_EQ(all["model_stats"][1]["inference_count"], 0);  // the sensor's runs are not requests
   EXPECT_EQ(d_.call("GET", "/v2/models/nope/stats").first, 404);
+
+  // A request whose timeout (1 us) passes before its run: 503, counted as timed out, not run.
+  json late = infer_body(embeddings(9));
+  late["parameters"] = json{{"timeout", 1}};
+  EXPECT_EQ(post("/v2/models/alexa/infer", late.dump()),
+            std::make_pair(503, json{{"error", "Model/alexa: no answer within 1 us"}}));
+  auto [s5, timed] = d_.call("GET", "/v2/models/alexa/stats");
+  EXPECT_EQ(timed["model_stats"][0]["sensix"], json::parse(R"({"refused": 0, "timed_out": 1})"));
+  EXPECT_EQ(timed["model_stats"][0]["execution_count"], 3);  // it did not run
   EXPECT_EQ(d_.call("GET", "/v2").second["extensions"],
             json::array({"binary_tensor_data", "model_configuration", "model_repository", "statistics"}));
 }

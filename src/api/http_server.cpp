@@ -92,13 +92,23 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
 // ------------------------------------------------------------------------------------------------
 // Router
 
-void Router::add(std::string method, std::string path_template, HttpHandler handler) {
+void Router::add(std::string method, std::string path_template, HttpHandler handler, RunOn run_on) {
   Route r;
   r.method = std::move(method);
   r.parts = split_path(path_template);
   r.path_template = std::move(path_template);
   r.handler = std::move(handler);
+  r.run_on = run_on;
   routes_.push_back(std::move(r));
+}
+
+bool Router::on_io_thread(const HttpRequest& request) const {
+  if (request.body.size() > kIoThreadBodyLimit) return false;
+  const std::vector<std::string> parts = split_path(request.path);
+  for (const Route& r : routes_) {
+    if (match(r, parts, nullptr) && r.method == request.method) return r.run_on == RunOn::kIoThread;
+  }
+  return false;
 }
 
 bool Router::match(const Route& r, const std::vector<std::string>& parts, std::map<std::string, std::string>* params) {
@@ -171,8 +181,10 @@ class HttpServer::Impl {
     return c;
   }
 
-  // A request, from a session: runs its handler on the pool, then `done` with the reply.
+  // A request, from a session: runs its handler on the pool (or here, for a route that runs on the
+  // I/O thread), then `done` with the reply (at once, or when a `later` reply comes).
   void handle(HttpRequest request, std::function<void(HttpReply)> done);
+  void run(HttpRequest& request, std::function<void(HttpReply)> done);
   // A response the server makes itself (limits, parse errors), counted.
   void count(const std::string& route, int status) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -590,24 +602,35 @@ void HttpServer::Impl::handle(HttpRequest request, std::function<void(HttpReply)
     std::lock_guard<std::mutex> lock(mu_);
     ++in_flight_;
   }
-  net::post(*pool_, [this, req = std::move(request), done = std::move(done)]() mutable {
-    std::string route = "unknown";
-    HttpReply reply;
-    if (stopping_) {
-      reply.response = error_response(503, "Unavailable", "the server is shutting down");
-      route = "stopping";
-    } else {
-      try {
-        reply = router_.route(req, &route);
-      } catch (const std::exception& e) {
-        spdlog::error("http: {} {}: {}", req.method, req.path, e.what());
-        reply = HttpReply{};
-        reply.response = error_response(500, "InternalError", e.what());
-      }
+  if (!stopping_ && router_.on_io_thread(request)) return run(request, std::move(done));
+  net::post(*pool_, [this, req = std::move(request), done = std::move(done)]() mutable { run(req, std::move(done)); });
+}
+
+void HttpServer::Impl::run(HttpRequest& req, std::function<void(HttpReply)> done) {
+  std::string route = "unknown";
+  HttpReply reply;
+  if (stopping_) {
+    reply.response = error_response(503, "Unavailable", "the server is shutting down");
+    route = "stopping";
+  } else {
+    try {
+      reply = router_.route(req, &route);
+    } catch (const std::exception& e) {
+      spdlog::error("http: {} {}: {}", req.method, req.path, e.what());
+      reply = HttpReply{};
+      reply.response = error_response(500, "InternalError", e.what());
     }
-    count(route, reply.stream ? 200 : reply.response.status);
-    done(std::move(reply));
-  });
+  }
+  if (reply.later) {
+    auto later = std::move(reply.later);
+    later([this, route, done = std::move(done)](HttpReply r) {
+      count(route, r.stream ? 200 : r.response.status);
+      done(std::move(r));
+    });
+    return;
+  }
+  count(route, reply.stream ? 200 : reply.response.status);
+  done(std::move(reply));
 }
 
 void HttpServer::Impl::stop(std::chrono::milliseconds grace) {

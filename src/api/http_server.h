@@ -86,10 +86,13 @@ class EventStream {
   virtual void close() = 0;
 };
 
-// A handler's answer: a response, or a stream.
+// A handler's answer: a response, or a stream, or (later) the promise of a response: the server
+// calls `later` once with `done`, which takes the reply exactly once, from any thread (done must
+// not be held up: it hands the reply to the connection). The handler's thread is free meanwhile.
 struct HttpReply {
   HttpResponse response;
   std::shared_ptr<EventStream> stream;  // set: 200 text/event-stream, then the stream's events
+  std::function<void(std::function<void(HttpReply)> done)> later;
 };
 
 using HttpHandler = std::function<HttpReply(HttpRequest&)>;
@@ -101,9 +104,17 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
 // template is 404; one that matches with another method is 405 with Allow.
 class Router {
  public:
+  // Where a route's handler runs: on the handler pool (it may block), or on the connection's I/O
+  // thread (it never blocks: it answers at once or `later`), which spares a request two thread
+  // switches; a request whose body is over kIoThreadBodyLimit goes to the pool all the same.
+  enum class RunOn { kPool, kIoThread };
+  static constexpr size_t kIoThreadBodyLimit = 64 * 1024;
+
   // `route` names the template in metrics ("GET /v1/documents/{kind}/{name}").
-  void add(std::string method, std::string path_template, HttpHandler handler);
+  void add(std::string method, std::string path_template, HttpHandler handler, RunOn run_on = RunOn::kPool);
   HttpReply route(HttpRequest& request, std::string* route_name) const;
+  // Whether the request's route runs its handler on the I/O thread.
+  bool on_io_thread(const HttpRequest& request) const;
   // Every template, for the OpenAPI check.
   std::vector<std::pair<std::string, std::string>> routes() const;
 
@@ -113,6 +124,7 @@ class Router {
     std::vector<std::string> parts;  // "{name}" parts capture
     std::string path_template;
     HttpHandler handler;
+    RunOn run_on = RunOn::kPool;
   };
   static bool match(const Route& r, const std::vector<std::string>& parts, std::map<std::string, std::string>* params);
   std::vector<Route> routes_;

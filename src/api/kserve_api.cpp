@@ -101,6 +101,35 @@ HttpReply model_ready(Controller* controller, const HttpRequest& req) {
   return kserve_reply(json{{"name", sig->model}, {"ready", false}, {"reason", ready.message()}}, 503);
 }
 
+// The reply to an inference request: the outputs asked for (all when none was), each as JSON or
+// binary data (then the body is the JSON, Inference-Header-Content-Length long, and their bytes).
+template <typename Pending>
+HttpReply inference_reply(const Pending& p, const Result<std::vector<NamedTensor>>& out) {
+  if (!out.ok()) return kserve_status(out.status());
+  json outputs = json::array();
+  std::string data;  // the binary outputs' bytes, in order
+  bool any_binary = false;
+  for (const NamedTensor& t : *out) {
+    bool as_binary = p.binary_output;
+    if (!p.wanted.empty()) {
+      auto w = std::find_if(p.wanted.begin(), p.wanted.end(), [&](const auto& x) { return x.first == t.name; });
+      if (w == p.wanted.end()) continue;
+      as_binary = w->second;
+    }
+    any_binary = any_binary || as_binary;
+    outputs.push_back(as_binary ? tensor_to_binary(t.name, t.tensor, &data) : tensor_to_json(t.name, t.tensor));
+  }
+  json response{{"model_name", p.model}, {"model_version", p.version}, {"outputs", std::move(outputs)}};
+  if (!p.id.is_null()) response["id"] = p.id;
+  if (!any_binary) return kserve_reply(response);
+  HttpReply reply;
+  reply.response.body = response.dump();
+  reply.response.headers.emplace_back("Inference-Header-Content-Length", std::to_string(reply.response.body.size()));
+  reply.response.content_type = "application/octet-stream";
+  reply.response.body += data;
+  return reply;
+}
+
 // The request once its model is known; `*asked` is set once the request tasks have it (they count
 // it in the model's statistics from then on).
 HttpReply infer_model(Controller* controller, const HttpRequest& req, const Result<ModelSignature>& sig, bool* asked);
@@ -111,7 +140,7 @@ HttpReply infer(Controller* controller, const HttpRequest& req) {
   if (!sig.ok()) return kserve_status(sig.status());
   bool asked = false;
   HttpReply reply = infer_model(controller, req, sig, &asked);
-  if (!asked && reply.response.status != 200) controller->requests().failed(sig->model, arrived);
+  if (!asked && !reply.later && reply.response.status != 200) controller->requests().failed(sig->model, arrived);
   return reply;
 }
 
@@ -257,30 +286,31 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
     }
   }
   *asked = true;
-  Result<std::vector<NamedTensor>> out = controller->requests().infer(sig->model, std::move(inputs), timeout);
-  if (!out.ok()) return kserve_status(out.status());
-  json outputs = json::array();
-  std::string data;  // the binary outputs' bytes, in order
-  bool any_binary = false;
-  for (const NamedTensor& t : *out) {
-    bool as_binary = binary_output;
-    if (!wanted.empty()) {
-      auto w = std::find_if(wanted.begin(), wanted.end(), [&](const auto& p) { return p.first == t.name; });
-      if (w == wanted.end()) continue;
-      as_binary = w->second;
-    }
-    any_binary = any_binary || as_binary;
-    outputs.push_back(as_binary ? tensor_to_binary(t.name, t.tensor, &data) : tensor_to_json(t.name, t.tensor));
-  }
-  json response{{"model_name", sig->model}, {"model_version", version_of(*sig)}, {"outputs", std::move(outputs)}};
-  if (body.contains("id")) response["id"] = body["id"];
-  if (!any_binary) return kserve_reply(response);
-  HttpReply reply;
-  reply.response.body = response.dump();
-  reply.response.headers.emplace_back("Inference-Header-Content-Length", std::to_string(reply.response.body.size()));
-  reply.response.content_type = "application/octet-stream";
-  reply.response.body += data;
-  return reply;
+  // The answer comes from the scheduler's lane that runs the request (or its deadline): the reply is
+  // made there and handed to the connection, with no thread waiting for it.
+  struct Pending {
+    std::string model, version;
+    json id;
+    std::vector<std::pair<std::string, bool>> wanted;
+    bool binary_output = false;
+    std::vector<NamedTensor> inputs;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->model = sig->model;
+  pending->version = version_of(*sig);
+  if (body.contains("id")) pending->id = body["id"];
+  pending->wanted = std::move(wanted);
+  pending->binary_output = binary_output;
+  pending->inputs = std::move(inputs);
+  RequestTasks* tasks = &controller->requests();
+  HttpReply later;
+  later.later = [tasks, pending, timeout](std::function<void(HttpReply)> done) {
+    tasks->infer_async(pending->model, std::move(pending->inputs), timeout,
+                       [pending, done = std::move(done)](Result<std::vector<NamedTensor>> out) {
+                         done(inference_reply(*pending, out));
+                       });
+  };
+  return later;
 }
 
 // Triton's repository index: every model of the running set, its version and state. A body
@@ -447,7 +477,9 @@ void add_kserve_routes(Router& router, std::shared_ptr<ControlApiContext> ctx, c
                guard(false, [ctx](HttpRequest& req) { return model_config(ctx->controller, req); }));
     router.add("GET", base + "/ready",
                guard(false, [ctx](HttpRequest& req) { return model_ready(ctx->controller, req); }));
-    router.add("POST", base + "/infer", guard(false, [ctx](HttpRequest& req) { return infer(ctx->controller, req); }));
+    // On the I/O thread: the handler checks the request and hands it to the scheduler (later).
+    router.add("POST", base + "/infer", guard(false, [ctx](HttpRequest& req) { return infer(ctx->controller, req); }),
+               Router::RunOn::kIoThread);
   }
   router.add("POST", "/v2/repository/index",
              guard(false, [ctx](HttpRequest& req) { return repository_index(ctx->controller, req); }));

@@ -4,6 +4,7 @@
 #include <any>
 #include <atomic>
 #include <future>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -12,23 +13,40 @@ namespace sensix {
 
 // One request in the scheduler's queue. The scheduler drops inputs it does not run (overload, a
 // full queue, a removed task) by destroying their payload: then the destructor answers. The first
-// answer counts in the model's request statistics; later ones (after a timeout) are ignored.
+// answer (the run's, the deadline thread's or the destructor's) counts in the model's request
+// statistics and leaves the deadlines; later ones are ignored.
 struct RequestTasks::Call {
   Tensor data;
-  std::promise<Result<std::vector<NamedTensor>>> promise;
+  Answer on_answer;
   std::atomic<bool> answered{false};
   std::string model;
   std::weak_ptr<Entry> entry;
+  RequestTasks* owner = nullptr;
+  // Where it waits in owner->deadlines_ (guarded by owner->deadlines_mu_).
+  std::optional<std::multimap<TimePoint, std::weak_ptr<Call>>::iterator> deadline_at;
+  std::chrono::nanoseconds timeout{0};
   Env* env = nullptr;
   TimePoint arrived{};
   TimePoint submitted{};
 
   // False when the request was answered already.
-  bool answer(Result<std::vector<NamedTensor>> r, bool refused = false) {
+  bool answer(Result<std::vector<NamedTensor>> r, bool refused = false, bool timed_out = false) {
     if (answered.exchange(true)) return false;
-    if (auto e = entry.lock()) record(*e, env, arrived, r.ok(), refused, false);
-    promise.set_value(std::move(r));
+    if (owner != nullptr) {
+      std::lock_guard<std::mutex> lock(owner->deadlines_mu_);
+      if (deadline_at) owner->deadlines_.erase(*deadline_at);
+      deadline_at.reset();
+    }
+    if (auto e = entry.lock()) record(*e, env, arrived, r.ok(), refused, timed_out);
+    if (on_answer) on_answer(std::move(r));
     return true;
+  }
+  // Answered Unavailable: its timeout passed first.
+  void time_out() {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    answer(Unavailable(us < 1000 ? fmt::format("Model/{}: no answer within {} us", model, us)
+                                 : fmt::format("Model/{}: no answer within {} ms", model, us / 1000)),
+           false, true);
   }
   ~Call() {
     answer(Unavailable(fmt::format("Model/{}: the request was not run: refused under overload (its priority class "
@@ -70,7 +88,9 @@ std::string stateful_reason(const ModelInstance& m) {
 
 }  // namespace
 
-RequestTasks::RequestTasks(Scheduler* scheduler, Env* env) : scheduler_(scheduler), env_(env) {}
+RequestTasks::RequestTasks(Scheduler* scheduler, Env* env) : scheduler_(scheduler), env_(env) {
+  reaper_ = std::thread([this] { reap(); });
+}
 
 RequestTasks::~RequestTasks() { close(); }
 
@@ -119,6 +139,42 @@ void RequestTasks::close() {
     gone.swap(entries_);
   }
   for (auto& [name, e] : gone) scheduler_->remove_task(e->task);
+  {
+    std::lock_guard<std::mutex> lock(deadlines_mu_);
+    reaper_stop_ = true;
+  }
+  deadlines_cv_.notify_all();
+  if (reaper_.joinable() && reaper_.get_id() != std::this_thread::get_id()) reaper_.join();
+}
+
+void RequestTasks::reap() {
+  std::unique_lock<std::mutex> lock(deadlines_mu_);
+  while (!reaper_stop_) {
+    if (deadlines_.empty()) {
+      deadlines_cv_.wait(lock);
+      continue;
+    }
+    const TimePoint next = deadlines_.begin()->first;
+    if (env_->now() < next) {
+      env_->wait_until(deadlines_cv_, lock, next,
+                       [&] { return reaper_stop_ || deadlines_.empty() || deadlines_.begin()->first < next; });
+      continue;
+    }
+    std::vector<std::shared_ptr<Call>> expired;
+    const TimePoint now = env_->now();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto it = deadlines_.begin();
+      if (auto c = it->second.lock()) {
+        c->deadline_at.reset();
+        expired.push_back(std::move(c));
+      }
+      deadlines_.erase(it);
+    }
+    lock.unlock();
+    for (auto& c : expired) c->time_out();
+    expired.clear();  // may end calls: answered already, their destructors answer no one
+    lock.lock();
+  }
 }
 
 std::vector<std::string> RequestTasks::models() const {
@@ -222,50 +278,62 @@ void RequestTasks::failed(const std::string& model, TimePoint arrived) {
 
 Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, std::vector<NamedTensor> inputs,
                                                      std::chrono::nanoseconds timeout) {
+  auto promise = std::make_shared<std::promise<Result<std::vector<NamedTensor>>>>();
+  std::future<Result<std::vector<NamedTensor>>> answer = promise->get_future();
+  infer_async(model, std::move(inputs), timeout,
+              [promise](Result<std::vector<NamedTensor>> r) { promise->set_value(std::move(r)); });
+  return answer.get();
+}
+
+void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor> inputs,
+                               std::chrono::nanoseconds timeout, Answer answer) {
   const TimePoint arrived = env_->now();
   auto call = std::make_shared<Call>();
   call->model = model;
   call->env = env_;
   call->arrived = arrived;
-  std::future<Result<std::vector<NamedTensor>>> answer = call->promise.get_future();
+  call->timeout = timeout;
+  call->on_answer = std::move(answer);
   int task = -1;
+  Status refused = Status::Ok();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return Unavailable("the runtime is stopping");
     auto it = entries_.find(model);
-    if (it != entries_.end()) call->entry = it->second;
-    Result<Tensor> data = [&]() -> Result<Tensor> {
-      SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
-      return check_locked(*e, std::move(inputs));
-    }();
-    if (!data.ok()) {
-      if (it != entries_.end()) Call::record(*it->second, env_, arrived, false, false, false);
-      call->answered = true;  // counted here; its destructor answers no one
-      return data.status();
+    if (closed_) {
+      refused = Unavailable("the runtime is stopping");
+    } else {
+      if (it != entries_.end()) call->entry = it->second;
+      Result<Tensor> data = [&]() -> Result<Tensor> {
+        SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
+        return check_locked(*e, std::move(inputs));
+      }();
+      if (data.ok()) {
+        call->data = std::move(*data);
+        task = it->second->task;
+        std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
+        it->second->stats.compute_input.add(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count());
+      } else {
+        refused = data.status();
+      }
     }
-    call->data = std::move(*data);
-    task = it->second->task;
-    std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
-    it->second->stats.compute_input.add(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count());
+  }
+  if (!refused.ok()) {
+    call->answer(refused);  // counted (for a known model) and answered here; the destructor answers no one
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(deadlines_mu_);
+    auto at = deadlines_.emplace(arrived + timeout, std::weak_ptr<Call>(call));
+    call->owner = this;
+    call->deadline_at = at;
+    if (at == deadlines_.begin()) deadlines_cv_.notify_one();
   }
   TaskInput in;
   in.captured = env_->now();
   call->submitted = in.captured;
-  in.payload = call;
-  std::weak_ptr<Call> pending = call;
-  call.reset();  // the scheduler holds the only reference: dropping the input answers it
+  in.payload = std::move(call);  // the scheduler holds the only reference: dropping the input answers it
   scheduler_->submit(task, std::move(in));
-  if (answer.wait_for(timeout) != std::future_status::ready) {
-    // Still queued or running: answered here, as timed out (a later answer is ignored), unless the
-    // answer came in the meantime.
-    if (auto c = pending.lock(); c && !c->answered.exchange(true)) {
-      if (auto e = c->entry.lock()) Call::record(*e, env_, arrived, false, false, true);
-      return Unavailable(fmt::format("Model/{}: no answer within {} ms", model,
-                                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
-    }
-  }
-  return answer.get();
 }
 
 void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch) {
@@ -276,7 +344,11 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
   };
   for (TaskInput& in : batch) {
     auto* call = std::any_cast<std::shared_ptr<Call>>(&in.payload);
-    if (call == nullptr || *call == nullptr) continue;
+    if (call == nullptr || *call == nullptr || (*call)->answered) continue;  // answered: timed out
+    if (env_->now() >= (*call)->arrived + (*call)->timeout) {
+      (*call)->time_out();  // not run: its answer would come too late
+      continue;
+    }
     const TimePoint start = env_->now();
     Result<std::vector<Tensor>> out = m.run((*call)->data, {}, session);
     const TimePoint ran = env_->now();

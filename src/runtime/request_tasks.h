@@ -13,14 +13,19 @@
 //
 // Lifecycle: add() when a model is loaded (create, apply), remove() before it is unloaded
 // (queued requests are answered Unavailable, a run in progress finishes), close() when the runtime
-// stops. Thread-safety: every method from any thread; infer() blocks until the answer or timeout.
+// stops. Thread-safety: every method from any thread; infer() blocks until the answer or timeout;
+// infer_async() returns at once and answers later, once, from a scheduler lane (the run), the
+// deadline thread (the timeout) or the thread that unloads the model (the queue dropped).
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/env.h"
@@ -105,6 +110,11 @@ class RequestTasks {
   // FailedPrecondition: a stateful model. DeadlineExceeded: no answer within `timeout`.
   Result<std::vector<NamedTensor>> infer(const std::string& model, std::vector<NamedTensor> inputs,
                                          std::chrono::nanoseconds timeout = std::chrono::seconds(30));
+  // The same without waiting: `answer` is called exactly once with what infer() returns (at once,
+  // on this thread, when the request is refused before it is queued). It must not block.
+  using Answer = std::function<void(Result<std::vector<NamedTensor>>)>;
+  void infer_async(const std::string& model, std::vector<NamedTensor> inputs, std::chrono::nanoseconds timeout,
+                   Answer answer);
 
   // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.
   Status ready(const std::string& model) const;
@@ -130,6 +140,15 @@ class RequestTasks {
   Result<const Entry*> ready_locked(const std::string& model) const;
   Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
+  // The deadline thread: answers the requests whose timeout passed before their answer.
+  void reap();
+
+  // Requests waiting for an answer, by deadline (an answered one leaves at once).
+  std::mutex deadlines_mu_;
+  std::condition_variable deadlines_cv_;
+  std::multimap<TimePoint, std::weak_ptr<Call>> deadlines_;
+  bool reaper_stop_ = false;
+  std::thread reaper_;
 
   Scheduler* scheduler_;
   Env* env_;
