@@ -19,9 +19,7 @@
 // bit for bit (JSON and binary), Node to the float.
 //
 //   sensix_bench_inference [--repeat 5] [--seconds 3] [--connections 32] [--report FILE] [--smoke]
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,8 +54,6 @@
 #ifndef SENSIX_BINARY_DIR
 #error "SENSIX_BINARY_DIR must point at the build tree (the sensix binary)"
 #endif
-
-extern char** environ;
 
 namespace sensix {
 namespace {
@@ -158,26 +154,12 @@ class Child {
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
   ~Child() { stop(); }
-  bool start(std::vector<std::string> args, const std::string& log, const std::vector<std::string>& env_extra) {
+  bool start(const std::vector<std::string>& args, const std::string& log, const std::vector<std::string>& env_extra) {
     log_ = log;
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_strings(env_extra);
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    const int rc = posix_spawnp(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) pid_ = -1;
-    return rc == 0;
+    pid_ = bench::spawn_logged(args, log, env_extra, &error_);
+    return pid_ > 0;
   }
+  const std::string& error() const { return error_; }
   bool running() {
     int status = 0;
     if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
@@ -194,7 +176,7 @@ class Child {
 
  private:
   pid_t pid_ = -1;
-  std::string log_;
+  std::string log_, error_;
 };
 
 class InferenceBench {
@@ -336,7 +318,7 @@ class InferenceBench {
     const std::string node_log = work_ + "/node.log";
     if (!node.start({"node", std::string(SENSIX_SOURCE_DIR) + "/bench/inference/node_server.js", model_file, kModel},
                     node_log, {"NODE_PATH=" + node_modules})) {
-      return fail("cannot start node: " + std::string(std::strerror(errno)));
+      return fail(node.error());
     }
     std::string node_url;
     const std::regex listening(R"(listening on (\d+))");

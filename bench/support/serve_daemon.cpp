@@ -32,28 +32,39 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log,
+                   const std::vector<std::string>& env_extra, std::string* error) {
+  std::vector<std::string> strings(args), env(env_extra);
+  std::vector<char*> argv, envp;
+  for (auto& a : strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    *error = fmt::format("cannot start {}: {}", args.at(0), std::strerror(rc));
+    return -1;
+  }
+  return pid;
+}
+
 bool ServeDaemon::start(const std::string& data_dir, const std::vector<std::string>& extra) {
   log_ = data_dir + ".log";
   std::error_code ec;
   fs::remove(log_, ec);
   std::vector<std::string> args = {sensix_, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   spawned_ = Clock::now();
-  const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    error_ = fmt::format("cannot start {}: {}", argv[0], std::strerror(rc));
-    pid_ = -1;
-    return false;
-  }
+  pid_ = spawn_logged(args, log_, {}, &error_);
+  if (pid_ <= 0) return false;
   const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
   while (since(spawned_) < 60) {
     const std::string text = read_file(log_);

@@ -24,6 +24,12 @@ namespace sensix::bench {
 // The whole file ("" when it cannot be read).
 std::string read_file(const std::string& path);
 
+// Spawns `args` (the program found on PATH) with stdin from /dev/null, stdout and stderr to `log`
+// (truncated), and this process's environment plus `env_extra` (KEY=VALUE, first); the pid, or -1
+// with the reason in `*error`.
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log,
+                   const std::vector<std::string>& env_extra, std::string* error);
+
 class ServeDaemon {
  public:
   // `sensix`: the path of the binary to run.
