@@ -42,7 +42,9 @@ HttpReply kserve_status(const Status& s) {
   }
 }
 
-std::string version_of(const ModelSignature& sig) { return sig.version.empty() ? "1" : sig.version; }
+// A model's version in the protocol: its document's spec.version, "1" when it has none.
+std::string kserve_version(const std::string& version) { return version.empty() ? "1" : version; }
+std::string version_of(const ModelSignature& sig) { return kserve_version(sig.version); }
 
 // The model's signature, with the version the path names (if any) checked. An applied model that
 // was unloaded is Unavailable, saying so.
@@ -50,8 +52,7 @@ Result<ModelSignature> find_model(Controller* controller, const HttpRequest& req
   const std::string& name = req.params.at("model");
   Result<ModelSignature> found = controller->requests().signature(name);
   if (!found.ok()) {
-    const std::vector<std::string> unloaded = controller->unloaded();
-    if (std::find(unloaded.begin(), unloaded.end(), name) != unloaded.end()) {
+    if (controller->unloaded().count(name) > 0) {
       return Unavailable(
           fmt::format("Model/{} is unloaded (POST /v2/repository/models/{}/load runs it again)", name, name));
     }
@@ -89,22 +90,27 @@ HttpReply model_metadata(Controller* controller, const HttpRequest& req) {
 }
 
 HttpReply model_ready(Controller* controller, const HttpRequest& req) {
+  // Not ready (Unavailable): loading, draining, failed, or unloaded.
   Result<ModelSignature> sig = find_model(controller, req);
-  if (!sig.ok() && sig.status().code() == StatusCode::kUnavailable) {
-    return kserve_reply(json{{"name", req.params.at("model")}, {"ready", false}, {"reason", sig.status().message()}},
-                        503);
-  }
-  if (!sig.ok()) return kserve_status(sig.status());
-  const Status ready = controller->requests().ready(sig->model);
-  if (ready.ok()) return kserve_reply(json{{"name", sig->model}, {"ready", true}});
+  const Status ready = sig.ok() ? controller->requests().ready(sig->model) : sig.status();
+  const std::string& name = req.params.at("model");
+  if (ready.ok()) return kserve_reply(json{{"name", name}, {"ready", true}});
   if (ready.code() != StatusCode::kUnavailable) return kserve_status(ready);
-  return kserve_reply(json{{"name", sig->model}, {"ready", false}, {"reason", ready.message()}}, 503);
+  return kserve_reply(json{{"name", name}, {"ready", false}, {"reason", ready.message()}}, 503);
 }
+
+// An inference request handed to the scheduler: what its reply needs.
+struct PendingInference {
+  std::string model, version;
+  json id;                                           // null: none given
+  std::vector<std::pair<std::string, bool>> wanted;  // outputs asked for (none: all), each binary or not
+  bool binary_output = false;                        // parameters.binary_data_output
+  std::vector<NamedTensor> inputs;
+};
 
 // The reply to an inference request: the outputs asked for (all when none was), each as JSON or
 // binary data (then the body is the JSON, Inference-Header-Content-Length long, and their bytes).
-template <typename Pending>
-HttpReply inference_reply(const Pending& p, const Result<std::vector<NamedTensor>>& out) {
+HttpReply inference_reply(const PendingInference& p, const Result<std::vector<NamedTensor>>& out) {
   if (!out.ok()) return kserve_status(out.status());
   json outputs = json::array();
   std::string data;  // the binary outputs' bytes, in order
@@ -288,14 +294,7 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
   *asked = true;
   // The answer comes from the scheduler's lane that runs the request (or its deadline): the reply is
   // made there and handed to the connection, with no thread waiting for it.
-  struct Pending {
-    std::string model, version;
-    json id;
-    std::vector<std::pair<std::string, bool>> wanted;
-    bool binary_output = false;
-    std::vector<NamedTensor> inputs;
-  };
-  auto pending = std::make_shared<Pending>();
+  auto pending = std::make_shared<PendingInference>();
   pending->model = sig->model;
   pending->version = version_of(*sig);
   if (body.contains("id")) pending->id = body["id"];
@@ -334,7 +333,7 @@ HttpReply repository_index(Controller* controller, const HttpRequest& req) {
                         : st == ModelState::kLoading || st == ModelState::kWarming ? "LOADING"
                         : st == ModelState::kDraining                              ? "UNLOADING"
                                                                                    : "UNAVAILABLE";
-    json entry{{"name", m.model.name}, {"version", m.model.version.empty() ? "1" : m.model.version}, {"state", state}};
+    json entry{{"name", m.model.name}, {"version", kserve_version(m.model.version)}, {"state", state}};
     if (st != ModelState::kReady && !m.model.reason.empty()) entry["reason"] = m.model.reason;
     out.push_back(std::move(entry));
   }
@@ -342,8 +341,10 @@ HttpReply repository_index(Controller* controller, const HttpRequest& req) {
     const DocumentSet stored = controller->applied();
     for (const std::string& name : controller->unloaded()) {
       const ModelDoc* doc = stored.find_model(name);
-      const std::string version = doc == nullptr || doc->spec.version.empty() ? "1" : doc->spec.version;
-      out.push_back(json{{"name", name}, {"version", version}, {"state", "UNAVAILABLE"}, {"reason", "unloaded"}});
+      out.push_back(json{{"name", name},
+                         {"version", kserve_version(doc == nullptr ? "" : doc->spec.version)},
+                         {"state", "UNAVAILABLE"},
+                         {"reason", "unloaded"}});
     }
     std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["name"] < b["name"]; });
   }
@@ -366,8 +367,7 @@ HttpReply model_control(Controller* controller, const HttpRequest& req, bool loa
         if (!load && pk == "unload_dependents" && pv.is_boolean()) continue;
         return kserve_error(400, fmt::format("parameters.{} is not taken here: {}", pk,
                                              load ? "a model loads from its applied Model document (apply a changed "
-                                                    "document to "
-                                                    "change it)"
+                                                    "one to change it)"
                                                   : "unload takes unload_dependents (true or false)"));
       }
     }

@@ -28,138 +28,105 @@ constexpr std::string_view kOthers[] = {"INT16", "UINT16", "UINT32", "UINT64", "
 
 namespace dom = simdjson::dom;
 
-// One value of an input's `data`, as either parser read it. A number keeps the kind the parser
-// gave it (both give the same kinds, and both round a decimal to the nearest double).
-struct Leaf {
-  enum class Kind { kBool, kInt, kUint, kDouble } kind = Kind::kBool;
-  bool b = false;
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0;
-  double as_double() const {
-    return kind == Kind::kInt ? static_cast<double>(i) : kind == Kind::kUint ? static_cast<double>(u) : d;
-  }
-};
-
-// Appends the leaves of `data` (nested arrays flattened in order) to `out` and where they are to
-// `at`; false if a leaf is itself not a number or boolean.
-bool flatten(const json& data, std::vector<Leaf>* out, std::vector<const json*>* at) {
-  if (data.is_array()) {
-    for (const json& e : data) {
-      if (!flatten(e, out, at)) return false;
-    }
-    return true;
-  }
-  Leaf l;
-  if (data.is_boolean()) {
-    l.b = data.get<bool>();
-  } else if (data.is_number_unsigned()) {
-    l.kind = Leaf::Kind::kUint, l.u = data.get<uint64_t>();
-  } else if (data.is_number_integer()) {
-    l.kind = Leaf::Kind::kInt, l.i = data.get<int64_t>();
-  } else if (data.is_number_float()) {
-    l.kind = Leaf::Kind::kDouble, l.d = data.get<double>();
-  } else {
-    return false;
-  }
-  out->push_back(l);
-  at->push_back(&data);
-  return true;
-}
-
-bool flatten(dom::element data, std::vector<Leaf>* out, std::vector<dom::element>* at) {
+// Counts the leaves of `data` (nested arrays flattened in order) into `*n`; false if a leaf is
+// itself not a number or boolean.
+bool count_leaves(dom::element data, int64_t* n) {
   if (data.is_array()) {
     for (dom::element e : dom::array(data)) {
-      if (!flatten(e, out, at)) return false;
+      if (!count_leaves(e, n)) return false;
     }
     return true;
   }
-  Leaf l;
-  if (data.is_bool()) {
-    l.b = bool(data);
-  } else if (data.is_uint64() && !data.is_int64()) {
-    l.kind = Leaf::Kind::kUint, l.u = uint64_t(data);
-  } else if (data.is_int64()) {
-    l.kind = Leaf::Kind::kInt, l.i = int64_t(data);
-  } else if (data.is_double()) {
-    l.kind = Leaf::Kind::kDouble, l.d = double(data);
-  } else {
-    return false;
-  }
-  out->push_back(l);
-  at->push_back(data);
+  if (!data.is_number() && !data.is_bool()) return false;
+  ++*n;
   return true;
 }
 
-std::string text_of(const json* v) { return v->dump(); }
-std::string text_of(dom::element v) { return std::string(simdjson::minify(v)); }
-
-template <typename T, typename At>
-Status fill_integers(const std::string& name, std::string_view dt, const std::vector<Leaf>& values,
-                     const std::vector<At>& at, Tensor* t) {
-  auto dst = t->values<T>();
-  for (size_t i = 0; i < values.size(); ++i) {
-    const Leaf& v = values[i];
-    if (v.kind == Leaf::Kind::kUint && v.u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-      dst[i] = static_cast<T>(v.u);
-      continue;
-    }
-    if (v.kind == Leaf::Kind::kInt && v.i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-        v.i <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
-      dst[i] = static_cast<T>(v.i);
-      continue;
-    }
-    return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, i, text_of(at[i]), dt));
+// Calls put(index, leaf) for each leaf of `data` in order, up to the first error.
+template <typename Put>
+Status for_each_leaf(dom::element data, size_t* i, const Put& put) {
+  if (data.is_array()) {
+    for (dom::element e : dom::array(data)) SENSIX_RETURN_IF_ERROR(for_each_leaf(e, i, put));
+    return Status::Ok();
   }
-  return Status::Ok();
+  return put((*i)++, data);
 }
 
-// The input's tensor from the leaves of its `data` (`at`: where each is, for the messages).
-template <typename Data, typename At>
-Result<Tensor> tensor_of(const InputHeader& h, Data data) {
+std::string text_of(dom::element v) { return std::string(simdjson::minify(v)); }
+
+// The number as a double, rounded as a parser rounds the decimal (integers converted exactly where
+// they can be).
+double double_of(dom::element v) {
+  if (v.is_int64()) return static_cast<double>(int64_t(v));
+  if (v.is_uint64()) return static_cast<double>(uint64_t(v));
+  return double(v);
+}
+
+template <typename T>
+Status fill_integers(const InputHeader& h, dom::element data, Tensor* t) {
+  auto dst = t->values<T>();
+  size_t i = 0;
+  return for_each_leaf(data, &i, [&](size_t k, dom::element v) -> Status {
+    if (v.is_int64()) {
+      const int64_t x = int64_t(v);
+      if (x >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+          x <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
+        dst[k] = static_cast<T>(x);
+        return Status::Ok();
+      }
+    } else if (v.is_uint64() && uint64_t(v) <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      dst[k] = static_cast<T>(uint64_t(v));
+      return Status::Ok();
+    }
+    return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", h.name, k, text_of(v),
+                                       kserve_datatype(h.dtype)));
+  });
+}
+
+// The input's tensor from its `data`: two passes over simdjson's document (count and check, then
+// write), no copy of the values in between.
+Result<Tensor> tensor_of(const InputHeader& h, dom::element data) {
   const std::string& name = h.name;
-  const std::string dt_name(kserve_datatype(h.dtype));
-  std::vector<Leaf> values;
-  std::vector<At> at;
-  values.reserve(static_cast<size_t>(h.count));
-  at.reserve(static_cast<size_t>(h.count));
-  if (!flatten(data, &values, &at)) {
+  int64_t n = 0;
+  if (!count_leaves(data, &n)) {
     return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
   }
-  if (static_cast<int64_t>(values.size()) != h.count) {
+  if (n != h.count) {
     return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
-                                       shape_to_string(h.shape), h.count, values.size()));
+                                       shape_to_string(h.shape), h.count, n));
   }
   Tensor t(h.dtype, h.shape);
+  size_t i = 0;
   switch (h.dtype) {
     case DType::kBool: {
       auto dst = t.values<bool>();
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (values[i].kind != Leaf::Kind::kBool) {
-          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, i, text_of(at[i])));
+      SENSIX_RETURN_IF_ERROR(for_each_leaf(data, &i, [&](size_t k, dom::element v) -> Status {
+        if (!v.is_bool()) {
+          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, text_of(v)));
         }
-        dst[i] = values[i].b;
-      }
+        dst[k] = bool(v);
+        return Status::Ok();
+      }));
       break;
     }
-    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(name, dt_name, values, at, &t)); break;
-    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(name, dt_name, values, at, &t)); break;
-    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(name, dt_name, values, at, &t)); break;
-    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(name, dt_name, values, at, &t)); break;
+    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(h, data, &t)); break;
+    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(h, data, &t)); break;
+    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(h, data, &t)); break;
+    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(h, data, &t)); break;
     case DType::kFloat32:
     case DType::kFloat16: {
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (values[i].kind == Leaf::Kind::kBool) {
-          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, i, text_of(at[i])));
+      SENSIX_RETURN_IF_ERROR(for_each_leaf(data, &i, [&](size_t k, dom::element v) -> Status {
+        if (v.is_bool()) {
+          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, text_of(v)));
         }
-        const double d = values[i].as_double();
         if (h.dtype == DType::kFloat32) {
-          t.values<float>()[i] = static_cast<float>(d);
+          t.values<float>()[k] = static_cast<float>(double_of(v));
         } else {
-          const _Float16 f = static_cast<_Float16>(d);
-          std::memcpy(t.data() + i * sizeof(f), &f, sizeof(f));
+          const _Float16 f = static_cast<_Float16>(double_of(v));
+          std::memcpy(t.data() + k * sizeof(f), &f, sizeof(f));
         }
-      }
+        return Status::Ok();
+      }));
       break;
     }
   }
@@ -255,10 +222,6 @@ Result<InputHeader> input_header(const json& input) {
   return h;
 }
 
-Result<Tensor> tensor_from_data(const InputHeader& h, const json& data) {
-  return tensor_of<const json&, const json*>(h, data);
-}
-
 Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes) {
   const uint64_t want = static_cast<uint64_t>(h.count) * dtype_size(h.dtype);
   if (bytes.size() != want) {
@@ -280,15 +243,6 @@ Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes) 
     std::memcpy(t.data(), bytes.data(), bytes.size());  // little-endian on every target sensix builds for
   }
   return t;
-}
-
-Result<std::pair<std::string, Tensor>> tensor_from_json(const json& input) {
-  SENSIX_ASSIGN_OR_RETURN(InputHeader h, input_header(input));
-  if (h.binary_size) {
-    return InvalidArgument(fmt::format("input \"{}\": parameters.binary_data_size without binary data", h.name));
-  }
-  SENSIX_ASSIGN_OR_RETURN(Tensor t, tensor_from_data(h, input["data"]));
-  return std::make_pair(h.name, std::move(t));
 }
 
 json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
@@ -411,7 +365,7 @@ bool JsonRequest::has_data(size_t i) const { return i < doc_->data.size() && doc
 
 Result<Tensor> JsonRequest::tensor(size_t i, const InputHeader& h) const {
   if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", h.name));
-  return tensor_of<dom::element, dom::element>(h, *doc_->data[i]);
+  return tensor_of(h, *doc_->data[i]);
 }
 
 }  // namespace sensix::api

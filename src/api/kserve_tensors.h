@@ -42,21 +42,16 @@ struct InputHeader {
 };
 Result<InputHeader> input_header(const nlohmann::json& input);
 
-// The input's tensor from its `data`, whose count must be the shape's element count and whose
-// values must fit the datatype.
-Result<Tensor> tensor_from_data(const InputHeader& h, const nlohmann::json& data);
 // The input's tensor from its binary data: little-endian, row-major, no padding, a BOOL one byte
 // (0 or 1); exactly the shape's size in bytes.
 Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes);
 
-// A request's input tensor from its JSON (header and `data`).
-Result<std::pair<std::string, Tensor>> tensor_from_json(const nlohmann::json& input);
-
 // A request body parsed with simdjson, which reads the long `data` arrays of a request several times
 // faster than nlohmann's parser: json() is the request with each input's `data` replaced by null (the
-// small rest, for the handler to walk), tensor() decodes an input's `data` from simdjson's document,
-// with tensor_from_data's checks and messages and the same values bit for bit (both round each
-// number to the nearest double). Copies share the parsed document.
+// small rest, for the handler to walk), tensor() decodes an input's `data` from simdjson's document
+// (flat or nested, row-major; its count must be the shape's element count and its values must fit
+// the datatype; a decimal is rounded to the nearest double, then to the datatype). Copies share the
+// parsed document.
 class JsonRequest {
  public:
   // InvalidArgument "the request body is not valid JSON" (with simdjson's reason).

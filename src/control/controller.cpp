@@ -119,6 +119,20 @@ Status Controller::restore() {
   return Status::Ok();
 }
 
+namespace {
+
+// The Pipeline that has `model` as a step, or nullptr.
+const PipelineDoc* pipeline_using(const DocumentSet& docs, std::string_view model) {
+  for (const auto& p : docs.pipelines) {
+    for (const auto& step : p.spec.steps) {
+      if (step.model == model) return &p;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 DocumentSet Controller::running_of(const DocumentSet& desired, const std::set<std::string>& unloaded) {
   if (unloaded.empty()) return desired;
   DocumentSet out = desired;
@@ -137,6 +151,11 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
     std::lock_guard<std::mutex> state(state_mu_);
     applying_.clear();
   };
+  // Only an applied model that no Pipeline runs stays unloaded: one whose document went, or that a
+  // Pipeline now names, is forgotten here.
+  std::erase_if(unloaded, [&](const std::string& m) {
+    return desired.find_model(m) == nullptr || pipeline_using(desired, m) != nullptr;
+  });
   ControlResult out;
   Result<ApplyResult> applied = runtime_->apply(running_of(desired, unloaded), dry_run);
   if (!applied.ok()) {
@@ -192,17 +211,9 @@ Result<ControlResult> Controller::apply(std::string_view text, std::string_view 
   std::vector<DocumentChange> changes = puts_of(merged.parsed);
   std::string names;
   for (const auto& c : changes) names += (names.empty() ? "" : ", ") + c.kind + "/" + c.name;
-  // An applied Model document runs, and so does every model an applied Pipeline names: they are
-  // loaded again if they were unloaded.
-  std::set<std::string> unloaded;
-  {
-    std::lock_guard<std::mutex> state(state_mu_);
-    unloaded = unloaded_;
-  }
+  // An applied Model document runs again if it was unloaded (so does one a Pipeline names: commit).
+  std::set<std::string> unloaded = this->unloaded();
   for (const auto& m : merged.parsed.models) unloaded.erase(m.metadata.name);
-  for (const auto& p : merged.parsed.pipelines) {
-    for (const auto& step : p.spec.steps) unloaded.erase(step.model);
-  }
   SENSIX_ASSIGN_OR_RETURN(ControlResult out,
                           commit(merged.merged, changes, "apply " + names, dry_run, std::move(unloaded)));
   for (const auto& c : changes) {
@@ -237,14 +248,8 @@ Result<ControlResult> Controller::remove(std::string_view kind_in, std::string_v
         fmt::format("{}/{} is still used; delete or change what uses it first:\n{}", kind, name, refs.message()));
   }
   std::vector<DocumentChange> changes{{kind, std::string(name), std::nullopt}};
-  std::set<std::string> unloaded;
-  {
-    std::lock_guard<std::mutex> state(state_mu_);
-    unloaded = unloaded_;
-  }
-  if (kind == "Model") unloaded.erase(std::string(name));
-  SENSIX_ASSIGN_OR_RETURN(ControlResult out, commit(desired, changes, fmt::format("delete {}/{}", kind, name), dry_run,
-                                                    std::move(unloaded)));
+  SENSIX_ASSIGN_OR_RETURN(ControlResult out,
+                          commit(desired, changes, fmt::format("delete {}/{}", kind, name), dry_run, unloaded()));
   return out;
 }
 
@@ -261,17 +266,10 @@ Status Controller::set_loaded(std::string_view model, bool loaded) {
     unloaded = unloaded_;
   }
   if (desired.find_model(model) == nullptr) return NotFound(fmt::format("Model/{} is not applied", model));
-  if (!loaded) {
-    for (const auto& p : desired.pipelines) {
-      for (const auto& step : p.spec.steps) {
-        if (step.model == model) {
-          return FailedPrecondition(
-              fmt::format("Model/{} is a step of Pipeline/{}: it runs while the pipeline does "
-                          "(delete or change the pipeline first)",
-                          model, p.metadata.name));
-        }
-      }
-    }
+  if (const PipelineDoc* p = pipeline_using(desired, model); !loaded && p != nullptr) {
+    return FailedPrecondition(fmt::format(
+        "Model/{} is a step of Pipeline/{}: it runs while the pipeline does (delete or change the pipeline first)",
+        model, p->metadata.name));
   }
   const bool changes = loaded ? unloaded.erase(std::string(model)) > 0 : unloaded.insert(std::string(model)).second;
   if (!changes) return Status::Ok();  // so already
@@ -284,9 +282,9 @@ DocumentSet Controller::applied() const {
   return desired_;
 }
 
-std::vector<std::string> Controller::unloaded() const {
+std::set<std::string> Controller::unloaded() const {
   std::lock_guard<std::mutex> state(state_mu_);
-  return {unloaded_.begin(), unloaded_.end()};
+  return unloaded_;
 }
 
 Readiness Controller::readiness() const {

@@ -91,8 +91,8 @@ class Controller {
   // unloaded).
   Status unload(std::string_view model);
   Status load(std::string_view model);
-  // The applied models that do not run (unload()), sorted.
-  std::vector<std::string> unloaded() const;
+  // The applied models that do not run (unload()).
+  std::set<std::string> unloaded() const;
 
   Result<std::vector<StoredDocument>> documents() const { return store_->documents(); }
   Result<StoredDocument> document(std::string_view kind, std::string_view name) const {

@@ -86,6 +86,25 @@ std::string stateful_reason(const ModelInstance& m) {
   return "";
 }
 
+// What a request to `m` gives and gets: its data input and declared outputs (fixed once loaded).
+ModelSignature signature_of(const ModelInstance& m) {
+  ModelSignature s;
+  s.model = m.name();
+  s.version = m.spec().version;
+  s.engine = std::string(m.engine_name());
+  const int di = m.data_input();
+  const InputSpec& in = m.spec().inputs.at(static_cast<size_t>(di));
+  s.inputs.push_back(TensorSignature{in.name, in.dtype, m.input_shape(di)});
+  for (size_t o = 0; o < m.spec().outputs.size(); ++o) {
+    const TensorInfo& info = m.output_info(static_cast<int>(o));
+    s.outputs.push_back(TensorSignature{m.spec().outputs[o].name, info.dtype, info.shape});
+  }
+  s.stateful = stateful_reason(m);
+  s.priority = m.spec().scheduling.priority;
+  s.objective_ns = m.spec().scheduling.latency_ns;
+  return s;
+}
+
 }  // namespace
 
 RequestTasks::RequestTasks(Scheduler* scheduler, Env* env) : scheduler_(scheduler), env_(env) {
@@ -100,7 +119,7 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options) {
   for (const auto& a : scheduler_->plan().accelerators) {
     entry->session_of.push_back(std::max(0, model->session_for(a.engine)));
   }
-  entry->stateful = stateful_reason(*model);
+  entry->signature = signature_of(*model);
   options.batch = BatchSpec{};  // one request per run: requests of other shapes never wait for each other
   options.lossless = false;     // a request never makes the scheduler wait: refused when it cannot run
   options.queue_capacity = 64;
@@ -184,54 +203,42 @@ std::vector<std::string> RequestTasks::models() const {
   return out;
 }
 
-Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
+std::shared_ptr<RequestTasks::Entry> RequestTasks::find(const std::string& model) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(model);
-  if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
-  const ModelInstance& m = *it->second->model;
-  ModelSignature s;
-  s.model = m.name();
-  s.version = m.spec().version;
-  s.engine = std::string(m.engine_name());
-  const int di = m.data_input();
-  const InputSpec& in = m.spec().inputs.at(static_cast<size_t>(di));
-  s.inputs.push_back(TensorSignature{in.name, in.dtype, m.input_shape(di)});
-  for (size_t o = 0; o < m.spec().outputs.size(); ++o) {
-    const TensorInfo& info = m.output_info(static_cast<int>(o));
-    s.outputs.push_back(TensorSignature{m.spec().outputs[o].name, info.dtype, info.shape});
-  }
-  s.stateful = it->second->stateful;
-  s.priority = m.spec().scheduling.priority;
-  s.objective_ns = m.spec().scheduling.latency_ns;
-  return s;
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
+  std::shared_ptr<Entry> e = find(model);
+  if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
+  return e->signature;
 }
 
 Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTensor> inputs) const {
-  const ModelInstance& m = *e.model;
-  const std::string label = "Model/" + m.name();
-  if (!e.stateful.empty()) return FailedPrecondition(e.stateful);
-  const int di = m.data_input();
-  const InputSpec& want = m.spec().inputs.at(static_cast<size_t>(di));
-  const Shape& shape = m.input_shape(di);
+  const ModelSignature& sig = e.signature;
+  if (!sig.stateful.empty()) return FailedPrecondition(sig.stateful);
+  const TensorSignature& want = sig.inputs.at(0);
   int found = -1;
   for (size_t k = 0; k < inputs.size(); ++k) {
     if (inputs[k].name == want.name) {
-      if (found >= 0) return InvalidArgument(fmt::format("{}: input \"{}\" is given twice", label, want.name));
+      if (found >= 0)
+        return InvalidArgument(fmt::format("Model/{}: input \"{}\" is given twice", sig.model, want.name));
       found = static_cast<int>(k);
       continue;
     }
-    return InvalidArgument(
-        fmt::format("{}: unknown input \"{}\" (the model takes one input, \"{}\")", label, inputs[k].name, want.name));
+    return InvalidArgument(fmt::format("Model/{}: unknown input \"{}\" (the model takes one input, \"{}\")", sig.model,
+                                       inputs[k].name, want.name));
   }
-  if (found < 0) return InvalidArgument(fmt::format("{}: input \"{}\" is missing", label, want.name));
+  if (found < 0) return InvalidArgument(fmt::format("Model/{}: input \"{}\" is missing", sig.model, want.name));
   Tensor& t = inputs[static_cast<size_t>(found)].tensor;
   if (t.dtype() != want.dtype) {
-    return InvalidArgument(fmt::format("{}: input \"{}\": expected {}, got {}", label, want.name,
+    return InvalidArgument(fmt::format("Model/{}: input \"{}\": expected {}, got {}", sig.model, want.name,
                                        dtype_name(want.dtype), dtype_name(t.dtype())));
   }
-  if (t.shape() != shape) {
-    return InvalidArgument(fmt::format("{}: input \"{}\": expected shape {}, got {}", label, want.name,
-                                       shape_to_string(shape), shape_to_string(t.shape())));
+  if (t.shape() != want.shape) {
+    return InvalidArgument(fmt::format("Model/{}: input \"{}\": expected shape {}, got {}", sig.model, want.name,
+                                       shape_to_string(want.shape), shape_to_string(t.shape())));
   }
   return std::move(t);
 }
@@ -254,26 +261,14 @@ Status RequestTasks::ready(const std::string& model) const {
 }
 
 Result<RequestStats> RequestTasks::stats(const std::string& model) const {
-  std::shared_ptr<Entry> e;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(model);
-    if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
-    e = it->second;
-  }
+  std::shared_ptr<Entry> e = find(model);
+  if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
   std::lock_guard<std::mutex> lock(e->stats_mu);
   return e->stats;
 }
 
 void RequestTasks::failed(const std::string& model, TimePoint arrived) {
-  std::shared_ptr<Entry> e;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(model);
-    if (it == entries_.end()) return;
-    e = it->second;
-  }
-  Call::record(*e, env_, arrived, false, false, false);
+  if (std::shared_ptr<Entry> e = find(model)) Call::record(*e, env_, arrived, false, false, false);
 }
 
 Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, std::vector<NamedTensor> inputs,
@@ -365,11 +360,7 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
       ++entry->stats.executions;
       if (out.ok()) entry->stats.compute_output.add(ns(ran, env_->now()));
     }
-    if (!out.ok()) {
-      (*call)->answer(out.status());
-    } else {
-      (*call)->answer(std::move(named));
-    }
+    (*call)->answer(out.ok() ? Result<std::vector<NamedTensor>>(std::move(named)) : out.status());
   }
 }
 

@@ -107,7 +107,8 @@ class RequestTasks {
   // Runs the model on `inputs`. NotFound: no such model. Unavailable: not ready (with its state and
   // reason), not admitted under overload, unloaded while queued. InvalidArgument: an input missing,
   // unknown, of another dtype or shape (each names the input, what was expected and what came).
-  // FailedPrecondition: a stateful model. DeadlineExceeded: no answer within `timeout`.
+  // FailedPrecondition: a stateful model. Unavailable also: no answer within `timeout` (a request
+  // whose timeout passed before its run is not run).
   Result<std::vector<NamedTensor>> infer(const std::string& model, std::vector<NamedTensor> inputs,
                                          std::chrono::nanoseconds timeout = std::chrono::seconds(30));
   // The same without waiting: `answer` is called exactly once with what infer() returns (at once,
@@ -132,10 +133,12 @@ class RequestTasks {
     ModelInstance* model = nullptr;
     int task = -1;
     std::vector<int> session_of;  // per accelerator of the scheduler's plan
-    std::string stateful;         // why plain requests are refused (a state input), or empty
+    ModelSignature signature;     // made once, at add()
     mutable std::mutex stats_mu;
     RequestStats stats;  // guarded by stats_mu
   };
+  // The model's entry (nullptr: none), for use after mu_ is released.
+  std::shared_ptr<Entry> find(const std::string& model) const;
   // ready() with mu_ held: the entry, or why not.
   Result<const Entry*> ready_locked(const std::string& model) const;
   Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs) const;
