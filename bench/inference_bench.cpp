@@ -67,6 +67,7 @@ using bench::ServeDaemon;
 using bench::since;
 using bench::Spread;
 using bench::spread_of;
+using bench::write_file;
 
 struct Options {
   int repeat = 5;
@@ -78,12 +79,6 @@ struct Options {
 
 constexpr const char* kModel = "hey-jarvis";
 constexpr const char* kInput = "x.1";
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  return static_cast<bool>(f);
-}
 
 // The first program of that name on PATH, or "".
 std::string on_path(const std::string& name) {

@@ -65,10 +65,12 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bench::format_spread;
+using bench::read_file;
 using bench::ServeDaemon;
 using bench::since;
 using bench::Spread;
 using bench::spread_of;
+using bench::write_file;
 
 struct Options {
   int repeat = 5;
@@ -78,15 +80,7 @@ struct Options {
   std::string report;
 };
 
-std::string read_whole(const std::string& path) { return bench::read_file(path); }
-
-std::string source_file(const std::string& rel) { return read_whole(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
-
-bool write_whole(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  return static_cast<bool>(f);
-}
+std::string source_file(const std::string& rel) { return read_file(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
 
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
@@ -423,7 +417,7 @@ class ServeBench {
     std::error_code ec;
     fs::remove_all(work_, ec);
     std::fputs(out.c_str(), stdout);
-    if (!opt_.report.empty() && !write_whole(opt_.report, out)) {
+    if (!opt_.report.empty() && !write_file(opt_.report, out)) {
       std::fprintf(stderr, "serve bench: cannot write %s\n", opt_.report.c_str());
       return 1;
     }
@@ -443,7 +437,7 @@ class ServeBench {
 
   std::string file(const std::string& name, const std::string& text) const {
     const std::string path = work_ + "/" + name;
-    write_whole(path, text);
+    write_file(path, text);
     return path;
   }
 

@@ -32,6 +32,12 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  return static_cast<bool>(f);
+}
+
 pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log,
                    const std::vector<std::string>& env_extra, std::string* error) {
   std::vector<std::string> strings(args), env(env_extra);

@@ -23,6 +23,8 @@ namespace sensix::bench {
 
 // The whole file ("" when it cannot be read).
 std::string read_file(const std::string& path);
+// Writes `text` as the whole file; false when it cannot.
+bool write_file(const std::string& path, const std::string& text);
 
 // Spawns `args` (the program found on PATH) with stdin from /dev/null, stdout and stderr to `log`
 // (truncated), and this process's environment plus `env_extra` (KEY=VALUE, first); the pid, or -1
