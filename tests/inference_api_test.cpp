@@ -3,14 +3,12 @@
 // what the engine called directly gives, bit for bit, every bad request refused with the
 // protocol's error object, and concurrent requests beside the running sensor.
 #include <cstring>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engines/registry.h"
 #include "serve_support.h"
 #include "support/paths.h"
 #include "support/temp_dir.h"
@@ -22,15 +20,6 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-// [1, 16, 96] float32 values, the same every run.
-std::vector<float> embeddings(unsigned seed) {
-  std::vector<float> v(16 * 96);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-2.0f, 2.0f);
-  for (float& x : v) x = d(rng);
-  return v;
-}
 
 json infer_body(const std::vector<float>& values, const std::string& datatype = "FP32",
                 const json& shape = json::array({1, 16, 96})) {
@@ -91,13 +80,8 @@ TEST_F(InferenceApiTest, MetadataReadinessAndJsonInferenceBitForBitWithTheEngine
   EXPECT_EQ(s2, 404);
   EXPECT_EQ(wrong_version["error"], "model \"alexa\" has no version \"7\" (it runs version \"0.1\")");
 
-  EngineRegistry engines;
-  auto ort = engines.get("onnxruntime");
-  ASSERT_TRUE(ort.ok()) << ort.status();
-  auto session = (*ort)->load(model_file("openwakeword/alexa_v0.1.onnx"), SessionOptions{1});
-  ASSERT_TRUE(session.ok()) << session.status();
   for (unsigned seed = 1; seed <= 10; ++seed) {
-    const std::vector<float> values = embeddings(seed);
+    const std::vector<float> values = wake_word_embeddings(seed);
     auto [status, out] = post("/v2/models/alexa/versions/0.1/infer", infer_body(values).dump());
     ASSERT_EQ(status, 200) << out;
     EXPECT_EQ(out["id"], "req-1");
@@ -108,19 +92,14 @@ TEST_F(InferenceApiTest, MetadataReadinessAndJsonInferenceBitForBitWithTheEngine
     EXPECT_EQ(out["outputs"][0]["datatype"], "FP32");
     EXPECT_EQ(out["outputs"][0]["shape"], json::array({1, 1}));
 
-    const Tensor in = Tensor::from_values<float>({1, 16, 96}, values);
-    const Tensor* direct_in[] = {&in};
-    const int want[] = {0};
-    std::vector<Tensor> direct;
-    ASSERT_TRUE((*session)->run(direct_in, want, &direct).ok());
-    const float expected = direct[0].values<float>()[0];
+    const float expected = alexa_by_the_engine(values);
     const float got = out["outputs"][0]["data"][0].get<float>();
     EXPECT_EQ(std::memcmp(&got, &expected, sizeof(float)), 0) << got << " vs " << expected << " (seed " << seed << ")";
   }
 }
 
 TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
-  const std::vector<float> values = embeddings(1);
+  const std::vector<float> values = wake_word_embeddings(1);
   struct Case {
     std::string target, body;
     int status;
@@ -177,7 +156,7 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
 // Triton's binary tensor extension, both ways and mixed with JSON: the same answer as JSON gives,
 // bit for bit; a body whose sizes do not add up is refused, naming what does not.
 TEST_F(InferenceApiTest, BinaryTensorsBothWaysGiveTheJsonAnswerBitForBit) {
-  const std::vector<float> values = embeddings(3);
+  const std::vector<float> values = wake_word_embeddings(3);
   const std::string raw(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
   auto [sj, by_json] = post("/v2/models/alexa/infer", infer_body(values).dump());
   ASSERT_EQ(sj, 200) << by_json;
@@ -284,9 +263,10 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
       "batch_stats": [], "memory_usage": [], "sensix": {"refused": 0, "timed_out": 0}})"));
 
   for (unsigned seed = 1; seed <= 3; ++seed) {
-    ASSERT_EQ(post("/v2/models/alexa/infer", infer_body(embeddings(seed)).dump()).first, 200);
+    ASSERT_EQ(post("/v2/models/alexa/infer", infer_body(wake_word_embeddings(seed)).dump()).first, 200);
   }
-  EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(embeddings(4), "FP32", json::array({1, 96, 16})).dump()).first,
+  EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(wake_word_embeddings(4), "FP32", json::array({1, 96, 16})).dump())
+                .first,
             400);
   auto [s3, after] = d_.call("GET", "/v2/models/alexa/versions/0.1/stats");
   ASSERT_EQ(s3, 200) << after;
@@ -320,7 +300,7 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
   EXPECT_EQ(d_.call("GET", "/v2/models/nope/stats").first, 404);
 
   // A request whose timeout (1 us) passes before its run: 503, counted as timed out, not run.
-  json late = infer_body(embeddings(9));
+  json late = infer_body(wake_word_embeddings(9));
   late["parameters"] = json{{"timeout", 1}};
   EXPECT_EQ(post("/v2/models/alexa/infer", late.dump()),
             std::make_pair(503, json{{"error", "Model/alexa: no answer within 1 us"}}));
@@ -331,25 +311,13 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
             json::array({"binary_tensor_data", "model_configuration", "model_repository", "statistics"}));
 }
 
-// The quickstart's alexa Model document, named alexa-solo: a model no pipeline names.
-std::string solo_model() {
-  const std::string quickstart = file_contents(source_path("examples/quickstart.yaml"));
-  const size_t at = quickstart.find("  name: alexa\n");
-  EXPECT_NE(at, std::string::npos);
-  const size_t begin = quickstart.rfind("apiVersion:", at);
-  const size_t end = quickstart.find("\n---\n", at);
-  std::string model = quickstart.substr(begin, end - begin);
-  model.replace(model.find("name: alexa"), 11, "name: alexa-solo");
-  return model;
-}
-
 TEST_F(InferenceApiTest, AModelAppliedWithoutAPipelineIsServedOnRequest) {
-  auto [status, applied] = d_.call("POST", "/v1/apply", solo_model());
+  auto [status, applied] = d_.call("POST", "/v1/apply", solo_alexa_model());
   ASSERT_EQ(status, 200) << applied;
   EXPECT_EQ(applied["models"]["loaded"], json::array({"alexa-solo"})) << applied;
   EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
 
-  const std::string body = infer_body(embeddings(7)).dump();
+  const std::string body = infer_body(wake_word_embeddings(7)).dump();
   auto [s1, solo] = post("/v2/models/alexa-solo/infer", body);
   ASSERT_EQ(s1, 200) << solo;
   auto [s2, piped] = post("/v2/models/alexa/infer", body);
@@ -369,8 +337,8 @@ TEST_F(InferenceApiTest, AModelAppliedWithoutAPipelineIsServedOnRequest) {
 // Triton's model control: an applied model unloads (its document stays) and loads again; a model
 // that a pipeline runs does not unload; applying its document loads it again.
 TEST_F(InferenceApiTest, ModelsUnloadAndLoadAsTritonsModelControl) {
-  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_model()).first, 200);
-  const std::string body = infer_body(embeddings(5)).dump();
+  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_alexa_model()).first, 200);
+  const std::string body = infer_body(wake_word_embeddings(5)).dump();
   auto [s0, before] = post("/v2/models/alexa-solo/infer", body);
   ASSERT_EQ(s0, 200) << before;
 
@@ -411,7 +379,7 @@ TEST_F(InferenceApiTest, ModelsUnloadAndLoadAsTritonsModelControl) {
 
   // Applying the document again loads an unloaded model; deleting it forgets that it was unloaded.
   ASSERT_EQ(post("/v2/repository/models/alexa-solo/unload", "").first, 200);
-  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_model()).first, 200);
+  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_alexa_model()).first, 200);
   EXPECT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
   ASSERT_EQ(post("/v2/repository/models/alexa-solo/unload", "").first, 200);
   ASSERT_EQ(d_.call("DELETE", "/v1/documents/model/alexa-solo").first, 200);
@@ -429,7 +397,7 @@ TEST_F(InferenceApiTest, ConcurrentRequestsAreAnsweredBesideTheRunningSensor) {
     clients.emplace_back([&, c] {
       for (int i = 0; i < 25; ++i) {
         auto r = d_.client().request("POST", "/v2/models/hey-mycroft/infer",
-                                     infer_body(embeddings(static_cast<unsigned>(c * 100 + i))).dump(),
+                                     infer_body(wake_word_embeddings(static_cast<unsigned>(c * 100 + i))).dump(),
                                      "application/json");
         (r.ok() && r->status == 200 ? ok : failed)++;
       }

@@ -2,11 +2,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <random>
 #include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "engines/registry.h"
 #include "support/paths.h"
 #include "support/wait.h"
 
@@ -124,6 +127,43 @@ bool Daemon::wait_ready(std::chrono::milliseconds timeout) const {
         return r.ok() && r->status == 200;
       },
       timeout);
+}
+
+std::vector<float> wake_word_embeddings(unsigned seed) {
+  std::vector<float> v(16 * 96);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-2.0f, 2.0f);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+float alexa_by_the_engine(const std::vector<float>& values) {
+  static EngineRegistry engines;
+  static auto session = [&]() -> Result<std::unique_ptr<Session>> {
+    auto ort = engines.get("onnxruntime");
+    if (!ort.ok()) return ort.status();
+    return (*ort)->load(model_file("openwakeword/alexa_v0.1.onnx"), SessionOptions{1});
+  }();
+  EXPECT_TRUE(session.ok()) << session.status();
+  if (!session.ok()) return std::numeric_limits<float>::quiet_NaN();
+  const Tensor in = Tensor::from_values<float>({1, 16, 96}, values);
+  const Tensor* inputs[] = {&in};
+  const int want[] = {0};
+  std::vector<Tensor> out;
+  const Status s = (*session)->run(inputs, want, &out);
+  EXPECT_TRUE(s.ok()) << s;
+  return s.ok() ? out[0].values<float>()[0] : std::numeric_limits<float>::quiet_NaN();
+}
+
+std::string solo_alexa_model() {
+  const std::string quickstart = file_contents(source_path("examples/quickstart.yaml"));
+  const size_t at = quickstart.find("  name: alexa\n");
+  EXPECT_NE(at, std::string::npos);
+  const size_t begin = quickstart.rfind("apiVersion:", at);
+  const size_t end = quickstart.find("\n---\n", at);
+  std::string model = quickstart.substr(begin, end - begin);
+  model.replace(model.find("name: alexa"), 11, "name: alexa-solo");
+  return model;
 }
 
 }  // namespace sensix::testing

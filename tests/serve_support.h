@@ -65,5 +65,12 @@ std::string looping_quickstart(double speed = 2.0);
 std::string voice_quickstart(const std::string& sensor_spec);
 // A whole file.
 std::string file_contents(const std::string& path);
+// [1, 16, 96] float32 values in [-2, 2), the same every run for a seed: a wake-word head's input.
+std::vector<float> wake_word_embeddings(unsigned seed);
+// The alexa head's score for `values` ([1, 16, 96]) from ONNX Runtime called directly (the
+// reference a served answer must equal, bit for bit); NaN, with a test failure, when it cannot run.
+float alexa_by_the_engine(const std::vector<float>& values);
+// The quickstart's alexa Model document, named alexa-solo (no pipeline runs it).
+std::string solo_alexa_model();
 
 }  // namespace sensix::testing

@@ -296,6 +296,25 @@ Result<std::vector<Token>> read_token_file(const std::string& path) {
   return tokens;
 }
 
+Authorization authorize(const ControlApiOptions& options, std::string_view header, bool mutating) {
+  if (options.tokens.empty() || (!mutating && !options.auth_reads)) return {Authorization::kAllowed, ""};
+  constexpr std::string_view prefix = "bearer ";
+  std::string scheme(header.substr(0, prefix.size()));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (header.size() <= prefix.size() || scheme != prefix) {
+    return {Authorization::kNoToken, "this endpoint needs \"Authorization: Bearer <token>\""};
+  }
+  const std::string digest = digest_of(header.substr(prefix.size()));
+  const Token* match = nullptr;
+  for (const Token& t : options.tokens) {  // every token is compared: the time does not tell which matched
+    if (CRYPTO_memcmp(t.digest.data(), digest.data(), digest.size()) == 0) match = &t;
+  }
+  if (!match) return {Authorization::kBadToken, "the token is not valid"};
+  if (mutating && !match->write) return {Authorization::kReadOnly, "the token may only read"};
+  return {Authorization::kAllowed, ""};
+}
+
 Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOptions options) {
   Router router;
   auto opts = std::make_shared<const ControlApiOptions>(std::move(options));
@@ -303,28 +322,18 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
   // Authentication: 401 without a known token, 403 for a read-only token on a mutating endpoint.
   auto guard = [opts](bool mutating, HttpHandler h) -> HttpHandler {
     return [opts, mutating, h = std::move(h)](HttpRequest& req) -> HttpReply {
-      if (!opts->tokens.empty() && (mutating || opts->auth_reads)) {
-        const std::string header = req.header("authorization");
-        const std::string prefix = "bearer ";
-        std::string scheme = header.substr(0, prefix.size());
-        std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (header.size() <= prefix.size() || scheme != prefix) {
-          auto r = error_reply(401, "Unauthorized", "this endpoint needs \"Authorization: Bearer <token>\"");
-          r.response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      const Authorization a = authorize(*opts, req.header("authorization"), mutating);
+      switch (a.verdict) {
+        case Authorization::kAllowed: return h(req);
+        case Authorization::kReadOnly: return error_reply(403, "Forbidden", a.message);
+        case Authorization::kNoToken:
+        case Authorization::kBadToken: {
+          auto r = error_reply(401, "Unauthorized", a.message);
+          r.response.headers.emplace_back("WWW-Authenticate", a.verdict == Authorization::kNoToken
+                                                                  ? "Bearer"
+                                                                  : "Bearer error=\"invalid_token\"");
           return r;
         }
-        const std::string digest = digest_of(std::string_view(header).substr(prefix.size()));
-        const Token* match = nullptr;
-        for (const Token& t : opts->tokens) {  // every token is compared: the time does not tell which matched
-          if (CRYPTO_memcmp(t.digest.data(), digest.data(), digest.size()) == 0) match = &t;
-        }
-        if (!match) {
-          auto r = error_reply(401, "Unauthorized", "the token is not valid");
-          r.response.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-          return r;
-        }
-        if (mutating && !match->write) return error_reply(403, "Forbidden", "the token may only read");
       }
       return h(req);
     };

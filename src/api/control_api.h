@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/http_server.h"
@@ -51,6 +52,14 @@ struct ControlApiOptions {
   bool auth_reads = false;
   std::string version;  // of sensix, for /v1/stats
 };
+
+// Whether a request with this Authorization header (empty: none) may use an endpoint (`mutating`
+// or not), as the HTTP API and the gRPC service both decide it.
+struct Authorization {
+  enum Verdict { kAllowed, kNoToken, kBadToken, kReadOnly } verdict = kAllowed;
+  std::string message;  // why not
+};
+Authorization authorize(const ControlApiOptions& options, std::string_view header, bool mutating);
 
 // What the routes read besides the controller: the server's counters (set once the server
 // exists).

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/inference_service.h"
 #include "api/kserve_tensors.h"
 #include "control/controller.h"
 #include "runtime/request_tasks.h"
@@ -42,57 +43,35 @@ HttpReply kserve_status(const Status& s) {
   }
 }
 
-// A model's version in the protocol: its document's spec.version, "1" when it has none.
-std::string kserve_version(const std::string& version) { return version.empty() ? "1" : version; }
 std::string version_of(const ModelSignature& sig) { return kserve_version(sig.version); }
 
-// The model's signature, with the version the path names (if any) checked. An applied model that
-// was unloaded is Unavailable, saying so.
-Result<ModelSignature> find_model(Controller* controller, const HttpRequest& req) {
-  const std::string& name = req.params.at("model");
-  Result<ModelSignature> found = controller->requests().signature(name);
-  if (!found.ok()) {
-    if (controller->unloaded().count(name) > 0) {
-      return Unavailable(
-          fmt::format("Model/{} is unloaded (POST /v2/repository/models/{}/load runs it again)", name, name));
-    }
-    return found.status();
-  }
-  ModelSignature sig = std::move(found).value();
-  if (auto v = req.params.find("version"); v != req.params.end() && v->second != version_of(sig)) {
-    return NotFound(fmt::format("model \"{}\" has no version \"{}\" (it runs version \"{}\")", sig.model, v->second,
-                                version_of(sig)));
-  }
-  return sig;
+// The model the path names, with the version it names (if any).
+Result<ModelSignature> find_model(const InferenceService& service, const HttpRequest& req) {
+  auto v = req.params.find("version");
+  return service.model(req.params.at("model"), v == req.params.end() ? "" : v->second);
 }
 
 json tensor_metadata(const TensorSignature& t) {
   return json{{"name", t.name}, {"datatype", kserve_datatype(t.dtype)}, {"shape", t.shape}};
 }
 
-std::string platform_of(const std::string& engine) {
-  if (engine == "onnxruntime") return "onnxruntime_onnx";
-  if (engine == "tflite") return "tensorflow_tflite";
-  return engine;
-}
-
-HttpReply model_metadata(Controller* controller, const HttpRequest& req) {
-  Result<ModelSignature> sig = find_model(controller, req);
+HttpReply model_metadata(const InferenceService& service, const HttpRequest& req) {
+  Result<ModelSignature> sig = find_model(service, req);
   if (!sig.ok()) return kserve_status(sig.status());
   json inputs = json::array(), outputs = json::array();
   for (const auto& t : sig->inputs) inputs.push_back(tensor_metadata(t));
   for (const auto& t : sig->outputs) outputs.push_back(tensor_metadata(t));
   return kserve_reply(json{{"name", sig->model},
                            {"versions", json::array({version_of(*sig)})},
-                           {"platform", platform_of(sig->engine)},
+                           {"platform", kserve_platform(sig->engine)},
                            {"inputs", inputs},
                            {"outputs", outputs}});
 }
 
-HttpReply model_ready(Controller* controller, const HttpRequest& req) {
+HttpReply model_ready(const InferenceService& service, const HttpRequest& req) {
   // Not ready (Unavailable): loading, draining, failed, or unloaded.
-  Result<ModelSignature> sig = find_model(controller, req);
-  const Status ready = sig.ok() ? controller->requests().ready(sig->model) : sig.status();
+  auto v = req.params.find("version");
+  const Status ready = service.ready(req.params.at("model"), v == req.params.end() ? "" : v->second);
   const std::string& name = req.params.at("model");
   if (ready.ok()) return kserve_reply(json{{"name", name}, {"ready", true}});
   if (ready.code() != StatusCode::kUnavailable) return kserve_status(ready);
@@ -138,19 +117,21 @@ HttpReply inference_reply(const PendingInference& p, const Result<std::vector<Na
 
 // The request once its model is known; `*asked` is set once the request tasks have it (they count
 // it in the model's statistics from then on).
-HttpReply infer_model(Controller* controller, const HttpRequest& req, const Result<ModelSignature>& sig, bool* asked);
+HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const HttpRequest& req,
+                      const Result<ModelSignature>& sig, bool* asked);
 
-HttpReply infer(Controller* controller, const HttpRequest& req) {
-  const TimePoint arrived = controller->requests().now();
-  Result<ModelSignature> sig = find_model(controller, req);
+HttpReply infer(const std::shared_ptr<InferenceService>& service, const HttpRequest& req) {
+  const TimePoint arrived = service->now();
+  Result<ModelSignature> sig = find_model(*service, req);
   if (!sig.ok()) return kserve_status(sig.status());
   bool asked = false;
-  HttpReply reply = infer_model(controller, req, sig, &asked);
-  if (!asked && !reply.later && reply.response.status != 200) controller->requests().failed(sig->model, arrived);
+  HttpReply reply = infer_model(service, req, sig, &asked);
+  if (!asked && !reply.later && reply.response.status != 200) service->failed(sig->model, arrived);
   return reply;
 }
 
-HttpReply infer_model(Controller* controller, const HttpRequest& req, const Result<ModelSignature>& sig, bool* asked) {
+HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const HttpRequest& req,
+                      const Result<ModelSignature>& sig, bool* asked) {
   // Triton's binary tensor extension: the JSON is the body's first Inference-Header-Content-Length
   // bytes, the inputs' binary data follows in their order.
   std::string_view header = req.body, binary;
@@ -191,23 +172,15 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
   if (body.contains("parameters") && !body["parameters"].is_object()) {
     return kserve_error(400, "\"parameters\" must be an object");
   }
-  auto timeout = std::chrono::nanoseconds(std::chrono::seconds(30));
-  bool binary_output = false;
+  InferenceParameters params;
   if (body.contains("parameters")) {
     for (const auto& [key, v] : body["parameters"].items()) {
-      if (key == "timeout") {
-        if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
-          return kserve_error(400, "parameters.timeout must be a positive integer (microseconds)");
-        }
-        timeout = std::chrono::microseconds(v.get<int64_t>());
-      } else if (key == "binary_data_output") {
-        if (!v.is_boolean()) return kserve_error(400, "parameters.binary_data_output must be true or false");
-        binary_output = v.get<bool>();
-      } else {
-        return kserve_error(400, fmt::format("parameters.{} is not a parameter this server takes (it takes timeout, "
-                                             "binary_data_output)",
-                                             key));
-      }
+      const ParameterValue value = v.is_boolean()          ? ParameterValue(v.get<bool>())
+                                   : v.is_number_integer() ? ParameterValue(v.get<int64_t>())
+                                   : v.is_number()         ? ParameterValue(v.get<double>())
+                                   : v.is_string()         ? ParameterValue(v.get<std::string>())
+                                                           : ParameterValue(v.dump());
+      if (Status s = set_parameter(&params, key, value); !s.ok()) return kserve_status(s);
     }
   }
   if (!body.contains("inputs") || !body["inputs"].is_array()) {
@@ -219,13 +192,11 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
     const json& in = body["inputs"][i];
     // The model's own words about its input's datatype first (in the protocol's names), then the
     // tensor itself.
-    if (in.is_object() && in.contains("name") && in.contains("datatype") && in["datatype"].is_string()) {
-      for (const auto& want : sig->inputs) {
-        if (in["name"] == want.name && in["datatype"] != kserve_datatype(want.dtype)) {
-          return kserve_error(400, fmt::format("input \"{}\": expected datatype {}, got {}", want.name,
-                                               kserve_datatype(want.dtype), in["datatype"].get<std::string>()));
-        }
-      }
+    if (in.is_object() && in.contains("name") && in["name"].is_string() && in.contains("datatype") &&
+        in["datatype"].is_string()) {
+      const Status s = InferenceService::check_datatype(*sig, in["name"].get<std::string>(),
+                                                        in["datatype"].get<std::string>());
+      if (!s.ok()) return kserve_status(s);
     }
     Result<InputHeader> h = input_header(in);
     if (!h.ok()) return kserve_status(h.status());
@@ -265,14 +236,8 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
         return kserve_error(400, "each requested output must be an object with a \"name\"");
       }
       const std::string name = o["name"].get<std::string>();
-      bool known = false;
-      std::string names;
-      for (const auto& s : sig->outputs) {
-        known = known || s.name == name;
-        names += (names.empty() ? "" : ", ") + s.name;
-      }
-      if (!known) return kserve_error(400, fmt::format("unknown output \"{}\" (the model gives {})", name, names));
-      bool as_binary = binary_output;
+      if (Status s = InferenceService::check_output(*sig, name); !s.ok()) return kserve_status(s);
+      bool as_binary = params.binary_data_output;
       for (const auto& [key, v] : o.items()) {
         if (key == "name") continue;
         if (key != "parameters" || !v.is_object()) {
@@ -299,22 +264,21 @@ HttpReply infer_model(Controller* controller, const HttpRequest& req, const Resu
   pending->version = version_of(*sig);
   if (body.contains("id")) pending->id = body["id"];
   pending->wanted = std::move(wanted);
-  pending->binary_output = binary_output;
+  pending->binary_output = params.binary_data_output;
   pending->inputs = std::move(inputs);
-  RequestTasks* tasks = &controller->requests();
   HttpReply later;
-  later.later = [tasks, pending, timeout](std::function<void(HttpReply)> done) {
-    tasks->infer_async(pending->model, std::move(pending->inputs), timeout,
-                       [pending, done = std::move(done)](Result<std::vector<NamedTensor>> out) {
-                         done(inference_reply(*pending, out));
-                       });
+  later.later = [service, pending, params, sig = *sig](std::function<void(HttpReply)> done) {
+    service->infer(sig, std::move(pending->inputs), params,
+                   [pending, done = std::move(done)](Result<std::vector<NamedTensor>> out) {
+                     done(inference_reply(*pending, out));
+                   });
   };
   return later;
 }
 
 // Triton's repository index: every model of the running set, its version and state. A body
 // {"ready": true} keeps only the ready ones.
-HttpReply repository_index(Controller* controller, const HttpRequest& req) {
+HttpReply repository_index(const InferenceService& service, const HttpRequest& req) {
   bool only_ready = false;
   if (!req.body.empty()) {
     json body = json::parse(req.body, nullptr, false);
@@ -326,27 +290,10 @@ HttpReply repository_index(Controller* controller, const HttpRequest& req) {
     }
   }
   json out = json::array();
-  for (const ModelRuntimeStats& m : controller->stats().models) {
-    const ModelState st = m.model.state;
-    if (only_ready && st != ModelState::kReady) continue;
-    const char* state = st == ModelState::kReady                                   ? "READY"
-                        : st == ModelState::kLoading || st == ModelState::kWarming ? "LOADING"
-                        : st == ModelState::kDraining                              ? "UNLOADING"
-                                                                                   : "UNAVAILABLE";
-    json entry{{"name", m.model.name}, {"version", kserve_version(m.model.version)}, {"state", state}};
-    if (st != ModelState::kReady && !m.model.reason.empty()) entry["reason"] = m.model.reason;
+  for (const RepositoryEntry& e : service.repository(only_ready)) {
+    json entry{{"name", e.name}, {"version", e.version}, {"state", e.state}};
+    if (!e.reason.empty()) entry["reason"] = e.reason;
     out.push_back(std::move(entry));
-  }
-  if (!only_ready) {
-    const DocumentSet stored = controller->applied();
-    for (const std::string& name : controller->unloaded()) {
-      const ModelDoc* doc = stored.find_model(name);
-      out.push_back(json{{"name", name},
-                         {"version", kserve_version(doc == nullptr ? "" : doc->spec.version)},
-                         {"state", "UNAVAILABLE"},
-                         {"reason", "unloaded"}});
-    }
-    std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["name"] < b["name"]; });
   }
   return kserve_reply(out);
 }
@@ -354,7 +301,7 @@ HttpReply repository_index(Controller* controller, const HttpRequest& req) {
 // POST /v2/repository/models/{model}/load|unload: Triton's model control, on the applied Model
 // documents. The body may be empty; unload takes Triton's parameters.unload_dependents (sensix
 // models have none: a model that a Pipeline names is not unloaded).
-HttpReply model_control(Controller* controller, const HttpRequest& req, bool load) {
+HttpReply model_control(InferenceService& service, const HttpRequest& req, bool load) {
   const std::string& name = req.params.at("model");
   if (!req.body.empty()) {
     json body = json::parse(req.body, nullptr, false);
@@ -372,7 +319,7 @@ HttpReply model_control(Controller* controller, const HttpRequest& req, bool loa
       }
     }
   }
-  const Status s = load ? controller->load(name) : controller->unload(name);
+  const Status s = load ? service.load(name) : service.unload(name);
   if (!s.ok()) return kserve_status(s);
   return kserve_reply(json::object());
 }
@@ -409,19 +356,20 @@ json model_stats_json(const ModelSignature& sig, const RequestStats& st) {
 }
 
 // GET /v2/models/stats (every model) and /v2/models/{model}[/versions/{version}]/stats.
-HttpReply model_stats(Controller* controller, const HttpRequest& req) {
+HttpReply model_stats(const InferenceService& service, const HttpRequest& req) {
+  RequestTasks& tasks = service.controller()->requests();
   std::vector<std::string> names;
   if (req.params.count("model")) {
-    Result<ModelSignature> sig = find_model(controller, req);
+    Result<ModelSignature> sig = find_model(service, req);
     if (!sig.ok()) return kserve_status(sig.status());
     names.push_back(sig->model);
   } else {
-    names = controller->requests().models();
+    names = tasks.models();
   }
   json out = json::array();
   for (const std::string& name : names) {
-    Result<ModelSignature> sig = controller->requests().signature(name);
-    Result<RequestStats> st = controller->requests().stats(name);
+    Result<ModelSignature> sig = tasks.signature(name);
+    Result<RequestStats> st = tasks.stats(name);
     if (!sig.ok() || !st.ok()) continue;  // unloaded meanwhile
     out.push_back(model_stats_json(*sig, *st));
   }
@@ -435,8 +383,8 @@ json config_tensor(const TensorSignature& t) {
 // GET /v2/models/{model}[/versions/{version}]/config: the model in Triton's configuration shape.
 // Requests run one at a time (max_batch_size 0: the shapes include the batch dimension); the
 // model's scheduling is in `parameters`.
-HttpReply model_config(Controller* controller, const HttpRequest& req) {
-  Result<ModelSignature> sig = find_model(controller, req);
+HttpReply model_config(const InferenceService& service, const HttpRequest& req) {
+  Result<ModelSignature> sig = find_model(service, req);
   if (!sig.ok()) return kserve_status(sig.status());
   json inputs = json::array(), outputs = json::array();
   for (const auto& t : sig->inputs) inputs.push_back(config_tensor(t));
@@ -447,7 +395,7 @@ HttpReply model_config(Controller* controller, const HttpRequest& req) {
   }
   if (!sig->stateful.empty()) parameters["stateful"] = {{"string_value", sig->stateful}};
   return kserve_reply(json{{"name", sig->model},
-                           {"platform", platform_of(sig->engine)},
+                           {"platform", kserve_platform(sig->engine)},
                            {"backend", sig->engine},
                            {"version_policy", {{"specific", {{"versions", json::array({version_of(*sig)})}}}}},
                            {"max_batch_size", 0},
@@ -460,33 +408,31 @@ HttpReply model_config(Controller* controller, const HttpRequest& req) {
 
 void add_kserve_routes(Router& router, std::shared_ptr<ControlApiContext> ctx, const RouteGuard& guard,
                        const std::string& version) {
+  auto service = std::make_shared<InferenceService>(ctx->controller);
   router.add("GET", "/v2", guard(false, [version](HttpRequest&) {
-               return kserve_reply(json{{"name", "sensix"},
-                                        {"version", version},
-                                        {"extensions", json::array({"binary_tensor_data", "model_configuration",
-                                                                    "model_repository", "statistics"})}});
+               return kserve_reply(json{{"name", "sensix"}, {"version", version}, {"extensions", kserve_extensions()}});
              }));
   // Before /v2/models/{model}: "stats" is this path, not a model (as in Triton).
   router.add("GET", "/v2/models/stats",
-             guard(false, [ctx](HttpRequest& req) { return model_stats(ctx->controller, req); }));
+             guard(false, [service](HttpRequest& req) { return model_stats(*service, req); }));
   for (const std::string base : {"/v2/models/{model}", "/v2/models/{model}/versions/{version}"}) {
-    router.add("GET", base, guard(false, [ctx](HttpRequest& req) { return model_metadata(ctx->controller, req); }));
+    router.add("GET", base, guard(false, [service](HttpRequest& req) { return model_metadata(*service, req); }));
     router.add("GET", base + "/stats",
-               guard(false, [ctx](HttpRequest& req) { return model_stats(ctx->controller, req); }));
+               guard(false, [service](HttpRequest& req) { return model_stats(*service, req); }));
     router.add("GET", base + "/config",
-               guard(false, [ctx](HttpRequest& req) { return model_config(ctx->controller, req); }));
+               guard(false, [service](HttpRequest& req) { return model_config(*service, req); }));
     router.add("GET", base + "/ready",
-               guard(false, [ctx](HttpRequest& req) { return model_ready(ctx->controller, req); }));
+               guard(false, [service](HttpRequest& req) { return model_ready(*service, req); }));
     // On the I/O thread: the handler checks the request and hands it to the scheduler (later).
-    router.add("POST", base + "/infer", guard(false, [ctx](HttpRequest& req) { return infer(ctx->controller, req); }),
+    router.add("POST", base + "/infer", guard(false, [service](HttpRequest& req) { return infer(service, req); }),
                Router::RunOn::kIoThread);
   }
   router.add("POST", "/v2/repository/index",
-             guard(false, [ctx](HttpRequest& req) { return repository_index(ctx->controller, req); }));
+             guard(false, [service](HttpRequest& req) { return repository_index(*service, req); }));
   router.add("POST", "/v2/repository/models/{model}/load",
-             guard(true, [ctx](HttpRequest& req) { return model_control(ctx->controller, req, true); }));
+             guard(true, [service](HttpRequest& req) { return model_control(*service, req, true); }));
   router.add("POST", "/v2/repository/models/{model}/unload",
-             guard(true, [ctx](HttpRequest& req) { return model_control(ctx->controller, req, false); }));
+             guard(true, [service](HttpRequest& req) { return model_control(*service, req, false); }));
 }
 
 }  // namespace sensix::api

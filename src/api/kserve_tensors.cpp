@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sensix::api {
 
@@ -211,13 +212,30 @@ Result<InputHeader> input_header(const json& input) {
   }
   if (!input["datatype"].is_string())
     return InvalidArgument(fmt::format("input \"{}\": \"datatype\" must be a string", name));
-  Result<DType> dt = dtype_of_kserve(input["datatype"].get<std::string>());
-  if (!dt.ok()) return InvalidArgument(fmt::format("input \"{}\": {}", name, dt.status().message()));
+  Result<InputHeader> made = make_input_header(h.name, input["datatype"].get<std::string>(), h.shape);
+  if (!made.ok()) return made.status();
+  made->binary_size = h.binary_size;
+  return made;
+}
+
+Result<InputHeader> make_input_header(std::string name, std::string_view datatype, std::span<const int64_t> shape) {
+  InputHeader h;
+  h.name = std::move(name);
+  for (int64_t d : shape) {
+    if (d < 0 || d > (int64_t{1} << 31)) {
+      return InvalidArgument(fmt::format("input \"{}\": the shape must hold non-negative integers, got [{}]", h.name,
+                                         fmt::join(shape, ", ")));
+    }
+  }
+  h.shape.assign(shape.begin(), shape.end());
+  Result<DType> dt = dtype_of_kserve(datatype);
+  if (!dt.ok()) return InvalidArgument(fmt::format("input \"{}\": {}", h.name, dt.status().message()));
   h.dtype = *dt;
   h.count = 1;
   for (int64_t d : h.shape) {
     h.count *= d;
-    if (h.count > (int64_t{1} << 31)) return InvalidArgument(fmt::format("input \"{}\": the shape is too large", name));
+    if (h.count > (int64_t{1} << 31))
+      return InvalidArgument(fmt::format("input \"{}\": the shape is too large", h.name));
   }
   return h;
 }

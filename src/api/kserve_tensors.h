@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,9 @@ struct InputHeader {
   std::optional<int64_t> binary_size;
 };
 Result<InputHeader> input_header(const nlohmann::json& input);
+// The same from its parts (gRPC's input tensor): the datatype must be one the engines take, the
+// dimensions non-negative.
+Result<InputHeader> make_input_header(std::string name, std::string_view datatype, std::span<const int64_t> shape);
 
 // The input's tensor from its binary data: little-endian, row-major, no padding, a BOOL one byte
 // (0 or 1); exactly the shape's size in bytes.

@@ -337,6 +337,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--data-dir", serve.data_dir,
                         "where the applied documents are kept (default $SENSIX_DATA_DIR, else ~/.local/state/sensix)");
   serve_cmd->add_option("--listen", serve.listen, "ADDRESS:PORT to serve on (default 127.0.0.1:8000; port 0: any)");
+  serve_cmd->add_option("--grpc-listen", serve.grpc_listen,
+                        "ADDRESS:PORT of the KServe v2 gRPC inference service (default: none; port 0: any)");
   serve_cmd->add_option("--token-file", serve.token_file,
                         "bearer tokens, one a line (\"TOKEN\" or \"TOKEN read\"); needed off loopback");
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "TLS certificate chain (PEM)");

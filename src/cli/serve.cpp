@@ -21,6 +21,7 @@
 
 #include "api/control_api.h"
 #include "api/http_server.h"
+#include "api/kserve_grpc.h"
 #include "api/prediction_hub.h"
 #include "cli/document_text.h"
 #include "cli/sinks.h"
@@ -170,6 +171,35 @@ int cmd_serve(const ServeOptions& o) {
   ctx->hub = hub.get();
   ctx->started_unix_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // The gRPC service takes the HTTP API's tokens and TLS files, and its rules for a non-loopback
+  // address.
+  std::unique_ptr<api::GrpcServer> grpc;
+  if (!o.grpc_listen.empty()) {
+    api::GrpcServerOptions g;
+    if (Status s = parse_listen(o.grpc_listen, &g.address, &g.port); !s.ok()) {
+      return serve_fail(s.with_context("--grpc-listen"));
+    }
+    const bool grpc_loopback = boost::asio::ip::make_address(g.address).is_loopback();
+    if (!grpc_loopback && api_options.tokens.empty()) {
+      return serve_fail(FailedPrecondition(
+          fmt::format("--grpc-listen {}: a non-loopback address needs --token-file (every call then needs a token)",
+                      o.grpc_listen)));
+    }
+    if (!grpc_loopback && o.tls_cert.empty() && !o.allow_insecure_http) {
+      return serve_fail(FailedPrecondition(fmt::format(
+          "--grpc-listen {}: a non-loopback address needs TLS (--tls-cert and --tls-key), or --allow-insecure-http",
+          o.grpc_listen)));
+    }
+    g.tls_cert_file = o.tls_cert;
+    g.tls_key_file = o.tls_key;
+    g.max_message_bytes = http.max_body_bytes;
+    g.version = o.version;
+    api::ControlApiOptions grpc_auth = api_options;
+    grpc_auth.auth_reads = api_options.auth_reads || !grpc_loopback;
+    auto made = api::GrpcServer::create(g, std::make_shared<api::InferenceService>(controller->get()), grpc_auth);
+    if (!made.ok()) return serve_fail(made.status());
+    grpc = std::move(made).value();
+  }
   auto server = api::HttpServer::create(http, api::make_control_router(ctx, api_options));
   if (!server.ok()) return serve_fail(server.status());
   api::HttpServer* srv = server->get();
@@ -182,6 +212,11 @@ int cmd_serve(const ServeOptions& o) {
   spdlog::info("sensix {} serving {} (data directory {})", o.version, url, co.data_dir);
   // The one line on standard output: where it listens (a test or a script reads the port from it).
   std::printf("listening on %s\n", url.c_str());
+  if (grpc) {
+    const std::string grpc_at = fmt::format("{}:{}", o.grpc_listen.substr(0, o.grpc_listen.rfind(':')), grpc->port());
+    spdlog::info("KServe v2 gRPC on {}{}", grpc_at, grpc->tls() ? " (TLS)" : "");
+    std::printf("grpc listening on %s\n", grpc_at.c_str());
+  }
   std::fflush(stdout);
 
   // The stored documents, then the files given, in the background: the API answers meanwhile.
@@ -242,7 +277,12 @@ int cmd_serve(const ServeOptions& o) {
       _exit(1);
     }
   });
+  // HTTP and gRPC requests in flight finish side by side, within the grace time.
+  std::thread grpc_stop([&grpc, grace] {
+    if (grpc) grpc->stop(grace);
+  });
   srv->stop(grace);
+  grpc_stop.join();
   hub->stop();
   loader.join();  // an apply in progress ends first
   (*controller)->stop();

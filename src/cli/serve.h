@@ -1,5 +1,5 @@
 // `sensix serve`: the device service (docs/operations.md). Opens the data directory's store,
-// starts an empty runtime and the HTTP API, then applies the stored documents and any files given
+// starts an empty runtime, the HTTP API and (with --grpc-listen) the KServe v2 gRPC service, then applies the stored documents and any files given
 // (while they load, /v2/health/live answers and /v2/health/ready says why it is not ready).
 // SIGTERM or SIGINT: stop accepting, finish the requests in flight, stop the sensors and models,
 // close the store, exit 0 (a watchdog exits 1 if that takes longer than the grace time);
@@ -14,6 +14,7 @@ namespace sensix {
 struct ServeOptions {
   std::string data_dir;  // default $SENSIX_DATA_DIR, else ~/.local/state/sensix
   std::string listen = "127.0.0.1:8000";
+  std::string grpc_listen;  // ADDRESS:PORT of the KServe v2 gRPC service; empty: none
   std::string token_file;
   std::string tls_cert, tls_key;
   bool allow_insecure_http = false;  // plain HTTP on a non-loopback address

@@ -1,0 +1,114 @@
+#include "api/inference_service.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "api/kserve_tensors.h"
+
+namespace sensix::api {
+
+std::string kserve_version(const std::string& version) { return version.empty() ? "1" : version; }
+
+std::string kserve_platform(const std::string& engine) {
+  if (engine == "onnxruntime") return "onnxruntime_onnx";
+  if (engine == "tflite") return "tensorflow_tflite";
+  return engine;
+}
+
+const std::vector<std::string>& kserve_extensions() {
+  static const std::vector<std::string> extensions{"binary_tensor_data", "model_configuration", "model_repository",
+                                                   "statistics"};
+  return extensions;
+}
+
+Status set_parameter(InferenceParameters* p, std::string_view key, const ParameterValue& value) {
+  if (key == "timeout") {
+    const int64_t* us = std::get_if<int64_t>(&value);
+    if (us == nullptr || *us <= 0)
+      return InvalidArgument("parameters.timeout must be a positive integer (microseconds)");
+    p->timeout = std::chrono::microseconds(*us);
+    return Status::Ok();
+  }
+  if (key == "binary_data_output") {
+    const bool* b = std::get_if<bool>(&value);
+    if (b == nullptr) return InvalidArgument("parameters.binary_data_output must be true or false");
+    p->binary_data_output = *b;
+    return Status::Ok();
+  }
+  return InvalidArgument(
+      fmt::format("parameters.{} is not a parameter this server takes (it takes timeout, binary_data_output)", key));
+}
+
+Result<ModelSignature> InferenceService::model(const std::string& name, const std::string& version) const {
+  Result<ModelSignature> found = controller_->requests().signature(name);
+  if (!found.ok()) {
+    if (controller_->unloaded().count(name) > 0) {
+      return Unavailable(
+          fmt::format("Model/{} is unloaded (POST /v2/repository/models/{}/load runs it again)", name, name));
+    }
+    return found.status();
+  }
+  ModelSignature sig = std::move(found).value();
+  if (!version.empty() && version != kserve_version(sig.version)) {
+    return NotFound(fmt::format("model \"{}\" has no version \"{}\" (it runs version \"{}\")", sig.model, version,
+                                kserve_version(sig.version)));
+  }
+  return sig;
+}
+
+Status InferenceService::ready(const std::string& name, const std::string& version) const {
+  Result<ModelSignature> sig = model(name, version);
+  return sig.ok() ? controller_->requests().ready(sig->model) : sig.status();
+}
+
+Status InferenceService::check_datatype(const ModelSignature& sig, std::string_view input, std::string_view datatype) {
+  for (const auto& want : sig.inputs) {
+    if (want.name == input && datatype != kserve_datatype(want.dtype)) {
+      return InvalidArgument(
+          fmt::format("input \"{}\": expected datatype {}, got {}", want.name, kserve_datatype(want.dtype), datatype));
+    }
+  }
+  return Status::Ok();
+}
+
+Status InferenceService::check_output(const ModelSignature& sig, std::string_view name) {
+  std::string names;
+  for (const auto& s : sig.outputs) {
+    if (s.name == name) return Status::Ok();
+    names += (names.empty() ? "" : ", ") + s.name;
+  }
+  return InvalidArgument(fmt::format("unknown output \"{}\" (the model gives {})", name, names));
+}
+
+std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const {
+  std::vector<RepositoryEntry> out;
+  for (const ModelRuntimeStats& m : controller_->stats().models) {
+    const ModelState st = m.model.state;
+    if (only_ready && st != ModelState::kReady) continue;
+    const char* state = st == ModelState::kReady                                   ? "READY"
+                        : st == ModelState::kLoading || st == ModelState::kWarming ? "LOADING"
+                        : st == ModelState::kDraining                              ? "UNLOADING"
+                                                                                   : "UNAVAILABLE";
+    out.push_back(RepositoryEntry{m.model.name, kserve_version(m.model.version), state,
+                                  st == ModelState::kReady ? "" : m.model.reason});
+  }
+  if (!only_ready) {
+    const DocumentSet stored = controller_->applied();
+    for (const std::string& name : controller_->unloaded()) {
+      const ModelDoc* doc = stored.find_model(name);
+      out.push_back(
+          RepositoryEntry{name, kserve_version(doc == nullptr ? "" : doc->spec.version), "UNAVAILABLE", "unloaded"});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+void InferenceService::infer(const ModelSignature& sig, std::vector<NamedTensor> inputs, const InferenceParameters& p,
+                             RequestTasks::Answer answer) {
+  controller_->requests().infer_async(sig.model, std::move(inputs), p.timeout, std::move(answer));
+}
+
+}  // namespace sensix::api

@@ -1,0 +1,85 @@
+// InferenceService: the KServe v2 / Open Inference Protocol's operations, whichever transport
+// carries them (HTTP and JSON in kserve_api.h, gRPC in kserve_grpc.h), so that both find models,
+// check requests, take parameters, word their errors and schedule requests the same way.
+//
+// A model's version is its document's spec.version ("1" when it has none). An applied model that
+// was unloaded (RepositoryModelUnload) is Unavailable, saying how to load it again.
+//
+// Thread-safety: every method from any thread (the controller and request tasks are thread-safe).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "control/controller.h"
+#include "runtime/request_tasks.h"
+
+namespace sensix::api {
+
+// "1" for a model without a version.
+std::string kserve_version(const std::string& version);
+// The protocol's platform name of an engine ("onnxruntime_onnx", "tensorflow_tflite").
+std::string kserve_platform(const std::string& engine);
+// The protocol extensions the server implements (GET /v2, ServerMetadata).
+const std::vector<std::string>& kserve_extensions();
+
+// A request parameter's value, as either transport carries it.
+using ParameterValue = std::variant<bool, int64_t, double, std::string>;
+
+// A request's parameters (the protocol's `parameters` object or map).
+struct InferenceParameters {
+  std::chrono::nanoseconds timeout = std::chrono::seconds(30);  // timeout: microseconds, > 0
+  bool binary_data_output = false;                              // HTTP: every output as binary data
+};
+// Sets the parameter `key`; InvalidArgument naming it and what it takes, or the parameters taken.
+Status set_parameter(InferenceParameters* p, std::string_view key, const ParameterValue& value);
+
+// One model of the repository index.
+struct RepositoryEntry {
+  std::string name, version;
+  std::string state;   // READY, LOADING, UNLOADING, UNAVAILABLE
+  std::string reason;  // why not ready (empty when ready)
+};
+
+class InferenceService {
+ public:
+  explicit InferenceService(Controller* controller) : controller_(controller) {}
+
+  // The model's signature. `version` empty: the one that runs. NotFound: no such model, or not
+  // that version; Unavailable: unloaded.
+  Result<ModelSignature> model(const std::string& name, const std::string& version = "") const;
+  // Ok when the model takes requests now; else why not (Unavailable: loading, draining, failed,
+  // unloaded; NotFound).
+  Status ready(const std::string& name, const std::string& version = "") const;
+  // InvalidArgument, naming the input, when the model has an input `input` of another datatype.
+  static Status check_datatype(const ModelSignature& sig, std::string_view input, std::string_view datatype);
+  // InvalidArgument when the model has no output `name` (listing those it has).
+  static Status check_output(const ModelSignature& sig, std::string_view name);
+
+  // Every model of the running set, and the applied models unloaded, by name. `only_ready`: the
+  // ready ones only.
+  std::vector<RepositoryEntry> repository(bool only_ready) const;
+  // Triton's model control, on the applied Model documents (Controller::load/unload).
+  Status load(const std::string& name) { return controller_->load(name); }
+  Status unload(const std::string& name) { return controller_->unload(name); }
+
+  // Schedules the request (RequestTasks::infer_async): `answer` is called once, from the lane that
+  // ran it, the deadline thread or at once when it is refused.
+  void infer(const ModelSignature& sig, std::vector<NamedTensor> inputs, const InferenceParameters& p,
+             RequestTasks::Answer answer);
+  // A request that failed before it was scheduled (a malformed body), counted in the model's
+  // statistics from `arrived`.
+  void failed(const std::string& model, TimePoint arrived) { controller_->requests().failed(model, arrived); }
+  TimePoint now() const { return controller_->requests().now(); }
+
+  Controller* controller() const { return controller_; }
+
+ private:
+  Controller* controller_;
+};
+
+}  // namespace sensix::api

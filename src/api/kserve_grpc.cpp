@@ -1,0 +1,447 @@
+#include "api/kserve_grpc.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <fstream>
+#include <list>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include "api/kserve_tensors.h"
+#include "grpc_service.grpc.pb.h"
+
+namespace sensix::api {
+namespace {
+
+grpc::Status to_grpc(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return {grpc::StatusCode::INVALID_ARGUMENT, s.message()};
+    case StatusCode::kFailedPrecondition: return {grpc::StatusCode::FAILED_PRECONDITION, s.message()};
+    case StatusCode::kNotFound: return {grpc::StatusCode::NOT_FOUND, s.message()};
+    case StatusCode::kUnavailable:
+    case StatusCode::kResourceExhausted: return {grpc::StatusCode::UNAVAILABLE, s.message()};
+    default: return {grpc::StatusCode::INTERNAL, s.message()};
+  }
+}
+
+ParameterValue parameter_value(const inference::InferParameter& p) {
+  switch (p.parameter_choice_case()) {
+    case inference::InferParameter::kBoolParam: return p.bool_param();
+    case inference::InferParameter::kInt64Param: return p.int64_param();
+    case inference::InferParameter::kStringParam: return p.string_param();
+    case inference::InferParameter::kDoubleParam: return p.double_param();
+    case inference::InferParameter::kUint64Param:
+      // An unsigned value that fits is the integer it is.
+      if (p.uint64_param() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return static_cast<int64_t>(p.uint64_param());
+      }
+      return static_cast<double>(p.uint64_param());
+    default: return std::string("<no value>");
+  }
+}
+
+// Copies `n` values of a repeated field into the tensor, each checked to fit `T`.
+template <typename T, typename Field>
+Status fill(const InputHeader& h, const Field& field, const char* field_name, Tensor* t) {
+  if (field.size() != h.count) {
+    return InvalidArgument(fmt::format("input \"{}\": shape [{}] of {} takes {} values, {} has {}", h.name,
+                                       fmt::join(h.shape, ", "), kserve_datatype(h.dtype), h.count, field_name,
+                                       field.size()));
+  }
+  auto dst = t->values<T>();
+  for (int i = 0; i < field.size(); ++i) {
+    const auto v = field.Get(i);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+        return InvalidArgument(
+            fmt::format("input \"{}\": {}[{}] is {}, beyond {}", h.name, field_name, i, v, kserve_datatype(h.dtype)));
+      }
+    }
+    dst[i] = static_cast<T>(v);
+  }
+  return Status::Ok();
+}
+
+// The input's tensor from the `contents` field of its datatype.
+Result<Tensor> tensor_from_contents(const InputHeader& h, const inference::InferTensorContents& c) {
+  Tensor t(h.dtype, h.shape);
+  Status s;
+  switch (h.dtype) {
+    case DType::kBool: s = fill<bool>(h, c.bool_contents(), "bool_contents", &t); break;
+    case DType::kInt8: s = fill<int8_t>(h, c.int_contents(), "int_contents", &t); break;
+    case DType::kInt32: s = fill<int32_t>(h, c.int_contents(), "int_contents", &t); break;
+    case DType::kInt64: s = fill<int64_t>(h, c.int64_contents(), "int64_contents", &t); break;
+    case DType::kUInt8: s = fill<uint8_t>(h, c.uint_contents(), "uint_contents", &t); break;
+    case DType::kFloat32: s = fill<float>(h, c.fp32_contents(), "fp32_contents", &t); break;
+    case DType::kFloat16:
+      return InvalidArgument(fmt::format(
+          "input \"{}\": FP16 has no contents field in the protocol: give its bytes in raw_input_contents", h.name));
+  }
+  if (!s.ok()) return s;
+  return t;
+}
+
+Result<std::string> read_whole(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(fmt::format("{} {}: cannot be read", what, path));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// A ModelInfer call waiting for the scheduler's answer: answered once, by the answer or by stop().
+struct PendingCall {
+  std::mutex mu;
+  grpc::ServerUnaryReactor* reactor = nullptr;
+  inference::ModelInferResponse* response = nullptr;
+  bool finished = false;
+};
+
+}  // namespace
+
+struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService {
+  GrpcServerOptions options;
+  std::shared_ptr<InferenceService> service;
+  ControlApiOptions auth;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+
+  // The calls in flight; shared with their answers, which may come after the server is gone.
+  struct Calls {
+    std::mutex mu;  // guards what follows
+    std::condition_variable cv;
+    std::list<std::shared_ptr<PendingCall>> pending;
+    int control_threads = 0;  // load/unload calls running
+    bool stopping = false;
+  };
+  std::shared_ptr<Calls> calls = std::make_shared<Calls>();
+
+  // Ok, or the status a call without the right token gets.
+  grpc::Status check(grpc::CallbackServerContext* ctx, bool mutating) const {
+    std::string header;
+    const auto& md = ctx->client_metadata();
+    if (auto it = md.find("authorization"); it != md.end()) header.assign(it->second.data(), it->second.size());
+    const Authorization a = authorize(auth, header, mutating);
+    switch (a.verdict) {
+      case Authorization::kAllowed: return grpc::Status::OK;
+      case Authorization::kReadOnly: return {grpc::StatusCode::PERMISSION_DENIED, a.message};
+      default: return {grpc::StatusCode::UNAUTHENTICATED, a.message};
+    }
+  }
+
+  static grpc::ServerUnaryReactor* finish(grpc::CallbackServerContext* ctx, const grpc::Status& s) {
+    grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
+    r->Finish(s);
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx, const inference::ServerLiveRequest*,
+                                       inference::ServerLiveResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    out->set_live(true);
+    return finish(ctx, grpc::Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* ServerReady(grpc::CallbackServerContext* ctx, const inference::ServerReadyRequest*,
+                                        inference::ServerReadyResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    out->set_ready(service->controller()->readiness().ready);
+    return finish(ctx, grpc::Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* ServerMetadata(grpc::CallbackServerContext* ctx, const inference::ServerMetadataRequest*,
+                                           inference::ServerMetadataResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    out->set_name("sensix");
+    out->set_version(options.version);
+    for (const std::string& e : kserve_extensions()) out->add_extensions(e);
+    return finish(ctx, grpc::Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* ModelMetadata(grpc::CallbackServerContext* ctx, const inference::ModelMetadataRequest* req,
+                                          inference::ModelMetadataResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    Result<ModelSignature> sig = service->model(req->name(), req->version());
+    if (!sig.ok()) return finish(ctx, to_grpc(sig.status()));
+    out->set_name(sig->model);
+    out->add_versions(kserve_version(sig->version));
+    out->set_platform(kserve_platform(sig->engine));
+    for (const auto& [list, tensors] :
+         {std::pair{out->mutable_inputs(), &sig->inputs}, std::pair{out->mutable_outputs(), &sig->outputs}}) {
+      for (const TensorSignature& t : *tensors) {
+        auto* m = list->Add();
+        m->set_name(t.name);
+        m->set_datatype(std::string(kserve_datatype(t.dtype)));
+        for (int64_t d : t.shape) m->add_shape(d);
+      }
+    }
+    return finish(ctx, grpc::Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* ModelReady(grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
+                                       inference::ModelReadyResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    const Status ready = service->ready(req->name(), req->version());
+    // Not ready is an answer (false), as over HTTP; an unknown model is NOT_FOUND.
+    if (!ready.ok() && ready.code() != StatusCode::kUnavailable) return finish(ctx, to_grpc(ready));
+    out->set_ready(ready.ok());
+    return finish(ctx, grpc::Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* RepositoryIndex(grpc::CallbackServerContext* ctx,
+                                            const inference::RepositoryIndexRequest* req,
+                                            inference::RepositoryIndexResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    for (const RepositoryEntry& e : service->repository(req->ready())) {
+      auto* m = out->add_models();
+      m->set_name(e.name);
+      m->set_version(e.version);
+      m->set_state(e.state);
+      m->set_reason(e.reason);
+    }
+    return finish(ctx, grpc::Status::OK);
+  }
+
+  // Load and unload take seconds (a model loads and warms up): on a thread of their own, so that
+  // gRPC's threads keep serving.
+  template <typename Request>
+  grpc::ServerUnaryReactor* control(grpc::CallbackServerContext* ctx, const Request* req, bool load) {
+    if (grpc::Status s = check(ctx, true); !s.ok()) return finish(ctx, s);
+    for (const auto& [key, value] : req->parameters()) {
+      if (!load && key == "unload_dependents" && value.has_bool_param()) continue;
+      return finish(ctx, {grpc::StatusCode::INVALID_ARGUMENT,
+                          fmt::format("parameters.{} is not taken here: {}", key,
+                                      load ? "a model loads from its applied Model document (apply a changed one "
+                                             "to change it)"
+                                           : "unload takes unload_dependents (true or false)")});
+    }
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    {
+      std::lock_guard lock(calls->mu);
+      if (calls->stopping) {
+        reactor->Finish({grpc::StatusCode::UNAVAILABLE, "the server is stopping"});
+        return reactor;
+      }
+      ++calls->control_threads;
+    }
+    // stop() waits for these threads: `service` outlives them.
+    std::thread([calls = calls, service = service, reactor, name = req->model_name(), load] {
+      const Status s = load ? service->load(name) : service->unload(name);
+      reactor->Finish(to_grpc(s));
+      std::lock_guard lock(calls->mu);
+      --calls->control_threads;
+      calls->cv.notify_all();
+    }).detach();
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* RepositoryModelLoad(grpc::CallbackServerContext* ctx,
+                                                const inference::RepositoryModelLoadRequest* req,
+                                                inference::RepositoryModelLoadResponse*) override {
+    return control(ctx, req, true);
+  }
+  grpc::ServerUnaryReactor* RepositoryModelUnload(grpc::CallbackServerContext* ctx,
+                                                  const inference::RepositoryModelUnloadRequest* req,
+                                                  inference::RepositoryModelUnloadResponse*) override {
+    return control(ctx, req, false);
+  }
+
+  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
+                                       inference::ModelInferResponse* out) override {
+    if (grpc::Status s = check(ctx, false); !s.ok()) return finish(ctx, s);
+    const TimePoint arrived = service->now();
+    Result<ModelSignature> sig = service->model(req->model_name(), req->model_version());
+    if (!sig.ok()) return finish(ctx, to_grpc(sig.status()));
+    auto request = infer_request(*req, *sig, ctx);
+    if (!request.ok()) {
+      service->failed(sig->model, arrived);
+      return finish(ctx, to_grpc(request.status()));
+    }
+    out->set_model_name(sig->model);
+    out->set_model_version(kserve_version(sig->version));
+    out->set_id(req->id());
+    std::vector<std::string> wanted;
+    for (const auto& o : req->outputs()) wanted.push_back(o.name());
+
+    auto call = std::make_shared<PendingCall>();
+    call->reactor = ctx->DefaultReactor();
+    call->response = out;
+    std::list<std::shared_ptr<PendingCall>>::iterator at;
+    {
+      std::lock_guard lock(calls->mu);
+      if (calls->stopping) return finish(ctx, {grpc::StatusCode::UNAVAILABLE, "the server is stopping"});
+      at = calls->pending.insert(calls->pending.end(), call);
+    }
+    service->infer(*sig, std::move(request->first), request->second,
+                   [calls = calls, call, at, wanted = std::move(wanted)](Result<std::vector<NamedTensor>> result) {
+                     {
+                       std::lock_guard lock(call->mu);
+                       if (!call->finished) {
+                         call->finished = true;
+                         call->reactor->Finish(result.ok() ? reply(*result, wanted, call->response)
+                                                           : to_grpc(result.status()));
+                       }
+                     }
+                     std::lock_guard lock(calls->mu);
+                     calls->pending.erase(at);
+                     calls->cv.notify_all();
+                   });
+    return call->reactor;
+  }
+
+  // The request's inputs and parameters, checked against the model.
+  Result<std::pair<std::vector<NamedTensor>, InferenceParameters>> infer_request(
+      const inference::ModelInferRequest& req, const ModelSignature& sig, grpc::CallbackServerContext* ctx) const {
+    InferenceParameters params;
+    for (const auto& [key, value] : req.parameters()) {
+      if (Status s = set_parameter(&params, key, parameter_value(value)); !s.ok()) return s;
+    }
+    // The call's deadline, when it comes first.
+    const auto left = ctx->deadline() - std::chrono::system_clock::now();
+    if (ctx->deadline() != std::chrono::system_clock::time_point::max() && left < params.timeout) {
+      params.timeout = std::max(std::chrono::nanoseconds(1),
+                                std::chrono::duration_cast<std::chrono::nanoseconds>(left));
+    }
+    const bool raw = req.raw_input_contents_size() > 0;
+    if (raw && req.raw_input_contents_size() != req.inputs_size()) {
+      return InvalidArgument(fmt::format("raw_input_contents has {} entries for {} inputs (one per input, in order)",
+                                         req.raw_input_contents_size(), req.inputs_size()));
+    }
+    std::vector<NamedTensor> inputs;
+    for (int i = 0; i < req.inputs_size(); ++i) {
+      const auto& in = req.inputs(i);
+      if (in.name().empty()) return InvalidArgument("an input has no name");
+      if (Status s = InferenceService::check_datatype(sig, in.name(), in.datatype()); !s.ok()) return s;
+      Result<InputHeader> h = make_input_header(in.name(), in.datatype(),
+                                                std::span<const int64_t>(in.shape().data(), in.shape_size()));
+      if (!h.ok()) return h.status();
+      for (const auto& [key, value] : in.parameters()) {
+        if (key != "binary_data_size") {
+          return InvalidArgument(
+              fmt::format("input \"{}\": parameters.{} is not a parameter this server takes", in.name(), key));
+        }
+      }
+      Result<Tensor> t = [&]() -> Result<Tensor> {
+        if (!raw) return tensor_from_contents(*h, in.contents());
+        if (in.has_contents() && in.contents().ByteSizeLong() > 0) {
+          return InvalidArgument(fmt::format(
+              "input \"{}\": has both contents and raw_input_contents (one or the other, for every input)", in.name()));
+        }
+        const std::string& bytes = req.raw_input_contents(i);
+        const uint64_t want = static_cast<uint64_t>(h->count) * dtype_size(h->dtype);
+        if (bytes.size() != want) {
+          return InvalidArgument(
+              fmt::format("input \"{}\": shape [{}] of {} takes {} bytes, its raw_input_contents "
+                          "entry has {}",
+                          h->name, fmt::join(h->shape, ", "), in.datatype(), want, bytes.size()));
+        }
+        return tensor_from_binary(*h, bytes);
+      }();
+      if (!t.ok()) return t.status();
+      inputs.push_back(NamedTensor{in.name(), std::move(*t)});
+    }
+    for (const auto& o : req.outputs()) {
+      if (Status s = InferenceService::check_output(sig, o.name()); !s.ok()) return s;
+      for (const auto& [key, value] : o.parameters()) {
+        if (key != "binary_data") {  // Triton's clients may send it; the answer is raw bytes anyway
+          return InvalidArgument(
+              fmt::format("output \"{}\": parameters.{} is not a parameter this server takes (it takes binary_data)",
+                          o.name(), key));
+        }
+      }
+    }
+    return std::pair{std::move(inputs), params};
+  }
+
+  // The outputs asked for (all when none was), their values in raw_output_contents.
+  static grpc::Status reply(const std::vector<NamedTensor>& outputs, const std::vector<std::string>& wanted,
+                            inference::ModelInferResponse* out) {
+    for (const NamedTensor& t : outputs) {
+      if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), t.name) == wanted.end()) continue;
+      auto* o = out->add_outputs();
+      o->set_name(t.name);
+      o->set_datatype(std::string(kserve_datatype(t.tensor.dtype())));
+      for (int64_t d : t.tensor.shape()) o->add_shape(d);
+      std::string* bytes = out->add_raw_output_contents();
+      tensor_to_binary(t.name, t.tensor, bytes);
+    }
+    return grpc::Status::OK;
+  }
+};
+
+GrpcServer::GrpcServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GrpcServer::~GrpcServer() { stop(std::chrono::milliseconds(0)); }
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::create(const GrpcServerOptions& options,
+                                                       std::shared_ptr<InferenceService> service,
+                                                       ControlApiOptions auth) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->service = std::move(service);
+  impl->auth = std::move(auth);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+      return InvalidArgument("gRPC over TLS needs both a certificate and a key");
+    }
+    auto cert = read_whole(options.tls_cert_file, "--tls-cert");
+    if (!cert.ok()) return cert.status();
+    auto key = read_whole(options.tls_key_file, "--tls-key");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  const std::string address = options.address.find(':') != std::string::npos
+                                  ? fmt::format("[{}]:{}", options.address, options.port)
+                                  : fmt::format("{}:{}", options.address, options.port);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, credentials, &impl->port);
+  builder.RegisterService(impl.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(options.max_message_bytes, INT32_MAX)));
+  impl->server = builder.BuildAndStart();
+  if (!impl->server || impl->port == 0) {
+    return Unavailable(fmt::format("gRPC: cannot listen on {} (in use, or not an address of this machine)", address));
+  }
+  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(impl)));
+}
+
+int GrpcServer::port() const { return impl_->port; }
+bool GrpcServer::tls() const { return !impl_->options.tls_cert_file.empty(); }
+
+void GrpcServer::stop(std::chrono::milliseconds grace) {
+  if (!impl_ || !impl_->server) return;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  {
+    Impl::Calls& calls = *impl_->calls;
+    std::unique_lock lock(calls.mu);
+    calls.stopping = true;
+    // The requests in flight get their answers until the grace time ends ...
+    calls.cv.wait_until(lock, deadline, [&] { return calls.pending.empty(); });
+    // ... then the rest are answered UNAVAILABLE (their answer, when it comes, is dropped).
+    for (const auto& call : calls.pending) {
+      std::lock_guard call_lock(call->mu);
+      if (!call->finished) {
+        call->finished = true;
+        call->reactor->Finish({grpc::StatusCode::UNAVAILABLE, "the server is stopping"});
+      }
+    }
+    // A model loading finishes (the controller has no way to stop it halfway).
+    calls.cv.wait(lock, [&] { return calls.control_threads == 0; });
+  }
+  impl_->server->Shutdown(std::chrono::system_clock::now());
+  impl_->server->Wait();
+  impl_->server.reset();
+}
+
+}  // namespace sensix::api
