@@ -276,9 +276,13 @@ TEST_F(GrpcApiTest, BadRequestsAreRefusedNamingTheProblem) {
        "unknown input \"x\""},
       {"unknown parameter", [](auto* r) { (*r->mutable_parameters())["colour"].set_string_param("red"); },
        grpc::StatusCode::INVALID_ARGUMENT,
-       "parameters.colour is not a parameter this server takes (it takes timeout, binary_data_output)"},
+       "parameters.colour is not a parameter this server takes (it takes timeout, priority, binary_data_output)"},
       {"timeout of another type", [](auto* r) { (*r->mutable_parameters())["timeout"].set_string_param("1s"); },
        grpc::StatusCode::INVALID_ARGUMENT, "parameters.timeout must be a positive integer (microseconds)"},
+      {"priority beyond the levels", [](auto* r) { (*r->mutable_parameters())["priority"].set_int64_param(4); },
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "parameters.priority must be 0 (the model's class), 1 (high), 2 (normal), 3 (low), or \"high\", \"normal\" or "
+       "\"low\", got 4"},
       {"unknown output", [](auto* r) { r->add_outputs()->set_name("14"); }, grpc::StatusCode::INVALID_ARGUMENT,
        "unknown output \"14\" (the model gives 13)"},
       {"a timeout that passes before the run",
@@ -299,6 +303,15 @@ TEST_F(GrpcApiTest, BadRequestsAreRefusedNamingTheProblem) {
             failed_before + cases.size() - 2)
       << stats;
   EXPECT_TRUE(infer(stub_.get(), infer_request("alexa", values, true)).status.ok());
+  // A priority class of the request's own (Triton's levels, or a class's name) is taken.
+  for (const auto& set : std::vector<std::function<void(inference::InferParameter*)>>{
+           [](auto* p) { p->set_int64_param(1); }, [](auto* p) { p->set_uint64_param(3); },
+           [](auto* p) { p->set_string_param("low"); }, [](auto* p) { p->set_int64_param(0); }}) {
+    inference::ModelInferRequest req = infer_request("alexa", values, true);
+    set(&(*req.mutable_parameters())["priority"]);
+    const Answer a = infer(stub_.get(), req);
+    EXPECT_TRUE(a.status.ok()) << a.status.error_message();
+  }
 }
 
 // 500 calls at once over 50 connections, while the voice pipeline runs: every call is answered,

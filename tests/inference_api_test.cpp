@@ -129,10 +129,19 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
       {"/v2/models/alexa/infer",
        [&] {
          json b = infer_body(values);
-         b["parameters"] = json{{"priority", 1}};
+         b["parameters"] = json{{"priority", "urgent"}};
          return b.dump();
        }(),
-       400, "parameters.priority is not a parameter this server takes"},
+       400,
+       "parameters.priority must be 0 (the model's class), 1 (high), 2 (normal), 3 (low), or \"high\", \"normal\" or "
+       "\"low\", got \"urgent\""},
+      {"/v2/models/alexa/infer",
+       [&] {
+         json b = infer_body(values);
+         b["parameters"] = json{{"colour", 1}};
+         return b.dump();
+       }(),
+       400, "parameters.colour is not a parameter this server takes (it takes timeout, priority, binary_data_output)"},
       {"/v2/models/silero-vad/infer",
        json{{"inputs", json::array({json{{"name", "input"},
                                          {"shape", {1, 576}},
@@ -147,8 +156,13 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
     ASSERT_TRUE(err.is_object() && err.contains("error") && err["error"].is_string()) << err;
     EXPECT_THAT(err["error"].get<std::string>(), HasSubstr(c.message)) << c.body.substr(0, 200);
   }
-  // The daemon serves on: the same request, well formed, is answered.
+  // The daemon serves on: the same request, well formed, is answered, in any priority class.
   EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(values).dump()).first, 200);
+  for (const json& priority : {json(1), json(2), json(3), json(0), json("high"), json("low")}) {
+    json b = infer_body(values);
+    b["parameters"] = json{{"priority", priority}};
+    EXPECT_EQ(post("/v2/models/alexa/infer", b.dump()).first, 200) << priority;
+  }
 }
 
 // A Model document applied alone (no pipeline runs it) is loaded and served on request only; once

@@ -2,10 +2,13 @@
 // pipeline runs from its recording while requests reach its models through the same scheduler.
 // A request gives what the engine called directly gives, bit for bit; every bad request is refused
 // with the input, what was expected and what came; a model that an apply removes takes no more.
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -244,6 +247,62 @@ TEST(InferenceUnderLoad, RequestsToALowPriorityModelNeverPushTheHighPriorityChai
         << m.sched.objective_ns / 1'000'000 << " ms; " << answered << " requests answered, " << refused << " refused";
 #endif
   }
+}
+
+// A request may ask for another priority class than its model's (parameters.priority): on one lane,
+// a high-priority request submitted behind a queue of normal ones runs before them, and a request
+// that asks for nothing runs in the model's class.
+TEST(InferenceUnderLoad, AHighPriorityRequestOvertakesTheQueuedNormalOnes) {
+  auto mlsd = parse_document_files({std::string(SENSIX_SOURCE_DIR) + "/examples/zoo/mlsd.yaml"});
+  ASSERT_TRUE(mlsd.ok()) << mlsd.status();
+  DocumentSet set;
+  set.models.push_back(mlsd->models.at(0));  // normal priority, no pipeline
+  DeviceDoc device;
+  device.origin.file = "device.yaml";
+  device.metadata.name = "edge";
+  device.spec.accelerators = {{"ort", "onnxruntime", DeviceKind::kCpu, 1}};
+  set.devices.push_back(device);
+  RuntimeOptions o;
+  o.allow_empty = true;
+  auto rt = Runtime::create(set, o);
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  ASSERT_TRUE((*rt)->start().ok());
+  auto sig = (*rt)->requests().signature("mlsd");
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  const TensorSignature input = sig->inputs.at(0);
+  auto request = [&] {
+    Tensor t(input.dtype, input.shape);
+    std::memset(t.data(), 0, t.byte_size());
+    return std::vector<NamedTensor>{NamedTensor{input.name, std::move(t)}};
+  };
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> order;  // who was answered, in order
+  int errors = 0;
+  auto ask = [&](const std::string& who, std::optional<Priority> p) {
+    (*rt)->requests().infer_async(
+        "mlsd", request(), 60s,
+        [&, who](Result<std::vector<NamedTensor>> r) {
+          std::lock_guard<std::mutex> lock(mu);
+          order.push_back(who);
+          errors += r.ok() ? 0 : 1;
+          cv.notify_all();
+        },
+        p);
+  };
+  // The first runs at once; the next five wait in the normal class's queue (64 places) ...
+  for (int i = 0; i < 6; ++i)
+    ask("normal-" + std::to_string(i), i % 2 == 0 ? std::nullopt : std::optional(Priority::kNormal));
+  // ... and the high one, asked last, runs next.
+  ask("high", Priority::kHigh);
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, 120s, [&] { return order.size() == 7; })) << order.size() << " answered";
+  EXPECT_EQ(errors, 0);
+  const auto high = std::find(order.begin(), order.end(), "high") - order.begin();
+  EXPECT_LE(high, 2) << "answered in the order " << ::testing::PrintToString(order);
+  lock.unlock();
+  (*rt)->stop();
 }
 
 }  // namespace

@@ -31,14 +31,36 @@ Status set_parameter(InferenceParameters* p, std::string_view key, const Paramet
     p->timeout = std::chrono::microseconds(*us);
     return Status::Ok();
   }
+  if (key == "priority") {
+    static constexpr std::string_view kTakes =
+        "parameters.priority must be 0 (the model's class), 1 (high), 2 (normal), 3 (low), or \"high\", \"normal\" "
+        "or \"low\"";
+    if (const int64_t* level = std::get_if<int64_t>(&value)) {
+      if (*level < 0 || *level > 3) return InvalidArgument(fmt::format("{}, got {}", kTakes, *level));
+      static constexpr std::optional<Priority> kLevels[] = {std::nullopt, Priority::kHigh, Priority::kNormal,
+                                                            Priority::kLow};
+      p->priority = kLevels[*level];
+      return Status::Ok();
+    }
+    if (const std::string* name = std::get_if<std::string>(&value)) {
+      for (Priority c : {Priority::kHigh, Priority::kNormal, Priority::kLow}) {
+        if (*name == priority_name(c)) {
+          p->priority = c;
+          return Status::Ok();
+        }
+      }
+      return InvalidArgument(fmt::format("{}, got \"{}\"", kTakes, *name));
+    }
+    return InvalidArgument(std::string(kTakes));
+  }
   if (key == "binary_data_output") {
     const bool* b = std::get_if<bool>(&value);
     if (b == nullptr) return InvalidArgument("parameters.binary_data_output must be true or false");
     p->binary_data_output = *b;
     return Status::Ok();
   }
-  return InvalidArgument(
-      fmt::format("parameters.{} is not a parameter this server takes (it takes timeout, binary_data_output)", key));
+  return InvalidArgument(fmt::format(
+      "parameters.{} is not a parameter this server takes (it takes timeout, priority, binary_data_output)", key));
 }
 
 Result<ModelSignature> InferenceService::model(const std::string& name, const std::string& version) const {
@@ -108,7 +130,7 @@ std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const
 
 void InferenceService::infer(const ModelSignature& sig, std::vector<NamedTensor> inputs, const InferenceParameters& p,
                              RequestTasks::Answer answer) {
-  controller_->requests().infer_async(sig.model, std::move(inputs), p.timeout, std::move(answer));
+  controller_->requests().infer_async(sig.model, std::move(inputs), p.timeout, std::move(answer), p.priority);
 }
 
 }  // namespace sensix::api

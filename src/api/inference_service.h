@@ -33,7 +33,9 @@ using ParameterValue = std::variant<bool, int64_t, double, std::string>;
 // A request's parameters (the protocol's `parameters` object or map).
 struct InferenceParameters {
   std::chrono::nanoseconds timeout = std::chrono::seconds(30);  // timeout: microseconds, > 0
-  bool binary_data_output = false;                              // HTTP: every output as binary data
+  // priority, as Triton's: 0 the model's class, 1 high, 2 normal, 3 low; or "high", "normal", "low"
+  std::optional<Priority> priority;
+  bool binary_data_output = false;  // HTTP: every output as binary data
 };
 // Sets the parameter `key`; InvalidArgument naming it and what it takes, or the parameters taken.
 Status set_parameter(InferenceParameters* p, std::string_view key, const ParameterValue& value);

@@ -98,17 +98,18 @@ Result<std::string> read_whole(const std::string& path, const char* what) {
   return out.str();
 }
 
-// A ModelInfer call waiting for the scheduler's answer: answered once, by the answer or by stop().
-struct PendingCall {
-  std::mutex mu;
-  grpc::ServerUnaryReactor* reactor = nullptr;
-  inference::ModelInferResponse* response = nullptr;
-  bool finished = false;
-};
-
 }  // namespace
 
 struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService {
+  // A ModelInfer call waiting for the scheduler's answer: answered once, by the answer or by stop().
+  // (Types of the anonymous namespace may not be members here: a unity build includes this file.)
+  struct PendingCall {
+    std::mutex mu;
+    grpc::ServerUnaryReactor* reactor = nullptr;
+    inference::ModelInferResponse* response = nullptr;
+    bool finished = false;
+  };
+
   GrpcServerOptions options;
   std::shared_ptr<InferenceService> service;
   ControlApiOptions auth;

@@ -123,16 +123,22 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options) {
   options.batch = BatchSpec{};  // one request per run: requests of other shapes never wait for each other
   options.lossless = false;     // a request never makes the scheduler wait: refused when it cannot run
   options.queue_capacity = 64;
+  entry->priority = options.priority;
   std::weak_ptr<Entry> weak = entry;
-  entry->task = scheduler_->add_task(
-      std::move(options),
-      [this, weak](int accelerator, std::vector<TaskInput>& batch) {
-        if (auto e = weak.lock()) run(e, accelerator, batch);
-      },
-      [] {});
+  // One task per class, of one group (the model's): they never run at once, and share its profile.
+  for (Priority p : {Priority::kLow, Priority::kNormal, Priority::kHigh}) {
+    TaskOptions o = options;
+    o.priority = p;
+    entry->tasks[static_cast<size_t>(p)] = scheduler_->add_task(
+        std::move(o),
+        [this, weak](int accelerator, std::vector<TaskInput>& batch) {
+          if (auto e = weak.lock()) run(e, accelerator, batch);
+        },
+        [] {});
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) {
-    scheduler_->remove_task(entry->task);
+    for (int t : entry->tasks) scheduler_->remove_task(t);
     return;
   }
   entries_[model->name()] = std::move(entry);
@@ -147,7 +153,7 @@ void RequestTasks::remove(const std::string& model) {
     gone = std::move(it->second);
     entries_.erase(it);
   }
-  scheduler_->remove_task(gone->task);  // discards what is queued (answered), waits for a run
+  for (int t : gone->tasks) scheduler_->remove_task(t);  // discards what is queued (answered), waits for a run
 }
 
 void RequestTasks::close() {
@@ -157,7 +163,9 @@ void RequestTasks::close() {
     closed_ = true;
     gone.swap(entries_);
   }
-  for (auto& [name, e] : gone) scheduler_->remove_task(e->task);
+  for (auto& [name, e] : gone) {
+    for (int t : e->tasks) scheduler_->remove_task(t);
+  }
   {
     std::lock_guard<std::mutex> lock(deadlines_mu_);
     reaper_stop_ = true;
@@ -281,7 +289,7 @@ Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, s
 }
 
 void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor> inputs,
-                               std::chrono::nanoseconds timeout, Answer answer) {
+                               std::chrono::nanoseconds timeout, Answer answer, std::optional<Priority> priority) {
   const TimePoint arrived = env_->now();
   auto call = std::make_shared<Call>();
   call->model = model;
@@ -304,7 +312,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
       }();
       if (data.ok()) {
         call->data = std::move(*data);
-        task = it->second->task;
+        task = it->second->tasks[static_cast<size_t>(priority.value_or(it->second->priority))];
         std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
         it->second->stats.compute_input.add(
             std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count());

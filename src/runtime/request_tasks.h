@@ -1,8 +1,8 @@
 // RequestTasks: inference on request (the device service's inference API), on the runtime's one
-// scheduler. Each loaded model gets a request task beside the tasks of its sensor streams: a
-// request is an input of that task, scheduled with the sensors' inputs by the model's priority
-// class and deadline (its objective from the moment the request arrives), on the model's
-// accelerators. The scheduler's overload rules apply: a request not admitted, or pushed out of the
+// scheduler. Each loaded model gets request tasks beside the tasks of its sensor streams, one per
+// priority class: a request is an input of the task of its class (the model's own, unless the
+// request asks for another), scheduled with the sensors' inputs by that class and the model's
+// deadline (its objective from the moment the request arrives), on the model's accelerators. The scheduler's overload rules apply: a request not admitted, or pushed out of the
 // task's full queue, is answered Unavailable at once, never queued without bound.
 //
 // A request gives the model's data input (the one a Pipeline step feeds) by its tensor name, with
@@ -18,12 +18,14 @@
 // deadline thread (the timeout) or the thread that unloads the model (the queue dropped).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,8 +92,8 @@ class RequestTasks {
   RequestTasks(const RequestTasks&) = delete;
   RequestTasks& operator=(const RequestTasks&) = delete;
 
-  // The model's request task, scheduled as `options` (the model's own scheduling) says, with one
-  // request per run and a bounded queue. Replaces a task of the same name (remove() it first).
+  // The model's request tasks, scheduled as `options` (the model's own scheduling) says, one per
+  // priority class, each with one request per run and a bounded queue. Replaces a task of the same name (remove() it first).
   void add(ModelInstance* model, TaskOptions options);
   // The model takes no more requests; queued ones are answered Unavailable. Returns once its run
   // in progress (if any) has ended. No-op for an unknown name.
@@ -113,9 +115,10 @@ class RequestTasks {
                                          std::chrono::nanoseconds timeout = std::chrono::seconds(30));
   // The same without waiting: `answer` is called exactly once with what infer() returns (at once,
   // on this thread, when the request is refused before it is queued). It must not block.
+  // `priority`: the class the request runs in (none: the model's).
   using Answer = std::function<void(Result<std::vector<NamedTensor>>)>;
   void infer_async(const std::string& model, std::vector<NamedTensor> inputs, std::chrono::nanoseconds timeout,
-                   Answer answer);
+                   Answer answer, std::optional<Priority> priority = std::nullopt);
 
   // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.
   Status ready(const std::string& model) const;
@@ -131,9 +134,10 @@ class RequestTasks {
   struct Call;
   struct Entry {
     ModelInstance* model = nullptr;
-    int task = -1;
-    std::vector<int> session_of;  // per accelerator of the scheduler's plan
-    ModelSignature signature;     // made once, at add()
+    std::array<int, 3> tasks{-1, -1, -1};   // by Priority (kLow, kNormal, kHigh)
+    Priority priority = Priority::kNormal;  // the model's own class
+    std::vector<int> session_of;            // per accelerator of the scheduler's plan
+    ModelSignature signature;               // made once, at add()
     mutable std::mutex stats_mu;
     RequestStats stats;  // guarded by stats_mu
   };
