@@ -65,10 +65,18 @@ std::string file_text(const std::string& path) {
 // Every document these tests use, from one text: the quickstart, the timer head, the intent
 // pipeline (with `intent_events` after its steps) and the second sensor (the same text gives the
 // same canonical documents).
-DocumentSet apply_documents(const std::string& intent_events = "") {
-  const std::string text = file_text(testing::source_path("examples/quickstart.yaml")) + "\n---\n" +
-                           file_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" + kIntent +
-                           intent_events + "---\n" + kSecondSensor;
+// `edit` (text, its replacement) changes that text once, where it must occur.
+DocumentSet apply_documents(const std::string& intent_events = "",
+                            const std::pair<std::string, std::string>& edit = {}) {
+  std::string text = file_text(testing::source_path("examples/quickstart.yaml")) + "\n---\n" +
+                     file_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" + kIntent + intent_events +
+                     "---\n" + kSecondSensor;
+  if (!edit.first.empty()) {
+    const size_t at = text.find(edit.first);
+    EXPECT_NE(at, std::string::npos) << edit.first;
+    EXPECT_EQ(text.find(edit.first, at + 1), std::string::npos) << edit.first << " occurs twice";
+    if (at != std::string::npos) text.replace(at, edit.first.size(), edit.second);
+  }
   auto docs = parse_document_text(text, "apply.yaml", testing::source_path("examples"));
   EXPECT_TRUE(docs.ok()) << docs.status();
   DocumentSet d = docs.ok() ? *docs : DocumentSet{};
@@ -227,6 +235,85 @@ TEST_F(ApplyTest, ASensorStartsAndStopsBesideTheRunningOne) {
   EXPECT_EQ(model_nodes_of(st, "silero-vad").size(), 1u);
   std::vector<std::string> others(kVoiceModels.begin() + 1, kVoiceModels.end());  // silero-vad ran on both
   expect_nodes_kept(st, others);
+}
+
+// A changed sensor is restarted: its own graph only. The other sensor's graph, which shares a
+// model with it, runs on without a drop or a reload.
+TEST_F(ApplyTest, AChangedSensorRestartsOnlyItsOwnGraph) {
+  ASSERT_TRUE(rt_->apply(testing::only_pipelines(all_, {"voice", "vad-2"})).ok());
+  auto frames_of = [&](const std::string& sensor) -> uint64_t {
+    const auto st = rt_->stats();
+    const auto* s = sensor_stats_of(st, sensor);
+    return s ? s->frames : 0;
+  };
+  ASSERT_TRUE(testing::eventually([&] { return frames_of("speech-2") > 200; }, 60s));
+  const RuntimeStats before = rt_->stats();
+
+  const DocumentSet changed = testing::only_pipelines(
+      apply_documents("", {"metadata: {name: speech-2}", "metadata: {name: speech-2, labels: {room: hall}}"}),
+      {"voice", "vad-2"});
+  auto r = rt_->apply(changed);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->restarted, ElementsAre("speech-2"));
+  EXPECT_THAT(r->started, IsEmpty());
+  EXPECT_THAT(r->stopped, IsEmpty());
+  EXPECT_THAT(r->loaded, IsEmpty());
+  EXPECT_THAT(r->replaced, IsEmpty());
+  EXPECT_THAT(r->unloaded, IsEmpty());
+  // The restarted sensor is a new instance: it counts from zero, and runs.
+  EXPECT_LT(frames_of("speech-2"), sensor_stats_of(before, "speech-2")->frames);
+  ASSERT_TRUE(testing::eventually([&] { return frames_of("speech-2") > 20; }, 60s));
+  const RuntimeStats after = rt_->stats();
+  // The other sensor and its graph ran on: no drop, no model reloaded, its nodes kept.
+  EXPECT_EQ(sensor_stats_of(after, "speech")->dropped, 0u);
+  EXPECT_GT(sensor_stats_of(after, "speech")->frames, sensor_stats_of(before, "speech")->frames);
+  for (const std::string& name : kVoiceModels) {
+    EXPECT_EQ(model_stats_of(after, name)->model.load_ns, model_stats_of(before, name)->model.load_ns) << name;
+  }
+  std::vector<std::string> others(kVoiceModels.begin() + 1, kVoiceModels.end());  // silero-vad runs on both
+  expect_nodes_kept(after, others);
+  const DocumentSet running = rt_->documents();
+  ASSERT_NE(running.find_sensor("speech-2"), nullptr);
+  EXPECT_EQ(running.find_sensor("speech-2")->metadata.labels.at("room"), "hall");
+}
+
+// A changed model is replaced (a new instance, loaded and warmed up before the old one stops); the
+// models beside it keep running, and its pipeline's sensor drops nothing.
+TEST_F(ApplyTest, AChangedModelIsReplacedAndTheOthersRunOn) {
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "hey-mycroft") >= 60; }, 60s));
+  const RuntimeStats before = rt_->stats();
+  const DocumentSet changed = testing::only_pipelines(apply_documents("", {"labels: [hey_mycroft], threshold: 0.5",
+                                                                           "labels: [hey_mycroft], threshold: 0.6"}),
+                                                      {"voice"});
+  auto r = rt_->apply(changed);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->replaced, ElementsAre("hey-mycroft"));
+  EXPECT_THAT(r->loaded, IsEmpty());
+  EXPECT_THAT(r->unloaded, IsEmpty());
+  EXPECT_THAT(r->restarted, IsEmpty());
+  EXPECT_THAT(r->started, IsEmpty());
+  EXPECT_THAT(r->stopped, IsEmpty());
+  // The new instance counts its runs from zero, and runs ...
+  EXPECT_LT(runs_of(*rt_, "hey-mycroft"), model_stats_of(before, "hey-mycroft")->model.runs);
+  ASSERT_TRUE(testing::eventually([&] { return runs_of(*rt_, "hey-mycroft") >= 10; }, 60s));
+  const RuntimeStats after = rt_->stats();
+  EXPECT_NE(model_stats_of(after, "hey-mycroft")->model.load_ns, model_stats_of(before, "hey-mycroft")->model.load_ns);
+  const DocumentSet running = rt_->documents();
+  ASSERT_NE(running.find_model("hey-mycroft"), nullptr);
+  EXPECT_EQ(std::get<ClassifySpec>(running.find_model("hey-mycroft")->spec.postprocess).threshold, 0.6f);
+  // ... and the others were not reloaded, their nodes kept, the sensor dropped nothing.
+  for (const std::string& name : kVoiceModels) {
+    if (name == "hey-mycroft") continue;
+    EXPECT_EQ(model_stats_of(after, name)->model.load_ns, model_stats_of(before, name)->model.load_ns) << name;
+    EXPECT_GT(model_stats_of(after, name)->model.runs, model_stats_of(before, name)->model.runs) << name;
+  }
+  EXPECT_EQ(sensor_stats_of(after, "speech")->dropped, 0u);
+  std::vector<std::string> others;
+  for (const std::string& name : kVoiceModels) {
+    if (name != "hey-mycroft") others.push_back(name);
+  }
+  expect_nodes_kept(after, others);
+  for (const auto& m : after.models) EXPECT_EQ(m.model.errors, 0u) << m.model.name;
 }
 
 TEST_F(ApplyTest, ADryRunSaysWhatWouldChangeAndChangesNothing) {

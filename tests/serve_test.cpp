@@ -506,6 +506,34 @@ TEST_F(ServeTest, SighupReopensTheLogAndSigtermStopsWithinTheGrace) {
   EXPECT_THAT(file_contents(log), HasSubstr("stopped"));
 }
 
+// SIGTERM while an apply loads a model: the apply finishes (200), the daemon exits 0 within the
+// grace time, and a restart runs what it applied.
+TEST_F(ServeTest, SigtermLetsTheApplyInFlightFinishAndStoreIt) {
+  const std::string log = (dir_.path() / "sensix.log").string();
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--log-file", log})) << d.log();
+  const std::string mlsd = file_contents(source_path("examples/zoo/mlsd.yaml"));
+  std::pair<int, nlohmann::json> applied{0, nullptr};
+  std::thread client([&] { applied = d.call("POST", "/v1/apply", mlsd); });
+  // The apply has begun (it loads and warms up a vision model: a second or more) ...
+  ASSERT_TRUE(eventually([&] { return file_contents(log).find("apply from") != std::string::npos; }, 30s))
+      << file_contents(log);
+  // ... when SIGTERM comes.
+  const int rc = d.stop(SIGTERM);
+  client.join();
+  EXPECT_EQ(rc, 0) << file_contents(log);
+  EXPECT_EQ(applied.first, 200) << applied.second.dump() << file_contents(log);
+  const std::string text = file_contents(log);
+  ASSERT_NE(text.find("SIGTERM: stopping"), std::string::npos) << text;
+  EXPECT_LT(text.find("SIGTERM: stopping"), text.find("revision 1")) << "the apply was not in flight: " << text;
+
+  Daemon again;
+  ASSERT_TRUE(again.start(data_dir("state"))) << again.log();
+  ASSERT_TRUE(again.wait_ready(60s)) << again.log();
+  EXPECT_EQ(again.call("GET", "/v1/documents/model/mlsd").first, 200);
+  EXPECT_EQ(again.call("GET", "/v2/models/mlsd/ready").first, 200);
+}
+
 // promtool checks /metrics, and a real Prometheus server scrapes it: the per-model inference
 // counter is then a series in Prometheus's own API.
 TEST_F(ServeTest, PrometheusScrapesTheMetrics) {

@@ -352,6 +352,8 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
     Result<bool> dry_flag = flag(req, "dryRun");
     if (!dry_flag.ok()) return status_reply(dry_flag.status());
     const bool dry = *dry_flag;
+    // Logged before it runs: an apply that loads models takes seconds.
+    spdlog::info("apply from {}: {} bytes{}", req.remote, req.body.size(), dry ? " (dry run)" : "");
     Result<ControlResult> r = ctx->controller->apply(req.body, "request", dry);
     if (!r.ok()) return status_reply(r.status());
     const int64_t revision = or_else(ctx->controller->revision(), int64_t{0});

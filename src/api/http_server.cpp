@@ -235,6 +235,7 @@ class HttpServer::Impl {
   std::atomic<int> open_{0};
   std::atomic<bool> stopping_{false};
   net::io_context ioc_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;  // from start() to stop()
   std::optional<ssl::context> ssl_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
@@ -557,6 +558,10 @@ void HttpServer::Impl::start() {
   if (started_) return;
   started_ = true;
   pool_ = std::make_unique<net::thread_pool>(options_.handler_threads);
+  // The I/O threads run until stop(), even when no socket has an operation pending: while stop()
+  // waits for the requests in flight, the acceptor is closed and a request in its handler has
+  // nothing pending, and its reply must still be written.
+  work_.emplace(ioc_.get_executor());
   accept();
   for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
 }
@@ -656,6 +661,7 @@ void HttpServer::Impl::stop(std::chrono::milliseconds grace) {
   for (auto& c : closers) c();
   pool_->join();
   // Let the closes run, then stop the loop.
+  work_.reset();
   net::post(ioc_, [this] { ioc_.stop(); });
   for (auto& t : threads_) t.join();
   threads_.clear();
