@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -619,8 +620,10 @@ TEST_F(ServeTest, PipelineSinksWriteInsideTheDataDirectory) {
 }
 
 // Runs the CLI against `d`: its exit code, and stdout + stderr.
-std::pair<int, std::string> cli(const Daemon& d, const std::string& args) {
-  const std::string cmd = std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " --server " + d.url() + " 2>&1";
+// `prefix`: what runs before the command line ("timeout 4 ", "SENSIX_TOKEN=x ").
+std::pair<int, std::string> cli(const Daemon& d, const std::string& args, const std::string& prefix = "") {
+  const std::string cmd = prefix + std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " --server " + d.url() +
+                          " 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
@@ -668,6 +671,33 @@ TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
       [&] { return cli(d, "predictions --model silero-vad").second.find("silero-vad") != std::string::npos; }, 30s));
   auto [rc8, lines] = cli(d, "predictions --model silero-vad");
   EXPECT_THAT(lines, ::testing::ContainsRegex("speech +silero-vad +speech 0\\.[0-9]+  from speech.wav"));
+  // Filter values are URL-encoded: a label with a space and an '&' is one value (no match here).
+  auto [rc_label, by_label] = cli(d, "predictions --label 'no such & label'");
+  EXPECT_EQ(rc_label, 0) << by_label;
+  EXPECT_EQ(by_label, "");
+  // -w follows the stream: JSON lines of the model asked for, until it is stopped.
+  auto [rc_watch, watched] = cli(d, "predictions -w --model silero-vad -o json", "timeout 4 ");
+  EXPECT_EQ(rc_watch, 124) << watched;  // ended by timeout(1): the stream does not end by itself
+  std::istringstream watched_lines(watched);
+  int watched_count = 0;
+  for (std::string line; std::getline(watched_lines, line);) {
+    const json p = json::parse(line, nullptr, false);
+    ASSERT_TRUE(p.is_object()) << line;
+    // A prediction of the model, or an event that one of its predictions fired.
+    bool of_model = p.value("model", "") == "silero-vad";
+    for (const json& q : p.value("predictions", json::array())) of_model = of_model || q["model"] == "silero-vad";
+    EXPECT_TRUE(of_model) << line;
+    ++watched_count;
+  }
+  EXPECT_GT(watched_count, 0) << watched;
+  auto [rc_pipes, pipes] = cli(d, "get pipelines");
+  EXPECT_EQ(rc_pipes, 0) << pipes;
+  EXPECT_THAT(pipes, ::testing::ContainsRegex("voice +.*running"));
+  auto [rc_stats, stats] = cli(d, "stats");
+  EXPECT_EQ(rc_stats, 0) << stats;
+  EXPECT_THAT(stats, HasSubstr("sensix "));
+  EXPECT_THAT(stats, ::testing::ContainsRegex("sensor +speech +running"));
+  EXPECT_THAT(stats, ::testing::ContainsRegex("model +hey-jarvis +ready"));
   EXPECT_EQ(cli(d, "log-level debug"), (std::pair<int, std::string>{0, "debug\n"}));
   EXPECT_EQ(cli(d, "log-level"), (std::pair<int, std::string>{0, "debug\n"}));
 
@@ -688,6 +718,36 @@ TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
   auto [rc11, gone] = cli(d, "get models");
   EXPECT_EQ(rc11, 3);
   EXPECT_THAT(gone, HasSubstr("cannot connect"));
+}
+
+// The CLI's token: from SENSIX_TOKEN, or from --token-file (which wins); without one, a mutating
+// command is refused with the daemon's reason and exit code 1.
+TEST_F(ServeTest, TheCliTakesItsTokenFromTheEnvironmentOrAFile) {
+  const std::string tokens = (dir_.path() / "tokens").string();
+  std::ofstream(tokens) << "cli-full-token-0123456789\ncli-read-token-0123456789 read\n";
+  const std::string mine = (dir_.path() / "my-token").string();
+  std::ofstream(mine) << "cli-full-token-0123456789\n";
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--token-file", tokens})) << d.log();
+  const std::string docs = (dir_.path() / "solo.yaml").string();
+  std::ofstream(docs) << solo_alexa_model();
+
+  auto [rc_none, none] = cli(d, "apply -f " + docs, "env -u SENSIX_TOKEN ");
+  EXPECT_EQ(rc_none, 1) << none;
+  EXPECT_THAT(none, HasSubstr("error: this endpoint needs \"Authorization: Bearer <token>\""));
+  auto [rc_read, read_only] = cli(d, "apply -f " + docs, "SENSIX_TOKEN=cli-read-token-0123456789 ");
+  EXPECT_EQ(rc_read, 1) << read_only;
+  EXPECT_THAT(read_only, HasSubstr("error: the token may only read"));
+  auto [rc_env, by_env] = cli(d, "apply -f " + docs, "SENSIX_TOKEN=cli-full-token-0123456789 ");
+  EXPECT_EQ(rc_env, 0) << by_env;
+  EXPECT_THAT(by_env, HasSubstr("Model/alexa-solo created"));
+  auto [rc_file, by_file] = cli(d, "delete model alexa-solo --token-file " + mine,
+                                "SENSIX_TOKEN=cli-read-token-0123456789 ");
+  EXPECT_EQ(rc_file, 0) << by_file;
+  EXPECT_THAT(by_file, HasSubstr("models unloaded: alexa-solo"));
+  auto [rc_missing, missing] = cli(d, "get models --token-file " + mine + ".nope");
+  EXPECT_EQ(rc_missing, 2) << missing;
+  EXPECT_THAT(missing, HasSubstr("error: --token-file"));
 }
 
 // The daemon's threads (/proc/<pid>/status).

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -28,6 +29,10 @@ struct ClientResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
 };
+
+// `text` as a URL's query value: every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~)
+// percent-encoded.
+std::string url_encode(std::string_view text);
 
 struct SseEvent {
   std::string id;

@@ -417,7 +417,7 @@ int ClientCommands::run(CLI::App& app) {
   if (app.got_subcommand(predictions_)) {
     std::string query;
     auto add = [&](const char* k, const std::string& v) {
-      if (!v.empty()) query += fmt::format("{}{}={}", query.empty() ? "?" : "&", k, v);
+      if (!v.empty()) query += fmt::format("{}{}={}", query.empty() ? "?" : "&", k, api::url_encode(v));
     };
     add("sensor", sensor_);
     add("model", model_);
