@@ -789,6 +789,38 @@ std::pair<int, std::string> exchange(int fd, const std::string& target) {
   return {std::stoi(in.substr(9, 3)), in.substr(head_end + 4, length)};
 }
 
+// The header limit (--max-header) answers 431; a kept-alive connection idle past --idle-timeout is
+// closed, while one in use stays open.
+TEST_F(ServeTest, HeadersPastTheLimitGet431AndIdleConnectionsClose) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--max-header", "4Ki", "--idle-timeout", "1"})) << d.log();
+  auto r = d.client().request("GET", "/v2/health/live", "", "application/json",
+                              {{"X-Padding", std::string(5000, 'x')}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 431) << r->body;
+  EXPECT_THAT(r->body, HasSubstr("the request headers are larger than 4096 bytes"));
+  r = d.client().request("GET", "/v2/health/live", "", "application/json", {{"X-Padding", std::string(2000, 'x')}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+
+  const int fd = raw_connection(d.port());
+  EXPECT_EQ(exchange(fd, "/v2/health/live").first, 200);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(exchange(fd, "/v2/health/live").first, 200) << "closed before its idle time";
+  // Idle for more than a second: the daemon closes it (a read sees the end).
+  const auto t0 = std::chrono::steady_clock::now();
+  char byte;
+  EXPECT_EQ(::read(fd, &byte, 1), 0);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GT(waited, 0.5);
+  EXPECT_LT(waited, 5.0);
+  ::close(fd);
+
+  Daemon bad;
+  EXPECT_FALSE(bad.start(data_dir("bad"), {"--idle-timeout", "0"}, "127.0.0.1:0", "http", 10s));
+  EXPECT_THAT(bad.log(), HasSubstr("--idle-timeout: seconds above 0, got 0"));
+}
+
 // Open connections cost no thread: 150 prediction streams leave the daemon's thread count as it
 // was; past --max-connections a connection gets 503 and is closed.
 TEST_F(ServeTest, StreamsCostNoThreadsAndConnectionsOverTheLimitGet503) {

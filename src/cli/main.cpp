@@ -357,6 +357,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-body", serve.max_body, "largest request body (default 8Mi)");
   serve_cmd->add_option("--request-timeout", serve.request_timeout_s,
                         "seconds a request may take to arrive whole (default 10)");
+  serve_cmd->add_option("--max-header", serve.max_header, "largest request header (default 16Ki)");
+  serve_cmd->add_option("--idle-timeout", serve.idle_timeout_s,
+                        "seconds a kept-alive connection may stay idle (default 60)");
   serve_cmd->add_option("--grace", serve.grace_s, "seconds requests in flight get on SIGTERM (default 10)");
 
   ClientCommands client;

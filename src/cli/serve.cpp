@@ -117,6 +117,15 @@ int cmd_serve(const ServeOptions& o) {
   auto body = parse_byte_size(o.max_body);
   if (!body.ok()) return serve_fail(body.status().with_context("--max-body"));
   http.max_body_bytes = static_cast<size_t>(*body);
+  auto header = parse_byte_size(o.max_header);
+  if (!header.ok()) return serve_fail(header.status().with_context("--max-header"));
+  if (*header < 1024) return serve_fail(InvalidArgument("--max-header: at least 1Ki (a request line and its headers)"));
+  http.max_header_bytes = static_cast<size_t>(*header);
+  for (const auto& [name, seconds] : {std::pair{"--request-timeout", o.request_timeout_s},
+                                      std::pair{"--idle-timeout", o.idle_timeout_s}, std::pair{"--grace", o.grace_s}}) {
+    if (!(seconds > 0)) return serve_fail(InvalidArgument(fmt::format("{}: seconds above 0, got {}", name, seconds)));
+  }
+  http.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.idle_timeout_s * 1000));
 
   api::ControlApiOptions api_options;
   api_options.version = o.version;

@@ -25,7 +25,9 @@ struct ServeOptions {
   std::string log_level = "info";
   int max_connections = 512;
   std::string max_body = "8Mi";
+  std::string max_header = "16Ki";
   double request_timeout_s = 10;
+  double idle_timeout_s = 60;
   double grace_s = 10;  // SIGTERM: the most time for requests in flight, then for the whole stop
   std::string version;
 };
