@@ -414,28 +414,43 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                return json_reply({{"items", items}});
              }));
 
-  auto sensors = [ctx](HttpRequest& req) {
+  // Each running item with its document's generation (how many applies changed it) and the
+  // revision that last did.
+  auto with_generations = [ctx](std::vector<json> items, const std::string& kind) {
+    Result<std::vector<StoredDocument>> stored = ctx->controller->documents();
+    if (!stored.ok()) return items;
+    for (json& item : items) {
+      for (const StoredDocument& d : *stored) {
+        if (d.kind == kind && d.name == item["name"]) {
+          item["generation"] = d.generation;
+          item["revision"] = d.revision;
+        }
+      }
+    }
+    return items;
+  };
+  auto sensors = [ctx, with_generations](HttpRequest& req) {
     const RuntimeStats stats = ctx->controller->stats();
     std::vector<json> items;
     for (const SensorStatsSnapshot& s : stats.sensors) items.push_back(sensor_json(s));
-    return list_or_one(items, req, "Sensor");
+    return list_or_one(with_generations(std::move(items), "Sensor"), req, "Sensor");
   };
   router.add("GET", "/v1/sensors", guard(false, sensors));
   router.add("GET", "/v1/sensors/{name}", guard(false, sensors));
-  auto models = [ctx](HttpRequest& req) {
+  auto models = [ctx, with_generations](HttpRequest& req) {
     const RuntimeStats stats = ctx->controller->stats();
     std::vector<json> items;
     for (const ModelRuntimeStats& m : stats.models) items.push_back(model_json(stats, m));
-    return list_or_one(items, req, "Model");
+    return list_or_one(with_generations(std::move(items), "Model"), req, "Model");
   };
   router.add("GET", "/v1/models", guard(false, models));
   router.add("GET", "/v1/models/{name}", guard(false, models));
-  auto pipelines = [ctx](HttpRequest& req) {
+  auto pipelines = [ctx, with_generations](HttpRequest& req) {
     const RuntimeStats stats = ctx->controller->stats();
     const DocumentSet running = ctx->controller->running();
     std::vector<json> items;
     for (const PipelineDoc& p : running.pipelines) items.push_back(pipeline_json(p, stats));
-    return list_or_one(items, req, "Pipeline");
+    return list_or_one(with_generations(std::move(items), "Pipeline"), req, "Pipeline");
   };
   router.add("GET", "/v1/pipelines", guard(false, pipelines));
   router.add("GET", "/v1/pipelines/{name}", guard(false, pipelines));

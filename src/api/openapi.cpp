@@ -2714,6 +2714,14 @@ constexpr const char kOpenApiJson[] = R"json({
             "type": "integer",
             "format": "int64",
             "minimum": 0
+          },
+          "generation": {
+            "type": "integer",
+            "description": "How many applies created or changed its document (1: as first applied)."
+          },
+          "revision": {
+            "type": "integer",
+            "description": "The revision (GET /v1/revisions) that last wrote its document."
           }
         },
         "required": [
@@ -2848,6 +2856,14 @@ constexpr const char kOpenApiJson[] = R"json({
               ],
               "additionalProperties": false
             }
+          },
+          "generation": {
+            "type": "integer",
+            "description": "How many applies created or changed its document (1: as first applied)."
+          },
+          "revision": {
+            "type": "integer",
+            "description": "The revision (GET /v1/revisions) that last wrote its document."
           }
         },
         "required": [
@@ -2938,6 +2954,14 @@ constexpr const char kOpenApiJson[] = R"json({
               ],
               "additionalProperties": false
             }
+          },
+          "generation": {
+            "type": "integer",
+            "description": "How many applies created or changed its document (1: as first applied)."
+          },
+          "revision": {
+            "type": "integer",
+            "description": "The revision (GET /v1/revisions) that last wrote its document."
           }
         },
         "required": [
