@@ -535,6 +535,45 @@ TEST_F(ServeTest, SigtermLetsTheApplyInFlightFinishAndStoreIt) {
   EXPECT_EQ(again.call("GET", "/v2/models/mlsd/ready").first, 200);
 }
 
+// While an apply loads models, GET /v1/progress says what it applies and which model it loads and
+// warms up, of how many; after it, nothing runs.
+TEST_F(ServeTest, AnApplyInProgressSaysWhichModelItLoads) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
+  EXPECT_EQ(d.call("GET", "/v1/progress").second, json::parse(R"({"applying": false})"));
+  std::string docs;
+  for (const char* zoo : {"mlsd", "ppocr-det", "face-mesh"}) {
+    docs += (docs.empty() ? "" : "\n---\n") + file_contents(source_path(std::string("examples/zoo/") + zoo + ".yaml"));
+  }
+  std::atomic<bool> done{false};
+  std::pair<int, json> applied{0, nullptr};
+  std::thread client([&] {
+    applied = d.call("POST", "/v1/apply", docs);
+    done = true;
+  });
+  std::vector<json> seen;
+  while (!done) {
+    auto [status, p] = d.call("GET", "/v1/progress");
+    if (status == 200 && p.value("applying", false)) seen.push_back(p);
+    std::this_thread::sleep_for(5ms);
+  }
+  client.join();
+  ASSERT_EQ(applied.first, 200) << applied.second.dump();
+  ASSERT_FALSE(seen.empty()) << "three vision models loaded and warmed up before a poll saw the apply";
+  std::set<std::string> steps;
+  for (const json& p : seen) {
+    EXPECT_THAT(p["summary"].get<std::string>(), HasSubstr("Model/mlsd")) << p;
+    EXPECT_GE(p["seconds"].get<double>(), 0) << p;
+    if (p["step"] == "") continue;  // checking the documents, before the first model
+    EXPECT_THAT(p["step"].get<std::string>(), ::testing::StartsWith("loading and warming up Model/")) << p;
+    EXPECT_EQ(p["total"], 3) << p;
+    EXPECT_LT(p["done"].get<int>(), 3) << p;
+    steps.insert(p["step"].get<std::string>());
+  }
+  EXPECT_FALSE(steps.empty()) << seen.size() << " polls saw no model loading";
+  EXPECT_EQ(d.call("GET", "/v1/progress").second, json::parse(R"({"applying": false})"));
+}
+
 // promtool checks /metrics, and a real Prometheus server scrapes it: the per-model inference
 // counter is then a series in Prometheus's own API.
 TEST_F(ServeTest, PrometheusScrapesTheMetrics) {

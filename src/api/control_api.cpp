@@ -363,6 +363,19 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
     return json_reply(apply_json(*r, dry, revision));
   };
   router.add("POST", "/v1/apply", guard(true, apply));
+  // An apply in progress (the CLI shows it while it waits): what it applies and the model it loads.
+  router.add("GET", "/v1/progress", guard(false, [ctx](HttpRequest&) {
+               const ApplyProgress p = ctx->controller->progress();
+               json j{{"applying", p.applying}};
+               if (p.applying) {
+                 j["summary"] = p.summary;
+                 j["step"] = p.step;
+                 j["done"] = p.done;
+                 j["total"] = p.total;
+                 j["seconds"] = p.seconds;
+               }
+               return json_reply(j);
+             }));
 
   auto documents = [ctx](HttpRequest& req) {
     if (Status s = only_params(req, {"text"}); !s.ok()) return status_reply(s);

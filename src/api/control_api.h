@@ -3,6 +3,7 @@
 //
 //   GET    /v2/health/live | /v2/health/ready
 //   POST   /v1/apply[?dryRun=true]                      YAML or JSON, one or more documents
+//   GET    /v1/progress                                 the apply in progress, if any
 //   GET    /v1/documents[/{kind}[/{name}]]              as applied, with generation and revision
 //   DELETE /v1/documents/{kind}/{name}[?dryRun=true]
 //   GET    /v1/revisions

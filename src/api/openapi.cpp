@@ -229,6 +229,40 @@ constexpr const char kOpenApiJson[] = R"json({
         }
       }
     },
+    "/v1/progress": {
+      "get": {
+        "operationId": "getApplyProgress",
+        "summary": "The apply in progress",
+        "description": "Whether an apply (or the start's restore of the stored documents) is running, what it applies, the model it loads and warms up now, how many of the models it loads are done, and for how long it has run. The CLI shows it while an apply runs.",
+        "tags": [
+          "Documents"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The progress.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApplyProgress"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/v1/documents": {
       "get": {
         "operationId": "listDocuments",
@@ -4244,6 +4278,39 @@ constexpr const char kOpenApiJson[] = R"json({
           "output",
           "parameters"
         ],
+        "additionalProperties": false
+      },
+      "ApplyProgress": {
+        "type": "object",
+        "required": [
+          "applying"
+        ],
+        "properties": {
+          "applying": {
+            "type": "boolean",
+            "description": "An apply runs now."
+          },
+          "summary": {
+            "type": "string",
+            "description": "What it applies (\"apply Model/mlsd, Pipeline/lines\")."
+          },
+          "step": {
+            "type": "string",
+            "description": "What it does now (\"loading and warming up Model/mlsd\"); empty before its first model."
+          },
+          "done": {
+            "type": "integer",
+            "description": "Models loaded and warmed up so far."
+          },
+          "total": {
+            "type": "integer",
+            "description": "Models it loads."
+          },
+          "seconds": {
+            "type": "number",
+            "description": "Since it began."
+          }
+        },
         "additionalProperties": false
       }
     }

@@ -234,16 +234,24 @@ int ClientCommands::run(CLI::App& app) {
     std::atomic<bool> answered{false};
     std::thread progress;
     if (isatty(STDERR_FILENO) && output == "table") {
-      progress = std::thread([&answered, server = client->server(), dry = dry_run_] {
+      // The daemon's GET /v1/progress says which model it loads, on a connection of its own.
+      progress = std::thread([&answered, co, server = client->server(), dry = dry_run_] {
+        auto watcher = api::HttpClient::create(co);
         const auto t0 = std::chrono::steady_clock::now();
         while (!answered) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
           const auto s =
               std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count();
-          if (s >= 1 && !answered) {
-            std::fprintf(stderr, "\r%s %s: checking, loading and warming up models... %llds",
-                         dry ? "dry run on" : "applying to", server.c_str(), static_cast<long long>(s));
+          if (s < 1 || answered) continue;
+          std::string step = "checking, loading and warming up models...";
+          if (auto r = watcher.ok() ? watcher->request("GET", "/v1/progress") : watcher.status(); r.ok()) {
+            const json p = json::parse(r->body, nullptr, false);
+            if (p.is_object() && p.value("applying", false) && !p.value("step", "").empty()) {
+              step = fmt::format("{} ({} of {})", p.value("step", ""), p.value("done", 0) + 1, p.value("total", 0));
+            }
           }
+          std::fprintf(stderr, "\r\033[K%s %s: %s %llds", dry ? "dry run on" : "applying to", server.c_str(),
+                       step.c_str(), static_cast<long long>(s));
         }
         std::fprintf(stderr, "\r\033[K");
       });

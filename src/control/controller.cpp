@@ -59,15 +59,43 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   // store stops the daemon here, with the file and what to do.
   SENSIX_RETURN_IF_ERROR(store->documents().status());
   options.runtime.allow_empty = true;
+  auto steps = std::make_shared<Steps>();
+  auto outer = options.runtime.on_progress;
+  options.runtime.on_progress = [steps, outer](const std::string& step, int done, int total) {
+    {
+      std::lock_guard<std::mutex> lock(steps->mu);
+      steps->step = step;
+      steps->done = done;
+      steps->total = total;
+    }
+    if (outer) outer(step, done, total);
+  };
   SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<Runtime> runtime, Runtime::create(DocumentSet{}, options.runtime));
   for (const auto& sink : options.sinks) runtime->add_sink(sink);
   SENSIX_RETURN_IF_ERROR(runtime->start());
-  return std::unique_ptr<Controller>(new Controller(std::move(options), std::move(store), std::move(runtime)));
+  return std::unique_ptr<Controller>(
+      new Controller(std::move(options), std::move(store), std::move(runtime), std::move(steps)));
 }
 
 Controller::Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store,
-                       std::unique_ptr<Runtime> runtime)
-    : options_(std::move(options)), store_(std::move(store)), runtime_(std::move(runtime)) {}
+                       std::unique_ptr<Runtime> runtime, std::shared_ptr<Steps> steps)
+    : options_(std::move(options)), store_(std::move(store)), runtime_(std::move(runtime)), steps_(std::move(steps)) {}
+
+ApplyProgress Controller::progress() const {
+  ApplyProgress p;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    if (applying_.empty()) return p;
+    p.applying = true;
+    p.summary = applying_;
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - applying_since_).count();
+  }
+  std::lock_guard<std::mutex> lock(steps_->mu);
+  p.step = steps_->step;
+  p.done = steps_->done;
+  p.total = steps_->total;
+  return p;
+}
 
 Controller::~Controller() { stop(); }
 
@@ -102,6 +130,7 @@ Status Controller::restore() {
   {
     std::lock_guard<std::mutex> state(state_mu_);
     applying_ = fmt::format("starting the {} stored documents", stored->size());
+    applying_since_ = std::chrono::steady_clock::now();
   }
   // Stored documents were confined when they were applied; their relative paths are relative to
   // the data directory, as they were then.
@@ -145,7 +174,15 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   {
     std::lock_guard<std::mutex> state(state_mu_);
     if (stopped_) return Unavailable("the daemon is stopping");
-    if (!dry_run) applying_ = std::string(summary);
+    if (!dry_run) {
+      applying_ = std::string(summary);
+      applying_since_ = std::chrono::steady_clock::now();
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(steps_->mu);
+    steps_->step.clear();
+    steps_->done = steps_->total = 0;
   }
   auto done = [&] {
     std::lock_guard<std::mutex> state(state_mu_);

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,15 @@ struct ControlResult {
 };
 
 // Where the daemon stands, for /v2/health/ready.
+// An apply (or the start's restore) in progress: what it applies and the step it is at.
+struct ApplyProgress {
+  bool applying = false;
+  std::string summary;      // "apply Model/mlsd, Pipeline/lines"
+  std::string step;         // "loading and warming up Model/mlsd"; empty before the first
+  int done = 0, total = 0;  // models loaded and warmed up, of those it loads
+  double seconds = 0;       // since it began
+};
+
 struct Readiness {
   bool ready = false;
   std::vector<std::string> reasons;   // why not
@@ -107,13 +117,21 @@ class Controller {
   // Inference on request for the running models (runtime/request_tasks.h).
   RequestTasks& requests() { return runtime_->requests(); }
   Readiness readiness() const;
+  ApplyProgress progress() const;
   const std::string& data_dir() const { return options_.data_dir; }
 
   // Stops the runtime (sensors, models). Idempotent.
   void stop();
 
  private:
-  Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store, std::unique_ptr<Runtime> runtime);
+  // The runtime's progress reports (RuntimeOptions::on_progress), set from the applying thread.
+  struct Steps {
+    std::mutex mu;
+    std::string step;
+    int done = 0, total = 0;
+  };
+  Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store, std::unique_ptr<Runtime> runtime,
+             std::shared_ptr<Steps> steps);
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
                                std::string_view summary, bool dry_run, std::set<std::string> unloaded);
@@ -132,7 +150,9 @@ class Controller {
   bool restoring_ = true;
   std::string restore_error_;  // the stored set does not run: why
   std::string applying_;       // an apply in progress: what it does
-  std::string starting_;       // set_starting
+  std::chrono::steady_clock::time_point applying_since_;
+  std::shared_ptr<Steps> steps_;
+  std::string starting_;  // set_starting
   bool stopped_ = false;
 };
 

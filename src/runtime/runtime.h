@@ -43,6 +43,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -89,6 +90,10 @@ struct RuntimeOptions {
   // accelerator too, used or not, so that a model applied later may be placed on any of them.
   bool allow_empty = false;
   std::vector<std::string> engines;
+  // Called before each model is loaded and warmed up (create, apply), with what it does and how
+  // far it is (`done` of `total` models to load): a service shows an apply's progress. From the
+  // thread that creates or applies; it must not call the runtime.
+  std::function<void(const std::string& step, int done, int total)> on_progress;
   // The clock of the sensors, models, events, uptime and wait(); a test may give a ManualEnv.
   Env* env = Env::Default();
 };
