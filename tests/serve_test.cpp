@@ -574,6 +574,39 @@ TEST_F(ServeTest, AnApplyInProgressSaysWhichModelItLoads) {
   EXPECT_EQ(d.call("GET", "/v1/progress").second, json::parse(R"({"applying": false})"));
 }
 
+// --log-format json: every line of the log is one JSON object with the time, level, thread and
+// message (quotes and newlines of a message escaped).
+TEST_F(ServeTest, JsonLogsAreOneObjectALine) {
+  const std::string log = (dir_.path() / "sensix.log.json").string();
+  const std::string bad = (dir_.path() / "bad.yaml").string();
+  std::ofstream(bad) << "kind: Model\napiVersion: sensix/v1\nmetadata: {name: \"q\\\"uote\"}\n";
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir("state"), {"--log-format", "json", "--log-file", log, "-f", bad})) << d.log();
+  ASSERT_TRUE(eventually([&] { return file_contents(log).find("were not applied") != std::string::npos; }, 30s))
+      << file_contents(log);
+  EXPECT_EQ(d.stop(), 0);
+  std::istringstream lines(file_contents(log));
+  int count = 0;
+  bool quoted = false;
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_THAT(j["time"].get<std::string>(),
+                ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
+    EXPECT_TRUE(j["level"] == "info" || j["level"] == "error" || j["level"] == "warning") << line;
+    EXPECT_TRUE(j["thread"].is_number_integer()) << line;
+    quoted = quoted || j["message"].get<std::string>().find('"') != std::string::npos;
+    ++count;
+  }
+  EXPECT_GE(count, 4);
+  EXPECT_TRUE(quoted) << "no message with a quote: " << file_contents(log);
+  EXPECT_THAT(file_contents(log), HasSubstr(R"("message":"SIGTERM: stopping")"));
+
+  Daemon wrong;
+  EXPECT_FALSE(wrong.start(data_dir("wrong"), {"--log-format", "xml"}, "127.0.0.1:0", "http", 10s));
+  EXPECT_THAT(wrong.log(), HasSubstr("--log-format: expected text or json, got \"xml\""));
+}
+
 // promtool checks /metrics, and a real Prometheus server scrapes it: the per-model inference
 // counter is then a series in Prometheus's own API.
 TEST_F(ServeTest, PrometheusScrapesTheMetrics) {

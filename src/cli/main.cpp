@@ -353,6 +353,7 @@ int main(int argc, char** argv) {
                         "the samples and the data directory (repeatable)");
   serve_cmd->add_option("--log-file", serve.log_file, "log to this file (SIGHUP reopens it; default standard error)");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical or off");
+  serve_cmd->add_option("--log-format", serve.log_format, "text (default) or json (one JSON object a line)");
   serve_cmd->add_option("--max-connections", serve.max_connections, "open connections at most (default 512)");
   serve_cmd->add_option("--max-body", serve.max_body, "largest request body (default 8Mi)");
   serve_cmd->add_option("--request-timeout", serve.request_timeout_s,

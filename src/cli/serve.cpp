@@ -4,17 +4,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -70,15 +74,41 @@ Status parse_listen(const std::string& listen, std::string* address, uint16_t* p
   return Status::Ok();
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& file) {
+// --log-format json: one JSON object a line, {"time", "level", "thread", "message"}, the message
+// escaped as JSON strings are (a log collector reads the fields without parsing the text).
+class JsonLogFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const auto since_epoch = msg.time.time_since_epoch();
+    const std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    const std::string message(msg.payload.data(), msg.payload.size());
+    const auto level = spdlog::level::to_string_view(msg.level);
+    fmt::format_to(std::back_inserter(dest),
+                   R"({{"time":"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z","level":"{}","thread":{},"message":{}}})",
+                   utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms,
+                   std::string_view(level.data(), level.size()), msg.thread_id,
+                   nlohmann::json(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    dest.push_back('\n');
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonLogFormatter>(); }
+};
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& file, const std::string& format) {
   std::shared_ptr<spdlog::logger> logger;
   if (file.empty()) {
     logger = std::make_shared<spdlog::logger>("sensix", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   } else {
     logger = std::make_shared<spdlog::logger>("sensix", std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
   }
-  // One line per record: time (UTC), level, thread, message.
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%t] %v", spdlog::pattern_time_type::utc);
+  if (format == "json") {
+    logger->set_formatter(std::make_unique<JsonLogFormatter>());
+  } else {
+    // One line per record: time (UTC), level, thread, message.
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%t] %v", spdlog::pattern_time_type::utc);
+  }
   logger->flush_on(spdlog::level::info);
   return logger;
 }
@@ -95,13 +125,16 @@ int cmd_serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (o.log_format != "text" && o.log_format != "json") {
+    return serve_fail(InvalidArgument(fmt::format("--log-format: expected text or json, got \"{}\"", o.log_format)));
+  }
   auto level = spdlog::level::from_str(o.log_level);
   if (level == spdlog::level::off && o.log_level != "off") {
     return serve_fail(InvalidArgument(fmt::format(
         "--log-level: expected trace, debug, info, warn, error, critical or off, got \"{}\"", o.log_level)));
   }
   try {
-    spdlog::set_default_logger(make_logger(o.log_file));
+    spdlog::set_default_logger(make_logger(o.log_file, o.log_format));
   } catch (const spdlog::spdlog_ex& e) {
     return serve_fail(InvalidArgument(fmt::format("--log-file {}: {}", o.log_file, e.what())));
   }
@@ -263,7 +296,7 @@ int cmd_serve(const ServeOptions& o) {
     if (sig != SIGHUP) break;
     if (!o.log_file.empty()) {
       try {
-        auto logger = make_logger(o.log_file);
+        auto logger = make_logger(o.log_file, o.log_format);
         logger->set_level(spdlog::get_level());
         spdlog::set_default_logger(logger);
         spdlog::info("SIGHUP: log file reopened");

@@ -23,6 +23,7 @@ struct ServeOptions {
   std::vector<std::string> read_dirs;  // more folders whose files documents may name (--allow-read)
   std::string log_file;                // default: standard error
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one JSON object a line
   int max_connections = 512;
   std::string max_body = "8Mi";
   std::string max_header = "16Ki";
