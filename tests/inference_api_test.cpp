@@ -2,7 +2,9 @@
 // quickstart's voice pipeline from its recording: metadata, readiness, JSON inference that gives
 // what the engine called directly gives, bit for bit, every bad request refused with the
 // protocol's error object, and concurrent requests beside the running sensor.
+#include <atomic>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -399,6 +401,60 @@ TEST_F(InferenceApiTest, ModelsUnloadAndLoadAsTritonsModelControl) {
   ASSERT_EQ(d_.call("DELETE", "/v1/documents/model/alexa-solo").first, 200);
   EXPECT_EQ(post("/v2/models/alexa-solo/infer", body).first, 404);
   EXPECT_EQ(post("/v2/repository/index", "").second.size(), 6u);
+}
+
+// Requests that arrive while their model unloads (and loads again) over HTTP: each is answered,
+// 200 with the outputs or 503 saying why (unloaded, or dropped from the queue at unload), never
+// lost or failed otherwise; the pipeline's models answer throughout.
+TEST_F(InferenceApiTest, RequestsDuringAnUnloadAreAnsweredOkOr503SayingWhy) {
+  ASSERT_EQ(d_.call("POST", "/v1/apply", solo_alexa_model()).first, 200);
+  ASSERT_EQ(d_.call("GET", "/v2/models/alexa-solo/ready").first, 200);
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, unavailable{0};
+  std::mutex mu;
+  std::vector<std::string> others;  // any other answer
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      const std::string body = infer_body(wake_word_embeddings(static_cast<unsigned>(c))).dump();
+      while (!stop) {
+        auto r = d_.client().request("POST", "/v2/models/alexa-solo/infer", body, "application/json");
+        const json j = r.ok() ? json::parse(r->body, nullptr, false) : json();
+        const std::string error = j.is_object() && j.contains("error") ? j["error"].get<std::string>() : "";
+        if (r.ok() && r->status == 200) {
+          ++ok;
+        } else if (r.ok() && r->status == 503 &&
+                   (error.find("is unloaded") != std::string::npos ||
+                    error.find("the request was not run") != std::string::npos ||
+                    error.find("is being unloaded") != std::string::npos ||
+                    error.find("is being applied") != std::string::npos ||
+                    error.find("is applied but not running now") != std::string::npos ||
+                    error.find("went while the request arrived") != std::string::npos ||
+                    error.find("is draining") != std::string::npos)) {
+          ++unavailable;
+        } else {
+          std::lock_guard<std::mutex> lock(mu);
+          others.push_back(r.ok() ? std::to_string(r->status) + " " + r->body : r.status().message());
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(eventually([&] { return ok.load() >= 20; }, 30s));
+  auto [s1, unloaded] = post("/v2/repository/models/alexa-solo/unload", "");
+  EXPECT_EQ(s1, 200) << unloaded;
+  const int ok_at_unload = ok.load();
+  EXPECT_TRUE(eventually([&] { return unavailable.load() >= 20; }, 30s));
+  auto [s2, loaded] = post("/v2/repository/models/alexa-solo/load", "");
+  EXPECT_EQ(s2, 200) << loaded;
+  const int ok_at_load = ok.load();
+  EXPECT_TRUE(eventually([&] { return ok.load() >= ok_at_load + 20; }, 30s));
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_TRUE(others.empty()) << others.size() << " other answers, the first: " << others.front();
+  EXPECT_LE(ok_at_load - ok_at_unload, 8) << "answered after the unload returned (at most those in flight)";
+  EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(wake_word_embeddings(1)).dump()).first, 200);
+  const json index = post("/v2/repository/index", "").second;
+  EXPECT_THAT(index, ::testing::Contains(json::parse(R"({"name": "alexa-solo", "version": "0.1", "state": "READY"})")));
 }
 
 // 8 clients x 25 requests at once, while the voice pipeline runs from its recording: every request

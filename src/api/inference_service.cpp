@@ -66,9 +66,25 @@ Status set_parameter(InferenceParameters* p, std::string_view key, const Paramet
 Result<ModelSignature> InferenceService::model(const std::string& name, const std::string& version) const {
   Result<ModelSignature> found = controller_->requests().signature(name);
   if (!found.ok()) {
+    if (found.status().code() != StatusCode::kNotFound) return found.status();
+    // Not taking requests, but known: unloaded, being applied, or between its old and new instance.
     if (controller_->unloaded().count(name) > 0) {
       return Unavailable(
           fmt::format("Model/{} is unloaded (POST /v2/repository/models/{}/load runs it again)", name, name));
+    }
+    const std::string doc = "Model/" + name;
+    if (const ApplyProgress p = controller_->progress(); p.applying) {
+      for (size_t at = p.summary.find(doc); at != std::string::npos; at = p.summary.find(doc, at + 1)) {
+        const size_t end = at + doc.size();
+        if (end == p.summary.size() || p.summary[end] == ',') {
+          if (p.summary.rfind("unload ", 0) == 0) return Unavailable(fmt::format("{} is being unloaded", doc));
+          return Unavailable(
+              fmt::format("{} is being applied ({}): it takes requests once loaded and warmed up", doc, p.summary));
+        }
+      }
+    }
+    if (controller_->applied().find_model(name) != nullptr) {
+      return Unavailable(fmt::format("{} is applied but not running now (it is being unloaded or replaced)", doc));
     }
     return found.status();
   }
@@ -130,7 +146,18 @@ std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const
 
 void InferenceService::infer(const ModelSignature& sig, std::vector<NamedTensor> inputs, const InferenceParameters& p,
                              RequestTasks::Answer answer) {
-  controller_->requests().infer_async(sig.model, std::move(inputs), p.timeout, std::move(answer), p.priority);
+  // A model found a moment ago may have gone since (unloaded, replaced): that is Unavailable, as
+  // it would have been a moment later, not an unknown model.
+  controller_->requests().infer_async(
+      sig.model, std::move(inputs), p.timeout,
+      [model = sig.model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
+        if (!out.ok() && out.status().code() == StatusCode::kNotFound) {
+          return answer(
+              Unavailable(fmt::format("Model/{} went while the request arrived (unloaded or replaced)", model)));
+        }
+        answer(std::move(out));
+      },
+      p.priority);
 }
 
 }  // namespace sensix::api
