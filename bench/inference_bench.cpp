@@ -14,6 +14,10 @@
 //    with JSON tensors and with binary tensors (Triton's extension, both ways), for Node with JSON.
 // 3. Throughput at saturation (wrk -t2 -c32): requests per second and errors (socket errors and
 //    answers other than 200).
+// Over gRPC (`sensix serve --grpc-listen`, ModelInfer with raw_input_contents), the load generator
+// is this program: gRPC's C++ callback client, one call at a time for the latency, and
+// --connections calls in flight over two channels (connections) for the throughput, each call
+// started again as soon as its answer comes.
 //
 // Before measuring, one request to each service is checked against the engine's own output: sensix
 // bit for bit (JSON and binary), Node to the float.
@@ -26,11 +30,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -40,10 +47,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include "common/paths.h"
 #include "engines/registry.h"
+#include "grpc_service.grpc.pb.h"
 #include "suite/machine.h"
 #include "suite/spread.h"
 #include "support/serve_daemon.h"
@@ -287,7 +296,16 @@ class InferenceBench {
 
     // The services, checked once each.
     ServeDaemon d(std::string(SENSIX_BINARY_DIR) + "/sensix");
-    if (!d.start(work_ + "/state")) return fail(d.error());
+    if (!d.start(work_ + "/state", {"--grpc-listen", "127.0.0.1:0"})) return fail(d.error());
+    std::string grpc_address;
+    {
+      std::smatch m;
+      const std::string text = d.log();
+      if (!std::regex_search(text, m, std::regex(R"(grpc listening on (127\.0\.0\.1:\d+))"))) {
+        return fail("the daemon printed no gRPC address:\n" + text);
+      }
+      grpc_address = m[1].str();
+    }
     if (auto [status, body] = d.call("POST", "/v1/apply", model_document()); status != 200) {
       return fail(fmt::format("apply: {} {}", status, body.dump()));
     }
@@ -335,23 +353,56 @@ class InferenceBench {
     if (std::fabs(got_node - expected) > 1e-6f) {
       return fail(fmt::format("the Node service answered {}, the engine {}", got_node, expected));
     }
+    // gRPC: the same values as raw_input_contents.
+    inference::ModelInferRequest grpc_request;
+    grpc_request.set_model_name(kModel);
+    {
+      auto* input = grpc_request.add_inputs();
+      input->set_name(json_request(values)["inputs"][0]["name"].get<std::string>());
+      input->set_datatype("FP32");
+      for (int64_t dim : {1, 16, 96}) input->add_shape(dim);
+      grpc_request.add_raw_input_contents(
+          std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
+    }
+    {
+      auto stub = inference::GRPCInferenceService::NewStub(
+          grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials()));
+      grpc::ClientContext ctx;
+      inference::ModelInferResponse answer;
+      const grpc::Status s = stub->ModelInfer(&ctx, grpc_request, &answer);
+      float got_grpc = 0;
+      if (!s.ok() || answer.raw_output_contents_size() != 1 || answer.raw_output_contents(0).size() != sizeof(float)) {
+        return fail("sensix's gRPC answer: " + s.error_message());
+      }
+      std::memcpy(&got_grpc, answer.raw_output_contents(0).data(), sizeof(float));
+      if (std::memcmp(&got_grpc, &expected, sizeof(float)) != 0) {
+        return fail(fmt::format("sensix answered {} over gRPC, the engine {}", got_grpc, expected));
+      }
+    }
     sections_ += fmt::format(
-        "Checked before measuring: sensix answers the engine's own output bit for bit ({:.9g}) with JSON and "
-        "with binary tensors; the Node service answers {:.9g}.\n\n",
+        "Checked before measuring: sensix answers the engine's own output bit for bit ({:.9g}) with JSON, "
+        "with binary tensors and over gRPC; the Node service answers {:.9g}.\n\n",
         expected, got_node);
 
     // 2 and 3, for each service and encoding.
     struct Case {
       std::string name, url, body_file, content_type, header_length;
+      bool grpc = false;
     };
     const std::vector<Case> cases = {
         {"sensix, JSON tensors", d.url(), json_file, "application/json", ""},
         {"sensix, binary tensors", d.url(), binary_file, "application/octet-stream", std::to_string(header_length)},
         {"Node.js + onnxruntime-node, JSON", node_url, json_file, "application/json", ""},
+        {"sensix, gRPC raw tensors", grpc_address, "", "", "", true},
     };
     std::vector<std::vector<WrkRun>> latency(cases.size()), throughput(cases.size());
     for (int r = 0; r < opt_.repeat; ++r) {
       for (size_t c = 0; c < cases.size(); ++c) {
+        if (cases[c].grpc) {
+          latency[c].push_back(grpc_load(grpc_address, grpc_request, 1, 1));
+          throughput[c].push_back(grpc_load(grpc_address, grpc_request, 2, opt_.connections));
+          continue;
+        }
         auto l = wrk(cases[c].url + path, 1, 1, cases[c]);
         if (!l.ok()) return fail(l.status().message());
         latency[c].push_back(*l);
@@ -388,7 +439,8 @@ class InferenceBench {
         "\nwrk measures latency in whole microseconds. The bare engine takes {:.1f} us of each request.\n\n",
         engine_p50_);
     sections_ += fmt::format(
-        "## 3. Throughput at saturation\n\nTwo wrk threads, {} keep-alive connections.\n\n| service | requests/s | "
+        "## 3. Throughput at saturation\n\nTwo wrk threads, {} keep-alive connections (gRPC: as many calls in flight "
+        "over two channels).\n\n| service | requests/s | "
         "p50, us | p99, us | errors |\n|---|---|---|---|---|\n",
         opt_.connections);
     std::vector<Spread> rps(cases.size());
@@ -407,6 +459,11 @@ class InferenceBench {
         "\nsensix serves {:.1f}x the Node service's requests per second with JSON tensors, {:.1f}x with binary "
         "tensors (medians).\n\n",
         ratio_json, ratio_binary);
+    const double ratio_grpc = rps[2].median > 0 ? rps[3].median / rps[2].median : 0;
+    sections_ += fmt::format(
+        "Over gRPC (raw tensors; the load generator is gRPC's C++ callback client in the bench process, sharing "
+        "the cores as wrk does): {:.1f}x the Node service's requests per second.\n\n",
+        ratio_grpc);
     goal("binary-tensor overhead p50 under 50 us (hey_jarvis)", format_spread(overhead_p50[1], 0) + " us",
          overhead_p50[1].median < 50);
     goal("at least 20k requests/s at saturation with zero errors (binary)", format_spread(rps[1], 0),
@@ -414,6 +471,77 @@ class InferenceBench {
     goal("at least 3x the Node service's throughput (JSON, the same requests)", fmt::format("{:.1f}x", ratio_json),
          ratio_json >= 3);
     return true;
+  }
+
+  // gRPC load: `in_flight` ModelInfer calls kept going over `channels` channels for --seconds, each
+  // started again from its answer's callback; every call's latency, in microseconds. Errors: calls
+  // that did not answer OK (counted as status errors).
+  WrkRun grpc_load(const std::string& address, const inference::ModelInferRequest& request, int channels,
+                   int in_flight) const {
+    std::vector<std::unique_ptr<inference::GRPCInferenceService::Stub>> stubs;
+    for (int c = 0; c < channels; ++c) {
+      grpc::ChannelArguments args;
+      args.SetInt("grpc.channel_id", c);  // a connection of its own
+      stubs.push_back(inference::GRPCInferenceService::NewStub(
+          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+    }
+    struct Slot {
+      inference::GRPCInferenceService::Stub* stub = nullptr;
+      std::unique_ptr<grpc::ClientContext> ctx;
+      inference::ModelInferResponse answer;
+      Clock::time_point sent;
+    };
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<double> latencies_us;
+    double errors = 0;
+    int running = 0;
+    const auto end = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(opt_.seconds * 1000));
+    std::vector<Slot> slots(static_cast<size_t>(in_flight));
+    std::function<void(Slot*)> send = [&](Slot* slot) {
+      slot->ctx = std::make_unique<grpc::ClientContext>();
+      slot->answer.Clear();
+      slot->sent = Clock::now();
+      slot->stub->async()->ModelInfer(slot->ctx.get(), &request, &slot->answer, [&, slot](grpc::Status s) {
+        const double us = since(slot->sent) * 1e6;
+        bool again = false;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          latencies_us.push_back(us);
+          errors += s.ok() ? 0 : 1;
+          again = Clock::now() < end;
+          if (!again) --running;
+        }
+        if (again) {
+          send(slot);
+        } else {
+          cv.notify_all();
+        }
+      });
+    };
+    const auto start = Clock::now();
+    running = in_flight;
+    for (int i = 0; i < in_flight; ++i) {
+      slots[static_cast<size_t>(i)].stub = stubs[static_cast<size_t>(i % channels)].get();
+      send(&slots[static_cast<size_t>(i)]);
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return running == 0; });
+    }
+    WrkRun w;
+    w.seconds = since(start);
+    w.requests = static_cast<double>(latencies_us.size());
+    std::sort(latencies_us.begin(), latencies_us.end());
+    if (!latencies_us.empty()) {
+      w.p50_us = latencies_us[latencies_us.size() / 2];
+      w.p99_us = latencies_us[latencies_us.size() * 99 / 100];
+      double sum = 0;
+      for (double v : latencies_us) sum += v;
+      w.mean_us = sum / static_cast<double>(latencies_us.size());
+    }
+    w.status_errors = errors;
+    return w;
   }
 
   // "0", or the socket and status errors of the runs.
