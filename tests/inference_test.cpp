@@ -44,6 +44,16 @@ uint64_t model_runs(const Runtime& rt, const std::string& name) {
   return 0;
 }
 
+// A Device document with one accelerator: ONNX Runtime on one CPU lane, so that requests and the
+// sensors' inputs share it.
+DeviceDoc one_ort_lane() {
+  DeviceDoc device;
+  device.origin.file = "device.yaml";
+  device.metadata.name = "edge";
+  device.spec.accelerators = {{"ort", "onnxruntime", DeviceKind::kCpu, 1}};
+  return device;
+}
+
 class InferenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -184,11 +194,7 @@ TEST(InferenceUnderLoad, RequestsToALowPriorityModelNeverPushTheHighPriorityChai
   lines.spec.scheduling.priority = Priority::kLow;
   lines.spec.scheduling.latency_ns = 500'000'000;
   set.models.push_back(lines);  // no pipeline: served on request only
-  DeviceDoc device;
-  device.origin.file = "device.yaml";
-  device.metadata.name = "edge";
-  device.spec.accelerators = {{"ort", "onnxruntime", DeviceKind::kCpu, 1}};
-  set.devices.push_back(device);
+  set.devices.push_back(one_ort_lane());
   RuntimeOptions o;
   o.loop = true;
   o.allow_empty = true;  // as `sensix serve`: every model document is loaded
@@ -257,11 +263,7 @@ TEST(InferenceUnderLoad, AHighPriorityRequestOvertakesTheQueuedNormalOnes) {
   ASSERT_TRUE(mlsd.ok()) << mlsd.status();
   DocumentSet set;
   set.models.push_back(mlsd->models.at(0));  // normal priority, no pipeline
-  DeviceDoc device;
-  device.origin.file = "device.yaml";
-  device.metadata.name = "edge";
-  device.spec.accelerators = {{"ort", "onnxruntime", DeviceKind::kCpu, 1}};
-  set.devices.push_back(device);
+  set.devices.push_back(one_ort_lane());
   RuntimeOptions o;
   o.allow_empty = true;
   auto rt = Runtime::create(set, o);
