@@ -865,7 +865,7 @@ std::pair<int, std::string> exchange(int fd, const std::string& target) {
 // closed, while one in use stays open.
 TEST_F(ServeTest, HeadersPastTheLimitGet431AndIdleConnectionsClose) {
   Daemon d;
-  ASSERT_TRUE(d.start(data_dir("state"), {"--max-header", "4Ki", "--idle-timeout", "1"})) << d.log();
+  ASSERT_TRUE(d.start(data_dir("state"), {"--max-header", "4Ki", "--idle-timeout", "2"})) << d.log();
   auto r = d.client().request("GET", "/v2/health/live", "", "application/json",
                               {{"X-Padding", std::string(5000, 'x')}});
   ASSERT_TRUE(r.ok()) << r.status();
@@ -879,13 +879,13 @@ TEST_F(ServeTest, HeadersPastTheLimitGet431AndIdleConnectionsClose) {
   EXPECT_EQ(exchange(fd, "/v2/health/live").first, 200);
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(exchange(fd, "/v2/health/live").first, 200) << "closed before its idle time";
-  // Idle for more than a second: the daemon closes it (a read sees the end).
+  // Idle for more than two seconds: the daemon closes it (a read sees the end).
   const auto t0 = std::chrono::steady_clock::now();
   char byte;
   EXPECT_EQ(::read(fd, &byte, 1), 0);
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_GT(waited, 0.5);
-  EXPECT_LT(waited, 5.0);
+  EXPECT_GT(waited, 1.0);
+  EXPECT_LT(waited, 8.0);
   ::close(fd);
 
   Daemon bad;
