@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -432,12 +433,14 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
   auto with_generations = [ctx](std::vector<json> items, const std::string& kind) {
     Result<std::vector<StoredDocument>> stored = ctx->controller->documents();
     if (!stored.ok()) return items;
+    std::map<std::string, const StoredDocument*> of_kind;
+    for (const StoredDocument& d : *stored) {
+      if (d.kind == kind) of_kind[d.name] = &d;
+    }
     for (json& item : items) {
-      for (const StoredDocument& d : *stored) {
-        if (d.kind == kind && d.name == item["name"]) {
-          item["generation"] = d.generation;
-          item["revision"] = d.revision;
-        }
+      if (auto it = of_kind.find(item["name"].get<std::string>()); it != of_kind.end()) {
+        item["generation"] = it->second->generation;
+        item["revision"] = it->second->revision;
       }
     }
     return items;

@@ -144,13 +144,13 @@ std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const
   return out;
 }
 
-void InferenceService::infer(const ModelSignature& sig, std::vector<NamedTensor> inputs, const InferenceParameters& p,
+void InferenceService::infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
                              RequestTasks::Answer answer) {
   // A model found a moment ago may have gone since (unloaded, replaced): that is Unavailable, as
   // it would have been a moment later, not an unknown model.
   controller_->requests().infer_async(
-      sig.model, std::move(inputs), p.timeout,
-      [model = sig.model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
+      model, std::move(inputs), p.timeout,
+      [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
         if (!out.ok() && out.status().code() == StatusCode::kNotFound) {
           return answer(
               Unavailable(fmt::format("Model/{} went while the request arrived (unloaded or replaced)", model)));

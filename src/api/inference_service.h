@@ -71,7 +71,7 @@ class InferenceService {
 
   // Schedules the request (RequestTasks::infer_async): `answer` is called once, from the lane that
   // ran it, the deadline thread or at once when it is refused.
-  void infer(const ModelSignature& sig, std::vector<NamedTensor> inputs, const InferenceParameters& p,
+  void infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
              RequestTasks::Answer answer);
   // A request that failed before it was scheduled (a malformed body), counted in the model's
   // statistics from `arrived`.

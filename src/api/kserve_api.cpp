@@ -267,8 +267,8 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   pending->binary_output = params.binary_data_output;
   pending->inputs = std::move(inputs);
   HttpReply later;
-  later.later = [service, pending, params, sig = *sig](std::function<void(HttpReply)> done) {
-    service->infer(sig, std::move(pending->inputs), params,
+  later.later = [service, pending, params](std::function<void(HttpReply)> done) {
+    service->infer(pending->model, std::move(pending->inputs), params,
                    [pending, done = std::move(done)](Result<std::vector<NamedTensor>> out) {
                      done(inference_reply(*pending, out));
                    });

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <fstream>
 #include <list>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -17,6 +15,7 @@
 
 #include "api/kserve_grpc_tensors.h"
 #include "api/kserve_tensors.h"
+#include "common/file_text.h"
 #include "grpc_service.grpc.pb.h"
 
 namespace sensix::api {
@@ -48,14 +47,6 @@ ParameterValue parameter_value(const inference::InferParameter& p) {
       return static_cast<double>(p.uint64_param());
     default: return std::string("<no value>");
   }
-}
-
-Result<std::string> read_whole(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument(fmt::format("{} {}: cannot be read", what, path));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 }  // namespace
@@ -242,14 +233,14 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       if (calls->stopping) return finish(ctx, {grpc::StatusCode::UNAVAILABLE, "the server is stopping"});
       at = calls->pending.insert(calls->pending.end(), call);
     }
-    service->infer(*sig, std::move(request->first), request->second,
+    service->infer(sig->model, std::move(request->first), request->second,
                    [calls = calls, call, at, wanted = std::move(wanted)](Result<std::vector<NamedTensor>> result) {
                      {
                        std::lock_guard lock(call->mu);
                        if (!call->finished) {
                          call->finished = true;
-                         call->reactor->Finish(result.ok() ? reply(*result, wanted, call->response)
-                                                           : to_grpc(result.status()));
+                         if (result.ok()) reply(*result, wanted, call->response);
+                         call->reactor->Finish(to_grpc(result.status()));
                        }
                      }
                      std::lock_guard lock(calls->mu);
@@ -324,18 +315,16 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
   }
 
   // The outputs asked for (all when none was), their values in raw_output_contents.
-  static grpc::Status reply(const std::vector<NamedTensor>& outputs, const std::vector<std::string>& wanted,
-                            inference::ModelInferResponse* out) {
+  static void reply(const std::vector<NamedTensor>& outputs, const std::vector<std::string>& wanted,
+                    inference::ModelInferResponse* out) {
     for (const NamedTensor& t : outputs) {
       if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), t.name) == wanted.end()) continue;
       auto* o = out->add_outputs();
       o->set_name(t.name);
       o->set_datatype(std::string(kserve_datatype(t.tensor.dtype())));
       for (int64_t d : t.tensor.shape()) o->add_shape(d);
-      std::string* bytes = out->add_raw_output_contents();
-      tensor_to_binary(t.name, t.tensor, bytes);
+      append_binary(t.tensor, out->add_raw_output_contents());
     }
-    return grpc::Status::OK;
   }
 };
 
@@ -355,10 +344,10 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::create(const GrpcServerOptions& 
     if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
       return InvalidArgument("gRPC over TLS needs both a certificate and a key");
     }
-    auto cert = read_whole(options.tls_cert_file, "--tls-cert");
-    if (!cert.ok()) return cert.status();
-    auto key = read_whole(options.tls_key_file, "--tls-key");
-    if (!key.ok()) return key.status();
+    auto cert = read_file_text(options.tls_cert_file);
+    if (!cert.ok()) return InvalidArgument(cert.status().with_context("--tls-cert").message());
+    auto key = read_file_text(options.tls_key_file);
+    if (!key.ok()) return InvalidArgument(key.status().with_context("--tls-key").message());
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     credentials = grpc::SslServerCredentials(ssl);

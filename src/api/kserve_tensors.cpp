@@ -263,7 +263,7 @@ Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes) 
   return t;
 }
 
-json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
+void append_binary(const Tensor& t, std::string* out) {
   const size_t at = out->size();
   out->resize(at + t.byte_size());
   if (t.dtype() == DType::kBool) {
@@ -272,6 +272,10 @@ json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out
   } else if (t.byte_size() > 0) {
     std::memcpy(out->data() + at, t.data(), t.byte_size());
   }
+}
+
+json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
+  append_binary(t, out);
   return json{{"name", name},
               {"shape", t.shape()},
               {"datatype", kserve_datatype(t.dtype())},

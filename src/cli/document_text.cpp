@@ -2,20 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 namespace sensix {
-
-Result<std::string> read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(fmt::format("{}: cannot read it", path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Result<std::string> read_documents_text(const std::vector<std::string>& paths) {
   std::string text;

@@ -6,12 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "common/file_text.h"
 #include "common/status.h"
 
 namespace sensix {
 
-// One whole file; NotFound naming it when it cannot be read.
-Result<std::string> read_file_text(const std::string& path);
 // NotFound naming a file that cannot be read.
 Result<std::string> read_documents_text(const std::vector<std::string>& paths);
 

@@ -296,18 +296,20 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
       if (served_models.count(name)) loaded_[name] = m;
     }
   }
-  int to_load = 0, loading = 0;
+  std::vector<const ModelDoc*> to_load;
   for (const auto& md : docs_.models) {
-    const bool load = checked(served_models, md.metadata.name) && !bad_files.count(md.metadata.name) &&
-                      !reused_model(md.metadata.name);
-    to_load += load ? 1 : 0;
+    if (checked(served_models, md.metadata.name) && !bad_files.count(md.metadata.name) &&
+        !reused_model(md.metadata.name)) {
+      to_load.push_back(&md);
+    }
   }
-  for (const auto& md : docs_.models) {
-    if (!checked(served_models, md.metadata.name) || bad_files.count(md.metadata.name)) continue;
-    if (reused_model(md.metadata.name)) continue;
+  for (size_t i = 0; i < to_load.size(); ++i) {
+    const ModelDoc& md = *to_load[i];
     spdlog::debug("loading {}", doc_label(md));
-    if (options.on_progress) options.on_progress("loading and warming up Model/" + md.metadata.name, loading, to_load);
-    ++loading;
+    if (options.on_progress) {
+      options.on_progress("loading and warming up Model/" + md.metadata.name, static_cast<int>(i),
+                          static_cast<int>(to_load.size()));
+    }
     auto instance = ModelInstance::load(md, engines, env_);
     if (!instance.ok()) {
       note(md, instance.status());
