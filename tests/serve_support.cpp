@@ -155,13 +155,18 @@ float alexa_by_the_engine(const std::vector<float>& values) {
   return s.ok() ? out[0].values<float>()[0] : std::numeric_limits<float>::quiet_NaN();
 }
 
-std::string solo_alexa_model() {
+std::string quickstart_document(const std::string& name) {
   const std::string quickstart = file_contents(source_path("examples/quickstart.yaml"));
-  const size_t at = quickstart.find("  name: alexa\n");
-  EXPECT_NE(at, std::string::npos);
+  const size_t at = quickstart.find("  name: " + name + "\n");
+  EXPECT_NE(at, std::string::npos) << name;
+  if (at == std::string::npos) return "";
   const size_t begin = quickstart.rfind("apiVersion:", at);
   const size_t end = quickstart.find("\n---\n", at);
-  std::string model = quickstart.substr(begin, end - begin);
+  return quickstart.substr(begin, end == std::string::npos ? std::string::npos : end - begin) + "\n";
+}
+
+std::string solo_alexa_model() {
+  std::string model = quickstart_document("alexa");
   model.replace(model.find("name: alexa"), 11, "name: alexa-solo");
   return model;
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "api/format.h"
 #include "api/kserve_tensors.h"
 
 namespace sensix::api {
@@ -111,13 +112,55 @@ Status InferenceService::check_datatype(const ModelSignature& sig, std::string_v
   return Status::Ok();
 }
 
-Status InferenceService::check_output(const ModelSignature& sig, std::string_view name) {
+Status InferenceService::check_output(const ModelSignature& sig, std::string_view name, bool media) {
+  if (name == kPredictionsOutput) {
+    if (media && sig.postprocess) return Status::Ok();
+    if (media) {
+      return InvalidArgument(fmt::format(
+          "output \"{}\": Model/{} declares no post-processing, so it has no predictions", name, sig.model));
+    }
+    if (sig.postprocess) {
+      return InvalidArgument(fmt::format(
+          "output \"{}\" comes with raw media inputs (a BYTES input with parameters.content_type), not with tensors",
+          name));
+    }
+  }
   std::string names;
   for (const auto& s : sig.outputs) {
     if (s.name == name) return Status::Ok();
     names += (names.empty() ? "" : ", ") + s.name;
   }
   return InvalidArgument(fmt::format("unknown output \"{}\" (the model gives {})", name, names));
+}
+
+Status InferenceService::check_media_input(const ModelSignature& sig, std::string_view name, size_t inputs,
+                                           int64_t elements) {
+  const std::string& want = sig.inputs.at(0).name;
+  if (name != want) {
+    return InvalidArgument(fmt::format("unknown input \"{}\" (Model/{} takes one input, \"{}\", which raw media feeds)",
+                                       name, sig.model, want));
+  }
+  if (inputs != 1) {
+    return InvalidArgument(
+        fmt::format("input \"{}\": raw media is the request's only input, got {} inputs", name, inputs));
+  }
+  if (elements != 1) {
+    return InvalidArgument(
+        fmt::format("input \"{}\": raw media is one BYTES element (shape [1]), got {}", name, elements));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> InferenceService::default_media_outputs(const ModelSignature& sig) {
+  if (sig.postprocess) return {std::string(kPredictionsOutput)};
+  return {};
+}
+
+std::vector<std::string> InferenceService::prediction_elements(const std::vector<Prediction>& predictions) {
+  std::vector<std::string> out;
+  out.reserve(predictions.size());
+  for (const Prediction& p : predictions) out.push_back(prediction_to_json(p).dump());
+  return out;
 }
 
 std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const {
@@ -144,20 +187,36 @@ std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const
   return out;
 }
 
+namespace {
+
+// A model found a moment ago may have gone since (unloaded, replaced): that is Unavailable, as it
+// would have been a moment later, not an unknown model.
+template <typename T>
+Result<T> gone_is_unavailable(const std::string& model, Result<T> out) {
+  if (!out.ok() && out.status().code() == StatusCode::kNotFound) {
+    return Unavailable(fmt::format("Model/{} went while the request arrived (unloaded or replaced)", model));
+  }
+  return out;
+}
+
+}  // namespace
+
 void InferenceService::infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
                              RequestTasks::Answer answer) {
-  // A model found a moment ago may have gone since (unloaded, replaced): that is Unavailable, as
-  // it would have been a moment later, not an unknown model.
   controller_->requests().infer_async(
       model, std::move(inputs), p.timeout,
       [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
-        if (!out.ok() && out.status().code() == StatusCode::kNotFound) {
-          return answer(
-              Unavailable(fmt::format("Model/{} went while the request arrived (unloaded or replaced)", model)));
-        }
-        answer(std::move(out));
+        answer(gone_is_unavailable(model, std::move(out)));
       },
       p.priority);
+}
+
+void InferenceService::infer_media(const std::string& model, MediaInput media, const InferenceParameters& p,
+                                   MediaAnswerFn answer) {
+  sensix::infer_media(controller_->requests(), model, std::move(media), p.timeout, p.priority,
+                      [model, answer = std::move(answer)](Result<MediaAnswer> out) {
+                        answer(gone_is_unavailable(model, std::move(out)));
+                      });
 }
 
 }  // namespace sensix::api

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "control/controller.h"
+#include "runtime/media_request.h"
 #include "runtime/request_tasks.h"
 
 namespace sensix::api {
@@ -40,6 +41,9 @@ struct InferenceParameters {
 // Sets the parameter `key`; InvalidArgument naming it and what it takes, or the parameters taken.
 Status set_parameter(InferenceParameters* p, std::string_view key, const ParameterValue& value);
 
+// The output that carries a raw media request's predictions (a BYTES tensor of JSON objects).
+inline constexpr std::string_view kPredictionsOutput = "predictions";
+
 // One model of the repository index.
 struct RepositoryEntry {
   std::string name, version;
@@ -59,8 +63,18 @@ class InferenceService {
   Status ready(const std::string& name, const std::string& version = "") const;
   // InvalidArgument, naming the input, when the model has an input `input` of another datatype.
   static Status check_datatype(const ModelSignature& sig, std::string_view input, std::string_view datatype);
-  // InvalidArgument when the model has no output `name` (listing those it has).
-  static Status check_output(const ModelSignature& sig, std::string_view name);
+  // InvalidArgument when the model has no output `name` (listing those it has). A raw media
+  // request (`media`) to a model with post-processing also has the output "predictions".
+  static Status check_output(const ModelSignature& sig, std::string_view name, bool media = false);
+  // A raw media input (a BYTES input with parameters.content_type): InvalidArgument unless it is
+  // the request's only input (`inputs` of them), named as the model's data input, of one element.
+  static Status check_media_input(const ModelSignature& sig, std::string_view name, size_t inputs, int64_t elements);
+  // The outputs a raw media request gets when it asks for none: "predictions" when the model
+  // post-processes, else every declared output (empty: all).
+  static std::vector<std::string> default_media_outputs(const ModelSignature& sig);
+  // A raw media answer's predictions as the elements of the "predictions" output: one JSON object
+  // each, as `sensix run --json` prints it.
+  static std::vector<std::string> prediction_elements(const std::vector<Prediction>& predictions);
 
   // Every model of the running set, and the applied models unloaded, by name. `only_ready`: the
   // ready ones only.
@@ -73,6 +87,9 @@ class InferenceService {
   // ran it, the deadline thread or at once when it is refused.
   void infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
              RequestTasks::Answer answer);
+  // The same for raw media (runtime/media_request.h): decoded, prepared as a sensor's frame is, run
+  // and post-processed.
+  void infer_media(const std::string& model, MediaInput media, const InferenceParameters& p, MediaAnswerFn answer);
   // A request that failed before it was scheduled (a malformed body), counted in the model's
   // statistics from `arrived`.
   void failed(const std::string& model, TimePoint arrived) { controller_->requests().failed(model, arrived); }

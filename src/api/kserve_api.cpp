@@ -1,7 +1,9 @@
 #include "api/kserve_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -88,21 +90,32 @@ struct PendingInference {
 };
 
 // The reply to an inference request: the outputs asked for (all when none was), each as JSON or
-// binary data (then the body is the JSON, Inference-Header-Content-Length long, and their bytes).
-HttpReply inference_reply(const PendingInference& p, const Result<std::vector<NamedTensor>>& out) {
-  if (!out.ok()) return kserve_status(out.status());
+// binary data (then the body is the JSON, Inference-Header-Content-Length long, and their bytes);
+// for raw media, its predictions' output when asked for.
+HttpReply inference_reply(const PendingInference& p, const std::vector<NamedTensor>& out,
+                          const std::vector<Prediction>* predictions = nullptr) {
   json outputs = json::array();
   std::string data;  // the binary outputs' bytes, in order
   bool any_binary = false;
-  for (const NamedTensor& t : *out) {
-    bool as_binary = p.binary_output;
-    if (!p.wanted.empty()) {
-      auto w = std::find_if(p.wanted.begin(), p.wanted.end(), [&](const auto& x) { return x.first == t.name; });
-      if (w == p.wanted.end()) continue;
-      as_binary = w->second;
+  auto wanted = [&](const std::string& name) -> std::optional<bool> {  // as binary or not; nullopt: not asked for
+    if (p.wanted.empty()) return p.binary_output;
+    auto w = std::find_if(p.wanted.begin(), p.wanted.end(), [&](const auto& x) { return x.first == name; });
+    if (w == p.wanted.end()) return std::nullopt;
+    return w->second;
+  };
+  for (const NamedTensor& t : out) {
+    const std::optional<bool> as_binary = wanted(t.name);
+    if (!as_binary) continue;
+    any_binary = any_binary || *as_binary;
+    outputs.push_back(*as_binary ? tensor_to_binary(t.name, t.tensor, &data) : tensor_to_json(t.name, t.tensor));
+  }
+  if (predictions != nullptr && !p.wanted.empty()) {
+    if (const std::optional<bool> as_binary = wanted(std::string(kPredictionsOutput))) {
+      const std::string name(kPredictionsOutput);
+      const std::vector<std::string> elements = InferenceService::prediction_elements(*predictions);
+      any_binary = any_binary || *as_binary;
+      outputs.push_back(*as_binary ? bytes_to_binary(name, elements, &data) : bytes_to_json(name, elements));
     }
-    any_binary = any_binary || as_binary;
-    outputs.push_back(as_binary ? tensor_to_binary(t.name, t.tensor, &data) : tensor_to_json(t.name, t.tensor));
   }
   json response{{"model_name", p.model}, {"model_version", p.version}, {"outputs", std::move(outputs)}};
   if (!p.id.is_null()) response["id"] = p.id;
@@ -113,6 +126,71 @@ HttpReply inference_reply(const PendingInference& p, const Result<std::vector<Na
   reply.response.content_type = "application/octet-stream";
   reply.response.body += data;
   return reply;
+}
+
+// A raw media input of the request (a BYTES input with parameters.content_type): its bytes from
+// `data` (base64) or from the binary data at `*offset`, which it moves past them.
+Result<MediaInput> media_input(const ModelSignature& sig, const json& in, size_t i, size_t inputs,
+                               const JsonRequest& parsed, std::string_view binary, size_t* offset) {
+  MediaInput media;
+  media.name = in.value("name", "");
+  if (media.name.empty()) return InvalidArgument("an input has no \"name\"");
+  for (const auto& [key, v] : in.items()) {
+    if (key != "name" && key != "shape" && key != "datatype" && key != "data" && key != "parameters") {
+      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", media.name, key));
+    }
+  }
+  std::optional<int64_t> binary_size;
+  if (in.contains("parameters")) {
+    if (!in["parameters"].is_object()) {
+      return InvalidArgument(fmt::format("input \"{}\": \"parameters\" must be an object", media.name));
+    }
+    for (const auto& [key, v] : in["parameters"].items()) {
+      if (key == "content_type" && v.is_string()) {
+        media.content_type = v.get<std::string>();
+      } else if (key == "binary_data_size" && v.is_number_integer() && v.get<int64_t>() >= 0) {
+        binary_size = v.get<int64_t>();
+      } else {
+        return InvalidArgument(fmt::format(
+            "input \"{}\": parameters.{} is not taken here (a BYTES input takes content_type, a string, and "
+            "binary_data_size, a byte count)",
+            media.name, key));
+      }
+    }
+  }
+  if (media.content_type.empty()) {
+    return InvalidArgument(
+        fmt::format("input \"{}\": a BYTES input is raw media here, and parameters.content_type must name its format "
+                    "(image/jpeg, image/png, audio/wav, audio/flac, audio/ogg)",
+                    media.name));
+  }
+  int64_t elements = 1;
+  if (!in.contains("shape") || !in["shape"].is_array()) {
+    return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", media.name));
+  }
+  for (const json& d : in["shape"]) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > 1024) {
+      return InvalidArgument(fmt::format("input \"{}\": \"shape\" must hold non-negative integers", media.name));
+    }
+    elements *= d.get<int64_t>();
+  }
+  SENSIX_RETURN_IF_ERROR(InferenceService::check_media_input(sig, media.name, inputs, elements));
+  if (binary_size) {
+    if (in.contains("data")) {
+      return InvalidArgument(fmt::format(
+          "input \"{}\": has both \"data\" and parameters.binary_data_size (one or the other)", media.name));
+    }
+    const uint64_t size = static_cast<uint64_t>(*binary_size);
+    if (size > binary.size() - *offset) {
+      return InvalidArgument(fmt::format("input \"{}\": binary_data_size {} is beyond the {} bytes of binary data left",
+                                         media.name, size, binary.size() - *offset));
+    }
+    media.bytes = std::string(bytes_element_from_binary(binary.substr(*offset, size)));
+    *offset += size;
+  } else {
+    SENSIX_ASSIGN_OR_RETURN(media.bytes, parsed.bytes_element(i, media.name));
+  }
+  return media;
 }
 
 // The request once its model is known; `*asked` is set once the request tasks have it (they count
@@ -187,9 +265,16 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
     return kserve_error(400, "the request has no \"inputs\" array");
   }
   std::vector<NamedTensor> inputs;
-  size_t offset = 0;  // into `binary`
+  std::optional<MediaInput> media;  // a raw media request
+  size_t offset = 0;                // into `binary`
   for (size_t i = 0; i < body["inputs"].size(); ++i) {
     const json& in = body["inputs"][i];
+    if (in.is_object() && in.value("datatype", "") == "BYTES") {
+      Result<MediaInput> m = media_input(*sig, in, i, body["inputs"].size(), *parsed, binary, &offset);
+      if (!m.ok()) return kserve_status(m.status());
+      media = std::move(m).value();
+      continue;
+    }
     // The model's own words about its input's datatype first (in the protocol's names), then the
     // tensor itself.
     if (in.is_object() && in.contains("name") && in["name"].is_string() && in.contains("datatype") &&
@@ -236,7 +321,7 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
         return kserve_error(400, "each requested output must be an object with a \"name\"");
       }
       const std::string name = o["name"].get<std::string>();
-      if (Status s = InferenceService::check_output(*sig, name); !s.ok()) return kserve_status(s);
+      if (Status s = InferenceService::check_output(*sig, name, media.has_value()); !s.ok()) return kserve_status(s);
       bool as_binary = params.binary_data_output;
       for (const auto& [key, v] : o.items()) {
         if (key == "name") continue;
@@ -256,6 +341,10 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
       wanted.emplace_back(name, as_binary);
     }
   }
+  if (media && wanted.empty()) {
+    for (std::string& name : InferenceService::default_media_outputs(*sig))
+      wanted.emplace_back(std::move(name), params.binary_data_output);
+  }
   *asked = true;
   // The answer comes from the scheduler's lane that runs the request (or its deadline): the reply is
   // made there and handed to the connection, with no thread waiting for it.
@@ -267,10 +356,19 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   pending->binary_output = params.binary_data_output;
   pending->inputs = std::move(inputs);
   HttpReply later;
+  if (media) {
+    later.later = [service, pending, params, media = std::move(*media)](std::function<void(HttpReply)> done) mutable {
+      service->infer_media(
+          pending->model, std::move(media), params, [pending, done = std::move(done)](Result<MediaAnswer> out) {
+            done(out.ok() ? inference_reply(*pending, out->outputs, &out->predictions) : kserve_status(out.status()));
+          });
+    };
+    return later;
+  }
   later.later = [service, pending, params](std::function<void(HttpReply)> done) {
     service->infer(pending->model, std::move(pending->inputs), params,
                    [pending, done = std::move(done)](Result<std::vector<NamedTensor>> out) {
-                     done(inference_reply(*pending, out));
+                     done(out.ok() ? inference_reply(*pending, *out) : kserve_status(out.status()));
                    });
   };
   return later;

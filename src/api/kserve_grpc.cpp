@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -233,26 +234,49 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       if (calls->stopping) return finish(ctx, {grpc::StatusCode::UNAVAILABLE, "the server is stopping"});
       at = calls->pending.insert(calls->pending.end(), call);
     }
-    service->infer(sig->model, std::move(request->first), request->second,
-                   [calls = calls, call, at, wanted = std::move(wanted)](Result<std::vector<NamedTensor>> result) {
-                     {
-                       std::lock_guard lock(call->mu);
-                       if (!call->finished) {
-                         call->finished = true;
-                         if (result.ok()) reply(*result, wanted, call->response);
-                         call->reactor->Finish(to_grpc(result.status()));
-                       }
-                     }
-                     std::lock_guard lock(calls->mu);
-                     calls->pending.erase(at);
-                     calls->cv.notify_all();
+    // The answer comes from the lane that ran the request (or its deadline, or stop()).
+    auto answered = [calls = calls, call, at](auto fill, const Status& status) {
+      {
+        std::lock_guard lock(call->mu);
+        if (!call->finished) {
+          call->finished = true;
+          if (status.ok()) fill(call->response);
+          call->reactor->Finish(to_grpc(status));
+        }
+      }
+      std::lock_guard lock(calls->mu);
+      calls->pending.erase(at);
+      calls->cv.notify_all();
+    };
+    if (request->media) {
+      if (wanted.empty()) wanted = InferenceService::default_media_outputs(*sig);
+      service->infer_media(sig->model, std::move(*request->media), request->params,
+                           [answered, wanted = std::move(wanted)](Result<MediaAnswer> result) {
+                             answered(
+                                 [&](inference::ModelInferResponse* response) {
+                                   reply(result->outputs, wanted, response);
+                                   reply_predictions(result->predictions, wanted, response);
+                                 },
+                                 result.status());
+                           });
+      return call->reactor;
+    }
+    service->infer(sig->model, std::move(request->inputs), request->params,
+                   [answered, wanted = std::move(wanted)](Result<std::vector<NamedTensor>> result) {
+                     answered([&](inference::ModelInferResponse* response) { reply(*result, wanted, response); },
+                              result.status());
                    });
     return call->reactor;
   }
 
-  // The request's inputs and parameters, checked against the model.
-  Result<std::pair<std::vector<NamedTensor>, InferenceParameters>> infer_request(
-      const inference::ModelInferRequest& req, const ModelSignature& sig, grpc::CallbackServerContext* ctx) const {
+  // The request's inputs (tensors, or raw media) and parameters, checked against the model.
+  struct Request {
+    std::vector<NamedTensor> inputs;
+    std::optional<MediaInput> media;
+    InferenceParameters params;
+  };
+  Result<Request> infer_request(const inference::ModelInferRequest& req, const ModelSignature& sig,
+                                grpc::CallbackServerContext* ctx) const {
     InferenceParameters params;
     for (const auto& [key, value] : req.parameters()) {
       if (Status s = set_parameter(&params, key, parameter_value(value)); !s.ok()) return s;
@@ -268,10 +292,16 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       return InvalidArgument(fmt::format("raw_input_contents has {} entries for {} inputs (one per input, in order)",
                                          req.raw_input_contents_size(), req.inputs_size()));
     }
-    std::vector<NamedTensor> inputs;
+    Request out;
+    out.params = params;
+    std::vector<NamedTensor>& inputs = out.inputs;
     for (int i = 0; i < req.inputs_size(); ++i) {
       const auto& in = req.inputs(i);
       if (in.name().empty()) return InvalidArgument("an input has no name");
+      if (in.datatype() == "BYTES") {
+        SENSIX_ASSIGN_OR_RETURN(out.media, media_input(req, i, sig, raw));
+        continue;
+      }
       if (Status s = InferenceService::check_datatype(sig, in.name(), in.datatype()); !s.ok()) return s;
       Result<InputHeader> h = make_input_header(in.name(), in.datatype(),
                                                 std::span<const int64_t>(in.shape().data(), in.shape_size()));
@@ -302,7 +332,7 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       inputs.push_back(NamedTensor{in.name(), std::move(*t)});
     }
     for (const auto& o : req.outputs()) {
-      if (Status s = InferenceService::check_output(sig, o.name()); !s.ok()) return s;
+      if (Status s = InferenceService::check_output(sig, o.name(), out.media.has_value()); !s.ok()) return s;
       for (const auto& [key, value] : o.parameters()) {
         if (key != "binary_data") {  // Triton's clients may send it; the answer is raw bytes anyway
           return InvalidArgument(
@@ -311,7 +341,49 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
         }
       }
     }
-    return std::pair{std::move(inputs), params};
+    return out;
+  }
+
+  // Input i, a BYTES input: raw media (parameters.content_type), its one element in
+  // raw_input_contents (Triton's serialisation, or the file as it is) or in bytes_contents.
+  static Result<MediaInput> media_input(const inference::ModelInferRequest& req, int i, const ModelSignature& sig,
+                                        bool raw) {
+    const auto& in = req.inputs(i);
+    MediaInput media;
+    media.name = in.name();
+    for (const auto& [key, value] : in.parameters()) {
+      if (key == "content_type" && value.parameter_choice_case() == inference::InferParameter::kStringParam) {
+        media.content_type = value.string_param();
+      } else if (key != "binary_data_size") {
+        return InvalidArgument(
+            fmt::format("input \"{}\": parameters.{} is not taken here (a BYTES input takes content_type, a string)",
+                        in.name(), key));
+      }
+    }
+    if (media.content_type.empty()) {
+      return InvalidArgument(
+          fmt::format("input \"{}\": a BYTES input is raw media here, and parameters.content_type must name its format "
+                      "(image/jpeg, image/png, audio/wav, audio/flac, audio/ogg)",
+                      in.name()));
+    }
+    int64_t elements = 1;
+    for (int64_t d : in.shape()) {
+      if (d < 0 || d > 1024) return InvalidArgument(fmt::format("input \"{}\": a dimension is {}", in.name(), d));
+      elements *= d;
+    }
+    SENSIX_RETURN_IF_ERROR(
+        InferenceService::check_media_input(sig, in.name(), static_cast<size_t>(req.inputs_size()), elements));
+    if (raw) {
+      media.bytes = std::string(bytes_element_from_binary(req.raw_input_contents(i)));
+    } else if (in.contents().bytes_contents_size() == 1) {
+      media.bytes = in.contents().bytes_contents(0);
+    } else {
+      return InvalidArgument(
+          fmt::format("input \"{}\": raw media is one element of contents.bytes_contents (or of "
+                      "raw_input_contents), got {}",
+                      in.name(), in.contents().bytes_contents_size()));
+    }
+    return media;
   }
 
   // The outputs asked for (all when none was), their values in raw_output_contents.
@@ -325,6 +397,18 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       for (int64_t d : t.tensor.shape()) o->add_shape(d);
       append_binary(t.tensor, out->add_raw_output_contents());
     }
+  }
+
+  // A raw media request's predictions, when asked for: a BYTES output of one JSON object each.
+  static void reply_predictions(const std::vector<Prediction>& predictions, const std::vector<std::string>& wanted,
+                                inference::ModelInferResponse* out) {
+    if (std::find(wanted.begin(), wanted.end(), kPredictionsOutput) == wanted.end()) return;
+    const std::vector<std::string> elements = InferenceService::prediction_elements(predictions);
+    auto* o = out->add_outputs();
+    o->set_name(std::string(kPredictionsOutput));
+    o->set_datatype("BYTES");
+    o->add_shape(static_cast<int64_t>(elements.size()));
+    append_bytes(elements, out->add_raw_output_contents());
   }
 };
 

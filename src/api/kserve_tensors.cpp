@@ -9,6 +9,7 @@
 #include <simdjson.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <openssl/evp.h>
 
 namespace sensix::api {
 
@@ -388,6 +389,73 @@ bool JsonRequest::has_data(size_t i) const { return i < doc_->data.size() && doc
 Result<Tensor> JsonRequest::tensor(size_t i, const InputHeader& h) const {
   if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", h.name));
   return tensor_of(h, *doc_->data[i]);
+}
+
+Result<std::string> JsonRequest::bytes_element(size_t i, std::string_view name) const {
+  if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", name));
+  dom::element e = *doc_->data[i];
+  while (e.is_array()) {
+    dom::array a = e;
+    if (a.size() != 1) {
+      return InvalidArgument(
+          fmt::format("input \"{}\": a BYTES input holds one element (the file, in base64), got {}", name, a.size()));
+    }
+    e = a.at(0);
+  }
+  if (!e.is_string()) {
+    return InvalidArgument(fmt::format("input \"{}\": a BYTES element is a string (the file, in base64)", name));
+  }
+  return base64_decode(std::string_view(e), fmt::format("input \"{}\"", name));
+}
+
+std::string_view bytes_element_from_binary(std::string_view data) {
+  if (data.size() >= 4) {
+    uint32_t n = 0;
+    std::memcpy(&n, data.data(), 4);
+    if constexpr (std::endian::native == std::endian::big) n = __builtin_bswap32(n);
+    if (n == data.size() - 4) return data.substr(4);
+  }
+  return data;
+}
+
+Result<std::string> base64_decode(std::string_view text, std::string_view what) {
+  auto bad = [&](std::string_view why) {
+    return InvalidArgument(
+        fmt::format("{}: not base64 ({}); a BYTES element in JSON is the file in base64", what, why));
+  };
+  if (text.size() % 4 != 0) return bad(fmt::format("{} characters, not a multiple of 4", text.size()));
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return bad("too long");
+  size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return bad("a character outside the base64 alphabet");
+  out.resize(static_cast<size_t>(n) - pad);  // EVP_DecodeBlock counts the padding's zero bytes
+  return out;
+}
+
+json bytes_to_json(const std::string& name, const std::vector<std::string>& elements) {
+  return json{
+      {"name", name}, {"datatype", "BYTES"}, {"shape", {static_cast<int64_t>(elements.size())}}, {"data", elements}};
+}
+
+void append_bytes(const std::vector<std::string>& elements, std::string* out) {
+  for (const std::string& e : elements) {
+    uint32_t n = static_cast<uint32_t>(e.size());
+    if constexpr (std::endian::native == std::endian::big) n = __builtin_bswap32(n);
+    out->append(reinterpret_cast<const char*>(&n), 4);
+    out->append(e);
+  }
+}
+
+json bytes_to_binary(const std::string& name, const std::vector<std::string>& elements, std::string* out) {
+  const size_t before = out->size();
+  append_bytes(elements, out);
+  return json{{"name", name},
+              {"datatype", "BYTES"},
+              {"shape", {static_cast<int64_t>(elements.size())}},
+              {"parameters", {{"binary_data_size", out->size() - before}}}};
 }
 
 }  // namespace sensix::api

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -65,6 +66,9 @@ class JsonRequest {
   bool has_data(size_t i) const;
   // Input i's tensor from its `data`, described by `h`.
   Result<Tensor> tensor(size_t i, const InputHeader& h) const;
+  // Input i's one BYTES element from its `data`: one base64 string (flat, or nested in arrays),
+  // decoded. `name` names the input in errors.
+  Result<std::string> bytes_element(size_t i, std::string_view name) const;
 
  private:
   struct Doc;
@@ -79,5 +83,21 @@ void append_binary(const Tensor& t, std::string* out);
 // A response's output as binary data: its bytes appended to `*out`, its JSON without `data` but
 // with `parameters.binary_data_size`.
 nlohmann::json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out);
+
+// ---- BYTES: raw media in, predictions out (docs/api.md, "Raw media in, predictions out") ----
+
+// The one element of a BYTES input's binary data: Triton's serialisation (a 4-byte little-endian
+// length, then that many bytes), or, when the first four bytes are not the length of the rest,
+// the bytes as they are (a file sent as it is).
+std::string_view bytes_element_from_binary(std::string_view data);
+// Standard base64 (RFC 4648, with padding) decoded; InvalidArgument naming `what` for anything else.
+Result<std::string> base64_decode(std::string_view text, std::string_view what);
+// A BYTES output in JSON: {"name", "datatype": "BYTES", "shape": [n], "data": [the strings]}.
+nlohmann::json bytes_to_json(const std::string& name, const std::vector<std::string>& elements);
+// A BYTES output as binary data: each element's 4-byte little-endian length and bytes appended to
+// `*out` (Triton's serialisation); its JSON without `data`, with `parameters.binary_data_size`.
+nlohmann::json bytes_to_binary(const std::string& name, const std::vector<std::string>& elements, std::string* out);
+// The elements as Triton serialises BYTES (gRPC's raw_output_contents).
+void append_bytes(const std::vector<std::string>& elements, std::string* out);
 
 }  // namespace sensix::api

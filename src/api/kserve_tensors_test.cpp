@@ -253,5 +253,54 @@ TEST(KserveTensors, BadBinaryTensorsAreRefusedNamingTheInput) {
   }
 }
 
+TEST(KserveBytes, Base64DecodesWithPaddingAndRefusesWhatIsNot) {
+  EXPECT_EQ(*base64_decode("", "x"), "");
+  EXPECT_EQ(*base64_decode("TQ==", "x"), "M");
+  EXPECT_EQ(*base64_decode("TWE=", "x"), "Ma");
+  EXPECT_EQ(*base64_decode("TWFu", "x"), "Man");
+  EXPECT_EQ(*base64_decode("/9j/4A==", "x"), std::string("\xff\xd8\xff\xe0", 4));
+  EXPECT_EQ(base64_decode("TWF", "input \"a\"").status().message(),
+            "input \"a\": not base64 (3 characters, not a multiple of 4); a BYTES element in JSON is the file in "
+            "base64");
+  EXPECT_EQ(base64_decode("TW!u", "input \"a\"").status().message(),
+            "input \"a\": not base64 (a character outside the base64 alphabet); a BYTES element in JSON is the file "
+            "in base64");
+}
+
+TEST(KserveBytes, AnElementInTritonsSerialisationOrAsItIs) {
+  const std::string file = "\xff\xd8\xff\xe0 a jpeg";
+  uint32_t n = static_cast<uint32_t>(file.size());
+  const std::string triton = std::string(reinterpret_cast<const char*>(&n), 4) + file;
+  EXPECT_EQ(bytes_element_from_binary(triton), file);
+  EXPECT_EQ(bytes_element_from_binary(file), file);  // its first 4 bytes are not the length of the rest
+  EXPECT_EQ(bytes_element_from_binary("ab"), "ab");
+  EXPECT_EQ(bytes_element_from_binary(std::string(4, '\0')), "");  // an empty element
+}
+
+TEST(KserveBytes, OutputsAsJsonAndAsTritonsSerialisation) {
+  const std::vector<std::string> elements{"{\"a\":1}", ""};
+  EXPECT_EQ(bytes_to_json("predictions", elements),
+            nlohmann::json::parse(R"({"name": "predictions", "datatype": "BYTES", "shape": [2],
+                                      "data": ["{\"a\":1}", ""]})"));
+  std::string data = "xy";
+  EXPECT_EQ(bytes_to_binary("predictions", elements, &data),
+            nlohmann::json::parse(R"({"name": "predictions", "datatype": "BYTES", "shape": [2],
+                                      "parameters": {"binary_data_size": 15}})"));
+  EXPECT_EQ(data, std::string("xy\x07\0\0\0{\"a\":1}\0\0\0\0", 17));
+  // JsonRequest reads one base64 element, flat or nested.
+  for (const char* body :
+       {R"({"inputs": [{"name": "img", "data": ["TWFu"]}]})", R"({"inputs": [{"name": "img", "data": [["TWFu"]]}]})"}) {
+    auto r = JsonRequest::parse(body);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(*r->bytes_element(0, "img"), "Man");
+  }
+  auto two = JsonRequest::parse(R"({"inputs": [{"name": "img", "data": ["TWFu", "TWFu"]}]})");
+  EXPECT_EQ(two->bytes_element(0, "img").status().message(),
+            "input \"img\": a BYTES input holds one element (the file, in base64), got 2");
+  auto number = JsonRequest::parse(R"({"inputs": [{"name": "img", "data": [1]}]})");
+  EXPECT_EQ(number->bytes_element(0, "img").status().message(),
+            "input \"img\": a BYTES element is a string (the file, in base64)");
+}
+
 }  // namespace
 }  // namespace sensix::api

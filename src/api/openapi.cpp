@@ -1348,7 +1348,7 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           },
           "400": {
-            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over).",
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over); raw media that is not what its content_type says, truncated or damaged, of the other modality than the model's input, or at a rate the model refuses.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1707,7 +1707,7 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           },
           "400": {
-            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over).",
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over); raw media that is not what its content_type says, truncated or damaged, of the other modality than the model's input, or at a rate the model refuses.",
             "content": {
               "application/json": {
                 "schema": {
@@ -3872,12 +3872,13 @@ constexpr const char kOpenApiJson[] = R"json({
               "INT32",
               "INT64",
               "FP16",
-              "FP32"
+              "FP32",
+              "BYTES"
             ]
           },
           "data": {
             "type": "array",
-            "description": "The values in row-major order, flat or nested.",
+            "description": "The values in row-major order, flat or nested. BYTES (raw media): one element, the file in base64.",
             "items": {}
           },
           "parameters": {
@@ -3886,7 +3887,20 @@ constexpr const char kOpenApiJson[] = R"json({
               "binary_data_size": {
                 "type": "integer",
                 "minimum": 0,
-                "description": "The tensor's values are this many bytes of the binary data after the JSON (little-endian, row-major, a BOOL one byte), in place of `data`."
+                "description": "The tensor's values are this many bytes of the binary data after the JSON (little-endian, row-major, a BOOL one byte), in place of `data`. A BYTES element is Triton's serialisation (a 4-byte little-endian length, then the bytes) or the file's bytes as they are."
+              },
+              "content_type": {
+                "type": "string",
+                "enum": [
+                  "image/jpeg",
+                  "image/png",
+                  "audio/wav",
+                  "audio/x-wav",
+                  "audio/wave",
+                  "audio/flac",
+                  "audio/ogg"
+                ],
+                "description": "A BYTES input is raw media: an encoded image or audio clip, decoded and prepared for the model's data input as a sensor's frames are (docs/api.md, \"Raw media in, predictions out\")."
               }
             }
           }
@@ -3897,7 +3911,7 @@ constexpr const char kOpenApiJson[] = R"json({
           "datatype"
         ],
         "additionalProperties": false,
-        "description": "A tensor: its values in `data`, or (Triton's binary tensor extension) as raw bytes after the JSON, with parameters.binary_data_size."
+        "description": "A tensor: its values in `data`, or (Triton's binary tensor extension) as raw bytes after the JSON, with parameters.binary_data_size. A response's \"predictions\" output (raw media requests) is BYTES: one JSON prediction per element."
       },
       "InferenceRequest": {
         "type": "object",

@@ -18,6 +18,7 @@ namespace sensix {
 struct RequestTasks::Call {
   Tensor data;
   Answer on_answer;
+  AfterRun after_run;
   std::atomic<bool> answered{false};
   std::string model;
   std::weak_ptr<Entry> entry;
@@ -100,6 +101,8 @@ ModelSignature signature_of(const ModelInstance& m) {
     s.outputs.push_back(TensorSignature{m.spec().outputs[o].name, info.dtype, info.shape});
   }
   s.stateful = stateful_reason(m);
+  s.data_input = std::make_shared<const InputSpec>(in);
+  s.postprocess = !std::holds_alternative<std::monostate>(m.spec().postprocess);
   s.priority = m.spec().scheduling.priority;
   s.objective_ns = m.spec().scheduling.latency_ns;
   return s;
@@ -289,7 +292,8 @@ Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, s
 }
 
 void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor> inputs,
-                               std::chrono::nanoseconds timeout, Answer answer, std::optional<Priority> priority) {
+                               std::chrono::nanoseconds timeout, Answer answer, std::optional<Priority> priority,
+                               AfterRun after_run) {
   const TimePoint arrived = env_->now();
   auto call = std::make_shared<Call>();
   call->model = model;
@@ -297,6 +301,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
   call->arrived = arrived;
   call->timeout = timeout;
   call->on_answer = std::move(answer);
+  call->after_run = std::move(after_run);
   int task = -1;
   Status refused = Status::Ok();
   {
@@ -367,6 +372,12 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
       entry->stats.compute_infer.add(ns(start, ran));
       ++entry->stats.executions;
       if (out.ok()) entry->stats.compute_output.add(ns(ran, env_->now()));
+    }
+    if (out.ok() && (*call)->after_run) {
+      if (Status after = (*call)->after_run(m, named); !after.ok()) {
+        (*call)->answer(after);
+        continue;
+      }
     }
     (*call)->answer(out.ok() ? Result<std::vector<NamedTensor>>(std::move(named)) : out.status());
   }

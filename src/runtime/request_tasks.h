@@ -55,11 +55,13 @@ struct ModelSignature {
   std::string model;
   std::string version;
   std::string engine;
-  std::vector<TensorSignature> inputs;    // what a request gives: the data input
-  std::vector<TensorSignature> outputs;   // the declared outputs
-  std::string stateful;                   // non-empty: why plain requests are refused
-  Priority priority = Priority::kNormal;  // the model's scheduling class (spec.scheduling.priority)
-  int64_t objective_ns = 0;               // spec.scheduling.latency; 0 = none
+  std::vector<TensorSignature> inputs;          // what a request gives: the data input
+  std::vector<TensorSignature> outputs;         // the declared outputs
+  std::string stateful;                         // non-empty: why plain requests are refused
+  std::shared_ptr<const InputSpec> data_input;  // the document's data input (what raw media is prepared for)
+  bool postprocess = false;                     // the document declares post-processing (a `predictions` output)
+  Priority priority = Priority::kNormal;        // the model's scheduling class (spec.scheduling.priority)
+  int64_t objective_ns = 0;                     // spec.scheduling.latency; 0 = none
 };
 
 // A count and the total time of what it counts.
@@ -116,9 +118,13 @@ class RequestTasks {
   // The same without waiting: `answer` is called exactly once with what infer() returns (at once,
   // on this thread, when the request is refused before it is queued). It must not block.
   // `priority`: the class the request runs in (none: the model's).
+  // `after_run`: called on the lane right after a successful run, before `answer`, with the model
+  // (loaded for the length of the call) and the outputs; an error it returns is the answer. A raw
+  // media request post-processes there (runtime/media_request.h).
   using Answer = std::function<void(Result<std::vector<NamedTensor>>)>;
+  using AfterRun = std::function<Status(const ModelInstance&, std::vector<NamedTensor>&)>;
   void infer_async(const std::string& model, std::vector<NamedTensor> inputs, std::chrono::nanoseconds timeout,
-                   Answer answer, std::optional<Priority> priority = std::nullopt);
+                   Answer answer, std::optional<Priority> priority = std::nullopt, AfterRun after_run = nullptr);
 
   // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.
   Status ready(const std::string& model) const;

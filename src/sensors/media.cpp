@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -135,6 +136,12 @@ Result<bool> has_video_backend(int backend) {
 Result<cv::Mat> read_image(const std::string& path, int flags) {
   SENSIX_ASSIGN_OR_RETURN(const PluginApi* a, api());
   return a->read_image(path, flags);
+}
+
+Result<cv::Mat> decode_image(std::string_view bytes, int flags) {
+  SENSIX_ASSIGN_OR_RETURN(const PluginApi* a, api());
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return cv::Mat();
+  return a->decode_image(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), flags);
 }
 
 }  // namespace sensix::media

@@ -20,6 +20,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -47,7 +48,7 @@ class VideoSource {
 };
 
 // The plugin's entry point, `extern "C" const PluginApi* sensix_media_plugin()`.
-inline constexpr int kPluginAbi = 1;  // raise when anything in this header changes
+inline constexpr int kPluginAbi = 2;  // raise when anything in this header changes
 struct PluginApi {
   int abi;                     // kPluginAbi of the plugin's build
   const char* opencv_version;  // CV_VERSION of the plugin's build
@@ -55,6 +56,8 @@ struct PluginApi {
   bool (*has_video_backend)(int api);  // cv::videoio_registry::hasBackend
   // cv::imread(path, flags); an empty Mat when it cannot decode it. May throw cv::Exception.
   cv::Mat (*read_image)(const std::string& path, int flags);
+  // cv::imdecode of `size` bytes at `data`; an empty Mat when it cannot decode them. May throw cv::Exception.
+  cv::Mat (*decode_image)(const unsigned char* data, size_t size, int flags);
 };
 inline constexpr const char* kPluginEntry = "sensix_media_plugin";
 inline constexpr const char* kPluginFile = "libsensix-media.so";
@@ -72,5 +75,8 @@ Result<bool> has_video_backend(int api);
 // cv::imread through the plugin: an empty Mat when OpenCV cannot decode the file. May throw
 // cv::Exception. The plugin's failure as an error.
 Result<cv::Mat> read_image(const std::string& path, int flags);
+// cv::imdecode through the plugin: an empty Mat when OpenCV cannot decode the bytes. May throw
+// cv::Exception. The plugin's failure as an error.
+Result<cv::Mat> decode_image(std::string_view bytes, int flags);
 
 }  // namespace sensix::media

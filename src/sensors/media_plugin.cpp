@@ -30,8 +30,13 @@ bool has_video_backend(int api) { return cv::videoio_registry::hasBackend(static
 
 cv::Mat read_image(const std::string& path, int flags) { return cv::imread(path, flags); }
 
-const sensix::media::PluginApi kApi = {sensix::media::kPluginAbi, CV_VERSION, &new_video_source, &has_video_backend,
-                                       &read_image};
+cv::Mat decode_image(const unsigned char* data, size_t size, int flags) {
+  const cv::Mat bytes(1, static_cast<int>(size), CV_8UC1, const_cast<unsigned char*>(data));
+  return cv::imdecode(bytes, flags);
+}
+
+const sensix::media::PluginApi kApi = {sensix::media::kPluginAbi, CV_VERSION,  &new_video_source,
+                                       &has_video_backend,        &read_image, &decode_image};
 
 }  // namespace
 

@@ -5,56 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <regex>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sensors/replay/audio_clip.h"
 #include "sensors/replay/media_time.h"
 
 namespace sensix {
-
-namespace {
-
-std::string format_name(int format) {
-  SF_FORMAT_INFO fi{};
-  fi.format = format;
-  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &fi, sizeof(fi)) != 0 || fi.name == nullptr) {
-    return fmt::format("format 0x{:x}", format);
-  }
-  return fi.name;
-}
-
-// libsndfile opens a file whose chunk sizes exceed what the file holds, reads what is there
-// and notes "<chunk> : <declared> (should be <actual>)" in its log. A declared size larger
-// than the actual one means bytes are missing: the file is truncated.
-std::string truncation_from_log(SNDFILE* f) {
-  std::vector<char> log(16384, '\0');
-  sf_command(f, SFC_GET_LOG_INFO, log.data(), static_cast<int>(log.size() - 1));
-  static const std::regex kShouldBe(R"(^\s*([A-Za-z][A-Za-z0-9 ]*?)\s*:\s*(\d+)\s*\(should be (\d+)\))");
-  std::string text(log.data());
-  size_t start = 0;
-  std::string found;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    std::smatch m;
-    if (!std::regex_search(line, m, kShouldBe)) continue;
-    unsigned long long declared = std::stoull(m[2].str());
-    unsigned long long actual = std::stoull(m[3].str());
-    if (declared <= actual) continue;
-    std::string chunk = m[1].str();
-    std::string what = fmt::format("its header declares {} bytes of '{}' but the file holds {}", declared, chunk,
-                                   actual);
-    if (found.empty() || chunk == "data") found = what;  // the data chunk says the most
-  }
-  return found;
-}
-
-}  // namespace
 
 AudioFileDriver::AudioFileDriver(std::string name, SensorSpec spec, Env* env)
     : ReplayDriver(std::move(name), std::move(spec), env) {}
@@ -98,7 +57,7 @@ Status AudioFileDriver::open_source(SensorInfo* info) {
     return InvalidArgument(fmt::format("{}: the Sensor declares audio.channels {} but the file has {} channel(s)", path,
                                        declared.channels, si.channels));
   }
-  truncation_ = truncation_from_log(f);
+  truncation_ = sndfile_truncation(f);
   if (si.frames <= 0) {
     close_file();
     return InvalidArgument(
@@ -119,8 +78,9 @@ Status AudioFileDriver::open_source(SensorInfo* info) {
   info->sample_rate = sample_rate_;
   info->channels = channels_;
   info->duration_ns = frames_to_ns(file_frames_, sample_rate_);
-  info->description = fmt::format("{} {}, {} Hz, {} ch, {:.2f} s{}", format_name(si.format & SF_FORMAT_TYPEMASK),
-                                  format_name(si.format & SF_FORMAT_SUBMASK), sample_rate_, channels_,
+  info->description = fmt::format("{} {}, {} Hz, {} ch, {:.2f} s{}",
+                                  sndfile_format_name(si.format & SF_FORMAT_TYPEMASK),
+                                  sndfile_format_name(si.format & SF_FORMAT_SUBMASK), sample_rate_, channels_,
                                   static_cast<double>(file_frames_) / sample_rate_,
                                   truncation_.empty() ? "" : " (truncated)");
   return Status::Ok();

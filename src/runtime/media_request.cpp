@@ -1,0 +1,324 @@
+#include "runtime/media_request.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>  // the cv::IMREAD_* constants only: decoding is the media plugin's
+
+#include "models/postprocessor.h"
+#include "sensors/media.h"
+#include "sensors/replay/audio_clip.h"
+#include "transform/nodes.h"
+#include "transform/plan.h"
+
+namespace sensix {
+
+Result<MediaKind> media_kind(std::string_view content_type) {
+  std::string ct(content_type.substr(0, content_type.find(';')));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ct == "image/jpeg" || ct == "image/png") return MediaKind::kImage;
+  if (ct == "audio/wav" || ct == "audio/x-wav" || ct == "audio/wave" || ct == "audio/flac" || ct == "audio/ogg")
+    return MediaKind::kAudio;
+  return InvalidArgument(fmt::format(
+      "content_type \"{}\" is not one this server decodes (it takes image/jpeg, image/png, audio/wav, audio/flac, "
+      "audio/ogg)",
+      content_type));
+}
+
+namespace {
+
+// A decoded file, ready to be the source item of the planner's chain.
+struct Decoded {
+  SourceParams source;
+  Item item;
+  std::string description;
+};
+
+std::string hex_start(std::string_view b) {
+  std::string out;
+  for (size_t i = 0; i < std::min<size_t>(b.size(), 8); ++i)
+    out += fmt::format("{}{:02x}", i ? " " : "", static_cast<unsigned char>(b[i]));
+  return out.empty() ? "nothing" : out;
+}
+
+Result<Decoded> decode_image(const MediaInput& in) {
+  const std::string what = fmt::format("input \"{}\" ({})", in.name, in.content_type);
+  const std::string_view b = in.bytes;
+  const bool png = in.content_type.find("png") != std::string::npos;
+  static constexpr std::string_view kJpeg("\xff\xd8\xff", 3), kPng("\x89PNG\r\n\x1a\n", 8);
+  const std::string_view magic = png ? kPng : kJpeg;
+  if (b.substr(0, magic.size()) != magic) {
+    return InvalidArgument(fmt::format("{}: the {} bytes are not a {} (they start with {})", what, b.size(),
+                                       png ? "PNG" : "JPEG", hex_start(b)));
+  }
+  if (!png) {
+    // A JPEG ends with its end-of-image marker (FF D9), perhaps followed by a little padding;
+    // libjpeg decodes a truncated one with grey where the missing part was, which would give a
+    // prediction on pixels the client never sent.
+    const std::string_view tail = b.substr(b.size() - std::min<size_t>(b.size(), 16));
+    if (tail.find("\xff\xd9") == std::string_view::npos) {
+      return InvalidArgument(fmt::format(
+          "{}: the JPEG is truncated: its {} bytes do not end with the end-of-image marker (FF D9)", what, b.size()));
+    }
+  }
+  cv::Mat image;
+  try {
+    SENSIX_ASSIGN_OR_RETURN(image, media::decode_image(b, cv::IMREAD_COLOR));
+  } catch (const cv::Exception& e) {
+    return InvalidArgument(fmt::format("{}: OpenCV cannot decode it: {}", what, e.what()));
+  }
+  if (image.empty()) {
+    return InvalidArgument(
+        fmt::format("{}: OpenCV cannot decode these {} bytes (damaged or truncated)", what, b.size()));
+  }
+  Decoded d;
+  d.source.sensor = "(the request)";
+  d.source.modality = Modality::kImage;
+  d.source.channels = 3;
+  d.source.width = image.cols;
+  d.source.height = image.rows;
+  ImageGeometry geo;
+  geo.src_width = geo.dst_width = image.cols;
+  geo.src_height = geo.dst_height = image.rows;
+  d.item.data = ImageData{image, geo};
+  d.item.frame = image;
+  d.description = fmt::format("{} {}x{}", png ? "PNG" : "JPEG", image.cols, image.rows);
+  return d;
+}
+
+Result<Decoded> decode_clip(const MediaInput& in) {
+  SENSIX_ASSIGN_OR_RETURN(AudioClip clip,
+                          decode_audio(in.bytes, fmt::format("input \"{}\" ({})", in.name, in.content_type)));
+  Decoded d;
+  d.source.sensor = "(the request)";
+  d.source.modality = Modality::kAudio;
+  d.source.sample_rate = clip.sample_rate;
+  d.source.channels = clip.channels;
+  d.item.end_ns = clip.frames * 1'000'000'000 / clip.sample_rate;
+  d.description = clip.description;
+  d.item.data = RowsData{std::make_shared<const std::vector<float>>(std::move(clip.samples)), clip.channels,
+                         clip.sample_rate};
+  return d;
+}
+
+// The planner's chain from `d.source` to the model's data input, built and run over the one item:
+// the model's inputs (tensor items), in time order.
+Result<std::vector<Item>> prepare(const ModelSignature& sig, const Decoded& d, const std::string& input_name) {
+  const InputSpec& in = *sig.data_input;
+  const Shape& shape = sig.inputs.at(0).shape;
+  PlanBuilder builder;
+  const int src = builder.add_source(d.source);
+  Result<int> tail = Internal("unreachable");
+  if (const auto* a = std::get_if<AudioInputSpec>(&in.source)) {
+    tail = builder.add_audio_chain(src, *a, shape, in.dtype, sig.model, "request");
+  } else if (const auto* im = std::get_if<ImageInputSpec>(&in.source)) {
+    tail = builder.add_image_chain(src, *im, shape, in.dtype, sig.model, "request");
+  }
+  if (!tail.ok()) {
+    return tail.status().with_context(fmt::format("Model/{}: input \"{}\"", sig.model, input_name));
+  }
+  const Plan plan = builder.finish();
+  std::vector<int> path;
+  for (int id = *tail; id != src; id = plan.node(id).parent) path.push_back(id);
+  std::reverse(path.begin(), path.end());
+  std::vector<std::unique_ptr<ExecNode>> nodes;
+  for (int id : path) {
+    SENSIX_ASSIGN_OR_RETURN(auto node, make_transform_node(plan.node(id)));
+    nodes.push_back(std::move(node));
+  }
+  // Each node consumes what the one before it gave; then each is flushed in order, its last
+  // items going through the nodes after it (a clip's zero-padded last window).
+  std::vector<Item> items{d.item};
+  auto through = [&](size_t from, std::vector<Item> batch) -> Result<std::vector<Item>> {
+    for (size_t k = from; k < nodes.size(); ++k) {
+      std::vector<Item> next;
+      for (const Item& it : batch) SENSIX_RETURN_IF_ERROR(nodes[k]->process(it, &next));
+      batch = std::move(next);
+    }
+    return batch;
+  };
+  SENSIX_ASSIGN_OR_RETURN(std::vector<Item> out, through(0, std::move(items)));
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    std::vector<Item> flushed;
+    SENSIX_RETURN_IF_ERROR(nodes[k]->flush(&flushed));
+    if (flushed.empty()) continue;
+    SENSIX_ASSIGN_OR_RETURN(std::vector<Item> more, through(k + 1, std::move(flushed)));
+    for (Item& it : more) out.push_back(std::move(it));
+  }
+  if (out.empty()) {
+    return InvalidArgument(fmt::format("Model/{}: input \"{}\" gives the model no input", sig.model, input_name));
+  }
+  return out;
+}
+
+// Tensors of one dtype and of shapes that differ at most in their first dimension, stacked along it.
+Result<Tensor> concat_first_dim(const std::vector<Tensor>& parts, const std::string& name) {
+  if (parts.size() == 1) return parts[0];
+  Shape shape = parts[0].shape();
+  if (shape.empty()) return InvalidArgument(fmt::format("output \"{}\" is a scalar: the runs cannot be joined", name));
+  int64_t first = 0;
+  for (const Tensor& t : parts) {
+    if (t.dtype() != parts[0].dtype() || t.shape().size() != shape.size() ||
+        !std::equal(t.shape().begin() + 1, t.shape().end(), shape.begin() + 1)) {
+      return InvalidArgument(fmt::format("output \"{}\" has shape {} in one run and {} in another", name,
+                                         shape_to_string(shape), shape_to_string(t.shape())));
+    }
+    first += t.shape()[0];
+  }
+  shape[0] = first;
+  Tensor out(parts[0].dtype(), shape);
+  std::byte* at = out.data();
+  for (const Tensor& t : parts) {
+    if (t.byte_size() > 0) std::memcpy(at, t.data(), t.byte_size());
+    at += t.byte_size();
+  }
+  return out;
+}
+
+// One raw media request: its prepared inputs, run one after the other.
+struct MediaCall : std::enable_shared_from_this<MediaCall> {
+  RequestTasks* tasks = nullptr;
+  std::string model;
+  std::string input;  // the model's data input tensor
+  std::vector<Item> inputs;
+  size_t next = 0;
+  TimePoint arrived{};
+  TimePoint deadline{};
+  std::chrono::nanoseconds timeout{0};
+  std::optional<Priority> priority;
+  bool postprocess = false;
+  MediaAnswerFn answer;
+  std::vector<std::vector<NamedTensor>> outputs;  // per run
+  std::mutex mu;                                  // guards predictions (a lane adds, the last answer reads)
+  std::vector<Prediction> predictions;
+  std::string media;
+
+  void submit() {
+    const TimePoint now = tasks->now();
+    if (now >= deadline) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+      return answer(Unavailable(
+          fmt::format("Model/{}: no answer within {} us ({} of {} runs done)", model, us, next, inputs.size())));
+    }
+    const size_t run = next;
+    const Item& item = inputs[run];
+    const auto& td = std::get<TensorData>(item.data);
+    std::vector<NamedTensor> in;
+    in.push_back(NamedTensor{input, *td.tensor});
+    auto self = shared_from_this();
+    RequestTasks::AfterRun after;
+    if (postprocess) {
+      after = [self, run](const ModelInstance& m, std::vector<NamedTensor>& out) -> Status {
+        return self->post(m, run, out);
+      };
+    }
+    tasks->infer_async(
+        model, std::move(in), deadline - now,
+        [self](Result<std::vector<NamedTensor>> r) {
+          if (!r.ok()) return self->answer(r.status());
+          self->outputs.push_back(std::move(r).value());
+          if (++self->next < self->inputs.size()) return self->submit();
+          self->finish();
+        },
+        priority, std::move(after));
+  }
+
+  // On the lane, after run `run`: the model's post-processing of its outputs, as a stream of its
+  // own would do it, with the input's geometry (boxes in the client's image pixels).
+  Status post(const ModelInstance& m, size_t run, std::vector<NamedTensor>& out) {
+    SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<Postprocessor> pp, Postprocessor::create(m));
+    if (pp == nullptr) return Status::Ok();
+    std::vector<Tensor> tensors;
+    tensors.reserve(out.size());
+    for (NamedTensor& t : out) tensors.push_back(std::move(t.tensor));
+    const auto& td = std::get<TensorData>(inputs[run].data);
+    Prediction p;
+    Result<bool> reported = pp->process(tensors, td.has_geometry ? &td.geometry : nullptr, &p);
+    for (size_t k = 0; k < out.size(); ++k) out[k].tensor = std::move(tensors[k]);
+    if (!reported.ok()) return reported.status().with_context(fmt::format("Model/{}: post-processing", model));
+    if (!*reported) return Status::Ok();
+    p.model = m.name();
+    p.version = m.spec().version;
+    p.frame_seq = run;
+    p.media_ns = inputs[run].end_ns;
+    p.latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tasks->now() - arrived).count();
+    std::lock_guard<std::mutex> lock(mu);
+    predictions.push_back(std::move(p));
+    return Status::Ok();
+  }
+
+  void finish() {
+    MediaAnswer a;
+    a.runs = static_cast<int>(outputs.size());
+    a.media = media;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      a.predictions = std::move(predictions);
+    }
+    for (size_t o = 0; o < outputs[0].size(); ++o) {
+      std::vector<Tensor> parts;
+      parts.reserve(outputs.size());
+      for (auto& run : outputs) parts.push_back(std::move(run[o].tensor));
+      Result<Tensor> joined = concat_first_dim(parts, outputs[0][o].name);
+      if (!joined.ok()) return answer(joined.status().with_context("Model/" + model));
+      a.outputs.push_back(NamedTensor{outputs[0][o].name, std::move(joined).value()});
+    }
+    answer(std::move(a));
+  }
+};
+
+}  // namespace
+
+void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, std::chrono::nanoseconds timeout,
+                 std::optional<Priority> priority, MediaAnswerFn answer) {
+  const TimePoint arrived = tasks.now();
+  auto fail = [&](const Status& s) {
+    tasks.failed(model, arrived);
+    answer(s);
+  };
+  Result<ModelSignature> sig = tasks.signature(model);
+  if (!sig.ok()) return answer(sig.status());
+  if (!sig->stateful.empty()) return fail(FailedPrecondition(sig->stateful));
+  Result<MediaKind> kind = media_kind(media.content_type);
+  if (!kind.ok()) return fail(kind.status().with_context(fmt::format("input \"{}\"", media.name)));
+  const InputSpec& in = *sig->data_input;
+  const bool wants_image = std::holds_alternative<ImageInputSpec>(in.source);
+  const bool wants_audio = std::holds_alternative<AudioInputSpec>(in.source);
+  if (!wants_image && !wants_audio) {
+    return fail(InvalidArgument(fmt::format(
+        "Model/{}: input \"{}\" is {}: raw media feeds a model whose data input is audio or an image", model,
+        media.name,
+        std::holds_alternative<StreamInputSpec>(in.source) ? "a stream of another model's output" : "a series")));
+  }
+  if (wants_image != (*kind == MediaKind::kImage)) {
+    return fail(
+        InvalidArgument(fmt::format("Model/{}: input \"{}\" is {}, but the model's input \"{}\" takes {}", model,
+                                    media.name, media.content_type, in.name, wants_image ? "an image" : "audio")));
+  }
+  Result<Decoded> decoded = *kind == MediaKind::kImage ? decode_image(media) : decode_clip(media);
+  if (!decoded.ok()) return fail(decoded.status().with_context("Model/" + model));
+  Result<std::vector<Item>> inputs = prepare(*sig, *decoded, media.name);
+  if (!inputs.ok()) return fail(inputs.status());
+  auto call = std::make_shared<MediaCall>();
+  call->tasks = &tasks;
+  call->model = model;
+  call->input = sig->inputs.at(0).name;
+  call->inputs = std::move(inputs).value();
+  call->arrived = arrived;
+  call->timeout = timeout;
+  call->deadline = arrived + timeout;
+  call->priority = priority;
+  call->postprocess = sig->postprocess;
+  call->answer = std::move(answer);
+  call->media = decoded->description;
+  call->outputs.reserve(call->inputs.size());
+  call->submit();
+}
+
+}  // namespace sensix

@@ -1,0 +1,64 @@
+// Raw media requests: an encoded image (JPEG, PNG) or audio clip (WAV, FLAC, OGG) sent to a model
+// is decoded, then prepared for the model's data input by the planner's steps, the ones a sensor
+// of that format would get (transform/plan.h: resize or letterbox, colour order, layout and
+// normalisation; mixing, resampling, features and windows), run on the scheduler as requests
+// (RequestTasks), and post-processed as the model's document declares, so a client sends a
+// photo or a clip and needs no preprocessing code.
+//
+// An image gives one run, whose detections, landmarks and lines are in the client's image pixels
+// (the steps' geometry maps them back, as for a sensor's frame). A clip gives one run per window
+// of the model's input (its window and hop; the last window is zero-padded, as at the end of a
+// replayed file), run one after the other in time order; each output is the runs' outputs
+// concatenated along the first dimension, and each run's prediction has the time of its window's
+// end in the clip. Each run's post-processing starts afresh (a `rising` trigger reports every run
+// over the threshold: there is no earlier run of the stream to rise from).
+//
+// Errors, each naming the input: a content type that is not taken, bytes that are not that
+// format (a JPEG without its end-of-image marker is truncated), an audio clip whose header claims
+// more than it holds, media of the other modality than the model's input, a model whose data input
+// is not audio or an image (a stream of another model's output, a series), and what the planner
+// refuses (a clip at a lower rate than a model that forbids upsampling).
+//
+// Thread-safety: infer_media() from any thread; the answer comes once, from a scheduler lane, the
+// deadline thread, or this thread when the request is refused before it is queued.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "runtime/request_tasks.h"
+#include "spec/prediction.h"
+
+namespace sensix {
+
+// An encoded file as a request carries it.
+struct MediaInput {
+  std::string name;          // the request's input name (for errors)
+  std::string content_type;  // e.g. "image/jpeg"
+  std::string bytes;
+};
+
+enum class MediaKind { kImage, kAudio };
+// The kind of a content type: image/jpeg, image/png; audio/wav (audio/x-wav, audio/wave),
+// audio/flac, audio/ogg. InvalidArgument naming the ones taken.
+Result<MediaKind> media_kind(std::string_view content_type);
+
+struct MediaAnswer {
+  std::vector<NamedTensor> outputs;     // the declared outputs; a clip's runs concatenated along dim 0
+  std::vector<Prediction> predictions;  // what the runs' post-processing reported, in run order
+  int runs = 0;                         // engine runs (1 for an image; a clip's windows)
+  std::string media;                    // what was decoded, e.g. "JPEG 640x480" or "WAV ... 22050 Hz, 1 ch, 1.00 s"
+};
+
+using MediaAnswerFn = std::function<void(Result<MediaAnswer>)>;
+
+// Decodes, prepares and schedules `media` for `model` (see above). `timeout` covers every run.
+void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, std::chrono::nanoseconds timeout,
+                 std::optional<Priority> priority, MediaAnswerFn answer);
+
+}  // namespace sensix
