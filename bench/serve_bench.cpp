@@ -127,29 +127,8 @@ std::string shared_libraries() {
 
 // --- documents -------------------------------------------------------------------------------
 
-// The quickstart's documents, each Sensor's spec starting with `sensor_spec`; `voice_only` leaves
-// the camera, its models and its pipeline out.
 std::string quickstart_with(const std::string& sensor_spec, bool voice_only) {
-  const std::string text = source_file("examples/quickstart.yaml");
-  std::string out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find("\n---\n", pos);
-    if (end == std::string::npos) end = text.size();
-    std::string doc = text.substr(pos, end - pos);
-    pos = end + 5;
-    const bool vision = doc.find("name: camera") != std::string::npos ||
-                        doc.find("name: blazeface") != std::string::npos ||
-                        doc.find("name: ssd-oidv4") != std::string::npos ||
-                        doc.find("name: vision") != std::string::npos;
-    if (voice_only && vision) continue;
-    if (doc.find("kind: Sensor") != std::string::npos) {
-      const size_t spec = doc.find("spec:\n");
-      doc = doc.substr(0, spec + 6) + sensor_spec + doc.substr(spec + 6);
-    }
-    out += (out.empty() ? "" : "\n---\n") + doc;
-  }
-  return out;
+  return bench::quickstart_with(source_file("examples/quickstart.yaml"), sensor_spec, voice_only);
 }
 
 const char* kLooping = "  replay: {loop: true, speed: 1}\n  buffer: {capacity: 200}\n";

@@ -152,4 +152,34 @@ Result<api::ClientResponse> ServeDaemon::request(const std::string& method, cons
   return client_->request(method, target, body, content_type, headers);
 }
 
+std::string quickstart_with(const std::string& quickstart, const std::string& sensor_spec, bool voice_only) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= quickstart.size()) {
+    size_t end = quickstart.find("\n---\n", pos);
+    if (end == std::string::npos) end = quickstart.size();
+    std::string doc = quickstart.substr(pos, end - pos);
+    pos = end + 5;
+    const bool vision = doc.find("name: camera") != std::string::npos ||
+                        doc.find("name: blazeface") != std::string::npos ||
+                        doc.find("name: ssd-oidv4") != std::string::npos ||
+                        doc.find("name: vision") != std::string::npos;
+    if (voice_only && vision) continue;
+    if (doc.find("kind: Sensor") != std::string::npos) {
+      const size_t spec = doc.find("spec:\n");
+      doc = doc.substr(0, spec + 6) + sensor_spec + doc.substr(spec + 6);
+    }
+    out += (out.empty() ? "" : "\n---\n") + doc;
+  }
+  return out;
+}
+
+std::string document_named(const std::string& documents, const std::string& name) {
+  const size_t at = documents.find("  name: " + name + "\n");
+  if (at == std::string::npos) return "";
+  const size_t begin = documents.rfind("apiVersion:", at);
+  const size_t end = documents.find("\n---\n", at);
+  return documents.substr(begin, end == std::string::npos ? std::string::npos : end - begin) + "\n";
+}
+
 }  // namespace sensix::bench

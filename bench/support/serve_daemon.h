@@ -32,6 +32,12 @@ bool write_file(const std::string& path, const std::string& text);
 pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log,
                    const std::vector<std::string>& env_extra, std::string* error);
 
+// The quickstart's documents (`quickstart`: the text of examples/quickstart.yaml), each Sensor's
+// spec starting with `sensor_spec`; `voice_only` leaves the camera, its models and its pipeline out.
+std::string quickstart_with(const std::string& quickstart, const std::string& sensor_spec, bool voice_only);
+// The document of `documents` (YAML, separated by "---" lines) whose metadata names `name`; "" when none.
+std::string document_named(const std::string& documents, const std::string& name);
+
 class ServeDaemon {
  public:
   // `sensix`: the path of the binary to run.
