@@ -36,13 +36,6 @@ using Stub = inference::GRPCInferenceService::Stub;
 
 constexpr const char* kInput = "onnx::Flatten_0";
 
-// The gRPC address the daemon printed ("grpc listening on 127.0.0.1:PORT"), or "".
-std::string grpc_address(const std::string& log) {
-  std::smatch m;
-  static const std::regex re(R"(grpc listening on (127\.0\.0\.1:\d+))");
-  return std::regex_search(log, m, re) ? m[1].str() : "";
-}
-
 std::unique_ptr<Stub> stub_for(const std::string& address) {
   return inference::GRPCInferenceService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
 }
@@ -276,7 +269,8 @@ TEST_F(GrpcApiTest, BadRequestsAreRefusedNamingTheProblem) {
        "unknown input \"x\""},
       {"unknown parameter", [](auto* r) { (*r->mutable_parameters())["colour"].set_string_param("red"); },
        grpc::StatusCode::INVALID_ARGUMENT,
-       "parameters.colour is not a parameter this server takes (it takes timeout, priority, binary_data_output)"},
+       "parameters.colour is not a parameter this server takes (it takes timeout, priority, binary_data_output, "
+       "sequence_id, sequence_start, sequence_end)"},
       {"timeout of another type", [](auto* r) { (*r->mutable_parameters())["timeout"].set_string_param("1s"); },
        grpc::StatusCode::INVALID_ARGUMENT, "parameters.timeout must be a positive integer (microseconds)"},
       {"priority beyond the levels", [](auto* r) { (*r->mutable_parameters())["priority"].set_int64_param(4); },

@@ -143,7 +143,9 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
          b["parameters"] = json{{"colour", 1}};
          return b.dump();
        }(),
-       400, "parameters.colour is not a parameter this server takes (it takes timeout, priority, binary_data_output)"},
+       400,
+       "parameters.colour is not a parameter this server takes (it takes timeout, priority, binary_data_output, "
+       "sequence_id, sequence_start, sequence_end)"},
       {"/v2/models/silero-vad/infer",
        json{{"inputs", json::array({json{{"name", "input"},
                                          {"shape", {1, 576}},
@@ -276,7 +278,8 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
         "queue": {"count": 0, "ns": 0}, "compute_input": {"count": 0, "ns": 0},
         "compute_infer": {"count": 0, "ns": 0}, "compute_output": {"count": 0, "ns": 0},
         "cache_hit": {"count": 0, "ns": 0}, "cache_miss": {"count": 0, "ns": 0}},
-      "batch_stats": [], "memory_usage": [], "sensix": {"refused": 0, "timed_out": 0}})"));
+      "batch_stats": [], "memory_usage": [], "sensix": {"refused": 0, "timed_out": 0,
+      "sequences_open": 0, "sequences_expired": 0}})"));
 
   for (unsigned seed = 1; seed <= 3; ++seed) {
     ASSERT_EQ(post("/v2/models/alexa/infer", infer_body(wake_word_embeddings(seed)).dump()).first, 200);
@@ -321,7 +324,8 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
   EXPECT_EQ(post("/v2/models/alexa/infer", late.dump()),
             std::make_pair(503, json{{"error", "Model/alexa: no answer within 1 us"}}));
   auto [s5, timed] = d_.call("GET", "/v2/models/alexa/stats");
-  EXPECT_EQ(timed["model_stats"][0]["sensix"], json::parse(R"({"refused": 0, "timed_out": 1})"));
+  EXPECT_EQ(timed["model_stats"][0]["sensix"],
+            json::parse(R"({"refused": 0, "timed_out": 1, "sequences_open": 0, "sequences_expired": 0})"));
   EXPECT_EQ(timed["model_stats"][0]["execution_count"], 3);  // it did not run
   EXPECT_EQ(d_.call("GET", "/v2").second["extensions"],
             json::array({"binary_tensor_data", "model_configuration", "model_repository", "statistics"}));

@@ -289,15 +289,16 @@ TEST(InferenceUnderLoad, AHighPriorityRequestOvertakesTheQueuedNormalOnes) {
   auto ask = [&](const std::string& who, std::optional<Priority> p) {
     std::vector<NamedTensor> inputs = std::move(requests.back());
     requests.pop_back();
-    (*rt)->requests().infer_async(
-        "mlsd", std::move(inputs), 60s,
-        [&, who](Result<std::vector<NamedTensor>> r) {
-          std::lock_guard<std::mutex> lock(mu);
-          order.push_back(who);
-          errors += r.ok() ? 0 : 1;
-          cv.notify_all();
-        },
-        p);
+    RequestTasks::Options options;
+    options.timeout = 60s;
+    options.priority = p;
+    (*rt)->requests().infer_async("mlsd", std::move(inputs), std::move(options),
+                                  [&, who](Result<std::vector<NamedTensor>> r) {
+                                    std::lock_guard<std::mutex> lock(mu);
+                                    order.push_back(who);
+                                    errors += r.ok() ? 0 : 1;
+                                    cv.notify_all();
+                                  });
   };
   // The first runs at once; the next five wait in the normal class's queue (64 places) ...
   for (int i = 0; i < 6; ++i)

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -85,12 +86,6 @@ std::vector<std::string> bytes_elements(std::string_view data) {
   }
   EXPECT_TRUE(data.empty()) << data.size() << " bytes left over";
   return out;
-}
-
-std::string grpc_address(const std::string& log) {
-  std::smatch m;
-  static const std::regex re(R"(grpc listening on (127\.0\.0\.1:\d+))");
-  return std::regex_search(log, m, re) ? m[1].str() : "";
 }
 
 class MediaApiTest : public ::testing::Test {
@@ -307,7 +302,6 @@ TEST_F(MediaApiTest, BadMediaIsRefusedNamingTheProblemAndTheDaemonServesOn) {
       {"alexa", media_body("onnx::Flatten_0", "audio/wav", wav16),
        "Model/alexa: input \"onnx::Flatten_0\" is a stream of another model's output: raw media feeds a model whose "
        "data input is audio or an image"},
-      {"silero-vad", media_body("input", "audio/wav", wav16), "Model/silero-vad keeps state between runs"},
       {"mel-no-upsampling", media_body("input", "audio/wav", wav8),
        "Model/mel-no-upsampling: input \"input\": the model needs 16000 Hz, 1 ch audio and forbids upsampling "
        "(allowUpsampling: false), but sensor (the request) gives 8000 Hz, 1 ch: its rate is lower"},
@@ -394,6 +388,124 @@ TEST_F(MediaApiTest, OverGrpcRawMediaGivesTheHttpPredictions) {
   const grpc::Status s = stub->ModelInfer(&ctx, bad, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("the JPEG is truncated"));
+}
+
+// Silero VAD's windows of one clip: 64 zeros, then the samples, zero-padded to whole hops of 512.
+std::vector<std::vector<float>> vad_windows(const AudioClip& clip) {
+  std::vector<float> padded(64, 0.0f);
+  padded.insert(padded.end(), clip.samples.begin(), clip.samples.end());
+  const size_t windows = (static_cast<size_t>(clip.frames) + 511) / 512;
+  padded.resize(64 + windows * 512, 0.0f);
+  std::vector<std::vector<float>> out;
+  for (size_t w = 0; w < windows; ++w) out.emplace_back(padded.begin() + w * 512, padded.begin() + w * 512 + 576);
+  return out;
+}
+
+json vad_request(const std::vector<float>& window, const json& parameters) {
+  json body{{"inputs", {{{"name", "input"}, {"shape", {1, 576}}, {"datatype", "FP32"}, {"data", window}}}}};
+  if (!parameters.is_null()) body["parameters"] = parameters;
+  return body;
+}
+
+TEST_F(MediaApiTest, AStatefulModelCarriesItsStateThroughAClipAndThroughASequenceOfRequests) {
+  SENSIX_REQUIRE_FILE(model_file("silero-vad/silero_vad_v5.onnx"));
+  const std::string wav = file_contents(sample_file("speech/alexa.wav"));
+  Result<AudioClip> clip = decode_audio(wav, "alexa.wav");
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  const std::vector<std::vector<float>> windows = vad_windows(*clip);
+
+  // The clip in one request: its windows run in order, the state carried from one to the next.
+  auto [status, out] = post("silero-vad",
+                            media_body("input", "audio/wav", wav, {{{"name", "output"}}, {{"name", "predictions"}}}));
+  ASSERT_EQ(status, 200) << out;
+  const json& speech = out["outputs"][0];
+  ASSERT_EQ(speech["name"], "output");
+  ASSERT_EQ(speech["shape"], json::array({static_cast<int64_t>(windows.size()), 1})) << speech["shape"];
+  const std::vector<json> said = predictions_of(out);
+  ASSERT_FALSE(said.empty()) << out;  // "alexa" is said in it
+  EXPECT_EQ(said[0]["labels"][0]["label"], "speech");
+
+  // The same windows as a sequence of tensor requests: the same probabilities, bit for bit.
+  for (size_t w = 0; w < windows.size(); ++w) {
+    const json parameters{{"sequence_id", 42}, {"sequence_start", w == 0}, {"sequence_end", w + 1 == windows.size()}};
+    auto [s, one] = post("silero-vad", vad_request(windows[w], parameters));
+    ASSERT_EQ(s, 200) << one << " (window " << w << ")";
+    const float a = one["outputs"][0]["data"][0].get<float>(), b = speech["data"][w].get<float>();
+    ASSERT_EQ(std::memcmp(&a, &b, sizeof(float)), 0) << "window " << w << ": " << a << " vs " << b;
+  }
+  // Without the state carried (each window a sequence of its own), the probabilities differ.
+  int differ = 0;
+  for (size_t w = 1; w < windows.size(); w += 10) {
+    auto [s, alone] = post("silero-vad", vad_request(windows[w], {{"sequence_id", "alone"}, {"sequence_start", true}}));
+    ASSERT_EQ(s, 200) << alone;
+    differ += alone["outputs"][0]["data"][0].get<float>() != speech["data"][w].get<float>() ? 1 : 0;
+  }
+  EXPECT_GT(differ, 0);
+
+  // The sequence ended with its last request; a plain request has no state to use.
+  struct Case {
+    std::string model;
+    json body;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"silero-vad", vad_request(windows[0], {{"sequence_id", 42}}),
+       "Model/silero-vad: sequence \"42\" is not open (sequence_start: true opens it; sequence_end closes it, and a "
+       "sequence without a request for 60 s is dropped)"},
+      {"silero-vad", vad_request(windows[0], nullptr),
+       "keeps state between runs (spec.inputs[1] \"state\" is a state input): a plain request has no stream to keep "
+       "it in; give parameters.sequence_id"},
+      {"silero-vad", vad_request(windows[0], {{"sequence_start", true}}),
+       "parameters.sequence_start and sequence_end need a parameters.sequence_id"},
+      {"silero-vad", vad_request(windows[0], {{"sequence_id", -3}}), "parameters.sequence_id must be a positive"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    auto [s, error] = post(c.model, c.body);
+    EXPECT_EQ(s, 400) << error;
+    EXPECT_THAT(error.value("error", ""), HasSubstr(c.message));
+  }
+  json mel = media_body("input", "audio/wav", wav);
+  mel["parameters"] = {{"sequence_id", "x"}, {"sequence_start", true}};
+  auto [sm, stateless] = post("oww-mel", mel);
+  EXPECT_EQ(sm, 400);
+  EXPECT_THAT(stateless.value("error", ""), HasSubstr("Model/oww-mel keeps no state between runs"));
+
+  auto [ss, stats] = d_.call("GET", "/v2/models/silero-vad/stats");
+  ASSERT_EQ(ss, 200) << stats;
+  const json& sensix = stats["model_stats"][0]["sensix"];
+  EXPECT_EQ(sensix["sequences_open"], 1) << sensix;  // "alone", opened again and again, never ended
+  EXPECT_EQ(sensix["sequences_expired"], 0) << sensix;
+}
+
+TEST(MediaSequences, ASequenceIdleLongerThanTheTimeoutIsDroppedAndCounted) {
+  SENSIX_REQUIRE_FILE(model_file("silero-vad/silero_vad_v5.onnx"));
+  TempDir dir;
+  Daemon d;
+  ASSERT_TRUE(d.start((dir.path() / "state").string(), {"--sequence-idle-timeout", "0.5"})) << d.log();
+  auto [status, applied] = d.call("POST", "/v1/apply", quickstart_document("silero-vad"));
+  ASSERT_EQ(status, 200) << applied;
+  ASSERT_TRUE(d.wait_ready(60s));
+  const std::vector<float> silence(576, 0.0f);
+  auto post = [&](const json& parameters) {
+    auto r = d.client().request("POST", "/v2/models/silero-vad/infer", vad_request(silence, parameters).dump(),
+                                "application/json");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? std::pair{r->status, json::parse(r->body, nullptr, false)} : std::pair{0, json()};
+  };
+  EXPECT_EQ(post({{"sequence_id", "s"}, {"sequence_start", true}}).first, 200);
+  EXPECT_EQ(post({{"sequence_id", "s"}}).first, 200);  // within the timeout
+  std::this_thread::sleep_for(1200ms);
+  auto [s, dropped] = post({{"sequence_id", "s"}});
+  EXPECT_EQ(s, 400) << dropped;
+  EXPECT_THAT(dropped.value("error", ""),
+              HasSubstr("sequence \"s\" is not open (sequence_start: true opens it; sequence_end closes it, and a "
+                        "sequence without a request for 0.5 s is dropped)"));
+  auto [ss, stats] = d.call("GET", "/v2/models/silero-vad/stats");
+  ASSERT_EQ(ss, 200) << stats;
+  EXPECT_EQ(stats["model_stats"][0]["sensix"]["sequences_expired"], 1) << stats;
+  EXPECT_EQ(stats["model_stats"][0]["sensix"]["sequences_open"], 0) << stats;
+  EXPECT_EQ(d.stop(), 0);
 }
 
 }  // namespace

@@ -171,4 +171,10 @@ std::string solo_alexa_model() {
   return model;
 }
 
+std::string grpc_address(const std::string& log) {
+  std::smatch m;
+  static const std::regex re(R"(grpc listening on (127\.0\.0\.1:\d+))");
+  return std::regex_search(log, m, re) ? m[1].str() : "";
+}
+
 }  // namespace sensix::testing

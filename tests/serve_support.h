@@ -70,6 +70,9 @@ std::vector<float> wake_word_embeddings(unsigned seed);
 // The alexa head's score for `values` ([1, 16, 96]) from ONNX Runtime called directly (the
 // reference a served answer must equal, bit for bit); NaN, with a test failure, when it cannot run.
 float alexa_by_the_engine(const std::vector<float>& values);
+// The gRPC address a daemon started with --grpc-listen printed ("grpc listening on 127.0.0.1:PORT"),
+// or "".
+std::string grpc_address(const std::string& log);
 // The document of examples/quickstart.yaml named `name` (a Sensor or a Model), with its comments.
 std::string quickstart_document(const std::string& name);
 // The quickstart's alexa Model document, named alexa-solo (no pipeline runs it).

@@ -60,8 +60,43 @@ Status set_parameter(InferenceParameters* p, std::string_view key, const Paramet
     p->binary_data_output = *b;
     return Status::Ok();
   }
-  return InvalidArgument(fmt::format(
-      "parameters.{} is not a parameter this server takes (it takes timeout, priority, binary_data_output)", key));
+  if (key == "sequence_id") {
+    if (const int64_t* id = std::get_if<int64_t>(&value); id != nullptr && *id > 0) {
+      p->sequence_id = std::to_string(*id);
+      return Status::Ok();
+    }
+    const std::string* id = std::get_if<std::string>(&value);
+    if (id == nullptr || id->empty() || id->size() > 256 ||
+        std::any_of(id->begin(), id->end(), [](unsigned char c) { return c < 0x20; })) {
+      return InvalidArgument(
+          "parameters.sequence_id must be a positive integer or a string (1 to 256 characters, no control "
+          "characters)");
+    }
+    p->sequence_id = *id;
+    return Status::Ok();
+  }
+  if (key == "sequence_start" || key == "sequence_end") {
+    const bool* b = std::get_if<bool>(&value);
+    if (b == nullptr) return InvalidArgument(fmt::format("parameters.{} must be true or false", key));
+    (key == "sequence_start" ? p->sequence_start : p->sequence_end) = *b;
+    return Status::Ok();
+  }
+  return InvalidArgument(
+      fmt::format("parameters.{} is not a parameter this server takes (it takes timeout, priority, binary_data_output, "
+                  "sequence_id, sequence_start, sequence_end)",
+                  key));
+}
+
+Result<RequestTasks::Options> request_options(const InferenceParameters& p) {
+  RequestTasks::Options o;
+  o.timeout = p.timeout;
+  o.priority = p.priority;
+  if (!p.sequence_id.empty()) {
+    o.sequence = SequenceFlags{p.sequence_id, p.sequence_start, p.sequence_end};
+  } else if (p.sequence_start || p.sequence_end) {
+    return InvalidArgument("parameters.sequence_start and sequence_end need a parameters.sequence_id");
+  }
+  return o;
 }
 
 Result<ModelSignature> InferenceService::model(const std::string& name, const std::string& version) const {
@@ -203,17 +238,25 @@ Result<T> gone_is_unavailable(const std::string& model, Result<T> out) {
 
 void InferenceService::infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
                              RequestTasks::Answer answer) {
-  controller_->requests().infer_async(
-      model, std::move(inputs), p.timeout,
-      [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
-        answer(gone_is_unavailable(model, std::move(out)));
-      },
-      p.priority);
+  Result<RequestTasks::Options> options = request_options(p);
+  if (!options.ok()) {
+    failed(model, now());
+    return answer(options.status());
+  }
+  controller_->requests().infer_async(model, std::move(inputs), std::move(options).value(),
+                                      [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
+                                        answer(gone_is_unavailable(model, std::move(out)));
+                                      });
 }
 
 void InferenceService::infer_media(const std::string& model, MediaInput media, const InferenceParameters& p,
                                    MediaAnswerFn answer) {
-  sensix::infer_media(controller_->requests(), model, std::move(media), p.timeout, p.priority,
+  Result<RequestTasks::Options> options = request_options(p);
+  if (!options.ok()) {
+    failed(model, now());
+    return answer(options.status());
+  }
+  sensix::infer_media(controller_->requests(), model, std::move(media), std::move(options).value(),
                       [model, answer = std::move(answer)](Result<MediaAnswer> out) {
                         answer(gone_is_unavailable(model, std::move(out)));
                       });

@@ -37,7 +37,14 @@ struct InferenceParameters {
   // priority, as Triton's: 0 the model's class, 1 high, 2 normal, 3 low; or "high", "normal", "low"
   std::optional<Priority> priority;
   bool binary_data_output = false;  // HTTP: every output as binary data
+  // A stateful model's sequence, as Triton's: sequence_id (a positive integer or a string),
+  // sequence_start, sequence_end.
+  std::string sequence_id;
+  bool sequence_start = false, sequence_end = false;
 };
+// The parameters as the request tasks take them; InvalidArgument when sequence_start or
+// sequence_end come without a sequence_id.
+Result<RequestTasks::Options> request_options(const InferenceParameters& p);
 // Sets the parameter `key`; InvalidArgument naming it and what it takes, or the parameters taken.
 Status set_parameter(InferenceParameters* p, std::string_view key, const ParameterValue& value);
 

@@ -450,7 +450,11 @@ json model_stats_json(const ModelSignature& sig, const RequestStats& st) {
               {"batch_stats", batch},
               {"memory_usage", json::array()},
               // Beyond Triton: of the failures, those refused (overload, unload) and timed out.
-              {"sensix", {{"refused", st.refused}, {"timed_out", st.timed_out}}}};
+              {"sensix",
+               {{"refused", st.refused},
+                {"timed_out", st.timed_out},
+                {"sequences_open", st.sequences_open},
+                {"sequences_expired", st.sequences_expired}}}};
 }
 
 // GET /v2/models/stats (every model) and /v2/models/{model}[/versions/{version}]/stats.

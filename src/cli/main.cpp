@@ -361,6 +361,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-header", serve.max_header, "largest request header (default 16Ki)");
   serve_cmd->add_option("--idle-timeout", serve.idle_timeout_s,
                         "seconds a kept-alive connection may stay idle (default 60)");
+  serve_cmd->add_option("--sequence-idle-timeout", serve.sequence_idle_s,
+                        "seconds a stateful model's request sequence may go without a request (default 60)");
   serve_cmd->add_option("--grace", serve.grace_s, "seconds requests in flight get on SIGTERM (default 10)");
 
   ClientCommands client;

@@ -154,8 +154,9 @@ int cmd_serve(const ServeOptions& o) {
   if (!header.ok()) return serve_fail(header.status().with_context("--max-header"));
   if (*header < 1024) return serve_fail(InvalidArgument("--max-header: at least 1Ki (a request line and its headers)"));
   http.max_header_bytes = static_cast<size_t>(*header);
-  for (const auto& [name, seconds] : {std::pair{"--request-timeout", o.request_timeout_s},
-                                      std::pair{"--idle-timeout", o.idle_timeout_s}, std::pair{"--grace", o.grace_s}}) {
+  for (const auto& [name, seconds] :
+       {std::pair{"--request-timeout", o.request_timeout_s}, std::pair{"--idle-timeout", o.idle_timeout_s},
+        std::pair{"--grace", o.grace_s}, std::pair{"--sequence-idle-timeout", o.sequence_idle_s}}) {
     if (!(seconds > 0)) return serve_fail(InvalidArgument(fmt::format("{}: seconds above 0, got {}", name, seconds)));
   }
   http.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.idle_timeout_s * 1000));
@@ -187,6 +188,7 @@ int cmd_serve(const ServeOptions& o) {
   co.paths.read_roots = {repo, samples_dir(), co.data_dir};
   co.paths.read_roots.insert(co.paths.read_roots.end(), o.read_dirs.begin(), o.read_dirs.end());
   co.paths.write_roots = {co.data_dir};
+  co.runtime.sequence_idle = std::chrono::milliseconds(static_cast<int64_t>(o.sequence_idle_s * 1000));
   {
     EngineRegistry probe;
     for (const std::string& e : EngineRegistry::known_engines()) {

@@ -29,7 +29,8 @@ struct ServeOptions {
   std::string max_header = "16Ki";
   double request_timeout_s = 10;
   double idle_timeout_s = 60;
-  double grace_s = 10;  // SIGTERM: the most time for requests in flight, then for the whole stop
+  double sequence_idle_s = 60;  // a stateful model's request sequence without a request this long is dropped
+  double grace_s = 10;          // SIGTERM: the most time for requests in flight, then for the whole stop
   std::string version;
 };
 

@@ -22,34 +22,18 @@ Result<std::unique_ptr<ModelStream>> ModelStream::create(ModelInstance* model, s
   s->model_ = model;
   s->pipelines_ = std::move(pipelines);
   s->sensor_ = std::move(sensor);
-  const auto& inputs = model->spec().inputs;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const auto* st = std::get_if<StateInputSpec>(&inputs[i].source);
-    if (!st) continue;
-    Tensor t(inputs[i].dtype, model->input_shape(static_cast<int>(i)));
-    if (t.dtype() == DType::kFloat32) std::fill(t.values<float>().begin(), t.values<float>().end(), st->init);
-    s->states_.push_back(std::move(t));
-    s->state_from_output_.push_back(model->find_output(st->from_output));
-  }
+  s->states_.emplace(*model);
   SENSIX_ASSIGN_OR_RETURN(s->post_, Postprocessor::create(*model));
   return s;
 }
 
 Result<StreamResult> ModelStream::infer(const StreamInput& in, int session) {
-  auto outputs = model_->run(*in.data, states_, session);
+  auto outputs = model_->run(*in.data, states_->tensors(), session);
   if (!outputs.ok()) return outputs.status();
   // Carry state: the next call sees this call's outputs.
-  for (size_t i = 0; i < states_.size(); ++i) {
-    const Tensor& o = (*outputs)[static_cast<size_t>(state_from_output_[i])];
-    if (o.size() != states_[i].size()) {
-      Status err = InvalidArgument(fmt::format("Model/{}: state output has {} values, the state input needs {}",
-                                               model_->name(), o.size(), states_[i].size()));
-      model_->record_error(err);
-      return err;
-    }
-    Tensor next = o;
-    SENSIX_RETURN_IF_ERROR(next.reshape(states_[i].shape()));
-    states_[i] = std::move(next);
+  if (Status carried = states_->carry(*model_, *outputs); !carried.ok()) {
+    model_->record_error(carried);
+    return carried;
   }
   return finish(in, std::move(outputs).value());
 }
@@ -61,7 +45,7 @@ std::vector<Result<StreamResult>> ModelStream::infer_batch(std::span<const Strea
   for (const auto& in : ins) data.push_back(in.data);
   Result<std::vector<std::vector<Tensor>>> outputs = Internal(
       fmt::format("Model/{} carries state between runs; it cannot run batches", model_->name()));
-  if (states_.empty()) outputs = model_->run_batch(data, session);
+  if (states_->empty()) outputs = model_->run_batch(data, session);
   if (!outputs.ok()) {
     for (size_t k = 0; k < ins.size(); ++k) results.emplace_back(outputs.status());
     return results;

@@ -21,6 +21,7 @@
 #include "common/tensor.h"
 #include "models/model_instance.h"
 #include "models/postprocessor.h"
+#include "models/state_tensors.h"
 #include "spec/prediction.h"
 
 namespace sensix {
@@ -73,8 +74,7 @@ class ModelStream {
   mutable std::mutex pipelines_mu_;
   std::vector<std::string> pipelines_;  // guarded by pipelines_mu_
   std::string sensor_;
-  std::vector<Tensor> states_;          // one per state input, in spec order
-  std::vector<int> state_from_output_;  // declared output index feeding each state
+  std::optional<StateTensors> states_;  // set in create()
   std::unique_ptr<Postprocessor> post_;
   std::atomic<bool> observed_{false};
 };

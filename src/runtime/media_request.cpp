@@ -1,6 +1,7 @@
 #include "runtime/media_request.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -192,6 +193,7 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
   TimePoint deadline{};
   std::chrono::nanoseconds timeout{0};
   std::optional<Priority> priority;
+  std::optional<SequenceFlags> sequence;  // the request's, or the clip's own for a stateful model
   bool postprocess = false;
   MediaAnswerFn answer;
   std::vector<std::vector<NamedTensor>> outputs;  // per run
@@ -218,15 +220,20 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
         return self->post(m, run, out);
       };
     }
-    tasks->infer_async(
-        model, std::move(in), deadline - now,
-        [self](Result<std::vector<NamedTensor>> r) {
-          if (!r.ok()) return self->answer(r.status());
-          self->outputs.push_back(std::move(r).value());
-          if (++self->next < self->inputs.size()) return self->submit();
-          self->finish();
-        },
-        priority, std::move(after));
+    RequestTasks::Options options;
+    options.timeout = deadline - now;
+    options.priority = priority;
+    options.after_run = std::move(after);
+    if (sequence) {  // the sequence's start with the first window, its end with the last
+      options.sequence = SequenceFlags{sequence->id, sequence->start && run == 0,
+                                       sequence->end && run + 1 == inputs.size()};
+    }
+    tasks->infer_async(model, std::move(in), std::move(options), [self](Result<std::vector<NamedTensor>> r) {
+      if (!r.ok()) return self->answer(r.status());
+      self->outputs.push_back(std::move(r).value());
+      if (++self->next < self->inputs.size()) return self->submit();
+      self->finish();
+    });
   }
 
   // On the lane, after run `run`: the model's post-processing of its outputs, as a stream of its
@@ -275,8 +282,8 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
 
 }  // namespace
 
-void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, std::chrono::nanoseconds timeout,
-                 std::optional<Priority> priority, MediaAnswerFn answer) {
+void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
+                 MediaAnswerFn answer) {
   const TimePoint arrived = tasks.now();
   auto fail = [&](const Status& s) {
     tasks.failed(model, arrived);
@@ -284,7 +291,11 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
   };
   Result<ModelSignature> sig = tasks.signature(model);
   if (!sig.ok()) return answer(sig.status());
-  if (!sig->stateful.empty()) return fail(FailedPrecondition(sig->stateful));
+  if (options.sequence && sig->stateful.empty()) {
+    return fail(InvalidArgument(fmt::format(
+        "Model/{} keeps no state between runs: sequence_id, sequence_start and sequence_end are for models that do",
+        model)));
+  }
   Result<MediaKind> kind = media_kind(media.content_type);
   if (!kind.ok()) return fail(kind.status().with_context(fmt::format("input \"{}\"", media.name)));
   const InputSpec& in = *sig->data_input;
@@ -311,9 +322,18 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
   call->input = sig->inputs.at(0).name;
   call->inputs = std::move(inputs).value();
   call->arrived = arrived;
-  call->timeout = timeout;
-  call->deadline = arrived + timeout;
-  call->priority = priority;
+  call->timeout = options.timeout;
+  call->deadline = arrived + options.timeout;
+  call->priority = options.priority;
+  call->sequence = std::move(options.sequence);
+  if (!sig->stateful.empty() && !call->sequence) {
+    // The clip is a stream of its own: its state starts afresh and ends with it.
+    static std::atomic<uint64_t> clips{0};
+    call->sequence = SequenceFlags{fmt::format("\x1f"
+                                               "clip {}",
+                                               ++clips),
+                                   true, true};
+  }
   call->postprocess = sig->postprocess;
   call->answer = std::move(answer);
   call->media = decoded->description;

@@ -11,12 +11,16 @@
 // replayed file), run one after the other in time order; each output is the runs' outputs
 // concatenated along the first dimension, and each run's prediction has the time of its window's
 // end in the clip. Each run's post-processing starts afresh (a `rising` trigger reports every run
-// over the threshold: there is no earlier run of the stream to rise from).
+// over the threshold: there is no earlier run of the stream to rise from). A model that keeps state
+// between runs (Silero VAD) carries it from window to window of the clip, from the state inputs'
+// init values; within a sequence (`sequence`), from the sequence's state, and on to its next
+// request (its first window has the sequence's start, its last the sequence's end).
 //
 // Errors, each naming the input: a content type that is not taken, bytes that are not that
 // format (a JPEG without its end-of-image marker is truncated), an audio clip whose header claims
 // more than it holds, media of the other modality than the model's input, a model whose data input
-// is not audio or an image (a stream of another model's output, a series), and what the planner
+// is not audio or an image (a stream of another model's output, a series), a sequence for a model
+// without state, and what the planner
 // refuses (a clip at a lower rate than a model that forbids upsampling).
 //
 // Thread-safety: infer_media() from any thread; the answer comes once, from a scheduler lane, the
@@ -58,7 +62,8 @@ struct MediaAnswer {
 using MediaAnswerFn = std::function<void(Result<MediaAnswer>)>;
 
 // Decodes, prepares and schedules `media` for `model` (see above). `timeout` covers every run.
-void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, std::chrono::nanoseconds timeout,
-                 std::optional<Priority> priority, MediaAnswerFn answer);
+// `options.after_run` is not used.
+void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
+                 MediaAnswerFn answer);
 
 }  // namespace sensix

@@ -19,6 +19,9 @@ struct RequestTasks::Call {
   Tensor data;
   Answer on_answer;
   AfterRun after_run;
+  std::shared_ptr<Entry::Sequence> sequence;  // a stateful model's request: its sequence's state
+  std::string sequence_id;
+  bool sequence_end = false;
   std::atomic<bool> answered{false};
   std::string model;
   std::weak_ptr<Entry> entry;
@@ -80,7 +83,8 @@ std::string stateful_reason(const ModelInstance& m) {
     if (std::holds_alternative<StateInputSpec>(m.spec().inputs[i].source)) {
       return fmt::format(
           "Model/{} keeps state between runs (spec.inputs[{}] \"{}\" is a state input): a plain request has no "
-          "stream to keep it in",
+          "stream to keep it in; give parameters.sequence_id (with sequence_start: true on a sequence's first "
+          "request, sequence_end: true on its last)",
           m.name(), i, m.spec().inputs[i].name);
     }
   }
@@ -110,7 +114,8 @@ ModelSignature signature_of(const ModelInstance& m) {
 
 }  // namespace
 
-RequestTasks::RequestTasks(Scheduler* scheduler, Env* env) : scheduler_(scheduler), env_(env) {
+RequestTasks::RequestTasks(Scheduler* scheduler, Env* env, std::chrono::nanoseconds sequence_idle)
+    : scheduler_(scheduler), env_(env), sequence_idle_(sequence_idle) {
   reaper_ = std::thread([this] { reap(); });
 }
 
@@ -226,9 +231,14 @@ Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
   return e->signature;
 }
 
-Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTensor> inputs) const {
+Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTensor> inputs, bool sequence) const {
   const ModelSignature& sig = e.signature;
-  if (!sig.stateful.empty()) return FailedPrecondition(sig.stateful);
+  if (!sig.stateful.empty() && !sequence) return FailedPrecondition(sig.stateful);
+  if (sig.stateful.empty() && sequence) {
+    return InvalidArgument(fmt::format(
+        "Model/{} keeps no state between runs: sequence_id, sequence_start and sequence_end are for models that do",
+        sig.model));
+  }
   const TensorSignature& want = sig.inputs.at(0);
   int found = -1;
   for (size_t k = 0; k < inputs.size(); ++k) {
@@ -254,6 +264,35 @@ Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTenso
   return std::move(t);
 }
 
+Result<std::shared_ptr<RequestTasks::Entry::Sequence>> RequestTasks::sequence_locked(Entry& e,
+                                                                                     const SequenceFlags& flags,
+                                                                                     TimePoint now) const {
+  std::lock_guard<std::mutex> lock(e.stats_mu);
+  for (auto it = e.sequences.begin(); it != e.sequences.end();) {
+    if (now - it->second->last >= sequence_idle_) {
+      it = e.sequences.erase(it);
+      ++e.stats.sequences_expired;
+    } else {
+      ++it;
+    }
+  }
+  auto it = e.sequences.find(flags.id);
+  if (flags.start) {
+    auto fresh = std::make_shared<Entry::Sequence>(Entry::Sequence{StateTensors(*e.model), now});
+    e.sequences[flags.id] = fresh;
+    return fresh;
+  }
+  if (it == e.sequences.end()) {
+    const auto s = std::chrono::duration_cast<std::chrono::milliseconds>(sequence_idle_).count() / 1000.0;
+    return InvalidArgument(fmt::format(
+        "Model/{}: sequence \"{}\" is not open (sequence_start: true opens it; sequence_end closes it, and a "
+        "sequence without a request for {:g} s is dropped)",
+        e.signature.model, flags.id, s));
+  }
+  it->second->last = now;
+  return it->second;
+}
+
 Result<const RequestTasks::Entry*> RequestTasks::ready_locked(const std::string& model) const {
   auto it = entries_.find(model);
   if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
@@ -275,7 +314,9 @@ Result<RequestStats> RequestTasks::stats(const std::string& model) const {
   std::shared_ptr<Entry> e = find(model);
   if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
   std::lock_guard<std::mutex> lock(e->stats_mu);
-  return e->stats;
+  RequestStats out = e->stats;
+  out.sequences_open = e->sequences.size();
+  return out;
 }
 
 void RequestTasks::failed(const std::string& model, TimePoint arrived) {
@@ -283,25 +324,24 @@ void RequestTasks::failed(const std::string& model, TimePoint arrived) {
 }
 
 Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, std::vector<NamedTensor> inputs,
-                                                     std::chrono::nanoseconds timeout) {
+                                                     Options options) {
   auto promise = std::make_shared<std::promise<Result<std::vector<NamedTensor>>>>();
   std::future<Result<std::vector<NamedTensor>>> answer = promise->get_future();
-  infer_async(model, std::move(inputs), timeout,
+  infer_async(model, std::move(inputs), std::move(options),
               [promise](Result<std::vector<NamedTensor>> r) { promise->set_value(std::move(r)); });
   return answer.get();
 }
 
-void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor> inputs,
-                               std::chrono::nanoseconds timeout, Answer answer, std::optional<Priority> priority,
-                               AfterRun after_run) {
+void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor> inputs, Options options,
+                               Answer answer) {
   const TimePoint arrived = env_->now();
   auto call = std::make_shared<Call>();
   call->model = model;
   call->env = env_;
   call->arrived = arrived;
-  call->timeout = timeout;
+  call->timeout = options.timeout;
   call->on_answer = std::move(answer);
-  call->after_run = std::move(after_run);
+  call->after_run = std::move(options.after_run);
   int task = -1;
   Status refused = Status::Ok();
   {
@@ -313,11 +353,17 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
       if (it != entries_.end()) call->entry = it->second;
       Result<Tensor> data = [&]() -> Result<Tensor> {
         SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
-        return check_locked(*e, std::move(inputs));
+        SENSIX_ASSIGN_OR_RETURN(Tensor t, check_locked(*e, std::move(inputs), options.sequence.has_value()));
+        if (options.sequence) {
+          SENSIX_ASSIGN_OR_RETURN(call->sequence, sequence_locked(*it->second, *options.sequence, arrived));
+          call->sequence_id = options.sequence->id;
+          call->sequence_end = options.sequence->end;
+        }
+        return t;
       }();
       if (data.ok()) {
         call->data = std::move(*data);
-        task = it->second->tasks[static_cast<size_t>(priority.value_or(it->second->priority))];
+        task = it->second->tasks[static_cast<size_t>(options.priority.value_or(it->second->priority))];
         std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
         it->second->stats.compute_input.add(
             std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count());
@@ -332,7 +378,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
   }
   {
     std::lock_guard<std::mutex> lock(deadlines_mu_);
-    auto at = deadlines_.emplace(arrived + timeout, std::weak_ptr<Call>(call));
+    auto at = deadlines_.emplace(arrived + options.timeout, std::weak_ptr<Call>(call));
     call->owner = this;
     call->deadline_at = at;
     if (at == deadlines_.begin()) deadlines_cv_.notify_one();
@@ -358,7 +404,17 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
       continue;
     }
     const TimePoint start = env_->now();
-    Result<std::vector<Tensor>> out = m.run((*call)->data, {}, session);
+    Entry::Sequence* sequence = (*call)->sequence.get();
+    Result<std::vector<Tensor>> out = m.run((*call)->data,
+                                            sequence ? sequence->state.tensors() : std::span<const Tensor>(), session);
+    if (out.ok() && sequence) {
+      if (Status carried = sequence->state.carry(m, *out); !carried.ok()) out = carried;
+    }
+    if (sequence && (*call)->sequence_end) {
+      std::lock_guard<std::mutex> lock(entry->stats_mu);
+      auto open = entry->sequences.find((*call)->sequence_id);
+      if (open != entry->sequences.end() && open->second.get() == sequence) entry->sequences.erase(open);
+    }
     const TimePoint ran = env_->now();
     std::vector<NamedTensor> named;
     if (out.ok()) {

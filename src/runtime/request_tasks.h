@@ -8,8 +8,13 @@
 // A request gives the model's data input (the one a Pipeline step feeds) by its tensor name, with
 // the model's dtype and shape; constants are the model document's. The answer is the document's
 // declared outputs, in order, with their scale/offset applied: what a pipeline's model gets.
-// Models that keep state between runs (state inputs: Silero VAD) are refused: a plain request has
-// no stream to keep it in.
+// Models that keep state between runs (state inputs: Silero VAD) take requests of a sequence, as
+// Triton's sequence batcher does: SequenceFlags name it, its first request opens it (state at the
+// state inputs' init values), each run carries the state to the next request of the sequence,
+// its last request closes it, and a sequence without a request for `sequence_idle` is dropped
+// (counted). A plain request to such a model is refused: it has no stream to keep the state in.
+// A sequence's requests run in the order they arrive when they have one priority class (the
+// model's request tasks never run at once).
 //
 // Lifecycle: add() when a model is loaded (create, apply), remove() before it is unloaded
 // (queued requests are answered Unavailable, a run in progress finishes), close() when the runtime
@@ -34,6 +39,7 @@
 #include "common/status.h"
 #include "common/tensor.h"
 #include "models/model_instance.h"
+#include "models/state_tensors.h"
 #include "sched/scheduler.h"
 
 namespace sensix {
@@ -64,6 +70,14 @@ struct ModelSignature {
   int64_t objective_ns = 0;                     // spec.scheduling.latency; 0 = none
 };
 
+// A request's place in a sequence of a stateful model (the protocol's sequence_id, sequence_start,
+// sequence_end).
+struct SequenceFlags {
+  std::string id;      // non-empty
+  bool start = false;  // opens the sequence (afresh, when it is open already)
+  bool end = false;    // closes it after this request's run
+};
+
 // A count and the total time of what it counts.
 struct CountNs {
   uint64_t count = 0;
@@ -74,22 +88,38 @@ struct CountNs {
 // The requests a model answered since it was loaded (its sensor streams' runs are not here: they
 // are in the runtime's statistics). Each request is one engine run of batch size 1.
 struct RequestStats {
-  uint64_t inferences = 0;        // requests answered with outputs
-  uint64_t executions = 0;        // engine runs for requests
-  int64_t last_inference_ms = 0;  // wall clock (ms since the epoch) of the last answer; 0: none yet
-  CountNs success;                // arrival -> answer, of the requests answered with outputs
-  CountNs fail;                   // arrival -> answer, of the others (bad input, refused, failed, timed out)
-  CountNs queue;                  // submit -> the start of its run
-  CountNs compute_input;          // checking the inputs against the model
-  CountNs compute_infer;          // the engine run (with its input and output copies)
-  CountNs compute_output;         // naming the outputs for the answer
-  uint64_t refused = 0;           // of `fail`: refused under overload, or left in the queue at unload
-  uint64_t timed_out = 0;         // of `fail`: no answer within the request's timeout
+  uint64_t inferences = 0;         // requests answered with outputs
+  uint64_t executions = 0;         // engine runs for requests
+  int64_t last_inference_ms = 0;   // wall clock (ms since the epoch) of the last answer; 0: none yet
+  CountNs success;                 // arrival -> answer, of the requests answered with outputs
+  CountNs fail;                    // arrival -> answer, of the others (bad input, refused, failed, timed out)
+  CountNs queue;                   // submit -> the start of its run
+  CountNs compute_input;           // checking the inputs against the model
+  CountNs compute_infer;           // the engine run (with its input and output copies)
+  CountNs compute_output;          // naming the outputs for the answer
+  uint64_t refused = 0;            // of `fail`: refused under overload, or left in the queue at unload
+  uint64_t timed_out = 0;          // of `fail`: no answer within the request's timeout
+  uint64_t sequences_open = 0;     // sequences of a stateful model open now
+  uint64_t sequences_expired = 0;  // sequences dropped after `sequence_idle` without a request
+};
+
+// How a request runs (RequestTasks::infer).
+using RequestAfterRun = std::function<Status(const ModelInstance&, std::vector<NamedTensor>&)>;
+struct RequestOptions {
+  std::chrono::nanoseconds timeout = std::chrono::seconds(30);  // no answer by then: Unavailable
+  std::optional<Priority> priority;                             // the class it runs in (none: the model's)
+  std::optional<SequenceFlags> sequence;                        // a stateful model's sequence
+  // Called on the lane right after a successful run, before the answer, with the model (loaded for
+  // the length of the call) and the outputs; an error it returns is the answer. A raw media request
+  // post-processes there (runtime/media_request.h).
+  RequestAfterRun after_run;
 };
 
 class RequestTasks {
  public:
-  explicit RequestTasks(Scheduler* scheduler, Env* env = Env::Default());
+  // `sequence_idle`: a sequence without a request for this long is dropped.
+  explicit RequestTasks(Scheduler* scheduler, Env* env = Env::Default(),
+                        std::chrono::nanoseconds sequence_idle = std::chrono::seconds(60));
   ~RequestTasks();
   RequestTasks(const RequestTasks&) = delete;
   RequestTasks& operator=(const RequestTasks&) = delete;
@@ -108,23 +138,21 @@ class RequestTasks {
   // NotFound for a model that does not take requests.
   Result<ModelSignature> signature(const std::string& model) const;
 
+  using AfterRun = RequestAfterRun;
+  using Options = RequestOptions;
+
   // Runs the model on `inputs`. NotFound: no such model. Unavailable: not ready (with its state and
-  // reason), not admitted under overload, unloaded while queued. InvalidArgument: an input missing,
-  // unknown, of another dtype or shape (each names the input, what was expected and what came).
-  // FailedPrecondition: a stateful model. Unavailable also: no answer within `timeout` (a request
-  // whose timeout passed before its run is not run).
+  // reason), not admitted under overload, unloaded while queued, or no answer within the timeout (a
+  // request whose timeout passed before its run is not run). InvalidArgument: an input missing,
+  // unknown, of another dtype or shape (each names the input, what was expected and what came); a
+  // sequence that is not open, or one given to a model without state. FailedPrecondition: a
+  // stateful model without a sequence.
   Result<std::vector<NamedTensor>> infer(const std::string& model, std::vector<NamedTensor> inputs,
-                                         std::chrono::nanoseconds timeout = std::chrono::seconds(30));
+                                         Options options = {});
   // The same without waiting: `answer` is called exactly once with what infer() returns (at once,
   // on this thread, when the request is refused before it is queued). It must not block.
-  // `priority`: the class the request runs in (none: the model's).
-  // `after_run`: called on the lane right after a successful run, before `answer`, with the model
-  // (loaded for the length of the call) and the outputs; an error it returns is the answer. A raw
-  // media request post-processes there (runtime/media_request.h).
   using Answer = std::function<void(Result<std::vector<NamedTensor>>)>;
-  using AfterRun = std::function<Status(const ModelInstance&, std::vector<NamedTensor>&)>;
-  void infer_async(const std::string& model, std::vector<NamedTensor> inputs, std::chrono::nanoseconds timeout,
-                   Answer answer, std::optional<Priority> priority = std::nullopt, AfterRun after_run = nullptr);
+  void infer_async(const std::string& model, std::vector<NamedTensor> inputs, Options options, Answer answer);
 
   // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.
   Status ready(const std::string& model) const;
@@ -146,12 +174,21 @@ class RequestTasks {
     ModelSignature signature;               // made once, at add()
     mutable std::mutex stats_mu;
     RequestStats stats;  // guarded by stats_mu
+    // A stateful model's open sequences, by id (guarded by stats_mu). A run uses its sequence's
+    // state alone: the model's request tasks never run at once.
+    struct Sequence {
+      StateTensors state;
+      TimePoint last{};  // its last request's arrival
+    };
+    std::map<std::string, std::shared_ptr<Sequence>> sequences;
   };
   // The model's entry (nullptr: none), for use after mu_ is released.
   std::shared_ptr<Entry> find(const std::string& model) const;
   // ready() with mu_ held: the entry, or why not.
   Result<const Entry*> ready_locked(const std::string& model) const;
-  Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs) const;
+  Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs, bool sequence) const;
+  // The request's sequence of `e` (opened by its start; idle ones dropped first), or why not.
+  Result<std::shared_ptr<Entry::Sequence>> sequence_locked(Entry& e, const SequenceFlags& flags, TimePoint now) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
   // The deadline thread: answers the requests whose timeout passed before their answer.
   void reap();
@@ -165,6 +202,7 @@ class RequestTasks {
 
   Scheduler* scheduler_;
   Env* env_;
+  std::chrono::nanoseconds sequence_idle_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   bool closed_ = false;

@@ -426,7 +426,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   so.env = env_;
   scheduler_ = std::make_unique<Scheduler>(*device, so);
   for (const auto& [name, m] : models_) seed_profiles(name);
-  requests_ = std::make_unique<RequestTasks>(scheduler_.get(), env_);
+  requests_ = std::make_unique<RequestTasks>(scheduler_.get(), env_, options_.sequence_idle);
   for (const auto& [name, m] : loaded_) {
     if (auto t = tasks_.find(name); t != tasks_.end()) requests_->add(m, t->second);
   }

@@ -94,6 +94,8 @@ struct RuntimeOptions {
   // far it is (`done` of `total` models to load): a service shows an apply's progress. From the
   // thread that creates or applies; it must not call the runtime.
   std::function<void(const std::string& step, int done, int total)> on_progress;
+  // A stateful model's request sequence without a request for this long is dropped (RequestTasks).
+  std::chrono::nanoseconds sequence_idle = std::chrono::seconds(60);
   // The clock of the sensors, models, events, uptime and wait(); a test may give a ManualEnv.
   Env* env = Env::Default();
 };

@@ -1,0 +1,38 @@
+#include "models/state_tensors.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sensix {
+
+StateTensors::StateTensors(const ModelInstance& model) {
+  const auto& inputs = model.spec().inputs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto* st = std::get_if<StateInputSpec>(&inputs[i].source);
+    if (!st) continue;
+    Tensor t(inputs[i].dtype, model.input_shape(static_cast<int>(i)));
+    if (t.dtype() == DType::kFloat32) std::fill(t.values<float>().begin(), t.values<float>().end(), st->init);
+    states_.push_back(std::move(t));
+    state_from_output_.push_back(model.find_output(st->from_output));
+  }
+}
+
+Status StateTensors::carry(const ModelInstance& model, const std::vector<Tensor>& outputs) {
+  std::vector<Tensor> next;
+  next.reserve(states_.size());
+  for (size_t i = 0; i < states_.size(); ++i) {
+    const Tensor& o = outputs.at(static_cast<size_t>(state_from_output_[i]));
+    if (o.size() != states_[i].size()) {
+      return InvalidArgument(fmt::format("Model/{}: state output has {} values, the state input needs {}", model.name(),
+                                         o.size(), states_[i].size()));
+    }
+    Tensor t = o;
+    SENSIX_RETURN_IF_ERROR(t.reshape(states_[i].shape()));
+    next.push_back(std::move(t));
+  }
+  states_ = std::move(next);
+  return Status::Ok();
+}
+
+}  // namespace sensix

@@ -1,0 +1,34 @@
+// StateTensors: the state a stateful model carries from one run to the next (its state inputs,
+// spec.inputs[].state: Silero VAD's `state` fed by its `stateN` output), for one stream: a sensor's
+// (ModelStream) or a request sequence's (RequestTasks). Starts at each state input's `init` value.
+//
+// Thread-safety: none; one stream or sequence uses it at a time.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "common/status.h"
+#include "common/tensor.h"
+#include "models/model_instance.h"
+
+namespace sensix {
+
+class StateTensors {
+ public:
+  // The model's state inputs at their init values (none for a stateless model).
+  explicit StateTensors(const ModelInstance& model);
+
+  bool empty() const { return states_.empty(); }
+  // One tensor per state input, in spec order: what ModelInstance::run takes.
+  std::span<const Tensor> tensors() const { return states_; }
+  // Takes the next state from a run's declared outputs. InvalidArgument (naming the model) when an
+  // output feeding a state has another size; the state is then left as it was.
+  Status carry(const ModelInstance& model, const std::vector<Tensor>& outputs);
+
+ private:
+  std::vector<Tensor> states_;          // one per state input, in spec order
+  std::vector<int> state_from_output_;  // declared output index feeding each state
+};
+
+}  // namespace sensix
