@@ -421,8 +421,6 @@ class InferenceBench {
       }
     }
     node.stop();
-    if (!measure_image(d)) return false;
-    if (const int code = d.stop(); code != 0) return fail(fmt::format("sensix serve: exit code {}", code));
 
     auto of = [](const std::vector<WrkRun>& measured, auto figure) {
       std::vector<double> v;
@@ -480,6 +478,8 @@ class InferenceBench {
          rps[1].median >= 20000 && no_errors);
     goal("at least 3x the Node service's throughput (JSON, the same requests)", fmt::format("{:.1f}x", ratio_json),
          ratio_json >= 3);
+    if (!measure_image(d)) return false;
+    if (const int code = d.stop(); code != 0) return fail(fmt::format("sensix serve: exit code {}", code));
     return measure_sensors_under_load();
   }
 

@@ -483,5 +483,67 @@ TEST_F(InferenceApiTest, ConcurrentRequestsAreAnsweredBesideTheRunningSensor) {
   EXPECT_TRUE(eventually([&] { return runs_of("alexa") > before + 10; }, 30s));
 }
 
+TEST(InferenceBatching, RequestsToABatchingModelRunTogetherAndEachGetsItsOwnAnswer) {
+  SENSIX_REQUIRE_FILE(model_file("openwakeword/embedding_model.onnx"));
+  TempDir dir;
+  Daemon d;
+  ASSERT_TRUE(d.start((dir.path() / "state").string())) << d.log();
+  // The quickstart's embedding model, batching up to 4 inputs, waiting up to 300 ms for them.
+  std::string embedding = quickstart_document("oww-embedding");
+  const std::string scheduling = "scheduling: {priority: high, latency: 100ms}";
+  ASSERT_NE(embedding.find(scheduling), std::string::npos);
+  embedding.replace(embedding.find(scheduling), scheduling.size(),
+                    "scheduling: {priority: high, batch: {max: 4, delay: 300ms}}");
+  auto [status, applied] = d.call("POST", "/v1/apply", embedding);
+  ASSERT_EQ(status, 200) << applied;
+  ASSERT_TRUE(d.wait_ready(60s));
+  auto [sc, config] = d.call("GET", "/v2/models/oww-embedding/config");
+  ASSERT_EQ(sc, 200) << config;
+  EXPECT_EQ(config["parameters"]["batch_max"]["string_value"], "4");
+  EXPECT_EQ(config["parameters"]["batch_delay_us"]["string_value"], "300000");
+
+  auto body = [](unsigned seed) {
+    std::vector<float> values(76 * 32);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 7 + seed * 13) % 97) / 97.0f;
+    return json{{"inputs", {{{"name", "input_1"}, {"shape", {1, 76, 32, 1}}, {"datatype", "FP32"}, {"data", values}}}}}
+        .dump();
+  };
+  auto infer = [&](unsigned seed) {
+    auto r = d.client().request("POST", "/v2/models/oww-embedding/infer", body(seed), "application/json");
+    EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().message());
+    return r.ok() ? json::parse(r->body, nullptr, false)["outputs"][0]["data"] : json();
+  };
+  // Each input alone first (a batch of one, after the delay), then eight at once.
+  std::vector<json> alone;
+  for (unsigned seed = 0; seed < 8; ++seed) alone.push_back(infer(seed));
+  std::vector<json> together(8);
+  std::vector<std::thread> clients;
+  for (unsigned seed = 0; seed < 8; ++seed) clients.emplace_back([&, seed] { together[seed] = infer(seed); });
+  for (auto& t : clients) t.join();
+  for (unsigned seed = 0; seed < 8; ++seed) {
+    ASSERT_EQ(together[seed].size(), 96u) << seed;
+    for (size_t k = 0; k < 96; ++k) {
+      EXPECT_NEAR(together[seed][k].get<double>(), alone[seed][k].get<double>(), 1e-4) << "input " << seed << ", " << k;
+    }
+  }
+  // Triton's statistics: sixteen requests, the last eight in fewer engine runs of more than one.
+  auto [ss, stats] = d.call("GET", "/v2/models/oww-embedding/stats");
+  ASSERT_EQ(ss, 200) << stats;
+  const json& m = stats["model_stats"][0];
+  EXPECT_EQ(m["inference_count"], 16);
+  uint64_t requests = 0, runs = 0, batched = 0;
+  for (const json& b : m["batch_stats"]) {
+    const uint64_t n = b["compute_infer"]["count"].get<uint64_t>();
+    requests += n * b["batch_size"].get<uint64_t>();
+    runs += n;
+    if (b["batch_size"].get<int>() > 1) batched += n;
+  }
+  EXPECT_EQ(requests, 16u) << m["batch_stats"];
+  EXPECT_EQ(m["execution_count"], runs);
+  EXPECT_GT(batched, 0u) << m["batch_stats"];
+  EXPECT_LE(runs, 8u + 6u) << m["batch_stats"];  // eight alone, the others at least two at a time
+  EXPECT_EQ(d.stop(), 0);
+}
+
 }  // namespace
 }  // namespace sensix::testing

@@ -427,11 +427,11 @@ json count_ns(const CountNs& c) { return json{{"count", c.count}, {"ns", c.ns}};
 // One model's request statistics in Triton's shape (its statistics extension).
 json model_stats_json(const ModelSignature& sig, const RequestStats& st) {
   json batch = json::array();
-  if (st.executions > 0) {
-    batch.push_back(json{{"batch_size", 1},
-                         {"compute_input", count_ns(st.compute_input)},
-                         {"compute_infer", count_ns(st.compute_infer)},
-                         {"compute_output", count_ns(st.compute_output)}});
+  for (const auto& [size, counts] : st.batches) {
+    batch.push_back(json{{"batch_size", size},
+                         {"compute_input", count_ns(counts.compute_input)},
+                         {"compute_infer", count_ns(counts.compute_infer)},
+                         {"compute_output", count_ns(counts.compute_output)}});
   }
   return json{{"name", sig.model},
               {"version", version_of(sig)},
@@ -483,8 +483,8 @@ json config_tensor(const TensorSignature& t) {
 }
 
 // GET /v2/models/{model}[/versions/{version}]/config: the model in Triton's configuration shape.
-// Requests run one at a time (max_batch_size 0: the shapes include the batch dimension); the
-// model's scheduling is in `parameters`.
+// max_batch_size 0: the shapes include the batch dimension. The model's scheduling is in
+// `parameters`, with its batching (batch_max, batch_delay_us) when it batches requests.
 HttpReply model_config(const InferenceService& service, const HttpRequest& req) {
   Result<ModelSignature> sig = find_model(service, req);
   if (!sig.ok()) return kserve_status(sig.status());
@@ -496,6 +496,10 @@ HttpReply model_config(const InferenceService& service, const HttpRequest& req) 
     parameters["objective_us"] = {{"string_value", std::to_string(sig->objective_ns / 1000)}};
   }
   if (!sig->stateful.empty()) parameters["stateful"] = {{"string_value", sig->stateful}};
+  if (sig->batch.max > 1) {  // requests queued together run in one engine run (docs/api.md)
+    parameters["batch_max"] = {{"string_value", std::to_string(sig->batch.max)}};
+    parameters["batch_delay_us"] = {{"string_value", std::to_string(sig->batch.delay_ns / 1000)}};
+  }
   return kserve_reply(json{{"name", sig->model},
                            {"platform", kserve_platform(sig->engine)},
                            {"backend", sig->engine},

@@ -22,6 +22,7 @@ struct RequestTasks::Call {
   std::shared_ptr<Entry::Sequence> sequence;  // a stateful model's request: its sequence's state
   std::string sequence_id;
   bool sequence_end = false;
+  int64_t input_ns = 0;  // checking its inputs (compute_input)
   std::atomic<bool> answered{false};
   std::string model;
   std::weak_ptr<Entry> entry;
@@ -109,6 +110,7 @@ ModelSignature signature_of(const ModelInstance& m) {
   s.postprocess = !std::holds_alternative<std::monostate>(m.spec().postprocess);
   s.priority = m.spec().scheduling.priority;
   s.objective_ns = m.spec().scheduling.latency_ns;
+  if (s.stateful.empty()) s.batch = m.spec().scheduling.batch;
   return s;
 }
 
@@ -128,8 +130,10 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options) {
     entry->session_of.push_back(std::max(0, model->session_for(a.engine)));
   }
   entry->signature = signature_of(*model);
-  options.batch = BatchSpec{};  // one request per run: requests of other shapes never wait for each other
-  options.lossless = false;     // a request never makes the scheduler wait: refused when it cannot run
+  // A model that batches (its inputs stack along a dynamic first dimension: checked at load) batches
+  // its requests too; a stateful model never batches.
+  options.batch = entry->signature.batch;
+  options.lossless = false;  // a request never makes the scheduler wait: refused when it cannot run
   options.queue_capacity = 64;
   entry->priority = options.priority;
   std::weak_ptr<Entry> weak = entry;
@@ -364,9 +368,9 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
       if (data.ok()) {
         call->data = std::move(*data);
         task = it->second->tasks[static_cast<size_t>(options.priority.value_or(it->second->priority))];
+        call->input_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count();
         std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
-        it->second->stats.compute_input.add(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count());
+        it->second->stats.compute_input.add(call->input_ns);
       } else {
         refused = data.status();
       }
@@ -393,9 +397,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
 void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch) {
   ModelInstance& m = *entry->model;
   const int session = entry->session_of.at(static_cast<size_t>(accelerator));
-  auto ns = [](TimePoint a, TimePoint b) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-  };
+  std::vector<Call*> calls;  // the ones to run: not answered, not past their timeout
   for (TaskInput& in : batch) {
     auto* call = std::any_cast<std::shared_ptr<Call>>(&in.payload);
     if (call == nullptr || *call == nullptr || (*call)->answered) continue;  // answered: timed out
@@ -403,40 +405,79 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
       (*call)->time_out();  // not run: its answer would come too late
       continue;
     }
-    const TimePoint start = env_->now();
-    Entry::Sequence* sequence = (*call)->sequence.get();
-    Result<std::vector<Tensor>> out = m.run((*call)->data,
-                                            sequence ? sequence->state.tensors() : std::span<const Tensor>(), session);
-    if (out.ok() && sequence) {
-      if (Status carried = sequence->state.carry(m, *out); !carried.ok()) out = carried;
-    }
-    if (sequence && (*call)->sequence_end) {
-      std::lock_guard<std::mutex> lock(entry->stats_mu);
-      auto open = entry->sequences.find((*call)->sequence_id);
-      if (open != entry->sequences.end() && open->second.get() == sequence) entry->sequences.erase(open);
-    }
-    const TimePoint ran = env_->now();
-    std::vector<NamedTensor> named;
-    if (out.ok()) {
-      named.reserve(out->size());
-      for (size_t o = 0; o < out->size(); ++o)
-        named.push_back(NamedTensor{m.spec().outputs[o].name, std::move((*out)[o])});
-    }
-    {
-      std::lock_guard<std::mutex> lock(entry->stats_mu);
-      entry->stats.queue.add(ns((*call)->submitted, start));
-      entry->stats.compute_infer.add(ns(start, ran));
-      ++entry->stats.executions;
-      if (out.ok()) entry->stats.compute_output.add(ns(ran, env_->now()));
-    }
-    if (out.ok() && (*call)->after_run) {
-      if (Status after = (*call)->after_run(m, named); !after.ok()) {
-        (*call)->answer(after);
-        continue;
-      }
-    }
-    (*call)->answer(out.ok() ? Result<std::vector<NamedTensor>>(std::move(named)) : out.status());
+    calls.push_back(call->get());
   }
+  if (calls.size() > 1) return run_batch(*entry, session, calls);
+  if (calls.empty()) return;
+  Call& call = *calls[0];
+  const TimePoint start = env_->now();
+  Entry::Sequence* sequence = call.sequence.get();
+  Result<std::vector<Tensor>> out = m.run(call.data, sequence ? sequence->state.tensors() : std::span<const Tensor>(),
+                                          session);
+  if (out.ok() && sequence) {
+    if (Status carried = sequence->state.carry(m, *out); !carried.ok()) out = carried;
+  }
+  if (sequence && call.sequence_end) {
+    std::lock_guard<std::mutex> lock(entry->stats_mu);
+    auto open = entry->sequences.find(call.sequence_id);
+    if (open != entry->sequences.end() && open->second.get() == sequence) entry->sequences.erase(open);
+  }
+  const TimePoint ran = env_->now();
+  finish(*entry, call, std::move(out), start, ran);
+  executed(*entry, calls, start, ran);
+}
+
+void RequestTasks::run_batch(Entry& entry, int session, const std::vector<Call*>& calls) {
+  std::vector<const Tensor*> data;
+  data.reserve(calls.size());
+  for (const Call* c : calls) data.push_back(&c->data);
+  const TimePoint start = env_->now();
+  Result<std::vector<std::vector<Tensor>>> out = entry.model->run_batch(data, session);
+  const TimePoint ran = env_->now();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    finish(entry, *calls[i], out.ok() ? Result<std::vector<Tensor>>(std::move((*out)[i])) : out.status(), start, ran);
+  }
+  executed(entry, calls, start, ran);
+}
+
+void RequestTasks::executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran) {
+  const auto ns = [](TimePoint a, TimePoint b) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+  };
+  int64_t input_ns = 0;
+  for (const Call* c : calls) input_ns += c->input_ns;
+  std::lock_guard<std::mutex> lock(entry.stats_mu);
+  ++entry.stats.executions;
+  BatchCounts& b = entry.stats.batches[static_cast<int>(calls.size())];
+  b.compute_input.add(input_ns);
+  b.compute_infer.add(ns(start, ran));
+  b.compute_output.add(ns(ran, env_->now()));
+}
+
+void RequestTasks::finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran) {
+  const ModelInstance& m = *entry.model;
+  auto ns = [](TimePoint a, TimePoint b) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+  };
+  std::vector<NamedTensor> named;
+  if (out.ok()) {
+    named.reserve(out->size());
+    for (size_t o = 0; o < out->size(); ++o)
+      named.push_back(NamedTensor{m.spec().outputs[o].name, std::move((*out)[o])});
+  }
+  {
+    std::lock_guard<std::mutex> lock(entry.stats_mu);
+    entry.stats.queue.add(ns(call.submitted, start));
+    entry.stats.compute_infer.add(ns(start, ran));
+    if (out.ok()) entry.stats.compute_output.add(ns(ran, env_->now()));
+  }
+  if (out.ok() && call.after_run) {
+    if (Status after = call.after_run(m, named); !after.ok()) {
+      call.answer(after);
+      return;
+    }
+  }
+  call.answer(out.ok() ? Result<std::vector<NamedTensor>>(std::move(named)) : out.status());
 }
 
 }  // namespace sensix

@@ -68,6 +68,7 @@ struct ModelSignature {
   bool postprocess = false;                     // the document declares post-processing (a `predictions` output)
   Priority priority = Priority::kNormal;        // the model's scheduling class (spec.scheduling.priority)
   int64_t objective_ns = 0;                     // spec.scheduling.latency; 0 = none
+  BatchSpec batch;                              // requests per engine run (max 1: one at a time)
 };
 
 // A request's place in a sequence of a stateful model (the protocol's sequence_id, sequence_start,
@@ -85,22 +86,29 @@ struct CountNs {
   void add(int64_t d) { ++count, ns += d; }
 };
 
+// Engine runs of one batch size: their count and their steps' total times.
+struct BatchCounts {
+  CountNs compute_input, compute_infer, compute_output;
+};
+
 // The requests a model answered since it was loaded (its sensor streams' runs are not here: they
-// are in the runtime's statistics). Each request is one engine run of batch size 1.
+// are in the runtime's statistics). A request runs alone, or, for a model that batches
+// (spec.scheduling.batch.max > 1), with the requests queued with it, in one engine run.
 struct RequestStats {
-  uint64_t inferences = 0;         // requests answered with outputs
-  uint64_t executions = 0;         // engine runs for requests
-  int64_t last_inference_ms = 0;   // wall clock (ms since the epoch) of the last answer; 0: none yet
-  CountNs success;                 // arrival -> answer, of the requests answered with outputs
-  CountNs fail;                    // arrival -> answer, of the others (bad input, refused, failed, timed out)
-  CountNs queue;                   // submit -> the start of its run
-  CountNs compute_input;           // checking the inputs against the model
-  CountNs compute_infer;           // the engine run (with its input and output copies)
-  CountNs compute_output;          // naming the outputs for the answer
-  uint64_t refused = 0;            // of `fail`: refused under overload, or left in the queue at unload
-  uint64_t timed_out = 0;          // of `fail`: no answer within the request's timeout
-  uint64_t sequences_open = 0;     // sequences of a stateful model open now
-  uint64_t sequences_expired = 0;  // sequences dropped after `sequence_idle` without a request
+  uint64_t inferences = 0;             // requests answered with outputs
+  uint64_t executions = 0;             // engine runs for requests
+  int64_t last_inference_ms = 0;       // wall clock (ms since the epoch) of the last answer; 0: none yet
+  CountNs success;                     // arrival -> answer, of the requests answered with outputs
+  CountNs fail;                        // arrival -> answer, of the others (bad input, refused, failed, timed out)
+  CountNs queue;                       // submit -> the start of its run
+  CountNs compute_input;               // checking the inputs against the model
+  CountNs compute_infer;               // the engine run (with its input and output copies)
+  CountNs compute_output;              // naming the outputs for the answer
+  uint64_t refused = 0;                // of `fail`: refused under overload, or left in the queue at unload
+  uint64_t timed_out = 0;              // of `fail`: no answer within the request's timeout
+  uint64_t sequences_open = 0;         // sequences of a stateful model open now
+  uint64_t sequences_expired = 0;      // sequences dropped after `sequence_idle` without a request
+  std::map<int, BatchCounts> batches;  // by batch size: the engine runs (each request's steps in `compute_*`)
 };
 
 // How a request runs (RequestTasks::infer).
@@ -125,7 +133,9 @@ class RequestTasks {
   RequestTasks& operator=(const RequestTasks&) = delete;
 
   // The model's request tasks, scheduled as `options` (the model's own scheduling) says, one per
-  // priority class, each with one request per run and a bounded queue. Replaces a task of the same name (remove() it first).
+  // priority class, each with a bounded queue; a model that batches (options.batch.max > 1) runs up
+  // to that many queued requests of a class in one engine run (waiting up to its delay for them),
+  // others one request per run. Replaces a task of the same name (remove() it first).
   void add(ModelInstance* model, TaskOptions options);
   // The model takes no more requests; queued ones are answered Unavailable. Returns once its run
   // in progress (if any) has ended. No-op for an unknown name.
@@ -190,6 +200,12 @@ class RequestTasks {
   // The request's sequence of `e` (opened by its start; idle ones dropped first), or why not.
   Result<std::shared_ptr<Entry::Sequence>> sequence_locked(Entry& e, const SequenceFlags& flags, TimePoint now) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
+  // Several requests of a model that batches, in one engine run.
+  void run_batch(Entry& entry, int session, const std::vector<Call*>& calls);
+  // After a request's run: its statistics, its after_run, its answer.
+  void finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran);
+  // An engine run of `calls`: the model's execution count and its batch size's statistics.
+  void executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran);
   // The deadline thread: answers the requests whose timeout passed before their answer.
   void reap();
 
