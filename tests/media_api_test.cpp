@@ -4,6 +4,7 @@
 // model's windows (each window's outputs are what a tensor request of that window gets, bit for
 // bit) and resampled to its rate; both BYTES serialisations in and out, over HTTP and gRPC; and bad
 // media is refused naming the problem, with the daemon serving on.
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -388,6 +389,38 @@ TEST_F(MediaApiTest, OverGrpcRawMediaGivesTheHttpPredictions) {
   const grpc::Status s = stub->ModelInfer(&ctx, bad, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("the JPEG is truncated"));
+}
+
+TEST_F(MediaApiTest, TheCliSendsAPhotoOrARecordingAsItIsAndPrintsThePredictions) {
+  const std::string server = " --server " + d_.url();
+  const Output photo = run_sensix("infer blazeface " + sample_file("images/messi5.jpg") + server);
+  EXPECT_EQ(photo.code, 0) << photo.err;
+  EXPECT_THAT(photo.out, HasSubstr("blazeface"));
+  EXPECT_THAT(photo.out, HasSubstr("face"));
+  EXPECT_EQ(std::count(photo.out.begin(), photo.out.end(), '\n'), 1) << photo.out;  // one face, one line
+  // -o json: the protocol's answer, the same predictions as a request of its own.
+  const Output as_json = run_sensix("infer blazeface " + sample_file("images/messi5.jpg") + server + " -o json");
+  ASSERT_EQ(as_json.code, 0) << as_json.err;
+  auto [status, by_http] = post("blazeface", media_body("input:0", "image/jpeg", jpeg_));
+  ASSERT_EQ(status, 200) << by_http;
+  const std::vector<json> printed = predictions_of(json::parse(as_json.out, nullptr, false));
+  ASSERT_EQ(printed.size(), 1u) << as_json.out;
+  EXPECT_EQ(printed[0]["detections"], predictions_of(by_http)[0]["detections"]);
+  // A model without post-processing: its outputs' names, datatypes and shapes.
+  const Output clip = run_sensix("infer oww-mel " + sample_file("speech/alexa.wav") + server);
+  EXPECT_EQ(clip.code, 0) << clip.err;
+  EXPECT_THAT(clip.out, ::testing::MatchesRegex("output FP32 \\[[0-9]+,1,8,32\\]\n"));
+  // What it cannot send, and what the daemon refuses.
+  const Output unknown = run_sensix("infer blazeface " + source_path("README.md") + server);
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("give --content-type (the extension \".md\" names no format this takes)"));
+  const Output refused = run_sensix("infer blazeface " + source_path("README.md") + " --content-type image/jpeg" +
+                                    server);
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("are not a JPEG"));
+  const Output missing = run_sensix("infer no-such-model " + sample_file("images/messi5.jpg") + server);
+  EXPECT_EQ(missing.code, 1) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("error: no model named \"no-such-model\" is loaded"));
 }
 
 // Silero VAD's windows of one clip: 64 zeros, then the samples, zero-padded to whole hops of 512.

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -147,6 +148,13 @@ void ClientCommands::add_to(CLI::App& app) {
   predictions_->add_option("--label", label_, "only those with this label (or event name)");
   predictions_->add_option("--min-score", min_score_, "only those scoring at least this");
   common(predictions_);
+  infer_ = app.add_subcommand("infer", "send a photo or a recording to a model as it is; print its predictions");
+  infer_->add_option("model", model_, "the model's name")->required();
+  infer_->add_option("file", media_file_, "a JPEG or PNG photo, or a WAV, FLAC or OGG recording")->required();
+  infer_->add_option("--content-type", content_type_,
+                     "the file's format (default from its extension: image/jpeg, image/png, audio/wav, audio/flac, "
+                     "audio/ogg)");
+  common(infer_);
   log_level_ = app.add_subcommand("log-level", "show or set a daemon's log level");
   log_level_->add_option("level", level_, "trace, debug, info, warn, error, critical or off");
   common(log_level_);
@@ -155,7 +163,7 @@ void ClientCommands::add_to(CLI::App& app) {
 int ClientCommands::run(CLI::App& app) {
   const bool ours = app.got_subcommand(apply_) || app.got_subcommand(get_) || app.got_subcommand(describe_) ||
                     app.got_subcommand(delete_) || app.got_subcommand(stats_) || app.got_subcommand(predictions_) ||
-                    app.got_subcommand(log_level_);
+                    app.got_subcommand(log_level_) || app.got_subcommand(infer_);
   if (!ours) return -1;
 
   api::ClientOptions co;
@@ -188,7 +196,9 @@ int ClientCommands::run(CLI::App& app) {
   auto fail_of = [](const api::ClientResponse& r) {
     json j = json::parse(r.body, nullptr, false);
     std::string message = r.body;
-    if (j.is_object() && j.contains("error")) {
+    if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+      message = j["error"].get<std::string>();  // the KServe v2 routes' error object
+    } else if (j.is_object() && j.contains("error") && j["error"].is_object()) {
       message = j["error"].value("message", r.body);
       if (j["error"].contains("field")) message = j["error"]["field"].get<std::string>() + ": " + message;
     }
@@ -289,6 +299,62 @@ int ClientCommands::run(CLI::App& app) {
     say("shared steps", j["plan"]["shared"]);
     std::printf("%s revision %lld\n",
                 is_dry ? "dry run: nothing changed;" : "applied:", static_cast<long long>(j.value("revision", 0)));
+    return 0;
+  }
+
+  if (app.got_subcommand(infer_)) {
+    // The file as it is, as a raw media request's binary data (docs/api.md, "Raw media in, predictions out").
+    std::string type = content_type_;
+    if (type.empty()) {
+      std::string ext = std::filesystem::path(media_file_).extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+      static const std::map<std::string, std::string> kTypes = {{".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"},
+                                                                {".png", "image/png"},   {".wav", "audio/wav"},
+                                                                {".flac", "audio/flac"}, {".ogg", "audio/ogg"}};
+      auto t = kTypes.find(ext);
+      if (t == kTypes.end()) {
+        std::fprintf(stderr, "error: %s: give --content-type (the extension \"%s\" names no format this takes)\n",
+                     media_file_.c_str(), ext.c_str());
+        return 2;
+      }
+      type = t->second;
+    }
+    auto bytes = read_file_text(media_file_);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "error: %s\n", bytes.status().message().c_str());
+      return 2;
+    }
+    json meta;
+    if (int rc = call("GET", "/v2/models/" + api::url_encode(model_), "", &meta)) return rc;
+    const std::string input = meta["inputs"][0].value("name", "");
+    const std::string header = json{{"inputs",
+                                     {{{"name", input},
+                                       {"shape", {1}},
+                                       {"datatype", "BYTES"},
+                                       {"parameters", {{"content_type", type}, {"binary_data_size", bytes->size()}}}}}}}
+                                   .dump();
+    auto r = client->request("POST", "/v2/models/" + api::url_encode(model_) + "/infer", header + *bytes,
+                             "application/octet-stream",
+                             {{"Inference-Header-Content-Length", std::to_string(header.size())}});
+    if (!r.ok()) {
+      std::fprintf(stderr, "error: %s: %s\n", client->server().c_str(), r.status().message().c_str());
+      return kUnreachable;
+    }
+    const json answer = json::parse(r->body, nullptr, false);
+    if (r->status >= 400) return fail_of(*r);
+    if (output != "table") {
+      print_raw(answer);
+      return 0;
+    }
+    for (const json& o : answer["outputs"]) {
+      if (o.value("name", "") != "predictions") {  // a model without post-processing: its outputs' shapes
+        std::printf("%s %s %s\n", o.value("name", "").c_str(), o.value("datatype", "").c_str(),
+                    o["shape"].dump().c_str());
+        continue;
+      }
+      if (o["data"].empty()) std::printf("no predictions\n");
+      for (const json& p : o["data"]) std::printf("%s\n", prediction_line(json::parse(p.get<std::string>())).c_str());
+    }
     return 0;
   }
 

@@ -6,6 +6,7 @@
 //   sensix stats
 //   sensix predictions [-w] [--sensor S] [--model M] [--pipeline P] [--label L] [--min-score X]
 //   sensix log-level [LEVEL]
+//   sensix infer MODEL FILE [--content-type T]   (a photo or a recording: the model's predictions)
 // Common: --server URL (default $SENSIX_SERVER, else http://127.0.0.1:8000), the token from
 // $SENSIX_TOKEN or --token-file, --ca-file / --insecure for https, -o table|json|yaml.
 // Exit codes: 0 done; 1 the server refused (a 4xx: bad document, unknown name, conflict, auth);
@@ -40,11 +41,13 @@ class ClientCommands {
   CLI::App* stats_ = nullptr;
   CLI::App* predictions_ = nullptr;
   CLI::App* log_level_ = nullptr;
+  CLI::App* infer_ = nullptr;
   std::vector<std::string> files_;
   bool dry_run_ = false;
   std::string what_, kind_, name_, level_;
   bool watch_ = false;
   std::string sensor_, model_, pipeline_, label_, min_score_;
+  std::string media_file_, content_type_;
 };
 
 }  // namespace sensix

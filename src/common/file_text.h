@@ -1,4 +1,5 @@
-// A whole file as a string: documents, token files, TLS certificates and keys.
+// A whole file as a string: documents, token files, TLS certificates and keys, the media files that
+// `sensix infer` sends.
 //
 // Thread-safety: reads the file only.
 #pragma once
