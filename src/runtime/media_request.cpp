@@ -19,10 +19,20 @@
 
 namespace sensix {
 
-Result<MediaKind> media_kind(std::string_view content_type) {
+namespace {
+
+// A content type as compared: lower case, without parameters ("Image/JPEG; q=1" -> "image/jpeg").
+std::string canonical(std::string_view content_type) {
   std::string ct(content_type.substr(0, content_type.find(';')));
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();
   std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ct;
+}
+
+}  // namespace
+
+Result<MediaKind> media_kind(std::string_view content_type) {
+  const std::string ct = canonical(content_type);
   if (ct == "image/jpeg" || ct == "image/png") return MediaKind::kImage;
   if (ct == "audio/wav" || ct == "audio/x-wav" || ct == "audio/wave" || ct == "audio/flac" || ct == "audio/ogg")
     return MediaKind::kAudio;
@@ -298,6 +308,7 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
   }
   Result<MediaKind> kind = media_kind(media.content_type);
   if (!kind.ok()) return fail(kind.status().with_context(fmt::format("input \"{}\"", media.name)));
+  media.content_type = canonical(media.content_type);
   const InputSpec& in = *sig->data_input;
   const bool wants_image = std::holds_alternative<ImageInputSpec>(in.source);
   const bool wants_audio = std::holds_alternative<AudioInputSpec>(in.source);
