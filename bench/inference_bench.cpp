@@ -151,6 +151,25 @@ std::pair<std::string, size_t> binary_request(const std::vector<float>& values) 
           header.size()};
 }
 
+// The bare engine: `model_file` loaded with one intra-op thread, run on `in` (its first `outputs`
+// outputs fetched) `warmup` times, then `runs` times timed; the timed runs' microseconds, sorted,
+// and the last run's outputs in `*last`.
+Result<std::vector<double>> bare_engine_us(Engine& engine, const std::string& model_file, const Tensor& in, int outputs,
+                                           int runs, int warmup, std::vector<Tensor>* last) {
+  SENSIX_ASSIGN_OR_RETURN(auto session, engine.load(model_file, SessionOptions{1}));
+  const Tensor* ins[] = {&in};
+  std::vector<int> want(static_cast<size_t>(outputs));
+  for (int o = 0; o < outputs; ++o) want[static_cast<size_t>(o)] = o;
+  std::vector<double> us;
+  for (int i = 0; i < runs + warmup; ++i) {
+    const auto s = Clock::now();
+    if (Status ran = session->run(ins, want, last); !ran.ok()) return ran.with_context("the bare engine's run");
+    if (i >= warmup) us.push_back(since(s) * 1e6);
+  }
+  std::sort(us.begin(), us.end());
+  return us;
+}
+
 // One wrk run's figures (the kserve.lua SENSIX_WRK line).
 struct WrkRun {
   double requests = 0, seconds = 0, p50_us = 0, p99_us = 0, mean_us = 0;
@@ -271,21 +290,13 @@ class InferenceBench {
     EngineRegistry engines;
     auto ort = engines.get("onnxruntime");
     if (!ort.ok()) return fail(ort.status().message());
-    auto session = (*ort)->load(model_file, SessionOptions{1});
-    if (!session.ok()) return fail(session.status().message());
-    const Tensor in = Tensor::from_values<float>({1, 16, 96}, values);
-    const Tensor* ins[] = {&in};
-    const int want[] = {0};
-    std::vector<Tensor> direct;
-    std::vector<double> engine_us;
     const int runs = opt_.smoke ? 200 : 5000;
-    for (int i = 0; i < runs + 100; ++i) {
-      const auto s = Clock::now();
-      if (!(*session)->run(ins, want, &direct).ok()) return fail("the bare engine's run failed");
-      if (i >= 100) engine_us.push_back(since(s) * 1e6);  // after 100 warm-up runs
-    }
+    std::vector<Tensor> direct;
+    auto timed = bare_engine_us(**ort, model_file, Tensor::from_values<float>({1, 16, 96}, values), 1, runs, 100,
+                                &direct);
+    if (!timed.ok()) return fail(timed.status().message());
+    const std::vector<double>& engine_us = *timed;
     const float expected = direct.at(0).values<float>()[0];
-    std::sort(engine_us.begin(), engine_us.end());
     engine_p50_ = engine_us[engine_us.size() / 2];
     const double engine_p99 = engine_us[engine_us.size() * 99 / 100];
     sections_ += fmt::format(
@@ -508,20 +519,12 @@ class InferenceBench {
     EngineRegistry engines;
     auto ort = engines.get("onnxruntime");
     if (!ort.ok()) return fail(ort.status().message());
-    auto session = (*ort)->load(model_file, SessionOptions{1});
-    if (!session.ok()) return fail(session.status().message());
-    const Tensor in = Tensor::from_values<float>({1, 256, 256, 3}, values);
-    const Tensor* ins[] = {&in};
-    const int want[] = {0, 1, 2, 3};
-    std::vector<Tensor> direct;
-    std::vector<double> engine_us;
     const int runs = opt_.smoke ? 5 : 200;
-    for (int i = 0; i < runs + 10; ++i) {
-      const auto s = Clock::now();
-      if (!(*session)->run(ins, want, &direct).ok()) return fail("the bare engine's BlazeFace run failed");
-      if (i >= 10) engine_us.push_back(since(s) * 1e6);
-    }
-    std::sort(engine_us.begin(), engine_us.end());
+    std::vector<Tensor> direct;
+    auto timed = bare_engine_us(**ort, model_file, Tensor::from_values<float>({1, 256, 256, 3}, values), 4, runs, 10,
+                                &direct);
+    if (!timed.ok()) return fail("BlazeFace: " + timed.status().message());
+    const std::vector<double>& engine_us = *timed;
     const double engine_p50 = engine_us[engine_us.size() / 2];
 
     // The requests, checked once: the tensor's first output bit for bit, the JPEG's one face.

@@ -168,8 +168,15 @@ Status InferenceService::check_output(const ModelSignature& sig, std::string_vie
   return InvalidArgument(fmt::format("unknown output \"{}\" (the model gives {})", name, names));
 }
 
-Status InferenceService::check_media_input(const ModelSignature& sig, std::string_view name, size_t inputs,
+Status InferenceService::check_media_input(const ModelSignature& sig, const MediaInput& media, size_t inputs,
                                            int64_t elements) {
+  const std::string& name = media.name;
+  if (media.content_type.empty()) {
+    return InvalidArgument(
+        fmt::format("input \"{}\": a BYTES input is raw media here, and parameters.content_type must name its format "
+                    "(image/jpeg, image/png, audio/wav, audio/flac, audio/ogg)",
+                    name));
+  }
   const std::string& want = sig.inputs.at(0).name;
   if (name != want) {
     return InvalidArgument(fmt::format("unknown input \"{}\" (Model/{} takes one input, \"{}\", which raw media feeds)",

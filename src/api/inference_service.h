@@ -73,9 +73,9 @@ class InferenceService {
   // InvalidArgument when the model has no output `name` (listing those it has). A raw media
   // request (`media`) to a model with post-processing also has the output "predictions".
   static Status check_output(const ModelSignature& sig, std::string_view name, bool media = false);
-  // A raw media input (a BYTES input with parameters.content_type): InvalidArgument unless it is
-  // the request's only input (`inputs` of them), named as the model's data input, of one element.
-  static Status check_media_input(const ModelSignature& sig, std::string_view name, size_t inputs, int64_t elements);
+  // A raw media input (a BYTES input): InvalidArgument unless it names its content_type and is the
+  // request's only input (`inputs` of them), named as the model's data input, of one element.
+  static Status check_media_input(const ModelSignature& sig, const MediaInput& media, size_t inputs, int64_t elements);
   // The outputs a raw media request gets when it asks for none: "predictions" when the model
   // post-processes, else every declared output (empty: all).
   static std::vector<std::string> default_media_outputs(const ModelSignature& sig);

@@ -158,12 +158,6 @@ Result<MediaInput> media_input(const ModelSignature& sig, const json& in, size_t
       }
     }
   }
-  if (media.content_type.empty()) {
-    return InvalidArgument(
-        fmt::format("input \"{}\": a BYTES input is raw media here, and parameters.content_type must name its format "
-                    "(image/jpeg, image/png, audio/wav, audio/flac, audio/ogg)",
-                    media.name));
-  }
   int64_t elements = 1;
   if (!in.contains("shape") || !in["shape"].is_array()) {
     return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", media.name));
@@ -174,7 +168,7 @@ Result<MediaInput> media_input(const ModelSignature& sig, const json& in, size_t
     }
     elements *= d.get<int64_t>();
   }
-  SENSIX_RETURN_IF_ERROR(InferenceService::check_media_input(sig, media.name, inputs, elements));
+  SENSIX_RETURN_IF_ERROR(InferenceService::check_media_input(sig, media, inputs, elements));
   if (binary_size) {
     if (in.contains("data")) {
       return InvalidArgument(fmt::format(

@@ -360,19 +360,13 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
                         in.name(), key));
       }
     }
-    if (media.content_type.empty()) {
-      return InvalidArgument(
-          fmt::format("input \"{}\": a BYTES input is raw media here, and parameters.content_type must name its format "
-                      "(image/jpeg, image/png, audio/wav, audio/flac, audio/ogg)",
-                      in.name()));
-    }
     int64_t elements = 1;
     for (int64_t d : in.shape()) {
       if (d < 0 || d > 1024) return InvalidArgument(fmt::format("input \"{}\": a dimension is {}", in.name(), d));
       elements *= d;
     }
     SENSIX_RETURN_IF_ERROR(
-        InferenceService::check_media_input(sig, in.name(), static_cast<size_t>(req.inputs_size()), elements));
+        InferenceService::check_media_input(sig, media, static_cast<size_t>(req.inputs_size()), elements));
     if (raw) {
       media.bytes = std::string(bytes_element_from_binary(req.raw_input_contents(i)));
     } else if (in.contents().bytes_contents_size() == 1) {

@@ -1,6 +1,7 @@
 #include "models/state_tensors.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -19,19 +20,24 @@ StateTensors::StateTensors(const ModelInstance& model) {
 }
 
 Status StateTensors::carry(const ModelInstance& model, const std::vector<Tensor>& outputs) {
-  std::vector<Tensor> next;
-  next.reserve(states_.size());
+  // Every size first, so that a bad output leaves the whole state as it was.
   for (size_t i = 0; i < states_.size(); ++i) {
     const Tensor& o = outputs.at(static_cast<size_t>(state_from_output_[i]));
     if (o.size() != states_[i].size()) {
       return InvalidArgument(fmt::format("Model/{}: state output has {} values, the state input needs {}", model.name(),
                                          o.size(), states_[i].size()));
     }
+  }
+  for (size_t i = 0; i < states_.size(); ++i) {
+    const Tensor& o = outputs[static_cast<size_t>(state_from_output_[i])];
+    if (o.dtype() == states_[i].dtype()) {  // into the state's own buffer, in its shape: no allocation
+      if (o.byte_size() > 0) std::memcpy(states_[i].data(), o.data(), o.byte_size());
+      continue;
+    }
     Tensor t = o;
     SENSIX_RETURN_IF_ERROR(t.reshape(states_[i].shape()));
-    next.push_back(std::move(t));
+    states_[i] = std::move(t);
   }
-  states_ = std::move(next);
   return Status::Ok();
 }
 

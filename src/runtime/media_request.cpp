@@ -61,7 +61,7 @@ std::string hex_start(std::string_view b) {
 Result<Decoded> decode_image(const MediaInput& in) {
   const std::string what = fmt::format("input \"{}\" ({})", in.name, in.content_type);
   const std::string_view b = in.bytes;
-  const bool png = in.content_type.find("png") != std::string::npos;
+  const bool png = in.content_type == "image/png";  // canonical by now
   static constexpr std::string_view kJpeg("\xff\xd8\xff", 3), kPng("\x89PNG\r\n\x1a\n", 8);
   const std::string_view magic = png ? kPng : kJpeg;
   if (b.substr(0, magic.size()) != magic) {
