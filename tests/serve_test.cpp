@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -862,7 +865,7 @@ std::pair<int, std::string> exchange(int fd, const std::string& target) {
 }
 
 // The header limit (--max-header) answers 431; a kept-alive connection idle past --idle-timeout is
-// closed, while one in use stays open.
+// closed, while one in use stays open; one whose client stops reading its responses is closed too.
 TEST_F(ServeTest, HeadersPastTheLimitGet431AndIdleConnectionsClose) {
   Daemon d;
   ASSERT_TRUE(d.start(data_dir("state"), {"--max-header", "4Ki", "--idle-timeout", "2"})) << d.log();
@@ -887,6 +890,42 @@ TEST_F(ServeTest, HeadersPastTheLimitGet431AndIdleConnectionsClose) {
   EXPECT_GT(waited, 1.0);
   EXPECT_LT(waited, 8.0);
   ::close(fd);
+
+  // A client that sends requests and never reads the answers: once the socket's buffers are full,
+  // the response waits to be written, and after the idle timeout the daemon closes the connection
+  // (a response's write has the idle timeout as its deadline), while it serves everyone else.
+  const int stuck = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int small = 4096;
+  ASSERT_EQ(::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);  // before connect: the window
+  {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(d.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(stuck, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  }
+  const int other = raw_connection(d.port());
+  const auto openapi = exchange(other, "/openapi.json");
+  ASSERT_EQ(openapi.first, 200);
+  std::string pipelined;
+  for (int i = 0; i < 256; ++i) pipelined += "GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(stuck, pipelined.data(), pipelined.size()), static_cast<ssize_t>(pipelined.size()));
+  std::this_thread::sleep_for(3500ms);  // past the 2 s idle timeout of the blocked write
+  const int fresh = raw_connection(d.port());
+  EXPECT_EQ(exchange(fresh, "/v2/health/live").first, 200) << "the others are served meanwhile";
+  ::close(fresh);
+  const timeval wait{5, 0};
+  ASSERT_EQ(::setsockopt(stuck, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)), 0);
+  size_t got = 0;
+  ssize_t n = 0;
+  char chunk[65536];
+  while ((n = ::read(stuck, chunk, sizeof(chunk))) > 0) got += static_cast<size_t>(n);
+  const int read_errno = errno;
+  EXPECT_TRUE(n == 0 || read_errno == ECONNRESET)
+      << "the connection was not closed (read: " << std::strerror(read_errno) << ")";
+  EXPECT_LT(got, 256 * openapi.second.size()) << "every response was written: the client was not cut off";
+  ::close(stuck);
+  ::close(other);
 
   Daemon bad;
   EXPECT_FALSE(bad.start(data_dir("bad"), {"--idle-timeout", "0"}, "127.0.0.1:0", "http", 10s));

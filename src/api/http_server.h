@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,7 +127,8 @@ class Router {
     HttpHandler handler;
     RunOn run_on = RunOn::kPool;
   };
-  static bool match(const Route& r, const std::vector<std::string>& parts, std::map<std::string, std::string>* params);
+  static bool match(const Route& r, std::span<const std::string_view> parts,
+                    std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
 };
 

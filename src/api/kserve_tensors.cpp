@@ -247,7 +247,7 @@ Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes) 
     return InvalidArgument(fmt::format("input \"{}\": shape {} of {} takes {} bytes, binary_data_size is {}", h.name,
                                        shape_to_string(h.shape), kserve_datatype(h.dtype), want, bytes.size()));
   }
-  Tensor t(h.dtype, h.shape);
+  Tensor t = Tensor::uninitialized(h.dtype, h.shape);  // every byte written below
   if (h.dtype == DType::kBool) {
     auto dst = t.values<bool>();
     for (size_t i = 0; i < bytes.size(); ++i) {
@@ -275,12 +275,10 @@ void append_binary(const Tensor& t, std::string* out) {
   }
 }
 
-json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
+std::string tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
   append_binary(t, out);
-  return json{{"name", name},
-              {"shape", t.shape()},
-              {"datatype", kserve_datatype(t.dtype())},
-              {"parameters", {{"binary_data_size", t.byte_size()}}}};
+  return fmt::format(R"({{"datatype":"{}","name":{},"parameters":{{"binary_data_size":{}}},"shape":[{}]}})",
+                     kserve_datatype(t.dtype()), json(name).dump(), t.byte_size(), fmt::join(t.shape(), ","));
 }
 
 json tensor_to_json(const std::string& name, const Tensor& t) {

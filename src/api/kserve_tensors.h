@@ -80,9 +80,10 @@ nlohmann::json tensor_to_json(const std::string& name, const Tensor& t);
 // A tensor's values as binary data (little-endian, row-major, a BOOL one byte of 0 or 1), appended
 // to `*out`: Triton's binary tensors and gRPC's raw contents.
 void append_binary(const Tensor& t, std::string* out);
-// A response's output as binary data: its bytes appended to `*out`, its JSON without `data` but
-// with `parameters.binary_data_size`.
-nlohmann::json tensor_to_binary(const std::string& name, const Tensor& t, std::string* out);
+// A response's output as binary data: its bytes appended to `*out`; returns its JSON text, without
+// `data` but with `parameters.binary_data_size` (keys in nlohmann's sorted order). Written as text:
+// a response's JSON is most of a small request's cost when built as nlohmann values.
+std::string tensor_to_binary(const std::string& name, const Tensor& t, std::string* out);
 
 // ---- BYTES: raw media in, predictions out (docs/api.md, "Raw media in, predictions out") ----
 

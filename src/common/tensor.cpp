@@ -63,25 +63,35 @@ void Tensor::AlignedFree::operator()(std::byte* p) const { std::free(p); }
 
 namespace {
 constexpr size_t kAlign = 64;
-std::byte* allocate_zeroed(size_t bytes) {
+// `bytes` rounded up to the alignment; the padding past byte_size() is zeroed (sanitizers and
+// engines that read whole vectors see defined bytes), the elements only when `zero`.
+std::byte* allocate(size_t bytes, bool zero) {
   size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) rounded = kAlign;
   void* p = std::aligned_alloc(kAlign, rounded);
   if (!p) throw std::bad_alloc();
-  std::memset(p, 0, rounded);
+  if (zero) {
+    std::memset(p, 0, rounded);
+  } else if (rounded > bytes) {
+    std::memset(static_cast<std::byte*>(p) + bytes, 0, rounded - bytes);
+  }
   return static_cast<std::byte*>(p);
 }
 }  // namespace
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+Tensor::Tensor(DType dtype, Shape shape, bool zero) : dtype_(dtype), shape_(std::move(shape)) {
   for ([[maybe_unused]] int64_t d : shape_) assert(d >= 0 && "Tensor shape with a dynamic dimension");
   count_ = element_count(shape_);
-  data_.reset(allocate_zeroed(byte_size()));
+  data_.reset(allocate(byte_size(), zero));
 }
+
+Tensor::Tensor(DType dtype, Shape shape) : Tensor(dtype, std::move(shape), true) {}
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) { return Tensor(dtype, std::move(shape), false); }
 
 Tensor::Tensor(const Tensor& other) : dtype_(other.dtype_), shape_(other.shape_), count_(other.count_) {
   if (other.data_) {
-    data_.reset(allocate_zeroed(byte_size()));
+    data_.reset(allocate(byte_size(), false));
     std::memcpy(data_.get(), other.data_.get(), byte_size());
   }
 }

@@ -65,6 +65,9 @@ class Tensor {
   Tensor() = default;
   // Allocates element_count(shape) zeroed elements. Every dim must be >= 0.
   Tensor(DType dtype, Shape shape);
+  // The same with the elements' bytes left as they come, for a caller that writes every one of
+  // them at once (a copy of bytes received): no pass over the memory to zero it first.
+  static Tensor uninitialized(DType dtype, Shape shape);
 
   template <typename T>
   static Tensor from_values(Shape shape, std::span<const T> values) {
@@ -108,6 +111,7 @@ class Tensor {
     void operator()(std::byte* p) const;
   };
   void check_type(DType requested) const;
+  Tensor(DType dtype, Shape shape, bool zero);
 
   DType dtype_ = DType::kFloat32;
   Shape shape_;

@@ -189,16 +189,6 @@ void RequestTasks::close() {
 void RequestTasks::reap() {
   std::unique_lock<std::mutex> lock(deadlines_mu_);
   while (!reaper_stop_) {
-    if (deadlines_.empty()) {
-      deadlines_cv_.wait(lock);
-      continue;
-    }
-    const TimePoint next = deadlines_.begin()->first;
-    if (env_->now() < next) {
-      env_->wait_until(deadlines_cv_, lock, next,
-                       [&] { return reaper_stop_ || deadlines_.empty() || deadlines_.begin()->first < next; });
-      continue;
-    }
     std::vector<std::shared_ptr<Call>> expired;
     const TimePoint now = env_->now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
@@ -209,10 +199,20 @@ void RequestTasks::reap() {
       }
       deadlines_.erase(it);
     }
-    lock.unlock();
-    for (auto& c : expired) c->time_out();
-    expired.clear();  // may end calls: answered already, their destructors answer no one
-    lock.lock();
+    if (!expired.empty()) {
+      lock.unlock();
+      for (auto& c : expired) c->time_out();
+      expired.clear();  // may end calls: answered already, their destructors answer no one
+      lock.lock();
+      continue;
+    }
+    // Sleep until the earliest deadline. A request whose deadline is later (the usual case: each
+    // one's timeout runs from its own arrival) does not wake this thread, and an answered request
+    // leaves its deadline without waking it either: it wakes at that time, finds nothing due, and
+    // sleeps until the next. So a request costs this thread nothing unless it times out.
+    reaper_wake_ = deadlines_.empty() ? TimePoint::max() : deadlines_.begin()->first;
+    const TimePoint wake = reaper_wake_;
+    env_->wait_until(deadlines_cv_, lock, wake, [&] { return reaper_stop_ || reaper_wake_ != wake; });
   }
 }
 
@@ -385,12 +385,18 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
     auto at = deadlines_.emplace(arrived + options.timeout, std::weak_ptr<Call>(call));
     call->owner = this;
     call->deadline_at = at;
-    if (at == deadlines_.begin()) deadlines_cv_.notify_one();
+    if (at->first < reaper_wake_) {  // earlier than the deadline thread's wake-up: it wakes now
+      reaper_wake_ = at->first;
+      deadlines_cv_.notify_one();
+    }
   }
   TaskInput in;
   in.captured = env_->now();
   call->submitted = in.captured;
   in.payload = std::move(call);  // the scheduler holds the only reference: dropping the input answers it
+  // Where a lane would run it at once, and the run is short, it runs here (the scheduler decides,
+  // by its own rules): no handing to a lane and back.
+  if (scheduler_->run_here(task, in)) return;
   scheduler_->submit(task, std::move(in));
 }
 

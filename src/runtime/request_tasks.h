@@ -213,6 +213,7 @@ class RequestTasks {
   std::mutex deadlines_mu_;
   std::condition_variable deadlines_cv_;
   std::multimap<TimePoint, std::weak_ptr<Call>> deadlines_;
+  TimePoint reaper_wake_ = TimePoint::max();  // when the deadline thread wakes next, unless notified
   bool reaper_stop_ = false;
   std::thread reaper_;
 

@@ -15,6 +15,8 @@ constexpr auto kCongestion = milliseconds(250);                // how long a (ne
 constexpr auto kRateStep = milliseconds(100);                  // admission changes at most this often
 constexpr auto kMissMemory = std::chrono::seconds(1);          // balanced backs off this long after a miss
 constexpr double kRateCut = 0.75, kRateGrow = 0.05, kRateFloor = 0.02;
+// run_here: the longest run (the profile's prediction) a caller's thread takes on itself.
+constexpr int64_t kRunHereMaxNs = 1'000'000;
 
 thread_local bool t_in_lane = false;
 
@@ -43,6 +45,8 @@ Scheduler::Scheduler(DevicePlan plan, Options options)
     accel_stats_.push_back(
         AcceleratorStats{a.name, a.engine, std::string(device_kind_name(a.device)), a.threads, 0, 0});
   }
+  lane_sets_ = lane_sets();
+  for (size_t l = 0; l < lane_sets_.size(); ++l) work_.push_back(std::make_unique<std::condition_variable>());
 }
 
 Scheduler::~Scheduler() { stop(); }
@@ -76,7 +80,7 @@ void Scheduler::set_feeds(int task, std::vector<int> downstream) {
   mark_upstream();
   // A task that waited for room below it may run now (its new feeds have room).
   ++changes_;
-  work_.notify_all();
+  wake_lanes();
 }
 
 void Scheduler::mark_upstream() {
@@ -109,7 +113,7 @@ void Scheduler::remove_task(int task) {
     mark_upstream();
     // Producers waiting for room in this queue, and lanes waiting on its feeds, go on.
     ++changes_;
-    work_.notify_all();
+    wake_lanes();
     room_.notify_all();
   }
   if (!t_in_lane) env_->wait_until(room_, lock, TimePoint::max(), [&] { return !t.running; });
@@ -145,16 +149,13 @@ void Scheduler::take_threads(int accelerator, int threads, int sign) {
   if (plan_.accelerators[a].device == DeviceKind::kCpu) free_cores_ -= sign * threads;
 }
 
-void Scheduler::start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (started_) return;
-  started_ = true;
+std::vector<std::vector<int>> Scheduler::lane_sets() const {
   // The CPU accelerators share lanes, one per core they may use together (no more than their
   // budgets add up to): a lane runs whichever CPU accelerator's work comes first, so an idle core
   // serves any engine, and a listed twin adds no threads that wake on every change. Any other
   // accelerator (a GPU's host threads) has lanes of its own.
   std::vector<int> cpu;
-  std::vector<std::vector<int>> lane_sets;  // per lane, the accelerators it serves
+  std::vector<std::vector<int>> sets;  // per lane, the accelerators it serves
   int cpu_threads = 0;
   for (size_t a = 0; a < plan_.accelerators.size(); ++a) {
     const Accelerator& acc = plan_.accelerators[a];
@@ -163,13 +164,25 @@ void Scheduler::start() {
       cpu_threads += acc.threads;
       continue;
     }
-    for (int k = 0; k < acc.threads; ++k) lane_sets.push_back({static_cast<int>(a)});
+    for (int k = 0; k < acc.threads; ++k) sets.push_back({static_cast<int>(a)});
   }
   const int cpu_lanes = std::min(cpu_threads, std::max(1, plan_.cores));
-  for (int k = 0; k < cpu_lanes && !cpu.empty(); ++k) lane_sets.push_back(cpu);
-  lane_idle_.assign(lane_sets.size(), 0);
-  for (size_t l = 0; l < lane_sets.size(); ++l) {
-    lanes_.emplace_back([this, l, set = lane_sets[l]] { lane_loop(static_cast<int>(l), set); });
+  for (int k = 0; k < cpu_lanes && !cpu.empty(); ++k) sets.push_back(cpu);
+  return sets;
+}
+
+void Scheduler::wake_lanes() {
+  // work_ is made in the constructor, never changed; a notify without a waiter makes no call.
+  for (auto& cv : work_) cv->notify_one();
+}
+
+void Scheduler::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_) return;
+  started_ = true;
+  lane_idle_.assign(lane_sets_.size(), 0);
+  for (size_t l = 0; l < lane_sets_.size(); ++l) {
+    lanes_.emplace_back([this, l, set = lane_sets_[l]] { lane_loop(static_cast<int>(l), set); });
   }
 }
 
@@ -179,7 +192,7 @@ void Scheduler::stop() {
     stop_ = true;
     ++changes_;
   }
-  work_.notify_all();
+  wake_lanes();
   room_.notify_all();
   for (auto& l : lanes_) {
     if (l.joinable()) l.join();
@@ -235,20 +248,114 @@ void Scheduler::submit(int task, TaskInput input) {
     env_->wait_until(room_, lock, TimePoint::max(), [&] { return stop_ || t.queue.size() <= low_mark(t); });
     if (stop_ || t.retired) return;
   }
-  if (t.opt.objective_ns > 0) {
-    if (t.last_arrival != Clock::time_point{}) {
-      const double gap = static_cast<double>(duration_cast<nanoseconds>(now - t.last_arrival).count());
-      t.period_ns = t.period_ns == 0 ? gap : t.period_ns + (gap - t.period_ns) / 8.0;
-    }
-    t.last_arrival = now;
-    t.last_deadline = e.deadline;
-  }
+  note_arrival(t, now, e.deadline);
   e.input = std::move(input);
   t.queue.push_back(std::move(e));
   t.stats.queued_peak = std::max(t.stats.queued_peak, t.queue.size());
   ++changes_;
+  // Where the task's last lane waits idle, only it may take the input (choose(): cache affinity),
+  // so it alone is woken: waking the others too cost each a context switch per input, for nothing.
+  // Should it take other work instead, it wakes the others then (deferred_to).
+  const int only = t.last_lane >= 0 && lane_idle_[static_cast<size_t>(t.last_lane)] ? t.last_lane : -1;
   lock.unlock();
-  work_.notify_all();
+  if (only >= 0) {
+    work_[static_cast<size_t>(only)]->notify_one();
+  } else {
+    wake_lanes();
+  }
+}
+
+void Scheduler::note_arrival(Task& t, Clock::time_point now, Clock::time_point deadline) {
+  if (t.opt.objective_ns <= 0) return;
+  if (t.last_arrival != Clock::time_point{}) {
+    const double gap = static_cast<double>(duration_cast<nanoseconds>(now - t.last_arrival).count());
+    t.period_ns = t.period_ns == 0 ? gap : t.period_ns + (gap - t.period_ns) / 8.0;
+  }
+  t.last_arrival = now;
+  t.last_deadline = deadline;
+}
+
+bool Scheduler::run_here(int task, TaskInput& input) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!started_ || stop_ || t_in_lane) return false;
+  Task& t = *tasks_.at(static_cast<size_t>(task));
+  if (t.retired || t.running || busy_[static_cast<size_t>(t.group)] || t.opt.accelerators.empty() ||
+      t.opt.batch.max > 1 || t.admit_rate < 1.0) {
+    return false;
+  }
+  // Nothing waits anywhere: the input overtakes no one, and a lane would take it now.
+  if (std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); })) return false;
+  const int accelerator = t.opt.accelerators.front();
+  if (available(accelerator) < t.opt.threads) return false;
+  bool lane_idle = false;
+  for (size_t l = 0; l < lane_sets_.size() && !lane_idle; ++l) {
+    lane_idle = lane_idle_[l] != 0 &&
+                std::find(lane_sets_[l].begin(), lane_sets_[l].end(), accelerator) != lane_sets_[l].end();
+  }
+  if (!lane_idle) return false;
+  const int64_t predicted = predict(t, accelerator, 1);
+  if (predicted <= 0 || predicted > kRunHereMaxNs) return false;  // unknown, or long: a lane's
+  const auto now = env_->now();
+  Clock::time_point until;
+  if (would_block_higher(t, accelerator, 1, now, &until)) return false;
+
+  const Clock::time_point captured = input.captured == Clock::time_point{} ? now : input.captured;
+  const Clock::time_point deadline = t.opt.objective_ns > 0 ? captured + nanoseconds(t.opt.objective_ns)
+                                                            : captured + kNoObjectiveHorizon;
+  note_arrival(t, now, deadline);
+  t.stats.queue.record(0);
+  t.running = true;
+  busy_[static_cast<size_t>(t.group)] = true;
+  take_threads(accelerator, t.opt.threads, +1);
+  std::vector<TaskInput> batch;
+  batch.push_back(std::move(input));
+  lock.unlock();
+  const auto t0 = env_->now();
+  t.run(accelerator, batch);
+  const auto t1 = env_->now();
+  lock.lock();
+  record_run(t, accelerator, 1, {deadline}, t0, t1);
+  release_run(t, accelerator, false, lock);
+  return true;
+}
+
+void Scheduler::record_run(Task& t, int accelerator, int count, const std::vector<Clock::time_point>& deadlines,
+                           Clock::time_point t0, Clock::time_point t1) {
+  const size_t a = static_cast<size_t>(accelerator);
+  const int64_t ns = duration_cast<nanoseconds>(t1 - t0).count();
+  profile(t.opt.model, accelerator).record(count, ns);
+  t.stats.batches[count]++;
+  t.stats.placements[plan_.accelerators[a].name]++;
+  accel_stats_[a].runs++;
+  accel_stats_[a].busy_ns += ns;
+  if (t.opt.objective_ns > 0) {
+    const auto margin = nanoseconds(t.opt.objective_ns / 10);
+    for (const auto& d : deadlines) {
+      if (t1 > d) {
+        t.stats.deadline_misses++;
+        t.last_miss = t1;
+      }
+      if (t1 > d - margin) {
+        auto& until = congested_until_[static_cast<size_t>(t.opt.priority)];
+        until = std::max(until, t1 + kCongestion);
+      }
+    }
+  }
+}
+
+void Scheduler::release_run(Task& t, int accelerator, bool flushed, std::unique_lock<std::mutex>& lock) {
+  busy_[static_cast<size_t>(t.group)] = false;
+  t.running = false;
+  const bool released = t.retired || t.idle_waiters > 0;  // remove_task, wait_idle wait for this run to end
+  take_threads(accelerator, t.opt.threads, -1);
+  // The freed threads (and group) matter to the other lanes only when some input waits; a lane
+  // looks again itself. A flush waiter is woken when the marker has been run.
+  const bool waiting = std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); });
+  if (waiting) ++changes_;
+  lock.unlock();
+  if (waiting) wake_lanes();
+  if (flushed || released) room_.notify_all();
+  lock.lock();
 }
 
 void Scheduler::submit_end(int task) {
@@ -263,7 +370,7 @@ void Scheduler::submit_end(int task) {
     t.flushed = false;
     ++changes_;
   }
-  work_.notify_all();
+  wake_lanes();
 }
 
 void Scheduler::wait_flushed(int task) {
@@ -445,12 +552,11 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
     if (pick.task < 0) {  // nothing to run here now: wait for a change, or until `wake`
       const uint64_t seen = changes_;
       lane_idle_[l] = 1;
-      env_->wait_until(work_, lock, wake, [&] { return stop_ || changes_ != seen; });
+      env_->wait_until(*work_[l], lock, wake, [&] { return stop_ || changes_ != seen; });
       lane_idle_[l] = 0;
       continue;
     }
     const int accelerator = pick.accelerator;
-    const size_t a = static_cast<size_t>(accelerator);
     Task& t = *tasks_[static_cast<size_t>(pick.task)];
     // Work the other lanes left for this one (it was idle) goes to them now that it is busy.
     const bool deferred = deferred_to(lane, pick.task);
@@ -463,7 +569,7 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
       t.queue.pop_front();
       t.ends = std::any_of(t.queue.begin(), t.queue.end(), [](const Entry& e) { return !e.input; });
       lock.unlock();
-      if (deferred) work_.notify_all();
+      if (deferred) wake_lanes();
       t.flush();
       lock.lock();
       t.flushed = true;
@@ -488,44 +594,14 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
       if (unblocked) ++changes_;
       lock.unlock();
       if (room) room_.notify_all();
-      if (unblocked || deferred) work_.notify_all();
+      if (unblocked || deferred) wake_lanes();
       const auto t0 = env_->now();
       t.run(accelerator, batch);
       const auto t1 = env_->now();
       lock.lock();
-      const int64_t ns = duration_cast<nanoseconds>(t1 - t0).count();
-      profile(t.opt.model, accelerator).record(pick.count, ns);
-      t.stats.batches[pick.count]++;
-      t.stats.placements[plan_.accelerators[a].name]++;
-      accel_stats_[a].runs++;
-      accel_stats_[a].busy_ns += ns;
-      if (t.opt.objective_ns > 0) {
-        const auto margin = nanoseconds(t.opt.objective_ns / 10);
-        for (const auto& d : deadlines) {
-          if (t1 > d) {
-            t.stats.deadline_misses++;
-            t.last_miss = t1;
-          }
-          if (t1 > d - margin) {
-            auto& until = congested_until_[static_cast<size_t>(t.opt.priority)];
-            until = std::max(until, t1 + kCongestion);
-          }
-        }
-      }
+      record_run(t, accelerator, pick.count, deadlines, t0, t1);
     }
-    busy_[static_cast<size_t>(t.group)] = false;
-    t.running = false;
-    const bool released = t.retired || t.idle_waiters > 0;  // remove_task, wait_idle wait for this run to end
-    take_threads(accelerator, t.opt.threads, -1);
-    // The freed threads (and group) matter to the other lanes only when some input waits; this
-    // lane looks again itself. A flush waiter is woken when the marker has been run.
-    const bool waiting = std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); });
-    if (waiting) ++changes_;
-    const bool flushed = pick.count == 0;
-    lock.unlock();
-    if (waiting) work_.notify_all();
-    if (flushed || released) room_.notify_all();
-    lock.lock();
+    release_run(t, accelerator, pick.count == 0, lock);
   }
 }
 

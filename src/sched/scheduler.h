@@ -182,6 +182,17 @@ class Scheduler {
   // Queues an input. Real time: it may be skipped (admission) or push out the oldest. Lossless: a
   // producer outside the lanes waits for room; a lane (a model feeding another) never waits.
   void submit(int task, TaskInput input);
+  // Runs `input` of `task` on the calling thread, at once, where a lane would take it at once
+  // anyway and the run is short: the scheduler runs, no input waits anywhere (none is overtaken),
+  // a lane of the task's first accelerator is idle and the accelerator has its threads free (they
+  // are taken from the budget for the run, as a lane's), the task is not running and does not
+  // batch, is admitted in full, its profile there predicts at most 1 ms, and the run would not
+  // block a higher-priority task's next input (the lanes' own rule). Its statistics are a lane's
+  // run's. A caller that would otherwise wait for the answer (a request's thread) so saves the two
+  // thread switches of handing the input to a lane and the answer back: on a small model, most of
+  // a request's time. Returns false, `input` untouched, where it does not (the caller submits it).
+  // Not from a lane.
+  bool run_here(int task, TaskInput& input);
   void submit_end(int task);
   // Returns once the task's end-of-stream marker has been handled (or the scheduler stopped).
   void wait_flushed(int task);
@@ -250,6 +261,14 @@ class Scheduler {
   bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
                           Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
+  // An input's arrival at `t` (tasks with an objective: the gap between arrivals, for would_block_higher).
+  void note_arrival(Task& t, Clock::time_point now, Clock::time_point deadline);
+  // After a run of `count` inputs (their deadlines) from t0 to t1: profile, statistics, misses.
+  void record_run(Task& t, int accelerator, int count, const std::vector<Clock::time_point>& deadlines,
+                  Clock::time_point t0, Clock::time_point t1);
+  // The run's threads and group given back (`lock` held, released and taken again); the lanes are
+  // woken where some input waits, room_ where the marker ran (`flushed`) or a waiter wants the run's end.
+  void release_run(Task& t, int accelerator, bool flushed, std::unique_lock<std::mutex>& lock);
   // Sets each task's feeds_upstream from every task's feeds.
   void mark_upstream();
   // A lossless producer blocked on t's full queue goes on when the queue is down to this.
@@ -261,6 +280,10 @@ class Scheduler {
   int available(int accelerator) const;
   // Takes (sign +1) or gives back (-1) a run's threads from the accelerator and the shared cores.
   void take_threads(int accelerator, int threads, int sign);
+  // Per lane, the accelerators it serves (fixed by the plan).
+  std::vector<std::vector<int>> lane_sets() const;
+  // Wakes every lane (call with mu_ released, after bumping changes_ under it).
+  void wake_lanes();
   Profile& profile(const std::string& model, int accelerator);
 
   DevicePlan plan_;
@@ -268,7 +291,8 @@ class Scheduler {
   mutable std::mutex mu_;
   // Two wake-ups, so that a thread wakes only for what it waits for (each needless wake-up is a
   // context switch that, on a busy core, lands inside a running model's call):
-  std::condition_variable work_;  // lanes: new input, freed threads or group, stop
+  // Lanes (one each, so that one can be woken alone): new input, freed threads or group, stop.
+  std::vector<std::unique_ptr<std::condition_variable>> work_;
   std::condition_variable room_;  // lossless producers (queue room, with hysteresis), flush waiters, stop
   uint64_t changes_ = 0;          // bumped (under mu_) with every notification of work_
   Env* env_;
@@ -280,6 +304,7 @@ class Scheduler {
   std::vector<AcceleratorStats> accel_stats_;  // per accelerator
   std::map<std::pair<std::string, int>, Profile> profiles_;
   std::array<Clock::time_point, 3> congested_until_{};  // per priority class
+  std::vector<std::vector<int>> lane_sets_;             // per lane, its accelerators (lane_sets(), at construction)
   std::vector<std::thread> lanes_;
   std::vector<char> lane_idle_;  // per lane: waiting for work (under mu_)
   bool started_ = false;

@@ -498,5 +498,97 @@ TEST(Scheduler, AFullQueueDropsTheOldestInRealTime) {
   EXPECT_EQ(runs.back().seqs.back(), 5u) << "the newest input is kept";
 }
 
+// A caller's thread runs an input itself where a lane would take it at once and the run is short
+// (Scheduler::run_here, a request's I/O thread): it saves handing the input to a lane and the
+// answer back. Anywhere else it is refused, the input left as it was for submit().
+TEST(Scheduler, ACallerRunsAnInputItselfOnlyWhereALaneWouldRunItAtOnceAndItIsShort) {
+  Scheduler s(device({2}, 2), {.queue_capacity = 8, .lossless = true});
+  std::mutex mu;
+  std::vector<std::thread::id> ran_on;
+  std::atomic<int> runs{0};
+  auto record = [&](int, std::vector<TaskInput>& batch) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < batch.size(); ++i) ran_on.push_back(std::this_thread::get_id());
+    ++runs;
+  };
+  auto quick = s.add_task(task("quick"), record, [] {});
+  auto fresh = s.add_task(task("fresh"), record, [] {});  // never measured
+  auto slow = s.add_task(task("slow"), record, [] {});
+  TaskOptions batching = task("batching");
+  batching.batch = BatchSpec{4, 1'000'000};
+  auto batched = s.add_task(batching, record, [] {});
+  std::atomic<bool> release{false};
+  std::atomic<int> holding{0};
+  auto hold = s.add_task(
+      task("hold"),
+      [&](int, std::vector<TaskInput>&) {
+        ++holding;
+        while (!release) std::this_thread::sleep_for(1ms);
+        --holding;
+      },
+      [] {});
+  for (const char* m : {"quick", "batching"}) s.seed_profile(m, 0, 20'000);
+  s.seed_profile("slow", 0, 5'000'000);
+  TaskInput in = input(7);
+  EXPECT_FALSE(s.run_here(quick, in)) << "before start()";
+  s.start();
+  // Once a lane waits idle, the input runs here, and counts as a lane's run.
+  ASSERT_TRUE(eventually([&] { return s.run_here(quick, in); }));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(ran_on.size(), 1u);
+    EXPECT_EQ(ran_on[0], std::this_thread::get_id()) << "ran on the caller's thread";
+  }
+  const SchedStatsSnapshot st = s.stats(quick);
+  EXPECT_EQ(st.batches.at(1), 1u);
+  EXPECT_EQ(st.placements.at("acc0"), 1u);
+
+  TaskInput other = input(9);
+  EXPECT_FALSE(s.run_here(fresh, other)) << "no profile: its run time is unknown";
+  EXPECT_FALSE(s.run_here(slow, other)) << "a 5 ms run belongs on a lane";
+  EXPECT_FALSE(s.run_here(batched, other)) << "a batching task's input waits for its batch";
+  EXPECT_EQ(std::any_cast<uint64_t>(other.payload), 9u) << "a refused input is left as it was";
+
+  // An input waiting anywhere: none is overtaken. "hold" runs on one lane; its next input waits
+  // (a model never runs twice at once), though the other lane is idle.
+  s.submit(hold, input(0));
+  ASSERT_TRUE(eventually([&] { return holding == 1; }));
+  s.submit(hold, input(1));
+  EXPECT_FALSE(s.run_here(quick, other)) << "an input of another task waits";
+  release = true;
+  drain(s, {quick, fresh, slow, batched, hold});
+  EXPECT_EQ(runs.load(), 1) << "only the run here";
+  EXPECT_EQ(s.stats(hold).batches.at(1), 2u);
+}
+
+// With every core busy a caller's thread never runs an input: it would be one thread more than the
+// device's cores.
+TEST(Scheduler, ACallerNeverRunsAnInputWhenTheCoresAreBusy) {
+  Scheduler s(device({1}, 1), {.queue_capacity = 8, .lossless = true});
+  std::atomic<bool> release{false};
+  std::atomic<int> holding{0};
+  auto hold = s.add_task(
+      task("hold"),
+      [&](int, std::vector<TaskInput>&) {
+        ++holding;
+        while (!release) std::this_thread::sleep_for(1ms);
+        --holding;
+      },
+      [] {});
+  std::atomic<int> quick_runs{0};
+  auto quick = s.add_task(
+      task("quick"), [&](int, std::vector<TaskInput>&) { ++quick_runs; }, [] {});
+  s.seed_profile("quick", 0, 20'000);
+  s.start();
+  s.submit(hold, input(0));
+  ASSERT_TRUE(eventually([&] { return holding == 1; }));
+  TaskInput in = input(1);
+  EXPECT_FALSE(s.run_here(quick, in)) << "the one core is taken";
+  release = true;
+  ASSERT_TRUE(eventually([&] { return s.run_here(quick, in); })) << "the core is free again";
+  EXPECT_EQ(quick_runs.load(), 1);
+  drain(s, {hold, quick});
+}
+
 }  // namespace
 }  // namespace sensix
