@@ -415,8 +415,18 @@ class InferenceBench {
         {"Node.js + onnxruntime-node, JSON", node_url, json_file, "application/json", ""},
         {"sensix, gRPC raw tensors", grpc_address, "", "", "", true},
     };
-    std::vector<std::vector<WrkRun>> latency(cases.size()), throughput(cases.size());
+    // The round trip without a model: the client, loopback and a server answering at once.
+    const std::vector<Case> floors = {
+        {"sensix", d.url(), "", "", ""},
+        {"the Node service", node_url, "", "", ""},
+    };
+    std::vector<std::vector<WrkRun>> latency(cases.size()), throughput(cases.size()), floor(floors.size());
     for (int r = 0; r < opt_.repeat; ++r) {
+      for (size_t f = 0; f < floors.size(); ++f) {
+        auto l = wrk(floors[f].url + "/v2/health/live", 1, 1, floors[f]);
+        if (!l.ok()) return fail(l.status().message());
+        floor[f].push_back(*l);
+      }
       for (size_t c = 0; c < cases.size(); ++c) {
         if (cases[c].grpc) {
           latency[c].push_back(grpc_load(grpc_address, grpc_request, 1, 1));
@@ -457,6 +467,15 @@ class InferenceBench {
     sections_ += fmt::format(
         "\nwrk measures latency in whole microseconds. The bare engine takes {:.1f} us of each request.\n\n",
         engine_p50_);
+    const Spread floor_sensix = of(floor[0], [](const WrkRun& w) { return w.p50_us; });
+    const Spread floor_node = of(floor[1], [](const WrkRun& w) { return w.p50_us; });
+    sections_ += fmt::format(
+        "The round trip without a model, the floor of every figure above (wrk, loopback and a server that answers "
+        "at once: `GET /v2/health/live`, on sensix's I/O thread), p50 at concurrency 1: sensix {} us ({} errors), "
+        "the Node service {} us ({} errors). A binary-tensor request to hey_jarvis takes {:.0f} us above sensix's "
+        "floor and the bare engine (medians).\n\n",
+        format_spread(floor_sensix, 0), errors_of(floor[0]), format_spread(floor_node, 0), errors_of(floor[1]),
+        of(latency[1], [](const WrkRun& w) { return w.p50_us; }).median - floor_sensix.median - engine_p50_);
     sections_ += fmt::format(
         "## 3. Throughput at saturation\n\nTwo wrk threads, {} keep-alive connections (gRPC: as many calls in flight "
         "over two channels).\n\n| service | requests/s | "

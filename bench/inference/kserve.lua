@@ -1,11 +1,16 @@
 -- wrk script of the inference benchmark (bench/inference_bench.cpp): POSTs one prepared KServe v2
 -- request over and over, and prints one machine-readable line at the end.
 --   wrk ... -s kserve.lua URL -- BODY_FILE CONTENT_TYPE [INFERENCE_HEADER_CONTENT_LENGTH]
--- The body is read once per thread; with a third argument the request carries Triton's binary tensor
+-- An empty BODY_FILE sends GETs without a body instead. The body is read once per thread; with a third argument the request carries Triton's binary tensor
 -- header. wrk counts answers other than 2xx/3xx in errors.status.
 local req
 
 init = function(args)
+  if args[1] == nil or args[1] == "" then  -- no body: a GET (the round trip without a model)
+    wrk.method = "GET"
+    req = wrk.format()
+    return
+  end
   local f = assert(io.open(args[1], "rb"))
   wrk.body = f:read("*a")
   f:close()

@@ -22,6 +22,7 @@ async function main() {
   const inputName = session.inputNames[0];
   const path = `/v2/models/${modelName}/infer`;
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/v2/health/live') return reply(res, 200, {live: true});
     if (req.method !== 'POST' || req.url !== path) return reply(res, 404, {error: `no endpoint ${req.url}`});
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
