@@ -70,6 +70,19 @@ struct Recorder {
   }
 };
 
+// A run that holds its lane until released: a busy lane on demand.
+struct Holder {
+  std::atomic<bool> release{false};
+  std::atomic<int> holding{0};
+  Scheduler::RunFn fn() {
+    return [this](int, std::vector<TaskInput>&) {
+      ++holding;
+      while (!release) std::this_thread::sleep_for(1ms);
+      --holding;
+    };
+  }
+};
+
 TaskOptions task(std::string model, Priority p = Priority::kNormal, SchedPolicy policy = SchedPolicy::kBalanced,
                  std::vector<int> accs = {0}) {
   TaskOptions o;
@@ -517,16 +530,8 @@ TEST(Scheduler, ACallerRunsAnInputItselfOnlyWhereALaneWouldRunItAtOnceAndItIsSho
   TaskOptions batching = task("batching");
   batching.batch = BatchSpec{4, 1'000'000};
   auto batched = s.add_task(batching, record, [] {});
-  std::atomic<bool> release{false};
-  std::atomic<int> holding{0};
-  auto hold = s.add_task(
-      task("hold"),
-      [&](int, std::vector<TaskInput>&) {
-        ++holding;
-        while (!release) std::this_thread::sleep_for(1ms);
-        --holding;
-      },
-      [] {});
+  Holder held;
+  auto hold = s.add_task(task("hold"), held.fn(), [] {});
   for (const char* m : {"quick", "batching"}) s.seed_profile(m, 0, 20'000);
   s.seed_profile("slow", 0, 5'000'000);
   TaskInput in = input(7);
@@ -552,10 +557,10 @@ TEST(Scheduler, ACallerRunsAnInputItselfOnlyWhereALaneWouldRunItAtOnceAndItIsSho
   // An input waiting anywhere: none is overtaken. "hold" runs on one lane; its next input waits
   // (a model never runs twice at once), though the other lane is idle.
   s.submit(hold, input(0));
-  ASSERT_TRUE(eventually([&] { return holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return held.holding == 1; }));
   s.submit(hold, input(1));
   EXPECT_FALSE(s.run_here(quick, other)) << "an input of another task waits";
-  release = true;
+  held.release = true;
   drain(s, {quick, fresh, slow, batched, hold});
   EXPECT_EQ(runs.load(), 1) << "only the run here";
   EXPECT_EQ(s.stats(hold).batches.at(1), 2u);
@@ -565,26 +570,18 @@ TEST(Scheduler, ACallerRunsAnInputItselfOnlyWhereALaneWouldRunItAtOnceAndItIsSho
 // device's cores.
 TEST(Scheduler, ACallerNeverRunsAnInputWhenTheCoresAreBusy) {
   Scheduler s(device({1}, 1), {.queue_capacity = 8, .lossless = true});
-  std::atomic<bool> release{false};
-  std::atomic<int> holding{0};
-  auto hold = s.add_task(
-      task("hold"),
-      [&](int, std::vector<TaskInput>&) {
-        ++holding;
-        while (!release) std::this_thread::sleep_for(1ms);
-        --holding;
-      },
-      [] {});
+  Holder held;
+  auto hold = s.add_task(task("hold"), held.fn(), [] {});
   std::atomic<int> quick_runs{0};
   auto quick = s.add_task(
       task("quick"), [&](int, std::vector<TaskInput>&) { ++quick_runs; }, [] {});
   s.seed_profile("quick", 0, 20'000);
   s.start();
   s.submit(hold, input(0));
-  ASSERT_TRUE(eventually([&] { return holding == 1; }));
+  ASSERT_TRUE(eventually([&] { return held.holding == 1; }));
   TaskInput in = input(1);
   EXPECT_FALSE(s.run_here(quick, in)) << "the one core is taken";
-  release = true;
+  held.release = true;
   ASSERT_TRUE(eventually([&] { return s.run_here(quick, in); })) << "the core is free again";
   EXPECT_EQ(quick_runs.load(), 1);
   drain(s, {hold, quick});
