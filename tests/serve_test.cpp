@@ -771,7 +771,11 @@ TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
   auto [rc_stats, stats] = cli(d, "stats");
   EXPECT_EQ(rc_stats, 0) << stats;
   EXPECT_THAT(stats, HasSubstr("sensix "));
-  EXPECT_THAT(stats, ::testing::ContainsRegex("sensor +speech +running"));
+  // The sensor's live state as the daemon reports it: running, or degraded for a moment where the
+  // real-time replay fell behind on a loaded machine (CI's two cores under the sanitizers, beside
+  // another test) and caught up again (sensors/replay/replay_driver.cpp). What is checked here is
+  // that the CLI shows it; the replay's timing has tests of its own.
+  EXPECT_THAT(stats, ::testing::ContainsRegex("sensor +speech +(running|degraded)"));
   EXPECT_THAT(stats, ::testing::ContainsRegex("model +hey-jarvis +ready"));
   EXPECT_EQ(cli(d, "log-level debug"), (std::pair<int, std::string>{0, "debug\n"}));
   EXPECT_EQ(cli(d, "log-level"), (std::pair<int, std::string>{0, "debug\n"}));
