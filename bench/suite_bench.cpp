@@ -86,15 +86,6 @@ struct Options {
   double wait_for_load = 120;          // seconds to wait for the load to fall to 0.5 per core before starting
 };
 
-// "0.12 0.30 0.41" (1, 5 and 15 minutes) from /proc/loadavg.
-// The 1-minute load average, or -1 when unknown.
-double load_1min() {
-  std::ifstream f("/proc/loadavg");
-  double a = -1;
-  f >> a;
-  return f ? a : -1;
-}
-
 double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 std::string yes_no(bool b) { return b ? "**yes**" : "**no**"; }
 

@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -142,6 +144,23 @@ std::string load_average() {
   std::string a, b, c;
   f >> a >> b >> c;
   return a.empty() ? "unknown" : fmt::format("{} {} {} (1, 5, 15 min)", a, b, c);
+}
+
+double load_1min() {
+  std::ifstream f("/proc/loadavg");
+  double a = -1;
+  f >> a;
+  return f ? a : -1;
+}
+
+double wait_for_quiet(int cores, double max_seconds) {
+  const double per_core = 0.5 * std::max(cores, 1);
+  const auto w0 = std::chrono::steady_clock::now();
+  while (load_1min() > per_core &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count() < max_seconds) {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+  }
+  return load_1min();
 }
 
 MemorySample process_tree_memory(pid_t pid) {

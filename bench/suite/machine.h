@@ -46,6 +46,11 @@ double process_cpu_seconds();
 
 // "0.12 0.30 0.41 (1, 5, 15 min)" from /proc/loadavg, or "unknown".
 std::string load_average();
+// The 1-minute load average, or -1 when unknown.
+double load_1min();
+// Waits (up to `max_seconds`) for the 1-minute load average to fall to 0.5 per core: anything else
+// running on these cores disturbs both sides of a comparison. Returns the load then.
+double wait_for_quiet(int cores, double max_seconds);
 
 struct MemorySample {
   int64_t pss_bytes = 0;
