@@ -10,6 +10,14 @@
 #include <fmt/format.h>
 
 namespace sensix {
+namespace {
+
+// The time from `a` to `b`, in the statistics' unit.
+int64_t ns_between(TimePoint a, TimePoint b) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
+}
+
+}  // namespace
 
 // One request in the scheduler's queue. The scheduler drops inputs it does not run (overload, a
 // full queue, a removed task) by destroying their payload: then the destructor answers. The first
@@ -61,7 +69,7 @@ struct RequestTasks::Call {
   }
 
   static void record(Entry& e, Env* env, TimePoint arrived, bool ok, bool refused, bool timed_out) {
-    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env->now() - arrived).count();
+    const int64_t ns = ns_between(arrived, env->now());
     std::lock_guard<std::mutex> lock(e.stats_mu);
     if (ok) {
       e.stats.success.add(ns);
@@ -368,7 +376,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
       if (data.ok()) {
         call->data = std::move(*data);
         task = it->second->tasks[static_cast<size_t>(options.priority.value_or(it->second->priority))];
-        call->input_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now() - arrived).count();
+        call->input_ns = ns_between(arrived, env_->now());
         std::lock_guard<std::mutex> stats_lock(it->second->stats_mu);
         it->second->stats.compute_input.add(call->input_ns);
       } else {
@@ -447,24 +455,18 @@ void RequestTasks::run_batch(Entry& entry, int session, const std::vector<Call*>
 }
 
 void RequestTasks::executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran) {
-  const auto ns = [](TimePoint a, TimePoint b) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-  };
   int64_t input_ns = 0;
   for (const Call* c : calls) input_ns += c->input_ns;
   std::lock_guard<std::mutex> lock(entry.stats_mu);
   ++entry.stats.executions;
   BatchCounts& b = entry.stats.batches[static_cast<int>(calls.size())];
   b.compute_input.add(input_ns);
-  b.compute_infer.add(ns(start, ran));
-  b.compute_output.add(ns(ran, env_->now()));
+  b.compute_infer.add(ns_between(start, ran));
+  b.compute_output.add(ns_between(ran, env_->now()));
 }
 
 void RequestTasks::finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran) {
   const ModelInstance& m = *entry.model;
-  auto ns = [](TimePoint a, TimePoint b) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-  };
   std::vector<NamedTensor> named;
   if (out.ok()) {
     named.reserve(out->size());
@@ -473,9 +475,9 @@ void RequestTasks::finish(Entry& entry, Call& call, Result<std::vector<Tensor>> 
   }
   {
     std::lock_guard<std::mutex> lock(entry.stats_mu);
-    entry.stats.queue.add(ns(call.submitted, start));
-    entry.stats.compute_infer.add(ns(start, ran));
-    if (out.ok()) entry.stats.compute_output.add(ns(ran, env_->now()));
+    entry.stats.queue.add(ns_between(call.submitted, start));
+    entry.stats.compute_infer.add(ns_between(start, ran));
+    if (out.ok()) entry.stats.compute_output.add(ns_between(ran, env_->now()));
   }
   if (out.ok() && call.after_run) {
     if (Status after = call.after_run(m, named); !after.ok()) {

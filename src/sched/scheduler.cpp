@@ -265,6 +265,10 @@ void Scheduler::submit(int task, TaskInput input) {
   }
 }
 
+bool Scheduler::any_waiting() const {
+  return std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); });
+}
+
 void Scheduler::note_arrival(Task& t, Clock::time_point now, Clock::time_point deadline) {
   if (t.opt.objective_ns <= 0) return;
   if (t.last_arrival != Clock::time_point{}) {
@@ -284,7 +288,7 @@ bool Scheduler::run_here(int task, TaskInput& input) {
     return false;
   }
   // Nothing waits anywhere: the input overtakes no one, and a lane would take it now.
-  if (std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); })) return false;
+  if (any_waiting()) return false;
   const int accelerator = t.opt.accelerators.front();
   if (available(accelerator) < t.opt.threads) return false;
   bool lane_idle = false;
@@ -350,7 +354,7 @@ void Scheduler::release_run(Task& t, int accelerator, bool flushed, std::unique_
   take_threads(accelerator, t.opt.threads, -1);
   // The freed threads (and group) matter to the other lanes only when some input waits; a lane
   // looks again itself. A flush waiter is woken when the marker has been run.
-  const bool waiting = std::any_of(tasks_.begin(), tasks_.end(), [](const auto& x) { return !x->queue.empty(); });
+  const bool waiting = any_waiting();
   if (waiting) ++changes_;
   lock.unlock();
   if (waiting) wake_lanes();

@@ -261,6 +261,8 @@ class Scheduler {
   bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
                           Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
+  // Whether an input (or an end-of-stream marker) waits in any task's queue (mu_ held).
+  bool any_waiting() const;
   // An input's arrival at `t` (tasks with an objective: the gap between arrivals, for would_block_higher).
   void note_arrival(Task& t, Clock::time_point now, Clock::time_point deadline);
   // After a run of `count` inputs (their deadlines) from t0 to t1: profile, statistics, misses.
