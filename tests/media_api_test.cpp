@@ -16,7 +16,6 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
-#include <openssl/evp.h>
 
 #include "cli_support.h"
 #include "grpc_service.grpc.pb.h"
@@ -31,14 +30,6 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 // A request whose one input is raw media in base64.
 json media_body(const std::string& input, const std::string& content_type, const std::string& bytes,

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include "engines/registry.h"
 #include "support/paths.h"
@@ -153,6 +154,14 @@ float alexa_by_the_engine(const std::vector<float>& values) {
   const Status s = (*session)->run(inputs, want, &out);
   EXPECT_TRUE(s.ok()) << s;
   return s.ok() ? out[0].values<float>()[0] : std::numeric_limits<float>::quiet_NaN();
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
 }
 
 std::string quickstart_document(const std::string& name) {

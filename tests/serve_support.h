@@ -65,6 +65,8 @@ std::string looping_quickstart(double speed = 2.0);
 std::string voice_quickstart(const std::string& sensor_spec);
 // A whole file.
 std::string file_contents(const std::string& path);
+// `bytes` in base64 (a BYTES element of a JSON inference request).
+std::string base64(const std::string& bytes);
 // [1, 16, 96] float32 values in [-2, 2), the same every run for a seed: a wake-word head's input.
 std::vector<float> wake_word_embeddings(unsigned seed);
 // The alexa head's score for `values` ([1, 16, 96]) from ONNX Runtime called directly (the

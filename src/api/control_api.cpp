@@ -530,6 +530,14 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                            {"delivered", hs.delivered},
                            {"subscriberDropped", hs.subscriber_dropped},
                            {"hubDropped", hs.input_dropped}};
+               const StoreUsage store = ctx->controller->model_store_usage();
+               j["modelStore"] = {{"files", store.files},
+                                  {"bytes", store.bytes},
+                                  {"freeBytes", store.free_bytes},
+                                  {"limitBytes", store.max_bytes},
+                                  {"fetched", store.fetched},
+                                  {"collected", store.collected},
+                                  {"collectedBytes", store.collected_bytes}};
                return json_reply(j);
              }));
 
@@ -542,6 +550,7 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                HttpResponse r;
                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                r.body = prometheus_text(ctx->controller->stats(), or_else(read_process_stats(), ProcessStats{}), http);
+               r.body += prometheus_store_text(ctx->controller->model_store_usage());
                return reply_of(std::move(r));
              }));
 

@@ -352,4 +352,24 @@ std::string prometheus_text(const RuntimeStats& stats, const ProcessStats& proce
   return out;
 }
 
+std::string prometheus_store_text(const StoreUsage& store) {
+  std::string out;
+  MetricFamily(&out, "sensix_model_store_files", "gauge", "Model files in the model store.")
+      .add({}, metric_value(store.files));
+  MetricFamily(&out, "sensix_model_store_bytes", "gauge", "Bytes of the model store's files.")
+      .add({}, metric_value(store.bytes));
+  MetricFamily(&out, "sensix_model_store_free_bytes", "gauge", "Free bytes on the model store's file system.")
+      .add({}, metric_value(store.free_bytes));
+  MetricFamily(&out, "sensix_model_store_limit_bytes", "gauge", "The model store's size limit (0: none).")
+      .add({}, metric_value(store.max_bytes));
+  MetricFamily(&out, "sensix_model_store_fetched_total", "counter", "Model files stored since the start.")
+      .add({}, metric_value(store.fetched));
+  MetricFamily(&out, "sensix_model_store_collected_total", "counter",
+               "Model files removed since the start because no kept document version named them.")
+      .add({}, metric_value(store.collected));
+  MetricFamily(&out, "sensix_model_store_collected_bytes_total", "counter", "Bytes of the files removed so.")
+      .add({}, metric_value(store.collected_bytes));
+  return out;
+}
+
 }  // namespace sensix

@@ -59,6 +59,10 @@
 //   HTTP               sensix_http_requests_total{route,code}, sensix_http_open_connections,
 //                      sensix_http_rejected_connections_total, sensix_sse_subscribers,
 //                      sensix_sse_events_sent_total, sensix_sse_events_dropped_total
+//   model store        (prometheus_store_text) sensix_model_store_files, sensix_model_store_bytes,
+//                      sensix_model_store_free_bytes, sensix_model_store_limit_bytes,
+//                      sensix_model_store_fetched_total, sensix_model_store_collected_total,
+//                      sensix_model_store_collected_bytes_total
 //
 // Histogram buckets come from LatencyHistogram::count_at_most: a sample counts in a bucket when its
 // histogram bucket's middle (clamped to the exact min and max) is <= le, as its percentiles are
@@ -74,10 +78,14 @@
 
 #include "api/http_counters.h"
 #include "api/process_stats.h"
+#include "control/model_store.h"
 #include "runtime/stats.h"
 
 namespace sensix {
 
 std::string prometheus_text(const RuntimeStats& stats, const ProcessStats& process, const HttpCounters& http);
+
+// The daemon's model store (control/model_store.h), families above.
+std::string prometheus_store_text(const StoreUsage& store);
 
 }  // namespace sensix

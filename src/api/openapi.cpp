@@ -3599,6 +3599,47 @@ constexpr const char kOpenApiJson[] = R"json({
                 "minimum": 0
               }
             }
+          },
+          "modelStore": {
+            "type": "object",
+            "description": "The model store (<data-dir>/models): its files and bytes, the free space of its disk, its limit (0: none), files stored and removed (no kept document version named them) since the start.",
+            "properties": {
+              "files": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "bytes": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "freeBytes": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "limitBytes": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "fetched": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "collected": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              },
+              "collectedBytes": {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 0
+              }
+            }
           }
         },
         "required": [

@@ -351,6 +351,18 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--allow-read", serve.read_dirs,
                         "a folder whose files documents applied over the API may name, besides the model repository, "
                         "the samples and the data directory (repeatable)");
+  serve_cmd->add_option("--allow-fetch", serve.fetch_prefixes,
+                        "an http(s) URL prefix Model sources may be fetched from, e.g. "
+                        "https://models.example.com/edge/ "
+                        "(repeatable; default: none)");
+  serve_cmd->add_option("--fetch-ca-file", serve.fetch_ca_file, "https model sources: also trust this CA (PEM)");
+  serve_cmd->add_option("--store-max-bytes", serve.store_max,
+                        "the most the model store (<data-dir>/models) may hold, e.g. 2Gi (default 0: no limit)");
+  serve_cmd->add_option("--store-keep-versions", serve.store_keep_versions,
+                        "versions of each Model whose files the model store keeps, the current one included "
+                        "(default 3)");
+  serve_cmd->add_option("--store-min-free", serve.store_min_free,
+                        "free space the model store leaves on its disk (default 64Mi)");
   serve_cmd->add_option("--log-file", serve.log_file, "log to this file (SIGHUP reopens it; default standard error)");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical or off");
   serve_cmd->add_option("--log-format", serve.log_format, "text (default) or json (one JSON object a line)");

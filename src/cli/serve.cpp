@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
@@ -29,6 +30,7 @@
 #include "api/prediction_hub.h"
 #include "cli/document_text.h"
 #include "cli/sinks.h"
+#include "common/artifact_source.h"
 #include "common/byte_size.h"
 #include "common/paths.h"
 #include "control/controller.h"
@@ -188,6 +190,23 @@ int cmd_serve(const ServeOptions& o) {
   co.paths.read_roots = {repo, samples_dir(), co.data_dir};
   co.paths.read_roots.insert(co.paths.read_roots.end(), o.read_dirs.begin(), o.read_dirs.end());
   co.paths.write_roots = {co.data_dir};
+  for (const std::string& prefix : o.fetch_prefixes) {
+    if (Result<ParsedUrl> u = parse_url(prefix); !u.ok()) return serve_fail(u.status().with_context("--allow-fetch"));
+  }
+  co.models.allowed_urls = o.fetch_prefixes;
+  co.models.ca_file = o.fetch_ca_file;
+  co.models.npm_cache = cache_dir() + "/npm";
+  if (o.store_keep_versions < 1) {
+    return serve_fail(InvalidArgument(
+        fmt::format("--store-keep-versions: at least 1 (the current version), got {}", o.store_keep_versions)));
+  }
+  co.keep_versions = o.store_keep_versions;
+  for (const auto& [name, text, out] : {std::tuple{"--store-max-bytes", &o.store_max, &co.models.max_bytes},
+                                        std::tuple{"--store-min-free", &o.store_min_free, &co.models.min_free_bytes}}) {
+    Result<int64_t> bytes = parse_byte_size(*text);
+    if (!bytes.ok()) return serve_fail(bytes.status().with_context(name));
+    *out = static_cast<uint64_t>(*bytes);
+  }
   co.runtime.sequence_idle = std::chrono::milliseconds(static_cast<int64_t>(o.sequence_idle_s * 1000));
   {
     EngineRegistry probe;

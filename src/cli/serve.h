@@ -20,8 +20,13 @@ struct ServeOptions {
   bool allow_insecure_http = false;  // plain HTTP on a non-loopback address
   std::vector<std::string> files;    // applied after the stored documents (trusted: not confined)
   std::string model_repo;
-  std::vector<std::string> read_dirs;  // more folders whose files documents may name (--allow-read)
-  std::string log_file;                // default: standard error
+  std::vector<std::string> read_dirs;       // more folders whose files documents may name (--allow-read)
+  std::vector<std::string> fetch_prefixes;  // URL prefixes model sources may be fetched from (--allow-fetch)
+  std::string store_max = "0";              // the model store's size limit (--store-max-bytes; 0: none)
+  std::string store_min_free = "64Mi";      // free space the model store leaves on its disk
+  int store_keep_versions = 3;              // versions of each Model whose files the store keeps
+  std::string fetch_ca_file;                // https model sources: an extra trusted CA
+  std::string log_file;                     // default: standard error
   std::string log_level = "info";
   std::string log_format = "text";  // or "json": one JSON object a line
   int max_connections = 512;

@@ -58,6 +58,10 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   // The stored documents are read (and their checksums checked) before anything starts: a damaged
   // store stops the daemon here, with the file and what to do.
   SENSIX_RETURN_IF_ERROR(store->documents().status());
+  // Opened after the document store, whose lock keeps a second daemon out of the data directory
+  // (opening the model store empties its tmp/).
+  if (options.models.dir.empty()) options.models.dir = options.data_dir + "/models";
+  SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<ModelStore> models, ModelStore::open(options.models));
   options.runtime.allow_empty = true;
   auto steps = std::make_shared<Steps>();
   auto outer = options.runtime.on_progress;
@@ -74,12 +78,99 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   for (const auto& sink : options.sinks) runtime->add_sink(sink);
   SENSIX_RETURN_IF_ERROR(runtime->start());
   return std::unique_ptr<Controller>(
-      new Controller(std::move(options), std::move(store), std::move(runtime), std::move(steps)));
+      new Controller(std::move(options), std::move(store), std::move(models), std::move(runtime), std::move(steps)));
 }
 
 Controller::Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store,
-                       std::unique_ptr<Runtime> runtime, std::shared_ptr<Steps> steps)
-    : options_(std::move(options)), store_(std::move(store)), runtime_(std::move(runtime)), steps_(std::move(steps)) {}
+                       std::unique_ptr<ModelStore> models, std::unique_ptr<Runtime> runtime,
+                       std::shared_ptr<Steps> steps)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      models_(std::move(models)),
+      runtime_(std::move(runtime)),
+      steps_(std::move(steps)) {}
+
+Status Controller::materialize(DocumentSet& docs) {
+  StatusList problems;
+  for (ModelDoc& m : docs.models) {
+    auto one = [&](const std::string& field, const std::string& written, std::string& path, const std::string& sha) {
+      Result<ArtifactSource> source = parse_artifact_source(written);
+      if (!source.ok()) {
+        problems.add(source.status().with_context(fmt::format("Model/{}: {}", m.metadata.name, field)));
+        return;
+      }
+      Result<Artifact> stored = models_->ensure(*source, path, sha);
+      if (stored.ok()) {
+        path = stored->path;
+        return;
+      }
+      StatusCode code = stored.status().code();
+      if (code == StatusCode::kDataLoss && source->kind != ArtifactSourceKind::kFile) {
+        // The source's bytes are not what the document says: the document (or the source) is wrong.
+        stored = Status(StatusCode::kInvalidArgument, stored.status().message());
+        code = StatusCode::kInvalidArgument;
+      }
+      const bool runtime_says = source->kind == ArtifactSourceKind::kFile &&
+                                (code == StatusCode::kNotFound || code == StatusCode::kDataLoss ||
+                                 code == StatusCode::kInvalidArgument);
+      if (!runtime_says)
+        problems.add(stored.status().with_context(fmt::format("Model/{}: {}", m.metadata.name, field)));
+    };
+    one("spec.source", m.spec.source, m.spec.path, m.spec.sha256);
+    for (size_t i = 0; i < m.spec.variants.size(); ++i) {
+      VariantSpec& v = m.spec.variants[i];
+      one(fmt::format("spec.variants[{}].source", i), v.source, v.path, v.sha256);
+    }
+  }
+  return problems.status();
+}
+
+Result<CollectResult> Controller::collect_models() {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  return collect_locked();
+}
+
+Result<CollectResult> Controller::collect_locked() {
+  // Kept: the files of the last keep_versions versions of every Model document (an undo to one of
+  // them needs no fetch) and of what runs. A version that no longer parses keeps everything: nothing
+  // is removed then.
+  std::set<std::string> keep;
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> all, store_->versions("Model"));
+  // The last keep_versions versions of each Model (oldest first in `all`).
+  std::map<std::string, int> seen;
+  std::vector<const StoredDocument*> versions;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (++seen[it->name] <= options_.keep_versions) versions.push_back(&*it);
+  }
+  for (const StoredDocument* version : versions) {
+    const StoredDocument& v = *version;
+    auto known = digests_of_text_.find(v.sha256);  // a version's text never changes: parsed once
+    if (known == digests_of_text_.end()) {
+      Result<DocumentSet> parsed = parse_document_text(v.text,
+                                                       fmt::format("Model/{} generation {}", v.name, v.generation),
+                                                       options_.data_dir, options_.parse);
+      if (!parsed.ok()) {
+        return FailedPrecondition(fmt::format("the model store keeps every file: a stored version does not parse: {}",
+                                              parsed.status().message()));
+      }
+      std::vector<std::string> digests;
+      for (const ModelDoc& m : parsed->models) {
+        digests.push_back(m.spec.sha256);
+        for (const VariantSpec& var : m.spec.variants) digests.push_back(var.sha256);
+      }
+      known = digests_of_text_.emplace(v.sha256, std::move(digests)).first;
+    }
+    keep.insert(known->second.begin(), known->second.end());
+  }
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    for (const ModelDoc& m : desired_.models) {
+      keep.insert(m.spec.sha256);
+      for (const VariantSpec& var : m.spec.variants) keep.insert(var.sha256);
+    }
+  }
+  return models_->collect(keep);
+}
 
 ApplyProgress Controller::progress() const {
   ApplyProgress p;
@@ -137,14 +228,18 @@ Status Controller::restore() {
   Result<DocumentSet> docs = parse_document_text(joined_text(*stored), store_->path(), options_.data_dir,
                                                  options_.parse);
   if (!docs.ok()) return fail(docs.status());
-  Result<ApplyResult> applied = runtime_->apply(*docs);
+  DocumentSet run = *docs;  // the stored documents keep their sources; the runtime gets the store's files
+  if (Status s = materialize(run); !s.ok()) return fail(s);
+  Result<ApplyResult> applied = runtime_->apply(run);
   if (!applied.ok()) return fail(applied.status());
   if (options_.on_change) options_.on_change(*docs);
-  std::lock_guard<std::mutex> state(state_mu_);
+  std::unique_lock<std::mutex> state(state_mu_);
   desired_ = std::move(docs).value();
   restoring_ = false;
   applying_.clear();
   restore_error_.clear();
+  state.unlock();
+  if (Result<CollectResult> c = collect_locked(); !c.ok()) spdlog::warn("model store: {}", c.status().message());
   return Status::Ok();
 }
 
@@ -194,7 +289,12 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
     return desired.find_model(m) == nullptr || pipeline_using(desired, m) != nullptr;
   });
   ControlResult out;
-  Result<ApplyResult> applied = runtime_->apply(running_of(desired, unloaded), dry_run);
+  DocumentSet run = running_of(desired, unloaded);
+  if (Status s = materialize(run); !s.ok()) {
+    done();
+    return s;
+  }
+  Result<ApplyResult> applied = runtime_->apply(run, dry_run);
   if (!applied.ok()) {
     // A failure after the runtime began to change (a graph or a sensor that would not start: "applied
     // in part") leaves it between the two sets: it goes back to the stored one.
@@ -203,6 +303,7 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
       std::lock_guard<std::mutex> state(state_mu_);
       previous = running_of(desired_, unloaded_);
     }
+    (void)materialize(previous);  // its files are in the store already
     if (!dry_run && diff_documents(runtime_->documents(), previous).any_change()) {
       Result<ApplyResult> back = runtime_->apply(previous);
       if (!back.ok()) spdlog::error("apply: going back after a partial apply failed too: {}", back.status().message());
@@ -220,6 +321,7 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
       std::lock_guard<std::mutex> state(state_mu_);
       previous = running_of(desired_, unloaded_);
     }
+    (void)materialize(previous);
     Result<ApplyResult> back = runtime_->apply(previous);
     if (!back.ok()) spdlog::error("apply: going back after a failed commit failed too: {}", back.status().message());
     done();
@@ -227,11 +329,15 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   }
   out.commit = std::move(committed).value();
   if (options_.on_change) options_.on_change(desired);
-  std::lock_guard<std::mutex> state(state_mu_);
+  std::unique_lock<std::mutex> state(state_mu_);
   desired_ = desired;
   unloaded_ = std::move(unloaded);
   applying_.clear();
   restore_error_.clear();  // the set that runs now is the stored one
+  state.unlock();
+  if (out.commit.changed) {
+    if (Result<CollectResult> c = collect_locked(); !c.ok()) spdlog::warn("model store: {}", c.status().message());
+  }
   return out;
 }
 

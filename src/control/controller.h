@@ -11,6 +11,10 @@
 //                 set. With dry_run, nothing changes: the diff says what would.
 //   remove(kind, name)  the same, for a set without that document; a document that another
 //                 document still names (a Model in a Pipeline) is a conflict.
+// Every model file is kept in the model store (control/model_store.h) from the apply on: the
+// runtime loads the stored copy, verified, and the files no kept document version names are
+// removed after each change.
+//
 //   restore()     at start: the stored set, applied to the empty runtime. A stored set that no
 //                 longer runs (a model file gone) leaves the store as it is and the daemon not
 //                 ready, with the reason; a later apply that fixes it makes it ready.
@@ -29,6 +33,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -37,6 +42,7 @@
 #include <vector>
 
 #include "control/document_store.h"
+#include "control/model_store.h"
 #include "docs/confine.h"
 #include "docs/parser.h"
 #include "runtime/runtime.h"
@@ -54,6 +60,12 @@ struct ControllerOptions {
   // relative to the data directory.
   PathPolicy paths;
   RuntimeOptions runtime;  // allow_empty is set
+  // The model store (control/model_store.h); `models.dir` empty: <data_dir>/models.
+  ModelStoreOptions models;
+  // The model files of this many versions of each Model document (the current one included) stay in
+  // the store; older versions' files are removed (their documents stay in the history: an undo to
+  // one fetches its file again from its source).
+  int keep_versions = 3;
   std::vector<std::shared_ptr<PredictionSink>> sinks;
   // Called with the running set after every change (restore, apply, remove), under the apply lock:
   // the daemon opens and closes the Pipelines' sink files there.
@@ -117,6 +129,9 @@ class Controller {
   // Inference on request for the running models (runtime/request_tasks.h).
   RequestTasks& requests() { return runtime_->requests(); }
   Readiness readiness() const;
+  StoreUsage model_store_usage() const { return models_->usage(); }
+  // Removes the model store's files that no kept document version names (done after every change).
+  Result<CollectResult> collect_models();
   ApplyProgress progress() const;
   const std::string& data_dir() const { return options_.data_dir; }
 
@@ -130,8 +145,13 @@ class Controller {
     std::string step;
     int done = 0, total = 0;
   };
-  Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store, std::unique_ptr<Runtime> runtime,
-             std::shared_ptr<Steps> steps);
+  Controller(ControllerOptions options, std::unique_ptr<DocumentStore> store, std::unique_ptr<ModelStore> models,
+             std::unique_ptr<Runtime> runtime, std::shared_ptr<Steps> steps);
+  // Puts every model file of `docs` in the model store (fetching a remote one) and points the
+  // documents at the stored files. A local file that is missing or has other bytes is left as it
+  // is, for the runtime's own check to report (with the document's line).
+  Status materialize(DocumentSet& docs);
+  Result<CollectResult> collect_locked();
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
                                std::string_view summary, bool dry_run, std::set<std::string> unloaded);
@@ -142,6 +162,7 @@ class Controller {
 
   ControllerOptions options_;
   std::unique_ptr<DocumentStore> store_;
+  std::unique_ptr<ModelStore> models_;
   std::unique_ptr<Runtime> runtime_;
   std::mutex apply_mu_;
   mutable std::mutex state_mu_;
@@ -153,6 +174,8 @@ class Controller {
   std::chrono::steady_clock::time_point applying_since_;
   std::shared_ptr<Steps> steps_;
   std::string starting_;  // set_starting
+  // The model files each stored Model text names (by the text's sha256), for collect_locked().
+  std::map<std::string, std::vector<std::string>> digests_of_text_;
   bool stopped_ = false;
 };
 

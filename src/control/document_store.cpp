@@ -284,17 +284,31 @@ Result<std::vector<Revision>> DocumentStore::revisions() const {
   return out;
 }
 
-Result<std::vector<StoredDocument>> DocumentStore::history(std::string_view kind, std::string_view name) const {
-  std::lock_guard lock(mu_);
-  Statement s(db_,
-              "SELECT h.kind, h.name, h.text, h.sha256, h.generation, h.revision, r.applied_at FROM history h "
-              "JOIN revisions r ON r.id = h.revision WHERE h.kind = ?1 AND h.name = ?2 ORDER BY h.revision");
+Result<std::vector<StoredDocument>> DocumentStore::read_history(std::string_view condition, std::string_view kind,
+                                                                std::optional<std::string_view> name) const {
+  const std::string sql = fmt::format(
+      "SELECT h.kind, h.name, h.text, h.sha256, h.generation, h.revision, r.applied_at FROM history h "
+      "JOIN revisions r ON r.id = h.revision WHERE h.kind = ?1 AND {} ORDER BY h.revision, h.name",
+      condition);
+  Statement s(db_, sql.c_str());
   if (!s.prepared()) return error("cannot read the history");
   s.bind(1, kind);
-  s.bind(2, name);
+  if (name) s.bind(2, *name);
   std::vector<StoredDocument> out;
   while (s.step() == SQLITE_ROW) out.push_back(read_document(s));
   if (s.rc() != SQLITE_DONE) return error("cannot read the history");
+  return out;
+}
+
+Result<std::vector<StoredDocument>> DocumentStore::history(std::string_view kind, std::string_view name) const {
+  std::lock_guard lock(mu_);
+  return read_history("h.name = ?2", kind, name);
+}
+
+Result<std::vector<StoredDocument>> DocumentStore::versions(std::string_view kind) const {
+  std::lock_guard lock(mu_);
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> out, read_history("h.deleted = 0", kind, std::nullopt));
+  for (const StoredDocument& d : out) SENSIX_RETURN_IF_ERROR(check_text(d));
   return out;
 }
 

@@ -92,6 +92,10 @@ class DocumentStore {
   // Every version of one document, oldest first, deletions included (text empty, generation kept).
   Result<std::vector<StoredDocument>> history(std::string_view kind, std::string_view name) const;
 
+  // Every kept version of every document of `kind` (the current ones included, deletions left out),
+  // oldest first: what the model store must keep (Controller).
+  Result<std::vector<StoredDocument>> versions(std::string_view kind) const;
+
   // Applies every change in one transaction: all of them or none. A put of a document's current
   // text is no change; deleting a document that is not applied is NotFound and fails the commit.
   // `summary` describes the revision (e.g. "apply quickstart.yaml").
@@ -103,6 +107,9 @@ class DocumentStore {
   Status exec(const char* sql, std::string_view what) const;
   Result<int64_t> query_int(const char* sql, std::string_view what) const;  // the first column of one row
   Status check_text(const StoredDocument& d) const;                         // its text matches its sha256
+  // The history's rows of `kind` (and `name`, bound as ?2) where `condition` holds, by revision.
+  Result<std::vector<StoredDocument>> read_history(std::string_view condition, std::string_view kind,
+                                                   std::optional<std::string_view> name) const;
   Status error(std::string_view what) const;   // the connection's last error, as a Status naming path_
   Status damaged(std::string_view why) const;  // DataLoss: the store is damaged, and what to do
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/artifact_source.h"
 #include "common/paths.h"
 #include "common/sha256.h"
 #include "docs/parser.h"
@@ -63,6 +64,13 @@ bool check_exists(Report& r, const std::string& prefix, const std::string& writt
 void check_model_file(Report& r, const std::string& label, const std::string& at, const std::string& source,
                       const std::string& path, const std::string& sha256, ModelFormat format,
                       std::map<std::string, std::string>& sha_cache) {
+  if (path.empty() && is_remote_source(source)) {
+    r.add(
+        FailedPrecondition(fmt::format("{}: {}source: {} is fetched by the daemon's model store: apply the document "
+                                       "to `sensix serve` (this command reads model files from disk)",
+                                       label, at, source)));
+    return;
+  }
   const std::string file = fs::path(path).filename().string();
   if (check_exists(r, label + ": " + at + "source", source.empty() ? path : source, path)) {
     auto it = sha_cache.find(path);

