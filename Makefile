@@ -20,7 +20,8 @@ CTEST_JOBS ?= 2
 ARGS ?=
 # JOBS=N limits ninja's parallel jobs (default: ninja's own, the number of cores + 2).
 JOBS ?=
-# TARGETS=... builds only those ninja targets; CTEST_ARGS=... is passed to ctest (e.g. -L unit, -R NAME).
+# TARGETS=... builds only those ninja targets (release_checks: what the cli, bench, lint and setup tests need,
+# as CI's release build); CTEST_ARGS=... is passed to ctest (e.g. -L unit, -R NAME).
 TARGETS ?=
 CTEST_ARGS ?=
 # ASAN_LABELS=a|b limits `make asan`'s ctest run to those labels (a regular expression; default: every test).
