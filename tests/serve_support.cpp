@@ -1,5 +1,7 @@
 #include "serve_support.h"
 
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -154,6 +156,18 @@ float alexa_by_the_engine(const std::vector<float>& values) {
   const Status s = (*session)->run(inputs, want, &out);
   EXPECT_TRUE(s.ok()) << s;
   return s.ok() ? out[0].values<float>()[0] : std::numeric_limits<float>::quiet_NaN();
+}
+
+std::pair<int, std::string> cli(const Daemon& d, const std::string& args, const std::string& prefix) {
+  const std::string cmd = prefix + std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " --server " + d.url() +
+                          " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 std::string base64(const std::string& bytes) {

@@ -694,20 +694,6 @@ TEST_F(ServeTest, PipelineSinksWriteInsideTheDataDirectory) {
   EXPECT_EQ(d.stop(), 0);
 }
 
-// Runs the CLI against `d`: its exit code, and stdout + stderr.
-// `prefix`: what runs before the command line ("timeout 4 ", "SENSIX_TOKEN=x ").
-std::pair<int, std::string> cli(const Daemon& d, const std::string& args, const std::string& prefix = "") {
-  const std::string cmd = prefix + std::string(SENSIX_BINARY_DIR) + "/sensix " + args + " --server " + d.url() +
-                          " 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 // The CLI's client commands, as a script uses them: tables, JSON, and exit codes.
 TEST_F(ServeTest, TheCliAppliesListsDescribesAndDeletes) {
   Daemon d;

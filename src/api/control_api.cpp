@@ -1,6 +1,7 @@
 #include "api/control_api.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -423,6 +424,42 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                Result<ControlResult> r = ctx->controller->remove(req.params["kind"], req.params["name"], dry);
                if (!r.ok()) return status_reply(r.status());
                return json_reply(apply_json(*r, dry, or_else(ctx->controller->revision(), int64_t{0})));
+             }));
+
+  // Every version of one document (deletions included), and going back to one.
+  router.add(
+      "GET", "/v1/documents/{kind}/{name}/history", guard(false, [ctx](HttpRequest& req) {
+        if (Status s = only_params(req, {"text"}); !s.ok()) return status_reply(s);
+        Result<bool> with_text = flag(req, "text");
+        if (!with_text.ok()) return status_reply(with_text.status());
+        Result<std::vector<StoredDocument>> versions = ctx->controller->history(req.params["kind"], req.params["name"]);
+        if (!versions.ok()) return status_reply(versions.status());
+        json items = json::array();
+        for (const StoredDocument& v : *versions) {
+          json item = stored_json(v, *with_text && !v.sha256.empty());
+          item["deleted"] = v.sha256.empty();
+          if (v.sha256.empty()) item.erase("sha256");
+          items.push_back(std::move(item));
+        }
+        return json_reply({{"kind", versions->front().kind}, {"name", versions->front().name}, {"items", items}});
+      }));
+  router.add("POST", "/v1/documents/{kind}/{name}/undo", guard(true, [ctx](HttpRequest& req) {
+               if (Status s = only_params(req, {"toRevision", "dryRun"}); !s.ok()) return status_reply(s);
+               Result<bool> dry = flag(req, "dryRun");
+               if (!dry.ok()) return status_reply(dry.status());
+               std::optional<int64_t> to;
+               if (auto it = req.query.find("toRevision"); it != req.query.end()) {
+                 int64_t n = 0;
+                 const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+                 if (ec != std::errc() || end != it->second.data() + it->second.size() || n < 1) {
+                   return status_reply(InvalidArgument(
+                       fmt::format("toRevision: a revision number (1 or more), got \"{}\"", it->second)));
+                 }
+                 to = n;
+               }
+               Result<ControlResult> r = ctx->controller->undo(req.params["kind"], req.params["name"], to, *dry);
+               if (!r.ok()) return status_reply(r.status());
+               return json_reply(apply_json(*r, *dry, or_else(ctx->controller->revision(), int64_t{0})));
              }));
 
   router.add("GET", "/v1/revisions", guard(false, [ctx](HttpRequest&) {

@@ -475,6 +475,144 @@ constexpr const char kOpenApiJson[] = R"json({
         }
       }
     },
+    "/v1/documents/{kind}/{name}/history": {
+      "get": {
+        "operationId": "getDocumentHistory",
+        "summary": "Every version of a document",
+        "description": "Every version of one document, oldest first, deletions included (deleted: true, no sha256). With text=true, each version's text. 404 when it was never applied.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/kind"
+          },
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The document's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "$ref": "#/components/parameters/text"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The versions.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DocumentHistory"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/documents/{kind}/{name}/undo": {
+      "post": {
+        "operationId": "undoDocument",
+        "summary": "Apply an earlier version of a document again",
+        "description": "Applies an earlier version again as a new revision (summary \"undo KIND/NAME to generation G (revision R)\"): the version current at toRevision, or by default the one before the current version. A version that was a deletion deletes the document; a deleted document comes back. Its model files come from the model store or again from their sources. 404 when the document was never applied or did not exist at toRevision, 409 when there is no earlier version or it is the current one. With dryRun, nothing changes.",
+        "tags": [
+          "Documents"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/kind"
+          },
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "description": "The document's name (its metadata.name).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "toRevision",
+            "in": "query",
+            "required": false,
+            "description": "Go back to the version that was current at this revision.",
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            }
+          },
+          {
+            "$ref": "#/components/parameters/dryRun"
+          }
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "What the undo did (or, with dryRun, would do).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApplyResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/v1/revisions": {
       "get": {
         "operationId": "listRevisions",
@@ -2593,6 +2731,66 @@ constexpr const char kOpenApiJson[] = R"json({
           "plan"
         ],
         "additionalProperties": false
+      },
+      "DocumentHistory": {
+        "type": "object",
+        "properties": {
+          "kind": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "kind": {
+                  "type": "string"
+                },
+                "name": {
+                  "type": "string"
+                },
+                "generation": {
+                  "type": "integer",
+                  "format": "int64"
+                },
+                "revision": {
+                  "type": "integer",
+                  "format": "int64",
+                  "description": "The revision that wrote or deleted this version."
+                },
+                "appliedAt": {
+                  "type": "string"
+                },
+                "deleted": {
+                  "type": "boolean"
+                },
+                "sha256": {
+                  "type": "string",
+                  "pattern": "^[0-9a-f]{64}$",
+                  "description": "Of the text; absent for a deletion."
+                },
+                "text": {
+                  "type": "string",
+                  "description": "With text=true."
+                }
+              },
+              "required": [
+                "generation",
+                "revision",
+                "appliedAt",
+                "deleted"
+              ]
+            }
+          }
+        },
+        "required": [
+          "kind",
+          "name",
+          "items"
+        ]
       },
       "StoredDocument": {
         "type": "object",

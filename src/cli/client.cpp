@@ -155,6 +155,19 @@ void ClientCommands::add_to(CLI::App& app) {
                      "the file's format (default from its extension: image/jpeg, image/png, audio/wav, audio/flac, "
                      "audio/ogg)");
   common(infer_);
+  rollout_ = app.add_subcommand("rollout", "a document's versions, and going back to one (docs/deployment.md)");
+  rollout_->require_subcommand(1);
+  rollout_history_ = rollout_->add_subcommand("history", "every version of a document, deletions included");
+  rollout_history_->add_option("target", target_, "MODEL, or KIND/NAME (sensor/..., pipeline/..., device/...)")
+      ->required();
+  common(rollout_history_);
+  rollout_undo_ = rollout_->add_subcommand(
+      "undo", "apply an earlier version again, as a new revision (default: the version before the current one)");
+  rollout_undo_->add_option("target", target_, "MODEL, or KIND/NAME")->required();
+  rollout_undo_->add_option("--to-revision", to_revision_, "the version that was current at this revision")
+      ->check(CLI::PositiveNumber);
+  rollout_undo_->add_flag("--dry-run", dry_run_, "say what would change, change nothing");
+  common(rollout_undo_);
   log_level_ = app.add_subcommand("log-level", "show or set a daemon's log level");
   log_level_->add_option("level", level_, "trace, debug, info, warn, error, critical or off");
   common(log_level_);
@@ -163,7 +176,7 @@ void ClientCommands::add_to(CLI::App& app) {
 int ClientCommands::run(CLI::App& app) {
   const bool ours = app.got_subcommand(apply_) || app.got_subcommand(get_) || app.got_subcommand(describe_) ||
                     app.got_subcommand(delete_) || app.got_subcommand(stats_) || app.got_subcommand(predictions_) ||
-                    app.got_subcommand(log_level_) || app.got_subcommand(infer_);
+                    app.got_subcommand(log_level_) || app.got_subcommand(infer_) || app.got_subcommand(rollout_);
   if (!ours) return -1;
 
   api::ClientOptions co;
@@ -231,6 +244,38 @@ int ClientCommands::run(CLI::App& app) {
     if (out->is_discarded()) *out = json(r->body);
     return 0;
   };
+  // An apply's (or an undo's) answer: each document's change, what loaded, started and shared.
+  auto print_applied = [&](const json& j) {
+    if (output != "table") {
+      print_raw(j);
+      return 0;
+    }
+    const bool is_dry = j.value("dryRun", false);
+    for (const auto& d : j["documents"]) {
+      std::string change = d.value("change", "");
+      if (change == "added") change = is_dry ? "would be created" : "created";
+      else if (change == "changed") change = is_dry ? "would be changed" : "changed";
+      else if (change == "unchanged") change = "unchanged";
+      else if (change == "removed") change = is_dry ? "would be deleted" : "deleted";
+      const std::string gen = d.contains("generation") ? fmt::format(" (generation {})", d["generation"].get<int64_t>())
+                                                       : "";
+      std::printf("%s/%s %s%s\n", d.value("kind", "").c_str(), d.value("name", "").c_str(), change.c_str(),
+                  gen.c_str());
+    }
+    auto say = [&](const char* what, const json& list) {
+      if (!list.empty()) std::printf("  %s: %s\n", what, joined(list).c_str());
+    };
+    say("models loaded", j["models"]["loaded"]);
+    say("models replaced", j["models"]["replaced"]);
+    say("models unloaded", j["models"]["unloaded"]);
+    say("sensors started", j["sensors"]["started"]);
+    say("sensors restarted", j["sensors"]["restarted"]);
+    say("sensors stopped", j["sensors"]["stopped"]);
+    say("shared steps", j["plan"]["shared"]);
+    std::printf("%s revision %lld\n",
+                is_dry ? "dry run: nothing changed;" : "applied:", static_cast<long long>(j.value("revision", 0)));
+    return 0;
+  };
   auto dry = [&] { return dry_run_ ? std::string("?dryRun=true") : std::string(); };
 
   if (app.got_subcommand(apply_)) {
@@ -271,35 +316,36 @@ int ClientCommands::run(CLI::App& app) {
     answered = true;
     if (progress.joinable()) progress.join();
     if (rc) return rc;
-    if (output != "table") {
-      print_raw(j);
+    return print_applied(j);
+  }
+
+  if (app.got_subcommand(rollout_)) {
+    // MODEL or KIND/NAME.
+    const size_t slash = target_.find('/');
+    const std::string kind = slash == std::string::npos ? "model" : target_.substr(0, slash);
+    const std::string name = slash == std::string::npos ? target_ : target_.substr(slash + 1);
+    const std::string base = "/v1/documents/" + api::url_encode(kind) + "/" + api::url_encode(name);
+    json j;
+    if (rollout_->got_subcommand(rollout_history_)) {
+      if (int rc = call("GET", base + "/history", "", &j)) return rc;
+      if (output != "table") {
+        print_raw(j);
+        return 0;
+      }
+      std::printf("%s/%s\n%-10s %-10s %-26s %s\n", j.value("kind", "").c_str(), j.value("name", "").c_str(), "REVISION",
+                  "GENERATION", "APPLIED AT", "VERSION");
+      for (const json& v : j["items"]) {
+        const std::string what = v.value("deleted", false) ? "deleted"
+                                                           : "sha256 " + v.value("sha256", "").substr(0, 12);
+        std::printf("%-10lld %-10lld %-26s %s\n", static_cast<long long>(v.value("revision", 0)),
+                    static_cast<long long>(v.value("generation", 0)), v.value("appliedAt", "").c_str(), what.c_str());
+      }
       return 0;
     }
-    const bool is_dry = j.value("dryRun", false);
-    for (const auto& d : j["documents"]) {
-      std::string change = d.value("change", "");
-      if (change == "added") change = is_dry ? "would be created" : "created";
-      else if (change == "changed") change = is_dry ? "would be changed" : "changed";
-      else if (change == "unchanged") change = "unchanged";
-      else if (change == "removed") change = is_dry ? "would be deleted" : "deleted";
-      const std::string gen = d.contains("generation") ? fmt::format(" (generation {})", d["generation"].get<int64_t>())
-                                                       : "";
-      std::printf("%s/%s %s%s\n", d.value("kind", "").c_str(), d.value("name", "").c_str(), change.c_str(),
-                  gen.c_str());
-    }
-    auto say = [&](const char* what, const json& list) {
-      if (!list.empty()) std::printf("  %s: %s\n", what, joined(list).c_str());
-    };
-    say("models loaded", j["models"]["loaded"]);
-    say("models replaced", j["models"]["replaced"]);
-    say("models unloaded", j["models"]["unloaded"]);
-    say("sensors started", j["sensors"]["started"]);
-    say("sensors restarted", j["sensors"]["restarted"]);
-    say("sensors stopped", j["sensors"]["stopped"]);
-    say("shared steps", j["plan"]["shared"]);
-    std::printf("%s revision %lld\n",
-                is_dry ? "dry run: nothing changed;" : "applied:", static_cast<long long>(j.value("revision", 0)));
-    return 0;
+    std::string query = to_revision_ > 0 ? fmt::format("?toRevision={}", to_revision_) : "";
+    if (dry_run_) query += query.empty() ? "?dryRun=true" : "&dryRun=true";
+    if (int rc = call("POST", base + "/undo" + query, "", &j)) return rc;
+    return print_applied(j);
   }
 
   if (app.got_subcommand(infer_)) {

@@ -42,6 +42,11 @@ class ClientCommands {
   CLI::App* predictions_ = nullptr;
   CLI::App* log_level_ = nullptr;
   CLI::App* infer_ = nullptr;
+  CLI::App* rollout_ = nullptr;
+  CLI::App* rollout_history_ = nullptr;
+  CLI::App* rollout_undo_ = nullptr;
+  std::string target_;         // rollout: [KIND/]NAME
+  long long to_revision_ = 0;  // rollout undo --to-revision (0: the version before the current one)
   std::vector<std::string> files_;
   bool dry_run_ = false;
   std::string what_, kind_, name_, level_;

@@ -341,7 +341,8 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   return out;
 }
 
-Result<ControlResult> Controller::apply(std::string_view text, std::string_view label, bool dry_run, bool confine) {
+Result<ControlResult> Controller::apply(std::string_view text, std::string_view label, bool dry_run, bool confine,
+                                        std::string_view summary) {
   std::lock_guard<std::mutex> lock(apply_mu_);
   DocumentSet base;
   {
@@ -358,7 +359,8 @@ Result<ControlResult> Controller::apply(std::string_view text, std::string_view 
   std::set<std::string> unloaded = this->unloaded();
   for (const auto& m : merged.parsed.models) unloaded.erase(m.metadata.name);
   SENSIX_ASSIGN_OR_RETURN(ControlResult out,
-                          commit(merged.merged, changes, "apply " + names, dry_run, std::move(unloaded)));
+                          commit(merged.merged, changes, summary.empty() ? "apply " + names : std::string(summary),
+                                 dry_run, std::move(unloaded)));
   for (const auto& c : changes) {
     if (dry_run) {
       out.documents.push_back({c.kind, c.name, *c.text, "", 0, 0, ""});
@@ -368,6 +370,55 @@ Result<ControlResult> Controller::apply(std::string_view text, std::string_view 
     if (d.ok()) out.documents.push_back(std::move(d).value());
   }
   return out;
+}
+
+Result<std::vector<StoredDocument>> Controller::history(std::string_view kind_in, std::string_view name) const {
+  SENSIX_ASSIGN_OR_RETURN(const std::string kind, document_kind(kind_in));
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, store_->history(kind, name));
+  if (versions.empty()) return NotFound(fmt::format("{}/{} was never applied", kind, name));
+  return versions;
+}
+
+Result<ControlResult> Controller::undo(std::string_view kind_in, std::string_view name,
+                                       std::optional<int64_t> to_revision, bool dry_run) {
+  SENSIX_ASSIGN_OR_RETURN(const std::string kind, document_kind(kind_in));
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, history(kind, name));
+  const StoredDocument& current = versions.back();
+  const StoredDocument* target = nullptr;
+  if (to_revision) {
+    for (const StoredDocument& v : versions) {
+      if (v.revision <= *to_revision) target = &v;
+    }
+    if (target == nullptr) {
+      return NotFound(fmt::format("{}/{} did not exist yet at revision {} (first applied at revision {})", kind, name,
+                                  *to_revision, versions.front().revision));
+    }
+    if (target == &current) {
+      return FailedPrecondition(fmt::format("{}/{} has not changed since revision {}: generation {} is the current one",
+                                            kind, name, *to_revision, current.generation));
+    }
+  } else {
+    // The version before the current one that differs from it (a delete then the same text again
+    // is no earlier version).
+    for (auto it = versions.rbegin() + 1; it != versions.rend(); ++it) {
+      if (it->text != current.text) {
+        target = &*it;
+        break;
+      }
+    }
+    if (target == nullptr) {
+      return FailedPrecondition(fmt::format("{}/{} has no earlier version to go back to", kind, name));
+    }
+  }
+  const std::string what = target->text.empty()
+                               ? fmt::format("undo {}/{}: delete it, as at revision {}", kind, name, target->revision)
+                               : fmt::format("undo {}/{} to generation {} (revision {})", kind, name,
+                                             target->generation, target->revision);
+  spdlog::info("{}{}", what, dry_run ? " (dry run)" : "");
+  if (target->text.empty()) return remove(kind, name, dry_run);
+  // A stored version passed the checks of its own apply (the daemon's folders, or a trusted -f file).
+  return apply(target->text, fmt::format("{}/{} generation {}", kind, name, target->generation), dry_run,
+               /*confine=*/false, what);
 }
 
 Result<ControlResult> Controller::remove(std::string_view kind_in, std::string_view name, bool dry_run) {

@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -106,7 +107,9 @@ class Controller {
   // While set (not empty), readiness is false with this reason: the daemon's start-up, from before
   // restore() until the files given at start are applied too.
   void set_starting(std::string reason);
-  Result<ControlResult> apply(std::string_view text, std::string_view label, bool dry_run, bool confine = true);
+  // `summary` names the revision; empty: "apply KIND/NAME, ...".
+  Result<ControlResult> apply(std::string_view text, std::string_view label, bool dry_run, bool confine = true,
+                              std::string_view summary = {});
   Result<ControlResult> remove(std::string_view kind, std::string_view name, bool dry_run);
   // NotFound: no such Model document applied. unload: FailedPrecondition while a Pipeline names it;
   // a model unloaded already is Ok. load: the runtime's error when it does not load (it stays
@@ -122,6 +125,16 @@ class Controller {
   }
   Result<int64_t> revision() const { return store_->revision(); }
   Result<std::vector<Revision>> revisions() const { return store_->revisions(); }
+  // Every version of one document, oldest first (deletions included); NotFound when it never was.
+  Result<std::vector<StoredDocument>> history(std::string_view kind, std::string_view name) const;
+  // Applies an earlier version of a document again, as a new revision ("undo Model/x to generation
+  // G"): the version that was current at `to_revision`, or by default the one before the current
+  // version. A version that was a deletion deletes the document. Its model files come from the store
+  // (the last --store-keep-versions versions') or again from their sources. NotFound: no such
+  // document, or none at that revision; FailedPrecondition: no earlier version, or it is the current
+  // one already.
+  Result<ControlResult> undo(std::string_view kind, std::string_view name, std::optional<int64_t> to_revision,
+                             bool dry_run);
   DocumentSet running() const { return runtime_->documents(); }
   // The applied documents (what is stored, once restored), unloaded models included.
   DocumentSet applied() const;
