@@ -62,6 +62,10 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   // (opening the model store empties its tmp/).
   if (options.models.dir.empty()) options.models.dir = options.data_dir + "/models";
   SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<ModelStore> models, ModelStore::open(options.models));
+  // The runtime does not hash again what the store has just checked (the runtime goes before the store).
+  options.runtime.digest_known = [store = models.get()](const std::string& path, const std::string& sha256) {
+    return store->verified(path, sha256);
+  };
   options.runtime.allow_empty = true;
   auto steps = std::make_shared<Steps>();
   auto outer = options.runtime.on_progress;

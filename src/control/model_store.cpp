@@ -155,6 +155,17 @@ bool ModelStore::contains(std::string_view sha256) const {
   return is_digest(sha256) && fs::is_regular_file(blob_path(sha256), ec);
 }
 
+bool ModelStore::verified(const std::string& path, std::string_view sha256) const {
+  if (!is_digest(sha256) || path != blob_path(sha256)) return false;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = verified_.find(sha256);
+  return it != verified_.end() && it->second.ino == static_cast<uint64_t>(st.st_ino) &&
+         it->second.size == static_cast<uint64_t>(st.st_size) &&
+         it->second.mtime_ns == static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 StoreUsage ModelStore::usage() const {
   std::lock_guard<std::mutex> lock(mu_);
   StoreUsage u;

@@ -96,6 +96,9 @@ class ModelStore {
   // file is removed).
   Result<Artifact> get(std::string_view sha256);
   bool contains(std::string_view sha256) const;
+  // True when `path` is the stored file of `sha256` and its hash was checked in this run, unchanged
+  // since (inode, size and modification time): the runtime need not hash it again.
+  bool verified(const std::string& path, std::string_view sha256) const;
   // Removes every stored file whose digest `keep` lacks.
   Result<CollectResult> collect(const std::set<std::string>& keep);
   StoreUsage usage() const;

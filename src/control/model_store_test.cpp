@@ -94,6 +94,10 @@ TEST_F(ModelStoreTest, StoresALocalFileUnderItsDigestReadOnly) {
   ASSERT_EQ(::stat(a->path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0444u);
   EXPECT_EQ(files_in(tmp()), 0u);
+  // Checked in this run: the runtime need not hash it again; another path or digest is not known.
+  EXPECT_TRUE(store->verified(a->path, kJarvisSha));
+  EXPECT_FALSE(store->verified(jarvis_, kJarvisSha));
+  EXPECT_FALSE(store->verified(a->path, kJarvisTfliteSha));
 
   // Stored once: the next ensure uses it (the source may be gone by then).
   TempDir other;
@@ -143,6 +147,7 @@ TEST_F(ModelStoreTest, AFileChangedOnDiskIsRemovedAndFetchedAgain) {
     f.put('\x5a');
   }
   auto store = open(options());  // a restarted daemon has verified nothing yet
+  EXPECT_FALSE(store->verified(path, kJarvisSha));
   Result<Artifact> got = store->get(kJarvisSha);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), StatusCode::kDataLoss);
@@ -280,20 +285,37 @@ bool accepts(int port) {
   return ok;
 }
 
-// A real HTTP server on loopback serving a folder (python3 -m http.server).
+// A real HTTP server on loopback serving a folder (python3's http.server), over TLS when given a
+// certificate and its key (PEM).
 class FileServer {
  public:
-  FileServer(const std::string& root, const std::string& log) : port_(testing::free_tcp_port()) {
-    started_ = server_.start(
-        {"python3", "-m", "http.server", std::to_string(port_), "--bind", "127.0.0.1", "--directory", root}, log);
+  FileServer(const std::string& root, const std::string& log, const std::string& cert = "", const std::string& key = "")
+      : port_(testing::free_tcp_port()), tls_(!cert.empty()) {
+    if (!tls_) {
+      started_ = server_.start(
+          {"python3", "-m", "http.server", std::to_string(port_), "--bind", "127.0.0.1", "--directory", root}, log);
+      return;
+    }
+    const std::string script =
+        "import functools, http.server, ssl, sys\n"
+        "handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])\n"
+        "server = http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler)\n"
+        "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+        "ctx.load_cert_chain(sys.argv[3], sys.argv[4])\n"
+        "server.socket = ctx.wrap_socket(server.socket, server_side=True)\n"
+        "server.serve_forever()\n";
+    started_ = server_.start({"python3", "-c", script, std::to_string(port_), root, cert, key}, log);
   }
   bool up() {
     return started_ && testing::eventually([&] { return accepts(port_); });
   }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path, const std::string& host = "127.0.0.1") const {
+    return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_) + path;
+  }
 
  private:
   int port_;
+  bool tls_;
   testing::ChildProcess server_;
   bool started_ = false;
 };
@@ -334,6 +356,45 @@ TEST_F(ModelStoreTest, FetchesOnlyUrlsUnderAnAllowedPrefix) {
   Result<Artifact> refused = closed->ensure(source_of(server.url("/models/hey_jarvis.onnx")), "", kJarvisSha);
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.status().message(), HasSubstr("none is allowed"));
+}
+
+// https: the certificate is checked against the system's CAs and the CA file given, and against the
+// host the URL names; a server that fails either gives nothing.
+TEST_F(ModelStoreTest, FetchesOverHttpsOnlyFromAServerItTrusts) {
+  TempDir site;
+  fs::create_directories(site.path() / "www" / "models");
+  fs::copy_file(jarvis_, site.path() / "www" / "models" / "hey_jarvis.onnx");
+  const std::string key = site.file("key.pem"), cert = site.file("cert.pem");
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext "
+      "subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  FileServer server((site.path() / "www").string(), site.file("https.log"), cert, key);
+  ASSERT_TRUE(server.up()) << testing::read_text(site.file("https.log"));
+
+  ModelStoreOptions o = options();
+  o.allowed_urls = {server.url("/models/"), server.url("/models/", "localhost")};
+  {
+    // Its certificate is not one the system trusts.
+    auto untrusting = open(o);
+    Result<Artifact> refused = untrusting->ensure(source_of(server.url("/models/hey_jarvis.onnx")), "", kJarvisSha);
+    EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+    EXPECT_THAT(refused.status().message(), HasSubstr("TLS handshake failed"));
+  }
+  o.ca_file = cert;
+  auto store = open(o);
+  // Trusted, but not for the name "localhost" (the certificate names 127.0.0.1).
+  Result<Artifact> other_name = store->ensure(source_of(server.url("/models/hey_jarvis.onnx", "localhost")), "",
+                                              kJarvisSha);
+  EXPECT_EQ(other_name.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(other_name.status().message(), HasSubstr("TLS handshake failed"));
+  EXPECT_EQ(files_in(blobs()), 0u);
+  // Trusted and named: stored.
+  Result<Artifact> a = store->ensure(source_of(server.url("/models/hey_jarvis.onnx")), "", kJarvisSha);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(testing::read_text(a->path), testing::read_text(jarvis_));
+  EXPECT_EQ(files_in(tmp()), 0u);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ bool check_exists(Report& r, const std::string& prefix, const std::string& writt
 // One model file: exists, has its sha256, starts like its format. `at` is "spec." or "spec.variants[i].".
 void check_model_file(Report& r, const std::string& label, const std::string& at, const std::string& source,
                       const std::string& path, const std::string& sha256, ModelFormat format,
-                      std::map<std::string, std::string>& sha_cache) {
+                      std::map<std::string, std::string>& sha_cache, const DigestKnown& known) {
   if (path.empty() && is_remote_source(source)) {
     r.add(
         FailedPrecondition(fmt::format("{}: {}source: {} is fetched by the daemon's model store: apply the document "
@@ -74,6 +74,7 @@ void check_model_file(Report& r, const std::string& label, const std::string& at
   const std::string file = fs::path(path).filename().string();
   if (check_exists(r, label + ": " + at + "source", source.empty() ? path : source, path)) {
     auto it = sha_cache.find(path);
+    if (it == sha_cache.end() && known && known(path, sha256)) it = sha_cache.emplace(path, sha256).first;
     if (it == sha_cache.end()) {
       auto sha = sha256_file(path);
       if (!sha.ok()) {
@@ -106,13 +107,15 @@ void check_model_file(Report& r, const std::string& label, const std::string& at
   }
 }
 
-void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string>& sha_cache) {
+void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string>& sha_cache,
+                 const DigestKnown& known) {
   const std::string label = doc_label(d);
   const ModelSpec& m = d.spec;
-  check_model_file(r, label, "spec.", m.source, m.path, m.sha256, m.format, sha_cache);
+  check_model_file(r, label, "spec.", m.source, m.path, m.sha256, m.format, sha_cache, known);
   for (size_t i = 0; i < m.variants.size(); ++i) {
     const VariantSpec& v = m.variants[i];
-    check_model_file(r, label, fmt::format("spec.variants[{}].", i), v.source, v.path, v.sha256, v.format, sha_cache);
+    check_model_file(r, label, fmt::format("spec.variants[{}].", i), v.source, v.path, v.sha256, v.format, sha_cache,
+                     known);
   }
   auto labels = [&](const std::string& path, const char* field) {
     if (!path.empty()) check_exists(r, label + ": " + field, path, path);
@@ -129,17 +132,17 @@ void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string
 
 }  // namespace
 
-Status verify_artifacts(const DocumentSet& docs) {
+Status verify_artifacts(const DocumentSet& docs, const DigestKnown& known) {
   Report r;
   std::map<std::string, std::string> sha_cache;
-  for (const auto& d : docs.models) check_model(r, d, sha_cache);
+  for (const auto& d : docs.models) check_model(r, d, sha_cache, known);
   return r.status();
 }
 
-Status verify_artifacts(const ModelDoc& doc) {
+Status verify_artifacts(const ModelDoc& doc, const DigestKnown& known) {
   Report r;
   std::map<std::string, std::string> sha_cache;
-  check_model(r, doc, sha_cache);
+  check_model(r, doc, sha_cache, known);
   return r.status();
 }
 

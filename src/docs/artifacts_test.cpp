@@ -87,6 +87,26 @@ TEST_F(ArtifactsTest, WrongShaIsDataLoss) {
                              ", the document says " + std::string(64, '0'));
 }
 
+// A digest the caller checked already (the daemon's model store) is not computed again: the
+// predicate is asked for that path and digest only, and the format is still checked.
+TEST_F(ArtifactsTest, AKnownDigestIsNotHashedAgainButItsFormatIsChecked) {
+  const std::string a = write("a.onnx", kOnnxBytes);
+  const std::string claimed(64, '1');  // not the file's: only the predicate can make it pass
+  std::vector<std::string> asked;
+  const DigestKnown known = [&](const std::string& path, const std::string& sha256) {
+    asked.push_back(path + " " + sha256);
+    return path == a && sha256 == claimed;
+  };
+  EXPECT_TRUE(verify_artifacts(docs("onnx", "a.onnx", claimed), known).ok());
+  EXPECT_THAT(asked, ::testing::ElementsAre(a + " " + claimed));
+  EXPECT_EQ(verify_artifacts(docs("onnx", "a.onnx", claimed)).code(), StatusCode::kDataLoss);  // hashed: wrong
+  write("b.onnx", kTfliteBytes);
+  EXPECT_EQ(verify_artifacts(docs("onnx", "b.onnx", claimed),
+                             [](const std::string&, const std::string&) { return true; })
+                .code(),
+            StatusCode::kInvalidArgument);  // the format still
+}
+
 TEST_F(ArtifactsTest, WrongMagic) {
   write("b.onnx", kTfliteBytes);
   Status s = verify_artifacts(docs("onnx", "b.onnx", sha_of(kTfliteBytes)));

@@ -9,6 +9,7 @@
 // Thread-safety: pure functions (they read files and the environment).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,8 +65,11 @@ Status validate_references(const DocumentSet& docs);
 
 // Checks every model artifact and labels file: it exists, its sha256 matches the document,
 // and its first bytes look like the declared format (ONNX protobuf / TFLite "TFL3").
-Status verify_artifacts(const DocumentSet& docs);
+// `known(path, sha256)`, when given, says that a file's digest was checked already (the daemon's
+// model store): it is not hashed again.
+using DigestKnown = std::function<bool(const std::string& path, const std::string& sha256)>;
+Status verify_artifacts(const DocumentSet& docs, const DigestKnown& known = {});
 // The same for one Model document.
-Status verify_artifacts(const ModelDoc& doc);
+Status verify_artifacts(const ModelDoc& doc, const DigestKnown& known = {});
 
 }  // namespace sensix

@@ -190,7 +190,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   if (options.verify_artifacts) {
     for (const auto& md : docs_.models) {
       if (!checked(served_models, md.metadata.name) || reused_model(md.metadata.name)) continue;
-      if (Status s = verify_artifacts(md); !s.ok()) {
+      if (Status s = verify_artifacts(md, options.digest_known); !s.ok()) {
         note(md, s);
         bad_files.insert(md.metadata.name);
       }

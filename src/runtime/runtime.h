@@ -73,6 +73,9 @@ struct RuntimeOptions {
   std::optional<double> speed;   // overrides every sensor's replay.speed (0 = as fast as possible)
   std::optional<bool> loop;      // overrides every sensor's replay.loop
   bool verify_artifacts = true;  // check sha256 and format of every model before loading
+  // With verify_artifacts: files whose sha256 is known to be right already (the daemon's model
+  // store checked them) are not hashed again; their format is still checked.
+  std::function<bool(const std::string& path, const std::string& sha256)> digest_known;
   // The most memory all loaded models may use together (each model's MemoryUsage::resident_bytes:
   // its load-time growth in-process, its worker's resident memory with isolation: process);
   // 0 = no budget. A model that would go over it is refused at load and create() fails.
