@@ -366,14 +366,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "$ref": "#/components/parameters/kind"
           },
           {
-            "name": "name",
-            "in": "path",
-            "required": true,
-            "description": "The document's name (its metadata.name).",
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/documentName"
           }
         ],
         "security": [
@@ -422,14 +415,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "$ref": "#/components/parameters/kind"
           },
           {
-            "name": "name",
-            "in": "path",
-            "required": true,
-            "description": "The document's name (its metadata.name).",
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/documentName"
           },
           {
             "$ref": "#/components/parameters/dryRun"
@@ -488,14 +474,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "$ref": "#/components/parameters/kind"
           },
           {
-            "name": "name",
-            "in": "path",
-            "required": true,
-            "description": "The document's name (its metadata.name).",
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/documentName"
           },
           {
             "$ref": "#/components/parameters/text"
@@ -549,14 +528,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "$ref": "#/components/parameters/kind"
           },
           {
-            "name": "name",
-            "in": "path",
-            "required": true,
-            "description": "The document's name (its metadata.name).",
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/documentName"
           },
           {
             "name": "toRevision",
@@ -2257,6 +2229,16 @@ constexpr const char kOpenApiJson[] = R"json({
           "default": false
         },
         "allowEmptyValue": true
+      },
+      "documentName": {
+        "name": "name",
+        "in": "path",
+        "required": true,
+        "description": "The document's name (its metadata.name).",
+        "schema": {
+          "type": "string",
+          "minLength": 1
+        }
       },
       "kind": {
         "name": "kind",
