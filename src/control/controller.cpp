@@ -129,11 +129,6 @@ Status Controller::materialize(DocumentSet& docs) {
   return problems.status();
 }
 
-Result<CollectResult> Controller::collect_models() {
-  std::lock_guard<std::mutex> lock(apply_mu_);
-  return collect_locked();
-}
-
 Result<CollectResult> Controller::collect_locked() {
   // Kept: the files of the last keep_versions versions of every Model document (an undo to one of
   // them needs no fetch) and of what runs. A version that no longer parses keeps everything: nothing

@@ -143,8 +143,6 @@ class Controller {
   RequestTasks& requests() { return runtime_->requests(); }
   Readiness readiness() const;
   StoreUsage model_store_usage() const { return models_->usage(); }
-  // Removes the model store's files that no kept document version names (done after every change).
-  Result<CollectResult> collect_models();
   ApplyProgress progress() const;
   const std::string& data_dir() const { return options_.data_dir; }
 
@@ -164,6 +162,8 @@ class Controller {
   // documents at the stored files. A local file that is missing or has other bytes is left as it
   // is, for the runtime's own check to report (with the document's line).
   Status materialize(DocumentSet& docs);
+  // Removes the model store's files that no kept Model version names (after every change, under the
+  // apply lock).
   Result<CollectResult> collect_locked();
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,

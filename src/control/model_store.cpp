@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <regex>
 #include <system_error>
 
@@ -48,6 +49,13 @@ Status sync_dir(const std::string& dir) {
 }
 
 std::string shown_bytes(uint64_t n) { return format_bytes(static_cast<int64_t>(n)); }
+
+// Free bytes on the file system of `dir` for an unprivileged writer; nullopt when it cannot be read.
+std::optional<uint64_t> free_bytes_of(const std::string& dir) {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+}
 
 }  // namespace
 
@@ -155,15 +163,23 @@ bool ModelStore::contains(std::string_view sha256) const {
   return is_digest(sha256) && fs::is_regular_file(blob_path(sha256), ec);
 }
 
+std::optional<ModelStore::Verified> ModelStore::Verified::of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return Verified{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+                  static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+bool ModelStore::known_locked(std::string_view sha256, const Verified& now) const {
+  auto it = verified_.find(sha256);
+  return it != verified_.end() && it->second == now;
+}
+
 bool ModelStore::verified(const std::string& path, std::string_view sha256) const {
   if (!is_digest(sha256) || path != blob_path(sha256)) return false;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
+  const std::optional<Verified> now = Verified::of(path);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = verified_.find(sha256);
-  return it != verified_.end() && it->second.ino == static_cast<uint64_t>(st.st_ino) &&
-         it->second.size == static_cast<uint64_t>(st.st_size) &&
-         it->second.mtime_ns == static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return now && known_locked(sha256, *now);
 }
 
 StoreUsage ModelStore::usage() const {
@@ -175,8 +191,7 @@ StoreUsage ModelStore::usage() const {
   u.fetched = fetched_;
   u.collected = collected_;
   u.collected_bytes = collected_bytes_;
-  struct statvfs vfs {};
-  if (::statvfs(options_.dir.c_str(), &vfs) == 0) u.free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  u.free_bytes = free_bytes_of(options_.dir).value_or(0);
   return u;
 }
 
@@ -188,15 +203,12 @@ Status ModelStore::check_room(uint64_t bytes) const {
         "limit",
         shown_bytes(bytes_ + bytes), shown_bytes(bytes), shown_bytes(options_.max_bytes)));
   }
-  struct statvfs vfs {};
-  if (::statvfs(options_.dir.c_str(), &vfs) == 0) {
-    const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    if (free_bytes < bytes + options_.min_free_bytes) {
-      return ResourceExhausted(
-          fmt::format("the disk of the model store ({}) has {} free: not enough for this file "
-                      "({}) and the {} kept free",
-                      options_.dir, shown_bytes(free_bytes), shown_bytes(bytes), shown_bytes(options_.min_free_bytes)));
-    }
+  if (const std::optional<uint64_t> free_bytes = free_bytes_of(options_.dir);
+      free_bytes && *free_bytes < bytes + options_.min_free_bytes) {
+    return ResourceExhausted(
+        fmt::format("the disk of the model store ({}) has {} free: not enough for this file "
+                    "({}) and the {} kept free",
+                    options_.dir, shown_bytes(*free_bytes), shown_bytes(bytes), shown_bytes(options_.min_free_bytes)));
   }
   return Status::Ok();
 }
@@ -210,14 +222,9 @@ Result<Artifact> ModelStore::get_locked(std::string_view sha256) {
   if (!is_digest(sha256))
     return InvalidArgument(fmt::format("\"{}\" is not a sha256 (64 lowercase hex digits)", sha256));
   const std::string path = blob_path(sha256);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return NotFound(fmt::format("the model store has no file {}", sha256));
-  const Verified now{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-  auto it = verified_.find(sha256);
-  const bool known = it != verified_.end() && it->second.ino == now.ino && it->second.size == now.size &&
-                     it->second.mtime_ns == now.mtime_ns;
-  if (!known) {
+  const std::optional<Verified> now = Verified::of(path);
+  if (!now) return NotFound(fmt::format("the model store has no file {}", sha256));
+  if (!known_locked(sha256, *now)) {
     Result<std::string> digest = sha256_file(path);
     if (!digest.ok()) return digest.status();
     if (*digest != sha256) {
@@ -226,24 +233,23 @@ Result<Artifact> ModelStore::get_locked(std::string_view sha256) {
       std::error_code ec;
       fs::remove(path, ec);
       verified_.erase(std::string(sha256));
-      count_files();
+      --files_;
+      bytes_ -= std::min(bytes_, now->size);
       spdlog::error("model store: {} had sha256 {}: its bytes changed, so it was removed", path, *digest);
       return DataLoss(
           fmt::format("the model store's file {} has sha256 {} now: its bytes changed on disk (it was "
                       "removed; applying the document again fetches it from its source)",
                       sha256, *digest));
     }
-    verified_[std::string(sha256)] = now;
+    verified_[std::string(sha256)] = *now;
   }
-  return Artifact{std::string(sha256), path, now.size};
+  return Artifact{std::string(sha256), path, now->size};
 }
 
 Result<Artifact> ModelStore::ensure(const ArtifactSource& source, const std::string& local_path,
                                     std::string_view sha256) {
-  if (!is_digest(sha256))
-    return InvalidArgument(fmt::format("\"{}\" is not a sha256 (64 lowercase hex digits)", sha256));
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Artifact> stored = get_locked(sha256);
+  Result<Artifact> stored = get_locked(sha256);  // InvalidArgument for a malformed digest
   if (stored.ok()) return stored;
   if (stored.status().code() != StatusCode::kNotFound && stored.status().code() != StatusCode::kDataLoss) {
     return stored.status();
@@ -275,13 +281,9 @@ Result<Artifact> ModelStore::commit(Writer& w, std::string_view sha256, std::str
   }
   w.committed();
   SENSIX_RETURN_IF_ERROR(sync_dir((fs::path(options_.dir) / "sha256").string()));
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    verified_[std::string(sha256)] = Verified{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-                                              static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                                                  st.st_mtim.tv_nsec};
-  }
-  count_files();
+  if (const std::optional<Verified> now = Verified::of(path)) verified_[std::string(sha256)] = *now;
+  ++files_;
+  bytes_ += w.written();
   return Artifact{std::string(sha256), path, w.written()};
 }
 
@@ -291,10 +293,8 @@ namespace {
 uint64_t room_left(uint64_t stored, const ModelStoreOptions& o) {
   uint64_t room = o.max_file_bytes;
   if (o.max_bytes > 0) room = std::min(room, o.max_bytes > stored ? o.max_bytes - stored : 0);
-  struct statvfs vfs {};
-  if (::statvfs(o.dir.c_str(), &vfs) == 0) {
-    const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    room = std::min(room, free_bytes > o.min_free_bytes ? free_bytes - o.min_free_bytes : 0);
+  if (const std::optional<uint64_t> free_bytes = free_bytes_of(o.dir)) {
+    room = std::min(room, *free_bytes > o.min_free_bytes ? *free_bytes - o.min_free_bytes : 0);
   }
   return room;
 }
@@ -395,13 +395,6 @@ Result<Artifact> ModelStore::put_npm(const ArtifactSource& source, std::string_v
 }
 
 Result<Artifact> ModelStore::put_url(const ArtifactSource& source, std::string_view sha256) {
-  if (!url_allowed(source.url, options_.allowed_urls)) {
-    return FailedPrecondition(fmt::format(
-        "{} is not under a URL prefix this daemon may fetch from ({}); start it with --allow-fetch PREFIX to allow one",
-        source.written,
-        options_.allowed_urls.empty() ? "none is allowed"
-                                      : fmt::format("allowed: {}", fmt::join(options_.allowed_urls, ", "))));
-  }
   SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<Writer> writer, open_writer(source.written));
   Writer& w = *writer;
   UrlFetchOptions fo;
@@ -442,10 +435,11 @@ Result<CollectResult> ModelStore::collect(const std::set<std::string>& keep) {
     SENSIX_RETURN_IF_ERROR(sync_dir((fs::path(options_.dir) / "sha256").string()));
     collected_ += static_cast<int64_t>(out.removed.size());
     collected_bytes_ += out.bytes;
+    files_ -= static_cast<int64_t>(out.removed.size());
+    bytes_ -= std::min(bytes_, out.bytes);
     spdlog::info("model store: removed {} file(s) no kept revision names ({})", out.removed.size(),
                  shown_bytes(out.bytes));
   }
-  count_files();
   return out;
 }
 

@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -119,11 +120,15 @@ class ModelStore {
 
   ModelStoreOptions options_;
   mutable std::mutex mu_;
+  // A file as stat(2) saw it when its hash was checked; a change of any of these means check again.
   struct Verified {
     uint64_t ino = 0, size = 0;
     int64_t mtime_ns = 0;
+    static std::optional<Verified> of(const std::string& path);  // nullopt: no such file
+    bool operator==(const Verified&) const = default;
   };
-  std::map<std::string, Verified, std::less<>> verified_;  // files hashed since open
+  bool known_locked(std::string_view sha256, const Verified& now) const;  // hashed already, unchanged since
+  std::map<std::string, Verified, std::less<>> verified_;                 // files hashed since open
   int64_t files_ = 0;
   uint64_t bytes_ = 0;
   int64_t fetched_ = 0, collected_ = 0;

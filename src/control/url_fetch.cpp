@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <openssl/ssl.h>
 
 namespace sensix {
@@ -139,9 +140,11 @@ Status fetch_url(const ParsedUrl& first, const UrlFetchOptions& options, const U
   ParsedUrl url = first;
   for (int hop = 0;; ++hop) {
     if (!url_allowed(url, options.allowed)) {
-      return FailedPrecondition(
-          fmt::format("{} is not under a URL prefix this daemon may fetch from{} (sensix serve --allow-fetch PREFIX)",
-                      url_text(url), hop == 0 ? "" : fmt::format(" (a redirect from {})", url_text(first))));
+      return FailedPrecondition(fmt::format(
+          "{}{} is not under a URL prefix this daemon may fetch from ({}); start it with --allow-fetch PREFIX to "
+          "allow one",
+          url_text(url), hop == 0 ? "" : fmt::format(" (a redirect from {})", url_text(first)),
+          options.allowed.empty() ? "none is allowed" : fmt::format("allowed: {}", fmt::join(options.allowed, ", "))));
     }
     std::string location;
     try {

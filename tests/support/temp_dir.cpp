@@ -45,4 +45,14 @@ std::string truncated_copy(const std::string& source, std::string_view name, siz
   return write_temp_file(name, bytes);
 }
 
+size_t entries_in(const std::filesystem::path& dir) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace sensix::testing

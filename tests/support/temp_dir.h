@@ -34,6 +34,9 @@ void write_random_bytes(const std::string& path, size_t n, unsigned seed = 7);
 
 // Writes `bytes` to `name` in this process's temp folder and returns its path.
 std::string write_temp_file(std::string_view name, std::string_view bytes);
+
+// How many entries (files, folders) `dir` holds; 0 when it cannot be read.
+size_t entries_in(const std::filesystem::path& dir);
 // The first `count` bytes of `source` written to `name` in this process's temp folder.
 std::string truncated_copy(const std::string& source, std::string_view name, size_t count);
 
