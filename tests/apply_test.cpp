@@ -86,28 +86,9 @@ DocumentSet apply_documents(const std::string& intent_events = "",
   return d;
 }
 
-const ModelRuntimeStats* model_stats_of(const RuntimeStats& st, const std::string& name) {
-  for (const auto& m : st.models) {
-    if (m.model.name == name) return &m;
-  }
-  return nullptr;
-}
-
-const SensorStatsSnapshot* sensor_stats_of(const RuntimeStats& st, const std::string& name) {
-  for (const auto& s : st.sensors) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
-}
-
-// The plan nodes of a model (one per sensor it reads).
-std::vector<NodeStatsSnapshot> model_nodes_of(const RuntimeStats& st, const std::string& model) {
-  std::vector<NodeStatsSnapshot> out;
-  for (const auto& n : st.nodes) {
-    if (n.model == model) out.push_back(n);
-  }
-  return out;
-}
+using testing::model_nodes_of;
+using testing::model_stats_of;
+using testing::sensor_stats_of;
 
 // The models' plan nodes ran for as long as the models did: a node rebuilt by an apply would
 // count only its runs since (and a window rebuilt would have lost its rows, a stream its state).

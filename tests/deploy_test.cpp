@@ -5,8 +5,11 @@
 // reason while what runs keeps running and nothing is stored.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -304,5 +307,102 @@ TEST_F(DeployTest, HistoryAndUndo) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// The version a running model has, from /v1/models/{m}.
+std::string version_of(const Daemon& d, const std::string& model) {
+  auto [st, m] = d.call("GET", "/v1/models/" + model);
+  return st == 200 ? m.value("version", "") : "";
+}
+
+// examples/deploy/silero-vad-v6.yaml upgrades the quickstart's Silero VAD 5 on a daemon whose voice
+// pipeline runs on a looping recording in real time, while clients ask the model being upgraded
+// (the whole recording as raw WAV) and a wake-word head for predictions without pause: no request
+// fails and no frame is dropped. A later version that fails its self-test is refused and 6 keeps
+// serving; undo goes back to 5 the same way.
+TEST_F(DeployTest, AnUpgradeUnderLiveSensorsAndRequestsLosesNothing) {
+  SENSIX_REQUIRE_FILE(sample_file("demo/speech.wav"));
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir())) << d.log();
+  auto [st, applied] = d.call("POST", "/v1/apply",
+                              voice_quickstart("  replay: {loop: true}\n  buffer: {capacity: 100}\n"));
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  ASSERT_TRUE(d.wait_ready(60s));
+  EXPECT_EQ(version_of(d, "silero-vad"), "5");
+
+  const std::string wav = file_contents(sample_file("demo/speech.wav"));
+  const std::string vad_body = json{{"inputs", json::array({json{{"name", "input"},
+                                                                 {"shape", {1}},
+                                                                 {"datatype", "BYTES"},
+                                                                 {"parameters", {{"content_type", "audio/wav"}}},
+                                                                 {"data", {base64(wav)}}}})}}
+                                   .dump();
+  const std::string alexa_body = json{{"inputs", json::array({json{{"name", "onnx::Flatten_0"},
+                                                                   {"shape", {1, 16, 96}},
+                                                                   {"datatype", "FP32"},
+                                                                   {"data", wake_word_embeddings(3)}}})}}
+                                     .dump();
+  std::atomic<bool> done{false};
+  std::atomic<int> vad_ok{0}, alexa_ok{0}, failed{0};
+  std::mutex mu;
+  std::string last_error;
+  auto ask = [&](const std::string& model, const std::string& body, std::atomic<int>* ok) {
+    auto client = d.client();
+    while (!done) {
+      auto r = client.request("POST", "/v2/models/" + model + "/infer", body, "application/json");
+      if (r.ok() && r->status == 200) {
+        ++*ok;
+        continue;
+      }
+      ++failed;
+      std::lock_guard<std::mutex> lock(mu);
+      last_error = model + ": " + (r.ok() ? r->body : std::string(r.status().message()));
+    }
+  };
+  std::thread vad_client(ask, "silero-vad", vad_body, &vad_ok);
+  std::thread alexa_client(ask, "alexa", alexa_body, &alexa_ok);
+  EXPECT_TRUE(eventually([&] { return vad_ok >= 2 && alexa_ok >= 20; }, 60s));
+
+  auto [su, upgraded] = d.call("POST", "/v1/apply", file_contents(source_path("examples/deploy/silero-vad-v6.yaml")));
+  const int vad_at = vad_ok, alexa_at = alexa_ok;
+  EXPECT_EQ(su, 200) << upgraded.dump(2);
+  EXPECT_EQ(upgraded["models"]["replaced"], json::array({"silero-vad"})) << upgraded.dump(2);
+  EXPECT_EQ(upgraded["models"]["switched"], json::array({"silero-vad"})) << upgraded.dump(2);
+  EXPECT_TRUE(upgraded["plan"]["attached"].empty()) << upgraded.dump(2);
+  EXPECT_EQ(version_of(d, "silero-vad"), "6");
+  EXPECT_TRUE(eventually([&] { return vad_ok >= vad_at + 2 && alexa_ok >= alexa_at + 20; }, 60s));
+
+  // Version 7 fails its self-test: refused, with what came; 6 serves on.
+  std::string seven = file_contents(source_path("examples/deploy/silero-vad-v6.yaml"));
+  seven.replace(seven.find("version: \"6\""), 12, "version: \"7\"");
+  seven.replace(seven.find("expect: {label: speech, score: 0.95, tolerance: 0.05}"), 53, "expect: {nothing: true}");
+  auto [s7, refused] = d.call("POST", "/v1/apply", seven);
+  EXPECT_EQ(s7, 400) << refused.dump(2);
+  EXPECT_THAT(refused.dump(), HasSubstr("Model/silero-vad: spec.selfTest[0]: samples:demo/speech.wav (WAV"));
+  EXPECT_THAT(refused.dump(), HasSubstr("the self-test failed: expected no prediction, got "));
+  EXPECT_EQ(version_of(d, "silero-vad"), "6");
+
+  auto [sh, history] = d.call("GET", "/v1/documents/model/silero-vad/history");
+  ASSERT_EQ(sh, 200) << history.dump(2);
+  ASSERT_EQ(history["items"].size(), 2u) << history.dump(2);
+  EXPECT_EQ(history["items"][0]["modelVersion"], "5");
+  EXPECT_EQ(history["items"][1]["modelVersion"], "6");
+
+  // Undo: back to 5, switched in place too.
+  auto [sb, undone] = d.call("POST", "/v1/documents/model/silero-vad/undo");
+  EXPECT_EQ(sb, 200) << undone.dump(2);
+  EXPECT_EQ(undone["models"]["switched"], json::array({"silero-vad"})) << undone.dump(2);
+  EXPECT_EQ(version_of(d, "silero-vad"), "5");
+  const int vad_undo = vad_ok, alexa_undo = alexa_ok;
+  EXPECT_TRUE(eventually([&] { return vad_ok >= vad_undo + 2 && alexa_ok >= alexa_undo + 20; }, 60s));
+
+  done = true;
+  vad_client.join();
+  alexa_client.join();
+  EXPECT_EQ(failed, 0) << last_error;
+  auto [ss, stats] = d.call("GET", "/v1/stats");
+  ASSERT_EQ(ss, 200);
+  for (const auto& sensor : stats["sensors"]) EXPECT_EQ(sensor["dropped"], 0) << sensor.dump();
+  for (const auto& model : stats["models"]) EXPECT_EQ(model["errors"], 0) << model.dump();
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
 }  // namespace
 }  // namespace sensix::testing

@@ -112,4 +112,31 @@ Result<RunResult> run_to_end(const DocumentSet& docs, std::chrono::milliseconds 
   return result;
 }
 
+const ModelRuntimeStats* model_stats_of(const RuntimeStats& st, const std::string& name) {
+  for (const auto& m : st.models) {
+    if (m.model.name == name) return &m;
+  }
+  return nullptr;
+}
+
+const SensorStatsSnapshot* sensor_stats_of(const RuntimeStats& st, const std::string& name) {
+  for (const auto& s : st.sensors) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<NodeStatsSnapshot> model_nodes_of(const RuntimeStats& st, const std::string& model) {
+  std::vector<NodeStatsSnapshot> out;
+  for (const auto& n : st.nodes) {
+    if (n.model == model) out.push_back(n);
+  }
+  return out;
+}
+
+uint64_t model_runs(const Runtime& rt, const std::string& name) {
+  const auto* m = model_stats_of(rt.stats(), name);
+  return m ? m->model.runs : 0;
+}
+
 }  // namespace sensix::testing

@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "runtime/prediction_sink.h"
+#include "runtime/runtime.h"
 #include "runtime/stats.h"
 #include "spec/spec.h"
 #include "support/paths.h"
@@ -59,5 +60,13 @@ struct RunResult {
 // Creates a runtime for `docs` at maximum replay speed without looping, runs it to the end
 // (failing after `timeout`), and returns what it produced.
 Result<RunResult> run_to_end(const DocumentSet& docs, std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+// One model's or sensor's statistics in `st` (nullptr: none of that name).
+const ModelRuntimeStats* model_stats_of(const RuntimeStats& st, const std::string& name);
+const SensorStatsSnapshot* sensor_stats_of(const RuntimeStats& st, const std::string& name);
+// The plan nodes of a model (one per sensor it reads).
+std::vector<NodeStatsSnapshot> model_nodes_of(const RuntimeStats& st, const std::string& model);
+// The runs of the running model's instance (0: no such model).
+uint64_t model_runs(const Runtime& rt, const std::string& name);
 
 }  // namespace sensix::testing

@@ -37,12 +37,7 @@ Tensor embeddings(unsigned seed) {
   return t;
 }
 
-uint64_t model_runs(const Runtime& rt, const std::string& name) {
-  for (const auto& m : rt.stats().models) {
-    if (m.model.name == name) return m.model.runs;
-  }
-  return 0;
-}
+using testing::model_runs;
 
 // A Device document with one accelerator: ONNX Runtime on one CPU lane, so that requests and the
 // sensors' inputs share it.

@@ -17,6 +17,7 @@
 #include "api/kserve_api.h"
 #include "api/metrics.h"
 #include "api/process_stats.h"
+#include "docs/parser.h"
 
 namespace sensix::api {
 
@@ -129,7 +130,11 @@ json apply_json(const ControlResult& r, bool dry_run, int64_t revision) {
             {"restarted", r.apply.restarted},
             {"stopped", r.apply.stopped},
             {"updated", r.apply.updated}}},
-          {"models", {{"loaded", r.apply.loaded}, {"replaced", r.apply.replaced}, {"unloaded", r.apply.unloaded}}},
+          {"models",
+           {{"loaded", r.apply.loaded},
+            {"replaced", r.apply.replaced},
+            {"switched", r.apply.switched},
+            {"unloaded", r.apply.unloaded}}},
           {"plan", {{"attached", r.apply.attached}, {"released", r.apply.released}, {"shared", r.apply.shared}}}};
 }
 
@@ -439,6 +444,7 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
           json item = stored_json(v, *with_text && !v.sha256.empty());
           item["deleted"] = v.sha256.empty();
           if (v.sha256.empty()) item.erase("sha256");
+          if (v.kind == "Model" && !v.sha256.empty()) item["modelVersion"] = declared_model_version(v.text);
           items.push_back(std::move(item));
         }
         return json_reply({{"kind", versions->front().kind}, {"name", versions->front().name}, {"items", items}});

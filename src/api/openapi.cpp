@@ -2653,7 +2653,14 @@ constexpr const char kOpenApiJson[] = R"json({
                 "items": {
                   "type": "string"
                 },
-                "description": "Models whose document changed: a new instance."
+                "description": "Models whose document changed: a new instance (loaded, warmed up and self-tested before it took over)."
+              },
+              "switched": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "The replaced models whose new version took over the running nodes and request tasks in place, between two runs: nothing queued was dropped or refused, and the steps and models below them kept their state (docs/deployment.md)."
               },
               "unloaded": {
                 "type": "array",
@@ -2666,6 +2673,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "required": [
               "loaded",
               "replaced",
+              "switched",
               "unloaded"
             ],
             "additionalProperties": false
@@ -2753,6 +2761,10 @@ constexpr const char kOpenApiJson[] = R"json({
                   "type": "string",
                   "pattern": "^[0-9a-f]{64}$",
                   "description": "Of the text; absent for a deletion."
+                },
+                "modelVersion": {
+                  "type": "string",
+                  "description": "A Model's spec.version in this version of its document; absent for other kinds and deletions."
                 },
                 "text": {
                   "type": "string",

@@ -267,6 +267,7 @@ int ClientCommands::run(CLI::App& app) {
     };
     say("models loaded", j["models"]["loaded"]);
     say("models replaced", j["models"]["replaced"]);
+    say("models switched in place", j["models"].value("switched", json::array()));
     say("models unloaded", j["models"]["unloaded"]);
     say("sensors started", j["sensors"]["started"]);
     say("sensors restarted", j["sensors"]["restarted"]);
@@ -335,8 +336,8 @@ int ClientCommands::run(CLI::App& app) {
       std::printf("%s/%s\n%-10s %-10s %-26s %s\n", j.value("kind", "").c_str(), j.value("name", "").c_str(), "REVISION",
                   "GENERATION", "APPLIED AT", "VERSION");
       for (const json& v : j["items"]) {
-        const std::string what = v.value("deleted", false) ? "deleted"
-                                                           : "sha256 " + v.value("sha256", "").substr(0, 12);
+        std::string what = v.value("deleted", false) ? "deleted" : "sha256 " + v.value("sha256", "").substr(0, 12);
+        if (!v.value("modelVersion", "").empty()) what = v.value("modelVersion", "") + " (" + what + ")";
         std::printf("%-10lld %-10lld %-26s %s\n", static_cast<long long>(v.value("revision", 0)),
                     static_cast<long long>(v.value("generation", 0)), v.value("appliedAt", "").c_str(), what.c_str());
       }

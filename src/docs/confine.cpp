@@ -202,6 +202,9 @@ Status confine_paths(const DocumentSet& docs, const PathPolicy& policy) {
       if (!is_remote_source(v.source)) c.read(fmt::format("spec.variants[{}].source", i), v.source, v.path);
     }
     check_postprocess(d.spec.postprocess, c);
+    for (size_t i = 0; i < d.spec.self_test.size(); ++i) {
+      c.read(fmt::format("spec.selfTest[{}].input", i), d.spec.self_test[i].input, d.spec.self_test[i].path);
+    }
     problems.add(c.done(doc_label(d), d.origin));
   }
   for (const auto& d : docs.pipelines) {

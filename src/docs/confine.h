@@ -5,7 +5,8 @@
 // What is checked (paths as docs/ resolved them, spec/spec.h):
 //   Model     spec.source, spec.variants[i].source, and the file of its postprocess:
 //             spec.postprocess.classify.labelsFile, spec.postprocess.detect.labelsFile,
-//             spec.postprocess.landmarks.namesFile, spec.postprocess.ctc.dictionaryFile   -> read_roots
+//             spec.postprocess.landmarks.namesFile, spec.postprocess.ctc.dictionaryFile,
+//             spec.selfTest[i].input                                                      -> read_roots
 //   Sensor    spec.path (audio-file, video-file, image-folder)                           -> read_roots
 //             spec.url of a network-camera when it is a local .sdp file (no "://"); a url with a
 //             scheme other than rtsp, rtsps, http, https, udp, rtp or tcp (file://...) is refused

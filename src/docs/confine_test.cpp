@@ -116,6 +116,14 @@ TEST_F(ConfineTest, SystemFileAsModelSourceIsRefused) {
                                                 read_roots() + " (line 6)");
 }
 
+TEST_F(ConfineTest, ASelfTestFileOutsideTheRootsIsRefused) {
+  const std::string with_test = model("repo:vad.onnx") +
+                                "  selfTest:\n    - input: /etc/shadow\n      expect: {nothing: true}\n";
+  EXPECT_EQ(problems(with_test), kModelAt +
+                                     "spec.selfTest[0].input: \"/etc/shadow\" is outside the daemon's directories " +
+                                     read_roots() + " (line 17)");
+}
+
 TEST_F(ConfineTest, SystemFileAsSensorPathIsRefused) {
   EXPECT_EQ(problems(sensor("/etc/shadow")),
             kSensorAt + "spec.path: \"/etc/shadow\" is outside the daemon's directories " + read_roots() + " (line 6)");

@@ -225,11 +225,69 @@ void read_variants(const Field& f, const PathRoots& roots, ModelSpec& out) {
   }
 }
 
+// spec.selfTest: after the inputs (a file feeds the data input, which must be audio or an image).
+void read_self_test(const Field& f, const PathRoots& roots, ModelSpec& out) {
+  auto items = f.as_list(1);
+  if (!items) return;
+  for (const auto& in : out.inputs) {
+    if (!is_data_input(in) || std::holds_alternative<AudioInputSpec>(in.source) ||
+        std::holds_alternative<ImageInputSpec>(in.source)) {
+      continue;
+    }
+    f.error(fmt::format(
+        "a self-test feeds an image or an audio clip to the model's data input, and input \"{}\" is {}", in.name,
+        std::holds_alternative<StreamInputSpec>(in.source) ? "a stream of another model's output" : "a series"));
+    return;
+  }
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto m = (*items)[i].as_map({"input", "expect"});
+    if (!m) continue;
+    SelfTestSpec t;
+    read_path(*m, "input", t.path, true, roots, &t.input);
+    Field expect = m->require("expect");
+    if (auto e = expect.present()
+                     ? expect.as_map({"nothing", "label", "score", "tolerance", "count", "box", "minIoU", "text"})
+                     : std::nullopt) {
+      SelfTestExpect& x = t.expect;
+      e->read_bool("nothing", x.nothing);
+      e->read_string("label", x.label, false);
+      float score = 0;
+      if (e->read_number("score", score, number_between(0, 1))) x.score = score;
+      e->read_number("tolerance", x.tolerance, number_between(0, 1));
+      int count = 0;
+      if (e->read_int("count", count, nonnegative_int())) x.count = count;
+      Field box = e->get("box");
+      if (box.present()) {
+        auto v = box.as_number_list(nonnegative_number(), 4);
+        if (v && v->size() != 4) {
+          box.expected("[x, y, width, height] in the file's pixels");
+        } else if (v) {
+          x.box = std::array<float, 4>{static_cast<float>((*v)[0]), static_cast<float>((*v)[1]),
+                                       static_cast<float>((*v)[2]), static_cast<float>((*v)[3])};
+        }
+      }
+      e->read_number("minIoU", x.min_iou, number_between(0, 1));
+      std::string text;
+      if (e->read_string("text", text, false)) x.text = text;
+      const bool asks = e->has("label") || e->has("count") || e->has("box") || e->has("text");
+      if (x.nothing && asks) {
+        expect.error("nothing: true expects no prediction at all; it takes no label, count, box or text");
+      } else if (!x.nothing && !asks) {
+        expect.error("expects nothing to check: give nothing: true, or a label, count, box or text");
+      }
+      if (x.score && x.label.empty()) e->get("score").error("a score is the score of a label: give the label too");
+      if (e->has("tolerance") && !x.score) e->get("tolerance").error("a tolerance is the score's: give the score too");
+      if (e->has("minIoU") && !x.box) e->get("minIoU").error("minIoU is the box's: give the box too");
+    }
+    out.self_test.push_back(std::move(t));
+  }
+}
+
 }  // namespace
 
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
   auto spec = spec_field.as_map({"format", "source", "sha256", "version", "engine", "inputs", "outputs", "postprocess",
-                                 "resources", "scheduling", "variants"});
+                                 "resources", "scheduling", "variants", "selfTest", "rollout"});
   if (!spec) return;
   const bool format_ok = spec->read_enum("format", out.format, format_table(), true);
   read_source(*spec, roots, out.path, out.source);
@@ -332,6 +390,15 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
   if (scheduling.present()) read_scheduling(scheduling, out);
   Field variants = spec->get("variants");
   if (variants.present()) read_variants(variants, roots, out);
+  Field self_test = spec->get("selfTest");
+  if (self_test.present() && inputs.present()) read_self_test(self_test, roots, out);
+  Field rollout = spec->get("rollout");
+  if (rollout.present()) {
+    if (auto m = rollout.as_map({"state"})) {
+      static const EnumTable<SwitchState> kStates = {{"reset", SwitchState::kReset}, {"carry", SwitchState::kCarry}};
+      m->read_enum("state", out.rollout.state, kStates);
+    }
+  }
 }
 
 }  // namespace sensix::docs

@@ -197,6 +197,76 @@ TEST(ModelReaderTest, VariantsReportBadFields) {
   EXPECT_THAT(errors_of(isolated), HasSubstr(vr + ": a model with variants runs in-process"));
 }
 
+TEST(ModelReaderTest, SelfTestAndRolloutParse) {
+  auto docs = parse_document_text(kModel +
+                                      "  selfTest:\n"
+                                      "    - input: samples:speech.wav\n"
+                                      "      expect: {label: speech, score: 0.9, tolerance: 0.02, count: 2}\n"
+                                      "    - input: samples:face.jpg\n"
+                                      "      expect: {box: [1, 2, 30, 40], minIoU: 0.7, text: hi}\n"
+                                      "    - input: samples:silence.wav\n"
+                                      "      expect: {nothing: true}\n"
+                                      "  rollout: {state: carry}\n",
+                                  "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const ModelSpec& m = docs->models.at(0).spec;
+  ASSERT_EQ(m.self_test.size(), 3u);
+  EXPECT_EQ(m.self_test[0].input, "samples:speech.wav");
+  EXPECT_EQ(m.self_test[0].path, "/samples/speech.wav");
+  EXPECT_EQ(m.self_test[0].expect.label, "speech");
+  EXPECT_FLOAT_EQ(*m.self_test[0].expect.score, 0.9f);
+  EXPECT_FLOAT_EQ(m.self_test[0].expect.tolerance, 0.02f);
+  EXPECT_EQ(*m.self_test[0].expect.count, 2);
+  EXPECT_EQ(*m.self_test[1].expect.box, (std::array<float, 4>{1, 2, 30, 40}));
+  EXPECT_FLOAT_EQ(m.self_test[1].expect.min_iou, 0.7f);
+  EXPECT_EQ(*m.self_test[1].expect.text, "hi");
+  EXPECT_TRUE(m.self_test[2].expect.nothing);
+  EXPECT_EQ(m.rollout.state, SwitchState::kCarry);
+  // The defaults.
+  auto plain = parse_document_text(kModel, "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->models.at(0).spec.self_test.empty());
+  EXPECT_EQ(plain->models.at(0).spec.rollout.state, SwitchState::kReset);
+}
+
+TEST(ModelReaderTest, SelfTestAndRolloutReportBadFields) {
+  const std::string st = M + "spec.selfTest";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"  selfTest: []\n", st + ": expected a list with at least 1 item, got an empty list (line 16)"},
+      {"  selfTest:\n    - expect: {nothing: true}\n", st + "[0].input: required field is missing (line 17)"},
+      {"  selfTest:\n    - input: a.wav\n", st + "[0].expect: required field is missing (line 17)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {}\n",
+       st + "[0].expect: expects nothing to check: give nothing: true, or a label, count, box or text (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {nothing: true, label: speech}\n",
+       st + "[0].expect: nothing: true expects no prediction at all; it takes no label, count, box or text (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {count: 1, score: 0.5}\n",
+       st + "[0].expect.score: a score is the score of a label: give the label too (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {label: x, tolerance: 0.5}\n",
+       st + "[0].expect.tolerance: a tolerance is the score's: give the score too (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {label: x, minIoU: 0.5}\n",
+       st + "[0].expect.minIoU: minIoU is the box's: give the box too (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {box: [1, 2, 3]}\n",
+       st + "[0].expect.box: expected a list of numbers with at least 4 items, got 3 items (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {box: [1, 2, 3, 4, 5]}\n",
+       st + "[0].expect.box: expected [x, y, width, height] in the file's pixels"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {label: x, score: 2}\n",
+       st + "[0].expect.score: expected a number from 0 to 1, got 2 (line 18)"},
+      {"  selfTest:\n    - input: a.wav\n      expect: {labels: [x]}\n",
+       st + "[0].expect.labels: unknown field (expected one of: nothing, label, score, tolerance, count, box, minIoU, "
+            "text); did you mean \"label\"? (line 18)"},
+      {"  rollout: {state: keep}\n", M + "spec.rollout.state: expected one of reset, carry, got \"keep\" (line 16)"},
+      {"  rollout: {strategy: canary}\n",
+       M + "spec.rollout.strategy: unknown field (expected one of: state) (line 16)"},
+  };
+  for (const auto& [block, expected] : cases) EXPECT_THAT(errors_of(kModel + block), HasSubstr(expected)) << block;
+  // A model fed by another model's output has no file to take.
+  const std::string head = replace(kModel, "audio: {sampleRate: 16000, window: 512, hop: 512}",
+                                   "stream: {window: 2, hop: 1}");
+  EXPECT_THAT(errors_of(head + "  selfTest:\n    - input: a.wav\n      expect: {nothing: true}\n"),
+              HasSubstr(st + ": a self-test feeds an image or an audio clip to the model's data input, and input "
+                             "\"input\" is a stream of another model's output (line 17)"));
+}
+
 class ModelReaderInvalidTest : public InvalidDocumentTest {};
 
 TEST_P(ModelReaderInvalidTest, ReportsTheFieldAndWhatWasExpected) { expect_rejected(GetParam()); }

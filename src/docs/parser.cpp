@@ -455,4 +455,16 @@ Status validate_references(const DocumentSet& docs) {
   return InvalidArgument(errors.joined());
 }
 
+std::string declared_model_version(std::string_view text) {
+  try {
+    const YAML::Node doc = YAML::Load(std::string(text));
+    if (!doc.IsMap() || !doc["kind"] || !doc["kind"].IsScalar() || doc["kind"].Scalar() != "Model") return "";
+    const YAML::Node spec = doc["spec"];
+    if (!spec || !spec.IsMap() || !spec["version"] || !spec["version"].IsScalar()) return "";
+    return spec["version"].Scalar();
+  } catch (const YAML::Exception&) {
+    return "";
+  }
+}
+
 }  // namespace sensix

@@ -58,6 +58,11 @@ Result<MergedDocuments> parse_documents_onto(const DocumentSet& base, std::strin
                                              const std::string& file_label, const std::string& base_dir,
                                              const ParseOptions& options = {});
 
+// The `spec.version` a stored Model document's text declares (for listings of its history), or ""
+// when the text is not one Model document with a string version. Reads nothing else and checks
+// nothing: the text was validated when it was applied.
+std::string declared_model_version(std::string_view text);
+
 // Checks references across documents: unique names per kind, pipeline steps naming models and
 // sensors that exist, sensor modality matching the model's data input, stream inputs fed by a
 // model of the same pipeline, outputs that the upstream model declares, no cycles.

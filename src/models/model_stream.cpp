@@ -104,4 +104,9 @@ Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tens
   return r;
 }
 
+Status ModelStream::adopt_state(const ModelStream& from) {
+  if (!states_ || !from.states_) return Internal("a stream without its state tensors");
+  return states_->adopt(*from.states_).with_context(fmt::format("Model/{}: spec.rollout.state: carry", model_->name()));
+}
+
 }  // namespace sensix

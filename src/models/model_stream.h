@@ -60,6 +60,11 @@ class ModelStream {
   std::vector<Result<StreamResult>> infer_batch(std::span<const StreamInput> ins, int session = 0);
 
   ModelInstance* model() const { return model_; }
+  // Takes the state tensors of `from`, the stream of the model's previous version: the new version
+  // goes on where the old one stopped (spec.rollout.state: carry). InvalidArgument, and the state
+  // left at its init values, when the two versions' state inputs differ (StateTensors::adopt).
+  // The post-processing's trigger state starts afresh either way.
+  Status adopt_state(const ModelStream& from);
   // Observed streams also fill StreamResult::level on every result (a few copies per run).
   void set_observed(bool on) { observed_.store(on, std::memory_order_relaxed); }
   // The pipelines named in its predictions from the next result on.

@@ -41,4 +41,28 @@ Status StateTensors::carry(const ModelInstance& model, const std::vector<Tensor>
   return Status::Ok();
 }
 
+std::string StateTensors::cannot_adopt(const StateTensors& from) const {
+  if (from.states_.size() != states_.size()) {
+    return fmt::format("the old version has {} state inputs, the new one {}", from.states_.size(), states_.size());
+  }
+  for (size_t i = 0; i < states_.size(); ++i) {
+    const Tensor& a = from.states_[i];
+    const Tensor& b = states_[i];
+    if (a.dtype() != b.dtype() || a.shape() != b.shape()) {
+      return fmt::format("state input {} is {} {} in the old version and {} {} in the new one", i,
+                         dtype_name(a.dtype()), shape_to_string(a.shape()), dtype_name(b.dtype()),
+                         shape_to_string(b.shape()));
+    }
+  }
+  return "";
+}
+
+Status StateTensors::adopt(const StateTensors& from) {
+  if (std::string why = cannot_adopt(from); !why.empty()) return InvalidArgument(why);
+  for (size_t i = 0; i < states_.size(); ++i) {
+    if (from.states_[i].byte_size() > 0) std::memcpy(states_[i].data(), from.states_[i].data(), states_[i].byte_size());
+  }
+  return Status::Ok();
+}
+
 }  // namespace sensix

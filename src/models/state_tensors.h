@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -25,6 +26,12 @@ class StateTensors {
   // Takes the next state from a run's declared outputs. InvalidArgument (naming the model) when an
   // output feeding a state has another size; the state is then left as it was.
   Status carry(const ModelInstance& model, const std::vector<Tensor>& outputs);
+  // Whether `from` (another version of the model) holds state this one can take: as many state
+  // inputs, each of the same dtype and shape, in spec order. "" when it does; else why not.
+  std::string cannot_adopt(const StateTensors& from) const;
+  // Takes `from`'s state values (a new version going on from the old one's last run);
+  // InvalidArgument with cannot_adopt()'s reason, and the state left as it was, when it cannot.
+  Status adopt(const StateTensors& from);
 
  private:
   std::vector<Tensor> states_;          // one per state input, in spec order

@@ -292,6 +292,45 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
 
 }  // namespace
 
+Result<std::string> sniff_content_type(std::string_view bytes) {
+  const auto starts = [&](std::string_view magic, size_t at = 0) { return bytes.substr(at, magic.size()) == magic; };
+  if (starts(std::string_view("\xff\xd8\xff", 3))) return std::string("image/jpeg");
+  if (starts(std::string_view("\x89PNG\r\n\x1a\n", 8))) return std::string("image/png");
+  if (starts("RIFF") && starts("WAVE", 8)) return std::string("audio/wav");
+  if (starts("fLaC")) return std::string("audio/flac");
+  if (starts("OggS")) return std::string("audio/ogg");
+  return InvalidArgument(fmt::format("the {} bytes are not a JPEG, PNG, WAV, FLAC or OGG file (they start with {})",
+                                     bytes.size(), hex_start(bytes)));
+}
+
+Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media) {
+  const std::string& model = sig.model;
+  Result<MediaKind> kind = media_kind(media.content_type);
+  if (!kind.ok()) return kind.status().with_context(fmt::format("input \"{}\"", media.name));
+  media.content_type = canonical(media.content_type);
+  const InputSpec& in = *sig.data_input;
+  const bool wants_image = std::holds_alternative<ImageInputSpec>(in.source);
+  const bool wants_audio = std::holds_alternative<AudioInputSpec>(in.source);
+  if (!wants_image && !wants_audio) {
+    return InvalidArgument(fmt::format(
+        "Model/{}: input \"{}\" is {}: raw media feeds a model whose data input is audio or an image", model,
+        media.name,
+        std::holds_alternative<StreamInputSpec>(in.source) ? "a stream of another model's output" : "a series"));
+  }
+  if (wants_image != (*kind == MediaKind::kImage)) {
+    return InvalidArgument(fmt::format("Model/{}: input \"{}\" is {}, but the model's input \"{}\" takes {}", model,
+                                       media.name, media.content_type, in.name, wants_image ? "an image" : "audio"));
+  }
+  Result<Decoded> decoded = *kind == MediaKind::kImage ? decode_image(media) : decode_clip(media);
+  if (!decoded.ok()) return decoded.status().with_context("Model/" + model);
+  Result<std::vector<Item>> inputs = prepare(sig, *decoded, media.name);
+  if (!inputs.ok()) return inputs.status();
+  PreparedMedia out;
+  SENSIX_ASSIGN_OR_RETURN(out.inputs, std::move(inputs));
+  out.description = std::move(decoded->description);
+  return out;
+}
+
 void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
                  MediaAnswerFn answer) {
   const TimePoint arrived = tasks.now();
@@ -306,32 +345,13 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
         "Model/{} keeps no state between runs: sequence_id, sequence_start and sequence_end are for models that do",
         model)));
   }
-  Result<MediaKind> kind = media_kind(media.content_type);
-  if (!kind.ok()) return fail(kind.status().with_context(fmt::format("input \"{}\"", media.name)));
-  media.content_type = canonical(media.content_type);
-  const InputSpec& in = *sig->data_input;
-  const bool wants_image = std::holds_alternative<ImageInputSpec>(in.source);
-  const bool wants_audio = std::holds_alternative<AudioInputSpec>(in.source);
-  if (!wants_image && !wants_audio) {
-    return fail(InvalidArgument(fmt::format(
-        "Model/{}: input \"{}\" is {}: raw media feeds a model whose data input is audio or an image", model,
-        media.name,
-        std::holds_alternative<StreamInputSpec>(in.source) ? "a stream of another model's output" : "a series")));
-  }
-  if (wants_image != (*kind == MediaKind::kImage)) {
-    return fail(
-        InvalidArgument(fmt::format("Model/{}: input \"{}\" is {}, but the model's input \"{}\" takes {}", model,
-                                    media.name, media.content_type, in.name, wants_image ? "an image" : "audio")));
-  }
-  Result<Decoded> decoded = *kind == MediaKind::kImage ? decode_image(media) : decode_clip(media);
-  if (!decoded.ok()) return fail(decoded.status().with_context("Model/" + model));
-  Result<std::vector<Item>> inputs = prepare(*sig, *decoded, media.name);
-  if (!inputs.ok()) return fail(inputs.status());
+  Result<PreparedMedia> prepared = prepare_media(*sig, std::move(media));
+  if (!prepared.ok()) return fail(prepared.status());
   auto call = std::make_shared<MediaCall>();
   call->tasks = &tasks;
   call->model = model;
   call->input = sig->inputs.at(0).name;
-  call->inputs = std::move(inputs).value();
+  call->inputs = std::move(prepared->inputs);
   call->arrived = arrived;
   call->timeout = options.timeout;
   call->deadline = arrived + options.timeout;
@@ -347,7 +367,7 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
   }
   call->postprocess = sig->postprocess;
   call->answer = std::move(answer);
-  call->media = decoded->description;
+  call->media = std::move(prepared->description);
   call->outputs.reserve(call->inputs.size());
   call->submit();
 }

@@ -37,6 +37,7 @@
 #include "common/status.h"
 #include "runtime/request_tasks.h"
 #include "spec/prediction.h"
+#include "transform/item.h"
 
 namespace sensix {
 
@@ -51,6 +52,19 @@ enum class MediaKind { kImage, kAudio };
 // The kind of a content type: image/jpeg, image/png; audio/wav (audio/x-wav, audio/wave),
 // audio/flac, audio/ogg. InvalidArgument naming the ones taken.
 Result<MediaKind> media_kind(std::string_view content_type);
+
+// A file's content type from its first bytes: image/jpeg, image/png, audio/wav, audio/flac or
+// audio/ogg; InvalidArgument naming what the bytes start with otherwise.
+Result<std::string> sniff_content_type(std::string_view bytes);
+
+// `media` decoded and prepared for the model's data input (what infer_media runs, below): the
+// model's inputs in time order, tensor items (an image's with its geometry, a clip's windows).
+// The errors infer_media gives for the content type, the bytes and the modality.
+struct PreparedMedia {
+  std::vector<Item> inputs;
+  std::string description;  // what was decoded, as MediaAnswer::media
+};
+Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media);
 
 struct MediaAnswer {
   std::vector<NamedTensor> outputs;     // the declared outputs; a clip's runs concatenated along dim 0

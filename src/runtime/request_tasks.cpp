@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace sensix {
 namespace {
@@ -100,6 +101,8 @@ std::string stateful_reason(const ModelInstance& m) {
   return "";
 }
 
+}  // namespace
+
 // What a request to `m` gives and gets: its data input and declared outputs (fixed once loaded).
 ModelSignature signature_of(const ModelInstance& m) {
   ModelSignature s;
@@ -121,8 +124,6 @@ ModelSignature signature_of(const ModelInstance& m) {
   if (s.stateful.empty()) s.batch = m.spec().scheduling.batch;
   return s;
 }
-
-}  // namespace
 
 RequestTasks::RequestTasks(Scheduler* scheduler, Env* env, std::chrono::nanoseconds sequence_idle)
     : scheduler_(scheduler), env_(env), sequence_idle_(sequence_idle) {
@@ -238,9 +239,37 @@ std::shared_ptr<RequestTasks::Entry> RequestTasks::find(const std::string& model
 }
 
 Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
-  std::shared_ptr<Entry> e = find(model);
-  if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
-  return e->signature;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(model);
+  if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
+  return it->second->signature;
+}
+
+Status RequestTasks::switch_model(ModelInstance* to, bool carry) {
+  std::shared_ptr<Entry> e = find(to->name());
+  if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", to->name()));
+  ModelSignature signature = signature_of(*to);
+  std::vector<int> session_of;
+  for (const auto& a : scheduler_->plan().accelerators) session_of.push_back(std::max(0, to->session_for(a.engine)));
+  std::lock_guard<std::mutex> run(e->run_mu);  // between two runs of its tasks
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    std::lock_guard<std::mutex> stats(e->stats_mu);
+    for (auto& [id, sequence] : e->sequences) {
+      StateTensors next(*to);
+      if (carry) {
+        if (Status s = next.adopt(sequence->state); !s.ok()) {
+          spdlog::warn("Model/{}: sequence \"{}\": {}; it goes on from the new version's init state", to->name(), id,
+                       s.message());
+        }
+      }
+      sequence->state = std::move(next);
+    }
+  }
+  e->model = to;
+  e->session_of = std::move(session_of);
+  e->signature = std::move(signature);
+  return Status::Ok();
 }
 
 Result<Tensor> RequestTasks::check_locked(const Entry& e, std::vector<NamedTensor> inputs, bool sequence) const {
@@ -409,6 +438,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
 }
 
 void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch) {
+  std::lock_guard<std::mutex> version(entry->run_mu);  // switch_model() waits for this run
   ModelInstance& m = *entry->model;
   const int session = entry->session_of.at(static_cast<size_t>(accelerator));
   std::vector<Call*> calls;  // the ones to run: not answered, not past their timeout

@@ -71,6 +71,9 @@ struct ModelSignature {
   BatchSpec batch;                              // requests per engine run (max 1: one at a time)
 };
 
+// The signature of a loaded model (what RequestTasks::signature gives once it is added).
+ModelSignature signature_of(const ModelInstance& m);
+
 // A request's place in a sequence of a stateful model (the protocol's sequence_id, sequence_start,
 // sequence_end).
 struct SequenceFlags {
@@ -140,6 +143,12 @@ class RequestTasks {
   // The model takes no more requests; queued ones are answered Unavailable. Returns once its run
   // in progress (if any) has ended. No-op for an unknown name.
   void remove(const std::string& model);
+  // The model's requests go to `to`, a new version of it (the same name, data input and outputs:
+  // Runtime::apply checks), from the next run of its tasks on: a run in progress finishes on the
+  // old version, queued requests run on the new one, none is refused. Open sequences go on:
+  // `carry` gives each the state it had (StateTensors::adopt), else its state starts from the new
+  // version's init values. NotFound when the model takes no requests.
+  Status switch_model(ModelInstance* to, bool carry);
   // Every model goes (the runtime stops). Later requests are answered Unavailable.
   void close();
 
@@ -177,11 +186,14 @@ class RequestTasks {
  private:
   struct Call;
   struct Entry {
+    // Held by each run of the model's tasks and by switch_model(), which changes model, session_of
+    // and (under mu_ too) signature between two runs.
+    std::mutex run_mu;
     ModelInstance* model = nullptr;
     std::array<int, 3> tasks{-1, -1, -1};   // by Priority (kLow, kNormal, kHigh)
     Priority priority = Priority::kNormal;  // the model's own class
     std::vector<int> session_of;            // per accelerator of the scheduler's plan
-    ModelSignature signature;               // made once, at add()
+    ModelSignature signature;               // made at add() and switch_model(); read under mu_
     mutable std::mutex stats_mu;
     RequestStats stats;  // guarded by stats_mu
     // A stateful model's open sequences, by id (guarded by stats_mu). A run uses its sequence's

@@ -15,6 +15,8 @@
 #include "docs/parser.h"
 #include "models/classifier.h"
 #include "models/postprocessor.h"
+#include "models/state_tensors.h"
+#include "runtime/self_test.h"
 
 namespace sensix {
 
@@ -320,6 +322,17 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
     if (auto post = Postprocessor::create(**instance); !post.ok()) {
       note(md, post.status());
       continue;
+    }
+    // Its own test files: a version that gets them wrong never serves.
+    if (!md.spec.self_test.empty()) {
+      if (options.on_progress) {
+        options.on_progress("self-testing Model/" + md.metadata.name, static_cast<int>(i),
+                            static_cast<int>(to_load.size()));
+      }
+      if (Status s = run_self_tests(**instance); !s.ok()) {
+        note(md, s.with_context(doc_label(md)));
+        continue;
+      }
     }
     if (!served_models.count(md.metadata.name)) {
       unused[md.metadata.name] = std::move(instance).value();
@@ -693,6 +706,50 @@ std::vector<bool> fresh_nodes(const Plan& now, const Plan& next, const std::set<
   return fresh;
 }
 
+// The canonical keys of the model's nodes in `plan` (one per sensor that feeds it).
+std::set<std::string> model_keys(const Plan& plan, const std::string& model) {
+  std::set<std::string> keys;
+  for (const auto& n : plan.nodes()) {
+    if (const auto* mp = std::get_if<ModelParams>(&n.params); mp && mp->model == model) keys.insert(n.key);
+  }
+  return keys;
+}
+
+bool same_scheduling(const TaskOptions& a, const TaskOptions& b) {
+  return a.priority == b.priority && a.policy == b.policy && a.objective_ns == b.objective_ns &&
+         a.batch.max == b.batch.max && a.batch.delay_ns == b.batch.delay_ns && a.threads == b.threads &&
+         a.accelerators == b.accelerators;
+}
+
+// Why the new version `to` of a running model cannot take over its nodes and request tasks in place
+// (SensorGraph::switch_model, RequestTasks::switch_model); "" when it can: it reads the same plan
+// nodes, with the same scheduling, takes the same data input and gives the same outputs.
+std::string why_not_in_place(const ModelInstance& from, const ModelInstance& to, const Plan& now, const Plan& next,
+                             const TaskOptions* task_now, const TaskOptions* task_next) {
+  if (model_keys(now, from.name()) != model_keys(next, to.name())) {
+    return "its input is prepared otherwise (other steps before it)";
+  }
+  if ((task_now == nullptr) != (task_next == nullptr) ||
+      (task_now && task_next && !same_scheduling(*task_now, *task_next))) {
+    return "its scheduling changed (spec.scheduling, spec.resources.threads or its accelerators)";
+  }
+  const ModelSignature a = signature_of(from), b = signature_of(to);
+  const auto& ia = a.inputs.at(0);
+  const auto& ib = b.inputs.at(0);
+  if (ia.name != ib.name || ia.dtype != ib.dtype || ia.shape != ib.shape) {
+    return fmt::format("its data input changed ({} {} {} -> {} {} {})", ia.name, dtype_name(ia.dtype),
+                       shape_to_string(ia.shape), ib.name, dtype_name(ib.dtype), shape_to_string(ib.shape));
+  }
+  if (a.outputs.size() != b.outputs.size()) return "its declared outputs changed";
+  for (size_t o = 0; o < a.outputs.size(); ++o) {
+    if (a.outputs[o].name != b.outputs[o].name || a.outputs[o].dtype != b.outputs[o].dtype) {
+      return fmt::format("its declared output {} changed ({} -> {})", o, a.outputs[o].name, b.outputs[o].name);
+    }
+  }
+  if (a.stateful.empty() != b.stateful.empty()) return "one version keeps state between runs and the other does not";
+  return "";
+}
+
 }  // namespace
 
 Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
@@ -747,8 +804,36 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   for (const auto& [name, m] : models_) {
     if (!next->loaded_.count(name)) result.unloaded.push_back(name);
   }
-  const std::vector<bool> attached = fresh_nodes(plan_, next->plan_, replaced, restarted);
-  const std::vector<bool> released = fresh_nodes(next->plan_, plan_, replaced, restarted);
+  // A replaced model whose new version reads the same nodes takes them over in place (its state
+  // carried or reset, the nodes below it kept); others get new nodes, and so does all below them.
+  std::map<std::string, ModelInstance*> switched;  // name -> the old version
+  std::set<std::string> rebuilt;
+  for (const std::string& name : replaced) {
+    ModelInstance* from = models_.at(name).get();
+    const ModelInstance& to = *next->models_.at(name);
+    const ModelDoc& md = *next->docs_.find_model(name);
+    auto task = [](const std::map<std::string, TaskOptions>& tasks, const std::string& n) -> const TaskOptions* {
+      auto it = tasks.find(n);
+      return it == tasks.end() ? nullptr : &it->second;
+    };
+    std::string why = why_not_in_place(*from, to, plan_, next->plan_, task(tasks_, name), task(next->tasks_, name));
+    if (why.empty() && md.spec.rollout.state == SwitchState::kCarry)
+      why = StateTensors(to).cannot_adopt(StateTensors(*from));
+    if (why.empty()) {
+      switched[name] = from;
+      result.switched.push_back(name);
+      continue;
+    }
+    if (md.spec.rollout.state == SwitchState::kCarry) {
+      return with_lines(InvalidArgument(fmt::format("{}: spec.rollout.state: carry: the new version cannot go on from "
+                                                    "the running one's state: {}",
+                                                    doc_label(md), why)),
+                        doc_label(md), md.origin);
+    }
+    rebuilt.insert(name);
+  }
+  const std::vector<bool> attached = fresh_nodes(plan_, next->plan_, rebuilt, restarted);
+  const std::vector<bool> released = fresh_nodes(next->plan_, plan_, rebuilt, restarted);
   std::set<std::string> updated;
   for (const auto& n : next->plan_.nodes()) {
     if (!attached[static_cast<size_t>(n.id)]) continue;
@@ -814,10 +899,21 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   for (const auto* names : {&result.loaded, &result.replaced}) {
     for (const std::string& name : *names) seed_profiles(name);
   }
-  // Requests: retiring models take none (queued ones are answered), new ones start taking them.
-  for (const auto& m : retiring) requests_->remove(m->name());
+  // Requests: retiring models take none (queued ones are answered), new ones start taking them; a
+  // model switched in place keeps its request tasks and queue, and the next run is the new version's.
+  auto carry = [&](const std::string& name) {
+    return docs_.find_model(name)->spec.rollout.state == SwitchState::kCarry;
+  };
+  for (const auto& [name, from] : switched) {
+    if (Status s = requests_->switch_model(loaded_.at(name), carry(name)); !s.ok() && s.code() != StatusCode::kNotFound)
+      spdlog::warn("{}", s.message());
+  }
+  for (const auto& m : retiring) {
+    if (!switched.count(m->name())) requests_->remove(m->name());
+  }
   for (const auto* names : {&result.loaded, &result.replaced}) {
     for (const std::string& name : *names) {
+      if (switched.count(name)) continue;
       if (auto m = loaded_.find(name); m != loaded_.end() && tasks_.count(name))
         requests_->add(m->second, tasks_.at(name));
     }
@@ -828,6 +924,8 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   const std::set<std::string> observed = events_->observed();
   for (auto& run : sensors_) {
     const int src = plan_.source_of(run->name);
+    for (const auto& [name, from] : switched)
+      problems.add(run->graph->switch_model(from, loaded_.at(name), carry(name)));
     problems.add(run->graph->update(plan_, src, loaded_, tasks_, observed));
     std::lock_guard<std::mutex> lock(mu_);
     run->models = plan_.node(src).consumers;

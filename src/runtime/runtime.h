@@ -27,8 +27,18 @@
 // longer wanted (or changed) stop, drain and go, new ones start, and every other sensor's graph
 // changes in place (SensorGraph::update): new steps attach to the running shared nodes whose
 // canonical keys they share, steps nobody reads any more are released, and what did not change
-// keeps running with its state (no frame lost, no gap, no reload). A changed model is replaced
-// (its old instance stops, then the new one runs); models no longer used are drained and unloaded.
+// keeps running with its state (no frame lost, no gap, no reload). A changed model is replaced:
+// its new version is loaded, warmed up and self-tested (spec.selfTest, runtime/self_test.h) beside
+// the running one, then takes over. When it reads the same plan nodes with the same scheduling and
+// takes the same data input and gives the same outputs, it takes over in place
+// (SensorGraph::switch_model, RequestTasks::switch_model): between two runs of each of its tasks, a
+// run in progress finishing on the old version, queued frames and requests running on the new one,
+// none dropped or refused, the nodes below keeping their windows and streams, its stream state
+// carried or reset as spec.rollout.state says (ApplyResult::switched). Otherwise its nodes and all
+// below them are new (inputs queued on the old nodes drain on the old version; windows below
+// restart), and its request tasks are new (requests queued on the old ones are answered
+// Unavailable); spec.rollout.state: carry is then refused with the reason. Models no longer used
+// are drained and unloaded.
 // Event rules follow the pipelines: a pipeline whose document, sensors and models did not change
 // keeps its rules' state (pending instants, cooldowns); others start afresh. Fixed while running
 // (refused with FailedPrecondition; stop and create again): the Device document and the
@@ -111,6 +121,9 @@ struct ApplyResult {
   std::vector<std::string> started, restarted, stopped, updated;
   // Models loaded (new), replaced (changed document: a new instance), unloaded (no longer used).
   std::vector<std::string> loaded, replaced, unloaded;
+  // The replaced models whose new version took over the running nodes and request tasks in place:
+  // the nodes below them kept their state (see Runtime::apply).
+  std::vector<std::string> switched;
   // Plan nodes (canonical keys) new in a running graph, and those that go.
   std::vector<std::string> attached, released;
   // New nodes whose parent runs already: "<new node key> reads <running node key>" (a fourth

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -223,6 +224,53 @@ Status SensorGraph::update(const Plan& plan, int source, const std::map<std::str
   return Status::Ok();
 }
 
+Status SensorGraph::switch_model(ModelInstance* from, ModelInstance* to, bool carry) {
+  std::lock_guard<std::mutex> serial(update_mu_);
+  struct Next {
+    Node* node;
+    std::unique_ptr<ModelStream> stream;
+    std::shared_ptr<const std::vector<std::string>> names;
+    std::vector<int> session_of;
+  };
+  std::vector<Next> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : nodes_) {
+      if (n->instance == from && n->model) next.push_back(Next{n.get(), nullptr, nullptr, {}});
+    }
+  }
+  // Everything that can fail first.
+  auto names = std::make_shared<std::vector<std::string>>();
+  for (const auto& o : to->spec().outputs) names->push_back(o.name);
+  for (Next& x : next) {
+    SENSIX_ASSIGN_OR_RETURN(x.stream, ModelStream::create(to, x.node->model->pipelines(), x.node->plan.sensor));
+    x.stream->set_observed(x.node->observed.load());
+    x.names = names;
+    for (const auto& a : options_.scheduler->plan().accelerators) {
+      x.session_of.push_back(std::max(0, to->session_for(a.engine)));
+    }
+  }
+  // Then each node, between two runs of its task.
+  for (Next& x : next) {
+    Node* n = x.node;
+    std::unique_ptr<ModelStream> old;
+    {
+      std::lock_guard<std::mutex> run(n->run_mu);
+      if (carry) {
+        if (Status s = x.stream->adopt_state(*n->model); !s.ok()) {
+          spdlog::warn("sensor {}: {}: {}; the new version starts from its state's init values", n->plan.sensor,
+                       n->plan.label, s.message());
+        }
+      }
+      old = std::exchange(n->model, std::move(x.stream));
+      n->instance = to;
+      n->output_names = std::move(x.names);
+      n->session_of = std::move(x.session_of);
+    }
+  }
+  return Status::Ok();
+}
+
 void SensorGraph::wait_safe_point(const Node* parent) {
   const Node* n = parent;
   while (n && n->task < 0) n = n->parent;
@@ -344,6 +392,7 @@ void SensorGraph::run_transform(Node* node, const Item& item) {
 // Hop 3: a lane runs a model node's task on an accelerator: 1..n inputs in one engine call (each
 // model is timed on every run), then each input's result is published and passed on (hop 4).
 void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>& batch) {
+  std::lock_guard<std::mutex> run(node->run_mu);  // a switch of version waits for this run
   const int session = node->session_of.at(static_cast<size_t>(accelerator));
   // A payload that is not an Item (a bug) fails the batch: item_at() is null for it.
   auto item_at = [&](size_t k) { return std::any_cast<Item>(&batch[k].payload); };

@@ -89,6 +89,15 @@ class SensorGraph {
   // `observed` as in Options; `tasks` must hold every new model.
   Status update(const Plan& plan, int source, const std::map<std::string, ModelInstance*>& models,
                 const std::map<std::string, TaskOptions>& tasks, const std::set<std::string>& observed);
+  // Switches every node of model `from` to `to`, a new version of the same Model document, loaded
+  // and warmed up, in place (Runtime::apply checks first that `to` reads the same plan nodes, with
+  // the same scheduling, and gives the same outputs). The switch happens between two runs of each
+  // node's task: a run of `from` in progress finishes (and publishes) on it; what is queued runs on
+  // `to`. The node keeps its task, its queue and its statistics, and the nodes below it keep
+  // theirs (windows, streams): nothing is lost or restarted. `carry`: `to`'s stream goes on from
+  // the state tensors of `from`'s last run (ModelStream::adopt_state); else from their init
+  // values. On an error (a stream that cannot be made) nothing has changed.
+  Status switch_model(ModelInstance* from, ModelInstance* to, bool carry);
   // End of stream: flushes pending data (e.g. the last partial audio window) through the tree
   // and returns when every model has processed everything queued before it.
   void flush();
@@ -124,6 +133,9 @@ class SensorGraph {
     // frames that nothing will crop.
     std::atomic<bool> pass_frame{false};  // set under mu_, read by the driving thread
     std::atomic<bool> observed{false};    // model nodes: every run goes to options_.observer
+    // Model nodes: held by each run of the task (run_model) and by switch_model, which changes
+    // instance, model, output_names and session_of between two runs.
+    std::mutex run_mu;
   };
   // Nodes built for update() (or create()), not yet reachable by any thread.
   struct Built {

@@ -104,6 +104,7 @@ std::string_view color_order_name(ColorOrder c) {
 std::string_view layout_name(Layout l) { return l == Layout::kNhwc ? "nhwc" : "nchw"; }
 
 std::string_view isolation_name(Isolation i) { return i == Isolation::kProcess ? "process" : "in-process"; }
+std::string_view switch_state_name(SwitchState s) { return s == SwitchState::kCarry ? "carry" : "reset"; }
 
 std::string_view sched_policy_name(SchedPolicy p) {
   switch (p) {

@@ -12,6 +12,7 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -554,6 +555,42 @@ struct VariantSpec {
   std::map<std::string, std::string> tensors;
 };
 
+// `spec.selfTest[]`: a file the model must get right before it serves. The runtime runs each one
+// after the model's warm-up, whenever it loads the model (at start, and at an apply that adds or
+// changes it); a model that fails one is refused with what came and what was expected, so a new
+// version that fails never receives traffic and the running one keeps serving
+// (runtime/self_test.h). The file is decoded and prepared as a raw media request is
+// (runtime/media_request.h): an image gives one run, a clip one run per window.
+struct SelfTestExpect {
+  bool nothing = false;        // `nothing: true`: no run reports a prediction
+  std::string label;           // some run reports this label (a class over threshold, a detection)
+  std::optional<float> score;  // ... and its best score is within `tolerance` of this
+  float tolerance = 0.05f;
+  // Image: the prediction holds this many detections (landmarks, text regions, line segments);
+  // clip: this many runs report a prediction.
+  std::optional<int> count;
+  // A detection (with `label`, when given) whose box (x, y, w, h in the file's pixels) overlaps
+  // this one by an intersection over union of at least `min_iou`.
+  std::optional<std::array<float, 4>> box;
+  float min_iou = 0.5f;
+  std::optional<std::string> text;  // some run reads exactly this (text recognition)
+};
+struct SelfTestSpec {
+  std::string input;  // as written
+  std::string path;   // resolved
+  SelfTestExpect expect;
+};
+
+// `spec.rollout`: how a new version of this Model takes over from the running one
+// (docs/deployment.md). `state`: a stream's state tensors (Silero VAD's) start from their init
+// values in the new version (reset), or go on from the old version's last run (carry: the state
+// tensors must have the same names, dtypes and shapes in both).
+enum class SwitchState { kReset, kCarry };
+std::string_view switch_state_name(SwitchState s);  // "reset", "carry"
+struct RolloutSpec {
+  SwitchState state = SwitchState::kReset;
+};
+
 struct ModelSpec {
   ModelFormat format = ModelFormat::kOnnx;
   std::string source;  // as written in the document (for messages)
@@ -567,6 +604,8 @@ struct ModelSpec {
   ResourceSpec resources;
   SchedulingSpec scheduling;
   std::vector<VariantSpec> variants;
+  std::vector<SelfTestSpec> self_test;
+  RolloutSpec rollout;
 };
 
 // ---------------------------------------------------------------------------------------------

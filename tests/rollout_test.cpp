@@ -1,0 +1,324 @@
+// Rollouts on the runtime: a Model's self-tests (spec.selfTest, runtime/self_test.h) on the real
+// models with real photos and recordings, and new versions of a running model applied while the
+// quickstart's voice pipeline runs on a looping recording (a real-time sensor: a graph held up
+// would drop frames, counted). Nothing is mocked.
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "docs/parser.h"
+#include "e2e_support.h"
+#include "engines/registry.h"
+#include "models/model_instance.h"
+#include "models/model_stream.h"
+#include "runtime/media_request.h"
+#include "runtime/request_tasks.h"
+#include "runtime/runtime.h"
+#include "runtime/self_test.h"
+#include "support/wait.h"
+
+namespace sensix {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr const char* kCloseUp = "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg";  // 320x320, one face
+constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";    // no face
+
+std::string text_of(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The one Model of `file` (under examples/), with `self_test` (YAML, indented as spec's fields) added.
+Result<ModelDoc> model_with_tests(const std::string& file, const std::string& name, const std::string& self_test) {
+  std::string text = text_of(testing::source_path("examples/" + file));
+  const std::string head = "metadata:\n  name: " + name + "\n";
+  const size_t at = text.find(head);
+  if (at == std::string::npos) return NotFound("no Model/" + name + " in " + file);
+  const size_t spec = text.find("spec:\n", at);
+  text.insert(spec + 6, self_test);
+  SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, parse_document_text(text, file, testing::source_path("examples")));
+  const ModelDoc* md = docs.find_model(name);
+  if (!md) return NotFound("no Model/" + name);
+  return *md;
+}
+
+class SelfTestTest : public ::testing::Test {
+ protected:
+  // Loads the model with `self_test` and runs its self-tests.
+  Status run(const std::string& file, const std::string& name, const std::string& self_test) {
+    auto md = model_with_tests(file, name, self_test);
+    if (!md.ok()) return md.status();
+    auto m = ModelInstance::load(*md, engines_);
+    if (!m.ok()) return m.status();
+    return run_self_tests(**m);
+  }
+  EngineRegistry engines_;
+};
+
+TEST_F(SelfTestTest, APhotoMeetsItsLabelScoreCountAndBox) {
+  // examples/zoo/blazeface-front.yaml: the close-up face at 0.93, box x 102..221, y 88..207.
+  EXPECT_TRUE(run("zoo/blazeface-front.yaml", "blazeface-front",
+                  fmt::format("  selfTest:\n"
+                              "    - input: {}\n"
+                              "      expect: {{label: face, score: 0.93, tolerance: 0.03, count: 1,"
+                              " box: [102, 88, 119, 119], minIoU: 0.8}}\n"
+                              "    - input: {}\n"
+                              "      expect: {{nothing: true}}\n",
+                              kCloseUp, kBuilding))
+                  .ok());
+}
+
+TEST_F(SelfTestTest, EachUnmetExpectationSaysWhatCameAndWhatWasExpected) {
+  struct Case {
+    std::string expect, message;
+  };
+  const std::vector<Case> cases = {
+      {"{label: face, count: 2}", "expected 2 detections, got 1: face 0.9"},
+      {"{label: cat}", "expected label \"cat\", got face 0.9"},
+      {"{label: face, score: 0.5, tolerance: 0.1}", "expected label \"face\" with score 0.50 +- 0.10, got 0.9"},
+      {"{box: [0, 0, 100, 100]}", "expected a box near [0, 0, 100, 100] (intersection over union >= 0.50), got 0.00"},
+      {"{nothing: true}", "expected no prediction, got face 0.9"},
+  };
+  for (const auto& c : cases) {
+    Status s = run("zoo/blazeface-front.yaml", "blazeface-front",
+                   fmt::format("  selfTest:\n    - input: {}\n      expect: {}\n", kCloseUp, c.expect));
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.expect;
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr(fmt::format("spec.selfTest[0]: {} (JPEG 320x320, 1 run): the self-test failed: ", kCloseUp)))
+        << c.expect;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(c.message)) << c.expect;
+  }
+}
+
+TEST_F(SelfTestTest, AClipRunsWindowByWindowWithTheModelsState) {
+  // Silero VAD (a state carried from window to window) on the quickstart's recording: speech
+  // rises (trigger: rising) at least once; the expected number of onsets is what the model finds.
+  const std::string speech = testing::sample_path("demo/speech.wav");
+  Status s = run("quickstart.yaml", "silero-vad",
+                 fmt::format("  selfTest:\n    - input: {}\n      expect: {{label: speech, count: 99}}\n", speech));
+  ASSERT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("runs): the self-test failed: expected 99 runs reporting a prediction"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("runs reported: run "));
+  EXPECT_TRUE(run("quickstart.yaml", "silero-vad",
+                  fmt::format("  selfTest:\n    - input: {}\n      expect: {{label: speech}}\n", speech))
+                  .ok());
+}
+
+TEST_F(SelfTestTest, AFileThatIsNotMediaOrMissingIsNamed) {
+  Status s = run("zoo/blazeface-front.yaml", "blazeface-front",
+                 "  selfTest:\n    - input: samples:nothing-here.jpg\n      expect: {nothing: true}\n");
+  EXPECT_EQ(s.code(), StatusCode::kNotFound) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("spec.selfTest[0]: samples:nothing-here.jpg"));
+  s = run("zoo/blazeface-front.yaml", "blazeface-front",
+          "  selfTest:\n    - input: repo:blazeface/face_detection_front_128x128_barracuda.onnx\n"
+          "      expect: {nothing: true}\n");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("are not a JPEG, PNG, WAV, FLAC or OGG file"));
+  // A clip for an image model.
+  s = run("zoo/blazeface-front.yaml", "blazeface-front",
+          fmt::format("  selfTest:\n    - input: {}\n      expect: {{nothing: true}}\n",
+                      testing::sample_path("demo/speech.wav")));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("takes an image"));
+}
+
+// A carried state goes on exactly where the old version stopped; a reset one starts afresh.
+TEST(SwitchState, ACarriedStateGoesOnWhereTheOldVersionStopped) {
+  EngineRegistry engines;
+  auto md = model_with_tests("quickstart.yaml", "silero-vad", "");
+  ASSERT_TRUE(md.ok()) << md.status();
+  auto old_version = ModelInstance::load(*md, engines);
+  auto new_version = ModelInstance::load(*md, engines);
+  ASSERT_TRUE(old_version.ok() && new_version.ok());
+  auto clip = prepare_media(signature_of(**old_version),
+                            MediaInput{"speech", "audio/wav", text_of(testing::sample_path("demo/speech.wav"))});
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  ASSERT_GT(clip->inputs.size(), 40u);
+  auto old_stream = ModelStream::create(old_version->get(), {}, "mic");
+  auto carried = ModelStream::create(new_version->get(), {}, "mic");
+  auto reset = ModelStream::create(new_version->get(), {}, "mic");
+  ASSERT_TRUE(old_stream.ok() && carried.ok() && reset.ok());
+  auto run = [&](ModelStream& s, size_t i) {
+    StreamInput in;
+    in.data = std::get<TensorData>(clip->inputs[i].data).tensor.get();
+    auto r = s.infer(in);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? (*r->outputs)[0].values<float>()[0] : -1.0f;
+  };
+  const size_t half = clip->inputs.size() / 2;
+  for (size_t i = 0; i < half; ++i) run(**old_stream, i);
+  ASSERT_TRUE((*carried)->adopt_state(**old_stream).ok());
+  int differ = 0;
+  for (size_t i = half; i < clip->inputs.size(); ++i) {
+    const float expected = run(**old_stream, i);
+    EXPECT_EQ(run(**carried, i), expected) << "window " << i;
+    differ += run(**reset, i) != expected ? 1 : 0;
+  }
+  EXPECT_GT(differ, 0) << "a reset stream gave what the running one did: its state was not reset";
+}
+
+// The quickstart's voice pipeline at twice real time on a looping recording, with `edit` (text and
+// its replacement, once) made to examples/quickstart.yaml.
+DocumentSet voice_with(const std::pair<std::string, std::string>& edit = {}) {
+  std::string text = text_of(testing::source_path("examples/quickstart.yaml"));
+  if (!edit.first.empty()) {
+    const size_t at = text.find(edit.first);
+    EXPECT_NE(at, std::string::npos) << edit.first;
+    if (at != std::string::npos) text.replace(at, edit.first.size(), edit.second);
+  }
+  auto docs = parse_document_text(text, "quickstart.yaml", testing::source_path("examples"));
+  EXPECT_TRUE(docs.ok()) << docs.status();
+  DocumentSet d = testing::only_pipelines(docs.ok() ? *docs : DocumentSet{}, {"voice"});
+  for (auto& s : d.sensors) s.spec.buffer.capacity = 100;  // a second of frames: a held graph would drop
+  return d;
+}
+
+using testing::model_runs;
+
+class UpgradeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RuntimeOptions o;
+    o.speed = 2.0;
+    o.loop = true;
+    o.allow_empty = true;  // a device service: every model also takes requests
+    auto rt = Runtime::create(voice_with(), o);
+    ASSERT_TRUE(rt.ok()) << rt.status();
+    rt_ = std::move(rt).value();
+    ASSERT_TRUE(rt_->start().ok());
+    ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt_, "hey-jarvis") >= 10; }, 60s));
+  }
+  void TearDown() override {
+    if (rt_) rt_->stop();
+  }
+  std::unique_ptr<Runtime> rt_;
+};
+
+TEST_F(UpgradeTest, ANewVersionTakesOverInPlaceAndNothingBelowItRestartsOrIsLost) {
+  // Requests to the embedding go on through the upgrade: none may fail.
+  std::atomic<bool> done{false};
+  std::atomic<int> served{0}, failed{0};
+  std::string last_error;
+  auto sig = rt_->requests().signature("oww-embedding");
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  std::thread client([&] {
+    Tensor zeros(sig->inputs[0].dtype, sig->inputs[0].shape);
+    while (!done) {
+      RequestTasks::Options ro;
+      ro.timeout = 5s;
+      auto r = rt_->requests().infer("oww-embedding", {NamedTensor{sig->inputs[0].name, zeros}}, ro);
+      if (r.ok()) {
+        ++served;
+      } else {
+        ++failed;
+        last_error = r.status().message();
+      }
+    }
+  });
+  ASSERT_TRUE(testing::eventually([&] { return served >= 5; }, 30s));
+  const RuntimeStats before = rt_->stats();
+  auto r = rt_->apply(
+      voice_with({"version: \"0.1\"\n  scheduling: {priority: high, latency: 100ms}\n  inputs:\n    - name: input_1",
+                  "version: \"0.2\"\n  scheduling: {priority: high, latency: 100ms}\n  inputs:\n    - name: input_1"}));
+  const int served_before_switch = served;
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->replaced, ElementsAre("oww-embedding"));
+  EXPECT_THAT(r->switched, ElementsAre("oww-embedding"));
+  EXPECT_THAT(r->attached, IsEmpty());
+  EXPECT_THAT(r->released, IsEmpty());
+  ASSERT_TRUE(testing::eventually([&] { return served >= served_before_switch + 5; }, 30s));
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt_, "oww-embedding") >= 20; }, 60s));
+  done = true;
+  client.join();
+  EXPECT_EQ(failed, 0) << last_error;
+  const RuntimeStats after = rt_->stats();
+  EXPECT_EQ(testing::model_stats_of(after, "oww-embedding")->model.version, "0.2");
+  // The embedding's node was kept (it counts on from before the switch; a new node would count
+  // from zero), and so were the heads' windows and streams below it: each head's node ran as often
+  // as its model.
+  auto node_before = testing::model_nodes_of(before, "oww-embedding");
+  auto node = testing::model_nodes_of(after, "oww-embedding");
+  ASSERT_EQ(node.size(), 1u);
+  ASSERT_EQ(node_before.size(), 1u);
+  EXPECT_GT(node[0].items, node_before[0].items);
+  EXPECT_EQ(node[0].key, node_before[0].key);
+  for (const std::string& head : testing::kWakeWordHeads) {
+    EXPECT_EQ(testing::model_stats_of(after, head)->model.load_ns,
+              testing::model_stats_of(before, head)->model.load_ns);
+    auto n = testing::model_nodes_of(after, head);
+    ASSERT_EQ(n.size(), 1u) << head;
+    EXPECT_NEAR(static_cast<double>(n[0].items), static_cast<double>(testing::model_stats_of(after, head)->model.runs),
+                2.0)
+        << head;
+    EXPECT_EQ(n[0].dropped, 0u) << head;
+  }
+  EXPECT_EQ(testing::sensor_stats_of(after, "speech")->dropped, 0u);
+  for (const auto& m : after.models) EXPECT_EQ(m.model.errors, 0u) << m.model.name;
+}
+
+TEST_F(UpgradeTest, AVersionThatFailsItsSelfTestNeverServesAndTheRunningOneGoesOn) {
+  const RuntimeStats before = rt_->stats();
+  const std::string speech = testing::sample_path("demo/speech.wav");
+  auto r = rt_->apply(voice_with({"  version: \"5\"\n", fmt::format("  version: \"6\"\n  selfTest:\n    - input: {}\n"
+                                                                    "      expect: {{nothing: true}}\n",
+                                                                    speech)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("Model/silero-vad: spec.selfTest[0]: " + speech + " (WAV"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("the self-test failed: expected no prediction, got "));
+  const uint64_t runs = model_runs(*rt_, "silero-vad");
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt_, "silero-vad") >= runs + 20; }, 60s));
+  const RuntimeStats after = rt_->stats();
+  EXPECT_EQ(testing::model_stats_of(after, "silero-vad")->model.version, "5");
+  EXPECT_EQ(testing::model_stats_of(after, "silero-vad")->model.load_ns,
+            testing::model_stats_of(before, "silero-vad")->model.load_ns);
+  EXPECT_EQ(rt_->documents().find_model("silero-vad")->spec.version, "5");
+  EXPECT_EQ(testing::sensor_stats_of(after, "speech")->dropped, 0u);
+}
+
+TEST_F(UpgradeTest, AVersionReadingOtherStepsGetsNewNodesAndCannotCarryState) {
+  // Another hop: the windows before the model differ, so it cannot take over the running node.
+  const std::pair<std::string, std::string> hop = {"window: 576, hop: 512", "window: 576, hop: 480"};
+  auto r = rt_->apply(
+      voice_with({"  version: \"5\"\n  inputs:\n    - name: input\n      shape: [1, 576]\n"
+                  "      audio: {sampleRate: 16000, window: 576, hop: 512",
+                  "  version: \"5\"\n  rollout: {state: carry}\n  inputs:\n    - name: input\n"
+                  "      shape: [1, 576]\n      audio: {sampleRate: 16000, window: 576, hop: 480"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("Model/silero-vad: spec.rollout.state: carry: the new version cannot go on from the running "
+                        "one's state: its input is prepared otherwise (other steps before it)"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("(line "));
+  auto plain = rt_->apply(voice_with(hop));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(plain->replaced, ElementsAre("silero-vad"));
+  EXPECT_THAT(plain->switched, IsEmpty());
+  EXPECT_THAT(plain->attached, ::testing::Not(IsEmpty()));
+}
+
+TEST_F(UpgradeTest, ACarriedStateIsTakenWhereTheVersionsAgree) {
+  auto r = rt_->apply(voice_with({"  version: \"5\"\n", "  version: \"5.1\"\n  rollout: {state: carry}\n"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->switched, ElementsAre("silero-vad"));
+  const uint64_t runs = model_runs(*rt_, "silero-vad");
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt_, "silero-vad") >= runs + 20; }, 60s));
+  EXPECT_EQ(testing::model_stats_of(rt_->stats(), "silero-vad")->model.errors, 0u);
+}
+
+}  // namespace
+}  // namespace sensix
