@@ -404,5 +404,238 @@ TEST_F(DeployTest, AnUpgradeUnderLiveSensorsAndRequestsLosesNothing) {
   for (const auto& model : stats["models"]) EXPECT_EQ(model["errors"], 0) << model.dump();
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
+
+// The quickstart's alexa head as a new version: `version`, its file `source` (with `sha256`),
+// `rollout` (YAML of spec.rollout's fields, indented by 4) and its one output (a scale and offset
+// that the running version does not have make a version that answers otherwise).
+std::string alexa_version(const std::string& version, const std::string& source, const std::string& sha256,
+                          const std::string& rollout, const std::string& output = "{name: \"13\"}") {
+  return fmt::format(R"(apiVersion: sensix/v1
+kind: Model
+metadata:
+  name: alexa
+  labels: {{task: wake-word}}
+spec:
+  format: onnx
+  source: {}
+  sha256: {}
+  version: "{}"
+  scheduling: {{priority: high, latency: 100ms}}
+  rollout:
+{}
+  inputs:
+    - name: onnx::Flatten_0
+      stream: {{window: 16, hop: 1}}
+  outputs:
+    - {}
+  postprocess:
+    classify: {{output: "13", labels: [alexa], threshold: 0.5, trigger: rising, release: 0.05}}
+)",
+                     source, sha256, version, rollout, output);
+}
+constexpr const char* kAlexa = "repo:openwakeword/alexa_v0.1.onnx";
+constexpr const char* kAlexaSha = "6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e";
+
+// The rollout of `model`, as /v1/rollouts/{model} gives it.
+json rollout_of(const Daemon& d, const std::string& model) { return d.call("GET", "/v1/rollouts/" + model).second; }
+
+// A daemon running the quickstart's voice pipeline on its looping recording, with a client asking
+// alexa for predictions on wake-word embeddings without pause (every answer counted).
+class RolloutTest : public DeployTest {
+ protected:
+  void SetUp() override {
+    DeployTest::SetUp();
+    SENSIX_REQUIRE_FILE(sample_file("demo/speech.wav"));
+  }
+  void TearDown() override { stop_client(); }
+  void start(const std::vector<std::string>& env = {}) {
+    d_.set_env(env);
+    ASSERT_TRUE(d_.start(data_dir())) << d_.log();
+  }
+  void apply_quickstart() {
+    auto [st, applied] = d_.call("POST", "/v1/apply",
+                                 voice_quickstart("  replay: {loop: true}\n  buffer: {capacity: 100}\n"));
+    ASSERT_EQ(st, 200) << applied.dump(2);
+    ASSERT_TRUE(d_.wait_ready(60s));
+  }
+  void start_client() {
+    body_ = json{{"inputs", json::array({json{{"name", "onnx::Flatten_0"},
+                                              {"shape", {1, 16, 96}},
+                                              {"datatype", "FP32"},
+                                              {"data", wake_word_embeddings(5)}}})}}
+                .dump();
+    client_ = std::thread([this] {
+      auto client = d_.client();
+      while (!done_) {
+        auto r = client.request("POST", "/v2/models/alexa/infer", body_, "application/json");
+        if (r.ok() && r->status == 200) {
+          ++answered_;
+          continue;
+        }
+        ++failed_;
+        std::lock_guard<std::mutex> lock(mu_);
+        last_error_ = r.ok() ? r->body : std::string(r.status().message());
+      }
+    });
+    ASSERT_TRUE(eventually([&] { return answered_ >= 10; }, 30s));
+  }
+  void stop_client() {
+    done_ = true;
+    if (client_.joinable()) client_.join();
+  }
+
+  Daemon d_;
+  std::string body_;
+  std::thread client_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> answered_{0}, failed_{0};
+  std::mutex mu_;
+  std::string last_error_;
+};
+
+TEST_F(RolloutTest, ACanaryThatDiffersIsRolledBackAutomatically) {
+  start();
+  apply_quickstart();
+  start_client();
+  // A 0.2 whose output is rescaled (as a wrongly exported file would be): a canary on half the
+  // inputs, judged on 30 of its runs.
+  auto [st, applied] = d_.call("POST", "/v1/apply",
+                               alexa_version("0.2", kAlexa, kAlexaSha,
+                                             "    strategy: canary\n    share: 0.5\n    analysis: {runs: 30, "
+                                             "maxDisagreement: 0.05}",
+                                             "{name: \"13\", scale: 0.5, offset: 0.3}"));
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  EXPECT_EQ(applied["models"]["rollingOut"], json::array({"alexa"})) << applied.dump(2);
+  EXPECT_TRUE(applied["models"]["replaced"].empty());
+  json r;
+  ASSERT_TRUE(eventually(
+      [&] {
+        r = rollout_of(d_, "alexa");
+        return r.value("state", "") != "progressing";
+      },
+      60s))
+      << r.dump(2);
+  EXPECT_EQ(r["state"], "rolled-back") << r.dump(2);
+  EXPECT_THAT(r["reason"].get<std::string>(), HasSubstr("differed from the running version's"));
+  EXPECT_EQ(r["fromVersion"], "0.1");
+  EXPECT_EQ(r["toVersion"], "0.2");
+  EXPECT_GT(r["endedRevision"], r["startedRevision"]);
+  // The old version runs, and its document is the stored one again (a third generation).
+  EXPECT_EQ(version_of(d_, "alexa"), "0.1");
+  auto [sh, history] = d_.call("GET", "/v1/rollouts/alexa/history");
+  ASSERT_EQ(sh, 200) << history.dump(2);
+  ASSERT_EQ(history["items"].size(), 3u) << history.dump(2);
+  EXPECT_EQ(history["items"][2]["modelVersion"], "0.1");
+  auto [sv, revisions] = d_.call("GET", "/v1/revisions");
+  EXPECT_THAT(revisions.dump(), HasSubstr("rollback Model/alexa to generation 1: "));
+  const int before = answered_;
+  EXPECT_TRUE(eventually([&] { return answered_ >= before + 10; }, 30s));
+  stop_client();
+  EXPECT_EQ(failed_, 0) << last_error_;
+  EXPECT_THAT(d_.log(), HasSubstr("rollout of Model/alexa 0.1 -> 0.2 (canary): started"));
+  EXPECT_THAT(d_.log(), HasSubstr("rollout of Model/alexa 0.1 -> 0.2 (canary): rolled-back"));
+  // Both steps are events of the prediction stream, filtered by the model (from its history).
+  std::vector<json> events;
+  api::ClientResponse refused;
+  Status streamed = d_.client().stream(
+      "/v1/predictions/stream?model=alexa&type=event", {{"Last-Event-ID", "0"}},
+      [&](const api::SseEvent& e) {
+        if (e.event == "event") events.push_back(json::parse(e.data));
+        return events.size() < 2;
+      },
+      &refused);
+  EXPECT_TRUE(streamed.ok()) << streamed << refused.body;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["event"], "rollout-started");
+  EXPECT_EQ(events[0]["rollout"]["toVersion"], "0.2");
+  EXPECT_THAT(events[0]["rollout"]["reason"].get<std::string>(),
+              HasSubstr("version 0.2 runs beside version 0.1 (canary, 50% of the inputs)"));
+  EXPECT_EQ(events[1]["event"], "rollout-rolled-back");
+  EXPECT_EQ(events[1]["rollout"]["reason"], r["reason"]);
+  EXPECT_EQ(d_.stop(), 0) << d_.log();
+}
+
+TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMeanwhile) {
+  start();
+  apply_quickstart();
+  start_client();
+  // The same file as 0.2: it gives what 0.1 gives; promote: manual.
+  auto [st, applied] = d_.call("POST", "/v1/apply",
+                               alexa_version("0.2", kAlexa, kAlexaSha,
+                                             "    strategy: canary\n    share: 0.5\n    analysis: {runs: 30, promote: "
+                                             "manual}"));
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  json r;
+  ASSERT_TRUE(eventually(
+      [&] {
+        r = rollout_of(d_, "alexa");
+        return r.value("verdict", "").starts_with("passed");
+      },
+      60s))
+      << r.dump(2);
+  EXPECT_EQ(r["state"], "progressing");
+  EXPECT_EQ(r["figures"]["disagreed"], 0) << r.dump(2);
+  EXPECT_GT(r["figures"]["served"], 0) << r.dump(2);
+  EXPECT_EQ(r["share"], 0.5);
+  // Meanwhile alexa cannot change again, and the running version is still 0.1.
+  auto [sc, refused] = d_.call("POST", "/v1/apply", alexa_version("0.3", kAlexa, kAlexaSha, "    state: reset"));
+  EXPECT_EQ(sc, 409) << refused.dump(2);
+  EXPECT_THAT(refused.dump(), HasSubstr("a rollout of it is in progress"));
+  EXPECT_EQ(version_of(d_, "alexa"), "0.1");
+  auto [code, out] = cli(d_, "rollout promote alexa");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("Model/alexa 0.1 -> 0.2 (canary): promoted: promoted by hand"));
+  EXPECT_EQ(version_of(d_, "alexa"), "0.2");
+  auto [c2, none] = cli(d_, "rollout abort alexa");
+  EXPECT_EQ(c2, 1);
+  EXPECT_THAT(none, HasSubstr("no rollout of Model/alexa is in progress"));
+  stop_client();
+  EXPECT_EQ(failed_, 0) << last_error_;
+  EXPECT_EQ(d_.stop(), 0) << d_.log();
+}
+
+// kill -9 at each named point of a rollout (SENSIX_TEST_CRASH_AT), then a restart: the old version
+// runs and is the stored one, never half of each.
+TEST_F(RolloutTest, ACrashAtAnyPointOfARolloutRestartsOnTheOldVersion) {
+  for (const std::string point :
+       {"rollout-candidate-added", "rollout-started", "rollout-promoting", "rollout-rolling-back"}) {
+    SCOPED_TRACE(point);
+    fs::remove_all(data_dir());
+    Daemon d;
+    d.set_env({"SENSIX_TEST_CRASH_AT=" + point});
+    ASSERT_TRUE(d.start(data_dir())) << d.log();
+    ASSERT_EQ(d.call("POST", "/v1/apply", voice_quickstart("  replay: {loop: true}\n")).first, 200);
+    const bool by_hand = point == "rollout-promoting" || point == "rollout-rolling-back";
+    auto client = d.client();
+    (void)client.request("POST", "/v1/apply",
+                         alexa_version("0.2", kAlexa, kAlexaSha,
+                                       "    strategy: shadow\n    analysis: {runs: 10, promote: manual}"),
+                         "application/yaml");
+    if (by_hand) {
+      ASSERT_TRUE(eventually([&] { return rollout_of(d, "alexa").value("state", "") == "progressing"; }, 30s));
+      (void)client.request("POST",
+                           point == "rollout-promoting" ? "/v1/rollouts/alexa/promote" : "/v1/rollouts/alexa/abort", "",
+                           "application/json");
+    }
+    EXPECT_EQ(d.wait_exit(30s), 128 + SIGKILL) << d.log();
+    EXPECT_THAT(d.log(), HasSubstr("SENSIX_TEST_CRASH_AT=" + point));
+    d.set_env({});
+    ASSERT_TRUE(d.start(data_dir())) << d.log();
+    ASSERT_TRUE(d.wait_ready(60s)) << d.log();
+    EXPECT_EQ(version_of(d, "alexa"), "0.1");
+    auto [sd, stored] = d.call("GET", "/v1/documents/model/alexa");
+    EXPECT_THAT(stored.dump(), HasSubstr("version: \\\"0.1\\\"")) << stored.dump(2);
+    auto [sr, all] = d.call("GET", "/v1/rollouts");
+    if (point == "rollout-candidate-added") {
+      EXPECT_TRUE(all["items"].empty()) << all.dump(2);  // nothing was stored
+    } else {
+      ASSERT_EQ(all["items"].size(), 1u) << all.dump(2);
+      EXPECT_EQ(all["items"][0]["state"], "rolled-back");
+      EXPECT_THAT(all["items"][0]["reason"].get<std::string>(),
+                  HasSubstr("the daemon stopped during the shadow; version 0.2 was not promoted"));
+    }
+    EXPECT_EQ(d.stop(), 0) << d.log();
+  }
+}
 }  // namespace
 }  // namespace sensix::testing

@@ -71,8 +71,13 @@ bool Daemon::start(const std::string& data_dir, const std::vector<std::string>& 
   log_ = data_dir + ".log";
   std::error_code ec;
   std::filesystem::remove(log_, ec);  // a restart on the same data directory: only this run's lines
-  std::vector<std::string> argv = {
-      std::string(SENSIX_BINARY_DIR) + "/sensix", "serve", "--data-dir", data_dir, "--listen", listen};
+  std::vector<std::string> argv;
+  if (!env_.empty()) argv.push_back("env");  // the variables on top of this process's environment
+  argv.insert(argv.end(), env_.begin(), env_.end());
+  for (std::string a : {std::string(SENSIX_BINARY_DIR) + "/sensix", std::string("serve"), std::string("--data-dir"),
+                        data_dir, std::string("--listen"), listen}) {
+    argv.push_back(std::move(a));
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   if (!process_.start(argv, log_)) return false;
   running_ = true;
@@ -90,6 +95,13 @@ bool Daemon::start(const std::string& data_dir, const std::vector<std::string>& 
   port_ = std::stoi(m[3].str());
   url_ = scheme + "://127.0.0.1:" + m[3].str();
   return true;
+}
+
+int Daemon::wait_exit(std::chrono::milliseconds timeout) {
+  if (!running_) return -1;
+  const int rc = process_.wait(timeout);
+  if (rc != -1) running_ = false;
+  return rc;
 }
 
 int Daemon::stop(int sig, std::chrono::milliseconds timeout) {

@@ -30,6 +30,10 @@ class Daemon {
   bool start(const std::string& data_dir, const std::vector<std::string>& extra = {},
              const std::string& listen = "127.0.0.1:0", const std::string& scheme = "http",
              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // KEY=VALUE variables added to the environment of the next start() (SENSIX_TEST_CRASH_AT=...).
+  void set_env(std::vector<std::string> vars) { env_ = std::move(vars); }
+  // Waits for it to exit by itself (a crash hook): its exit code, 128 + its signal, or -1.
+  int wait_exit(std::chrono::milliseconds timeout);
   // SIGTERM (or `sig`) and the exit code (-1: it had to be killed).
   int stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void kill_now() { process_.kill_now(); }
@@ -51,6 +55,7 @@ class Daemon {
 
  private:
   ChildProcess process_;
+  std::vector<std::string> env_;
   std::string log_;
   std::string url_;
   int port_ = 0;

@@ -112,6 +112,50 @@ json stored_json(const StoredDocument& d, bool with_text) {
   return j;
 }
 
+json rollout_json(const RolloutStatus& s) {
+  const RolloutRecord& r = s.record;
+  json j = {{"id", r.id},
+            {"model", r.model},
+            {"strategy", r.strategy},
+            {"state", r.state},
+            {"reason", r.reason},
+            {"fromGeneration", r.from_generation},
+            {"toGeneration", r.to_generation},
+            {"fromVersion", r.from_version},
+            {"toVersion", r.to_version},
+            {"startedRevision", r.started_revision},
+            {"endedRevision", r.ended_revision},
+            {"startedAt", r.started_at},
+            {"endedAt", r.ended_at}};
+  if (s.figures) {
+    const CandidateFigures& f = *s.figures;
+    auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
+    j["share"] = s.share;
+    j["verdict"] = s.verdict;
+    j["figures"] = {{"runs", f.runs},
+                    {"errors", f.errors},
+                    {"compared", f.compared},
+                    {"disagreed", f.disagreed},
+                    {"served", f.served},
+                    {"errorRate", f.error_rate()},
+                    {"disagreementRate", f.disagreement_rate()},
+                    {"computeMs",
+                     {{"p50", ms(f.compute.percentile_ns(0.5))}, {"p99", ms(f.compute.percentile_ns(0.99))}}},
+                    {"examples", f.examples}};
+  }
+  if (s.analysis) {
+    const RolloutAnalysisSpec& a = *s.analysis;
+    j["analysis"] = {{"runs", a.runs},
+                     {"maxErrorRate", a.max_error_rate},
+                     {"maxDisagreement", a.max_disagreement},
+                     {"maxP99Ms", static_cast<double>(a.max_p99_ns) / 1e6},
+                     {"tolerance", a.tolerance},
+                     {"timeoutS", static_cast<double>(a.timeout_ns) / 1e9},
+                     {"promote", a.auto_promote ? "auto" : "manual"}};
+  }
+  return j;
+}
+
 json apply_json(const ControlResult& r, bool dry_run, int64_t revision) {
   json docs = json::array();
   for (const DocDiffEntry& c : r.apply.documents.entries) {
@@ -134,6 +178,7 @@ json apply_json(const ControlResult& r, bool dry_run, int64_t revision) {
            {{"loaded", r.apply.loaded},
             {"replaced", r.apply.replaced},
             {"switched", r.apply.switched},
+            {"rollingOut", r.rollouts},
             {"unloaded", r.apply.unloaded}}},
           {"plan", {{"attached", r.apply.attached}, {"released", r.apply.released}, {"shared", r.apply.shared}}}};
 }
@@ -432,41 +477,72 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
              }));
 
   // Every version of one document (deletions included), and going back to one.
-  router.add(
-      "GET", "/v1/documents/{kind}/{name}/history", guard(false, [ctx](HttpRequest& req) {
-        if (Status s = only_params(req, {"text"}); !s.ok()) return status_reply(s);
-        Result<bool> with_text = flag(req, "text");
-        if (!with_text.ok()) return status_reply(with_text.status());
-        Result<std::vector<StoredDocument>> versions = ctx->controller->history(req.params["kind"], req.params["name"]);
-        if (!versions.ok()) return status_reply(versions.status());
-        json items = json::array();
-        for (const StoredDocument& v : *versions) {
-          json item = stored_json(v, *with_text && !v.sha256.empty());
-          item["deleted"] = v.sha256.empty();
-          if (v.sha256.empty()) item.erase("sha256");
-          if (v.kind == "Model" && !v.sha256.empty()) item["modelVersion"] = declared_model_version(v.text);
-          items.push_back(std::move(item));
-        }
-        return json_reply({{"kind", versions->front().kind}, {"name", versions->front().name}, {"items", items}});
-      }));
-  router.add("POST", "/v1/documents/{kind}/{name}/undo", guard(true, [ctx](HttpRequest& req) {
-               if (Status s = only_params(req, {"toRevision", "dryRun"}); !s.ok()) return status_reply(s);
-               Result<bool> dry = flag(req, "dryRun");
-               if (!dry.ok()) return status_reply(dry.status());
-               std::optional<int64_t> to;
-               if (auto it = req.query.find("toRevision"); it != req.query.end()) {
-                 int64_t n = 0;
-                 const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-                 if (ec != std::errc() || end != it->second.data() + it->second.size() || n < 1) {
-                   return status_reply(InvalidArgument(
-                       fmt::format("toRevision: a revision number (1 or more), got \"{}\"", it->second)));
-                 }
-                 to = n;
-               }
-               Result<ControlResult> r = ctx->controller->undo(req.params["kind"], req.params["name"], to, *dry);
-               if (!r.ok()) return status_reply(r.status());
-               return json_reply(apply_json(*r, *dry, or_else(ctx->controller->revision(), int64_t{0})));
+  auto history = [ctx](HttpRequest& req) {
+    if (Status s = only_params(req, {"text"}); !s.ok()) return status_reply(s);
+    Result<bool> with_text = flag(req, "text");
+    if (!with_text.ok()) return status_reply(with_text.status());
+    Result<std::vector<StoredDocument>> versions = ctx->controller->history(req.params["kind"], req.params["name"]);
+    if (!versions.ok()) return status_reply(versions.status());
+    json items = json::array();
+    for (const StoredDocument& v : *versions) {
+      json item = stored_json(v, *with_text && !v.sha256.empty());
+      item["deleted"] = v.sha256.empty();
+      if (v.sha256.empty()) item.erase("sha256");
+      if (v.kind == "Model" && !v.sha256.empty()) item["modelVersion"] = declared_model_version(v.text);
+      items.push_back(std::move(item));
+    }
+    return json_reply({{"kind", versions->front().kind}, {"name", versions->front().name}, {"items", items}});
+  };
+  router.add("GET", "/v1/documents/{kind}/{name}/history", guard(false, history));
+  auto undo = [ctx](HttpRequest& req) {
+    if (Status s = only_params(req, {"toRevision", "dryRun"}); !s.ok()) return status_reply(s);
+    Result<bool> dry = flag(req, "dryRun");
+    if (!dry.ok()) return status_reply(dry.status());
+    std::optional<int64_t> to;
+    if (auto it = req.query.find("toRevision"); it != req.query.end()) {
+      int64_t n = 0;
+      const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+      if (ec != std::errc() || end != it->second.data() + it->second.size() || n < 1) {
+        return status_reply(
+            InvalidArgument(fmt::format("toRevision: a revision number (1 or more), got \"{}\"", it->second)));
+      }
+      to = n;
+    }
+    Result<ControlResult> r = ctx->controller->undo(req.params["kind"], req.params["name"], to, *dry);
+    if (!r.ok()) return status_reply(r.status());
+    return json_reply(apply_json(*r, *dry, or_else(ctx->controller->revision(), int64_t{0})));
+  };
+  router.add("POST", "/v1/documents/{kind}/{name}/undo", guard(true, undo));
+
+  // Rollouts (docs/deployment.md): canaries and shadows, and a model's history and undo.
+  router.add("GET", "/v1/rollouts", guard(false, [ctx](HttpRequest&) {
+               Result<std::vector<RolloutStatus>> all = ctx->controller->rollouts();
+               if (!all.ok()) return status_reply(all.status());
+               json items = json::array();
+               for (const RolloutStatus& r : *all) items.push_back(rollout_json(r));
+               return json_reply({{"items", items}});
              }));
+  router.add("GET", "/v1/rollouts/{model}", guard(false, [ctx](HttpRequest& req) {
+               Result<RolloutStatus> r = ctx->controller->rollout(req.params["model"]);
+               return r.ok() ? json_reply(rollout_json(*r)) : status_reply(r.status());
+             }));
+  router.add("POST", "/v1/rollouts/{model}/promote", guard(true, [ctx](HttpRequest& req) {
+               Result<RolloutStatus> r = ctx->controller->promote(req.params["model"]);
+               return r.ok() ? json_reply(rollout_json(*r)) : status_reply(r.status());
+             }));
+  router.add("POST", "/v1/rollouts/{model}/abort", guard(true, [ctx](HttpRequest& req) {
+               Result<RolloutStatus> r = ctx->controller->abort(req.params["model"]);
+               return r.ok() ? json_reply(rollout_json(*r)) : status_reply(r.status());
+             }));
+  auto as_model = [](auto handler) {
+    return [handler](HttpRequest& req) {
+      req.params["kind"] = "Model";
+      req.params["name"] = req.params["model"];
+      return handler(req);
+    };
+  };
+  router.add("GET", "/v1/rollouts/{model}/history", guard(false, as_model(history)));
+  router.add("POST", "/v1/rollouts/{model}/undo", guard(true, as_model(undo)));
 
   router.add("GET", "/v1/revisions", guard(false, [ctx](HttpRequest&) {
                Result<std::vector<Revision>> revs = ctx->controller->revisions();

@@ -235,6 +235,10 @@ Result<Prediction> prediction_from_json(const nlohmann::json& j) {
 }
 
 std::string event_to_text(const Event& e) {
+  if (e.rollout) {
+    return fmt::format("  {:<10} {:<16} Model/{} {} -> {} ({}): {}", "ROLLOUT", e.name, e.rollout->model,
+                       e.rollout->from_version, e.rollout->to_version, e.rollout->strategy, e.rollout->reason);
+  }
   std::string what;
   for (size_t i = 0; i < e.predictions.size(); ++i) {
     const EventContribution& c = e.predictions[i];
@@ -259,6 +263,14 @@ nlohmann::json event_to_json(const Event& e) {
                       {"score", c.score}, {"frame", c.frame_seq}, {"time", static_cast<double>(c.media_ns) / 1e9}};
     if (c.has_box) cj["box"] = {{"x", c.x}, {"y", c.y}, {"w", c.w}, {"h", c.h}};
     preds.push_back(std::move(cj));
+  }
+  if (e.rollout) {
+    const RolloutNotice& r = *e.rollout;
+    j["rollout"] = {{"model", r.model},
+                    {"strategy", r.strategy},
+                    {"fromVersion", r.from_version},
+                    {"toVersion", r.to_version},
+                    {"reason", r.reason}};
   }
   return j;
 }

@@ -45,6 +45,10 @@ constexpr const char kOpenApiJson[] = R"json({
       "description": "The applied documents: apply, list, delete, revisions."
     },
     {
+      "name": "Rollouts",
+      "description": "Canary and shadow rollouts of new Model versions, promoted or rolled back by their analysis or by hand; a model's versions and going back to one."
+    },
+    {
       "name": "Runtime",
       "description": "What runs: sensors, models, pipelines, statistics."
     },
@@ -2197,6 +2201,300 @@ constexpr const char kOpenApiJson[] = R"json({
           }
         }
       }
+    },
+    "/v1/rollouts": {
+      "get": {
+        "operationId": "listRollouts",
+        "summary": "List the rollouts",
+        "description": "Every canary and shadow rollout, oldest first, as stored; one in progress also has its new version's figures, its analysis and its verdict so far (docs/deployment.md).",
+        "tags": [
+          "Rollouts"
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The rollouts.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RolloutList"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/rollouts/{model}": {
+      "get": {
+        "operationId": "getRollout",
+        "summary": "A model's rollout",
+        "description": "The model's latest canary or shadow rollout. 404 when it never had one.",
+        "tags": [
+          "Rollouts"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/rolloutModel"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The rollout.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Rollout"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/rollouts/{model}/promote": {
+      "post": {
+        "operationId": "promoteRollout",
+        "summary": "Promote a rollout by hand",
+        "description": "The new version of the model's canary or shadow takes over now, whatever its analysis says so far; the old version drains and unloads. 404 when no rollout of the model is in progress.",
+        "tags": [
+          "Rollouts"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/rolloutModel"
+          }
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The rollout, promoted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Rollout"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/rollouts/{model}/abort": {
+      "post": {
+        "operationId": "abortRollout",
+        "summary": "Abort a rollout",
+        "description": "The new version of the model's canary or shadow goes, and the running version's document is stored again (a new revision \"rollback Model/x to generation G: aborted by hand\"). 404 when no rollout of the model is in progress.",
+        "tags": [
+          "Rollouts"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/rolloutModel"
+          }
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The rollout, aborted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Rollout"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/rollouts/{model}/history": {
+      "get": {
+        "operationId": "getModelHistory",
+        "summary": "Every version of a Model",
+        "description": "GET /v1/documents/model/{model}/history: every version of the Model document, oldest first.",
+        "tags": [
+          "Rollouts"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/rolloutModel"
+          },
+          {
+            "$ref": "#/components/parameters/text"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The versions.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DocumentHistory"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/rollouts/{model}/undo": {
+      "post": {
+        "operationId": "undoModel",
+        "summary": "Apply an earlier version of a Model again",
+        "description": "POST /v1/documents/model/{model}/undo: the version before the current one, or the one current at toRevision, applied again as a new revision.",
+        "tags": [
+          "Rollouts"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/rolloutModel"
+          },
+          {
+            "name": "toRevision",
+            "in": "query",
+            "required": false,
+            "description": "Go back to the version that was current at this revision.",
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            }
+          },
+          {
+            "$ref": "#/components/parameters/dryRun"
+          }
+        ],
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "What the undo did (or, with dryRun, would do).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApplyResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2321,6 +2619,16 @@ constexpr const char kOpenApiJson[] = R"json({
           "type": "integer",
           "format": "int64",
           "minimum": 0
+        }
+      },
+      "rolloutModel": {
+        "name": "model",
+        "in": "path",
+        "required": true,
+        "description": "The Model document's name.",
+        "schema": {
+          "type": "string",
+          "minLength": 1
         }
       }
     },
@@ -2668,13 +2976,21 @@ constexpr const char kOpenApiJson[] = R"json({
                   "type": "string"
                 },
                 "description": "Models no longer used."
+              },
+              "rollingOut": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "Models whose changed document starts a canary or shadow: the new version runs beside the running one (GET /v1/rollouts/{model})."
               }
             },
             "required": [
               "loaded",
               "replaced",
               "switched",
-              "unloaded"
+              "unloaded",
+              "rollingOut"
             ],
             "additionalProperties": false
           },
@@ -3632,6 +3948,34 @@ constexpr const char kOpenApiJson[] = R"json({
               ],
               "additionalProperties": false
             }
+          },
+          "rollout": {
+            "type": "object",
+            "description": "A rollout's step (event rollout-started, -passed, -promoted, -rolled-back, -aborted; pipeline empty).",
+            "properties": {
+              "model": {
+                "type": "string"
+              },
+              "strategy": {
+                "type": "string"
+              },
+              "fromVersion": {
+                "type": "string"
+              },
+              "toVersion": {
+                "type": "string"
+              },
+              "reason": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "model",
+              "strategy",
+              "fromVersion",
+              "toVersion",
+              "reason"
+            ]
           }
         },
         "required": [
@@ -4559,6 +4903,212 @@ constexpr const char kOpenApiJson[] = R"json({
           }
         },
         "additionalProperties": false
+      },
+      "Rollout": {
+        "type": "object",
+        "description": "A canary or shadow rollout of a new version of a Model (docs/deployment.md).",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "model": {
+            "type": "string"
+          },
+          "strategy": {
+            "type": "string",
+            "enum": [
+              "canary",
+              "shadow"
+            ]
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "progressing",
+              "promoted",
+              "rolled-back",
+              "aborted"
+            ]
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why it ended: the analysis's verdict with its figures, by hand, or the daemon stopping during it."
+          },
+          "fromGeneration": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "toGeneration": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "fromVersion": {
+            "type": "string"
+          },
+          "toVersion": {
+            "type": "string"
+          },
+          "startedRevision": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The revision that stored the new version."
+          },
+          "endedRevision": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The revision that stored the old version again (rolled back, aborted); 0 otherwise."
+          },
+          "startedAt": {
+            "type": "string"
+          },
+          "endedAt": {
+            "type": "string",
+            "description": "Empty while in progress."
+          },
+          "share": {
+            "type": "number",
+            "description": "In progress: the share of the inputs the new version runs."
+          },
+          "verdict": {
+            "type": "string",
+            "description": "In progress: \"waiting: ...\" or \"passed: ...\" (promote: manual)."
+          },
+          "figures": {
+            "type": "object",
+            "description": "In progress: what the new version did so far.",
+            "properties": {
+              "runs": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "errors": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "compared": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "disagreed": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "served": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "errorRate": {
+                "type": "number"
+              },
+              "disagreementRate": {
+                "type": "number"
+              },
+              "computeMs": {
+                "type": "object",
+                "properties": {
+                  "p50": {
+                    "type": "number"
+                  },
+                  "p99": {
+                    "type": "number"
+                  }
+                },
+                "required": [
+                  "p50",
+                  "p99"
+                ]
+              },
+              "examples": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            },
+            "required": [
+              "runs",
+              "errors",
+              "compared",
+              "disagreed",
+              "served",
+              "errorRate",
+              "disagreementRate",
+              "computeMs",
+              "examples"
+            ]
+          },
+          "analysis": {
+            "type": "object",
+            "description": "In progress: what it is judged by (spec.rollout.analysis).",
+            "properties": {
+              "runs": {
+                "type": "integer",
+                "format": "int64"
+              },
+              "maxErrorRate": {
+                "type": "number"
+              },
+              "maxDisagreement": {
+                "type": "number"
+              },
+              "maxP99Ms": {
+                "type": "number"
+              },
+              "tolerance": {
+                "type": "number"
+              },
+              "timeoutS": {
+                "type": "number"
+              },
+              "promote": {
+                "type": "string",
+                "enum": [
+                  "auto",
+                  "manual"
+                ]
+              }
+            },
+            "required": [
+              "runs",
+              "maxErrorRate",
+              "maxDisagreement",
+              "maxP99Ms",
+              "tolerance",
+              "timeoutS",
+              "promote"
+            ]
+          }
+        },
+        "required": [
+          "id",
+          "model",
+          "strategy",
+          "state",
+          "reason",
+          "fromGeneration",
+          "toGeneration",
+          "fromVersion",
+          "toVersion",
+          "startedRevision",
+          "endedRevision",
+          "startedAt",
+          "endedAt"
+        ]
+      },
+      "RolloutList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Rollout"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ]
       }
     }
   }

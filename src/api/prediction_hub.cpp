@@ -48,6 +48,7 @@ bool PredictionFilter::matches(const Event& e) const {
   if (!events) return false;
   if (!pipeline.empty() && e.pipeline != pipeline) return false;
   if (!label.empty() && e.name != label) return false;
+  if (e.rollout) return sensor.empty() && (model.empty() || e.rollout->model == model);
   if (sensor.empty() && model.empty() && min_score <= 0.0f) return true;
   for (const EventContribution& c : e.predictions) {
     if ((sensor.empty() || c.sensor == sensor) && (model.empty() || c.model == model) && c.score >= min_score) {

@@ -155,7 +155,8 @@ void ClientCommands::add_to(CLI::App& app) {
                      "the file's format (default from its extension: image/jpeg, image/png, audio/wav, audio/flac, "
                      "audio/ogg)");
   common(infer_);
-  rollout_ = app.add_subcommand("rollout", "a document's versions, and going back to one (docs/deployment.md)");
+  rollout_ = app.add_subcommand(
+      "rollout", "canaries and shadows, a document's versions, and going back to one (docs/deployment.md)");
   rollout_->require_subcommand(1);
   rollout_history_ = rollout_->add_subcommand("history", "every version of a document, deletions included");
   rollout_history_->add_option("target", target_, "MODEL, or KIND/NAME (sensor/..., pipeline/..., device/...)")
@@ -168,6 +169,18 @@ void ClientCommands::add_to(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   rollout_undo_->add_flag("--dry-run", dry_run_, "say what would change, change nothing");
   common(rollout_undo_);
+  rollout_status_ = rollout_->add_subcommand(
+      "status", "a model's rollout: its new version's figures and verdict while it runs; every rollout without MODEL");
+  rollout_status_->add_option("target", target_, "MODEL");
+  common(rollout_status_);
+  rollout_promote_ = rollout_->add_subcommand("promote",
+                                              "the new version of a canary or shadow takes over now, by hand");
+  rollout_promote_->add_option("target", target_, "MODEL")->required();
+  common(rollout_promote_);
+  rollout_abort_ = rollout_->add_subcommand(
+      "abort", "the new version of a canary or shadow goes; the running one's document is stored again");
+  rollout_abort_->add_option("target", target_, "MODEL")->required();
+  common(rollout_abort_);
   log_level_ = app.add_subcommand("log-level", "show or set a daemon's log level");
   log_level_->add_option("level", level_, "trace, debug, info, warn, error, critical or off");
   common(log_level_);
@@ -268,6 +281,8 @@ int ClientCommands::run(CLI::App& app) {
     say("models loaded", j["models"]["loaded"]);
     say("models replaced", j["models"]["replaced"]);
     say("models switched in place", j["models"].value("switched", json::array()));
+    say("models rolling out beside the running version (sensix rollout status)",
+        j["models"].value("rollingOut", json::array()));
     say("models unloaded", j["models"]["unloaded"]);
     say("sensors started", j["sensors"]["started"]);
     say("sensors restarted", j["sensors"]["restarted"]);
@@ -318,6 +333,41 @@ int ClientCommands::run(CLI::App& app) {
     if (progress.joinable()) progress.join();
     if (rc) return rc;
     return print_applied(j);
+  }
+
+  if (app.got_subcommand(rollout_) &&
+      (rollout_->got_subcommand(rollout_status_) || rollout_->got_subcommand(rollout_promote_) ||
+       rollout_->got_subcommand(rollout_abort_))) {
+    json j;
+    const std::string base = "/v1/rollouts" + (target_.empty() ? std::string() : "/" + api::url_encode(target_));
+    const bool status = rollout_->got_subcommand(rollout_status_);
+    const std::string target = status ? base
+                                      : base + (rollout_->got_subcommand(rollout_promote_) ? "/promote" : "/abort");
+    if (int rc = call(status ? "GET" : "POST", target, "", &j)) return rc;
+    if (output != "table") {
+      print_raw(j);
+      return 0;
+    }
+    auto line = [](const json& r) {
+      std::printf("Model/%s %s -> %s (%s): %s%s\n", r.value("model", "").c_str(), r.value("fromVersion", "").c_str(),
+                  r.value("toVersion", "").c_str(), r.value("strategy", "").c_str(), r.value("state", "").c_str(),
+                  r.value("reason", "").empty() ? "" : (": " + r.value("reason", "")).c_str());
+      if (r.contains("figures")) {
+        const json& f = r["figures"];
+        std::printf(
+            "  share %g; %llu runs, %llu failed, %llu of %llu compared differed, %llu served; engine p99 %.2f ms\n",
+            r.value("share", 0.0), f.value("runs", 0ULL), f.value("errors", 0ULL), f.value("disagreed", 0ULL),
+            f.value("compared", 0ULL), f.value("served", 0ULL), f["computeMs"].value("p99", 0.0));
+        std::printf("  %s\n", r.value("verdict", "").c_str());
+      }
+    };
+    if (j.contains("items")) {
+      if (j["items"].empty()) std::printf("no rollouts\n");
+      for (const json& r : j["items"]) line(r);
+    } else {
+      line(j);
+    }
+    return 0;
   }
 
   if (app.got_subcommand(rollout_)) {

@@ -45,6 +45,9 @@ class ClientCommands {
   CLI::App* rollout_ = nullptr;
   CLI::App* rollout_history_ = nullptr;
   CLI::App* rollout_undo_ = nullptr;
+  CLI::App* rollout_status_ = nullptr;
+  CLI::App* rollout_promote_ = nullptr;
+  CLI::App* rollout_abort_ = nullptr;
   std::string target_;         // rollout: [KIND/]NAME
   long long to_revision_ = 0;  // rollout undo --to-revision (0: the version before the current one)
   std::vector<std::string> files_;

@@ -1,10 +1,14 @@
 #include "control/controller.h"
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "control/rollout_analysis.h"
 
 namespace sensix {
 
@@ -92,7 +96,9 @@ Controller::Controller(ControllerOptions options, std::unique_ptr<DocumentStore>
       store_(std::move(store)),
       models_(std::move(models)),
       runtime_(std::move(runtime)),
-      steps_(std::move(steps)) {}
+      steps_(std::move(steps)) {
+  watcher_ = std::thread([this] { watch(); });
+}
 
 Status Controller::materialize(DocumentSet& docs) {
   StatusList problems;
@@ -190,6 +196,12 @@ ApplyProgress Controller::progress() const {
 Controller::~Controller() { stop(); }
 
 void Controller::stop() {
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    watcher_stop_ = true;
+  }
+  watcher_cv_.notify_all();
+  if (watcher_.joinable() && watcher_.get_id() != std::this_thread::get_id()) watcher_.join();
   std::lock_guard<std::mutex> lock(apply_mu_);
   if (stopped_) return;
   stopped_ = true;
@@ -210,6 +222,7 @@ Status Controller::restore() {
     restore_error_ = s.message();
     return s;
   };
+  if (Status s = roll_back_interrupted(); !s.ok()) return fail(s);
   Result<std::vector<StoredDocument>> stored = store_->documents();
   if (!stored.ok()) return fail(stored.status());
   if (stored->empty()) {
@@ -243,6 +256,27 @@ Status Controller::restore() {
 }
 
 namespace {
+
+// "canary, 10% of the inputs", "shadow, every input".
+std::string describe_share(const RolloutSpec& r) {
+  const double share = r.effective_share();
+  return fmt::format("{}, {}", rollout_strategy_name(r.strategy),
+                     share >= 1 ? std::string("every input") : fmt::format("{:g}% of the inputs", share * 100));
+}
+
+// A test hook (tests/deploy_test.cpp): SENSIX_TEST_CRASH_AT=<point> kills the daemon there, as a
+// power cut would, to check what a restart makes of it. Points: rollout-candidate-added (the new
+// version runs beside the old, nothing stored yet), rollout-started (stored), rollout-promoting
+// (the new version took over, not stored yet), rollout-rolling-back (the new version went, the old
+// document not stored again yet).
+void crash_point(std::string_view point, bool reached = true) {
+  if (!reached) return;
+  const char* at = std::getenv("SENSIX_TEST_CRASH_AT");
+  if (at == nullptr || point != at) return;
+  spdlog::critical("SENSIX_TEST_CRASH_AT={}: killing the daemon", point);
+  spdlog::default_logger()->flush();
+  std::raise(SIGKILL);
+}
 
 // The Pipeline that has `model` as a step, or nullptr.
 const PipelineDoc* pipeline_using(const DocumentSet& docs, std::string_view model) {
@@ -288,20 +322,75 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
     return desired.find_model(m) == nullptr || pipeline_using(desired, m) != nullptr;
   });
   ControlResult out;
-  DocumentSet run = running_of(desired, unloaded);
+  // Models whose changed document starts a canary or shadow: the runtime keeps their running version
+  // and runs the new one beside it. (A dry run checks the new version as a replacement: loaded,
+  // warmed up and self-tested.)
+  DocumentSet current;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    current = desired_;
+  }
+  std::vector<ModelDoc> staged;
+  const DocumentDiff changed = diff_documents(current, desired);
+  for (const ModelDoc& md : desired.models) {
+    const std::string& name = md.metadata.name;
+    const DocChange change = changed.of("Model", name);
+    bool in_rollout = false;
+    {
+      std::lock_guard<std::mutex> state(state_mu_);
+      in_rollout = rollouts_.count(name) > 0;
+    }
+    if (in_rollout && change != DocChange::kUnchanged) {
+      done();
+      return FailedPrecondition(fmt::format(
+          "Model/{}: a rollout of it is in progress (sensix rollout status {}): promote or abort it before you change "
+          "it again",
+          name, name));
+    }
+    if (dry_run || md.spec.rollout.strategy == RolloutStrategy::kReplace || change != DocChange::kChanged ||
+        unloaded.count(name) || runtime_->documents().find_model(name) == nullptr) {
+      continue;
+    }
+    staged.push_back(md);
+  }
+  DocumentSet run = run_set(desired, unloaded);
+  for (const ModelDoc& md : staged) {
+    for (auto& m : run.models) {
+      if (m.metadata.name == md.metadata.name) m = *current.find_model(md.metadata.name);
+    }
+  }
   if (Status s = materialize(run); !s.ok()) {
     done();
     return s;
   }
   Result<ApplyResult> applied = runtime_->apply(run, dry_run);
+  // The new versions, beside the running ones.
+  std::vector<std::pair<ModelDoc, std::shared_ptr<CandidateMeter>>> candidates;
+  for (const ModelDoc& md : staged) {
+    if (!applied.ok()) break;
+    DocumentSet one;
+    one.models.push_back(md);
+    Status s = materialize(one);
+    Result<std::shared_ptr<CandidateMeter>> meter = s;
+    if (s.ok()) {
+      const RolloutSpec& r = md.spec.rollout;
+      CandidateOptions co;
+      co.mode = r.strategy == RolloutStrategy::kCanary ? CandidateMode::kCanary : CandidateMode::kShadow;
+      co.share = r.effective_share();
+      co.tolerance = r.analysis.tolerance;
+      meter = runtime_->add_candidate(one.models.front(), co);
+    }
+    if (!meter.ok()) {
+      applied = meter.status();
+      break;
+    }
+    candidates.emplace_back(md, *meter);
+  }
   if (!applied.ok()) {
+    for (const auto& [md, meter] : candidates) (void)runtime_->remove_candidate(md.metadata.name);
     // A failure after the runtime began to change (a graph or a sensor that would not start: "applied
     // in part") leaves it between the two sets: it goes back to the stored one.
-    DocumentSet previous;
-    {
-      std::lock_guard<std::mutex> state(state_mu_);
-      previous = running_of(desired_, unloaded_);
-    }
+    DocumentSet previous = stored_run_set();
     (void)materialize(previous);  // its files are in the store already
     if (!dry_run && diff_documents(runtime_->documents(), previous).any_change()) {
       Result<ApplyResult> back = runtime_->apply(previous);
@@ -312,14 +401,24 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   }
   out.apply = std::move(applied).value();
   if (dry_run) return out;
-  Result<CommitResult> committed = changes.empty() ? CommitResult{} : store_->commit(changes, summary);
+  crash_point("rollout-candidate-added", !candidates.empty());
+  std::vector<RolloutUpdate> starts;
+  for (const auto& [md, meter] : candidates) {
+    RolloutRecord r;
+    r.model = md.metadata.name;
+    r.strategy = std::string(rollout_strategy_name(md.spec.rollout.strategy));
+    const ModelDoc& from = *current.find_model(r.model);
+    Result<StoredDocument> stored = store_->document("Model", r.model);
+    r.from_generation = stored.ok() ? stored->generation : 0;
+    r.from_version = from.spec.version;
+    r.to_version = md.spec.version;
+    starts.push_back(RolloutUpdate{r, 0, "", ""});
+  }
+  Result<CommitResult> committed = changes.empty() ? CommitResult{} : store_->commit(changes, summary, starts);
   if (!committed.ok()) {
     // The store did not take it: what runs goes back to what is stored.
-    DocumentSet previous;
-    {
-      std::lock_guard<std::mutex> state(state_mu_);
-      previous = running_of(desired_, unloaded_);
-    }
+    for (const auto& [md, meter] : candidates) (void)runtime_->remove_candidate(md.metadata.name);
+    DocumentSet previous = stored_run_set();
     (void)materialize(previous);
     Result<ApplyResult> back = runtime_->apply(previous);
     if (!back.ok()) spdlog::error("apply: going back after a failed commit failed too: {}", back.status().message());
@@ -327,6 +426,30 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
     return committed.status();
   }
   out.commit = std::move(committed).value();
+  crash_point("rollout-started", !candidates.empty());
+  std::vector<std::pair<RolloutRecord, RolloutSpec>> started;
+  if (!candidates.empty()) {
+    Result<std::vector<RolloutRecord>> records = store_->rollouts();
+    if (!records.ok()) spdlog::error("rollouts: {}", records.status().message());
+    for (const auto& [md, meter] : candidates) {
+      ActiveRollout a;
+      a.from = *current.find_model(md.metadata.name);
+      for (const RolloutRecord& r : records.ok() ? *records : std::vector<RolloutRecord>{}) {
+        if (r.model == md.metadata.name && r.state == "progressing") a.record = r;
+      }
+      Result<std::vector<StoredDocument>> versions = store_->history("Model", md.metadata.name);
+      for (const StoredDocument& v : versions.ok() ? *versions : std::vector<StoredDocument>{}) {
+        if (v.generation == a.record.from_generation && !v.sha256.empty()) a.from_text = v.text;
+      }
+      a.spec = md.spec.rollout;
+      a.meter = meter;
+      a.started = std::chrono::steady_clock::now();
+      out.rollouts.push_back(md.metadata.name);
+      started.emplace_back(a.record, a.spec);
+      std::lock_guard<std::mutex> state(state_mu_);
+      rollouts_[md.metadata.name] = std::move(a);
+    }
+  }
   if (options_.on_change) options_.on_change(desired);
   std::unique_lock<std::mutex> state(state_mu_);
   desired_ = desired;
@@ -336,6 +459,11 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   state.unlock();
   if (out.commit.changed) {
     if (Result<CollectResult> c = collect_locked(); !c.ok()) spdlog::warn("model store: {}", c.status().message());
+  }
+  for (const auto& [r, spec] : started) {
+    publish_rollout(r, "started",
+                    fmt::format("version {} runs beside version {} ({})", r.to_version, r.from_version,
+                                describe_share(spec)));
   }
   return out;
 }
@@ -510,6 +638,182 @@ Readiness Controller::readiness() const {
   }
   r.ready = r.reasons.empty();
   return r;
+}
+
+DocumentSet Controller::stored_run_set() const {
+  DocumentSet desired;
+  std::set<std::string> unloaded;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    desired = desired_;
+    unloaded = unloaded_;
+  }
+  return run_set(desired, unloaded);
+}
+
+DocumentSet Controller::run_set(const DocumentSet& desired, const std::set<std::string>& unloaded) const {
+  DocumentSet out = running_of(desired, unloaded);
+  std::lock_guard<std::mutex> state(state_mu_);
+  for (auto& m : out.models) {
+    if (auto it = rollouts_.find(m.metadata.name); it != rollouts_.end()) m = it->second.from;
+  }
+  return out;
+}
+
+void Controller::publish_rollout(const RolloutRecord& r, const std::string& step, const std::string& reason) const {
+  spdlog::info("rollout of Model/{} {} -> {} ({}): {}: {}", r.model, r.from_version, r.to_version, r.strategy, step,
+               reason);
+  Event e;
+  e.name = "rollout-" + step;
+  e.rule = fmt::format("Model/{} {} -> {}", r.model, r.from_version, r.to_version);
+  e.wall_ns = options_.runtime.env->wall_now().time_since_epoch().count();
+  e.rollout = RolloutNotice{r.model, r.strategy, r.from_version, r.to_version, reason};
+  for (const auto& sink : options_.sinks) sink->publish_event(e);
+}
+
+RolloutStatus Controller::status_of(const RolloutRecord& r) const {
+  RolloutStatus out;
+  out.record = r;
+  std::lock_guard<std::mutex> state(state_mu_);
+  auto it = rollouts_.find(r.model);
+  if (r.state != "progressing" || it == rollouts_.end() || it->second.record.id != r.id) return out;
+  out.figures = it->second.meter->figures();
+  out.analysis = it->second.spec.analysis;
+  out.share = it->second.spec.effective_share();
+  out.verdict = it->second.verdict;
+  return out;
+}
+
+Result<std::vector<RolloutStatus>> Controller::rollouts() const {
+  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->rollouts());
+  std::vector<RolloutStatus> out;
+  for (const RolloutRecord& r : records) out.push_back(status_of(r));
+  return out;
+}
+
+Result<RolloutStatus> Controller::rollout(std::string_view model) const {
+  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->rollouts());
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    if (it->model == model) return status_of(*it);
+  }
+  return NotFound(fmt::format("Model/{} never had a canary or shadow rollout", model));
+}
+
+Result<RolloutStatus> Controller::promote(std::string_view model) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  return finish_rollout(std::string(model), true, "promoted", "promoted by hand");
+}
+
+Result<RolloutStatus> Controller::abort(std::string_view model) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  return finish_rollout(std::string(model), false, "aborted", "aborted by hand");
+}
+
+Result<RolloutStatus> Controller::finish_rollout(const std::string& model, bool promote, const std::string& state,
+                                                 const std::string& reason) {
+  ActiveRollout a;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    auto it = rollouts_.find(model);
+    if (it == rollouts_.end()) return NotFound(fmt::format("no rollout of Model/{} is in progress", model));
+    a = it->second;
+  }
+  if (promote) {
+    SENSIX_RETURN_IF_ERROR(runtime_->promote_candidate(model));
+    crash_point("rollout-promoting");
+    // The new version's document is stored already: only the rollout's end is.
+    Result<CommitResult> c = store_->commit({}, "", {RolloutUpdate{std::nullopt, a.record.id, state, reason}});
+    if (!c.ok()) return c.status();
+  } else {
+    SENSIX_RETURN_IF_ERROR(runtime_->remove_candidate(model));
+    crash_point("rollout-rolling-back");
+    const std::string summary = fmt::format("rollback Model/{} to generation {}: {}", model, a.record.from_generation,
+                                            reason);
+    Result<CommitResult> c = store_->commit({DocumentChange{"Model", model, a.from_text}}, summary,
+                                            {RolloutUpdate{std::nullopt, a.record.id, state, reason}});
+    if (!c.ok()) return c.status();
+  }
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    rollouts_.erase(model);
+    if (!promote) {
+      for (auto& m : desired_.models) {
+        if (m.metadata.name == model) m = a.from;
+      }
+    }
+  }
+  publish_rollout(a.record, promote ? "promoted" : state, reason);
+  if (!promote) {
+    if (Result<CollectResult> c = collect_locked(); !c.ok()) spdlog::warn("model store: {}", c.status().message());
+  }
+  return rollout(model);
+}
+
+Status Controller::roll_back_interrupted() {
+  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->rollouts());
+  for (const RolloutRecord& r : records) {
+    if (r.state != "progressing") continue;
+    SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, store_->history("Model", r.model));
+    std::string text;
+    for (const StoredDocument& v : versions) {
+      if (v.generation == r.from_generation && !v.sha256.empty()) text = v.text;
+    }
+    if (text.empty()) {
+      return DataLoss(fmt::format("{}: rollout {} of Model/{}: generation {} of its document is not in the history",
+                                  store_->path(), r.id, r.model, r.from_generation));
+    }
+    const std::string reason = fmt::format("the daemon stopped during the {}; version {} was not promoted", r.strategy,
+                                           r.to_version);
+    SENSIX_RETURN_IF_ERROR(
+        store_
+            ->commit({DocumentChange{"Model", r.model, text}},
+                     fmt::format("rollback Model/{} to generation {}: {}", r.model, r.from_generation, reason),
+                     {RolloutUpdate{std::nullopt, r.id, "rolled-back", reason}})
+            .status());
+    publish_rollout(r, "rolled-back", reason);
+  }
+  return Status::Ok();
+}
+
+void Controller::watch() {
+  std::unique_lock<std::mutex> state(state_mu_);
+  while (!watcher_stop_) {
+    watcher_cv_.wait_for(state, options_.rollout_poll, [&] { return watcher_stop_; });
+    if (watcher_stop_) break;
+    struct Decision {
+      std::string model;
+      bool promote;
+      std::string reason;
+    };
+    std::vector<Decision> decisions;
+    std::vector<std::pair<RolloutRecord, std::string>> passed;
+    for (auto& [name, a] : rollouts_) {
+      const RolloutJudgement j = judge_rollout(a.meter->figures(), a.spec.analysis,
+                                               std::chrono::steady_clock::now() - a.started);
+      if (j.verdict == RolloutVerdict::kWait) {
+        a.verdict = "waiting: " + j.reason;
+      } else if (j.verdict == RolloutVerdict::kFail) {
+        decisions.push_back({name, false, j.reason});
+      } else if (a.spec.analysis.auto_promote) {
+        decisions.push_back({name, true, "passed: " + j.reason});
+      } else if (!a.passed) {
+        a.passed = true;
+        a.verdict = "passed: " + j.reason + "; waiting for sensix rollout promote";
+        passed.emplace_back(a.record, j.reason);
+      }
+    }
+    state.unlock();
+    for (const auto& [r, reason] : passed) publish_rollout(r, "passed", reason + "; waiting for promote by hand");
+    for (const Decision& d : decisions) {
+      std::lock_guard<std::mutex> lock(apply_mu_);
+      if (stopped_) break;
+      Result<RolloutStatus> r = finish_rollout(d.model, d.promote, d.promote ? "promoted" : "rolled-back", d.reason);
+      if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
+        spdlog::error("rollout of Model/{}: {}", d.model, r.status().message());
+      }
+    }
+    state.lock();
+  }
 }
 
 }  // namespace sensix

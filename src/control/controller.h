@@ -23,6 +23,18 @@
 //                 stored: a restart loads every applied model, and applying a Model document (or a
 //                 Pipeline that names it) loads it again.
 //
+// Rollouts (docs/deployment.md): a changed Model whose new document says `spec.rollout.strategy:
+// canary` or `shadow` is not switched: its new version is stored (a new revision and generation,
+// as any apply) and runs beside the running version (Runtime::add_candidate), which the runtime
+// keeps running, until the analysis (control/rollout_analysis.h, checked every
+// `rollout_poll`) or a hand (promote, abort) ends it: promoted, the new version takes over
+// (Runtime::promote_candidate); rolled back or aborted, it goes and the old version's document
+// is stored again (a new revision: "rollback Model/x to generation G: why"). Each step is stored
+// with the revision it goes with (DocumentStore rollouts, one transaction) and published as an event
+// (runtime/event.h RolloutNotice). One rollout per model at a time: changing or deleting a model
+// during its rollout is refused. A daemon that restarts during a rollout rolls it back before it
+// starts anything: the old version runs, never a half-deployed one.
+//
 // Errors: InvalidArgument (a document or field, named), NotFound (no such document),
 // FailedPrecondition (a conflict: still referenced, or the device cannot change while running),
 // DataLoss (the store is damaged).
@@ -32,6 +44,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,12 +53,14 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "control/document_store.h"
 #include "control/model_store.h"
 #include "docs/confine.h"
 #include "docs/parser.h"
+#include "runtime/candidate.h"
 #include "runtime/runtime.h"
 
 namespace sensix {
@@ -71,11 +86,24 @@ struct ControllerOptions {
   // Called with the running set after every change (restore, apply, remove), under the apply lock:
   // the daemon opens and closes the Pipelines' sink files there.
   std::function<void(const DocumentSet&)> on_change;
+  // How often the rollouts in progress are judged.
+  std::chrono::milliseconds rollout_poll{200};
+};
+
+// A rollout as the API shows it: as stored, and while it is in progress its new version's figures,
+// the analysis it is judged by, and the verdict so far.
+struct RolloutStatus {
+  RolloutRecord record;
+  std::optional<CandidateFigures> figures;  // in progress only
+  std::optional<RolloutAnalysisSpec> analysis;
+  double share = 0;
+  std::string verdict;  // in progress: "waiting: ...", or "passed: ..." when it waits for promote by hand
 };
 
 // What an apply or remove did (or, dry, would do).
 struct ControlResult {
   ApplyResult apply;
+  std::vector<std::string> rollouts;      // models whose new version now runs beside them (canary, shadow)
   CommitResult commit;                    // empty for a dry run
   std::vector<StoredDocument> documents;  // the documents the request named, as stored (generation)
 };
@@ -135,6 +163,13 @@ class Controller {
   // one already.
   Result<ControlResult> undo(std::string_view kind, std::string_view name, std::optional<int64_t> to_revision,
                              bool dry_run);
+  // Every rollout, oldest first; the one of a model (its latest; NotFound when it never had one).
+  Result<std::vector<RolloutStatus>> rollouts() const;
+  Result<RolloutStatus> rollout(std::string_view model) const;
+  // By hand: the new version takes over now (whatever its analysis says so far), or goes (the old
+  // version's document stored again). NotFound: no rollout of that model in progress.
+  Result<RolloutStatus> promote(std::string_view model);
+  Result<RolloutStatus> abort(std::string_view model);
   DocumentSet running() const { return runtime_->documents(); }
   // The applied documents (what is stored, once restored), unloaded models included.
   DocumentSet applied() const;
@@ -168,6 +203,32 @@ class Controller {
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
                                std::string_view summary, bool dry_run, std::set<std::string> unloaded);
+  // A rollout in progress.
+  struct ActiveRollout {
+    RolloutRecord record;
+    ModelDoc from;          // the running version's document, as stored (its sources)
+    std::string from_text;  // its text, stored again by a rollback
+    RolloutSpec spec;       // the new version's spec.rollout
+    std::shared_ptr<CandidateMeter> meter;
+    std::chrono::steady_clock::time_point started;
+    bool passed = false;  // promote: manual, and it passed
+    std::string verdict;
+  };
+  // `desired` as the runtime runs it: running_of(), with each model in a rollout at its running
+  // (old) version.
+  // Not under state_mu_, which it takes.
+  DocumentSet run_set(const DocumentSet& desired, const std::set<std::string>& unloaded) const;
+  // run_set() of what is stored.
+  DocumentSet stored_run_set() const;
+  // Ends a rollout (under the apply lock): promoted, or rolled back / aborted (`state`) with `reason`.
+  Result<RolloutStatus> finish_rollout(const std::string& model, bool promote, const std::string& state,
+                                       const std::string& reason);
+  // The rollouts the store says are in progress at start (the daemon stopped during them): rolled back.
+  Status roll_back_interrupted();
+  // The watcher thread: judges the rollouts in progress every rollout_poll.
+  void watch();
+  void publish_rollout(const RolloutRecord& r, const std::string& step, const std::string& reason) const;
+  RolloutStatus status_of(const RolloutRecord& r) const;
   // unload() and load(): the model runs or not.
   Status set_loaded(std::string_view model, bool loaded);
   // What the runtime runs of `desired`: every document but the unloaded models.
@@ -189,6 +250,10 @@ class Controller {
   std::string starting_;  // set_starting
   // The model files each stored Model text names (by the text's sha256), for collect_locked().
   std::map<std::string, std::vector<std::string>> digests_of_text_;
+  std::map<std::string, ActiveRollout> rollouts_;  // by model; guarded by state_mu_
+  std::condition_variable watcher_cv_;             // with state_mu_
+  bool watcher_stop_ = false;                      // guarded by state_mu_
+  std::thread watcher_;
   bool stopped_ = false;
 };
 

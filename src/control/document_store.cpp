@@ -49,6 +49,23 @@ CREATE TABLE history(
   sha256 TEXT NOT NULL,
   PRIMARY KEY(kind, name, revision));
 )sql";
+// Schema 2: rollouts (a store of schema 1 gets the table when it is opened).
+constexpr const char* kRolloutsSchema = R"sql(
+CREATE TABLE rollouts(
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  from_generation INTEGER NOT NULL,
+  to_generation INTEGER NOT NULL,
+  from_version TEXT NOT NULL,
+  to_version TEXT NOT NULL,
+  started_revision INTEGER NOT NULL,
+  ended_revision INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  ended_at TEXT NOT NULL);
+)sql";
 
 std::string iso_utc(WallTime t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -231,9 +248,15 @@ Status DocumentStore::check_and_migrate() {
   SENSIX_RETURN_IF_ERROR(exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", "cannot set up the connection"));
   if (empty) {
     const std::string create = fmt::format(
-        "BEGIN IMMEDIATE; {} PRAGMA application_id={}; PRAGMA user_version={}; COMMIT;", kSchema, kApplicationId,
-        kSchemaVersion);
+        "BEGIN IMMEDIATE; {} {} PRAGMA application_id={}; PRAGMA user_version={}; COMMIT;", kSchema, kRolloutsSchema,
+        kApplicationId, kSchemaVersion);
     if (Status s = exec(create.c_str(), "cannot create the store"); !s.ok()) {
+      (void)exec("ROLLBACK", "cannot roll back");
+      return s;
+    }
+  } else if (version < 2) {
+    const std::string migrate = fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version=2; COMMIT;", kRolloutsSchema);
+    if (Status s = exec(migrate.c_str(), "cannot add the rollouts table"); !s.ok()) {
       (void)exec("ROLLBACK", "cannot roll back");
       return s;
     }
@@ -312,7 +335,75 @@ Result<std::vector<StoredDocument>> DocumentStore::versions(std::string_view kin
   return out;
 }
 
-Result<CommitResult> DocumentStore::commit(const std::vector<DocumentChange>& changes, std::string_view summary) {
+Result<std::vector<RolloutRecord>> DocumentStore::rollouts() const {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              "SELECT id, model, strategy, state, reason, from_generation, to_generation, from_version, to_version, "
+              "started_revision, ended_revision, started_at, ended_at FROM rollouts ORDER BY id");
+  if (!s.prepared()) return error("cannot read the rollouts");
+  std::vector<RolloutRecord> out;
+  while (s.step() == SQLITE_ROW) {
+    RolloutRecord r;
+    r.id = s.integer(0);
+    r.model = s.text(1);
+    r.strategy = s.text(2);
+    r.state = s.text(3);
+    r.reason = s.text(4);
+    r.from_generation = s.integer(5);
+    r.to_generation = s.integer(6);
+    r.from_version = s.text(7);
+    r.to_version = s.text(8);
+    r.started_revision = s.integer(9);
+    r.ended_revision = s.integer(10);
+    r.started_at = s.text(11);
+    r.ended_at = s.text(12);
+    out.push_back(std::move(r));
+  }
+  if (s.rc() != SQLITE_DONE) return error("cannot read the rollouts");
+  return out;
+}
+
+Status DocumentStore::write_rollouts(const std::vector<RolloutUpdate>& rollouts, int64_t revision, bool changed,
+                                     const std::string& now, const CommitResult& result) {
+  for (const RolloutUpdate& u : rollouts) {
+    if (u.start) {
+      const RolloutRecord& r = *u.start;
+      int64_t to_generation = r.to_generation;
+      for (const auto& w : result.written) {
+        if (to_generation == 0 && w.kind == "Model" && w.name == r.model) to_generation = w.generation;
+      }
+      Statement s(db_,
+                  "INSERT INTO rollouts(model, strategy, state, reason, from_generation, to_generation, from_version, "
+                  "to_version, started_revision, ended_revision, started_at, ended_at) "
+                  "VALUES(?1, ?2, 'progressing', '', ?3, ?4, ?5, ?6, ?7, 0, ?8, '')");
+      s.bind(1, r.model);
+      s.bind(2, r.strategy);
+      s.bind(3, r.from_generation);
+      s.bind(4, to_generation);
+      s.bind(5, r.from_version);
+      s.bind(6, r.to_version);
+      s.bind(7, changed ? revision : revision - 1);
+      s.bind(8, now);
+      if (!s.prepared() || s.step() != SQLITE_DONE) return error("cannot write the rollout");
+    }
+    if (u.end > 0) {
+      Statement s(db_,
+                  "UPDATE rollouts SET state = ?2, reason = ?3, ended_revision = ?4, ended_at = ?5 "
+                  "WHERE id = ?1 AND state = 'progressing'");
+      s.bind(1, u.end);
+      s.bind(2, u.state);
+      s.bind(3, u.reason);
+      s.bind(4, changed ? revision : int64_t{0});
+      s.bind(5, now);
+      if (!s.prepared() || s.step() != SQLITE_DONE) return error("cannot write the rollout");
+      if (sqlite3_changes(db_) != 1) return NotFound(fmt::format("rollout {} is not in progress", u.end));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<CommitResult> DocumentStore::commit(const std::vector<DocumentChange>& changes, std::string_view summary,
+                                           const std::vector<RolloutUpdate>& rollouts) {
   // The same document twice in one commit is the caller's mistake, not "the last one wins".
   std::map<std::pair<std::string, std::string>, int> seen;
   for (size_t i = 0; i < changes.size(); ++i) {
@@ -415,9 +506,17 @@ Result<CommitResult> DocumentStore::commit(const std::vector<DocumentChange>& ch
   }
 
   if (result.written.empty() && result.deleted.empty()) {
-    result.revision = revision - 1;  // nothing changed: no revision (the rollback removes it)
+    result.revision = revision - 1;       // nothing changed: no revision
+    if (rollouts.empty()) return result;  // (the rollback removes it)
+    Statement del(db_, "DELETE FROM revisions WHERE id = ?1");
+    del.bind(1, revision);
+    if (!del.prepared() || del.step() != SQLITE_DONE) return error("cannot write the revision");
+    SENSIX_RETURN_IF_ERROR(write_rollouts(rollouts, revision, false, now, result));
+    SENSIX_RETURN_IF_ERROR(exec("COMMIT", "cannot commit"));
+    rollback.armed = false;
     return result;
   }
+  SENSIX_RETURN_IF_ERROR(write_rollouts(rollouts, revision, true, now, result));
   SENSIX_RETURN_IF_ERROR(exec("COMMIT", "cannot commit"));
   rollback.armed = false;
   result.revision = revision;

@@ -7,7 +7,8 @@
 // document), with its kind, name, the sha256 of that text and its generation: 1 when first applied, one
 // more each time an apply changes its text (re-applying the same text changes nothing). Every commit
 // that changes something is a revision (a number, a time and a summary), and every version of every
-// document is kept with the revision that wrote or deleted it, for the history and rollback.
+// document is kept with the revision that wrote or deleted it, for the history and rollback. Canary and
+// shadow rollouts are kept too (schema 2), each step in the transaction of the revision it goes with.
 //
 // Nothing is ever replaced or repaired silently: open() refuses a file that is not a sensix store, a
 // store written by a newer sensix, and a damaged database (SQLite's quick_check), each with a DataLoss
@@ -67,9 +68,35 @@ struct CommitResult {
   std::vector<StoredDocument> deleted;
 };
 
+// A canary or shadow rollout of a new version of a Model (docs/deployment.md), as stored: it starts
+// in the commit that stores the new version, and ends promoted (no document changes: the new
+// version was stored already), or rolled back or aborted (in the commit that stores the old
+// version again).
+struct RolloutRecord {
+  int64_t id = 0;
+  std::string model;
+  std::string strategy;  // "canary" | "shadow"
+  std::string state;     // "progressing" | "promoted" | "rolled-back" | "aborted"
+  std::string reason;    // why it ended, or ""
+  int64_t from_generation = 0, to_generation = 0;
+  std::string from_version, to_version;  // the Model documents' spec.version
+  int64_t started_revision = 0;          // the revision that stored the new version
+  int64_t ended_revision = 0;            // the revision that stored the old one again; 0 when none
+  std::string started_at, ended_at;      // ended_at "" while progressing
+};
+
+// What a commit does to the rollouts besides its document changes: `start` a new one (its id,
+// started_revision and started_at are set by the store; to_generation, when 0, is the generation
+// this commit gives the model), or `end` one (by id) in `state` with `reason`.
+struct RolloutUpdate {
+  std::optional<RolloutRecord> start;
+  int64_t end = 0;
+  std::string state, reason;
+};
+
 class DocumentStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: the rollouts table
   static constexpr const char* kFileName = "state.db";
 
   // Opens <data_dir>/state.db, creating the folder (mode 0700) and an empty store when neither
@@ -99,7 +126,12 @@ class DocumentStore {
   // Applies every change in one transaction: all of them or none. A put of a document's current
   // text is no change; deleting a document that is not applied is NotFound and fails the commit.
   // `summary` describes the revision (e.g. "apply quickstart.yaml").
-  Result<CommitResult> commit(const std::vector<DocumentChange>& changes, std::string_view summary);
+  // `rollouts` change in the same transaction; a rollout update alone (no document change) makes no
+  // revision. NotFound: a rollout to end that is not there or ended already.
+  Result<CommitResult> commit(const std::vector<DocumentChange>& changes, std::string_view summary,
+                              const std::vector<RolloutUpdate>& rollouts = {});
+  // Every rollout, oldest first.
+  Result<std::vector<RolloutRecord>> rollouts() const;
 
  private:
   DocumentStore(std::string path, sqlite3* db, int lock_fd, Env* env);
@@ -107,6 +139,9 @@ class DocumentStore {
   Status exec(const char* sql, std::string_view what) const;
   Result<int64_t> query_int(const char* sql, std::string_view what) const;  // the first column of one row
   Status check_text(const StoredDocument& d) const;                         // its text matches its sha256
+  // commit()'s rollout updates, in its transaction (`changed`: it makes revision `revision`).
+  Status write_rollouts(const std::vector<RolloutUpdate>& rollouts, int64_t revision, bool changed,
+                        const std::string& now, const CommitResult& result);
   // The history's rows of `kind` (and `name`, bound as ?2) where `condition` holds, by revision.
   Result<std::vector<StoredDocument>> read_history(std::string_view condition, std::string_view kind,
                                                    std::optional<std::string_view> name) const;

@@ -189,6 +189,69 @@ TEST(DocumentStore, ACommitSurvivesSigkill) {
   EXPECT_EQ((*store)->document("Model", "hey-jarvis")->text, kModelV1);
 }
 
+// A rollout starts with the commit that stores the new version, and ends in the commit that stores
+// the old one again (rolled back), or alone (promoted: no document changes, no revision).
+TEST(DocumentStore, RolloutsAreStoredWithTheRevisionsTheyGoWith) {
+  TempDir dir;
+  auto store = DocumentStore::open(dir.file("data"));
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->commit({put("Model", "hey-jarvis", kModelV1)}, "apply").ok());
+  RolloutRecord start;
+  start.model = "hey-jarvis";
+  start.strategy = "canary";
+  start.from_generation = 1;
+  start.from_version = "1";
+  start.to_version = "2";
+  auto c = (*store)->commit({put("Model", "hey-jarvis", kModelV2)}, "apply v2", {RolloutUpdate{start, 0, "", ""}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto all = (*store)->rollouts();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  const RolloutRecord r = all->front();
+  EXPECT_EQ(r.state, "progressing");
+  EXPECT_EQ(r.to_generation, 2);  // the generation its commit gave the model
+  EXPECT_EQ(r.started_revision, 2);
+  EXPECT_EQ(r.ended_at, "");
+  // Rolled back: the old text again, a third generation, in one transaction with the rollout's end.
+  c = (*store)->commit({put("Model", "hey-jarvis", kModelV1)}, "rollback",
+                       {RolloutUpdate{std::nullopt, r.id, "rolled-back", "why"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  all = (*store)->rollouts();
+  EXPECT_EQ(all->front().state, "rolled-back");
+  EXPECT_EQ(all->front().reason, "why");
+  EXPECT_EQ(all->front().ended_revision, 3);
+  // An ended rollout cannot end again, and nothing of that commit is kept.
+  c = (*store)->commit({put("Model", "hey-jarvis", kModelV2)}, "again", {RolloutUpdate{std::nullopt, r.id, "x", ""}});
+  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*store)->document("Model", "hey-jarvis")->text, kModelV1);
+  EXPECT_EQ(*(*store)->revision(), 3);
+  // Promoted: a rollout's end alone makes no revision.
+  ASSERT_TRUE((*store)->commit({put("Model", "hey-jarvis", kModelV2)}, "v2", {RolloutUpdate{start, 0, "", ""}}).ok());
+  const int64_t id = (*store)->rollouts()->back().id;
+  ASSERT_TRUE((*store)->commit({}, "", {RolloutUpdate{std::nullopt, id, "promoted", "passed"}}).ok());
+  EXPECT_EQ(*(*store)->revision(), 4);
+  EXPECT_EQ((*store)->rollouts()->back().state, "promoted");
+  EXPECT_EQ((*store)->rollouts()->back().ended_revision, 0);
+}
+
+// A store of schema 1 (before rollouts) gets the rollouts table when it is opened, its documents kept.
+TEST(DocumentStore, ASchemaOneStoreIsMigrated) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  {
+    auto store = DocumentStore::open(data);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->commit({put("Model", "hey-jarvis", kModelV1)}, "apply").ok());
+  }
+  raw_sql(data + "/state.db", "DROP TABLE rollouts; PRAGMA user_version = 1");
+  auto store = DocumentStore::open(data);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->document("Model", "hey-jarvis")->text, kModelV1);
+  auto all = (*store)->rollouts();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_TRUE(all->empty());
+}
+
 TEST(DocumentStore, ASecondProcessOnTheSameDirectoryIsRefused) {
   TempDir dir;
   const std::string data = dir.file("data");
@@ -238,7 +301,7 @@ TEST(DocumentStore, AStoreOfANewerSensixIsRefused) {
   auto store = DocumentStore::open(data);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_THAT(store.status().message(), HasSubstr("newer sensix (store schema 7, this sensix reads up to 1)"));
+  EXPECT_THAT(store.status().message(), HasSubstr("newer sensix (store schema 7, this sensix reads up to 2)"));
 }
 
 // A store of 200 documents, all in the main file (no WAL left), for damaging.

@@ -283,6 +283,39 @@ void read_self_test(const Field& f, const PathRoots& roots, ModelSpec& out) {
   }
 }
 
+// spec.rollout.
+void read_rollout(const Field& f, RolloutSpec& out) {
+  auto m = f.as_map({"strategy", "state", "share", "analysis"});
+  if (!m) return;
+  static const EnumTable<RolloutStrategy> kStrategies = {{"replace", RolloutStrategy::kReplace},
+                                                         {"canary", RolloutStrategy::kCanary},
+                                                         {"shadow", RolloutStrategy::kShadow}};
+  static const EnumTable<SwitchState> kStates = {{"reset", SwitchState::kReset}, {"carry", SwitchState::kCarry}};
+  m->read_enum("strategy", out.strategy, kStrategies);
+  m->read_enum("state", out.state, kStates);
+  if (m->read_number("share", out.share, NumRange{0, 1, true, "a number over 0, at most 1"}) &&
+      out.strategy == RolloutStrategy::kReplace) {
+    m->get("share").error("a share is a canary's or a shadow's (strategy: canary or shadow)");
+  }
+  Field analysis = m->get("analysis");
+  if (!analysis.present()) return;
+  if (out.strategy == RolloutStrategy::kReplace) {
+    analysis.error("an analysis judges a canary or a shadow (strategy: canary or shadow)");
+    return;
+  }
+  auto a = analysis.as_map({"runs", "maxErrorRate", "maxDisagreement", "maxP99", "tolerance", "timeout", "promote"});
+  if (!a) return;
+  RolloutAnalysisSpec& x = out.analysis;
+  a->read_int("runs", x.runs, int_between(1, 1'000'000'000));
+  a->read_number("maxErrorRate", x.max_error_rate, number_between(0, 1));
+  a->read_number("maxDisagreement", x.max_disagreement, number_between(0, 1));
+  read_duration(*a, "maxP99", x.max_p99_ns);
+  a->read_number("tolerance", x.tolerance, number_between(0, 1));
+  read_duration(*a, "timeout", x.timeout_ns);
+  static const EnumTable<bool> kPromote = {{"auto", true}, {"manual", false}};
+  a->read_enum("promote", x.auto_promote, kPromote);
+}
+
 }  // namespace
 
 void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec& out) {
@@ -393,12 +426,7 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
   Field self_test = spec->get("selfTest");
   if (self_test.present() && inputs.present()) read_self_test(self_test, roots, out);
   Field rollout = spec->get("rollout");
-  if (rollout.present()) {
-    if (auto m = rollout.as_map({"state"})) {
-      static const EnumTable<SwitchState> kStates = {{"reset", SwitchState::kReset}, {"carry", SwitchState::kCarry}};
-      m->read_enum("state", out.rollout.state, kStates);
-    }
-  }
+  if (rollout.present()) read_rollout(rollout, out.rollout);
 }
 
 }  // namespace sensix::docs

@@ -206,7 +206,12 @@ TEST(ModelReaderTest, SelfTestAndRolloutParse) {
                                       "      expect: {box: [1, 2, 30, 40], minIoU: 0.7, text: hi}\n"
                                       "    - input: samples:silence.wav\n"
                                       "      expect: {nothing: true}\n"
-                                      "  rollout: {state: carry}\n",
+                                      "  rollout:\n"
+                                      "    strategy: canary\n"
+                                      "    state: carry\n"
+                                      "    share: 0.25\n"
+                                      "    analysis: {runs: 50, maxErrorRate: 0.02, maxDisagreement: 0.1, maxP99: 20ms,"
+                                      " tolerance: 0.01, timeout: 120s, promote: manual}\n",
                                   "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(docs.ok()) << docs.status();
   const ModelSpec& m = docs->models.at(0).spec;
@@ -222,11 +227,27 @@ TEST(ModelReaderTest, SelfTestAndRolloutParse) {
   EXPECT_EQ(*m.self_test[1].expect.text, "hi");
   EXPECT_TRUE(m.self_test[2].expect.nothing);
   EXPECT_EQ(m.rollout.state, SwitchState::kCarry);
+  EXPECT_EQ(m.rollout.strategy, RolloutStrategy::kCanary);
+  EXPECT_DOUBLE_EQ(m.rollout.effective_share(), 0.25);
+  const RolloutAnalysisSpec& a = m.rollout.analysis;
+  EXPECT_EQ(a.runs, 50);
+  EXPECT_DOUBLE_EQ(a.max_error_rate, 0.02);
+  EXPECT_DOUBLE_EQ(a.max_disagreement, 0.1);
+  EXPECT_EQ(a.max_p99_ns, 20'000'000);
+  EXPECT_DOUBLE_EQ(a.tolerance, 0.01);
+  EXPECT_EQ(a.timeout_ns, 120'000'000'000);
+  EXPECT_FALSE(a.auto_promote);
   // The defaults.
   auto plain = parse_document_text(kModel, "t.yaml", "/docs", kRoots);
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->models.at(0).spec.self_test.empty());
   EXPECT_EQ(plain->models.at(0).spec.rollout.state, SwitchState::kReset);
+  EXPECT_EQ(plain->models.at(0).spec.rollout.strategy, RolloutStrategy::kReplace);
+  RolloutSpec other;
+  other.strategy = RolloutStrategy::kShadow;
+  EXPECT_DOUBLE_EQ(other.effective_share(), 1.0);
+  other.strategy = RolloutStrategy::kCanary;
+  EXPECT_DOUBLE_EQ(other.effective_share(), 0.1);
 }
 
 TEST(ModelReaderTest, SelfTestAndRolloutReportBadFields) {
@@ -255,8 +276,20 @@ TEST(ModelReaderTest, SelfTestAndRolloutReportBadFields) {
        st + "[0].expect.labels: unknown field (expected one of: nothing, label, score, tolerance, count, box, minIoU, "
             "text); did you mean \"label\"? (line 18)"},
       {"  rollout: {state: keep}\n", M + "spec.rollout.state: expected one of reset, carry, got \"keep\" (line 16)"},
-      {"  rollout: {strategy: canary}\n",
-       M + "spec.rollout.strategy: unknown field (expected one of: state) (line 16)"},
+      {"  rollout: {strategy: blue-green}\n",
+       M + "spec.rollout.strategy: expected one of replace, canary, shadow, got \"blue-green\" (line 16)"},
+      {"  rollout: {share: 0.5}\n",
+       M + "spec.rollout.share: a share is a canary's or a shadow's (strategy: canary or shadow) (line 16)"},
+      {"  rollout: {strategy: canary, share: 0}\n",
+       M + "spec.rollout.share: expected a number over 0, at most 1, got 0 (line 16)"},
+      {"  rollout: {analysis: {runs: 10}}\n",
+       M + "spec.rollout.analysis: an analysis judges a canary or a shadow (strategy: canary or shadow) (line 16)"},
+      {"  rollout: {strategy: shadow, analysis: {runs: 0}}\n",
+       M + "spec.rollout.analysis.runs: expected an integer from 1 to 1000000000, got 0 (line 16)"},
+      {"  rollout: {strategy: shadow, analysis: {maxP99: 5}}\n",
+       M + "spec.rollout.analysis.maxP99: expected a duration such as 50ms or 2s"},
+      {"  rollout: {strategy: shadow, analysis: {promote: later}}\n",
+       M + "spec.rollout.analysis.promote: expected one of auto, manual, got \"later\" (line 16)"},
   };
   for (const auto& [block, expected] : cases) EXPECT_THAT(errors_of(kModel + block), HasSubstr(expected)) << block;
   // A model fed by another model's output has no file to take.

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@ struct EventContribution {
   float x = 0, y = 0, w = 0, h = 0;  // source-frame pixels
 };
 
+// A rollout's step, published as an event (control/: started, passed, promoted, rolled back,
+// aborted; docs/deployment.md): the event's name is "rollout-<step>", its pipeline empty.
+struct RolloutNotice {
+  std::string model;
+  std::string strategy;  // "canary" | "shadow"
+  std::string from_version, to_version;
+  std::string reason;  // why (a verdict with its figures, "by hand", ...)
+};
+
 struct Event {
   std::string pipeline;
   std::string name;                            // the rule's name
@@ -30,6 +40,7 @@ struct Event {
   int64_t media_ns = 0;                        // the media time at which the rule became true
   int64_t wall_ns = 0;                         // system clock (ns since the Unix epoch) when it was evaluated
   std::vector<EventContribution> predictions;  // what made it true, at most kMaxEventContributions
+  std::optional<RolloutNotice> rollout;        // a rollout's step instead of a rule's
 };
 
 inline constexpr size_t kMaxEventContributions = 64;

@@ -245,6 +245,56 @@ Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
   return it->second->signature;
 }
 
+Status RequestTasks::attach_candidate(ModelInstance* candidate, std::shared_ptr<CandidateMeter> meter) {
+  std::shared_ptr<Entry> e = find(candidate->name());
+  if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", candidate->name()));
+  auto c = std::make_unique<Entry::Candidate>();
+  c->model = candidate;
+  for (const auto& a : scheduler_->plan().accelerators)
+    c->session_of.push_back(std::max(0, candidate->session_for(a.engine)));
+  c->share = ShareCounter(meter->options().share);
+  c->meter = std::move(meter);
+  std::lock_guard<std::mutex> run(e->run_mu);
+  e->candidate = std::move(c);
+  return Status::Ok();
+}
+
+void RequestTasks::detach_candidate(const std::string& model, bool promote) {
+  std::shared_ptr<Entry> e = find(model);
+  if (e == nullptr) return;
+  std::unique_ptr<Entry::Candidate> gone;
+  {
+    std::lock_guard<std::mutex> run(e->run_mu);
+    gone = std::move(e->candidate);
+  }
+  if (gone && promote) (void)switch_model(gone->model, false);
+}
+
+const ModelInstance* RequestTasks::run_candidate(Entry& entry, int accelerator, const Call& call,
+                                                 Result<std::vector<Tensor>>& out) {
+  Entry::Candidate* c = entry.candidate.get();
+  if (c == nullptr || !c->share.take()) return nullptr;
+  const TimePoint t0 = env_->now();
+  Result<std::vector<Tensor>> r = c->model->run(call.data, {}, c->session_of.at(static_cast<size_t>(accelerator)));
+  const int64_t ns = ns_between(t0, env_->now());
+  if (!r.ok()) {
+    c->meter->record(ns, std::string(r.status().message()), false, "", false);
+    return nullptr;
+  }
+  const bool canary = c->meter->options().mode == CandidateMode::kCanary;
+  std::string difference;
+  if (out.ok()) {
+    std::vector<std::string> names;
+    for (const auto& o : entry.model->spec().outputs) names.push_back(o.name);
+    difference = disagreement(*out, nullptr, *r, nullptr, names, compared_outputs(entry.model->spec()),
+                              c->meter->options().tolerance);
+  }
+  c->meter->record(ns, "", out.ok(), difference, canary);
+  if (!canary) return nullptr;
+  out = std::move(r);
+  return c->model;
+}
+
 Status RequestTasks::switch_model(ModelInstance* to, bool carry) {
   std::shared_ptr<Entry> e = find(to->name());
   if (e == nullptr) return NotFound(fmt::format("no model named \"{}\" is loaded", to->name()));
@@ -451,7 +501,7 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
     }
     calls.push_back(call->get());
   }
-  if (calls.size() > 1) return run_batch(*entry, session, calls);
+  if (calls.size() > 1) return run_batch(*entry, accelerator, calls);
   if (calls.empty()) return;
   Call& call = *calls[0];
   const TimePoint start = env_->now();
@@ -467,11 +517,13 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
     if (open != entry->sequences.end() && open->second.get() == sequence) entry->sequences.erase(open);
   }
   const TimePoint ran = env_->now();
-  finish(*entry, call, std::move(out), start, ran);
+  const ModelInstance* served_by = sequence ? nullptr : run_candidate(*entry, accelerator, call, out);
+  finish(*entry, call, std::move(out), start, ran, served_by);
   executed(*entry, calls, start, ran);
 }
 
-void RequestTasks::run_batch(Entry& entry, int session, const std::vector<Call*>& calls) {
+void RequestTasks::run_batch(Entry& entry, int accelerator, const std::vector<Call*>& calls) {
+  const int session = entry.session_of.at(static_cast<size_t>(accelerator));
   std::vector<const Tensor*> data;
   data.reserve(calls.size());
   for (const Call* c : calls) data.push_back(&c->data);
@@ -479,7 +531,9 @@ void RequestTasks::run_batch(Entry& entry, int session, const std::vector<Call*>
   Result<std::vector<std::vector<Tensor>>> out = entry.model->run_batch(data, session);
   const TimePoint ran = env_->now();
   for (size_t i = 0; i < calls.size(); ++i) {
-    finish(entry, *calls[i], out.ok() ? Result<std::vector<Tensor>>(std::move((*out)[i])) : out.status(), start, ran);
+    Result<std::vector<Tensor>> one = out.ok() ? Result<std::vector<Tensor>>(std::move((*out)[i])) : out.status();
+    const ModelInstance* served_by = run_candidate(entry, accelerator, *calls[i], one);
+    finish(entry, *calls[i], std::move(one), start, ran, served_by);
   }
   executed(entry, calls, start, ran);
 }
@@ -495,8 +549,9 @@ void RequestTasks::executed(Entry& entry, const std::vector<Call*>& calls, TimeP
   b.compute_output.add(ns_between(ran, env_->now()));
 }
 
-void RequestTasks::finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran) {
-  const ModelInstance& m = *entry.model;
+void RequestTasks::finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran,
+                          const ModelInstance* served_by) {
+  const ModelInstance& m = served_by ? *served_by : *entry.model;
   std::vector<NamedTensor> named;
   if (out.ok()) {
     named.reserve(out->size());

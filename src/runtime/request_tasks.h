@@ -40,6 +40,7 @@
 #include "common/tensor.h"
 #include "models/model_instance.h"
 #include "models/state_tensors.h"
+#include "runtime/candidate.h"
 #include "sched/scheduler.h"
 
 namespace sensix {
@@ -149,6 +150,14 @@ class RequestTasks {
   // `carry` gives each the state it had (StateTensors::adopt), else its state starts from the new
   // version's init values. NotFound when the model takes no requests.
   Status switch_model(ModelInstance* to, bool carry);
+  // Runs `candidate`, a new version of the model of the same name that fits its place, beside it
+  // (runtime/candidate.h): the meter's share of the requests outside a sequence also run on it,
+  // after the running version, and are compared; a canary's answer is its own. NotFound when the
+  // model takes no requests.
+  Status attach_candidate(ModelInstance* candidate, std::shared_ptr<CandidateMeter> meter);
+  // The candidate goes, between two runs; with `promote` it takes the running version's place
+  // first (as switch_model, the open sequences' state reset to its init values).
+  void detach_candidate(const std::string& model, bool promote);
   // Every model goes (the runtime stops). Later requests are answered Unavailable.
   void close();
 
@@ -203,6 +212,14 @@ class RequestTasks {
       TimePoint last{};  // its last request's arrival
     };
     std::map<std::string, std::shared_ptr<Sequence>> sequences;
+    // A new version beside this one (attach_candidate); guarded by run_mu.
+    struct Candidate {
+      ModelInstance* model = nullptr;
+      std::vector<int> session_of;
+      std::shared_ptr<CandidateMeter> meter;
+      ShareCounter share{1.0};
+    };
+    std::unique_ptr<Candidate> candidate;
   };
   // The model's entry (nullptr: none), for use after mu_ is released.
   std::shared_ptr<Entry> find(const std::string& model) const;
@@ -213,9 +230,14 @@ class RequestTasks {
   Result<std::shared_ptr<Entry::Sequence>> sequence_locked(Entry& e, const SequenceFlags& flags, TimePoint now) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
   // Several requests of a model that batches, in one engine run.
-  void run_batch(Entry& entry, int session, const std::vector<Call*>& calls);
+  void run_batch(Entry& entry, int accelerator, const std::vector<Call*>& calls);
   // After a request's run: its statistics, its after_run, its answer.
-  void finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran);
+  // `served_by`: the version whose outputs these are (a canary's), when not entry.model.
+  void finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran,
+              const ModelInstance* served_by = nullptr);
+  // With a candidate: runs it on the call's input if its share takes it, compares, and for a
+  // canary puts its outputs in `out`; the version that `out` is then from.
+  const ModelInstance* run_candidate(Entry& entry, int accelerator, const Call& call, Result<std::vector<Tensor>>& out);
   // An engine run of `calls`: the model's execution count and its batch size's statistics.
   void executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran);
   // The deadline thread: answers the requests whose timeout passed before their answer.

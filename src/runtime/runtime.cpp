@@ -668,6 +668,7 @@ void Runtime::stop() {
   if (scheduler_) scheduler_->stop();
   if (events_) events_->stop();
   for (auto& [name, m] : models_) m->unload();
+  for (auto& [name, c] : candidates_) c.instance->unload();
 }
 
 DocumentSet Runtime::documents() const {
@@ -765,6 +766,13 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
         fmt::format("Device/{}: {}: the device's accelerators are fixed while sensix runs; stop it and start it "
                     "with the new documents",
                     e.name, doc_change_name(e.change)));
+  }
+
+  for (const auto& [name, c] : candidates_) {
+    if (diff.of("Model", name) == DocChange::kUnchanged) continue;
+    return FailedPrecondition(fmt::format(
+        "Model/{}: {}: a new version of it runs beside it (a rollout in progress): promote or abort it first", name,
+        doc_change_name(diff.of("Model", name))));
   }
 
   // The next set, built off to the side on the running models, sensors, device and engines.
@@ -947,6 +955,10 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     }
   }
   next->sensors_.clear();
+  // New versions running beside their models join the nodes that are new (a restarted sensor's).
+  for (const auto& [name, c] : candidates_) {
+    for (auto& run : sensors_) problems.add(run->graph->attach_candidate(loaded_.at(name), c.instance.get(), c.meter));
+  }
 
   // 5. Models that no graph reads any more: drained (their nodes are gone) and unloaded.
   for (auto& m : retiring) {
@@ -1000,6 +1012,7 @@ RuntimeStats Runtime::stats() const {
   }
   std::sort(s.nodes.begin(), s.nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   if (events_ && events_->has_rules()) s.events = events_->stats();
+  for (const auto& [name, c] : candidates_) s.candidates.push_back(c.meter->figures());
   if (scheduler_) {
     s.accelerators = scheduler_->accelerator_stats();
     s.policy = std::string(sched_policy_name(scheduler_->plan().policy));
@@ -1020,6 +1033,137 @@ RuntimeStats Runtime::stats() const {
     s.models.push_back(std::move(m));
   }
   return s;
+}
+
+Result<std::shared_ptr<CandidateMeter>> Runtime::add_candidate(const ModelDoc& doc, const CandidateOptions& options) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  if (!started_ || stopped_) return FailedPrecondition("a new version runs beside a running sensix only");
+  const std::string& name = doc.metadata.name;
+  const std::string mode(candidate_mode_name(options.mode));
+  ModelInstance* running = nullptr;
+  DocumentSet desired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = models_.find(name);
+    if (it == models_.end()) {
+      return FailedPrecondition(fmt::format(
+          "Model/{} does not run: a {} runs a new version beside the running one (apply it without a rollout strategy)",
+          name, mode));
+    }
+    if (candidates_.count(name)) {
+      return FailedPrecondition(
+          fmt::format("Model/{}: version {} runs beside it already (a rollout in progress): promote or abort it first",
+                      name, candidates_.at(name).doc.spec.version));
+    }
+    running = it->second.get();
+    desired = docs_;
+  }
+  if (!(options.share > 0 && options.share <= 1)) {
+    return InvalidArgument(
+        fmt::format("{}: the share of a {} is more than 0 and at most 1, got {}", doc_label(doc), mode, options.share));
+  }
+  for (auto& md : desired.models) {
+    if (md.metadata.name == name) md = doc;
+  }
+  // Built off to the side as apply() builds a set, reusing everything but this model.
+  Reuse reuse;
+  reuse.device = &scheduler_->plan();
+  reuse.engines = &engines_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [n, m] : models_) {
+      if (n != name) reuse.models[n] = m.get();
+    }
+    for (const auto& run : sensors_) reuse.sensors[run->name] = run->driver->info();
+  }
+  std::unique_ptr<Runtime> next(new Runtime());
+  RuntimeOptions o = options_;
+  o.check_unused = false;
+  SENSIX_RETURN_IF_ERROR(next->build(desired, o, &reuse));
+  auto built = next->models_.find(name);
+  if (built == next->models_.end()) return Internal("Model/" + name + ": the new version was not loaded");
+  const ModelInstance& to = *built->second;
+  auto task = [](const std::map<std::string, TaskOptions>& tasks, const std::string& n) -> const TaskOptions* {
+    auto it = tasks.find(n);
+    return it == tasks.end() ? nullptr : &it->second;
+  };
+  std::string why = why_not_in_place(*running, to, plan_, next->plan_, task(tasks_, name), task(next->tasks_, name));
+  if (why.empty() && !signature_of(to).stateful.empty() &&
+      (options.mode == CandidateMode::kCanary || options.share < 1)) {
+    why = fmt::format(
+        "it keeps state between runs (a state input), which a stream cannot keep from a share of its inputs: a "
+        "{} of it must run every input (strategy: shadow, share 1)",
+        mode);
+  }
+  if (!why.empty()) {
+    return with_lines(InvalidArgument(
+                          fmt::format("{}: spec.rollout.strategy: {}: the new version cannot run beside the "
+                                      "running one: {}",
+                                      doc_label(doc), mode, why)),
+                      doc_label(doc), doc.origin);
+  }
+  CandidateRun run;
+  run.doc = doc;
+  run.instance = std::move(built->second);
+  next->models_.erase(built);
+  run.meter = std::make_shared<CandidateMeter>(name, run.instance->spec().version, running->spec().version, options);
+  StatusList problems;
+  for (auto& s : sensors_) problems.add(s->graph->attach_candidate(running, run.instance.get(), run.meter));
+  if (Status s = requests_->attach_candidate(run.instance.get(), run.meter);
+      !s.ok() && s.code() != StatusCode::kNotFound) {
+    problems.add(s);
+  }
+  if (!problems.ok()) {
+    for (auto& s : sensors_) s->graph->detach_candidate(name, false);
+    requests_->detach_candidate(name, false);
+    return problems.status();
+  }
+  std::shared_ptr<CandidateMeter> meter = run.meter;
+  std::lock_guard<std::mutex> lock(mu_);
+  candidates_[name] = std::move(run);
+  return meter;
+}
+
+Status Runtime::promote_candidate(const std::string& model) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  if (!candidates_.count(model)) return NotFound(fmt::format("Model/{} has no new version beside it", model));
+  for (auto& s : sensors_) s->graph->detach_candidate(model, true);
+  requests_->detach_candidate(model, true);
+  std::unique_ptr<ModelInstance> retiring;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    CandidateRun& c = candidates_.at(model);
+    retiring = std::exchange(models_[model], std::move(c.instance));
+    loaded_[model] = models_[model].get();
+    for (auto& md : docs_.models) {
+      if (md.metadata.name == model) md = c.doc;
+    }
+    candidates_.erase(model);
+  }
+  seed_profiles(model);
+  retiring->drain();
+  retiring->unload();
+  retiring.reset();
+  malloc_trim(0);
+  return Status::Ok();
+}
+
+Status Runtime::remove_candidate(const std::string& model) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  if (!candidates_.count(model)) return NotFound(fmt::format("Model/{} has no new version beside it", model));
+  for (auto& s : sensors_) s->graph->detach_candidate(model, false);
+  requests_->detach_candidate(model, false);
+  std::unique_ptr<ModelInstance> gone;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    gone = std::move(candidates_.at(model).instance);
+    candidates_.erase(model);
+  }
+  gone->drain();
+  gone->unload();
+  gone.reset();
+  malloc_trim(0);
+  return Status::Ok();
 }
 
 }  // namespace sensix

@@ -47,8 +47,8 @@
 //
 // The CLI and the API drive a Runtime; it never calls them.
 //
-// Thread-safety: create/start/apply/stop/wait from one control thread at a time (apply and stop
-// are serialised); stats() from any thread.
+// Thread-safety: create/start/apply/stop/wait and the candidates' methods from one control thread
+// at a time (they are serialised); stats() from any thread.
 #pragma once
 
 #include <chrono>
@@ -66,6 +66,7 @@
 #include "docs/document_diff.h"
 #include "engines/registry.h"
 #include "models/model_instance.h"
+#include "runtime/candidate.h"
 #include "runtime/event_engine.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/request_tasks.h"
@@ -160,6 +161,23 @@ class Runtime {
   // The documents running now.
   DocumentSet documents() const;
 
+  // Rollouts (control/ drives them; docs/deployment.md): a new version of a running model beside
+  // it. add_candidate loads `doc`, a changed document of a running model, as apply() would
+  // (verified, loaded, warmed up, self-tested, within the memory budget next to the running
+  // version), checks that it fits the running version's place as a switch in place does
+  // (ApplyResult::switched; a model that keeps state takes only a shadow of share 1), then runs it
+  // beside the running version in its nodes and request tasks (runtime/candidate.h). The running
+  // documents do not change. Errors as apply() gives them; FailedPrecondition when the model does
+  // not run here or has a candidate already.
+  Result<std::shared_ptr<CandidateMeter>> add_candidate(const ModelDoc& doc, const CandidateOptions& options);
+  // The candidate takes the running version's place between two runs (its document becomes the
+  // running one; the nodes below keep their state) and the old version drains and unloads.
+  // NotFound when the model has no candidate.
+  Status promote_candidate(const std::string& model);
+  // The candidate leaves, drains and unloads; the running version runs on as before. NotFound when
+  // the model has no candidate.
+  Status remove_candidate(const std::string& model);
+
   RuntimeStats stats() const;
 
   // Inference on request for the loaded models, on this runtime's scheduler (request_tasks.h).
@@ -200,6 +218,13 @@ class Runtime {
   std::map<std::string, std::unique_ptr<ModelInstance>> models_;  // owned
   std::map<std::string, ModelInstance*> loaded_;  // every model in use: owned, or (apply's build) reused
   std::map<std::string, TaskOptions> tasks_;      // per model in use: its scheduling
+  // New versions running beside running models (add_candidate), by name.
+  struct CandidateRun {
+    ModelDoc doc;
+    std::unique_ptr<ModelInstance> instance;
+    std::shared_ptr<CandidateMeter> meter;
+  };
+  std::map<std::string, CandidateRun> candidates_;
   Plan plan_;
   std::vector<std::unique_ptr<SensorRun>> sensors_;
   std::mutex control_mu_;  // apply() and stop(), one at a time

@@ -271,6 +271,59 @@ Status SensorGraph::switch_model(ModelInstance* from, ModelInstance* to, bool ca
   return Status::Ok();
 }
 
+Status SensorGraph::attach_candidate(ModelInstance* running, ModelInstance* candidate,
+                                     std::shared_ptr<CandidateMeter> meter) {
+  std::lock_guard<std::mutex> serial(update_mu_);
+  std::vector<std::pair<Node*, std::unique_ptr<Node::Candidate>>> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : nodes_) {
+      if (n->instance == running && n->model) next.emplace_back(n.get(), nullptr);
+    }
+  }
+  for (auto& [n, c] : next) {
+    c = std::make_unique<Node::Candidate>();
+    c->instance = candidate;
+    SENSIX_ASSIGN_OR_RETURN(c->stream, ModelStream::create(candidate, n->model->pipelines(), n->plan.sensor));
+    for (const auto& a : options_.scheduler->plan().accelerators) {
+      c->session_of.push_back(std::max(0, candidate->session_for(a.engine)));
+    }
+    c->meter = meter;
+    c->share = ShareCounter(meter->options().share);
+    c->compared = compared_outputs(running->spec());
+  }
+  for (auto& [n, c] : next) {
+    std::lock_guard<std::mutex> run(n->run_mu);
+    if (n->candidate && n->candidate->instance == candidate) continue;  // there already
+    n->candidate = std::move(c);
+  }
+  return Status::Ok();
+}
+
+void SensorGraph::detach_candidate(const std::string& model, bool promote) {
+  std::lock_guard<std::mutex> serial(update_mu_);
+  std::vector<Node*> nodes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& n : nodes_) {
+      if (n->model && n->instance->name() == model) nodes.push_back(n.get());
+    }
+  }
+  for (Node* n : nodes) {
+    std::unique_ptr<Node::Candidate> gone;
+    std::unique_ptr<ModelStream> old;
+    std::lock_guard<std::mutex> run(n->run_mu);
+    gone = std::move(n->candidate);
+    if (!gone || !promote) continue;
+    old = std::exchange(n->model, std::move(gone->stream));
+    n->instance = gone->instance;
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (const auto& o : gone->instance->spec().outputs) names->push_back(o.name);
+    n->output_names = std::move(names);
+    n->session_of = std::move(gone->session_of);
+  }
+}
+
 void SensorGraph::wait_safe_point(const Node* parent) {
   const Node* n = parent;
   while (n && n->task < 0) n = n->parent;
@@ -417,6 +470,7 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
   } else {
     results = node->model->infer_batch(ins, session);
   }
+  if (node->candidate && bad.ok()) run_candidate(node, accelerator, ins, results);
   node->items.fetch_add(batch.size(), std::memory_order_relaxed);
   node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count(),
                           std::memory_order_relaxed);
@@ -429,6 +483,37 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
       observe_failure(node, *item);
     }
     pass_on(node, s, out);
+  }
+}
+
+// Hop 3, with a candidate (runtime/candidate.h): it runs its share of the inputs after the running
+// version, each compared with the running version's result; a canary's result replaces it.
+void SensorGraph::run_candidate(Node* node, int accelerator, const std::vector<StreamInput>& ins,
+                                std::vector<Result<StreamResult>>& results) {
+  Node::Candidate& c = *node->candidate;
+  const int session = c.session_of.at(static_cast<size_t>(accelerator));
+  const bool canary = c.meter->options().mode == CandidateMode::kCanary;
+  c.stream->set_observed(canary &&
+                         node->observed.load(std::memory_order_relaxed));  // a canary's results go to the rules
+  for (size_t k = 0; k < ins.size() && k < results.size(); ++k) {
+    if (!c.share.take()) continue;
+    const auto t0 = options_.env->now();
+    Result<StreamResult> r = c.stream->infer(ins[k], session);
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count();
+    if (!r.ok()) {
+      c.meter->record(ns, std::string(r.status().message()), false, "", false);
+      continue;
+    }
+    const bool compared = results[k].ok();
+    std::string difference;
+    if (compared) {
+      const auto& a = *results[k];
+      difference = disagreement(*a.outputs, a.prediction ? &*a.prediction : nullptr, *r->outputs,
+                                r->prediction ? &*r->prediction : nullptr, *node->output_names, c.compared,
+                                c.meter->options().tolerance);
+    }
+    c.meter->record(ns, "", compared, difference, canary);
+    if (canary) results[k] = std::move(r);
   }
 }
 

@@ -43,6 +43,7 @@
 #include "common/frame.h"
 #include "models/model_instance.h"
 #include "models/model_stream.h"
+#include "runtime/candidate.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/result_observer.h"
 #include "runtime/stats.h"
@@ -98,6 +99,17 @@ class SensorGraph {
   // the state tensors of `from`'s last run (ModelStream::adopt_state); else from their init
   // values. On an error (a stream that cannot be made) nothing has changed.
   Status switch_model(ModelInstance* from, ModelInstance* to, bool carry);
+  // Runs `candidate`, a new version of model `running` that fits its place (as for switch_model),
+  // beside it in each of its nodes that has none yet (runtime/candidate.h): the running version
+  // runs every input as before, the candidate the meter's share of them, compared, and for a
+  // canary its results are the ones published and passed on. Its stream starts from its state's
+  // init values. On an error (a stream that cannot be made) nothing has changed.
+  Status attach_candidate(ModelInstance* running, ModelInstance* candidate, std::shared_ptr<CandidateMeter> meter);
+  // The candidate leaves the nodes of `model` (whichever version runs there), between two runs;
+  // with `promote` it takes the running version's place first, its stream going on with its own
+  // state (it saw every input: a shadow of a model that keeps state has share 1), the nodes below
+  // keeping theirs. No-op where there is none.
+  void detach_candidate(const std::string& model, bool promote);
   // End of stream: flushes pending data (e.g. the last partial audio window) through the tree
   // and returns when every model has processed everything queued before it.
   void flush();
@@ -134,8 +146,19 @@ class SensorGraph {
     std::atomic<bool> pass_frame{false};  // set under mu_, read by the driving thread
     std::atomic<bool> observed{false};    // model nodes: every run goes to options_.observer
     // Model nodes: held by each run of the task (run_model) and by switch_model, which changes
-    // instance, model, output_names and session_of between two runs.
+    // instance, model, output_names and session_of between two runs, and by the candidate's
+    // attach and detach.
     std::mutex run_mu;
+    // A new version running beside this one (attach_candidate); guarded by run_mu.
+    struct Candidate {
+      ModelInstance* instance = nullptr;
+      std::unique_ptr<ModelStream> stream;
+      std::vector<int> session_of;
+      std::shared_ptr<CandidateMeter> meter;
+      ShareCounter share{1.0};
+      std::vector<bool> compared;  // compared_outputs()
+    };
+    std::unique_ptr<Candidate> candidate;
   };
   // Nodes built for update() (or create()), not yet reachable by any thread.
   struct Built {
@@ -176,6 +199,8 @@ class SensorGraph {
   void feed(Node* node, const Item& item);
   void run_transform(Node* node, const Item& item);
   void run_model(Node* node, int accelerator, std::vector<TaskInput>& batch);
+  void run_candidate(Node* node, int accelerator, const std::vector<StreamInput>& ins,
+                     std::vector<Result<StreamResult>>& results);
   Status publish(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);
   void pass_on(Node* node, const Status& s, std::vector<Item>& out);
   void observe_failure(Node* node, const Item& in);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/model_instance.h"
+#include "runtime/candidate.h"
 #include "runtime/event.h"
 #include "sched/scheduler.h"
 #include "sensors/driver.h"
@@ -70,7 +71,8 @@ struct RuntimeStats {
   std::vector<NodeStatsSnapshot> nodes;
   Plan::Sharing sharing;
   int64_t uptime_ns = 0;
-  EventStats events;  // the Pipelines' event rules (empty when none declares events)
+  EventStats events;                         // the Pipelines' event rules (empty when none declares events)
+  std::vector<CandidateFigures> candidates;  // new versions running beside running models (rollouts)
 };
 
 }  // namespace sensix

@@ -105,6 +105,14 @@ std::string_view layout_name(Layout l) { return l == Layout::kNhwc ? "nhwc" : "n
 
 std::string_view isolation_name(Isolation i) { return i == Isolation::kProcess ? "process" : "in-process"; }
 std::string_view switch_state_name(SwitchState s) { return s == SwitchState::kCarry ? "carry" : "reset"; }
+std::string_view rollout_strategy_name(RolloutStrategy s) {
+  switch (s) {
+    case RolloutStrategy::kReplace: return "replace";
+    case RolloutStrategy::kCanary: return "canary";
+    case RolloutStrategy::kShadow: return "shadow";
+  }
+  return "replace";
+}
 
 std::string_view sched_policy_name(SchedPolicy p) {
   switch (p) {

@@ -587,8 +587,28 @@ struct SelfTestSpec {
 // tensors must have the same names, dtypes and shapes in both).
 enum class SwitchState { kReset, kCarry };
 std::string_view switch_state_name(SwitchState s);  // "reset", "carry"
+// replace: the new version takes over once loaded and self-tested. canary: it also serves `share`
+// of the inputs beside the running version until the analysis promotes it or rolls it back.
+// shadow: it runs `share` of the inputs beside the running version, compared, serving nothing.
+enum class RolloutStrategy { kReplace, kCanary, kShadow };
+std::string_view rollout_strategy_name(RolloutStrategy s);  // "replace", "canary", "shadow"
+// `spec.rollout.analysis`: when a canary or shadow is judged, and what passes.
+struct RolloutAnalysisSpec {
+  int64_t runs = 100;                    // the new version's runs before it is judged (>= 1)
+  double max_error_rate = 0.0;           // its failed runs over its runs, at most this
+  double max_disagreement = 0.05;        // its compared runs that differ from the running version's, at most this share
+  int64_t max_p99_ns = 0;                // its engine time's p99, at most this; 0 = not judged
+  double tolerance = 0.05;               // outputs within this share of the running version's magnitude agree
+  int64_t timeout_ns = 600'000'000'000;  // not judged by then (too few runs): rolled back
+  bool auto_promote = true;              // `promote: manual`: passing waits for `sensix rollout promote`
+};
 struct RolloutSpec {
+  RolloutStrategy strategy = RolloutStrategy::kReplace;
   SwitchState state = SwitchState::kReset;
+  double share =
+      0;  // canary and shadow: of the inputs the new version runs, (0, 1]; 0 = 0.1 for a canary, 1 for a shadow
+  RolloutAnalysisSpec analysis;
+  double effective_share() const { return share > 0 ? share : strategy == RolloutStrategy::kCanary ? 0.1 : 1.0; }
 };
 
 struct ModelSpec {
