@@ -582,6 +582,20 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   EXPECT_EQ(sc, 409) << refused.dump(2);
   EXPECT_THAT(refused.dump(), HasSubstr("a rollout of it is in progress"));
   EXPECT_EQ(version_of(d_, "alexa"), "0.1");
+  // Both versions are addressable by KServe clients: a request that names one runs on it alone.
+  auto [sm, meta] = d_.call("GET", "/v2/models/alexa");
+  EXPECT_EQ(meta["versions"], json::array({"0.1", "0.2"})) << meta.dump(2);
+  for (const std::string v : {"0.1", "0.2"}) {
+    auto r2 = d_.client().request("POST", "/v2/models/alexa/versions/" + v + "/infer", body_, "application/json");
+    ASSERT_TRUE(r2.ok());
+    EXPECT_EQ(r2->status, 200) << r2->body;
+    EXPECT_EQ(json::parse(r2->body)["model_version"], v);
+  }
+  auto r3 = d_.client().request("POST", "/v2/models/alexa/versions/0.3/infer", body_, "application/json");
+  ASSERT_TRUE(r3.ok());
+  EXPECT_EQ(r3->status, 404);
+  EXPECT_THAT(json::parse(r3->body)["error"].get<std::string>(),
+              HasSubstr("has no version \"0.3\" (it runs versions \"0.1\", \"0.2\")"));
   auto [code, out] = cli(d_, "rollout promote alexa");
   EXPECT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("Model/alexa 0.1 -> 0.2 (canary): promoted: promoted by hand"));

@@ -135,7 +135,8 @@ std::vector<NodeStatsSnapshot> model_nodes_of(const RuntimeStats& st, const std:
 }
 
 uint64_t model_runs(const Runtime& rt, const std::string& name) {
-  const auto* m = model_stats_of(rt.stats(), name);
+  const RuntimeStats stats = rt.stats();
+  const auto* m = model_stats_of(stats, name);
   return m ? m->model.runs : 0;
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "api/format.h"
 #include "api/kserve_tensors.h"
@@ -125,12 +126,35 @@ Result<ModelSignature> InferenceService::model(const std::string& name, const st
     return found.status();
   }
   ModelSignature sig = std::move(found).value();
-  if (!version.empty() && version != kserve_version(sig.version)) {
-    return NotFound(fmt::format("model \"{}\" has no version \"{}\" (it runs version \"{}\")", sig.model, version,
-                                kserve_version(sig.version)));
+  if (version.empty() || version == kserve_version(sig.version)) return sig;
+  if (auto beside = controller_->requests().candidate_version(name); beside && version == kserve_version(*beside)) {
+    sig.version = *beside;
+    return sig;
   }
-  return sig;
+  const std::vector<std::string> running = versions(name);
+  return NotFound(fmt::format("model \"{}\" has no version \"{}\" (it runs version{} \"{}\")", sig.model, version,
+                              running.size() > 1 ? "s" : "", fmt::join(running, "\", \"")));
 }
+
+std::vector<std::string> InferenceService::versions(const std::string& name) const {
+  std::vector<std::string> out;
+  Result<ModelSignature> sig = controller_->requests().signature(name);
+  if (!sig.ok()) return out;
+  out.push_back(kserve_version(sig->version));
+  if (auto beside = controller_->requests().candidate_version(name)) out.push_back(kserve_version(*beside));
+  return out;
+}
+
+namespace {
+
+// The spec.version a request's KServe version names (RequestOptions::version); "" for none.
+std::string raw_version(const InferenceService& service, const std::string& model, const std::string& version) {
+  if (version.empty()) return "";
+  Result<ModelSignature> sig = service.model(model, version);
+  return sig.ok() ? sig->version : version;  // an unknown one is refused by the request tasks
+}
+
+}  // namespace
 
 Status InferenceService::ready(const std::string& name, const std::string& version) const {
   Result<ModelSignature> sig = model(name, version);
@@ -250,6 +274,7 @@ void InferenceService::infer(const std::string& model, std::vector<NamedTensor> 
     failed(model, now());
     return answer(options.status());
   }
+  options->version = raw_version(*this, model, p.version);
   controller_->requests().infer_async(model, std::move(inputs), std::move(options).value(),
                                       [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
                                         answer(gone_is_unavailable(model, std::move(out)));
@@ -263,6 +288,7 @@ void InferenceService::infer_media(const std::string& model, MediaInput media, c
     failed(model, now());
     return answer(options.status());
   }
+  options->version = raw_version(*this, model, p.version);
   sensix::infer_media(controller_->requests(), model, std::move(media), std::move(options).value(),
                       [model, answer = std::move(answer)](Result<MediaAnswer> out) {
                         answer(gone_is_unavailable(model, std::move(out)));

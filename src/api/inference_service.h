@@ -2,8 +2,10 @@
 // carries them (HTTP and JSON in kserve_api.h, gRPC in kserve_grpc.h), so that both find models,
 // check requests, take parameters, word their errors and schedule requests the same way.
 //
-// A model's version is its document's spec.version ("1" when it has none). An applied model that
-// was unloaded (RepositoryModelUnload) is Unavailable, saying how to load it again.
+// A model's version is its document's spec.version ("1" when it has none). While a canary or shadow
+// runs a new version beside it (docs/deployment.md), both versions are addressable: a request that
+// names one runs on it alone; one without a version goes where the rollout sends it. An applied
+// model that was unloaded (RepositoryModelUnload) is Unavailable, saying how to load it again.
 //
 // Thread-safety: every method from any thread (the controller and request tasks are thread-safe).
 #pragma once
@@ -41,6 +43,10 @@ struct InferenceParameters {
   // sequence_start, sequence_end.
   std::string sequence_id;
   bool sequence_start = false, sequence_end = false;
+  // The version the request names (HTTP: /versions/{v}; gRPC: model_version), as KServe writes it:
+  // empty, where the model's rollout sends it; else that version only (the running one, or one
+  // running beside it in a canary or shadow).
+  std::string version;
 };
 // The parameters as the request tasks take them; InvalidArgument when sequence_start or
 // sequence_end come without a sequence_id.
@@ -65,6 +71,9 @@ class InferenceService {
   // The model's signature. `version` empty: the one that runs. NotFound: no such model, or not
   // that version; Unavailable: unloaded.
   Result<ModelSignature> model(const std::string& name, const std::string& version = "") const;
+  // The versions of the model that run, as KServe writes them: the running one, then the one beside
+  // it (a canary or shadow), if any.
+  std::vector<std::string> versions(const std::string& name) const;
   // Ok when the model takes requests now; else why not (Unavailable: loading, draining, failed,
   // unloaded; NotFound).
   Status ready(const std::string& name, const std::string& version = "") const;

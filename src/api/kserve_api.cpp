@@ -64,7 +64,7 @@ HttpReply model_metadata(const InferenceService& service, const HttpRequest& req
   for (const auto& t : sig->inputs) inputs.push_back(tensor_metadata(t));
   for (const auto& t : sig->outputs) outputs.push_back(tensor_metadata(t));
   return kserve_reply(json{{"name", sig->model},
-                           {"versions", json::array({version_of(*sig)})},
+                           {"versions", service.versions(sig->model)},
                            {"platform", kserve_platform(sig->engine)},
                            {"inputs", inputs},
                            {"outputs", outputs}});
@@ -257,6 +257,7 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
     return kserve_error(400, "\"parameters\" must be an object");
   }
   InferenceParameters params;
+  if (auto v = req.params.find("version"); v != req.params.end()) params.version = v->second;  // that one alone
   if (body.contains("parameters")) {
     for (const auto& [key, v] : body["parameters"].items()) {
       const ParameterValue value = v.is_boolean()          ? ParameterValue(v.get<bool>())

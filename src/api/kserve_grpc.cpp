@@ -219,6 +219,7 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       service->failed(sig->model, arrived);
       return finish(ctx, to_grpc(request.status()));
     }
+    request->params.version = req->model_version();  // that version alone (a canary's or shadow's too)
     out->set_model_name(sig->model);
     out->set_model_version(kserve_version(sig->version));
     out->set_id(req->id());

@@ -204,6 +204,7 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
   std::chrono::nanoseconds timeout{0};
   std::optional<Priority> priority;
   std::optional<SequenceFlags> sequence;  // the request's, or the clip's own for a stateful model
+  std::string version;                    // RequestOptions::version
   bool postprocess = false;
   MediaAnswerFn answer;
   std::vector<std::vector<NamedTensor>> outputs;  // per run
@@ -233,6 +234,7 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
     RequestTasks::Options options;
     options.timeout = deadline - now;
     options.priority = priority;
+    options.version = version;
     options.after_run = std::move(after);
     if (sequence) {  // the sequence's start with the first window, its end with the last
       options.sequence = SequenceFlags{sequence->id, sequence->start && run == 0,
@@ -338,7 +340,7 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
     tasks.failed(model, arrived);
     answer(s);
   };
-  Result<ModelSignature> sig = tasks.signature(model);
+  Result<ModelSignature> sig = tasks.signature(model, options.version);
   if (!sig.ok()) return answer(sig.status());
   if (options.sequence && sig->stateful.empty()) {
     return fail(InvalidArgument(fmt::format(
@@ -356,6 +358,7 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
   call->timeout = options.timeout;
   call->deadline = arrived + options.timeout;
   call->priority = options.priority;
+  call->version = options.version;
   call->sequence = std::move(options.sequence);
   if (!sig->stateful.empty() && !call->sequence) {
     // The clip is a stream of its own: its state starts afresh and ends with it.

@@ -31,6 +31,7 @@ struct RequestTasks::Call {
   std::shared_ptr<Entry::Sequence> sequence;  // a stateful model's request: its sequence's state
   std::string sequence_id;
   bool sequence_end = false;
+  std::string version;   // RequestOptions::version
   int64_t input_ns = 0;  // checking its inputs (compute_input)
   std::atomic<bool> answered{false};
   std::string model;
@@ -238,11 +239,39 @@ std::shared_ptr<RequestTasks::Entry> RequestTasks::find(const std::string& model
   return it == entries_.end() ? nullptr : it->second;
 }
 
-Result<ModelSignature> RequestTasks::signature(const std::string& model) const {
+Result<ModelSignature> RequestTasks::signature(const std::string& model, const std::string& version) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(model);
   if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
-  return it->second->signature;
+  ModelSignature sig = it->second->signature;
+  if (!version.empty()) {
+    SENSIX_RETURN_IF_ERROR(check_version_locked(*it->second, version, false));
+    sig.version = version;
+  }
+  return sig;
+}
+
+std::optional<std::string> RequestTasks::candidate_version(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(model);
+  if (it == entries_.end() || !it->second->candidate_version) return std::nullopt;
+  return *it->second->candidate_version;
+}
+
+Status RequestTasks::check_version_locked(const Entry& e, const std::string& version, bool sequence) const {
+  if (version == e.signature.version) return Status::Ok();
+  if (e.candidate_version && version == *e.candidate_version) {
+    if (sequence) {
+      return InvalidArgument(
+          fmt::format("Model/{}: version {} runs beside version {} without sequences: a sequence "
+                      "goes to the running version",
+                      e.signature.model, version, e.signature.version));
+    }
+    return Status::Ok();
+  }
+  return NotFound(fmt::format(
+      "Model/{} has no version \"{}\" running (it runs \"{}\"{})", e.signature.model, version, e.signature.version,
+      e.candidate_version ? fmt::format(", and \"{}\" beside it", *e.candidate_version) : std::string()));
 }
 
 Status RequestTasks::attach_candidate(ModelInstance* candidate, std::shared_ptr<CandidateMeter> meter) {
@@ -254,8 +283,11 @@ Status RequestTasks::attach_candidate(ModelInstance* candidate, std::shared_ptr<
     c->session_of.push_back(std::max(0, candidate->session_for(a.engine)));
   c->share = ShareCounter(meter->options().share);
   c->meter = std::move(meter);
+  const std::string version = candidate->spec().version;
   std::lock_guard<std::mutex> run(e->run_mu);
   e->candidate = std::move(c);
+  std::lock_guard<std::mutex> lock(mu_);
+  e->candidate_version = version;
   return Status::Ok();
 }
 
@@ -266,8 +298,48 @@ void RequestTasks::detach_candidate(const std::string& model, bool promote) {
   {
     std::lock_guard<std::mutex> run(e->run_mu);
     gone = std::move(e->candidate);
+    std::lock_guard<std::mutex> lock(mu_);
+    e->candidate_version.reset();
   }
   if (gone && promote) (void)switch_model(gone->model, false);
+}
+
+void RequestTasks::run_pinned(Entry& entry, int accelerator, Call& call) {
+  ModelInstance* version = nullptr;
+  int session = 0;
+  if (call.version == entry.model->spec().version) {
+    version = entry.model;
+    session = entry.session_of.at(static_cast<size_t>(accelerator));
+  } else if (entry.candidate && call.version == entry.candidate->model->spec().version) {
+    version = entry.candidate->model;
+    session = entry.candidate->session_of.at(static_cast<size_t>(accelerator));
+  } else {
+    call.answer(
+        NotFound(fmt::format("Model/{}: version \"{}\" stopped running while the request waited (it runs "
+                             "\"{}\" now)",
+                             entry.model->name(), call.version, entry.model->spec().version)));
+    return;
+  }
+  const TimePoint start = env_->now();
+  Entry::Sequence* sequence = call.sequence.get();
+  ModelInstance& m = *version;
+  Result<std::vector<Tensor>> out = m.run(call.data, sequence ? sequence->state.tensors() : std::span<const Tensor>(),
+                                          session);
+  if (out.ok() && sequence) {
+    if (Status carried = sequence->state.carry(m, *out); !carried.ok()) out = carried;
+  }
+  if (sequence && call.sequence_end) {
+    std::lock_guard<std::mutex> lock(entry.stats_mu);
+    auto open = entry.sequences.find(call.sequence_id);
+    if (open != entry.sequences.end() && open->second.get() == sequence) entry.sequences.erase(open);
+  }
+  const TimePoint ran = env_->now();
+  if (version != entry.model) {  // the new version, asked for by name: counted as its run, served
+    entry.candidate->meter->record(ns_between(start, ran), out.ok() ? "" : std::string(out.status().message()), false,
+                                   "", out.ok());
+  }
+  finish(entry, call, std::move(out), start, ran, version);
+  executed(entry, {&call}, start, ran);
 }
 
 const ModelInstance* RequestTasks::run_candidate(Entry& entry, int accelerator, const Call& call,
@@ -433,6 +505,7 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
   call->timeout = options.timeout;
   call->on_answer = std::move(answer);
   call->after_run = std::move(options.after_run);
+  call->version = std::move(options.version);
   int task = -1;
   Status refused = Status::Ok();
   {
@@ -444,6 +517,8 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
       if (it != entries_.end()) call->entry = it->second;
       Result<Tensor> data = [&]() -> Result<Tensor> {
         SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
+        if (!call->version.empty())
+          SENSIX_RETURN_IF_ERROR(check_version_locked(*e, call->version, options.sequence.has_value()));
         SENSIX_ASSIGN_OR_RETURN(Tensor t, check_locked(*e, std::move(inputs), options.sequence.has_value()));
         if (options.sequence) {
           SENSIX_ASSIGN_OR_RETURN(call->sequence, sequence_locked(*it->second, *options.sequence, arrived));
@@ -501,6 +576,12 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
     }
     calls.push_back(call->get());
   }
+  // Requests for one version run alone, on it.
+  std::erase_if(calls, [&](Call* c) {
+    if (c->version.empty()) return false;
+    run_pinned(*entry, accelerator, *c);
+    return true;
+  });
   if (calls.size() > 1) return run_batch(*entry, accelerator, calls);
   if (calls.empty()) return;
   Call& call = *calls[0];

@@ -125,6 +125,11 @@ struct RequestOptions {
   // the length of the call) and the outputs; an error it returns is the answer. A raw media request
   // post-processes there (runtime/media_request.h).
   RequestAfterRun after_run;
+  // The version asked for (KServe's /versions/{v}, model_version): empty, where the model's rollout
+  // sends it (a canary's share to the new version); the running version's spec.version, that
+  // version only; the version running beside it (attach_candidate), that one only. NotFound for
+  // another.
+  std::string version;
 };
 
 class RequestTasks {
@@ -161,10 +166,13 @@ class RequestTasks {
   // Every model goes (the runtime stops). Later requests are answered Unavailable.
   void close();
 
+  // The spec.version of the model's new version running beside it (attach_candidate), if any.
+  std::optional<std::string> candidate_version(const std::string& model) const;
   // The names of the models that take requests, sorted.
   std::vector<std::string> models() const;
-  // NotFound for a model that does not take requests.
-  Result<ModelSignature> signature(const std::string& model) const;
+  // NotFound for a model that does not take requests. With `version` (RequestOptions::version): the
+  // signature of that version (NotFound for a version that does not run).
+  Result<ModelSignature> signature(const std::string& model, const std::string& version = "") const;
 
   using AfterRun = RequestAfterRun;
   using Options = RequestOptions;
@@ -220,12 +228,15 @@ class RequestTasks {
       ShareCounter share{1.0};
     };
     std::unique_ptr<Candidate> candidate;
+    std::optional<std::string> candidate_version;  // its spec.version; guarded by mu_
   };
   // The model's entry (nullptr: none), for use after mu_ is released.
   std::shared_ptr<Entry> find(const std::string& model) const;
   // ready() with mu_ held: the entry, or why not.
   Result<const Entry*> ready_locked(const std::string& model) const;
   Result<Tensor> check_locked(const Entry& e, std::vector<NamedTensor> inputs, bool sequence) const;
+  // Ok when `version` runs (RequestOptions::version); NotFound naming what runs.
+  Status check_version_locked(const Entry& e, const std::string& version, bool sequence) const;
   // The request's sequence of `e` (opened by its start; idle ones dropped first), or why not.
   Result<std::shared_ptr<Entry::Sequence>> sequence_locked(Entry& e, const SequenceFlags& flags, TimePoint now) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
@@ -235,6 +246,9 @@ class RequestTasks {
   // `served_by`: the version whose outputs these are (a canary's), when not entry.model.
   void finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran,
               const ModelInstance* served_by = nullptr);
+  // A request for one version (RequestOptions::version), run alone on it: the running one, or the
+  // one beside it.
+  void run_pinned(Entry& entry, int accelerator, Call& call);
   // With a candidate: runs it on the call's input if its share takes it, compares, and for a
   // canary puts its outputs in `out`; the version that `out` is then from.
   const ModelInstance* run_candidate(Entry& entry, int accelerator, const Call& call, Result<std::vector<Tensor>>& out);
