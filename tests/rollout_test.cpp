@@ -4,8 +4,6 @@
 // would drop frames, counted). Nothing is mocked.
 #include <atomic>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +20,7 @@
 #include "runtime/request_tasks.h"
 #include "runtime/runtime.h"
 #include "runtime/self_test.h"
+#include "support/child_process.h"  // read_text
 #include "support/wait.h"
 
 namespace sensix {
@@ -35,16 +34,9 @@ using ::testing::IsEmpty;
 constexpr const char* kCloseUp = "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg";  // 320x320, one face
 constexpr const char* kBuilding = "/usr/share/doc/opencv-doc/examples/data/building.jpg";    // no face
 
-std::string text_of(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The one Model of `file` (under examples/), with `self_test` (YAML, indented as spec's fields) added.
 Result<ModelDoc> model_with_tests(const std::string& file, const std::string& name, const std::string& self_test) {
-  std::string text = text_of(testing::source_path("examples/" + file));
+  std::string text = testing::read_text(testing::source_path("examples/" + file));
   const std::string head = "metadata:\n  name: " + name + "\n";
   const size_t at = text.find(head);
   if (at == std::string::npos) return NotFound("no Model/" + name + " in " + file);
@@ -146,7 +138,8 @@ TEST(SwitchState, ACarriedStateGoesOnWhereTheOldVersionStopped) {
   auto new_version = ModelInstance::load(*md, engines);
   ASSERT_TRUE(old_version.ok() && new_version.ok());
   auto clip = prepare_media(signature_of(**old_version),
-                            MediaInput{"speech", "audio/wav", text_of(testing::sample_path("demo/speech.wav"))});
+                            MediaInput{"speech", "audio/wav",
+                                       testing::read_text(testing::sample_path("demo/speech.wav"))});
   ASSERT_TRUE(clip.ok()) << clip.status();
   ASSERT_GT(clip->inputs.size(), 40u);
   auto old_stream = ModelStream::create(old_version->get(), {}, "mic");
@@ -175,7 +168,7 @@ TEST(SwitchState, ACarriedStateGoesOnWhereTheOldVersionStopped) {
 // The quickstart's voice pipeline at twice real time on a looping recording, with `edit` (text and
 // its replacement, once) made to examples/quickstart.yaml.
 DocumentSet voice_with(const std::pair<std::string, std::string>& edit = {}) {
-  std::string text = text_of(testing::source_path("examples/quickstart.yaml"));
+  std::string text = testing::read_text(testing::source_path("examples/quickstart.yaml"));
   if (!edit.first.empty()) {
     const size_t at = text.find(edit.first);
     EXPECT_NE(at, std::string::npos) << edit.first;

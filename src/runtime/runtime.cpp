@@ -961,16 +961,7 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   }
 
   // 5. Models that no graph reads any more: drained (their nodes are gone) and unloaded.
-  for (auto& m : retiring) {
-    m->drain();
-    m->unload();
-  }
-  if (!retiring.empty()) {
-    // The engines free a session's memory into the allocator's pools (one per thread that used
-    // it): give it back to the system, or a device that changes models for months keeps the peak.
-    retiring.clear();
-    malloc_trim(0);
-  }
+  release(std::move(retiring));
   if (!problems.ok()) return problems.status().with_context("applied in part");
   return result;
 }
@@ -1033,6 +1024,18 @@ RuntimeStats Runtime::stats() const {
     s.models.push_back(std::move(m));
   }
   return s;
+}
+
+void Runtime::release(std::vector<std::unique_ptr<ModelInstance>> models) {
+  if (models.empty()) return;
+  for (auto& m : models) {
+    m->drain();
+    m->unload();
+  }
+  // The engines free a session's memory into the allocator's pools (one per thread that used it):
+  // give it back to the system, or a device that changes models for months keeps the peak.
+  models.clear();
+  malloc_trim(0);
 }
 
 Result<std::shared_ptr<CandidateMeter>> Runtime::add_candidate(const ModelDoc& doc, const CandidateOptions& options) {
@@ -1141,10 +1144,9 @@ Status Runtime::promote_candidate(const std::string& model) {
     candidates_.erase(model);
   }
   seed_profiles(model);
-  retiring->drain();
-  retiring->unload();
-  retiring.reset();
-  malloc_trim(0);
+  std::vector<std::unique_ptr<ModelInstance>> going;
+  going.push_back(std::move(retiring));
+  release(std::move(going));
   return Status::Ok();
 }
 
@@ -1159,10 +1161,9 @@ Status Runtime::remove_candidate(const std::string& model) {
     gone = std::move(candidates_.at(model).instance);
     candidates_.erase(model);
   }
-  gone->drain();
-  gone->unload();
-  gone.reset();
-  malloc_trim(0);
+  std::vector<std::unique_ptr<ModelInstance>> going;
+  going.push_back(std::move(gone));
+  release(std::move(going));
   return Status::Ok();
 }
 

@@ -211,6 +211,8 @@ class Runtime {
   Status check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                          const TaskOptions& task) const;
   void graph_loop(SensorRun* run);
+  // Drains, unloads and frees models no node or request task reads any more.
+  static void release(std::vector<std::unique_ptr<ModelInstance>> models);
 
   RuntimeOptions options_;
   DocumentSet docs_;
