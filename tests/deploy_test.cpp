@@ -577,6 +577,10 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   EXPECT_EQ(r["figures"]["disagreed"], 0) << r.dump(2);
   EXPECT_GT(r["figures"]["served"], 0) << r.dump(2);
   EXPECT_EQ(r["share"], 0.5);
+  auto metrics = d_.client().request("GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, HasSubstr(R"(sensix_rollout_served_total{model="alexa",version="0.2",from_version="0.1",)"
+                                       R"(strategy="canary"})"));
   // Meanwhile alexa cannot change again, and the running version is still 0.1.
   auto [sc, refused] = d_.call("POST", "/v1/apply", alexa_version("0.3", kAlexa, kAlexaSha, "    state: reset"));
   EXPECT_EQ(sc, 409) << refused.dump(2);

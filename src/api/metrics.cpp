@@ -338,6 +338,36 @@ void write_http(std::string* out, const HttpCounters& http) {
       .add({}, metric_value(http.sse_events_dropped));
 }
 
+// New versions running beside their models (canary, shadow rollouts): what each did so far.
+void write_rollouts(std::string* out, const RuntimeStats& stats) {
+  auto labels = [](const CandidateFigures& f) {
+    return MetricLabels{{"model", f.model},
+                        {"version", f.version},
+                        {"from_version", f.from_version},
+                        {"strategy", std::string(candidate_mode_name(f.options.mode))}};
+  };
+  struct Counter {
+    const char* name;
+    const char* help;
+    uint64_t CandidateFigures::*field;
+  };
+  for (const Counter& c :
+       {Counter{"sensix_rollout_runs_total", "Inputs the new version of a rollout ran.", &CandidateFigures::runs},
+        Counter{"sensix_rollout_errors_total", "Of them, failed.", &CandidateFigures::errors},
+        Counter{"sensix_rollout_compared_total",
+                "Of them, compared with the running version's result for the same input.", &CandidateFigures::compared},
+        Counter{"sensix_rollout_disagreed_total", "Of the compared, differing from the running version's result.",
+                &CandidateFigures::disagreed},
+        Counter{"sensix_rollout_served_total",
+                "A canary's results that went to consumers (predictions, models below, requests).",
+                &CandidateFigures::served}}) {
+    MetricFamily family(out, c.name, "counter", c.help);
+    for (const auto& f : stats.candidates) family.add(labels(f), metric_value(f.*c.field));
+  }
+  MetricFamily share(out, "sensix_rollout_share", "gauge", "The share of the inputs the new version runs.");
+  for (const auto& f : stats.candidates) share.add(labels(f), metric_value(f.options.share));
+}
+
 }  // namespace
 
 std::string prometheus_text(const RuntimeStats& stats, const ProcessStats& process, const HttpCounters& http) {
@@ -347,6 +377,7 @@ std::string prometheus_text(const RuntimeStats& stats, const ProcessStats& proce
   write_scheduler(&out, stats);
   write_plan(&out, stats);
   write_events(&out, stats.events);
+  write_rollouts(&out, stats);
   write_process(&out, process, stats.uptime_ns);
   write_http(&out, http);
   return out;

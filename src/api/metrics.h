@@ -53,6 +53,11 @@
 //                      sensix_event_rule_suppressed_total{pipeline,rule}  (rising edges within the cooldown)
 //                      sensix_event_dropped_results_total, sensix_event_late_results_total,
 //                      sensix_event_forced_evaluations_total
+//   rollouts           the new version of each canary or shadow in progress, labels
+//                      {model,version,from_version,strategy}: sensix_rollout_runs_total,
+//                      sensix_rollout_errors_total, sensix_rollout_compared_total,
+//                      sensix_rollout_disagreed_total, sensix_rollout_served_total,
+//                      sensix_rollout_share (its engine time: GET /v1/rollouts/{model}, p50 and p99)
 //   process            process_cpu_seconds_total, process_resident_memory_bytes,
 //                      process_virtual_memory_bytes, process_start_time_seconds, process_open_fds,
 //                      sensix_process_threads, sensix_uptime_seconds (the runtime's)

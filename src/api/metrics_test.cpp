@@ -200,6 +200,33 @@ TEST(PrometheusText, ModelLines) {
   EXPECT_EQ(value_of(text, "sensix_model_queue_capacity{" + kDetector + "}"), "4");
 }
 
+TEST(PrometheusText, RolloutLines) {
+  RuntimeStats stats = sample_stats();
+  CandidateFigures f;
+  f.model = "yamnet";
+  f.version = "2";
+  f.from_version = "1";
+  f.options.mode = CandidateMode::kCanary;
+  f.options.share = 0.25;
+  f.runs = 40;
+  f.errors = 1;
+  f.compared = 39;
+  f.disagreed = 2;
+  f.served = 39;
+  stats.candidates.push_back(f);
+  const std::string text = prometheus_text(stats, sample_process(), sample_http());
+  const std::string labels = R"({model="yamnet",version="2",from_version="1",strategy="canary"})";
+  EXPECT_EQ(value_of(text, "sensix_rollout_runs_total" + labels), "40");
+  EXPECT_EQ(value_of(text, "sensix_rollout_errors_total" + labels), "1");
+  EXPECT_EQ(value_of(text, "sensix_rollout_compared_total" + labels), "39");
+  EXPECT_EQ(value_of(text, "sensix_rollout_disagreed_total" + labels), "2");
+  EXPECT_EQ(value_of(text, "sensix_rollout_served_total" + labels), "39");
+  EXPECT_EQ(value_of(text, "sensix_rollout_share" + labels), "0.25");
+  // Without a rollout in progress, no rollout family at all.
+  EXPECT_EQ(prometheus_text(sample_stats(), sample_process(), sample_http()).find("sensix_rollout_"),
+            std::string::npos);
+}
+
 TEST(PrometheusText, HistogramBuckets) {
   const std::string text = prometheus_text(sample_stats(), sample_process(), sample_http());
   const std::string h = "sensix_model_inference_duration_seconds";
