@@ -344,7 +344,7 @@ void write_rollouts(std::string* out, const RuntimeStats& stats) {
     return MetricLabels{{"model", f.model},
                         {"version", f.version},
                         {"from_version", f.from_version},
-                        {"strategy", std::string(candidate_mode_name(f.options.mode))}};
+                        {"strategy", candidate_mode_name(f.options.mode)}};  // views of f, which outlives the family
   };
   struct Counter {
     const char* name;
