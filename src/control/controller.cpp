@@ -332,15 +332,16 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   }
   std::vector<ModelDoc> staged;
   const DocumentDiff changed = diff_documents(current, desired);
+  const DocumentSet running = runtime_->documents();
+  std::set<std::string> in_rollout;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    for (const auto& [name, a] : rollouts_) in_rollout.insert(name);
+  }
   for (const ModelDoc& md : desired.models) {
     const std::string& name = md.metadata.name;
     const DocChange change = changed.of("Model", name);
-    bool in_rollout = false;
-    {
-      std::lock_guard<std::mutex> state(state_mu_);
-      in_rollout = rollouts_.count(name) > 0;
-    }
-    if (in_rollout && change != DocChange::kUnchanged) {
+    if (in_rollout.count(name) && change != DocChange::kUnchanged) {
       done();
       return FailedPrecondition(fmt::format(
           "Model/{}: a rollout of it is in progress (sensix rollout status {}): promote or abort it before you change "
@@ -348,7 +349,7 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
           name, name));
     }
     if (dry_run || md.spec.rollout.strategy == RolloutStrategy::kReplace || change != DocChange::kChanged ||
-        unloaded.count(name) || runtime_->documents().find_model(name) == nullptr) {
+        unloaded.count(name) || running.find_model(name) == nullptr) {
       continue;
     }
     staged.push_back(md);

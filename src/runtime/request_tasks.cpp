@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <any>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <optional>
 #include <utility>
@@ -283,6 +284,8 @@ Status RequestTasks::attach_candidate(ModelInstance* candidate, std::shared_ptr<
     c->session_of.push_back(std::max(0, candidate->session_for(a.engine)));
   c->share = ShareCounter(meter->options().share);
   c->meter = std::move(meter);
+  for (const auto& o : candidate->spec().outputs) c->output_names.push_back(o.name);
+  c->compared = compared_outputs(candidate->spec());
   const std::string version = candidate->spec().version;
   std::lock_guard<std::mutex> run(e->run_mu);
   e->candidate = std::move(c);
@@ -320,26 +323,13 @@ void RequestTasks::run_pinned(Entry& entry, int accelerator, Call& call) {
                              entry.model->name(), call.version, entry.model->spec().version)));
     return;
   }
-  const TimePoint start = env_->now();
-  Entry::Sequence* sequence = call.sequence.get();
-  ModelInstance& m = *version;
-  Result<std::vector<Tensor>> out = m.run(call.data, sequence ? sequence->state.tensors() : std::span<const Tensor>(),
-                                          session);
-  if (out.ok() && sequence) {
-    if (Status carried = sequence->state.carry(m, *out); !carried.ok()) out = carried;
-  }
-  if (sequence && call.sequence_end) {
-    std::lock_guard<std::mutex> lock(entry.stats_mu);
-    auto open = entry.sequences.find(call.sequence_id);
-    if (open != entry.sequences.end() && open->second.get() == sequence) entry.sequences.erase(open);
-  }
-  const TimePoint ran = env_->now();
-  if (version != entry.model) {  // the new version, asked for by name: counted as its run, served
-    entry.candidate->meter->record(ns_between(start, ran), out.ok() ? "" : std::string(out.status().message()), false,
-                                   "", out.ok());
-  }
-  finish(entry, call, std::move(out), start, ran, version);
-  executed(entry, {&call}, start, ran);
+  const bool beside = version != entry.model;
+  run_one(entry, call, *version, session, [&](Result<std::vector<Tensor>>& out, int64_t ns) -> const ModelInstance* {
+    // The new version, asked for by name: counted as its run, served.
+    if (beside)
+      entry.candidate->meter->record(ns, out.ok() ? "" : std::string(out.status().message()), false, "", out.ok());
+    return nullptr;
+  });
 }
 
 const ModelInstance* RequestTasks::run_candidate(Entry& entry, int accelerator, const Call& call,
@@ -356,10 +346,7 @@ const ModelInstance* RequestTasks::run_candidate(Entry& entry, int accelerator, 
   const bool canary = c->meter->options().mode == CandidateMode::kCanary;
   std::string difference;
   if (out.ok()) {
-    std::vector<std::string> names;
-    for (const auto& o : entry.model->spec().outputs) names.push_back(o.name);
-    difference = disagreement(*out, nullptr, *r, nullptr, names, compared_outputs(entry.model->spec()),
-                              c->meter->options().tolerance);
+    difference = disagreement(*out, nullptr, *r, nullptr, c->output_names, c->compared, c->meter->options().tolerance);
   }
   c->meter->record(ns, "", out.ok(), difference, canary);
   if (!canary) return nullptr;
@@ -585,6 +572,13 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
   if (calls.size() > 1) return run_batch(*entry, accelerator, calls);
   if (calls.empty()) return;
   Call& call = *calls[0];
+  run_one(*entry, call, m, session, [&](Result<std::vector<Tensor>>& out, int64_t) -> const ModelInstance* {
+    return call.sequence ? nullptr : run_candidate(*entry, accelerator, call, out);
+  });
+}
+
+void RequestTasks::run_one(Entry& entry, Call& call, ModelInstance& m, int session,
+                           const std::function<const ModelInstance*(Result<std::vector<Tensor>>&, int64_t)>& after) {
   const TimePoint start = env_->now();
   Entry::Sequence* sequence = call.sequence.get();
   Result<std::vector<Tensor>> out = m.run(call.data, sequence ? sequence->state.tensors() : std::span<const Tensor>(),
@@ -593,14 +587,14 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
     if (Status carried = sequence->state.carry(m, *out); !carried.ok()) out = carried;
   }
   if (sequence && call.sequence_end) {
-    std::lock_guard<std::mutex> lock(entry->stats_mu);
-    auto open = entry->sequences.find(call.sequence_id);
-    if (open != entry->sequences.end() && open->second.get() == sequence) entry->sequences.erase(open);
+    std::lock_guard<std::mutex> lock(entry.stats_mu);
+    auto open = entry.sequences.find(call.sequence_id);
+    if (open != entry.sequences.end() && open->second.get() == sequence) entry.sequences.erase(open);
   }
   const TimePoint ran = env_->now();
-  const ModelInstance* served_by = sequence ? nullptr : run_candidate(*entry, accelerator, call, out);
-  finish(*entry, call, std::move(out), start, ran, served_by);
-  executed(*entry, calls, start, ran);
+  const ModelInstance* served_by = after ? after(out, ns_between(start, ran)) : nullptr;
+  finish(entry, call, std::move(out), start, ran, served_by != nullptr ? served_by : &m);
+  executed(entry, {&call}, start, ran);
 }
 
 void RequestTasks::run_batch(Entry& entry, int accelerator, const std::vector<Call*>& calls) {

@@ -226,6 +226,8 @@ class RequestTasks {
       std::vector<int> session_of;
       std::shared_ptr<CandidateMeter> meter;
       ShareCounter share{1.0};
+      std::vector<std::string> output_names;  // the declared outputs (same names in both versions)
+      std::vector<bool> compared;             // compared_outputs()
     };
     std::unique_ptr<Candidate> candidate;
     std::optional<std::string> candidate_version;  // its spec.version; guarded by mu_
@@ -246,6 +248,11 @@ class RequestTasks {
   // `served_by`: the version whose outputs these are (a canary's), when not entry.model.
   void finish(Entry& entry, Call& call, Result<std::vector<Tensor>> out, TimePoint start, TimePoint ran,
               const ModelInstance* served_by = nullptr);
+  // One call on version `m`: the run, its sequence's state, its answer and statistics. `after`
+  // (optional) sees the outputs and the run's time (ns) before the answer and gives the version they are now from (a
+  // canary's), or nullptr for `m`.
+  void run_one(Entry& entry, Call& call, ModelInstance& m, int session,
+               const std::function<const ModelInstance*(Result<std::vector<Tensor>>&, int64_t)>& after);
   // A request for one version (RequestOptions::version), run alone on it: the running one, or the
   // one beside it.
   void run_pinned(Entry& entry, int accelerator, Call& call);

@@ -716,6 +716,12 @@ std::set<std::string> model_keys(const Plan& plan, const std::string& model) {
   return keys;
 }
 
+// The model's scheduling in `tasks`, or nullptr (a model no task runs).
+const TaskOptions* task_of(const std::map<std::string, TaskOptions>& tasks, const std::string& model) {
+  auto it = tasks.find(model);
+  return it == tasks.end() ? nullptr : &it->second;
+}
+
 bool same_scheduling(const TaskOptions& a, const TaskOptions& b) {
   return a.priority == b.priority && a.policy == b.policy && a.objective_ns == b.objective_ns &&
          a.batch.max == b.batch.max && a.batch.delay_ns == b.batch.delay_ns && a.threads == b.threads &&
@@ -820,11 +826,8 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     ModelInstance* from = models_.at(name).get();
     const ModelInstance& to = *next->models_.at(name);
     const ModelDoc& md = *next->docs_.find_model(name);
-    auto task = [](const std::map<std::string, TaskOptions>& tasks, const std::string& n) -> const TaskOptions* {
-      auto it = tasks.find(n);
-      return it == tasks.end() ? nullptr : &it->second;
-    };
-    std::string why = why_not_in_place(*from, to, plan_, next->plan_, task(tasks_, name), task(next->tasks_, name));
+    std::string why = why_not_in_place(*from, to, plan_, next->plan_, task_of(tasks_, name),
+                                       task_of(next->tasks_, name));
     if (why.empty() && md.spec.rollout.state == SwitchState::kCarry)
       why = StateTensors(to).cannot_adopt(StateTensors(*from));
     if (why.empty()) {
@@ -1086,11 +1089,8 @@ Result<std::shared_ptr<CandidateMeter>> Runtime::add_candidate(const ModelDoc& d
   auto built = next->models_.find(name);
   if (built == next->models_.end()) return Internal("Model/" + name + ": the new version was not loaded");
   const ModelInstance& to = *built->second;
-  auto task = [](const std::map<std::string, TaskOptions>& tasks, const std::string& n) -> const TaskOptions* {
-    auto it = tasks.find(n);
-    return it == tasks.end() ? nullptr : &it->second;
-  };
-  std::string why = why_not_in_place(*running, to, plan_, next->plan_, task(tasks_, name), task(next->tasks_, name));
+  std::string why = why_not_in_place(*running, to, plan_, next->plan_, task_of(tasks_, name),
+                                     task_of(next->tasks_, name));
   if (why.empty() && !signature_of(to).stateful.empty() &&
       (options.mode == CandidateMode::kCanary || options.share < 1)) {
     why = fmt::format(
