@@ -197,6 +197,26 @@ TEST_F(DeployTest, BadSourcesAreRefusedAndNothingIsStoredOrStopped) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// --memory-budget (or $SENSIX_MEMORY_BUDGET): a model that would take the loaded models past it is
+// refused (409, nothing stored); a budget that is not a size stops the daemon at start.
+TEST_F(DeployTest, TheMemoryBudgetRefusesAModelThatWouldPassIt) {
+  Daemon d;
+  // The front-camera BlazeFace's file alone is 442 KB: it counts at least that.
+  ASSERT_TRUE(d.start(data_dir(), {"--memory-budget", "400Ki"})) << d.log();
+  auto [st, answer] = d.call("POST", "/v1/apply", front_model("faces", "repo:" + std::string(kFront)));
+  EXPECT_EQ(st, 409) << answer.dump(2);
+  EXPECT_THAT(answer.dump(), HasSubstr("Model/faces needs "));
+  EXPECT_THAT(answer.dump(), HasSubstr("over the memory budget of 400 KiB"));
+  EXPECT_EQ(d.call("GET", "/v1/documents").second["items"].size(), 0u);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+
+  Daemon bad;
+  bad.set_env({"SENSIX_MEMORY_BUDGET=lots"});
+  EXPECT_FALSE(bad.start(data_dir() + "-bad"));
+  EXPECT_NE(bad.wait_exit(10s), 0);
+  EXPECT_THAT(bad.log(), HasSubstr("$SENSIX_MEMORY_BUDGET"));
+}
+
 // The files of each Model's last --store-keep-versions versions stay; older ones go after the change
 // that passes them, and come back (fetched again) when a document names them again.
 TEST_F(DeployTest, OnlyTheKeptVersionsFilesStay) {

@@ -315,3 +315,123 @@ TEST_F(UpgradeTest, ACarriedStateIsTakenWhereTheVersionsAgree) {
 
 }  // namespace
 }  // namespace sensix
+
+namespace sensix {
+namespace {
+
+RuntimeOptions voice_options(int64_t budget) {
+  RuntimeOptions o;
+  o.speed = 2.0;
+  o.loop = true;
+  o.allow_empty = true;
+  o.memory_budget_bytes = budget;
+  return o;
+}
+
+std::unique_ptr<Runtime> started_voice(int64_t budget) {
+  auto rt = Runtime::create(voice_with(), voice_options(budget));
+  EXPECT_TRUE(rt.ok()) << rt.status();
+  if (!rt.ok()) return nullptr;
+  EXPECT_TRUE((*rt)->start().ok());
+  EXPECT_TRUE(testing::eventually([&] { return model_runs(**rt, "hey-jarvis") >= 5; }, 60s));
+  return std::move(rt).value();
+}
+
+// PP-OCR's recogniser (a 10.8 MB file) reading a word photo looping at 4 frames a second, at
+// `version` with `rollout` (lines of its spec). The timer intent head before it loads first: the
+// engine's one-time set-up is not counted as the recogniser's memory.
+DocumentSet word_reader(const std::string& version, const std::string& rollout = "") {
+  std::string text = testing::read_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" +
+                     testing::read_text(testing::source_path("examples/zoo/ppocr-rec.yaml"));
+  const size_t at = text.find("  version: \"4\"\n");
+  EXPECT_NE(at, std::string::npos);
+  text.replace(at, 15, fmt::format("  version: \"{}\"\n{}", version, rollout));
+  text += R"(
+---
+apiVersion: sensix/v1
+kind: Sensor
+metadata: {name: word}
+spec:
+  driver: image-folder
+  path: /usr/share/doc/opencv-doc/examples/text/scenetext_word04.jpg
+  replay: {loop: true}
+  video: {fps: 4}
+---
+apiVersion: sensix/v1
+kind: Pipeline
+metadata: {name: read}
+spec:
+  steps:
+    - {model: ppocr-rec, from: {sensor: word}}
+)";
+  auto docs = parse_document_text(text, "ppocr-rec.yaml", testing::source_path("examples/zoo"));
+  EXPECT_TRUE(docs.ok()) << docs.status();
+  return docs.ok() ? *docs : DocumentSet{};
+}
+
+// A budget with room for what the running recogniser counts and less than its file more: its two
+// versions cannot be loaded at once (each counts at least its file), one at a time can (the new
+// one's load grows the memory by about what the old one's did).
+TEST(StopThenStart, BothVersionsOverTheBudgetAreRefusedAndTheRunningOneStopsFirstWhenAsked) {
+  RuntimeOptions o;
+  o.loop = true;
+  o.allow_empty = true;
+  auto created = Runtime::create(word_reader("4"), o);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto rt = std::move(created).value();
+  ASSERT_TRUE(rt->start().ok());
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ppocr-rec") >= 2; }, 60s));
+  const MemoryUsage old = testing::model_stats_of(rt->stats(), "ppocr-rec")->model.memory;
+  const int64_t others = budgeted_bytes(testing::model_stats_of(rt->stats(), "timer")->model.memory);
+  const int64_t budget = others + budgeted_bytes(old) + old.file_bytes - 1;
+  rt->set_memory_budget(budget);
+
+  auto refused = rt->apply(word_reader("4.1"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+  const std::string why(refused.status().message());
+  EXPECT_THAT(why, HasSubstr("Model/ppocr-rec needs "));
+  EXPECT_THAT(why, HasSubstr("the running versions of changed models stay loaded until their new versions take over "
+                             "(Model/ppocr-rec "));
+  EXPECT_THAT(why, HasSubstr("spec.rollout.strategy: stopThenStart unloads a running version first"));
+  EXPECT_EQ(testing::model_stats_of(rt->stats(), "ppocr-rec")->model.version, "4");
+
+  auto r = rt->apply(word_reader("4.1", "  rollout: {strategy: stopThenStart}\n"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->switched, ElementsAre("ppocr-rec"));
+  EXPECT_THAT(r->attached, IsEmpty());
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ppocr-rec") >= 2; }, 60s));
+  const RuntimeStats after = rt->stats();
+  const auto* m = testing::model_stats_of(after, "ppocr-rec");
+  EXPECT_EQ(m->model.version, "4.1");
+  EXPECT_EQ(m->model.state, ModelState::kReady);
+  EXPECT_EQ(m->model.errors, 0u);  // inputs of the stopped version are passed over, not failed
+  EXPECT_LE(others + budgeted_bytes(m->model.memory), budget);
+  rt->stop();
+}
+
+TEST(StopThenStart, ANewVersionThatFailsBringsTheStoppedOneBack) {
+  auto rt = started_voice(0);
+  ASSERT_NE(rt, nullptr);
+  const std::string speech = testing::sample_path("demo/speech.wav");
+  auto r = rt->apply(voice_with({"  version: \"5\"\n", fmt::format("  version: \"6\"\n  rollout: {{strategy: "
+                                                                   "stopThenStart}}\n  selfTest:\n    - input: {}\n"
+                                                                   "      expect: {{nothing: true}}\n",
+                                                                   speech)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("the self-test failed: expected no prediction, got "));
+  // The stopped version 5 is loaded again and serves on: frames and requests.
+  const uint64_t runs = model_runs(*rt, "silero-vad");
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "silero-vad") >= runs + 20; }, 60s));
+  const RuntimeStats after = rt->stats();
+  const auto* vad = testing::model_stats_of(after, "silero-vad");
+  EXPECT_EQ(vad->model.version, "5");
+  EXPECT_EQ(vad->model.state, ModelState::kReady);
+  EXPECT_EQ(vad->model.errors, 0u);
+  EXPECT_EQ(rt->documents().find_model("silero-vad")->spec.version, "5");
+  EXPECT_TRUE(rt->requests().ready("silero-vad").ok());
+  rt->stop();
+}
+
+}  // namespace
+}  // namespace sensix

@@ -363,6 +363,9 @@ int main(int argc, char** argv) {
                         "(default 3)");
   serve_cmd->add_option("--store-min-free", serve.store_min_free,
                         "free space the model store leaves on its disk (default 64Mi)");
+  serve_cmd->add_option("--memory-budget", serve.memory_budget,
+                        "the most resident memory the loaded models may take together, e.g. 512Mi; an apply that "
+                        "would pass it is refused (default $SENSIX_MEMORY_BUDGET, else none)");
   serve_cmd->add_option("--log-file", serve.log_file, "log to this file (SIGHUP reopens it; default standard error)");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical or off");
   serve_cmd->add_option("--log-format", serve.log_format, "text (default) or json (one JSON object a line)");

@@ -25,8 +25,10 @@ struct ServeOptions {
   std::string store_max = "0";              // the model store's size limit (--store-max-bytes; 0: none)
   std::string store_min_free = "64Mi";      // free space the model store leaves on its disk
   int store_keep_versions = 3;              // versions of each Model whose files the store keeps
-  std::string fetch_ca_file;                // https model sources: an extra trusted CA
-  std::string log_file;                     // default: standard error
+  std::string
+      memory_budget;  // the loaded models' resident memory at most (--memory-budget, else $SENSIX_MEMORY_BUDGET)
+  std::string fetch_ca_file;  // https model sources: an extra trusted CA
+  std::string log_file;       // default: standard error
   std::string log_level = "info";
   std::string log_format = "text";  // or "json": one JSON object a line
   int max_connections = 512;

@@ -348,8 +348,8 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
           "it again",
           name, name));
     }
-    if (dry_run || md.spec.rollout.strategy == RolloutStrategy::kReplace || change != DocChange::kChanged ||
-        unloaded.count(name) || running.find_model(name) == nullptr) {
+    if (dry_run || !runs_beside(md.spec.rollout.strategy) || change != DocChange::kChanged || unloaded.count(name) ||
+        running.find_model(name) == nullptr) {
       continue;
     }
     staged.push_back(md);

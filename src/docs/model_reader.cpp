@@ -289,17 +289,18 @@ void read_rollout(const Field& f, RolloutSpec& out) {
   if (!m) return;
   static const EnumTable<RolloutStrategy> kStrategies = {{"replace", RolloutStrategy::kReplace},
                                                          {"canary", RolloutStrategy::kCanary},
-                                                         {"shadow", RolloutStrategy::kShadow}};
+                                                         {"shadow", RolloutStrategy::kShadow},
+                                                         {"stopThenStart", RolloutStrategy::kStopThenStart}};
   static const EnumTable<SwitchState> kStates = {{"reset", SwitchState::kReset}, {"carry", SwitchState::kCarry}};
   m->read_enum("strategy", out.strategy, kStrategies);
   m->read_enum("state", out.state, kStates);
   if (m->read_number("share", out.share, NumRange{0, 1, true, "a number over 0, at most 1"}) &&
-      out.strategy == RolloutStrategy::kReplace) {
+      !runs_beside(out.strategy)) {
     m->get("share").error("a share is a canary's or a shadow's (strategy: canary or shadow)");
   }
   Field analysis = m->get("analysis");
   if (!analysis.present()) return;
-  if (out.strategy == RolloutStrategy::kReplace) {
+  if (!runs_beside(out.strategy)) {
     analysis.error("an analysis judges a canary or a shadow (strategy: canary or shadow)");
     return;
   }

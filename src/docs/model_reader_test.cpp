@@ -248,6 +248,11 @@ TEST(ModelReaderTest, SelfTestAndRolloutParse) {
   EXPECT_DOUBLE_EQ(other.effective_share(), 1.0);
   other.strategy = RolloutStrategy::kCanary;
   EXPECT_DOUBLE_EQ(other.effective_share(), 0.1);
+  auto stop_first = parse_document_text(kModel + "  rollout: {strategy: stopThenStart, state: carry}\n", "t.yaml",
+                                        "/docs", kRoots);
+  ASSERT_TRUE(stop_first.ok()) << stop_first.status();
+  EXPECT_EQ(stop_first->models.at(0).spec.rollout.strategy, RolloutStrategy::kStopThenStart);
+  EXPECT_EQ(rollout_strategy_name(RolloutStrategy::kStopThenStart), "stopThenStart");
 }
 
 TEST(ModelReaderTest, SelfTestAndRolloutReportBadFields) {
@@ -277,7 +282,10 @@ TEST(ModelReaderTest, SelfTestAndRolloutReportBadFields) {
             "text); did you mean \"label\"? (line 18)"},
       {"  rollout: {state: keep}\n", M + "spec.rollout.state: expected one of reset, carry, got \"keep\" (line 16)"},
       {"  rollout: {strategy: blue-green}\n",
-       M + "spec.rollout.strategy: expected one of replace, canary, shadow, got \"blue-green\" (line 16)"},
+       M + "spec.rollout.strategy: expected one of replace, canary, shadow, stopThenStart, got \"blue-green\" (line "
+           "16)"},
+      {"  rollout: {strategy: stopThenStart, share: 0.5}\n",
+       M + "spec.rollout.share: a share is a canary's or a shadow's (strategy: canary or shadow) (line 16)"},
       {"  rollout: {share: 0.5}\n",
        M + "spec.rollout.share: a share is a canary's or a shadow's (strategy: canary or shadow) (line 16)"},
       {"  rollout: {strategy: canary, share: 0}\n",

@@ -468,7 +468,7 @@ void ModelInstance::drain() {
   stats_.reason = "the runtime is stopping; queued inputs still run";
 }
 
-void ModelInstance::unload() {
+void ModelInstance::unload(std::string reason) {
   for (size_t i = 0; i < bindings_.size(); ++i) {
     std::lock_guard<std::mutex> run_lock(*bindings_[i].mu);
     if (i == 0) {
@@ -482,7 +482,7 @@ void ModelInstance::unload() {
   std::lock_guard<std::mutex> lock(stats_mu_);
   if (stats_.state == ModelState::kFailed) return;
   stats_.state = ModelState::kUnloaded;
-  stats_.reason = "stopped; its session was released";
+  stats_.reason = std::move(reason);
 }
 
 void ModelInstance::fail(const Status& why) {

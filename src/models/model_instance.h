@@ -113,8 +113,8 @@ class ModelInstance {
   // ready -> draining: the runtime is stopping; queued inputs still run. No-op in other states.
   void drain();
   // Releases the session (draining/ready -> unloaded; a failed model stays failed). run() then
-  // fails with FailedPrecondition. Waits for a run in progress.
-  void unload();
+  // fails with FailedPrecondition. Waits for a run in progress. `reason`: the state's reason.
+  void unload(std::string reason = "stopped; its session was released");
   // -> failed with `why` (kept as the state's reason and as last_error); run() then fails fast.
   void fail(const Status& why);
 

@@ -563,6 +563,12 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
     }
     calls.push_back(call->get());
   }
+  if (m.state() == ModelState::kUnloaded) {
+    // Its version stopped for a new one to load (spec.rollout.strategy: stopThenStart).
+    const std::string reason = m.stats().reason;
+    for (Call* c : calls) c->answer(Unavailable(fmt::format("Model/{} is unloaded: {}", m.name(), reason)), true);
+    return;
+  }
   // Requests for one version run alone, on it.
   std::erase_if(calls, [&](Call* c) {
     if (c->version.empty()) return false;

@@ -338,7 +338,8 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
       unused[md.metadata.name] = std::move(instance).value();
       continue;
     }
-    note(md, check_memory_budget(md, (*instance)->stats().memory, options.memory_budget_bytes));
+    note(md, check_memory_budget(md, (*instance)->stats().memory, options.memory_budget_bytes,
+                                 reuse ? reuse->beside : std::map<std::string, int64_t>{}));
     if (auto t = tasks.find(md.metadata.name); t != tasks.end()) {
       note(md, check_objective(md, **instance, *device, t->second));
     }
@@ -562,22 +563,43 @@ Status Runtime::plan_pipeline(const PipelineDoc& p, PlanBuilder& builder, const 
   return problems.status();
 }
 
-// The models loaded so far plus `md` must fit RuntimeOptions::memory_budget_bytes.
-Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const {
+int64_t budgeted_bytes(const MemoryUsage& m) { return std::max(m.resident_bytes, m.file_bytes); }
+
+void Runtime::set_memory_budget(int64_t bytes) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  options_.memory_budget_bytes = bytes;
+}
+
+// The models loaded so far, the running versions beside them and `md` must fit
+// RuntimeOptions::memory_budget_bytes.
+Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget,
+                                    const std::map<std::string, int64_t>& beside) const {
   if (budget <= 0) return Status::Ok();
-  int64_t total = memory.resident_bytes;
+  int64_t total = budgeted_bytes(memory);
   std::string others;
   for (const auto& [name, m] : loaded_) {
-    const int64_t bytes = m->stats().memory.resident_bytes;
+    const int64_t bytes = budgeted_bytes(m->stats().memory);
     total += bytes;
     others += fmt::format("{}Model/{} {}", others.empty() ? "" : ", ", name, format_bytes(bytes));
   }
+  std::string running;
+  for (const auto& [name, bytes] : beside) {
+    total += bytes;
+    running += fmt::format("{}Model/{} {}", running.empty() ? "" : ", ", name, format_bytes(bytes));
+  }
   if (total <= budget) return Status::Ok();
-  return ResourceExhausted(
-      fmt::format("{}: Model/{} needs {}, which would bring the loaded models to {}, over the "
-                  "memory budget of {}{}",
-                  doc_label(md), md.metadata.name, format_bytes(memory.resident_bytes), format_bytes(total),
-                  format_bytes(budget), others.empty() ? "" : " (already loaded: " + others + ")"));
+  std::string why = fmt::format(
+      "{}: Model/{} needs {}, which would bring the loaded models to {}, over the memory budget of {}{}", doc_label(md),
+      md.metadata.name, format_bytes(budgeted_bytes(memory)), format_bytes(total), format_bytes(budget),
+      others.empty() ? "" : " (already loaded: " + others + ")");
+  if (!running.empty()) {
+    why += fmt::format(
+        "; the running versions of changed models stay loaded until their new versions take over ({}): "
+        "spec.rollout.strategy: stopThenStart unloads a running version first (the model serves nothing while its "
+        "new version loads)",
+        running);
+  }
+  return ResourceExhausted(why);
 }
 
 // A latency objective no run of the model has met: refused before anything runs.
@@ -781,19 +803,40 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
         doc_change_name(diff.of("Model", name))));
   }
 
-  // The next set, built off to the side on the running models, sensors, device and engines.
+  // The next set, built off to the side on the running models, sensors, device and engines. A
+  // changed model's running version stays loaded beside its new one (counted against the memory
+  // budget), or stops first (spec.rollout.strategy: stopThenStart).
   Reuse reuse;
   reuse.device = &scheduler_->plan();
   reuse.engines = &engines_;
+  std::vector<std::string> stop_first;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [name, m] : models_) {
-      if (diff.of("Model", name) == DocChange::kUnchanged) reuse.models[name] = m.get();
+      if (diff.of("Model", name) == DocChange::kUnchanged) {
+        reuse.models[name] = m.get();
+        continue;
+      }
+      const ModelDoc* md = desired.find_model(name);
+      if (md == nullptr) continue;  // deleted: unloaded once the new set runs, but not needed to build it
+      if (md->spec.rollout.strategy == RolloutStrategy::kStopThenStart) {
+        stop_first.push_back(name);
+      } else {
+        reuse.beside[name] = budgeted_bytes(m->stats().memory);
+      }
     }
     for (const auto& run : sensors_) {
       if (diff.of("Sensor", run->name) == DocChange::kUnchanged) reuse.sensors[run->name] = run->driver->info();
     }
   }
+  if (dry_run) stop_first.clear();
+  stop_for_upgrade(stop_first);
+  // Where the apply fails from here on, the stopped versions load again.
+  struct Restart {
+    Runtime* rt;
+    std::vector<std::string> models;
+    ~Restart() { rt->restart_stopped(models); }
+  } restart{this, stop_first};
   std::unique_ptr<Runtime> next(new Runtime());
   RuntimeOptions options = options_;
   options.check_unused = false;
@@ -862,6 +905,7 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   }
   result.updated.assign(updated.begin(), updated.end());
   if (dry_run) return result;  // `next` goes: its new models unload, its new sensors close
+  restart.models.clear();      // the new versions take over from the stopped ones
 
   // From here on the running set changes. 1. Sensors that go (removed, changed or no longer read)
   // stop: their graphs drain what they hold, their threads end, and their models' tasks go.
@@ -967,6 +1011,47 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
   release(std::move(retiring));
   if (!problems.ok()) return problems.status().with_context("applied in part");
   return result;
+}
+
+void Runtime::stop_for_upgrade(const std::vector<std::string>& models) {
+  if (models.empty()) return;
+  for (const std::string& name : models) {
+    ModelInstance* m = models_.at(name).get();
+    spdlog::info(
+        "Model/{}: version {} stops (its session released) before its new version loads "
+        "(spec.rollout.strategy: stopThenStart); it serves nothing until then",
+        name, m->spec().version);
+    m->unload("stopped for its new version to load (spec.rollout.strategy: stopThenStart)");
+  }
+  malloc_trim(0);  // the sessions' memory back to the system before the new versions take it
+}
+
+void Runtime::restart_stopped(const std::vector<std::string>& models) {
+  for (const std::string& name : models) {
+    ModelInstance* old = models_.at(name).get();
+    auto again = ModelInstance::load(old->doc(), engines_, env_);
+    if (!again.ok()) {
+      spdlog::error("Model/{}: version {} does not load again after its new version failed: {}", name,
+                    old->spec().version, again.status().message());
+      old->fail(again.status().with_context("loading the running version again after its new version failed"));
+      continue;
+    }
+    for (auto& run : sensors_) {
+      if (Status s = run->graph->switch_model(old, again->get(), true); !s.ok()) spdlog::error("{}", s.message());
+    }
+    if (Status s = requests_->switch_model(again->get(), true); !s.ok() && s.code() != StatusCode::kNotFound) {
+      spdlog::error("{}", s.message());
+    }
+    std::vector<std::unique_ptr<ModelInstance>> stopped;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped.push_back(std::exchange(models_.at(name), std::move(again).value()));
+      loaded_[name] = models_.at(name).get();
+    }
+    spdlog::info("Model/{}: version {} serves again (its new version was not applied)", name,
+                 models_.at(name)->spec().version);
+    release(std::move(stopped));
+  }
 }
 
 RuntimeStats Runtime::stats() const {

@@ -38,7 +38,11 @@
 // below them are new (inputs queued on the old nodes drain on the old version; windows below
 // restart), and its request tasks are new (requests queued on the old ones are answered
 // Unavailable); spec.rollout.state: carry is then refused with the reason. Models no longer used
-// are drained and unloaded.
+// are drained and unloaded. A model counts against the memory budget with budgeted_bytes(). While a new version loads beside the running one, both count against
+// RuntimeOptions::memory_budget_bytes; where they cannot both fit, the refusal says so and names
+// spec.rollout.strategy: stopThenStart, which unloads the running version first (its frames are
+// passed over, counted as dropped, and its requests answered Unavailable until the new version
+// takes over; a new version that fails to load or pass its self-test brings the old one back).
 // Event rules follow the pipelines: a pipeline whose document, sensors and models did not change
 // keeps its rules' state (pending instants, cooldowns); others start afresh. Fixed while running
 // (refused with FailedPrecondition; stop and create again): the Device document and the
@@ -134,6 +138,11 @@ struct ApplyResult {
   bool changed() const { return documents.any_change(); }
 };
 
+// What a loaded model counts against RuntimeOptions::memory_budget_bytes: the growth of the
+// process's resident memory while it loaded, and at least its file's size (a load that reuses
+// memory freed before measures less than the model holds).
+int64_t budgeted_bytes(const MemoryUsage& m);
+
 class Runtime {
  public:
   static Result<std::unique_ptr<Runtime>> create(const DocumentSet& docs, const RuntimeOptions& options = {});
@@ -158,6 +167,8 @@ class Runtime {
   // change without changing anything. An error (every problem of the desired set, each naming its
   // document and field, as create() gives them) changes nothing. Only after start(), before stop().
   Result<ApplyResult> apply(const DocumentSet& desired, bool dry_run = false);
+  // RuntimeOptions::memory_budget_bytes for the applies from now on (0: none); what runs stays.
+  void set_memory_budget(int64_t bytes);
   // The documents running now.
   DocumentSet documents() const;
 
@@ -195,6 +206,9 @@ class Runtime {
     std::map<std::string, SensorInfo> sensors;
     const DevicePlan* device = nullptr;
     EngineRegistry* engines = nullptr;  // new models load on the running engines
+    // Running versions of changed models that stay loaded while the new ones load: their resident
+    // bytes count against the memory budget.
+    std::map<std::string, int64_t> beside;
   };
 
   Runtime();
@@ -207,7 +221,13 @@ class Runtime {
   Status make_graph(SensorRun* run);
   // The model's warm-up runs as the scheduler's first measurement of it on each accelerator.
   void seed_profiles(const std::string& model);
-  Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget) const;
+  // The models loaded so far, the running versions `beside` and `md` must fit `budget`.
+  Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget,
+                             const std::map<std::string, int64_t>& beside) const;
+  // spec.rollout.strategy: stopThenStart: the running versions of `models` are unloaded before their
+  // new versions load (apply); restart_stopped() loads them again where the apply fails.
+  void stop_for_upgrade(const std::vector<std::string>& models);
+  void restart_stopped(const std::vector<std::string>& models);
   Status check_objective(const ModelDoc& md, const ModelInstance& loaded, const DevicePlan& device,
                          const TaskOptions& task) const;
   void graph_loop(SensorRun* run);

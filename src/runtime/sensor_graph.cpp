@@ -446,6 +446,12 @@ void SensorGraph::run_transform(Node* node, const Item& item) {
 // model is timed on every run), then each input's result is published and passed on (hop 4).
 void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>& batch) {
   std::lock_guard<std::mutex> run(node->run_mu);  // a switch of version waits for this run
+  if (node->instance->state() == ModelState::kUnloaded) {
+    // Its version stopped for a new one to load (spec.rollout.strategy: stopThenStart): the inputs
+    // are passed over, counted as dropped, until the new version (or the old one again) takes over.
+    node->passed_over.fetch_add(batch.size(), std::memory_order_relaxed);
+    return;
+  }
   const int session = node->session_of.at(static_cast<size_t>(accelerator));
   // A payload that is not an Item (a bug) fails the batch: item_at() is null for it.
   auto item_at = [&](size_t k) { return std::any_cast<Item>(&batch[k].payload); };
@@ -648,6 +654,7 @@ std::vector<NodeStatsSnapshot> SensorGraph::stats() const {
     if (const auto* mp = std::get_if<ModelParams>(&n->plan.params)) s.model = mp->model;
     if (n->task >= 0) {
       SchedStatsSnapshot t = options_.scheduler->stats(n->task);
+      t.skipped += n->passed_over.load();  // not run: the model was unloaded (stopThenStart)
       s.dropped = t.skipped;
       s.queued = t.queued;
       s.sched = std::move(t);

@@ -136,6 +136,7 @@ class SensorGraph {
     std::atomic<std::shared_ptr<const Children>> children{std::make_shared<const Children>()};
     std::atomic<uint64_t> items{0};
     std::atomic<uint64_t> errors{0};
+    std::atomic<uint64_t> passed_over{0};  // model nodes: inputs not run while the model was unloaded
     std::atomic<int64_t> busy_ns{0};
     std::string last_error;       // written by the one thread that drives this node
     int task = -1;                // model nodes: the scheduler's task

@@ -110,9 +110,11 @@ std::string_view rollout_strategy_name(RolloutStrategy s) {
     case RolloutStrategy::kReplace: return "replace";
     case RolloutStrategy::kCanary: return "canary";
     case RolloutStrategy::kShadow: return "shadow";
+    case RolloutStrategy::kStopThenStart: return "stopThenStart";
   }
   return "replace";
 }
+bool runs_beside(RolloutStrategy s) { return s == RolloutStrategy::kCanary || s == RolloutStrategy::kShadow; }
 
 std::string_view sched_policy_name(SchedPolicy p) {
   switch (p) {

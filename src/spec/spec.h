@@ -590,8 +590,13 @@ std::string_view switch_state_name(SwitchState s);  // "reset", "carry"
 // replace: the new version takes over once loaded and self-tested. canary: it also serves `share`
 // of the inputs beside the running version until the analysis promotes it or rolls it back.
 // shadow: it runs `share` of the inputs beside the running version, compared, serving nothing.
-enum class RolloutStrategy { kReplace, kCanary, kShadow };
-std::string_view rollout_strategy_name(RolloutStrategy s);  // "replace", "canary", "shadow"
+// stopThenStart: the running version stops (its session released) before the new one loads, for a
+// device whose memory budget cannot hold both; the model serves nothing meanwhile (its frames are
+// passed over, its requests answered 503), and a new version that fails brings the old one back.
+enum class RolloutStrategy { kReplace, kCanary, kShadow, kStopThenStart };
+std::string_view rollout_strategy_name(RolloutStrategy s);  // "replace", "canary", "shadow", "stopThenStart"
+// Whether the strategy runs the new version beside the running one (canary, shadow).
+bool runs_beside(RolloutStrategy s);
 // `spec.rollout.analysis`: when a canary or shadow is judged, and what passes.
 struct RolloutAnalysisSpec {
   int64_t runs = 100;                    // the new version's runs before it is judged (>= 1)
