@@ -80,6 +80,7 @@ bench: build
 	./$(BUILD_DIR)/bench/sensix_bench_zoo --report bench/reports/zoo.md
 	./$(BUILD_DIR)/bench/sensix_bench_serve --report bench/reports/serve.md
 	./$(BUILD_DIR)/bench/sensix_bench_inference --report bench/reports/inference.md
+	./$(BUILD_DIR)/bench/sensix_bench_deploy --report bench/reports/deploy.md
 	mkdir -p bench/results
 	./$(BUILD_DIR)/bench/sensix_bench_suite --report bench/results/suite.md --plots bench/results
 

@@ -50,6 +50,7 @@
 #include "suite/machine.h"
 #include "suite/spread.h"
 #include "support/serve_daemon.h"
+#include "support/zoo_documents.h"
 
 #ifndef SENSIX_SOURCE_DIR
 #error "SENSIX_SOURCE_DIR must point at the source tree (examples/)"
@@ -64,13 +65,24 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
+using bench::embedding_pipeline;
 using bench::format_spread;
+using bench::kLooping;
+using bench::last_lines;
+using bench::Losses;
+using bench::losses_now;
+using bench::model_runs;
+using bench::photo_sensors;
+using bench::proc_cpu_seconds;
+using bench::proc_status_bytes;
 using bench::read_file;
 using bench::ServeDaemon;
 using bench::since;
 using bench::Spread;
 using bench::spread_of;
+using bench::wait_first_run;
 using bench::write_file;
+using bench::zoo_cases;
 
 struct Options {
   int repeat = 5;
@@ -83,29 +95,6 @@ struct Options {
 std::string source_file(const std::string& rel) { return read_file(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
 
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
-
-// "Key:   123 kB" of /proc/PID/status, in bytes (0 when gone).
-int64_t proc_status_bytes(pid_t pid, const std::string& key) {
-  return bench::proc_kb_field(fmt::format("/proc/{}/status", pid), key);
-}
-
-// utime + stime of /proc/PID/stat, in seconds.
-double proc_cpu_seconds(pid_t pid) {
-  std::ifstream f(fmt::format("/proc/{}/stat", pid));
-  std::string stat;
-  std::getline(f, stat);
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(stat.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 std::string sensix_binary() { return std::string(SENSIX_BINARY_DIR) + "/sensix"; }
 
@@ -131,24 +120,6 @@ std::string quickstart_with(const std::string& sensor_spec, bool voice_only) {
   return bench::quickstart_with(source_file("examples/quickstart.yaml"), sensor_spec, voice_only);
 }
 
-const char* kLooping = "  replay: {loop: true, speed: 1}\n  buffer: {capacity: 200}\n";
-
-// A pipeline feeding `model` from the running embedding (oww-mel -> oww-embedding -> model).
-std::string embedding_pipeline(const std::string& name, const std::string& model) {
-  return fmt::format(R"(
----
-apiVersion: sensix/v1
-kind: Pipeline
-metadata: {{name: {}}}
-spec:
-  steps:
-    - {{model: oww-mel, from: {{sensor: speech}}}}
-    - {{model: oww-embedding, from: {{model: oww-mel}}}}
-    - {{model: {}, from: {{model: oww-embedding}}}}
-)",
-                     name, model);
-}
-
 // The ten models: the quickstart (looping in real time), timer and weather on its embedding.
 std::string ten_models_documents() {
   return quickstart_with(kLooping, false) + "\n---\n" + source_file("examples/zoo/timer.yaml") + "\n---\n" +
@@ -164,86 +135,6 @@ spec:
     - {model: timer, from: {model: oww-embedding}}
     - {model: weather, from: {model: oww-embedding}}
 )";
-}
-
-// The photo sensors of part 3 (files outside the daemon's folders: given with -f, trusted).
-struct PhotoSensor {
-  const char* name;
-  const char* path;
-};
-const std::vector<PhotoSensor> kPhotos = {
-    {"sign", "/usr/share/doc/opencv-doc/examples/text/scenetext01.jpg"},
-    {"word", "/usr/share/doc/opencv-doc/examples/text/scenetext_word04.jpg"},
-    {"building", "/usr/share/doc/opencv-doc/examples/data/building.jpg"},
-    {"person", "samples:images/person.jpg"},
-    {"hand", "/usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg"},
-    {"closeup", "/usr/share/doc/opencv-doc/opencv4/html/face_swapped.jpg"},
-};
-
-std::string photo_sensors(int fps) {
-  std::string out;
-  for (const auto& p : kPhotos) {
-    out += fmt::format(R"(
----
-apiVersion: sensix/v1
-kind: Sensor
-metadata: {{name: {}}}
-spec:
-  driver: image-folder
-  path: {}
-  replay: {{loop: true}}
-  video: {{fps: {}}}
-)",
-                       p.name, p.path, fps);
-  }
-  return out;
-}
-
-// One zoo model of part 3: its file and the pipeline that runs it.
-struct ZooCase {
-  std::string model;
-  std::string how;  // for the report
-  std::string pipeline;
-};
-
-std::string sensor_pipeline(const std::string& name, const std::string& model, const std::string& sensor) {
-  return fmt::format(R"(
----
-apiVersion: sensix/v1
-kind: Pipeline
-metadata: {{name: {}}}
-spec:
-  steps:
-    - {{model: {}, from: {{sensor: {}}}}}
-)",
-                     name, model, sensor);
-}
-
-std::vector<ZooCase> zoo_cases() {
-  std::vector<ZooCase> c;
-  for (const char* m : {"timer", "weather"}) {
-    c.push_back({m, "on the running oww-embedding (speech)", embedding_pipeline(std::string("bench-") + m, m)});
-  }
-  const std::vector<std::pair<const char*, const char*>> direct = {
-      {"ppocr-det", "sign"},      {"ppocr-rec", "word"},         {"ppocr-cls", "word"},
-      {"mlsd", "building"},       {"pose-landmarks", "person"},  {"hand-landmarks", "hand"},
-      {"palm-detection", "hand"}, {"face-detection", "closeup"}, {"blazeface-front", "closeup"},
-  };
-  for (const auto& [m, s] : direct) {
-    c.push_back({m, fmt::format("on the `{}` photo", s), sensor_pipeline(std::string("bench-") + m, m, s)});
-  }
-  c.push_back({"face-mesh", "on face crops of the running blazeface, which also reads the `closeup` photo",
-               R"(
----
-apiVersion: sensix/v1
-kind: Pipeline
-metadata: {name: bench-face-mesh}
-spec:
-  steps:
-    - {model: blazeface, from: {sensor: closeup}}
-    - {model: face-mesh, from: {model: blazeface, crops: {labels: [face], maxCrops: 1, scale: 1.5, square: true}}}
-)"});
-  return c;
 }
 
 // Silero VAD reporting every run (threshold 0, trigger every), on the speech recording looping at
@@ -277,61 +168,6 @@ spec:
     - {{model: vad-every, from: {{sensor: speech}}}}
 )",
                      speed, model);
-}
-
-// --- helpers on a running daemon -------------------------------------------------------------
-
-uint64_t model_runs(const ServeDaemon& d, const std::string& model) {
-  auto [status, j] = d.call("GET", "/v1/models/" + model);
-  return status == 200 ? j.value("runs", uint64_t{0}) : 0;
-}
-
-// Polls GET /v1/models/NAME every 5 ms until runs >= 1; false after `timeout_s`.
-bool wait_first_run(const ServeDaemon& d, const std::string& model, double timeout_s) {
-  const auto t0 = Clock::now();
-  while (since(t0) < timeout_s) {
-    if (model_runs(d, model) >= 1) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
-struct Losses {
-  uint64_t dropped = 0, late = 0, skipped = 0, errors = 0;
-  std::map<std::string, uint64_t> skipped_by_model;
-};
-
-Losses losses_now(const ServeDaemon& d) {
-  Losses l;
-  auto [s1, sensors] = d.call("GET", "/v1/sensors");
-  if (s1 == 200) {
-    for (const auto& s : sensors["items"]) {
-      l.dropped += s.value("dropped", uint64_t{0});
-      l.late += s.value("late", uint64_t{0});
-    }
-  }
-  auto [s2, models] = d.call("GET", "/v1/models");
-  if (s2 == 200) {
-    for (const auto& m : models["items"]) {
-      const uint64_t sk = m.value("skipped", uint64_t{0});
-      l.skipped += sk;
-      l.errors += m.value("errors", uint64_t{0});
-      l.skipped_by_model[m.value("name", "")] = sk;
-    }
-  }
-  return l;
-}
-
-std::string last_lines(const std::string& text, int n) {
-  size_t pos = text.size();
-  for (int i = 0; i < n && pos > 0; ++i) {
-    pos = text.rfind('\n', pos - 1);
-    if (pos == std::string::npos) {
-      pos = 0;
-      break;
-    }
-  }
-  return text.substr(pos);
 }
 
 // --- the benchmark -----------------------------------------------------------------------------
@@ -530,10 +366,8 @@ class ServeBench {
 
   // 3. Apply latency per zoo model.
   bool part_apply() {
-    for (const auto& p : kPhotos) {
-      if (std::string(p.path).rfind("samples:", 0) != 0 && !fs::exists(p.path)) {
-        return fail(fmt::format("{} missing (Debian opencv-doc; run scripts/setup)", p.path));
-      }
+    if (const std::string missing = bench::missing_photo(); !missing.empty()) {
+      return fail(fmt::format("{} missing (Debian opencv-doc; run scripts/setup)", missing));
     }
     const int fps = 5;
     const std::string base = file("apply-base.yaml", quickstart_with(kLooping, false) + photo_sensors(fps));

@@ -182,4 +182,74 @@ std::string document_named(const std::string& documents, const std::string& name
   return documents.substr(begin, end == std::string::npos ? std::string::npos : end - begin) + "\n";
 }
 
+// "Key:   123 kB" of /proc/PID/status, in bytes (0 when gone).
+int64_t proc_status_bytes(pid_t pid, const std::string& key) {
+  return proc_kb_field(fmt::format("/proc/{}/status", pid), key);
+}
+
+// utime + stime of /proc/PID/stat, in seconds.
+double proc_cpu_seconds(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(f, stat);
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+uint64_t model_runs(const ServeDaemon& d, const std::string& model) {
+  auto [status, j] = d.call("GET", "/v1/models/" + model);
+  return status == 200 ? j.value("runs", uint64_t{0}) : 0;
+}
+
+bool wait_first_run(const ServeDaemon& d, const std::string& model, double timeout_s) {
+  const auto t0 = Clock::now();
+  while (since(t0) < timeout_s) {
+    if (model_runs(d, model) >= 1) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+Losses losses_now(const ServeDaemon& d) {
+  Losses l;
+  auto [s1, sensors] = d.call("GET", "/v1/sensors");
+  if (s1 == 200) {
+    for (const auto& s : sensors["items"]) {
+      l.dropped += s.value("dropped", uint64_t{0});
+      l.late += s.value("late", uint64_t{0});
+    }
+  }
+  auto [s2, models] = d.call("GET", "/v1/models");
+  if (s2 == 200) {
+    for (const auto& m : models["items"]) {
+      const uint64_t sk = m.value("skipped", uint64_t{0});
+      l.skipped += sk;
+      l.errors += m.value("errors", uint64_t{0});
+      l.skipped_by_model[m.value("name", "")] = sk;
+    }
+  }
+  return l;
+}
+
+std::string last_lines(const std::string& text, int n) {
+  size_t pos = text.size();
+  for (int i = 0; i < n && pos > 0; ++i) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) {
+      pos = 0;
+      break;
+    }
+  }
+  return text.substr(pos);
+}
+
 }  // namespace sensix::bench

@@ -38,6 +38,13 @@ std::string quickstart_with(const std::string& quickstart, const std::string& se
 // The document of `documents` (YAML, separated by "---" lines) whose metadata names `name`; "" when none.
 std::string document_named(const std::string& documents, const std::string& name);
 
+// "Key:   123 kB" of /proc/PID/status, in bytes (0 when gone).
+int64_t proc_status_bytes(pid_t pid, const std::string& key);
+// utime + stime of /proc/PID/stat, in seconds.
+double proc_cpu_seconds(pid_t pid);
+// The last `n` lines of `text`.
+std::string last_lines(const std::string& text, int n);
+
 class ServeDaemon {
  public:
   // `sensix`: the path of the binary to run.
@@ -77,5 +84,17 @@ class ServeDaemon {
   std::string log_, url_, error_;
   std::unique_ptr<api::HttpClient> client_;
 };
+
+// GET /v1/models/NAME's `runs` (0 when it answers otherwise).
+uint64_t model_runs(const ServeDaemon& d, const std::string& model);
+// Polls GET /v1/models/NAME every 5 ms until runs >= 1; false after `timeout_s`.
+bool wait_first_run(const ServeDaemon& d, const std::string& model, double timeout_s);
+
+// What the sensors and models lost so far: /v1/sensors' dropped and late, /v1/models' skipped and errors.
+struct Losses {
+  uint64_t dropped = 0, late = 0, skipped = 0, errors = 0;
+  std::map<std::string, uint64_t> skipped_by_model;
+};
+Losses losses_now(const ServeDaemon& d);
 
 }  // namespace sensix::bench
