@@ -337,73 +337,57 @@ std::unique_ptr<Runtime> started_voice(int64_t budget) {
   return std::move(rt).value();
 }
 
-// PP-OCR's recogniser (a 10.8 MB file) reading a word photo looping at 4 frames a second, at
-// `version` with `rollout` (lines of its spec). The timer intent head before it loads first: the
-// engine's one-time set-up is not counted as the recogniser's memory.
-DocumentSet word_reader(const std::string& version, const std::string& rollout = "") {
-  std::string text = testing::read_text(testing::source_path("examples/zoo/timer.yaml")) + "\n---\n" +
-                     testing::read_text(testing::source_path("examples/zoo/ppocr-rec.yaml"));
-  const size_t at = text.find("  version: \"4\"\n");
+// The quickstart's vision pipeline (BlazeFace and SSD on the looping photos) with SSD, a 10 MB
+// TFLite file whose load grows the memory by less than its size (TFLite maps the file), at
+// `version` with `rollout` (lines of its spec): it counts exactly its file's size.
+DocumentSet vision_with(const std::string& version, const std::string& rollout = "") {
+  std::string text = testing::read_text(testing::source_path("examples/quickstart.yaml"));
+  const std::string running = "  version: \"0.4.1675468480\"\n";
+  const size_t at = text.find(running);
   EXPECT_NE(at, std::string::npos);
-  text.replace(at, 15, fmt::format("  version: \"{}\"\n{}", version, rollout));
-  text += R"(
----
-apiVersion: sensix/v1
-kind: Sensor
-metadata: {name: word}
-spec:
-  driver: image-folder
-  path: /usr/share/doc/opencv-doc/examples/text/scenetext_word04.jpg
-  replay: {loop: true}
-  video: {fps: 4}
----
-apiVersion: sensix/v1
-kind: Pipeline
-metadata: {name: read}
-spec:
-  steps:
-    - {model: ppocr-rec, from: {sensor: word}}
-)";
-  auto docs = parse_document_text(text, "ppocr-rec.yaml", testing::source_path("examples/zoo"));
+  text.replace(at, running.size(), fmt::format("  version: \"{}\"\n{}", version, rollout));
+  auto docs = parse_document_text(text, "quickstart.yaml", testing::source_path("examples"));
   EXPECT_TRUE(docs.ok()) << docs.status();
-  return docs.ok() ? *docs : DocumentSet{};
+  DocumentSet d = testing::only_pipelines(docs.ok() ? *docs : DocumentSet{}, {"vision"});
+  for (auto& sd : d.sensors) sd.spec.replay.loop = true;
+  return d;
 }
 
-// A budget with room for what the running recogniser counts and less than its file more: its two
-// versions cannot be loaded at once (each counts at least its file), one at a time can (the new
-// one's load grows the memory by about what the old one's did).
+// A budget with room for the running models and half SSD's file more: SSD's two versions cannot be
+// loaded at once (each counts at least its file), one at a time can.
 TEST(StopThenStart, BothVersionsOverTheBudgetAreRefusedAndTheRunningOneStopsFirstWhenAsked) {
   RuntimeOptions o;
   o.loop = true;
   o.allow_empty = true;
-  auto created = Runtime::create(word_reader("4"), o);
+  auto created = Runtime::create(vision_with("0.4.1675468480"), o);
   ASSERT_TRUE(created.ok()) << created.status();
   auto rt = std::move(created).value();
   ASSERT_TRUE(rt->start().ok());
-  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ppocr-rec") >= 2; }, 60s));
-  const MemoryUsage old = testing::model_stats_of(rt->stats(), "ppocr-rec")->model.memory;
-  const int64_t others = budgeted_bytes(testing::model_stats_of(rt->stats(), "timer")->model.memory);
-  const int64_t budget = others + budgeted_bytes(old) + old.file_bytes - 1;
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ssd-oidv4") >= 1; }, 120s));
+  const RuntimeStats before = rt->stats();
+  const MemoryUsage old = testing::model_stats_of(before, "ssd-oidv4")->model.memory;
+  const int64_t others = budgeted_bytes(testing::model_stats_of(before, "blazeface")->model.memory);
+  const int64_t budget = others + budgeted_bytes(old) + old.file_bytes / 2;
   rt->set_memory_budget(budget);
 
-  auto refused = rt->apply(word_reader("4.1"));
+  auto refused = rt->apply(vision_with("0.5"));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
   const std::string why(refused.status().message());
-  EXPECT_THAT(why, HasSubstr("Model/ppocr-rec needs "));
+  EXPECT_THAT(why, HasSubstr("Model/ssd-oidv4 needs "));
   EXPECT_THAT(why, HasSubstr("the running versions of changed models stay loaded until their new versions take over "
-                             "(Model/ppocr-rec "));
+                             "(Model/ssd-oidv4 "));
   EXPECT_THAT(why, HasSubstr("spec.rollout.strategy: stopThenStart unloads a running version first"));
-  EXPECT_EQ(testing::model_stats_of(rt->stats(), "ppocr-rec")->model.version, "4");
+  EXPECT_EQ(testing::model_stats_of(rt->stats(), "ssd-oidv4")->model.version, "0.4.1675468480");
 
-  auto r = rt->apply(word_reader("4.1", "  rollout: {strategy: stopThenStart}\n"));
+  auto r = rt->apply(vision_with("0.5", "  rollout: {strategy: stopThenStart}\n"));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_THAT(r->switched, ElementsAre("ppocr-rec"));
+  EXPECT_THAT(r->switched, ElementsAre("ssd-oidv4"));
   EXPECT_THAT(r->attached, IsEmpty());
-  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ppocr-rec") >= 2; }, 60s));
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ssd-oidv4") >= 1; }, 120s));
   const RuntimeStats after = rt->stats();
-  const auto* m = testing::model_stats_of(after, "ppocr-rec");
-  EXPECT_EQ(m->model.version, "4.1");
+  const auto* m = testing::model_stats_of(after, "ssd-oidv4");
+  EXPECT_EQ(m->model.version, "0.5");
   EXPECT_EQ(m->model.state, ModelState::kReady);
   EXPECT_EQ(m->model.errors, 0u);  // inputs of the stopped version are passed over, not failed
   EXPECT_LE(others + budgeted_bytes(m->model.memory), budget);
@@ -430,6 +414,64 @@ TEST(StopThenStart, ANewVersionThatFailsBringsTheStoppedOneBack) {
   EXPECT_EQ(vad->model.errors, 0u);
   EXPECT_EQ(rt->documents().find_model("silero-vad")->spec.version, "5");
   EXPECT_TRUE(rt->requests().ready("silero-vad").ok());
+  rt->stop();
+}
+
+}  // namespace
+}  // namespace sensix
+
+namespace sensix {
+namespace {
+
+// The first output's values of an answer.
+std::vector<float> first_values(const std::vector<NamedTensor>& answer) {
+  if (answer.empty()) return {};
+  auto v = answer[0].tensor.values<float>();
+  return {v.begin(), v.end()};
+}
+
+// A model served on request only, unloaded after 300 ms without a request and loaded again (then
+// answering as before) by the next.
+TEST(IdleUnload, AModelWithoutInputsUnloadsAndTheNextRequestLoadsItAgain) {
+  std::string text = testing::read_text(testing::source_path("examples/zoo/timer.yaml"));
+  const size_t spec = text.find("\nspec:\n");
+  ASSERT_NE(spec, std::string::npos);
+  text.insert(spec + 7, "  resources: {idleUnload: 300ms}\n");
+  auto docs = parse_document_text(text, "timer.yaml", testing::source_path("examples/zoo"));
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  RuntimeOptions o;
+  o.allow_empty = true;  // a device service: its models take requests
+  auto created = Runtime::create(*docs, o);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto rt = std::move(created).value();
+  ASSERT_TRUE(rt->start().ok());
+  auto sig = rt->requests().signature("timer");
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  Tensor input(sig->inputs[0].dtype, sig->inputs[0].shape);
+  auto values = input.values<float>();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 7) * 0.1f;
+  auto infer = [&] {
+    RequestTasks::Options ro;
+    ro.timeout = 30s;
+    return rt->requests().infer("timer", {NamedTensor{sig->inputs[0].name, input}}, ro);
+  };
+  auto first = infer();
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto timer = [&] { return testing::model_stats_of(rt->stats(), "timer")->model; };
+  ASSERT_TRUE(testing::eventually([&] { return timer().state == ModelState::kIdle; }, 10s));
+  const ModelStatsSnapshot idle = timer();
+  EXPECT_EQ(idle.idle_unloads, 1u);
+  EXPECT_THAT(idle.reason, HasSubstr("no input for 0.3 s (spec.resources.idleUnload)"));
+  EXPECT_TRUE(rt->requests().ready("timer").ok());  // an idle model takes requests
+
+  auto again = infer();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(first_values(*again), first_values(*first));  // the same model, loaded again
+  const ModelStatsSnapshot back = timer();
+  EXPECT_EQ(back.state, ModelState::kReady);
+  EXPECT_EQ(back.reloads, 1u);
+  EXPECT_THAT(back.reason, HasSubstr("loaded again by an input"));
+  EXPECT_EQ(back.errors, 0u);
   rt->stop();
 }
 

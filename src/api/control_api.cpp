@@ -253,6 +253,8 @@ json model_json(const RuntimeStats& stats, const ModelRuntimeStats& m) {
            {{"p50", static_cast<double>(s.compute.percentile_ns(50)) / 1e6},
             {"p99", static_cast<double>(s.compute.percentile_ns(99)) / 1e6}}},
           {"residentBytes", s.memory.resident_bytes},
+          {"idleUnloads", s.idle_unloads},
+          {"reloads", s.reloads},
           {"queued", m.sched.queued},
           {"skipped", m.sched.skipped},
           {"reads", reads_of(stats, s.name)}};
@@ -270,7 +272,7 @@ json pipeline_json(const PipelineDoc& p, const RuntimeStats& stats) {
     if (st.from.crops) from["crops"] = true;
     steps.push_back({{"model", st.model}, {"from", from}});
     for (const ModelRuntimeStats& m : stats.models) {
-      if (m.model.name == st.model && m.model.state != ModelState::kReady) {
+      if (m.model.name == st.model && !takes_inputs(m.model.state)) {
         reasons.push_back(fmt::format("Model/{} is {}", st.model, model_state_name(m.model.state)));
       }
     }

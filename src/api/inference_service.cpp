@@ -233,8 +233,8 @@ std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const
   std::vector<RepositoryEntry> out;
   for (const ModelRuntimeStats& m : controller_->stats().models) {
     const ModelState st = m.model.state;
-    if (only_ready && st != ModelState::kReady) continue;
-    const char* state = st == ModelState::kReady                                   ? "READY"
+    if (only_ready && !takes_inputs(st)) continue;
+    const char* state = takes_inputs(st)                                           ? "READY"
                         : st == ModelState::kLoading || st == ModelState::kWarming ? "LOADING"
                         : st == ModelState::kDraining                              ? "UNLOADING"
                                                                                    : "UNAVAILABLE";

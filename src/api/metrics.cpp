@@ -120,7 +120,8 @@ void add_histogram(MetricFamily& f, MetricLabels labels, const LatencyHistogram&
 constexpr std::array kSensorStates = {SensorState::kPending,      SensorState::kRunning, SensorState::kDegraded,
                                       SensorState::kReconnecting, SensorState::kStopped, SensorState::kFailed};
 constexpr std::array kModelStates = {ModelState::kLoading,  ModelState::kWarming,  ModelState::kReady,
-                                     ModelState::kDraining, ModelState::kUnloaded, ModelState::kFailed};
+                                     ModelState::kDraining, ModelState::kUnloaded, ModelState::kFailed,
+                                     ModelState::kIdle};
 
 MetricLabels model_labels(const ModelStatsSnapshot& m) {
   return {{"model", m.name}, {"version", m.version}, {"engine", m.engine}};

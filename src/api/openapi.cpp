@@ -3300,7 +3300,8 @@ constexpr const char kOpenApiJson[] = R"json({
               "ready",
               "draining",
               "unloaded",
-              "failed"
+              "failed",
+              "idle"
             ]
           },
           "reason": {
@@ -3352,6 +3353,18 @@ constexpr const char kOpenApiJson[] = R"json({
             "type": "integer",
             "format": "int64",
             "minimum": 0
+          },
+          "idleUnloads": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "Times its session was released for want of input (spec.resources.idleUnload)."
+          },
+          "reloads": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "description": "Times an input loaded it again after that."
           },
           "queued": {
             "type": "integer",
@@ -3421,6 +3434,8 @@ constexpr const char kOpenApiJson[] = R"json({
           "loadMs",
           "inferenceMs",
           "residentBytes",
+          "idleUnloads",
+          "reloads",
           "queued",
           "skipped",
           "reads"

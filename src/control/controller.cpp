@@ -625,7 +625,7 @@ Readiness Controller::readiness() const {
     return d != nullptr && d->spec.allow_degraded;
   };
   for (const ModelRuntimeStats& m : stats.models) {
-    if (m.model.state != ModelState::kReady) {
+    if (!takes_inputs(m.model.state)) {
       r.reasons.push_back(fmt::format("Model/{} is {}{}", m.model.name, model_state_name(m.model.state),
                                       m.model.reason.empty() ? "" : ": " + m.model.reason));
     }

@@ -414,9 +414,10 @@ void read_model_spec(const Field& spec_field, const PathRoots& roots, ModelSpec&
 
   Field resources = spec->get("resources");
   if (resources.present()) {
-    if (auto m = resources.as_map({"threads", "warmup", "isolation", "worker", "memory"})) {
+    if (auto m = resources.as_map({"threads", "warmup", "isolation", "worker", "memory", "idleUnload"})) {
       m->read_int("threads", out.resources.threads, int_between(1, 64));
       m->read_int("warmup", out.resources.warmup, int_between(0, 100));
+      read_duration(*m, "idleUnload", out.resources.idle_unload_ns);
       read_isolation(*m, out.resources);
     }
   }

@@ -71,6 +71,11 @@ TEST(ModelReaderTest, IsolationWorkerAndMemoryParse) {
   EXPECT_DOUBLE_EQ(d.worker.restart.initial_delay, 0.5);
   EXPECT_DOUBLE_EQ(d.worker.restart.max_delay, 10.0);
   EXPECT_EQ(d.worker.restart.max_attempts, 5);
+  EXPECT_EQ(d.idle_unload_ns, 0);
+
+  auto idle = parse_document_text(with_resources("    idleUnload: 600s\n"), "t.yaml", "/docs", kRoots);
+  ASSERT_TRUE(idle.ok()) << idle.status();
+  EXPECT_EQ(idle->models.at(0).spec.resources.idle_unload_ns, 600'000'000'000);
 }
 
 TEST(ModelReaderTest, IsolationWorkerAndMemoryReportBadFields) {
@@ -91,6 +96,8 @@ TEST(ModelReaderTest, IsolationWorkerAndMemoryReportBadFields) {
       {"    isolation: process\n    worker: {restart: {maxAttempts: -1}}\n",
        rs + "worker.restart.maxAttempts: expected"},
       {"    isolation: process\n    worker: {timeout: 1, retries: 3}\n", rs + "worker.retries: unknown field"},
+      {"    idleUnload: 0s\n", rs + "idleUnload: expected a duration such as 50ms or 2s (above 0, at most 3600s)"},
+      {"    idleUnload: 10\n", rs + "idleUnload: expected a duration such as 50ms or 2s"},
   };
   for (const auto& [block, expected] : cases) {
     EXPECT_THAT(errors_of(with_resources(block)), HasSubstr(expected)) << block;

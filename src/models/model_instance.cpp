@@ -18,9 +18,12 @@ std::string_view model_state_name(ModelState s) {
     case ModelState::kDraining: return "draining";
     case ModelState::kUnloaded: return "unloaded";
     case ModelState::kFailed: return "failed";
+    case ModelState::kIdle: return "idle";
   }
   return "unknown";
 }
+
+bool takes_inputs(ModelState s) { return s == ModelState::kReady || s == ModelState::kIdle; }
 
 namespace {
 
@@ -122,6 +125,8 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   const std::string label = doc_label(doc);
   const auto t0 = env->now();
   std::unique_ptr<ModelInstance> m(new ModelInstance(doc, env));
+  m->engines_ = &engines;
+  m->last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
   m->stats_.name = doc.metadata.name;
   m->stats_.version = doc.spec.version;
   std::string engine_name = doc.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(doc.spec.format))
@@ -499,7 +504,72 @@ int ModelInstance::find_output(std::string_view name) const {
   return -1;
 }
 
+Status ModelInstance::ensure_loaded(std::shared_lock<std::shared_mutex>& lock) {
+  last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
+  while (state() == ModelState::kIdle) {
+    lock.unlock();
+    {
+      std::unique_lock<std::shared_mutex> alone(life_mu_);
+      if (state() == ModelState::kIdle) {
+        const auto t0 = env_->now();
+        auto fresh = load(doc_, *engines_, env_);
+        if (!fresh.ok()) {
+          Status err = fresh.status().with_context("loading it again after it was idle");
+          record_error(err);
+          return err;  // still idle: the next input tries again
+        }
+        ModelInstance& f = **fresh;
+        const ModelStatsSnapshot fs = f.stats();
+        for (size_t i = 0; i < bindings_.size() && i < f.bindings_.size(); ++i) {
+          std::lock_guard<std::mutex> run(*bindings_[i].mu);
+          bindings_[i].session = std::move(f.bindings_[i].session);
+        }
+        const double ms = static_cast<double>(
+                              std::chrono::duration_cast<std::chrono::microseconds>(env_->now() - t0).count()) /
+                          1e3;
+        std::lock_guard<std::mutex> stats(stats_mu_);
+        worker_ = std::exchange(f.worker_, nullptr);
+        stats_.worker_pid = fs.worker_pid;
+        stats_.memory = fs.memory;
+        stats_.reloads++;
+        stats_.state = ModelState::kReady;
+        stats_.reason = fmt::format("loaded again by an input in {:.1f} ms after it was idle", ms);
+      }
+    }
+    lock.lock();
+  }
+  return Status::Ok();
+}
+
+bool ModelInstance::unload_if_idle(TimePoint now) {
+  const int64_t after = doc_.spec.resources.idle_unload_ns;
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  if (after <= 0 || state() != ModelState::kReady || now_ns - last_run_ns_.load() < after) return false;
+  // A run in progress: not idle (and the caller, which may hold locks a run's path takes, never waits).
+  std::unique_lock<std::shared_mutex> alone(life_mu_, std::try_to_lock);
+  if (!alone.owns_lock() || state() != ModelState::kReady || now_ns - last_run_ns_.load() < after) return false;
+  for (size_t i = 0; i < bindings_.size(); ++i) {
+    std::lock_guard<std::mutex> run_lock(*bindings_[i].mu);
+    if (i == 0) {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      if (worker_ != nullptr) stats_.restarts = worker_->health().restarts;
+      stats_.worker_pid = 0;
+      worker_ = nullptr;
+    }
+    bindings_[i].session.reset();
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.idle_unloads++;
+  stats_.state = ModelState::kIdle;
+  stats_.reason = fmt::format(
+      "no input for {:g} s (spec.resources.idleUnload): its session was released; the next input loads it again",
+      static_cast<double>(after) / 1e9);
+  return true;
+}
+
 Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<const Tensor> states, int session) {
+  std::shared_lock<std::shared_mutex> life(life_mu_);
+  SENSIX_RETURN_IF_ERROR(ensure_loaded(life));
   const auto& spec = doc_.spec;
   if (states.size() != state_inputs_.size()) {
     return Internal(fmt::format("{} state tensors given, the model has {}", states.size(), state_inputs_.size()));
@@ -533,6 +603,8 @@ Result<std::vector<Tensor>> ModelInstance::run(const Tensor& data, std::span<con
 }
 
 Result<std::vector<std::vector<Tensor>>> ModelInstance::run_batch(std::span<const Tensor* const> data, int session) {
+  std::shared_lock<std::shared_mutex> life(life_mu_);
+  SENSIX_RETURN_IF_ERROR(ensure_loaded(life));
   const auto& spec = doc_.spec;
   const size_t n = data.size();
   if (n == 0) return std::vector<std::vector<Tensor>>{};

@@ -12,9 +12,11 @@
 // given to load() (env()).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,8 +37,12 @@ namespace sensix {
 // -> ready. Runtime::stop(): ready -> draining (inputs already queued still run) -> unloaded (the
 // session is released; stats stay readable). Any state -> failed (fail(): the model cannot serve,
 // with the reason); failed is final for this instance. Each change records its reason and time.
-enum class ModelState { kLoading, kWarming, kReady, kDraining, kUnloaded, kFailed };
+// ready -> idle (unload_if_idle(): no input for spec.resources.idleUnload; the session released)
+// -> ready again when the next run loads it first (load and warm-up as at the start).
+enum class ModelState { kLoading, kWarming, kReady, kDraining, kUnloaded, kFailed, kIdle };
 std::string_view model_state_name(ModelState s);
+// Whether a model in state `s` takes inputs: ready, or idle (the input loads it again).
+bool takes_inputs(ModelState s);
 
 struct ModelStatsSnapshot {
   std::string name;
@@ -59,6 +65,8 @@ struct ModelStatsSnapshot {
   std::string isolation = "in-process";  // "in-process" | "process"
   int worker_pid = 0;                    // the worker's pid; 0 while it restarts, or in-process
   uint64_t restarts = 0;                 // workers started again after one was lost
+  uint64_t idle_unloads = 0;             // times unloaded for want of input (spec.resources.idleUnload)
+  uint64_t reloads = 0;                  // times loaded again by an input after that
   int64_t memory_limit_bytes = 0;        // 0 = no limit
 };
 
@@ -117,6 +125,11 @@ class ModelInstance {
   void unload(std::string reason = "stopped; its session was released");
   // -> failed with `why` (kept as the state's reason and as last_error); run() then fails fast.
   void fail(const Status& why);
+  // spec.resources.idleUnload: ready -> idle when no run started within it before `now` (the
+  // session released; never while a run is in progress, and never waits). The next run() or run_batch() loads the
+  // model again first (its caller waits), as load() does; a load that fails fails that run and
+  // leaves the model idle, to be tried by the next. True when it unloaded now.
+  bool unload_if_idle(TimePoint now);
 
  private:
   ModelInstance(ModelDoc doc, Env* env) : doc_(std::move(doc)), env_(env) {}
@@ -136,8 +149,15 @@ class ModelInstance {
   void set_state(ModelState s, std::string reason);
   bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)
 
+  // Runs hold life_mu_ shared; unload_if_idle() and the load that follows hold it alone.
+  // Takes `lock` (shared, held) through a load when the model is idle.
+  Status ensure_loaded(std::shared_lock<std::shared_mutex>& lock);
+
   ModelDoc doc_;
   Env* const env_;
+  EngineRegistry* engines_ = nullptr;  // what load() took: a reload after idleness loads there
+  std::shared_mutex life_mu_;
+  std::atomic<int64_t> last_run_ns_{0};  // env_ clock, since its epoch: when the last run started
   std::string engine_name_;
   // One per file the model runs from: [0] its own (spec.source), then each of spec.variants.
   struct Binding {

@@ -447,7 +447,7 @@ Result<const RequestTasks::Entry*> RequestTasks::ready_locked(const std::string&
   auto it = entries_.find(model);
   if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
   const ModelInstance& m = *it->second->model;
-  if (const ModelState st = m.state(); st != ModelState::kReady) {
+  if (const ModelState st = m.state(); !takes_inputs(st)) {
     const std::string reason = m.stats().reason;
     return Unavailable(
         fmt::format("Model/{} is {}{}", model, model_state_name(st), reason.empty() ? "" : ": " + reason));

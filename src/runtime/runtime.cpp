@@ -647,7 +647,25 @@ Status Runtime::start() {
       run->queue->close();
     }
   }
+  housekeeper_ = std::thread([this] { housekeep(); });
   return Status::Ok();
+}
+
+void Runtime::housekeep() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!housekeeper_stop_) {
+    housekeeper_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    if (housekeeper_stop_) break;
+    // Under mu_: no apply can release a model meanwhile. A model unloads between two runs.
+    bool unloaded = false;
+    for (const auto& [name, m] : models_) {
+      if (m->unload_if_idle(env_->now())) {
+        unloaded = true;
+        spdlog::info("Model/{}: {}", name, m->stats().reason);
+      }
+    }
+    if (unloaded) malloc_trim(0);
+  }
 }
 
 void Runtime::graph_loop(SensorRun* run) {
@@ -677,6 +695,12 @@ void Runtime::stop() {
   std::lock_guard<std::mutex> control(control_mu_);
   if (stopped_) return;
   stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    housekeeper_stop_ = true;
+  }
+  housekeeper_cv_.notify_all();
+  if (housekeeper_.joinable()) housekeeper_.join();
   // Models drain (what is already queued still runs, the graphs flush) and are then unloaded.
   for (auto& [name, m] : models_) m->drain();
   for (auto& run : sensors_) {

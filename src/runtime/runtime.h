@@ -265,6 +265,12 @@ class Runtime {
   // against stats(), documents() and wait() while apply() changes them.
   mutable std::mutex mu_;
   std::condition_variable finished_cv_;
+  // Unloads the models idle longer than their spec.resources.idleUnload (every 100 ms, from
+  // start() to stop(); housekeeper_stop_ and housekeeper_cv_ under mu_).
+  void housekeep();
+  std::thread housekeeper_;
+  bool housekeeper_stop_ = false;
+  std::condition_variable housekeeper_cv_;
 };
 
 }  // namespace sensix

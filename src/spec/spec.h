@@ -508,6 +508,10 @@ struct ResourceSpec {
   WorkerSpec worker;               // used when isolation is process
   int64_t memory_limit_bytes = 0;  // `memory`: the most the model may use; 0 = no limit
   std::string memory;              // `memory` as written ("256Mi"), for messages
+  // `idleUnload`: after this long without an input the model's session is released (its memory
+  // given back; it still counts against the device's budget), and the next input loads it again
+  // first (ModelInstance, state idle). 0 = never.
+  int64_t idle_unload_ns = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
