@@ -634,6 +634,50 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
 
 // kill -9 at each named point of a rollout (SENSIX_TEST_CRASH_AT), then a restart: the old version
 // runs and is the stored one, never half of each.
+// Every kept version is addressable (KServe /versions/{v}): a request naming an earlier version
+// loads it beside the running one (the first waits for it) and is answered by it; the running
+// version and its requests are untouched.
+TEST_F(RolloutTest, AKeptEarlierVersionAnswersTheRequestsThatNameIt) {
+  start();
+  apply_quickstart();
+  // 0.2 rescales its output, so that the two versions' answers tell them apart.
+  auto [st, applied] = d_.call("POST", "/v1/apply",
+                               alexa_version("0.2", kAlexa, kAlexaSha, "    state: reset",
+                                             "{name: \"13\", scale: 0.5, offset: 0.3}"));
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  EXPECT_EQ(version_of(d_, "alexa"), "0.2");
+  auto [sm, meta] = d_.call("GET", "/v2/models/alexa");
+  EXPECT_EQ(meta["versions"], json::array({"0.2", "0.1"})) << meta.dump(2);
+  const std::string body = json{{"inputs", json::array({json{{"name", "onnx::Flatten_0"},
+                                                             {"shape", {1, 16, 96}},
+                                                             {"datatype", "FP32"},
+                                                             {"data", wake_word_embeddings(5)}}})}}
+                               .dump();
+  auto ask = [&](const std::string& path) {
+    auto r = d_.client().request("POST", path, body, "application/json");
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? std::make_pair(r->status, json::parse(r->body, nullptr, false)) : std::make_pair(0, json());
+  };
+  auto [s2, now] = ask("/v2/models/alexa/infer");
+  ASSERT_EQ(s2, 200) << now.dump(2);
+  auto [s1, old] = ask("/v2/models/alexa/versions/0.1/infer");
+  ASSERT_EQ(s1, 200) << old.dump(2);
+  EXPECT_EQ(now["model_version"], "0.2");
+  EXPECT_EQ(old["model_version"], "0.1");
+  const double a = old["outputs"][0]["data"][0].get<double>();
+  const double b = now["outputs"][0]["data"][0].get<double>();
+  EXPECT_NEAR(b, a * 0.5 + 0.3, 1e-4) << "0.1 answered " << a << ", 0.2 " << b;
+  auto [s3, again] = ask("/v2/models/alexa/versions/0.1/infer");  // loaded already
+  EXPECT_EQ(s3, 200);
+  EXPECT_EQ(again["outputs"][0]["data"][0].get<double>(), a);
+  EXPECT_EQ(version_of(d_, "alexa"), "0.2");
+  auto [s4, unknown] = ask("/v2/models/alexa/versions/0.9/infer");
+  EXPECT_EQ(s4, 404);
+  EXPECT_THAT(unknown.value("error", ""),
+              HasSubstr("has no version \"0.9\" (it runs version \"0.2\"; it keeps \"0.1\")"));
+  EXPECT_EQ(d_.stop(), 0) << d_.log();
+}
+
 TEST_F(RolloutTest, ACrashAtAnyPointOfARolloutRestartsOnTheOldVersion) {
   for (const std::string point :
        {"rollout-candidate-added", "rollout-started", "rollout-promoting", "rollout-rolling-back"}) {

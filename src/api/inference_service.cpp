@@ -131,9 +131,21 @@ Result<ModelSignature> InferenceService::model(const std::string& name, const st
     sig.version = *beside;
     return sig;
   }
-  const std::vector<std::string> running = versions(name);
-  return NotFound(fmt::format("model \"{}\" has no version \"{}\" (it runs version{} \"{}\")", sig.model, version,
-                              running.size() > 1 ? "s" : "", fmt::join(running, "\", \"")));
+  // A kept earlier version: loaded for the requests that name it (the first waits for its load).
+  if (auto kept = controller_->model_versions(name); kept.ok()) {
+    for (const std::string& v : *kept) {
+      if (kserve_version(v) == version) return controller_->serve_version(name, v);
+    }
+  }
+  std::vector<std::string> running = {kserve_version(sig.version)};
+  if (auto beside = controller_->requests().candidate_version(name)) running.push_back(kserve_version(*beside));
+  std::vector<std::string> kept;
+  for (const std::string& v : versions(name)) {
+    if (std::find(running.begin(), running.end(), v) == running.end()) kept.push_back(v);
+  }
+  return NotFound(fmt::format("model \"{}\" has no version \"{}\" (it runs version{} \"{}\"{})", sig.model, version,
+                              running.size() > 1 ? "s" : "", fmt::join(running, "\", \""),
+                              kept.empty() ? "" : fmt::format("; it keeps \"{}\"", fmt::join(kept, "\", \""))));
 }
 
 std::vector<std::string> InferenceService::versions(const std::string& name) const {
@@ -142,6 +154,11 @@ std::vector<std::string> InferenceService::versions(const std::string& name) con
   if (!sig.ok()) return out;
   out.push_back(kserve_version(sig->version));
   if (auto beside = controller_->requests().candidate_version(name)) out.push_back(kserve_version(*beside));
+  if (auto kept = controller_->model_versions(name); kept.ok()) {
+    for (const std::string& v : *kept) {
+      if (std::find(out.begin(), out.end(), kserve_version(v)) == out.end()) out.push_back(kserve_version(v));
+    }
+  }
   return out;
 }
 

@@ -4,8 +4,10 @@
 //
 // A model's version is its document's spec.version ("1" when it has none). While a canary or shadow
 // runs a new version beside it (docs/deployment.md), both versions are addressable: a request that
-// names one runs on it alone; one without a version goes where the rollout sends it. An applied
-// model that was unloaded (RepositoryModelUnload) is Unavailable, saying how to load it again.
+// names one runs on it alone; one without a version goes where the rollout sends it. The versions of
+// a running model's kept documents (the last --store-keep-versions) are addressable too: the first
+// request that names one loads it (Controller::serve_version), and it unloads after a minute
+// without one. An applied model that was unloaded (RepositoryModelUnload) is Unavailable, saying how to load it again.
 //
 // Thread-safety: every method from any thread (the controller and request tasks are thread-safe).
 #pragma once
@@ -68,11 +70,12 @@ class InferenceService {
  public:
   explicit InferenceService(Controller* controller) : controller_(controller) {}
 
-  // The model's signature. `version` empty: the one that runs. NotFound: no such model, or not
-  // that version; Unavailable: unloaded.
+  // The model's signature. `version` empty: the one that runs; a kept earlier version is loaded
+  // for it first. NotFound: no such model, or not that version; Unavailable: unloaded.
   Result<ModelSignature> model(const std::string& name, const std::string& version = "") const;
-  // The versions of the model that run, as KServe writes them: the running one, then the one beside
-  // it (a canary or shadow), if any.
+  // The versions of the model a request may name, as KServe writes them: the running one, the one
+  // beside it (a canary or shadow), if any, then its other kept versions (Controller::model_versions:
+  // loaded when a request names one, Runtime::serve_version).
   std::vector<std::string> versions(const std::string& name) const;
   // Ok when the model takes requests now; else why not (Unavailable: loading, draining, failed,
   // unloaded; NotFound).

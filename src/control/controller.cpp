@@ -507,6 +507,39 @@ Result<std::vector<StoredDocument>> Controller::history(std::string_view kind_in
   return versions;
 }
 
+Result<std::vector<std::string>> Controller::model_versions(std::string_view model) const {
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, history("Model", model));
+  std::vector<std::string> out;
+  int kept = 0;
+  for (auto it = versions.rbegin(); it != versions.rend() && kept < options_.keep_versions; ++it) {
+    if (it->text.empty()) continue;  // a deletion
+    ++kept;
+    std::string v = declared_model_version(it->text);
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<ModelSignature> Controller::serve_version(std::string_view model, std::string_view version) {
+  std::lock_guard<std::mutex> lock(apply_mu_);  // the store's files stay while it loads
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, history("Model", model));
+  int kept = 0;
+  for (auto it = versions.rbegin(); it != versions.rend() && kept < options_.keep_versions; ++it) {
+    if (it->text.empty()) continue;
+    ++kept;
+    if (declared_model_version(it->text) != version) continue;
+    const std::string label = fmt::format("Model/{} generation {}", model, it->generation);
+    SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, parse_document_text(it->text, label, options_.data_dir, options_.parse));
+    if (docs.models.size() != 1) return Internal(label + ": the stored text is not one Model document");
+    docs.sensors.clear();
+    docs.pipelines.clear();
+    SENSIX_RETURN_IF_ERROR(materialize(docs));
+    return runtime_->serve_version(docs.models.front());
+  }
+  return NotFound(fmt::format("Model/{} has no version \"{}\" among its last {} documents", model, version,
+                              options_.keep_versions));
+}
+
 Result<ControlResult> Controller::undo(std::string_view kind_in, std::string_view name,
                                        std::optional<int64_t> to_revision, bool dry_run) {
   SENSIX_ASSIGN_OR_RETURN(const std::string kind, document_kind(kind_in));

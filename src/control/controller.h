@@ -163,6 +163,13 @@ class Controller {
   // one already.
   Result<ControlResult> undo(std::string_view kind, std::string_view name, std::optional<int64_t> to_revision,
                              bool dry_run);
+  // The spec.version of the model's kept documents (its last keep_versions versions, whose files
+  // the store keeps; deletions left out), newest first, each once; NotFound when it never was.
+  Result<std::vector<std::string>> model_versions(std::string_view model) const;
+  // Serves `version` (a spec.version of model_versions()) of a running model for the requests that
+  // name it: its document taken from the history, its files from the store (Runtime::serve_version).
+  // NotFound: no kept document has that version.
+  Result<ModelSignature> serve_version(std::string_view model, std::string_view version);
   // Every rollout, oldest first; the one of a model (its latest; NotFound when it never had one).
   Result<std::vector<RolloutStatus>> rollouts() const;
   Result<RolloutStatus> rollout(std::string_view model) const;

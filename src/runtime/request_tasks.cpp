@@ -134,7 +134,11 @@ RequestTasks::RequestTasks(Scheduler* scheduler, Env* env, std::chrono::nanoseco
 
 RequestTasks::~RequestTasks() { close(); }
 
-void RequestTasks::add(ModelInstance* model, TaskOptions options) {
+std::string RequestTasks::kept_key(std::string_view model, std::string_view version) {
+  return fmt::format("{}@{}", model, version);
+}
+
+void RequestTasks::add(ModelInstance* model, TaskOptions options, const std::string& key) {
   auto entry = std::make_shared<Entry>();
   entry->model = model;
   for (const auto& a : scheduler_->plan().accelerators) {
@@ -164,7 +168,7 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options) {
     for (int t : entry->tasks) scheduler_->remove_task(t);
     return;
   }
-  entries_[model->name()] = std::move(entry);
+  entries_[key.empty() ? model->name() : key] = std::move(entry);
 }
 
 void RequestTasks::remove(const std::string& model) {
@@ -230,7 +234,9 @@ void RequestTasks::reap() {
 std::vector<std::string> RequestTasks::models() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
-  for (const auto& [name, e] : entries_) out.push_back(name);
+  for (const auto& [name, e] : entries_) {
+    if (name.find('@') == std::string::npos) out.push_back(name);  // not an earlier version's (kept_key)
+  }
   return out;
 }
 
@@ -246,7 +252,11 @@ Result<ModelSignature> RequestTasks::signature(const std::string& model, const s
   if (it == entries_.end()) return NotFound(fmt::format("no model named \"{}\" is loaded", model));
   ModelSignature sig = it->second->signature;
   if (!version.empty()) {
-    SENSIX_RETURN_IF_ERROR(check_version_locked(*it->second, version, false));
+    if (Status s = check_version_locked(*it->second, version, false); !s.ok()) {
+      auto kept = entries_.find(kept_key(model, version));
+      if (kept == entries_.end()) return s;
+      return kept->second->signature;
+    }
     sig.version = version;
   }
   return sig;
@@ -497,13 +507,21 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
   Status refused = Status::Ok();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(model);
+    // A version that neither runs nor runs beside the model, but was loaded for requests that name it.
+    std::string key = model;
+    if (auto running = entries_.find(model); running != entries_.end() && !call->version.empty() &&
+                                             !check_version_locked(*running->second, call->version, false).ok() &&
+                                             entries_.count(kept_key(model, call->version)) > 0) {
+      key = kept_key(model, call->version);
+      call->version.clear();  // that entry runs nothing else
+    }
+    auto it = entries_.find(key);
     if (closed_) {
       refused = Unavailable("the runtime is stopping");
     } else {
       if (it != entries_.end()) call->entry = it->second;
       Result<Tensor> data = [&]() -> Result<Tensor> {
-        SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(model));
+        SENSIX_ASSIGN_OR_RETURN(const Entry* e, ready_locked(key));
         if (!call->version.empty())
           SENSIX_RETURN_IF_ERROR(check_version_locked(*e, call->version, options.sequence.has_value()));
         SENSIX_ASSIGN_OR_RETURN(Tensor t, check_locked(*e, std::move(inputs), options.sequence.has_value()));

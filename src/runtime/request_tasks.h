@@ -144,8 +144,13 @@ class RequestTasks {
   // The model's request tasks, scheduled as `options` (the model's own scheduling) says, one per
   // priority class, each with a bounded queue; a model that batches (options.batch.max > 1) runs up
   // to that many queued requests of a class in one engine run (waiting up to its delay for them),
-  // others one request per run. Replaces a task of the same name (remove() it first).
-  void add(ModelInstance* model, TaskOptions options);
+  // others one request per run. Replaces a task of the same name (remove() it first). `key`: the
+  // entry's name, when not the model's (kept_key(): an earlier version of it, asked by version).
+  void add(ModelInstance* model, TaskOptions options, const std::string& key = "");
+  // The entry of an earlier version of a running model, loaded for requests that name it
+  // (Runtime::serve_version): "MODEL@VERSION" (a model's name has no '@'). A request naming a
+  // version that neither runs nor runs beside the model goes there.
+  static std::string kept_key(std::string_view model, std::string_view version);
   // The model takes no more requests; queued ones are answered Unavailable. Returns once its run
   // in progress (if any) has ended. No-op for an unknown name.
   void remove(const std::string& model);

@@ -658,10 +658,12 @@ void Runtime::housekeep() {
     if (housekeeper_stop_) break;
     // Under mu_: no apply can release a model meanwhile. A model unloads between two runs.
     bool unloaded = false;
-    for (const auto& [name, m] : models_) {
-      if (m->unload_if_idle(env_->now())) {
-        unloaded = true;
-        spdlog::info("Model/{}: {}", name, m->stats().reason);
+    for (const auto* set : {&models_, &kept_}) {
+      for (const auto& [name, m] : *set) {
+        if (m->unload_if_idle(env_->now())) {
+          unloaded = true;
+          spdlog::info("Model/{} (version {}): {}", m->name(), m->spec().version, m->stats().reason);
+        }
       }
     }
     if (unloaded) malloc_trim(0);
@@ -715,6 +717,7 @@ void Runtime::stop() {
   if (events_) events_->stop();
   for (auto& [name, m] : models_) m->unload();
   for (auto& [name, c] : candidates_) c.instance->unload();
+  for (auto& [key, m] : kept_) m->unload();
 }
 
 DocumentSet Runtime::documents() const {
@@ -1031,10 +1034,60 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     for (auto& run : sensors_) problems.add(run->graph->attach_candidate(loaded_.at(name), c.instance.get(), c.meter));
   }
 
+  // Other versions loaded for requests (serve_version) go with their model.
+  {
+    std::vector<std::string> gone;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [key, m] : kept_) {
+        if (!loaded_.count(m->name())) gone.push_back(key);
+      }
+    }
+    for (const std::string& key : gone) {
+      requests_->remove(key);
+      std::lock_guard<std::mutex> lock(mu_);
+      retiring.push_back(std::move(kept_.at(key)));
+      kept_.erase(key);
+    }
+  }
   // 5. Models that no graph reads any more: drained (their nodes are gone) and unloaded.
   release(std::move(retiring));
   if (!problems.ok()) return problems.status().with_context("applied in part");
   return result;
+}
+
+Result<ModelSignature> Runtime::serve_version(const ModelDoc& doc) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  if (!started_ || stopped_) return FailedPrecondition("versions are served by a running sensix only");
+  const std::string& name = doc.metadata.name;
+  const std::string key = RequestTasks::kept_key(name, doc.spec.version);
+  TaskOptions task;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!models_.count(name) || !tasks_.count(name)) {
+      return FailedPrecondition(
+          fmt::format("Model/{} does not run: only a running model's other versions are served", name));
+    }
+    task = tasks_.at(name);
+  }
+  if (kept_.count(key)) return requests_->signature(key);
+  ModelDoc d = doc;
+  if (d.spec.resources.idle_unload_ns == 0) d.spec.resources.idle_unload_ns = 60'000'000'000;
+  auto loaded = ModelInstance::load(d, engines_, env_);
+  if (!loaded.ok()) return loaded.status().with_context(fmt::format("version {}", doc.spec.version));
+  std::unique_ptr<ModelInstance> m = std::move(loaded).value();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SENSIX_RETURN_IF_ERROR(check_memory_budget(d, m->stats().memory, options_.memory_budget_bytes, {}));
+  }
+  task.model = key;  // its own group: its profile is not the running version's
+  requests_->add(m.get(), task, key);
+  spdlog::info("Model/{}: version {} loaded for the requests that name it", name, doc.spec.version);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kept_[key] = std::move(m);
+  }
+  return requests_->signature(key);
 }
 
 void Runtime::stop_for_upgrade(const std::vector<std::string>& models) {

@@ -169,6 +169,13 @@ class Runtime {
   Result<ApplyResult> apply(const DocumentSet& desired, bool dry_run = false);
   // RuntimeOptions::memory_budget_bytes for the applies from now on (0: none); what runs stays.
   void set_memory_budget(int64_t bytes);
+  // Loads `doc`, another version of a running model (an earlier revision's document, its files in
+  // place), for the requests that name its version (KServe /v2/models/{m}/versions/{v}:
+  // RequestTasks::kept_key); its signature. It stays until the model goes (apply), unloaded after
+  // a minute without a request (its own spec.resources.idleUnload, if set) and loaded again by the
+  // next. Checked against the memory budget as a model is. At once when that version is loaded
+  // already. FailedPrecondition: the model does not run.
+  Result<ModelSignature> serve_version(const ModelDoc& doc);
   // The documents running now.
   DocumentSet documents() const;
 
@@ -247,6 +254,9 @@ class Runtime {
     std::shared_ptr<CandidateMeter> meter;
   };
   std::map<std::string, CandidateRun> candidates_;
+  // Other versions of running models loaded for requests that name them (serve_version), by
+  // RequestTasks::kept_key; under mu_.
+  std::map<std::string, std::unique_ptr<ModelInstance>> kept_;
   Plan plan_;
   std::vector<std::unique_ptr<SensorRun>> sensors_;
   std::mutex control_mu_;  // apply() and stop(), one at a time
