@@ -48,6 +48,7 @@
 #include "common/paths.h"
 #include "suite/machine.h"
 #include "suite/spread.h"
+#include "support/parts.h"
 #include "support/serve_daemon.h"
 #include "support/zoo_documents.h"
 
@@ -206,43 +207,20 @@ class DeployBench {
     quickstart_ = source_file("examples/quickstart.yaml");
     const auto t0 = Clock::now();
     const std::string load0 = bench::load_average();
-    struct Part {
-      const char* name;
-      std::function<bool()> fn;
-    };
-    const std::vector<Part> parts = {
+    const std::vector<bench::Part> parts = {
         {"upgrade time per model", [this] { return part_upgrade_time(); }},
         {"losses during upgrades under load", [this] { return part_losses(); }},
         {"the wake-word chain during upgrades", [this] { return part_chain(); }},
         {"memory peak during an upgrade", [this] { return part_peak(); }},
         {"RSS over upgrade/undo cycles", [this] { return part_cycles(); }},
     };
-    int measured = 0;
-    for (const auto& p : parts) {
-      std::fprintf(stderr, "deploy bench: %s...\n", p.name);
-      const auto tp = Clock::now();
-      const bool ok = p.fn();
-      std::fprintf(stderr, "deploy bench: %s %s (%.0f s)\n", p.name, ok ? "measured" : "FAILED", since(tp));
-      if (ok) {
-        ++measured;
-      } else {
-        sections_ += fmt::format("**Part \"{}\" failed:** {}\n\n", p.name, failure_);
-      }
-    }
-    std::string out = "# Deploy benchmark: upgrades on the device daemon (`sensix serve`)\n\n";
-    if (machine_.dirty) {
-      out += fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
-                         machine_.git_revision.substr(0, 12));
-    }
-    out += fmt::format(
-        "- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Commit: {}{}\n- Command: "
-        "`sensix_bench_deploy{}`\n- Load average at the start: {}; at the end: {}\n- Run time: {:.0f} s\n\n",
-        machine_.cpu_model, machine_.cores, bench::format_bytes(machine_.memory_bytes), machine_.kernel, machine_.date,
-        machine_.git_revision.substr(0, 12), machine_.dirty ? " + local changes" : "",
-        opt_.smoke ? " --smoke"
-                   : fmt::format(" --repeat {} --upgrades {} --seconds {} --cycles {}", opt_.repeat, opt_.upgrades,
-                                 opt_.seconds, opt_.cycles),
-        load0, bench::load_average(), since(t0));
+    const int measured = bench::run_parts("deploy bench", parts, failure_, &sections_);
+    std::string out = bench::report_header(
+        machine_, "Deploy benchmark: upgrades on the device daemon (`sensix serve`)",
+        "sensix_bench_deploy" + (opt_.smoke ? std::string(" --smoke")
+                                            : fmt::format(" --repeat {} --upgrades {} --seconds {} --cycles {}",
+                                                          opt_.repeat, opt_.upgrades, opt_.seconds, opt_.cycles)),
+        {}, load0, since(t0));
     if (opt_.smoke) out += "A smoke run: every part runs, briefly; its figures are not measurements.\n\n";
     out +=
         "Method: the benchmark runs the real `sensix` binary of the build (`sensix serve --listen 127.0.0.1:0`, "

@@ -226,21 +226,12 @@ class InferenceBench {
     std::error_code ec;
     fs::remove_all(work_, ec);
 
-    std::string out = "# Inference benchmark: KServe v2 requests to `sensix serve` and to a Node.js service\n\n";
-    if (machine_.dirty) {
-      out += fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
-                         machine_.git_revision.substr(0, 12));
-    }
-    out += fmt::format(
-        "- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Commit: {}{}\n- Command: "
-        "`sensix_bench_inference{}`\n- Load generator: {}\n- Load average at the start: {}; at the end: {}\n"
-        "- Run time: {:.0f} s\n\n",
-        machine_.cpu_model, machine_.cores, bench::format_bytes(machine_.memory_bytes), machine_.kernel, machine_.date,
-        machine_.git_revision.substr(0, 12), machine_.dirty ? " + local changes" : "",
-        opt_.smoke
-            ? " --smoke"
-            : fmt::format(" --repeat {} --seconds {} --connections {}", opt_.repeat, opt_.seconds, opt_.connections),
-        wrk_version_, load0, bench::load_average(), since(t0));
+    std::string out = bench::report_header(
+        machine_, "Inference benchmark: KServe v2 requests to `sensix serve` and to a Node.js service",
+        "sensix_bench_inference" + (opt_.smoke ? std::string(" --smoke")
+                                               : fmt::format(" --repeat {} --seconds {} --connections {}", opt_.repeat,
+                                                             opt_.seconds, opt_.connections)),
+        {"Load generator: " + wrk_version_}, load0, since(t0));
     if (opt_.smoke) out += "A smoke run: every part runs, briefly; its figures are not measurements.\n\n";
     out +=
         "Method: both services run on this machine, one at a time, on loopback; wrk (one thread, one keep-alive "

@@ -49,6 +49,7 @@
 #include "api/http_client.h"
 #include "suite/machine.h"
 #include "suite/spread.h"
+#include "support/parts.h"
 #include "support/serve_daemon.h"
 #include "support/zoo_documents.h"
 
@@ -182,44 +183,20 @@ class ServeBench {
     fs::create_directories(work_);
     const auto t0 = Clock::now();
     const std::string load0 = bench::load_average();
-    struct Part {
-      const char* name;
-      std::function<bool()> fn;
-    };
-    const std::vector<Part> parts = {
+    const std::vector<bench::Part> parts = {
         {"idle daemon", [this] { return part_idle(); }},
         {"start to ready with ten models", [this] { return part_restart(); }},
         {"apply latency per zoo model", [this] { return part_apply(); }},
         {"frames lost during applies and deletes", [this] { return part_churn(); }},
         {"SSE fan-out", [this] { return part_fanout(); }},
     };
-    int measured = 0;
-    for (const auto& p : parts) {
-      std::fprintf(stderr, "serve bench: %s...\n", p.name);
-      const auto tp = Clock::now();
-      const bool ok = p.fn();
-      std::fprintf(stderr, "serve bench: %s %s (%.0f s)\n", p.name, ok ? "measured" : "FAILED", since(tp));
-      if (ok) {
-        ++measured;
-      } else {
-        sections_ += fmt::format("**Part \"{}\" failed:** {}\n\n", p.name, failure_);
-      }
-    }
-    std::string out;
-    out += "# Serve benchmark: the device daemon (`sensix serve`) from outside\n\n";
-    if (machine_.dirty) {
-      out += fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
-                         machine_.git_revision.substr(0, 12));
-    }
-    out += fmt::format(
-        "- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Commit: {}{}\n- Command: "
-        "`sensix_bench_serve{}`\n- Load average at the start: {}; at the end: {}\n- Run time: {:.0f} s\n\n",
-        machine_.cpu_model, machine_.cores, bench::format_bytes(machine_.memory_bytes), machine_.kernel, machine_.date,
-        machine_.git_revision.substr(0, 12), machine_.dirty ? " + local changes" : "",
-        opt_.smoke
-            ? " --smoke"
-            : fmt::format(" --repeat {} --applies {} --sse-seconds {}", opt_.repeat, opt_.applies, opt_.sse_seconds),
-        load0, bench::load_average(), since(t0));
+    const int measured = bench::run_parts("serve bench", parts, failure_, &sections_);
+    std::string out = bench::report_header(machine_, "Serve benchmark: the device daemon (`sensix serve`) from outside",
+                                           "sensix_bench_serve" +
+                                               (opt_.smoke ? std::string(" --smoke")
+                                                           : fmt::format(" --repeat {} --applies {} --sse-seconds {}",
+                                                                         opt_.repeat, opt_.applies, opt_.sse_seconds)),
+                                           {}, load0, since(t0));
     if (opt_.smoke) out += "A smoke run: every part runs, briefly; its figures are not measurements.\n\n";
     out +=
         "Method: the benchmark runs the real `sensix` binary of the build (`sensix serve --listen 127.0.0.1:0`, "

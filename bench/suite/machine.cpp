@@ -205,4 +205,20 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+std::string report_header(const MachineInfo& m, const std::string& title, const std::string& command,
+                          const std::vector<std::string>& extra, const std::string& load_at_start, double seconds) {
+  std::string out = "# " + title + "\n\n";
+  if (m.dirty) {
+    out += fmt::format("**Measured on a tree that differs from commit {}: these figures belong to no commit.**\n\n",
+                       m.git_revision.substr(0, 12));
+  }
+  out += fmt::format("- Machine: {}, {} cores, {} memory\n- Kernel: {}\n- Date: {}\n- Commit: {}{}\n- Command: `{}`\n",
+                     m.cpu_model, m.cores, format_bytes(m.memory_bytes), m.kernel, m.date, m.git_revision.substr(0, 12),
+                     m.dirty ? " + local changes" : "", command);
+  for (const std::string& e : extra) out += "- " + e + "\n";
+  out += fmt::format("- Load average at the start: {}; at the end: {}\n- Run time: {:.0f} s\n\n", load_at_start,
+                     load_average(), seconds);
+  return out;
+}
+
 }  // namespace sensix::bench

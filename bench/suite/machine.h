@@ -30,6 +30,12 @@ struct MachineInfo {
 // Describes this machine; `source_dir` is the git checkout the benchmark was built from.
 MachineInfo describe_machine(const std::string& source_dir);
 
+// The top of a benchmark's report: "# title", a warning when the tree differs from its commit, and
+// bullets: the machine, kernel, date, commit, `command` (as run), each of `extra` ("Load generator:
+// wrk 4.1.0"), the load average at the start (`load_at_start`) and now, and the run time.
+std::string report_header(const MachineInfo& m, const std::string& title, const std::string& command,
+                          const std::vector<std::string>& extra, const std::string& load_at_start, double seconds);
+
 // The value of "Key:   123 kB" in a /proc file (/proc/meminfo, /proc/PID/status), in bytes; 0 when
 // absent.
 int64_t proc_kb_field(const std::string& path, const std::string& key);

@@ -220,17 +220,9 @@ int cmd_run(const CommonOptions& o, const RunOptions& r) {
     else if (r.policy == "balanced") ro.policy = SchedPolicy::kBalanced;
     else return fail(InvalidArgument("--policy: expected latency, throughput or balanced, got \"" + r.policy + "\""));
   }
-  std::string budget = r.memory_budget;
-  std::string budget_source = "--memory-budget";
-  if (const char* env = std::getenv("SENSIX_MEMORY_BUDGET"); budget.empty() && env != nullptr && *env != '\0') {
-    budget = env;
-    budget_source = "$SENSIX_MEMORY_BUDGET";
-  }
-  if (!budget.empty()) {
-    auto bytes = parse_byte_size(budget);
-    if (!bytes.ok()) return fail(bytes.status().with_context(budget_source));
-    ro.memory_budget_bytes = *bytes;
-  }
+  Result<int64_t> budget = byte_size_option(r.memory_budget, "--memory-budget", "SENSIX_MEMORY_BUDGET");
+  if (!budget.ok()) return fail(budget.status());
+  ro.memory_budget_bytes = *budget;
   auto created = Runtime::create(*docs, ro);
   if (!created.ok()) return fail(created.status());
   auto& rt = *created;

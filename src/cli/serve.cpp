@@ -207,19 +207,9 @@ int cmd_serve(const ServeOptions& o) {
     if (!bytes.ok()) return serve_fail(bytes.status().with_context(name));
     *out = static_cast<uint64_t>(*bytes);
   }
-  {
-    std::string budget = o.memory_budget;
-    std::string source = "--memory-budget";
-    if (const char* env = std::getenv("SENSIX_MEMORY_BUDGET"); budget.empty() && env != nullptr && *env != '\0') {
-      budget = env;
-      source = "$SENSIX_MEMORY_BUDGET";
-    }
-    if (!budget.empty()) {
-      Result<int64_t> bytes = parse_byte_size(budget);
-      if (!bytes.ok()) return serve_fail(bytes.status().with_context(source));
-      co.runtime.memory_budget_bytes = *bytes;
-    }
-  }
+  Result<int64_t> budget = byte_size_option(o.memory_budget, "--memory-budget", "SENSIX_MEMORY_BUDGET");
+  if (!budget.ok()) return serve_fail(budget.status());
+  co.runtime.memory_budget_bytes = *budget;
   co.runtime.sequence_idle = std::chrono::milliseconds(static_cast<int64_t>(o.sequence_idle_s * 1000));
   {
     EngineRegistry probe;

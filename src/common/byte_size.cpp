@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,19 @@ Result<int64_t> parse_byte_size(std::string_view text) {
   const double bytes = v * static_cast<double>(unit);
   if (bytes > 9.0e18) return bad();
   return static_cast<int64_t>(std::llround(bytes));
+}
+
+Result<int64_t> byte_size_option(const std::string& flag, std::string_view flag_name, const char* env) {
+  std::string text = flag;
+  std::string source(flag_name);
+  if (const char* value = std::getenv(env); text.empty() && value != nullptr && *value != '\0') {
+    text = value;
+    source = std::string("$") + env;
+  }
+  if (text.empty()) return int64_t{0};
+  Result<int64_t> bytes = parse_byte_size(text);
+  if (!bytes.ok()) return bytes.status().with_context(source);
+  return bytes;
 }
 
 std::string format_bytes(int64_t bytes) {

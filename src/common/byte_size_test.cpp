@@ -1,5 +1,8 @@
 #include "common/byte_size.h"
 
+#include <cstdlib>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace sensix {
@@ -39,6 +42,23 @@ TEST(ByteSize, FormatsForMessages) {
   EXPECT_EQ(format_bytes(32LL << 20), "32 MiB");
   EXPECT_EQ(format_bytes(3LL << 29), "1.5 GiB");
   EXPECT_EQ(format_bytes((1LL << 30) + (1LL << 24)), "1.02 GiB");
+}
+
+TEST(ByteSize, AnOptionComesFromItsFlagElseItsEnvironmentVariable) {
+  ::unsetenv("SENSIX_TEST_BUDGET");
+  EXPECT_EQ(*byte_size_option("", "--budget", "SENSIX_TEST_BUDGET"), 0);
+  EXPECT_EQ(*byte_size_option("2Ki", "--budget", "SENSIX_TEST_BUDGET"), 2048);
+  ::setenv("SENSIX_TEST_BUDGET", "1Mi", 1);
+  EXPECT_EQ(*byte_size_option("", "--budget", "SENSIX_TEST_BUDGET"), 1 << 20);
+  EXPECT_EQ(*byte_size_option("2Ki", "--budget", "SENSIX_TEST_BUDGET"), 2048);  // the flag first
+  ::setenv("SENSIX_TEST_BUDGET", "lots", 1);
+  auto bad = byte_size_option("", "--budget", "SENSIX_TEST_BUDGET");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("$SENSIX_TEST_BUDGET: expected a memory size"));
+  auto bad_flag = byte_size_option("10MB", "--budget", "SENSIX_TEST_BUDGET");
+  ASSERT_FALSE(bad_flag.ok());
+  EXPECT_THAT(std::string(bad_flag.status().message()), ::testing::HasSubstr("--budget: expected a memory size"));
+  ::unsetenv("SENSIX_TEST_BUDGET");
 }
 
 }  // namespace

@@ -473,7 +473,7 @@ void ModelInstance::drain() {
   stats_.reason = "the runtime is stopping; queued inputs still run";
 }
 
-void ModelInstance::unload(std::string reason) {
+void ModelInstance::release_sessions() {
   for (size_t i = 0; i < bindings_.size(); ++i) {
     std::lock_guard<std::mutex> run_lock(*bindings_[i].mu);
     if (i == 0) {
@@ -484,6 +484,10 @@ void ModelInstance::unload(std::string reason) {
     }
     bindings_[i].session.reset();
   }
+}
+
+void ModelInstance::unload(std::string reason) {
+  release_sessions();
   std::lock_guard<std::mutex> lock(stats_mu_);
   if (stats_.state == ModelState::kFailed) return;
   stats_.state = ModelState::kUnloaded;
@@ -548,16 +552,7 @@ bool ModelInstance::unload_if_idle(TimePoint now) {
   // A run in progress: not idle (and the caller, which may hold locks a run's path takes, never waits).
   std::unique_lock<std::shared_mutex> alone(life_mu_, std::try_to_lock);
   if (!alone.owns_lock() || state() != ModelState::kReady || now_ns - last_run_ns_.load() < after) return false;
-  for (size_t i = 0; i < bindings_.size(); ++i) {
-    std::lock_guard<std::mutex> run_lock(*bindings_[i].mu);
-    if (i == 0) {
-      std::lock_guard<std::mutex> lock(stats_mu_);
-      if (worker_ != nullptr) stats_.restarts = worker_->health().restarts;
-      stats_.worker_pid = 0;
-      worker_ = nullptr;
-    }
-    bindings_[i].session.reset();
-  }
+  release_sessions();
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.idle_unloads++;
   stats_.state = ModelState::kIdle;

@@ -149,6 +149,8 @@ class ModelInstance {
   void set_state(ModelState s, std::string reason);
   bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)
 
+  // Each binding's session released (a run in progress on it ends first); the worker's restarts kept.
+  void release_sessions();
   // Runs hold life_mu_ shared; unload_if_idle() and the load that follows hold it alone.
   // Takes `lock` (shared, held) through a load when the model is idle.
   Status ensure_loaded(std::shared_lock<std::shared_mutex>& lock);
