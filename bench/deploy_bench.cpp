@@ -22,7 +22,8 @@
 // 5. RSS over upgrade/undo cycles: Silero VAD 5 -> 6, then `POST /v1/rollouts/silero-vad/undo`
 //    back to 5, --cycles times; VmRSS after 10 cycles against after all (goal: within 5%).
 //
-//   sensix_bench_deploy [--repeat 3] [--upgrades 20] [--seconds 20] [--cycles 1000] [--report FILE] [--smoke]
+//   sensix_bench_deploy [--repeat 3] [--upgrades 20] [--seconds 20] [--cycles 1000] [--parts 1,2,3,4,5]
+//                       [--report FILE] [--smoke]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -78,6 +79,7 @@ struct Options {
   int upgrades = 20;
   int seconds = 20;
   int cycles = 1000;
+  std::vector<int> parts = {1, 2, 3, 4, 5};
   bool smoke = false;
   std::string report;
 };
@@ -207,19 +209,22 @@ class DeployBench {
     quickstart_ = source_file("examples/quickstart.yaml");
     const auto t0 = Clock::now();
     const std::string load0 = bench::load_average();
-    const std::vector<bench::Part> parts = {
+    const std::vector<bench::Part> all = {
         {"upgrade time per model", [this] { return part_upgrade_time(); }},
         {"losses during upgrades under load", [this] { return part_losses(); }},
         {"the wake-word chain during upgrades", [this] { return part_chain(); }},
         {"memory peak during an upgrade", [this] { return part_peak(); }},
         {"RSS over upgrade/undo cycles", [this] { return part_cycles(); }},
     };
+    std::vector<bench::Part> parts;
+    for (int p : opt_.parts) parts.push_back(all.at(static_cast<size_t>(p - 1)));
     const int measured = bench::run_parts("deploy bench", parts, failure_, &sections_);
     std::string out = bench::report_header(
         machine_, "Deploy benchmark: upgrades on the device daemon (`sensix serve`)",
-        "sensix_bench_deploy" + (opt_.smoke ? std::string(" --smoke")
-                                            : fmt::format(" --repeat {} --upgrades {} --seconds {} --cycles {}",
-                                                          opt_.repeat, opt_.upgrades, opt_.seconds, opt_.cycles)),
+        "sensix_bench_deploy" +
+            (opt_.smoke ? std::string(" --smoke")
+                        : fmt::format(" --repeat {} --upgrades {} --seconds {} --cycles {} --parts {}", opt_.repeat,
+                                      opt_.upgrades, opt_.seconds, opt_.cycles, fmt::join(opt_.parts, ","))),
         {}, load0, since(t0));
     if (opt_.smoke) out += "A smoke run: every part runs, briefly; its figures are not measurements.\n\n";
     out +=
@@ -665,8 +670,8 @@ class DeployBench {
         if (s2 != 200) return fail(fmt::format("cycle {}: undo: {} {}", i, s2, j2.dump()), &d);
         if (i == 10) rss10 = proc_status_bytes(d.pid(), "VmRSS");
         if (r == 0 && (i == 1 || i % std::max(1, opt_.cycles / 10) == 0)) {
-          trend += fmt::format("{}{:.1f} ({})", trend.empty() ? "" : " -> ", mb(proc_status_bytes(d.pid(), "VmRSS")),
-                               i);
+          trend += fmt::format("{}{:.1f} ({:.1f} anon; {})", trend.empty() ? "" : " -> ",
+                               mb(proc_status_bytes(d.pid(), "VmRSS")), mb(proc_status_bytes(d.pid(), "RssAnon")), i);
         }
       }
       cycle_ms.push_back(since(t0) * 1e3 / opt_.cycles);
@@ -688,7 +693,7 @@ class DeployBench {
         "again, the same way), each a new revision in the state store. VmRSS after cycle 10 and after the last.\n\n"
         "| figure | median (min-max) |\n|---|---:|\n| VmRSS after 10 cycles, MB | {} |\n"
         "| VmRSS after {} cycles, MB | {} |\n| ratio | {} |\n| one cycle (two applies), ms | {} |\n\n"
-        "VmRSS during the first run, MB (after how many cycles): {}.\n\n",
+        "VmRSS during the first run, MB (of which RssAnon: heap, stacks; after how many cycles): {}.\n\n",
         opt_.cycles, format_spread(spread_of(at10), 1), opt_.cycles, format_spread(spread_of(at_end), 1),
         format_spread(rs, 3), format_spread(spread_of(cycle_ms), 0), trend);
     goal(fmt::format("VmRSS after {} upgrade/undo cycles within 5% of after 10", opt_.cycles),
@@ -713,6 +718,9 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "seconds of each run of part 3")->check(CLI::Range(1, 600));
   app.add_option("--cycles", o.cycles, "upgrade/undo cycles per run of part 5 (at least 10)")
       ->check(CLI::Range(10, 100000));
+  app.add_option("--parts", o.parts, "which parts to run, e.g. 1,5 (default: all)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 5));
   app.add_option("--report", o.report, "write the Markdown report here too");
   app.add_flag("--smoke", o.smoke, "every part, briefly (repeat 1, 2 upgrades, 4 s, 12 cycles): not measurements");
   CLI11_PARSE(app, argc, argv);

@@ -182,6 +182,12 @@ std::pair<int, std::string> cli(const Daemon& d, const std::string& args, const 
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+int64_t rss_kib_of(pid_t pid) {
+  const std::string status = file_contents("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stoll(status.substr(at + 6));
+}
+
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -73,6 +73,9 @@ std::string file_contents(const std::string& path);
 // Runs the CLI against `d`: its exit code, and stdout + stderr.
 // `prefix`: what runs before the command line ("timeout 4 ", "SENSIX_TOKEN=x ").
 std::pair<int, std::string> cli(const Daemon& d, const std::string& args, const std::string& prefix = "");
+// The process's resident memory (VmRSS of /proc/PID/status), in KiB; -1 when it is gone.
+int64_t rss_kib_of(pid_t pid);
+
 // `bytes` in base64 (a BYTES element of a JSON inference request).
 std::string base64(const std::string& bytes);
 // [1, 16, 96] float32 values in [-2, 2), the same every run for a seed: a wake-word head's input.

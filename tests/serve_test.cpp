@@ -986,12 +986,6 @@ TEST_F(ServeTest, ADamagedStoreIsReportedNotReplaced) {
   EXPECT_EQ(file_contents(db), damaged);  // nothing replaced
 }
 
-int64_t rss_kib_of(pid_t pid) {
-  const std::string status = file_contents("/proc/" + std::to_string(pid) + "/status");
-  const size_t at = status.find("VmRSS:");
-  return at == std::string::npos ? -1 : std::stoll(status.substr(at + 6));
-}
-
 // A sensor that cannot connect makes the daemon unready, unless its document allows it to be
 // degraded: then /v2/health/ready is 200 and lists it under "degraded". The microphone of the voice
 // pipeline names a PulseAudio server that does not exist.
