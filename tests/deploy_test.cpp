@@ -680,8 +680,8 @@ TEST_F(RolloutTest, AKeptEarlierVersionAnswersTheRequestsThatNameIt) {
 
 // Upgrades and undos over and over leave no memory behind: Silero VAD 5 -> 6 (loaded, warmed up,
 // self-tested, switched in place) and undo back to 5, 40 times after 10 that bring the allocator
-// to its working size; the daemon's resident memory grows by less than two model versions' worth
-// (sensix_bench_deploy, part 5, measures 1,000 cycles and reports what does remain).
+// to its working size; the daemon's resident memory grows by far less than a version kept per cycle
+// would take (sensix_bench_deploy, part 5, measures 1,000 cycles and reports what does remain).
 TEST_F(RolloutTest, UpgradeAndUndoCyclesLeaveNoMemoryBehind) {
   // Under AddressSanitizer, freed memory waits in a quarantine before it is reused: none, so that
   // the daemon's resident memory shows what it keeps (harmless in other builds).
@@ -701,8 +701,15 @@ TEST_F(RolloutTest, UpgradeAndUndoCyclesLeaveNoMemoryBehind) {
   cycles(40);
   const int64_t after = rss_kib_of(d_.pid());
   EXPECT_EQ(version_of(d_, "silero-vad"), "5");
-  // Silero's file is 2.3 MB: a version kept per cycle would take 40 x 2.3 MB.
-  EXPECT_LT(after - before, 8 * 1024) << before << " KiB -> " << after << " KiB over 40 upgrade/undo cycles";
+  // Silero's file is 2.3 MB: a version kept per cycle would take 40 x 2.3 MB. Under AddressSanitizer
+  // the daemon's resident memory also holds its allocator's caches and the shadow of every page
+  // touched (13-15 MB over these cycles), where LeakSanitizer reports what sensix itself leaks.
+#if defined(__SANITIZE_ADDRESS__)
+  const int64_t bound_kib = 32 * 1024;
+#else
+  const int64_t bound_kib = 8 * 1024;
+#endif
+  EXPECT_LT(after - before, bound_kib) << before << " KiB -> " << after << " KiB over 40 upgrade/undo cycles";
   RecordProperty("rss_growth_kib", static_cast<int>(after - before));
   EXPECT_EQ(d_.stop(), 0) << d_.log();
 }
