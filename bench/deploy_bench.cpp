@@ -67,10 +67,12 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bench::format_spread;
+using bench::mb;
 using bench::proc_status_bytes;
 using bench::read_file;
 using bench::ServeDaemon;
 using bench::since;
+using bench::sleep_s;
 using bench::Spread;
 using bench::spread_of;
 
@@ -86,8 +88,6 @@ struct Options {
 
 std::string source_file(const std::string& rel) { return read_file(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
 std::string sensix_binary() { return std::string(SENSIX_BINARY_DIR) + "/sensix"; }
-void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
-double mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
 const char* const kStopFirst = "  rollout: {strategy: stopThenStart}";
 

@@ -72,6 +72,7 @@ using bench::kLooping;
 using bench::last_lines;
 using bench::Losses;
 using bench::losses_now;
+using bench::mb;
 using bench::model_runs;
 using bench::photo_sensors;
 using bench::proc_cpu_seconds;
@@ -79,6 +80,7 @@ using bench::proc_status_bytes;
 using bench::read_file;
 using bench::ServeDaemon;
 using bench::since;
+using bench::sleep_s;
 using bench::Spread;
 using bench::spread_of;
 using bench::wait_first_run;
@@ -95,11 +97,7 @@ struct Options {
 
 std::string source_file(const std::string& rel) { return read_file(std::string(SENSIX_SOURCE_DIR) + "/" + rel); }
 
-void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
-
 std::string sensix_binary() { return std::string(SENSIX_BINARY_DIR) + "/sensix"; }
-
-double mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
 // How many shared libraries the sensix binary loads (lines of `ldd` naming a file), or "an unknown number of".
 std::string shared_libraries() {

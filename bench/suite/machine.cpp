@@ -221,4 +221,8 @@ std::string report_header(const MachineInfo& m, const std::string& title, const 
   return out;
 }
 
+void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+double mb(int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+
 }  // namespace sensix::bench

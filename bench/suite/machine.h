@@ -40,6 +40,11 @@ std::string report_header(const MachineInfo& m, const std::string& title, const 
 // absent.
 int64_t proc_kb_field(const std::string& path, const std::string& key);
 
+// Sleeps `s` seconds.
+void sleep_s(double s);
+// Bytes in (decimal) megabytes, for reports.
+double mb(int64_t bytes);
+
 // Seconds on the steady clock since `t0`.
 double since(std::chrono::steady_clock::time_point t0);
 

@@ -457,19 +457,21 @@ int64_t ModelInstance::warmup_best_ns(int session) const {
 
 void ModelInstance::set_state(ModelState s, std::string reason) {
   std::lock_guard<std::mutex> lock(stats_mu_);
-  stats_.state = s;
+  store_state_locked(s);
   stats_.reason = std::move(reason);
 }
 
-ModelState ModelInstance::state() const {
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  return stats_.state;
+void ModelInstance::store_state_locked(ModelState s) {
+  stats_.state = s;
+  state_.store(s, std::memory_order_release);
 }
+
+ModelState ModelInstance::state() const { return state_.load(std::memory_order_acquire); }
 
 void ModelInstance::drain() {
   std::lock_guard<std::mutex> lock(stats_mu_);
   if (stats_.state != ModelState::kReady) return;
-  stats_.state = ModelState::kDraining;
+  store_state_locked(ModelState::kDraining);
   stats_.reason = "the runtime is stopping; queued inputs still run";
 }
 
@@ -490,13 +492,13 @@ void ModelInstance::unload(std::string reason) {
   release_sessions();
   std::lock_guard<std::mutex> lock(stats_mu_);
   if (stats_.state == ModelState::kFailed) return;
-  stats_.state = ModelState::kUnloaded;
+  store_state_locked(ModelState::kUnloaded);
   stats_.reason = std::move(reason);
 }
 
 void ModelInstance::fail(const Status& why) {
   std::lock_guard<std::mutex> lock(stats_mu_);
-  stats_.state = ModelState::kFailed;
+  store_state_locked(ModelState::kFailed);
   stats_.reason = why.message();
   stats_.last_error = why.message();
 }
@@ -509,7 +511,9 @@ int ModelInstance::find_output(std::string_view name) const {
 }
 
 Status ModelInstance::ensure_loaded(std::shared_lock<std::shared_mutex>& lock) {
-  last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
+  if (doc_.spec.resources.idle_unload_ns > 0) {
+    last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
+  }
   while (state() == ModelState::kIdle) {
     lock.unlock();
     {
@@ -536,7 +540,7 @@ Status ModelInstance::ensure_loaded(std::shared_lock<std::shared_mutex>& lock) {
         stats_.worker_pid = fs.worker_pid;
         stats_.memory = fs.memory;
         stats_.reloads++;
-        stats_.state = ModelState::kReady;
+        store_state_locked(ModelState::kReady);
         stats_.reason = fmt::format("loaded again by an input in {:.1f} ms after it was idle", ms);
       }
     }
@@ -555,7 +559,7 @@ bool ModelInstance::unload_if_idle(TimePoint now) {
   release_sessions();
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.idle_unloads++;
-  stats_.state = ModelState::kIdle;
+  store_state_locked(ModelState::kIdle);
   stats_.reason = fmt::format(
       "no input for {:g} s (spec.resources.idleUnload): its session was released; the next input loads it again",
       static_cast<double>(after) / 1e9);

@@ -147,6 +147,8 @@ class ModelInstance {
   // Checks outputs for NaN/Inf and applies scale/offset.
   Status finish_outputs(std::vector<Tensor>& outputs);
   void set_state(ModelState s, std::string reason);
+  // stats_.state and state_ together; stats_mu_ held.
+  void store_state_locked(ModelState s);
   bool worker_failed() const;  // the worker process gave up (restart.maxAttempts failures in a row)
 
   // Each binding's session released (a run in progress on it ends first); the worker's restarts kept.
@@ -180,6 +182,9 @@ class ModelInstance {
 
   mutable std::mutex stats_mu_;
   ModelStatsSnapshot stats_;
+  // stats_.state, readable without stats_mu_: every run checks it (run_session, the graph's and the
+  // request tasks' unloaded checks, ensure_loaded).
+  std::atomic<ModelState> state_{ModelState::kLoading};
 };
 
 }  // namespace sensix
