@@ -140,15 +140,9 @@ Result<CollectResult> Controller::collect_locked() {
   // them needs no fetch) and of what runs. A version that no longer parses keeps everything: nothing
   // is removed then.
   std::set<std::string> keep;
-  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> all, store_->versions("Model"));
-  // The last keep_versions versions of each Model (oldest first in `all`).
-  std::map<std::string, int> seen;
-  std::vector<const StoredDocument*> versions;
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    if (++seen[it->name] <= options_.keep_versions) versions.push_back(&*it);
-  }
-  for (const StoredDocument* version : versions) {
-    const StoredDocument& v = *version;
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, store_->versions("Model", options_.keep_versions));
+  std::map<std::string, std::vector<std::string>> digests_now;  // what the next collect may reuse
+  for (const StoredDocument& v : versions) {
     auto known = digests_of_text_.find(v.sha256);  // a version's text never changes: parsed once
     if (known == digests_of_text_.end()) {
       Result<DocumentSet> parsed = parse_document_text(v.text,
@@ -166,7 +160,9 @@ Result<CollectResult> Controller::collect_locked() {
       known = digests_of_text_.emplace(v.sha256, std::move(digests)).first;
     }
     keep.insert(known->second.begin(), known->second.end());
+    digests_now.emplace(known->first, known->second);
   }
+  digests_of_text_ = std::move(digests_now);  // only the kept versions': bounded however many came before
   {
     std::lock_guard<std::mutex> state(state_mu_);
     for (const ModelDoc& m : desired_.models) {
@@ -430,18 +426,18 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
   crash_point("rollout-started", !candidates.empty());
   std::vector<std::pair<RolloutRecord, RolloutSpec>> started;
   if (!candidates.empty()) {
-    Result<std::vector<RolloutRecord>> records = store_->rollouts();
+    Result<std::vector<RolloutRecord>> records = store_->rollouts_in("progressing");
     if (!records.ok()) spdlog::error("rollouts: {}", records.status().message());
     for (const auto& [md, meter] : candidates) {
       ActiveRollout a;
       a.from = *current.find_model(md.metadata.name);
       for (const RolloutRecord& r : records.ok() ? *records : std::vector<RolloutRecord>{}) {
-        if (r.model == md.metadata.name && r.state == "progressing") a.record = r;
+        if (r.model == md.metadata.name) a.record = r;
       }
-      Result<std::vector<StoredDocument>> versions = store_->history("Model", md.metadata.name);
-      for (const StoredDocument& v : versions.ok() ? *versions : std::vector<StoredDocument>{}) {
-        if (v.generation == a.record.from_generation && !v.sha256.empty()) a.from_text = v.text;
-      }
+      Result<std::optional<StoredDocument>> from = store_->generation("Model", md.metadata.name,
+                                                                      a.record.from_generation);
+      if (!from.ok()) spdlog::error("rollouts: {}", from.status().message());
+      if (from.ok() && *from) a.from_text = (*from)->text;
       a.spec = md.spec.rollout;
       a.meter = meter;
       a.started = std::chrono::steady_clock::now();
@@ -507,13 +503,17 @@ Result<std::vector<StoredDocument>> Controller::history(std::string_view kind_in
   return versions;
 }
 
+Result<std::vector<StoredDocument>> Controller::kept_versions(std::string_view model) const {
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions,
+                          store_->last_versions("Model", model, options_.keep_versions));
+  if (versions.empty()) return NotFound(fmt::format("Model/{} was never applied", model));
+  return versions;
+}
+
 Result<std::vector<std::string>> Controller::model_versions(std::string_view model) const {
-  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, history("Model", model));
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, kept_versions(model));
   std::vector<std::string> out;
-  int kept = 0;
-  for (auto it = versions.rbegin(); it != versions.rend() && kept < options_.keep_versions; ++it) {
-    if (it->text.empty()) continue;  // a deletion
-    ++kept;
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
     std::string v = declared_model_version(it->text);
     if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
   }
@@ -522,11 +522,8 @@ Result<std::vector<std::string>> Controller::model_versions(std::string_view mod
 
 Result<ModelSignature> Controller::serve_version(std::string_view model, std::string_view version) {
   std::lock_guard<std::mutex> lock(apply_mu_);  // the store's files stay while it loads
-  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, history("Model", model));
-  int kept = 0;
-  for (auto it = versions.rbegin(); it != versions.rend() && kept < options_.keep_versions; ++it) {
-    if (it->text.empty()) continue;
-    ++kept;
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, kept_versions(model));
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
     if (declared_model_version(it->text) != version) continue;
     const std::string label = fmt::format("Model/{} generation {}", model, it->generation);
     SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, parse_document_text(it->text, label, options_.data_dir, options_.parse));
@@ -543,31 +540,28 @@ Result<ModelSignature> Controller::serve_version(std::string_view model, std::st
 Result<ControlResult> Controller::undo(std::string_view kind_in, std::string_view name,
                                        std::optional<int64_t> to_revision, bool dry_run) {
   SENSIX_ASSIGN_OR_RETURN(const std::string kind, document_kind(kind_in));
-  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, history(kind, name));
-  const StoredDocument& current = versions.back();
-  const StoredDocument* target = nullptr;
+  // Two rows of the history at most, however long it is.
+  SENSIX_ASSIGN_OR_RETURN(std::optional<StoredDocument> latest,
+                          store_->version_at(kind, name, std::numeric_limits<int64_t>::max()));
+  if (!latest) return NotFound(fmt::format("{}/{} was never applied", kind, name));
+  const StoredDocument& current = *latest;
+  std::optional<StoredDocument> target;
   if (to_revision) {
-    for (const StoredDocument& v : versions) {
-      if (v.revision <= *to_revision) target = &v;
-    }
-    if (target == nullptr) {
+    SENSIX_ASSIGN_OR_RETURN(target, store_->version_at(kind, name, *to_revision));
+    if (!target) {
+      SENSIX_ASSIGN_OR_RETURN(const int64_t first, store_->first_revision(kind, name));
       return NotFound(fmt::format("{}/{} did not exist yet at revision {} (first applied at revision {})", kind, name,
-                                  *to_revision, versions.front().revision));
+                                  *to_revision, first));
     }
-    if (target == &current) {
+    if (target->revision == current.revision) {
       return FailedPrecondition(fmt::format("{}/{} has not changed since revision {}: generation {} is the current one",
                                             kind, name, *to_revision, current.generation));
     }
   } else {
     // The version before the current one that differs from it (a delete then the same text again
     // is no earlier version).
-    for (auto it = versions.rbegin() + 1; it != versions.rend(); ++it) {
-      if (it->text != current.text) {
-        target = &*it;
-        break;
-      }
-    }
-    if (target == nullptr) {
+    SENSIX_ASSIGN_OR_RETURN(target, store_->version_before(kind, name, current.revision, current.text));
+    if (!target) {
       return FailedPrecondition(fmt::format("{}/{} has no earlier version to go back to", kind, name));
     }
   }
@@ -726,10 +720,8 @@ Result<std::vector<RolloutStatus>> Controller::rollouts() const {
 }
 
 Result<RolloutStatus> Controller::rollout(std::string_view model) const {
-  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->rollouts());
-  for (auto it = records.rbegin(); it != records.rend(); ++it) {
-    if (it->model == model) return status_of(*it);
-  }
+  SENSIX_ASSIGN_OR_RETURN(std::optional<RolloutRecord> last, store_->last_rollout(model));
+  if (last) return status_of(*last);
   return NotFound(fmt::format("Model/{} never had a canary or shadow rollout", model));
 }
 
@@ -784,14 +776,11 @@ Result<RolloutStatus> Controller::finish_rollout(const std::string& model, bool 
 }
 
 Status Controller::roll_back_interrupted() {
-  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->rollouts());
+  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->rollouts_in("progressing"));
   for (const RolloutRecord& r : records) {
-    if (r.state != "progressing") continue;
-    SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> versions, store_->history("Model", r.model));
-    std::string text;
-    for (const StoredDocument& v : versions) {
-      if (v.generation == r.from_generation && !v.sha256.empty()) text = v.text;
-    }
+    SENSIX_ASSIGN_OR_RETURN(std::optional<StoredDocument> from,
+                            store_->generation("Model", r.model, r.from_generation));
+    const std::string text = from ? from->text : std::string();
     if (text.empty()) {
       return DataLoss(fmt::format("{}: rollout {} of Model/{}: generation {} of its document is not in the history",
                                   store_->path(), r.id, r.model, r.from_generation));

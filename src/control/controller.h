@@ -207,6 +207,8 @@ class Controller {
   // Removes the model store's files that no kept Model version names (after every change, under the
   // apply lock).
   Result<CollectResult> collect_locked();
+  // The model's last keep_versions documents, oldest first; NotFound when it was never applied.
+  Result<std::vector<StoredDocument>> kept_versions(std::string_view model) const;
   // Applies `desired` to the runtime and commits `changes`; the runtime goes back if the commit fails.
   Result<ControlResult> commit(const DocumentSet& desired, const std::vector<DocumentChange>& changes,
                                std::string_view summary, bool dry_run, std::set<std::string> unloaded);

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -12,6 +13,7 @@
 #include <map>
 #include <span>
 #include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -106,6 +108,9 @@ class Statement {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
   }
   void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void bind_param(int i, const std::variant<int64_t, std::string_view>& v) {
+    std::visit([&](const auto& value) { bind(i, value); }, v);
+  }
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return rc_ = sqlite3_step(stmt_); }
   int rc() const { return rc_; }
@@ -245,7 +250,10 @@ Status DocumentStore::check_and_migrate() {
     if (!s.prepared() || s.step() != SQLITE_ROW) return error("cannot switch to WAL mode");
     if (s.text(0) != "wal") return Unavailable(fmt::format("{}: cannot use WAL mode (got {})", path_, s.text(0)));
   }
-  SENSIX_RETURN_IF_ERROR(exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", "cannot set up the connection"));
+  // A page cache of 256 KiB (SQLite's default is 2 MiB): the daemon reads a few rows per apply, and
+  // a cache that fills with the history as it grows is heap a device keeps for nothing.
+  SENSIX_RETURN_IF_ERROR(
+      exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-256", "cannot set up the connection"));
   if (empty) {
     const std::string create = fmt::format(
         "BEGIN IMMEDIATE; {} {} PRAGMA application_id={}; PRAGMA user_version={}; COMMIT;", kSchema, kRolloutsSchema,
@@ -308,18 +316,26 @@ Result<std::vector<Revision>> DocumentStore::revisions() const {
 }
 
 Result<std::vector<StoredDocument>> DocumentStore::read_history(std::string_view condition, std::string_view kind,
-                                                                std::optional<std::string_view> name) const {
+                                                                std::optional<std::string_view> name,
+                                                                std::initializer_list<Param> params,
+                                                                int64_t newest) const {
+  // With `newest`, the newest rows come first from the query (the primary key's index, read
+  // backwards, stops after them); the result is oldest first either way.
   const std::string sql = fmt::format(
       "SELECT h.kind, h.name, h.text, h.sha256, h.generation, h.revision, r.applied_at FROM history h "
-      "JOIN revisions r ON r.id = h.revision WHERE h.kind = ?1 AND {} ORDER BY h.revision, h.name",
-      condition);
+      "JOIN revisions r ON r.id = h.revision WHERE h.kind = ?1 AND {} ORDER BY h.revision {}, h.name {}{}",
+      condition, newest > 0 ? "DESC" : "", newest > 0 ? "DESC" : "",
+      newest > 0 ? fmt::format(" LIMIT {}", newest) : "");
   Statement s(db_, sql.c_str());
   if (!s.prepared()) return error("cannot read the history");
   s.bind(1, kind);
   if (name) s.bind(2, *name);
+  int i = 3;
+  for (const Param& p : params) s.bind_param(i++, p);
   std::vector<StoredDocument> out;
   while (s.step() == SQLITE_ROW) out.push_back(read_document(s));
   if (s.rc() != SQLITE_DONE) return error("cannot read the history");
+  if (newest > 0) std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -328,19 +344,85 @@ Result<std::vector<StoredDocument>> DocumentStore::history(std::string_view kind
   return read_history("h.name = ?2", kind, name);
 }
 
-Result<std::vector<StoredDocument>> DocumentStore::versions(std::string_view kind) const {
+Result<std::vector<StoredDocument>> DocumentStore::last_versions(std::string_view kind, std::string_view name,
+                                                                 int64_t count) const {
+  if (count <= 0) return std::vector<StoredDocument>{};
   std::lock_guard lock(mu_);
-  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> out, read_history("h.deleted = 0", kind, std::nullopt));
+  return read_history("h.name = ?2 AND h.deleted = 0", kind, name, {}, count);
+}
+
+namespace {
+
+// The one row a query with LIMIT 1 read, if any.
+template <typename Row>
+std::optional<Row> only(std::vector<Row> rows) {
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.back());
+}
+
+}  // namespace
+
+Result<std::optional<StoredDocument>> DocumentStore::version_at(std::string_view kind, std::string_view name,
+                                                                int64_t revision) const {
+  std::lock_guard lock(mu_);
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> rows,
+                          read_history("h.name = ?2 AND h.revision <= ?3", kind, name, {revision}, 1));
+  return only(std::move(rows));
+}
+
+Result<std::optional<StoredDocument>> DocumentStore::version_before(std::string_view kind, std::string_view name,
+                                                                    int64_t revision, std::string_view text) const {
+  std::lock_guard lock(mu_);
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> rows,
+                          read_history("h.name = ?2 AND h.revision < ?3 AND h.text != ?4", kind, name, {revision, text},
+                                       1));
+  return only(std::move(rows));
+}
+
+Result<std::optional<StoredDocument>> DocumentStore::generation(std::string_view kind, std::string_view name,
+                                                                int64_t generation) const {
+  std::lock_guard lock(mu_);
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> rows,
+                          read_history("h.name = ?2 AND h.generation = ?3 AND h.deleted = 0", kind, name, {generation},
+                                       1));
+  return only(std::move(rows));
+}
+
+Result<int64_t> DocumentStore::first_revision(std::string_view kind, std::string_view name) const {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT coalesce(min(revision), 0) FROM history WHERE kind = ?1 AND name = ?2");
+  if (!s.prepared()) return error("cannot read the history");
+  s.bind(1, kind);
+  s.bind(2, name);
+  if (s.step() != SQLITE_ROW) return error("cannot read the history");
+  return s.integer(0);
+}
+
+Result<std::vector<StoredDocument>> DocumentStore::versions(std::string_view kind, int64_t per_name) const {
+  std::lock_guard lock(mu_);
+  // Numbered newest first per name over the primary key's columns; the texts are read only for the
+  // rows kept.
+  SENSIX_ASSIGN_OR_RETURN(std::vector<StoredDocument> out,
+                          read_history("h.deleted = 0 AND (h.name, h.revision) IN (SELECT name, revision FROM (SELECT "
+                                       "name, revision, "
+                                       "row_number() OVER (PARTITION BY name ORDER BY revision DESC) AS n FROM history "
+                                       "WHERE kind = ?1 AND deleted = 0) WHERE n <= ?3)",
+                                       kind, std::nullopt, {per_name}));
   for (const StoredDocument& d : out) SENSIX_RETURN_IF_ERROR(check_text(d));
   return out;
 }
 
-Result<std::vector<RolloutRecord>> DocumentStore::rollouts() const {
-  std::lock_guard lock(mu_);
-  Statement s(db_,
-              "SELECT id, model, strategy, state, reason, from_generation, to_generation, from_version, to_version, "
-              "started_revision, ended_revision, started_at, ended_at FROM rollouts ORDER BY id");
+Result<std::vector<RolloutRecord>> DocumentStore::read_rollouts(std::string_view condition,
+                                                                std::initializer_list<Param> params,
+                                                                int64_t newest) const {
+  const std::string sql = fmt::format(
+      "SELECT id, model, strategy, state, reason, from_generation, to_generation, from_version, to_version, "
+      "started_revision, ended_revision, started_at, ended_at FROM rollouts WHERE {} ORDER BY id {}{}",
+      condition, newest > 0 ? "DESC" : "", newest > 0 ? fmt::format(" LIMIT {}", newest) : "");
+  Statement s(db_, sql.c_str());
   if (!s.prepared()) return error("cannot read the rollouts");
+  int i = 1;
+  for (const Param& p : params) s.bind_param(i++, p);
   std::vector<RolloutRecord> out;
   while (s.step() == SQLITE_ROW) {
     RolloutRecord r;
@@ -360,7 +442,24 @@ Result<std::vector<RolloutRecord>> DocumentStore::rollouts() const {
     out.push_back(std::move(r));
   }
   if (s.rc() != SQLITE_DONE) return error("cannot read the rollouts");
+  if (newest > 0) std::reverse(out.begin(), out.end());
   return out;
+}
+
+Result<std::vector<RolloutRecord>> DocumentStore::rollouts() const {
+  std::lock_guard lock(mu_);
+  return read_rollouts("1", {});
+}
+
+Result<std::vector<RolloutRecord>> DocumentStore::rollouts_in(std::string_view state) const {
+  std::lock_guard lock(mu_);
+  return read_rollouts("state = ?1", {state});
+}
+
+Result<std::optional<RolloutRecord>> DocumentStore::last_rollout(std::string_view model) const {
+  std::lock_guard lock(mu_);
+  SENSIX_ASSIGN_OR_RETURN(std::vector<RolloutRecord> rows, read_rollouts("model = ?1", {model}, 1));
+  return only(std::move(rows));
 }
 
 Status DocumentStore::write_rollouts(const std::vector<RolloutUpdate>& rollouts, int64_t revision, bool changed,

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "common/env.h"
@@ -117,11 +118,28 @@ class DocumentStore {
   // Every revision, oldest first.
   Result<std::vector<Revision>> revisions() const;
   // Every version of one document, oldest first, deletions included (text empty, generation kept).
+  // The API's listing; the daemon's own reads below touch a bounded part of the history, so an
+  // apply costs the same after a year of them.
   Result<std::vector<StoredDocument>> history(std::string_view kind, std::string_view name) const;
+  // The last `count` versions of one document (deletions left out), oldest first.
+  Result<std::vector<StoredDocument>> last_versions(std::string_view kind, std::string_view name, int64_t count) const;
+  // The version of one document at `revision`: the newest row written at or before it (a deletion
+  // has an empty text); nullopt when the document did not exist yet.
+  Result<std::optional<StoredDocument>> version_at(std::string_view kind, std::string_view name,
+                                                   int64_t revision) const;
+  // The newest row written before `revision` whose text is not `text` (a deletion counts: its text
+  // is empty); nullopt when there is none.
+  Result<std::optional<StoredDocument>> version_before(std::string_view kind, std::string_view name, int64_t revision,
+                                                       std::string_view text) const;
+  // Generation `generation` of one document (not a deletion); nullopt when the history has none.
+  Result<std::optional<StoredDocument>> generation(std::string_view kind, std::string_view name,
+                                                   int64_t generation) const;
+  // The revision that first wrote the document (0 when it never existed).
+  Result<int64_t> first_revision(std::string_view kind, std::string_view name) const;
 
-  // Every kept version of every document of `kind` (the current ones included, deletions left out),
+  // The last `per_name` versions of every document of `kind` ever applied (deletions left out),
   // oldest first: what the model store must keep (Controller).
-  Result<std::vector<StoredDocument>> versions(std::string_view kind) const;
+  Result<std::vector<StoredDocument>> versions(std::string_view kind, int64_t per_name) const;
 
   // Applies every change in one transaction: all of them or none. A put of a document's current
   // text is no change; deleting a document that is not applied is NotFound and fails the commit.
@@ -132,6 +150,10 @@ class DocumentStore {
                               const std::vector<RolloutUpdate>& rollouts = {});
   // Every rollout, oldest first.
   Result<std::vector<RolloutRecord>> rollouts() const;
+  // The rollouts in `state` ("progressing": those a restart must finish), oldest first.
+  Result<std::vector<RolloutRecord>> rollouts_in(std::string_view state) const;
+  // The last rollout of `model`; nullopt when it never had one.
+  Result<std::optional<RolloutRecord>> last_rollout(std::string_view model) const;
 
  private:
   DocumentStore(std::string path, sqlite3* db, int lock_fd, Env* env);
@@ -142,9 +164,17 @@ class DocumentStore {
   // commit()'s rollout updates, in its transaction (`changed`: it makes revision `revision`).
   Status write_rollouts(const std::vector<RolloutUpdate>& rollouts, int64_t revision, bool changed,
                         const std::string& now, const CommitResult& result);
-  // The history's rows of `kind` (and `name`, bound as ?2) where `condition` holds, by revision.
+  // A value bound to a query after its own (?3, ?4, ...).
+  using Param = std::variant<int64_t, std::string_view>;
+  // The history's rows of `kind` (and `name`, bound as ?2) where `condition` holds (`params` bound
+  // from ?3), oldest first; with `newest` > 0 only the newest that many.
   Result<std::vector<StoredDocument>> read_history(std::string_view condition, std::string_view kind,
-                                                   std::optional<std::string_view> name) const;
+                                                   std::optional<std::string_view> name,
+                                                   std::initializer_list<Param> params = {}, int64_t newest = 0) const;
+  // The rollouts where `condition` holds (`params` bound from ?1), oldest first; with `newest` > 0
+  // only the newest that many.
+  Result<std::vector<RolloutRecord>> read_rollouts(std::string_view condition, std::initializer_list<Param> params,
+                                                   int64_t newest = 0) const;
   Status error(std::string_view what) const;   // the connection's last error, as a Status naming path_
   Status damaged(std::string_view why) const;  // DataLoss: the store is damaged, and what to do
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -232,6 +233,83 @@ TEST(DocumentStore, RolloutsAreStoredWithTheRevisionsTheyGoWith) {
   EXPECT_EQ(*(*store)->revision(), 4);
   EXPECT_EQ((*store)->rollouts()->back().state, "promoted");
   EXPECT_EQ((*store)->rollouts()->back().ended_revision, 0);
+}
+
+// The daemon's own reads (undo, the model store's collection, kept versions, rollouts to finish)
+// each read a few rows, and find what a walk over the whole history finds.
+TEST(DocumentStore, BoundedReadsFindWhatTheWholeHistorySays) {
+  TempDir dir;
+  auto store = DocumentStore::open(dir.file("data")).value();
+  auto text = [](const std::string& name, int v) {
+    return fmt::format("apiVersion: sensix/v1\nkind: Model\nmetadata: {{name: {}}}\nspec: {{v: {}}}\n", name, v);
+  };
+  // hey-jarvis: 1 2 1 2 ... 40 versions, then deleted, then 7. alexa: 5 versions beside it.
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(store->commit({put("Model", "hey-jarvis", text("hey-jarvis", i % 2))}, "").ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->commit({put("Model", "alexa", text("alexa", i))}, "").ok());
+  ASSERT_TRUE(store->commit({del("Model", "hey-jarvis")}, "delete").ok());
+  ASSERT_TRUE(store->commit({put("Model", "hey-jarvis", text("hey-jarvis", 7))}, "").ok());
+  ASSERT_TRUE(store->commit({put("Sensor", "speech", kSensor)}, "").ok());
+  const std::vector<StoredDocument> all = store->history("Model", "hey-jarvis").value();
+  ASSERT_EQ(all.size(), 42u);
+
+  // The last versions, deletions left out, oldest first.
+  auto last = store->last_versions("Model", "hey-jarvis", 3).value();
+  ASSERT_EQ(last.size(), 3u);
+  EXPECT_EQ(last[0].text, all[38].text);
+  EXPECT_EQ(last[1].revision, all[39].revision);
+  EXPECT_EQ(last[2].text, text("hey-jarvis", 7));
+  EXPECT_TRUE(store->last_versions("Model", "siri", 3)->empty());
+
+  // At a revision: the newest row at or before it, a deletion included; nothing before the first.
+  auto at = store->version_at("Model", "hey-jarvis", 44).value();  // 41..45 are alexa's
+  ASSERT_TRUE(at.has_value());
+  EXPECT_EQ(at->revision, all[39].revision);
+  at = store->version_at("Model", "hey-jarvis", all[40].revision).value();
+  EXPECT_EQ(at->text, "");
+  EXPECT_EQ(store->version_at("Model", "alexa", 1).value(), std::nullopt);
+  EXPECT_EQ(*store->first_revision("Model", "alexa"), 41);
+  EXPECT_EQ(*store->first_revision("Model", "siri"), 0);
+
+  // The newest earlier row whose text differs: before version 7, the deletion; before row 39
+  // (version 1), row 38 (version 0); before the first, none.
+  auto before = store->version_before("Model", "hey-jarvis", all[41].revision, all[41].text).value();
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(before->revision, all[40].revision);
+  before = store->version_before("Model", "hey-jarvis", all[39].revision, all[39].text).value();
+  EXPECT_EQ(before->revision, all[38].revision);
+  EXPECT_EQ(store->version_before("Model", "hey-jarvis", all[0].revision, all[0].text).value(), std::nullopt);
+
+  // A generation: its row, never the deletion that kept its number.
+  auto gen = store->generation("Model", "hey-jarvis", all[39].generation).value();
+  ASSERT_TRUE(gen.has_value());
+  EXPECT_EQ(gen->revision, all[39].revision);
+  EXPECT_EQ(store->generation("Model", "hey-jarvis", 99).value(), std::nullopt);
+
+  // What the model store keeps: the last 2 of each Model ever applied, oldest first.
+  auto kept = store->versions("Model", 2).value();
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ(kept[0].name, "hey-jarvis");
+  EXPECT_EQ(kept[0].revision, all[39].revision);
+  EXPECT_EQ(kept[1].name, "alexa");
+  EXPECT_EQ(kept[1].text, text("alexa", 3));
+  EXPECT_EQ(kept[2].text, text("alexa", 4));
+  EXPECT_EQ(kept[3].text, text("hey-jarvis", 7));
+
+  // Rollouts: those still progressing, and a model's last one.
+  RolloutRecord start;
+  start.model = "alexa";
+  start.strategy = "canary";
+  ASSERT_TRUE(store->commit({put("Model", "alexa", text("alexa", 8))}, "", {RolloutUpdate{start, 0, "", ""}}).ok());
+  const int64_t first = store->rollouts()->back().id;
+  ASSERT_TRUE(store->commit({}, "", {RolloutUpdate{std::nullopt, first, "promoted", ""}}).ok());
+  start.strategy = "shadow";
+  ASSERT_TRUE(store->commit({put("Model", "alexa", text("alexa", 9))}, "", {RolloutUpdate{start, 0, "", ""}}).ok());
+  auto progressing = store->rollouts_in("progressing").value();
+  ASSERT_EQ(progressing.size(), 1u);
+  EXPECT_EQ(progressing[0].strategy, "shadow");
+  EXPECT_EQ(store->last_rollout("alexa").value()->strategy, "shadow");
+  EXPECT_EQ(store->last_rollout("hey-jarvis").value(), std::nullopt);
 }
 
 // A store of schema 1 (before rollouts) gets the rollouts table when it is opened, its documents kept.
