@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -615,6 +616,15 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
     EXPECT_EQ(r2->status, 200) << r2->body;
     EXPECT_EQ(json::parse(r2->body)["model_version"], v);
   }
+  // One without a version goes where the rollout sends it, and its answer names the version that ran it.
+  std::set<std::string> answered_by;
+  for (int i = 0; i < 40; ++i) {
+    auto r2 = d_.client().request("POST", "/v2/models/alexa/infer", body_, "application/json");
+    ASSERT_TRUE(r2.ok());
+    ASSERT_EQ(r2->status, 200) << r2->body;
+    answered_by.insert(json::parse(r2->body)["model_version"].get<std::string>());
+  }
+  EXPECT_EQ(answered_by, (std::set<std::string>{"0.1", "0.2"}));
   auto r3 = d_.client().request("POST", "/v2/models/alexa/versions/0.3/infer", body_, "application/json");
   ASSERT_TRUE(r3.ok());
   EXPECT_EQ(r3->status, 404);

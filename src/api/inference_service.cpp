@@ -285,16 +285,25 @@ Result<T> gone_is_unavailable(const std::string& model, Result<T> out) {
 }  // namespace
 
 void InferenceService::infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
-                             RequestTasks::Answer answer) {
+                             InferenceAnswerFn answer) {
   Result<RequestTasks::Options> options = request_options(p);
   if (!options.ok()) {
     failed(model, now());
     return answer(options.status());
   }
   options->version = raw_version(*this, model, p.version);
+  // Which version ran it: told on the lane after the run, before the answer (RequestTasks::finish).
+  auto served = std::make_shared<std::string>();
+  options->after_run = [served](const ModelInstance& m, std::vector<NamedTensor>&) {
+    *served = m.spec().version;
+    return Status::Ok();
+  };
   controller_->requests().infer_async(model, std::move(inputs), std::move(options).value(),
-                                      [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
-                                        answer(gone_is_unavailable(model, std::move(out)));
+                                      [model, served,
+                                       answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
+                                        out = gone_is_unavailable(model, std::move(out));
+                                        if (!out.ok()) return answer(out.status());
+                                        answer(InferenceAnswer{std::move(out).value(), *served});
                                       });
 }
 

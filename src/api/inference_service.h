@@ -66,6 +66,14 @@ struct RepositoryEntry {
   std::string reason;  // why not ready (empty when ready)
 };
 
+// A request's outputs and the spec.version of the model that ran it: the one named, else where its
+// rollout sent it (the running version, or a canary's).
+struct InferenceAnswer {
+  std::vector<NamedTensor> outputs;
+  std::string version;
+};
+using InferenceAnswerFn = std::function<void(Result<InferenceAnswer>)>;
+
 class InferenceService {
  public:
   explicit InferenceService(Controller* controller) : controller_(controller) {}
@@ -105,7 +113,7 @@ class InferenceService {
   // Schedules the request (RequestTasks::infer_async): `answer` is called once, from the lane that
   // ran it, the deadline thread or at once when it is refused.
   void infer(const std::string& model, std::vector<NamedTensor> inputs, const InferenceParameters& p,
-             RequestTasks::Answer answer);
+             InferenceAnswerFn answer);
   // The same for raw media (runtime/media_request.h): decoded, prepared as a sensor's frame is, run
   // and post-processed.
   void infer_media(const std::string& model, MediaInput media, const InferenceParameters& p, MediaAnswerFn answer);

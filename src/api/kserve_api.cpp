@@ -82,7 +82,7 @@ HttpReply model_ready(const InferenceService& service, const HttpRequest& req) {
 
 // An inference request handed to the scheduler: what its reply needs.
 struct PendingInference {
-  std::string model, version;
+  std::string model, version;                        // version: the one that ran it, once answered
   json id;                                           // null: none given
   std::vector<std::pair<std::string, bool>> wanted;  // outputs asked for (none: all), each binary or not
   bool binary_output = false;                        // parameters.binary_data_output
@@ -357,7 +357,6 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   // made there and handed to the connection, with no thread waiting for it.
   auto pending = std::make_shared<PendingInference>();
   pending->model = sig->model;
-  pending->version = version_of(*sig);
   if (body.contains("id")) pending->id = body["id"];
   pending->wanted = std::move(wanted);
   pending->binary_output = params.binary_data_output;
@@ -365,17 +364,21 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   HttpReply later;
   if (media) {
     later.later = [service, pending, params, media = std::move(*media)](std::function<void(HttpReply)> done) mutable {
-      service->infer_media(
-          pending->model, std::move(media), params, [pending, done = std::move(done)](Result<MediaAnswer> out) {
-            done(out.ok() ? inference_reply(*pending, out->outputs, &out->predictions) : kserve_status(out.status()));
-          });
+      service->infer_media(pending->model, std::move(media), params,
+                           [pending, done = std::move(done)](Result<MediaAnswer> out) {
+                             if (!out.ok()) return done(kserve_status(out.status()));
+                             pending->version = kserve_version(out->version);
+                             done(inference_reply(*pending, out->outputs, &out->predictions));
+                           });
     };
     return later;
   }
   later.later = [service, pending, params](std::function<void(HttpReply)> done) {
     service->infer(pending->model, std::move(pending->inputs), params,
-                   [pending, done = std::move(done)](Result<std::vector<NamedTensor>> out) {
-                     done(out.ok() ? inference_reply(*pending, *out) : kserve_status(out.status()));
+                   [pending, done = std::move(done)](Result<InferenceAnswer> out) {
+                     if (!out.ok()) return done(kserve_status(out.status()));
+                     pending->version = kserve_version(out->version);
+                     done(inference_reply(*pending, out->outputs));
                    });
   };
   return later;

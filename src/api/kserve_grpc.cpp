@@ -255,6 +255,7 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
                            [answered, wanted = std::move(wanted)](Result<MediaAnswer> result) {
                              answered(
                                  [&](inference::ModelInferResponse* response) {
+                                   response->set_model_version(kserve_version(result->version));
                                    reply(result->outputs, wanted, response);
                                    reply_predictions(result->predictions, wanted, response);
                                  },
@@ -263,9 +264,13 @@ struct GrpcServer::Impl final : inference::GRPCInferenceService::CallbackService
       return call->reactor;
     }
     service->infer(sig->model, std::move(request->inputs), request->params,
-                   [answered, wanted = std::move(wanted)](Result<std::vector<NamedTensor>> result) {
-                     answered([&](inference::ModelInferResponse* response) { reply(*result, wanted, response); },
-                              result.status());
+                   [answered, wanted = std::move(wanted)](Result<InferenceAnswer> result) {
+                     answered(
+                         [&](inference::ModelInferResponse* response) {
+                           response->set_model_version(kserve_version(result->version));  // the one that ran it
+                           reply(result->outputs, wanted, response);
+                         },
+                         result.status());
                    });
     return call->reactor;
   }

@@ -211,6 +211,7 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
   std::mutex mu;                                  // guards predictions (a lane adds, the last answer reads)
   std::vector<Prediction> predictions;
   std::string media;
+  std::string served_version;  // of the last run (guarded by mu)
 
   void submit() {
     const TimePoint now = tasks->now();
@@ -225,12 +226,13 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
     std::vector<NamedTensor> in;
     in.push_back(NamedTensor{input, *td.tensor});
     auto self = shared_from_this();
-    RequestTasks::AfterRun after;
-    if (postprocess) {
-      after = [self, run](const ModelInstance& m, std::vector<NamedTensor>& out) -> Status {
-        return self->post(m, run, out);
-      };
-    }
+    RequestTasks::AfterRun after = [self, run](const ModelInstance& m, std::vector<NamedTensor>& out) -> Status {
+      {
+        std::lock_guard<std::mutex> lock(self->mu);
+        self->served_version = m.spec().version;
+      }
+      return self->postprocess ? self->post(m, run, out) : Status::Ok();
+    };
     RequestTasks::Options options;
     options.timeout = deadline - now;
     options.priority = priority;
@@ -279,6 +281,7 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
     {
       std::lock_guard<std::mutex> lock(mu);
       a.predictions = std::move(predictions);
+      a.version = served_version;
     }
     for (size_t o = 0; o < outputs[0].size(); ++o) {
       std::vector<Tensor> parts;

@@ -71,6 +71,7 @@ struct MediaAnswer {
   std::vector<Prediction> predictions;  // what the runs' post-processing reported, in run order
   int runs = 0;                         // engine runs (1 for an image; a clip's windows)
   std::string media;                    // what was decoded, e.g. "JPEG 640x480" or "WAV ... 22050 Hz, 1 ch, 1.00 s"
+  std::string version;  // the spec.version that ran it (a canary's where its rollout sent it; a clip: its last run's)
 };
 
 using MediaAnswerFn = std::function<void(Result<MediaAnswer>)>;
