@@ -679,6 +679,11 @@ TEST_F(RolloutTest, AKeptEarlierVersionAnswersTheRequestsThatNameIt) {
   EXPECT_NEAR(b, a * 0.5 + 0.3, 1e-4) << "0.1 answered " << a << ", 0.2 " << b;
   auto [s3, again] = ask("/v2/models/alexa/versions/0.1/infer");  // loaded already
   EXPECT_EQ(s3, 200);
+  auto [sk, listed] = d_.call("GET", "/v1/models/alexa");
+  ASSERT_EQ(listed["keptVersions"].size(), 1u) << listed.dump(2);
+  EXPECT_EQ(listed["keptVersions"][0]["version"], "0.1");
+  EXPECT_EQ(listed["keptVersions"][0]["state"], "ready");
+  EXPECT_EQ(listed["keptVersions"][0]["runs"], 2);
   EXPECT_EQ(again["outputs"][0]["data"][0].get<double>(), a);
   EXPECT_EQ(version_of(d_, "alexa"), "0.2");
   auto [s4, unknown] = ask("/v2/models/alexa/versions/0.9/infer");

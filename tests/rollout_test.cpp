@@ -394,6 +394,58 @@ TEST(StopThenStart, BothVersionsOverTheBudgetAreRefusedAndTheRunningOneStopsFirs
   rt->stop();
 }
 
+// An earlier version loaded for the requests that name it (serve_version) counts against the memory
+// budget while it holds its session: an apply that fits without it is refused naming it; once idle
+// it counts no more, and loading it again for a request must fit again.
+TEST(KeptVersions, CountAgainstTheMemoryBudgetWhileLoaded) {
+  RuntimeOptions o;
+  o.loop = true;
+  o.allow_empty = true;
+  auto created = Runtime::create(vision_with("0.4"), o);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto rt = std::move(created).value();
+  ASSERT_TRUE(rt->start().ok());
+  ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ssd-oidv4") >= 1; }, 120s));
+  ASSERT_TRUE(rt->apply(vision_with("0.5")).ok());
+  ModelDoc kept = *vision_with("0.4").find_model("ssd-oidv4");
+  kept.spec.resources.idle_unload_ns = 300'000'000;  // 300 ms without a request (the daemon's: a minute)
+  auto sig = rt->serve_version(kept);
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  auto ssd = [&] { return *testing::model_stats_of(rt->stats(), "ssd-oidv4"); };
+  ASSERT_EQ(ssd().kept.size(), 1u);
+  EXPECT_EQ(ssd().kept[0].version, "0.4");
+  EXPECT_EQ(ssd().kept[0].state, ModelState::kReady);
+
+  // Room for the running models and one more SSD (a new version beside the running one), not two.
+  const RuntimeStats before = rt->stats();
+  const int64_t one = budgeted_bytes(ssd().model.memory);
+  const int64_t others = budgeted_bytes(testing::model_stats_of(before, "blazeface")->model.memory);
+  rt->set_memory_budget(others + 2 * one + one / 2);
+  auto refused = rt->apply(vision_with("0.6"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("Model/ssd-oidv4 version 0.4 (kept for requests) "));
+  EXPECT_EQ(ssd().model.version, "0.5");
+
+  // Idle, it gave its memory back: the same apply fits.
+  ASSERT_TRUE(
+      testing::eventually([&] { return !ssd().kept.empty() && ssd().kept[0].state == ModelState::kIdle; }, 10s));
+  auto applied = rt->apply(vision_with("0.6"));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(ssd().model.version, "0.6");
+  ASSERT_EQ(ssd().kept.size(), 1u);  // kept while its model runs
+
+  // Loading it again for a request must fit the budget then.
+  rt->set_memory_budget(others + one + one / 2);
+  auto again = rt->serve_version(kept);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("Model/ssd-oidv4 needs "));
+  rt->set_memory_budget(others + 2 * one + one / 2);
+  EXPECT_TRUE(rt->serve_version(kept).ok());
+  rt->stop();
+}
+
 TEST(StopThenStart, ANewVersionThatFailsBringsTheStoppedOneBack) {
   auto rt = started_voice(0);
   ASSERT_NE(rt, nullptr);

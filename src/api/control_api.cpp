@@ -239,6 +239,17 @@ json sensor_json(const SensorStatsSnapshot& s) {
 
 json model_json(const RuntimeStats& stats, const ModelRuntimeStats& m) {
   const ModelStatsSnapshot& s = m.model;
+  json kept = json::array();
+  for (const ModelStatsSnapshot& k : m.kept) {
+    kept.push_back({{"version", k.version},
+                    {"state", model_state_name(k.state)},
+                    {"reason", k.reason},
+                    {"runs", k.runs},
+                    {"errors", k.errors},
+                    {"residentBytes", k.memory.resident_bytes},
+                    {"idleUnloads", k.idle_unloads},
+                    {"reloads", k.reloads}});
+  }
   return {{"name", s.name},
           {"version", s.version},
           {"engine", s.engine},
@@ -257,7 +268,8 @@ json model_json(const RuntimeStats& stats, const ModelRuntimeStats& m) {
           {"reloads", s.reloads},
           {"queued", m.sched.queued},
           {"skipped", m.sched.skipped},
-          {"reads", reads_of(stats, s.name)}};
+          {"reads", reads_of(stats, s.name)},
+          {"keptVersions", kept}};
 }
 
 json pipeline_json(const PipelineDoc& p, const RuntimeStats& stats) {

@@ -3412,6 +3412,69 @@ constexpr const char kOpenApiJson[] = R"json({
               "additionalProperties": false
             }
           },
+          "keptVersions": {
+            "type": "array",
+            "description": "Its earlier versions loaded for the KServe requests that name them (/v2/models/{m}/versions/{v}); each unloads after a minute without such a request, and counts against the memory budget while loaded.",
+            "items": {
+              "type": "object",
+              "properties": {
+                "version": {
+                  "type": "string"
+                },
+                "state": {
+                  "type": "string",
+                  "enum": [
+                    "loading",
+                    "warming",
+                    "ready",
+                    "draining",
+                    "unloaded",
+                    "failed",
+                    "idle"
+                  ]
+                },
+                "reason": {
+                  "type": "string"
+                },
+                "runs": {
+                  "type": "integer",
+                  "format": "int64",
+                  "minimum": 0
+                },
+                "errors": {
+                  "type": "integer",
+                  "format": "int64",
+                  "minimum": 0
+                },
+                "residentBytes": {
+                  "type": "integer",
+                  "format": "int64",
+                  "minimum": 0
+                },
+                "idleUnloads": {
+                  "type": "integer",
+                  "format": "int64",
+                  "minimum": 0
+                },
+                "reloads": {
+                  "type": "integer",
+                  "format": "int64",
+                  "minimum": 0
+                }
+              },
+              "required": [
+                "version",
+                "state",
+                "reason",
+                "runs",
+                "errors",
+                "residentBytes",
+                "idleUnloads",
+                "reloads"
+              ],
+              "additionalProperties": false
+            }
+          },
           "generation": {
             "type": "integer",
             "description": "How many applies created or changed its document (1: as first applied)."
@@ -3438,7 +3501,8 @@ constexpr const char kOpenApiJson[] = R"json({
           "reloads",
           "queued",
           "skipped",
-          "reads"
+          "reads",
+          "keptVersions"
         ],
         "additionalProperties": false
       },

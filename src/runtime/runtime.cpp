@@ -339,7 +339,8 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
       continue;
     }
     note(md, check_memory_budget(md, (*instance)->stats().memory, options.memory_budget_bytes,
-                                 reuse ? reuse->beside : std::map<std::string, int64_t>{}));
+                                 reuse ? reuse->beside : std::map<std::string, int64_t>{},
+                                 reuse ? reuse->extra : std::map<std::string, int64_t>{}));
     if (auto t = tasks.find(md.metadata.name); t != tasks.end()) {
       note(md, check_objective(md, **instance, *device, t->second));
     }
@@ -570,10 +571,27 @@ void Runtime::set_memory_budget(int64_t bytes) {
   options_.memory_budget_bytes = bytes;
 }
 
-// The models loaded so far, the running versions beside them and `md` must fit
-// RuntimeOptions::memory_budget_bytes.
+std::map<std::string, int64_t> Runtime::extra_versions_locked(const std::string& except) const {
+  std::map<std::string, int64_t> out;
+  for (const auto& [name, c] : candidates_) {
+    out[fmt::format("Model/{} version {} ({})", name, c.doc.spec.version,
+                    candidate_mode_name(c.meter->options().mode))] = budgeted_bytes(c.instance->stats().memory);
+  }
+  for (const auto& [key, m] : kept_) {
+    // An idle one gave its memory back (serve_version checks the budget before it loads again).
+    const ModelState state = m->state();
+    if (key == except || (state != ModelState::kReady && state != ModelState::kDraining)) continue;
+    out[fmt::format("Model/{} version {} (kept for requests)", m->name(), m->spec().version)] = budgeted_bytes(
+        m->stats().memory);
+  }
+  return out;
+}
+
+// The models loaded so far, the running versions beside them, the other versions loaded and `md`
+// must fit RuntimeOptions::memory_budget_bytes.
 Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget,
-                                    const std::map<std::string, int64_t>& beside) const {
+                                    const std::map<std::string, int64_t>& beside,
+                                    const std::map<std::string, int64_t>& extra) const {
   if (budget <= 0) return Status::Ok();
   int64_t total = budgeted_bytes(memory);
   std::string others;
@@ -586,6 +604,10 @@ Status Runtime::check_memory_budget(const ModelDoc& md, const MemoryUsage& memor
   for (const auto& [name, bytes] : beside) {
     total += bytes;
     running += fmt::format("{}Model/{} {}", running.empty() ? "" : ", ", name, format_bytes(bytes));
+  }
+  for (const auto& [label, bytes] : extra) {
+    total += bytes;
+    others += fmt::format("{}{} {}", others.empty() ? "" : ", ", label, format_bytes(bytes));
   }
   if (total <= budget) return Status::Ok();
   std::string why = fmt::format(
@@ -855,6 +877,7 @@ Result<ApplyResult> Runtime::apply(const DocumentSet& desired, bool dry_run) {
     for (const auto& run : sensors_) {
       if (diff.of("Sensor", run->name) == DocChange::kUnchanged) reuse.sensors[run->name] = run->driver->info();
     }
+    reuse.extra = extra_versions_locked();
   }
   if (dry_run) stop_first.clear();
   stop_for_upgrade(stop_first);
@@ -1070,7 +1093,17 @@ Result<ModelSignature> Runtime::serve_version(const ModelDoc& doc) {
     }
     task = tasks_.at(name);
   }
-  if (kept_.count(key)) return requests_->signature(key);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = kept_.find(key); it != kept_.end()) {
+      // An idle one loads again for this request: it must fit again.
+      if (it->second->state() == ModelState::kIdle) {
+        SENSIX_RETURN_IF_ERROR(check_memory_budget(it->second->doc(), it->second->stats().memory,
+                                                   options_.memory_budget_bytes, {}, extra_versions_locked(key)));
+      }
+      return requests_->signature(key);
+    }
+  }
   ModelDoc d = doc;
   if (d.spec.resources.idle_unload_ns == 0) d.spec.resources.idle_unload_ns = 60'000'000'000;
   auto loaded = ModelInstance::load(d, engines_, env_);
@@ -1078,7 +1111,8 @@ Result<ModelSignature> Runtime::serve_version(const ModelDoc& doc) {
   std::unique_ptr<ModelInstance> m = std::move(loaded).value();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    SENSIX_RETURN_IF_ERROR(check_memory_budget(d, m->stats().memory, options_.memory_budget_bytes, {}));
+    SENSIX_RETURN_IF_ERROR(
+        check_memory_budget(d, m->stats().memory, options_.memory_budget_bytes, {}, extra_versions_locked(key)));
   }
   task.model = key;  // its own group: its profile is not the running version's
   requests_->add(m.get(), task, key);
@@ -1186,6 +1220,9 @@ RuntimeStats Runtime::stats() const {
     m.model = it->second->stats();
     m.dropped_frames = drops_by_model[md.metadata.name];
     if (auto sc = sched_by_model.find(md.metadata.name); sc != sched_by_model.end()) m.sched = sc->second;
+    for (const auto& [key, k] : kept_) {
+      if (k->name() == md.metadata.name) m.kept.push_back(k->stats());
+    }
     s.models.push_back(std::move(m));
   }
   return s;
@@ -1243,6 +1280,9 @@ Result<std::shared_ptr<CandidateMeter>> Runtime::add_candidate(const ModelDoc& d
       if (n != name) reuse.models[n] = m.get();
     }
     for (const auto& run : sensors_) reuse.sensors[run->name] = run->driver->info();
+    // The running version stays loaded beside its new one for the whole rollout.
+    reuse.beside[name] = budgeted_bytes(running->stats().memory);
+    reuse.extra = extra_versions_locked();
   }
   std::unique_ptr<Runtime> next(new Runtime());
   RuntimeOptions o = options_;

@@ -216,6 +216,8 @@ class Runtime {
     // Running versions of changed models that stay loaded while the new ones load: their resident
     // bytes count against the memory budget.
     std::map<std::string, int64_t> beside;
+    // Other versions loaded beside the running set (extra_versions_locked()): they count too.
+    std::map<std::string, int64_t> extra;
   };
 
   Runtime();
@@ -228,9 +230,15 @@ class Runtime {
   Status make_graph(SensorRun* run);
   // The model's warm-up runs as the scheduler's first measurement of it on each accelerator.
   void seed_profiles(const std::string& model);
-  // The models loaded so far, the running versions `beside` and `md` must fit `budget`.
+  // Versions loaded besides the running set, by a label ("Model/x version 0.1 (kept for requests)")
+  // with their budgeted bytes: rollouts' new versions and kept versions holding their sessions, but
+  // `except` (a kept_ key). Under mu_.
+  std::map<std::string, int64_t> extra_versions_locked(const std::string& except = "") const;
+  // The models loaded so far, the running versions `beside`, the `extra` versions and `md` must fit
+  // `budget`.
   Status check_memory_budget(const ModelDoc& md, const MemoryUsage& memory, int64_t budget,
-                             const std::map<std::string, int64_t>& beside) const;
+                             const std::map<std::string, int64_t>& beside,
+                             const std::map<std::string, int64_t>& extra) const;
   // spec.rollout.strategy: stopThenStart: the running versions of `models` are unloaded before their
   // new versions load (apply); restart_stopped() loads them again where the apply fails.
   void stop_for_upgrade(const std::vector<std::string>& models);

@@ -61,6 +61,8 @@ struct ModelRuntimeStats {
   ModelStatsSnapshot model;
   uint64_t dropped_frames = 0;  // frames of this model's sensors dropped before they reached it
   SchedStatsSnapshot sched;     // the scheduler's figures, summed over the model's streams
+  // Its earlier versions loaded for the requests that name them (Runtime::serve_version).
+  std::vector<ModelStatsSnapshot> kept;
 };
 
 struct RuntimeStats {
