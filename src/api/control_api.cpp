@@ -616,7 +616,7 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                if (!f.ok()) return error_reply(400, "InvalidArgument", f.status().message());
                json items = json::array();
                for (const auto& item : ctx->hub->latest(*f)) {
-                 json j = json::parse(item->json);
+                 json j = json::parse(item->json());
                  j["id"] = item->id;
                  items.push_back(std::move(j));
                }

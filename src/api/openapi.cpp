@@ -535,15 +535,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "$ref": "#/components/parameters/documentName"
           },
           {
-            "name": "toRevision",
-            "in": "query",
-            "required": false,
-            "description": "Go back to the version that was current at this revision.",
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1
-            }
+            "$ref": "#/components/parameters/toRevision"
           },
           {
             "$ref": "#/components/parameters/dryRun"
@@ -2442,15 +2434,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "$ref": "#/components/parameters/rolloutModel"
           },
           {
-            "name": "toRevision",
-            "in": "query",
-            "required": false,
-            "description": "Go back to the version that was current at this revision.",
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1
-            }
+            "$ref": "#/components/parameters/toRevision"
           },
           {
             "$ref": "#/components/parameters/dryRun"
@@ -2506,6 +2490,17 @@ constexpr const char kOpenApiJson[] = R"json({
       }
     },
     "parameters": {
+      "toRevision": {
+        "name": "toRevision",
+        "in": "query",
+        "required": false,
+        "description": "Go back to the version that was current at this revision.",
+        "schema": {
+          "type": "integer",
+          "format": "int64",
+          "minimum": 1
+        }
+      },
       "dryRun": {
         "name": "dryRun",
         "in": "query",

@@ -235,13 +235,13 @@ void PredictionHub::loop() {
 
 void PredictionHub::deliver(Input in) {
   auto item = std::make_shared<HubItem>();
-  std::string kind;
+  std::string kind, line;
   if (in.prediction) {
-    item->json = prediction_to_json(*in.prediction).dump();
+    line = prediction_to_json(*in.prediction).dump();
     item->prediction = std::move(in.prediction);
     kind = "prediction";
   } else {
-    item->json = event_to_json(*in.event).dump();
+    line = event_to_json(*in.event).dump();
     item->event = std::move(in.event);
     kind = "event";
   }
@@ -249,7 +249,12 @@ void PredictionHub::deliver(Input in) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     item->id = next_id_++;
-    item->sse = fmt::format("id: {}\nevent: {}\ndata: {}\n\n", item->id, kind, item->json);
+    item->sse = fmt::format("id: {}\nevent: {}\ndata: ", item->id, kind);
+    item->json_at = item->sse.size();
+    item->json_size = line.size();
+    item->sse += line;
+    item->sse += "\n\n";
+    item->sse.shrink_to_fit();
     std::shared_ptr<const HubItem> shared = item;
     history_.push_back(shared);
     if (history_.size() > options_.history) history_.pop_front();

@@ -52,8 +52,10 @@ struct HubItem {
   uint64_t id = 0;
   std::optional<Prediction> prediction;
   std::optional<Event> event;
-  std::string json;  // one line
-  std::string sse;   // "id: N\nevent: prediction|event\ndata: <json>\n\n"
+  std::string sse;  // "id: N\nevent: prediction|event\ndata: <json>\n\n"
+  // The JSON line, inside sse (kept once: the history holds a thousand items).
+  std::string_view json() const { return std::string_view(sse).substr(json_at, json_size); }
+  size_t json_at = 0, json_size = 0;
 };
 
 struct PredictionHubOptions {
