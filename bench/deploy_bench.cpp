@@ -747,8 +747,7 @@ class DeployBench {
         "The bare engine, for comparison: a process that loads ONNX Runtime (the same library) and does what a "
         "service written by hand does to change a model, with nothing else: load the other file, run it once "
         "(zeros), destroy the session it replaces; the same two files, {} swaps after a first load (as many as the "
-        "daemon's loads). What ONNX Runtime and the C library keep of such swaps is in this row, not sensix's "
-        "doing.\n\n"
+        "daemon's loads). Its growth is ONNX Runtime's and the C library's own: no sensix code runs in it.\n\n"
         "| bare engine | median (min-max) |\n|---|---:|\n| VmRSS after 20 swaps, MB | {} |\n"
         "| VmRSS after {} swaps, MB | {} |\n| ratio | {} |\n\n",
         opt_.cycles, format_spread(spread_of(at10), 1), opt_.cycles, format_spread(spread_of(at_end), 1),
