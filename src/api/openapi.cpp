@@ -2767,6 +2767,19 @@ constexpr const char kOpenApiJson[] = R"json({
       }
     },
     "schemas": {
+      "ModelState": {
+        "type": "string",
+        "description": "A model version's lifecycle: loading, warming (its warm-up runs), ready, draining (finishing what it has before it goes), unloaded, failed, idle (its session released for want of input: the next input loads it again).",
+        "enum": [
+          "loading",
+          "warming",
+          "ready",
+          "draining",
+          "unloaded",
+          "failed",
+          "idle"
+        ]
+      },
       "Error": {
         "type": "object",
         "properties": {
@@ -3288,16 +3301,7 @@ constexpr const char kOpenApiJson[] = R"json({
             "type": "string"
           },
           "state": {
-            "type": "string",
-            "enum": [
-              "loading",
-              "warming",
-              "ready",
-              "draining",
-              "unloaded",
-              "failed",
-              "idle"
-            ]
+            "$ref": "#/components/schemas/ModelState"
           },
           "reason": {
             "type": "string"
@@ -3417,16 +3421,7 @@ constexpr const char kOpenApiJson[] = R"json({
                   "type": "string"
                 },
                 "state": {
-                  "type": "string",
-                  "enum": [
-                    "loading",
-                    "warming",
-                    "ready",
-                    "draining",
-                    "unloaded",
-                    "failed",
-                    "idle"
-                  ]
+                  "$ref": "#/components/schemas/ModelState"
                 },
                 "reason": {
                   "type": "string"
