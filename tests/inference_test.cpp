@@ -288,7 +288,7 @@ TEST(InferenceUnderLoad, AHighPriorityRequestOvertakesTheQueuedNormalOnes) {
     options.timeout = 60s;
     options.priority = p;
     (*rt)->requests().infer_async("mlsd", std::move(inputs), std::move(options),
-                                  [&, who](Result<std::vector<NamedTensor>> r) {
+                                  [&, who](Result<std::vector<NamedTensor>> r, std::string_view) {
                                     std::lock_guard<std::mutex> lock(mu);
                                     order.push_back(who);
                                     errors += r.ok() ? 0 : 1;

@@ -292,18 +292,12 @@ void InferenceService::infer(const std::string& model, std::vector<NamedTensor> 
     return answer(options.status());
   }
   options->version = raw_version(*this, model, p.version);
-  // Which version ran it: told on the lane after the run, before the answer (RequestTasks::finish).
-  auto served = std::make_shared<std::string>();
-  options->after_run = [served](const ModelInstance& m, std::vector<NamedTensor>&) {
-    *served = m.spec().version;
-    return Status::Ok();
-  };
   controller_->requests().infer_async(model, std::move(inputs), std::move(options).value(),
-                                      [model, served,
-                                       answer = std::move(answer)](Result<std::vector<NamedTensor>> out) {
+                                      [model, answer = std::move(answer)](Result<std::vector<NamedTensor>> out,
+                                                                          std::string_view version) {
                                         out = gone_is_unavailable(model, std::move(out));
                                         if (!out.ok()) return answer(out.status());
-                                        answer(InferenceAnswer{std::move(out).value(), *served});
+                                        answer(InferenceAnswer{std::move(out).value(), std::string(version)});
                                       });
 }
 

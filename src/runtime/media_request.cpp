@@ -211,7 +211,7 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
   std::mutex mu;                                  // guards predictions (a lane adds, the last answer reads)
   std::vector<Prediction> predictions;
   std::string media;
-  std::string served_version;  // of the last run (guarded by mu)
+  std::string served_version;  // of the last run (the runs answer one after the other)
 
   void submit() {
     const TimePoint now = tasks->now();
@@ -226,13 +226,12 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
     std::vector<NamedTensor> in;
     in.push_back(NamedTensor{input, *td.tensor});
     auto self = shared_from_this();
-    RequestTasks::AfterRun after = [self, run](const ModelInstance& m, std::vector<NamedTensor>& out) -> Status {
-      {
-        std::lock_guard<std::mutex> lock(self->mu);
-        self->served_version = m.spec().version;
-      }
-      return self->postprocess ? self->post(m, run, out) : Status::Ok();
-    };
+    RequestTasks::AfterRun after;
+    if (postprocess) {
+      after = [self, run](const ModelInstance& m, std::vector<NamedTensor>& out) -> Status {
+        return self->post(m, run, out);
+      };
+    }
     RequestTasks::Options options;
     options.timeout = deadline - now;
     options.priority = priority;
@@ -242,12 +241,14 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
       options.sequence = SequenceFlags{sequence->id, sequence->start && run == 0,
                                        sequence->end && run + 1 == inputs.size()};
     }
-    tasks->infer_async(model, std::move(in), std::move(options), [self](Result<std::vector<NamedTensor>> r) {
-      if (!r.ok()) return self->answer(r.status());
-      self->outputs.push_back(std::move(r).value());
-      if (++self->next < self->inputs.size()) return self->submit();
-      self->finish();
-    });
+    tasks->infer_async(model, std::move(in), std::move(options),
+                       [self](Result<std::vector<NamedTensor>> r, std::string_view version) {
+                         if (!r.ok()) return self->answer(r.status());
+                         self->served_version = version;
+                         self->outputs.push_back(std::move(r).value());
+                         if (++self->next < self->inputs.size()) return self->submit();
+                         self->finish();
+                       });
   }
 
   // On the lane, after run `run`: the model's post-processing of its outputs, as a stream of its
@@ -281,8 +282,8 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
     {
       std::lock_guard<std::mutex> lock(mu);
       a.predictions = std::move(predictions);
-      a.version = served_version;
     }
+    a.version = served_version;
     for (size_t o = 0; o < outputs[0].size(); ++o) {
       std::vector<Tensor> parts;
       parts.reserve(outputs.size());

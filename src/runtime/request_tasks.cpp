@@ -33,6 +33,7 @@ struct RequestTasks::Call {
   std::string sequence_id;
   bool sequence_end = false;
   std::string version;   // RequestOptions::version
+  std::string served;    // the spec.version that ran it (finish())
   int64_t input_ns = 0;  // checking its inputs (compute_input)
   std::atomic<bool> answered{false};
   std::string model;
@@ -54,7 +55,7 @@ struct RequestTasks::Call {
       deadline_at.reset();
     }
     if (auto e = entry.lock()) record(*e, env, arrived, r.ok(), refused, timed_out);
-    if (on_answer) on_answer(std::move(r));
+    if (on_answer) on_answer(std::move(r), served);
     return true;
   }
   // Answered Unavailable: its timeout passed first.
@@ -488,7 +489,7 @@ Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, s
   auto promise = std::make_shared<std::promise<Result<std::vector<NamedTensor>>>>();
   std::future<Result<std::vector<NamedTensor>>> answer = promise->get_future();
   infer_async(model, std::move(inputs), std::move(options),
-              [promise](Result<std::vector<NamedTensor>> r) { promise->set_value(std::move(r)); });
+              [promise](Result<std::vector<NamedTensor>> r, std::string_view) { promise->set_value(std::move(r)); });
   return answer.get();
 }
 
@@ -663,6 +664,7 @@ void RequestTasks::finish(Entry& entry, Call& call, Result<std::vector<Tensor>> 
     entry.stats.compute_infer.add(ns_between(start, ran));
     if (out.ok()) entry.stats.compute_output.add(ns_between(ran, env_->now()));
   }
+  call.served = m.spec().version;
   if (out.ok() && call.after_run) {
     if (Status after = call.after_run(m, named); !after.ok()) {
       call.answer(after);

@@ -192,7 +192,9 @@ class RequestTasks {
                                          Options options = {});
   // The same without waiting: `answer` is called exactly once with what infer() returns (at once,
   // on this thread, when the request is refused before it is queued). It must not block.
-  using Answer = std::function<void(Result<std::vector<NamedTensor>>)>;
+  // The outputs, and the spec.version of the model that ran the request (the one named, else where
+  // its rollout sent it: the running version or a canary's; empty when it did not run).
+  using Answer = std::function<void(Result<std::vector<NamedTensor>>, std::string_view version)>;
   void infer_async(const std::string& model, std::vector<NamedTensor> inputs, Options options, Answer answer);
 
   // Ok when the model takes requests now; NotFound, or Unavailable with its state and reason.

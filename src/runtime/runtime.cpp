@@ -1092,9 +1092,6 @@ Result<ModelSignature> Runtime::serve_version(const ModelDoc& doc) {
           fmt::format("Model/{} does not run: only a running model's other versions are served", name));
     }
     task = tasks_.at(name);
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
     if (auto it = kept_.find(key); it != kept_.end()) {
       // An idle one loads again for this request: it must fit again.
       if (it->second->state() == ModelState::kIdle) {
