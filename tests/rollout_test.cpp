@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/env.h"
 #include "docs/parser.h"
 #include "e2e_support.h"
 #include "engines/registry.h"
@@ -396,11 +397,15 @@ TEST(StopThenStart, BothVersionsOverTheBudgetAreRefusedAndTheRunningOneStopsFirs
 
 // An earlier version loaded for the requests that name it (serve_version) counts against the memory
 // budget while it holds its session: an apply that fits without it is refused naming it; once idle
-// it counts no more, and loading it again for a request must fit again.
+// it counts no more, and loading it again for a request must fit again. The runtime's clock is a
+// ManualEnv, so the kept version goes idle when the test moves the clock, not when a slow machine
+// happens to take longer than its idleUnload.
 TEST(KeptVersions, CountAgainstTheMemoryBudgetWhileLoaded) {
+  ManualEnv clock;  // outlives the runtime
   RuntimeOptions o;
   o.loop = true;
   o.allow_empty = true;
+  o.env = &clock;
   auto created = Runtime::create(vision_with("0.4"), o);
   ASSERT_TRUE(created.ok()) << created.status();
   auto rt = std::move(created).value();
@@ -408,7 +413,8 @@ TEST(KeptVersions, CountAgainstTheMemoryBudgetWhileLoaded) {
   ASSERT_TRUE(testing::eventually([&] { return model_runs(*rt, "ssd-oidv4") >= 1; }, 120s));
   ASSERT_TRUE(rt->apply(vision_with("0.5")).ok());
   ModelDoc kept = *vision_with("0.4").find_model("ssd-oidv4");
-  kept.spec.resources.idle_unload_ns = 300'000'000;  // 300 ms without a request (the daemon's: a minute)
+  kept.spec.resources.idle_unload_ns =
+      1'000'000'000;  // a second of the clock without a request (the daemon's: a minute)
   auto sig = rt->serve_version(kept);
   ASSERT_TRUE(sig.ok()) << sig.status();
   auto ssd = [&] { return *testing::model_stats_of(rt->stats(), "ssd-oidv4"); };
@@ -428,6 +434,8 @@ TEST(KeptVersions, CountAgainstTheMemoryBudgetWhileLoaded) {
   EXPECT_EQ(ssd().model.version, "0.5");
 
   // Idle, it gave its memory back: the same apply fits.
+  EXPECT_EQ(ssd().kept[0].state, ModelState::kReady);
+  clock.advance(2s);
   ASSERT_TRUE(
       testing::eventually([&] { return !ssd().kept.empty() && ssd().kept[0].state == ModelState::kIdle; }, 10s));
   auto applied = rt->apply(vision_with("0.6"));

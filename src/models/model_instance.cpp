@@ -126,7 +126,6 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   const auto t0 = env->now();
   std::unique_ptr<ModelInstance> m(new ModelInstance(doc, env));
   m->engines_ = &engines;
-  m->last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
   m->stats_.name = doc.metadata.name;
   m->stats_.version = doc.spec.version;
   std::string engine_name = doc.spec.engine.empty() ? std::string(EngineRegistry::default_engine_for(doc.spec.format))
@@ -174,7 +173,11 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelDoc& doc, 
   SENSIX_RETURN_IF_ERROR(m->warm_up().with_context(label + ": spec.resources.warmup"));
   if (m->worker_ != nullptr) m->stats_.memory = main.memory();  // the worker's, warmed up
   SENSIX_RETURN_IF_ERROR(check_memory_limit(doc, m->stats_.memory));
-  const int64_t load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(env->now() - t0).count();
+  const TimePoint ready = env->now();
+  const int64_t load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(ready - t0).count();
+  // Idle from the moment it is ready, not from when its load began (a load longer than
+  // spec.resources.idleUnload would otherwise leave it idle before its first input could come).
+  m->last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(ready.time_since_epoch()).count();
   {
     std::lock_guard<std::mutex> lock(m->stats_mu_);
     m->stats_.load_ns = load_ns;
@@ -540,6 +543,7 @@ Status ModelInstance::ensure_loaded(std::shared_lock<std::shared_mutex>& lock) {
         stats_.worker_pid = fs.worker_pid;
         stats_.memory = fs.memory;
         stats_.reloads++;
+        last_run_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(env_->now().time_since_epoch()).count();
         store_state_locked(ModelState::kReady);
         stats_.reason = fmt::format("loaded again by an input in {:.1f} ms after it was idle", ms);
       }

@@ -161,7 +161,7 @@ class ModelInstance {
   Env* const env_;
   EngineRegistry* engines_ = nullptr;  // what load() took: a reload after idleness loads there
   std::shared_mutex life_mu_;
-  std::atomic<int64_t> last_run_ns_{0};  // env_ clock, since its epoch: when the last run started
+  std::atomic<int64_t> last_run_ns_{0};  // env_ clock, since its epoch: when the last run started (or it became ready)
   std::string engine_name_;
   // One per file the model runs from: [0] its own (spec.source), then each of spec.variants.
   struct Binding {
