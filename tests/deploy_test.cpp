@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/sha256.h"
 #include "serve_support.h"
 #include "support/paths.h"
 #include "support/temp_dir.h"
@@ -325,6 +326,92 @@ TEST_F(DeployTest, HistoryAndUndo) {
   auto [same, unchanged] = d.call("POST", fmt::format("/v1/documents/model/faces/undo?toRevision={}", now));
   EXPECT_EQ(same, 409) << unchanged.dump(2);
   EXPECT_EQ(revision(), now);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// The labels of what `model` finds on the close-up photo (docs/api.md: a prediction per detection).
+std::string labels_found(const Daemon& d, const std::string& model) {
+  const json body{{"inputs", json::array({json{{"name", "input:0"},
+                                               {"shape", {1}},
+                                               {"datatype", "BYTES"},
+                                               {"parameters", {{"content_type", "image/jpeg"}}},
+                                               {"data", {base64(file_contents(kCloseUp))}}}})}};
+  Result<api::ClientResponse> r = d.client().request("POST", "/v2/models/" + model + "/infer", body.dump());
+  if (!r.ok() || r->status != 200) return "(failed: " + (r.ok() ? r->body : std::string(r.status().message())) + ")";
+  std::string labels;
+  const json answer = json::parse(r->body);
+  for (const json& o : answer["outputs"]) {
+    if (o["name"] != "predictions") continue;
+    for (const json& p : o["data"]) {
+      for (const json& det : json::parse(p.get<std::string>()).value("detections", json::array())) {
+        labels += det.value("label", "?") + " ";
+      }
+    }
+  }
+  return labels;
+}
+
+// A labels file is pinned when its document is applied: the stored text names its digest and the
+// model store keeps it, so a changed labels file applied again is a new version, and an undo or a
+// restart runs with the labels the version was applied with, whatever the file says now. A stated
+// digest the file does not have is refused, naming the field, and nothing changes.
+TEST_F(DeployTest, ALabelsFileIsPinnedWithTheVersionThatNamesIt) {
+  const fs::path mine = dir_.path() / "mine";
+  fs::create_directories(mine);
+  const std::string labels = (mine / "face-labels.txt").string();
+  std::string text = front_model("faces", "repo:" + std::string(kFront));
+  const std::string inline_labels = "labels: [face]";
+  ASSERT_NE(text.find(inline_labels), std::string::npos);
+  text.replace(text.find(inline_labels), inline_labels.size(), "labelsFile: " + labels);
+  auto digest_of = [](const std::string& bytes) {
+    return sha256_bytes({reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+  };
+  auto stored_text = [&](const Daemon& d) {
+    auto [st, doc] = d.call("GET", "/v1/documents/model/faces");
+    return st == 200 ? doc["text"].get<std::string>() : "(status " + std::to_string(st) + ")";
+  };
+  std::ofstream(labels, std::ios::trunc) << "face\n";
+  {
+    Daemon d;
+    ASSERT_TRUE(d.start(data_dir(), {"--allow-read", mine.string()})) << d.log();
+    ASSERT_EQ(d.call("POST", "/v1/apply", text).first, 200);
+    EXPECT_EQ(labels_found(d, "faces"), "face ");
+    EXPECT_THAT(stored_text(d), HasSubstr("labelsSha256: " + digest_of("face\n")));
+    EXPECT_TRUE(fs::exists(blobs() / digest_of("face\n")));
+    auto [again, same] = d.call("POST", "/v1/apply", text);  // the same text and file: unchanged
+    ASSERT_EQ(again, 200) << same.dump(2);
+    EXPECT_EQ(same["documents"][0]["generation"], 1) << same.dump(2);
+
+    // The file changes; the same text applied again is version 2, with the new labels.
+    std::ofstream(labels, std::ios::trunc) << "visage\n";
+    auto [st, applied] = d.call("POST", "/v1/apply", text);
+    ASSERT_EQ(st, 200) << applied.dump(2);
+    EXPECT_EQ(applied["documents"][0]["generation"], 2) << applied.dump(2);
+    EXPECT_EQ(labels_found(d, "faces"), "visage ");
+
+    // Undo: version 1's labels, from the store (the file says "visage").
+    auto [us, undone] = d.call("POST", "/v1/documents/model/faces/undo");
+    ASSERT_EQ(us, 200) << undone.dump(2);
+    EXPECT_EQ(labels_found(d, "faces"), "face ");
+    EXPECT_THAT(stored_text(d), HasSubstr("labelsSha256: " + digest_of("face\n")));
+
+    // A stated digest the file does not have, and the store lacks: refused, nothing changes.
+    std::string wrong = text;
+    wrong.replace(wrong.find("labelsFile: "), 12, "labelsSha256: " + std::string(64, 'e') + "\n      labelsFile: ");
+    auto [ws, refused] = d.call("POST", "/v1/apply", wrong);
+    EXPECT_EQ(ws, 400) << refused.dump(2);
+    const std::string why = refused.dump();
+    EXPECT_THAT(why, HasSubstr("Model/faces: spec.postprocess.detect.labelsFile: "));
+    EXPECT_THAT(why, HasSubstr(digest_of("visage\n")));
+    EXPECT_EQ(labels_found(d, "faces"), "face ");
+    EXPECT_EQ(d.stop(), 0) << d.log();
+  }
+  // The file goes; a restart runs the current version with its own labels.
+  fs::remove(labels);
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir(), {"--allow-read", mine.string()})) << d.log();
+  ASSERT_TRUE(d.wait_ready(60s)) << d.call("GET", "/v2/health/ready").second.dump() << d.log();
+  EXPECT_EQ(labels_found(d, "faces"), "face ");
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 

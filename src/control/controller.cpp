@@ -8,7 +8,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/sha256.h"
 #include "control/rollout_analysis.h"
+#include "docs/side_files.h"
 
 namespace sensix {
 
@@ -131,8 +133,44 @@ Status Controller::materialize(DocumentSet& docs) {
       VariantSpec& v = m.spec.variants[i];
       one(fmt::format("spec.variants[{}].source", i), v.source, v.path, v.sha256);
     }
+    for (const SideFile& f : side_files(m.spec)) {
+      if (f.sha256->empty()) continue;  // a version stored before side files were pinned: the file as it is
+      ArtifactSource local;
+      local.written = *f.path;
+      // Missing from the store and changed on disk: left to the runtime's check (the digest's field).
+      if (Result<Artifact> stored = models_->ensure(local, *f.path, *f.sha256); stored.ok()) *f.path = stored->path;
+    }
   }
   return problems.status();
+}
+
+Status Controller::pin_side_files(MergedDocuments& merged) {
+  for (ModelDoc& m : merged.parsed.models) {
+    std::vector<SideFile> files = side_files(m.spec);
+    if (files.empty()) continue;
+    for (const SideFile& f : files) {
+      const std::string where = fmt::format("Model/{}: {}", m.metadata.name, f.field);
+      if (f.sha256->empty()) {
+        Result<std::string> digest = sha256_file(*f.path);
+        if (!digest.ok()) return digest.status().with_context(where);
+        *f.sha256 = *digest;
+      }
+      ArtifactSource local;
+      local.written = *f.path;
+      Result<Artifact> stored = models_->ensure(local, *f.path, *f.sha256);
+      if (!stored.ok()) {
+        // A stated digest the store lacks and the file does not have: the document is wrong.
+        const StatusCode code = stored.status().code() == StatusCode::kDataLoss ? StatusCode::kInvalidArgument
+                                                                                : stored.status().code();
+        return Status(code, stored.status().message()).with_context(where);
+      }
+    }
+    SENSIX_RETURN_IF_ERROR(sensix::pin_side_files(m));
+    for (ModelDoc& d : merged.merged.models) {
+      if (d.metadata.name == m.metadata.name) d = m;
+    }
+  }
+  return Status::Ok();
 }
 
 Result<CollectResult> Controller::collect_locked() {
@@ -156,6 +194,7 @@ Result<CollectResult> Controller::collect_locked() {
       for (const ModelDoc& m : parsed->models) {
         digests.push_back(m.spec.sha256);
         for (const VariantSpec& var : m.spec.variants) digests.push_back(var.sha256);
+        for (std::string& d : side_file_digests(m)) digests.push_back(std::move(d));
       }
       known = digests_of_text_.emplace(v.sha256, std::move(digests)).first;
     }
@@ -168,6 +207,7 @@ Result<CollectResult> Controller::collect_locked() {
     for (const ModelDoc& m : desired_.models) {
       keep.insert(m.spec.sha256);
       for (const VariantSpec& var : m.spec.variants) keep.insert(var.sha256);
+      for (std::string& d : side_file_digests(m)) keep.insert(std::move(d));
     }
   }
   return models_->collect(keep);
@@ -476,6 +516,7 @@ Result<ControlResult> Controller::apply(std::string_view text, std::string_view 
   SENSIX_ASSIGN_OR_RETURN(MergedDocuments merged,
                           parse_documents_onto(base, text, std::string(label), options_.data_dir, options_.parse));
   if (confine) SENSIX_RETURN_IF_ERROR(confine_paths(merged.parsed, options_.paths));
+  SENSIX_RETURN_IF_ERROR(pin_side_files(merged));
   std::vector<DocumentChange> changes = puts_of(merged.parsed);
   std::string names;
   for (const auto& c : changes) names += (names.empty() ? "" : ", ") + c.kind + "/" + c.name;

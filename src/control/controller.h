@@ -202,8 +202,12 @@ class Controller {
              std::unique_ptr<Runtime> runtime, std::shared_ptr<Steps> steps);
   // Puts every model file of `docs` in the model store (fetching a remote one) and points the
   // documents at the stored files. A local file that is missing or has other bytes is left as it
-  // is, for the runtime's own check to report (with the document's line).
+  // is, for the runtime's own check to report (with the document's line). Side files (docs/side_files.h) with a digest the same way.
   Status materialize(DocumentSet& docs);
+  // Pins the side files of the applied Model documents: each without a digest gets that of the file
+  // as it is now, written into the document's canonical text (so the stored version names it), and
+  // every side file goes into the model store. The pinned documents replace theirs in `merged`.
+  Status pin_side_files(MergedDocuments& merged);
   // Removes the model store's files that no kept Model version names (after every change, under the
   // apply lock).
   Result<CollectResult> collect_locked();
@@ -257,7 +261,7 @@ class Controller {
   std::chrono::steady_clock::time_point applying_since_;
   std::shared_ptr<Steps> steps_;
   std::string starting_;  // set_starting
-  // The model files each stored Model text names (by the text's sha256), for collect_locked().
+  // The model and side files each stored Model text names (by the text's sha256), for collect_locked().
   std::map<std::string, std::vector<std::string>> digests_of_text_;
   std::map<std::string, ActiveRollout> rollouts_;  // by model; guarded by state_mu_
   std::condition_variable watcher_cv_;             // with state_mu_

@@ -1,6 +1,7 @@
 // verify_artifacts (parser.h): every model file exists, has the sha256 its document states and
-// starts like its declared format; every labels file exists. All problems are reported, one
-// per line; the Status code is that of the first (NotFound, DataLoss or InvalidArgument).
+// starts like its declared format; every side file (docs/side_files.h) exists and has the digest its
+// document states, if it states one. All problems are reported, one per line; the Status code is
+// that of the first (NotFound, DataLoss or InvalidArgument).
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "common/paths.h"
 #include "common/sha256.h"
 #include "docs/parser.h"
+#include "docs/side_files.h"
 
 namespace sensix {
 namespace {
@@ -117,17 +119,24 @@ void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string
     check_model_file(r, label, fmt::format("spec.variants[{}].", i), v.source, v.path, v.sha256, v.format, sha_cache,
                      known);
   }
-  auto labels = [&](const std::string& path, const char* field) {
-    if (!path.empty()) check_exists(r, label + ": " + field, path, path);
-  };
-  if (const auto* c = std::get_if<ClassifySpec>(&m.postprocess))
-    labels(c->labels_file, "spec.postprocess.classify.labelsFile");
-  if (const auto* dt = std::get_if<DetectSpec>(&m.postprocess))
-    labels(dt->labels_file, "spec.postprocess.detect.labelsFile");
-  if (const auto* lm = std::get_if<LandmarksSpec>(&m.postprocess))
-    labels(lm->names_file, "spec.postprocess.landmarks.namesFile");
-  if (const auto* ct = std::get_if<CtcSpec>(&m.postprocess))
-    labels(ct->dictionary_file, "spec.postprocess.ctc.dictionaryFile");
+  ModelSpec spec = m;  // side_files() hands out pointers into the spec it is given
+  for (const SideFile& f : side_files(spec)) {
+    if (!check_exists(r, label + ": " + f.field, *f.path, *f.path) || f.sha256->empty()) continue;
+    auto it = sha_cache.find(*f.path);
+    if (it == sha_cache.end() && known && known(*f.path, *f.sha256)) it = sha_cache.emplace(*f.path, *f.sha256).first;
+    if (it == sha_cache.end()) {
+      auto sha = sha256_file(*f.path);
+      if (!sha.ok()) {
+        r.add(sha.status().with_context(label + ": " + f.field));
+        continue;
+      }
+      it = sha_cache.emplace(*f.path, *sha).first;
+    }
+    if (it->second != *f.sha256) {
+      r.add(DataLoss(fmt::format("{}: {}: {} has sha256 {}, the document says {}", label, f.digest_field,
+                                 fs::path(*f.path).filename().string(), it->second, *f.sha256)));
+    }
+  }
 }
 
 }  // namespace

@@ -135,6 +135,20 @@ TEST_F(ArtifactsTest, LabelsFileMustExist) {
   EXPECT_TRUE(verify_artifacts(docs("onnx", "a.onnx", sha_of(kOnnxBytes), post)).ok());
 }
 
+// A stated labelsSha256 (the daemon pins it when a document is applied) must be the file's.
+TEST_F(ArtifactsTest, ALabelsFileMustHaveTheDigestItsDocumentStates) {
+  write("a.onnx", kOnnxBytes);
+  write("labels.txt", "yes\n");
+  const std::string post = "  postprocess: {classify: {output: y, labelsFile: labels.txt, labelsSha256: " +
+                           sha_of("yes\n") + "}}\n";
+  EXPECT_TRUE(verify_artifacts(docs("onnx", "a.onnx", sha_of(kOnnxBytes), post)).ok());
+  write("labels.txt", "no\n");
+  Status s = verify_artifacts(docs("onnx", "a.onnx", sha_of(kOnnxBytes), post));
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(s.message(), "m.yaml: Model/m: spec.postprocess.classify.labelsSha256: labels.txt has sha256 " +
+                             sha_of("no\n") + ", the document says " + sha_of("yes\n"));
+}
+
 TEST_F(ArtifactsTest, AllProblemsReported) {
   write("a.onnx", kOnnxBytes);
   DocumentSet d = docs("onnx", "a.onnx", std::string(64, '0'));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <regex>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -11,8 +13,25 @@
 namespace sensix::docs {
 namespace {
 
+// `<file key>`'s digest (`labelsSha256` beside `labelsFile`): optional, 64 lowercase hex digits,
+// only beside the file it names. The daemon writes it into the text it stores (docs/side_files.h).
+void read_file_digest(const MapReader& m, std::string_view file_key, std::string_view key, std::string& out) {
+  Field f = m.get(key);
+  if (!f.present()) return;
+  if (!m.has(file_key)) {
+    f.error(fmt::format("{} is the digest of {}: give it beside {}", key, file_key, file_key));
+    return;
+  }
+  static const std::regex kHex("[0-9a-f]{64}");
+  if (f.is_scalar() && std::regex_match(f.node().Scalar(), kHex)) {
+    out = f.node().Scalar();
+  } else {
+    f.expected("64 lowercase hex digits");
+  }
+}
+
 void read_labels(const MapReader& m, std::vector<std::string>& labels, std::string& labels_file,
-                 const PathRoots& roots) {
+                 std::string& labels_sha256, const PathRoots& roots) {
   const bool has_labels = m.has("labels"), has_file = m.has("labelsFile");
   if (!has_labels && !has_file) {
     m.ctx().report(m.line(), m.path(), "one of labels, labelsFile is required");
@@ -27,16 +46,17 @@ void read_labels(const MapReader& m, std::vector<std::string>& labels, std::stri
   } else {
     read_path(m, "labelsFile", labels_file, true, roots);
   }
+  read_file_digest(m, "labelsFile", "labelsSha256", labels_sha256);
 }
 
 PostprocessSpec read_classify(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots) {
   ClassifySpec c;
-  auto m = f.as_map(
-      {"output", "activation", "labels", "labelsFile", "topK", "threshold", "trigger", "release", "ignoreClasses"});
+  auto m = f.as_map({"output", "activation", "labels", "labelsFile", "labelsSha256", "topK", "threshold", "trigger",
+                     "release", "ignoreClasses"});
   if (!m) return c;
   if (m->read_string("output", c.output, true)) check_declared_output(m->get("output"), c.output, outputs);
   m->read_enum("activation", c.activation, activation_table());
-  read_labels(*m, c.labels, c.labels_file, roots);
+  read_labels(*m, c.labels, c.labels_file, c.labels_sha256, roots);
   m->read_int("topK", c.top_k, positive_int());
   m->read_number("threshold", c.threshold, number_between(0, 1));
   m->read_enum("trigger", c.trigger, trigger_table());
@@ -134,7 +154,7 @@ void read_box(const Field& f, BoxCodingSpec& b) {
 PostprocessSpec read_detect(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots) {
   DetectSpec d;
   auto m = f.as_map({"scores", "boxes", "anchors", "box", "scoreActivation", "scoreClip", "labels", "labelsFile",
-                     "ignoreClasses", "minScore", "nms"});
+                     "labelsSha256", "ignoreClasses", "minScore", "nms"});
   if (!m) return d;
   auto read_outputs = [&](std::string_view key, std::vector<std::string>& out) {
     Field list = m->require(key);
@@ -160,7 +180,7 @@ PostprocessSpec read_detect(const Field& f, const std::vector<OutputSpec>& outpu
   if (box.present()) read_box(box, d.box);
   m->read_enum("scoreActivation", d.score_activation, activation_table());
   m->read_number("scoreClip", d.score_clip, positive_number());
-  read_labels(*m, d.labels, d.labels_file, roots);
+  read_labels(*m, d.labels, d.labels_file, d.labels_sha256, roots);
   Field ignore = m->get("ignoreClasses");
   if (ignore.present()) {
     if (auto v = ignore.as_int_list(nonnegative_int())) d.ignore_classes.assign(v->begin(), v->end());
@@ -192,7 +212,8 @@ void read_input_size(const MapReader& m, int& width, int& height) {
 
 PostprocessSpec read_landmarks(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots) {
   LandmarksSpec l;
-  auto m = f.as_map({"output", "values", "visibilityActivation", "inputSize", "presence", "names", "namesFile"});
+  auto m = f.as_map(
+      {"output", "values", "visibilityActivation", "inputSize", "presence", "names", "namesFile", "namesSha256"});
   if (!m) return l;
   if (m->read_string("output", l.output, true)) check_declared_output(m->get("output"), l.output, outputs);
   Field values = m->get("values");
@@ -242,6 +263,7 @@ PostprocessSpec read_landmarks(const Field& f, const std::vector<OutputSpec>& ou
   } else if (has_file) {
     read_path(*m, "namesFile", l.names_file, true, roots);
   }
+  read_file_digest(*m, "namesFile", "namesSha256", l.names_sha256);
   return l;
 }
 
@@ -261,8 +283,8 @@ PostprocessSpec read_text_regions(const Field& f, const std::vector<OutputSpec>&
 
 PostprocessSpec read_ctc(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots) {
   CtcSpec c;
-  auto m = f.as_map(
-      {"output", "activation", "dictionary", "dictionaryFile", "blank", "spaceCharacter", "minConfidence"});
+  auto m = f.as_map({"output", "activation", "dictionary", "dictionaryFile", "dictionarySha256", "blank",
+                     "spaceCharacter", "minConfidence"});
   if (!m) return c;
   if (m->read_string("output", c.output, true)) check_declared_output(m->get("output"), c.output, outputs);
   m->read_enum("activation", c.activation, row_activation_table());
@@ -276,6 +298,7 @@ PostprocessSpec read_ctc(const Field& f, const std::vector<OutputSpec>& outputs,
   } else {
     read_path(*m, "dictionaryFile", c.dictionary_file, true, roots);
   }
+  read_file_digest(*m, "dictionaryFile", "dictionarySha256", c.dictionary_sha256);
   m->read_int("blank", c.blank, nonnegative_int());
   m->read_bool("spaceCharacter", c.space_character);
   m->read_number("minConfidence", c.min_confidence, number_between(0, 1));

@@ -380,6 +380,7 @@ struct ClassifySpec {
   Activation activation = Activation::kNone;
   std::vector<std::string> labels;  // inline, or read from labels_file; count must match the output
   std::string labels_file;          // resolved path, or empty
+  std::string labels_sha256;        // labelsSha256: the file's digest (the daemon writes it when applied)
   int top_k = 1;
   float threshold = 0.5f;
   std::optional<float> release;  // rising: re-arm below this (default: threshold)
@@ -422,6 +423,7 @@ struct DetectSpec {
   float score_clip = 0.0f;          // clip raw scores to [-c, c] before activation; 0 = off
   std::vector<std::string> labels;  // one per class column (inline or from labels_file)
   std::string labels_file;
+  std::string labels_sha256;        // labelsSha256, as ClassifySpec's
   std::vector<int> ignore_classes;  // class columns never reported (e.g. 0 = background)
   float min_score = 0.5f;
   float nms_iou = 0.45f;
@@ -444,6 +446,7 @@ struct LandmarksSpec {
   float presence_threshold = 0.5f;  // no prediction when the presence score is below this
   std::vector<std::string> names;   // one per point (inline or from names_file), or none
   std::string names_file;
+  std::string names_sha256;  // namesSha256, as ClassifySpec's labelsSha256
 };
 
 // DB text detection post-processing (PaddleOCR's DBPostProcess) on a probability map [1, 1, H, W].
@@ -463,9 +466,10 @@ struct CtcSpec {
   Activation activation = Activation::kNone;  // kNone: the output is already probabilities
   std::vector<std::string> dictionary;        // inline, or read from dictionary_file
   std::string dictionary_file;
-  int blank = 0;                 // class index of the CTC blank
-  bool space_character = false;  // the class after the dictionary's last entry is " "
-  float min_confidence = 0.5f;   // no prediction below this mean confidence
+  std::string dictionary_sha256;  // dictionarySha256, as ClassifySpec's labelsSha256
+  int blank = 0;                  // class index of the CTC blank
+  bool space_character = false;   // the class after the dictionary's last entry is " "
+  float min_confidence = 0.5f;    // no prediction below this mean confidence
 };
 
 // M-LSD line segments: a centre-score map [1, H, W, 1] and start/end offsets [1, H, W, 4].
