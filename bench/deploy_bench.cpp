@@ -20,7 +20,9 @@
 // 4. Memory peak during an upgrade: the daemon's VmHWM over one upgrade (reset through
 //    /proc/PID/clear_refs) against its VmRSS before, per strategy, for the largest models.
 // 5. RSS over upgrade/undo cycles: Silero VAD 5 -> 6, then `POST /v1/rollouts/silero-vad/undo`
-//    back to 5, --cycles times; VmRSS after 10 cycles against after all (goal: within 5%).
+//    back to 5, --cycles times; VmRSS after 10 cycles against after all (goal: within 5%), against
+//    the bare engine swapping the same files (bare_swaps.cpp), and again with Silero VAD in a worker
+//    process (isolation: process: the daemon's and the worker's VmRSS together).
 //
 //   sensix_bench_deploy [--repeat 3] [--upgrades 20] [--seconds 20] [--cycles 1000] [--parts 1,2,3,4,5]
 //                       [--report FILE] [--smoke]
@@ -665,50 +667,82 @@ class DeployBench {
 
   // VmRSS between cycles: the median of 5 readings 100 ms apart (the sensors' frames come and go
   // meanwhile; one reading catches them mid-flight).
-  static int64_t resting_rss(pid_t pid) {
-    std::vector<int64_t> readings;
+  static int64_t resting_rss(pid_t pid, int64_t* workers = nullptr) {
+    std::vector<int64_t> readings, of_workers;
     for (int k = 0; k < 5; ++k) {
       if (k > 0) sleep_s(0.1);
       readings.push_back(proc_status_bytes(pid, "VmRSS"));
+      if (workers != nullptr) of_workers.push_back(bench::children_status_bytes(pid, "VmRSS"));
     }
     std::sort(readings.begin(), readings.end());
+    std::sort(of_workers.begin(), of_workers.end());
+    if (workers != nullptr) *workers = of_workers[2];
     return readings[2];
   }
 
-  // 5. RSS over upgrade/undo cycles.
+  // Silero VAD's document in `documents` with spec.resources.isolation: process (its own worker).
+  static std::string silero_in_a_worker(std::string documents) {
+    const size_t doc = documents.find("name: silero-vad\n");
+    const size_t at = doc == std::string::npos ? doc : documents.find("  format: onnx\n", doc);
+    if (at == std::string::npos) return "";
+    documents.insert(at + 15, "  resources: {isolation: process}\n");
+    return documents;
+  }
+
+  // One run of part 5: a fresh daemon on `base`, then opt_.cycles times apply `v6` and undo.
+  struct CycleRun {
+    int64_t rss10 = 0, rss_end = 0;          // the daemon's VmRSS
+    int64_t workers10 = 0, workers_end = 0;  // its workers' (isolation: process), read with it
+    double cycle_ms = 0;
+    std::string trend;  // the first run's
+  };
+  bool run_cycles(const std::string& name, const std::string& base, const std::string& v6, bool trend, CycleRun& out) {
+    ServeDaemon d(sensix_binary());
+    if (!d.start(dir(name), {"-f", base})) return fail(d.error());
+    if (d.wait_ready() < 0) return fail("not ready", &d);
+    sleep_s(1.0);
+    const auto t0 = Clock::now();
+    for (int i = 1; i <= opt_.cycles; ++i) {
+      auto [s1, j1] = d.call("POST", "/v1/apply", v6);
+      if (s1 != 200) return fail(fmt::format("cycle {}: apply 6: {} {}", i, s1, j1.dump()), &d);
+      auto [s2, j2] = d.call("POST", "/v1/rollouts/silero-vad/undo");
+      if (s2 != 200) return fail(fmt::format("cycle {}: undo: {} {}", i, s2, j2.dump()), &d);
+      if (i == 10) out.rss10 = resting_rss(d.pid(), &out.workers10);
+      if (trend && (i == 1 || i % std::max(1, opt_.cycles / 10) == 0)) {
+        const int64_t workers = bench::children_status_bytes(d.pid(), "VmRSS");
+        out.trend += fmt::format("{}{:.1f} ({:.1f} anon{}; {})", out.trend.empty() ? "" : " -> ",
+                                 mb(proc_status_bytes(d.pid(), "VmRSS")), mb(proc_status_bytes(d.pid(), "RssAnon")),
+                                 workers > 0 ? fmt::format(", worker {:.1f}", mb(workers)) : "", i);
+      }
+    }
+    out.cycle_ms = since(t0) * 1e3 / opt_.cycles;
+    out.rss_end = resting_rss(d.pid(), &out.workers_end);
+    if (out.rss10 == 0) out.rss10 = out.rss_end, out.workers10 = out.workers_end;
+    const json m = model_info(d, "silero-vad");
+    if (m.value("version", "") != "5") return fail("Silero VAD does not run version 5 after the cycles", &d);
+    if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+    return true;
+  }
+
+  // 5. RSS over upgrade/undo cycles: in-process, the bare engine, and in a worker process.
   bool part_cycles() {
     const std::string base = file("cycles-base.yaml", quickstart_with(bench::kLooping, true));
     const std::string v6 = source_file("examples/deploy/silero-vad-v6.yaml");
     const std::string base_text = read_file(base);
+    const std::string base_worker = file("cycles-worker-base.yaml", silero_in_a_worker(base_text));
+    const std::string v6_worker = silero_in_a_worker(v6);
+    if (read_file(base_worker).empty() || v6_worker.empty()) return fail("Silero VAD's document has no format: onnx");
     std::vector<double> at10, at_end, ratio, cycle_ms, bare10, bare_end, bare_ratio;
-    std::string trend;
+    std::vector<double> w_at10, w_at_end, w_ratio, w_total10, w_total_end, w_total_ratio, w_cycle_ms;
+    std::string trend, w_trend;
     for (int r = 0; r < opt_.repeat; ++r) {
-      ServeDaemon d(sensix_binary());
-      if (!d.start(dir(fmt::format("cycles-{}", r)), {"-f", base})) return fail(d.error());
-      if (d.wait_ready() < 0) return fail("not ready", &d);
-      sleep_s(1.0);
-      int64_t rss10 = 0;
-      const auto t0 = Clock::now();
-      for (int i = 1; i <= opt_.cycles; ++i) {
-        auto [s1, j1] = d.call("POST", "/v1/apply", v6);
-        if (s1 != 200) return fail(fmt::format("cycle {}: apply 6: {} {}", i, s1, j1.dump()), &d);
-        auto [s2, j2] = d.call("POST", "/v1/rollouts/silero-vad/undo");
-        if (s2 != 200) return fail(fmt::format("cycle {}: undo: {} {}", i, s2, j2.dump()), &d);
-        if (i == 10) rss10 = resting_rss(d.pid());
-        if (r == 0 && (i == 1 || i % std::max(1, opt_.cycles / 10) == 0)) {
-          trend += fmt::format("{}{:.1f} ({:.1f} anon; {})", trend.empty() ? "" : " -> ",
-                               mb(proc_status_bytes(d.pid(), "VmRSS")), mb(proc_status_bytes(d.pid(), "RssAnon")), i);
-        }
-      }
-      cycle_ms.push_back(since(t0) * 1e3 / opt_.cycles);
-      const int64_t rss_end = resting_rss(d.pid());
-      if (rss10 == 0) rss10 = rss_end;
-      const json m = model_info(d, "silero-vad");
-      if (m.value("version", "") != "5") return fail("Silero VAD does not run version 5 after the cycles", &d);
-      at10.push_back(mb(rss10));
-      at_end.push_back(mb(rss_end));
-      ratio.push_back(static_cast<double>(rss_end) / static_cast<double>(rss10));
-      if (const int code = d.stop(); code != 0) return fail(fmt::format("SIGTERM: exit code {}", code), &d);
+      CycleRun run;
+      if (!run_cycles(fmt::format("cycles-{}", r), base, v6, r == 0, run)) return false;
+      if (r == 0) trend = run.trend;
+      at10.push_back(mb(run.rss10));
+      at_end.push_back(mb(run.rss_end));
+      ratio.push_back(static_cast<double>(run.rss_end) / static_cast<double>(run.rss10));
+      cycle_ms.push_back(run.cycle_ms);
       // The bare engine swapping the same two files (the daemon's store has both) as many times.
       const std::string store = dir(fmt::format("cycles-{}", r)) + "/models/sha256/";
       const std::string log = dir(fmt::format("bare-{}.log", r));
@@ -731,17 +765,30 @@ class DeployBench {
       bare10.push_back(b10 / 1e6);
       bare_end.push_back(bn / 1e6);
       bare_ratio.push_back(bn / b10);
+      // Silero VAD in a worker process of its own: each version's engine comes and goes with its worker.
+      CycleRun w;
+      if (!run_cycles(fmt::format("cycles-worker-{}", r), base_worker, v6_worker, r == 0, w)) return false;
+      if (w.workers10 <= 0 || w.workers_end <= 0) return fail("Silero VAD ran in no worker process");
+      if (r == 0) w_trend = w.trend;
+      w_at10.push_back(mb(w.rss10));
+      w_at_end.push_back(mb(w.rss_end));
+      w_ratio.push_back(static_cast<double>(w.rss_end) / static_cast<double>(w.rss10));
+      w_total10.push_back(mb(w.rss10 + w.workers10));
+      w_total_end.push_back(mb(w.rss_end + w.workers_end));
+      w_total_ratio.push_back(static_cast<double>(w.rss_end + w.workers_end) /
+                              static_cast<double>(w.rss10 + w.workers10));
+      w_cycle_ms.push_back(w.cycle_ms);
     }
     const Spread rs = spread_of(ratio);
+    const Spread ws = spread_of(w_total_ratio);
     sections_ += fmt::format("## 5. RSS over {} upgrade/undo cycles\n\n", opt_.cycles);
     sections_ += fmt::format(
         "A fresh daemon per run running the quickstart's voice documents (speech in real time, looping; Silero VAD "
         "5, the wake-word chain); then {} times: apply examples/deploy/silero-vad-v6.yaml (loaded, warmed up, "
         "self-tested, switched in place with its state carried) and `POST /v1/rollouts/silero-vad/undo` (version 5 "
         "again, the same way), each a new revision in the state store. VmRSS after cycle 10 and after the last (each "
-        "the median "
-        "of 5 readings 100 ms apart).\n\n"
-        "| figure | median (min-max) |\n|---|---:|\n| VmRSS after 10 cycles, MB | {} |\n"
+        "the median of 5 readings 100 ms apart).\n\n"
+        "| in-process (the default) | median (min-max) |\n|---|---:|\n| VmRSS after 10 cycles, MB | {} |\n"
         "| VmRSS after {} cycles, MB | {} |\n| ratio | {} |\n| one cycle (two applies), ms | {} |\n\n"
         "VmRSS during the first run, MB (of which RssAnon: heap, stacks; after how many cycles): {}.\n\n"
         "The bare engine, for comparison: a process that loads ONNX Runtime (the same library) and does what a "
@@ -754,11 +801,28 @@ class DeployBench {
         format_spread(rs, 3), format_spread(spread_of(cycle_ms), 0), trend, 2 * opt_.cycles,
         format_spread(spread_of(bare10), 1), 2 * opt_.cycles, format_spread(spread_of(bare_end), 1),
         format_spread(spread_of(bare_ratio), 3));
-    goal(fmt::format("VmRSS after {} upgrade/undo cycles within 5% of after 10", opt_.cycles),
+    sections_ += fmt::format(
+        "The same cycles with Silero VAD in a worker process of its own (`spec.resources.isolation: process` in both "
+        "versions): each version loads in a new worker, and the replaced worker exits with its engine, so ONNX "
+        "Runtime's own growth goes with it. Total: the daemon's VmRSS and its workers' together.\n\n"
+        "| isolation: process | median (min-max) |\n|---|---:|\n| daemon VmRSS after 10 cycles, MB | {} |\n"
+        "| daemon VmRSS after {} cycles, MB | {} |\n| daemon ratio | {} |\n| total after 10 cycles, MB | {} |\n"
+        "| total after {} cycles, MB | {} |\n| total ratio | {} |\n| one cycle (two applies), ms | {} |\n\n"
+        "During the first run, MB (daemon VmRSS, its RssAnon and the worker's VmRSS; after how many cycles): "
+        "{}.\n\n",
+        format_spread(spread_of(w_at10), 1), opt_.cycles, format_spread(spread_of(w_at_end), 1),
+        format_spread(spread_of(w_ratio), 3), format_spread(spread_of(w_total10), 1), opt_.cycles,
+        format_spread(spread_of(w_total_end), 1), format_spread(ws, 3), format_spread(spread_of(w_cycle_ms), 0),
+        w_trend);
+    goal(fmt::format("VmRSS after {} upgrade/undo cycles within 5% of after 10 (in-process)", opt_.cycles),
          format_spread(rs, 3) + "x", rs.max <= 1.05);
     const Spread bare = spread_of(bare_ratio);
     goal(fmt::format("that growth no more than the bare engine's over as many loads ({} swaps)", 2 * opt_.cycles),
          fmt::format("{}x vs {}x", format_spread(rs, 3), format_spread(bare, 3)), rs.median <= bare.median);
+    goal(fmt::format("VmRSS after {} upgrade/undo cycles within 5% of after 10 (isolation: process, daemon and "
+                     "worker together)",
+                     opt_.cycles),
+         format_spread(ws, 3) + "x", ws.max <= 1.05);
     return true;
   }
 
