@@ -415,6 +415,35 @@ TEST_F(DeployTest, ALabelsFileIsPinnedWithTheVersionThatNamesIt) {
   EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+// A self-test's input is pinned the same way: an undo to a version whose self-test photo has gone
+// since runs that self-test on the stored copy.
+TEST_F(DeployTest, ASelfTestInputIsPinnedWithTheVersionThatNamesIt) {
+  const fs::path mine = dir_.path() / "mine";
+  fs::create_directories(mine);
+  const std::string photo = (mine / "close-up.jpg").string();
+  fs::copy_file(kCloseUp, photo);
+  std::string text = front_model("faces", "repo:" + std::string(kFront));
+  const std::string version = "  version: ";
+  ASSERT_NE(text.find(version), std::string::npos);
+  const std::string tested = std::string(text).insert(
+      text.find(version), "  selfTest:\n    - input: " + photo + "\n      expect: {label: face, count: 1}\n");
+  const std::string digest = sha256_file(photo).value();
+  Daemon d;
+  ASSERT_TRUE(d.start(data_dir(), {"--allow-read", mine.string()})) << d.log();
+  auto [st, applied] = d.call("POST", "/v1/apply", tested);
+  ASSERT_EQ(st, 200) << applied.dump(2);
+  EXPECT_THAT(d.call("GET", "/v1/documents/model/faces").second.value("text", ""), HasSubstr("inputSha256: " + digest));
+  EXPECT_TRUE(fs::exists(blobs() / digest));
+  ASSERT_EQ(d.call("POST", "/v1/apply", text).first, 200);  // version 2: no self-test
+  EXPECT_TRUE(fs::exists(blobs() / digest));                // kept: version 1 is among the kept versions
+  fs::remove(photo);
+  auto [us, undone] = d.call("POST", "/v1/documents/model/faces/undo");
+  ASSERT_EQ(us, 200) << undone.dump(2);
+  EXPECT_EQ(undone["documents"][0]["generation"], 3);
+  EXPECT_EQ(faces_found(d, "faces"), 1u);
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 // The version a running model has, from /v1/models/{m}.
 std::string version_of(const Daemon& d, const std::string& model) {
   auto [st, m] = d.call("GET", "/v1/models/" + model);

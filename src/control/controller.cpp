@@ -582,8 +582,7 @@ Result<ControlResult> Controller::undo(std::string_view kind_in, std::string_vie
                                        std::optional<int64_t> to_revision, bool dry_run) {
   SENSIX_ASSIGN_OR_RETURN(const std::string kind, document_kind(kind_in));
   // Two rows of the history at most, however long it is.
-  SENSIX_ASSIGN_OR_RETURN(std::optional<StoredDocument> latest,
-                          store_->version_at(kind, name, std::numeric_limits<int64_t>::max()));
+  SENSIX_ASSIGN_OR_RETURN(std::optional<StoredDocument> latest, store_->latest(kind, name));
   if (!latest) return NotFound(fmt::format("{}/{} was never applied", kind, name));
   const StoredDocument& current = *latest;
   std::optional<StoredDocument> target;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -127,6 +128,10 @@ class DocumentStore {
   // has an empty text); nullopt when the document did not exist yet.
   Result<std::optional<StoredDocument>> version_at(std::string_view kind, std::string_view name,
                                                    int64_t revision) const;
+  // The newest row of one document (a deletion has an empty text); nullopt when never applied.
+  Result<std::optional<StoredDocument>> latest(std::string_view kind, std::string_view name) const {
+    return version_at(kind, name, std::numeric_limits<int64_t>::max());
+  }
   // The newest row written before `revision` whose text is not `text` (a deletion counts: its text
   // is empty); nullopt when there is none.
   Result<std::optional<StoredDocument>> version_before(std::string_view kind, std::string_view name, int64_t revision,

@@ -268,6 +268,8 @@ TEST(DocumentStore, BoundedReadsFindWhatTheWholeHistorySays) {
   at = store->version_at("Model", "hey-jarvis", all[40].revision).value();
   EXPECT_EQ(at->text, "");
   EXPECT_EQ(store->version_at("Model", "alexa", 1).value(), std::nullopt);
+  EXPECT_EQ(store->latest("Model", "hey-jarvis").value()->text, text("hey-jarvis", 7));
+  EXPECT_EQ(store->latest("Model", "siri").value(), std::nullopt);
   EXPECT_EQ(*store->first_revision("Model", "alexa"), 41);
   EXPECT_EQ(*store->first_revision("Model", "siri"), 0);
 

@@ -240,10 +240,11 @@ void read_self_test(const Field& f, const PathRoots& roots, ModelSpec& out) {
     return;
   }
   for (size_t i = 0; i < items->size(); ++i) {
-    auto m = (*items)[i].as_map({"input", "expect"});
+    auto m = (*items)[i].as_map({"input", "inputSha256", "expect"});
     if (!m) continue;
     SelfTestSpec t;
     read_path(*m, "input", t.path, true, roots, &t.input);
+    read_path_digest(*m, "input", "inputSha256", t.sha256);
     Field expect = m->require("expect");
     if (auto e = expect.present()
                      ? expect.as_map({"nothing", "label", "score", "tolerance", "count", "box", "minIoU", "text"})

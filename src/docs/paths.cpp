@@ -64,4 +64,19 @@ bool read_path(const MapReader& m, std::string_view key, std::string& resolved, 
   return !resolved.empty();
 }
 
+void read_path_digest(const MapReader& m, std::string_view file_key, std::string_view key, std::string& out) {
+  Field f = m.get(key);
+  if (!f.present()) return;
+  if (!m.has(file_key)) {
+    f.error(fmt::format("{} is the digest of {}: give it beside {}", key, file_key, file_key));
+    return;
+  }
+  static const std::regex kHex("[0-9a-f]{64}");
+  if (f.is_scalar() && std::regex_match(f.node().Scalar(), kHex)) {
+    out = f.node().Scalar();
+  } else {
+    f.expected("64 lowercase hex digits");
+  }
+}
+
 }  // namespace sensix::docs

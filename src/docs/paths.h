@@ -32,6 +32,11 @@ Result<std::string> resolve_document_path(const std::string& written, const Path
 bool read_path(const MapReader& m, std::string_view key, std::string& resolved, bool required, const PathRoots& roots,
                std::string* written = nullptr);
 
+// Reads `key` of `m`, the optional sha256 of the file `file_key` names (`labelsSha256` beside
+// `labelsFile`: 64 lowercase hex digits), into `out`; reported when malformed or without its file.
+// The daemon writes such digests into the text it stores (docs/side_files.h).
+void read_path_digest(const MapReader& m, std::string_view file_key, std::string_view key, std::string& out);
+
 // True for lowercase DNS labels: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
 bool is_dns_label(std::string_view name);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <regex>
 #include <string_view>
 #include <utility>
 
@@ -12,23 +11,6 @@
 
 namespace sensix::docs {
 namespace {
-
-// `<file key>`'s digest (`labelsSha256` beside `labelsFile`): optional, 64 lowercase hex digits,
-// only beside the file it names. The daemon writes it into the text it stores (docs/side_files.h).
-void read_file_digest(const MapReader& m, std::string_view file_key, std::string_view key, std::string& out) {
-  Field f = m.get(key);
-  if (!f.present()) return;
-  if (!m.has(file_key)) {
-    f.error(fmt::format("{} is the digest of {}: give it beside {}", key, file_key, file_key));
-    return;
-  }
-  static const std::regex kHex("[0-9a-f]{64}");
-  if (f.is_scalar() && std::regex_match(f.node().Scalar(), kHex)) {
-    out = f.node().Scalar();
-  } else {
-    f.expected("64 lowercase hex digits");
-  }
-}
 
 void read_labels(const MapReader& m, std::vector<std::string>& labels, std::string& labels_file,
                  std::string& labels_sha256, const PathRoots& roots) {
@@ -46,7 +28,7 @@ void read_labels(const MapReader& m, std::vector<std::string>& labels, std::stri
   } else {
     read_path(m, "labelsFile", labels_file, true, roots);
   }
-  read_file_digest(m, "labelsFile", "labelsSha256", labels_sha256);
+  read_path_digest(m, "labelsFile", "labelsSha256", labels_sha256);
 }
 
 PostprocessSpec read_classify(const Field& f, const std::vector<OutputSpec>& outputs, const PathRoots& roots) {
@@ -263,7 +245,7 @@ PostprocessSpec read_landmarks(const Field& f, const std::vector<OutputSpec>& ou
   } else if (has_file) {
     read_path(*m, "namesFile", l.names_file, true, roots);
   }
-  read_file_digest(*m, "namesFile", "namesSha256", l.names_sha256);
+  read_path_digest(*m, "namesFile", "namesSha256", l.names_sha256);
   return l;
 }
 
@@ -298,7 +280,7 @@ PostprocessSpec read_ctc(const Field& f, const std::vector<OutputSpec>& outputs,
   } else {
     read_path(*m, "dictionaryFile", c.dictionary_file, true, roots);
   }
-  read_file_digest(*m, "dictionaryFile", "dictionarySha256", c.dictionary_sha256);
+  read_path_digest(*m, "dictionaryFile", "dictionarySha256", c.dictionary_sha256);
   m->read_int("blank", c.blank, nonnegative_int());
   m->read_bool("spaceCharacter", c.space_character);
   m->read_number("minConfidence", c.min_confidence, number_between(0, 1));

@@ -1,7 +1,6 @@
 #include "docs/side_files.h"
 
 #include <type_traits>
-#include <variant>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -11,41 +10,67 @@
 namespace sensix {
 namespace {
 
-struct Keys {
-  const char* kind;    // spec.postprocess.<kind>
-  const char* file;    // its file key
-  const char* digest;  // its digest key
-};
-
-// The side file of a postprocess spec and its keys; null path when the kind names no file.
+// The side file of a postprocess spec, if its kind names one.
 template <typename Spec>
-void add_side_file(Spec& p, std::vector<SideFile>& out) {
+void add_postprocess_file(Spec& p, std::vector<SideFile>& out) {
   using T = std::remove_const_t<Spec>;
-  Keys k{};
+  const char *kind = nullptr, *file_key = nullptr, *digest_key = nullptr;
   std::string *path = nullptr, *sha = nullptr;
   if constexpr (std::is_same_v<T, ClassifySpec>) {
-    k = {"classify", "labelsFile", "labelsSha256"};
+    kind = "classify", file_key = "labelsFile", digest_key = "labelsSha256";
     path = &p.labels_file, sha = &p.labels_sha256;
   } else if constexpr (std::is_same_v<T, DetectSpec>) {
-    k = {"detect", "labelsFile", "labelsSha256"};
+    kind = "detect", file_key = "labelsFile", digest_key = "labelsSha256";
     path = &p.labels_file, sha = &p.labels_sha256;
   } else if constexpr (std::is_same_v<T, LandmarksSpec>) {
-    k = {"landmarks", "namesFile", "namesSha256"};
+    kind = "landmarks", file_key = "namesFile", digest_key = "namesSha256";
     path = &p.names_file, sha = &p.names_sha256;
   } else if constexpr (std::is_same_v<T, CtcSpec>) {
-    k = {"ctc", "dictionaryFile", "dictionarySha256"};
+    kind = "ctc", file_key = "dictionaryFile", digest_key = "dictionarySha256";
     path = &p.dictionary_file, sha = &p.dictionary_sha256;
   }
   if (path == nullptr || path->empty()) return;
-  out.push_back({fmt::format("spec.postprocess.{}.{}", k.kind, k.file),
-                 fmt::format("spec.postprocess.{}.{}", k.kind, k.digest), path, sha, k.kind, k.digest});
+  out.push_back({fmt::format("spec.postprocess.{}.{}", kind, file_key),
+                 fmt::format("spec.postprocess.{}.{}", kind, digest_key),
+                 path,
+                 sha,
+                 {std::string("spec"), std::string("postprocess"), std::string(kind)},
+                 digest_key});
+}
+
+// The node `at` names under `root`, or a null node when a step is missing or of another type.
+// (Node::reset moves `n` to another node; assigning one Node to another would write through.)
+YAML::Node find(const YAML::Node& root, const std::vector<std::variant<std::string, size_t>>& at) {
+  YAML::Node n = root;
+  for (const auto& step : at) {
+    if (const auto* key = std::get_if<std::string>(&step)) {
+      if (!n.IsMap() || !n[*key]) return YAML::Node();
+      n.reset(n[*key]);
+    } else {
+      const size_t i = std::get<size_t>(step);
+      if (!n.IsSequence() || i >= n.size()) return YAML::Node();
+      n.reset(n[i]);
+    }
+  }
+  return n;
 }
 
 }  // namespace
 
 std::vector<SideFile> side_files(ModelSpec& spec) {
   std::vector<SideFile> out;
-  std::visit([&](auto& p) { add_side_file(p, out); }, spec.postprocess);
+  std::visit([&](auto& p) { add_postprocess_file(p, out); }, spec.postprocess);
+  for (size_t i = 0; i < spec.self_test.size(); ++i) {
+    SelfTestSpec& t = spec.self_test[i];
+    if (t.path.empty()) continue;
+    out.push_back({fmt::format("spec.selfTest[{}].input", i),
+                   fmt::format("spec.selfTest[{}].inputSha256", i),
+                   &t.path,
+                   &t.sha256,
+                   {std::string("spec"), std::string("selfTest"), i},
+                   "inputSha256",
+                   /*self_test=*/true});
+  }
   return out;
 }
 
@@ -63,23 +88,20 @@ Status pin_side_files(ModelDoc& doc) {
   if (files.empty()) return Status::Ok();
   YAML::Node root;
   try {
-    root = YAML::Load(doc.canonical);
+    root.reset(YAML::Load(doc.canonical));
   } catch (const YAML::Exception& e) {
     return InvalidArgument(fmt::format("Model/{}: its canonical text does not parse: {}", doc.metadata.name, e.what()));
   }
   bool changed = false;
   for (const SideFile& f : files) {
     if (f.sha256->empty()) continue;
-    const std::string& kind = f.kind;
-    const std::string& key = f.digest_key;
-    if (!root.IsMap() || !root["spec"].IsMap() || !root["spec"]["postprocess"].IsMap() ||
-        !root["spec"]["postprocess"][kind].IsMap()) {
+    YAML::Node holder = find(root, f.at);
+    if (!holder.IsMap()) {
       return InvalidArgument(
-          fmt::format("Model/{}: its text has no spec.postprocess.{} to pin {} in", doc.metadata.name, kind, f.field));
+          fmt::format("Model/{}: its text has no {} to pin the digest in", doc.metadata.name, f.field));
     }
-    YAML::Node post = root["spec"]["postprocess"][kind];
-    if (post[key].IsScalar() && post[key].Scalar() == *f.sha256) continue;
-    post[key] = *f.sha256;
+    if (holder[f.digest_key].IsScalar() && holder[f.digest_key].Scalar() == *f.sha256) continue;
+    holder[f.digest_key] = *f.sha256;
     changed = true;
   }
   if (changed) doc.canonical = docs::canonical_text(root);

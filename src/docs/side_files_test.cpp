@@ -100,5 +100,28 @@ TEST(SideFiles, PinningWritesTheDigestIntoTheCanonicalText) {
   EXPECT_THAT(twice.canonical, Not(HasSubstr(kLabelsSha)));
 }
 
+// A self-test's input has its digest too (inputSha256), pinned inside its list item.
+TEST(SideFiles, ASelfTestInputIsASideFile) {
+  std::string text = side_file_model("{classify: {output: y, labels: [yes]}}");
+  text += "  selfTest:\n    - {input: a.wav, expect: {nothing: true}}\n    - {input: b.wav, inputSha256: " +
+          kLabelsSha + ", expect: {nothing: true}}\n";
+  auto parsed = parse_side_file_doc(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ModelDoc m = parsed->models[0];
+  std::vector<SideFile> files = side_files(m.spec);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].field, "spec.selfTest[0].input");
+  EXPECT_EQ(files[1].digest_field, "spec.selfTest[1].inputSha256");
+  EXPECT_TRUE(files[0].self_test);
+  EXPECT_EQ(*files[1].sha256, kLabelsSha);
+  *files[0].sha256 = kOtherLabelsSha;
+  ASSERT_TRUE(pin_side_files(m).ok());
+  auto again = parse_document_text(m.canonical, "stored", "/d");
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << m.canonical;
+  EXPECT_EQ(again->models[0].spec.self_test[0].sha256, kOtherLabelsSha);
+  EXPECT_EQ(again->models[0].spec.self_test[1].sha256, kLabelsSha);
+  EXPECT_EQ(again->models[0].spec.self_test[1].input, "b.wav");
+}
+
 }  // namespace
 }  // namespace sensix

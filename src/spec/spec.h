@@ -584,8 +584,9 @@ struct SelfTestExpect {
   std::optional<std::string> text;  // some run reads exactly this (text recognition)
 };
 struct SelfTestSpec {
-  std::string input;  // as written
-  std::string path;   // resolved
+  std::string input;   // as written
+  std::string path;    // resolved
+  std::string sha256;  // inputSha256: the file's digest (the daemon writes it when applied)
   SelfTestExpect expect;
 };
 
