@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -714,6 +715,29 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   EXPECT_EQ(r["figures"]["disagreed"], 0) << r.dump(2);
   EXPECT_GT(r["figures"]["served"], 0) << r.dump(2);
   EXPECT_EQ(r["share"], 0.5);
+  // What 0.2 made of each input it ran, beside what 0.1 made of it (the last 100, oldest first).
+  auto [sk, seen] = d_.call("GET", "/v1/rollouts/alexa/comparisons");
+  ASSERT_EQ(sk, 200) << seen.dump(2);
+  EXPECT_EQ(seen["model"], "alexa");
+  ASSERT_FALSE(seen["items"].empty()) << seen.dump(2);
+  EXPECT_LE(seen["items"].size(), 100u);
+  bool frames = false;
+  double last = 0;
+  for (const json& c : seen["items"]) {
+    EXPECT_TRUE(c["compared"].get<bool>()) << c.dump();
+    EXPECT_TRUE(c["agreed"].get<bool>()) << c.dump();  // the same file
+    EXPECT_FALSE(c.contains("error")) << c.dump();
+    EXPECT_GE(c["wallTime"].get<double>(), last) << c.dump();
+    last = c["wallTime"].get<double>();
+    const std::string input = c["input"].get<std::string>();
+    frames = frames || std::regex_match(input, std::regex(R"(frame \d+ of Sensor/speech)"));
+    EXPECT_TRUE(input.starts_with("frame ") || input == "a request") << input;
+    if (c["candidate"].is_object()) EXPECT_EQ(c["candidate"]["version"], "0.2") << c.dump();
+  }
+  EXPECT_TRUE(frames) << seen.dump(2);
+  auto [cc, listed] = cli(d_, "rollout comparisons alexa");
+  EXPECT_EQ(cc, 0) << listed;
+  EXPECT_TRUE(std::regex_search(listed, std::regex(R"((^|\n)frame \d+ of Sensor/speech: agreed\n)"))) << listed;
   auto metrics = d_.client().request("GET", "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_THAT(metrics->body, HasSubstr(R"(sensix_rollout_served_total{model="alexa",version="0.2",from_version="0.1",)"
@@ -750,6 +774,9 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   EXPECT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("Model/alexa 0.1 -> 0.2 (canary): promoted: promoted by hand"));
   EXPECT_EQ(version_of(d_, "alexa"), "0.2");
+  auto [sg, gone] = d_.call("GET", "/v1/rollouts/alexa/comparisons");  // they went with the rollout
+  EXPECT_EQ(sg, 404) << gone.dump(2);
+  EXPECT_THAT(gone.dump(), HasSubstr("no canary or shadow rollout of it is in progress"));
   auto [c2, none] = cli(d_, "rollout abort alexa");
   EXPECT_EQ(c2, 1);
   EXPECT_THAT(none, HasSubstr("no rollout of Model/alexa is in progress"));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -109,6 +111,20 @@ json stored_json(const StoredDocument& d, bool with_text) {
             {"appliedAt", d.applied_at},
             {"sha256", d.sha256}};
   if (with_text) j["text"] = d.text;
+  return j;
+}
+
+// One input a rollout's new version ran (GET /v1/rollouts/{model}/comparisons).
+json comparison_json(const CandidateComparison& c) {
+  const int64_t wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(c.at.time_since_epoch()).count();
+  json j = {{"wallTime", std::round(static_cast<double>(wall_ns) / 1e6) / 1e3},  // Unix seconds, ms resolution
+            {"input", c.input},
+            {"compared", c.compared}};
+  if (!c.error.empty()) j["error"] = c.error;
+  if (c.compared) j["agreed"] = c.difference.empty();
+  if (!c.difference.empty()) j["difference"] = c.difference;
+  j["running"] = c.running ? prediction_to_json(*c.running) : json(nullptr);
+  j["candidate"] = c.candidate ? prediction_to_json(*c.candidate) : json(nullptr);
   return j;
 }
 
@@ -539,6 +555,13 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
   router.add("GET", "/v1/rollouts/{model}", guard(false, [ctx](HttpRequest& req) {
                Result<RolloutStatus> r = ctx->controller->rollout(req.params["model"]);
                return r.ok() ? json_reply(rollout_json(*r)) : status_reply(r.status());
+             }));
+  router.add("GET", "/v1/rollouts/{model}/comparisons", guard(false, [ctx](HttpRequest& req) {
+               Result<std::vector<CandidateComparison>> all = ctx->controller->comparisons(req.params["model"]);
+               if (!all.ok()) return status_reply(all.status());
+               json items = json::array();
+               for (const CandidateComparison& c : *all) items.push_back(comparison_json(c));
+               return json_reply({{"model", req.params["model"]}, {"items", items}});
              }));
   router.add("POST", "/v1/rollouts/{model}/promote", guard(true, [ctx](HttpRequest& req) {
                Result<RolloutStatus> r = ctx->controller->promote(req.params["model"]);

@@ -2276,6 +2276,66 @@ constexpr const char kOpenApiJson[] = R"json({
         }
       }
     },
+    "/v1/rollouts/{model}/comparisons": {
+      "get": {
+        "operationId": "getRolloutComparisons",
+        "summary": "What a rollout's new version said",
+        "description": "The last inputs (at most 100, oldest first) that the new version of the model's canary or shadow in progress ran and compared with the running version's result for the same input, or failed on: each with both versions' predictions and how they differ. A shadow's predictions reach no consumer; this is where they are recorded. 404 when no rollout of the model is in progress (the comparisons go when it ends).",
+        "tags": [
+          "Rollouts"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/rolloutModel"
+          }
+        ],
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The comparisons.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "model",
+                    "items"
+                  ],
+                  "properties": {
+                    "model": {
+                      "type": "string"
+                    },
+                    "items": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/RolloutComparison"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/v1/rollouts/{model}/promote": {
       "post": {
         "operationId": "promoteRollout",
@@ -3628,6 +3688,65 @@ constexpr const char kOpenApiJson[] = R"json({
           "items"
         ],
         "additionalProperties": false
+      },
+      "RolloutComparison": {
+        "type": "object",
+        "description": "One input a rollout's new version ran.",
+        "required": [
+          "wallTime",
+          "input",
+          "compared",
+          "running",
+          "candidate"
+        ],
+        "properties": {
+          "wallTime": {
+            "type": "number",
+            "description": "When the new version ran it: Unix seconds, millisecond resolution."
+          },
+          "input": {
+            "type": "string",
+            "description": "What it was: \"frame 412 of Sensor/speech\", \"a request\", \"a request for version 0.2\"."
+          },
+          "compared": {
+            "type": "boolean",
+            "description": "The running version's result for the same input was there to compare with."
+          },
+          "agreed": {
+            "type": "boolean",
+            "description": "Compared: the two results agree (the rollout's tolerance)."
+          },
+          "difference": {
+            "type": "string",
+            "description": "How the two results differ, when they do."
+          },
+          "error": {
+            "type": "string",
+            "description": "The new version failed on this input."
+          },
+          "running": {
+            "description": "The running version's prediction; null when its post-processing reported nothing for this input (a label under its threshold) or did not run (a request).",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Prediction"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "candidate": {
+            "description": "The new version's prediction, as for running.",
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Prediction"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
       },
       "Prediction": {
         "type": "object",

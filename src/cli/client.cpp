@@ -173,6 +173,12 @@ void ClientCommands::add_to(CLI::App& app) {
       "status", "a model's rollout: its new version's figures and verdict while it runs; every rollout without MODEL");
   rollout_status_->add_option("target", target_, "MODEL");
   common(rollout_status_);
+  rollout_comparisons_ = rollout_->add_subcommand("comparisons",
+                                                  "what the new version of a canary or shadow in progress made of its "
+                                                  "last inputs, beside the "
+                                                  "running version");
+  rollout_comparisons_->add_option("target", target_, "MODEL")->required();
+  common(rollout_comparisons_);
   rollout_promote_ = rollout_->add_subcommand("promote",
                                               "the new version of a canary or shadow takes over now, by hand");
   rollout_promote_->add_option("target", target_, "MODEL")->required();
@@ -333,6 +339,28 @@ int ClientCommands::run(CLI::App& app) {
     if (progress.joinable()) progress.join();
     if (rc) return rc;
     return print_applied(j);
+  }
+
+  if (app.got_subcommand(rollout_) && rollout_->got_subcommand(rollout_comparisons_)) {
+    json j;
+    if (int rc = call("GET", "/v1/rollouts/" + api::url_encode(target_) + "/comparisons", "", &j)) return rc;
+    if (output != "table") {
+      print_raw(j);
+      return 0;
+    }
+    // One line per input: what it was and the verdict, then each version's prediction, if any.
+    if (j["items"].empty()) std::printf("no inputs compared yet\n");
+    for (const json& c : j["items"]) {
+      std::string verdict = c.contains("error")           ? "failed: " + c.value("error", "")
+                            : !c.value("compared", false) ? "not compared"
+                            : c.value("agreed", false)    ? "agreed"
+                                                          : "differs: " + c.value("difference", "");
+      std::printf("%s: %s\n", c.value("input", "").c_str(), verdict.c_str());
+      for (const char* who : {"running", "candidate"}) {
+        if (c.contains(who) && c[who].is_object()) std::printf("  %-9s %s\n", who, prediction_line(c[who]).c_str());
+      }
+    }
+    return 0;
   }
 
   if (app.got_subcommand(rollout_) &&

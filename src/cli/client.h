@@ -46,6 +46,7 @@ class ClientCommands {
   CLI::App* rollout_history_ = nullptr;
   CLI::App* rollout_undo_ = nullptr;
   CLI::App* rollout_status_ = nullptr;
+  CLI::App* rollout_comparisons_ = nullptr;
   CLI::App* rollout_promote_ = nullptr;
   CLI::App* rollout_abort_ = nullptr;
   std::string target_;         // rollout: [KIND/]NAME

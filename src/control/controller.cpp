@@ -765,6 +765,22 @@ Result<RolloutStatus> Controller::rollout(std::string_view model) const {
   return NotFound(fmt::format("Model/{} never had a canary or shadow rollout", model));
 }
 
+Result<std::vector<CandidateComparison>> Controller::comparisons(std::string_view model) const {
+  std::shared_ptr<CandidateMeter> meter;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    auto it = rollouts_.find(std::string(model));
+    if (it != rollouts_.end()) meter = it->second.meter;
+  }
+  if (!meter) {
+    return NotFound(fmt::format(
+        "Model/{}: no canary or shadow rollout of it is in progress (its comparisons go when the rollout ends; "
+        "sensix rollout history {} says how it ended)",
+        model, model));
+  }
+  return meter->comparisons();
+}
+
 Result<RolloutStatus> Controller::promote(std::string_view model) {
   std::lock_guard<std::mutex> lock(apply_mu_);
   return finish_rollout(std::string(model), true, "promoted", "promoted by hand");

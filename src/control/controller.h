@@ -173,6 +173,9 @@ class Controller {
   // Every rollout, oldest first; the one of a model (its latest; NotFound when it never had one).
   Result<std::vector<RolloutStatus>> rollouts() const;
   Result<RolloutStatus> rollout(std::string_view model) const;
+  // The last inputs the new version of a rollout in progress ran, with both versions' predictions
+  // (CandidateMeter::comparisons(), oldest first); NotFound when no rollout of it is in progress.
+  Result<std::vector<CandidateComparison>> comparisons(std::string_view model) const;
   // By hand: the new version takes over now (whatever its analysis says so far), or goes (the old
   // version's document stored again). NotFound: no rollout of that model in progress.
   Result<RolloutStatus> promote(std::string_view model);

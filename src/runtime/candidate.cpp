@@ -20,26 +20,34 @@ CandidateMeter::CandidateMeter(std::string model, std::string version, std::stri
   figures_.options = options;
 }
 
-void CandidateMeter::record(int64_t compute_ns, const std::string& error, bool compared, const std::string& difference,
-                            bool served) {
+void CandidateMeter::record(int64_t compute_ns, bool served, CandidateComparison c) {
   std::lock_guard<std::mutex> lock(mu_);
   ++figures_.runs;
   if (compute_ns > 0) figures_.compute.record(compute_ns);
   if (served) ++figures_.served;
   std::string example;
-  if (!error.empty()) {
+  if (!c.error.empty()) {
     ++figures_.errors;
-    example = "error: " + error;
-  } else if (compared) {
+    example = "error: " + c.error;
+  } else if (c.compared) {
     ++figures_.compared;
-    if (!difference.empty()) {
+    if (!c.difference.empty()) {
       ++figures_.disagreed;
-      example = "differs: " + difference;
+      example = "differs: " + c.difference;
     }
+  }
+  if (c.compared || !c.error.empty()) {
+    comparisons_.push_back(std::move(c));
+    if (comparisons_.size() > kKeptComparisons) comparisons_.pop_front();
   }
   if (example.empty()) return;
   examples_.push_back(std::move(example));
   if (examples_.size() > 5) examples_.pop_front();
+}
+
+std::vector<CandidateComparison> CandidateMeter::comparisons() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {comparisons_.begin(), comparisons_.end()};
 }
 
 CandidateFigures CandidateMeter::figures() const {

@@ -5,7 +5,9 @@
 // input (disagreement()). Shadow: the candidate's results go nowhere but the comparison. Canary:
 // for the inputs it runs, the candidate's result is the one published and passed on (its
 // predictions carry its version); the running version's result is only compared. A CandidateMeter
-// counts what the candidate did, for the rollout's criteria and for the statistics.
+// counts what the candidate did, for the rollout's criteria and for the statistics, and keeps the
+// last kKeptComparisons inputs it ran with both versions' predictions (comparisons()): what a
+// shadow said, recorded, for a person to read before promoting it.
 //
 // Thread-safety: CandidateMeter from any thread; ShareCounter under its owner's lock;
 // disagreement() is a pure function.
@@ -14,10 +16,12 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/histogram.h"
 #include "common/tensor.h"
 #include "spec/prediction.h"
@@ -53,20 +57,39 @@ struct CandidateFigures {
   }
 };
 
+// One input the candidate ran: what it was, and what each version made of it.
+struct CandidateComparison {
+  WallTime at{};           // when the candidate ran it
+  std::string input;       // "frame 412 of Sensor/speech", "a request"
+  std::string error;       // the candidate failed on it
+  bool compared = false;   // the running version's result for the same input was there to compare
+  std::string difference;  // compared: how the two results differ (disagreement()); "" when they agree
+  // Each version's post-processed prediction; none when its post-processing reported nothing (a
+  // label under its threshold) or did not run (a request is answered with tensors).
+  std::optional<Prediction> running;
+  std::optional<Prediction> candidate;
+};
+
 class CandidateMeter {
  public:
+  static constexpr size_t kKeptComparisons = 100;
+
   CandidateMeter(std::string model, std::string version, std::string from_version, CandidateOptions options);
-  // One run of the candidate: `error` non-empty when it failed; `difference` non-empty when its
-  // result differed from the running version's (compared: whether there was one to compare with).
-  void record(int64_t compute_ns, const std::string& error, bool compared, const std::string& difference, bool served);
+  // One run of the candidate: `c.error` non-empty when it failed; `c.difference` non-empty when its
+  // result differed from the running version's (`c.compared`: whether there was one to compare
+  // with); `served`: a canary's result that went to consumers.
+  void record(int64_t compute_ns, bool served, CandidateComparison c);
   CandidateFigures figures() const;
+  // The last kKeptComparisons runs that were compared or failed, oldest first.
+  std::vector<CandidateComparison> comparisons() const;
   const CandidateOptions& options() const { return options_; }
 
  private:
   const CandidateOptions options_;
   mutable std::mutex mu_;
-  CandidateFigures figures_;          // guarded by mu_
-  std::deque<std::string> examples_;  // guarded by mu_
+  CandidateFigures figures_;                     // guarded by mu_
+  std::deque<std::string> examples_;             // guarded by mu_
+  std::deque<CandidateComparison> comparisons_;  // guarded by mu_
 };
 
 // True for `share` of its calls, spread evenly (every call with share 1; every tenth with 0.1).

@@ -337,8 +337,13 @@ void RequestTasks::run_pinned(Entry& entry, int accelerator, Call& call) {
   const bool beside = version != entry.model;
   run_one(entry, call, *version, session, [&](Result<std::vector<Tensor>>& out, int64_t ns) -> const ModelInstance* {
     // The new version, asked for by name: counted as its run, served.
-    if (beside)
-      entry.candidate->meter->record(ns, out.ok() ? "" : std::string(out.status().message()), false, "", out.ok());
+    if (beside) {
+      CandidateComparison seen;
+      seen.at = env_->wall_now();
+      seen.input = "a request for version " + call.version;
+      if (!out.ok()) seen.error = out.status().message();
+      entry.candidate->meter->record(ns, out.ok(), std::move(seen));
+    }
     return nullptr;
   });
 }
@@ -350,16 +355,21 @@ const ModelInstance* RequestTasks::run_candidate(Entry& entry, int accelerator, 
   const TimePoint t0 = env_->now();
   Result<std::vector<Tensor>> r = c->model->run(call.data, {}, c->session_of.at(static_cast<size_t>(accelerator)));
   const int64_t ns = ns_between(t0, env_->now());
+  CandidateComparison seen;
+  seen.at = env_->wall_now();
+  seen.input = "a request";
   if (!r.ok()) {
-    c->meter->record(ns, std::string(r.status().message()), false, "", false);
+    seen.error = r.status().message();
+    c->meter->record(ns, false, std::move(seen));
     return nullptr;
   }
   const bool canary = c->meter->options().mode == CandidateMode::kCanary;
-  std::string difference;
-  if (out.ok()) {
-    difference = disagreement(*out, nullptr, *r, nullptr, c->output_names, c->compared, c->meter->options().tolerance);
+  seen.compared = out.ok();
+  if (seen.compared) {
+    seen.difference = disagreement(*out, nullptr, *r, nullptr, c->output_names, c->compared,
+                                   c->meter->options().tolerance);
   }
-  c->meter->record(ns, "", out.ok(), difference, canary);
+  c->meter->record(ns, canary, std::move(seen));
   if (!canary) return nullptr;
   out = std::move(r);
   return c->model;

@@ -506,19 +506,24 @@ void SensorGraph::run_candidate(Node* node, int accelerator, const std::vector<S
     const auto t0 = options_.env->now();
     Result<StreamResult> r = c.stream->infer(ins[k], session);
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count();
+    CandidateComparison seen;
+    seen.at = options_.env->wall_now();
+    seen.input = fmt::format("frame {} of Sensor/{}", ins[k].frame_seq, node->plan.sensor);
     if (!r.ok()) {
-      c.meter->record(ns, std::string(r.status().message()), false, "", false);
+      seen.error = r.status().message();
+      c.meter->record(ns, false, std::move(seen));
       continue;
     }
-    const bool compared = results[k].ok();
-    std::string difference;
-    if (compared) {
+    seen.compared = results[k].ok();
+    if (seen.compared) {
       const auto& a = *results[k];
-      difference = disagreement(*a.outputs, a.prediction ? &*a.prediction : nullptr, *r->outputs,
-                                r->prediction ? &*r->prediction : nullptr, *node->output_names, c.compared,
-                                c.meter->options().tolerance);
+      seen.difference = disagreement(*a.outputs, a.prediction ? &*a.prediction : nullptr, *r->outputs,
+                                     r->prediction ? &*r->prediction : nullptr, *node->output_names, c.compared,
+                                     c.meter->options().tolerance);
+      seen.running = a.prediction;
     }
-    c.meter->record(ns, "", compared, difference, canary);
+    seen.candidate = r->prediction;
+    c.meter->record(ns, canary, std::move(seen));
     if (canary) results[k] = std::move(r);
   }
 }
