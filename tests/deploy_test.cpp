@@ -721,7 +721,7 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   EXPECT_EQ(failed_, 0) << last_error_;
   json seen;
   auto is_frame = [](const json& c) {
-    return std::regex_match(c.value("input", ""), std::regex(R"(frame \d+ of Sensor/speech)"));
+    return std::regex_match(c.value("input", ""), std::regex(R"(frame \d+ of Sensor/speech at \d+\.\d{3} s)"));
   };
   ASSERT_TRUE(eventually(
       [&] {
@@ -748,7 +748,8 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   }
   auto [cc, listed] = cli(d_, "rollout comparisons alexa");
   EXPECT_EQ(cc, 0) << listed;
-  EXPECT_TRUE(std::regex_search(listed, std::regex(R"((^|\n)frame \d+ of Sensor/speech: agreed\n)"))) << listed;
+  EXPECT_TRUE(std::regex_search(listed, std::regex(R"((^|\n)frame \d+ of Sensor/speech at [0-9.]+ s: agreed\n)")))
+      << listed;
   auto metrics = d_.client().request("GET", "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_THAT(metrics->body, HasSubstr(R"(sensix_rollout_served_total{model="alexa",version="0.2",from_version="0.1",)"

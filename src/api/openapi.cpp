@@ -3706,7 +3706,7 @@ constexpr const char kOpenApiJson[] = R"json({
           },
           "input": {
             "type": "string",
-            "description": "What it was: \"frame 412 of Sensor/speech\", \"a request\", \"a request for version 0.2\"."
+            "description": "What it was: \"frame 412 of Sensor/speech at 13.184 s\", \"a request\", \"a request for version 0.2\"."
           },
           "compared": {
             "type": "boolean",

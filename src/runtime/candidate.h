@@ -60,7 +60,7 @@ struct CandidateFigures {
 // One input the candidate ran: what it was, and what each version made of it.
 struct CandidateComparison {
   WallTime at{};           // when the candidate ran it
-  std::string input;       // "frame 412 of Sensor/speech", "a request"
+  std::string input;       // "frame 412 of Sensor/speech at 13.184 s", "a request"
   std::string error;       // the candidate failed on it
   bool compared = false;   // the running version's result for the same input was there to compare
   std::string difference;  // compared: how the two results differ (disagreement()); "" when they agree

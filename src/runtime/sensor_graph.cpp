@@ -508,7 +508,9 @@ void SensorGraph::run_candidate(Node* node, int accelerator, const std::vector<S
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count();
     CandidateComparison seen;
     seen.at = options_.env->wall_now();
-    seen.input = fmt::format("frame {} of Sensor/{}", ins[k].frame_seq, node->plan.sensor);
+    // The frame's end in the sensor's time, as its predictions' `time` says it.
+    seen.input = fmt::format("frame {} of Sensor/{} at {:.3f} s", ins[k].frame_seq, node->plan.sensor,
+                             static_cast<double>(ins[k].end_ns) / 1e9);
     if (!r.ok()) {
       seen.error = r.status().message();
       c.meter->record(ns, false, std::move(seen));
