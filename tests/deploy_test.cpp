@@ -658,6 +658,19 @@ TEST_F(RolloutTest, ACanaryThatDiffersIsRolledBackAutomatically) {
   EXPECT_EQ(r["fromVersion"], "0.1");
   EXPECT_EQ(r["toVersion"], "0.2");
   EXPECT_GT(r["endedRevision"], r["startedRevision"]);
+  // Why, input by input: the rolled-back version's last comparisons stay readable.
+  auto [sc, why] = d_.call("GET", "/v1/rollouts/alexa/comparisons");
+  ASSERT_EQ(sc, 200) << why.dump(2);
+  EXPECT_EQ(why["inProgress"], false);
+  size_t differed = 0;
+  for (const json& c : why["items"]) {
+    if (c.contains("difference")) {
+      ++differed;
+      EXPECT_FALSE(c["agreed"].get<bool>()) << c.dump();
+      EXPECT_THAT(c["difference"].get<std::string>(), HasSubstr("output \"13\"")) << c.dump();
+    }
+  }
+  EXPECT_GT(differed, 0u) << why.dump(2);
   // The old version runs, and its document is the stored one again (a third generation).
   EXPECT_EQ(version_of(d_, "alexa"), "0.1");
   auto [sh, history] = d_.call("GET", "/v1/rollouts/alexa/history");
@@ -732,6 +745,9 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
       30s))
       << seen.dump(2);
   EXPECT_EQ(seen["model"], "alexa");
+  EXPECT_EQ(seen["fromVersion"], "0.1");
+  EXPECT_EQ(seen["toVersion"], "0.2");
+  EXPECT_EQ(seen["inProgress"], true);
   EXPECT_LE(seen["items"].size(), 100u);
   double last = 0;
   for (const json& c : seen["items"]) {
@@ -786,9 +802,13 @@ TEST_F(RolloutTest, ACanaryThatPassesWaitsForAHandWhenAskedAndServesItsShareMean
   EXPECT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("Model/alexa 0.1 -> 0.2 (canary): promoted: promoted by hand"));
   EXPECT_EQ(version_of(d_, "alexa"), "0.2");
-  auto [sg, gone] = d_.call("GET", "/v1/rollouts/alexa/comparisons");  // they went with the rollout
-  EXPECT_EQ(sg, 404) << gone.dump(2);
-  EXPECT_THAT(gone.dump(), HasSubstr("no canary or shadow rollout of it is in progress"));
+  auto [sg, ended] = d_.call("GET", "/v1/rollouts/alexa/comparisons");  // they stay once it ended
+  EXPECT_EQ(sg, 200) << ended.dump(2);
+  EXPECT_EQ(ended["inProgress"], false);
+  EXPECT_FALSE(ended["items"].empty());
+  auto [sn, never] = d_.call("GET", "/v1/rollouts/hey-jarvis/comparisons");
+  EXPECT_EQ(sn, 404) << never.dump(2);
+  EXPECT_THAT(never.dump(), HasSubstr("Model/hey-jarvis had no canary or shadow rollout since the daemon started"));
   auto [c2, none] = cli(d_, "rollout abort alexa");
   EXPECT_EQ(c2, 1);
   EXPECT_THAT(none, HasSubstr("no rollout of Model/alexa is in progress"));

@@ -557,11 +557,15 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                return r.ok() ? json_reply(rollout_json(*r)) : status_reply(r.status());
              }));
   router.add("GET", "/v1/rollouts/{model}/comparisons", guard(false, [ctx](HttpRequest& req) {
-               Result<std::vector<CandidateComparison>> all = ctx->controller->comparisons(req.params["model"]);
+               Result<RolloutComparisons> all = ctx->controller->comparisons(req.params["model"]);
                if (!all.ok()) return status_reply(all.status());
                json items = json::array();
-               for (const CandidateComparison& c : *all) items.push_back(comparison_json(c));
-               return json_reply({{"model", req.params["model"]}, {"items", items}});
+               for (const CandidateComparison& c : all->items) items.push_back(comparison_json(c));
+               return json_reply({{"model", req.params["model"]},
+                                  {"fromVersion", all->from_version},
+                                  {"toVersion", all->to_version},
+                                  {"inProgress", all->in_progress},
+                                  {"items", items}});
              }));
   router.add("POST", "/v1/rollouts/{model}/promote", guard(true, [ctx](HttpRequest& req) {
                Result<RolloutStatus> r = ctx->controller->promote(req.params["model"]);

@@ -2280,7 +2280,7 @@ constexpr const char kOpenApiJson[] = R"json({
       "get": {
         "operationId": "getRolloutComparisons",
         "summary": "What a rollout's new version said",
-        "description": "The last inputs (at most 100, oldest first) that the new version of the model's canary or shadow in progress ran and compared with the running version's result for the same input, or failed on: each with both versions' predictions and how they differ. A shadow's predictions reach no consumer; this is where they are recorded. 404 when no rollout of the model is in progress (the comparisons go when it ends).",
+        "description": "The last inputs (at most 100, oldest first) that the new version of the model's canary or shadow ran and compared with the running version's result for the same input, or failed on: each with both versions' predictions and how they differ. A shadow's predictions reach no consumer; this is where they are recorded. Once the rollout ended (promoted, rolled back, aborted), its last comparisons stay until the model's next rollout or the daemon's restart: why it was rolled back. 404 when the model had no rollout since the daemon started.",
         "tags": [
           "Rollouts"
         ],
@@ -2304,11 +2304,26 @@ constexpr const char kOpenApiJson[] = R"json({
                   "type": "object",
                   "required": [
                     "model",
+                    "fromVersion",
+                    "toVersion",
+                    "inProgress",
                     "items"
                   ],
                   "properties": {
                     "model": {
                       "type": "string"
+                    },
+                    "fromVersion": {
+                      "type": "string",
+                      "description": "The running version's spec.version."
+                    },
+                    "toVersion": {
+                      "type": "string",
+                      "description": "The new version's."
+                    },
+                    "inProgress": {
+                      "type": "boolean",
+                      "description": "false: the rollout has ended; these are its last comparisons."
                     },
                     "items": {
                       "type": "array",

@@ -349,7 +349,9 @@ int ClientCommands::run(CLI::App& app) {
       return 0;
     }
     // One line per input: what it was and the verdict, then each version's prediction, if any.
-    if (j["items"].empty()) std::printf("no inputs compared yet\n");
+    std::printf("Model/%s %s -> %s (%s): %zu inputs\n", target_.c_str(), j.value("fromVersion", "").c_str(),
+                j.value("toVersion", "").c_str(), j.value("inProgress", false) ? "in progress" : "ended",
+                j["items"].size());
     for (const json& c : j["items"]) {
       std::string verdict = c.contains("error")           ? "failed: " + c.value("error", "")
                             : !c.value("compared", false) ? "not compared"

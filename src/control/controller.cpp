@@ -484,6 +484,7 @@ Result<ControlResult> Controller::commit(const DocumentSet& desired, const std::
       out.rollouts.push_back(md.metadata.name);
       started.emplace_back(a.record, a.spec);
       std::lock_guard<std::mutex> state(state_mu_);
+      ended_meters_.erase(md.metadata.name);
       rollouts_[md.metadata.name] = std::move(a);
     }
   }
@@ -765,20 +766,29 @@ Result<RolloutStatus> Controller::rollout(std::string_view model) const {
   return NotFound(fmt::format("Model/{} never had a canary or shadow rollout", model));
 }
 
-Result<std::vector<CandidateComparison>> Controller::comparisons(std::string_view model) const {
+Result<RolloutComparisons> Controller::comparisons(std::string_view model) const {
   std::shared_ptr<CandidateMeter> meter;
+  RolloutComparisons out;
   {
     std::lock_guard<std::mutex> state(state_mu_);
-    auto it = rollouts_.find(std::string(model));
-    if (it != rollouts_.end()) meter = it->second.meter;
+    if (auto it = rollouts_.find(std::string(model)); it != rollouts_.end()) {
+      meter = it->second.meter;
+      out.in_progress = true;
+    } else if (auto ended = ended_meters_.find(std::string(model)); ended != ended_meters_.end()) {
+      meter = ended->second;
+    }
   }
   if (!meter) {
-    return NotFound(fmt::format(
-        "Model/{}: no canary or shadow rollout of it is in progress (its comparisons go when the rollout ends; "
-        "sensix rollout history {} says how it ended)",
-        model, model));
+    return NotFound(
+        fmt::format("Model/{} had no canary or shadow rollout since the daemon started (sensix rollout history {} "
+                    "lists its versions)",
+                    model, model));
   }
-  return meter->comparisons();
+  const CandidateFigures f = meter->figures();
+  out.from_version = f.from_version;
+  out.to_version = f.version;
+  out.items = meter->comparisons();
+  return out;
 }
 
 Result<RolloutStatus> Controller::promote(std::string_view model) {
@@ -818,6 +828,7 @@ Result<RolloutStatus> Controller::finish_rollout(const std::string& model, bool 
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     rollouts_.erase(model);
+    ended_meters_[model] = a.meter;  // its comparisons stay readable: why it was rolled back
     if (!promote) {
       for (auto& m : desired_.models) {
         if (m.metadata.name == model) m = a.from;

@@ -100,6 +100,13 @@ struct RolloutStatus {
   std::string verdict;  // in progress: "waiting: ...", or "passed: ..." when it waits for promote by hand
 };
 
+// What a rollout's new version made of its last inputs (Controller::comparisons()).
+struct RolloutComparisons {
+  bool in_progress = false;  // false: the last rollout of the model, ended
+  std::string from_version, to_version;
+  std::vector<CandidateComparison> items;
+};
+
 // What an apply or remove did (or, dry, would do).
 struct ControlResult {
   ApplyResult apply;
@@ -173,9 +180,10 @@ class Controller {
   // Every rollout, oldest first; the one of a model (its latest; NotFound when it never had one).
   Result<std::vector<RolloutStatus>> rollouts() const;
   Result<RolloutStatus> rollout(std::string_view model) const;
-  // The last inputs the new version of a rollout in progress ran, with both versions' predictions
-  // (CandidateMeter::comparisons(), oldest first); NotFound when no rollout of it is in progress.
-  Result<std::vector<CandidateComparison>> comparisons(std::string_view model) const;
+  // The last inputs the new version of the model's rollout in progress ran, with both versions'
+  // predictions (CandidateMeter::comparisons(), oldest first), or of its last rollout that ended
+  // since the daemon started; NotFound when there is neither.
+  Result<RolloutComparisons> comparisons(std::string_view model) const;
   // By hand: the new version takes over now (whatever its analysis says so far), or goes (the old
   // version's document stored again). NotFound: no rollout of that model in progress.
   Result<RolloutStatus> promote(std::string_view model);
@@ -267,8 +275,11 @@ class Controller {
   // The model and side files each stored Model text names (by the text's sha256), for collect_locked().
   std::map<std::string, std::vector<std::string>> digests_of_text_;
   std::map<std::string, ActiveRollout> rollouts_;  // by model; guarded by state_mu_
-  std::condition_variable watcher_cv_;             // with state_mu_
-  bool watcher_stop_ = false;                      // guarded by state_mu_
+  // The meter of each model's last rollout that ended since the start (comparisons() after a
+  // rollback); guarded by state_mu_.
+  std::map<std::string, std::shared_ptr<CandidateMeter>> ended_meters_;
+  std::condition_variable watcher_cv_;  // with state_mu_
+  bool watcher_stop_ = false;           // guarded by state_mu_
   std::thread watcher_;
   bool stopped_ = false;
 };

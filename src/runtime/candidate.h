@@ -7,7 +7,7 @@
 // predictions carry its version); the running version's result is only compared. A CandidateMeter
 // counts what the candidate did, for the rollout's criteria and for the statistics, and keeps the
 // last kKeptComparisons inputs it ran with both versions' predictions (comparisons()): what a
-// shadow said, recorded, for a person to read before promoting it.
+// shadow said, recorded, for a person to read before promoting it, or after a rollback.
 //
 // Thread-safety: CandidateMeter from any thread; ShareCounter under its owner's lock;
 // disagreement() is a pure function.
