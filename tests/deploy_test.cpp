@@ -50,14 +50,19 @@ std::string front_model(const std::string& name, const std::string& source, cons
   return text;
 }
 
-// The faces `model` finds on the close-up photo, asked with the raw JPEG (docs/api.md).
-size_t faces_found(const Daemon& d, const std::string& model) {
+// `model` asked about the close-up photo with the raw JPEG (docs/api.md).
+Result<api::ClientResponse> ask_close_up(const Daemon& d, const std::string& model) {
   const json body{{"inputs", json::array({json{{"name", "input:0"},
                                                {"shape", {1}},
                                                {"datatype", "BYTES"},
                                                {"parameters", {{"content_type", "image/jpeg"}}},
                                                {"data", {base64(file_contents(kCloseUp))}}}})}};
-  Result<api::ClientResponse> r = d.client().request("POST", "/v2/models/" + model + "/infer", body.dump());
+  return d.client().request("POST", "/v2/models/" + model + "/infer", body.dump());
+}
+
+// The faces `model` finds on the close-up photo.
+size_t faces_found(const Daemon& d, const std::string& model) {
+  Result<api::ClientResponse> r = ask_close_up(d, model);
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return 0;
   EXPECT_EQ(r->status, 200) << r->body;
@@ -332,12 +337,7 @@ TEST_F(DeployTest, HistoryAndUndo) {
 
 // The labels of what `model` finds on the close-up photo (docs/api.md: a prediction per detection).
 std::string labels_found(const Daemon& d, const std::string& model) {
-  const json body{{"inputs", json::array({json{{"name", "input:0"},
-                                               {"shape", {1}},
-                                               {"datatype", "BYTES"},
-                                               {"parameters", {{"content_type", "image/jpeg"}}},
-                                               {"data", {base64(file_contents(kCloseUp))}}}})}};
-  Result<api::ClientResponse> r = d.client().request("POST", "/v2/models/" + model + "/infer", body.dump());
+  Result<api::ClientResponse> r = ask_close_up(d, model);
   if (!r.ok() || r->status != 200) return "(failed: " + (r.ok() ? r->body : std::string(r.status().message())) + ")";
   std::string labels;
   const json answer = json::parse(r->body);
