@@ -667,12 +667,19 @@ class DeployBench {
 
   // VmRSS between cycles: the median of 5 readings 100 ms apart (the sensors' frames come and go
   // meanwhile; one reading catches them mid-flight).
+  // The resident memory of the processes below `pid` (a daemon's model workers): its process tree's
+  // less its own (both from smaps_rollup).
+  static int64_t workers_rss(pid_t pid) {
+    return bench::process_tree_memory(pid).rss_bytes -
+           bench::proc_kb_field(fmt::format("/proc/{}/smaps_rollup", pid), "Rss");
+  }
+
   static int64_t resting_rss(pid_t pid, int64_t* workers = nullptr) {
     std::vector<int64_t> readings, of_workers;
     for (int k = 0; k < 5; ++k) {
       if (k > 0) sleep_s(0.1);
       readings.push_back(proc_status_bytes(pid, "VmRSS"));
-      if (workers != nullptr) of_workers.push_back(bench::children_status_bytes(pid, "VmRSS"));
+      if (workers != nullptr) of_workers.push_back(workers_rss(pid));
     }
     std::sort(readings.begin(), readings.end());
     std::sort(of_workers.begin(), of_workers.end());
@@ -709,7 +716,7 @@ class DeployBench {
       if (s2 != 200) return fail(fmt::format("cycle {}: undo: {} {}", i, s2, j2.dump()), &d);
       if (i == 10) out.rss10 = resting_rss(d.pid(), &out.workers10);
       if (trend && (i == 1 || i % std::max(1, opt_.cycles / 10) == 0)) {
-        const int64_t workers = bench::children_status_bytes(d.pid(), "VmRSS");
+        const int64_t workers = workers_rss(d.pid());
         out.trend += fmt::format("{}{:.1f} ({:.1f} anon{}; {})", out.trend.empty() ? "" : " -> ",
                                  mb(proc_status_bytes(d.pid(), "VmRSS")), mb(proc_status_bytes(d.pid(), "RssAnon")),
                                  workers > 0 ? fmt::format(", worker {:.1f}", mb(workers)) : "", i);
@@ -804,7 +811,7 @@ class DeployBench {
     sections_ += fmt::format(
         "The same cycles with Silero VAD in a worker process of its own (`spec.resources.isolation: process` in both "
         "versions): each version loads in a new worker, and the replaced worker exits with its engine, so ONNX "
-        "Runtime's own growth goes with it. Total: the daemon's VmRSS and its workers' together.\n\n"
+        "Runtime's own growth goes with it. Total: the daemon's VmRSS and its workers' RSS (smaps_rollup) together.\n\n"
         "| isolation: process | median (min-max) |\n|---|---:|\n| daemon VmRSS after 10 cycles, MB | {} |\n"
         "| daemon VmRSS after {} cycles, MB | {} |\n| daemon ratio | {} |\n| total after 10 cycles, MB | {} |\n"
         "| total after {} cycles, MB | {} |\n| total ratio | {} |\n| one cycle (two applies), ms | {} |\n\n"

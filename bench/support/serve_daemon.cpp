@@ -187,25 +187,6 @@ int64_t proc_status_bytes(pid_t pid, const std::string& key) {
   return proc_kb_field(fmt::format("/proc/{}/status", pid), key);
 }
 
-int64_t children_status_bytes(pid_t pid, const std::string& key) {
-  int64_t sum = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream f(entry.path() / "stat");
-    std::string stat;
-    std::getline(f, stat);
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream in(stat.substr(close + 2));
-    std::string state;
-    pid_t ppid = 0;
-    if (in >> state >> ppid && ppid == pid) sum += proc_status_bytes(static_cast<pid_t>(std::stol(name)), key);
-  }
-  return sum;
-}
-
 // utime + stime of /proc/PID/stat, in seconds.
 double proc_cpu_seconds(pid_t pid) {
   std::ifstream f(fmt::format("/proc/{}/stat", pid));

@@ -40,8 +40,6 @@ std::string document_named(const std::string& documents, const std::string& name
 
 // "Key:   123 kB" of /proc/PID/status, in bytes (0 when gone).
 int64_t proc_status_bytes(pid_t pid, const std::string& key);
-// The sum of `key` over the processes whose parent is `pid` (a daemon's model workers), in bytes.
-int64_t children_status_bytes(pid_t pid, const std::string& key);
 // utime + stime of /proc/PID/stat, in seconds.
 double proc_cpu_seconds(pid_t pid);
 // The last `n` lines of `text`.

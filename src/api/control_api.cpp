@@ -118,7 +118,7 @@ json stored_json(const StoredDocument& d, bool with_text) {
 json comparison_json(const CandidateComparison& c) {
   const int64_t wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(c.at.time_since_epoch()).count();
   json j = {{"wallTime", std::round(static_cast<double>(wall_ns) / 1e6) / 1e3},  // Unix seconds, ms resolution
-            {"input", c.input},
+            {"input", c.input()},
             {"compared", c.compared}};
   if (!c.error.empty()) j["error"] = c.error;
   if (c.compared) j["agreed"] = c.difference.empty();

@@ -119,8 +119,7 @@ void check_model(Report& r, const ModelDoc& d, std::map<std::string, std::string
     check_model_file(r, label, fmt::format("spec.variants[{}].", i), v.source, v.path, v.sha256, v.format, sha_cache,
                      known);
   }
-  ModelSpec spec = m;  // side_files() hands out pointers into the spec it is given
-  for (const SideFile& f : side_files(spec)) {
+  for (const ConstSideFile& f : side_files(m)) {
     if (f.self_test && f.sha256->empty()) continue;  // a missing input is the self-test's to name
     if (!check_exists(r, label + ": " + f.field, *f.path, *f.path) || f.sha256->empty()) continue;
     auto it = sha_cache.find(*f.path);

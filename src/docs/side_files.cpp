@@ -10,12 +10,13 @@
 namespace sensix {
 namespace {
 
-// The side file of a postprocess spec, if its kind names one.
-template <typename Spec>
-void add_postprocess_file(Spec& p, std::vector<SideFile>& out) {
+// The side file of a postprocess spec, if its kind names one. `Spec` const or not; File matches.
+template <typename File, typename Spec>
+void add_postprocess_file(Spec& p, std::vector<File>& out) {
   using T = std::remove_const_t<Spec>;
   const char *kind = nullptr, *file_key = nullptr, *digest_key = nullptr;
-  std::string *path = nullptr, *sha = nullptr;
+  using Str = std::conditional_t<std::is_const_v<Spec>, const std::string, std::string>;
+  Str *path = nullptr, *sha = nullptr;
   if constexpr (std::is_same_v<T, ClassifySpec>) {
     kind = "classify", file_key = "labelsFile", digest_key = "labelsSha256";
     path = &p.labels_file, sha = &p.labels_sha256;
@@ -38,6 +39,24 @@ void add_postprocess_file(Spec& p, std::vector<SideFile>& out) {
                  digest_key});
 }
 
+template <typename File, typename Spec>
+std::vector<File> side_files_of(Spec& spec) {
+  std::vector<File> out;
+  std::visit([&](auto& p) { add_postprocess_file<File>(p, out); }, spec.postprocess);
+  for (size_t i = 0; i < spec.self_test.size(); ++i) {
+    auto& t = spec.self_test[i];
+    if (t.path.empty()) continue;
+    out.push_back({fmt::format("spec.selfTest[{}].input", i),
+                   fmt::format("spec.selfTest[{}].inputSha256", i),
+                   &t.path,
+                   &t.sha256,
+                   {std::string("spec"), std::string("selfTest"), i},
+                   "inputSha256",
+                   /*self_test=*/true});
+  }
+  return out;
+}
+
 // The node `at` names under `root`, or a null node when a step is missing or of another type.
 // (Node::reset moves `n` to another node; assigning one Node to another would write through.)
 YAML::Node find(const YAML::Node& root, const std::vector<std::variant<std::string, size_t>>& at) {
@@ -57,27 +76,12 @@ YAML::Node find(const YAML::Node& root, const std::vector<std::variant<std::stri
 
 }  // namespace
 
-std::vector<SideFile> side_files(ModelSpec& spec) {
-  std::vector<SideFile> out;
-  std::visit([&](auto& p) { add_postprocess_file(p, out); }, spec.postprocess);
-  for (size_t i = 0; i < spec.self_test.size(); ++i) {
-    SelfTestSpec& t = spec.self_test[i];
-    if (t.path.empty()) continue;
-    out.push_back({fmt::format("spec.selfTest[{}].input", i),
-                   fmt::format("spec.selfTest[{}].inputSha256", i),
-                   &t.path,
-                   &t.sha256,
-                   {std::string("spec"), std::string("selfTest"), i},
-                   "inputSha256",
-                   /*self_test=*/true});
-  }
-  return out;
-}
+std::vector<SideFile> side_files(ModelSpec& spec) { return side_files_of<SideFile>(spec); }
+std::vector<ConstSideFile> side_files(const ModelSpec& spec) { return side_files_of<ConstSideFile>(spec); }
 
 std::vector<std::string> side_file_digests(const ModelDoc& doc) {
-  ModelSpec spec = doc.spec;  // side_files() hands out pointers into the spec it is given
   std::vector<std::string> out;
-  for (const SideFile& f : side_files(spec)) {
+  for (const ConstSideFile& f : side_files(doc.spec)) {
     if (!f.sha256->empty()) out.push_back(*f.sha256);
   }
   return out;

@@ -24,11 +24,13 @@
 
 namespace sensix {
 
-struct SideFile {
+// `Str`: std::string (side_files of a spec to change) or const std::string (of one to read).
+template <typename Str>
+struct BasicSideFile {
   std::string field;         // "spec.postprocess.detect.labelsFile", "spec.selfTest[0].input"
   std::string digest_field;  // "spec.postprocess.detect.labelsSha256", "spec.selfTest[0].inputSha256"
-  std::string* path;         // the resolved path
-  std::string* sha256;       // the stated digest; "" when none
+  Str* path;                 // the resolved path
+  Str* sha256;               // the stated digest; "" when none
   // Where the map holding the file's key and its digest's is, from the document's root: map keys
   // and list indices ({"spec", "postprocess", "detect"}, {"spec", "selfTest", 0}).
   std::vector<std::variant<std::string, size_t>> at;
@@ -36,8 +38,12 @@ struct SideFile {
   bool self_test = false;  // a self-test's input (its runner names a missing one)
 };
 
+using SideFile = BasicSideFile<std::string>;
+using ConstSideFile = BasicSideFile<const std::string>;
+
 // The side files `spec` names: its postprocess's (none for inline labels), then its self-tests'.
 std::vector<SideFile> side_files(ModelSpec& spec);
+std::vector<ConstSideFile> side_files(const ModelSpec& spec);
 
 // The digests of the side files of `doc` that have one (the model store keeps their files).
 std::vector<std::string> side_file_digests(const ModelDoc& doc);

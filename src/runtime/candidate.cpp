@@ -45,6 +45,13 @@ void CandidateMeter::record(int64_t compute_ns, bool served, CandidateComparison
   if (examples_.size() > 5) examples_.pop_front();
 }
 
+std::string CandidateComparison::input() const {
+  if (!sensor.empty()) {
+    return fmt::format("frame {} of Sensor/{} at {:.3f} s", frame_seq, sensor, static_cast<double>(media_ns) / 1e9);
+  }
+  return version_asked.empty() ? "a request" : "a request for version " + version_asked;
+}
+
 std::vector<CandidateComparison> CandidateMeter::comparisons() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {comparisons_.begin(), comparisons_.end()};

@@ -59,8 +59,14 @@ struct CandidateFigures {
 
 // One input the candidate ran: what it was, and what each version made of it.
 struct CandidateComparison {
-  WallTime at{};           // when the candidate ran it
-  std::string input;       // "frame 412 of Sensor/speech at 13.184 s", "a request"
+  WallTime at{};  // when the candidate ran it
+  // What it was: a sensor's input (the frame that completed it and that frame's end in the
+  // sensor's time), else a request (`version_asked`: one that named the candidate's version). Kept
+  // as fields, so a run on the hot path formats nothing; input() says it in words.
+  std::string sensor;
+  uint64_t frame_seq = 0;
+  int64_t media_ns = 0;
+  std::string version_asked;
   std::string error;       // the candidate failed on it
   bool compared = false;   // the running version's result for the same input was there to compare
   std::string difference;  // compared: how the two results differ (disagreement()); "" when they agree
@@ -68,6 +74,9 @@ struct CandidateComparison {
   // label under its threshold) or did not run (a request is answered with tensors).
   std::optional<Prediction> running;
   std::optional<Prediction> candidate;
+
+  // "frame 412 of Sensor/speech at 13.184 s", "a request", "a request for version 0.2".
+  std::string input() const;
 };
 
 class CandidateMeter {

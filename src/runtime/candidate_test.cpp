@@ -12,7 +12,9 @@ namespace {
 CandidateComparison compared(int frame, const std::string& difference) {
   CandidateComparison c;
   c.at = WallTime(std::chrono::seconds(1'767'225'600 + frame));
-  c.input = "frame " + std::to_string(frame) + " of Sensor/speech";
+  c.sensor = "speech";
+  c.frame_seq = static_cast<uint64_t>(frame);
+  c.media_ns = frame * 32'000'000LL;
   c.compared = true;
   c.difference = difference;
   Prediction p;
@@ -28,11 +30,11 @@ TEST(CandidateMeter, CountsRunsErrorsAndDisagreements) {
   m.record(1'000'000, false, compared(1, ""));
   m.record(2'000'000, false, compared(2, "output 13: 0.31 against 0.02"));
   CandidateComparison failed;
-  failed.input = "a request";
   failed.error = "NaN in output 13";
   m.record(1'000'000, false, failed);
   CandidateComparison alone;  // nothing to compare with, no error: counted, not logged
-  alone.input = "frame 4 of Sensor/speech";
+  alone.sensor = "speech";
+  alone.frame_seq = 4;
   m.record(1'000'000, false, alone);
   const CandidateFigures f = m.figures();
   EXPECT_EQ(f.runs, 4u);
@@ -46,12 +48,15 @@ TEST(CandidateMeter, CountsRunsErrorsAndDisagreements) {
 
   const std::vector<CandidateComparison> log = m.comparisons();
   ASSERT_EQ(log.size(), 3u);
-  EXPECT_EQ(log[0].input, "frame 1 of Sensor/speech");
+  EXPECT_EQ(log[0].input(), "frame 1 of Sensor/speech at 0.032 s");
   EXPECT_TRUE(log[0].difference.empty());
   ASSERT_TRUE(log[0].candidate.has_value());
   EXPECT_EQ(log[0].candidate->version, "0.2");
   EXPECT_EQ(log[1].difference, "output 13: 0.31 against 0.02");
   EXPECT_EQ(log[2].error, "NaN in output 13");
+  EXPECT_EQ(log[2].input(), "a request");
+  failed.version_asked = "0.2";
+  EXPECT_EQ(failed.input(), "a request for version 0.2");
 }
 
 TEST(CandidateMeter, KeepsTheLastComparisonsOnly) {
@@ -60,8 +65,8 @@ TEST(CandidateMeter, KeepsTheLastComparisonsOnly) {
   for (int i = 1; i <= n; ++i) m.record(1000, true, compared(i, ""));
   const std::vector<CandidateComparison> log = m.comparisons();
   ASSERT_EQ(log.size(), CandidateMeter::kKeptComparisons);
-  EXPECT_EQ(log.front().input, "frame 21 of Sensor/speech");  // oldest first
-  EXPECT_EQ(log.back().input, "frame " + std::to_string(n) + " of Sensor/speech");
+  EXPECT_EQ(log.front().frame_seq, 21u);  // oldest first
+  EXPECT_EQ(log.back().frame_seq, static_cast<uint64_t>(n));
   EXPECT_EQ(m.figures().served, static_cast<uint64_t>(n));
 }
 

@@ -340,7 +340,7 @@ void RequestTasks::run_pinned(Entry& entry, int accelerator, Call& call) {
     if (beside) {
       CandidateComparison seen;
       seen.at = env_->wall_now();
-      seen.input = "a request for version " + call.version;
+      seen.version_asked = call.version;
       if (!out.ok()) seen.error = out.status().message();
       entry.candidate->meter->record(ns, out.ok(), std::move(seen));
     }
@@ -357,7 +357,6 @@ const ModelInstance* RequestTasks::run_candidate(Entry& entry, int accelerator, 
   const int64_t ns = ns_between(t0, env_->now());
   CandidateComparison seen;
   seen.at = env_->wall_now();
-  seen.input = "a request";
   if (!r.ok()) {
     seen.error = r.status().message();
     c->meter->record(ns, false, std::move(seen));

@@ -508,9 +508,9 @@ void SensorGraph::run_candidate(Node* node, int accelerator, const std::vector<S
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count();
     CandidateComparison seen;
     seen.at = options_.env->wall_now();
-    // The frame's end in the sensor's time, as its predictions' `time` says it.
-    seen.input = fmt::format("frame {} of Sensor/{} at {:.3f} s", ins[k].frame_seq, node->plan.sensor,
-                             static_cast<double>(ins[k].end_ns) / 1e9);
+    seen.sensor = node->plan.sensor;
+    seen.frame_seq = ins[k].frame_seq;
+    seen.media_ns = ins[k].end_ns;  // the frame's end, as its predictions' `time` says it
     if (!r.ok()) {
       seen.error = r.status().message();
       c.meter->record(ns, false, std::move(seen));
@@ -524,7 +524,8 @@ void SensorGraph::run_candidate(Node* node, int accelerator, const std::vector<S
                                      c.meter->options().tolerance);
       seen.running = a.prediction;
     }
-    seen.candidate = r->prediction;
+    // A canary's prediction is passed on below: copied; a shadow's goes nowhere else: moved.
+    seen.candidate = canary ? r->prediction : std::move(r->prediction);
     c.meter->record(ns, canary, std::move(seen));
     if (canary) results[k] = std::move(r);
   }
