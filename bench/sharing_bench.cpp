@@ -16,17 +16,28 @@
 // second of audio, median, min and max of --real-runs runs of each, alternating; the predictions of
 // every run are checked to be the same.
 //
-//   sensix_bench_sharing [--audio WAV] [--models 1,2,5,10] [--repeat 5] [--real-runs 5] [--report FILE]
+// Then shared engine runs: the quickstart's wake-word chain from the same recording in real time
+// (looped), its embedding model batching (up to 4 inputs, waiting up to 20 ms), while a client asks
+// that model for an embedding every 40 ms; with shared runs (RuntimeOptions::share_runs: a request
+// rides in the engine run of the frames' inputs) and without (each task runs its own inputs).
+// Process CPU per second, the embedding model's engine runs per second, the requests' latency,
+// median, min and max of --shared-runs runs of each, alternating.
+//
+//   sensix_bench_sharing [--audio WAV] [--models 1,2,5,10] [--repeat 5] [--real-runs 5]
+//                        [--shared-runs 5] [--report FILE]
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -245,12 +256,143 @@ std::string real_case_section(const RealCase& rc, const std::string& audio, doub
   return text;
 }
 
+// Shared engine runs: requests to the embedding model beside its sensor's frames.
+struct SharedRunsCase {
+  // [shared runs off, on], one per run: process CPU s per s, engine runs of the embedding model
+  // per s, requests' latency p50 and p99 (ms), the share of request runs that held frames.
+  std::vector<double> cpu_per_s[2], engine_runs_per_s[2], p50_ms[2], p99_ms[2], shared_share[2];
+  uint64_t requests[2] = {0, 0};
+};
+
+constexpr double kRequestPeriodMs = 40;  // 25 requests per second
+
+// One run: the wake-word chain (the quickstart's hey-jarvis on openWakeWord's mel and embedding)
+// from `audio` in real time, looped; a client thread asks for an embedding every 40 ms (waiting for
+// each answer) for `seconds` after a one-second start.
+Status shared_runs_once(const DocumentSet& docs, bool share_runs, double seconds, SharedRunsCase* out) {
+  RuntimeOptions o;
+  o.loop = true;
+  o.speed = 1.0;
+  o.share_runs = share_runs;
+  SENSIX_ASSIGN_OR_RETURN(std::unique_ptr<Runtime> rt, Runtime::create(docs, o));
+  SENSIX_RETURN_IF_ERROR(rt->start());
+  auto engine_runs = [&] {
+    uint64_t n = 0;
+    for (const auto& m : rt->stats().models) {
+      if (m.model.name != "oww-embedding") continue;
+      for (const auto& [acc, p] : m.sched.profiles) n += p.runs;
+    }
+    return n;
+  };
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the chain running
+  const uint64_t runs0 = engine_runs();
+  auto before = rt->requests().stats("oww-embedding");
+  if (!before.ok()) return before.status();
+  const double cpu0 = bench::process_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<double> latency_ms;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> d(0.0f, 2.0f);
+  Tensor in(DType::kFloat32, {1, 76, 32, 1});
+  Status failed;
+  auto next = t0;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::duration<double>(seconds) && failed.ok()) {
+    for (float& v : in.values<float>()) v = d(rng);
+    const auto sent = std::chrono::steady_clock::now();
+    auto r = rt->requests().infer("oww-embedding", {NamedTensor{"input_1", in}});
+    if (!r.ok()) failed = r.status();
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
+    next += std::chrono::microseconds(static_cast<int64_t>(kRequestPeriodMs * 1000));
+    std::this_thread::sleep_until(next);
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = bench::process_cpu_seconds() - cpu0;
+  const uint64_t runs = engine_runs() - runs0;
+  auto after = rt->requests().stats("oww-embedding");
+  uint64_t errors = 0;
+  for (const auto& m : rt->stats().models) errors += m.model.errors;
+  rt->stop();
+  SENSIX_RETURN_IF_ERROR(failed);
+  if (!after.ok()) return after.status();
+  if (errors > 0) return Internal(fmt::format("shared runs: {} model errors", errors));
+  std::sort(latency_ms.begin(), latency_ms.end());
+  const int k = share_runs ? 1 : 0;
+  out->cpu_per_s[k].push_back(cpu / wall);
+  out->engine_runs_per_s[k].push_back(static_cast<double>(runs) / wall);
+  out->p50_ms[k].push_back(latency_ms[latency_ms.size() / 2]);
+  out->p99_ms[k].push_back(latency_ms[latency_ms.size() * 99 / 100]);
+  const uint64_t executions = after->executions - before->executions;
+  out->shared_share[k].push_back(
+      executions == 0 ? 0.0
+                      : 100.0 * static_cast<double>(after->shared_executions - before->shared_executions) /
+                            static_cast<double>(executions));
+  out->requests[k] += latency_ms.size();
+  return Status::Ok();
+}
+
+Result<SharedRunsCase> measure_shared_runs(const std::string& audio, int runs, double seconds) {
+  const std::string examples = std::string(SENSIX_SOURCE_DIR) + "/examples";
+  SENSIX_ASSIGN_OR_RETURN(DocumentSet docs, bench::voice_documents(examples, {{"hey-jarvis"}, false, true}, audio));
+  bool found = false;
+  for (ModelDoc& m : docs.models) {
+    if (m.metadata.name != "oww-embedding") continue;
+    m.spec.scheduling.batch = BatchSpec{4, 20'000'000};
+    found = true;
+  }
+  if (!found) return Internal("the voice documents have no oww-embedding model");
+  SharedRunsCase c;
+  // Alternating, each pair in the other order than the last (a drift in the load hits both alike).
+  for (int r = 0; r < runs; ++r) {
+    const bool first = r % 2 == 0;
+    SENSIX_RETURN_IF_ERROR(shared_runs_once(docs, first, seconds, &c));
+    SENSIX_RETURN_IF_ERROR(shared_runs_once(docs, !first, seconds, &c));
+  }
+  return c;
+}
+
+std::string shared_runs_section(const SharedRunsCase& c, const std::string& audio, int runs, double seconds) {
+  std::string text = fmt::format(
+      "## Shared engine runs: requests beside a sensor's frames\n\n"
+      "openWakeWord's mel -> embedding -> hey_jarvis (examples/quickstart.yaml) on {} in real time, looped; the "
+      "embedding model batches (`batch: {{max: 4, delay: 20ms}}`, its 100 ms objective kept: balanced policy). A "
+      "client thread in the same process asks the embedding model for an embedding of a random [1, 76, 32, 1] "
+      "input every {:.0f} ms (RequestTasks::infer, waiting for each answer) for {:.0f} s, one second after the "
+      "start. **Shared runs on** (the default): a request and the frames' inputs queued for the model run in one "
+      "engine run (runtime/shared_runs.h). **Off** (`RuntimeOptions::share_runs = false`): the requests batch with "
+      "requests, the frames with frames, each in runs of their own. Process CPU (user + system, every thread) per "
+      "second of wall time, the embedding model's engine runs per second (sensor and requests together), the "
+      "requests' latency (sent to answered), and the share of the request runs that also held a frame's input: "
+      "median (min-max) of {} run(s) of each, alternating.\n\n"
+      "| shared runs | CPU s per s | embedding engine runs per s | request p50 ms | request p99 ms | request runs "
+      "shared (%) | requests |\n|---|---:|---:|---:|---:|---:|---:|\n",
+      audio, kRequestPeriodMs, seconds, runs);
+  for (int k = 1; k >= 0; --k) {
+    const std::string side = k == 1 ? "on" : "off";
+    text += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", side,
+                        bench::format_spread(bench::spread_of(c.cpu_per_s[k]), 3),
+                        bench::format_spread(bench::spread_of(c.engine_runs_per_s[k]), 1),
+                        bench::format_spread(bench::spread_of(c.p50_ms[k]), 1),
+                        bench::format_spread(bench::spread_of(c.p99_ms[k]), 1),
+                        bench::format_spread(bench::spread_of(c.shared_share[k]), 0), c.requests[k]);
+  }
+  const bench::Spread on = bench::spread_of(c.cpu_per_s[1]), off = bench::spread_of(c.cpu_per_s[0]);
+  const bench::Spread runs_on = bench::spread_of(c.engine_runs_per_s[1]),
+                      runs_off = bench::spread_of(c.engine_runs_per_s[0]);
+  text += fmt::format(
+      "\nWithout shared runs the process used {:.2f}x the CPU (the medians' ratio; {:.2f}x to {:.2f}x from the "
+      "extremes) and made {:.2f}x the embedding model's engine runs.\n",
+      off.median / on.median, off.min / on.max, off.max / on.min, runs_off.median / runs_on.median);
+  return text;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"sensix feature-sharing benchmark"};
   std::string audio = samples_dir() + "/demo/speech.wav";
   std::vector<int> models{1, 2, 5, 10};
   int repeat = 15;
   int real_runs = 5;
+  int shared_runs = 5;
+  double shared_seconds = 8;
   std::string report;
   app.add_option("--audio", audio, "recording to replay (default: the quickstart's speech)");
   app.add_option("--models", models, "numbers of models to measure")->delimiter(',');
@@ -258,6 +400,11 @@ int run(int argc, char** argv) {
   app.add_option("--real-runs", real_runs,
                  "runs of the real case (the examples' voice models), sharing on and off each; 0: leave it out")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--shared-runs", shared_runs,
+                 "runs of the shared engine runs case (requests beside the frames), on and off each; 0: leave it out")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--shared-seconds", shared_seconds, "seconds of requests in each run of the shared runs case")
+      ->check(CLI::PositiveNumber);
   app.add_option("--report", report, "write the Markdown report to this file");
   try {
     app.parse(argc, argv);
@@ -345,6 +492,14 @@ int run(int argc, char** argv) {
     }
     same = rc->difference.empty();
     text += "\n" + real_case_section(*rc, audio, seconds, real_runs);
+  }
+  if (shared_runs > 0) {
+    auto sr = measure_shared_runs(audio, shared_runs, shared_seconds);
+    if (!sr.ok()) {
+      std::fprintf(stderr, "error: %s\n", sr.status().to_string().c_str());
+      return 1;
+    }
+    text += "\n" + shared_runs_section(*sr, audio, shared_runs, shared_seconds);
   }
   // Every figure is a ratio of two configurations measured alternately in this run; whatever else
   // runs on the machine slows both, and the load average says how much else there was.

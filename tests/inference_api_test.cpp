@@ -279,7 +279,7 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
         "compute_infer": {"count": 0, "ns": 0}, "compute_output": {"count": 0, "ns": 0},
         "cache_hit": {"count": 0, "ns": 0}, "cache_miss": {"count": 0, "ns": 0}},
       "batch_stats": [], "memory_usage": [], "sensix": {"refused": 0, "timed_out": 0,
-      "sequences_open": 0, "sequences_expired": 0}})"));
+      "sequences_open": 0, "sequences_expired": 0, "shared_executions": 0}})"));
 
   for (unsigned seed = 1; seed <= 3; ++seed) {
     ASSERT_EQ(post("/v2/models/alexa/infer", infer_body(wake_word_embeddings(seed)).dump()).first, 200);
@@ -325,7 +325,8 @@ TEST_F(InferenceApiTest, StatisticsAndConfigurationInTritonsShape) {
             std::make_pair(503, json{{"error", "Model/alexa: no answer within 1 us"}}));
   auto [s5, timed] = d_.call("GET", "/v2/models/alexa/stats");
   EXPECT_EQ(timed["model_stats"][0]["sensix"],
-            json::parse(R"({"refused": 0, "timed_out": 1, "sequences_open": 0, "sequences_expired": 0})"));
+            json::parse(R"({"refused": 0, "timed_out": 1, "sequences_open": 0, "sequences_expired": 0,
+                                "shared_executions": 0})"));
   EXPECT_EQ(timed["model_stats"][0]["execution_count"], 3);  // it did not run
   EXPECT_EQ(d_.call("GET", "/v2").second["extensions"],
             json::array({"binary_tensor_data", "model_configuration", "model_repository", "statistics"}));

@@ -39,6 +39,16 @@ Tensor embeddings(unsigned seed) {
 
 using testing::model_runs;
 
+// The session's first output for `in`, the engine called directly (an empty tensor on failure).
+Tensor engine_output(Session& session, const Tensor& in) {
+  const Tensor* inputs[] = {&in};
+  const int want[] = {0};
+  std::vector<Tensor> out;
+  const Status s = session.run(inputs, want, &out);
+  EXPECT_TRUE(s.ok()) << s;
+  return s.ok() && !out.empty() ? std::move(out[0]) : Tensor();
+}
+
 // A Device document with one accelerator: ONNX Runtime on one CPU lane, so that requests and the
 // sensors' inputs share it.
 DeviceDoc one_ort_lane() {
@@ -97,17 +107,71 @@ TEST_F(InferenceTest, ARequestGivesWhatTheEngineGivesBitForBitBesideTheRunningSe
     ASSERT_TRUE(got.ok()) << got.status();
     ASSERT_EQ(got->size(), 1u);
     EXPECT_EQ((*got)[0].name, "13");
-    const Tensor* direct_in[] = {&in};
-    const int want[] = {0};
-    std::vector<Tensor> direct;
-    ASSERT_TRUE((*session)->run(direct_in, want, &direct).ok());
+    const Tensor direct = engine_output(**session, in);
     const Tensor& a = (*got)[0].tensor;
-    ASSERT_EQ(a.shape(), direct[0].shape());
-    ASSERT_EQ(a.byte_size(), direct[0].byte_size());
-    EXPECT_EQ(std::memcmp(a.data(), direct[0].data(), a.byte_size()), 0) << "seed " << seed;
+    ASSERT_EQ(a.shape(), direct.shape());
+    ASSERT_EQ(a.byte_size(), direct.byte_size());
+    EXPECT_EQ(std::memcmp(a.data(), direct.data(), a.byte_size()), 0) << "seed " << seed;
   }
   // The sensor's stream kept running meanwhile.
   EXPECT_TRUE(testing::eventually([&] { return model_runs(*rt_, "alexa") > sensor_runs + 20; }, 30s));
+}
+
+// A model that batches runs requests in the engine runs of its sensor's frames (runtime/shared_runs.h):
+// the quickstart's embedding model, batching up to 4 inputs and waiting up to 200 ms for them, runs
+// from the recording in real time (an input every 80 ms) while requests come one after the other, so
+// each request waits for the next frame's input and runs with it. Each request still gets what the
+// engine gives its input alone; the frames' results still reach the wake-word heads below.
+TEST(InferenceSharedRuns, RequestsToABatchingModelRunInTheEngineRunsOfItsSensorsFrames) {
+  auto all = testing::load_quickstart();
+  ASSERT_TRUE(all.ok()) << all.status();
+  DocumentSet set = testing::only_pipelines(*all, {"voice"});
+  auto embedding = std::find_if(set.models.begin(), set.models.end(),
+                                [](const ModelDoc& m) { return m.metadata.name == "oww-embedding"; });
+  ASSERT_NE(embedding, set.models.end());
+  embedding->spec.scheduling.batch = BatchSpec{4, 200'000'000};
+  embedding->spec.scheduling.latency_ns = 0;  // no objective: a batch waits its whole delay
+  RuntimeOptions o;
+  o.loop = true;
+  auto rt = Runtime::create(set, o);
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  ASSERT_TRUE((*rt)->start().ok());
+
+  EngineRegistry engines;
+  auto ort = engines.get("onnxruntime");
+  ASSERT_TRUE(ort.ok()) << ort.status();
+  auto session = (*ort)->load(testing::model_file("openwakeword/embedding_model.onnx"), SessionOptions{1});
+  ASSERT_TRUE(session.ok()) << session.status();
+  const uint64_t heads_before = model_runs(**rt, "hey-jarvis");
+  constexpr int kRequests = 12;
+  for (unsigned seed = 1; seed <= kRequests; ++seed) {
+    Tensor in(DType::kFloat32, {1, 76, 32, 1});
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> d(0.0f, 2.0f);
+    for (float& v : in.values<float>()) v = d(rng);
+    auto got = (*rt)->requests().infer("oww-embedding", {NamedTensor{"input_1", in}});
+    ASSERT_TRUE(got.ok()) << got.status();
+    const Tensor direct = engine_output(**session, in);
+    const Tensor& a = (*got)[0].tensor;
+    ASSERT_EQ(a.shape(), direct.shape());
+    auto x = a.values<float>();
+    auto y = direct.values<float>();
+    for (size_t k = 0; k < x.size(); ++k) ASSERT_NEAR(x[k], y[k], 1e-4) << "request " << seed << ", output " << k;
+  }
+  auto st = (*rt)->requests().stats("oww-embedding");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->inferences, static_cast<uint64_t>(kRequests));
+  // Each request found the sensor's input queued, or one came within the batch delay: all ran with
+  // frames. Allow a few alone (a stall of the real-time replay under a sanitizer).
+  EXPECT_GE(st->shared_executions, static_cast<uint64_t>(kRequests) - 3) << "of " << st->executions << " runs";
+  const auto stats = (*rt)->stats();
+  const auto* m = testing::model_stats_of(stats, "oww-embedding");
+  ASSERT_NE(m, nullptr);
+  EXPECT_GE(m->sched.shared_runs, st->shared_executions) << "the sensor's task counts them too";
+  EXPECT_EQ(m->model.errors, 0u) << m->model.last_error;
+  EXPECT_TRUE(testing::eventually([&] { return model_runs(**rt, "hey-jarvis") > heads_before + 10; }, 30s))
+      << "the frames' embeddings reach the heads";
+  (*rt)->stop();
 }
 
 TEST_F(InferenceTest, BadRequestsAreRefusedNamingTheInputWhatWasExpectedAndWhatCame) {

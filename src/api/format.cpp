@@ -303,6 +303,7 @@ nlohmann::json sched_to_json(const SchedStatsSnapshot& sc) {
           {"deadlineMisses", sc.deadline_misses},
           {"skipped", sc.skipped},
           {"droppedFromFullQueue", sc.dropped},
+          {"sharedRuns", sc.shared_runs},
           {"admitRate", sc.admit_rate},
           {"bestRunMs", ms(static_cast<double>(sc.best_ns))},
           {"placements", std::move(placements)},

@@ -464,7 +464,8 @@ json model_stats_json(const ModelSignature& sig, const RequestStats& st) {
                {{"refused", st.refused},
                 {"timed_out", st.timed_out},
                 {"sequences_open", st.sequences_open},
-                {"sequences_expired", st.sequences_expired}}}};
+                {"sequences_expired", st.sequences_expired},
+                {"shared_executions", st.shared_executions}}}};
 }
 
 // GET /v2/models/stats (every model) and /v2/models/{model}[/versions/{version}]/stats.

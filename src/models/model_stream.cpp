@@ -54,6 +54,14 @@ std::vector<Result<StreamResult>> ModelStream::infer_batch(std::span<const Strea
   return results;
 }
 
+Result<StreamResult> ModelStream::complete(const StreamInput& in, Result<std::vector<Tensor>> outputs) {
+  if (!outputs.ok()) return outputs.status();
+  if (!states_->empty()) {
+    return Internal(fmt::format("Model/{} carries state between runs; it cannot share runs", model_->name()));
+  }
+  return finish(in, std::move(outputs).value());
+}
+
 Result<StreamResult> ModelStream::finish(const StreamInput& in, std::vector<Tensor> outputs) {
   StreamResult r;
   auto shared = std::make_shared<std::vector<Tensor>>(std::move(outputs));

@@ -58,6 +58,10 @@ class ModelStream {
   // then post-processes each as infer() does. One result per input, in order; an engine error
   // fails them all.
   std::vector<Result<StreamResult>> infer_batch(std::span<const StreamInput> ins, int session = 0);
+  // Post-processes, as infer() does, the outputs of an input that ran elsewhere (in a run shared
+  // with the model's other tasks: runtime/shared_runs.h; models without state only); an error
+  // passes through.
+  Result<StreamResult> complete(const StreamInput& in, Result<std::vector<Tensor>> outputs);
 
   ModelInstance* model() const { return model_; }
   // Takes the state tensors of `from`, the stream of the model's previous version: the new version

@@ -128,8 +128,63 @@ ModelSignature signature_of(const ModelInstance& m) {
   return s;
 }
 
-RequestTasks::RequestTasks(Scheduler* scheduler, Env* env, std::chrono::nanoseconds sequence_idle)
-    : scheduler_(scheduler), env_(env), sequence_idle_(sequence_idle) {
+// A request task's part of the runs that a model that batches shares with its sensor streams
+// (runtime/shared_runs.h): the version it runs now, its requests' tensors, their answers.
+class RequestTasks::TaskPart final : public SharedRunPart {
+ public:
+  TaskPart(RequestTasks* owner, std::weak_ptr<Entry> entry, int task)
+      : owner_(owner), entry_(std::move(entry)), task_(task) {}
+  ~TaskPart() override { owner_->shared_runs_->remove(task_); }
+
+  // The entry outlives its parts (it owns them), so entry_.lock() succeeds while a part is called.
+  std::mutex& run_mutex() override { return entry_.lock()->run_mu; }
+  ModelInstance* shared_version(int accelerator, int* session) override {
+    auto e = entry_.lock();
+    // A candidate beside it takes its share of the requests: the task's own run does that.
+    if (e == nullptr || e->candidate || e->model->state() == ModelState::kUnloaded) return nullptr;
+    *session = e->session_of.at(static_cast<size_t>(accelerator));
+    return e->model;
+  }
+  void take(int accelerator, std::vector<TaskInput>& inputs, std::vector<const Tensor*>* data) override {
+    auto e = entry_.lock();
+    if (e == nullptr) return inputs.clear();
+    std::erase_if(inputs, [&](TaskInput& in) {
+      Call* call = owner_->runnable(in);
+      if (call == nullptr) return true;
+      if (call->version.empty()) return false;
+      owner_->run_pinned(*e, accelerator, *call);  // a request for one version runs alone, on it
+      return true;
+    });
+    for (TaskInput& in : inputs) data->push_back(&std::any_cast<std::shared_ptr<Call>>(&in.payload)->get()->data);
+  }
+  void done(int, std::vector<TaskInput>& inputs, std::span<Result<std::vector<Tensor>>> outputs, TimePoint start,
+            TimePoint end, int size) override {
+    auto e = entry_.lock();
+    if (e == nullptr) return;
+    std::vector<Call*> calls;
+    for (size_t k = 0; k < inputs.size() && k < outputs.size(); ++k) {
+      Call* call = std::any_cast<std::shared_ptr<Call>>(&inputs[k].payload)->get();
+      owner_->finish(*e, *call, std::move(outputs[k]), start, end);
+      calls.push_back(call);
+    }
+    owner_->executed(*e, calls, start, end, size);
+  }
+  void run_alone(int accelerator, std::vector<TaskInput>& inputs) override {
+    if (auto e = entry_.lock()) owner_->run(e, accelerator, inputs);
+  }
+
+ private:
+  RequestTasks* owner_;
+  std::weak_ptr<Entry> entry_;
+  int task_;
+};
+
+RequestTasks::Entry::Entry() = default;
+RequestTasks::Entry::~Entry() = default;
+
+RequestTasks::RequestTasks(Scheduler* scheduler, Env* env, std::chrono::nanoseconds sequence_idle,
+                           SharedRuns* shared_runs)
+    : scheduler_(scheduler), env_(env), sequence_idle_(sequence_idle), shared_runs_(shared_runs) {
   reaper_ = std::thread([this] { reap(); });
 }
 
@@ -151,18 +206,25 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options, const std::str
   options.batch = entry->signature.batch;
   options.lossless = false;  // a request never makes the scheduler wait: refused when it cannot run
   options.queue_capacity = 64;
+  // A model that batches runs its requests with its sensor streams' inputs (runtime/shared_runs.h).
+  options.share_runs = shared_runs_ != nullptr && options.batch.max > 1;
   entry->priority = options.priority;
   std::weak_ptr<Entry> weak = entry;
   // One task per class, of one group (the model's): they never run at once, and share its profile.
   for (Priority p : {Priority::kLow, Priority::kNormal, Priority::kHigh}) {
     TaskOptions o = options;
     o.priority = p;
-    entry->tasks[static_cast<size_t>(p)] = scheduler_->add_task(
+    const int task = scheduler_->add_task(
         std::move(o),
         [this, weak](int accelerator, std::vector<TaskInput>& batch) {
           if (auto e = weak.lock()) run(e, accelerator, batch);
         },
         [] {});
+    entry->tasks[static_cast<size_t>(p)] = task;
+    if (options.share_runs) {
+      entry->parts[static_cast<size_t>(p)] = std::make_unique<TaskPart>(this, weak, task);
+      shared_runs_->add(task, entry->parts[static_cast<size_t>(p)].get());
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) {
@@ -583,13 +645,7 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
   const int session = entry->session_of.at(static_cast<size_t>(accelerator));
   std::vector<Call*> calls;  // the ones to run: not answered, not past their timeout
   for (TaskInput& in : batch) {
-    auto* call = std::any_cast<std::shared_ptr<Call>>(&in.payload);
-    if (call == nullptr || *call == nullptr || (*call)->answered) continue;  // answered: timed out
-    if (env_->now() >= (*call)->arrived + (*call)->timeout) {
-      (*call)->time_out();  // not run: its answer would come too late
-      continue;
-    }
-    calls.push_back(call->get());
+    if (Call* call = runnable(in)) calls.push_back(call);
   }
   if (m.state() == ModelState::kUnloaded) {
     // Its version stopped for a new one to load (spec.rollout.strategy: stopThenStart).
@@ -609,6 +665,16 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
   run_one(*entry, call, m, session, [&](Result<std::vector<Tensor>>& out, int64_t) -> const ModelInstance* {
     return call.sequence ? nullptr : run_candidate(*entry, accelerator, call, out);
   });
+}
+
+RequestTasks::Call* RequestTasks::runnable(TaskInput& in) const {
+  auto* call = std::any_cast<std::shared_ptr<Call>>(&in.payload);
+  if (call == nullptr || *call == nullptr || (*call)->answered) return nullptr;  // answered: timed out
+  if (env_->now() >= (*call)->arrived + (*call)->timeout) {
+    (*call)->time_out();  // not run: its answer would come too late
+    return nullptr;
+  }
+  return call->get();
 }
 
 void RequestTasks::run_one(Entry& entry, Call& call, ModelInstance& m, int session,
@@ -647,12 +713,17 @@ void RequestTasks::run_batch(Entry& entry, int accelerator, const std::vector<Ca
   executed(entry, calls, start, ran);
 }
 
-void RequestTasks::executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran) {
+void RequestTasks::executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran, int size) {
   int64_t input_ns = 0;
   for (const Call* c : calls) input_ns += c->input_ns;
   std::lock_guard<std::mutex> lock(entry.stats_mu);
+  if (size > 0) {  // a shared run: counted once, though it may hold requests of several classes
+    if (entry.last_shared_run == start) return;
+    entry.last_shared_run = start;
+    if (size > static_cast<int>(calls.size())) ++entry.stats.shared_executions;
+  }
   ++entry.stats.executions;
-  BatchCounts& b = entry.stats.batches[static_cast<int>(calls.size())];
+  BatchCounts& b = entry.stats.batches[size > 0 ? size : static_cast<int>(calls.size())];
   b.compute_input.add(input_ns);
   b.compute_infer.add(ns_between(start, ran));
   b.compute_output.add(ns_between(ran, env_->now()));

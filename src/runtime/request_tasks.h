@@ -41,6 +41,7 @@
 #include "models/model_instance.h"
 #include "models/state_tensors.h"
 #include "runtime/candidate.h"
+#include "runtime/shared_runs.h"
 #include "sched/scheduler.h"
 
 namespace sensix {
@@ -101,6 +102,7 @@ struct BatchCounts {
 struct RequestStats {
   uint64_t inferences = 0;             // requests answered with outputs
   uint64_t executions = 0;             // engine runs for requests
+  uint64_t shared_executions = 0;      // of `executions`: runs that also ran other inputs (a sensor's frames)
   int64_t last_inference_ms = 0;       // wall clock (ms since the epoch) of the last answer; 0: none yet
   CountNs success;                     // arrival -> answer, of the requests answered with outputs
   CountNs fail;                        // arrival -> answer, of the others (bad input, refused, failed, timed out)
@@ -134,9 +136,13 @@ struct RequestOptions {
 
 class RequestTasks {
  public:
-  // `sequence_idle`: a sequence without a request for this long is dropped.
+  // `sequence_idle`: a sequence without a request for this long is dropped. `shared_runs`: where
+  // the request tasks of a model that batches give their part of the runs they share with its
+  // sensor streams (runtime/shared_runs.h: requests and frames in one engine run); none: requests
+  // batch with requests only. Outlives this.
   explicit RequestTasks(Scheduler* scheduler, Env* env = Env::Default(),
-                        std::chrono::nanoseconds sequence_idle = std::chrono::seconds(60));
+                        std::chrono::nanoseconds sequence_idle = std::chrono::seconds(60),
+                        SharedRuns* shared_runs = nullptr);
   ~RequestTasks();
   RequestTasks(const RequestTasks&) = delete;
   RequestTasks& operator=(const RequestTasks&) = delete;
@@ -209,6 +215,7 @@ class RequestTasks {
 
  private:
   struct Call;
+  class TaskPart;
   struct Entry {
     // Held by each run of the model's tasks and by switch_model(), which changes model, session_of
     // and (under mu_ too) signature between two runs.
@@ -238,6 +245,12 @@ class RequestTasks {
     };
     std::unique_ptr<Candidate> candidate;
     std::optional<std::string> candidate_version;  // its spec.version; guarded by mu_
+    // A model that batches, with shared runs: each task's part (by Priority), and the start of the
+    // last shared run counted in its statistics (one run may hold requests of several classes).
+    std::array<std::unique_ptr<TaskPart>, 3> parts;
+    TimePoint last_shared_run{};  // guarded by stats_mu
+    Entry();
+    ~Entry();
   };
   // The model's entry (nullptr: none), for use after mu_ is released.
   std::shared_ptr<Entry> find(const std::string& model) const;
@@ -249,6 +262,9 @@ class RequestTasks {
   // The request's sequence of `e` (opened by its start; idle ones dropped first), or why not.
   Result<std::shared_ptr<Entry::Sequence>> sequence_locked(Entry& e, const SequenceFlags& flags, TimePoint now) const;
   void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
+  // The request an input holds, where it is still to run; nullptr where it was answered already or
+  // its timeout has passed (then it is answered so here).
+  Call* runnable(TaskInput& in) const;
   // Several requests of a model that batches, in one engine run.
   void run_batch(Entry& entry, int accelerator, const std::vector<Call*>& calls);
   // After a request's run: its statistics, its after_run, its answer.
@@ -266,8 +282,9 @@ class RequestTasks {
   // With a candidate: runs it on the call's input if its share takes it, compares, and for a
   // canary puts its outputs in `out`; the version that `out` is then from.
   const ModelInstance* run_candidate(Entry& entry, int accelerator, const Call& call, Result<std::vector<Tensor>>& out);
-  // An engine run of `calls`: the model's execution count and its batch size's statistics.
-  void executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran);
+  // An engine run of `calls`: the model's execution count and its batch size's statistics. `size`:
+  // the run's batch size where it also ran other inputs (a shared run), else calls.size().
+  void executed(Entry& entry, const std::vector<Call*>& calls, TimePoint start, TimePoint ran, int size = 0);
   // The deadline thread: answers the requests whose timeout passed before their answer.
   void reap();
 
@@ -282,6 +299,7 @@ class RequestTasks {
   Scheduler* scheduler_;
   Env* env_;
   std::chrono::nanoseconds sequence_idle_;
+  SharedRuns* shared_runs_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   bool closed_ = false;

@@ -439,9 +439,15 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
 
   Scheduler::Options so;
   so.env = env_;
+  if (options_.share_runs) {
+    shared_runs_ = std::make_unique<SharedRuns>(env_);
+    so.join = [runs = shared_runs_.get()](int accelerator, std::vector<Scheduler::SharedPart>& parts) {
+      runs->run(accelerator, parts);
+    };
+  }
   scheduler_ = std::make_unique<Scheduler>(*device, so);
   for (const auto& [name, m] : models_) seed_profiles(name);
-  requests_ = std::make_unique<RequestTasks>(scheduler_.get(), env_, options_.sequence_idle);
+  requests_ = std::make_unique<RequestTasks>(scheduler_.get(), env_, options_.sequence_idle, shared_runs_.get());
   for (const auto& [name, m] : loaded_) {
     if (auto t = tasks_.find(name); t != tasks_.end()) requests_->add(m, t->second);
   }
@@ -473,6 +479,7 @@ Status Runtime::make_graph(SensorRun* run) {
   go.observer = events_.get();
   go.observed = events_->observed();
   go.scheduler = scheduler_.get();
+  go.shared_runs = shared_runs_.get();
   go.env = env_;
   go.tasks = tasks_;
   SENSIX_ASSIGN_OR_RETURN(run->graph, SensorGraph::create(plan_, src, model_ptrs, bus_.get(), go));

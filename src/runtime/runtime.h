@@ -75,6 +75,7 @@
 #include "runtime/prediction_sink.h"
 #include "runtime/request_tasks.h"
 #include "runtime/sensor_graph.h"
+#include "runtime/shared_runs.h"
 #include "runtime/stats.h"
 #include "sched/scheduler.h"
 #include "sensors/driver.h"
@@ -98,6 +99,9 @@ struct RuntimeOptions {
   // false: every model gets its own copy of every transform step (PlanBuilder(share = false)), as
   // if each ran alone; for benchmarks and `sensix run --no-sharing`, to measure what sharing saves.
   bool share = true;
+  // false: a model that batches runs its requests and each sensor stream's inputs in runs of their
+  // own, as before shared runs (runtime/shared_runs.h); for the benchmark that measures them.
+  bool share_runs = true;
   // Overrides the device's scheduling policy (Device spec.policy) and every model's own.
   std::optional<SchedPolicy> policy;
   // Also open every sensor and load every model that no pipeline uses, to check them (then close
@@ -266,6 +270,9 @@ class Runtime {
   // RequestTasks::kept_key; under mu_.
   std::map<std::string, std::unique_ptr<ModelInstance>> kept_;
   Plan plan_;
+  // The runs that the tasks of a model that batches share (its sensor streams and its requests);
+  // declared before the graphs and the request tasks, whose parts it holds until they go.
+  std::unique_ptr<SharedRuns> shared_runs_;
   std::vector<std::unique_ptr<SensorRun>> sensors_;
   std::mutex control_mu_;  // apply() and stop(), one at a time
   std::shared_ptr<Bus> bus_;

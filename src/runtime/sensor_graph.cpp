@@ -28,6 +28,57 @@ Result<StreamInput> stream_input(const Item& in) {
 
 }  // namespace
 
+// A model node's part of the runs its model's tasks share (runtime/shared_runs.h): the version
+// and session it runs now, its inputs' tensors, and its results published as after its own run.
+class SensorGraph::NodePart final : public SharedRunPart {
+ public:
+  NodePart(SensorGraph* graph, Node* node) : graph_(graph), node_(node) {}
+  ~NodePart() override { graph_->options_.shared_runs->remove(node_->task); }
+
+  std::mutex& run_mutex() override { return node_->run_mu; }
+  ModelInstance* shared_version(int accelerator, int* session) override {
+    // A candidate beside it runs its share after the running version: the node's own run does that.
+    if (node_->candidate || node_->instance->state() == ModelState::kUnloaded) return nullptr;
+    *session = node_->session_of.at(static_cast<size_t>(accelerator));
+    return node_->instance;
+  }
+  void take(int, std::vector<TaskInput>& inputs, std::vector<const Tensor*>* data) override {
+    std::vector<StreamInput> ins;
+    if (Status bad = graph_->stream_inputs(inputs, &ins); !bad.ok()) {
+      std::vector<Result<StreamResult>> failed(inputs.size(), bad);
+      graph_->deliver(node_, inputs, failed, 0);
+      inputs.clear();
+      return;
+    }
+    for (const StreamInput& in : ins) data->push_back(in.data);
+  }
+  void done(int, std::vector<TaskInput>& inputs, std::span<Result<std::vector<Tensor>>> outputs, TimePoint start,
+            TimePoint end, int size) override {
+    const TimePoint t0 = graph_->options_.env->now();
+    std::vector<StreamInput> ins;
+    (void)graph_->stream_inputs(inputs, &ins);  // as take() found them
+    std::vector<Result<StreamResult>> results;
+    results.reserve(ins.size());
+    for (size_t k = 0; k < ins.size() && k < outputs.size(); ++k) {
+      results.push_back(node_->model->complete(ins[k], std::move(outputs[k])));
+    }
+    // Its share of the engine run's time, and its own post-processing.
+    const int64_t run_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
+    const int64_t own_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(graph_->options_.env->now() - t0).count();
+    graph_->deliver(node_, inputs, results, run_ns * static_cast<int64_t>(inputs.size()) / std::max(1, size) + own_ns);
+  }
+  void run_alone(int accelerator, std::vector<TaskInput>& inputs) override {
+    graph_->run_model(node_, accelerator, inputs);
+  }
+
+ private:
+  SensorGraph* graph_;
+  Node* node_;
+};
+
+SensorGraph::Node::~Node() = default;
+
 Status SensorGraph::build(const Plan& plan, int id, Node* parent,
                           const std::map<std::string, std::shared_ptr<Node>>& keep,
                           const std::map<std::string, ModelInstance*>& models, Built* out,
@@ -92,6 +143,9 @@ Status SensorGraph::add_tasks(const Built& built, const std::map<std::string, Ta
     TaskOptions t = tasks.at(n->model->model()->name());
     t.lossless = options_.lossless;
     t.queue_capacity = options_.model_queue;
+    // A model that batches shares its runs with its requests and its other sensors' streams.
+    t.share_runs = options_.shared_runs != nullptr && t.batch.max > 1;
+    const bool shares = t.share_runs;
     Node* raw = n.get();
     for (const auto& a : options_.scheduler->plan().accelerators) {
       raw->session_of.push_back(std::max(0, n->model->model()->session_for(a.engine)));
@@ -100,6 +154,10 @@ Status SensorGraph::add_tasks(const Built& built, const std::map<std::string, Ta
         std::move(t),
         [this, raw](int accelerator, std::vector<TaskInput>& batch) { run_model(raw, accelerator, batch); },
         [this, raw] { flush_children(raw); });
+    if (shares) {
+      n->part = std::make_unique<NodePart>(this, raw);
+      options_.shared_runs->add(n->task, n->part.get());
+    }
   }
   return Status::Ok();
 }
@@ -453,20 +511,8 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
     return;
   }
   const int session = node->session_of.at(static_cast<size_t>(accelerator));
-  // A payload that is not an Item (a bug) fails the batch: item_at() is null for it.
-  auto item_at = [&](size_t k) { return std::any_cast<Item>(&batch[k].payload); };
   std::vector<StreamInput> ins;
-  ins.reserve(batch.size());
-  Status bad;
-  for (size_t k = 0; k < batch.size() && bad.ok(); ++k) {
-    const Item* item = item_at(k);
-    auto si = item ? stream_input(*item) : Result<StreamInput>(Internal("a model task's input is not an item"));
-    if (si.ok()) {
-      ins.push_back(*si);
-    } else {
-      bad = si.status();
-    }
-  }
+  const Status bad = stream_inputs(batch, &ins);
   const auto t0 = options_.env->now();
   std::vector<Result<StreamResult>> results;
   if (!bad.ok()) {
@@ -477,15 +523,33 @@ void SensorGraph::run_model(Node* node, int accelerator, std::vector<TaskInput>&
     results = node->model->infer_batch(ins, session);
   }
   if (node->candidate && bad.ok()) run_candidate(node, accelerator, ins, results);
+  deliver(node, batch, results, std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count());
+}
+
+Status SensorGraph::stream_inputs(std::vector<TaskInput>& batch, std::vector<StreamInput>* ins) const {
+  ins->clear();
+  ins->reserve(batch.size());
+  for (TaskInput& in : batch) {
+    // A payload that is not an Item (a bug) fails the batch.
+    const Item* item = std::any_cast<Item>(&in.payload);
+    auto si = item ? stream_input(*item) : Result<StreamInput>(Internal("a model task's input is not an item"));
+    if (!si.ok()) return si.status();
+    ins->push_back(*si);
+  }
+  return Status::Ok();
+}
+
+void SensorGraph::deliver(Node* node, std::vector<TaskInput>& batch, std::vector<Result<StreamResult>>& results,
+                          int64_t busy_ns) {
   node->items.fetch_add(batch.size(), std::memory_order_relaxed);
-  node->busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(options_.env->now() - t0).count(),
-                          std::memory_order_relaxed);
+  node->busy_ns.fetch_add(busy_ns, std::memory_order_relaxed);
   for (size_t k = 0; k < batch.size(); ++k) {
-    Status s = results[k].status();
+    const Item* item = std::any_cast<Item>(&batch[k].payload);
+    Status s = k < results.size() ? results[k].status() : Internal("no result for a model task's input");
     std::vector<Item> out;
-    if (s.ok()) {
-      s = publish(node, *item_at(k), std::move(*results[k]), &out);
-    } else if (const Item* item = item_at(k); node->observed && item) {
+    if (s.ok() && item) {
+      s = publish(node, *item, std::move(*results[k]), &out);
+    } else if (node->observed && item) {
       observe_failure(node, *item);
     }
     pass_on(node, s, out);

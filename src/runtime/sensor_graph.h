@@ -46,6 +46,7 @@
 #include "runtime/candidate.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/result_observer.h"
+#include "runtime/shared_runs.h"
 #include "runtime/stats.h"
 #include "sched/scheduler.h"
 #include "transform/item.h"
@@ -68,6 +69,10 @@ class SensorGraph {
     ResultObserver* observer = nullptr;
     std::set<std::string> observed;
     Env* env = Env::Default();  // the clock of the nodes' busy time
+    // Where the model nodes of a model that batches give their part of the runs its tasks share
+    // (runtime/shared_runs.h: a request, or another sensor's frame, in the same engine run); none:
+    // each node's task runs its own inputs only. Outlives the graph.
+    SharedRuns* shared_runs = nullptr;
   };
   static Result<std::unique_ptr<SensorGraph>> create(const Plan& plan, int source,
                                                      const std::map<std::string, ModelInstance*>& models,
@@ -121,6 +126,7 @@ class SensorGraph {
 
  private:
   struct Node;
+  class NodePart;
   using Children = std::vector<std::shared_ptr<Node>>;
 
   struct Node {
@@ -160,6 +166,10 @@ class SensorGraph {
       std::vector<bool> compared;  // compared_outputs()
     };
     std::unique_ptr<Candidate> candidate;
+    // Model nodes of a model that batches, with Options::shared_runs: its part of the runs its
+    // model's tasks share (removed from shared_runs when the node goes).
+    std::unique_ptr<NodePart> part;
+    ~Node();
   };
   // Nodes built for update() (or create()), not yet reachable by any thread.
   struct Built {
@@ -200,6 +210,11 @@ class SensorGraph {
   void feed(Node* node, const Item& item);
   void run_transform(Node* node, const Item& item);
   void run_model(Node* node, int accelerator, std::vector<TaskInput>& batch);
+  // Hop 3's steps, shared with a run of several tasks (NodePart), with node->run_mu held: the
+  // inputs as the stream reads them (an error for a batch holding a payload that is no Item), and,
+  // after the run, the inputs counted and each result published and passed on (hops 4 and 5).
+  Status stream_inputs(std::vector<TaskInput>& batch, std::vector<StreamInput>* ins) const;
+  void deliver(Node* node, std::vector<TaskInput>& batch, std::vector<Result<StreamResult>>& results, int64_t busy_ns);
   void run_candidate(Node* node, int accelerator, const std::vector<StreamInput>& ins,
                      std::vector<Result<StreamResult>>& results);
   Status publish(Node* node, const Item& in, StreamResult r, std::vector<Item>* out);

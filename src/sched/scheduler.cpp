@@ -26,6 +26,7 @@ void SchedStatsSnapshot::merge(const SchedStatsSnapshot& o) {
   queue.merge(o.queue);
   for (const auto& [b, n] : o.batches) batches[b] += n;
   deadline_misses += o.deadline_misses;
+  shared_runs += o.shared_runs;
   skipped += o.skipped;
   dropped += o.dropped;
   for (const auto& [a, n] : o.placements) placements[a] += n;
@@ -328,10 +329,15 @@ void Scheduler::record_run(Task& t, int accelerator, int count, const std::vecto
   const size_t a = static_cast<size_t>(accelerator);
   const int64_t ns = duration_cast<nanoseconds>(t1 - t0).count();
   profile(t.opt.model, accelerator).record(count, ns);
-  t.stats.batches[count]++;
-  t.stats.placements[plan_.accelerators[a].name]++;
   accel_stats_[a].runs++;
   accel_stats_[a].busy_ns += ns;
+  record_part(t, accelerator, count, deadlines, t1);
+}
+
+void Scheduler::record_part(Task& t, int accelerator, int size, const std::vector<Clock::time_point>& deadlines,
+                            Clock::time_point t1) {
+  t.stats.batches[size]++;
+  t.stats.placements[plan_.accelerators[static_cast<size_t>(accelerator)].name]++;
   if (t.opt.objective_ns > 0) {
     const auto margin = nanoseconds(t.opt.objective_ns / 10);
     for (const auto& d : deadlines) {
@@ -477,6 +483,66 @@ void Scheduler::skip_stale(Task& t, Clock::time_point now) {
   }
 }
 
+bool Scheduler::may_join(const Task& t, const Task& u, int accelerator) const {
+  return &u != &t && u.group == t.group && u.opt.share_runs && !u.retired && !u.running && u.opt.batch.max > 1 &&
+         u.opt.threads <= t.opt.threads &&
+         std::find(u.opt.accelerators.begin(), u.opt.accelerators.end(), accelerator) != u.opt.accelerators.end() &&
+         !feeds_full(u);
+}
+
+int Scheduler::joinable(const Task& t, int accelerator, int room, Clock::time_point now) {
+  int n = 0;
+  for (auto& x : tasks_) {
+    Task& u = *x;
+    if (n >= room || !may_join(t, u, accelerator)) continue;
+    skip_stale(u, now);
+    for (const Entry& e : u.queue) {
+      if (!e.input || n >= room) break;  // an end-of-stream marker runs as its own task's run
+      ++n;
+    }
+  }
+  return n;
+}
+
+void Scheduler::take_joined(const Task& t, int lane, int accelerator, int count, Clock::time_point now,
+                            std::vector<SharedPart>* parts, std::vector<std::vector<Clock::time_point>>* deadlines,
+                            bool* room, bool* unblocked) {
+  std::vector<int> from;  // the tasks that may give inputs
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    if (may_join(t, *tasks_[i], accelerator)) from.push_back(static_cast<int>(i));
+  }
+  std::map<int, size_t> part_of;  // task -> index in parts
+  std::map<int, bool> was_full;
+  for (int k = 0; k < count; ++k) {
+    int best = -1;  // the task whose head input has the earliest deadline
+    for (int i : from) {
+      const Task& u = *tasks_[static_cast<size_t>(i)];
+      if (u.queue.empty() || !u.queue.front().input) continue;
+      if (best < 0 || u.queue.front().deadline < tasks_[static_cast<size_t>(best)]->queue.front().deadline) best = i;
+    }
+    if (best < 0) break;
+    Task& u = *tasks_[static_cast<size_t>(best)];
+    auto [it, fresh] = part_of.emplace(best, parts->size());
+    if (fresh) {
+      parts->push_back(SharedPart{best, {}});
+      deadlines->emplace_back();
+      was_full[best] = u.queue.size() >= u.capacity;
+      u.running = true;
+      u.last_lane = lane;
+    }
+    Entry& e = u.queue.front();
+    u.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
+    (*deadlines)[it->second].push_back(e.deadline);
+    (*parts)[it->second].inputs.push_back(std::move(*e.input));
+    u.queue.pop_front();
+  }
+  for (const auto& [i, p] : part_of) {
+    const Task& u = *tasks_[static_cast<size_t>(i)];
+    *room = *room || (u.lossless && u.queue.size() <= low_mark(u));
+    *unblocked = *unblocked || (was_full[i] && u.feeds_upstream && u.lossless);
+  }
+}
+
 Scheduler::Pick Scheduler::choose(int lane, int accelerator, Clock::time_point now, Clock::time_point* wake) {
   Pick best;
   for (size_t i = 0; i < tasks_.size(); ++i) {
@@ -493,6 +559,7 @@ Scheduler::Pick Scheduler::choose(int lane, int accelerator, Clock::time_point n
     if (t.queue.empty()) continue;
     const Entry& head = t.queue.front();
     int count = 0;
+    int joined = 0;
     if (head.input) {
       if (feeds_full(t)) continue;  // woken when the full queue is taken from (lane_loop)
       if (!may_place(t, accelerator, now)) continue;
@@ -503,7 +570,10 @@ Scheduler::Pick Scheduler::choose(int lane, int accelerator, Clock::time_point n
         if (!e.input || count >= max_batch) break;
         ++count;
       }
-      if (count < max_batch && t.opt.batch.delay_ns > 0 && !t.ends && t.opt.policy != SchedPolicy::kLatency &&
+      if (count < max_batch && t.opt.share_runs && options_.join) {
+        joined = joinable(t, accelerator, max_batch - count, now);
+      }
+      if (count + joined < max_batch && t.opt.batch.delay_ns > 0 && !t.ends && t.opt.policy != SchedPolicy::kLatency &&
           !backing_off) {
         Clock::time_point fill_until = head.arrival + nanoseconds(t.opt.batch.delay_ns);
         if (t.opt.policy == SchedPolicy::kBalanced && t.opt.objective_ns > 0) {
@@ -516,13 +586,13 @@ Scheduler::Pick Scheduler::choose(int lane, int accelerator, Clock::time_point n
       }
       // Waits (for the higher-priority input's arrival, which wakes the lane) rather than block it.
       Clock::time_point until;
-      if (would_block_higher(t, accelerator, count, now, &until)) {
+      if (would_block_higher(t, accelerator, count + joined, now, &until)) {
         *wake = std::min(*wake, until);
         continue;
       }
     }
     auto key = std::make_tuple(-static_cast<int>(t.opt.priority), head.input ? head.deadline : now, head.arrival);
-    if (best.task < 0 || key < best.key) best = Pick{static_cast<int>(i), count, accelerator, key};
+    if (best.task < 0 || key < best.key) best = Pick{static_cast<int>(i), count, joined, accelerator, key};
   }
   return best;
 }
@@ -579,31 +649,51 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
       t.flushed = true;
     } else {
       const bool was_full = t.queue.size() >= t.capacity;
-      std::vector<TaskInput> batch;
-      std::vector<Clock::time_point> deadlines;
+      // parts[0]: the picked task's inputs; then, in a shared run, the other tasks' (take_joined).
+      std::vector<SharedPart> parts(1);
+      std::vector<std::vector<Clock::time_point>> deadlines(1);
+      parts[0].task = pick.task;
+      std::vector<TaskInput>& batch = parts[0].inputs;
       batch.reserve(static_cast<size_t>(pick.count));
       for (int k = 0; k < pick.count; ++k) {
         Entry& e = t.queue.front();
         t.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
-        deadlines.push_back(e.deadline);
+        deadlines[0].push_back(e.deadline);
         batch.push_back(std::move(*e.input));
         t.queue.pop_front();
       }
       // Room for a producer blocked on this queue, once it is down to the low mark. Other lanes
       // are woken only where a task feeding this one waited for room; taking work frees nothing
       // else they could run.
-      const bool room = t.lossless && t.queue.size() <= low_mark(t);  // no waiter: the notify costs no call
+      bool room = t.lossless && t.queue.size() <= low_mark(t);  // no waiter: the notify costs no call
       // A task feeding this one may have waited for room (backpressure): the lanes look again.
-      const bool unblocked = was_full && t.feeds_upstream && t.lossless;
+      bool unblocked = was_full && t.feeds_upstream && t.lossless;
+      if (pick.joined > 0) take_joined(t, lane, accelerator, pick.joined, now, &parts, &deadlines, &room, &unblocked);
       if (unblocked) ++changes_;
       lock.unlock();
       if (room) room_.notify_all();
       if (unblocked || deferred) wake_lanes();
       const auto t0 = env_->now();
-      t.run(accelerator, batch);
+      if (parts.size() == 1) {
+        t.run(accelerator, batch);
+      } else {
+        options_.join(accelerator, parts);
+      }
       const auto t1 = env_->now();
       lock.lock();
-      record_run(t, accelerator, pick.count, deadlines, t0, t1);
+      int size = 0;
+      for (const auto& d : deadlines) size += static_cast<int>(d.size());
+      record_run(t, accelerator, size, deadlines[0], t0, t1);
+      bool released = false;
+      for (size_t p = 1; p < parts.size(); ++p) {
+        Task& u = *tasks_[static_cast<size_t>(parts[p].task)];
+        record_part(u, accelerator, size, deadlines[p], t1);
+        u.stats.shared_runs++;
+        u.running = false;
+        released = released || u.retired || u.idle_waiters > 0;
+      }
+      if (parts.size() > 1) t.stats.shared_runs++;
+      if (released) room_.notify_all();  // remove_task, wait_idle of a task whose inputs joined the run
     }
     release_run(t, accelerator, pick.count == 0, lock);
   }

@@ -36,6 +36,12 @@
 // waiting for a batch only as long as the head input's slack allows, and backs off for a second
 // after a miss.
 //
+// Shared runs. Tasks of one group that set share_runs (a model that batches: its sensor streams
+// and its requests) fill each other's batches: the lane that picks one of them takes, after its own
+// inputs, those queued in the others (which may run on the same accelerator), earliest deadline
+// first, up to the picked task's batch size, counts them when it decides whether to wait for a fuller
+// batch, and runs them all in one call of Options::join. Every task in the run is busy until it ends.
+//
 // Blocking-aware dispatch. A run cannot be interrupted, so a long low-priority run could hold the
 // lane a high-priority input needs. For each higher-priority task with an objective that may run on
 // the accelerator (or, for a CPU accelerator, on any CPU accelerator: they share the cores) and
@@ -89,6 +95,7 @@ struct SchedStatsSnapshot {
   uint64_t deadline_misses = 0;                // inputs whose run ended after capture + objective
   uint64_t skipped = 0;                        // inputs not run: not admitted, stale, or dropped from a full queue
   uint64_t dropped = 0;                        // of `skipped`: dropped from a full queue
+  uint64_t shared_runs = 0;                    // runs that held inputs of other tasks too (share_runs)
   std::map<std::string, uint64_t> placements;  // accelerator -> engine runs
   double admit_rate = 1.0;                     // now: the share of inputs admitted (1 = all)
   size_t queued = 0;                           // inputs waiting now
@@ -133,16 +140,32 @@ struct TaskOptions {
   std::vector<int> accelerators;  // indices into DevicePlan::accelerators, preference order
   std::optional<bool> lossless;   // unset: Scheduler::Options::lossless
   size_t queue_capacity = 0;      // 0: Scheduler::Options::queue_capacity
+  // Tasks of one group that share runs (each with batch.max > 1; the scheduler needs Options::join):
+  // a lane that runs one of them fills the rest of its batch with the inputs queued in the others
+  // that may run on the same accelerator, earliest deadline first, and runs them all in one call of
+  // Options::join. A model that batches so runs its requests with its sensors' frames, and the
+  // frames of several sensors together (runtime/shared_runs.h).
+  bool share_runs = false;
 };
 
 class Scheduler {
  public:
+  // A task's inputs in a run shared with other tasks of its group (TaskOptions::share_runs), in order.
+  struct SharedPart {
+    int task = -1;
+    std::vector<TaskInput> inputs;
+  };
+  // Runs one shared run: the first part is the task the lane picked, the others follow in the order
+  // their first input was taken. Called instead of the tasks' own run functions.
+  using JoinFn = std::function<void(int accelerator, std::vector<SharedPart>& parts)>;
   struct Options {
     size_t queue_capacity = 8;  // inputs waiting per task (a batch may need more: max(capacity, batch.max))
     bool lossless = false;      // true: producers wait for room, nothing is skipped
     // The clock of arrivals, deadlines, batch delays, back-off and run times, and of the lanes'
     // waits; a test may run the scheduler on a ManualEnv.
     Env* env = Env::Default();
+    // Runs the runs that tasks share (TaskOptions::share_runs); without it no task shares its runs.
+    JoinFn join = nullptr;
   };
   // `run` gets the accelerator index and 1..batch.max inputs, in order; `flush` the end of stream.
   using RunFn = std::function<void(int accelerator, std::vector<TaskInput>& batch)>;
@@ -239,7 +262,8 @@ class Scheduler {
   };
   struct Pick {
     int task = -1;
-    int count = 0;  // inputs to take; 0 = the marker
+    int count = 0;   // inputs to take; 0 = the marker
+    int joined = 0;  // inputs of other tasks of its group to take into the run (share_runs)
     int accelerator = -1;
     std::tuple<int, Clock::time_point, Clock::time_point> key{};  // (-priority, deadline, arrival): lowest first
   };
@@ -261,6 +285,17 @@ class Scheduler {
   bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
                           Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
+  // Whether task `u` may give inputs to a run of `t` on `accelerator` (share_runs).
+  bool may_join(const Task& t, const Task& u, int accelerator) const;
+  // How many inputs (up to `room`) the other tasks of t's group have queued that may join its run on
+  // `accelerator` now (their stale inputs skipped first).
+  int joinable(const Task& t, int accelerator, int room, Clock::time_point now);
+  // Takes `count` such inputs, earliest deadline first, into `parts` (after parts[0], t's own),
+  // with each one's deadline (by part); marks their tasks running. Whether a lossless producer may
+  // go on (`*room`) or a task feeding one of them (`*unblocked`) is set where it is so.
+  void take_joined(const Task& t, int lane, int accelerator, int count, Clock::time_point now,
+                   std::vector<SharedPart>* parts, std::vector<std::vector<Clock::time_point>>* deadlines, bool* room,
+                   bool* unblocked);
   // Whether an input (or an end-of-stream marker) waits in any task's queue (mu_ held).
   bool any_waiting() const;
   // An input's arrival at `t` (tasks with an objective: the gap between arrivals, for would_block_higher).
@@ -268,6 +303,9 @@ class Scheduler {
   // After a run of `count` inputs (their deadlines) from t0 to t1: profile, statistics, misses.
   void record_run(Task& t, int accelerator, int count, const std::vector<Clock::time_point>& deadlines,
                   Clock::time_point t0, Clock::time_point t1);
+  // A task's share of a run of `size` inputs that ended at t1: its batch count, placement, misses.
+  void record_part(Task& t, int accelerator, int size, const std::vector<Clock::time_point>& deadlines,
+                   Clock::time_point t1);
   // The run's threads and group given back (`lock` held, released and taken again); the lanes are
   // woken where some input waits, room_ where the marker ran (`flushed`) or a waiter wants the run's end.
   void release_run(Task& t, int accelerator, bool flushed, std::unique_lock<std::mutex>& lock);

@@ -587,5 +587,103 @@ TEST(Scheduler, ACallerNeverRunsAnInputWhenTheCoresAreBusy) {
   drain(s, {hold, quick});
 }
 
+// Tasks of one group that share runs (a model's sensor streams and its requests) fill each other's
+// batches, earliest deadline first; a task of the group that does not share runs alone. On a manual
+// clock, every input queued before the lane starts.
+TEST(Scheduler, TasksThatShareRunsFillEachOthersBatchesEarliestDeadlineFirst) {
+  ManualEnv env;
+  std::map<int, std::string> names;
+  std::vector<std::vector<std::pair<std::string, std::vector<uint64_t>>>> shared;  // per join call, its parts
+  std::mutex mu;
+  auto join = [&](int, std::vector<Scheduler::SharedPart>& parts) {
+    std::vector<std::pair<std::string, std::vector<uint64_t>>> seen;
+    for (const auto& p : parts) {
+      std::vector<uint64_t> seqs;
+      for (const auto& in : p.inputs) seqs.push_back(std::any_cast<uint64_t>(in.payload));
+      seen.emplace_back(names.at(p.task), seqs);
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    shared.push_back(std::move(seen));
+  };
+  Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true, .env = &env, .join = join});
+  Recorder rec;
+  TaskOptions o = task("m", Priority::kNormal, SchedPolicy::kThroughput);
+  o.batch = BatchSpec{3, 30'000'000};
+  TaskOptions sharing = o;
+  sharing.share_runs = true;
+  const int a = s.add_task(sharing, rec.fn("a", 0ms), [] {});
+  const int b = s.add_task(sharing, rec.fn("b", 0ms), [] {});
+  const int c = s.add_task(o, rec.fn("c", 0ms), [] {});  // the same model, not sharing
+  const int d = s.add_task(sharing, rec.fn("d", 0ms), [] {});
+  names = {{a, "a"}, {b, "b"}, {c, "c"}, {d, "d"}};
+  const TimePoint t0 = env.now();
+  s.submit(a, input(0, t0));
+  s.submit(b, input(10, t0 + 2ms));
+  s.submit(b, input(11, t0 + 2ms));
+  s.submit(c, input(20, t0));
+  s.submit(d, input(30, t0 + 1ms));
+  s.start();
+  // a's input and the two earliest of the others fill its batch of 3: no wait for the batch delay.
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return shared.size() == 1;
+  }));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    using Parts = std::vector<std::pair<std::string, std::vector<uint64_t>>>;
+    EXPECT_EQ(shared[0], (Parts{{"a", {0}}, {"d", {30}}, {"b", {10}}}));
+  }
+  EXPECT_TRUE(rec.snapshot().empty()) << "a shared run calls the join function, not the tasks' own";
+  // What is left (c's input, b's second) waits for its batch delay, then runs on its own task.
+  ASSERT_TRUE(eventually([&] { return env.next_deadline() == ManualEnv::kStart + 30ms; }));
+  env.advance(30ms);
+  ASSERT_TRUE(eventually([&] { return rec.snapshot().size() == 2; }));
+  auto runs = rec.snapshot();
+  EXPECT_EQ(runs[0].task, "c");
+  EXPECT_EQ(runs[0].seqs, std::vector<uint64_t>{20}) << "a task that does not share runs alone";
+  EXPECT_EQ(runs[1].task, "b");
+  EXPECT_EQ(runs[1].seqs, std::vector<uint64_t>{11});
+  EXPECT_EQ(s.stats(a).shared_runs, 1u);
+  EXPECT_EQ(s.stats(b).shared_runs, 1u);
+  EXPECT_EQ(s.stats(d).shared_runs, 1u);
+  EXPECT_EQ(s.stats(c).shared_runs, 0u);
+  EXPECT_EQ(s.stats(b).batches, (std::map<int, uint64_t>{{1, 1}, {3, 1}}));
+  EXPECT_EQ(s.stats(d).batches, (std::map<int, uint64_t>{{3, 1}}));
+  EXPECT_EQ(s.profiles("m").at("acc0").runs(), 3u) << "one profile entry per engine run";
+  drain(s, {a, b, c, d});
+}
+
+// A task whose inputs are in another task's shared run is busy until that run ends: removing it
+// waits for the run (its run functions and whatever they use stay alive through it).
+TEST(Scheduler, RemovingATaskWaitsForTheSharedRunHoldingItsInputs) {
+  Holder held;
+  Scheduler::RunFn hold = held.fn();
+  auto join = [&](int accelerator, std::vector<Scheduler::SharedPart>& parts) { hold(accelerator, parts[0].inputs); };
+  Scheduler s(device({1}), {.queue_capacity = 8, .lossless = true, .join = join});
+  TaskOptions o = task("m", Priority::kNormal, SchedPolicy::kThroughput);
+  o.batch = BatchSpec{4, 0};
+  o.share_runs = true;
+  const int a = s.add_task(
+      o, [](int, std::vector<TaskInput>&) {}, [] {});
+  const int b = s.add_task(
+      o, [](int, std::vector<TaskInput>&) {}, [] {});
+  s.submit(a, input(0));
+  s.submit(b, input(1));
+  s.start();
+  ASSERT_TRUE(eventually([&] { return held.holding == 1; }));
+  std::atomic<bool> removed{false};
+  std::thread remover([&] {
+    s.remove_task(b);
+    removed = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(removed.load()) << "returned while a run held its input";
+  held.release = true;
+  remover.join();
+  EXPECT_TRUE(removed.load());
+  EXPECT_EQ(s.stats(b).shared_runs, 1u);
+  drain(s, {a});
+}
+
 }  // namespace
 }  // namespace sensix
