@@ -4828,7 +4828,7 @@ constexpr const char kOpenApiJson[] = R"json({
       },
       "ModelStatistics": {
         "type": "object",
-        "description": "A model's requests since it was loaded, in Triton's statistics shape (its sensor streams' runs are in GET /v1/models/{name}). Each request is one engine run of batch size 1. success and fail: arrival to answer; queue: submitted to its run's start; compute_input: checking the inputs; compute_infer: the engine run; compute_output: naming the outputs. sensix.refused and sensix.timed_out are of the failures.",
+        "description": "A model's requests since it was loaded, in Triton's statistics shape (its sensor streams' runs are in GET /v1/models/{name}). A model that batches runs several requests (and its sensor streams' inputs) in one engine run; batch_stats counts the runs by batch size. success and fail: arrival to answer; queue: submitted to its run's start; compute_input: checking the inputs; compute_infer: the engine run; compute_output: naming the outputs. sensix.refused and sensix.timed_out are of the failures.",
         "properties": {
           "name": {
             "type": "string"
@@ -4931,11 +4931,29 @@ constexpr const char kOpenApiJson[] = R"json({
               "timed_out": {
                 "type": "integer",
                 "minimum": 0
+              },
+              "sequences_open": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Sequences of a stateful model open now (parameters.sequence_id)."
+              },
+              "sequences_expired": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Sequences dropped after sensix serve --sequence-idle-timeout without a request."
+              },
+              "shared_executions": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Of execution_count: engine runs that also ran other inputs of the model: its sensor streams' (a model that batches shares its runs with them), or requests of another priority class."
               }
             },
             "required": [
               "refused",
-              "timed_out"
+              "timed_out",
+              "sequences_open",
+              "sequences_expired",
+              "shared_executions"
             ],
             "additionalProperties": false
           }

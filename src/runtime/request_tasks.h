@@ -102,7 +102,7 @@ struct BatchCounts {
 struct RequestStats {
   uint64_t inferences = 0;             // requests answered with outputs
   uint64_t executions = 0;             // engine runs for requests
-  uint64_t shared_executions = 0;      // of `executions`: runs that also ran other inputs (a sensor's frames)
+  uint64_t shared_executions = 0;      // of `executions`: runs with other inputs (a sensor's, another class's)
   int64_t last_inference_ms = 0;       // wall clock (ms since the epoch) of the last answer; 0: none yet
   CountNs success;                     // arrival -> answer, of the requests answered with outputs
   CountNs fail;                        // arrival -> answer, of the others (bad input, refused, failed, timed out)
