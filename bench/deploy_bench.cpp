@@ -22,7 +22,7 @@
 // 5. RSS over upgrade/undo cycles: Silero VAD 5 -> 6, then `POST /v1/rollouts/silero-vad/undo`
 //    back to 5, --cycles times; VmRSS after 10 cycles against after all (goal: within 5%), against
 //    the bare engine swapping the same files (bare_swaps.cpp), and again with Silero VAD in a worker
-//    process (isolation: process: the daemon's and the worker's VmRSS together).
+//    process (isolation: process: the daemon's VmRSS and its workers' RSS from smaps_rollup, together).
 //
 //   sensix_bench_deploy [--repeat 3] [--upgrades 20] [--seconds 20] [--cycles 1000] [--parts 1,2,3,4,5]
 //                       [--report FILE] [--smoke]
@@ -815,7 +815,7 @@ class DeployBench {
         "| isolation: process | median (min-max) |\n|---|---:|\n| daemon VmRSS after 10 cycles, MB | {} |\n"
         "| daemon VmRSS after {} cycles, MB | {} |\n| daemon ratio | {} |\n| total after 10 cycles, MB | {} |\n"
         "| total after {} cycles, MB | {} |\n| total ratio | {} |\n| one cycle (two applies), ms | {} |\n\n"
-        "During the first run, MB (daemon VmRSS, its RssAnon and the worker's VmRSS; after how many cycles): "
+        "During the first run, MB (daemon VmRSS, its RssAnon and the workers' RSS; after how many cycles): "
         "{}.\n\n",
         format_spread(spread_of(w_at10), 1), opt_.cycles, format_spread(spread_of(w_at_end), 1),
         format_spread(spread_of(w_ratio), 3), format_spread(spread_of(w_total10), 1), opt_.cycles,
@@ -826,8 +826,8 @@ class DeployBench {
     const Spread bare = spread_of(bare_ratio);
     goal(fmt::format("that growth no more than the bare engine's over as many loads ({} swaps)", 2 * opt_.cycles),
          fmt::format("{}x vs {}x", format_spread(rs, 3), format_spread(bare, 3)), rs.median <= bare.median);
-    goal(fmt::format("VmRSS after {} upgrade/undo cycles within 5% of after 10 (isolation: process, daemon and "
-                     "worker together)",
+    goal(fmt::format("resident memory after {} upgrade/undo cycles within 5% of after 10 (isolation: process, "
+                     "daemon and worker together)",
                      opt_.cycles),
          format_spread(ws, 3) + "x", ws.max <= 1.05);
     return true;
