@@ -132,50 +132,45 @@ ModelSignature signature_of(const ModelInstance& m) {
 // (runtime/shared_runs.h): the version it runs now, its requests' tensors, their answers.
 class RequestTasks::TaskPart final : public SharedRunPart {
  public:
-  TaskPart(RequestTasks* owner, std::weak_ptr<Entry> entry, int task)
-      : owner_(owner), entry_(std::move(entry)), task_(task) {}
+  // The entry owns its parts, so it outlives each.
+  TaskPart(RequestTasks* owner, Entry& entry, int task) : owner_(owner), entry_(entry), task_(task) {}
   ~TaskPart() override { owner_->shared_runs_->remove(task_); }
 
-  // The entry outlives its parts (it owns them), so entry_.lock() succeeds while a part is called.
-  std::mutex& run_mutex() override { return entry_.lock()->run_mu; }
+  std::mutex& run_mutex() override { return entry_.run_mu; }
   ModelInstance* shared_version(int accelerator, int* session) override {
-    auto e = entry_.lock();
     // A candidate beside it takes its share of the requests: the task's own run does that.
-    if (e == nullptr || e->candidate || e->model->state() == ModelState::kUnloaded) return nullptr;
-    *session = e->session_of.at(static_cast<size_t>(accelerator));
-    return e->model;
+    if (entry_.candidate || entry_.model->state() == ModelState::kUnloaded) return nullptr;
+    *session = entry_.session_of.at(static_cast<size_t>(accelerator));
+    return entry_.model;
   }
   void take(int accelerator, std::vector<TaskInput>& inputs, std::vector<const Tensor*>* data) override {
-    auto e = entry_.lock();
-    if (e == nullptr) return inputs.clear();
     std::erase_if(inputs, [&](TaskInput& in) {
       Call* call = owner_->runnable(in);
       if (call == nullptr) return true;
       if (call->version.empty()) return false;
-      owner_->run_pinned(*e, accelerator, *call);  // a request for one version runs alone, on it
+      owner_->run_pinned(entry_, accelerator, *call);  // a request for one version runs alone, on it
       return true;
     });
-    for (TaskInput& in : inputs) data->push_back(&std::any_cast<std::shared_ptr<Call>>(&in.payload)->get()->data);
+    for (TaskInput& in : inputs) data->push_back(&call_of(in)->data);
   }
   void done(int, std::vector<TaskInput>& inputs, std::span<Result<std::vector<Tensor>>> outputs, TimePoint start,
             TimePoint end, int size) override {
-    auto e = entry_.lock();
-    if (e == nullptr) return;
     std::vector<Call*> calls;
     for (size_t k = 0; k < inputs.size() && k < outputs.size(); ++k) {
-      Call* call = std::any_cast<std::shared_ptr<Call>>(&inputs[k].payload)->get();
-      owner_->finish(*e, *call, std::move(outputs[k]), start, end);
+      Call* call = call_of(inputs[k]);
+      owner_->finish(entry_, *call, std::move(outputs[k]), start, end);
       calls.push_back(call);
     }
-    owner_->executed(*e, calls, start, end, size);
+    owner_->executed(entry_, calls, start, end, size);
   }
-  void run_alone(int accelerator, std::vector<TaskInput>& inputs) override {
-    if (auto e = entry_.lock()) owner_->run(e, accelerator, inputs);
-  }
+  void run_alone(int accelerator, std::vector<TaskInput>& inputs) override { owner_->run(entry_, accelerator, inputs); }
 
  private:
+  // An input take() kept: it holds a request (runnable() checked).
+  static Call* call_of(TaskInput& in) { return std::any_cast<std::shared_ptr<Call>>(&in.payload)->get(); }
+
   RequestTasks* owner_;
-  std::weak_ptr<Entry> entry_;
+  Entry& entry_;
   int task_;
 };
 
@@ -217,12 +212,12 @@ void RequestTasks::add(ModelInstance* model, TaskOptions options, const std::str
     const int task = scheduler_->add_task(
         std::move(o),
         [this, weak](int accelerator, std::vector<TaskInput>& batch) {
-          if (auto e = weak.lock()) run(e, accelerator, batch);
+          if (auto e = weak.lock()) run(*e, accelerator, batch);
         },
         [] {});
     entry->tasks[static_cast<size_t>(p)] = task;
     if (options.share_runs) {
-      entry->parts[static_cast<size_t>(p)] = std::make_unique<TaskPart>(this, weak, task);
+      entry->parts[static_cast<size_t>(p)] = std::make_unique<TaskPart>(this, *entry, task);
       shared_runs_->add(task, entry->parts[static_cast<size_t>(p)].get());
     }
   }
@@ -639,10 +634,10 @@ void RequestTasks::infer_async(const std::string& model, std::vector<NamedTensor
   scheduler_->submit(task, std::move(in));
 }
 
-void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch) {
-  std::lock_guard<std::mutex> version(entry->run_mu);  // switch_model() waits for this run
-  ModelInstance& m = *entry->model;
-  const int session = entry->session_of.at(static_cast<size_t>(accelerator));
+void RequestTasks::run(Entry& entry, int accelerator, std::vector<TaskInput>& batch) {
+  std::lock_guard<std::mutex> version(entry.run_mu);  // switch_model() waits for this run
+  ModelInstance& m = *entry.model;
+  const int session = entry.session_of.at(static_cast<size_t>(accelerator));
   std::vector<Call*> calls;  // the ones to run: not answered, not past their timeout
   for (TaskInput& in : batch) {
     if (Call* call = runnable(in)) calls.push_back(call);
@@ -656,14 +651,14 @@ void RequestTasks::run(const std::shared_ptr<Entry>& entry, int accelerator, std
   // Requests for one version run alone, on it.
   std::erase_if(calls, [&](Call* c) {
     if (c->version.empty()) return false;
-    run_pinned(*entry, accelerator, *c);
+    run_pinned(entry, accelerator, *c);
     return true;
   });
-  if (calls.size() > 1) return run_batch(*entry, accelerator, calls);
+  if (calls.size() > 1) return run_batch(entry, accelerator, calls);
   if (calls.empty()) return;
   Call& call = *calls[0];
-  run_one(*entry, call, m, session, [&](Result<std::vector<Tensor>>& out, int64_t) -> const ModelInstance* {
-    return call.sequence ? nullptr : run_candidate(*entry, accelerator, call, out);
+  run_one(entry, call, m, session, [&](Result<std::vector<Tensor>>& out, int64_t) -> const ModelInstance* {
+    return call.sequence ? nullptr : run_candidate(entry, accelerator, call, out);
   });
 }
 

@@ -261,7 +261,7 @@ class RequestTasks {
   Status check_version_locked(const Entry& e, const std::string& version, bool sequence) const;
   // The request's sequence of `e` (opened by its start; idle ones dropped first), or why not.
   Result<std::shared_ptr<Entry::Sequence>> sequence_locked(Entry& e, const SequenceFlags& flags, TimePoint now) const;
-  void run(const std::shared_ptr<Entry>& entry, int accelerator, std::vector<TaskInput>& batch);
+  void run(Entry& entry, int accelerator, std::vector<TaskInput>& batch);
   // The request an input holds, where it is still to run; nullptr where it was answered already or
   // its timeout has passed (then it is answered so here).
   Call* runnable(TaskInput& in) const;

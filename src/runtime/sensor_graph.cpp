@@ -43,24 +43,22 @@ class SensorGraph::NodePart final : public SharedRunPart {
     return node_->instance;
   }
   void take(int, std::vector<TaskInput>& inputs, std::vector<const Tensor*>* data) override {
-    std::vector<StreamInput> ins;
-    if (Status bad = graph_->stream_inputs(inputs, &ins); !bad.ok()) {
+    if (Status bad = graph_->stream_inputs(inputs, &ins_); !bad.ok()) {
       std::vector<Result<StreamResult>> failed(inputs.size(), bad);
       graph_->deliver(node_, inputs, failed, 0);
       inputs.clear();
+      ins_.clear();
       return;
     }
-    for (const StreamInput& in : ins) data->push_back(in.data);
+    for (const StreamInput& in : ins_) data->push_back(in.data);
   }
   void done(int, std::vector<TaskInput>& inputs, std::span<Result<std::vector<Tensor>>> outputs, TimePoint start,
             TimePoint end, int size) override {
     const TimePoint t0 = graph_->options_.env->now();
-    std::vector<StreamInput> ins;
-    (void)graph_->stream_inputs(inputs, &ins);  // as take() found them
     std::vector<Result<StreamResult>> results;
-    results.reserve(ins.size());
-    for (size_t k = 0; k < ins.size() && k < outputs.size(); ++k) {
-      results.push_back(node_->model->complete(ins[k], std::move(outputs[k])));
+    results.reserve(ins_.size());
+    for (size_t k = 0; k < ins_.size() && k < outputs.size(); ++k) {
+      results.push_back(node_->model->complete(ins_[k], std::move(outputs[k])));
     }
     // Its share of the engine run's time, and its own post-processing.
     const int64_t run_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
@@ -75,6 +73,8 @@ class SensorGraph::NodePart final : public SharedRunPart {
  private:
   SensorGraph* graph_;
   Node* node_;
+  // What take() found in the inputs, for done(): one shared run at a time (under node_->run_mu).
+  std::vector<StreamInput> ins_;
 };
 
 SensorGraph::Node::~Node() = default;

@@ -17,11 +17,6 @@ void SharedRuns::remove(int task) {
   parts_.erase(task);
 }
 
-uint64_t SharedRuns::joint_runs() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return joint_runs_;
-}
-
 void SharedRuns::run(int accelerator, std::vector<Scheduler::SharedPart>& parts) {
   std::vector<SharedRunPart*> of(parts.size(), nullptr);
   {
@@ -84,8 +79,6 @@ void SharedRuns::run(int accelerator, std::vector<Scheduler::SharedPart>& parts)
           std::span<Result<std::vector<Tensor>>> mine(each.data() + first[p], parts[p].inputs.size());
           of[p]->done(accelerator, parts[p].inputs, mine, start, end, static_cast<int>(data.size()));
         }
-        std::lock_guard<std::mutex> lock(mu_);
-        ++joint_runs_;
       }
     }
   }

@@ -60,14 +60,11 @@ class SharedRuns {
   void remove(int task);
   // The scheduler's join function (Scheduler::Options::join).
   void run(int accelerator, std::vector<Scheduler::SharedPart>& parts);
-  // Runs this made with every part's inputs in one engine run (for tests and statistics).
-  uint64_t joint_runs() const;
 
  private:
   Env* env_;
   mutable std::mutex mu_;
   std::map<int, SharedRunPart*> parts_;
-  uint64_t joint_runs_ = 0;
 };
 
 }  // namespace sensix

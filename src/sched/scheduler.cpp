@@ -493,8 +493,9 @@ bool Scheduler::may_join(const Task& t, const Task& u, int accelerator) const {
 int Scheduler::joinable(const Task& t, int accelerator, int room, Clock::time_point now) {
   int n = 0;
   for (auto& x : tasks_) {
+    if (n >= room) break;
     Task& u = *x;
-    if (n >= room || !may_join(t, u, accelerator)) continue;
+    if (!may_join(t, u, accelerator)) continue;
     skip_stale(u, now);
     for (const Entry& e : u.queue) {
       if (!e.input || n >= room) break;  // an end-of-stream marker runs as its own task's run
@@ -504,42 +505,55 @@ int Scheduler::joinable(const Task& t, int accelerator, int room, Clock::time_po
   return n;
 }
 
+void Scheduler::take_input(Task& t, Clock::time_point now, std::vector<TaskInput>* inputs,
+                           std::vector<Clock::time_point>* deadlines) {
+  Entry& e = t.queue.front();
+  t.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
+  deadlines->push_back(e.deadline);
+  inputs->push_back(std::move(*e.input));
+  t.queue.pop_front();
+}
+
+void Scheduler::taken_from(const Task& t, bool was_full, bool* room, bool* unblocked) const {
+  // Room for a producer blocked on its queue, once it is down to the low mark (no waiter: the
+  // notify costs no call); a task feeding it may have waited for room (backpressure).
+  *room = *room || (t.lossless && t.queue.size() <= low_mark(t));
+  *unblocked = *unblocked || (was_full && t.feeds_upstream && t.lossless);
+}
+
 void Scheduler::take_joined(const Task& t, int lane, int accelerator, int count, Clock::time_point now,
                             std::vector<SharedPart>* parts, std::vector<std::vector<Clock::time_point>>* deadlines,
                             bool* room, bool* unblocked) {
+  constexpr size_t kNone = static_cast<size_t>(-1);
   std::vector<int> from;  // the tasks that may give inputs
   for (size_t i = 0; i < tasks_.size(); ++i) {
     if (may_join(t, *tasks_[i], accelerator)) from.push_back(static_cast<int>(i));
   }
-  std::map<int, size_t> part_of;  // task -> index in parts
-  std::map<int, bool> was_full;
+  std::vector<size_t> part_of(from.size(), kNone);  // per task in `from`: its index in parts
+  std::vector<bool> was_full(from.size());
   for (int k = 0; k < count; ++k) {
-    int best = -1;  // the task whose head input has the earliest deadline
-    for (int i : from) {
-      const Task& u = *tasks_[static_cast<size_t>(i)];
-      if (u.queue.empty() || !u.queue.front().input) continue;
-      if (best < 0 || u.queue.front().deadline < tasks_[static_cast<size_t>(best)]->queue.front().deadline) best = i;
+    size_t best = kNone;  // the task whose head input has the earliest deadline
+    for (size_t i = 0; i < from.size(); ++i) {
+      const auto& q = tasks_[static_cast<size_t>(from[i])]->queue;
+      if (q.empty() || !q.front().input) continue;
+      if (best == kNone || q.front().deadline < tasks_[static_cast<size_t>(from[best])]->queue.front().deadline) {
+        best = i;
+      }
     }
-    if (best < 0) break;
-    Task& u = *tasks_[static_cast<size_t>(best)];
-    auto [it, fresh] = part_of.emplace(best, parts->size());
-    if (fresh) {
-      parts->push_back(SharedPart{best, {}});
+    if (best == kNone) break;
+    Task& u = *tasks_[static_cast<size_t>(from[best])];
+    if (part_of[best] == kNone) {
+      part_of[best] = parts->size();
+      parts->push_back(SharedPart{from[best], {}});
       deadlines->emplace_back();
       was_full[best] = u.queue.size() >= u.capacity;
       u.running = true;
       u.last_lane = lane;
     }
-    Entry& e = u.queue.front();
-    u.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
-    (*deadlines)[it->second].push_back(e.deadline);
-    (*parts)[it->second].inputs.push_back(std::move(*e.input));
-    u.queue.pop_front();
+    take_input(u, now, &(*parts)[part_of[best]].inputs, &(*deadlines)[part_of[best]]);
   }
-  for (const auto& [i, p] : part_of) {
-    const Task& u = *tasks_[static_cast<size_t>(i)];
-    *room = *room || (u.lossless && u.queue.size() <= low_mark(u));
-    *unblocked = *unblocked || (was_full[i] && u.feeds_upstream && u.lossless);
+  for (size_t i = 0; i < from.size(); ++i) {
+    if (part_of[i] != kNone) taken_from(*tasks_[static_cast<size_t>(from[i])], was_full[i], room, unblocked);
   }
 }
 
@@ -649,45 +663,40 @@ void Scheduler::lane_loop(int lane, std::vector<int> accelerators) {
       t.flushed = true;
     } else {
       const bool was_full = t.queue.size() >= t.capacity;
-      // parts[0]: the picked task's inputs; then, in a shared run, the other tasks' (take_joined).
-      std::vector<SharedPart> parts(1);
-      std::vector<std::vector<Clock::time_point>> deadlines(1);
-      parts[0].task = pick.task;
-      std::vector<TaskInput>& batch = parts[0].inputs;
+      std::vector<TaskInput> batch;
+      std::vector<Clock::time_point> deadlines;
       batch.reserve(static_cast<size_t>(pick.count));
-      for (int k = 0; k < pick.count; ++k) {
-        Entry& e = t.queue.front();
-        t.stats.queue.record(duration_cast<nanoseconds>(now - e.arrival).count());
-        deadlines[0].push_back(e.deadline);
-        batch.push_back(std::move(*e.input));
-        t.queue.pop_front();
+      for (int k = 0; k < pick.count; ++k) take_input(t, now, &batch, &deadlines);
+      // Other lanes are woken only where a task feeding this one waited for room; taking work
+      // frees nothing else they could run.
+      bool room = false, unblocked = false;
+      taken_from(t, was_full, &room, &unblocked);
+      // A shared run (share_runs): parts[0] will be this task's inputs, then the other tasks'.
+      std::vector<SharedPart> parts(pick.joined > 0 ? 1 : 0);
+      std::vector<std::vector<Clock::time_point>> joined_deadlines(parts.size());
+      if (pick.joined > 0) {
+        take_joined(t, lane, accelerator, pick.joined, now, &parts, &joined_deadlines, &room, &unblocked);
       }
-      // Room for a producer blocked on this queue, once it is down to the low mark. Other lanes
-      // are woken only where a task feeding this one waited for room; taking work frees nothing
-      // else they could run.
-      bool room = t.lossless && t.queue.size() <= low_mark(t);  // no waiter: the notify costs no call
-      // A task feeding this one may have waited for room (backpressure): the lanes look again.
-      bool unblocked = was_full && t.feeds_upstream && t.lossless;
-      if (pick.joined > 0) take_joined(t, lane, accelerator, pick.joined, now, &parts, &deadlines, &room, &unblocked);
       if (unblocked) ++changes_;
       lock.unlock();
       if (room) room_.notify_all();
       if (unblocked || deferred) wake_lanes();
       const auto t0 = env_->now();
-      if (parts.size() == 1) {
+      if (parts.size() <= 1) {
         t.run(accelerator, batch);
       } else {
+        parts[0] = SharedPart{pick.task, std::move(batch)};
         options_.join(accelerator, parts);
       }
       const auto t1 = env_->now();
       lock.lock();
-      int size = 0;
-      for (const auto& d : deadlines) size += static_cast<int>(d.size());
-      record_run(t, accelerator, size, deadlines[0], t0, t1);
+      int size = static_cast<int>(deadlines.size());
+      for (const auto& d : joined_deadlines) size += static_cast<int>(d.size());
+      record_run(t, accelerator, size, deadlines, t0, t1);
       bool released = false;
       for (size_t p = 1; p < parts.size(); ++p) {
         Task& u = *tasks_[static_cast<size_t>(parts[p].task)];
-        record_part(u, accelerator, size, deadlines[p], t1);
+        record_part(u, accelerator, size, joined_deadlines[p], t1);
         u.stats.shared_runs++;
         u.running = false;
         released = released || u.retired || u.idle_waiters > 0;

@@ -285,14 +285,20 @@ class Scheduler {
   bool would_block_higher(const Task& t, int accelerator, int count, Clock::time_point now,
                           Clock::time_point* until) const;
   void adjust_admission(Task& t, Clock::time_point now);
+  // Moves t's head input into `inputs` (its deadline into `deadlines`), recording its queue time.
+  void take_input(Task& t, Clock::time_point now, std::vector<TaskInput>* inputs,
+                  std::vector<Clock::time_point>* deadlines);
+  // After inputs were taken from t (its queue full before: `was_full`): sets `*room` where a lossless
+  // producer waiting on it may go on, `*unblocked` where a task feeding it may run again.
+  void taken_from(const Task& t, bool was_full, bool* room, bool* unblocked) const;
   // Whether task `u` may give inputs to a run of `t` on `accelerator` (share_runs).
   bool may_join(const Task& t, const Task& u, int accelerator) const;
   // How many inputs (up to `room`) the other tasks of t's group have queued that may join its run on
   // `accelerator` now (their stale inputs skipped first).
   int joinable(const Task& t, int accelerator, int room, Clock::time_point now);
-  // Takes `count` such inputs, earliest deadline first, into `parts` (after parts[0], t's own),
-  // with each one's deadline (by part); marks their tasks running. Whether a lossless producer may
-  // go on (`*room`) or a task feeding one of them (`*unblocked`) is set where it is so.
+  // Takes `count` such inputs, earliest deadline first, into `parts` (after parts[0], kept for t's
+  // own), with each one's deadline (`deadlines`, by part); marks their tasks running; taken_from()
+  // for each.
   void take_joined(const Task& t, int lane, int accelerator, int count, Clock::time_point now,
                    std::vector<SharedPart>* parts, std::vector<std::vector<Clock::time_point>>* deadlines, bool* room,
                    bool* unblocked);
