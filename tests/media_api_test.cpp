@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <thread>
 
@@ -18,7 +19,10 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_support.h"
+#include "common/env.h"
 #include "grpc_service.grpc.pb.h"
+#include "runtime/media_request.h"
+#include "sched/scheduler.h"
 #include "sensors/replay/audio_clip.h"
 #include "serve_support.h"
 #include "support/paths.h"
@@ -530,6 +534,203 @@ TEST(MediaSequences, ASequenceIdleLongerThanTheTimeoutIsDroppedAndCounted) {
   EXPECT_EQ(stats["model_stats"][0]["sensix"]["sequences_expired"], 1) << stats;
   EXPECT_EQ(stats["model_stats"][0]["sensix"]["sequences_open"], 0) << stats;
   EXPECT_EQ(d.stop(), 0);
+}
+
+// A PNG whose header (IHDR) declares `width` x `height`: the header of one OpenCV wrote, with its
+// size changed. What the limits read is the header, before anything is decoded.
+std::string png_declaring(uint32_t width, uint32_t height) {
+  std::vector<uchar> png;
+  EXPECT_TRUE(cv::imencode(".png", cv::Mat(8, 8, CV_8UC3, cv::Scalar(40, 80, 120)), png));
+  std::string bytes(png.begin(), png.end());
+  for (int i = 0; i < 4; ++i) {
+    bytes[16 + i] = static_cast<char>(width >> (24 - 8 * i));
+    bytes[20 + i] = static_cast<char>(height >> (24 - 8 * i));
+  }
+  return bytes;
+}
+
+std::string encoded(const std::string& ext, const cv::Mat& image, const std::vector<int>& params = {}) {
+  std::vector<uchar> out;
+  EXPECT_TRUE(cv::imencode(ext, image, out, params));
+  return std::string(out.begin(), out.end());
+}
+
+TEST(MediaLimits, TheSizeAJpegOrPngDeclaresIsReadFromItsHeaderWithoutDecodingIt) {
+  const cv::Mat image(23, 37, CV_8UC3, cv::Scalar(10, 200, 30));
+  struct Case {
+    std::string name, bytes;
+    bool png;
+  };
+  const std::vector<Case> cases = {
+      {"baseline JPEG", encoded(".jpg", image), false},
+      {"progressive JPEG (SOF2)", encoded(".jpg", image, {cv::IMWRITE_JPEG_PROGRESSIVE, 1}), false},
+      {"PNG", encoded(".png", image), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<ImageSize> size = encoded_image_size(c.bytes, c.png);
+    ASSERT_TRUE(size.ok()) << size.status();
+    EXPECT_EQ(size->width, 37);
+    EXPECT_EQ(size->height, 23);
+  }
+  std::string photo = file_contents(sample_file("images/messi5.jpg"));
+  const cv::Mat decoded = cv::imdecode(cv::Mat(1, static_cast<int>(photo.size()), CV_8UC1, photo.data()), 1);
+  Result<ImageSize> messi = encoded_image_size(photo, false);
+  ASSERT_TRUE(messi.ok()) << messi.status();
+  EXPECT_EQ(messi->width, decoded.cols);
+  EXPECT_EQ(messi->height, decoded.rows);
+  Result<ImageSize> huge = encoded_image_size(png_declaring(100000, 70000), true);
+  ASSERT_TRUE(huge.ok());
+  EXPECT_EQ(huge->width * huge->height, int64_t{7'000'000'000});
+
+  // Headers cut short or damaged: an error, never a read past the bytes.
+  const std::string jpeg = encoded(".jpg", image), png = encoded(".png", image);
+  for (size_t n : {size_t{3}, size_t{4}, size_t{20}, size_t{100}}) {
+    EXPECT_THAT(encoded_image_size(jpeg.substr(0, n), false).status().message(),
+                HasSubstr(fmt::format("the {} bytes hold no JPEG frame header (SOFn)", n)));
+  }
+  EXPECT_THAT(encoded_image_size(png.substr(0, 20), true).status().message(),
+              HasSubstr("the 20 bytes hold no PNG header (IHDR)"));
+  std::string no_length = jpeg.substr(0, 4) + std::string("\x00\x01", 2) + jpeg.substr(6);
+  EXPECT_FALSE(encoded_image_size(no_length, false).ok());
+  std::string scan_first = std::string("\xff\xd8\xff\xda\x00\x08", 6) + std::string(64, '\x11');
+  EXPECT_THAT(encoded_image_size(scan_first, false).status().message(), HasSubstr("no JPEG frame header"));
+}
+
+// The request tasks of a scheduler without models: a request for any model is refused on the
+// thread that decodes it (the model is unknown), which lets a test hold that thread in the answer.
+struct NoModels {
+  explicit NoModels(Env* env = Env::Default()) : scheduler(plan(), {.queue_capacity = 8}), tasks(&scheduler, env) {}
+  static DevicePlan plan() {
+    DevicePlan p;
+    p.accelerators.push_back(Accelerator{"cpu", "onnxruntime", DeviceKind::kCpu, 1});
+    return p;
+  }
+  Scheduler scheduler;
+  RequestTasks tasks;
+};
+
+MediaInput photo_input() {
+  return MediaInput{"input:0", "image/jpeg", file_contents(sample_file("images/messi5.jpg"))};
+}
+
+TEST(MediaRequests, AFullQueueIsRefusedAtOnceAndClosingAnswersTheWaitingOnes) {
+  NoModels m;
+  MediaRequests media(&m.tasks, {.threads = 1, .queue = 1, .limits = {}});
+  ASSERT_EQ(media.threads(), 1);
+  std::promise<Status> first, second, third;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  // The one decoding thread takes the first request and stays in its answer until released.
+  media.infer("nobody", photo_input(), {}, [&, released](Result<MediaAnswer> r) {
+    first.set_value(r.status());
+    released.wait();
+  });
+  std::future<Status> first_status = first.get_future();
+  ASSERT_EQ(first_status.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(first_status.get().code(), StatusCode::kNotFound);
+  // The second waits (the queue holds one); the third is refused on this thread, at once.
+  media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) { second.set_value(r.status()); });
+  const std::thread::id here = std::this_thread::get_id();
+  std::thread::id answered_on;
+  media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) {
+    answered_on = std::this_thread::get_id();
+    third.set_value(r.status());
+  });
+  std::future<Status> third_status = third.get_future();
+  ASSERT_EQ(third_status.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(answered_on, here);
+  const Status busy = third_status.get();
+  EXPECT_EQ(busy.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(busy.message(), HasSubstr("Model/nobody: 1 raw media requests wait for the 1 decoding thread(s) already; "
+                                        "try again later (sensix serve --media-threads, --media-queue)"));
+  EXPECT_EQ(media.refused_busy(), 1u);
+  // Closing answers the waiting one at once, then waits for the thread that holds the first.
+  std::future<Status> second_status = second.get_future();
+  std::thread closer([&] { media.close(); });
+  ASSERT_EQ(second_status.wait_for(10s), std::future_status::ready);
+  const Status stopping = second_status.get();
+  EXPECT_EQ(stopping.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(stopping.message(), HasSubstr("Model/nobody: the server is stopping"));
+  release.set_value();
+  closer.join();
+  std::promise<Status> after;
+  media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) { after.set_value(r.status()); });
+  EXPECT_THAT(after.get_future().get().message(), HasSubstr("the server is stopping"));
+}
+
+TEST(MediaRequests, ARequestWhoseTimeoutPassesWhileItWaitsIsAnsweredWithoutBeingDecoded) {
+  ManualEnv env;
+  NoModels m(&env);
+  MediaRequests media(&m.tasks, {.threads = 1, .queue = 4, .limits = {}});
+  std::promise<void> held, release;
+  std::shared_future<void> released = release.get_future().share();
+  media.infer("nobody", photo_input(), {}, [&, released](Result<MediaAnswer>) {
+    held.set_value();
+    released.wait();
+  });
+  held.get_future().wait();
+  RequestTasks::Options quick;
+  quick.timeout = 5ms;
+  std::promise<Status> late;
+  media.infer("nobody", photo_input(), quick, [&](Result<MediaAnswer> r) { late.set_value(r.status()); });
+  env.advance(6ms);  // past its timeout while it waits
+  release.set_value();
+  std::future<Status> late_status = late.get_future();
+  ASSERT_EQ(late_status.wait_for(10s), std::future_status::ready);
+  const Status s = late_status.get();
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);  // not NotFound: the model was never looked up
+  EXPECT_THAT(s.message(),
+              HasSubstr("Model/nobody: no answer within 5000 us: the request waited that long for a decoding thread"));
+}
+
+TEST_F(MediaApiTest, MediaThatDeclaresMoreThanTheLimitsIsRefusedBeforeItIsDecoded) {
+  // The defaults: 50 megapixels. A few hundred bytes of PNG may declare gigapixels.
+  auto [status, out] = post("blazeface", media_body("input:0", "image/png", png_declaring(16000, 16000)));
+  EXPECT_EQ(status, 400) << out;
+  EXPECT_THAT(out.value("error", ""),
+              HasSubstr("Model/blazeface: input \"input:0\" (image/png): the image is 16000x16000 (256.0 megapixels): "
+                        "more than a request's image may decode to here (50.0 megapixels; sensix serve "
+                        "--media-max-pixels)"));
+  auto [no_size_status, no_size] = post("blazeface", media_body("input:0", "image/png", png_declaring(0, 10)));
+  EXPECT_EQ(no_size_status, 400);
+  EXPECT_THAT(no_size.value("error", ""), HasSubstr("the image declares a size of 0x10"));
+
+  // A daemon with tighter limits refuses a real photo and a real recording by what their headers say.
+  Daemon tight;
+  ASSERT_TRUE(tight.start((dir_.path() / "tight").string(),
+                          {"--media-max-pixels", "100000", "--media-max-seconds", "0.5", "--media-threads", "1"}))
+      << tight.log();
+  auto [applied, body] = tight.call("POST", "/v1/apply",
+                                    quickstart_document("blazeface") + "---\n" + quickstart_document("oww-mel"));
+  ASSERT_EQ(applied, 200) << body;
+  ASSERT_TRUE(tight.wait_ready(60s));
+  const cv::Mat photo = cv::imdecode(cv::Mat(1, static_cast<int>(jpeg_.size()), CV_8UC1, jpeg_.data()), 1);
+  auto ask = [&](const std::string& model, const json& request) {
+    auto r = tight.client().request("POST", "/v2/models/" + model + "/infer", request.dump(), "application/json");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? std::pair{r->status, json::parse(r->body, nullptr, false)} : std::pair{0, json()};
+  };
+  auto [photo_status, refused] = ask("blazeface", media_body("input:0", "image/jpeg", jpeg_));
+  EXPECT_EQ(photo_status, 400);
+  EXPECT_THAT(refused.value("error", ""),
+              HasSubstr(fmt::format("the image is {}x{} ({:.1f} megapixels): more than a request's image may decode "
+                                    "to here (0.1 megapixels",
+                                    photo.cols, photo.rows, photo.cols * photo.rows / 1e6)));
+  std::vector<int16_t> second(16000);
+  for (size_t i = 0; i < second.size(); ++i) second[i] = static_cast<int16_t>(8000 * std::sin(0.1 * i));
+  auto [clip_status, clip] = ask("oww-mel", media_body("input", "audio/wav", wav_bytes(second, 16000)));
+  EXPECT_EQ(clip_status, 400);
+  EXPECT_THAT(clip.value("error", ""),
+              HasSubstr("input \"input\" (audio/wav): the audio declares 16000 sample frames of 1 channels at 16000 Hz "
+                        "(1.0 s): more than a clip may decode to here (at most 0.5 s and "));
+  // Within the limits, both serve on.
+  second.resize(4000);
+  EXPECT_EQ(ask("oww-mel", media_body("input", "audio/wav", wav_bytes(second, 16000))).first, 200);
+  EXPECT_EQ(
+      ask("blazeface", media_body("input:0", "image/png", encoded(".png", photo(cv::Rect(0, 0, 200, 200))))).first,
+      200);
+  EXPECT_EQ(tight.stop(), 0);
 }
 
 }  // namespace

@@ -309,10 +309,10 @@ void InferenceService::infer_media(const std::string& model, MediaInput media, c
     return answer(options.status());
   }
   options->version = raw_version(*this, model, p.version);
-  sensix::infer_media(controller_->requests(), model, std::move(media), std::move(options).value(),
-                      [model, answer = std::move(answer)](Result<MediaAnswer> out) {
-                        answer(gone_is_unavailable(model, std::move(out)));
-                      });
+  controller_->media_requests().infer(model, std::move(media), std::move(options).value(),
+                                      [model, answer = std::move(answer)](Result<MediaAnswer> out) {
+                                        answer(gone_is_unavailable(model, std::move(out)));
+                                      });
 }
 
 }  // namespace sensix::api

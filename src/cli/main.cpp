@@ -371,6 +371,16 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--sequence-idle-timeout", serve.sequence_idle_s,
                         "seconds a stateful model's request sequence may go without a request (default 60)");
   serve_cmd->add_option("--grace", serve.grace_s, "seconds requests in flight get on SIGTERM (default 10)");
+  serve_cmd->add_option("--media-threads", serve.media_threads,
+                        "threads that decode raw media requests (default 0: half the cores, at least one)");
+  serve_cmd->add_option("--media-queue", serve.media_queue,
+                        "raw media requests that may wait for a decoding thread; more are refused with 503 "
+                        "(default 32)");
+  serve_cmd->add_option("--media-max-pixels", serve.media_max_pixels,
+                        "the largest image (width x height) a request may send, checked before decoding "
+                        "(default 50e6)");
+  serve_cmd->add_option("--media-max-seconds", serve.media_max_seconds,
+                        "the longest audio clip a request may send, checked before decoding (default 600)");
 
   ClientCommands client;
   client.add_to(app);

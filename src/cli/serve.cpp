@@ -220,6 +220,23 @@ int cmd_serve(const ServeOptions& o) {
   if (!budget.ok()) return serve_fail(budget.status());
   co.runtime.memory_budget_bytes = *budget;
   co.runtime.sequence_idle = std::chrono::milliseconds(static_cast<int64_t>(o.sequence_idle_s * 1000));
+  if (o.media_threads < 0 || o.media_threads > 256) {
+    return serve_fail(
+        InvalidArgument(fmt::format("--media-threads: 0 (half the cores) to 256, got {}", o.media_threads)));
+  }
+  if (o.media_queue < 0)
+    return serve_fail(InvalidArgument(fmt::format("--media-queue: 0 or more, got {}", o.media_queue)));
+  if (!(o.media_max_pixels >= 1 && o.media_max_pixels <= 1e12)) {
+    return serve_fail(InvalidArgument(fmt::format("--media-max-pixels: 1 to 1e12, got {}", o.media_max_pixels)));
+  }
+  if (!(o.media_max_seconds > 0)) {
+    return serve_fail(
+        InvalidArgument(fmt::format("--media-max-seconds: seconds above 0, got {}", o.media_max_seconds)));
+  }
+  co.runtime.media.threads = o.media_threads;
+  co.runtime.media.queue = o.media_queue;
+  co.runtime.media.limits.max_image_pixels = static_cast<int64_t>(o.media_max_pixels);
+  co.runtime.media.limits.audio.max_seconds = o.media_max_seconds;
   {
     EngineRegistry probe;
     for (const std::string& e : EngineRegistry::known_engines()) {

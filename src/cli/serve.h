@@ -37,7 +37,13 @@ struct ServeOptions {
   double request_timeout_s = 10;
   double idle_timeout_s = 60;
   double sequence_idle_s = 60;  // a stateful model's request sequence without a request this long is dropped
-  double grace_s = 10;          // SIGTERM: the most time for requests in flight, then for the whole stop
+  // Raw media requests (runtime/media_request.h): decoding threads (0: half the cores), requests
+  // that may wait for one, and how large one request's image or clip may decode to.
+  int media_threads = 0;
+  int media_queue = 32;
+  double media_max_pixels = 50e6;
+  double media_max_seconds = 600;
+  double grace_s = 10;  // SIGTERM: the most time for requests in flight, then for the whole stop
   std::string version;
 };
 

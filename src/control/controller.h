@@ -194,6 +194,8 @@ class Controller {
   RuntimeStats stats() const { return runtime_->stats(); }
   // Inference on request for the running models (runtime/request_tasks.h).
   RequestTasks& requests() { return runtime_->requests(); }
+  // Raw media requests (runtime/media_request.h), decoded on threads of their own.
+  MediaRequests& media_requests() { return runtime_->media_requests(); }
   Readiness readiness() const;
   StoreUsage model_store_usage() const { return models_->usage(); }
   ApplyProgress progress() const;

@@ -58,7 +58,7 @@ std::string hex_start(std::string_view b) {
   return out.empty() ? "nothing" : out;
 }
 
-Result<Decoded> decode_image(const MediaInput& in) {
+Result<Decoded> decode_image(const MediaInput& in, const MediaLimits& limits) {
   const std::string what = fmt::format("input \"{}\" ({})", in.name, in.content_type);
   const std::string_view b = in.bytes;
   const bool png = in.content_type == "image/png";  // canonical by now
@@ -77,6 +77,20 @@ Result<Decoded> decode_image(const MediaInput& in) {
       return InvalidArgument(fmt::format(
           "{}: the JPEG is truncated: its {} bytes do not end with the end-of-image marker (FF D9)", what, b.size()));
     }
+  }
+  // The size the header declares, before anything is decoded: a small PNG of one colour can
+  // declare gigapixels.
+  Result<ImageSize> size = encoded_image_size(b, png);
+  if (!size.ok()) return size.status().with_context(what);
+  if (size->width <= 0 || size->height <= 0) {
+    return InvalidArgument(fmt::format("{}: the image declares a size of {}x{}", what, size->width, size->height));
+  }
+  if (size->width * size->height > limits.max_image_pixels) {
+    return InvalidArgument(fmt::format(
+        "{}: the image is {}x{} ({:.1f} megapixels): more than a request's image may decode to here ({:.1f} "
+        "megapixels; sensix serve --media-max-pixels)",
+        what, size->width, size->height, static_cast<double>(size->width * size->height) / 1e6,
+        static_cast<double>(limits.max_image_pixels) / 1e6));
   }
   cv::Mat image;
   try {
@@ -103,9 +117,9 @@ Result<Decoded> decode_image(const MediaInput& in) {
   return d;
 }
 
-Result<Decoded> decode_clip(const MediaInput& in) {
-  SENSIX_ASSIGN_OR_RETURN(AudioClip clip,
-                          decode_audio(in.bytes, fmt::format("input \"{}\" ({})", in.name, in.content_type)));
+Result<Decoded> decode_clip(const MediaInput& in, const MediaLimits& limits) {
+  SENSIX_ASSIGN_OR_RETURN(
+      AudioClip clip, decode_audio(in.bytes, fmt::format("input \"{}\" ({})", in.name, in.content_type), limits.audio));
   Decoded d;
   d.source.sensor = "(the request)";
   d.source.modality = Modality::kAudio;
@@ -298,6 +312,41 @@ struct MediaCall : std::enable_shared_from_this<MediaCall> {
 
 }  // namespace
 
+Result<ImageSize> encoded_image_size(std::string_view b, bool png) {
+  const auto byte = [&](size_t at) { return static_cast<uint32_t>(static_cast<unsigned char>(b[at])); };
+  const auto be16 = [&](size_t at) { return byte(at) << 8 | byte(at + 1); };
+  const auto be32 = [&](size_t at) { return be16(at) << 16 | be16(at + 2); };
+  if (png) {
+    // The signature, then the IHDR chunk first: its length (13), type, width and height.
+    if (b.size() < 24 || b.substr(12, 4) != "IHDR") {
+      return InvalidArgument(fmt::format("the {} bytes hold no PNG header (IHDR) to give the image's size", b.size()));
+    }
+    return ImageSize{be32(16), be32(20)};
+  }
+  // A JPEG's markers from its start: each FF xx; those without a length stand alone (SOI, TEMn,
+  // RSTn); the others carry a 16-bit length that counts itself. The frame header (SOFn, all but
+  // C4 DHT, C8 JPG and CC DAC of C0-CF) holds the precision, then the height and width.
+  size_t at = 2;
+  while (true) {
+    if (at >= b.size() || byte(at) != 0xff) break;
+    while (at < b.size() && byte(at) == 0xff) ++at;  // the marker's FF and any fill bytes
+    if (at >= b.size()) break;
+    const uint32_t marker = byte(at++);
+    if (marker == 0xd8 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
+    if (marker == 0xd9 || marker == 0xda) break;  // the image's end, or its data, before any frame header
+    if (at + 2 > b.size()) break;
+    const uint32_t length = be16(at);
+    if (length < 2) break;
+    if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc) {
+      if (length < 7 || at + 7 > b.size()) break;
+      return ImageSize{be16(at + 5), be16(at + 3)};
+    }
+    at += length;
+  }
+  return InvalidArgument(
+      fmt::format("the {} bytes hold no JPEG frame header (SOFn) to give the image's size", b.size()));
+}
+
 Result<std::string> sniff_content_type(std::string_view bytes) {
   const auto starts = [&](std::string_view magic, size_t at = 0) { return bytes.substr(at, magic.size()) == magic; };
   if (starts(std::string_view("\xff\xd8\xff", 3))) return std::string("image/jpeg");
@@ -309,7 +358,7 @@ Result<std::string> sniff_content_type(std::string_view bytes) {
                                      bytes.size(), hex_start(bytes)));
 }
 
-Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media) {
+Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media, const MediaLimits& limits) {
   const std::string& model = sig.model;
   Result<MediaKind> kind = media_kind(media.content_type);
   if (!kind.ok()) return kind.status().with_context(fmt::format("input \"{}\"", media.name));
@@ -327,7 +376,7 @@ Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media)
     return InvalidArgument(fmt::format("Model/{}: input \"{}\" is {}, but the model's input \"{}\" takes {}", model,
                                        media.name, media.content_type, in.name, wants_image ? "an image" : "audio"));
   }
-  Result<Decoded> decoded = *kind == MediaKind::kImage ? decode_image(media) : decode_clip(media);
+  Result<Decoded> decoded = *kind == MediaKind::kImage ? decode_image(media, limits) : decode_clip(media, limits);
   if (!decoded.ok()) return decoded.status().with_context("Model/" + model);
   Result<std::vector<Item>> inputs = prepare(sig, *decoded, media.name);
   if (!inputs.ok()) return inputs.status();
@@ -337,9 +386,11 @@ Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media)
   return out;
 }
 
-void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
-                 MediaAnswerFn answer) {
-  const TimePoint arrived = tasks.now();
+namespace {
+
+// infer_media for a request that arrived at `arrived` (its timeout counts from then).
+void infer_media_from(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
+                      MediaAnswerFn answer, const MediaLimits& limits, TimePoint arrived) {
   auto fail = [&](const Status& s) {
     tasks.failed(model, arrived);
     answer(s);
@@ -351,7 +402,7 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
         "Model/{} keeps no state between runs: sequence_id, sequence_start and sequence_end are for models that do",
         model)));
   }
-  Result<PreparedMedia> prepared = prepare_media(*sig, std::move(media));
+  Result<PreparedMedia> prepared = prepare_media(*sig, std::move(media), limits);
   if (!prepared.ok()) return fail(prepared.status());
   auto call = std::make_shared<MediaCall>();
   call->tasks = &tasks;
@@ -377,6 +428,88 @@ void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media
   call->media = std::move(prepared->description);
   call->outputs.reserve(call->inputs.size());
   call->submit();
+}
+
+}  // namespace
+
+void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
+                 MediaAnswerFn answer, const MediaLimits& limits) {
+  infer_media_from(tasks, model, std::move(media), std::move(options), std::move(answer), limits, tasks.now());
+}
+
+MediaRequests::MediaRequests(RequestTasks* tasks, Options options) : tasks_(tasks), options_(std::move(options)) {
+  int n = options_.threads;
+  if (n <= 0) n = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+  options_.threads = n;
+  options_.queue = std::max(0, options_.queue);
+  threads_.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+}
+
+MediaRequests::~MediaRequests() { close(); }
+
+void MediaRequests::infer(const std::string& model, MediaInput media, RequestTasks::Options options,
+                          MediaAnswerFn answer) {
+  Job job{model, std::move(media), std::move(options), std::move(answer), tasks_->now()};
+  bool closed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed = closed_;
+    if (!closed && static_cast<int>(waiting_.size()) < options_.queue) {
+      waiting_.push_back(std::move(job));
+      cv_.notify_one();
+      return;
+    }
+    if (!closed) ++refused_busy_;
+  }
+  tasks_->failed(model, job.arrived);
+  if (closed) return job.answer(Unavailable(fmt::format("Model/{}: the server is stopping", model)));
+  job.answer(Unavailable(fmt::format(
+      "Model/{}: {} raw media requests wait for the {} decoding thread(s) already; try again later (sensix serve "
+      "--media-threads, --media-queue)",
+      model, options_.queue, threads_.size())));
+}
+
+void MediaRequests::loop() {
+  while (true) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // closed
+    Job job = std::move(waiting_.front());
+    waiting_.pop_front();
+    lock.unlock();
+    if (tasks_->now() >= job.arrived + job.options.timeout) {
+      tasks_->failed(job.model, job.arrived);
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(job.options.timeout).count();
+      job.answer(Unavailable(fmt::format(
+          "Model/{}: no answer within {} us: the request waited that long for a decoding thread", job.model, us)));
+      continue;
+    }
+    infer_media_from(*tasks_, job.model, std::move(job.media), std::move(job.options), std::move(job.answer),
+                     options_.limits, job.arrived);
+  }
+}
+
+void MediaRequests::close() {
+  std::deque<Job> gone;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    gone.swap(waiting_);
+  }
+  cv_.notify_all();
+  for (Job& job : gone) {
+    tasks_->failed(job.model, job.arrived);
+    job.answer(Unavailable(fmt::format("Model/{}: the server is stopping", job.model)));
+  }
+  for (std::thread& t : threads_) {
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  }
+}
+
+uint64_t MediaRequests::refused_busy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refused_busy_;
 }
 
 }  // namespace sensix

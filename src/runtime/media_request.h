@@ -23,19 +23,36 @@
 // without state, and what the planner
 // refuses (a clip at a lower rate than a model that forbids upsampling).
 //
-// Thread-safety: infer_media() from any thread; the answer comes once, from a scheduler lane, the
-// deadline thread, or this thread when the request is refused before it is queued.
+// Limits (MediaLimits): an image's width and height and a clip's length are read from the file's
+// header and checked before anything is decoded, so that a small file that declares a huge image or
+// hours of audio (a decompression bomb) is refused with what it declares and the limit, instead of
+// taking the daemon's memory from the sensors.
+//
+// MediaRequests decodes and prepares each request on threads of its own (a fixed number, with a
+// bounded queue: a full one is Unavailable at once), never on the thread that received it: a
+// connection's I/O thread or gRPC's callback thread would otherwise stop serving every other
+// request while a large image decodes, and the decoded pixels of many requests at once would be
+// held together. At most `threads` decoded files are in memory at a time.
+//
+// Thread-safety: infer_media() and MediaRequests::infer() from any thread; the answer comes once,
+// from a scheduler lane, the deadline thread, a decoding thread, or the calling thread when the
+// request is refused before it is queued.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
 #include "runtime/request_tasks.h"
+#include "sensors/replay/audio_clip.h"
 #include "spec/prediction.h"
 #include "transform/item.h"
 
@@ -64,7 +81,19 @@ struct PreparedMedia {
   std::vector<Item> inputs;
   std::string description;  // what was decoded, as MediaAnswer::media
 };
-Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media);
+// How large one request's media may be once decoded (the defaults of sensix serve).
+struct MediaLimits {
+  int64_t max_image_pixels = 50'000'000;  // width x height (150 MB as 8-bit BGR)
+  AudioLimits audio;                      // length and samples of a clip
+};
+Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media, const MediaLimits& limits = {});
+
+// The width and height a JPEG's frame header or a PNG's IHDR declares, read without decoding;
+// InvalidArgument where the header is missing, cut short or damaged.
+struct ImageSize {
+  int64_t width = 0, height = 0;
+};
+Result<ImageSize> encoded_image_size(std::string_view bytes, bool png);
 
 struct MediaAnswer {
   std::vector<NamedTensor> outputs;     // the declared outputs; a clip's runs concatenated along dim 0
@@ -79,6 +108,52 @@ using MediaAnswerFn = std::function<void(Result<MediaAnswer>)>;
 // Decodes, prepares and schedules `media` for `model` (see above). `timeout` covers every run.
 // `options.after_run` is not used.
 void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
-                 MediaAnswerFn answer);
+                 MediaAnswerFn answer, const MediaLimits& limits = {});
+
+// Raw media requests decoded and prepared on threads of their own, then scheduled (infer_media).
+class MediaRequests {
+ public:
+  struct Options {
+    int threads = 0;  // decoding threads; 0: half the machine's cores, at least one
+    int queue = 32;   // requests waiting for a decoding thread; one more is Unavailable at once
+    MediaLimits limits;
+  };
+  // `tasks` outlives this.
+  MediaRequests(RequestTasks* tasks, Options options);
+  ~MediaRequests();  // close()
+  MediaRequests(const MediaRequests&) = delete;
+  MediaRequests& operator=(const MediaRequests&) = delete;
+
+  // Queues `media` for `model` (as infer_media, on a decoding thread). Unavailable at once, from
+  // this thread, when `queue` requests wait already or after close(). A request whose timeout
+  // passes while it waits is answered so when a thread takes it, without decoding it.
+  void infer(const std::string& model, MediaInput media, RequestTasks::Options options, MediaAnswerFn answer);
+  // The waiting requests are answered Unavailable; returns once the ones being decoded are handed
+  // on (their answers come from the scheduler, or Unavailable once the request tasks close).
+  void close();
+
+  int threads() const { return static_cast<int>(threads_.size()); }
+  const Options& options() const { return options_; }
+  uint64_t refused_busy() const;  // requests refused because the queue was full
+
+ private:
+  struct Job {
+    std::string model;
+    MediaInput media;
+    RequestTasks::Options options;
+    MediaAnswerFn answer;
+    TimePoint arrived{};
+  };
+  void loop();
+
+  RequestTasks* tasks_;
+  Options options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> waiting_;    // under mu_
+  bool closed_ = false;        // under mu_
+  uint64_t refused_busy_ = 0;  // under mu_
+  std::vector<std::thread> threads_;
+};
 
 }  // namespace sensix

@@ -448,6 +448,7 @@ Status Runtime::build(const DocumentSet& docs, const RuntimeOptions& options, co
   scheduler_ = std::make_unique<Scheduler>(*device, so);
   for (const auto& [name, m] : models_) seed_profiles(name);
   requests_ = std::make_unique<RequestTasks>(scheduler_.get(), env_, options_.sequence_idle, shared_runs_.get());
+  media_ = std::make_unique<MediaRequests>(requests_.get(), options_.media);
   for (const auto& [name, m] : loaded_) {
     if (auto t = tasks_.find(name); t != tasks_.end()) requests_->add(m, t->second);
   }
@@ -741,6 +742,7 @@ void Runtime::stop() {
   for (auto& run : sensors_) {
     if (run->thread.joinable()) run->thread.join();
   }
+  if (media_) media_->close();
   if (requests_) requests_->close();
   if (scheduler_) scheduler_->stop();
   if (events_) events_->stop();

@@ -72,6 +72,7 @@
 #include "models/model_instance.h"
 #include "runtime/candidate.h"
 #include "runtime/event_engine.h"
+#include "runtime/media_request.h"
 #include "runtime/prediction_sink.h"
 #include "runtime/request_tasks.h"
 #include "runtime/sensor_graph.h"
@@ -118,6 +119,8 @@ struct RuntimeOptions {
   std::function<void(const std::string& step, int done, int total)> on_progress;
   // A stateful model's request sequence without a request for this long is dropped (RequestTasks).
   std::chrono::nanoseconds sequence_idle = std::chrono::seconds(60);
+  // Raw media requests' decoding threads, queue and limits (MediaRequests).
+  MediaRequests::Options media;
   // The clock of the sensors, models, events, uptime and wait(); a test may give a ManualEnv.
   Env* env = Env::Default();
 };
@@ -205,6 +208,8 @@ class Runtime {
   // Inference on request for the loaded models, on this runtime's scheduler (request_tasks.h).
   // Only after create(); requests are answered once start() has run.
   RequestTasks& requests() { return *requests_; }
+  // Raw media requests for them, decoded on threads of their own (media_request.h); as requests().
+  MediaRequests& media_requests() { return *media_; }
 
  private:
   class Bus;
@@ -281,6 +286,8 @@ class Runtime {
   std::unique_ptr<Scheduler> scheduler_;
   // Inference on request for every loaded model (declared after the scheduler: its tasks go first).
   std::unique_ptr<RequestTasks> requests_;
+  // Decodes raw media requests and hands them to requests_ (declared after it: it goes first).
+  std::unique_ptr<MediaRequests> media_;
   bool started_ = false;
   bool stopped_ = false;
   Env* env_ = Env::Default();

@@ -76,7 +76,7 @@ sf_count_t mem_tell(void* user) { return static_cast<Memory*>(user)->at; }
 
 }  // namespace
 
-Result<AudioClip> decode_audio(std::string_view bytes, std::string_view what) {
+Result<AudioClip> decode_audio(std::string_view bytes, std::string_view what, const AudioLimits& limits) {
   Memory mem{bytes, 0};
   SF_VIRTUAL_IO io{&mem_length, &mem_seek, &mem_read, &mem_write, &mem_tell};
   SF_INFO si{};
@@ -97,6 +97,13 @@ Result<AudioClip> decode_audio(std::string_view bytes, std::string_view what) {
     return InvalidArgument(fmt::format("{}: the audio is truncated: {}", what, missing));
   }
   if (si.frames <= 0) return InvalidArgument(fmt::format("{}: the audio holds no samples", what));
+  const double seconds = static_cast<double>(si.frames) / si.samplerate;
+  if (seconds > limits.max_seconds || si.frames > limits.max_values / si.channels) {
+    return InvalidArgument(fmt::format(
+        "{}: the audio declares {} sample frames of {} channels at {} Hz ({:.1f} s): more than a clip may decode to "
+        "here (at most {:g} s and {} samples over all channels; sensix serve --media-max-seconds)",
+        what, si.frames, si.channels, si.samplerate, seconds, limits.max_seconds, limits.max_values));
+  }
   AudioClip clip;
   clip.sample_rate = si.samplerate;
   clip.channels = si.channels;

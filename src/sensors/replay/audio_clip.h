@@ -24,11 +24,18 @@ struct AudioClip {
   std::string description;  // e.g. "WAV (Microsoft) Signed 16 bit PCM, 16000 Hz, 1 ch, 1.20 s"
 };
 
+// How much one clip may decode to, checked against its header before any sample is decoded: a
+// few hundred compressed bytes of FLAC or Ogg can declare hours of audio (gigabytes as float).
+struct AudioLimits {
+  double max_seconds = 600;                // frames / sample rate
+  int64_t max_values = int64_t{64} << 20;  // frames x channels: 256 MiB as float
+};
+
 // Decodes the encoded file `bytes`. `what` names it in errors (e.g. `input "audio"`).
-// InvalidArgument when libsndfile cannot read it, it holds no samples, or it is truncated (its
-// header declares more than it holds: a clip is all or nothing, unlike a replayed file); each
-// error says which.
-Result<AudioClip> decode_audio(std::string_view bytes, std::string_view what);
+// InvalidArgument when libsndfile cannot read it, it holds no samples, it is truncated (its
+// header declares more than it holds: a clip is all or nothing, unlike a replayed file), or it is
+// longer than `limits` allow; each error says which.
+Result<AudioClip> decode_audio(std::string_view bytes, std::string_view what, const AudioLimits& limits = {});
 
 // libsndfile's name of a major format or subformat ("WAV (Microsoft)", "Signed 16 bit PCM").
 std::string sndfile_format_name(int format);
