@@ -462,7 +462,7 @@ void MediaRequests::infer(const std::string& model, MediaInput media, RequestTas
     }
     if (!closed) ++refused_busy_;
   }
-  tasks_->failed(model, job.arrived);
+  tasks_->failed(model, job.arrived, !closed);
   if (closed) return job.answer(Unavailable(fmt::format("Model/{}: the server is stopping", model)));
   job.answer(Unavailable(fmt::format(
       "Model/{}: {} raw media requests wait for the {} decoding thread(s) already; try again later (sensix serve "
@@ -479,7 +479,7 @@ void MediaRequests::loop() {
     waiting_.pop_front();
     lock.unlock();
     if (tasks_->now() >= job.arrived + job.options.timeout) {
-      tasks_->failed(job.model, job.arrived);
+      tasks_->failed(job.model, job.arrived, false, true);
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(job.options.timeout).count();
       job.answer(Unavailable(fmt::format(
           "Model/{}: no answer within {} us: the request waited that long for a decoding thread", job.model, us)));

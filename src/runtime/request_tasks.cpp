@@ -546,8 +546,8 @@ Result<RequestStats> RequestTasks::stats(const std::string& model) const {
   return out;
 }
 
-void RequestTasks::failed(const std::string& model, TimePoint arrived) {
-  if (std::shared_ptr<Entry> e = find(model)) Call::record(*e, env_, arrived, false, false, false);
+void RequestTasks::failed(const std::string& model, TimePoint arrived, bool refused, bool timed_out) {
+  if (std::shared_ptr<Entry> e = find(model)) Call::record(*e, env_, arrived, false, refused, timed_out);
 }
 
 Result<std::vector<NamedTensor>> RequestTasks::infer(const std::string& model, std::vector<NamedTensor> inputs,

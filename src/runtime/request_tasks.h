@@ -209,8 +209,9 @@ class RequestTasks {
   // NotFound for a model that does not take requests.
   Result<RequestStats> stats(const std::string& model) const;
   // Counts a request that failed before infer() (a malformed body, say) in the model's `fail`,
-  // from `arrived` (now(): the clock the statistics use). No-op for an unknown model.
-  void failed(const std::string& model, TimePoint arrived);
+  // from `arrived` (now(): the clock the statistics use), and in `refused` (refused under overload)
+  // or `timed_out` where it was. No-op for an unknown model.
+  void failed(const std::string& model, TimePoint arrived, bool refused = false, bool timed_out = false);
   TimePoint now() const { return env_->now(); }
 
  private:
