@@ -1454,7 +1454,7 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           },
           "400": {
-            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over); raw media that is not what its content_type says, truncated or damaged, of the other modality than the model's input, or at a rate the model refuses.",
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over); raw media that is not what its content_type says, truncated or damaged, of the other modality than the model's input, at a rate the model refuses, or whose header declares a larger image or a longer clip than the server takes (sensix serve --media-max-pixels, --media-max-seconds).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1477,7 +1477,7 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           },
           "503": {
-            "description": "The model is not ready, the request was refused under overload, or it had no answer within its timeout.",
+            "description": "The model is not ready, the request was refused under overload (raw media: every decoding thread busy and sensix serve --media-queue requests waiting), or it had no answer within its timeout.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1813,7 +1813,7 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           },
           "400": {
-            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over); raw media that is not what its content_type says, truncated or damaged, of the other modality than the model's input, or at a rate the model refuses.",
+            "description": "A bad request: malformed JSON, an input missing, unknown, of another datatype, shape or element count, an unknown output, a stateful model; binary data whose sizes do not add up (a header length beyond the body, a binary_data_size that is not the tensor's size or runs past the data, bytes left over); raw media that is not what its content_type says, truncated or damaged, of the other modality than the model's input, at a rate the model refuses, or whose header declares a larger image or a longer clip than the server takes (sensix serve --media-max-pixels, --media-max-seconds).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1836,7 +1836,7 @@ constexpr const char kOpenApiJson[] = R"json({
             }
           },
           "503": {
-            "description": "The model is not ready, the request was refused under overload, or it had no answer within its timeout.",
+            "description": "The model is not ready, the request was refused under overload (raw media: every decoding thread busy and sensix serve --media-queue requests waiting), or it had no answer within its timeout.",
             "content": {
               "application/json": {
                 "schema": {
