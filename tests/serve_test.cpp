@@ -617,6 +617,13 @@ TEST_F(ServeTest, PrometheusScrapesTheMetrics) {
   ASSERT_TRUE(d.start(data_dir("state"))) << d.log();
   ASSERT_EQ(d.call("POST", "/v1/apply", looping_quickstart()).first, 200);
   ASSERT_TRUE(eventually([&] { return model_runs(d, "hey-jarvis") > 5; }, 60s));
+  // One inference request too: its model's request counters are series of their own.
+  const json request{
+      {"inputs",
+       {{{"name", "x.1"}, {"shape", {1, 16, 96}}, {"datatype", "FP32"}, {"data", std::vector<float>(1536)}}}}};
+  auto answered = d.client().request("POST", "/v2/models/hey-jarvis/infer", request.dump(), "application/json");
+  ASSERT_TRUE(answered.ok() && answered->status == 200)
+      << (answered.ok() ? answered->body : answered.status().message());
   auto metrics = d.client().request("GET", "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_THAT(metrics->content_type, HasSubstr("text/plain; version=0.0.4"));
@@ -626,6 +633,10 @@ TEST_F(ServeTest, PrometheusScrapesTheMetrics) {
   EXPECT_EQ(std::system(check.c_str()), 0) << file_contents(path + ".out");
   EXPECT_EQ(file_contents(path + ".out"), "") << "promtool warned";
   EXPECT_THAT(metrics->body, HasSubstr("sensix_model_inferences_total{model=\"hey-jarvis\""));
+  EXPECT_THAT(metrics->body,
+              ::testing::ContainsRegex(
+                  R"(sensix_inference_requests_total\{model="hey-jarvis",version="[^"]+",outcome="success"\} 1)"));
+  EXPECT_THAT(metrics->body, HasSubstr("sensix_media_decoding_threads "));
 
   // A Prometheus server with a scrape config for the daemon.
   const int prom_port = free_tcp_port();

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/format.h"
+#include "api/inference_service.h"
 #include "api/kserve_api.h"
 #include "api/metrics.h"
 #include "api/process_stats.h"
@@ -711,6 +712,19 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                r.body = prometheus_text(ctx->controller->stats(), or_else(read_process_stats(), ProcessStats{}), http);
                r.body += prometheus_store_text(ctx->controller->model_store_usage());
+               InferenceMetrics inference;
+               RequestTasks& tasks = ctx->controller->requests();
+               for (const std::string& name : tasks.models()) {
+                 Result<ModelSignature> sig = tasks.signature(name);
+                 Result<RequestStats> st = tasks.stats(name);
+                 if (!sig.ok() || !st.ok()) continue;  // unloaded meanwhile
+                 inference.models.push_back({sig->model, kserve_version(sig->version), std::move(st).value()});
+               }
+               const MediaRequests& media = ctx->controller->media_requests();
+               inference.media_threads = media.threads();
+               inference.media_waiting = media.waiting();
+               inference.media_refused = media.refused_busy();
+               r.body += prometheus_inference_text(inference);
                return reply_of(std::move(r));
              }));
 

@@ -404,4 +404,79 @@ std::string prometheus_store_text(const StoreUsage& store) {
   return out;
 }
 
+std::string prometheus_inference_text(const InferenceMetrics& inference) {
+  std::string out;
+  using Model = InferenceMetrics::Model;
+  const auto labels = [](const Model& m) -> MetricLabels { return {{"model", m.model}, {"version", m.version}}; };
+  auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto get) {
+    MetricFamily f(&out, name, type, help);
+    for (const Model& m : inference.models) f.add(labels(m), metric_value(get(m.stats)));
+  };
+  {
+    MetricFamily f(&out, "sensix_inference_requests_total", "counter",
+                   "Inference requests answered, by outcome: success (outputs) or failure (bad input, refused, "
+                   "failed, timed out).");
+    for (const Model& m : inference.models) {
+      MetricLabels l = labels(m);
+      l.emplace_back("outcome", "success");
+      f.add(l, metric_value(m.stats.success.count));
+      l.back().second = "failure";
+      f.add(l, metric_value(m.stats.fail.count));
+    }
+  }
+  {
+    MetricFamily f(&out, "sensix_inference_request_duration_seconds_total", "counter",
+                   "Time from a request's arrival to its answer, summed, by outcome.");
+    for (const Model& m : inference.models) {
+      MetricLabels l = labels(m);
+      l.emplace_back("outcome", "success");
+      f.add(l, metric_value(ns_to_seconds(m.stats.success.ns)));
+      l.back().second = "failure";
+      f.add(l, metric_value(ns_to_seconds(m.stats.fail.ns)));
+    }
+  }
+  each("sensix_inference_refused_requests_total", "counter",
+       "Failed requests that were refused under overload (the scheduler's, or the raw media decoding queue's) or "
+       "left queued at unload.",
+       [](const RequestStats& s) { return s.refused; });
+  each("sensix_inference_timed_out_requests_total", "counter",
+       "Failed requests without an answer within their timeout.", [](const RequestStats& s) { return s.timed_out; });
+  each("sensix_inference_inferences_total", "counter", "Requests answered with outputs (Triton's inference_count).",
+       [](const RequestStats& s) { return s.inferences; });
+  each("sensix_inference_executions_total", "counter", "Engine runs for requests (Triton's execution_count).",
+       [](const RequestStats& s) { return s.executions; });
+  each("sensix_inference_shared_executions_total", "counter",
+       "Engine runs for requests that held other inputs too (a sensor's, another priority class's).",
+       [](const RequestStats& s) { return s.shared_executions; });
+  each("sensix_inference_queue_duration_seconds_total", "counter",
+       "Time requests waited for their run in the scheduler's queue, summed.",
+       [](const RequestStats& s) { return ns_to_seconds(s.queue.ns); });
+  {
+    MetricFamily f(&out, "sensix_inference_compute_duration_seconds_total", "counter",
+                   "Time of the requests' runs, summed, by phase: input (checks), infer (the engine run), output.");
+    for (const Model& m : inference.models) {
+      for (const auto& [phase, counts] :
+           {std::pair{"input", &m.stats.compute_input}, std::pair{"infer", &m.stats.compute_infer},
+            std::pair{"output", &m.stats.compute_output}}) {
+        MetricLabels l = labels(m);
+        l.emplace_back("phase", phase);
+        f.add(l, metric_value(ns_to_seconds(counts->ns)));
+      }
+    }
+  }
+  each("sensix_inference_sequences_open", "gauge", "Request sequences of a stateful model open now.",
+       [](const RequestStats& s) { return s.sequences_open; });
+  each("sensix_inference_sequences_expired_total", "counter",
+       "Request sequences dropped after sensix serve --sequence-idle-timeout without a request.",
+       [](const RequestStats& s) { return s.sequences_expired; });
+  MetricFamily(&out, "sensix_media_decoding_threads", "gauge", "Threads that decode raw media requests.")
+      .add({}, metric_value(inference.media_threads));
+  MetricFamily(&out, "sensix_media_waiting_requests", "gauge", "Raw media requests waiting for a decoding thread now.")
+      .add({}, metric_value(inference.media_waiting));
+  MetricFamily(&out, "sensix_media_refused_requests_total", "counter",
+               "Raw media requests refused because sensix serve --media-queue requests were waiting.")
+      .add({}, metric_value(inference.media_refused));
+  return out;
+}
+
 }  // namespace sensix

@@ -68,6 +68,17 @@
 //                      sensix_model_store_free_bytes, sensix_model_store_limit_bytes,
 //                      sensix_model_store_fetched_total, sensix_model_store_collected_total,
 //                      sensix_model_store_collected_bytes_total
+//   inference          (prometheus_inference_text) per model, labels {model,version}, what
+//                      GET /v2/models/stats gives: sensix_inference_requests_total{outcome},
+//                      sensix_inference_request_duration_seconds_total{outcome} (success,
+//                      failure), sensix_inference_refused_requests_total,
+//                      sensix_inference_timed_out_requests_total, sensix_inference_inferences_total,
+//                      sensix_inference_executions_total, sensix_inference_shared_executions_total,
+//                      sensix_inference_queue_duration_seconds_total,
+//                      sensix_inference_compute_duration_seconds_total{phase} (input, infer, output),
+//                      sensix_inference_sequences_open, sensix_inference_sequences_expired_total;
+//                      the raw media decoding queue: sensix_media_decoding_threads,
+//                      sensix_media_waiting_requests, sensix_media_refused_requests_total
 //
 // Histogram buckets come from LatencyHistogram::count_at_most: a sample counts in a bucket when its
 // histogram bucket's middle (clamped to the exact min and max) is <= le, as its percentiles are
@@ -80,10 +91,12 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "api/http_counters.h"
 #include "api/process_stats.h"
 #include "control/model_store.h"
+#include "runtime/request_tasks.h"
 #include "runtime/stats.h"
 
 namespace sensix {
@@ -92,5 +105,19 @@ std::string prometheus_text(const RuntimeStats& stats, const ProcessStats& proce
 
 // The daemon's model store (control/model_store.h), families above.
 std::string prometheus_store_text(const StoreUsage& store);
+
+// Inference on request (runtime/request_tasks.h, media_request.h): each model's request statistics,
+// what GET /v2/models/stats gives in Triton's shape, and the raw media decoding threads' queue.
+struct InferenceMetrics {
+  struct Model {
+    std::string model, version;  // the version as KServe names it ("1" for a model without one)
+    RequestStats stats;
+  };
+  std::vector<Model> models;
+  int media_threads = 0;
+  int64_t media_waiting = 0;   // raw media requests waiting for a decoding thread now
+  uint64_t media_refused = 0;  // refused because `media_waiting` was at its limit
+};
+std::string prometheus_inference_text(const InferenceMetrics& inference);
 
 }  // namespace sensix

@@ -412,6 +412,63 @@ TEST(PrometheusText, PromtoolAcceptsTheEmptyRuntime) {
   expect_promtool_accepts(prometheus_text(RuntimeStats{}, ProcessStats{}, HttpCounters{}));
 }
 
+InferenceMetrics sample_inference() {
+  InferenceMetrics m;
+  RequestStats s;
+  s.success = {.count = 40, .ns = 2'000'000'000};
+  s.fail = {.count = 3, .ns = 500'000'000};
+  s.refused = 2;
+  s.timed_out = 1;
+  s.inferences = 40;
+  s.executions = 25;
+  s.shared_executions = 5;
+  s.queue = {.count = 40, .ns = 100'000'000};
+  s.compute_input = {.count = 40, .ns = 4'000'000};
+  s.compute_infer = {.count = 25, .ns = 1'500'000'000};
+  s.compute_output = {.count = 25, .ns = 2'000'000};
+  s.sequences_open = 1;
+  s.sequences_expired = 4;
+  m.models.push_back({"embedding", "1", s});
+  m.models.push_back({"blazeface", "1.2.0", RequestStats{}});
+  m.media_threads = 2;
+  m.media_waiting = 3;
+  m.media_refused = 7;
+  return m;
+}
+
+TEST(PrometheusText, InferenceRequestsPerModelAndTheMediaQueue) {
+  const std::string text = prometheus_inference_text(sample_inference());
+  const std::string e = R"(model="embedding",version="1")";
+  EXPECT_EQ(value_of(text, "sensix_inference_requests_total{" + e + R"(,outcome="success"})"), "40");
+  EXPECT_EQ(value_of(text, "sensix_inference_requests_total{" + e + R"(,outcome="failure"})"), "3");
+  EXPECT_EQ(value_of(text, "sensix_inference_request_duration_seconds_total{" + e + R"(,outcome="success"})"), "2");
+  EXPECT_EQ(value_of(text, "sensix_inference_request_duration_seconds_total{" + e + R"(,outcome="failure"})"), "0.5");
+  EXPECT_EQ(value_of(text, "sensix_inference_refused_requests_total{" + e + "}"), "2");
+  EXPECT_EQ(value_of(text, "sensix_inference_timed_out_requests_total{" + e + "}"), "1");
+  EXPECT_EQ(value_of(text, "sensix_inference_inferences_total{" + e + "}"), "40");
+  EXPECT_EQ(value_of(text, "sensix_inference_executions_total{" + e + "}"), "25");
+  EXPECT_EQ(value_of(text, "sensix_inference_shared_executions_total{" + e + "}"), "5");
+  EXPECT_EQ(value_of(text, "sensix_inference_queue_duration_seconds_total{" + e + "}"), "0.1");
+  EXPECT_EQ(value_of(text, "sensix_inference_compute_duration_seconds_total{" + e + R"(,phase="input"})"), "0.004");
+  EXPECT_EQ(value_of(text, "sensix_inference_compute_duration_seconds_total{" + e + R"(,phase="infer"})"), "1.5");
+  EXPECT_EQ(value_of(text, "sensix_inference_compute_duration_seconds_total{" + e + R"(,phase="output"})"), "0.002");
+  EXPECT_EQ(value_of(text, "sensix_inference_sequences_open{" + e + "}"), "1");
+  EXPECT_EQ(value_of(text, "sensix_inference_sequences_expired_total{" + e + "}"), "4");
+  EXPECT_EQ(value_of(text, R"(sensix_inference_requests_total{model="blazeface",version="1.2.0",outcome="success"})"),
+            "0");
+  EXPECT_EQ(value_of(text, "sensix_media_decoding_threads"), "2");
+  EXPECT_EQ(value_of(text, "sensix_media_waiting_requests"), "3");
+  EXPECT_EQ(value_of(text, "sensix_media_refused_requests_total"), "7");
+}
+
+TEST(PrometheusText, PromtoolAcceptsTheInferenceText) {
+  expect_promtool_accepts(prometheus_inference_text(sample_inference()));
+  expect_promtool_accepts(prometheus_inference_text(InferenceMetrics{}));
+  // With the other families, as /metrics serves them: no family twice.
+  expect_promtool_accepts(prometheus_text(sample_stats(), sample_process(), sample_http()) +
+                          prometheus_inference_text(sample_inference()));
+}
+
 // The check itself catches problems: a counter without _total, and a family written twice.
 TEST(PrometheusText, PromtoolCatchesBadText) {
   ASSERT_TRUE(testing::have_program("promtool")) << "promtool is missing: apt-get install prometheus";

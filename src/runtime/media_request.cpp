@@ -507,6 +507,11 @@ void MediaRequests::close() {
   }
 }
 
+int64_t MediaRequests::waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int64_t>(waiting_.size());
+}
+
 uint64_t MediaRequests::refused_busy() const {
   std::lock_guard<std::mutex> lock(mu_);
   return refused_busy_;

@@ -135,6 +135,7 @@ class MediaRequests {
   int threads() const { return static_cast<int>(threads_.size()); }
   const Options& options() const { return options_; }
   uint64_t refused_busy() const;  // requests refused because the queue was full
+  int64_t waiting() const;        // requests waiting for a decoding thread now
 
  private:
   struct Job {
