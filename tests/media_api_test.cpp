@@ -659,6 +659,26 @@ TEST(MediaRequests, AFullQueueIsRefusedAtOnceAndClosingAnswersTheWaitingOnes) {
   EXPECT_THAT(after.get_future().get().message(), HasSubstr("the server is stopping"));
 }
 
+TEST(MediaRequests, WithoutAQueueAnIdleThreadStillTakesARequestAndABusyOneRefusesTheNext) {
+  NoModels m;
+  MediaRequests media(&m.tasks, {.threads = 1, .queue = 0, .limits = {}});
+  std::promise<Status> first, second;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  media.infer("nobody", photo_input(), {}, [&, released](Result<MediaAnswer> r) {
+    first.set_value(r.status());
+    released.wait();
+  });
+  std::future<Status> first_status = first.get_future();
+  ASSERT_EQ(first_status.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(first_status.get().code(), StatusCode::kNotFound);  // decoded: its model looked up
+  media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) { second.set_value(r.status()); });
+  std::future<Status> second_status = second.get_future();
+  ASSERT_EQ(second_status.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(second_status.get().code(), StatusCode::kUnavailable);
+  release.set_value();
+}
+
 TEST(MediaRequests, ARequestWhoseTimeoutPassesWhileItWaitsIsAnsweredWithoutBeingDecoded) {
   ManualEnv env;
   NoModels m(&env);

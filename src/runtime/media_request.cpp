@@ -455,7 +455,8 @@ void MediaRequests::infer(const std::string& model, MediaInput media, RequestTas
   {
     std::lock_guard<std::mutex> lock(mu_);
     closed = closed_;
-    if (!closed && static_cast<int>(waiting_.size()) < options_.queue) {
+    // Room: a thread free, or fewer than `queue` waiting for one.
+    if (!closed && static_cast<int>(waiting_.size()) + decoding_ < options_.queue + static_cast<int>(threads_.size())) {
       waiting_.push_back(std::move(job));
       cv_.notify_one();
       return;
@@ -477,16 +478,19 @@ void MediaRequests::loop() {
     if (waiting_.empty()) return;  // closed
     Job job = std::move(waiting_.front());
     waiting_.pop_front();
+    ++decoding_;
     lock.unlock();
     if (tasks_->now() >= job.arrived + job.options.timeout) {
       tasks_->failed(job.model, job.arrived, false, true);
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(job.options.timeout).count();
       job.answer(Unavailable(fmt::format(
           "Model/{}: no answer within {} us: the request waited that long for a decoding thread", job.model, us)));
-      continue;
+    } else {
+      infer_media_from(*tasks_, job.model, std::move(job.media), std::move(job.options), std::move(job.answer),
+                       options_.limits, job.arrived);
     }
-    infer_media_from(*tasks_, job.model, std::move(job.media), std::move(job.options), std::move(job.answer),
-                     options_.limits, job.arrived);
+    lock.lock();
+    --decoding_;
   }
 }
 

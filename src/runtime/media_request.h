@@ -115,7 +115,7 @@ class MediaRequests {
  public:
   struct Options {
     int threads = 0;  // decoding threads; 0: half the machine's cores, at least one
-    int queue = 32;   // requests waiting for a decoding thread; one more is Unavailable at once
+    int queue = 32;   // requests that may wait for a busy decoding thread; one more is Unavailable at once
     MediaLimits limits;
   };
   // `tasks` outlives this.
@@ -153,6 +153,7 @@ class MediaRequests {
   std::condition_variable cv_;
   std::deque<Job> waiting_;    // under mu_
   bool closed_ = false;        // under mu_
+  int decoding_ = 0;           // requests a thread has taken and not yet handed on; under mu_
   uint64_t refused_busy_ = 0;  // under mu_
   std::vector<std::thread> threads_;
 };
