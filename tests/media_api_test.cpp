@@ -614,21 +614,43 @@ MediaInput photo_input() {
   return MediaInput{"input:0", "image/jpeg", file_contents(sample_file("images/messi5.jpg"))};
 }
 
+// Holds one of `media`'s decoding threads: it takes a request for an unknown model, decodes it,
+// and stays in the request's answer (NotFound, given on that thread) until release().
+class HeldDecoder {
+ public:
+  explicit HeldDecoder(MediaRequests& media) : released_(release_.get_future().share()) {
+    std::promise<Status> answered;
+    std::future<Status> status = answered.get_future();
+    media.infer("nobody", photo_input(), {},
+                [answered = std::make_shared<std::promise<Status>>(std::move(answered)),
+                 released = released_](Result<MediaAnswer> r) {
+                  answered->set_value(r.status());
+                  released.wait();
+                });
+    if (status.wait_for(10s) == std::future_status::ready) first_ = status.get();
+  }
+  ~HeldDecoder() { release(); }
+  const Status& first() const { return first_; }  // the held request's answer
+  void release() {
+    if (!done_) release_.set_value();
+    done_ = true;
+  }
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_;
+  Status first_ = Internal("the decoding thread did not take the request within 10 s");
+  bool done_ = false;
+};
+
 TEST(MediaRequests, AFullQueueIsRefusedAtOnceAndClosingAnswersTheWaitingOnes) {
   NoModels m;
   MediaRequests media(&m.tasks, {.threads = 1, .queue = 1, .limits = {}});
   ASSERT_EQ(media.threads(), 1);
-  std::promise<Status> first, second, third;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
+  std::promise<Status> second, third;
   // The one decoding thread takes the first request and stays in its answer until released.
-  media.infer("nobody", photo_input(), {}, [&, released](Result<MediaAnswer> r) {
-    first.set_value(r.status());
-    released.wait();
-  });
-  std::future<Status> first_status = first.get_future();
-  ASSERT_EQ(first_status.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(first_status.get().code(), StatusCode::kNotFound);
+  HeldDecoder held(media);
+  ASSERT_EQ(held.first().code(), StatusCode::kNotFound) << held.first();
   // The second waits (the queue holds one); the third is refused on this thread, at once.
   media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) { second.set_value(r.status()); });
   const std::thread::id here = std::this_thread::get_id();
@@ -652,7 +674,7 @@ TEST(MediaRequests, AFullQueueIsRefusedAtOnceAndClosingAnswersTheWaitingOnes) {
   const Status stopping = second_status.get();
   EXPECT_EQ(stopping.code(), StatusCode::kUnavailable);
   EXPECT_THAT(stopping.message(), HasSubstr("Model/nobody: the server is stopping"));
-  release.set_value();
+  held.release();
   closer.join();
   std::promise<Status> after;
   media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) { after.set_value(r.status()); });
@@ -662,40 +684,27 @@ TEST(MediaRequests, AFullQueueIsRefusedAtOnceAndClosingAnswersTheWaitingOnes) {
 TEST(MediaRequests, WithoutAQueueAnIdleThreadStillTakesARequestAndABusyOneRefusesTheNext) {
   NoModels m;
   MediaRequests media(&m.tasks, {.threads = 1, .queue = 0, .limits = {}});
-  std::promise<Status> first, second;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  media.infer("nobody", photo_input(), {}, [&, released](Result<MediaAnswer> r) {
-    first.set_value(r.status());
-    released.wait();
-  });
-  std::future<Status> first_status = first.get_future();
-  ASSERT_EQ(first_status.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(first_status.get().code(), StatusCode::kNotFound);  // decoded: its model looked up
+  std::promise<Status> second;
+  HeldDecoder held(media);
+  ASSERT_EQ(held.first().code(), StatusCode::kNotFound) << held.first();  // decoded: its model looked up
   media.infer("nobody", photo_input(), {}, [&](Result<MediaAnswer> r) { second.set_value(r.status()); });
   std::future<Status> second_status = second.get_future();
   ASSERT_EQ(second_status.wait_for(0s), std::future_status::ready);
   EXPECT_EQ(second_status.get().code(), StatusCode::kUnavailable);
-  release.set_value();
 }
 
 TEST(MediaRequests, ARequestWhoseTimeoutPassesWhileItWaitsIsAnsweredWithoutBeingDecoded) {
   ManualEnv env;
   NoModels m(&env);
   MediaRequests media(&m.tasks, {.threads = 1, .queue = 4, .limits = {}});
-  std::promise<void> held, release;
-  std::shared_future<void> released = release.get_future().share();
-  media.infer("nobody", photo_input(), {}, [&, released](Result<MediaAnswer>) {
-    held.set_value();
-    released.wait();
-  });
-  held.get_future().wait();
+  HeldDecoder held(media);
+  ASSERT_EQ(held.first().code(), StatusCode::kNotFound) << held.first();
   RequestTasks::Options quick;
   quick.timeout = 5ms;
   std::promise<Status> late;
   media.infer("nobody", photo_input(), quick, [&](Result<MediaAnswer> r) { late.set_value(r.status()); });
   env.advance(6ms);  // past its timeout while it waits
-  release.set_value();
+  held.release();
   std::future<Status> late_status = late.get_future();
   ASSERT_EQ(late_status.wait_for(10s), std::future_status::ready);
   const Status s = late_status.get();

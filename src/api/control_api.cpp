@@ -713,12 +713,8 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                r.body = prometheus_text(ctx->controller->stats(), or_else(read_process_stats(), ProcessStats{}), http);
                r.body += prometheus_store_text(ctx->controller->model_store_usage());
                InferenceMetrics inference;
-               RequestTasks& tasks = ctx->controller->requests();
-               for (const std::string& name : tasks.models()) {
-                 Result<ModelSignature> sig = tasks.signature(name);
-                 Result<RequestStats> st = tasks.stats(name);
-                 if (!sig.ok() || !st.ok()) continue;  // unloaded meanwhile
-                 inference.models.push_back({sig->model, kserve_version(sig->version), std::move(st).value()});
+               for (auto& [sig, st] : InferenceService(ctx->controller).request_stats()) {
+                 inference.models.push_back({sig.model, kserve_version(sig.version), std::move(st)});
                }
                const MediaRequests& media = ctx->controller->media_requests();
                inference.media_threads = media.threads();

@@ -246,6 +246,19 @@ std::vector<std::string> InferenceService::prediction_elements(const std::vector
   return out;
 }
 
+std::vector<InferenceService::ModelRequestStats> InferenceService::request_stats(
+    const std::vector<std::string>& names) const {
+  RequestTasks& tasks = controller_->requests();
+  std::vector<ModelRequestStats> out;
+  for (const std::string& name : names.empty() ? tasks.models() : names) {
+    Result<ModelSignature> sig = tasks.signature(name);
+    Result<RequestStats> st = tasks.stats(name);
+    if (!sig.ok() || !st.ok()) continue;  // unloaded meanwhile
+    out.push_back({std::move(sig).value(), std::move(st).value()});
+  }
+  return out;
+}
+
 std::vector<RepositoryEntry> InferenceService::repository(bool only_ready) const {
   std::vector<RepositoryEntry> out;
   for (const ModelRuntimeStats& m : controller_->stats().models) {

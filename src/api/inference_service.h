@@ -106,6 +106,13 @@ class InferenceService {
   // Every model of the running set, and the applied models unloaded, by name. `only_ready`: the
   // ready ones only.
   std::vector<RepositoryEntry> repository(bool only_ready) const;
+  // The request statistics of the models named (none: every model serving requests), each with
+  // its signature; a model unloaded meanwhile is left out.
+  struct ModelRequestStats {
+    ModelSignature signature;
+    RequestStats stats;
+  };
+  std::vector<ModelRequestStats> request_stats(const std::vector<std::string>& names = {}) const;
   // Triton's model control, on the applied Model documents (Controller::load/unload).
   Status load(const std::string& name) { return controller_->load(name); }
   Status unload(const std::string& name) { return controller_->unload(name); }

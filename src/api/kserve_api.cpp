@@ -470,22 +470,14 @@ json model_stats_json(const ModelSignature& sig, const RequestStats& st) {
 
 // GET /v2/models/stats (every model) and /v2/models/{model}[/versions/{version}]/stats.
 HttpReply model_stats(const InferenceService& service, const HttpRequest& req) {
-  RequestTasks& tasks = service.controller()->requests();
-  std::vector<std::string> names;
+  std::vector<std::string> names;  // none: every model
   if (req.params.count("model")) {
     Result<ModelSignature> sig = find_model(service, req);
     if (!sig.ok()) return kserve_status(sig.status());
     names.push_back(sig->model);
-  } else {
-    names = tasks.models();
   }
   json out = json::array();
-  for (const std::string& name : names) {
-    Result<ModelSignature> sig = tasks.signature(name);
-    Result<RequestStats> st = tasks.stats(name);
-    if (!sig.ok() || !st.ok()) continue;  // unloaded meanwhile
-    out.push_back(model_stats_json(*sig, *st));
-  }
+  for (const auto& [sig, st] : service.request_stats(names)) out.push_back(model_stats_json(sig, st));
   return kserve_reply(json{{"model_stats", out}});
 }
 

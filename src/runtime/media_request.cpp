@@ -388,9 +388,9 @@ Result<PreparedMedia> prepare_media(const ModelSignature& sig, MediaInput media,
 
 namespace {
 
-// infer_media for a request that arrived at `arrived` (its timeout counts from then).
-void infer_media_from(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
-                      MediaAnswerFn answer, const MediaLimits& limits, TimePoint arrived) {
+// Decodes, prepares and schedules a request that arrived at `arrived` (its timeout counts from then).
+void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
+                 MediaAnswerFn answer, const MediaLimits& limits, TimePoint arrived) {
   auto fail = [&](const Status& s) {
     tasks.failed(model, arrived);
     answer(s);
@@ -432,15 +432,17 @@ void infer_media_from(RequestTasks& tasks, const std::string& model, MediaInput 
 
 }  // namespace
 
-void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
-                 MediaAnswerFn answer, const MediaLimits& limits) {
-  infer_media_from(tasks, model, std::move(media), std::move(options), std::move(answer), limits, tasks.now());
+namespace {
+
+Status stopping(const std::string& model) {
+  return Unavailable(fmt::format("Model/{}: the server is stopping", model));
 }
+
+}  // namespace
 
 MediaRequests::MediaRequests(RequestTasks* tasks, Options options) : tasks_(tasks), options_(std::move(options)) {
   int n = options_.threads;
   if (n <= 0) n = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
-  options_.threads = n;
   options_.queue = std::max(0, options_.queue);
   threads_.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
@@ -464,7 +466,7 @@ void MediaRequests::infer(const std::string& model, MediaInput media, RequestTas
     if (!closed) ++refused_busy_;
   }
   tasks_->failed(model, job.arrived, !closed);
-  if (closed) return job.answer(Unavailable(fmt::format("Model/{}: the server is stopping", model)));
+  if (closed) return job.answer(stopping(model));
   job.answer(Unavailable(fmt::format(
       "Model/{}: {} raw media requests wait for the {} decoding thread(s) already; try again later (sensix serve "
       "--media-threads, --media-queue)",
@@ -486,8 +488,8 @@ void MediaRequests::loop() {
       job.answer(Unavailable(fmt::format(
           "Model/{}: no answer within {} us: the request waited that long for a decoding thread", job.model, us)));
     } else {
-      infer_media_from(*tasks_, job.model, std::move(job.media), std::move(job.options), std::move(job.answer),
-                       options_.limits, job.arrived);
+      infer_media(*tasks_, job.model, std::move(job.media), std::move(job.options), std::move(job.answer),
+                  options_.limits, job.arrived);
     }
     lock.lock();
     --decoding_;
@@ -504,7 +506,7 @@ void MediaRequests::close() {
   cv_.notify_all();
   for (Job& job : gone) {
     tasks_->failed(job.model, job.arrived);
-    job.answer(Unavailable(fmt::format("Model/{}: the server is stopping", job.model)));
+    job.answer(stopping(job.model));
   }
   for (std::thread& t : threads_) {
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();

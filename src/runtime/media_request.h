@@ -34,7 +34,7 @@
 // request while a large image decodes, and the decoded pixels of many requests at once would be
 // held together. At most `threads` decoded files are in memory at a time.
 //
-// Thread-safety: infer_media() and MediaRequests::infer() from any thread; the answer comes once,
+// Thread-safety: MediaRequests::infer() from any thread; the answer comes once,
 // from a scheduler lane, the deadline thread, a decoding thread, or the calling thread when the
 // request is refused before it is queued.
 #pragma once
@@ -74,9 +74,9 @@ Result<MediaKind> media_kind(std::string_view content_type);
 // audio/ogg; InvalidArgument naming what the bytes start with otherwise.
 Result<std::string> sniff_content_type(std::string_view bytes);
 
-// `media` decoded and prepared for the model's data input (what infer_media runs, below): the
+// `media` decoded and prepared for the model's data input (what MediaRequests runs, below): the
 // model's inputs in time order, tensor items (an image's with its geometry, a clip's windows).
-// The errors infer_media gives for the content type, the bytes and the modality.
+// The errors MediaRequests::infer gives for the content type, the bytes and the modality.
 struct PreparedMedia {
   std::vector<Item> inputs;
   std::string description;  // what was decoded, as MediaAnswer::media
@@ -105,12 +105,8 @@ struct MediaAnswer {
 
 using MediaAnswerFn = std::function<void(Result<MediaAnswer>)>;
 
-// Decodes, prepares and schedules `media` for `model` (see above). `timeout` covers every run.
-// `options.after_run` is not used.
-void infer_media(RequestTasks& tasks, const std::string& model, MediaInput media, RequestTasks::Options options,
-                 MediaAnswerFn answer, const MediaLimits& limits = {});
-
-// Raw media requests decoded and prepared on threads of their own, then scheduled (infer_media).
+// Raw media requests decoded and prepared on threads of their own, then scheduled as the model's
+// requests (RequestTasks).
 class MediaRequests {
  public:
   struct Options {
@@ -124,7 +120,8 @@ class MediaRequests {
   MediaRequests(const MediaRequests&) = delete;
   MediaRequests& operator=(const MediaRequests&) = delete;
 
-  // Queues `media` for `model` (as infer_media, on a decoding thread). Unavailable at once, from
+  // Queues `media` for `model`, to be decoded, prepared and scheduled on a decoding thread (see
+  // above; `options.timeout` covers the wait and every run, `options.after_run` is not used). Unavailable at once, from
   // this thread, when `queue` requests wait already or after close(). A request whose timeout
   // passes while it waits is answered so when a thread takes it, without decoding it.
   void infer(const std::string& model, MediaInput media, RequestTasks::Options options, MediaAnswerFn answer);
@@ -133,7 +130,6 @@ class MediaRequests {
   void close();
 
   int threads() const { return static_cast<int>(threads_.size()); }
-  const Options& options() const { return options_; }
   uint64_t refused_busy() const;  // requests refused because the queue was full
   int64_t waiting() const;        // requests waiting for a decoding thread now
 
