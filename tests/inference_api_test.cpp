@@ -449,14 +449,17 @@ TEST_F(InferenceApiTest, RequestsDuringAnUnloadAreAnsweredOkOr503SayingWhy) {
   EXPECT_EQ(s1, 200) << unloaded;
   const int ok_at_unload = ok.load();
   EXPECT_TRUE(eventually([&] { return unavailable.load() >= 20; }, 30s));
+  // Read before the load is asked for: once it is loaded again, requests are answered 200 before
+  // this thread reads the count after the load's answer.
+  const int ok_before_load = ok.load();
   auto [s2, loaded] = post("/v2/repository/models/alexa-solo/load", "");
   EXPECT_EQ(s2, 200) << loaded;
-  const int ok_at_load = ok.load();
-  EXPECT_TRUE(eventually([&] { return ok.load() >= ok_at_load + 20; }, 30s));
+  EXPECT_TRUE(eventually([&] { return ok.load() >= ok_before_load + 20; }, 30s));
   stop = true;
   for (auto& t : clients) t.join();
   EXPECT_TRUE(others.empty()) << others.size() << " other answers, the first: " << others.front();
-  EXPECT_LE(ok_at_load - ok_at_unload, 8) << "answered after the unload returned (at most those in flight)";
+  // At most one answer per client was on its way when the unload returned.
+  EXPECT_LE(ok_before_load - ok_at_unload, 4) << "answered after the unload returned (at most those in flight)";
   EXPECT_EQ(post("/v2/models/alexa/infer", infer_body(wake_word_embeddings(1)).dump()).first, 200);
   const json index = post("/v2/repository/index", "").second;
   EXPECT_THAT(index, ::testing::Contains(json::parse(R"({"name": "alexa-solo", "version": "0.1", "state": "READY"})")));
