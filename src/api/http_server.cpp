@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -24,9 +25,11 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
-// The path's segments, as views into it (a request's path is split with no string copied).
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
+// The path's segments, as views into it (a request's path is split with no string copied, and
+// with no allocation for up to 8 segments).
+using PathParts = boost::container::small_vector<std::string_view, 8>;
+PathParts split_path(std::string_view path) {
+  PathParts parts;
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -98,6 +101,7 @@ void Router::add(std::string method, std::string path_template, HttpHandler hand
   r.method = std::move(method);
   for (std::string_view part : split_path(path_template)) r.parts.emplace_back(part);
   r.path_template = std::move(path_template);
+  r.name = r.method + " " + r.path_template;
   r.handler = std::move(handler);
   r.run_on = run_on;
   routes_.push_back(std::move(r));
@@ -105,7 +109,7 @@ void Router::add(std::string method, std::string path_template, HttpHandler hand
 
 bool Router::on_io_thread(const HttpRequest& request) const {
   if (request.body.size() > kIoThreadBodyLimit) return false;
-  const std::vector<std::string_view> parts = split_path(request.path);
+  const PathParts parts = split_path(request.path);
   for (const Route& r : routes_) {
     if (r.method == request.method && match(r, parts, nullptr)) return r.run_on == RunOn::kIoThread;
   }
@@ -128,8 +132,8 @@ bool Router::match(const Route& r, std::span<const std::string_view> parts,
   return true;
 }
 
-HttpReply Router::route(HttpRequest& request, std::string* route_name) const {
-  const std::vector<std::string_view> parts = split_path(request.path);
+HttpReply Router::route(HttpRequest& request, std::string_view* route_name) const {
+  const PathParts parts = split_path(request.path);
   std::vector<std::string> allowed;
   for (const Route& r : routes_) {
     if (!match(r, parts, nullptr)) continue;
@@ -138,7 +142,7 @@ HttpReply Router::route(HttpRequest& request, std::string* route_name) const {
       continue;
     }
     match(r, parts, &request.params);
-    *route_name = r.method + " " + r.path_template;
+    *route_name = r.name;
     return r.handler(request);
   }
   HttpReply reply;
@@ -187,9 +191,11 @@ class HttpServer::Impl {
   void handle(HttpRequest request, std::function<void(HttpReply)> done);
   void run(HttpRequest& request, std::function<void(HttpReply)> done);
   // A response the server makes itself (limits, parse errors), counted.
-  void count(const std::string& route, int status) {
+  void count(std::string_view route, int status) {
     std::lock_guard<std::mutex> lock(mu_);
-    ++counters_.requests[{route, status}];
+    auto it = counters_.requests.find(std::pair<std::string_view, int>(route, status));
+    if (it == counters_.requests.end()) it = counters_.requests.emplace(std::pair(std::string(route), status), 0).first;
+    ++it->second;
   }
   void count_sse(int64_t subscribers, uint64_t sent) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -263,6 +269,48 @@ class HttpServer::Impl {
 };
 
 namespace {
+
+// A request body read into a std::string as Beast's string_body does, without its resize before
+// each copy (which writes every byte of the body once more, as zeros, before copying it).
+struct RequestBody {
+  using value_type = std::string;
+
+  static uint64_t size(const value_type& body) { return body.size(); }
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<uint64_t>& length, beast::error_code& ec) {
+      ec = {};
+      if (!length) return;
+      if (*length > body_.max_size()) {
+        ec = http::error::buffer_overflow;
+        return;
+      }
+      // The parser's body_limit has bounded it. The room after it lets simdjson parse the body in
+      // place (it reads up to 64 bytes past a document's end).
+      body_.reserve(static_cast<size_t>(*length) + 64);
+    }
+
+    template <class ConstBufferSequence>
+    size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      ec = {};
+      size_t n = 0;
+      for (const net::const_buffer b : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      return n;
+    }
+
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
 
 // The buffer room for a request body's reads (Beast reads at most 64 KiB at a time).
 constexpr uint64_t kBodyReadChunk = 64 * 1024;
@@ -422,7 +470,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_read(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     disarm();
-    http::request<http::string_body> msg = parser_->release();
+    http::request<RequestBody> msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     HttpRequest req;
     req.method = std::string(msg.method_string());
@@ -589,7 +637,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool timer_waiting_ = false;     // deadline_ has a wait pending
   bool writing_response_ = false;  // the deadline is a response's write's
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<RequestBody>> parser_;
   bool keep_alive_ = true;
   bool head_ = false;
   bool closed_ = false;
@@ -698,7 +746,7 @@ void HttpServer::Impl::handle(HttpRequest request, std::function<void(HttpReply)
 }
 
 void HttpServer::Impl::run(HttpRequest& req, std::function<void(HttpReply)> done) {
-  std::string route = "unknown";
+  std::string_view route = "unknown";  // a view into the router (or a literal)
   HttpReply reply;
   if (stopping_) {
     reply.response = error_response(503, "Unavailable", "the server is shutting down");

@@ -111,9 +111,10 @@ class Router {
   enum class RunOn { kPool, kIoThread };
   static constexpr size_t kIoThreadBodyLimit = 64 * 1024;
 
-  // `route` names the template in metrics ("GET /v1/documents/{kind}/{name}").
+  // `route_name` is set to the template that metrics name it by ("GET /v1/documents/{kind}/{name}";
+  // "404", "405"): a view into the router, valid as long as it is.
   void add(std::string method, std::string path_template, HttpHandler handler, RunOn run_on = RunOn::kPool);
-  HttpReply route(HttpRequest& request, std::string* route_name) const;
+  HttpReply route(HttpRequest& request, std::string_view* route_name) const;
   // Whether the request's route runs its handler on the I/O thread.
   bool on_io_thread(const HttpRequest& request) const;
   // Every template, for the OpenAPI check.
@@ -124,6 +125,7 @@ class Router {
     std::string method;
     std::vector<std::string> parts;  // "{name}" parts capture
     std::string path_template;
+    std::string name;  // method + " " + path_template
     HttpHandler handler;
     RunOn run_on = RunOn::kPool;
   };
