@@ -83,7 +83,7 @@ HttpReply model_ready(const InferenceService& service, const HttpRequest& req) {
 // An inference request handed to the scheduler: what its reply needs.
 struct PendingInference {
   std::string model, version;                        // version: the one that ran it, once answered
-  json id;                                           // null: none given
+  std::optional<std::string> id;                     // the request's id, if it gave one
   std::vector<std::pair<std::string, bool>> wanted;  // outputs asked for (none: all), each binary or not
   bool binary_output = false;                        // parameters.binary_data_output
   std::vector<NamedTensor> inputs;
@@ -127,9 +127,18 @@ HttpReply inference_reply(const PendingInference& p, const std::vector<NamedTens
   std::string& body = reply.response.body;
   body.reserve(outputs.size() + p.model.size() + p.version.size() + 64);
   body = "{";
-  if (!p.id.is_null()) body += "\"id\":" + p.id.dump() + ",";
-  body += "\"model_name\":" + json(p.model).dump() + ",\"model_version\":" + json(p.version).dump() + ",\"outputs\":[" +
-          outputs + "]}";
+  if (p.id) {
+    body += "\"id\":";
+    append_json_string(*p.id, &body);
+    body += ',';
+  }
+  body += "\"model_name\":";
+  append_json_string(p.model, &body);
+  body += ",\"model_version\":";
+  append_json_string(p.version, &body);
+  body += ",\"outputs\":[";
+  body += outputs;
+  body += "]}";
   if (!any_binary) {
     body += '\n';
     return reply;
@@ -140,49 +149,60 @@ HttpReply inference_reply(const PendingInference& p, const std::vector<NamedTens
   return reply;
 }
 
+namespace dom = simdjson::dom;
+
 // A raw media input of the request (a BYTES input with parameters.content_type): its bytes from
 // `data` (base64) or from the binary data at `*offset`, which it moves past them.
-Result<MediaInput> media_input(const ModelSignature& sig, const json& in, size_t i, size_t inputs,
-                               const JsonRequest& parsed, std::string_view binary, size_t* offset) {
+Result<MediaInput> media_input(const ModelSignature& sig, dom::object in, size_t inputs, std::string_view binary,
+                               size_t* offset) {
   MediaInput media;
-  media.name = in.value("name", "");
+  if (const auto name = json_field(in, "name"); name && name->is_string()) media.name = std::string_view(*name);
   if (media.name.empty()) return InvalidArgument("an input has no \"name\"");
-  for (const auto& [key, v] : in.items()) {
-    if (key != "name" && key != "shape" && key != "datatype" && key != "data" && key != "parameters") {
-      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", media.name, key));
+  std::optional<dom::element> shape, data, parameters;
+  for (dom::key_value_pair f : in) {
+    if (f.key == "shape") {
+      shape = f.value;
+    } else if (f.key == "data") {
+      data = f.value;
+    } else if (f.key == "parameters") {
+      parameters = f.value;
+    } else if (f.key != "name" && f.key != "datatype") {
+      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", media.name, f.key));
     }
   }
   std::optional<int64_t> binary_size;
-  if (in.contains("parameters")) {
-    if (!in["parameters"].is_object()) {
+  if (parameters) {
+    if (!parameters->is_object()) {
       return InvalidArgument(fmt::format("input \"{}\": \"parameters\" must be an object", media.name));
     }
-    for (const auto& [key, v] : in["parameters"].items()) {
-      if (key == "content_type" && v.is_string()) {
-        media.content_type = v.get<std::string>();
-      } else if (key == "binary_data_size" && v.is_number_integer() && v.get<int64_t>() >= 0) {
-        binary_size = v.get<int64_t>();
+    for (dom::key_value_pair p : dom::object(*parameters)) {
+      const std::optional<int64_t> size = json_int64(p.value);
+      if (p.key == "content_type" && p.value.is_string()) {
+        media.content_type = std::string_view(p.value);
+      } else if (p.key == "binary_data_size" && size && *size >= 0) {
+        binary_size = size;
       } else {
         return InvalidArgument(fmt::format(
             "input \"{}\": parameters.{} is not taken here (a BYTES input takes content_type, a string, and "
             "binary_data_size, a byte count)",
-            media.name, key));
+            media.name, p.key));
       }
     }
   }
   int64_t elements = 1;
-  if (!in.contains("shape") || !in["shape"].is_array()) {
+  if (!shape || !shape->is_array()) {
     return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", media.name));
   }
-  for (const json& d : in["shape"]) {
-    if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > 1024) {
+  for (dom::element d : dom::array(*shape)) {
+    const std::optional<int64_t> dim = json_int64(d);
+    if (!dim || *dim < 0 || *dim > 1024) {
       return InvalidArgument(fmt::format("input \"{}\": \"shape\" must hold non-negative integers", media.name));
     }
-    elements *= d.get<int64_t>();
+    elements *= *dim;
   }
   SENSIX_RETURN_IF_ERROR(InferenceService::check_media_input(sig, media, inputs, elements));
   if (binary_size) {
-    if (in.contains("data")) {
+    if (data) {
       return InvalidArgument(fmt::format(
           "input \"{}\": has both \"data\" and parameters.binary_data_size (one or the other)", media.name));
     }
@@ -193,10 +213,25 @@ Result<MediaInput> media_input(const ModelSignature& sig, const json& in, size_t
     }
     media.bytes = std::string(bytes_element_from_binary(binary.substr(*offset, size)));
     *offset += size;
+  } else if (data) {
+    SENSIX_ASSIGN_OR_RETURN(media.bytes, bytes_element(*data, media.name));
   } else {
-    SENSIX_ASSIGN_OR_RETURN(media.bytes, parsed.bytes_element(i, media.name));
+    return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", media.name));
   }
   return media;
+}
+
+// A request parameter's value: a boolean, an integer, a number, a string, or (anything else) its
+// JSON text.
+ParameterValue parameter_value(dom::element v) {
+  switch (v.type()) {
+    case dom::element_type::BOOL: return ParameterValue(bool(v));
+    case dom::element_type::INT64: return ParameterValue(int64_t(v));
+    case dom::element_type::UINT64: return ParameterValue(static_cast<double>(uint64_t(v)));  // past int64_t
+    case dom::element_type::DOUBLE: return ParameterValue(double(v));
+    case dom::element_type::STRING: return ParameterValue(std::string(std::string_view(v)));
+    default: return ParameterValue(json_text(v));
+  }
 }
 
 // The request once its model is known; `*asked` is set once the request tasks have it (they count
@@ -240,60 +275,61 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
                                          "binary tensors need Inference-Header-Content-Length",
                                          type));
   }
-  // simdjson reads the inputs' data (the bulk of a JSON request) several times faster than nlohmann.
+  // Read in place from simdjson's document: it reads the inputs' data (the bulk of a JSON request)
+  // several times faster than nlohmann, and a small request's rest without building a second tree.
   Result<JsonRequest> parsed = JsonRequest::parse(header);
   if (!parsed.ok()) return kserve_status(parsed.status());
-  const json& body = parsed->json();
-  if (!body.is_object()) return kserve_error(400, "the request body must be a JSON object with \"inputs\"");
-  for (const auto& [key, v] : body.items()) {
-    if (key != "id" && key != "parameters" && key != "inputs" && key != "outputs") {
+  if (!parsed->root().is_object()) return kserve_error(400, "the request body must be a JSON object with \"inputs\"");
+  std::optional<dom::element> id, parameters, inputs_v, outputs_v;
+  for (dom::key_value_pair f : dom::object(parsed->root())) {
+    if (f.key == "id") {
+      id = f.value;
+    } else if (f.key == "parameters") {
+      parameters = f.value;
+    } else if (f.key == "inputs") {
+      inputs_v = f.value;
+    } else if (f.key == "outputs") {
+      outputs_v = f.value;
+    } else {
       return kserve_error(400, fmt::format("unknown field \"{}\" in the request (expected id, parameters, inputs, "
                                            "outputs)",
-                                           key));
+                                           f.key));
     }
   }
-  if (body.contains("id") && !body["id"].is_string()) return kserve_error(400, "\"id\" must be a string");
-  if (body.contains("parameters") && !body["parameters"].is_object()) {
-    return kserve_error(400, "\"parameters\" must be an object");
-  }
+  if (id && !id->is_string()) return kserve_error(400, "\"id\" must be a string");
+  if (parameters && !parameters->is_object()) return kserve_error(400, "\"parameters\" must be an object");
   InferenceParameters params;
   if (auto v = req.params.find("version"); v != req.params.end()) params.version = v->second;  // that one alone
-  if (body.contains("parameters")) {
-    for (const auto& [key, v] : body["parameters"].items()) {
-      const ParameterValue value = v.is_boolean()          ? ParameterValue(v.get<bool>())
-                                   : v.is_number_integer() ? ParameterValue(v.get<int64_t>())
-                                   : v.is_number()         ? ParameterValue(v.get<double>())
-                                   : v.is_string()         ? ParameterValue(v.get<std::string>())
-                                                           : ParameterValue(v.dump());
-      if (Status s = set_parameter(&params, key, value); !s.ok()) return kserve_status(s);
+  if (parameters) {
+    for (dom::key_value_pair p : dom::object(*parameters)) {
+      if (Status s = set_parameter(&params, p.key, parameter_value(p.value)); !s.ok()) return kserve_status(s);
     }
   }
-  if (!body.contains("inputs") || !body["inputs"].is_array()) {
-    return kserve_error(400, "the request has no \"inputs\" array");
-  }
+  if (!inputs_v || !inputs_v->is_array()) return kserve_error(400, "the request has no \"inputs\" array");
+  const dom::array inputs_a = *inputs_v;
   std::vector<NamedTensor> inputs;
   std::optional<MediaInput> media;  // a raw media request
   size_t offset = 0;                // into `binary`
-  for (size_t i = 0; i < body["inputs"].size(); ++i) {
-    const json& in = body["inputs"][i];
-    if (in.is_object() && in.value("datatype", "") == "BYTES") {
-      Result<MediaInput> m = media_input(*sig, in, i, body["inputs"].size(), *parsed, binary, &offset);
+  for (dom::element in : inputs_a) {
+    const std::optional<dom::element> datatype = in.is_object() ? json_field(in, "datatype") : std::nullopt;
+    if (datatype && datatype->is_string() && std::string_view(*datatype) == "BYTES") {
+      Result<MediaInput> m = media_input(*sig, in, inputs_a.size(), binary, &offset);
       if (!m.ok()) return kserve_status(m.status());
       media = std::move(m).value();
       continue;
     }
     // The model's own words about its input's datatype first (in the protocol's names), then the
     // tensor itself.
-    if (in.is_object() && in.contains("name") && in["name"].is_string() && in.contains("datatype") &&
-        in["datatype"].is_string()) {
-      const Status s = InferenceService::check_datatype(*sig, in["name"].get<std::string>(),
-                                                        in["datatype"].get<std::string>());
-      if (!s.ok()) return kserve_status(s);
+    if (datatype && datatype->is_string()) {
+      if (const auto name = json_field(in, "name"); name && name->is_string()) {
+        const Status s = InferenceService::check_datatype(*sig, std::string_view(*name), std::string_view(*datatype));
+        if (!s.ok()) return kserve_status(s);
+      }
     }
     Result<InputHeader> h = input_header(in);
     if (!h.ok()) return kserve_status(h.status());
     Result<Tensor> t = [&]() -> Result<Tensor> {
-      if (!h->binary_size) return parsed->tensor(i, *h);
+      if (!h->binary_size) return tensor_of_data(*json_field(in, "data"), *h);  // input_header saw it
       if (!has_binary) {
         return InvalidArgument(
             fmt::format("input \"{}\": parameters.binary_data_size, but the request has no "
@@ -321,28 +357,29 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   }
   // Which outputs to return (all, or those asked for), each as JSON or binary data.
   std::vector<std::pair<std::string, bool>> wanted;
-  if (body.contains("outputs")) {
-    if (!body["outputs"].is_array()) return kserve_error(400, "\"outputs\" must be an array");
-    for (const json& o : body["outputs"]) {
-      if (!o.is_object() || !o.contains("name") || !o["name"].is_string()) {
+  if (outputs_v) {
+    if (!outputs_v->is_array()) return kserve_error(400, "\"outputs\" must be an array");
+    for (dom::element o : dom::array(*outputs_v)) {
+      const std::optional<dom::element> name_v = o.is_object() ? json_field(o, "name") : std::nullopt;
+      if (!name_v || !name_v->is_string()) {
         return kserve_error(400, "each requested output must be an object with a \"name\"");
       }
-      const std::string name = o["name"].get<std::string>();
+      const std::string name{std::string_view(*name_v)};
       if (Status s = InferenceService::check_output(*sig, name, media.has_value()); !s.ok()) return kserve_status(s);
       bool as_binary = params.binary_data_output;
-      for (const auto& [key, v] : o.items()) {
-        if (key == "name") continue;
-        if (key != "parameters" || !v.is_object()) {
+      for (dom::key_value_pair f : dom::object(o)) {
+        if (f.key == "name") continue;
+        if (f.key != "parameters" || !f.value.is_object()) {
           return kserve_error(400, fmt::format("output \"{}\": unknown field \"{}\" (expected name, parameters)", name,
-                                               key));
+                                               f.key));
         }
-        for (const auto& [pk, pv] : v.items()) {
-          if (pk != "binary_data" || !pv.is_boolean()) {
+        for (dom::key_value_pair pf : dom::object(f.value)) {
+          if (pf.key != "binary_data" || !pf.value.is_bool()) {
             return kserve_error(400, fmt::format("output \"{}\": parameters.{} is not a parameter this server takes "
                                                  "(it takes binary_data: true or false)",
-                                                 name, pk));
+                                                 name, pf.key));
           }
-          as_binary = pv.get<bool>();
+          as_binary = bool(pf.value);
         }
       }
       wanted.emplace_back(name, as_binary);
@@ -357,7 +394,7 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   // made there and handed to the connection, with no thread waiting for it.
   auto pending = std::make_shared<PendingInference>();
   pending->model = sig->model;
-  if (body.contains("id")) pending->id = body["id"];
+  if (id) pending->id = std::string(std::string_view(*id));
   pending->wanted = std::move(wanted);
   pending->binary_output = params.binary_data_output;
   pending->inputs = std::move(inputs);

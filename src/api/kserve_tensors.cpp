@@ -1,8 +1,10 @@
 #include "api/kserve_tensors.h"
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -166,54 +168,68 @@ Result<DType> dtype_of_kserve(std::string_view name) {
   return InvalidArgument(fmt::format("\"{}\" is not a datatype (the engines take {})", name, taken));
 }
 
-Result<InputHeader> input_header(const json& input) {
+Result<InputHeader> input_header(dom::element input) {
   if (!input.is_object()) return InvalidArgument("each input must be an object with name, shape, datatype and data");
-  const auto name_it = input.find("name");
-  if (name_it == input.end() || !name_it->is_string() || name_it->get<std::string>().empty()) {
+  const dom::object object = input;
+  const std::optional<dom::element> name_v = json_field(object, "name");
+  if (!name_v || !name_v->is_string() || std::string_view(*name_v).empty()) {
     return InvalidArgument("an input has no \"name\"");
   }
   InputHeader h;
-  h.name = name_it->get<std::string>();
+  h.name = std::string(std::string_view(*name_v));
   const std::string& name = h.name;
-  for (const auto& [key, v] : input.items()) {
-    if (key != "name" && key != "shape" && key != "datatype" && key != "data" && key != "parameters") {
-      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", name, key));
+  std::optional<dom::element> shape_v, datatype_v, data_v, parameters_v;
+  for (dom::key_value_pair f : object) {
+    if (f.key == "name") continue;
+    if (f.key == "shape") {
+      shape_v = f.value;
+    } else if (f.key == "datatype") {
+      datatype_v = f.value;
+    } else if (f.key == "data") {
+      data_v = f.value;
+    } else if (f.key == "parameters") {
+      parameters_v = f.value;
+    } else {
+      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", name, f.key));
     }
   }
-  if (const auto p = input.find("parameters"); p != input.end()) {
-    if (!p->is_object()) return InvalidArgument(fmt::format("input \"{}\": \"parameters\" must be an object", name));
-    if (const auto b = p->find("binary_data_size"); b != p->end()) {
-      if (!b->is_number_integer() || b->get<int64_t>() < 0) {
+  if (parameters_v) {
+    if (!parameters_v->is_object()) {
+      return InvalidArgument(fmt::format("input \"{}\": \"parameters\" must be an object", name));
+    }
+    if (const auto b = json_field(*parameters_v, "binary_data_size")) {
+      const std::optional<int64_t> size = json_int64(*b);
+      if (!size || *size < 0) {
         return InvalidArgument(
             fmt::format("input \"{}\": parameters.binary_data_size must be a non-negative integer, "
                         "got {}",
-                        name, b->dump()));
+                        name, json_text(*b)));
       }
-      h.binary_size = b->get<int64_t>();
+      h.binary_size = *size;
     }
   }
-  for (const char* key : {"shape", "datatype"}) {
-    if (!input.contains(key)) return InvalidArgument(fmt::format("input \"{}\": \"{}\" is missing", name, key));
-  }
-  if (h.binary_size && input.contains("data")) {
+  if (!shape_v) return InvalidArgument(fmt::format("input \"{}\": \"shape\" is missing", name));
+  if (!datatype_v) return InvalidArgument(fmt::format("input \"{}\": \"datatype\" is missing", name));
+  if (h.binary_size && data_v) {
     return InvalidArgument(
         fmt::format("input \"{}\": has both \"data\" and parameters.binary_data_size (one or the other)", name));
   }
-  if (!h.binary_size && !input.contains("data")) {
+  if (!h.binary_size && !data_v) {
     return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing (or parameters.binary_data_size)", name));
   }
-  const json& shape_j = input["shape"];
-  if (!shape_j.is_array()) return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", name));
-  for (const json& d : shape_j) {
-    if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > (int64_t{1} << 31)) {
+  if (!shape_v->is_array()) return InvalidArgument(fmt::format("input \"{}\": \"shape\" must be an array", name));
+  for (dom::element d : dom::array(*shape_v)) {
+    const std::optional<int64_t> dim = json_int64(d);
+    if (!dim || *dim < 0 || *dim > (int64_t{1} << 31)) {
       return InvalidArgument(
-          fmt::format("input \"{}\": \"shape\" must hold non-negative integers, got {}", name, shape_j.dump()));
+          fmt::format("input \"{}\": \"shape\" must hold non-negative integers, got {}", name, json_text(*shape_v)));
     }
-    h.shape.push_back(d.get<int64_t>());
+    h.shape.push_back(*dim);
   }
-  if (!input["datatype"].is_string())
+  if (!datatype_v->is_string()) {
     return InvalidArgument(fmt::format("input \"{}\": \"datatype\" must be a string", name));
-  Result<InputHeader> made = make_input_header(h.name, input["datatype"].get<std::string>(), h.shape);
+  }
+  Result<InputHeader> made = make_input_header(h.name, std::string_view(*datatype_v), h.shape);
   if (!made.ok()) return made.status();
   made->binary_size = h.binary_size;
   return made;
@@ -277,8 +293,21 @@ void append_binary(const Tensor& t, std::string* out) {
 
 std::string tensor_to_binary(const std::string& name, const Tensor& t, std::string* out) {
   append_binary(t, out);
-  return fmt::format(R"({{"datatype":"{}","name":{},"parameters":{{"binary_data_size":{}}},"shape":[{}]}})",
-                     kserve_datatype(t.dtype()), json(name).dump(), t.byte_size(), fmt::join(t.shape(), ","));
+  std::string entry = R"({"datatype":")";
+  entry += kserve_datatype(t.dtype());
+  entry += R"(","name":)";
+  append_json_string(name, &entry);
+  char number[24];
+  auto put = [&](auto n) { entry.append(number, std::to_chars(number, number + sizeof number, n).ptr); };
+  entry += R"(,"parameters":{"binary_data_size":)";
+  put(t.byte_size());
+  entry += R"(},"shape":[)";
+  for (size_t d = 0; d < t.shape().size(); ++d) {
+    if (d > 0) entry += ',';
+    put(t.shape()[d]);
+  }
+  entry += "]}";
+  return entry;
 }
 
 json tensor_to_json(const std::string& name, const Tensor& t) {
@@ -305,93 +334,97 @@ json tensor_to_json(const std::string& name, const Tensor& t) {
 
 namespace {
 
-json to_nlohmann(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::ARRAY: {
-      json a = json::array();
-      for (dom::element x : dom::array(e)) a.push_back(to_nlohmann(x));
-      return a;
-    }
-    case dom::element_type::OBJECT: {
-      json o = json::object();
-      for (dom::key_value_pair kv : dom::object(e)) o[std::string(kv.key)] = to_nlohmann(kv.value);
-      return o;
-    }
-    case dom::element_type::INT64: return json(int64_t(e));
-    case dom::element_type::UINT64: return json(uint64_t(e));
-    case dom::element_type::DOUBLE: return json(double(e));
-    case dom::element_type::STRING: return json(std::string(std::string_view(e)));
-    case dom::element_type::BOOL: return json(bool(e));
-    case dom::element_type::NULL_VALUE: return json(nullptr);
+// simdjson parsers kept by each thread for its next requests: a parser allocates its buffers at its
+// first parse, which cost a small request more than the parse itself. A thread keeps a few, each
+// sized for at most kKeptParserBytes (one that grew for a larger body is freed).
+constexpr size_t kKeptParsers = 4;
+constexpr size_t kKeptParserBytes = 1 << 20;
+
+struct ParserPool {
+  std::vector<std::unique_ptr<dom::parser>> free;
+};
+thread_local ParserPool parser_pool;
+
+void return_parser(dom::parser* p) {
+  std::unique_ptr<dom::parser> owned(p);
+  if (owned->capacity() <= kKeptParserBytes && parser_pool.free.size() < kKeptParsers) {
+    parser_pool.free.push_back(std::move(owned));
   }
-  return json(nullptr);
 }
 
-// The request as nlohmann JSON, each input's `data` null and kept in `*data` (one per input).
-json request_to_nlohmann(dom::element root, std::vector<std::optional<dom::element>>* data) {
-  if (!root.is_object()) return to_nlohmann(root);
-  json o = json::object();
-  for (dom::key_value_pair kv : dom::object(root)) {
-    if (kv.key != "inputs" || !kv.value.is_array()) {
-      o[std::string(kv.key)] = to_nlohmann(kv.value);
-      continue;
-    }
-    data->clear();  // a repeated "inputs": the last one counts, as in nlohmann's parser
-    json inputs = json::array();
-    for (dom::element x : dom::array(kv.value)) {
-      data->emplace_back();
-      if (!x.is_object()) {
-        inputs.push_back(to_nlohmann(x));
-        continue;
-      }
-      json in = json::object();
-      for (dom::key_value_pair f : dom::object(x)) {
-        if (f.key == "data") {
-          data->back() = f.value;
-          in["data"] = nullptr;
-        } else {
-          in[std::string(f.key)] = to_nlohmann(f.value);
-        }
-      }
-      inputs.push_back(std::move(in));
-    }
-    o["inputs"] = std::move(inputs);
-  }
-  return o;
+using PooledParser = std::unique_ptr<dom::parser, void (*)(dom::parser*)>;
+
+PooledParser take_parser() {
+  if (parser_pool.free.empty()) return PooledParser(new dom::parser(), return_parser);
+  PooledParser p(parser_pool.free.back().release(), return_parser);
+  parser_pool.free.pop_back();
+  return p;
 }
 
 }  // namespace
 
 struct JsonRequest::Doc {
-  dom::parser parser;
-  nlohmann::json request;
-  std::vector<std::optional<dom::element>> data;
+  std::unique_ptr<dom::parser, void (*)(dom::parser*)> parser = take_parser();  // root points into it
+  dom::element root;
 };
 
 Result<JsonRequest> JsonRequest::parse(std::string_view body) {
   auto doc = std::make_shared<Doc>();
-  dom::element root;
-  if (auto error = doc->parser.parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS) {
+  if (auto error = doc->parser->parse(body.data(), body.size()).get(doc->root); error != simdjson::SUCCESS) {
     return InvalidArgument(fmt::format("the request body is not valid JSON ({})", simdjson::error_message(error)));
   }
-  doc->request = request_to_nlohmann(root, &doc->data);
   JsonRequest r;
   r.doc_ = std::move(doc);
   return r;
 }
 
-const nlohmann::json& JsonRequest::json() const { return doc_->request; }
+dom::element JsonRequest::root() const { return doc_->root; }
 
-bool JsonRequest::has_data(size_t i) const { return i < doc_->data.size() && doc_->data[i].has_value(); }
-
-Result<Tensor> JsonRequest::tensor(size_t i, const InputHeader& h) const {
-  if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", h.name));
-  return tensor_of(h, *doc_->data[i]);
+std::optional<dom::element> json_field(dom::object object, std::string_view key) {
+  std::optional<dom::element> found;
+  for (dom::key_value_pair f : object) {
+    if (f.key == key) found = f.value;
+  }
+  return found;
 }
 
-Result<std::string> JsonRequest::bytes_element(size_t i, std::string_view name) const {
-  if (!has_data(i)) return InvalidArgument(fmt::format("input \"{}\": \"data\" is missing", name));
-  dom::element e = *doc_->data[i];
+std::string json_text(dom::element value) { return text_of(value); }
+
+std::optional<int64_t> json_int64(dom::element value) {
+  if (value.is_int64()) return int64_t(value);
+  return std::nullopt;
+}
+
+void append_json_string(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->reserve(out->size() + s.size() + 2);
+  *out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          *out += "\\u00";
+          *out += kHex[static_cast<unsigned char>(c) >> 4];
+          *out += kHex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          *out += c;
+        }
+    }
+  }
+  *out += '"';
+}
+
+Result<Tensor> tensor_of_data(dom::element data, const InputHeader& h) { return tensor_of(h, data); }
+
+Result<std::string> bytes_element(dom::element data, std::string_view name) {
+  dom::element e = data;
   while (e.is_array()) {
     dom::array a = e;
     if (a.size() != 1) {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
@@ -42,7 +43,10 @@ struct InputHeader {
   int64_t count = 0;
   std::optional<int64_t> binary_size;
 };
-Result<InputHeader> input_header(const nlohmann::json& input);
+// An input of a request (an element of its "inputs"), read from the request's document: checked
+// as the protocol and the engines need it (an object with name, shape and datatype, and data or
+// parameters.binary_data_size, no other field).
+Result<InputHeader> input_header(simdjson::dom::element input);
 // The same from its parts (gRPC's input tensor): the datatype must be one the engines take, the
 // dimensions non-negative.
 Result<InputHeader> make_input_header(std::string name, std::string_view datatype, std::span<const int64_t> shape);
@@ -51,29 +55,39 @@ Result<InputHeader> make_input_header(std::string name, std::string_view datatyp
 // (0 or 1); exactly the shape's size in bytes.
 Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes);
 
-// A request body parsed with simdjson, which reads the long `data` arrays of a request several times
-// faster than nlohmann's parser: json() is the request with each input's `data` replaced by null (the
-// small rest, for the handler to walk), tensor() decodes an input's `data` from simdjson's document
-// (flat or nested, row-major; its count must be the shape's element count and its values must fit
-// the datatype; a decimal is rounded to the nearest double, then to the datatype). Copies share the
-// parsed document.
+// A request body parsed with simdjson, read in place: the handler walks root() with the helpers
+// below, an input's `data` becomes its tensor straight from the document (tensor_of_data: flat or
+// nested, row-major; its count must be the shape's element count and its values must fit the
+// datatype; a decimal is rounded to the nearest double, then to the datatype). No second tree is
+// built (nlohmann's took most of a small request's time outside the engine). Copies share the
+// parsed document, which lives as long as one of them: the elements must not outlive it. Each
+// thread keeps a few parsers for its next requests (a parser allocates its buffers at its first
+// parse).
 class JsonRequest {
  public:
   // InvalidArgument "the request body is not valid JSON" (with simdjson's reason).
   static Result<JsonRequest> parse(std::string_view body);
-  const nlohmann::json& json() const;
-  // Whether input `i` (of json()["inputs"]) had `data`.
-  bool has_data(size_t i) const;
-  // Input i's tensor from its `data`, described by `h`.
-  Result<Tensor> tensor(size_t i, const InputHeader& h) const;
-  // Input i's one BYTES element from its `data`: one base64 string (flat, or nested in arrays),
-  // decoded. `name` names the input in errors.
-  Result<std::string> bytes_element(size_t i, std::string_view name) const;
+  simdjson::dom::element root() const;
 
  private:
   struct Doc;
   std::shared_ptr<const Doc> doc_;
 };
+
+// The value of `key` in `object`; where the key repeats, the last (as nlohmann's parser keeps it).
+std::optional<simdjson::dom::element> json_field(simdjson::dom::object object, std::string_view key);
+// A value as compact JSON text (for error messages).
+std::string json_text(simdjson::dom::element value);
+// The value as an int64_t, where it is an integer that fits one.
+std::optional<int64_t> json_int64(simdjson::dom::element value);
+// `s` as a JSON string (quoted and escaped as nlohmann's dump() writes it), appended to `*out`.
+void append_json_string(std::string_view s, std::string* out);
+
+// An input's tensor from its `data`, described by `h`.
+Result<Tensor> tensor_of_data(simdjson::dom::element data, const InputHeader& h);
+// A BYTES input's one element from its `data`: one base64 string (flat, or nested in arrays),
+// decoded. `name` names the input in errors.
+Result<std::string> bytes_element(simdjson::dom::element data, std::string_view name);
 
 // A response's output tensor (`data` flat, row-major).
 nlohmann::json tensor_to_json(const std::string& name, const Tensor& t);
