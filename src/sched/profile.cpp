@@ -1,5 +1,6 @@
 #include "sched/profile.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace sensix {
@@ -27,6 +28,14 @@ int64_t Profile::predict(int batch) const {
     }
   }
   return static_cast<int64_t>(nearest->mean_ns * batch / nearest_batch);
+}
+
+int64_t Profile::p90_ns() const {
+  if (runs_ != p90_runs_ && runs_ - p90_runs_ >= std::max<uint64_t>(1, runs_ / 64)) {
+    p90_ns_ = latency_.percentile_ns(90);
+    p90_runs_ = runs_;
+  }
+  return p90_ns_;
 }
 
 std::map<int, int64_t> Profile::means() const {

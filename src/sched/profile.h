@@ -22,6 +22,9 @@ class Profile {
   int64_t best_ns() const { return best_ns_; }  // fastest single-input run; 0 = none yet
   uint64_t runs() const { return runs_; }
   const LatencyHistogram& latency() const { return latency_; }  // per run, any batch size
+  // latency()'s 90th percentile, recomputed every max(1, runs / 64) runs: it moves slowly once
+  // many runs are in, and admitting a request asks for it at every run.
+  int64_t p90_ns() const;
   // The current mean run time per batch size measured so far.
   std::map<int, int64_t> means() const;
 
@@ -34,6 +37,8 @@ class Profile {
   LatencyHistogram latency_;
   int64_t best_ns_ = 0;
   uint64_t runs_ = 0;
+  mutable int64_t p90_ns_ = 0;
+  mutable uint64_t p90_runs_ = 0;  // runs_ when p90_ns_ was computed
 };
 
 }  // namespace sensix

@@ -29,5 +29,26 @@ TEST(Profile, FollowsTheMeanPerBatchSizeAndScalesToUnmeasuredSizes) {
   EXPECT_EQ(p.means(), (std::map<int, int64_t>{{1, 11'000'000}, {4, 20'000'000}}));
 }
 
+// p90_ns follows the histogram's 90th percentile: at every run while there are few, then every
+// runs/64 runs (so one run more may leave it where it was).
+TEST(Profile, TheNinetiethPercentileFollowsTheRunsAndIsRecomputedLessOftenAsTheyGrow) {
+  Profile p;
+  EXPECT_EQ(p.p90_ns(), 0);
+  for (int i = 1; i <= 10; ++i) {
+    p.record(1, i * 1'000'000);
+    EXPECT_EQ(p.p90_ns(), p.latency().percentile_ns(90)) << i << " runs";
+  }
+  for (int i = 0; i < 990; ++i) p.record(1, 1'000'000);
+  EXPECT_EQ(p.p90_ns(), p.latency().percentile_ns(90));
+  EXPECT_EQ(p.runs(), 1000u);
+  // 1000 runs: recomputed again only 15 runs later (1015 / 64).
+  const int64_t before = p.p90_ns();
+  for (int i = 0; i < 14; ++i) p.record(1, 50'000'000);
+  EXPECT_EQ(p.p90_ns(), before);
+  for (int i = 0; i < 200; ++i) p.record(1, 50'000'000);
+  EXPECT_EQ(p.p90_ns(), p.latency().percentile_ns(90));
+  EXPECT_GT(p.p90_ns(), before);
+}
+
 }  // namespace
 }  // namespace sensix

@@ -423,7 +423,7 @@ bool Scheduler::would_block_higher(const Task& t, int accelerator, int count, Cl
     const int64_t mean = predict(x, on, n);
     if (n != 1) return mean;
     auto it = profiles_.find({x.opt.model, on});
-    return it == profiles_.end() ? mean : std::max(mean, it->second.latency().percentile_ns(90));
+    return it == profiles_.end() ? mean : std::max(mean, it->second.p90_ns());
   };
   const int64_t run = expected(t, count, accelerator);
   if (run <= 0) return false;  // not measured yet: run it and learn
