@@ -112,6 +112,32 @@ TEST_F(InferenceApiTest, BadRequestsGetTheProtocolsErrorNamingTheProblem) {
       {"/v2/models/alexa/infer", "{\"inputs\": [", 400, "the request body is not valid JSON"},
       {"/v2/models/alexa/infer", "{}", 400, "the request has no \"inputs\" array"},
       {"/v2/models/alexa/infer", json{{"inputs", json::array()}, {"extra", 1}}.dump(), 400, "unknown field \"extra\""},
+      {"/v2/models/alexa/infer", "[1, 2]", 400, "the request body must be a JSON object with \"inputs\""},
+      {"/v2/models/alexa/infer", json{{"inputs", json::array()}, {"id", 7}}.dump(), 400, "\"id\" must be a string"},
+      {"/v2/models/alexa/infer", json{{"inputs", json::array()}, {"outputs", 1}}.dump(), 400,
+       "\"outputs\" must be an array"},
+      // Fields of the wrong type are named, as any other mistake (not a server error).
+      {"/v2/models/alexa/infer",
+       [&] {
+         json b = infer_body(values);
+         b["inputs"][0]["datatype"] = 5;
+         return b.dump();
+       }(),
+       400, "input \"onnx::Flatten_0\": \"datatype\" must be a string"},
+      {"/v2/models/alexa/infer",
+       [&] {
+         json b = infer_body(values);
+         b["inputs"][0]["name"] = json::array({"x"});
+         return b.dump();
+       }(),
+       400, "an input has no \"name\""},
+      {"/v2/models/alexa/infer",
+       [&] {
+         json b = infer_body(values);
+         b["outputs"] = json::array({json{{"name", "13"}, {"parameters", {{"binary_data", "yes"}}}}});
+         return b.dump();
+       }(),
+       400, "output \"13\": parameters.binary_data is not a parameter this server takes"},
       {"/v2/models/alexa/infer", infer_body(std::vector<float>(16 * 96, 0.0f), "INT64").dump(), 400,
        "input \"onnx::Flatten_0\": expected datatype FP32, got INT64"},
       {"/v2/models/alexa/infer", infer_body(values, "FP32", json::array({1, 96, 16})).dump(), 400,
