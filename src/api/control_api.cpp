@@ -157,7 +157,7 @@ json rollout_json(const RolloutStatus& s) {
                     {"errorRate", f.error_rate()},
                     {"disagreementRate", f.disagreement_rate()},
                     {"computeMs",
-                     {{"p50", ms(f.compute.percentile_ns(0.5))}, {"p99", ms(f.compute.percentile_ns(0.99))}}},
+                     {{"p50", ms(f.compute.percentile_ns(50))}, {"p99", ms(f.compute.percentile_ns(99))}}},
                     {"examples", f.examples}};
   }
   if (s.analysis) {

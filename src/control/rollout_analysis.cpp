@@ -12,7 +12,7 @@ std::string figures_text(const CandidateFigures& f) {
   std::string text = fmt::format("{} runs, {} failed, {} of {} compared differed", f.runs, f.errors, f.disagreed,
                                  f.compared);
   if (f.compute.count() > 0) {
-    text += fmt::format(", engine p99 {:.2f} ms", static_cast<double>(f.compute.percentile_ns(0.99)) / 1e6);
+    text += fmt::format(", engine p99 {:.2f} ms", static_cast<double>(f.compute.percentile_ns(99)) / 1e6);
   }
   if (!f.examples.empty()) text += "; last: " + f.examples.back();
   return text;
@@ -54,7 +54,7 @@ RolloutJudgement judge_rollout(const CandidateFigures& f, const RolloutAnalysisS
                                                "{:g}%): {}",
                                                percent(f.disagreement_rate()), percent(a.max_disagreement), seen)};
   }
-  if (a.max_p99_ns > 0 && f.compute.percentile_ns(0.99) > a.max_p99_ns) {
+  if (a.max_p99_ns > 0 && f.compute.percentile_ns(99) > a.max_p99_ns) {
     return {RolloutVerdict::kFail,
             fmt::format("its engine p99 is over {:g} ms: {}", static_cast<double>(a.max_p99_ns) / 1e6, seen)};
   }

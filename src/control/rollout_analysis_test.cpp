@@ -58,6 +58,23 @@ TEST(JudgeRollout, FailsOnItsLatencyAndOnItsTimeout) {
   EXPECT_THAT(late.reason, HasSubstr("only 40 of the 100 runs it needs in 60 s"));
 }
 
+// The latency gate is the runs' 99th percentile: a version fast in most runs and slow in a few fails
+// it (it was read as the 0.99th percentile, the fastest run, and passed).
+TEST(JudgeRollout, AFewSlowRunsFailTheLatencyGate) {
+  CandidateFigures f = figures(100, 0, 100, 0);
+  f.compute = LatencyHistogram();
+  for (int i = 0; i < 95; ++i) f.compute.record(1'000'000);  // 1 ms
+  for (int i = 0; i < 5; ++i) f.compute.record(20'000'000);  // 20 ms
+  RolloutAnalysisSpec a = analysis();
+  a.max_p99_ns = 5'000'000;
+  auto slow = judge_rollout(f, a, 5s);
+  EXPECT_EQ(slow.verdict, RolloutVerdict::kFail) << slow.reason;
+  EXPECT_THAT(slow.reason, HasSubstr("its engine p99 is over 5 ms"));
+  EXPECT_THAT(slow.reason, ::testing::ContainsRegex("engine p99 (19|20)\\.[0-9]{2} ms"));
+  a.max_p99_ns = 25'000'000;
+  EXPECT_EQ(judge_rollout(f, a, 5s).verdict, RolloutVerdict::kPass);
+}
+
 TEST(JudgeRollout, TheRatesAreJudgedOnEveryRunItMade) {
   // 130 runs (polled late) with 2 errors: 1.5% > 1%.
   RolloutAnalysisSpec a = analysis();
