@@ -156,8 +156,7 @@ json rollout_json(const RolloutStatus& s) {
                     {"served", f.served},
                     {"errorRate", f.error_rate()},
                     {"disagreementRate", f.disagreement_rate()},
-                    {"computeMs",
-                     {{"p50", ms(f.compute.percentile_ns(50))}, {"p99", ms(f.compute.percentile_ns(99))}}},
+                    {"computeMs", {{"p50", ms(f.compute.percentile_ns(50))}, {"p99", ms(f.compute.percentile_ns(99))}}},
                     {"examples", f.examples}};
   }
   if (s.analysis) {
@@ -654,7 +653,7 @@ Router make_control_router(std::shared_ptr<ControlApiContext> ctx, ControlApiOpt
                Result<PredictionFilter> f = filter_of(req);
                if (!f.ok()) return error_reply(400, "InvalidArgument", f.status().message());
                std::optional<uint64_t> last;
-               const std::string h = req.header("last-event-id");
+               const std::string h(req.header("last-event-id"));
                if (!h.empty()) {
                  char* end = nullptr;
                  const unsigned long long v = std::strtoull(h.c_str(), &end, 10);

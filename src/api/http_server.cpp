@@ -73,9 +73,9 @@ bool url_decode(std::string_view in, bool query, std::string* out) {
   return true;
 }
 
-std::string HttpRequest::header(std::string_view lower_name) const {
-  auto it = headers.find(std::string(lower_name));
-  return it == headers.end() ? std::string() : it->second;
+std::string_view HttpRequest::header(std::string_view lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string_view() : std::string_view(it->second);
 }
 
 std::optional<std::string> HttpRequest::query_value(const std::string& key) const {

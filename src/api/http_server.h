@@ -55,15 +55,16 @@ struct HttpServerOptions {
 };
 
 struct HttpRequest {
-  std::string method;                          // "GET", "POST", ...
-  std::string path;                            // the target's path, percent-decoded
-  std::map<std::string, std::string> query;    // decoded; a repeated key keeps the last value
-  std::map<std::string, std::string> params;   // the route's {placeholders}
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::string method;                                       // "GET", "POST", ...
+  std::string path;                                         // the target's path, percent-decoded
+  std::map<std::string, std::string> query;                 // decoded; a repeated key keeps the last value
+  std::map<std::string, std::string> params;                // the route's {placeholders}
+  std::map<std::string, std::string, std::less<>> headers;  // lower-case names
   std::string body;
   std::string remote;  // "address:port"
 
-  std::string header(std::string_view lower_name) const;
+  // The header's value ("" when absent): a view into the request.
+  std::string_view header(std::string_view lower_name) const;
   std::optional<std::string> query_value(const std::string& key) const;
 };
 

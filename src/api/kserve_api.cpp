@@ -254,7 +254,7 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   // Triton's binary tensor extension: the JSON is the body's first Inference-Header-Content-Length
   // bytes, the inputs' binary data follows in their order.
   std::string_view header = req.body, binary;
-  const std::string header_length = req.header("inference-header-content-length");
+  const std::string_view header_length = req.header("inference-header-content-length");
   const bool has_binary = !header_length.empty();
   if (has_binary) {
     uint64_t n = 0;
@@ -269,7 +269,7 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
     }
     header = header.substr(0, n);
     binary = std::string_view(req.body).substr(n);
-  } else if (const std::string type = req.header("content-type");
+  } else if (const std::string_view type = req.header("content-type");
              !type.empty() && type.find("json") == std::string::npos) {
     return kserve_error(400, fmt::format("the request body must be JSON (Content-Type application/json), not {}; "
                                          "binary tensors need Inference-Header-Content-Length",
