@@ -32,106 +32,132 @@ constexpr std::string_view kOthers[] = {"INT16", "UINT16", "UINT32", "UINT64", "
 
 namespace dom = simdjson::dom;
 
-// Counts the leaves of `data` (nested arrays flattened in order) into `*n`; false if a leaf is
-// itself not a number or boolean.
-bool count_leaves(dom::element data, int64_t* n) {
-  if (data.is_array()) {
-    for (dom::element e : dom::array(data)) {
-      if (!count_leaves(e, n)) return false;
-    }
-    return true;
-  }
-  if (!data.is_number() && !data.is_bool()) return false;
-  ++*n;
-  return true;
-}
-
-// Calls put(index, leaf) for each leaf of `data` in order, up to the first error.
+// One pass over the leaves of `data` (nested arrays flattened in order): each leaf is counted into
+// `*n` and, while the count is within `room` and no leaf was refused, handed to put(index, leaf,
+// type), which writes it and returns false to refuse it (the first refused one is kept in
+// `*refused`). False if a leaf is itself not a number or boolean.
 template <typename Put>
-Status for_each_leaf(dom::element data, size_t* i, const Put& put) {
-  if (data.is_array()) {
-    for (dom::element e : dom::array(data)) SENSIX_RETURN_IF_ERROR(for_each_leaf(e, i, put));
-    return Status::Ok();
+bool walk_leaves(dom::element data, int64_t room, int64_t* n, std::optional<std::pair<int64_t, dom::element>>* refused,
+                 const Put& put) {
+  // A leaf: inline in the array's loop below (a call per value cost half the walk).
+  const auto leaf = [&](dom::element v, dom::element_type type) __attribute__((always_inline)) {
+    if (type == dom::element_type::OBJECT || type == dom::element_type::STRING ||
+        type == dom::element_type::NULL_VALUE) {
+      return false;
+    }
+    if (*n < room && !*refused && !put(*n, v, type)) *refused = std::make_pair(*n, v);
+    ++*n;
+    return true;
+  };
+  if (data.type() != dom::element_type::ARRAY) return leaf(data, data.type());
+  for (dom::element e : dom::array(data)) {
+    const dom::element_type type = e.type();
+    if (type == dom::element_type::ARRAY ? !walk_leaves(e, room, n, refused, put) : !leaf(e, type)) return false;
   }
-  return put((*i)++, data);
+  return true;
 }
 
 std::string text_of(dom::element v) { return std::string(simdjson::minify(v)); }
 
-// The number as a double, rounded as a parser rounds the decimal (integers converted exactly where
-// they can be).
-double double_of(dom::element v) {
-  if (v.is_int64()) return static_cast<double>(int64_t(v));
-  if (v.is_uint64()) return static_cast<double>(uint64_t(v));
-  return double(v);
-}
-
+// A leaf as an integer of type T, where it is one that fits.
 template <typename T>
-Status fill_integers(const InputHeader& h, dom::element data, Tensor* t) {
-  auto dst = t->values<T>();
-  size_t i = 0;
-  return for_each_leaf(data, &i, [&](size_t k, dom::element v) -> Status {
-    if (v.is_int64()) {
-      const int64_t x = int64_t(v);
-      if (x >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-          x <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
-        dst[k] = static_cast<T>(x);
-        return Status::Ok();
-      }
-    } else if (v.is_uint64() && uint64_t(v) <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-      dst[k] = static_cast<T>(uint64_t(v));
-      return Status::Ok();
+bool integer_of(dom::element v, dom::element_type type, T* out) {
+  if (type == dom::element_type::INT64) {
+    const int64_t x = int64_t(v);
+    if (x < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        x > static_cast<int64_t>(std::numeric_limits<T>::max())) {
+      return false;
     }
-    return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", h.name, k, text_of(v),
-                                       kserve_datatype(h.dtype)));
-  });
+    *out = static_cast<T>(x);
+    return true;
+  }
+  if (type == dom::element_type::UINT64 && uint64_t(v) <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+    *out = static_cast<T>(uint64_t(v));
+    return true;
+  }
+  return false;
 }
 
-// The input's tensor from its `data`: two passes over simdjson's document (count and check, then
-// write), no copy of the values in between.
+// A numeric leaf as a double, rounded as a parser rounds the decimal (integers converted exactly
+// where they can be); false for a boolean.
+inline __attribute__((always_inline)) bool number_of(dom::element v, dom::element_type type, double* out) {
+  switch (type) {
+    case dom::element_type::DOUBLE: *out = double(v); return true;
+    case dom::element_type::INT64: *out = static_cast<double>(int64_t(v)); return true;
+    case dom::element_type::UINT64: *out = static_cast<double>(uint64_t(v)); return true;
+    default: return false;
+  }
+}
+
+// The input's tensor from its `data`: one pass over simdjson's document, writing each value into
+// the tensor as it is checked (no copy of the values in between). The errors are those of a check
+// in three steps: a leaf that is not a number or boolean, then the count, then the first value
+// that does not fit the datatype.
 Result<Tensor> tensor_of(const InputHeader& h, dom::element data) {
   const std::string& name = h.name;
+  Tensor t = Tensor::uninitialized(h.dtype, h.shape);
+  std::byte* out = t.data();
   int64_t n = 0;
-  if (!count_leaves(data, &n)) {
+  std::optional<std::pair<int64_t, dom::element>> refused;
+  auto walk = [&](const auto& put) { return walk_leaves(data, h.count, &n, &refused, put); };
+  auto integers = [&]<typename T>(T) {
+    return walk([&](int64_t k, dom::element v, dom::element_type type) {
+      T x;
+      if (!integer_of<T>(v, type, &x)) return false;
+      std::memcpy(out + k * static_cast<int64_t>(sizeof(T)), &x, sizeof(T));
+      return true;
+    });
+  };
+  bool leaves = false;
+  switch (h.dtype) {
+    case DType::kBool:
+      leaves = walk([&](int64_t k, dom::element v, dom::element_type type) {
+        if (type != dom::element_type::BOOL) return false;
+        out[k] = static_cast<std::byte>(bool(v) ? 1 : 0);
+        return true;
+      });
+      break;
+    case DType::kInt8: leaves = integers(int8_t{}); break;
+    case DType::kUInt8: leaves = integers(uint8_t{}); break;
+    case DType::kInt32: leaves = integers(int32_t{}); break;
+    case DType::kInt64: leaves = integers(int64_t{}); break;
+    case DType::kFloat32:
+      leaves = walk([&](int64_t k, dom::element v, dom::element_type type) {
+        double x;
+        if (!number_of(v, type, &x)) return false;
+        const float f = static_cast<float>(x);
+        std::memcpy(out + k * 4, &f, 4);
+        return true;
+      });
+      break;
+    case DType::kFloat16:
+      leaves = walk([&](int64_t k, dom::element v, dom::element_type type) {
+        double x;
+        if (!number_of(v, type, &x)) return false;
+        const _Float16 f = static_cast<_Float16>(x);
+        std::memcpy(out + k * 2, &f, 2);
+        return true;
+      });
+      break;
+  }
+  if (!leaves) {
     return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
   }
   if (n != h.count) {
     return InvalidArgument(fmt::format("input \"{}\": shape {} holds {} values, \"data\" has {}", name,
                                        shape_to_string(h.shape), h.count, n));
   }
-  Tensor t(h.dtype, h.shape);
-  size_t i = 0;
-  switch (h.dtype) {
-    case DType::kBool: {
-      auto dst = t.values<bool>();
-      SENSIX_RETURN_IF_ERROR(for_each_leaf(data, &i, [&](size_t k, dom::element v) -> Status {
-        if (!v.is_bool()) {
-          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, text_of(v)));
-        }
-        dst[k] = bool(v);
-        return Status::Ok();
-      }));
-      break;
-    }
-    case DType::kInt8: SENSIX_RETURN_IF_ERROR(fill_integers<int8_t>(h, data, &t)); break;
-    case DType::kUInt8: SENSIX_RETURN_IF_ERROR(fill_integers<uint8_t>(h, data, &t)); break;
-    case DType::kInt32: SENSIX_RETURN_IF_ERROR(fill_integers<int32_t>(h, data, &t)); break;
-    case DType::kInt64: SENSIX_RETURN_IF_ERROR(fill_integers<int64_t>(h, data, &t)); break;
-    case DType::kFloat32:
-    case DType::kFloat16: {
-      SENSIX_RETURN_IF_ERROR(for_each_leaf(data, &i, [&](size_t k, dom::element v) -> Status {
-        if (v.is_bool()) {
-          return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, text_of(v)));
-        }
-        if (h.dtype == DType::kFloat32) {
-          t.values<float>()[k] = static_cast<float>(double_of(v));
-        } else {
-          const _Float16 f = static_cast<_Float16>(double_of(v));
-          std::memcpy(t.data() + k * sizeof(f), &f, sizeof(f));
-        }
-        return Status::Ok();
-      }));
-      break;
+  if (refused) {
+    const auto& [k, v] = *refused;
+    switch (h.dtype) {
+      case DType::kBool:
+        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, text_of(v)));
+      case DType::kFloat32:
+      case DType::kFloat16:
+        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, text_of(v)));
+      default:
+        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, k, text_of(v),
+                                           kserve_datatype(h.dtype)));
     }
   }
   return t;
