@@ -156,19 +156,13 @@ namespace dom = simdjson::dom;
 Result<MediaInput> media_input(const ModelSignature& sig, dom::object in, size_t inputs, std::string_view binary,
                                size_t* offset) {
   MediaInput media;
-  if (const auto name = json_field(in, "name"); name && name->is_string()) media.name = std::string_view(*name);
+  std::string_view unknown;
+  const auto [name, shape, data, parameters,
+              datatype] = json_fields<5>(in, {"name", "shape", "data", "parameters", "datatype"}, &unknown);
+  if (name && name->is_string()) media.name = std::string_view(*name);
   if (media.name.empty()) return InvalidArgument("an input has no \"name\"");
-  std::optional<dom::element> shape, data, parameters;
-  for (dom::key_value_pair f : in) {
-    if (f.key == "shape") {
-      shape = f.value;
-    } else if (f.key == "data") {
-      data = f.value;
-    } else if (f.key == "parameters") {
-      parameters = f.value;
-    } else if (f.key != "name" && f.key != "datatype") {
-      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", media.name, f.key));
-    }
+  if (!unknown.empty()) {
+    return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", media.name, unknown));
   }
   std::optional<int64_t> binary_size;
   if (parameters) {
@@ -280,21 +274,13 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   Result<JsonRequest> parsed = JsonRequest::parse(header);
   if (!parsed.ok()) return kserve_status(parsed.status());
   if (!parsed->root().is_object()) return kserve_error(400, "the request body must be a JSON object with \"inputs\"");
-  std::optional<dom::element> id, parameters, inputs_v, outputs_v;
-  for (dom::key_value_pair f : dom::object(parsed->root())) {
-    if (f.key == "id") {
-      id = f.value;
-    } else if (f.key == "parameters") {
-      parameters = f.value;
-    } else if (f.key == "inputs") {
-      inputs_v = f.value;
-    } else if (f.key == "outputs") {
-      outputs_v = f.value;
-    } else {
-      return kserve_error(400, fmt::format("unknown field \"{}\" in the request (expected id, parameters, inputs, "
-                                           "outputs)",
-                                           f.key));
-    }
+  std::string_view unknown;
+  const auto [id, parameters, inputs_v,
+              outputs_v] = json_fields<4>(parsed->root(), {"id", "parameters", "inputs", "outputs"}, &unknown);
+  if (!unknown.empty()) {
+    return kserve_error(400, fmt::format("unknown field \"{}\" in the request (expected id, parameters, inputs, "
+                                         "outputs)",
+                                         unknown));
   }
   if (id && !id->is_string()) return kserve_error(400, "\"id\" must be a string");
   if (parameters && !parameters->is_object()) return kserve_error(400, "\"parameters\" must be an object");

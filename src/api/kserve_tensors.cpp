@@ -108,6 +108,15 @@ Result<Tensor> tensor_of(const InputHeader& h, dom::element data) {
       return true;
     });
   };
+  auto floats = [&]<typename F>(F) {
+    return walk([&](int64_t k, dom::element v, dom::element_type type) {
+      double x;
+      if (!number_of(v, type, &x)) return false;
+      const F f = static_cast<F>(x);
+      std::memcpy(out + k * static_cast<int64_t>(sizeof(F)), &f, sizeof(F));
+      return true;
+    });
+  };
   bool leaves = false;
   switch (h.dtype) {
     case DType::kBool:
@@ -121,24 +130,8 @@ Result<Tensor> tensor_of(const InputHeader& h, dom::element data) {
     case DType::kUInt8: leaves = integers(uint8_t{}); break;
     case DType::kInt32: leaves = integers(int32_t{}); break;
     case DType::kInt64: leaves = integers(int64_t{}); break;
-    case DType::kFloat32:
-      leaves = walk([&](int64_t k, dom::element v, dom::element_type type) {
-        double x;
-        if (!number_of(v, type, &x)) return false;
-        const float f = static_cast<float>(x);
-        std::memcpy(out + k * 4, &f, 4);
-        return true;
-      });
-      break;
-    case DType::kFloat16:
-      leaves = walk([&](int64_t k, dom::element v, dom::element_type type) {
-        double x;
-        if (!number_of(v, type, &x)) return false;
-        const _Float16 f = static_cast<_Float16>(x);
-        std::memcpy(out + k * 2, &f, 2);
-        return true;
-      });
-      break;
+    case DType::kFloat32: leaves = floats(float{}); break;
+    case DType::kFloat16: leaves = floats(_Float16{}); break;
   }
   if (!leaves) {
     return InvalidArgument(fmt::format("input \"{}\": \"data\" must be numbers (or booleans), flat or nested", name));
@@ -196,29 +189,16 @@ Result<DType> dtype_of_kserve(std::string_view name) {
 
 Result<InputHeader> input_header(dom::element input) {
   if (!input.is_object()) return InvalidArgument("each input must be an object with name, shape, datatype and data");
-  const dom::object object = input;
-  const std::optional<dom::element> name_v = json_field(object, "name");
+  std::string_view unknown;
+  const auto [name_v, shape_v, datatype_v, data_v,
+              parameters_v] = json_fields<5>(input, {"name", "shape", "datatype", "data", "parameters"}, &unknown);
   if (!name_v || !name_v->is_string() || std::string_view(*name_v).empty()) {
     return InvalidArgument("an input has no \"name\"");
   }
   InputHeader h;
   h.name = std::string(std::string_view(*name_v));
   const std::string& name = h.name;
-  std::optional<dom::element> shape_v, datatype_v, data_v, parameters_v;
-  for (dom::key_value_pair f : object) {
-    if (f.key == "name") continue;
-    if (f.key == "shape") {
-      shape_v = f.value;
-    } else if (f.key == "datatype") {
-      datatype_v = f.value;
-    } else if (f.key == "data") {
-      data_v = f.value;
-    } else if (f.key == "parameters") {
-      parameters_v = f.value;
-    } else {
-      return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", name, f.key));
-    }
-  }
+  if (!unknown.empty()) return InvalidArgument(fmt::format("input \"{}\": unknown field \"{}\"", name, unknown));
   if (parameters_v) {
     if (!parameters_v->is_object()) {
       return InvalidArgument(fmt::format("input \"{}\": \"parameters\" must be an object", name));

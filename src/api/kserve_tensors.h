@@ -12,6 +12,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -76,6 +78,24 @@ class JsonRequest {
 
 // The value of `key` in `object`; where the key repeats, the last (as nlohmann's parser keeps it).
 std::optional<simdjson::dom::element> json_field(simdjson::dom::object object, std::string_view key);
+// The values of the fields `keys` names in `object`, in that order (each the last given; nullopt:
+// absent), in one walk; `*unknown` is set to the first other field's name ("" when none).
+template <size_t N>
+std::array<std::optional<simdjson::dom::element>, N> json_fields(simdjson::dom::object object,
+                                                                 const std::array<std::string_view, N>& keys,
+                                                                 std::string_view* unknown) {
+  std::array<std::optional<simdjson::dom::element>, N> values;
+  *unknown = {};
+  for (simdjson::dom::key_value_pair f : object) {
+    const auto k = std::find(keys.begin(), keys.end(), f.key);
+    if (k != keys.end()) {
+      values[static_cast<size_t>(k - keys.begin())] = f.value;
+    } else if (unknown->empty()) {
+      *unknown = f.key;
+    }
+  }
+  return values;
+}
 // A value as compact JSON text (for error messages).
 std::string json_text(simdjson::dom::element value);
 // The value as an int64_t, where it is an integer that fits one.
