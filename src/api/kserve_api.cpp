@@ -271,7 +271,8 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   }
   // Read in place from simdjson's document: it reads the inputs' data (the bulk of a JSON request)
   // several times faster than nlohmann, and a small request's rest without building a second tree.
-  Result<JsonRequest> parsed = JsonRequest::parse(header);
+  // The body's string has room after it (HttpServer reserves it): the JSON is parsed in place.
+  Result<JsonRequest> parsed = JsonRequest::parse(header, req.body.capacity() - header.size());
   if (!parsed.ok()) return kserve_status(parsed.status());
   if (!parsed->root().is_object()) return kserve_error(400, "the request body must be a JSON object with \"inputs\"");
   std::string_view unknown;
@@ -297,7 +298,10 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
   std::optional<MediaInput> media;  // a raw media request
   size_t offset = 0;                // into `binary`
   for (dom::element in : inputs_a) {
-    const std::optional<dom::element> datatype = in.is_object() ? json_field(in, "datatype") : std::nullopt;
+    std::array<std::optional<dom::element>, 2> fields;
+    std::string_view others;  // input_header names an unknown field
+    if (in.is_object()) fields = json_fields<2>(in, {"name", "datatype"}, &others);
+    const auto& [name, datatype] = fields;
     if (datatype && datatype->is_string() && std::string_view(*datatype) == "BYTES") {
       Result<MediaInput> m = media_input(*sig, in, inputs_a.size(), binary, &offset);
       if (!m.ok()) return kserve_status(m.status());
@@ -306,16 +310,15 @@ HttpReply infer_model(const std::shared_ptr<InferenceService>& service, const Ht
     }
     // The model's own words about its input's datatype first (in the protocol's names), then the
     // tensor itself.
-    if (datatype && datatype->is_string()) {
-      if (const auto name = json_field(in, "name"); name && name->is_string()) {
-        const Status s = InferenceService::check_datatype(*sig, std::string_view(*name), std::string_view(*datatype));
-        if (!s.ok()) return kserve_status(s);
-      }
+    if (datatype && datatype->is_string() && name && name->is_string()) {
+      const Status s = InferenceService::check_datatype(*sig, std::string_view(*name), std::string_view(*datatype));
+      if (!s.ok()) return kserve_status(s);
     }
-    Result<InputHeader> h = input_header(in);
+    std::optional<dom::element> data;
+    Result<InputHeader> h = input_header(in, &data);
     if (!h.ok()) return kserve_status(h.status());
     Result<Tensor> t = [&]() -> Result<Tensor> {
-      if (!h->binary_size) return tensor_of_data(*json_field(in, "data"), *h);  // input_header saw it
+      if (!h->binary_size) return tensor_of_data(*data, *h);  // input_header saw it
       if (!has_binary) {
         return InvalidArgument(
             fmt::format("input \"{}\": parameters.binary_data_size, but the request has no "

@@ -57,8 +57,6 @@ bool walk_leaves(dom::element data, int64_t room, int64_t* n, std::optional<std:
   return true;
 }
 
-std::string text_of(dom::element v) { return std::string(simdjson::minify(v)); }
-
 // A leaf as an integer of type T, where it is one that fits.
 template <typename T>
 bool integer_of(dom::element v, dom::element_type type, T* out) {
@@ -89,11 +87,13 @@ inline __attribute__((always_inline)) bool number_of(dom::element v, dom::elemen
   }
 }
 
+}  // namespace
+
 // The input's tensor from its `data`: one pass over simdjson's document, writing each value into
 // the tensor as it is checked (no copy of the values in between). The errors are those of a check
 // in three steps: a leaf that is not a number or boolean, then the count, then the first value
 // that does not fit the datatype.
-Result<Tensor> tensor_of(const InputHeader& h, dom::element data) {
+Result<Tensor> tensor_of_data(dom::element data, const InputHeader& h) {
   const std::string& name = h.name;
   Tensor t = Tensor::uninitialized(h.dtype, h.shape);
   std::byte* out = t.data();
@@ -144,17 +144,19 @@ Result<Tensor> tensor_of(const InputHeader& h, dom::element data) {
     const auto& [k, v] = *refused;
     switch (h.dtype) {
       case DType::kBool:
-        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, text_of(v)));
+        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a BOOL", name, k, json_text(v)));
       case DType::kFloat32:
       case DType::kFloat16:
-        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, text_of(v)));
+        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a number", name, k, json_text(v)));
       default:
-        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, k, text_of(v),
+        return InvalidArgument(fmt::format("input \"{}\": data[{}] is {}, not a value of {}", name, k, json_text(v),
                                            kserve_datatype(h.dtype)));
     }
   }
   return t;
 }
+
+namespace {
 
 // A tensor's values as a flat JSON array.
 template <typename T>
@@ -187,7 +189,7 @@ Result<DType> dtype_of_kserve(std::string_view name) {
   return InvalidArgument(fmt::format("\"{}\" is not a datatype (the engines take {})", name, taken));
 }
 
-Result<InputHeader> input_header(dom::element input) {
+Result<InputHeader> input_header(dom::element input, std::optional<dom::element>* data) {
   if (!input.is_object()) return InvalidArgument("each input must be an object with name, shape, datatype and data");
   std::string_view unknown;
   const auto [name_v, shape_v, datatype_v, data_v,
@@ -238,6 +240,7 @@ Result<InputHeader> input_header(dom::element input) {
   Result<InputHeader> made = make_input_header(h.name, std::string_view(*datatype_v), h.shape);
   if (!made.ok()) return made.status();
   made->binary_size = h.binary_size;
+  if (data != nullptr) *data = data_v;
   return made;
 }
 
@@ -346,24 +349,21 @@ namespace {
 constexpr size_t kKeptParsers = 4;
 constexpr size_t kKeptParserBytes = 1 << 20;
 
-struct ParserPool {
-  std::vector<std::unique_ptr<dom::parser>> free;
-};
-thread_local ParserPool parser_pool;
+thread_local std::vector<std::unique_ptr<dom::parser>> kept_parsers;
 
 void return_parser(dom::parser* p) {
   std::unique_ptr<dom::parser> owned(p);
-  if (owned->capacity() <= kKeptParserBytes && parser_pool.free.size() < kKeptParsers) {
-    parser_pool.free.push_back(std::move(owned));
+  if (owned->capacity() <= kKeptParserBytes && kept_parsers.size() < kKeptParsers) {
+    kept_parsers.push_back(std::move(owned));
   }
 }
 
 using PooledParser = std::unique_ptr<dom::parser, void (*)(dom::parser*)>;
 
 PooledParser take_parser() {
-  if (parser_pool.free.empty()) return PooledParser(new dom::parser(), return_parser);
-  PooledParser p(parser_pool.free.back().release(), return_parser);
-  parser_pool.free.pop_back();
+  if (kept_parsers.empty()) return PooledParser(new dom::parser(), return_parser);
+  PooledParser p(kept_parsers.back().release(), return_parser);
+  kept_parsers.pop_back();
   return p;
 }
 
@@ -374,9 +374,12 @@ struct JsonRequest::Doc {
   dom::element root;
 };
 
-Result<JsonRequest> JsonRequest::parse(std::string_view body) {
+Result<JsonRequest> JsonRequest::parse(std::string_view body, size_t readable_after) {
   auto doc = std::make_shared<Doc>();
-  if (auto error = doc->parser->parse(body.data(), body.size()).get(doc->root); error != simdjson::SUCCESS) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past a document's end: where they are readable it
+  // parses the body where it is, else it copies it into a padded buffer of its own first.
+  const bool in_place = readable_after >= simdjson::SIMDJSON_PADDING;
+  if (auto error = doc->parser->parse(body.data(), body.size(), !in_place).get(doc->root); error != simdjson::SUCCESS) {
     return InvalidArgument(fmt::format("the request body is not valid JSON ({})", simdjson::error_message(error)));
   }
   JsonRequest r;
@@ -394,7 +397,7 @@ std::optional<dom::element> json_field(dom::object object, std::string_view key)
   return found;
 }
 
-std::string json_text(dom::element value) { return text_of(value); }
+std::string json_text(dom::element value) { return std::string(simdjson::minify(value)); }
 
 std::optional<int64_t> json_int64(dom::element value) {
   if (value.is_int64()) return int64_t(value);
@@ -426,8 +429,6 @@ void append_json_string(std::string_view s, std::string* out) {
   }
   *out += '"';
 }
-
-Result<Tensor> tensor_of_data(dom::element data, const InputHeader& h) { return tensor_of(h, data); }
 
 Result<std::string> bytes_element(dom::element data, std::string_view name) {
   dom::element e = data;

@@ -48,7 +48,8 @@ struct InputHeader {
 // An input of a request (an element of its "inputs"), read from the request's document: checked
 // as the protocol and the engines need it (an object with name, shape and datatype, and data or
 // parameters.binary_data_size, no other field).
-Result<InputHeader> input_header(simdjson::dom::element input);
+// `*data`, where given, is set to the input's `data` (nullopt with binary data).
+Result<InputHeader> input_header(simdjson::dom::element input, std::optional<simdjson::dom::element>* data = nullptr);
 // The same from its parts (gRPC's input tensor): the datatype must be one the engines take, the
 // dimensions non-negative.
 Result<InputHeader> make_input_header(std::string name, std::string_view datatype, std::span<const int64_t> shape);
@@ -67,8 +68,10 @@ Result<Tensor> tensor_from_binary(const InputHeader& h, std::string_view bytes);
 // parse).
 class JsonRequest {
  public:
-  // InvalidArgument "the request body is not valid JSON" (with simdjson's reason).
-  static Result<JsonRequest> parse(std::string_view body);
+  // InvalidArgument "the request body is not valid JSON" (with simdjson's reason). `readable_after`:
+  // the bytes readable past the body's end (a string's capacity beyond it, say); with
+  // simdjson::SIMDJSON_PADDING of them the body is parsed where it is, not copied first.
+  static Result<JsonRequest> parse(std::string_view body, size_t readable_after = 0);
   simdjson::dom::element root() const;
 
  private:
